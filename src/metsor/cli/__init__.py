@@ -1,0 +1,1 @@
+"""The ``metsor`` command line (Typer): one module per command group."""
