@@ -33,6 +33,7 @@ _GROUPS: tuple[tuple[str, str | None], ...] = (
     ("analyze", "analyze"),
     ("design", "design"),
     ("database", None),
+    ("casebook", None),
 )
 
 
