@@ -1,0 +1,23 @@
+"""Clinical rules: units, liver function, staging, performance status, renal function,
+toxicity grading and tumour response. Pure functions over values; nothing here does I/O."""
+
+from metsor.clinical.albi import albi_grade, albi_score
+from metsor.clinical.bclc import BclcStage, bclc_stage
+from metsor.clinical.child_pugh import ChildPughScore, child_pugh
+from metsor.clinical.ecog import ECOG_DESCRIPTIONS, validate_ecog
+from metsor.clinical.egfr import egfr_ckd_epi_2021
+from metsor.clinical.units import ACCEPTED_UNITS, convert
+
+__all__ = [
+    "ACCEPTED_UNITS",
+    "ECOG_DESCRIPTIONS",
+    "BclcStage",
+    "ChildPughScore",
+    "albi_grade",
+    "albi_score",
+    "bclc_stage",
+    "child_pugh",
+    "convert",
+    "egfr_ckd_epi_2021",
+    "validate_ecog",
+]
