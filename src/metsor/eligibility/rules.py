@@ -1,0 +1,330 @@
+"""The eligibility criteria of NCT02672488 as rules over a screening record.
+
+One named rule per criterion id; each takes a :class:`~metsor.eligibility.record.ScreeningRecord`
+and returns a :class:`~metsor.eligibility.thresholds.RuleResult`: "pass" when the criterion does
+not stand in the way (an inclusion met, an exclusion's condition absent), "fail" when it makes
+the patient ineligible, "unknown" when the record lacks what the rule needs. Every threshold is
+the registry record's (ClinicalTrials.gov NCT02672488, verified December 2015).
+
+Choices the record leaves open are settings (:class:`EligibilitySettings`):
+
+- Age. The criterion reads "Age > 18 years old"; the structured field "18 Years and older".
+  Default ``age_rule="criterion"``: the criterion's text, age in completed years > 18.
+  ``"structured"`` takes ≥ 18.
+- BCLC-C. The official title says the trial is for BCLC-C, and the registry lists "Barcelona
+  Clinical Liver Cancer staging C" as the third way to confirm HCC. A stage is not a diagnosis:
+  staging presupposes one. So HCC is confirmed by histopathology or by ≥ 2 imaging techniques
+  showing typical arterial hypervascularization, and BCLC-C is never accepted as a confirmation.
+  By default (``require_bclc_c=False``) the stage is reported (``derived.bclc``), not required;
+  with ``require_bclc_c=True`` the ``hcc_confirmed`` criterion also requires a derived BCLC
+  stage C (2022 update).
+- Child-Pugh albumin cut-off of 3 points: ``albumin_cutoff_g_dl``, default 2.8 g/dL.
+
+"Child Pugh score is 7 with ascites" is redundant with the inclusion "Child Pugh class A"
+(7 points is class B); both are checked as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
+
+from metsor.eligibility.derived import BCLC_VERSION, bclc_of, child_pugh_bounds
+from metsor.eligibility.record import ScreeningRecord
+from metsor.eligibility.thresholds import RuleResult, Threshold, UlnThreshold, both, either
+
+__all__ = [
+    "RULES",
+    "EligibilitySettings",
+    "Rule",
+    "RuleResult",
+    "rules_for",
+]
+
+Rule = Callable[[ScreeningRecord], RuleResult]
+
+AGE_CRITERION_YEARS = 18
+"""Registry criterion "Age > 18 years old"; the structured field reads "18 Years and older"."""
+ECOG_MAX = 2
+"""Registry criterion "ECOG performance status 0, 1 or 2"."""
+INFECTION_GRADE_MAX = 2
+"""Registry exclusion "Active clinical severe infection (> grade 2, NCI-CTCAE Version 3.0)"."""
+IMAGING_TECHNIQUES_MIN = 2
+"""Registry: "Two radiographic techniques (US, MRI, CT, or Angiography)" confirm HCC."""
+
+
+@dataclass(frozen=True)
+class EligibilitySettings:
+    """Choices the registry record leaves open; see the module docstring.
+
+    Attributes
+    ----------
+    age_rule
+        ``"criterion"`` (age > 18, the default) or ``"structured"`` (age ≥ 18).
+    require_bclc_c
+        Whether ``hcc_confirmed`` also requires a derived BCLC stage C (default False).
+    albumin_cutoff_g_dl
+        Albumin below which Child-Pugh gives 3 points (default 2.8 g/dL).
+    """
+
+    age_rule: Literal["criterion", "structured"] = "criterion"
+    require_bclc_c: bool = False
+    albumin_cutoff_g_dl: float = 2.8
+
+    def tag(self) -> str:
+        """A short text naming the settings that differ from the defaults ("" if none)."""
+        parts = []
+        if self.age_rule != "criterion":
+            parts.append(f"age={self.age_rule}")
+        if self.require_bclc_c:
+            parts.append("bclc_c=required")
+        if self.albumin_cutoff_g_dl != 2.8:
+            parts.append(f"albumin_cutoff={self.albumin_cutoff_g_dl:g}")
+        return ",".join(parts)
+
+
+def _flag(section: str | None, field: str, label: str) -> Rule:
+    """An exclusion met when a yes/no field of the record is yes."""
+
+    def rule(record: ScreeningRecord) -> RuleResult:
+        holder = record if section is None else getattr(record, section)
+        value: bool | None = None if holder is None else getattr(holder, field)
+        if value is None:
+            return RuleResult("unknown", f"{label}: not recorded")
+        return RuleResult("fail", f"{label}: yes") if value else RuleResult("pass", f"{label}: no")
+
+    rule.__name__ = field
+    return rule
+
+
+def consent(record: ScreeningRecord) -> RuleResult:
+    """Written informed consent signed (by the patient or a legal representative)."""
+    if record.consent_signed is None:
+        return RuleResult("unknown", "informed consent not recorded")
+    if record.consent_signed:
+        return RuleResult("pass", "written informed consent signed")
+    return RuleResult("fail", "written informed consent not signed")
+
+
+def _hcc_confirmation(record: ScreeningRecord) -> RuleResult:
+    confirmation = record.hcc_confirmation
+    histopathology = confirmation.histopathology if confirmation else None
+    imaging = confirmation.typical_imaging_techniques if confirmation else None
+    if histopathology:
+        return RuleResult("pass", "HCC confirmed by histopathology")
+    if imaging is not None and imaging >= IMAGING_TECHNIQUES_MIN:
+        return RuleResult(
+            "pass",
+            f"HCC confirmed by {imaging} imaging techniques with typical arterial "
+            f"hypervascularization (≥ {IMAGING_TECHNIQUES_MIN})",
+        )
+    imaging_text = (
+        "imaging not recorded"
+        if imaging is None
+        else f"{imaging} typical imaging technique(s) (< {IMAGING_TECHNIQUES_MIN})"
+    )
+    if histopathology is False and imaging is not None:
+        return RuleResult("fail", f"HCC not confirmed: no histopathology, {imaging_text}")
+    histology_text = (
+        "histopathology not recorded" if histopathology is None else "no histopathology"
+    )
+    return RuleResult("unknown", f"HCC confirmation incomplete: {histology_text}, {imaging_text}")
+
+
+def _hcc_confirmed(settings: EligibilitySettings) -> Rule:
+    def hcc_confirmed(record: ScreeningRecord) -> RuleResult:
+        """HCC confirmed by histopathology or ≥ 2 imaging techniques (and BCLC-C if required)."""
+        confirmed = _hcc_confirmation(record)
+        if confirmed.status != "pass" or not settings.require_bclc_c:
+            return confirmed
+        stage = bclc_of(record, child_pugh_bounds(record, settings.albumin_cutoff_g_dl))
+        if stage is None:
+            return RuleResult("unknown", f"{confirmed.reason}; BCLC stage not derivable")
+        text = f"{confirmed.reason}; BCLC stage {stage} ({BCLC_VERSION})"
+        return RuleResult(
+            "pass" if stage == "C" else "fail", text + ("" if stage == "C" else ", not C")
+        )
+
+    return hcc_confirmed
+
+
+def _age(settings: EligibilitySettings) -> Rule:
+    strict = settings.age_rule == "criterion"
+    sign, negation = (">", "≤") if strict else ("≥", "<")
+
+    def age(record: ScreeningRecord) -> RuleResult:
+        """Age above 18 years (criterion) or 18 years and older (structured field)."""
+        needs = f"{sign} {AGE_CRITERION_YEARS} years"
+        if record.age_years is None:
+            return RuleResult("unknown", f"age not recorded (needs {needs})")
+        years = record.age_years
+        ok = years > AGE_CRITERION_YEARS if strict else years >= AGE_CRITERION_YEARS
+        if ok:
+            return RuleResult("pass", f"age {years} years {needs}")
+        return RuleResult("fail", f"age {years} years {negation} {AGE_CRITERION_YEARS} years")
+
+    return age
+
+
+def _child_pugh_a(settings: EligibilitySettings) -> Rule:
+    def child_pugh_a(record: ScreeningRecord) -> RuleResult:
+        """Liver disease of Child-Pugh class A (5–6 points)."""
+        bounds = child_pugh_bounds(record, settings.albumin_cutoff_g_dl)
+        missing = ", ".join(bounds.missing)
+        best, worst = bounds.best.points, bounds.worst.points
+        cls = bounds.child_pugh_class
+        if bounds.known is not None:
+            text = f"Child-Pugh {best} points, class {bounds.known.child_pugh_class}"
+            return RuleResult("pass" if cls == "A" else "fail", text)
+        if cls == "A":
+            return RuleResult("pass", f"Child-Pugh ≤ {worst} points (class A), {missing} aside")
+        if best >= 7:
+            return RuleResult("fail", f"Child-Pugh ≥ {best} points (not class A), {missing} aside")
+        return RuleResult("unknown", f"Child-Pugh {best}–{worst} points: {missing} not recorded")
+
+    return child_pugh_a
+
+
+def ecog(record: ScreeningRecord) -> RuleResult:
+    """ECOG performance status 0, 1 or 2."""
+    if record.ecog is None:
+        return RuleResult("unknown", f"ECOG not recorded (needs 0–{ECOG_MAX})")
+    if record.ecog <= ECOG_MAX:
+        return RuleResult("pass", f"ECOG {record.ecog} ≤ {ECOG_MAX}")
+    return RuleResult("fail", f"ECOG {record.ecog} > {ECOG_MAX}")
+
+
+def sex_any(record: ScreeningRecord) -> RuleResult:
+    """Both men and women, of all races and ethnic groups, are eligible."""
+    recorded = f"{record.sex}; " if record.sex else ""
+    return RuleResult("pass", f"{recorded}both men and women are eligible")
+
+
+def _child_pugh_7_ascites(settings: EligibilitySettings) -> Rule:
+    def child_pugh_7_ascites(record: ScreeningRecord) -> RuleResult:
+        """Exclusion: Child-Pugh score of 7 with ascites."""
+        ascites = record.liver.ascites if record.liver else None
+        if ascites == "none":
+            return RuleResult("pass", "no ascites")
+        bounds = child_pugh_bounds(record, settings.albumin_cutoff_g_dl)
+        best, worst = bounds.best.points, bounds.worst.points
+        score = (
+            f"Child-Pugh {best} points" if best == worst else f"Child-Pugh {best}–{worst} points"
+        )
+        if not best <= 7 <= worst:
+            return RuleResult("pass", f"{score}, not 7")
+        if ascites is None:
+            return RuleResult("unknown", f"{score}; ascites not recorded")
+        if best == worst == 7:
+            return RuleResult("fail", f"Child-Pugh 7 points with {ascites} ascites")
+        return RuleResult(
+            "unknown", f"{score} with {ascites} ascites: {', '.join(bounds.missing)} not recorded"
+        )
+
+    return child_pugh_7_ascites
+
+
+def active_infection(record: ScreeningRecord) -> RuleResult:
+    """Exclusion: active clinical severe infection, > grade 2 (NCI-CTCAE v3.0)."""
+    grade = record.history.active_infection_grade if record.history else None
+    if grade is None:
+        return RuleResult("unknown", "active infection grade not recorded")
+    text = f"active infection grade {grade} (CTCAE v3.0)"
+    if grade > INFECTION_GRADE_MAX:
+        return RuleResult("fail", f"{text} > {INFECTION_GRADE_MAX}")
+    return RuleResult("pass", f"{text} ≤ {INFECTION_GRADE_MAX}")
+
+
+def pregnancy(record: ScreeningRecord) -> RuleResult:
+    """Exclusion: women who are pregnant."""
+    if record.pregnant:
+        return RuleResult("fail", "pregnant")
+    if record.pregnant is False:
+        return RuleResult("pass", "not pregnant")
+    if record.sex == "male":
+        return RuleResult("pass", "male")
+    return RuleResult("unknown", "pregnancy status not recorded")
+
+
+def encephalopathy(record: ScreeningRecord) -> RuleResult:
+    """Exclusion: hepatic encephalopathy of any grade (≥ 1)."""
+    grade = record.liver.encephalopathy_grade if record.liver else None
+    if grade is None:
+        return RuleResult("unknown", "encephalopathy grade not recorded")
+    if grade >= 1:
+        return RuleResult("fail", f"encephalopathy grade {grade} ≥ 1")
+    return RuleResult("pass", "no encephalopathy (grade 0)")
+
+
+def rules_for(settings: EligibilitySettings | None = None) -> Mapping[str, Rule]:
+    """The rules of NCT02672488 by name, under the given settings.
+
+    Parameters
+    ----------
+    settings
+        Choices the registry leaves open; the defaults when None.
+
+    Returns
+    -------
+    Mapping
+        Rule name (the criterion id) to rule.
+    """
+    chosen = settings or EligibilitySettings()
+    rules: dict[str, Rule] = {
+        "consent": consent,
+        "hcc_confirmed": _hcc_confirmed(chosen),
+        "age": _age(chosen),
+        "child_pugh_a": _child_pugh_a(chosen),
+        "ecog": ecog,
+        "hemoglobin": Threshold("hemoglobin", "hemoglobin", ">=", 9.0),
+        "anc": Threshold("anc", "ANC", ">=", 1500.0),
+        "platelets": Threshold("platelets", "platelets", ">=", 50_000.0),
+        "total_bilirubin": Threshold("total_bilirubin", "total bilirubin", "<", 2.0),
+        "transaminases": both(
+            UlnThreshold("ast", "AST", "<=", 5.0), UlnThreshold("alt", "ALT", "<=", 5.0)
+        ),
+        "alkaline_phosphatase": UlnThreshold("alp", "alkaline phosphatase", "<", 4.0),
+        "sex_any": sex_any,
+        "coagulation": either(
+            Threshold("prothrombin_activity", "prothrombin activity", ">", 50.0),
+            Threshold("inr", "PT-INR", "<", 2.3),
+        ),
+        "child_pugh_7_ascites": _child_pugh_7_ascites(chosen),
+        "severe_cardiovascular_disease": _flag(
+            "history", "severe_cardiovascular_disease", "severe cardiovascular disease"
+        ),
+        "uncontrolled_hypertension": _flag(
+            "history", "uncontrolled_hypertension", "uncontrolled hypertension"
+        ),
+        "hiv": _flag("history", "hiv", "history of HIV infection"),
+        "active_infection": active_infection,
+        "pregnancy": pregnancy,
+        "recent_systemic_chemo": _flag(
+            "history",
+            "systemic_chemo_within_6_months",
+            "systemic chemotherapy in the last 6 months",
+        ),
+        "gi_bleeding": _flag(
+            "history", "gi_bleeding_history", "history of gastrointestinal bleeding"
+        ),
+        "seizures": _flag("history", "seizures_requiring_drugs", "seizures requiring drug therapy"),
+        "allograft": _flag(
+            "history", "allograft_transplant", "history of allograft transplantation"
+        ),
+        "bleeding": _flag("history", "bleeding_signs", "signs or history of bleeding"),
+        "dialysis": _flag("history", "dialysis", "kidney dialysis"),
+        "metastatic_liver_cancer": _flag(
+            None, "metastatic_liver_cancer", "metastatic liver cancer"
+        ),
+        "uncontrollable_ascites": _flag(
+            "history", "uncontrollable_ascites", "uncontrollable ascites"
+        ),
+        "encephalopathy": encephalopathy,
+    }
+    return MappingProxyType(rules)
+
+
+RULES: Mapping[str, Rule] = rules_for()
+"""The rules under the default settings, by name."""
