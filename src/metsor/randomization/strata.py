@@ -176,22 +176,6 @@ class Stratum:
     levels: tuple[tuple[str, str], ...]
 
 
-METSOR_FACTORS: tuple[StratificationFactor, ...] = (
-    StratificationFactor(
-        name="ecog",
-        kind="int",
-        levels=(FactorLevel("ecog0", (0,)), FactorLevel("ecog1_2", (1, 2))),
-    ),
-    StratificationFactor(
-        name="mvi_ehs",
-        kind="bool",
-        levels=(FactorLevel("mvi_ehs_no", (False,)), FactorLevel("mvi_ehs_yes", (True,))),
-        fields=("macrovascular_invasion", "extrahepatic_spread"),
-    ),
-)
-"""METSOR's factors: ECOG 0 vs 1–2; macrovascular invasion or extrahepatic spread, no vs yes."""
-
-
 def all_strata(factor_specs: Sequence[StratificationFactor]) -> tuple[Stratum, ...]:
     """List every stratum the factors define, the last factor varying fastest.
 
@@ -220,15 +204,15 @@ def all_strata(factor_specs: Sequence[StratificationFactor]) -> tuple[Stratum, .
 
 
 def stratum_labels(
-    factor_specs: Sequence[StratificationFactor] = METSOR_FACTORS,
+    factor_specs: Sequence[StratificationFactor] | None = None,
 ) -> tuple[str, ...]:
-    """Return the labels of all strata (for METSOR: four)."""
-    return tuple(stratum.label for stratum in all_strata(factor_specs))
+    """Return the labels of all strata (default: METSOR's four factors' strata)."""
+    return tuple(stratum.label for stratum in all_strata(factor_specs or METSOR_FACTORS))
 
 
 def stratum_of(
     factors: Mapping[str, Any],
-    factor_specs: Sequence[StratificationFactor] = METSOR_FACTORS,
+    factor_specs: Sequence[StratificationFactor] | None = None,
 ) -> str:
     """Return the label of the stratum a subject belongs to.
 
@@ -238,7 +222,7 @@ def stratum_of(
         The subject's baseline values, e.g. ``{"ecog": 1, "macrovascular_invasion": True,
         "extrahepatic_spread": False}`` or ``{"ecog": 0, "mvi_ehs": "no"}``.
     factor_specs
-        The stratification factors (default: METSOR's).
+        The stratification factors (default :data:`METSOR_FACTORS`).
 
     Returns
     -------
@@ -250,8 +234,9 @@ def stratum_of(
     InputError
         Naming the missing or unusable factor.
     """
-    _check_specs(factor_specs)
-    return "-".join(factor.level_of(factors) for factor in factor_specs)
+    specs = METSOR_FACTORS if factor_specs is None else factor_specs
+    _check_specs(specs)
+    return "-".join(factor.level_of(factors) for factor in specs)
 
 
 def factors_from_settings(
@@ -347,3 +332,19 @@ def _normalise(value: Any, kind: FactorKind, field: str) -> FactorValue:
     if isinstance(value, str) and value.strip():
         return value.strip()
     raise InputError(f"{field} must be a non-empty text, got {value!r}", field=field)
+
+
+METSOR_FACTORS: tuple[StratificationFactor, ...] = (
+    StratificationFactor(
+        name="ecog",
+        kind="int",
+        levels=(FactorLevel("ecog0", (0,)), FactorLevel("ecog1_2", (1, 2))),
+    ),
+    StratificationFactor(
+        name="mvi_ehs",
+        kind="bool",
+        levels=(FactorLevel("mvi_ehs_no", (False,)), FactorLevel("mvi_ehs_yes", (True,))),
+        fields=("macrovascular_invasion", "extrahepatic_spread"),
+    ),
+)
+"""METSOR's factors: ECOG 0 vs 1–2; macrovascular invasion or extrahepatic spread, no vs yes."""
