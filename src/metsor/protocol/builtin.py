@@ -1,0 +1,58 @@
+"""Protocols shipped with metsor, read from the package's ``data`` folder.
+
+``NCT02672488.json`` is the METSOR registry record with its recorded corrections (the
+sorafenib dose unit among them) and the statistical design assumptions the registry lacks.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from metsor.errors import NotFoundError
+from metsor.protocol.model import Protocol
+
+__all__ = ["DEFAULT_NCT_ID", "builtin", "known_protocols"]
+
+#: The trial metsor runs when none is named.
+DEFAULT_NCT_ID = "NCT02672488"
+
+_DATA = resources.files("metsor.protocol").joinpath("data")
+
+
+def known_protocols() -> tuple[str, ...]:
+    """The NCT ids of the built-in protocols, sorted."""
+    return tuple(
+        sorted(
+            entry.name.removesuffix(".json")
+            for entry in _DATA.iterdir()
+            if entry.name.endswith(".json")
+        )
+    )
+
+
+@functools.cache
+def builtin(nct_id: str = DEFAULT_NCT_ID) -> Protocol:
+    """A built-in protocol.
+
+    Parameters
+    ----------
+    nct_id
+        Its ClinicalTrials.gov identifier (case-insensitive).
+
+    Returns
+    -------
+    Protocol
+        The protocol, frozen; the same object on every call.
+
+    Raises
+    ------
+    NotFoundError
+        If no built-in protocol has this id; the message lists the known ones.
+    """
+    wanted = nct_id.strip().upper()
+    if wanted not in known_protocols():
+        known = ", ".join(known_protocols())
+        raise NotFoundError(f"no built-in protocol {nct_id!r}; known: {known}", field="nct_id")
+    text = _DATA.joinpath(f"{wanted}.json").read_text(encoding="utf-8")
+    return Protocol.model_validate_json(text)

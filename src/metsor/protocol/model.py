@@ -1,0 +1,315 @@
+"""The trial as data: identity, status, design, arms, doses, outcomes, criteria and sites.
+
+Every model is frozen and refuses unknown fields. Coded values (phase, allocation, masking,
+arm type, recruitment status) keep the ClinicalTrials.gov API v2 vocabulary, so a record
+imported from the registry and the built-in file speak the same words.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from metsor.errors import NotFoundError
+
+__all__ = [
+    "Arm",
+    "Assumptions",
+    "Contact",
+    "Correction",
+    "Criterion",
+    "CriterionKind",
+    "Design",
+    "Dose",
+    "Eligibility",
+    "FoodRule",
+    "Intervention",
+    "IpdSharing",
+    "KeyDate",
+    "Official",
+    "Outcome",
+    "Protocol",
+    "Site",
+    "Sponsor",
+    "Status",
+]
+
+FoodRule = Literal["with_food", "without_food", "any"]
+CriterionKind = Literal["inclusion", "exclusion"]
+DateType = Literal["ACTUAL", "ESTIMATED"]
+PartialDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}(-\d{2})?$")]
+NctId = Annotated[str, StringConstraints(pattern=r"^NCT\d{8}$")]
+Text = Annotated[str, StringConstraints(min_length=1)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class KeyDate(_Frozen):
+    """A registry date, possibly partial (``2015-12``), with whether it is actual or estimated."""
+
+    date: PartialDate
+    type: DateType | None = None
+
+
+class Sponsor(_Frozen):
+    """Lead sponsor and the kind of responsible party (``SPONSOR``, ``PRINCIPAL_INVESTIGATOR``)."""
+
+    lead: Text
+    responsible_party_type: str | None = None
+    collaborators: tuple[str, ...] = ()
+
+
+class Status(_Frozen):
+    """Recruitment status and key record dates."""
+
+    overall_status: str
+    last_known_status: str | None = None
+    start: KeyDate | None = None
+    primary_completion: KeyDate | None = None
+    completion: KeyDate | None = None
+    first_posted: KeyDate | None = None
+    last_update_posted: KeyDate | None = None
+    verified: PartialDate | None = None
+
+
+class Design(_Frozen):
+    """Study design as registered, plus the allocation ratio (experimental : control)."""
+
+    study_type: str
+    allocation: str | None = None
+    intervention_model: str | None = None
+    masking: str | None = None
+    primary_purpose: str | None = None
+    target_enrollment: Annotated[int, Field(gt=0)]
+    enrollment_type: DateType | None = None
+    allocation_ratio: tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]] | None = None
+
+
+class Dose(_Frozen):
+    """One dose of one intervention: ``400 mg`` ``BID`` ``oral`` ``without_food``.
+
+    ``frequency`` uses the prescription abbreviations ``QD``, ``BID``, ``TID``, ``QID``,
+    ``QOD`` and ``QW``; ``food_rule`` None means the record does not say.
+    """
+
+    quantity: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    unit: Text
+    frequency: Text
+    route: str | None = None
+    food_rule: FoodRule | None = None
+
+
+class Intervention(_Frozen):
+    """An intervention (for a drug, its generic name) with its dose and brand names."""
+
+    name: Text
+    type: str = "DRUG"
+    description: str | None = None
+    other_names: tuple[str, ...] = ()
+    dose: Dose | None = None
+
+
+class Arm(_Frozen):
+    """An arm: its label, type (``EXPERIMENTAL``, ``ACTIVE_COMPARATOR``, ...) and interventions."""
+
+    label: Text
+    type: str
+    description: str | None = None
+    intervention_names: tuple[str, ...] = ()
+
+
+class Outcome(_Frozen):
+    """An outcome measure with its registered time frame and that time frame in months."""
+
+    measure: Text
+    type: Literal["primary", "secondary"]
+    time_frame: str | None = None
+    time_frame_months: Annotated[float, Field(gt=0)] | None = None
+    description: str | None = None
+
+
+class Criterion(_Frozen):
+    """One eligibility criterion in the registry's wording.
+
+    ``rule`` names the computable eligibility rule that checks it; None means a manual check.
+    """
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    kind: CriterionKind
+    text: Text
+    rule: str | None = None
+
+
+class Eligibility(_Frozen):
+    """Eligibility fields of the registry besides the criteria text."""
+
+    minimum_age_years: Annotated[float, Field(ge=0)] | None = None
+    maximum_age_years: Annotated[float, Field(ge=0)] | None = None
+    sexes: Literal["ALL", "FEMALE", "MALE"] = "ALL"
+    healthy_volunteers: bool = False
+    std_ages: tuple[str, ...] = ()
+
+
+class Contact(_Frozen):
+    """A person to contact, as the registry lists them."""
+
+    name: Text
+    role: str | None = None
+    phone: str | None = None
+    phone_ext: str | None = None
+    email: str | None = None
+
+
+class Site(_Frozen):
+    """A recruiting site with its contacts."""
+
+    facility: Text
+    status: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
+    contacts: tuple[Contact, ...] = ()
+
+
+class Official(_Frozen):
+    """An overall official, such as the principal investigator."""
+
+    name: Text
+    affiliation: str | None = None
+    role: str | None = None
+
+
+class IpdSharing(_Frozen):
+    """The individual participant data sharing statement."""
+
+    plan: Literal["YES", "NO", "UNDECIDED"]
+    description: str | None = None
+
+
+class Correction(_Frozen):
+    """A change made to the registered record, with the reason and its source."""
+
+    field: Text
+    registered: str
+    corrected: str
+    reason: Text
+    source: Text
+
+
+class Assumptions(_Frozen):
+    """Statistical design assumptions that the registry does not state, each with a source.
+
+    Survival is taken as exponential in each arm, so the hazard ratio is the ratio of medians.
+    ``sources`` maps every numeric field name to where its value comes from.
+    """
+
+    median_os_control_months: Annotated[float, Field(gt=0)]
+    median_os_experimental_months: Annotated[float, Field(gt=0)]
+    alpha: Annotated[float, Field(gt=0, lt=1)]
+    sides: Literal[1, 2]
+    accrual_months: Annotated[float, Field(gt=0)]
+    follow_up_months: Annotated[float, Field(ge=0)]
+    dropout_per_year: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    sources: dict[str, str]
+
+    @model_validator(mode="after")
+    def _every_value_has_a_source(self) -> Assumptions:
+        numeric = set(type(self).model_fields) - {"sources"}
+        missing = sorted(numeric - {k for k, v in self.sources.items() if v.strip()})
+        if missing:
+            raise ValueError(f"no source for {', '.join(missing)}")
+        unknown = sorted(set(self.sources) - numeric)
+        if unknown:
+            raise ValueError(f"sources name unknown assumptions: {', '.join(unknown)}")
+        return self
+
+    @property
+    def hazard_ratio(self) -> float:
+        """Hazard ratio experimental / control under exponential survival."""
+        return self.median_os_control_months / self.median_os_experimental_months
+
+    @property
+    def analysis_month(self) -> float:
+        """Months from the first randomization to the analysis (accrual plus follow-up)."""
+        return self.accrual_months + self.follow_up_months
+
+
+class Protocol(_Frozen):
+    """A two-arm trial as data: the registry record, corrections made to it, and assumptions."""
+
+    nct_id: NctId
+    acronym: str | None = None
+    brief_title: Text
+    official_title: str | None = None
+    other_ids: tuple[str, ...] = ()
+    sponsor: Sponsor
+    status: Status
+    phases: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    design: Design
+    arms: tuple[Arm, ...]
+    interventions: tuple[Intervention, ...]
+    outcomes: tuple[Outcome, ...]
+    criteria: tuple[Criterion, ...]
+    eligibility: Eligibility
+    sites: tuple[Site, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    principal_investigator: Official | None = None
+    ipd_sharing: IpdSharing | None = None
+    corrections: tuple[Correction, ...] = ()
+    assumptions: Assumptions | None = None
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Protocol:
+        _unique("arms", [a.label for a in self.arms])
+        _unique("interventions", [i.name for i in self.interventions])
+        _unique("criteria", [c.id for c in self.criteria])
+        known = {i.name for i in self.interventions}
+        for arm in self.arms:
+            unknown = [n for n in arm.intervention_names if n not in known]
+            if unknown:
+                raise ValueError(f"arm '{arm.label}' names unknown interventions: {unknown}")
+        if self.design.allocation_ratio is not None and len(self.arms) != 2:
+            raise ValueError("an allocation ratio is given for a trial without exactly two arms")
+        return self
+
+    def criteria_of(self, kind: CriterionKind) -> tuple[Criterion, ...]:
+        """The inclusion or the exclusion criteria, in registry order."""
+        return tuple(c for c in self.criteria if c.kind == kind)
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        """The criterion with this id; NotFoundError names the known ids otherwise."""
+        for c in self.criteria:
+            if c.id == criterion_id:
+                return c
+        known = ", ".join(c.id for c in self.criteria)
+        raise NotFoundError(f"no criterion '{criterion_id}'; known: {known}", field="criterion")
+
+    def intervention(self, name: str) -> Intervention:
+        """The intervention of this name (case-insensitive, brand names included)."""
+        wanted = name.casefold()
+        for i in self.interventions:
+            if wanted in {n.casefold() for n in (i.name, *i.other_names)}:
+                return i
+        known = ", ".join(i.name for i in self.interventions)
+        raise NotFoundError(f"no intervention '{name}'; known: {known}", field="intervention")
+
+    def arm(self, label: str) -> Arm:
+        """The arm with this label."""
+        for a in self.arms:
+            if a.label == label:
+                return a
+        known = ", ".join(a.label for a in self.arms)
+        raise NotFoundError(f"no arm '{label}'; known: {known}", field="arm")
+
+
+def _unique(what: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"{what}: '{name}' appears twice")
+        seen.add(name)
