@@ -1,0 +1,461 @@
+"""Events, sample size and power of a two-arm log-rank test.
+
+Figures follow rpact's ``getSampleSizeSurvival`` / ``getPowerSurvival``: events from Schoenfeld's
+or Freedman's formula, the number of patients as events divided by the probability that a
+patient has had the event by the analysis, averaged over uniform accrual. Dropout is given as the
+probability of dropping out within 12 months (rpact's ``dropoutRate`` with ``dropoutTime = 12``),
+an exponential competing risk. The allocation ratio is experimental : control.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from scipy import integrate
+from scipy.stats import norm
+
+from metsor.errors import InputError
+
+__all__ = [
+    "Method",
+    "PowerResult",
+    "SampleSizeResult",
+    "SurvivalModel",
+    "event_probability",
+    "expected_events",
+    "freedman_events",
+    "logrank_power",
+    "required_events",
+    "sample_size",
+    "schoenfeld_events",
+]
+
+Method = Literal["schoenfeld", "freedman"]
+_LN2 = math.log(2.0)
+
+
+@dataclass(frozen=True)
+class PowerResult:
+    """Power of the log-rank test at a given size.
+
+    Attributes
+    ----------
+    power
+        Probability of rejecting H0 (both tails when two-sided).
+    expected_events
+        Expected number of events at the analysis.
+    hr
+        Hazard ratio experimental / control.
+    """
+
+    power: float
+    expected_events: float
+    hr: float
+
+
+@dataclass(frozen=True)
+class SampleSizeResult:
+    """Events and patients for a fixed-design log-rank test.
+
+    Attributes
+    ----------
+    events, events_ceil
+        Required events and that number rounded up.
+    n, n_ceil
+        Required patients and that number rounded up.
+    hr
+        Hazard ratio experimental / control.
+    analysis_time
+        Months from the first patient in to the analysis (accrual + follow-up).
+    """
+
+    events: float
+    events_ceil: int
+    n: float
+    n_ceil: int
+    hr: float
+    analysis_time: float
+
+
+@dataclass(frozen=True)
+class SurvivalModel:
+    """Piecewise-exponential survival of both arms, with exponential dropout.
+
+    Attributes
+    ----------
+    control_hazards
+        Monthly hazards of the control arm on each piece.
+    hr
+        Hazard ratio experimental / control (proportional hazards).
+    piece_starts
+        Start of each piece in months (first is 0).
+    dropout_hazard
+        Monthly hazard of dropping out (both arms).
+    """
+
+    control_hazards: tuple[float, ...]
+    hr: float
+    piece_starts: tuple[float, ...] = (0.0,)
+    dropout_hazard: float = 0.0
+
+    @classmethod
+    def from_medians(
+        cls, median_control: float, median_experimental: float, dropout_per_year: float = 0.0
+    ) -> SurvivalModel:
+        """Exponential arms from their medians (months)."""
+        _positive(median_control, "median_control")
+        _positive(median_experimental, "median_experimental")
+        return cls(
+            control_hazards=(_LN2 / median_control,),
+            hr=median_control / median_experimental,
+            dropout_hazard=dropout_hazard(dropout_per_year),
+        )
+
+    def event_cdf(self, time: float, arm_hr: float) -> float:
+        """P(event observed by ``time`` after entry) for an arm with hazard × ``arm_hr``."""
+        phi = self.dropout_hazard
+        total = 0.0
+        cum = 0.0
+        starts = (*self.piece_starts, math.inf)
+        for j, lam0 in enumerate(self.control_hazards):
+            lo, hi = starts[j], min(starts[j + 1], time)
+            if hi <= lo:
+                break
+            lam = lam0 * arm_hr
+            k = lam + phi
+            total += lam / k * math.exp(-cum - phi * lo) * -math.expm1(-k * (hi - lo))
+            cum += lam * (hi - lo)
+        return total
+
+
+def dropout_hazard(dropout_per_year: float) -> float:
+    """Monthly dropout hazard; ``dropout_per_year`` = P(drop out within 12 months)."""
+    if not 0.0 <= dropout_per_year < 1.0:
+        raise InputError("dropout_per_year must lie in [0, 1)", field="dropout_per_year")
+    return -math.log1p(-dropout_per_year) / 12.0
+
+
+def _positive(value: float, name: str) -> None:
+    if not (math.isfinite(value) and value > 0):
+        raise InputError(f"{name} must be a positive number, not {value}", field=name)
+
+
+def _check_common(alpha: float, sides: int, allocation_ratio: float) -> None:
+    if not 0.0 < alpha < 1.0:
+        raise InputError("alpha must lie in (0, 1)", field="alpha")
+    if sides not in (1, 2):
+        raise InputError("sides must be 1 or 2", field="sides")
+    _positive(allocation_ratio, "allocation_ratio")
+
+
+def schoenfeld_events(
+    hr: float,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    sides: int = 2,
+    allocation_ratio: float = 1.0,
+) -> float:
+    """Events for the log-rank test by Schoenfeld's formula.
+
+    Parameters
+    ----------
+    hr
+        Hazard ratio experimental / control (≠ 1).
+    alpha, sides
+        Significance level and number of sides (α/sides in each tail).
+    power
+        1 − β.
+    allocation_ratio
+        Patients experimental : control.
+
+    Returns
+    -------
+    float
+        (z_{α/s} + z_β)² (1 + r)² / (r log² HR).
+
+    References
+    ----------
+    Schoenfeld D. The asymptotic properties of nonparametric tests for comparing survival
+    distributions. Biometrika 1981;68:316–319.
+    """
+    _check_effect(hr, alpha, sides, allocation_ratio, power)
+    r = allocation_ratio
+    z = float(norm.isf(alpha / sides) + norm.isf(1.0 - power))
+    return z * z * (1.0 + r) ** 2 / (r * math.log(hr) ** 2)
+
+
+def freedman_events(
+    hr: float,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    sides: int = 2,
+    allocation_ratio: float = 1.0,
+) -> float:
+    """Events for the log-rank test by Freedman's formula.
+
+    Returns
+    -------
+    float
+        (z_{α/s} + z_β)² (1 + r HR)² / (r (1 − HR)²).
+
+    References
+    ----------
+    Freedman LS. Tables of the number of patients required in clinical trials using the logrank
+    test. Stat Med 1982;1:121–129.
+    """
+    _check_effect(hr, alpha, sides, allocation_ratio, power)
+    r = allocation_ratio
+    z = float(norm.isf(alpha / sides) + norm.isf(1.0 - power))
+    return z * z * (1.0 + r * hr) ** 2 / (r * (1.0 - hr) ** 2)
+
+
+def _check_effect(hr: float, alpha: float, sides: int, ratio: float, power: float) -> None:
+    _positive(hr, "hr")
+    if abs(hr - 1.0) < 1e-12:
+        raise InputError("hr must differ from 1 to size a trial", field="hr")
+    _check_common(alpha, sides, ratio)
+    if not alpha / sides < power < 1.0:
+        raise InputError("power must lie between alpha and 1", field="power")
+
+
+def required_events(hr: float, *, method: str = "schoenfeld", **kwargs: float) -> float:
+    """Events by ``method`` (``"schoenfeld"`` or ``"freedman"``); see those functions."""
+    if method == "schoenfeld":
+        return schoenfeld_events(hr, **kwargs)  # type: ignore[arg-type]
+    if method == "freedman":
+        return freedman_events(hr, **kwargs)  # type: ignore[arg-type]
+    raise InputError(f"method must be schoenfeld or freedman, not {method!r}", field="method")
+
+
+def event_probability(
+    time: float, *, model: SurvivalModel, accrual_months: float, allocation_ratio: float = 1.0
+) -> float:
+    """Probability that a patient has had an observed event by calendar ``time``.
+
+    Patients enter uniformly over ``[0, accrual_months]``; a patient not yet entered counts as
+    without event, so ``n × event_probability`` is the expected number of events.
+
+    Parameters
+    ----------
+    time
+        Calendar months from the first patient in.
+    model
+        Survival and dropout of both arms.
+    accrual_months
+        Length of uniform accrual.
+    allocation_ratio
+        Patients experimental : control.
+
+    Returns
+    -------
+    float
+        (r P_experimental + P_control) / (1 + r).
+
+    References
+    ----------
+    Lachin JM, Foulkes MA. Evaluation of sample size and power for analyses of survival with
+    allowance for nonuniform patient entry, losses to follow-up, noncompliance, and
+    stratification. Biometrics 1986;42:507–519.
+    """
+    _positive(accrual_months, "accrual_months")
+    if time <= 0:
+        return 0.0
+    lo = max(0.0, time - accrual_months)
+    breaks = [s for s in model.piece_starts if lo < s < time]
+    probs = []
+    for arm_hr in (model.hr, 1.0):
+        value, _ = integrate.quad(
+            model.event_cdf,
+            lo,
+            time,
+            args=(arm_hr,),
+            points=breaks or None,
+            epsabs=1e-13,
+            epsrel=1e-12,
+            limit=200,
+        )
+        probs.append(float(value) / accrual_months)
+    r = allocation_ratio
+    return (r * probs[0] + probs[1]) / (1.0 + r)
+
+
+def expected_events(
+    n: float,
+    time: float,
+    *,
+    model: SurvivalModel,
+    accrual_months: float,
+    allocation_ratio: float = 1.0,
+) -> float:
+    """Expected number of events among ``n`` patients at calendar ``time`` (months)."""
+    _positive(n, "n")
+    return n * event_probability(
+        time, model=model, accrual_months=accrual_months, allocation_ratio=allocation_ratio
+    )
+
+
+def _model(
+    median_control: float,
+    median_experimental: float | None,
+    hr: float | None,
+    dropout_per_year: float,
+    piecewise: tuple[Sequence[float], Sequence[float]] | None,
+) -> SurvivalModel:
+    if piecewise is not None:
+        starts, hazards = (tuple(float(x) for x in p) for p in piecewise)
+        if hr is None or len(starts) != len(hazards) or starts[0] != 0.0:
+            raise InputError(
+                "piecewise survival needs hr, starts beginning at 0, one hazard per piece",
+                field="piecewise",
+            )
+        return SurvivalModel(hazards, hr, starts, dropout_hazard(dropout_per_year))
+    _positive(median_control, "median_control")
+    if median_experimental is None:
+        if hr is None:
+            raise InputError("give median_experimental or hr", field="median_experimental")
+        _positive(hr, "hr")
+        median_experimental = median_control / hr
+    return SurvivalModel.from_medians(median_control, median_experimental, dropout_per_year)
+
+
+def sample_size(
+    *,
+    median_control: float,
+    median_experimental: float | None = None,
+    hr: float | None = None,
+    alpha: float = 0.05,
+    sides: int = 2,
+    power: float = 0.8,
+    accrual_months: float,
+    follow_up_months: float,
+    dropout_per_year: float = 0.0,
+    allocation_ratio: float = 1.0,
+    method: str = "schoenfeld",
+    piecewise: tuple[Sequence[float], Sequence[float]] | None = None,
+) -> SampleSizeResult:
+    """Events and patients for a fixed-design two-arm log-rank test.
+
+    Parameters
+    ----------
+    median_control, median_experimental
+        Exponential medians in months; or give ``hr`` instead of the experimental median.
+    hr
+        Hazard ratio experimental / control.
+    alpha, sides, power
+        Level, sides (α/sides in each tail) and power.
+    accrual_months, follow_up_months
+        Uniform accrual, then follow-up of the last patient: analysis at their sum.
+    dropout_per_year
+        Probability of dropping out within 12 months (exponential).
+    allocation_ratio
+        Patients experimental : control.
+    method
+        ``"schoenfeld"`` or ``"freedman"``.
+    piecewise
+        ``(starts, control_hazards)`` for piecewise-exponential control survival (then ``hr``).
+
+    Returns
+    -------
+    SampleSizeResult
+        Events and patients, exact and rounded up.
+
+    References
+    ----------
+    Schoenfeld D. Biometrika 1981;68:316–319. Freedman LS. Stat Med 1982;1:121–129.
+    Wassmer G, Brannath W. Group Sequential and Confirmatory Adaptive Designs in Clinical
+    Trials. Springer, 2016 (rpact).
+    """
+    model = _model(median_control, median_experimental, hr, dropout_per_year, piecewise)
+    _positive(follow_up_months, "follow_up_months")
+    events = required_events(
+        model.hr,
+        method=method,
+        alpha=alpha,
+        power=power,
+        sides=sides,
+        allocation_ratio=allocation_ratio,
+    )
+    t = accrual_months + follow_up_months
+    prob = event_probability(
+        t, model=model, accrual_months=accrual_months, allocation_ratio=allocation_ratio
+    )
+    n = events / prob
+    return SampleSizeResult(
+        events=events,
+        events_ceil=math.ceil(events - 1e-9),
+        n=n,
+        n_ceil=math.ceil(n - 1e-9),
+        hr=model.hr,
+        analysis_time=t,
+    )
+
+
+def logrank_power(
+    *,
+    n: float,
+    median_control: float,
+    median_experimental: float,
+    alpha: float = 0.05,
+    sides: int = 2,
+    accrual_months: float,
+    follow_up_months: float,
+    dropout_per_year: float = 0.0,
+    allocation_ratio: float = 1.0,
+    method: str = "schoenfeld",
+) -> PowerResult:
+    """Power of the log-rank test with ``n`` patients, analysed at accrual + follow-up.
+
+    Parameters
+    ----------
+    n
+        Patients in both arms.
+    median_control, median_experimental
+        Exponential medians in months.
+    alpha, sides
+        Level and sides; two-sided power counts both tails, as rpact does.
+    accrual_months, follow_up_months
+        Uniform accrual and follow-up after the last patient in.
+    dropout_per_year
+        Probability of dropping out within 12 months (exponential).
+    allocation_ratio
+        Patients experimental : control.
+    method
+        ``"schoenfeld"`` (drift √(D r) |log HR| / (1 + r)) or ``"freedman"``
+        (drift √(D r) |1 − HR| / (1 + r HR)).
+
+    Returns
+    -------
+    PowerResult
+        Power, expected events and hazard ratio.
+
+    References
+    ----------
+    Schoenfeld D. Biometrika 1981;68:316–319. Freedman LS. Stat Med 1982;1:121–129.
+    """
+    _check_common(alpha, sides, allocation_ratio)
+    _positive(follow_up_months, "follow_up_months")
+    model = SurvivalModel.from_medians(median_control, median_experimental, dropout_per_year)
+    events = expected_events(
+        n,
+        accrual_months + follow_up_months,
+        model=model,
+        accrual_months=accrual_months,
+        allocation_ratio=allocation_ratio,
+    )
+    r, hr = allocation_ratio, model.hr
+    if method == "schoenfeld":
+        drift = math.sqrt(events * r) * abs(math.log(hr)) / (1.0 + r)
+    elif method == "freedman":
+        drift = math.sqrt(events * r) * abs(1.0 - hr) / (1.0 + r * hr)
+    else:
+        raise InputError(f"method must be schoenfeld or freedman, not {method!r}", field="method")
+    z = float(norm.isf(alpha / sides))
+    power = float(norm.sf(z - drift))
+    if sides == 2:
+        power += float(norm.cdf(-z - drift))
+    return PowerResult(power=power, expected_events=events, hr=hr)
