@@ -1,0 +1,85 @@
+"""Checks shared by the estimators: times, event indicators, group and stratum labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from metsor.errors import InputError
+
+__all__ = ["as_labels", "as_survival_data"]
+
+
+def as_survival_data(
+    time: ArrayLike, event: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Validate follow-up times and event indicators.
+
+    Parameters
+    ----------
+    time
+        Follow-up times, finite and non-negative.
+    event
+        1 (or True) for an event, 0 (or False) for a censored time.
+
+    Returns
+    -------
+    tuple of ndarray
+        Times as float64 and events as bool, one per patient.
+
+    Raises
+    ------
+    InputError
+        Empty input, lengths that differ, negative or non-finite times, events not 0/1.
+    """
+    t = np.asarray(time, dtype=np.float64).ravel()
+    raw_event = np.asarray(event).ravel()
+    if t.size == 0:
+        raise InputError("no patients: 'time' is empty", field="time")
+    if raw_event.size != t.size:
+        raise InputError(
+            f"'time' has {t.size} values but 'event' has {raw_event.size}", field="event"
+        )
+    if not np.all(np.isfinite(t)):
+        bad = int(np.flatnonzero(~np.isfinite(t))[0])
+        raise InputError(f"'time' must be finite; value {bad + 1} is {t[bad]}", field="time")
+    if np.any(t < 0):
+        bad = int(np.flatnonzero(t < 0)[0])
+        raise InputError(f"'time' must be >= 0; value {bad + 1} is {t[bad]}", field="time")
+    try:
+        e = raw_event.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError("'event' must be 0 or 1", field="event") from exc
+    bad_event = ~np.isin(e, (0.0, 1.0))
+    if np.any(bad_event):
+        bad = int(np.flatnonzero(bad_event)[0])
+        raise InputError(
+            f"'event' must be 0 or 1; value {bad + 1} is {raw_event[bad]!r}", field="event"
+        )
+    return t, e.astype(np.bool_)
+
+
+def as_labels(values: ArrayLike, n: int, field: str) -> tuple[list[Any], NDArray[np.intp]]:
+    """Code group or stratum labels as 0, 1, ... in sorted order of the labels.
+
+    Parameters
+    ----------
+    values
+        One label per patient (strings or numbers).
+    n
+        The number of patients the labels must match.
+    field
+        The argument name, for error messages.
+
+    Returns
+    -------
+    levels, codes
+        The distinct labels, sorted, and each patient's index into them.
+    """
+    arr = np.asarray(values).ravel()
+    if arr.size != n:
+        raise InputError(f"'{field}' has {arr.size} values for {n} patients", field=field)
+    levels, codes = np.unique(arr, return_inverse=True)
+    return [v.item() if isinstance(v, np.generic) else v for v in levels], codes.astype(np.intp)
