@@ -212,6 +212,6 @@ def derived_scores(record: ScreeningRecord, albumin_cutoff_g_dl: float = 2.8) ->
         "child_pugh": (
             None if known is None else {"points": known.points, "class": known.child_pugh_class}
         ),
-        "albi": None if albi is None else {"score": round(albi[0], 4), "grade": albi[1]},
+        "albi": None if albi is None else {"score": albi[0], "grade": albi[1]},
         "bclc": None if stage is None else {"stage": stage, "version": BCLC_VERSION},
     }

@@ -178,10 +178,10 @@ def _child_pugh_a(settings: EligibilitySettings) -> Rule:
         if bounds.known is not None:
             text = f"Child-Pugh {best} points, class {bounds.known.child_pugh_class}"
             return RuleResult("pass" if cls == "A" else "fail", text)
-        if cls == "A":
-            return RuleResult("pass", f"Child-Pugh ≤ {worst} points (class A), {missing} aside")
         if best >= 7:
-            return RuleResult("fail", f"Child-Pugh ≥ {best} points (not class A), {missing} aside")
+            return RuleResult(
+                "fail", f"Child-Pugh ≥ {best} points, not class A ({missing} not recorded)"
+            )
         return RuleResult("unknown", f"Child-Pugh {best}–{worst} points: {missing} not recorded")
 
     return child_pugh_a

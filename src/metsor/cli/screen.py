@@ -1,0 +1,211 @@
+"""``metsor screen``: check a screening record or a screening log against the trial's criteria.
+
+A ``.json`` file holds one candidate's record: the command prints each criterion with its
+status and reason, the derived scores and the verdict. A ``.csv`` file is a screening log: it
+prints the counts by verdict and by failed criterion, and the rows that could not be read.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from metsor.errors import InputError, NotFoundError
+
+if TYPE_CHECKING:
+    from metsor.eligibility.log import ScreeningLog
+    from metsor.eligibility.rules import EligibilitySettings
+    from metsor.eligibility.screening import EligibilityResult
+
+__all__ = ["print_log_summary", "register", "screen"]
+
+_STATUS_STYLE = {"pass": "green", "fail": "bold red", "unknown": "yellow"}
+_VERDICT_STYLE = {"eligible": "bold green", "ineligible": "bold red", "incomplete": "bold yellow"}
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``metsor screen`` to the application."""
+    app.command("screen")(screen)
+
+
+def _settings(age_rule: str, require_bclc_c: bool) -> EligibilitySettings:
+    from metsor.config import settings
+    from metsor.eligibility.rules import EligibilitySettings
+
+    if age_rule not in ("criterion", "structured"):
+        raise InputError(
+            f"--age-rule must be 'criterion' or 'structured', got {age_rule!r}", field="--age-rule"
+        )
+    return EligibilitySettings(
+        age_rule="criterion" if age_rule == "criterion" else "structured",
+        require_bclc_c=require_bclc_c,
+        albumin_cutoff_g_dl=settings().child_pugh_albumin_cutoff_g_dl,
+    )
+
+
+def _read_text(path: Path) -> str:
+    if not path.is_file():
+        raise NotFoundError(f"no such file: {path}", field="PATH")
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 text ({exc.reason})", field="PATH") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}", field="PATH") from None
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(_read_text(path))
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+            field="PATH",
+        ) from None
+
+
+def screen(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A screening record (.json) or a screening log (.csv).", show_default=False
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the JSON Schema of a screening record.")
+    ] = False,
+    age_rule: Annotated[
+        str,
+        typer.Option(
+            "--age-rule",
+            help="'criterion' (age > 18, as the criterion reads) or 'structured' (≥ 18, as the "
+            "registry's age field reads).",
+        ),
+    ] = "criterion",
+    require_bclc_c: Annotated[
+        bool,
+        typer.Option("--require-bclc-c", help="Also require a derived BCLC stage C (2022)."),
+    ] = False,
+) -> None:
+    """Screen a candidate (.json) or a screening log (.csv) against the criteria of NCT02672488."""
+    if schema:
+        from metsor.eligibility.record import json_schema
+
+        typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+        return
+    if path is None:
+        raise InputError(
+            "give a record (.json) or a screening log (.csv), or --schema", field="PATH"
+        )
+    chosen = _settings(age_rule, require_bclc_c)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        from metsor.eligibility.screening import screen as screen_record
+
+        data = _load_json(path)
+        if not isinstance(data, dict):
+            raise InputError(f"{path} must hold one JSON object (a screening record)", field="PATH")
+        result = screen_record(data, settings=chosen)
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            print_result(result)
+    elif suffix == ".csv":
+        from metsor.eligibility.log import screen_log
+
+        log = screen_log(_read_text(path), settings=chosen)
+        if as_json:
+            typer.echo(json.dumps(log_to_dict(log), indent=2, ensure_ascii=False))
+        else:
+            print_log_summary(log, title=f"Screening log {path.name}")
+    else:
+        raise InputError(f"expected a .json record or a .csv log, got '{path.name}'", field="PATH")
+
+
+def _derived_line(derived: dict[str, Any]) -> str:
+    child_pugh, albi, bclc = derived["child_pugh"], derived["albi"], derived["bclc"]
+    parts = [
+        "Child-Pugh "
+        + (f"{child_pugh['points']} (class {child_pugh['class']})" if child_pugh else "—"),
+        "ALBI " + (f"{albi['score']:.2f} (grade {albi['grade']})" if albi else "—"),
+        "BCLC " + (f"{bclc['stage']} ({bclc['version']})" if bclc else "—"),
+    ]
+    return "  ·  ".join(parts)
+
+
+def print_result(result: EligibilityResult) -> None:
+    """Print one screening: a table of criteria with coloured statuses, scores and verdict."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    table = Table(title="Eligibility for NCT02672488", title_justify="left")
+    table.add_column("criterion", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("reason")
+    for c in result.criteria:
+        style = _STATUS_STYLE[c.status]
+        table.add_row(c.id, c.kind, Text(c.status, style=style), Text(c.reason))
+    console.print(table)
+    console.print(f"Derived: {_derived_line(result.to_dict()['derived'])}")
+    style = _VERDICT_STYLE[result.verdict]
+    console.print(f"Verdict: [{style}]{result.verdict}[/]  (rules {result.rules_version})")
+
+
+def print_log_summary(log: ScreeningLog, *, title: str) -> None:
+    """Print the counts of a screened log by verdict and failed criterion, and its bad rows.
+
+    Parameters
+    ----------
+    log
+        The screened log.
+    title
+        The heading line.
+    """
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    summary = log.summary()
+    console.print(
+        f"[bold]{title}[/]: {summary.screened} candidates screened, "
+        f"{summary.unreadable} rows unreadable"
+    )
+    console.print("By verdict:")
+    for verdict, count in summary.by_verdict.items():
+        share = f"{count / summary.screened:6.1%}" if summary.screened else ""
+        console.print(f"  [{_VERDICT_STYLE[verdict]}]{verdict:<12}[/] {count:>5} {share}")
+    if summary.by_failed_criterion:
+        console.print("By failed criterion (a candidate may fail several):")
+        for criterion, count in summary.by_failed_criterion.items():
+            console.print(f"  {criterion:<30} {count:>5}")
+    if log.errors:
+        console.print("[bold red]Rows not screened:[/]")
+        for error in log.errors:
+            console.print(f"  {error}", markup=False)
+
+
+def log_to_dict(log: ScreeningLog) -> dict[str, Any]:
+    """A screened log as JSON-ready data: summary, per-row verdicts, and the bad rows."""
+    return {
+        "summary": log.summary().to_dict(),
+        "rows": [
+            {
+                "line": row.line,
+                "screening_id": row.screening_id,
+                "verdict": row.result.verdict,
+                "failed": list(row.result.failed),
+                "unknown": list(row.result.unknown),
+            }
+            for row in log.rows
+        ],
+        "errors": [
+            {"line": e.line, "screening_id": e.screening_id, "field": e.field, "message": e.message}
+            for e in log.errors
+        ],
+    }
