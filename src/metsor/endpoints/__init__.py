@@ -7,8 +7,20 @@ from metsor.endpoints.censoring import (
     DAYS_PER_MONTH,
     AssessmentSchedule,
     administrative_reason,
+    horizon_days,
 )
 from metsor.endpoints.course import Response, SubjectCourse, TumourAssessmentResult
+from metsor.endpoints.datasets import (
+    ADRS_COLUMNS,
+    ADSL_COLUMNS,
+    ADTTE_COLUMNS,
+    METSOR_ARM_LABELS,
+    STUDY_ID,
+    adrs,
+    adsl,
+    adtte,
+)
+from metsor.endpoints.response import BestResponse, best_response
 from metsor.endpoints.time_to_event import (
     Criterion,
     TimeToEvent,
@@ -18,15 +30,26 @@ from metsor.endpoints.time_to_event import (
 )
 
 __all__ = [
+    "ADRS_COLUMNS",
+    "ADSL_COLUMNS",
+    "ADTTE_COLUMNS",
     "CENSOR_REASONS",
     "DAYS_PER_MONTH",
+    "METSOR_ARM_LABELS",
+    "STUDY_ID",
     "AssessmentSchedule",
+    "BestResponse",
     "Criterion",
     "Response",
     "SubjectCourse",
     "TimeToEvent",
     "TumourAssessmentResult",
     "administrative_reason",
+    "adrs",
+    "adsl",
+    "adtte",
+    "best_response",
+    "horizon_days",
     "overall_survival",
     "progression_free_survival",
     "time_to_progression",

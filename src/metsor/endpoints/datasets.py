@@ -1,0 +1,319 @@
+"""Analysis datasets shaped after CDISC ADaM: ADSL, ADTTE and ADRS, as lists of dicts.
+
+Pure: each function takes subject courses and returns rows; writing CSV or XPT belongs to the
+export layer. Every row holds every column of its dataset, in the order of the ``*_COLUMNS``
+tuple; a value not known is None. Dates are :class:`datetime.date`.
+
+ADSL — one row per randomized subject (all randomized subjects form the ITT population):
+``STUDYID, USUBJID, SUBJID, SITEID, ARMCD, ARM, TRT01P, STRATUM, RANDDT, AGE, AGEU, SEX, RACE,
+ECOG, MVI, EHS, CHILDPGH, BCLC, AFP, ITTFL, DTHFL, DTHDT, LSTALVDT, NACTDT, WDDT, LTFUDT``.
+Baseline columns come from ``SubjectCourse.baseline`` keys ``age, sex, race, ecog,
+macrovascular_invasion, extrahepatic_spread, child_pugh_score, bclc_stage, afp_ng_ml``
+(yes/no values as ``"Y"``/``"N"``).
+
+ADTTE — one row per subject and parameter, parameters in the order OS, TTP, PFS, then the same
+administratively censored at the horizon (``OS12, TTP12, PFS12`` for 12 months):
+``STUDYID, USUBJID, ARM, PARAMCD, PARAM, STARTDT, ADT, AVAL, AVALU, CNSR, EVENT, EVNTDESC,
+CNSDTDSC, STRATUM, SITEID, ARMCD``. ``AVAL`` is in months (days / 30.4375); ``CNSR`` is 0 for
+an event and 1 for censoring (ADaM); ``EVENT = 1 - CNSR``. ``EVNTDESC`` describes the event, or
+gives the censoring reason; ``CNSDTDSC`` says what the censoring date is.
+
+ADRS — per subject: ``BOR_MRECIST, BOR_RECIST`` (``AVALC`` CR/PR/SD/PD/NE, ``AVAL`` 1–5) and
+``ORR_MRECIST, ORR_RECIST`` (``AVALC`` Y/N, ``AVAL`` 1/0), in that order:
+``STUDYID, USUBJID, ARM, PARAMCD, PARAM, AVALC, AVAL, STRATUM, SITEID, ARMCD``.
+
+References
+----------
+CDISC Analysis Data Model (ADaM) Implementation Guide v1.3; ADaM Basic Data Structure for
+Time-to-Event Analyses v1.0 (CNSR, EVNTDESC, CNSDTDSC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from types import MappingProxyType
+from typing import Any
+
+from metsor.endpoints.censoring import AssessmentSchedule
+from metsor.endpoints.course import SubjectCourse
+from metsor.endpoints.response import best_response
+from metsor.endpoints.time_to_event import (
+    Criterion,
+    TimeToEvent,
+    overall_survival,
+    progression_free_survival,
+    time_to_progression,
+)
+from metsor.errors import InputError
+
+__all__ = [
+    "ADRS_COLUMNS",
+    "ADSL_COLUMNS",
+    "ADTTE_COLUMNS",
+    "METSOR_ARM_LABELS",
+    "STUDY_ID",
+    "adrs",
+    "adsl",
+    "adtte",
+]
+
+STUDY_ID = "NCT02672488"
+
+METSOR_ARM_LABELS: Mapping[str, str] = MappingProxyType(
+    {"sorafenib_metformin": "Sorafenib + Metformin", "sorafenib": "Sorafenib"}
+)
+"""Arm descriptions (ARM, TRT01P) by arm code (ARMCD)."""
+
+ADSL_COLUMNS: tuple[str, ...] = (
+    "STUDYID", "USUBJID", "SUBJID", "SITEID", "ARMCD", "ARM", "TRT01P", "STRATUM", "RANDDT",
+    "AGE", "AGEU", "SEX", "RACE", "ECOG", "MVI", "EHS", "CHILDPGH", "BCLC", "AFP",
+    "ITTFL", "DTHFL", "DTHDT", "LSTALVDT", "NACTDT", "WDDT", "LTFUDT",
+)  # fmt: skip
+
+ADTTE_COLUMNS: tuple[str, ...] = (
+    "STUDYID", "USUBJID", "ARM", "PARAMCD", "PARAM", "STARTDT", "ADT", "AVAL", "AVALU",
+    "CNSR", "EVENT", "EVNTDESC", "CNSDTDSC", "STRATUM", "SITEID", "ARMCD",
+)  # fmt: skip
+
+ADRS_COLUMNS: tuple[str, ...] = (
+    "STUDYID", "USUBJID", "ARM", "PARAMCD", "PARAM", "AVALC", "AVAL", "STRATUM", "SITEID",
+    "ARMCD",
+)  # fmt: skip
+
+_RESPONSE_CODES: Mapping[str, int] = MappingProxyType({"CR": 1, "PR": 2, "SD": 3, "PD": 4, "NE": 5})
+_CRITERION_LABELS: Mapping[str, str] = MappingProxyType(
+    {"mrecist": "mRECIST", "recist": "RECIST 1.1"}
+)
+
+
+def _yes_no(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return "Y" if value.strip().lower() in ("y", "yes", "true", "1") else "N"
+    return "Y" if value else "N"
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+_BASELINE: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
+    ("AGE", "age", _as_is),
+    ("SEX", "sex", _as_is),
+    ("RACE", "race", _as_is),
+    ("ECOG", "ecog", _as_is),
+    ("MVI", "macrovascular_invasion", _yes_no),
+    ("EHS", "extrahepatic_spread", _yes_no),
+    ("CHILDPGH", "child_pugh_score", _as_is),
+    ("BCLC", "bclc_stage", _as_is),
+    ("AFP", "afp_ng_ml", _as_is),
+)
+
+
+def adsl(
+    courses: Sequence[SubjectCourse],
+    *,
+    study_id: str = STUDY_ID,
+    arm_labels: Mapping[str, str] = METSOR_ARM_LABELS,
+) -> list[dict[str, Any]]:
+    """Subject-level analysis dataset, one row per randomized subject.
+
+    Parameters
+    ----------
+    courses
+        The randomized subjects, each once.
+    study_id
+        STUDYID; USUBJID is ``f"{study_id}-{subject_id}"``.
+    arm_labels
+        ARM / TRT01P text by arm code (an unknown code is used as its own label).
+
+    Returns
+    -------
+    list of dict
+        Rows with the columns of :data:`ADSL_COLUMNS`, in subject order.
+
+    Raises
+    ------
+    InputError
+        Naming a subject that appears twice.
+    """
+    rows = []
+    for course in _unique(courses):
+        row: dict[str, Any] = {
+            **_identity(course, study_id, arm_labels),
+            "SUBJID": course.subject_id,
+            "TRT01P": arm_labels.get(course.arm, course.arm),
+            "RANDDT": course.randomized_on,
+            "AGEU": "YEARS" if course.baseline.get("age") is not None else None,
+            "ITTFL": "Y",
+            "DTHFL": "Y" if course.death_on is not None else "N",
+            "DTHDT": course.death_on,
+            "LSTALVDT": course.death_on or course.last_contact_on,
+            "NACTDT": course.new_anticancer_therapy_on,
+            "WDDT": course.withdrawn_on,
+            "LTFUDT": course.lost_to_follow_up_on,
+        }
+        for column, key, convert in _BASELINE:
+            row[column] = convert(course.baseline.get(key))
+        rows.append({column: row[column] for column in ADSL_COLUMNS})
+    return rows
+
+
+def adtte(
+    courses: Sequence[SubjectCourse],
+    *,
+    cutoff: date | None = None,
+    horizon_months: float | None = 12.0,
+    criterion: Criterion = "mrecist",
+    schedule: AssessmentSchedule | None = None,
+    study_id: str = STUDY_ID,
+    arm_labels: Mapping[str, str] = METSOR_ARM_LABELS,
+) -> list[dict[str, Any]]:
+    """Time-to-event analysis dataset: OS, TTP and PFS per subject, full and at the horizon.
+
+    Parameters
+    ----------
+    courses
+        The randomized subjects, each once.
+    cutoff
+        Data cut-off date; None uses everything recorded.
+    horizon_months
+        Horizon of the administratively censored parameters (12: OS12, TTP12, PFS12, the
+        registered analysis); None for the full-follow-up parameters only.
+    criterion
+        Progression criterion of TTP and PFS (``"mrecist"`` primary, ``"recist"``).
+    schedule
+        Assessment schedule for the missed-assessment rule (default 8-weekly, 7-day window).
+    study_id, arm_labels
+        As for :func:`adsl`.
+
+    Returns
+    -------
+    list of dict
+        Rows with the columns of :data:`ADTTE_COLUMNS`, by subject then parameter.
+    """
+    plan = schedule or AssessmentSchedule()
+    label = _CRITERION_LABELS.get(criterion, criterion)
+    endpoints: tuple[tuple[str, str, Callable[..., TimeToEvent], dict[str, Any]], ...] = (
+        ("OS", "Overall survival", overall_survival, {}),
+        ("TTP", f"Time to progression, {label}", time_to_progression,
+         {"criterion": criterion, "schedule": plan}),
+        ("PFS", f"Progression-free survival, {label}", progression_free_survival,
+         {"criterion": criterion, "schedule": plan}),
+    )  # fmt: skip
+    horizons: list[float | None] = [None] if horizon_months is None else [None, horizon_months]
+    rows = []
+    for course in _unique(courses):
+        identity = _identity(course, study_id, arm_labels)
+        for horizon in horizons:
+            for code, name, endpoint, options in endpoints:
+                result = endpoint(course, cutoff=cutoff, horizon_months=horizon, **options)
+                suffix = "" if horizon is None else f"{horizon:g}"
+                param = name if horizon is None else f"{name}, censored at {horizon:g} months"
+                row = {
+                    **identity,
+                    "PARAMCD": f"{code}{suffix}",
+                    "PARAM": f"{param} (months)",
+                    "STARTDT": course.randomized_on,
+                    "ADT": result.event_or_censor_date,
+                    "AVAL": result.months,
+                    "AVALU": "MONTHS",
+                    "CNSR": 0 if result.event else 1,
+                    "EVENT": 1 if result.event else 0,
+                    "EVNTDESC": result.event_description if result.event else result.censor_reason,
+                    "CNSDTDSC": result.censor_date_description,
+                }
+                rows.append({column: row[column] for column in ADTTE_COLUMNS})
+    return rows
+
+
+def adrs(
+    courses: Sequence[SubjectCourse],
+    *,
+    cutoff: date | None = None,
+    window_months: float | None = 12.0,
+    study_id: str = STUDY_ID,
+    arm_labels: Mapping[str, str] = METSOR_ARM_LABELS,
+) -> list[dict[str, Any]]:
+    """Response analysis dataset: best overall response and objective response per criterion.
+
+    Parameters
+    ----------
+    courses
+        The randomized subjects, each once.
+    cutoff
+        Data cut-off date; None uses everything recorded.
+    window_months
+        Window of best response from randomization (12 as registered); None for no limit.
+    study_id, arm_labels
+        As for :func:`adsl`.
+
+    Returns
+    -------
+    list of dict
+        Rows with the columns of :data:`ADRS_COLUMNS`: BOR_MRECIST, BOR_RECIST, ORR_MRECIST,
+        ORR_RECIST per subject.
+    """
+    window_text = "" if window_months is None else f" within {window_months:g} months"
+    rows = []
+    for course in _unique(courses):
+        identity = _identity(course, study_id, arm_labels)
+        best = {
+            criterion: best_response(
+                course, criterion=criterion, window_months=window_months, cutoff=cutoff
+            )
+            for criterion in ("mrecist", "recist")
+        }
+        values: list[tuple[str, str, str, int]] = []
+        for criterion, result in best.items():
+            label = _CRITERION_LABELS[criterion]
+            values.append(
+                (
+                    f"BOR_{criterion.upper()}",
+                    f"Best overall response{window_text}, {label}",
+                    result.response,
+                    _RESPONSE_CODES[result.response],
+                )
+            )
+        for criterion, result in best.items():
+            label = _CRITERION_LABELS[criterion]
+            values.append(
+                (
+                    f"ORR_{criterion.upper()}",
+                    f"Objective response (CR or PR){window_text}, {label}",
+                    "Y" if result.objective_response else "N",
+                    1 if result.objective_response else 0,
+                )
+            )
+        for paramcd, param, avalc, aval in values:
+            row = {**identity, "PARAMCD": paramcd, "PARAM": param, "AVALC": avalc, "AVAL": aval}
+            rows.append({column: row[column] for column in ADRS_COLUMNS})
+    return rows
+
+
+def _identity(
+    course: SubjectCourse, study_id: str, arm_labels: Mapping[str, str]
+) -> dict[str, Any]:
+    return {
+        "STUDYID": study_id,
+        "USUBJID": f"{study_id}-{course.subject_id}",
+        "SITEID": course.site,
+        "ARMCD": course.arm,
+        "ARM": arm_labels.get(course.arm, course.arm),
+        "STRATUM": course.stratum,
+    }
+
+
+def _unique(courses: Sequence[SubjectCourse]) -> Sequence[SubjectCourse]:
+    seen: set[str] = set()
+    for index, course in enumerate(courses, start=1):
+        if not isinstance(course, SubjectCourse):
+            raise InputError(f"course {index} is not a SubjectCourse", field="courses", row=index)
+        if course.subject_id in seen:
+            raise InputError(
+                f"subject {course.subject_id} appears more than once", field="subject_id", row=index
+            )
+        seen.add(course.subject_id)
+    return courses
