@@ -1,0 +1,79 @@
+"""Cox model against R survival 3.5-3 ``coxph`` (``tests/reference/survival.R``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from metsor.errors import InputError
+from metsor.stats.cox import CoxFit, cox_ph
+
+from .reference_data import CASES, RTOL, arrays, case
+
+MODELS = [
+    pytest.param(name, key, id=f"{name}-{key}") for name in CASES for key in case(name)["cox"]
+]
+
+
+def fit_model(name: str, key: str) -> CoxFit:
+    """Fit the model R fitted under ``key``: efron/breslow, optionally _strata or _multi."""
+    c = case(name)
+    time, status, _ = arrays(name)
+    ties, _, variant = key.partition("_")
+    names = ["arm", *c["covariates"][1:]] if variant == "multi" else ["arm"]
+    x = np.column_stack([c["data"][v] for v in names])
+    strata = np.asarray(c["data"]["strata"]) if variant == "strata" else None
+    return cox_ph(time, status, x, names=names, strata=strata, ties=ties)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("name", "key"), MODELS)
+def test_fit_matches_r(name: str, key: str) -> None:
+    """R: ``fit <- coxph(Surv(time, status) ~ arm [+ covariates] [+ strata(strata)], d,
+    ties = ties)``; ``coef(fit)``, ``sqrt(diag(vcov(fit)))``, ``summary(fit)$conf.int``,
+    ``summary(fit)$coefficients[, "Pr(>|z|)"]``, ``fit$loglik``, ``fit$score``,
+    ``fit$wald.test``, ``summary(fit)$logtest``, ``fit$iter``."""
+    r = case(name)["cox"][key]
+    fit = fit_model(name, key)
+    assert_allclose(fit.coef, r["coef"], rtol=RTOL)
+    assert_allclose(fit.se, r["se"], rtol=RTOL)
+    assert_allclose(fit.variance, np.reshape(r["var"], fit.variance.shape), rtol=RTOL)
+    assert_allclose(fit.hazard_ratio, r["hr"], rtol=RTOL)
+    assert_allclose(fit.hr_lower, r["hr_lower"], rtol=RTOL)
+    assert_allclose(fit.hr_upper, r["hr_upper"], rtol=RTOL)
+    assert_allclose(fit.z, r["z"], rtol=RTOL)
+    assert_allclose(fit.p_value, r["p"], rtol=RTOL)
+    assert_allclose([fit.loglik_null, fit.loglik], r["loglik"], rtol=RTOL)
+    assert_allclose(fit.score_chi2, r["score"], rtol=RTOL)
+    assert_allclose(fit.wald_chi2, r["wald"], rtol=RTOL)
+    assert_allclose(fit.lr_chi2, r["lrt"], rtol=RTOL)
+    assert fit.iterations == r["iter"]
+    assert fit.converged
+
+
+def test_score_test_equals_logrank_without_ties() -> None:
+    """With no tied event times the Cox score test of one binary covariate is the log-rank
+    chi-squared (Therneau & Grambsch 2000, §3.3)."""
+    from metsor.stats.logrank import logrank_test
+
+    rng = np.random.default_rng(7)
+    time = rng.exponential(10, 200)
+    event = rng.integers(0, 2, 200)
+    arm = rng.integers(0, 2, 200)
+    fit = cox_ph(time, event, arm, ties="breslow")
+    assert_allclose(fit.score_chi2, logrank_test(time, event, arm).chi2, rtol=1e-9)
+
+
+def test_constant_covariate_is_refused() -> None:
+    with pytest.raises(InputError, match="information matrix is singular"):
+        cox_ph([1, 2, 3, 4], [1, 1, 0, 1], [1, 1, 1, 1], names=["arm"])
+
+
+def test_no_events_is_refused() -> None:
+    with pytest.raises(InputError, match="no events"):
+        cox_ph([1, 2, 3], [0, 0, 0], [0, 1, 0])
+
+
+def test_missing_covariate_is_refused() -> None:
+    with pytest.raises(InputError, match="covariates must be finite"):
+        cox_ph([1, 2, 3], [1, 0, 1], [0, float("nan"), 1])
