@@ -1,0 +1,192 @@
+"""Units of work: one service call, one transaction, one acting user.
+
+Every service function takes a :class:`ServiceContext` as its first argument and keyword
+arguments after it; it reads and writes through ``ctx.session`` and never commits. The caller
+opens the context with :func:`unit_of_work`, which commits when the block ends and rolls back —
+writing nothing at all — when it raises (a :class:`~metsor.errors.InputError`,
+:class:`~metsor.errors.ConflictError`, :class:`~metsor.errors.PermissionDeniedError` …)::
+
+    database = Database.open(url)
+    with unit_of_work(database, "investigator1") as ctx:
+        result = register_subject(ctx, record=..., site="TJ")
+
+The acting user must exist and be active; the audit trail records their username and the
+reason given (``unit_of_work(..., reason=...)`` or :meth:`ServiceContext.set_reason`). A unique
+constraint that fires at commit because a concurrent transaction got there first becomes a
+:class:`~metsor.errors.ConflictError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from metsor.errors import ConflictError, PermissionDeniedError
+from metsor.store.audit import set_actor, set_reason
+from metsor.store.engine import make_engine, read_only, session_factory
+from metsor.store.models.core import User
+
+__all__ = ["Database", "ServiceContext", "session_scope", "unit_of_work"]
+
+
+@dataclass
+class Database:
+    """The trial database a process works on: its URL, engine and session factory.
+
+    Attributes
+    ----------
+    url
+        The database URL.
+    engine
+        The engine (:func:`metsor.store.engine.make_engine`).
+    sessions
+        Audited session factory (:func:`metsor.store.engine.session_factory`).
+    """
+
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @classmethod
+    def open(cls, url: str, **engine_options: Any) -> Database:
+        """Build the engine and session factory of the database at ``url``.
+
+        Parameters
+        ----------
+        url
+            SQLite or PostgreSQL URL.
+        **engine_options
+            Passed to :func:`metsor.store.engine.make_engine`.
+
+        Returns
+        -------
+        Database
+            Call :meth:`close` when done.
+        """
+        engine = make_engine(url, **engine_options)
+        return cls(url=url, engine=engine, sessions=session_factory(engine))
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    """What a service needs: the session of its transaction and the acting user.
+
+    Attributes
+    ----------
+    session
+        The session; its transaction is committed or rolled back by :func:`unit_of_work`.
+    actor
+        The acting user.
+    """
+
+    session: Session
+    actor: User
+
+    @property
+    def username(self) -> str:
+        """Username of the acting user."""
+        return self.actor.username
+
+    def set_reason(self, reason: str | None) -> None:
+        """State why the following writes are made; the audit trail records it."""
+        set_reason(self.session, reason)
+
+
+@contextmanager
+def session_scope(
+    database: Database, *, actor: str, reason: str | None = None, readonly: bool = False
+) -> Iterator[Session]:
+    """One transaction on an audited session, for code that has no user row yet.
+
+    The database bootstrap (``metsor db init``) uses it; services use :func:`unit_of_work`.
+
+    Parameters
+    ----------
+    database
+        The database.
+    actor
+        Name recorded in the audit trail.
+    reason
+        Reason recorded in the audit trail.
+    readonly
+        Roll back at the end instead of committing; on SQLite take no write lock.
+
+    Yields
+    ------
+    Session
+        Committed when the block ends normally, rolled back when it raises.
+    """
+    bind = read_only(database.engine) if readonly else database.engine
+    session = database.sessions(bind=bind)
+    set_actor(session, actor)
+    set_reason(session, reason)
+    try:
+        yield session
+        if readonly:
+            session.rollback()
+        else:
+            session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ConflictError(
+            "the change conflicts with a record written at the same time or already there: "
+            f"{exc.orig}"
+        ) from None
+    except OperationalError as exc:
+        session.rollback()
+        if "locked" in str(exc.orig) or "could not serialize" in str(exc.orig):
+            raise ConflictError(f"the database is busy, try again: {exc.orig}") from None
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@contextmanager
+def unit_of_work(
+    database: Database, username: str, *, reason: str | None = None, readonly: bool = False
+) -> Iterator[ServiceContext]:
+    """One service call: a transaction on behalf of an existing, active user.
+
+    Parameters
+    ----------
+    database
+        The database.
+    username
+        The acting user.
+    reason
+        Why the writes are made (recorded in the audit trail).
+    readonly
+        Roll back at the end; on SQLite take no write lock (reports, lists, verification).
+
+    Yields
+    ------
+    ServiceContext
+        The context to pass to services.
+
+    Raises
+    ------
+    PermissionDeniedError
+        When the user does not exist or is deactivated.
+    ConflictError
+        When the commit meets a unique constraint (a concurrent writer won).
+    """
+    with session_scope(database, actor=username, reason=reason, readonly=readonly) as session:
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        if user is None or not user.active:
+            raise PermissionDeniedError(
+                f"no active user {username!r} (give --user or METSOR_USER)", field="user"
+            )
+        yield ServiceContext(session=session, actor=user)

@@ -1,0 +1,84 @@
+"""Schema migrations of the trial database (Alembic), run from code or the CLI.
+
+The Alembic environment and revisions are packaged under ``metsor/store/migrations``;
+no ``alembic.ini`` is needed. Revisions: ``0001_core`` (sites, users, subjects, screening,
+consent, randomization, decisions, audit log), then ``0002_casebook`` (down revision
+``0001_core``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from metsor.store.engine import make_engine, normalize_url
+
+__all__ = ["MIGRATIONS_DIR", "alembic_config", "current_revision", "head_revision", "upgrade"]
+
+#: Folder of the Alembic environment and its ``versions``.
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic configuration for the database at ``url``.
+
+    Parameters
+    ----------
+    url
+        SQLite or PostgreSQL URL.
+
+    Returns
+    -------
+    Config
+        With ``script_location`` set to :data:`MIGRATIONS_DIR` and the URL in its attributes.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["metsor_url"] = normalize_url(url).render_as_string(hide_password=False)
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at ``url`` to ``revision`` (default: the newest).
+
+    Parameters
+    ----------
+    url
+        SQLite or PostgreSQL URL; an SQLite file is created if missing.
+    revision
+        Target revision id.
+    """
+    command.upgrade(alembic_config(url), revision)
+
+
+def head_revision() -> str:
+    """The newest revision id shipped with this version of metsor."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR}")
+    return head
+
+
+def current_revision(url: str) -> str | None:
+    """The revision the database at ``url`` is at (None: not initialised).
+
+    Parameters
+    ----------
+    url
+        SQLite or PostgreSQL URL.
+
+    Returns
+    -------
+    str or None
+        The revision id.
+    """
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()

@@ -1,0 +1,9 @@
+"""Tables of the trial database; importing this package registers them all on ``Base``.
+
+``core`` holds sites, users, subjects, screening, consent, randomization and the audit log;
+``casebook`` holds what is recorded after randomization.
+"""
+
+from metsor.store.models import core as core
+
+__all__ = ["core"]

@@ -1,0 +1,183 @@
+"""Fixtures shared by every test: the trial database on SQLite and on PostgreSQL.
+
+``database_backend`` is parametrized over ``"sqlite"`` and ``"postgresql"``, so any test that
+uses one of the database fixtures runs on both:
+
+- ``database_url``: URL of a database migrated to head (every revision, casebook included) and
+  holding no rows. SQLite: a copy of a migrated template file in ``tmp_path``. PostgreSQL: one
+  throwaway database ``metsor_test_<random>`` per test run on ``127.0.0.1:5432`` (user
+  ``postgres``, trust auth), migrated once and emptied (``TRUNCATE``) before each test, other
+  connections to it closed first.
+- ``empty_database_url``: a database with no tables at all, for migration tests (PostgreSQL: a
+  database of its own, dropped after the test).
+- ``database``: :class:`metsor.services.context.Database` opened on ``database_url``, closed
+  after the test.
+
+The PostgreSQL server must be up: if it cannot be reached the PostgreSQL variants FAIL with a
+message saying so, unless ``METSOR_SKIP_POSTGRES=1`` is set, which skips them. Another server
+can be named with ``METSOR_TEST_POSTGRES`` (a libpq connection string of an account allowed to
+create databases; default ``host=127.0.0.1 port=5432 user=postgres dbname=postgres``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_DEFAULT_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+
+
+@dataclass(frozen=True)
+class _PostgresServer:
+    admin_dsn: str
+    params: dict[str, Any]
+
+    def url(self, dbname: str) -> str:
+        user = self.params.get("user", "postgres")
+        host = self.params.get("host", "127.0.0.1")
+        port = self.params.get("port", "5432")
+        password = self.params.get("password")
+        auth = f"{user}:{password}" if password else user
+        return f"postgresql+psycopg://{auth}@{host}:{port}/{dbname}"
+
+    def connect(self, dbname: str | None = None) -> Any:
+        import psycopg
+
+        dsn = (
+            self.admin_dsn
+            if dbname is None
+            else psycopg.conninfo.make_conninfo(self.admin_dsn, dbname=dbname)
+        )
+        return psycopg.connect(dsn, autocommit=True)
+
+    def create(self, dbname: str) -> None:
+        with self.connect() as conn:
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+
+    def drop(self, dbname: str) -> None:
+        with self.connect() as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (dbname,),
+            )
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> _PostgresServer:
+    """The PostgreSQL server of the test run (fails the test if it cannot be reached)."""
+    if os.environ.get("METSOR_SKIP_POSTGRES") == "1":
+        pytest.skip("METSOR_SKIP_POSTGRES=1: PostgreSQL variants skipped")
+    import psycopg
+
+    dsn = os.environ.get("METSOR_TEST_POSTGRES", _DEFAULT_ADMIN_DSN)
+    try:
+        with psycopg.connect(dsn, connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {dsn!r} ({exc}). The PostgreSQL tests need it: "
+            "start the server, point METSOR_TEST_POSTGRES at another, or set "
+            "METSOR_SKIP_POSTGRES=1 to skip them explicitly.",
+            pytrace=False,
+        )
+    return _PostgresServer(admin_dsn=dsn, params=psycopg.conninfo.conninfo_to_dict(dsn))
+
+
+@pytest.fixture(scope="session")
+def _postgres_migrated(postgres_server: _PostgresServer) -> Iterator[str]:
+    from metsor.store.migrate import upgrade
+
+    dbname = f"metsor_test_{secrets.token_hex(6)}"
+    postgres_server.create(dbname)
+    try:
+        upgrade(postgres_server.url(dbname))
+        yield dbname
+    finally:
+        postgres_server.drop(dbname)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from metsor.store.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("template") / "metsor.sqlite"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(
+    params=[pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def database_backend(request: pytest.FixtureRequest) -> str:
+    """``"sqlite"`` or ``"postgresql"``: every database test runs on both."""
+    return str(request.param)
+
+
+def _empty_postgres(server: _PostgresServer, dbname: str) -> None:
+    with server.connect(dbname) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ]
+        if tables:
+            names = ", ".join(f'"{t}"' for t in tables)
+            conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, database_backend: str, tmp_path: Path) -> str:
+    """URL of a migrated, empty trial database (see the module docstring)."""
+    if database_backend == "sqlite":
+        template: Path = request.getfixturevalue("_sqlite_template")
+        path = tmp_path / "metsor.sqlite"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    server: _PostgresServer = request.getfixturevalue("postgres_server")
+    dbname: str = request.getfixturevalue("_postgres_migrated")
+    _empty_postgres(server, dbname)
+    return server.url(dbname)
+
+
+@pytest.fixture
+def empty_database_url(
+    request: pytest.FixtureRequest, database_backend: str, tmp_path: Path
+) -> Iterator[str]:
+    """URL of a database without any table (for migration tests)."""
+    if database_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        return
+    server: _PostgresServer = request.getfixturevalue("postgres_server")
+    dbname = f"metsor_test_{secrets.token_hex(6)}"
+    server.create(dbname)
+    try:
+        yield server.url(dbname)
+    finally:
+        server.drop(dbname)
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Any]:
+    """The trial database at ``database_url``, opened, and closed after the test."""
+    from metsor.services.context import Database
+
+    db = Database.open(database_url)
+    try:
+        yield db
+    finally:
+        db.close()
