@@ -19,7 +19,7 @@ class Node:
 
     def __init__(self, value: object, path: str) -> None:
         if not isinstance(value, Mapping):
-            raise InputError(f"expected an object, got {_kind(value)}", field=path)
+            raise InputError(f"expected an object, got {_kind(value)}", field=path or "(top level)")
         self._data: Mapping[str, Any] = value
         self.path = path
 

@@ -31,7 +31,6 @@ def known_protocols() -> tuple[str, ...]:
     )
 
 
-@functools.cache
 def builtin(nct_id: str = DEFAULT_NCT_ID) -> Protocol:
     """A built-in protocol.
 
@@ -54,5 +53,10 @@ def builtin(nct_id: str = DEFAULT_NCT_ID) -> Protocol:
     if wanted not in known_protocols():
         known = ", ".join(known_protocols())
         raise NotFoundError(f"no built-in protocol {nct_id!r}; known: {known}", field="nct_id")
-    text = _DATA.joinpath(f"{wanted}.json").read_text(encoding="utf-8")
+    return _load(wanted)
+
+
+@functools.cache
+def _load(nct_id: str) -> Protocol:
+    text = _DATA.joinpath(f"{nct_id}.json").read_text(encoding="utf-8")
     return Protocol.model_validate_json(text)

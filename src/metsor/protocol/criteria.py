@@ -77,11 +77,13 @@ def split_criteria(text: str) -> dict[CriterionKind, list[str]]:
     ValueError
         If the text has no heading, or text stands before the first heading.
     """
+    lines = [raw.strip() for raw in text.replace("\r\n", "\n").split("\n")]
+    if not any(_HEADING.match(line) for line in lines):
+        raise ValueError("no 'Inclusion Criteria:' or 'Exclusion Criteria:' heading")
     lists: dict[CriterionKind, list[str]] = {"inclusion": [], "exclusion": []}
     current: list[str] | None = None
     open_item = False
-    for raw in text.replace("\r\n", "\n").split("\n"):
-        line = raw.strip()
+    for line in lines:
         heading = _HEADING.match(line)
         if heading:
             current = lists["inclusion" if heading["kind"].lower() == "inclusion" else "exclusion"]
@@ -105,8 +107,6 @@ def split_criteria(text: str) -> dict[CriterionKind, list[str]]:
         else:
             current.append(body)
             open_item = True
-    if current is None:
-        raise ValueError("no 'Inclusion Criteria:' or 'Exclusion Criteria:' heading")
     return {kind: [c for c in items if c] for kind, items in lists.items()}
 
 
