@@ -12,6 +12,8 @@ from metsor.errors import InputError
 
 __all__: list[str] = []
 
+NODE_NORMAL_MM = 10.0
+"""A node whose short axis falls below this is normal (counts as gone for CR)."""
 MAX_TARGETS = 5
 MAX_TARGETS_PER_ORGAN = 2
 PARTIAL_RESPONSE_CHANGE = -0.30
@@ -29,8 +31,6 @@ class Criteria:
         Shown in messages.
     measure
         The length a target lesion adds to the sum, in mm; None when not measured.
-    is_gone
-        Whether a target lesion counts as disappeared for a complete response.
     check_baseline_target
         Raises InputError when a lesion cannot be a target at baseline.
     new_lesion_counts
@@ -41,10 +41,18 @@ class Criteria:
 
     name: str
     measure: Callable[[Lesion], float | None]
-    is_gone: Callable[[Lesion], bool]
     check_baseline_target: Callable[[Lesion], None]
     new_lesion_counts: Callable[[Lesion], bool]
     min_increase_mm: float
+
+
+def is_gone(criteria: Criteria, lesion: Lesion) -> bool:
+    """Whether a target counts as gone for a complete response: a node under 10 mm short
+    axis, any other lesion measuring 0 mm."""
+    length = criteria.measure(lesion)
+    if length is None:
+        return False
+    return length < NODE_NORMAL_MM if lesion.is_lymph_node else length == 0
 
 
 def baseline_targets(criteria: Criteria, baseline: Assessment) -> tuple[Lesion, ...]:
@@ -133,7 +141,7 @@ def _target_response(
         return "PD"  # even a partial sum can show progression
     if any(length is None for length in lengths):
         return "NE"
-    if all(lesion is not None and criteria.is_gone(lesion) for lesion in matched):
+    if all(lesion is not None and is_gone(criteria, lesion) for lesion in matched):
         return "CR"
     change = round((total - baseline_sum) / baseline_sum, _DECIMALS)
     return "PR" if change <= PARTIAL_RESPONSE_CHANGE else "SD"

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from metsor.clinical import _response
 from metsor.clinical.best_response import best_overall_response
-from metsor.clinical.recist import NODE_NORMAL_MM, NODE_TARGET_MIN_MM, TARGET_MIN_MM
+from metsor.clinical.recist import NODE_TARGET_MIN_MM, TARGET_MIN_MM
 from metsor.clinical.tumour import Assessment, Lesion, Response
 from metsor.errors import InputError
 
@@ -46,13 +46,6 @@ def _measure(lesion: Lesion) -> float | None:
     if lesion.enhancing is False:
         return 0.0
     return lesion.viable_diameter_mm
-
-
-def _is_gone(lesion: Lesion) -> bool:
-    length = _measure(lesion)
-    if length is None:
-        return False
-    return length < NODE_NORMAL_MM if lesion.is_lymph_node else length == 0
 
 
 def _check_baseline_target(lesion: Lesion) -> None:
@@ -85,7 +78,6 @@ def _new_lesion_counts(lesion: Lesion) -> bool:
 MRECIST = _response.Criteria(
     name="mRECIST",
     measure=_measure,
-    is_gone=_is_gone,
     check_baseline_target=_check_baseline_target,
     new_lesion_counts=_new_lesion_counts,
     min_increase_mm=0.0,

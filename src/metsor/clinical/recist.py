@@ -38,19 +38,12 @@ TARGET_MIN_MM = 10.0
 """Smallest longest diameter of a measurable non-nodal lesion."""
 NODE_TARGET_MIN_MM = 15.0
 """Smallest short axis of a lymph node that may be a target."""
-NODE_NORMAL_MM = 10.0
+NODE_NORMAL_MM = _response.NODE_NORMAL_MM
 """A node whose short axis falls below this is normal (counts as gone for CR)."""
 
 
 def _measure(lesion: Lesion) -> float | None:
     return lesion.short_axis_mm if lesion.is_lymph_node else lesion.diameter_mm
-
-
-def _is_gone(lesion: Lesion) -> bool:
-    length = _measure(lesion)
-    if length is None:
-        return False
-    return length < NODE_NORMAL_MM if lesion.is_lymph_node else length == 0
 
 
 def _check_baseline_target(lesion: Lesion) -> None:
@@ -73,7 +66,6 @@ def _check_baseline_target(lesion: Lesion) -> None:
 RECIST_1_1 = _response.Criteria(
     name="RECIST 1.1",
     measure=_measure,
-    is_gone=_is_gone,
     check_baseline_target=_check_baseline_target,
     new_lesion_counts=lambda lesion: True,
     min_increase_mm=5.0,
