@@ -17,7 +17,7 @@ import pytest
 
 from metsor.eligibility.record import parse_record
 from metsor.eligibility.rules import RULES, EligibilitySettings, rules_for
-from metsor.eligibility.thresholds import RuleResult
+from metsor.eligibility.thresholds import RuleResult, Status
 
 CRITERION_IDS = (
     "consent",
@@ -308,7 +308,7 @@ CHILD_PUGH_CASES = [
 
 
 @pytest.mark.parametrize(("changes", "status", "reason"), CHILD_PUGH_CASES)
-def test_child_pugh_a(changes: dict[str, Any], status: str, reason: str, judge: Judge) -> None:
+def test_child_pugh_a(changes: dict[str, Any], status: Status, reason: str, judge: Judge) -> None:
     assert judge("child_pugh_a", changes) == RuleResult(status, reason)
 
 

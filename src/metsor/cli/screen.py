@@ -170,7 +170,7 @@ def print_log_summary(log: ScreeningLog, *, title: str) -> None:
     """
     from rich.console import Console
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     summary = log.summary()
     console.print(
         f"[bold]{title}[/]: {summary.screened} candidates screened, "
