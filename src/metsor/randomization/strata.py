@@ -207,7 +207,10 @@ def stratum_labels(
     factor_specs: Sequence[StratificationFactor] | None = None,
 ) -> tuple[str, ...]:
     """Return the labels of all strata (default: METSOR's four factors' strata)."""
-    return tuple(stratum.label for stratum in all_strata(factor_specs or METSOR_FACTORS))
+    return tuple(
+        stratum.label
+        for stratum in all_strata(METSOR_FACTORS if factor_specs is None else factor_specs)
+    )
 
 
 def stratum_of(

@@ -1,0 +1,19 @@
+"""Fixtures of the randomization tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from metsor.randomization import stratum_labels
+
+
+@pytest.fixture
+def seed() -> bytes:
+    """A fixed 32-byte secret seed."""
+    return bytes(range(32))
+
+
+@pytest.fixture
+def metsor_strata() -> tuple[str, ...]:
+    """The four METSOR strata."""
+    return stratum_labels()
