@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from metsor.clinical import units
+from metsor.eligibility._messages import input_error
 from metsor.errors import InputError
 
 __all__ = [
@@ -88,7 +89,9 @@ class LabValue(BaseModel):
         try:
             return units.normalize_unit(cls.analyte, unit)
         except InputError:
-            shown = ", ".join(u if u else "'' (no unit)" for u in ACCEPTED_UNITS[cls.analyte])
+            shown = ", ".join(
+                u if u else "'' (no unit)" for u in ACCEPTED_UNITS.get(cls.analyte, ())
+            )
             raise ValueError(f"unknown unit {unit!r} (accepted: {shown})") from None
 
     def in_unit(self, target: str) -> float:
@@ -307,49 +310,6 @@ class ScreeningRecord(BaseModel):
     history: History | None = None
 
 
-_EXPECTED = {
-    "int_type": "an integer",
-    "float_type": "a number",
-    "bool_type": "true or false",
-    "string_type": "a string",
-    "model_type": "an object",
-    "dict_type": "an object",
-}
-
-
-def _describe(error: Mapping[str, Any]) -> str:
-    """A short message for one pydantic error, in the record's own words."""
-    kind = error["type"]
-    given = error.get("input")
-    ctx = error.get("ctx", {})
-    if kind in _EXPECTED:
-        return f"expected {_EXPECTED[kind]}, got {type(given).__name__} {given!r}"
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind == "missing":
-        return "missing (required when its parent is given)"
-    if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
-    if kind == "literal_error":
-        return f"must be one of {ctx['expected']}, got {given!r}"
-    bounds = {
-        "greater_than_equal": ("≥", "ge"),
-        "greater_than": (">", "gt"),
-        "less_than_equal": ("≤", "le"),
-        "less_than": ("<", "lt"),
-    }
-    if kind in bounds:
-        sign, key = bounds[kind]
-        return f"must be {sign} {ctx[key]:g}, got {given!r}"
-    if kind == "finite_number":
-        return f"must be a finite number, got {given!r}"
-    return str(error["msg"])
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc)
-
-
 def parse_record(data: Mapping[str, Any]) -> ScreeningRecord:
     """Validate a screening record given as a mapping (parsed JSON).
 
@@ -376,16 +336,7 @@ def parse_record(data: Mapping[str, Any]) -> ScreeningRecord:
     try:
         return ScreeningRecord.model_validate(dict(data))
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        first = errors[0]
-        field = _path(first["loc"])
-        message = _describe(first)
-        if first["type"] == "extra_forbidden":
-            message = f"unknown field '{field}'"
-        others = [f"{_path(e['loc'])}: {_describe(e)}" for e in errors[1:]]
-        if others:
-            message += f" (also: {'; '.join(others)})"
-        raise InputError(message, field=field) from None
+        raise input_error(exc) from None
 
 
 def json_schema() -> dict[str, Any]:
