@@ -84,17 +84,11 @@ _ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("subcutaneous", re.compile(r"subcutaneous(?:ly)?|\bs\.?c\.?\b", re.I)),
 )
 
+#: Food rules in test order: "with or without food" holds the words of both others.
 _FOOD: tuple[tuple[FoodRule, re.Pattern[str]], ...] = (
-    (
-        "without_food",
-        re.compile(
-            r"without (?:food|a meal|meals)|empty stomach|fasting|"
-            r"before (?:a )?meals?|after (?:a )?meals?",
-            re.I,
-        ),
-    ),
-    ("with_food", re.compile(r"with (?:a |the )?(?:food|meals?)|during (?:a )?meals?", re.I)),
     ("any", re.compile(r"with or without (?:food|meals?)", re.I)),
+    ("without_food", re.compile(r"without (?:food|a meal|meals)|empty stomach|fasting", re.I)),
+    ("with_food", re.compile(r"with (?:a |the )?(?:food|meals?)|during (?:a )?meals?", re.I)),
 )
 
 
@@ -180,7 +174,7 @@ def doses_in_text(text: str, drugs: Mapping[str, Sequence[str]]) -> dict[str, Do
             unit=unit,
             frequency=frequency,
             route=_first_label(_ROUTES, part),
-            food_rule=_food_rule(part),
+            food_rule=_first_label(_FOOD, part),
         )
     return doses
 
@@ -198,13 +192,6 @@ def _first_mention(text: str, names: Sequence[str]) -> re.Match[str] | None:
 
 def _frequency(text: str) -> str | None:
     return _first_label(_FREQUENCIES, text)
-
-
-def _food_rule(text: str) -> FoodRule | None:
-    # "with or without food" contains "with food"'s words; test it first.
-    if _FOOD[2][1].search(text):
-        return "any"
-    return _first_label(_FOOD[:2], text)
 
 
 def _first_label(table: Sequence[tuple[_L, re.Pattern[str]]], text: str) -> _L | None:
