@@ -4,6 +4,7 @@
 ``casebook`` holds what is recorded after randomization.
 """
 
+from metsor.store.models import casebook as casebook
 from metsor.store.models import core as core
 
-__all__ = ["core"]
+__all__ = ["casebook", "core"]
