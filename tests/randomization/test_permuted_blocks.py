@@ -138,6 +138,8 @@ def test_fingerprint_and_verification(seed: bytes, metsor_strata: tuple[str, ...
     allocation = generate_allocation_list(seed=seed, strata=metsor_strata, length_per_stratum=12)
     assert allocation.seed_fingerprint == hashlib.sha256(seed).hexdigest() == seed_fingerprint(seed)
     verify_allocation_list(allocation, seed)
+    shuffled = replace(allocation, entries=tuple(reversed(allocation.entries)))
+    verify_allocation_list(shuffled, seed)
     with pytest.raises(ConflictError, match="does not match the allocation list's fingerprint"):
         verify_allocation_list(allocation, bytes(32))
 

@@ -235,7 +235,8 @@ def verify_allocation_list(allocation_list: AllocationList, seed: bytes) -> None
     Parameters
     ----------
     allocation_list
-        The list as stored.
+        The list as stored; its entries may come in any order (they are compared by stratum
+        and position).
     seed
         The seed revealed at unblinding.
 
@@ -257,7 +258,11 @@ def verify_allocation_list(allocation_list: AllocationList, seed: bytes) -> None
         block_sizes=allocation_list.block_sizes,
         length_per_stratum=allocation_list.length_per_stratum,
     )
-    for stored, regenerated in zip(allocation_list.entries, expected.entries, strict=False):
+    order = {stratum: index for index, stratum in enumerate(allocation_list.strata)}
+    stored_entries = sorted(
+        allocation_list.entries, key=lambda e: (order.get(e.stratum, len(order)), e.position)
+    )
+    for stored, regenerated in zip(stored_entries, expected.entries, strict=False):
         if stored != regenerated:
             raise ConflictError(
                 f"allocation list differs from the one the seed generates at stratum "
