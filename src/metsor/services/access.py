@@ -11,7 +11,7 @@ Services call :func:`require` with an action from :data:`PERMISSIONS` and fetch 
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TypeVarTuple
 
 from sqlalchemy import Select, select
 
@@ -44,7 +44,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "verify_audit": frozenset({"admin", "data_manager", "monitor"}),
 }
 
-_T = TypeVar("_T")
+_Ts = TypeVarTuple("_Ts")
 
 
 def require(ctx: ServiceContext, action: str) -> None:
@@ -71,7 +71,7 @@ def require(ctx: ServiceContext, action: str) -> None:
         )
 
 
-def visible(ctx: ServiceContext, statement: Select[_T]) -> Select[_T]:
+def visible(ctx: ServiceContext, statement: Select[*_Ts]) -> Select[*_Ts]:
     """Restrict a query over ``subjects`` to the acting user's site, if they have one."""
     if ctx.actor.site_id is None:
         return statement

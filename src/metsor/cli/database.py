@@ -1,0 +1,390 @@
+"""Trial database commands: db, sites, users, subjects, randomization, audit.
+
+Every command takes ``--db URL`` (else ``METSOR_DATABASE_URL``, else the SQLite file of
+:func:`metsor.config.settings`) and ``--json``. Commands that act for a user take ``--user
+NAME`` (else ``METSOR_USER``). ``metsor db init`` is the bootstrap: it migrates the database and
+creates the protocol's site, the first administrator (``--admin``, default ``admin``) and the
+concealed allocation list; that administrator then adds the other users.
+
+Errors a user can cause print ``error: …`` on stderr and exit with code 2; ``metsor audit
+verify`` exits 1 when it finds the trail broken.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from metsor.errors import InputError, MetsorError, NotFoundError
+
+if TYPE_CHECKING:
+    from metsor.services.context import Database, ServiceContext
+
+__all__ = ["register"]
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Database URL (default: METSOR_DATABASE_URL or SQLite).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+UserOption = Annotated[
+    str | None, typer.Option("--user", envvar="METSOR_USER", help="Acting user (METSOR_USER).")
+]
+
+db_app = typer.Typer(help="Create and migrate the trial database.", no_args_is_help=True)
+sites_app = typer.Typer(help="Trial sites.", no_args_is_help=True)
+users_app = typer.Typer(help="Users, their roles and sites.", no_args_is_help=True)
+subjects_app = typer.Typer(
+    help="Register, screen, consent, randomize subjects.", no_args_is_help=True
+)
+randomization_app = typer.Typer(help="Randomization balance and decisions.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the database command groups to the application."""
+    app.add_typer(db_app, name="db")
+    app.add_typer(sites_app, name="sites")
+    app.add_typer(users_app, name="users")
+    app.add_typer(subjects_app, name="subjects")
+    app.add_typer(randomization_app, name="randomization")
+    app.add_typer(audit_app, name="audit")
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except MetsorError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+@contextmanager
+def _database(url: str | None) -> Iterator[Database]:
+    from metsor.config import settings
+    from metsor.services.context import Database
+
+    database = Database.open(settings(url).database_url)
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+@contextmanager
+def _acting(
+    url: str | None, user: str | None, *, readonly: bool = False
+) -> Iterator[ServiceContext]:
+    from metsor.services.context import unit_of_work
+
+    if not user:
+        raise InputError("name the acting user with --user or METSOR_USER", field="--user")
+    with _database(url) as database, unit_of_work(database, user, readonly=readonly) as ctx:
+        yield ctx
+
+
+def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
+    typer.echo(json.dumps(payload, indent=2, sort_keys=True) if as_json else text)
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(
+            f"{option} must be a date YYYY-MM-DD, got {value!r}", field=option
+        ) from None
+
+
+def _password_from_stdin() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise InputError("no password on standard input", field="--password-stdin")
+    return password
+
+
+def _read_record(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise NotFoundError(f"no such file: {path}", field="RECORD")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} is not JSON: {exc.msg}", field="RECORD", row=exc.lineno) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}", field="RECORD") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path} must hold one JSON object (a screening record)", field="RECORD")
+    return data
+
+
+@db_app.command("init")
+def db_init(
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    admin: Annotated[str, typer.Option("--admin", help="First administrator.")] = "admin",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the administrator's password.")
+    ] = False,
+    method: Annotated[
+        str, typer.Option("--method", help="permuted_blocks (concealed list) or minimization.")
+    ] = "permuted_blocks",
+    list_length: Annotated[
+        int | None, typer.Option("--list-length", help="List entries per stratum.", min=1)
+    ] = None,
+) -> None:
+    """Migrate the database; the first time, create site, administrator and allocation list."""
+    from metsor.services.setup import initialize
+
+    with _errors():
+        password = _password_from_stdin() if password_stdin else None
+        with _database(db) as database:
+            result = initialize(
+                database,
+                admin=admin,
+                admin_password=password,
+                method=method,
+                length_per_stratum=list_length,
+            )
+    lines = [f"database at revision {result.revision}"]
+    if result.scheme_created:
+        lines.append(f"sites created: {', '.join(result.sites_created) or 'none'}")
+        lines.append(f"administrator: {result.admin}" + (" (new)" if result.admin_created else ""))
+        lines.append(f"randomization: {result.method}, target {result.target_enrollment}")
+        lines.append(f"allocation seed fingerprint (SHA-256): {result.seed_fingerprint}")
+        if result.seed_created:
+            lines.append(
+                f"a new allocation seed was written to {result.seed_origin}: keep it secret, "
+                "safe, and apart from the database"
+            )
+    else:
+        lines.append("already initialised; nothing else changed")
+    _emit(as_json, result.to_dict(), "\n".join(lines))
+
+
+@sites_app.command("add")
+def sites_add(
+    name: Annotated[str, typer.Argument(help="Full name of the site.")],
+    code: Annotated[str | None, typer.Option("--code", help="2–8 letters, prefixes ids.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    user: UserOption = None,
+) -> None:
+    """Add a trial site (admin)."""
+    from metsor.services.sites import add_site
+
+    with _errors(), _acting(db, user) as ctx:
+        site = add_site(ctx, name=name, code=code)
+        payload = {"code": site.code, "name": site.name}
+    _emit(as_json, payload, f"site {payload['code']} added: {payload['name']}")
+
+
+@sites_app.command("list")
+def sites_list(db: DbOption = None, as_json: JsonOption = False, user: UserOption = None) -> None:
+    """List the sites."""
+    from metsor.services.sites import list_sites
+
+    with _errors(), _acting(db, user, readonly=True) as ctx:
+        rows = [{"code": s.code, "name": s.name} for s in list_sites(ctx)]
+    _emit(as_json, {"sites": rows}, "\n".join(f"{r['code']}\t{r['name']}" for r in rows))
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option("--role", help="admin, data_manager, investigator, …")],
+    site: Annotated[str | None, typer.Option("--site", help="Code or name of the site.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    user: UserOption = None,
+) -> None:
+    """Add a user (admin)."""
+    from metsor.services.users import add_user
+
+    with _errors():
+        password = _password_from_stdin() if password_stdin else None
+        with _acting(db, user) as ctx:
+            added = add_user(ctx, username=username, role=role, site=site, password=password)
+            payload = {"username": added.username, "role": added.role, "site": site}
+    _emit(as_json, payload, f"user {username} added ({role})")
+
+
+@subjects_app.command("register")
+def subjects_register(
+    record: Annotated[Path, typer.Argument(help="Screening record, JSON.")],
+    site: Annotated[str | None, typer.Option("--site", help="Code or name of the site.")] = None,
+    screened_on: Annotated[str | None, typer.Option("--screened-on", help="YYYY-MM-DD.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    user: UserOption = None,
+) -> None:
+    """Register a candidate and screen their record; an ineligible one is a screen failure."""
+    from metsor.services.enrollment import register_subject
+
+    with _errors():
+        data = _read_record(record)
+        day = _date(screened_on, "--screened-on")
+        with _acting(db, user) as ctx:
+            result = register_subject(ctx, record=data, site=site, screened_on=day)
+    _emit(as_json, result.to_dict(), f"{result.subject_id}\t{result.verdict}\t{result.status}")
+
+
+@subjects_app.command("rescreen")
+def subjects_rescreen(
+    subject_id: Annotated[str, typer.Argument(help="Subject, e.g. TJ-001.")],
+    record: Annotated[Path, typer.Argument(help="New screening record, JSON.")],
+    screened_on: Annotated[str | None, typer.Option("--screened-on", help="YYYY-MM-DD.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    user: UserOption = None,
+) -> None:
+    """Screen a subject not yet randomized again with a new record."""
+    from metsor.services.enrollment import rescreen_subject
+
+    with _errors():
+        data = _read_record(record)
+        day = _date(screened_on, "--screened-on")
+        with _acting(db, user) as ctx:
+            result = rescreen_subject(ctx, subject_id, record=data, screened_on=day)
+    _emit(as_json, result.to_dict(), f"{result.subject_id}\t{result.verdict}\t{result.status}")
+
+
+@subjects_app.command("consent")
+def subjects_consent(
+    subject_id: Annotated[str, typer.Argument(help="Subject, e.g. TJ-001.")],
+    on: Annotated[str | None, typer.Option("--date", help="Signed on, YYYY-MM-DD.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    user: UserOption = None,
+) -> None:
+    """Record a subject's informed consent."""
+    from metsor.services.enrollment import record_consent
+
+    with _errors():
+        day = _date(on, "--date")
+        with _acting(db, user) as ctx:
+            result = record_consent(ctx, subject_id, consent_date=day)
+    _emit(as_json, result.to_dict(), f"{subject_id} consented on {result.consent_date}")
+
+
+@subjects_app.command("randomize")
+def subjects_randomize(
+    subject_id: Annotated[str, typer.Argument(help="Subject, e.g. TJ-001.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    user: UserOption = None,
+) -> None:
+    """Randomize an eligible, consented subject (exactly once)."""
+    from metsor.services.randomize import randomize_subject
+
+    with _errors(), _acting(db, user, readonly=False) as ctx:
+        result = randomize_subject(ctx, subject_id)
+    where = f"list position {result.list_position}" if result.list_position else result.method
+    _emit(
+        as_json,
+        result.to_dict(),
+        f"{subject_id} randomized to {result.arm} (stratum {result.stratum}, {where})",
+    )
+
+
+@subjects_app.command("list")
+def subjects_list(
+    status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    user: UserOption = None,
+) -> None:
+    """List the subjects you may see."""
+    from metsor.services.reports import list_subjects
+
+    with _errors(), _acting(db, user, readonly=True) as ctx:
+        rows = [row.to_dict() for row in list_subjects(ctx, status=status)]
+    text = "\n".join(
+        "\t".join(str(r[k] or "") for k in ("subject_id", "site", "status", "arm", "stratum"))
+        for r in rows
+    )
+    _emit(as_json, {"subjects": rows}, text or "no subjects")
+
+
+@randomization_app.command("report")
+def randomization_report(
+    db: DbOption = None, as_json: JsonOption = False, user: UserOption = None
+) -> None:
+    """Balance of the allocations by arm, stratum and site."""
+    from metsor.services.reports import randomization_report as report
+
+    with _errors(), _acting(db, user, readonly=True) as ctx:
+        payload = report(ctx)
+    arms = payload["arms"]
+    lines = [
+        f"{payload['method']}: {payload['randomized']} of {payload['enrollment_cap']} randomized",
+        "\t".join(["group", "level", *arms, "total", "imbalance"]),
+    ]
+    for row in payload["rows"]:
+        cells = [row["group"], row["level"], *(str(row[a]) for a in arms)]
+        lines.append("\t".join([*cells, str(row["total"]), f"{row['imbalance']:g}"]))
+    _emit(as_json, payload, "\n".join(lines))
+
+
+@randomization_app.command("raise-cap")
+def randomization_raise_cap(
+    cap: Annotated[int, typer.Argument(help="New enrollment cap.")],
+    rationale: Annotated[str, typer.Option("--rationale", help="Why, for the record.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    user: UserOption = None,
+) -> None:
+    """Record a decision raising the enrollment cap (admin)."""
+    from metsor.services.scheme import raise_enrollment_cap
+
+    with _errors(), _acting(db, user) as ctx:
+        decision = raise_enrollment_cap(ctx, new_cap=cap, rationale=rationale)
+        payload = {"decision": decision.id, **decision.value}
+    _emit(as_json, payload, f"enrollment cap raised to {cap}")
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOption = None, as_json: JsonOption = False, user: UserOption = None) -> None:
+    """Check the hash chain and replay it against the data; exit 1 when broken."""
+    from metsor.services.reports import verify_audit
+
+    with _errors(), _acting(db, user, readonly=True) as ctx:
+        report = verify_audit(ctx)
+    problems = [
+        {
+            "kind": p.kind,
+            "table": p.table,
+            "record_id": p.record_id,
+            "field": p.field,
+            "seq": p.seq,
+            "message": p.message,
+        }
+        for p in report.problems
+    ]
+    payload = {
+        "intact": report.intact,
+        "audit_rows": report.audit_rows,
+        "records": report.records,
+        "problems": problems,
+    }
+    if report.intact:
+        _emit(as_json, payload, f"audit chain intact: {report.audit_rows} rows")
+        return
+    first = report.first_problem
+    _emit(
+        as_json,
+        payload,
+        f"audit trail BROKEN ({len(problems)} problems); first: {first}",
+    )
+    raise typer.Exit(1)

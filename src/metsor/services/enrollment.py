@@ -1,0 +1,300 @@
+"""Registering and screening subjects, and recording their consent.
+
+A candidate is registered with their screening record (:mod:`metsor.eligibility.record`); the
+record is screened against the protocol (:func:`metsor.eligibility.screen`) and both the record
+and the result are stored with the rules version. The subject's status follows the verdict:
+``eligible``, ``screen_failed`` (ineligible: registered as a screen failure) or
+``screening_incomplete`` (a criterion could not be judged). A subject not yet randomized may be
+screened again with a new record; the latest screening counts.
+
+Consent is recorded once, for an eligible subject, on a date not before the latest screening
+and not in the future; the subject becomes ``consented``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from metsor.eligibility import parse_record, screen
+from metsor.errors import ConflictError, InputError, PermissionDeniedError
+from metsor.services.access import require, subject_for
+from metsor.services.context import ServiceContext
+from metsor.services.sites import find_site
+from metsor.store.models.core import Consent, Screening, Site, Subject
+
+__all__ = [
+    "ConsentResult",
+    "RegistrationResult",
+    "latest_screening",
+    "record_consent",
+    "register_subject",
+    "rescreen_subject",
+]
+
+_STATUS_OF_VERDICT = {
+    "eligible": "eligible",
+    "ineligible": "screen_failed",
+    "incomplete": "screening_incomplete",
+}
+_SCREENABLE = frozenset({"eligible", "screen_failed", "screening_incomplete", "consented"})
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    """The outcome of registering or re-screening a subject.
+
+    Attributes
+    ----------
+    subject_id
+        The subject's identifier (``TJ-001``).
+    verdict
+        ``eligible``, ``ineligible`` or ``incomplete``.
+    status
+        The subject's status afterwards.
+    failed, unknown
+        Ids of the criteria that failed or could not be judged.
+    """
+
+    subject_id: str
+    verdict: str
+    status: str
+    failed: tuple[str, ...]
+    unknown: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping."""
+        return {
+            "subject_id": self.subject_id,
+            "verdict": self.verdict,
+            "status": self.status,
+            "failed": list(self.failed),
+            "unknown": list(self.unknown),
+        }
+
+
+@dataclass(frozen=True)
+class ConsentResult:
+    """A recorded consent."""
+
+    subject_id: str
+    consent_date: date
+    status: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping."""
+        return {
+            "subject_id": self.subject_id,
+            "consent_date": self.consent_date.isoformat(),
+            "status": self.status,
+        }
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _check_not_future(day: date, field: str) -> None:
+    if day > _today():
+        raise InputError(f"{field} {day.isoformat()} is in the future", field=field)
+
+
+def _site_for_registration(ctx: ServiceContext, site: str | None) -> Site:
+    if site is None:
+        if ctx.actor.site_id is None:
+            raise InputError("name the subject's site (--site)", field="site")
+        found = ctx.session.get(Site, ctx.actor.site_id)
+        assert found is not None
+        return found
+    found = find_site(ctx.session, site)
+    if ctx.actor.site_id is not None and found.id != ctx.actor.site_id:
+        raise PermissionDeniedError(
+            f"user {ctx.username!r} may register subjects only at their own site", field="site"
+        )
+    return found
+
+
+def _screen(ctx: ServiceContext, subject: Subject, record: Mapping[str, Any], day: date) -> Any:
+    parsed = parse_record(record)
+    result = screen(parsed)
+    ctx.session.add(
+        Screening(
+            subject_id=subject.subject_id,
+            screened_on=day,
+            verdict=result.verdict,
+            rules_version=result.rules_version,
+            record=parsed.model_dump(mode="json", exclude_none=True),
+            result=result.to_dict(),
+        )
+    )
+    return result
+
+
+def register_subject(
+    ctx: ServiceContext,
+    *,
+    record: Mapping[str, Any],
+    site: str | None = None,
+    screened_on: date | None = None,
+) -> RegistrationResult:
+    """Register a candidate, screen their record, and store both.
+
+    Parameters
+    ----------
+    ctx
+        The service context (investigator, coordinator or admin).
+    record
+        The screening record as a mapping (validated by
+        :func:`metsor.eligibility.record.parse_record`).
+    site
+        Code or name of the site; default the user's own. Site users may name only theirs.
+    screened_on
+        Date of screening; default today (UTC). Not in the future.
+
+    Returns
+    -------
+    RegistrationResult
+        The new identifier, the verdict and the status.
+
+    Raises
+    ------
+    InputError
+        When the record is invalid (naming the field) or the date lies in the future.
+    PermissionDeniedError
+        For a role that may not register, or another site than the user's.
+    """
+    require(ctx, "register_subject")
+    day = screened_on or _today()
+    _check_not_future(day, "screened_on")
+    site_row = _site_for_registration(ctx, site)
+    parse_record(record)  # a record that cannot be used takes no identifier
+    # Lock the site row so that two registrations at one site never draw the same number.
+    ctx.session.scalars(select(Site).where(Site.id == site_row.id).with_for_update()).one()
+    count = ctx.session.scalar(
+        select(func.count()).select_from(Subject).where(Subject.site_id == site_row.id)
+    )
+    subject = Subject(
+        subject_id=f"{site_row.code}-{int(count or 0) + 1:03d}",
+        site_id=site_row.id,
+        status="screening_incomplete",
+    )
+    ctx.session.add(subject)
+    ctx.session.flush()
+    ctx.set_reason("subject registered and screened")
+    result = _screen(ctx, subject, record, day)
+    subject.status = _STATUS_OF_VERDICT[result.verdict]
+    ctx.session.flush()
+    return RegistrationResult(
+        subject.subject_id, result.verdict, subject.status, result.failed, result.unknown
+    )
+
+
+def latest_screening(ctx: ServiceContext, subject_id: str) -> Screening | None:
+    """The subject's most recent screening, or None."""
+    return ctx.session.scalars(
+        select(Screening)
+        .where(Screening.subject_id == subject_id)
+        .order_by(Screening.screened_on.desc(), Screening.id.desc())
+        .limit(1)
+    ).first()
+
+
+def rescreen_subject(
+    ctx: ServiceContext,
+    subject_id: str,
+    *,
+    record: Mapping[str, Any],
+    screened_on: date | None = None,
+) -> RegistrationResult:
+    """Screen a registered, not yet randomized subject again with a new record.
+
+    A consented subject stays consented when still eligible and becomes a screen failure
+    otherwise.
+
+    Raises
+    ------
+    ConflictError
+        When the subject is randomized (or later) or the date is before the last screening.
+    """
+    require(ctx, "register_subject")
+    subject = subject_for(ctx, subject_id, lock=True)
+    if subject.status not in _SCREENABLE:
+        raise ConflictError(
+            f"subject {subject_id} is {subject.status}; only subjects not yet randomized can "
+            "be screened again",
+            field="subject_id",
+        )
+    day = screened_on or _today()
+    _check_not_future(day, "screened_on")
+    previous = latest_screening(ctx, subject_id)
+    if previous is not None and day < previous.screened_on:
+        raise ConflictError(
+            f"screening date {day} is before the last screening ({previous.screened_on})",
+            field="screened_on",
+        )
+    ctx.set_reason("subject screened again")
+    result = _screen(ctx, subject, record, day)
+    consented = subject.status == "consented"
+    if result.verdict == "eligible" and consented:
+        status = "consented"
+    else:
+        status = _STATUS_OF_VERDICT[result.verdict]
+    subject.status = status
+    ctx.session.flush()
+    return RegistrationResult(subject_id, result.verdict, status, result.failed, result.unknown)
+
+
+def record_consent(
+    ctx: ServiceContext, subject_id: str, *, consent_date: date | None = None
+) -> ConsentResult:
+    """Record the written informed consent of an eligible subject.
+
+    Parameters
+    ----------
+    ctx
+        The service context (investigator, coordinator or admin of the subject's site).
+    subject_id
+        The subject.
+    consent_date
+        Date the consent form was signed; default today (UTC).
+
+    Returns
+    -------
+    ConsentResult
+        The consent recorded.
+
+    Raises
+    ------
+    ConflictError
+        When the subject is not eligible, already consented, or the date is before screening.
+    InputError
+        When the date lies in the future.
+    """
+    require(ctx, "record_consent")
+    subject = subject_for(ctx, subject_id, lock=True)
+    day = consent_date or _today()
+    _check_not_future(day, "consent_date")
+    if ctx.session.scalars(select(Consent).where(Consent.subject_id == subject_id)).first():
+        raise ConflictError(f"subject {subject_id} has already consented", field="subject_id")
+    if subject.status != "eligible":
+        raise ConflictError(
+            f"subject {subject_id} is {subject.status.replace('_', ' ')}; consent is recorded "
+            "for eligible subjects only",
+            field="subject_id",
+        )
+    screening = latest_screening(ctx, subject_id)
+    assert screening is not None
+    if day < screening.screened_on:
+        raise ConflictError(
+            f"consent date {day} is before the screening date {screening.screened_on}",
+            field="consent_date",
+        )
+    ctx.set_reason("informed consent recorded")
+    ctx.session.add(Consent(subject_id=subject_id, consent_date=day))
+    subject.status = "consented"
+    ctx.session.flush()
+    return ConsentResult(subject_id, day, subject.status)

@@ -1,0 +1,105 @@
+"""Read-only views: the subject list, the randomization balance report, audit verification.
+
+Each respects site isolation: a site user sees only their site's subjects and allocations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from metsor.randomization import balance_summary
+from metsor.services.access import require, visible
+from metsor.services.context import ServiceContext
+from metsor.services.scheme import count_allocations, enrollment_cap, locked_scheme
+from metsor.store.audit import VerifyReport, verify
+from metsor.store.models.core import Allocation, Consent, RandomizationScheme, Site, Subject
+
+__all__ = ["SubjectRow", "list_subjects", "randomization_report", "verify_audit"]
+
+
+@dataclass(frozen=True)
+class SubjectRow:
+    """One line of the subject list."""
+
+    subject_id: str
+    site: str
+    status: str
+    consent_date: str | None
+    arm: str | None
+    stratum: str | None
+    randomized_at: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping."""
+        return dict(self.__dict__)
+
+
+def list_subjects(ctx: ServiceContext, *, status: str | None = None) -> list[SubjectRow]:
+    """The subjects the user may see, by identifier, optionally of one status."""
+    require(ctx, "view_subjects")
+    statement = (
+        select(Subject, Site.code, Consent.consent_date, Allocation)
+        .join(Site, Site.id == Subject.site_id)
+        .outerjoin(Consent, Consent.subject_id == Subject.subject_id)
+        .outerjoin(Allocation, Allocation.subject_id == Subject.subject_id)
+        .order_by(Site.code, Subject.registered_at, Subject.subject_id)
+    )
+    if status is not None:
+        statement = statement.where(Subject.status == status)
+    rows = []
+    for subject, code, consent_date, allocation in ctx.session.execute(visible(ctx, statement)):
+        rows.append(
+            SubjectRow(
+                subject_id=subject.subject_id,
+                site=code,
+                status=subject.status,
+                consent_date=consent_date.isoformat() if consent_date else None,
+                arm=allocation.arm if allocation else None,
+                stratum=allocation.stratum if allocation else None,
+                randomized_at=allocation.randomized_at.isoformat() if allocation else None,
+            )
+        )
+    return rows
+
+
+def randomization_report(ctx: ServiceContext) -> dict[str, Any]:
+    """Balance of the allocations by arm, stratum and site, with the scheme's state.
+
+    Returns
+    -------
+    dict
+        ``method``, ``arms``, ``randomized``, ``enrollment_cap``, ``seed_fingerprint`` and
+        ``rows`` (:meth:`metsor.randomization.BalanceRow.as_dict` of every group). A site user
+        gets the rows of their site only; trial-wide counts are those of the whole trial.
+    """
+    require(ctx, "view_allocations")
+    scheme = ctx.session.get(RandomizationScheme, 1)
+    if scheme is None:
+        locked_scheme(ctx.session)  # raises the "run metsor db init" error
+        raise AssertionError("unreachable")
+    statement = (
+        select(Allocation.arm, Allocation.stratum, Site.code)
+        .join(Subject, Subject.subject_id == Allocation.subject_id)
+        .join(Site, Site.id == Subject.site_id)
+        .order_by(Allocation.enrollment_number)
+    )
+    allocations = [(a, s, c) for a, s, c in ctx.session.execute(visible(ctx, statement))]
+    summary = balance_summary(allocations, arms=scheme.arms, ratio=scheme.ratio)
+    return {
+        "method": scheme.method,
+        "arms": list(summary.arms),
+        "randomized": count_allocations(ctx.session),
+        "enrollment_cap": enrollment_cap(ctx.session, scheme),
+        "seed_fingerprint": scheme.seed_fingerprint,
+        "max_stratum_imbalance": summary.max_stratum_imbalance,
+        "rows": [row.as_dict() for row in summary.rows],
+    }
+
+
+def verify_audit(ctx: ServiceContext) -> VerifyReport:
+    """Verify the audit chain and replay it against the data (admin, data manager, monitor)."""
+    require(ctx, "verify_audit")
+    return verify(ctx.session)
