@@ -6,7 +6,8 @@
 # dataset (so the tests need no R), and every figure the tests compare against.
 #
 # Datasets: lung, veteran, ovarian, colon (deaths, Lev+5FU vs Obs), aml, retinopathy, all
-# shipped with survival; "ties" (synthetic, heavy ties on a 1..12 month grid) and "flat"
+# shipped with survival; "ties" (synthetic, heavy ties on a 1..12 month grid), "near_ties"
+# (synthetic, times equal up to rounding error, which R merges) and "flat"
 # (small, survival exactly 0.5 over an interval in both arms). veteran trt 2 also has a flat
 # 0.5 segment (median 52.5).
 
@@ -118,6 +119,17 @@ flat_data <- data.frame(
   status = c(1, 1, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 0, 1),
   group = rep(c("a", "b"), each = 8))
 
+# Times equal up to rounding error (relative 3e-11) are ties for R (aeqSurv, timefix = TRUE);
+# times 1e-6 apart (relative) are not.
+set.seed(1975)
+near_base <- round(rexp(120, 1 / 12), 4) + 0.01
+near_data <- data.frame(
+  time = c(near_base, near_base[1:40] * (1 + 3e-11), near_base[41:60] * (1 + 1e-6)),
+  status = rbinom(180, 1, 0.75),
+  group = sample(c("control", "metformin"), 180, replace = TRUE),
+  site = sample(c("s1", "s2"), 180, replace = TRUE),
+  x = round(rnorm(180), 3))
+
 colon_deaths <- colon[colon$etype == 2, ]
 lung_cc <- lung[!is.na(lung$ph.ecog), ]
 cases <- list(
@@ -145,6 +157,9 @@ cases <- list(
           tau = 60, at = c(12, 24, 48)),
   two_arm("ties", ties_data$time, ties_data$status, ties_data$group, "control", "metformin",
           strata = ties_data$site, extra = list(x = ties_data$x), tau = 10, at = c(1, 6, 12)),
+  two_arm("near_ties", near_data$time, near_data$status, near_data$group, "control",
+          "metformin", strata = near_data$site, extra = list(x = near_data$x), tau = 20,
+          at = c(2, 10, 20)),
   two_arm("flat", flat_data$time, flat_data$status, flat_data$group, "a", "b",
           tau = 8, at = c(3, 3.5, 4, 9)))
 

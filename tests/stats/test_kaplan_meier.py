@@ -144,3 +144,21 @@ def test_curve_invariants(sample: tuple[list[int], list[int]], conf_type: str) -
             assert m.upper >= m.median
     assert km.n == len(time)
     assert km.events == sum(event)
+
+
+def test_times_equal_up_to_rounding_are_ties() -> None:
+    """0.1 + 0.2 and 0.3 are one time, as for R's ``aeqSurv`` (``timefix = TRUE``)."""
+    km = kaplan_meier([0.1 + 0.2, 0.3, 1.0], [1, 1, 0])
+    assert km.time.size == 2
+    assert_array_equal(km.n_event, [2, 0])
+    assert kaplan_meier([0.1 + 0.2, 0.3, 1.0], [1, 1, 0], timefix=False).time.size == 3
+
+
+def test_near_ties_merged_as_r_merges_them() -> None:
+    """R: ``survfit(Surv(time, status) ~ 1, near_ties arm)``: 40 times perturbed by a relative
+    3e-11 are merged with their originals, 20 perturbed by 1e-6 are not."""
+    time, status, group = arrays("near_ties")
+    r = case("near_ties")["km"]["log"]["control"]
+    arm = group == "control"
+    assert kaplan_meier(time[arm], status[arm]).time.size == len(r["time"])
+    assert kaplan_meier(time[arm], status[arm], timefix=False).time.size > len(r["time"])

@@ -9,11 +9,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from metsor.errors import InputError
 
-__all__ = ["as_labels", "as_survival_data"]
+__all__ = ["TIME_TOLERANCE", "as_labels", "as_survival_data", "merge_near_ties"]
+
+# R survival's aeqSurv tolerance: sqrt(machine epsilon).
+TIME_TOLERANCE = float(np.sqrt(np.finfo(np.float64).eps))
 
 
 def as_survival_data(
-    time: ArrayLike, event: ArrayLike
+    time: ArrayLike, event: ArrayLike, *, timefix: bool = True
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """Validate follow-up times and event indicators.
 
@@ -23,6 +26,9 @@ def as_survival_data(
         Follow-up times, finite and non-negative.
     event
         1 (or True) for an event, 0 (or False) for a censored time.
+    timefix
+        Treat times that differ by floating-point noise as tied (:func:`merge_near_ties`),
+        as R's survfit, survdiff and coxph do by default.
 
     Returns
     -------
@@ -58,7 +64,43 @@ def as_survival_data(
         raise InputError(
             f"'event' must be 0 or 1; value {bad + 1} is {raw_event[bad]!r}", field="event"
         )
-    return t, e.astype(np.bool_)
+    return (merge_near_ties(t) if timefix else t), e.astype(np.bool_)
+
+
+def merge_near_ties(time: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Make times that differ only by rounding error exactly equal, as R's ``aeqSurv``.
+
+    Distinct times closer than sqrt(eps), absolutely or relative to the mean absolute
+    distinct time, are replaced by the smallest time of their run. Without this, times such
+    as 0.1 + 0.2 and 0.3 would count as different.
+
+    Parameters
+    ----------
+    time
+        Finite follow-up times.
+
+    Returns
+    -------
+    ndarray
+        The times, near-ties merged (the input itself when there are none).
+
+    References
+    ----------
+    R package survival, ``aeqSurv`` (Therneau), applied by ``survfit``, ``survdiff`` and
+    ``coxph`` unless ``timefix = FALSE``.
+    """
+    distinct = np.unique(time)
+    if distinct.size < 2:
+        return time
+    gaps = np.diff(distinct)
+    scale = float(np.mean(np.abs(distinct)))
+    tied = gaps <= TIME_TOLERANCE
+    if scale > 0:
+        tied |= gaps / scale <= TIME_TOLERANCE
+    if not tied.any():
+        return time
+    cuts = distinct[np.concatenate(([True], ~tied))]
+    return np.asarray(cuts[np.searchsorted(cuts, time, side="right") - 1], dtype=np.float64)
 
 
 def as_labels(values: ArrayLike, n: int, field: str) -> tuple[list[Any], NDArray[np.intp]]:

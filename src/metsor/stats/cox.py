@@ -97,6 +97,7 @@ def cox_ph(
     conf_level: float = 0.95,
     max_iter: int = 20,
     eps: float = 1e-9,
+    timefix: bool = True,
 ) -> CoxFit:
     """Fit a Cox proportional hazards model.
 
@@ -119,6 +120,8 @@ def cox_ph(
         Level of the hazard-ratio intervals.
     max_iter, eps
         R's ``coxph.control(iter.max=20, eps=1e-9)``.
+    timefix
+        Merge times equal up to rounding error, as R does (``timefix = TRUE``).
 
     Returns
     -------
@@ -131,7 +134,7 @@ def cox_ph(
     Therneau TM, Grambsch PM. Modeling Survival Data. Springer 2000. R package survival,
     ``coxph.fit`` (Therneau).
     """
-    t, e = as_survival_data(time, event)
+    t, e = as_survival_data(time, event, timefix=timefix)
     x = _covariate_matrix(covariates, t.size)
     p = x.shape[1]
     labels = tuple(names) if names is not None else tuple(f"x{i + 1}" for i in range(p))

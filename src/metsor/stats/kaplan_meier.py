@@ -195,6 +195,7 @@ def kaplan_meier(
     *,
     conf_type: ConfType = "log-log",
     conf_level: float = 0.95,
+    timefix: bool = True,
 ) -> KaplanMeier:
     """Fit the Kaplan–Meier estimate with Greenwood variance.
 
@@ -209,6 +210,8 @@ def kaplan_meier(
         (R's default) or "plain".
     conf_level
         Level of the band, in (0, 1).
+    timefix
+        Merge times equal up to rounding error, as R does (``timefix = TRUE``).
 
     Returns
     -------
@@ -226,7 +229,7 @@ def kaplan_meier(
     >>> km.survival.tolist()
     [0.75, 0.5, 0.5, 0.0]
     """
-    t, e = as_survival_data(time, event)
+    t, e = as_survival_data(time, event, timefix=timefix)
     times, inverse = np.unique(t, return_inverse=True)
     n_event = np.bincount(inverse, weights=e, minlength=times.size).astype(np.int64)
     n_at_time = np.bincount(inverse, minlength=times.size).astype(np.int64)

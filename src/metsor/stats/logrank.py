@@ -55,6 +55,7 @@ def logrank_test(
     group: ArrayLike,
     *,
     strata: ArrayLike | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """Compare survival between two or more groups with the log-rank test.
 
@@ -68,6 +69,8 @@ def logrank_test(
         Group label of each patient (at least two distinct labels).
     strata
         Optional stratum label of each patient: the stratified log-rank test.
+    timefix
+        Merge times equal up to rounding error, as R does (``timefix = TRUE``).
 
     Returns
     -------
@@ -86,7 +89,7 @@ def logrank_test(
     >>> res.df
     1
     """
-    t, e = as_survival_data(time, event)
+    t, e = as_survival_data(time, event, timefix=timefix)
     levels, g = as_labels(group, t.size, "group")
     if len(levels) < 2:
         raise InputError(
