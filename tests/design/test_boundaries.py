@@ -1,0 +1,126 @@
+"""Group-sequential boundaries against rpact 3.3.4 ``getDesignGroupSequential``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from metsor.design._recursion import crossing_probabilities
+from metsor.design.boundaries import group_sequential_design, spending_function
+from metsor.errors import InputError
+
+from .conftest import load_reference
+
+# rpact's own integration grid is coarser than ours: with flat (Pocock-like) bounds its late
+# critical values differ from the converged ones by up to ~3e-5 (ours move < 1e-8 from r = 32 to
+# r = 128, see test_grid_is_converged). Early looks agree to ~1e-9.
+ATOL_Z = 1e-4
+ATOL_P = 5e-6  # cumulative alpha and nominal p: φ(z) × ATOL_Z × sides at worst
+ATOL_FUTILITY = 1e-5  # rpact iterates the drift of beta-spending designs less tightly
+REFERENCE = load_reference()
+
+
+def _looks(case: dict[str, Any]) -> list[float]:
+    return [float(x) for x in np.atleast_1d(case["looks"])]
+
+
+def _id(case: dict[str, Any]) -> str:
+    looks = ",".join(f"{x:.2f}" for x in _looks(case))
+    return f"{case['spending']}-{case.get('gamma')}-{looks}-{case['alpha']}-{case['sides']}"
+
+
+def test_anchor_lan_demets_obrien_fleming() -> None:
+    """STATISTICS-REFERENCE.md: LD-OBF, 3 equal looks, one-sided 0.025.
+
+    rpact: getDesignGroupSequential(kMax = 3, alpha = 0.025, sided = 1, typeOfDesign = "asOF")
+    → criticalValues 3.71030, 2.51143, 1.99305; alphaSpent 0.000104, 0.006048, 0.025.
+    """
+    d = group_sequential_design([1 / 3, 2 / 3, 1], alpha=0.025, sides=1, spending="obf")
+    assert_allclose(d.z, [3.71030, 2.51143, 1.99305], atol=5e-6)
+    assert_allclose(d.cumulative_alpha, [0.000104, 0.006048, 0.025], atol=5e-7)
+
+
+@pytest.mark.parametrize("case", REFERENCE["boundaries"], ids=_id)
+def test_boundaries_match_rpact(case: dict[str, Any]) -> None:
+    """rpact: getDesignGroupSequential(informationRates, alpha, sided, typeOfDesign, gammaA)."""
+    d = group_sequential_design(_looks(case), alpha=case["alpha"], sides=case["sides"],
+                                spending=case["spending"], gamma=case["gamma"])
+    assert_allclose(d.z, np.atleast_1d(case["z"]), atol=ATOL_Z)
+    assert_allclose(d.cumulative_alpha, np.atleast_1d(case["cumulative_alpha"]), atol=ATOL_P)
+    assert_allclose(d.nominal_p, np.atleast_1d(case["nominal_p"]), atol=ATOL_P)
+
+
+@pytest.mark.parametrize("case", REFERENCE["futility"],
+                         ids=lambda c: f"{c['beta_spending']}-{c['beta']}-{len(c['looks'])}")
+def test_beta_spending_futility_matches_rpact(case: dict[str, Any]) -> None:
+    """rpact: getDesignGroupSequential(..., typeBetaSpending = "bsOF"/"bsP", beta,
+    bindingFutility = FALSE); drift = sqrt(getDesignCharacteristics(d)$shift)."""
+    d = group_sequential_design(_looks(case), alpha=case["alpha"], sides=1, spending="obf",
+                                beta=case["beta"], beta_spending=case["beta_spending"])
+    assert_allclose(d.z, case["z"], atol=ATOL_Z)
+    assert_allclose(d.futility, case["futility"], atol=ATOL_FUTILITY)
+    assert_allclose(d.cumulative_beta, case["cumulative_beta"], atol=ATOL_P)
+    assert_allclose(d.drift, case["drift"], atol=ATOL_FUTILITY)
+
+
+def test_grid_is_converged() -> None:
+    """Refining the grid four-fold moves the bounds of a 5-look Pocock design by < 1e-7."""
+    t = np.array([0.2, 0.4, 0.6, 0.8, 1.0])
+    b = np.full(5, 2.4131802710013543)
+    coarse = crossing_probabilities(t, b, np.full(5, -np.inf), r=32).upper
+    fine = crossing_probabilities(t, b, np.full(5, -np.inf), r=128).upper
+    assert_allclose(coarse, fine, atol=1e-10)
+    d = group_sequential_design(list(t), alpha=0.025, spending="classical-pocock")
+    assert_allclose(d.z, b, atol=1e-7)
+
+
+def test_single_look_is_the_fixed_test() -> None:
+    d = group_sequential_design([1.0], alpha=0.05, sides=2)
+    assert_allclose(d.z, [1.959963984540054], rtol=1e-12)
+    assert_allclose(d.cumulative_alpha, [0.05], rtol=1e-10)
+
+
+def test_recursion_agrees_with_direct_bivariate_normal() -> None:
+    """Two looks: P(Z1 < b1, Z2 ≥ b2) from the bivariate normal with correlation √(t1/t2)."""
+    from scipy.stats import multivariate_normal, norm
+
+    t = np.array([0.4, 1.0])
+    b = np.array([2.8, 2.0])
+    rho = np.sqrt(t[0] / t[1])
+    joint = multivariate_normal(mean=[0, 0], cov=[[1, rho], [rho, 1]]).cdf([b[0], b[1]])
+    expected = norm.cdf(b[0]) - joint
+    got = crossing_probabilities(t, b, np.full(2, -np.inf)).upper[1]
+    assert_allclose(got, expected, atol=1e-7)
+
+
+def test_spending_functions_end_at_alpha() -> None:
+    t = np.array([0.25, 0.5, 1.0])
+    for kind in ("obf", "pocock", "hsd"):
+        spent = spending_function(kind, 0.025, t, gamma=-4)
+        assert np.all(np.diff(spent) > 0)
+        assert_allclose(spent[-1], 0.025, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"looks": [0.5, 0.4, 1.0]}, "looks"),
+        ({"looks": [0.5, 0.9]}, "looks"),
+        ({"looks": []}, "looks"),
+        ({"alpha": 0.0}, "alpha"),
+        ({"sides": 0}, "sides"),
+        ({"spending": "haybittle"}, "spending"),
+        ({"beta": 0.2}, "beta_spending"),
+        ({"beta": 0.2, "beta_spending": "obf", "sides": 2}, "sides"),
+    ],
+)
+def test_bad_input_names_the_argument(kwargs: dict[str, Any], field: str) -> None:
+    args: dict[str, Any] = {"looks": [0.5, 1.0]}
+    args.update(kwargs)
+    looks = args.pop("looks")
+    with pytest.raises(InputError) as info:
+        group_sequential_design(looks, **args)
+    assert info.value.field == field
