@@ -1,10 +1,51 @@
 """The casebook: recording a subject's trial course and extracting analysis datasets.
 
-Each module is one topic (visits, dosing, labs, vital signs, adverse events, tumour assessments,
-deaths and withdrawals, data queries, corrections, datasets); every recording function takes a
-service context, validates, writes and audits in one transaction, or writes nothing.
+One module per topic — :mod:`~.visits`, :mod:`~.dosing`, :mod:`~.labs`,
+:mod:`~.vital_signs`, :mod:`~.adverse_events`, :mod:`~.tumour`, :mod:`~.deaths`,
+:mod:`~.withdrawals`, :mod:`~.queries`, :mod:`~.corrections`, :mod:`~.datasets` — and the
+rules they apply: :mod:`~.dose_levels` (label dose levels) and :mod:`~.schedule` (visit
+schedule). Every recording function takes a :class:`~metsor.services.context.ServiceContext`
+and keyword arguments, validates, writes and audits within the caller's transaction, and
+raises :class:`~metsor.errors.InputError` or :class:`~metsor.errors.ConflictError` naming the
+field otherwise, so that the unit of work writes nothing.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from metsor.services.casebook.adverse_events import record_adverse_event
+from metsor.services.casebook.corrections import CORRECTABLE_FIELDS, correct_value
+from metsor.services.casebook.datasets import (
+    ADAE_COLUMNS,
+    adae_rows,
+    export_datasets,
+    subject_courses,
+)
+from metsor.services.casebook.deaths import record_death
+from metsor.services.casebook.dosing import record_dose
+from metsor.services.casebook.labs import record_lab
+from metsor.services.casebook.queries import answer_query, close_query, list_queries, raise_query
+from metsor.services.casebook.tumour import record_tumour_assessment
+from metsor.services.casebook.visits import record_visit
+from metsor.services.casebook.vital_signs import record_vital_signs
+from metsor.services.casebook.withdrawals import record_withdrawal
+
+__all__ = [
+    "ADAE_COLUMNS",
+    "CORRECTABLE_FIELDS",
+    "adae_rows",
+    "answer_query",
+    "close_query",
+    "correct_value",
+    "export_datasets",
+    "list_queries",
+    "raise_query",
+    "record_adverse_event",
+    "record_death",
+    "record_dose",
+    "record_lab",
+    "record_tumour_assessment",
+    "record_visit",
+    "record_vital_signs",
+    "record_withdrawal",
+    "subject_courses",
+]

@@ -1,0 +1,223 @@
+"""A subject's key dates, and the date-order rules every casebook entry obeys.
+
+- Nothing is recorded before written consent.
+- What belongs after randomization (dosing, treatment visits, follow-up tumour assessments,
+  death) is not dated before it; what belongs before it (baseline) is not dated after it.
+- Nothing but the death record is dated after death, nor after the end of follow-up
+  (withdrawal of consent or loss to follow-up).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from metsor.errors import ConflictError, InputError
+from metsor.services.access import subject_for
+from metsor.services.context import ServiceContext
+from metsor.store.models.casebook import (
+    AdverseEvent,
+    Death,
+    DoseEvent,
+    LabResult,
+    TumourAssessment,
+    Visit,
+    VitalSigns,
+    Withdrawal,
+)
+from metsor.store.models.core import Allocation, Consent, Subject
+
+__all__: list[str] = []
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The dates that bound what may be recorded for one subject."""
+
+    subject: Subject
+    consent_on: date | None
+    randomized_on: date | None
+    arm: str | None
+    death_on: date | None
+    end_of_follow_up_on: date | None
+
+    @property
+    def subject_id(self) -> str:
+        """The subject's identifier."""
+        return self.subject.subject_id
+
+    def check(
+        self,
+        on: date,
+        *,
+        field: str,
+        after_randomization: bool = False,
+        until_randomization: bool = False,
+        is_death: bool = False,
+    ) -> None:
+        """Raise ConflictError, naming ``field``, if ``on`` breaks the date-order rules."""
+        who = f"subject {self.subject_id}"
+        if self.consent_on is None:
+            raise ConflictError(f"{who} has no recorded consent", field="subject_id")
+        if on < self.consent_on:
+            raise ConflictError(
+                f"{field} {on} is before {who}'s consent on {self.consent_on}", field=field
+            )
+        if after_randomization or until_randomization:
+            start = self.require_randomized(field)
+            if after_randomization and on < start:
+                raise ConflictError(
+                    f"{field} {on} is before {who}'s randomization on {start}", field=field
+                )
+            if until_randomization and on > start:
+                raise ConflictError(
+                    f"{field} {on} is after {who}'s randomization on {start}", field=field
+                )
+        if not is_death:
+            if self.death_on is not None and on > self.death_on:
+                raise ConflictError(
+                    f"{field} {on} is after {who}'s death on {self.death_on}", field=field
+                )
+            end = self.end_of_follow_up_on
+            if end is not None and on > end:
+                raise ConflictError(
+                    f"{field} {on} is after {who}'s end of follow-up on {end}", field=field
+                )
+
+    def require_randomized(self, field: str) -> date:
+        """The randomization date, or ConflictError if the subject is not randomized."""
+        if self.randomized_on is None:
+            raise ConflictError(f"subject {self.subject_id} is not randomized", field=field)
+        return self.randomized_on
+
+
+def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:
+    """The subject's timeline; locks the subject row until the transaction ends.
+
+    Raises
+    ------
+    NotFoundError
+        When the subject does not exist or belongs to another site than the user's.
+    """
+    subject = subject_for(ctx, subject_id, lock=True)
+    session = ctx.session
+    consent = session.scalar(select(Consent.consent_date).where(Consent.subject_id == subject_id))
+    allocation = session.scalars(
+        select(Allocation).where(Allocation.subject_id == subject_id)
+    ).one_or_none()
+    death = session.scalar(select(Death.death_date).where(Death.subject_id == subject_id))
+    end = session.scalar(select(Withdrawal.withdrawn_on).where(Withdrawal.subject_id == subject_id))
+    return Timeline(
+        subject=subject,
+        consent_on=consent,
+        randomized_on=None if allocation is None else allocation.randomized_at.date(),
+        arm=None if allocation is None else allocation.arm,
+        death_on=death,
+        end_of_follow_up_on=end,
+    )
+
+
+def last_data_on(session: Session, subject_id: str) -> tuple[date, str] | None:
+    """The latest date of any clinical record of the subject, with what it is."""
+    candidates: list[tuple[date, str]] = []
+    columns: tuple[tuple[Any, Any, str], ...] = (
+        (Visit.actual_date, Visit.subject_id, "a visit"),
+        (DoseEvent.event_date, DoseEvent.subject_id, "a dosing event"),
+        (LabResult.collected_on, LabResult.subject_id, "a laboratory result"),
+        (VitalSigns.measured_on, VitalSigns.subject_id, "vital signs"),
+        (AdverseEvent.onset_date, AdverseEvent.subject_id, "an adverse event onset"),
+        (AdverseEvent.resolution_date, AdverseEvent.subject_id, "an adverse event resolution"),
+        (TumourAssessment.assessed_on, TumourAssessment.subject_id, "a tumour assessment"),
+    )
+    for column, owner, what in columns:
+        latest = session.scalar(select(func.max(column)).where(owner == subject_id))
+        if latest is not None:
+            candidates.append((latest, what))
+    return max(candidates) if candidates else None
+
+
+def check_nothing_after(session: Session, subject_id: str, on: date, *, field: str) -> None:
+    """ConflictError if a clinical record of the subject is dated after ``on``."""
+    latest = last_data_on(session, subject_id)
+    if latest is not None and latest[0] > on:
+        raise ConflictError(
+            f"{field} {on} is before {latest[1]} recorded on {latest[0]} for subject {subject_id}",
+            field=field,
+        )
+
+
+def as_date(value: object, field: str) -> date:
+    """A date from a ``date`` or an ISO text (``2016-03-01``); InputError naming the field."""
+    if isinstance(value, datetime):
+        raise InputError(f"{field} must be a date, not a date and time", field=field)
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InputError(f"{field} must be a date (YYYY-MM-DD), got {value!r}", field=field)
+
+
+def optional_date(value: object, field: str) -> date | None:
+    """As :func:`as_date`, with None (or an empty text) kept as None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return as_date(value, field)
+
+
+def number(
+    value: object, field: str, *, low: float | None = None, high: float | None = None
+) -> float:
+    """A finite number within ``[low, high]``; InputError naming the field otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"{field} must be a number, got {value!r}", field=field)
+    result = float(value)
+    if not math.isfinite(result):
+        raise InputError(f"{field} must be a finite number, got {value!r}", field=field)
+    if (low is not None and result < low) or (high is not None and result > high):
+        raise InputError(f"{field} must lie in [{low:g}, {high:g}], got {value!r}", field=field)
+    return result
+
+
+def whole(value: object, field: str, *, low: int, high: int) -> int:
+    """A whole number within ``[low, high]``; InputError naming the field otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise InputError(f"{field} must be a whole number, got {value!r}", field=field)
+    if not low <= value <= high:
+        raise InputError(f"{field} must lie in [{low}, {high}], got {value!r}", field=field)
+    return value
+
+
+def text(value: object, field: str, *, max_length: int = 2000) -> str:
+    """A non-empty text; InputError naming the field otherwise."""
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{field} must be a non-empty text", field=field)
+    stripped = value.strip()
+    if len(stripped) > max_length:
+        raise InputError(f"{field} is longer than {max_length} characters", field=field)
+    return stripped
+
+
+def choice(value: object, field: str, options: tuple[str, ...]) -> str:
+    """One of ``options``; InputError naming the field and the options otherwise."""
+    if not isinstance(value, str) or value not in options:
+        raise InputError(f"{field} must be one of {', '.join(options)}; got {value!r}", field=field)
+    return value
+
+
+def arm_drugs(arm: str | None, drugs: tuple[str, ...]) -> tuple[str, ...]:
+    """The study drugs of an arm: those named in its code (``sorafenib_metformin``)."""
+    if arm is None:
+        return ()
+    parts = arm.split("_")
+    return tuple(drug for drug in drugs if drug in parts)

@@ -1,0 +1,254 @@
+"""Recording adverse events: term, CTCAE grade, seriousness, dates, outcome, and for each
+study drug of the subject's arm its relatedness and the action taken.
+
+A term CTCAE grades here (hand-foot skin reaction, diarrhoea, hypertension, fatigue, acidosis,
+infection, and the laboratory terms) is stored in its CTCAE spelling and its grade checked
+against the grades the term has; any other term is stored as given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from sqlalchemy import select
+
+from metsor.clinical import ctcae
+from metsor.errors import ConflictError, InputError
+from metsor.services.access import require
+from metsor.services.casebook._timeline import (
+    Timeline,
+    arm_drugs,
+    as_date,
+    choice,
+    load_timeline,
+    optional_date,
+    text,
+    whole,
+)
+from metsor.services.casebook.dose_levels import DOSE_LEVELS
+from metsor.services.context import ServiceContext
+from metsor.store.models.casebook import AdverseEvent, AdverseEventDrug
+
+__all__ = [
+    "ACTIONS_TAKEN",
+    "OUTCOMES",
+    "RELATEDNESS",
+    "record_adverse_event",
+    "revalidate_adverse_event",
+    "revalidate_adverse_event_drug",
+]
+
+RELATEDNESS: tuple[str, ...] = ("not_related", "unlikely", "possible", "probable", "definite")
+"""Causality categories, from none to certain (WHO-UMC style)."""
+
+ACTIONS_TAKEN: tuple[str, ...] = (
+    "dose_not_changed",
+    "dose_reduced",
+    "drug_interrupted",
+    "drug_withdrawn",
+    "not_applicable",
+)
+"""Action taken with a study drug because of the event (CDISC AEACN terms)."""
+
+OUTCOMES: tuple[str, ...] = (
+    "recovered",
+    "recovering",
+    "not_recovered",
+    "recovered_with_sequelae",
+    "fatal",
+    "unknown",
+)
+"""Outcome of the event (CDISC AEOUT terms)."""
+
+_RESOLVED = ("recovered", "recovered_with_sequelae")
+
+
+def record_adverse_event(
+    ctx: ServiceContext,
+    *,
+    subject_id: str,
+    term: str,
+    grade: int,
+    onset_date: date | str,
+    relatedness: Mapping[str, str],
+    action_taken: Mapping[str, str],
+    serious: bool = False,
+    outcome: str = "not_recovered",
+    resolution_date: date | str | None = None,
+    ctcae_version: str = "5.0",
+) -> AdverseEvent:
+    """Record an adverse event.
+
+    Parameters
+    ----------
+    ctx
+        The service context (role allowed to enter casebook data).
+    subject_id
+        The subject.
+    term
+        The event's term; CTCAE spelling where CTCAE has it.
+    grade
+        CTCAE grade 1–5; grade 5 (death) only with outcome ``fatal``.
+    onset_date
+        First day of the event.
+    relatedness
+        For every study drug of the subject's arm, one of :data:`RELATEDNESS`.
+    action_taken
+        For every study drug of the subject's arm, one of :data:`ACTIONS_TAKEN`.
+    serious
+        Whether the event is serious (ICH E2A).
+    outcome
+        One of :data:`OUTCOMES`; ``recovered`` and ``recovered_with_sequelae`` need a
+        resolution date, the others take none except ``fatal`` (the day of death).
+    resolution_date
+        Last day of the event.
+    ctcae_version
+        ``"5.0"`` or ``"3.0"``.
+
+    Returns
+    -------
+    AdverseEvent
+        The stored event; its per-drug rows are stored with it.
+
+    Raises
+    ------
+    InputError
+        An unknown code, a grade the term does not have, a drug missing or not in the arm,
+        a resolution date where the outcome takes none (or none where it needs one).
+    ConflictError
+        The same term with the same onset already recorded, or dates breaking the date-order
+        rules (resolution before onset, before consent, after death or end of follow-up).
+    """
+    require(ctx, "enter_casebook")
+    timeline = load_timeline(ctx, subject_id)
+    event = AdverseEvent(
+        subject_id=subject_id,
+        term=term,
+        grade=grade,
+        ctcae_version=ctcae_version,
+        serious=serious,
+        onset_date=as_date(onset_date, "onset_date"),
+        resolution_date=optional_date(resolution_date, "resolution_date"),
+        outcome=outcome,
+        recorded_by=ctx.username,
+    )
+    with ctx.session.no_autoflush:
+        _check(ctx, timeline, event)
+        drugs = _drug_rows(timeline, relatedness, action_taken)
+    ctx.session.add(event)
+    ctx.session.flush()
+    for row in drugs:
+        row.adverse_event_id = event.id
+        ctx.session.add(row)
+    ctx.session.flush()
+    return event
+
+
+def revalidate_adverse_event(ctx: ServiceContext, event: AdverseEvent) -> None:
+    """Check a corrected adverse event again."""
+    with ctx.session.no_autoflush:
+        _check(ctx, load_timeline(ctx, event.subject_id), event)
+
+
+def revalidate_adverse_event_drug(ctx: ServiceContext, row: AdverseEventDrug) -> None:
+    """Check a corrected relatedness or action again."""
+    choice(row.relatedness, "relatedness", RELATEDNESS)
+    choice(row.action_taken, "action_taken", ACTIONS_TAKEN)
+
+
+def _check(ctx: ServiceContext, timeline: Timeline, event: AdverseEvent) -> None:
+    event.term = text(event.term, "term", max_length=128)
+    event.grade = whole(event.grade, "grade", low=1, high=5)
+    event.ctcae_version = choice(event.ctcae_version, "ctcae_version", ctcae.CTCAE_VERSIONS)
+    if not isinstance(event.serious, bool):
+        raise InputError(f"serious must be true or false, got {event.serious!r}", field="serious")
+    event.outcome = choice(event.outcome, "outcome", OUTCOMES)
+    event.term = _ctcae_term(event.term, event.grade)
+    if (event.grade == 5) != (event.outcome == "fatal"):
+        raise InputError(
+            f"grade {event.grade} with outcome {event.outcome}: grade 5 is death, and only a "
+            "fatal outcome has it",
+            field="grade",
+        )
+    _check_dates(timeline, event)
+    clash = ctx.session.scalars(
+        select(AdverseEvent.id).where(
+            AdverseEvent.subject_id == event.subject_id,
+            AdverseEvent.term == event.term,
+            AdverseEvent.onset_date == event.onset_date,
+        )
+    ).first()
+    if clash is not None and clash != event.id:
+        raise ConflictError(
+            f"subject {event.subject_id} already has {event.term!r} with onset "
+            f"{event.onset_date} (record {clash})",
+            field="onset_date",
+        )
+
+
+def _check_dates(timeline: Timeline, event: AdverseEvent) -> None:
+    timeline.check(event.onset_date, field="onset_date")
+    resolved = event.resolution_date
+    if event.outcome in _RESOLVED and resolved is None:
+        raise InputError(
+            f"outcome {event.outcome} needs a resolution_date", field="resolution_date"
+        )
+    if event.outcome not in (*_RESOLVED, "fatal") and resolved is not None:
+        raise InputError(
+            f"outcome {event.outcome} takes no resolution_date", field="resolution_date"
+        )
+    if resolved is not None:
+        if resolved < event.onset_date:
+            raise ConflictError(
+                f"resolution_date {resolved} is before onset_date {event.onset_date}",
+                field="resolution_date",
+            )
+        timeline.check(resolved, field="resolution_date", is_death=event.outcome == "fatal")
+
+
+def _ctcae_term(term: str, grade: int) -> str:
+    """The CTCAE spelling of a term CTCAE grades here, its grade checked; else the term."""
+    try:
+        return ctcae.grade_clinical(term, grade=grade).term
+    except InputError as exc:
+        if exc.field != "term":
+            raise
+    folded = term.casefold()
+    for known in ctcae.LAB_TERMS:
+        if known.casefold() == folded:
+            return known
+    return term
+
+
+def _drug_rows(
+    timeline: Timeline, relatedness: Mapping[str, str], action_taken: Mapping[str, str]
+) -> list[AdverseEventDrug]:
+    drugs = arm_drugs(timeline.arm, tuple(DOSE_LEVELS))
+    if not drugs:
+        raise ConflictError(
+            f"subject {timeline.subject_id} is not randomized: relatedness to study drugs "
+            "cannot be assessed",
+            field="subject_id",
+        )
+    for name, given in (("relatedness", relatedness), ("action_taken", action_taken)):
+        unknown = sorted(set(given) - set(drugs))
+        if unknown:
+            raise InputError(
+                f"{name} names {', '.join(unknown)}, not given in arm {timeline.arm!r}",
+                field=name,
+            )
+    rows = []
+    for drug in drugs:
+        if drug not in relatedness:
+            raise InputError(f"relatedness to {drug} is missing", field=f"relatedness.{drug}")
+        if drug not in action_taken:
+            raise InputError(f"action taken with {drug} is missing", field=f"action_taken.{drug}")
+        rows.append(
+            AdverseEventDrug(
+                drug=drug,
+                relatedness=choice(relatedness[drug], f"relatedness.{drug}", RELATEDNESS),
+                action_taken=choice(action_taken[drug], f"action_taken.{drug}", ACTIONS_TAKEN),
+            )
+        )
+    return rows

@@ -1,0 +1,106 @@
+"""Recording a subject's death: the one record allowed after every other.
+
+A death is dated on or after randomization (overall survival starts there), not before any
+clinical record already entered, nor before the end of follow-up if one was recorded (a
+subject lost to follow-up may still be known to have died later). The subject's status
+becomes ``dead``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from metsor.errors import ConflictError
+from metsor.services.access import require
+from metsor.services.casebook._timeline import (
+    Timeline,
+    as_date,
+    check_nothing_after,
+    choice,
+    load_timeline,
+)
+from metsor.services.context import ServiceContext
+from metsor.store.models.casebook import Death
+
+__all__ = ["DEATH_CAUSES", "record_death", "revalidate_death"]
+
+DEATH_CAUSES: tuple[str, ...] = ("disease_progression", "adverse_event", "other", "unknown")
+"""Primary causes of death as the casebook codes them."""
+
+
+def record_death(
+    ctx: ServiceContext,
+    *,
+    subject_id: str,
+    death_date: date | str,
+    cause: str,
+    cause_detail: str | None = None,
+) -> Death:
+    """Record the death of a randomized subject.
+
+    Parameters
+    ----------
+    ctx
+        The service context (role allowed to enter casebook data).
+    subject_id
+        The subject.
+    death_date
+        The day of death.
+    cause
+        One of :data:`DEATH_CAUSES`.
+    cause_detail
+        Free text.
+
+    Returns
+    -------
+    Death
+        The stored record.
+
+    Raises
+    ------
+    InputError
+        An unknown cause or a malformed date.
+    ConflictError
+        A death already recorded, a subject not randomized, or a date before randomization,
+        before the end of follow-up, or before a clinical record already entered.
+    """
+    require(ctx, "enter_casebook")
+    timeline = load_timeline(ctx, subject_id)
+    existing = ctx.session.scalar(select(Death.death_date).where(Death.subject_id == subject_id))
+    if existing is not None:
+        raise ConflictError(
+            f"subject {subject_id} already has a death recorded on {existing}", field="subject_id"
+        )
+    death = Death(
+        subject_id=subject_id,
+        death_date=as_date(death_date, "death_date"),
+        cause=cause,
+        cause_detail=(cause_detail or "").strip() or None,
+        recorded_by=ctx.username,
+    )
+    with ctx.session.no_autoflush:
+        _check(ctx, timeline, death)
+    ctx.session.add(death)
+    timeline.subject.status = "dead"
+    ctx.session.flush()
+    return death
+
+
+def revalidate_death(ctx: ServiceContext, death: Death) -> None:
+    """Check a corrected death record again."""
+    with ctx.session.no_autoflush:
+        _check(ctx, load_timeline(ctx, death.subject_id), death)
+
+
+def _check(ctx: ServiceContext, timeline: Timeline, death: Death) -> None:
+    death.cause = choice(death.cause, "cause", DEATH_CAUSES)
+    timeline.check(death.death_date, field="death_date", after_randomization=True, is_death=True)
+    end = timeline.end_of_follow_up_on
+    if end is not None and death.death_date < end:
+        raise ConflictError(
+            f"death_date {death.death_date} is before the end of follow-up recorded on {end}",
+            field="death_date",
+        )
+    check_nothing_after(ctx.session, death.subject_id, death.death_date, field="death_date")

@@ -1,0 +1,203 @@
+"""Recording study-drug dosing: start, reductions and re-escalations by label level,
+interruptions with a reason, resumption, discontinuation.
+
+Each new event is placed in date order among the drug's recorded events and the whole history
+is replayed against the label's rules (:mod:`metsor.services.casebook.dose_levels`), so a
+late entry is checked as strictly as a timely one. The subject's status follows: the first
+start puts a randomized subject ``on_treatment``; discontinuing the last drug of the arm puts
+them ``off_treatment``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from metsor.errors import ConflictError
+from metsor.services.access import require
+from metsor.services.casebook._timeline import (
+    Timeline,
+    arm_drugs,
+    as_date,
+    choice,
+    load_timeline,
+    text,
+)
+from metsor.services.casebook.dose_levels import (
+    DOSE_EVENTS,
+    DOSE_LEVELS,
+    DoseState,
+    dose_level,
+    replay,
+)
+from metsor.services.casebook.dose_levels import DoseEvent as DoseStep
+from metsor.services.context import ServiceContext
+from metsor.store.models.casebook import DoseEvent
+
+__all__ = ["dose_states", "record_dose", "revalidate_dose", "treatment_ended_on"]
+
+
+def record_dose(
+    ctx: ServiceContext,
+    *,
+    subject_id: str,
+    drug: str,
+    event: str,
+    event_date: date | str,
+    level: str | None = None,
+    reason: str | None = None,
+) -> DoseEvent:
+    """Record a dosing event of one study drug.
+
+    Parameters
+    ----------
+    ctx
+        The service context (role allowed to enter casebook data).
+    subject_id
+        The subject; must be randomized to an arm that gives ``drug``.
+    drug
+        ``sorafenib`` or ``metformin``.
+    event
+        ``start``, ``reduce``, ``escalate``, ``interrupt``, ``resume`` or ``discontinue``.
+    event_date
+        The day it took effect; on or after randomization.
+    level
+        The dose level from then on (``400mg_bid``, ``400mg_qd``, ``200mg_qd``, ``400mg_qod``;
+        ``500mg_bid`` for metformin). A start defaults to the full dose; an interruption or a
+        discontinuation takes none.
+    reason
+        Why; required for every event but the start.
+
+    Returns
+    -------
+    DoseEvent
+        The stored event.
+
+    Raises
+    ------
+    InputError
+        An unknown drug, event or level, or a missing reason.
+    ConflictError
+        A drug not given in the subject's arm, a date before randomization or after death or
+        end of follow-up, the same event on the same day twice, or a history the label does
+        not allow (see :func:`metsor.services.casebook.dose_levels.replay`).
+    """
+    require(ctx, "enter_casebook")
+    timeline = load_timeline(ctx, subject_id)
+    if event == "start" and level is None and drug in DOSE_LEVELS:
+        level = DOSE_LEVELS[drug][0].code
+    record = DoseEvent(
+        subject_id=subject_id,
+        drug=drug,
+        event=event,
+        event_date=as_date(event_date, "event_date"),
+        level=level,
+        reason=reason,
+        recorded_by=ctx.username,
+    )
+    with ctx.session.no_autoflush:
+        _check(ctx, timeline, record)
+    ctx.session.add(record)
+    ctx.session.flush()
+    _update_status(ctx, timeline)
+    return record
+
+
+def revalidate_dose(ctx: ServiceContext, record: DoseEvent) -> None:
+    """Check a corrected dosing event and its drug's whole history again."""
+    timeline = load_timeline(ctx, record.subject_id)
+    with ctx.session.no_autoflush:
+        _check(ctx, timeline, record)
+    ctx.session.flush()
+    _update_status(ctx, timeline)
+
+
+def _check(ctx: ServiceContext, timeline: Timeline, record: DoseEvent) -> None:
+    drug = choice(record.drug, "drug", tuple(DOSE_LEVELS))
+    choice(record.event, "event", DOSE_EVENTS)
+    if record.event != "start":
+        record.reason = text(record.reason, "reason")
+    elif record.reason is not None:
+        record.reason = record.reason.strip() or None
+    timeline.check(record.event_date, field="event_date", after_randomization=True)
+    given = arm_drugs(timeline.arm, tuple(DOSE_LEVELS))
+    if drug not in given:
+        raise ConflictError(
+            f"{drug} is not given in arm {timeline.arm!r} of subject {timeline.subject_id}",
+            field="drug",
+        )
+    if record.level is not None:
+        level = dose_level(drug, record.level)
+        record.dose_mg, record.frequency = level.dose_mg, level.frequency
+    else:
+        record.dose_mg, record.frequency = None, None
+    history = _history(ctx.session, record.subject_id, drug)
+    others = [e for e in history if e is not record and (record.id is None or e.id != record.id)]
+    for other in others:
+        if other.event_date == record.event_date and other.event == record.event:
+            raise ConflictError(
+                f"{drug} {record.event} on {record.event_date} is already recorded for subject "
+                f"{record.subject_id}",
+                field="event_date",
+            )
+    ordered = sorted([*others, record], key=lambda e: (e.event_date, e.id or 1 << 62))
+    replay(drug, [DoseStep(e.event, e.event_date, e.level) for e in ordered])
+
+
+def _history(session: Session, subject_id: str, drug: str) -> list[DoseEvent]:
+    statement = (
+        select(DoseEvent)
+        .where(DoseEvent.subject_id == subject_id, DoseEvent.drug == drug)
+        .order_by(DoseEvent.event_date, DoseEvent.id)
+    )
+    return list(session.scalars(statement))
+
+
+def dose_states(session: Session, subject_id: str, arm: str | None) -> dict[str, DoseState]:
+    """Where each study drug of the subject's arm stands after its recorded history.
+
+    Parameters
+    ----------
+    session
+        The session.
+    subject_id
+        The subject.
+    arm
+        The subject's arm code.
+
+    Returns
+    -------
+    dict
+        Drug → :class:`~metsor.services.casebook.dose_levels.DoseState`.
+    """
+    states = {}
+    for drug in arm_drugs(arm, tuple(DOSE_LEVELS)):
+        events = _history(session, subject_id, drug)
+        states[drug] = replay(drug, [DoseStep(e.event, e.event_date, e.level) for e in events])
+    return states
+
+
+def treatment_ended_on(session: Session, subject_id: str, arm: str | None) -> date | None:
+    """The day the last study drug was discontinued, if every drug of the arm was started
+    and discontinued; None otherwise."""
+    states = dose_states(session, subject_id, arm)
+    if not states or any(state.status != "discontinued" for state in states.values()):
+        return None
+    return max(state.since for state in states.values() if state.since is not None)
+
+
+def _update_status(ctx: ServiceContext, timeline: Timeline) -> None:
+    subject = timeline.subject
+    if subject.status not in ("randomized", "on_treatment", "off_treatment"):
+        return
+    states = dose_states(ctx.session, subject.subject_id, timeline.arm)
+    if any(state.status in ("dosing", "interrupted") for state in states.values()):
+        status = "on_treatment"
+    elif states and all(state.status == "discontinued" for state in states.values()):
+        status = "off_treatment"
+    else:
+        status = "randomized" if subject.status == "randomized" else subject.status
+    if status != subject.status:
+        subject.status = status

@@ -1,0 +1,212 @@
+"""Recording laboratory results, graded by CTCAE on entry.
+
+The grade uses the subject's baseline value of the analyte — the last result collected on or
+before randomization — so that CTCAE v5.0's rule for an abnormal baseline applies: bilirubin
+and AST/ALT above the ULN at baseline are graded against multiples of the baseline, not of the
+ULN. Results collected on or before randomization are graded against the ULN alone. Whenever a
+result of an analyte is added or corrected, every result of that analyte for the subject is
+graded again, so a late baseline entry reaches the results already recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from types import MappingProxyType
+
+from sqlalchemy import select
+
+from metsor.clinical import ctcae, units
+from metsor.errors import ConflictError, InputError
+from metsor.services.access import require
+from metsor.services.casebook._timeline import (
+    Timeline,
+    as_date,
+    choice,
+    load_timeline,
+    number,
+)
+from metsor.services.context import ServiceContext
+from metsor.store.models.casebook import LabResult
+
+__all__ = ["LAB_CTCAE_TERMS", "record_lab", "regrade_labs", "revalidate_lab"]
+
+LAB_CTCAE_TERMS: Mapping[str, str] = MappingProxyType(
+    {
+        "anc": "Neutrophil count decreased",
+        "platelets": "Platelet count decreased",
+        "hemoglobin": "Anemia",
+        "glucose": "Hypoglycemia",
+        "total_bilirubin": "Blood bilirubin increased",
+        "ast": "Aspartate aminotransferase increased",
+        "alt": "Alanine aminotransferase increased",
+    }
+)
+"""The CTCAE term each graded analyte is graded under (others are stored without a grade)."""
+
+
+def record_lab(
+    ctx: ServiceContext,
+    *,
+    subject_id: str,
+    analyte: str,
+    value: float,
+    unit: str,
+    collected_on: date | str,
+    lln: float | None = None,
+    uln: float | None = None,
+    ctcae_version: str = "5.0",
+) -> LabResult:
+    """Record one laboratory value and grade it by CTCAE.
+
+    Parameters
+    ----------
+    ctx
+        The service context (role allowed to enter casebook data).
+    subject_id
+        The subject.
+    analyte
+        One of :data:`metsor.clinical.units.ANALYTES` (``ast``, ``total_bilirubin``, …).
+    value
+        The value, in ``unit``; not negative.
+    unit
+        A unit :mod:`metsor.clinical.units` accepts for the analyte (``umol/L``, ``U/L``, …).
+    collected_on
+        The day of sampling.
+    lln, uln
+        The laboratory's normal range, in ``unit``. Bilirubin and AST/ALT need the ULN to be
+        graded; the falling counts need the LLN to tell grade 0 from grade 1.
+    ctcae_version
+        ``"5.0"`` (default) or ``"3.0"`` (AST/ALT).
+
+    Returns
+    -------
+    LabResult
+        The stored result, with the value in the reference unit and the CTCAE term, grade,
+        version and basis (``x ULN``, ``x baseline``, ``absolute``).
+
+    Raises
+    ------
+    InputError
+        An unknown analyte or unit, a negative value, a normal range upside down, or a limit
+        the grade needs that is missing.
+    ConflictError
+        A result of the analyte already recorded on that day, or a date before consent or
+        after death or end of follow-up.
+    """
+    require(ctx, "enter_casebook")
+    timeline = load_timeline(ctx, subject_id)
+    result = LabResult(
+        subject_id=subject_id,
+        analyte=analyte,
+        value=value,
+        unit=unit,
+        lln=lln,
+        uln=uln,
+        collected_on=as_date(collected_on, "collected_on"),
+        ctcae_version=ctcae_version,
+        recorded_by=ctx.username,
+    )
+    with ctx.session.no_autoflush:
+        _check(ctx, timeline, result)
+        ctx.session.add(result)
+        regrade_labs(ctx, timeline, result.analyte)
+    ctx.session.flush()
+    return result
+
+
+def revalidate_lab(ctx: ServiceContext, result: LabResult) -> None:
+    """Check a corrected result again and regrade the subject's results of its analyte."""
+    timeline = load_timeline(ctx, result.subject_id)
+    with ctx.session.no_autoflush:
+        _check(ctx, timeline, result)
+        regrade_labs(ctx, timeline, result.analyte)
+
+
+def _check(ctx: ServiceContext, timeline: Timeline, result: LabResult) -> None:
+    analyte = choice(result.analyte, "analyte", units.ANALYTES)
+    try:
+        result.unit = units.normalize_unit(analyte, result.unit)
+    except InputError as exc:
+        raise InputError(exc.message, field="unit") from None
+    result.value = number(result.value, "value", low=0.0)
+    for name in ("lln", "uln"):
+        limit = getattr(result, name)
+        if limit is not None:
+            setattr(result, name, number(limit, name, low=0.0))
+    if result.lln is not None and result.uln is not None and result.lln > result.uln:
+        raise InputError(f"lln {result.lln:g} is above uln {result.uln:g}", field="lln")
+    result.ctcae_version = choice(result.ctcae_version, "ctcae_version", ctcae.CTCAE_VERSIONS)
+    timeline.check(result.collected_on, field="collected_on")
+    clash = ctx.session.scalars(
+        select(LabResult.id).where(
+            LabResult.subject_id == result.subject_id,
+            LabResult.analyte == analyte,
+            LabResult.collected_on == result.collected_on,
+        )
+    ).first()
+    if clash is not None and clash != result.id:
+        raise ConflictError(
+            f"subject {result.subject_id} already has a {analyte} result collected on "
+            f"{result.collected_on} (record {clash})",
+            field="collected_on",
+        )
+    result.standard_unit = units.ACCEPTED_UNITS[analyte][0]
+    result.standard_value = units.convert(analyte, result.value, result.unit, result.standard_unit)
+
+
+def regrade_labs(ctx: ServiceContext, timeline: Timeline, analyte: str) -> None:
+    """Grade every result of ``analyte`` of the subject again, against its baseline.
+
+    Parameters
+    ----------
+    ctx
+        The service context.
+    timeline
+        The subject's timeline (gives the randomization date).
+    analyte
+        The analyte.
+    """
+    results = list(
+        ctx.session.scalars(
+            select(LabResult).where(
+                LabResult.subject_id == timeline.subject_id, LabResult.analyte == analyte
+            )
+        )
+    )
+    results.extend(r for r in ctx.session.new if isinstance(r, LabResult) and r not in results)
+    results = [r for r in results if r.subject_id == timeline.subject_id and r.analyte == analyte]
+    start = timeline.randomized_on
+    baseline = None
+    if start is not None:
+        before = [r for r in results if r.collected_on <= start]
+        baseline = max(before, key=lambda r: r.collected_on) if before else None
+    for result in results:
+        after = start is not None and result.collected_on > start
+        _grade(result, baseline if after else None)
+
+
+def _grade(result: LabResult, baseline: LabResult | None) -> None:
+    base_value = (
+        None
+        if baseline is None
+        else units.convert(result.analyte, baseline.value, baseline.unit, result.unit)
+    )
+    result.baseline_value = base_value
+    term = LAB_CTCAE_TERMS.get(result.analyte)
+    if term is None:
+        result.ctcae_term = result.ctcae_grade = result.ctcae_basis = None
+        return
+    grade = ctcae.grade_lab(
+        term,
+        result.value,
+        unit=result.unit,
+        uln=result.uln,
+        lln=result.lln,
+        baseline=base_value,
+        version=result.ctcae_version or "5.0",
+    )
+    result.ctcae_term = grade.term
+    result.ctcae_grade = grade.grade
+    result.ctcae_version = grade.version
+    result.ctcae_basis = grade.basis

@@ -1,0 +1,146 @@
+"""Data queries: a question raised on one field of one casebook record, answered by the site,
+closed by whoever raised it (or a data manager).
+
+Life cycle: ``open`` → ``answered`` → ``closed``; an open query may also be closed directly
+(withdrawn), with a resolution that says why. Every step is audited.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from metsor.errors import ConflictError, InputError, NotFoundError
+from metsor.services.access import require, subject_for, visible
+from metsor.services.casebook._registry import column_names, visible_record
+from metsor.services.casebook._timeline import choice, text
+from metsor.services.context import ServiceContext
+from metsor.store.base import utcnow
+from metsor.store.models.casebook import DataQuery
+from metsor.store.models.core import Subject
+
+__all__ = ["QUERY_STATUSES", "answer_query", "close_query", "list_queries", "raise_query"]
+
+QUERY_STATUSES: tuple[str, ...] = ("open", "answered", "closed")
+"""States of a data query."""
+
+
+def raise_query(
+    ctx: ServiceContext, *, table: str, record_id: int, field: str, question: str
+) -> DataQuery:
+    """Raise a query on one field of one record.
+
+    Parameters
+    ----------
+    ctx
+        The service context (monitor, data manager or admin).
+    table
+        The casebook table (``lab_results``, ``adverse_events``, …).
+    record_id
+        The record's id.
+    field
+        The column queried.
+    question
+        What is asked.
+
+    Returns
+    -------
+    DataQuery
+        The open query.
+
+    Raises
+    ------
+    InputError
+        An unknown table or field, or an empty question.
+    NotFoundError
+        No such record, or one of another site's subject.
+    """
+    require(ctx, "raise_query")
+    _, subject_id = visible_record(ctx, table, record_id)
+    if field not in column_names(table):
+        raise InputError(
+            f"{table} has no field {field!r}; fields: {', '.join(column_names(table))}",
+            field="field",
+        )
+    query = DataQuery(
+        subject_id=subject_id,
+        table_name=table,
+        record_id=record_id,
+        field=field,
+        question=text(question, "question"),
+        status="open",
+        raised_by=ctx.username,
+    )
+    ctx.session.add(query)
+    ctx.session.flush()
+    return query
+
+
+def answer_query(ctx: ServiceContext, *, query_id: int, answer: str) -> DataQuery:
+    """Answer an open query (site staff).
+
+    Raises
+    ------
+    NotFoundError
+        No such query visible to the user.
+    ConflictError
+        The query is not open.
+    """
+    require(ctx, "answer_query")
+    query = _visible_query(ctx, query_id)
+    if query.status != "open":
+        raise ConflictError(f"query {query_id} is {query.status}, not open", field="query_id")
+    query.answer = text(answer, "answer")
+    query.answered_by = ctx.username
+    query.answered_at = utcnow()
+    query.status = "answered"
+    ctx.session.flush()
+    return query
+
+
+def close_query(ctx: ServiceContext, *, query_id: int, resolution: str) -> DataQuery:
+    """Close a query, answered or not, with a resolution.
+
+    Raises
+    ------
+    NotFoundError
+        No such query visible to the user.
+    ConflictError
+        The query is already closed.
+    """
+    require(ctx, "raise_query")
+    query = _visible_query(ctx, query_id)
+    if query.status == "closed":
+        raise ConflictError(f"query {query_id} is already closed", field="query_id")
+    query.resolution = text(resolution, "resolution")
+    query.closed_by = ctx.username
+    query.closed_at = utcnow()
+    query.status = "closed"
+    ctx.session.flush()
+    return query
+
+
+def list_queries(
+    ctx: ServiceContext, *, status: str | None = None, subject_id: str | None = None
+) -> list[DataQuery]:
+    """The queries the user may see, oldest first, optionally of one status or subject."""
+    require(ctx, "view_subjects")
+    statement = visible(
+        ctx, select(DataQuery).join(Subject, Subject.subject_id == DataQuery.subject_id)
+    )
+    if status is not None:
+        statement = statement.where(DataQuery.status == choice(status, "status", QUERY_STATUSES))
+    if subject_id is not None:
+        subject_for(ctx, subject_id)
+        statement = statement.where(DataQuery.subject_id == subject_id)
+    return list(ctx.session.scalars(statement.order_by(DataQuery.id)))
+
+
+def _visible_query(ctx: ServiceContext, query_id: int) -> DataQuery:
+    query = ctx.session.get(DataQuery, query_id)
+    if query is None:
+        raise NotFoundError(f"no query {query_id}", field="query_id")
+    try:
+        subject_for(ctx, query.subject_id)
+    except NotFoundError:
+        raise NotFoundError(f"no query {query_id}", field="query_id") from None
+    return query

@@ -1,0 +1,149 @@
+"""Recording visits: the planned date from the schedule, the actual date, in or out of window."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from metsor.errors import ConflictError
+from metsor.services.access import require
+from metsor.services.casebook._timeline import Timeline, as_date, load_timeline
+from metsor.services.casebook.dosing import treatment_ended_on
+from metsor.services.casebook.schedule import METSOR_SCHEDULE, VisitSchedule
+from metsor.services.context import ServiceContext
+from metsor.store.models.casebook import Visit
+
+__all__ = ["record_visit", "revalidate_visit"]
+
+
+def record_visit(
+    ctx: ServiceContext,
+    *,
+    subject_id: str,
+    visit_type: str,
+    actual_date: date | str,
+    number: int | None = None,
+    schedule: VisitSchedule = METSOR_SCHEDULE,
+) -> Visit:
+    """Record that a visit took place.
+
+    Parameters
+    ----------
+    ctx
+        The service context (role allowed to enter casebook data).
+    subject_id
+        The subject.
+    visit_type
+        ``baseline``, ``treatment``, ``tumour_assessment``, ``follow_up`` or ``unscheduled``.
+    actual_date
+        The day the visit took place.
+    number
+        The visit's number within its type (baseline 0); default: the next one.
+    schedule
+        The visit schedule that gives the planned date and window.
+
+    Returns
+    -------
+    Visit
+        The stored visit, with its planned date and whether it was in window.
+
+    Raises
+    ------
+    InputError
+        An unknown visit type, a number that does not fit it, or a malformed date.
+    ConflictError
+        A visit already recorded with that number, or a date breaking the date-order rules
+        (before consent; a baseline after randomization; a scheduled visit before it; after
+        death or the end of follow-up; out of order with the type's other visits).
+    """
+    require(ctx, "enter_casebook")
+    timeline = load_timeline(ctx, subject_id)
+    if number is None:
+        highest = ctx.session.scalar(
+            select(func.max(Visit.number)).where(
+                Visit.subject_id == subject_id, Visit.visit_type == visit_type
+            )
+        )
+        number = 0 if visit_type == "baseline" else (1 if highest is None else highest + 1)
+    visit = Visit(
+        subject_id=subject_id,
+        visit_type=visit_type,
+        number=number,
+        actual_date=as_date(actual_date, "actual_date"),
+        recorded_by=ctx.username,
+    )
+    with ctx.session.no_autoflush:
+        _check(ctx, timeline, visit, schedule)
+    ctx.session.add(visit)
+    ctx.session.flush()
+    return visit
+
+
+def revalidate_visit(ctx: ServiceContext, visit: Visit) -> None:
+    """Check a corrected visit again and recompute its planned date and window."""
+    with ctx.session.no_autoflush:
+        _check(ctx, load_timeline(ctx, visit.subject_id), visit, METSOR_SCHEDULE)
+
+
+def _check(ctx: ServiceContext, timeline: Timeline, visit: Visit, schedule: VisitSchedule) -> None:
+    scheduled = visit.visit_type in ("treatment", "follow_up") or (
+        visit.visit_type == "tumour_assessment" and visit.number > 0
+    )
+    pre = visit.visit_type == "baseline" or (
+        visit.visit_type == "tumour_assessment" and visit.number == 0
+    )
+    ended = (
+        treatment_ended_on(ctx.session, visit.subject_id, timeline.arm)
+        if visit.visit_type == "follow_up"
+        else None
+    )
+    plan = schedule.plan(
+        visit.visit_type,
+        visit.number,
+        randomized_on=timeline.randomized_on,
+        treatment_ended_on=ended,
+    )
+    timeline.check(
+        visit.actual_date,
+        field="actual_date",
+        after_randomization=scheduled,
+        until_randomization=pre and timeline.randomized_on is not None,
+    )
+    if visit.visit_type == "follow_up" and ended is None:
+        raise ConflictError(
+            f"subject {visit.subject_id} is still on study treatment; follow-up visits start "
+            "after the last study drug is discontinued",
+            field="visit_type",
+        )
+    _check_order(ctx, visit)
+    visit.planned_date = plan.planned
+    visit.in_window = plan.in_window(visit.actual_date)
+
+
+def _check_order(ctx: ServiceContext, visit: Visit) -> None:
+    others = ctx.session.scalars(
+        select(Visit).where(
+            Visit.subject_id == visit.subject_id, Visit.visit_type == visit.visit_type
+        )
+    ).all()
+    for other in others:
+        if other is visit or (visit.id is not None and other.id == visit.id):
+            continue
+        if other.number == visit.number:
+            raise ConflictError(
+                f"subject {visit.subject_id} already has {visit.visit_type} visit "
+                f"{visit.number} (on {other.actual_date})",
+                field="number",
+            )
+        if visit.visit_type == "unscheduled":
+            continue
+        earlier = other.number < visit.number
+        if (earlier and other.actual_date > visit.actual_date) or (
+            not earlier and other.actual_date < visit.actual_date
+        ):
+            raise ConflictError(
+                f"{visit.visit_type} visit {visit.number} on {visit.actual_date} is out of order "
+                f"with visit {other.number} on {other.actual_date}",
+                field="actual_date",
+            )

@@ -1,0 +1,124 @@
+"""Recording vital signs; blood pressure is graded as CTCAE v5.0 hypertension on entry."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from metsor.clinical import ctcae
+from metsor.clinical.ecog import validate_ecog
+from metsor.errors import ConflictError, InputError
+from metsor.services.access import require
+from metsor.services.casebook._timeline import Timeline, as_date, load_timeline, number, whole
+from metsor.services.context import ServiceContext
+from metsor.store.models.casebook import VitalSigns
+
+__all__ = ["record_vital_signs", "revalidate_vital_signs"]
+
+
+def record_vital_signs(
+    ctx: ServiceContext,
+    *,
+    subject_id: str,
+    measured_on: date | str,
+    systolic_mmhg: int,
+    diastolic_mmhg: int,
+    heart_rate_bpm: int | None = None,
+    temperature_c: float | None = None,
+    weight_kg: float | None = None,
+    ecog: int | None = None,
+) -> VitalSigns:
+    """Record the vital signs of one day.
+
+    Parameters
+    ----------
+    ctx
+        The service context (role allowed to enter casebook data).
+    subject_id
+        The subject.
+    measured_on
+        The day of measurement.
+    systolic_mmhg, diastolic_mmhg
+        Blood pressure, mm Hg (systolic 50–300, diastolic 20–200, systolic above diastolic).
+    heart_rate_bpm
+        Pulse, beats a minute (20–250).
+    temperature_c
+        Body temperature, °C (30–45).
+    weight_kg
+        Body weight, kg (20–300).
+    ecog
+        ECOG performance status, 0–5.
+
+    Returns
+    -------
+    VitalSigns
+        The stored record, with the CTCAE v5.0 hypertension grade of the blood pressure.
+
+    Raises
+    ------
+    InputError
+        A value outside its plausible range.
+    ConflictError
+        Vital signs already recorded that day, or a date breaking the date-order rules.
+    """
+    require(ctx, "enter_casebook")
+    timeline = load_timeline(ctx, subject_id)
+    record = VitalSigns(
+        subject_id=subject_id,
+        measured_on=as_date(measured_on, "measured_on"),
+        systolic_mmhg=systolic_mmhg,
+        diastolic_mmhg=diastolic_mmhg,
+        heart_rate_bpm=heart_rate_bpm,
+        temperature_c=temperature_c,
+        weight_kg=weight_kg,
+        ecog=ecog,
+        recorded_by=ctx.username,
+    )
+    with ctx.session.no_autoflush:
+        _check(ctx, timeline, record)
+    ctx.session.add(record)
+    ctx.session.flush()
+    return record
+
+
+def revalidate_vital_signs(ctx: ServiceContext, record: VitalSigns) -> None:
+    """Check corrected vital signs again and regrade the blood pressure."""
+    with ctx.session.no_autoflush:
+        _check(ctx, load_timeline(ctx, record.subject_id), record)
+
+
+def _check(ctx: ServiceContext, timeline: Timeline, record: VitalSigns) -> None:
+    record.systolic_mmhg = whole(record.systolic_mmhg, "systolic_mmhg", low=50, high=300)
+    record.diastolic_mmhg = whole(record.diastolic_mmhg, "diastolic_mmhg", low=20, high=200)
+    if record.diastolic_mmhg >= record.systolic_mmhg:
+        raise InputError(
+            f"diastolic_mmhg {record.diastolic_mmhg} is not below systolic_mmhg "
+            f"{record.systolic_mmhg}",
+            field="diastolic_mmhg",
+        )
+    if record.heart_rate_bpm is not None:
+        record.heart_rate_bpm = whole(record.heart_rate_bpm, "heart_rate_bpm", low=20, high=250)
+    if record.temperature_c is not None:
+        record.temperature_c = number(record.temperature_c, "temperature_c", low=30, high=45)
+    if record.weight_kg is not None:
+        record.weight_kg = number(record.weight_kg, "weight_kg", low=20, high=300)
+    if record.ecog is not None:
+        record.ecog = validate_ecog(record.ecog)
+    timeline.check(record.measured_on, field="measured_on")
+    clash = ctx.session.scalars(
+        select(VitalSigns.id).where(
+            VitalSigns.subject_id == record.subject_id,
+            VitalSigns.measured_on == record.measured_on,
+        )
+    ).first()
+    if clash is not None and clash != record.id:
+        raise ConflictError(
+            f"subject {record.subject_id} already has vital signs on {record.measured_on} "
+            f"(record {clash})",
+            field="measured_on",
+        )
+    grade = ctcae.grade_clinical(
+        "Hypertension", sbp=record.systolic_mmhg, dbp=record.diastolic_mmhg
+    )
+    record.hypertension_grade = grade.grade
