@@ -6,8 +6,8 @@ uses one of the database fixtures runs on both:
 - ``database_url``: URL of a database migrated to head (every revision, casebook included) and
   holding no rows. SQLite: a copy of a migrated template file in ``tmp_path``. PostgreSQL: one
   throwaway database ``metsor_test_<random>`` per test run on ``127.0.0.1:5432`` (user
-  ``postgres``, trust auth), migrated once and emptied (``TRUNCATE``) before each test, other
-  connections to it closed first.
+  ``postgres``, trust auth), migrated once and emptied (``DELETE`` from every table) before
+  each test, other connections to it closed first.
 - ``empty_database_url``: a database with no tables at all, for migration tests (PostgreSQL: a
   database of its own, dropped after the test).
 - ``database``: :class:`metsor.services.context.Database` opened on ``database_url``, closed
@@ -123,21 +123,28 @@ def database_backend(request: pytest.FixtureRequest) -> str:
 
 
 def _empty_postgres(server: _PostgresServer, dbname: str) -> None:
+    from metsor.store import models
+    from metsor.store.base import Base
+
+    assert models.core is not None
     with server.connect(dbname) as conn:
         conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
-        tables = [
+        present = {
             row[0]
             for row in conn.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
                 "AND tablename <> 'alembic_version'"
             )
-        ]
-        if tables:
-            names = ", ".join(f'"{t}"' for t in tables)
-            conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        }
+        # DELETE, children first, is much faster than TRUNCATE on small tables.
+        ordered = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in present]
+        ordered += sorted(present - set(ordered))
+        with conn.transaction():
+            for table in ordered:
+                conn.execute(f'DELETE FROM "{table}"')
 
 
 @pytest.fixture

@@ -132,10 +132,10 @@ def session_scope(
     set_reason(session, reason)
     try:
         yield session
-        if readonly:
-            session.rollback()
-        else:
+        if not readonly:
             session.commit()
+        # A read-only transaction ends when ``close`` returns the connection (rolled back);
+        # the objects read stay loaded for the caller.
     except IntegrityError as exc:
         session.rollback()
         raise ConflictError(

@@ -94,6 +94,7 @@ def initialize(
     block_sizes: Sequence[int] = DEFAULT_BLOCK_SIZES,
     sites: Sequence[tuple[str, str]] | None = None,
     seed: SeedSource | None = None,
+    target_enrollment: int | None = None,
 ) -> InitResult:
     """Migrate the database and, the first time, write sites, administrator and scheme.
 
@@ -117,6 +118,8 @@ def initialize(
     seed
         The allocation seed; default :func:`metsor.services.allocation_seed.create_seed`
         (from the environment or key file, or a new one written to the key file).
+    target_enrollment
+        Subjects to randomize before a decision must raise the cap; default the protocol's.
 
     Returns
     -------
@@ -125,8 +128,13 @@ def initialize(
     """
     if method not in METHODS:
         raise InputError(f"method {method!r} is not one of {', '.join(METHODS)}", field="method")
+    if target_enrollment is not None and target_enrollment < 1:
+        raise InputError(
+            f"target enrollment must be at least 1, got {target_enrollment}",
+            field="target_enrollment",
+        )
     upgrade(database.url)
-    target = _target_enrollment()
+    target = target_enrollment or _target_enrollment()
     with session_scope(database, actor=admin, reason="database initialised") as session:
         scheme = session.get(RandomizationScheme, 1)
         if scheme is not None:

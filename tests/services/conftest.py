@@ -1,0 +1,137 @@
+"""Fixtures of the service tests: an initialised trial with sites, users and a record.
+
+``trial`` is the :class:`~metsor.services.context.Database` of ``database_url`` after
+``initialize`` with a fixed allocation seed (:data:`SEED`), with a second site ``BJ`` and users
+``inv_tj`` and ``coord_tj`` (site TJ), ``inv_bj`` (site BJ), ``monitor`` and ``stat`` (all
+sites) besides ``admin``. :data:`ELIGIBLE` is a complete record of an eligible candidate
+(NCT02672488 criteria), in stratum ``ecog1_2-mvi_ehs_yes``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from metsor.services.allocation_seed import SeedSource
+from metsor.services.context import Database, unit_of_work
+from metsor.services.enrollment import record_consent, register_subject
+from metsor.services.randomize import RandomizationResult, randomize_subject
+from metsor.services.setup import initialize
+from metsor.services.sites import add_site
+from metsor.services.users import add_user
+
+SEED = bytes(range(1, 33))
+
+ELIGIBLE: dict[str, Any] = {
+    "age_years": 54,
+    "sex": "male",
+    "consent_signed": True,
+    "hcc_confirmation": {"histopathology": True, "typical_imaging_techniques": 2},
+    "metastatic_liver_cancer": False,
+    "ecog": 1,
+    "tumour": {
+        "macrovascular_invasion": True,
+        "extrahepatic_spread": False,
+        "nodules": 2,
+        "largest_nodule_cm": 6.5,
+    },
+    "liver": {"ascites": "none", "encephalopathy_grade": 0},
+    "labs": {
+        "hemoglobin": {"value": 12.8, "unit": "g/dL"},
+        "anc": {"value": 3100, "unit": "/mm3"},
+        "platelets": {"value": 120000, "unit": "/uL"},
+        "total_bilirubin": {"value": 0.8, "unit": "mg/dL"},
+        "albumin": {"value": 3.9, "unit": "g/dL"},
+        "ast": {"value": 80, "unit": "U/L", "uln": 40},
+        "alt": {"value": 60, "unit": "U/L", "uln": 40},
+        "alp": {"value": 150, "unit": "U/L", "uln": 125},
+        "inr": {"value": 1.1, "unit": ""},
+        "prothrombin_activity": {"value": 85, "unit": "%"},
+    },
+    "history": {
+        "severe_cardiovascular_disease": False,
+        "uncontrolled_hypertension": False,
+        "hiv": False,
+        "active_infection_grade": 0,
+        "systemic_chemo_within_6_months": False,
+        "gi_bleeding_history": False,
+        "seizures_requiring_drugs": False,
+        "allograft_transplant": False,
+        "bleeding_signs": False,
+        "dialysis": False,
+        "uncontrollable_ascites": False,
+    },
+}
+
+
+def record_for(*, ecog: int = 1, mvi: bool = True, ehs: bool = False, **top: Any) -> dict[str, Any]:
+    """The eligible record with the stratification factors (and top-level fields) changed."""
+    record = copy.deepcopy(ELIGIBLE)
+    record["ecog"] = ecog
+    record["tumour"]["macrovascular_invasion"] = mvi
+    record["tumour"]["extrahepatic_spread"] = ehs
+    record.update(top)
+    return record
+
+
+def seed_source() -> SeedSource:
+    """The fixed allocation seed of the tests."""
+    return SeedSource(SEED, "tests")
+
+
+def setup_trial(database: Database, *, method: str = "permuted_blocks", **options: Any) -> Database:
+    """Initialise ``database`` as the ``trial`` fixture does."""
+    initialize(database, seed=seed_source(), method=method, **options)
+    with unit_of_work(database, "admin") as ctx:
+        add_site(ctx, name="Peking Union Medical College Hospital", code="BJ")
+        add_user(ctx, username="inv_tj", role="investigator", site="TJ")
+        add_user(ctx, username="coord_tj", role="coordinator", site="TJ")
+        add_user(ctx, username="inv_bj", role="investigator", site="BJ")
+        add_user(ctx, username="monitor", role="monitor")
+        add_user(ctx, username="stat", role="statistician")
+    return database
+
+
+@pytest.fixture
+def trial(database: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
+    """An initialised trial database (see the module docstring)."""
+    monkeypatch.setenv("METSOR_ALLOCATION_SEED", SEED.hex())
+    return setup_trial(database)
+
+
+def enroll(
+    database: Database,
+    user: str = "inv_tj",
+    record: dict[str, Any] | None = None,
+    *,
+    site: str | None = None,
+    consent: bool = True,
+    randomize: bool = False,
+) -> tuple[str, RandomizationResult | None]:
+    """Register (and consent, and randomize) one subject, each step its own transaction."""
+    with unit_of_work(database, user) as ctx:
+        subject_id = register_subject(
+            ctx, record=record or ELIGIBLE, site=site, screened_on=date(2026, 1, 5)
+        ).subject_id
+    if consent:
+        with unit_of_work(database, user) as ctx:
+            record_consent(ctx, subject_id, consent_date=date(2026, 1, 6))
+    result = None
+    if randomize:
+        with unit_of_work(database, user) as ctx:
+            result = randomize_subject(ctx, subject_id)
+    return subject_id, result
+
+
+@pytest.fixture
+def enrolled(trial: Database) -> Callable[..., tuple[str, RandomizationResult | None]]:
+    """``enrolled(user, record, consent=..., randomize=...)`` on the ``trial`` database."""
+
+    def run(*args: Any, **kwargs: Any) -> tuple[str, RandomizationResult | None]:
+        return enroll(trial, *args, **kwargs)
+
+    return run

@@ -1,0 +1,120 @@
+"""Edits made behind the application's back are found and named by the audit verification."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from metsor.errors import PermissionDeniedError
+from metsor.services.context import unit_of_work
+from metsor.services.reports import verify_audit
+
+from .conftest import enroll
+
+
+@pytest.fixture
+def populated(trial):
+    """Two randomized subjects and one screen failure, written through the services."""
+    first, _ = enroll(trial, randomize=True)
+    second, _ = enroll(trial, randomize=True)
+    return trial, first, second
+
+
+def _report(database):
+    with unit_of_work(database, "monitor", readonly=True) as ctx:
+        return verify_audit(ctx)
+
+
+def _tamper(database, sql, **params):
+    with database.engine.connect() as conn:
+        conn.execute(text(sql), params)
+        conn.commit()
+
+
+def test_untouched_trail_is_intact(populated):
+    database, _, _ = populated
+    report = _report(database)
+    assert report.intact
+    assert report.audit_rows > 50
+    assert report.records >= 10
+
+
+def test_a_changed_clinical_value_is_named_by_table_record_and_field(populated):
+    database, first, _ = populated
+    _tamper(database, "UPDATE allocations SET arm = 'x' WHERE subject_id = :s", s=first)
+    problem = _report(database).first_problem
+    assert (problem.kind, problem.table, problem.field) == ("data", "allocations", "arm")
+    assert "differs from the audit trail" in problem.message
+
+
+def test_a_changed_audit_row_breaks_the_chain_at_that_row(populated):
+    database, _, _ = populated
+    _tamper(
+        database,
+        "UPDATE audit_log SET new_value = '\"tampered\"' WHERE seq = "
+        "(SELECT max(seq) FROM audit_log WHERE table_name = 'allocations' AND field = 'arm')",
+    )
+    problem = _report(database).first_problem
+    assert (problem.kind, problem.table, problem.field) == ("chain", "allocations", "arm")
+    assert problem.message == "content does not match its hash"
+
+
+def test_a_rehashed_audit_row_breaks_the_link_to_the_next_row(populated):
+    database, _, _ = populated
+    _tamper(database, "UPDATE audit_log SET hash = :h WHERE seq = 5", h="f" * 64)
+    problems = _report(database).problems
+    assert [(p.seq, p.message) for p in problems[:2]] == [
+        (5, "content does not match its hash"),
+        (6, "does not chain to the row before"),
+    ]
+
+
+def test_a_deleted_audit_row_is_found(populated):
+    database, _, _ = populated
+    _tamper(database, "DELETE FROM audit_log WHERE seq = 7")
+    problem = _report(database).first_problem
+    assert (problem.kind, problem.seq) == ("chain", 8)
+    assert "audit rows 7 are missing" in problem.message
+
+
+def test_a_row_added_or_deleted_behind_the_application_is_found(populated):
+    database, first, _ = populated
+    _tamper(database, "DELETE FROM allocations WHERE subject_id = :s", s=first)
+    problems = _report(database).problems
+    assert any(p.table == "allocations" and "is gone" in p.message for p in problems)
+    _tamper(
+        database,
+        "INSERT INTO decisions (kind, value, rationale, decided_by, decided_at) "
+        "VALUES ('raise_enrollment_cap', '{\"enrollment_cap\": 500}', 'x', 'x', :t)",
+        t="2026-01-01 00:00:00",
+    )
+    problems = _report(database).problems
+    assert any(p.table == "decisions" and p.message == "row has no audit history" for p in problems)
+
+
+def test_a_changed_concealed_list_entry_is_found(populated):
+    database, _, _ = populated
+    _tamper(
+        database,
+        "UPDATE allocation_list SET arm = CASE arm WHEN 'sorafenib' THEN 'sorafenib_metformin' "
+        "ELSE 'sorafenib' END WHERE position = 40",
+    )
+    problem = _report(database).first_problem
+    assert (problem.kind, problem.table) == ("allocation_list", "allocation_list")
+
+
+def test_a_moved_stratum_counter_is_found(populated):
+    database, _, _ = populated
+    _tamper(database, "UPDATE stratum_counters SET next_position = next_position + 1")
+    problem = _report(database).first_problem
+    assert (problem.kind, problem.table, problem.field) == (
+        "counter",
+        "stratum_counters",
+        "next_position",
+    )
+
+
+def test_site_staff_may_not_verify_the_trail(populated):
+    database, _, _ = populated
+    with pytest.raises(PermissionDeniedError), unit_of_work(database, "inv_tj") as ctx:
+        verify_audit(ctx)
