@@ -66,9 +66,10 @@ def _one_trial(
                 time[i] = 0.0
                 event[i] = False
                 continue
-            seen = min(event_time[i], censor_time[i], window)
-            time[i] = seen
-            event[i] = event_time[i] <= censor_time[i] and event_time[i] <= window
+            # compare on the calendar scale, as the cut-off itself was computed
+            happened = event_time[i] <= censor_time[i] and entry[i] + event_time[i] <= cut
+            time[i] = event_time[i] if happened else min(censor_time[i], window)
+            event[i] = happened
             deaths += event[i]
         order = argsort_times(time)
         observed, expected, variance = logrank_sorted_trial(time, event, group, order)
