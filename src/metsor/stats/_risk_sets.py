@@ -15,6 +15,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from metsor.stats._arrays import stratum_time_order
+
 __all__ = ["DeathRowMoments", "RiskSetLayout", "Ties", "death_row_moments", "risk_set_layout"]
 
 Ties = Literal["efron", "breslow"]
@@ -65,7 +67,7 @@ def risk_set_layout(
     ties: Ties,
 ) -> RiskSetLayout:
     """Sort patients and describe the tie groups of the deaths."""
-    order = np.lexsort((time, strata))
+    order = stratum_time_order(time, strata)
     t, e, s = time[order], event[order], strata[order]
     n = t.size
     new_run = np.empty(n, dtype=np.bool_)

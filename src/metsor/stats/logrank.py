@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from metsor.errors import InputError
-from metsor.stats._arrays import as_labels, as_survival_data
+from metsor.stats._arrays import as_labels, as_survival_data, stratum_time_order
 
 __all__ = ["LogRankResult", "logrank_test"]
 
@@ -134,7 +134,7 @@ def _observed_expected(
     k: int,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Observed, expected and variance summed over strata and distinct times."""
-    order = np.lexsort((t, s))
+    order = stratum_time_order(t, s)
     t, e, g, s = t[order], e[order], g[order], s[order]
     # tie groups: runs of equal (stratum, time)
     new_run = np.empty(t.size, dtype=np.bool_)
