@@ -325,7 +325,7 @@ def test_refusals_name_the_field_and_write_nothing(trial: Database) -> None:
     with unit_of_work(trial, "inv_tj") as ctx:
         record_death(ctx, subject_id=s, death_date=day0 + timedelta(60), cause="unknown")
     before = counts(trial)
-    with pytest.raises(ConflictError, match="after subject .* death") as after_death:
+    with pytest.raises(ConflictError, match=r"after subject .* death") as after_death:
         _ctx_call(
             trial,
             "inv_tj",
@@ -335,7 +335,7 @@ def test_refusals_name_the_field_and_write_nothing(trial: Database) -> None:
                 measured_on=day0 + timedelta(61),
                 systolic_mmhg=120,
                 diastolic_mmhg=80,
-            ),  # fmt: skip
+            ),
         )
     assert after_death.value.field == "measured_on"
     assert counts(trial) == before
@@ -368,7 +368,8 @@ def test_corrections_are_audited_and_recompute_what_follows(trial: Database) -> 
                 )
             )
         }
-    assert correction.old_value is not None and correction.new_value is not None
+    assert correction.old_value is not None
+    assert correction.new_value is not None
     assert (float(correction.old_value), float(correction.new_value)) == (60000.0, 45000.0)
     assert set(trail) == {"value", "standard_value", "ctcae_grade"}
     assert (trail["value"].old_value, trail["value"].new_value) == (

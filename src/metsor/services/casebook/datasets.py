@@ -92,7 +92,10 @@ def subject_courses(ctx: ServiceContext) -> list[endpoints.SubjectCourse]:
         ).order_by(Subject.subject_id)
     ).all()
     ids = [row[0] for row in rows]
-    deaths = dict(session.execute(select(Death.subject_id, Death.death_date)).tuples().all())
+    deaths = {
+        subject_id: day
+        for subject_id, day in session.execute(select(Death.subject_id, Death.death_date))
+    }
     withdrawals = {w.subject_id: w for w in session.scalars(select(Withdrawal))}
     last_seen = _last_dates(ctx)
     assessments: dict[str, list[endpoints.TumourAssessmentResult]] = defaultdict(list)
@@ -210,15 +213,14 @@ def adae_rows(
         Rows with the columns of :data:`ADAE_COLUMNS`, by subject then onset.
     """
     by_subject = {course.subject_id: course for course in courses}
-    first_dose = dict(
-        ctx.session.execute(
+    first_dose = {
+        subject_id: day
+        for subject_id, day in ctx.session.execute(
             select(DoseEvent.subject_id, func.min(DoseEvent.event_date))
             .where(DoseEvent.event == "start")
             .group_by(DoseEvent.subject_id)
         )
-        .tuples()
-        .all()
-    )
+    }
     per_drug: dict[int, dict[str, AdverseEventDrug]] = defaultdict(dict)
     for assessed in ctx.session.scalars(select(AdverseEventDrug)):
         per_drug[assessed.adverse_event_id][assessed.drug] = assessed
