@@ -77,3 +77,13 @@ def test_no_events_is_refused() -> None:
 def test_missing_covariate_is_refused() -> None:
     with pytest.raises(InputError, match="covariates must be finite"):
         cox_ph([1, 2, 3], [1, 0, 1], [0, float("nan"), 1])
+
+
+def test_monotone_likelihood_runs_out_of_iterations_as_r() -> None:
+    """R: ``coxph(Surv(time, status) ~ arm)`` with no events in arm 1 gives coef -21.526,
+    se 20457 after running out of iterations (R warns; here ``converged`` is False)."""
+    fit = cox_ph([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 1, 0, 0, 0, 1, 0], [0, 0, 0, 1, 1, 1, 0, 1])
+    assert not fit.converged
+    assert_allclose(fit.coef, [-21.52617368821109], rtol=RTOL)
+    assert_allclose(fit.loglik, -3.17805383273741, rtol=RTOL)
+    assert_allclose(fit.se, [20457.37286872484765], rtol=1e-6)

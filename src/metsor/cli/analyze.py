@@ -272,6 +272,12 @@ def _analyze_survival(
     logrank = stats.logrank_test(t, e, g, strata=s)
     fit = stats.cox_ph(t, e, (g == exp_).astype(float), names=[group], strata=s)
     zph = stats.cox_zph(fit)
+    if not fit.converged:
+        typer.echo(
+            f"warning: the Cox model did not converge in {fit.iterations} iterations (an arm "
+            "without events?); the hazard ratio is unreliable",
+            err=True,
+        )
     return {
         "reference": ref,
         "experimental": exp_,

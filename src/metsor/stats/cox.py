@@ -158,14 +158,20 @@ def cox_ph(
     zq = float(stats.norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
     _, u0, imat0 = _derivatives(data, np.zeros(p))
     score = float(u0 @ np.linalg.solve(imat0, u0))
+    with np.errstate(over="ignore"):  # a diverging (monotone) likelihood gives inf, as in R
+        hazard_ratio, hr_lower, hr_upper = (
+            np.exp(beta),
+            np.exp(beta - zq * se),
+            np.exp(beta + zq * se),
+        )
     return CoxFit(
         names=labels,
         coef=beta,
         se=se,
         variance=variance,
-        hazard_ratio=np.exp(beta),
-        hr_lower=np.exp(beta - zq * se),
-        hr_upper=np.exp(beta + zq * se),
+        hazard_ratio=hazard_ratio,
+        hr_lower=hr_lower,
+        hr_upper=hr_upper,
         z=z,
         p_value=2.0 * stats.norm.sf(np.abs(z)),
         loglik_null=loglik0,
