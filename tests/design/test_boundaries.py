@@ -46,20 +46,34 @@ def test_anchor_lan_demets_obrien_fleming() -> None:
 @pytest.mark.parametrize("case", REFERENCE["boundaries"], ids=_id)
 def test_boundaries_match_rpact(case: dict[str, Any]) -> None:
     """rpact: getDesignGroupSequential(informationRates, alpha, sided, typeOfDesign, gammaA)."""
-    d = group_sequential_design(_looks(case), alpha=case["alpha"], sides=case["sides"],
-                                spending=case["spending"], gamma=case["gamma"])
+    d = group_sequential_design(
+        _looks(case),
+        alpha=case["alpha"],
+        sides=case["sides"],
+        spending=case["spending"],
+        gamma=case["gamma"],
+    )
     assert_allclose(d.z, np.atleast_1d(case["z"]), atol=ATOL_Z)
     assert_allclose(d.cumulative_alpha, np.atleast_1d(case["cumulative_alpha"]), atol=ATOL_P)
     assert_allclose(d.nominal_p, np.atleast_1d(case["nominal_p"]), atol=ATOL_P)
 
 
-@pytest.mark.parametrize("case", REFERENCE["futility"],
-                         ids=lambda c: f"{c['beta_spending']}-{c['beta']}-{len(c['looks'])}")
+@pytest.mark.parametrize(
+    "case",
+    REFERENCE["futility"],
+    ids=lambda c: f"{c['beta_spending']}-{c['beta']}-{len(c['looks'])}",
+)
 def test_beta_spending_futility_matches_rpact(case: dict[str, Any]) -> None:
     """rpact: getDesignGroupSequential(..., typeBetaSpending = "bsOF"/"bsP", beta,
     bindingFutility = FALSE); drift = sqrt(getDesignCharacteristics(d)$shift)."""
-    d = group_sequential_design(_looks(case), alpha=case["alpha"], sides=1, spending="obf",
-                                beta=case["beta"], beta_spending=case["beta_spending"])
+    d = group_sequential_design(
+        _looks(case),
+        alpha=case["alpha"],
+        sides=1,
+        spending="obf",
+        beta=case["beta"],
+        beta_spending=case["beta_spending"],
+    )
     assert_allclose(d.z, case["z"], atol=ATOL_Z)
     assert_allclose(d.futility, case["futility"], atol=ATOL_FUTILITY)
     assert_allclose(d.cumulative_beta, case["cumulative_beta"], atol=ATOL_P)

@@ -27,8 +27,9 @@ from .conftest import load_reference
 
 MC_SES = 3.0  # agreement within three Monte-Carlo standard errors
 REFERENCE = {case["name"]: case for case in load_reference()["simulation"]}
-METSOR = Scenario(n=82, median_control=10.7, median_experimental=14.0, accrual_months=24.0,
-                  follow_up_months=12.0)
+METSOR = Scenario(
+    n=82, median_control=10.7, median_experimental=14.0, accrual_months=24.0, follow_up_months=12.0
+)
 
 
 def _within(ours: float, ours_se: float, theirs: float, theirs_se: float = 0.0) -> None:
@@ -44,8 +45,9 @@ def _rpact_se(case: dict[str, Any]) -> float:
 def test_metsor_power_matches_rpact_analytic() -> None:
     """Time-driven analysis at month 36, two-sided 0.05: rpact getPowerSurvival gives 0.1786."""
     r = simulate(METSOR, sims=200_000, seed=11)
-    analytic = logrank_power(n=82, median_control=10.7, median_experimental=14.0,
-                             accrual_months=24, follow_up_months=12)
+    analytic = logrank_power(
+        n=82, median_control=10.7, median_experimental=14.0, accrual_months=24, follow_up_months=12
+    )
     _within(r.power, r.mc_se, analytic.power)
     assert_allclose(r.expected_events, analytic.expected_events, rtol=0.01)
     assert r.expected_duration == 36.0
@@ -58,9 +60,15 @@ def test_event_driven_metsor_matches_rpact_simulation(name: str) -> None:
     sided = 1), median1, median2, accrualTime = c(0, 24), maxNumberOfSubjects = 82,
     plannedEvents = 59, maxNumberOfIterations = 1e5, directionUpper = FALSE)."""
     case = REFERENCE[name]
-    s = Scenario(n=82, median_control=case["median_control"],
-                 median_experimental=case["median_experimental"], accrual_months=24.0,
-                 events=59, alpha=0.025, sides=1)
+    s = Scenario(
+        n=82,
+        median_control=case["median_control"],
+        median_experimental=case["median_experimental"],
+        accrual_months=24.0,
+        events=59,
+        alpha=0.025,
+        sides=1,
+    )
     r = simulate(s, sims=200_000, seed=12)
     _within(r.power, r.mc_se, case["simulated_power"], _rpact_se(case))
     assert r.expected_events == 59.0
@@ -72,8 +80,16 @@ def test_event_driven_metsor_matches_rpact_simulation(name: str) -> None:
 def test_three_look_obrien_fleming_matches_rpact() -> None:
     """rpact: getSimulationSurvival with asOF bounds at 1/3, 2/3, 1 of 194 events, N 300."""
     case = REFERENCE["three_looks_obf"]
-    s = Scenario(n=300, median_control=10.7, median_experimental=16.0, accrual_months=24.0,
-                 events=194, looks=(1 / 3, 2 / 3, 1.0), alpha=0.025, sides=1)
+    s = Scenario(
+        n=300,
+        median_control=10.7,
+        median_experimental=16.0,
+        accrual_months=24.0,
+        events=194,
+        looks=(1 / 3, 2 / 3, 1.0),
+        alpha=0.025,
+        sides=1,
+    )
     r = simulate(s, sims=40_000, seed=13)
     _within(r.power, r.mc_se, case["simulated_power"], _rpact_se(case))
     _within(r.power, r.mc_se, case["analytic_power"])
@@ -81,13 +97,15 @@ def test_three_look_obrien_fleming_matches_rpact() -> None:
         se = math.sqrt(theirs * (1 - theirs) / 40_000)
         _within(ours, se, theirs, math.sqrt(theirs * (1 - theirs) / case["iterations"]))
     assert_allclose(sum(r.reject_by_look), r.power, rtol=1e-12)
-    assert r.expected_events < 194 and r.expected_duration > 0
+    assert r.expected_events < 194
+    assert r.expected_duration > 0
 
 
 def test_same_seed_same_answer_whatever_the_chunking() -> None:
     """Blocks drawn from SeedSequence children: any order or grouping gives the same result."""
-    s = Scenario(n=82, median_control=10.7, median_experimental=14.0, accrual_months=24.0,
-                 looks=(0.5, 1.0))
+    s = Scenario(
+        n=82, median_control=10.7, median_experimental=14.0, accrual_months=24.0, looks=(0.5, 1.0)
+    )
     sims = 2 * BLOCK_TRIALS + 123
     whole = simulate(s, sims=sims, seed=5)
     sizes = block_sizes(sims)
@@ -106,22 +124,40 @@ def test_progress_is_reported_per_block() -> None:
 def test_endpoints_are_consistent() -> None:
     """PFS counts the first of progression and death, so it has more events than OS or TTP."""
     results = {
-        ep: simulate(Scenario(n=82, median_control=10.7, median_experimental=14.0,
-                              accrual_months=24.0, endpoint=ep), sims=BLOCK_TRIALS, seed=3)
+        ep: simulate(
+            Scenario(
+                n=82,
+                median_control=10.7,
+                median_experimental=14.0,
+                accrual_months=24.0,
+                endpoint=ep,
+            ),
+            sims=BLOCK_TRIALS,
+            seed=3,
+        )
         for ep in ("os", "ttp", "pfs")
     }
     pfs = results["pfs"].expected_events
-    assert pfs > results["os"].expected_events and pfs > results["ttp"].expected_events
+    assert pfs > results["os"].expected_events
+    assert pfs > results["ttp"].expected_events
     for ep, r in results.items():
-        s = Scenario(n=82, median_control=10.7, median_experimental=14.0, accrual_months=24.0,
-                     endpoint=ep)
+        s = Scenario(
+            n=82, median_control=10.7, median_experimental=14.0, accrual_months=24.0, endpoint=ep
+        )
         assert_allclose(r.expected_events, planned_events(s), rtol=0.01)
 
 
 def test_orr_fisher_power() -> None:
     """ORR 2% vs 20% in 41 + 41 patients: Fisher's test rejects most of the time."""
-    s = Scenario(n=82, median_control=10.7, median_experimental=14.0, accrual_months=24.0,
-                 endpoint="orr", response_control=0.02, response_experimental=0.2)
+    s = Scenario(
+        n=82,
+        median_control=10.7,
+        median_experimental=14.0,
+        accrual_months=24.0,
+        endpoint="orr",
+        response_control=0.02,
+        response_experimental=0.2,
+    )
     r = simulate(s, sims=BLOCK_TRIALS, seed=4)
     assert 0.5 < r.power < 0.95
     assert_allclose(r.expected_events, 82 * 0.11, rtol=0.05)
@@ -133,8 +169,7 @@ def test_fisher_table_matches_scipy(sides: int) -> None:
     alternative = "two-sided" if sides == 2 else "greater"
     for total in range(12):
         for x in range(max(0, total - 5), min(total, 6) + 1):
-            _, p = fisher_exact([[x, 6 - x], [total - x, 5 - (total - x)]],
-                                alternative=alternative)
+            _, p = fisher_exact([[x, 6 - x], [total - x, 5 - (total - x)]], alternative=alternative)
             assert_allclose(table[total, x], p, rtol=1e-9)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,6 +26,7 @@ from numpy.typing import NDArray
 from metsor.design._kernel import run_looks
 from metsor.design.boundaries import group_sequential_design
 from metsor.design.orr import fisher_rejections
+from metsor.design.outcomes import PRESETS
 from metsor.design.sample_size import dropout_hazard
 from metsor.errors import InputError
 
@@ -97,6 +99,31 @@ class Scenario:
     response_control: float = 0.02
     response_experimental: float | None = None
     name: str = field(default="", compare=False)
+
+    @classmethod
+    def from_preset(cls, preset: str, *, hr: float, **values: Any) -> Scenario:
+        """A scenario whose control arm has the medians and response of a published preset.
+
+        Parameters
+        ----------
+        preset
+            A key of :data:`metsor.design.outcomes.PRESETS` (``"sharp"``, ``"asia-pacific"``).
+        hr
+            Hazard ratio experimental / control for death and progression.
+        **values
+            Other fields (``n``, ``accrual_months`` …).
+        """
+        if preset not in PRESETS:
+            raise InputError(f"preset must be one of {', '.join(PRESETS)}", field="preset")
+        p = PRESETS[preset]
+        base = {
+            "median_control": p.os_median,
+            "median_experimental": p.os_median / hr,
+            "ttp_median_control": p.ttp_median,
+            "response_control": p.response_rate,
+            "name": preset,
+        }
+        return cls(**{**base, **values})
 
     @property
     def hr(self) -> float:
