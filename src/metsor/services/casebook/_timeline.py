@@ -96,30 +96,56 @@ class Timeline:
         return self.randomized_on
 
 
+_CACHE = "metsor_casebook_timelines"
+
+
 def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:
     """The subject's timeline; locks the subject row until the transaction ends.
+
+    Within one transaction the timeline is read once per subject and kept on the session;
+    :func:`forget_timeline` drops it when a death or withdrawal changes it.
 
     Raises
     ------
     NotFoundError
         When the subject does not exist or belongs to another site than the user's.
     """
+    cache: dict[str, Timeline] = ctx.session.info.setdefault(_CACHE, {})
+    cached = cache.get(subject_id)
+    if cached is not None:
+        return cached
     subject = subject_for(ctx, subject_id, lock=True)
-    session = ctx.session
-    consent = session.scalar(select(Consent.consent_date).where(Consent.subject_id == subject_id))
-    allocation = session.scalars(
-        select(Allocation).where(Allocation.subject_id == subject_id)
-    ).one_or_none()
-    death = session.scalar(select(Death.death_date).where(Death.subject_id == subject_id))
-    end = session.scalar(select(Withdrawal.withdrawn_on).where(Withdrawal.subject_id == subject_id))
-    return Timeline(
+    row = ctx.session.execute(
+        select(
+            Consent.consent_date,
+            Allocation.randomized_at,
+            Allocation.arm,
+            Death.death_date,
+            Withdrawal.withdrawn_on,
+        )
+        .select_from(Subject)
+        .outerjoin(Consent, Consent.subject_id == Subject.subject_id)
+        .outerjoin(Allocation, Allocation.subject_id == Subject.subject_id)
+        .outerjoin(Death, Death.subject_id == Subject.subject_id)
+        .outerjoin(Withdrawal, Withdrawal.subject_id == Subject.subject_id)
+        .where(Subject.subject_id == subject_id)
+    ).one()
+    consent, randomized_at, arm, death, end = row
+    timeline = Timeline(
         subject=subject,
         consent_on=consent,
-        randomized_on=None if allocation is None else allocation.randomized_at.date(),
-        arm=None if allocation is None else allocation.arm,
+        randomized_on=None if randomized_at is None else randomized_at.date(),
+        arm=arm,
         death_on=death,
         end_of_follow_up_on=end,
     )
+    cache[subject_id] = timeline
+    return timeline
+
+
+def forget_timeline(ctx: ServiceContext, subject_id: str) -> None:
+    """Drop the subject's timeline kept by :func:`load_timeline` in this transaction."""
+    ctx.session.info.get(_CACHE, {}).pop(subject_id, None)
 
 
 def last_data_on(session: Session, subject_id: str) -> tuple[date, str] | None:

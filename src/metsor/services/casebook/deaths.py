@@ -19,6 +19,7 @@ from metsor.services.casebook._timeline import (
     as_date,
     check_nothing_after,
     choice,
+    forget_timeline,
     load_timeline,
 )
 from metsor.services.context import ServiceContext
@@ -85,6 +86,7 @@ def record_death(
     ctx.session.add(death)
     timeline.subject.status = "dead"
     ctx.session.flush()
+    forget_timeline(ctx, subject_id)
     return death
 
 

@@ -110,9 +110,27 @@ def record_lab(
     with ctx.session.no_autoflush:
         _check(ctx, timeline, result)
         ctx.session.add(result)
-        regrade_labs(ctx, timeline, result.analyte)
+        start = timeline.randomized_on
+        if start is not None and result.collected_on > start:
+            before = [
+                r for r in _results_of(ctx, subject_id, result.analyte) if r.collected_on <= start
+            ]
+            _grade(result, max(before, key=lambda r: r.collected_on) if before else None)
+        else:  # a baseline-period value may be the baseline of results already recorded
+            regrade_labs(ctx, timeline, result.analyte)
     ctx.session.flush()
     return result
+
+
+def _results_of(ctx: ServiceContext, subject_id: str, analyte: str) -> list[LabResult]:
+    """The subject's stored results of ``analyte``."""
+    return list(
+        ctx.session.scalars(
+            select(LabResult).where(
+                LabResult.subject_id == subject_id, LabResult.analyte == analyte
+            )
+        )
+    )
 
 
 def revalidate_lab(ctx: ServiceContext, result: LabResult) -> None:
@@ -138,19 +156,13 @@ def _check(ctx: ServiceContext, timeline: Timeline, result: LabResult) -> None:
         raise InputError(f"lln {result.lln:g} is above uln {result.uln:g}", field="lln")
     result.ctcae_version = choice(result.ctcae_version, "ctcae_version", ctcae.CTCAE_VERSIONS)
     timeline.check(result.collected_on, field="collected_on")
-    clash = ctx.session.scalars(
-        select(LabResult.id).where(
-            LabResult.subject_id == result.subject_id,
-            LabResult.analyte == analyte,
-            LabResult.collected_on == result.collected_on,
-        )
-    ).first()
-    if clash is not None and clash != result.id:
-        raise ConflictError(
-            f"subject {result.subject_id} already has a {analyte} result collected on "
-            f"{result.collected_on} (record {clash})",
-            field="collected_on",
-        )
+    for other in _results_of(ctx, result.subject_id, analyte):
+        if other.collected_on == result.collected_on and other is not result:
+            raise ConflictError(
+                f"subject {result.subject_id} already has a {analyte} result collected on "
+                f"{result.collected_on} (record {other.id})",
+                field="collected_on",
+            )
     result.standard_unit = units.ACCEPTED_UNITS[analyte][0]
     result.standard_value = units.convert(analyte, result.value, result.unit, result.standard_unit)
 
@@ -167,13 +179,7 @@ def regrade_labs(ctx: ServiceContext, timeline: Timeline, analyte: str) -> None:
     analyte
         The analyte.
     """
-    results = list(
-        ctx.session.scalars(
-            select(LabResult).where(
-                LabResult.subject_id == timeline.subject_id, LabResult.analyte == analyte
-            )
-        )
-    )
+    results = _results_of(ctx, timeline.subject_id, analyte)
     results.extend(r for r in ctx.session.new if isinstance(r, LabResult) and r not in results)
     results = [r for r in results if r.subject_id == timeline.subject_id and r.analyte == analyte]
     start = timeline.randomized_on

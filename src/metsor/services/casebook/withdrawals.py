@@ -18,6 +18,7 @@ from metsor.services.casebook._timeline import (
     as_date,
     check_nothing_after,
     choice,
+    forget_timeline,
     load_timeline,
     optional_date,
     text,
@@ -101,6 +102,7 @@ def record_withdrawal(
         lost = record.kind == "lost_to_follow_up"
         timeline.subject.status = "lost_to_follow_up" if lost else "withdrawn"
     ctx.session.flush()
+    forget_timeline(ctx, subject_id)
     return record
 
 

@@ -1,0 +1,346 @@
+"""Time to record a full 12-month casebook for many subjects, on SQLite and PostgreSQL.
+
+Each randomized subject's year is entered through the casebook services the way a site enters
+it — one transaction per page (a visit with its laboratory panel and vital signs, a scan, a
+dosing change, an adverse event, a death):
+
+- baseline visit with six laboratory values and vital signs; baseline tumour assessment;
+- sorafenib (and metformin in the combination arm) started on the day of randomization;
+- treatment visits every 4 weeks (13 in the year) with the same laboratory panel and vital
+  signs; tumour assessments every 7 weeks (7 in the year) with responses computed on entry;
+- two adverse events, a dose reduction for half of the subjects, and a death for about a third.
+
+Every record is validated, graded or classified, and audited (hash-chained) as in production.
+The peer, measured in the same run on the same database, writes the same number of rows in the
+same number of transactions as bare SQLAlchemy Core inserts into a scratch table: no
+validation, no audit. The ratio says what the casebook's checks and audit trail cost.
+
+Usage::
+
+    python benchmarks/casebook.py --subjects 1000 --backend both
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import secrets
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, func, select
+
+from metsor.services import casebook
+from metsor.services.allocation_seed import SeedSource
+from metsor.services.context import Database, ServiceContext, unit_of_work
+from metsor.services.enrollment import record_consent, register_subject
+from metsor.services.randomize import randomize_subject
+from metsor.services.setup import initialize
+from metsor.services.users import add_user
+from metsor.store.models.core import AuditLog
+
+__all__ = ["main"]
+
+Entry = tuple[Callable[..., Any], dict[str, Any]]
+
+_ELIGIBLE: dict[str, Any] = {
+    "age_years": 54,
+    "sex": "male",
+    "consent_signed": True,
+    "hcc_confirmation": {"histopathology": True, "typical_imaging_techniques": 2},
+    "metastatic_liver_cancer": False,
+    "ecog": 1,
+    "tumour": {"macrovascular_invasion": True, "extrahepatic_spread": False, "nodules": 2,
+               "largest_nodule_cm": 6.5},
+    "liver": {"ascites": "none", "encephalopathy_grade": 0},
+    "labs": {
+        "hemoglobin": {"value": 12.8, "unit": "g/dL"},
+        "anc": {"value": 3100, "unit": "/mm3"},
+        "platelets": {"value": 120000, "unit": "/uL"},
+        "total_bilirubin": {"value": 0.8, "unit": "mg/dL"},
+        "albumin": {"value": 3.9, "unit": "g/dL"},
+        "ast": {"value": 80, "unit": "U/L", "uln": 40},
+        "alt": {"value": 60, "unit": "U/L", "uln": 40},
+        "alp": {"value": 150, "unit": "U/L", "uln": 125},
+        "inr": {"value": 1.1, "unit": ""},
+        "prothrombin_activity": {"value": 85, "unit": "%"},
+    },
+    "history": {key: False for key in (
+        "severe_cardiovascular_disease", "uncontrolled_hypertension", "hiv",
+        "systemic_chemo_within_6_months", "gi_bleeding_history", "seizures_requiring_drugs",
+        "allograft_transplant", "bleeding_signs", "dialysis", "uncontrollable_ascites")}
+    | {"active_infection_grade": 0},
+}  # fmt: skip
+
+_TARGETS = (("T1", 40.0), ("T2", 30.0))
+
+
+def _lesions(shrink: float, baseline: bool = False) -> list[dict[str, Any]]:
+    rows = []
+    for lesion_id, size in _TARGETS:
+        viable = round(size * shrink, 1)
+        rows.append({"lesion_id": lesion_id, "organ": "liver", "kind": "target",
+                     "diameter_mm": size, "viable_diameter_mm": viable, "enhancing": viable > 0})  # fmt: skip
+    if baseline:
+        rows.append({"lesion_id": "N1", "organ": "peritoneum", "kind": "non_target",
+                     "diameter_mm": None})  # fmt: skip
+    return rows
+
+
+def _lab_panel(subject_id: str, on: date, rng: random.Random) -> list[Entry]:
+    panel = (
+        ("ast", rng.uniform(30, 160), "U/L", None, 40.0),
+        ("alt", rng.uniform(25, 140), "U/L", None, 40.0),
+        ("total_bilirubin", rng.uniform(8, 50), "umol/L", None, 21.0),
+        ("platelets", rng.uniform(40_000, 250_000), "/mm3", 150_000.0, None),
+        ("anc", rng.uniform(800, 6000), "/mm3", 1800.0, None),
+        ("hemoglobin", rng.uniform(8.5, 15), "g/dL", 13.0, None),
+    )
+    return [
+        (
+            casebook.record_lab,
+            {
+                "subject_id": subject_id,
+                "analyte": analyte,
+                "value": round(value, 1),
+                "unit": unit,
+                "collected_on": on,
+                "lln": lln,
+                "uln": uln,
+            },
+        )  # fmt: skip
+        for analyte, value, unit, lln, uln in panel
+    ]
+
+
+def _vitals(subject_id: str, on: date, rng: random.Random) -> Entry:
+    return (casebook.record_vital_signs, {"subject_id": subject_id, "measured_on": on,
+            "systolic_mmhg": rng.randint(110, 165), "diastolic_mmhg": rng.randint(65, 99),
+            "heart_rate_bpm": rng.randint(60, 100), "weight_kg": round(rng.uniform(50, 85), 1),
+            "ecog": rng.randint(0, 2)})  # fmt: skip
+
+
+def course_pages(subject_id: str, arm: str, day0: date, rng: random.Random) -> list[list[Entry]]:
+    """The pages of one subject's 12-month casebook, in date order."""
+    drugs = [drug for drug in ("sorafenib", "metformin") if drug in arm.split("_")]
+    death = day0 + timedelta(rng.randint(60, 364)) if rng.random() < 0.35 else None
+    alive = lambda d: death is None or d < death  # noqa: E731
+    dated: list[tuple[date, int, list[Entry]]] = []
+    base = day0 - timedelta(7)
+    dated.append((base, 0, [(casebook.record_visit, {"subject_id": subject_id,
+                  "visit_type": "baseline", "actual_date": base}),
+                  *_lab_panel(subject_id, base, rng), _vitals(subject_id, base, rng)]))  # fmt: skip
+    dated.append((day0 - timedelta(5), 0, [(casebook.record_tumour_assessment,
+                  {"subject_id": subject_id, "assessed_on": day0 - timedelta(5),
+                   "lesions": _lesions(1.0, baseline=True)})]))  # fmt: skip
+    dated.append((day0, 1, [(casebook.record_dose, {"subject_id": subject_id, "drug": drug,
+                  "event": "start", "event_date": day0}) for drug in drugs]))  # fmt: skip
+    for k in range(1, 14):
+        on = day0 + timedelta(28 * k)
+        if alive(on):
+            dated.append((on, 2, [(casebook.record_visit, {"subject_id": subject_id,
+                          "visit_type": "treatment", "number": k, "actual_date": on}),
+                          *_lab_panel(subject_id, on, rng), _vitals(subject_id, on, rng)]))  # fmt: skip
+    shrink = 1.0
+    for k in range(1, 8):
+        on = day0 + timedelta(49 * k + 1)
+        shrink = max(0.2, shrink * rng.uniform(0.75, 1.3))
+        if alive(on):
+            dated.append((on, 3, [(casebook.record_visit, {"subject_id": subject_id,
+                          "visit_type": "tumour_assessment", "number": k, "actual_date": on}),
+                          (casebook.record_tumour_assessment, {"subject_id": subject_id,
+                           "assessed_on": on, "lesions": _lesions(shrink)})]))  # fmt: skip
+    for offset, term in ((15, "Palmar-plantar erythrodysesthesia syndrome"), (40, "Diarrhea")):
+        on = day0 + timedelta(offset)
+        if alive(on):
+            dated.append((on, 4, [(casebook.record_adverse_event, {"subject_id": subject_id,
+                          "term": term, "grade": rng.randint(1, 2), "onset_date": on,
+                          "relatedness": dict.fromkeys(drugs, "probable"),
+                          "action_taken": dict.fromkeys(drugs, "dose_not_changed")})]))  # fmt: skip
+    if rng.random() < 0.5 and alive(day0 + timedelta(45)):
+        dated.append((day0 + timedelta(45), 5, [(casebook.record_dose, {"subject_id": subject_id,
+                      "drug": "sorafenib", "event": "reduce", "level": "400mg_qd",
+                      "event_date": day0 + timedelta(45),
+                      "reason": "hand-foot skin reaction"})]))  # fmt: skip
+    if death is not None:
+        dated.append((death, 9, [(casebook.record_death, {"subject_id": subject_id,
+                      "death_date": death, "cause": "disease_progression"})]))  # fmt: skip
+    dated.sort(key=lambda item: (item[0], item[1]))
+    return [page for _, _, page in dated]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """What one backend measured."""
+
+    backend: str
+    subjects: int
+    pages: int
+    records: int
+    audit_rows: int
+    enroll_seconds: float
+    casebook_seconds: float
+    peer_seconds: float
+
+
+def _prepare(database: Database, subjects: int) -> list[tuple[str, str, date]]:
+    initialize(
+        database,
+        seed=SeedSource(bytes(range(1, 33)), "benchmark"),
+        length_per_stratum=subjects,
+        target_enrollment=subjects,
+    )
+    with unit_of_work(database, "admin") as ctx:
+        add_user(ctx, username="inv", role="investigator", site="TJ")
+    randomized = []
+    for _ in range(subjects):
+        with unit_of_work(database, "inv") as ctx:
+            subject_id = register_subject(
+                ctx, record=_ELIGIBLE, screened_on=date(2026, 1, 5)
+            ).subject_id
+            record_consent(ctx, subject_id, consent_date=date(2026, 1, 6))
+            result = randomize_subject(ctx, subject_id)
+        randomized.append((subject_id, result.arm, result.randomized_at.date()))
+    return randomized
+
+
+def _write(database: Database, pages: list[list[Entry]]) -> None:
+    for page in pages:
+        with unit_of_work(database, "inv") as ctx:
+            for service, options in page:
+                _call(ctx, service, options)
+
+
+def _call(ctx: ServiceContext, service: Callable[..., Any], options: dict[str, Any]) -> None:
+    service(ctx, **options)
+
+
+def _peer(database: Database, pages: list[list[Entry]]) -> float:
+    metadata = MetaData()
+    scratch = Table(
+        f"bench_rows_{secrets.token_hex(4)}",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("subject_id", String(32)),
+        Column("kind", String(32)),
+        Column("value", Float),
+    )
+    metadata.create_all(database.engine)
+    try:
+        start = time.perf_counter()
+        for page in pages:
+            with database.engine.begin() as connection:
+                for service, options in page:
+                    connection.execute(
+                        scratch.insert().values(
+                            subject_id=options["subject_id"], kind=service.__name__, value=1.0
+                        )
+                    )
+        return time.perf_counter() - start
+    finally:
+        metadata.drop_all(database.engine)
+
+
+def run(url: str, backend: str, subjects: int, seed: int) -> Timing:
+    """Enroll ``subjects`` and record their 12-month casebooks on the database at ``url``."""
+    database = Database.open(url)
+    try:
+        start = time.perf_counter()
+        randomized = _prepare(database, subjects)
+        enrolled = time.perf_counter() - start
+        rng = random.Random(seed)
+        pages = [
+            page
+            for subject_id, arm, day0 in randomized
+            for page in course_pages(subject_id, arm, day0, rng)
+        ]
+        with database.sessions() as session:
+            audit_before = session.scalar(select(func.count()).select_from(AuditLog)) or 0
+        start = time.perf_counter()
+        _write(database, pages)
+        elapsed = time.perf_counter() - start
+        with database.sessions() as session:
+            audit_after = session.scalar(select(func.count()).select_from(AuditLog)) or 0
+        peer = _peer(database, pages)
+        return Timing(
+            backend=backend,
+            subjects=subjects,
+            pages=len(pages),
+            records=sum(len(page) for page in pages),
+            audit_rows=audit_after - audit_before,
+            enroll_seconds=enrolled,
+            casebook_seconds=elapsed,
+            peer_seconds=peer,
+        )
+    finally:
+        database.close()
+
+
+def _postgres_url(dsn_base: str) -> tuple[str, Callable[[], None]]:
+    import psycopg
+
+    name = f"metsor_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(f"{dsn_base} dbname=postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(f"{dsn_base} dbname=postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    params = dict(part.split("=", 1) for part in dsn_base.split())
+    url = (
+        f"postgresql+psycopg://{params.get('user', 'postgres')}@{params.get('host', '127.0.0.1')}"
+        f":{params.get('port', '5432')}/{name}"
+    )
+    return url, drop
+
+
+def _report(timing: Timing) -> None:
+    rate = timing.records / timing.casebook_seconds
+    print(
+        f"{timing.backend:<10} subjects {timing.subjects:>5}  pages {timing.pages:>7}  "
+        f"records {timing.records:>7}  audit rows {timing.audit_rows:>8}\n"
+        f"{'':<10} enroll+randomize {timing.enroll_seconds:8.1f} s   casebook "
+        f"{timing.casebook_seconds:8.1f} s ({rate:,.0f} records/s, "
+        f"{1000 * timing.casebook_seconds / timing.subjects:.0f} ms a subject-year)\n"
+        f"{'':<10} peer (bare Core inserts, same rows and transactions) "
+        f"{timing.peer_seconds:6.1f} s   ratio casebook/peer "
+        f"{timing.casebook_seconds / timing.peer_seconds:5.1f}"
+    )
+
+
+def main() -> None:
+    """Parse the arguments and run the benchmark on each backend asked for."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subjects", type=int, default=1000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--seed", type=int, default=20160203)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("METSOR_BENCH_POSTGRES", "host=127.0.0.1 port=5432 user=postgres"),
+        help="libpq parameters of a PostgreSQL account that may create databases",
+    )
+    args = parser.parse_args()
+    os.environ.setdefault("METSOR_ALLOCATION_SEED", bytes(range(1, 33)).hex())
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    for backend in backends:
+        if backend == "sqlite":
+            with tempfile.TemporaryDirectory() as folder:
+                url = f"sqlite:///{Path(folder) / 'bench.sqlite'}"
+                _report(run(url, backend, args.subjects, args.seed))
+        else:
+            url, drop = _postgres_url(args.postgres)
+            try:
+                _report(run(url, backend, args.subjects, args.seed))
+            finally:
+                drop()
+
+
+if __name__ == "__main__":
+    main()
