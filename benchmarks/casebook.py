@@ -56,8 +56,12 @@ _ELIGIBLE: dict[str, Any] = {
     "hcc_confirmation": {"histopathology": True, "typical_imaging_techniques": 2},
     "metastatic_liver_cancer": False,
     "ecog": 1,
-    "tumour": {"macrovascular_invasion": True, "extrahepatic_spread": False, "nodules": 2,
-               "largest_nodule_cm": 6.5},
+    "tumour": {
+        "macrovascular_invasion": True,
+        "extrahepatic_spread": False,
+        "nodules": 2,
+        "largest_nodule_cm": 6.5,
+    },
     "liver": {"ascites": "none", "encephalopathy_grade": 0},
     "labs": {
         "hemoglobin": {"value": 12.8, "unit": "g/dL"},
@@ -71,12 +75,23 @@ _ELIGIBLE: dict[str, Any] = {
         "inr": {"value": 1.1, "unit": ""},
         "prothrombin_activity": {"value": 85, "unit": "%"},
     },
-    "history": {key: False for key in (
-        "severe_cardiovascular_disease", "uncontrolled_hypertension", "hiv",
-        "systemic_chemo_within_6_months", "gi_bleeding_history", "seizures_requiring_drugs",
-        "allograft_transplant", "bleeding_signs", "dialysis", "uncontrollable_ascites")}
+    "history": {
+        key: False
+        for key in (
+            "severe_cardiovascular_disease",
+            "uncontrolled_hypertension",
+            "hiv",
+            "systemic_chemo_within_6_months",
+            "gi_bleeding_history",
+            "seizures_requiring_drugs",
+            "allograft_transplant",
+            "bleeding_signs",
+            "dialysis",
+            "uncontrollable_ascites",
+        )
+    }
     | {"active_infection_grade": 0},
-}  # fmt: skip
+}
 
 _TARGETS = (("T1", 40.0), ("T2", 30.0))
 
@@ -85,11 +100,20 @@ def _lesions(shrink: float, baseline: bool = False) -> list[dict[str, Any]]:
     rows = []
     for lesion_id, size in _TARGETS:
         viable = round(size * shrink, 1)
-        rows.append({"lesion_id": lesion_id, "organ": "liver", "kind": "target",
-                     "diameter_mm": size, "viable_diameter_mm": viable, "enhancing": viable > 0})  # fmt: skip
+        rows.append(
+            {
+                "lesion_id": lesion_id,
+                "organ": "liver",
+                "kind": "target",
+                "diameter_mm": size,
+                "viable_diameter_mm": viable,
+                "enhancing": viable > 0,
+            }
+        )
     if baseline:
-        rows.append({"lesion_id": "N1", "organ": "peritoneum", "kind": "non_target",
-                     "diameter_mm": None})  # fmt: skip
+        rows.append(
+            {"lesion_id": "N1", "organ": "peritoneum", "kind": "non_target", "diameter_mm": None}
+        )
     return rows
 
 
@@ -114,16 +138,24 @@ def _lab_panel(subject_id: str, on: date, rng: random.Random) -> list[Entry]:
                 "lln": lln,
                 "uln": uln,
             },
-        )  # fmt: skip
+        )
         for analyte, value, unit, lln, uln in panel
     ]
 
 
 def _vitals(subject_id: str, on: date, rng: random.Random) -> Entry:
-    return (casebook.record_vital_signs, {"subject_id": subject_id, "measured_on": on,
-            "systolic_mmhg": rng.randint(110, 165), "diastolic_mmhg": rng.randint(65, 99),
-            "heart_rate_bpm": rng.randint(60, 100), "weight_kg": round(rng.uniform(50, 85), 1),
-            "ecog": rng.randint(0, 2)})  # fmt: skip
+    return (
+        casebook.record_vital_signs,
+        {
+            "subject_id": subject_id,
+            "measured_on": on,
+            "systolic_mmhg": rng.randint(110, 165),
+            "diastolic_mmhg": rng.randint(65, 99),
+            "heart_rate_bpm": rng.randint(60, 100),
+            "weight_kg": round(rng.uniform(50, 85), 1),
+            "ecog": rng.randint(0, 2),
+        },
+    )
 
 
 def course_pages(subject_id: str, arm: str, day0: date, rng: random.Random) -> list[list[Entry]]:
@@ -133,44 +165,160 @@ def course_pages(subject_id: str, arm: str, day0: date, rng: random.Random) -> l
     alive = lambda d: death is None or d < death  # noqa: E731
     dated: list[tuple[date, int, list[Entry]]] = []
     base = day0 - timedelta(7)
-    dated.append((base, 0, [(casebook.record_visit, {"subject_id": subject_id,
-                  "visit_type": "baseline", "actual_date": base}),
-                  *_lab_panel(subject_id, base, rng), _vitals(subject_id, base, rng)]))  # fmt: skip
-    dated.append((day0 - timedelta(5), 0, [(casebook.record_tumour_assessment,
-                  {"subject_id": subject_id, "assessed_on": day0 - timedelta(5),
-                   "lesions": _lesions(1.0, baseline=True)})]))  # fmt: skip
-    dated.append((day0, 1, [(casebook.record_dose, {"subject_id": subject_id, "drug": drug,
-                  "event": "start", "event_date": day0}) for drug in drugs]))  # fmt: skip
+    dated.append(
+        (
+            base,
+            0,
+            [
+                (
+                    casebook.record_visit,
+                    {"subject_id": subject_id, "visit_type": "baseline", "actual_date": base},
+                ),
+                *_lab_panel(subject_id, base, rng),
+                _vitals(subject_id, base, rng),
+            ],
+        )
+    )
+    dated.append(
+        (
+            day0 - timedelta(5),
+            0,
+            [
+                (
+                    casebook.record_tumour_assessment,
+                    {
+                        "subject_id": subject_id,
+                        "assessed_on": day0 - timedelta(5),
+                        "lesions": _lesions(1.0, baseline=True),
+                    },
+                )
+            ],
+        )
+    )
+    dated.append(
+        (
+            day0,
+            1,
+            [
+                (
+                    casebook.record_dose,
+                    {"subject_id": subject_id, "drug": drug, "event": "start", "event_date": day0},
+                )
+                for drug in drugs
+            ],
+        )
+    )
     for k in range(1, 14):
         on = day0 + timedelta(28 * k)
         if alive(on):
-            dated.append((on, 2, [(casebook.record_visit, {"subject_id": subject_id,
-                          "visit_type": "treatment", "number": k, "actual_date": on}),
-                          *_lab_panel(subject_id, on, rng), _vitals(subject_id, on, rng)]))  # fmt: skip
+            dated.append(
+                (
+                    on,
+                    2,
+                    [
+                        (
+                            casebook.record_visit,
+                            {
+                                "subject_id": subject_id,
+                                "visit_type": "treatment",
+                                "number": k,
+                                "actual_date": on,
+                            },
+                        ),
+                        *_lab_panel(subject_id, on, rng),
+                        _vitals(subject_id, on, rng),
+                    ],
+                )
+            )
     shrink = 1.0
     for k in range(1, 8):
         on = day0 + timedelta(49 * k + 1)
         shrink = max(0.2, shrink * rng.uniform(0.75, 1.3))
         if alive(on):
-            dated.append((on, 3, [(casebook.record_visit, {"subject_id": subject_id,
-                          "visit_type": "tumour_assessment", "number": k, "actual_date": on}),
-                          (casebook.record_tumour_assessment, {"subject_id": subject_id,
-                           "assessed_on": on, "lesions": _lesions(shrink)})]))  # fmt: skip
+            dated.append(
+                (
+                    on,
+                    3,
+                    [
+                        (
+                            casebook.record_visit,
+                            {
+                                "subject_id": subject_id,
+                                "visit_type": "tumour_assessment",
+                                "number": k,
+                                "actual_date": on,
+                            },
+                        ),
+                        (
+                            casebook.record_tumour_assessment,
+                            {
+                                "subject_id": subject_id,
+                                "assessed_on": on,
+                                "lesions": _lesions(shrink),
+                            },
+                        ),
+                    ],
+                )
+            )
     for offset, term in ((15, "Palmar-plantar erythrodysesthesia syndrome"), (40, "Diarrhea")):
         on = day0 + timedelta(offset)
         if alive(on):
-            dated.append((on, 4, [(casebook.record_adverse_event, {"subject_id": subject_id,
-                          "term": term, "grade": rng.randint(1, 2), "onset_date": on,
-                          "relatedness": dict.fromkeys(drugs, "probable"),
-                          "action_taken": dict.fromkeys(drugs, "dose_not_changed")})]))  # fmt: skip
+            dated.append(
+                (
+                    on,
+                    4,
+                    [
+                        (
+                            casebook.record_adverse_event,
+                            {
+                                "subject_id": subject_id,
+                                "term": term,
+                                "grade": rng.randint(1, 2),
+                                "onset_date": on,
+                                "relatedness": dict.fromkeys(drugs, "probable"),
+                                "action_taken": dict.fromkeys(drugs, "dose_not_changed"),
+                            },
+                        )
+                    ],
+                )
+            )
     if rng.random() < 0.5 and alive(day0 + timedelta(45)):
-        dated.append((day0 + timedelta(45), 5, [(casebook.record_dose, {"subject_id": subject_id,
-                      "drug": "sorafenib", "event": "reduce", "level": "400mg_qd",
-                      "event_date": day0 + timedelta(45),
-                      "reason": "hand-foot skin reaction"})]))  # fmt: skip
+        dated.append(
+            (
+                day0 + timedelta(45),
+                5,
+                [
+                    (
+                        casebook.record_dose,
+                        {
+                            "subject_id": subject_id,
+                            "drug": "sorafenib",
+                            "event": "reduce",
+                            "level": "400mg_qd",
+                            "event_date": day0 + timedelta(45),
+                            "reason": "hand-foot skin reaction",
+                        },
+                    )
+                ],
+            )
+        )
     if death is not None:
-        dated.append((death, 9, [(casebook.record_death, {"subject_id": subject_id,
-                      "death_date": death, "cause": "disease_progression"})]))  # fmt: skip
+        dated.append(
+            (
+                death,
+                9,
+                [
+                    (
+                        casebook.record_death,
+                        {
+                            "subject_id": subject_id,
+                            "death_date": death,
+                            "cause": "disease_progression",
+                        },
+                    )
+                ],
+            )
+        )
     dated.sort(key=lambda item: (item[0], item[1]))
     return [page for _, _, page in dated]
 
