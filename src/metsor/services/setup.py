@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
 from metsor.errors import InputError
@@ -24,7 +25,8 @@ from metsor.services.context import Database, session_scope
 from metsor.services.scheme import DEFAULT_BLOCK_SIZES, METHODS, create_scheme
 from metsor.services.sites import new_site
 from metsor.services.users import new_user
-from metsor.store.migrate import current_revision, upgrade
+from metsor.store.engine import read_only
+from metsor.store.migrate import upgrade
 from metsor.store.models.core import RandomizationScheme, Site, User
 
 __all__ = ["InitResult", "initialize", "protocol_sites"]
@@ -138,8 +140,8 @@ def initialize(
     with session_scope(database, actor=admin, reason="database initialised") as session:
         scheme = session.get(RandomizationScheme, 1)
         if scheme is not None:
-            return InitResult(
-                revision=current_revision(database.url),
+            existing = InitResult(
+                revision=None,
                 admin=admin,
                 admin_created=False,
                 sites_created=(),
@@ -148,6 +150,7 @@ def initialize(
                 target_enrollment=scheme.target_enrollment,
                 seed_fingerprint=scheme.seed_fingerprint,
             )
+            return replace(existing, revision=_revision(database))
         created_sites: list[str] = []
         if not session.scalar(select(func.count()).select_from(Site)):
             for code, name in sites if sites is not None else protocol_sites():
@@ -177,4 +180,9 @@ def initialize(
             seed_origin=source.origin,
             seed_created=source.created,
         )
-    return replace(result, revision=current_revision(database.url))
+    return replace(result, revision=_revision(database))
+
+
+def _revision(database: Database) -> str | None:
+    with read_only(database.engine).connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -15,7 +15,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from metsor.store.engine import make_engine, normalize_url
+from metsor.store.engine import make_engine, normalize_url, read_only
 
 __all__ = ["MIGRATIONS_DIR", "alembic_config", "current_revision", "head_revision", "upgrade"]
 
@@ -78,7 +78,7 @@ def current_revision(url: str) -> str | None:
     """
     engine = make_engine(url)
     try:
-        with engine.connect() as connection:
+        with read_only(engine).connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from metsor.store.models.core import AuditLog
@@ -46,6 +46,12 @@ GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_KEY = 0x6D6574736F72  # "metsor"
 
 _SAFE_INTEGER = 2**53
+
+
+def _audit_table() -> Table:
+    table = AuditLog.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class AuditError(RuntimeError):
@@ -233,5 +239,5 @@ def append_entries(session: Session, entries: Sequence[AuditEntry], recorded_at:
             }
         )
         prev_hash = digest
-    session.execute(insert(AuditLog), rows)
+    session.connection().execute(insert(_audit_table()), rows)
     return seq

@@ -1,0 +1,175 @@
+"""The database commands end to end: init, sites, users, subjects, randomization, audit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from metsor.cli.main import app
+from metsor.store.engine import make_engine
+
+# A complete record of a candidate meeting every criterion of the registry record NCT02672488.
+ELIGIBLE: dict[str, Any] = {
+    "age_years": 61,
+    "sex": "female",
+    "pregnant": False,
+    "consent_signed": True,
+    "hcc_confirmation": {"histopathology": True, "typical_imaging_techniques": 2},
+    "metastatic_liver_cancer": False,
+    "ecog": 0,
+    "tumour": {
+        "macrovascular_invasion": False,
+        "extrahepatic_spread": True,
+        "nodules": 1,
+        "largest_nodule_cm": 4.0,
+    },
+    "liver": {"ascites": "none", "encephalopathy_grade": 0},
+    "labs": {
+        "hemoglobin": {"value": 12.0, "unit": "g/dL"},
+        "anc": {"value": 2500, "unit": "/mm3"},
+        "platelets": {"value": 150000, "unit": "/uL"},
+        "total_bilirubin": {"value": 1.0, "unit": "mg/dL"},
+        "albumin": {"value": 3.8, "unit": "g/dL"},
+        "ast": {"value": 50, "unit": "U/L", "uln": 40},
+        "alt": {"value": 45, "unit": "U/L", "uln": 40},
+        "alp": {"value": 130, "unit": "U/L", "uln": 125},
+        "inr": {"value": 1.2, "unit": ""},
+        "prothrombin_activity": {"value": 80, "unit": "%"},
+    },
+    "history": {
+        "severe_cardiovascular_disease": False,
+        "uncontrolled_hypertension": False,
+        "hiv": False,
+        "active_infection_grade": 0,
+        "systemic_chemo_within_6_months": False,
+        "gi_bleeding_history": False,
+        "seizures_requiring_drugs": False,
+        "allograft_transplant": False,
+        "bleeding_signs": False,
+        "dialysis": False,
+        "uncontrollable_ascites": False,
+    },
+}
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli(database_url, tmp_path, monkeypatch):
+    """``cli(*args, user=..., input=...)`` runs ``metsor ARGS --db URL [--user USER]``."""
+    monkeypatch.setenv("METSOR_HOME", str(tmp_path))
+    monkeypatch.delenv("METSOR_ALLOCATION_SEED", raising=False)
+    monkeypatch.delenv("METSOR_USER", raising=False)
+
+    def run(*args: str, user: str | None = None, stdin: str | None = None) -> Any:
+        extra = ["--db", database_url] + (["--user", user] if user else [])
+        return runner.invoke(app, [*args, *extra], input=stdin)
+
+    return run
+
+
+def _json(result: Any) -> Any:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _record(tmp_path: Path, data: dict[str, Any] | str = ELIGIBLE) -> str:
+    path = tmp_path / "record.json"
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    return str(path)
+
+
+def test_a_subject_goes_from_registration_to_randomization(cli, tmp_path):
+    init = _json(cli("db", "init", "--json"))
+    assert init["sites_created"] == ["TJ"]
+    assert init["seed_created"] is True
+    assert (tmp_path / "metsor-allocation.key").is_file()
+    added = cli("users", "add", "zhang", "--role", "investigator", "--site", "TJ",
+                "--password-stdin", user="admin", stdin="a long password\n")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "user zhang added" in added.stdout
+    registered = _json(cli("subjects", "register", _record(tmp_path), "--json", user="zhang"))
+    assert registered["subject_id"] == "TJ-001"
+    assert registered["verdict"] == "eligible"
+    consent = cli("subjects", "consent", "TJ-001", "--date", "2026-01-02", user="zhang")
+    assert consent.exit_code == 2  # before today's screening
+    assert "before the screening date" in consent.stderr
+    assert cli("subjects", "consent", "TJ-001", user="zhang").exit_code == 0
+    allocation = _json(cli("subjects", "randomize", "TJ-001", "--json", user="zhang"))
+    assert set(allocation) >= {"subject_id", "arm", "stratum", "list_position", "randomized_at"}
+    assert allocation["stratum"] == "ecog0-mvi_ehs_yes"
+    assert allocation["list_position"] == 1
+    again = cli("subjects", "randomize", "TJ-001", user="zhang")
+    assert again.exit_code == 2
+    assert "already randomized" in again.stderr
+    listed = _json(cli("subjects", "list", "--json", user="zhang"))["subjects"]
+    assert [(s["subject_id"], s["arm"]) for s in listed] == [("TJ-001", allocation["arm"])]
+    report = _json(cli("randomization", "report", "--json", user="admin"))
+    assert report["randomized"] == 1
+    assert report["enrollment_cap"] == 82  # Registry record NCT02672488: 82 participants.
+    verified = cli("audit", "verify", user="admin")
+    assert verified.exit_code == 0
+    assert verified.stdout.startswith("audit chain intact: ")
+
+
+def test_audit_verify_exits_1_and_names_the_first_broken_row(cli, tmp_path, database_url):
+    cli("db", "init")
+    no_site = cli("subjects", "register", _record(tmp_path), user="admin")
+    assert no_site.exit_code == 2
+    assert "--site" in no_site.stderr
+    assert (
+        cli("subjects", "register", _record(tmp_path), "--site", "TJ", user="admin").exit_code == 0
+    )
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE subjects SET status = 'randomized'"))
+    finally:
+        engine.dispose()
+    result = cli("audit", "verify", user="admin")
+    assert result.exit_code == 1
+    assert "subjects, id TJ-001, field status" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "user", "message"),
+    [
+        (("subjects", "list"), None, "--user or METSOR_USER"),
+        (("subjects", "list"), "nobody", "no active user 'nobody'"),
+        (("subjects", "consent", "TJ-404"), "admin", "no subject 'TJ-404'"),
+        (("users", "add", "x1", "--role", "chief"), "admin", "role 'chief'"),
+        (("subjects", "consent", "TJ-001", "--date", "05/01/2026"), "admin", "YYYY-MM-DD"),
+    ],
+)
+def test_user_errors_exit_2_with_a_message(cli, args, user, message):
+    cli("db", "init")
+    result = cli(*args, user=user)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_malformed_record_file_is_named_with_its_line(cli, tmp_path):
+    cli("db", "init")
+    result = cli("subjects", "register", _record(tmp_path, '{\n "ecog": 1,\n}'), "--site", "TJ",
+                 user="admin")  # fmt: skip
+    assert result.exit_code == 2
+    assert "row 3" in result.stderr
+
+
+def test_unsupported_database_url_exits_2():
+    result = runner.invoke(app, ["subjects", "list", "--db", "mysql://x@y/z", "--user", "a"])
+    assert result.exit_code == 2
+    assert "not supported" in result.stderr
+
+
+def test_the_command_module_imports_no_database_library_at_load():
+    code = "import sys, metsor.cli.database; print('sqlalchemy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
