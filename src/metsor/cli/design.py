@@ -1,0 +1,325 @@
+"""``metsor design``: sample size, power, group-sequential bounds and simulated trials."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from metsor.errors import InputError, NotFoundError
+
+__all__ = ["app", "parse_looks"]
+
+app = typer.Typer(
+    help="Trial design: sample size, power, group-sequential bounds, Monte-Carlo simulation.",
+    no_args_is_help=True,
+)
+
+_JSON = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+_M0 = Annotated[float, typer.Option("--median-control", help="Control median, months.")]
+_M1 = Annotated[
+    float | None, typer.Option("--median-experimental", help="Experimental median, months.")
+]
+_ALPHA = Annotated[float, typer.Option("--alpha", help="Significance level.")]
+_SIDES = Annotated[int, typer.Option("--sides", help="1 or 2 (alpha/sides in each tail).")]
+_ACCRUAL = Annotated[float, typer.Option("--accrual-months", help="Uniform accrual, months.")]
+_FOLLOW = Annotated[
+    float, typer.Option("--follow-up-months", help="Follow-up after the last patient in.")
+]
+_DROPOUT = Annotated[
+    float, typer.Option("--dropout-per-year", help="Probability of dropout within 12 months.")
+]
+_RATIO = Annotated[
+    float, typer.Option("--allocation-ratio", help="Patients experimental : control.")
+]
+_METHOD = Annotated[str, typer.Option("--method", help="schoenfeld or freedman.")]
+
+
+@contextmanager
+def _named_options() -> Iterator[None]:
+    """Re-raise input errors naming the command-line option rather than the Python argument."""
+    try:
+        yield
+    except InputError as exc:
+        field = exc.field
+        option = f"--{field.replace('_', '-')}" if field and not field.startswith("-") else field
+        raise InputError(exc.message, field=option, row=exc.row) from None
+
+
+def parse_looks(text: str) -> list[float]:
+    """Information fractions from ``"1/3,2/3,1"`` or ``"0.5,1"``.
+
+    Parameters
+    ----------
+    text
+        Comma-separated fractions or decimals.
+
+    Returns
+    -------
+    list of float
+        The fractions, in the order given.
+    """
+    try:
+        return [float(Fraction(part.strip())) for part in text.split(",") if part.strip()]
+    except (ValueError, ZeroDivisionError):
+        raise InputError(
+            f"cannot read looks {text!r}: use e.g. 1/3,2/3,1", field="--looks"
+        ) from None
+
+
+def _emit(payload: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    for key, value in payload.items():
+        if isinstance(value, list):
+            shown = ", ".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in value)
+        elif isinstance(value, float):
+            shown = f"{value:.6g}"
+        else:
+            shown = str(value)
+        typer.echo(f"{key.replace('_', ' ')}: {shown}")
+
+
+@app.command("sample-size")
+def sample_size_command(
+    median_control: _M0,
+    accrual_months: _ACCRUAL,
+    follow_up_months: _FOLLOW,
+    median_experimental: _M1 = None,
+    hr: Annotated[float | None, typer.Option("--hr", help="Hazard ratio exp./control.")] = None,
+    alpha: _ALPHA = 0.05,
+    sides: _SIDES = 2,
+    power: Annotated[float, typer.Option("--power", help="Power, 1 − beta.")] = 0.8,
+    dropout_per_year: _DROPOUT = 0.0,
+    allocation_ratio: _RATIO = 1.0,
+    method: _METHOD = "schoenfeld",
+    as_json: _JSON = False,
+) -> None:
+    """Events and patients for a two-arm log-rank test (rpact's getSampleSizeSurvival)."""
+    from metsor.design.sample_size import sample_size
+
+    with _named_options():
+        r = sample_size(
+            median_control=median_control,
+            median_experimental=median_experimental,
+            hr=hr,
+            alpha=alpha,
+            sides=sides,
+            power=power,
+            accrual_months=accrual_months,
+            follow_up_months=follow_up_months,
+            dropout_per_year=dropout_per_year,
+            allocation_ratio=allocation_ratio,
+            method=method,
+        )
+    _emit(
+        {
+            "events": r.events,
+            "events_ceil": r.events_ceil,
+            "n": r.n,
+            "n_ceil": r.n_ceil,
+            "hr": r.hr,
+            "analysis_time": r.analysis_time,
+        },
+        as_json,
+    )
+
+
+@app.command("power")
+def power_command(
+    n: Annotated[int, typer.Option("--n", help="Patients in both arms.")],
+    median_control: _M0,
+    median_experimental: Annotated[
+        float, typer.Option("--median-experimental", help="Experimental median, months.")
+    ],
+    accrual_months: _ACCRUAL,
+    follow_up_months: _FOLLOW,
+    alpha: _ALPHA = 0.05,
+    sides: _SIDES = 2,
+    dropout_per_year: _DROPOUT = 0.0,
+    allocation_ratio: _RATIO = 1.0,
+    method: _METHOD = "schoenfeld",
+    as_json: _JSON = False,
+) -> None:
+    """Power of the log-rank test with N patients, analysed at accrual + follow-up."""
+    from metsor.design.sample_size import logrank_power
+
+    with _named_options():
+        r = logrank_power(
+            n=n,
+            median_control=median_control,
+            median_experimental=median_experimental,
+            alpha=alpha,
+            sides=sides,
+            accrual_months=accrual_months,
+            follow_up_months=follow_up_months,
+            dropout_per_year=dropout_per_year,
+            allocation_ratio=allocation_ratio,
+            method=method,
+        )
+    _emit({"power": r.power, "expected_events": r.expected_events, "hr": r.hr}, as_json)
+
+
+@app.command("boundaries")
+def boundaries_command(
+    looks: Annotated[str, typer.Option("--looks", help="Information fractions: 1/3,2/3,1.")],
+    alpha: _ALPHA = 0.025,
+    sides: _SIDES = 1,
+    spending: Annotated[
+        str,
+        typer.Option("--spending", help="obf, pocock, hsd, classical-obf or classical-pocock."),
+    ] = "obf",
+    gamma: Annotated[float, typer.Option("--gamma", help="Hwang–Shih–DeCani gamma.")] = -4.0,
+    beta: Annotated[
+        float | None, typer.Option("--beta", help="Type-II error, for futility bounds.")
+    ] = None,
+    beta_spending: Annotated[
+        str | None, typer.Option("--beta-spending", help="obf, pocock or hsd (non-binding).")
+    ] = None,
+    as_json: _JSON = False,
+) -> None:
+    """Group-sequential critical values (Lan–DeMets spending or classical designs)."""
+    from metsor.design.boundaries import group_sequential_design
+
+    with _named_options():
+        d = group_sequential_design(
+            parse_looks(looks),
+            alpha=alpha,
+            sides=sides,
+            spending=spending,
+            gamma=gamma,
+            beta=beta,
+            beta_spending=beta_spending,
+        )
+    payload: dict[str, Any] = {
+        "looks": list(d.information_rates),
+        "z": list(d.z),
+        "cumulative_alpha": list(d.cumulative_alpha),
+        "nominal_p": list(d.nominal_p),
+    }
+    if beta_spending is not None:
+        payload["futility"] = list(d.futility)
+        payload["cumulative_beta"] = list(d.cumulative_beta)
+    _emit(payload, as_json)
+
+
+@app.command("simulate")
+def simulate_command(
+    n: Annotated[int, typer.Option("--n", help="Patients in both arms.")],
+    median_control: _M0,
+    median_experimental: Annotated[
+        float, typer.Option("--median-experimental", help="Experimental median, months.")
+    ],
+    accrual_months: _ACCRUAL,
+    follow_up_months: _FOLLOW = 12.0,
+    looks: Annotated[str, typer.Option("--looks", help="Information fractions.")] = "1",
+    spending: Annotated[str, typer.Option("--spending", help="Alpha spending.")] = "obf",
+    sims: Annotated[int, typer.Option("--sims", help="Simulated trials.")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 20160203,
+    alpha: _ALPHA = 0.05,
+    sides: _SIDES = 2,
+    events: Annotated[
+        int | None, typer.Option("--events", help="Final analysis at this many events.")
+    ] = None,
+    endpoint: Annotated[str, typer.Option("--endpoint", help="os, ttp, pfs or orr.")] = "os",
+    dropout_per_year: _DROPOUT = 0.0,
+    allocation_ratio: _RATIO = 1.0,
+    as_json: _JSON = False,
+) -> None:
+    """Simulate whole trials: power (type-I error when the medians are equal), stopping by look."""
+    from metsor.design.simulate import Scenario, simulate
+
+    with _named_options():
+        scenario = Scenario(
+            n=n,
+            median_control=median_control,
+            median_experimental=median_experimental,
+            accrual_months=accrual_months,
+            follow_up_months=follow_up_months,
+            events=events,
+            looks=tuple(parse_looks(looks)),
+            spending=spending,
+            alpha=alpha,
+            sides=sides,
+            endpoint=endpoint,
+            dropout_per_year=dropout_per_year,
+            allocation_ratio=allocation_ratio,
+        ).validated()
+        if sys.stdout.isatty() and not as_json:
+            result = _simulate_with_progress(scenario, sims, seed)
+        else:
+            result = simulate(scenario, sims=sims, seed=seed)
+    _emit(
+        {
+            "power": result.power,
+            "mc_se": result.mc_se,
+            "expected_events": result.expected_events,
+            "expected_duration": result.expected_duration,
+            "reject_by_look": list(result.reject_by_look),
+            "critical_values": list(result.critical_values),
+            "hr": result.hr,
+            "sims": result.sims,
+            "seed": result.seed,
+        },
+        as_json,
+    )
+
+
+def _simulate_with_progress(scenario: Any, sims: int, seed: int) -> Any:
+    from rich.progress import Progress
+
+    from metsor.design.simulate import simulate
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("simulating trials", total=sims)
+        return simulate(
+            scenario, sims=sims, seed=seed, progress=lambda done: bar.update(task, completed=done)
+        )
+
+
+@app.command("grid")
+def grid_command(
+    spec: Annotated[Path, typer.Argument(help="YAML grid: base scenario, values to cross.")],
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Local Dask worker processes.")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler, tcp://HOST:PORT.")
+    ] = None,
+    as_json: _JSON = False,
+) -> None:
+    """Simulate every scenario of a grid, in one process or on a Dask cluster."""
+    from metsor.design.distributed import parse_grid, run_grid
+
+    if not spec.is_file():
+        raise NotFoundError(f"no such file: {spec}", field="SPEC")
+    with _named_options():
+        grid = parse_grid(spec.read_text(encoding="utf-8"))
+        rows = run_grid(grid, workers=workers, scheduler=scheduler)
+    out = [
+        {
+            **{k: list(v) if isinstance(v, tuple) else v for k, v in row.values.items()},
+            "power": row.result.power,
+            "mc_se": row.result.mc_se,
+            "expected_events": row.result.expected_events,
+            "expected_duration": row.result.expected_duration,
+            "reject_by_look": list(row.result.reject_by_look),
+        }
+        for row in rows
+    ]
+    if as_json:
+        typer.echo(json.dumps({"sims": grid.sims, "seed": grid.seed, "rows": out}, indent=2))
+        return
+    for row_out in out:
+        typer.echo(
+            "  ".join(
+                f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row_out.items()
+            )
+        )
