@@ -71,13 +71,28 @@ def _randomize_worker(url: str, subject_id: str, barrier: Any, results: Any) -> 
         database.close()
 
 
-def _run_workers(database: Database, subject_ids: list[str]) -> list[tuple[Any, ...]]:
+def _register_worker(url: str, _: str, barrier: Any, results: Any) -> None:
+    database = Database.open(url)
+    try:
+        barrier.wait(timeout=60)
+        with unit_of_work(database, "coord_tj") as ctx:
+            result = register_subject(ctx, record=record_for(), screened_on=date(2026, 1, 5))
+        results.put(("ok", result.subject_id, None, None, None))
+    except Exception as exc:  # reported to the parent, which fails the test
+        results.put(("error", "", repr(exc), None, None))
+    finally:
+        database.close()
+
+
+def _run_workers(
+    database: Database, subject_ids: list[str], worker: Any = _randomize_worker
+) -> list[tuple[Any, ...]]:
     database.close()  # no connection may cross a fork
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(len(subject_ids))
     results = context.Queue()
     processes = [
-        context.Process(target=_randomize_worker, args=(database.url, sid, barrier, results))
+        context.Process(target=worker, args=(database.url, sid, barrier, results))
         for sid in subject_ids
     ]
     for process in processes:
@@ -138,6 +153,13 @@ def test_simultaneous_requests_for_one_subject_allocate_once(trial):
     assert all("already randomized" in o[2] for o in outcomes if o[0] == "conflict")
     with unit_of_work(trial, "admin", readonly=True) as ctx:
         assert len(ctx.session.scalars(select(Allocation)).all()) == 1
+    _assert_consistent(trial)
+
+
+def test_simultaneous_registrations_at_one_site_get_distinct_consecutive_numbers(trial):
+    outcomes = _run_workers(trial, [""] * 12, worker=_register_worker)
+    assert [o for o in outcomes if o[0] != "ok"] == []
+    assert sorted(o[1] for o in outcomes) == [f"TJ-{n:03d}" for n in range(1, 13)]
     _assert_consistent(trial)
 
 

@@ -36,7 +36,7 @@ from metsor.services.access import require, subject_for
 from metsor.services.allocation_seed import load_seed
 from metsor.services.context import ServiceContext
 from metsor.services.enrollment import latest_screening
-from metsor.services.scheme import count_allocations, enrollment_cap, locked_scheme
+from metsor.services.scheme import count_allocations, current_scheme, enrollment_cap
 from metsor.store.base import utcnow
 from metsor.store.models.core import (
     Allocation,
@@ -225,7 +225,7 @@ def randomize_subject(ctx: ServiceContext, subject_id: str) -> RandomizationResu
     subject = subject_for(ctx, subject_id, lock=True)
     record = _check_randomizable(ctx, subject)
     stratum = stratum_of(stratum_factors(record), METSOR_FACTORS)
-    scheme = locked_scheme(ctx.session)
+    scheme = current_scheme(ctx.session, lock=True)
     enrolled = count_allocations(ctx.session)
     cap = enrollment_cap(ctx.session, scheme)
     if enrolled >= cap:

@@ -5,7 +5,7 @@ Each respects site isolation: a site user sees only their site's subjects and al
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -13,9 +13,9 @@ from sqlalchemy import select
 from metsor.randomization import balance_summary
 from metsor.services.access import require, visible
 from metsor.services.context import ServiceContext
-from metsor.services.scheme import count_allocations, enrollment_cap, locked_scheme
+from metsor.services.scheme import count_allocations, current_scheme, enrollment_cap
 from metsor.store.audit import VerifyReport, verify
-from metsor.store.models.core import Allocation, Consent, RandomizationScheme, Site, Subject
+from metsor.store.models.core import Allocation, Consent, Site, Subject
 
 __all__ = ["SubjectRow", "list_subjects", "randomization_report", "verify_audit"]
 
@@ -34,7 +34,7 @@ class SubjectRow:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
-        return dict(self.__dict__)
+        return asdict(self)
 
 
 def list_subjects(ctx: ServiceContext, *, status: str | None = None) -> list[SubjectRow]:
@@ -76,10 +76,7 @@ def randomization_report(ctx: ServiceContext) -> dict[str, Any]:
         gets the rows of their site only; trial-wide counts are those of the whole trial.
     """
     require(ctx, "view_allocations")
-    scheme = ctx.session.get(RandomizationScheme, 1)
-    if scheme is None:
-        locked_scheme(ctx.session)  # raises the "run metsor db init" error
-        raise AssertionError("unreachable")
+    scheme = current_scheme(ctx.session)
     statement = (
         select(Allocation.arm, Allocation.stratum, Site.code)
         .join(Subject, Subject.subject_id == Allocation.subject_id)

@@ -46,8 +46,8 @@ __all__ = [
     "change_randomization_method",
     "count_allocations",
     "create_scheme",
+    "current_scheme",
     "enrollment_cap",
-    "locked_scheme",
     "raise_enrollment_cap",
 ]
 
@@ -147,20 +147,18 @@ def _insert_entries(session: Session, rows: Sequence[tuple[str, int, str, int, i
     )
 
 
-def locked_scheme(session: Session) -> RandomizationScheme:
-    """The scheme row, locked until the transaction ends (PostgreSQL ``FOR UPDATE``).
+def current_scheme(session: Session, *, lock: bool = False) -> RandomizationScheme:
+    """The scheme row; with ``lock``, locked until the transaction ends (``FOR UPDATE``).
 
     Raises
     ------
     ConflictError
         When the database has no scheme (``metsor db init`` was not run).
     """
-    scheme = session.scalars(
-        select(RandomizationScheme)
-        .where(RandomizationScheme.id == 1)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    statement = select(RandomizationScheme).where(RandomizationScheme.id == 1)
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    scheme = session.scalars(statement).one_or_none()
     if scheme is None:
         raise ConflictError(
             "the database has no randomization scheme: run 'metsor db init' first", field="--db"
@@ -201,7 +199,7 @@ def raise_enrollment_cap(ctx: ServiceContext, *, new_cap: int, rationale: str) -
         When the cap does not rise or the rationale is empty.
     """
     require(ctx, "record_decision")
-    scheme = locked_scheme(ctx.session)
+    scheme = current_scheme(ctx.session, lock=True)
     current = enrollment_cap(ctx.session, scheme)
     if isinstance(new_cap, bool) or not isinstance(new_cap, int) or new_cap <= current:
         raise InputError(
@@ -264,7 +262,7 @@ def _extend_list(session: Session, scheme: RandomizationScheme, length_per_strat
 def change_randomization_method(ctx: ServiceContext, *, method: str, rationale: str) -> Decision:
     """Record a decision to switch between the concealed list and minimization (admin only)."""
     require(ctx, "record_decision")
-    scheme = locked_scheme(ctx.session)
+    scheme = current_scheme(ctx.session, lock=True)
     if method not in METHODS:
         raise InputError(f"method {method!r} is not one of {', '.join(METHODS)}", field="method")
     if method == scheme.method:
