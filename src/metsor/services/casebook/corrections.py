@@ -99,7 +99,11 @@ def correct_value(
         raise InputError(f"{table}.{field} of record {record_id} is already {old!r}", field="value")
     ctx.set_reason(why)
     setattr(record, field, new)
-    spec.revalidate(ctx, record)
+    try:
+        spec.revalidate(ctx, record)
+    except Exception:
+        setattr(record, field, old)  # the unit of work rolls back; leave nothing changed
+        raise
     correction = DataCorrection(
         subject_id=subject_id,
         table_name=table,

@@ -109,7 +109,6 @@ def record_lab(
     )
     with ctx.session.no_autoflush:
         _check(ctx, timeline, result)
-        ctx.session.add(result)
         start = timeline.randomized_on
         if start is not None and result.collected_on > start:
             before = [
@@ -117,7 +116,8 @@ def record_lab(
             ]
             _grade(result, max(before, key=lambda r: r.collected_on) if before else None)
         else:  # a baseline-period value may be the baseline of results already recorded
-            regrade_labs(ctx, timeline, result.analyte)
+            regrade_labs(ctx, timeline, result.analyte, new=result)
+        ctx.session.add(result)
     ctx.session.flush()
     return result
 
@@ -167,8 +167,12 @@ def _check(ctx: ServiceContext, timeline: Timeline, result: LabResult) -> None:
     result.standard_value = units.convert(analyte, result.value, result.unit, result.standard_unit)
 
 
-def regrade_labs(ctx: ServiceContext, timeline: Timeline, analyte: str) -> None:
+def regrade_labs(
+    ctx: ServiceContext, timeline: Timeline, analyte: str, *, new: LabResult | None = None
+) -> None:
     """Grade every result of ``analyte`` of the subject again, against its baseline.
+
+    Every grade is computed before any result is changed, so a refusal leaves them as they were.
 
     Parameters
     ----------
@@ -178,31 +182,45 @@ def regrade_labs(ctx: ServiceContext, timeline: Timeline, analyte: str) -> None:
         The subject's timeline (gives the randomization date).
     analyte
         The analyte.
+    new
+        A result about to be stored, to include.
     """
     results = _results_of(ctx, timeline.subject_id, analyte)
-    results.extend(r for r in ctx.session.new if isinstance(r, LabResult) and r not in results)
-    results = [r for r in results if r.subject_id == timeline.subject_id and r.analyte == analyte]
+    if new is not None and new not in results:
+        results.append(new)
     start = timeline.randomized_on
     baseline = None
     if start is not None:
         before = [r for r in results if r.collected_on <= start]
         baseline = max(before, key=lambda r: r.collected_on) if before else None
-    for result in results:
-        after = start is not None and result.collected_on > start
-        _grade(result, baseline if after else None)
+    grades = [
+        (result, _grading(result, baseline if _after(result, start) else None))
+        for result in results
+    ]
+    for result, (base_value, grade) in grades:
+        _apply(result, base_value, grade)
+
+
+def _after(result: LabResult, start: date | None) -> bool:
+    return start is not None and result.collected_on > start
 
 
 def _grade(result: LabResult, baseline: LabResult | None) -> None:
+    _apply(result, *_grading(result, baseline))
+
+
+def _grading(
+    result: LabResult, baseline: LabResult | None
+) -> tuple[float | None, ctcae.CtcaeGrade | None]:
+    """The baseline value in the result's unit and the CTCAE grade (None: not graded)."""
     base_value = (
         None
         if baseline is None
         else units.convert(result.analyte, baseline.value, baseline.unit, result.unit)
     )
-    result.baseline_value = base_value
     term = LAB_CTCAE_TERMS.get(result.analyte)
     if term is None:
-        result.ctcae_term = result.ctcae_grade = result.ctcae_basis = None
-        return
+        return base_value, None
     grade = ctcae.grade_lab(
         term,
         result.value,
@@ -212,6 +230,14 @@ def _grade(result: LabResult, baseline: LabResult | None) -> None:
         baseline=base_value,
         version=result.ctcae_version or "5.0",
     )
+    return base_value, grade
+
+
+def _apply(result: LabResult, base_value: float | None, grade: ctcae.CtcaeGrade | None) -> None:
+    result.baseline_value = base_value
+    if grade is None:
+        result.ctcae_term = result.ctcae_grade = result.ctcae_basis = None
+        return
     result.ctcae_term = grade.term
     result.ctcae_grade = grade.grade
     result.ctcae_version = grade.version

@@ -115,13 +115,12 @@ def record_tumour_assessment(
     with ctx.session.no_autoflush:
         timeline.check(on, field="assessed_on", after_randomization=not is_baseline)
         _check_unique(ctx, timeline, assessment)
+        recompute_responses(ctx, subject_id, new=(assessment, rows))  # raises before any write
         ctx.session.add(assessment)
         ctx.session.flush()
         for row in rows:
             row.assessment_id = assessment.id
             ctx.session.add(row)
-        ctx.session.flush()
-        recompute_responses(ctx, subject_id)
     ctx.session.flush()
     return assessment
 
@@ -221,8 +220,15 @@ def _as_assessment(record: TumourAssessment, lesions: Sequence[TumourLesion]) ->
     )
 
 
-def recompute_responses(ctx: ServiceContext, subject_id: str) -> None:
+def recompute_responses(
+    ctx: ServiceContext,
+    subject_id: str,
+    *,
+    new: tuple[TumourAssessment, Sequence[TumourLesion]] | None = None,
+) -> None:
     """Validate the baseline and compute sums and responses of every assessment again.
+
+    Everything is computed before any record is changed, so a refusal leaves them as they were.
 
     Parameters
     ----------
@@ -230,6 +236,8 @@ def recompute_responses(ctx: ServiceContext, subject_id: str) -> None:
         The service context.
     subject_id
         The subject.
+    new
+        An assessment about to be stored, with its lesions, to include.
 
     Raises
     ------
@@ -239,41 +247,51 @@ def recompute_responses(ctx: ServiceContext, subject_id: str) -> None:
     """
     records = list(
         ctx.session.scalars(
-            select(TumourAssessment)
-            .where(TumourAssessment.subject_id == subject_id)
-            .order_by(TumourAssessment.assessed_on)
+            select(TumourAssessment).where(TumourAssessment.subject_id == subject_id)
         )
     )
-    if not records:
-        return
     ids = [record.id for record in records]
     rows = ctx.session.scalars(
         select(TumourLesion)
         .where(TumourLesion.assessment_id.in_(ids))
         .order_by(TumourLesion.assessment_id, TumourLesion.id)
     ).all()
-    by_record = {
-        record.id: [row for row in rows if row.assessment_id == record.id] for record in records
-    }
-    values = [_as_assessment(record, by_record[record.id]) for record in records]
-    base_index = next((i for i, r in enumerate(records) if r.is_baseline), None)
-    if base_index is None:
+    lesions_of: dict[int, list[TumourLesion]] = {record.id: [] for record in records}
+    for row in rows:
+        lesions_of[row.assessment_id].append(row)
+    pairs = [(record, _as_assessment(record, lesions_of[record.id])) for record in records]
+    if new is not None:
+        pairs.append((new[0], _as_assessment(new[0], new[1])))
+    pairs.sort(key=lambda pair: pair[0].assessed_on)
+    baseline = next((value for record, value in pairs if record.is_baseline), None)
+    if baseline is None:
         return
-    baseline = values[base_index]
     recist.validate_baseline(baseline)
     mrecist.validate_baseline(baseline)
-    follow_ups = [(r, v) for r, v in zip(records, values, strict=True) if not r.is_baseline]
-    history = [v for _, v in follow_ups]
-    for record, value in zip(records, values, strict=True):
-        record.sum_diameters_mm = recist.sum_of_diameters(baseline, value)
-        record.sum_viable_diameters_mm = mrecist.sum_of_viable_diameters(baseline, value)
+    history = [value for record, value in pairs if not record.is_baseline]
+    results: list[
+        tuple[TumourAssessment, tuple[float | None, float | None], str | None, str | None]
+    ] = []
+    for record, value in pairs:
+        sums = (
+            recist.sum_of_diameters(baseline, value),
+            mrecist.sum_of_viable_diameters(baseline, value),
+        )
         if record.is_baseline:
-            record.recist_response = record.mrecist_response = None
-            record.adequate = True
+            results.append((record, sums, None, None))
             continue
-        record.recist_response = recist.timepoint_response(baseline, history, value)
-        record.mrecist_response = mrecist.timepoint_response(baseline, history, value)
-        record.adequate = "NE" not in (record.recist_response, record.mrecist_response)
+        results.append(
+            (
+                record,
+                sums,
+                recist.timepoint_response(baseline, history, value),
+                mrecist.timepoint_response(baseline, history, value),
+            )
+        )
+    for record, (total, viable), by_recist, by_mrecist in results:
+        record.sum_diameters_mm, record.sum_viable_diameters_mm = total, viable
+        record.recist_response, record.mrecist_response = by_recist, by_mrecist
+        record.adequate = "NE" not in (by_recist, by_mrecist)
 
 
 def revalidate_tumour_assessment(ctx: ServiceContext, record: TumourAssessment) -> None:
