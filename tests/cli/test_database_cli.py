@@ -173,3 +173,18 @@ def test_the_command_module_imports_no_database_library_at_load():
     code = "import sys, metsor.cli.database; print('sqlalchemy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:////nonexistent-folder/metsor.sqlite",
+        "postgresql+psycopg://postgres@127.0.0.1:1/nowhere?connect_timeout=2",
+    ],
+)
+def test_a_database_that_cannot_be_opened_exits_2_naming_it(url):
+    for args in (["db", "init"], ["subjects", "list", "--user", "admin"]):
+        result = runner.invoke(app, [*args, "--db", url])
+        assert result.exit_code == 2, result.output
+        assert "cannot" in result.stderr
+        assert "the database" in result.stderr

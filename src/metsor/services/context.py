@@ -27,9 +27,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from metsor.errors import ConflictError, PermissionDeniedError
+from metsor.errors import ConflictError, InputError, PermissionDeniedError
 from metsor.store.audit import set_actor, set_reason
-from metsor.store.engine import make_engine, read_only, session_factory
+from metsor.store.engine import describe_url, make_engine, read_only, session_factory
 from metsor.store.models.core import User
 
 __all__ = ["Database", "ServiceContext", "session_scope", "unit_of_work"]
@@ -102,6 +102,18 @@ class ServiceContext:
         set_reason(self.session, reason)
 
 
+def _open(session: Session, database: Database) -> None:
+    """Begin the transaction now, so that an unreachable database is reported as such."""
+    try:
+        session.connection()
+    except OperationalError as exc:
+        if "locked" in str(exc.orig):
+            raise
+        raise InputError(
+            f"cannot open the database {describe_url(database.url)}: {exc.orig}", field="--db"
+        ) from None
+
+
 @contextmanager
 def session_scope(
     database: Database, *, actor: str, reason: str | None = None, readonly: bool = False
@@ -131,6 +143,7 @@ def session_scope(
     set_actor(session, actor)
     set_reason(session, reason)
     try:
+        _open(session, database)
         yield session
         if not readonly:
             session.commit()

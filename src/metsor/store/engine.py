@@ -29,6 +29,7 @@ from metsor.store.audit import hooks as audit_hooks
 
 __all__ = [
     "SQLITE_BUSY_TIMEOUT_MS",
+    "describe_url",
     "make_engine",
     "normalize_url",
     "read_only",
@@ -74,6 +75,14 @@ def normalize_url(url: str) -> URL:
         f"database {backend!r} is not supported (use sqlite:///FILE or postgresql+psycopg://…)",
         field="--db",
     )
+
+
+def describe_url(url: str) -> str:
+    """The URL with any password masked, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unparseable URL)"
 
 
 def _sqlite_on_connect(busy_timeout_ms: int) -> Any:

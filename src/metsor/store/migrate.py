@@ -14,8 +14,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.exc import OperationalError
 
-from metsor.store.engine import make_engine, normalize_url, read_only
+from metsor.errors import InputError
+from metsor.store.engine import describe_url, make_engine, normalize_url, read_only
 
 __all__ = ["MIGRATIONS_DIR", "alembic_config", "current_revision", "head_revision", "upgrade"]
 
@@ -51,8 +53,18 @@ def upgrade(url: str, revision: str = "head") -> None:
         SQLite or PostgreSQL URL; an SQLite file is created if missing.
     revision
         Target revision id.
+
+    Raises
+    ------
+    InputError
+        When the database cannot be opened (no such folder, server unreachable).
     """
-    command.upgrade(alembic_config(url), revision)
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except OperationalError as exc:
+        raise InputError(
+            f"cannot migrate the database {describe_url(url)}: {exc.orig}", field="--db"
+        ) from None
 
 
 def head_revision() -> str:
