@@ -144,6 +144,23 @@ def test_simulate_reports_power_and_looks() -> None:
     assert again == out
 
 
+def test_simulate_under_the_null_reports_type_i_error() -> None:
+    out = _run_json(
+        "simulate",
+        "--n",
+        "82",
+        "--median-control",
+        "10.7",
+        "--median-experimental",
+        "10.7",
+        "--accrual-months",
+        "24",
+        "--sims",
+        "3000",
+    )
+    assert out["type_i_error"] == out["power"]
+
+
 def test_grid_in_one_process(tmp_path: Path) -> None:
     spec = tmp_path / "grid.yaml"
     spec.write_text(

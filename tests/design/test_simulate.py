@@ -77,6 +77,7 @@ def test_event_driven_metsor_matches_rpact_simulation(name: str) -> None:
         assert r.type_i_error == r.power
 
 
+@pytest.mark.slow
 def test_three_look_obrien_fleming_matches_rpact() -> None:
     """rpact: getSimulationSurvival with asOF bounds at 1/3, 2/3, 1 of 194 events, N 300."""
     case = REFERENCE["three_looks_obf"]

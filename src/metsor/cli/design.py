@@ -256,9 +256,12 @@ def simulate_command(
             result = _simulate_with_progress(scenario, sims, seed)
         else:
             result = simulate(scenario, sims=sims, seed=seed)
+    payload: dict[str, Any] = {"power": result.power}
+    if abs(result.hr - 1.0) < 1e-12:
+        payload["type_i_error"] = result.type_i_error
     _emit(
         {
-            "power": result.power,
+            **payload,
             "mc_se": result.mc_se,
             "expected_events": result.expected_events,
             "expected_duration": result.expected_duration,
