@@ -141,3 +141,17 @@ def test_naive_datetimes_and_unknown_types_cannot_be_audited():
         canonical(datetime(2026, 1, 5))
     with pytest.raises(AuditError, match="type object"):
         canonical(object())
+
+
+def test_an_update_of_an_unloaded_attribute_records_the_stored_old_value(database):
+    with session_scope(database, actor="alice") as session:
+        session.add(Site(code="TJ", name="Tianjin"))
+    with session_scope(database, actor="bob") as session:
+        site = session.scalars(select(Site)).one()
+        session.expire(site, ["name"])
+        site.name = "Tianjin Cancer Hospital"
+    (update,) = [r for r in _rows(database) if r.action == "update"]
+    assert (json.loads(update.old_value), json.loads(update.new_value)) == (
+        "Tianjin",
+        "Tianjin Cancer Hospital",
+    )

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Mapper, Session, sessionmaker
 from sqlalchemy.orm.state import InstanceState
 
@@ -36,6 +36,7 @@ __all__ = ["audited_columns", "encode_column", "install", "set_actor", "set_reas
 _ACTOR = "metsor_actor"
 _REASON = "metsor_audit_reason"
 _PENDING = "metsor_audit_pending"
+_UNLOADED = "metsor_audit_unloaded"
 
 
 def set_actor(session: Session, username: str) -> None:
@@ -116,7 +117,10 @@ def _update_entries(session: Session, obj: Any) -> list[AuditEntry]:
             continue
         if state.mapper.columns[key].primary_key:
             raise AuditError(f"{table}.{column_name}: the key of an audited row never changes")
-        old = history.deleted[0] if history.deleted else None
+        if history.deleted:
+            old = history.deleted[0]
+        else:  # the attribute was set without being loaded: read in before_flush
+            old = session.info.get(_UNLOADED, {}).get((id(obj), key))
         new = history.added[0] if history.added else None
         old_text = encode_column(type(obj), column_name, old)
         new_text = encode_column(type(obj), column_name, new)
@@ -142,6 +146,28 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
         if isinstance(obj, AuditedMixin):
             state: InstanceState[Any] = inspect(obj)
             raise AuditError(f"clinical data is never deleted: {_table(state)} {_record_id(state)}")
+    unloaded: dict[tuple[int, str], Any] = {}
+    for obj in session.dirty:
+        if isinstance(obj, AuditedMixin):
+            unloaded.update(_stored_values_of_blind_writes(session, obj))
+    session.info[_UNLOADED] = unloaded
+
+
+def _stored_values_of_blind_writes(session: Session, obj: Any) -> dict[tuple[int, str], Any]:
+    """Stored values of attributes assigned without having been loaded (old value unknown)."""
+    state: InstanceState[Any] = inspect(obj)
+    blind = [
+        prop
+        for prop in state.mapper.column_attrs
+        if state.attrs[prop.key].history.added and not state.attrs[prop.key].history.deleted
+    ]
+    if not blind or state.key is None:
+        return {}
+    key_column = state.mapper.primary_key[0]
+    row = session.execute(
+        select(*(prop.columns[0] for prop in blind)).where(key_column == state.key[1][0])
+    ).one()
+    return {(id(obj), prop.key): value for prop, value in zip(blind, row, strict=True)}
 
 
 def _after_flush(session: Session, flush_context: Any) -> None:
