@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from metsor.eligibility import parse_record, screen
+from metsor.eligibility import EligibilityResult, ScreeningRecord, parse_record, screen
 from metsor.errors import ConflictError, InputError, PermissionDeniedError
 from metsor.services.access import require, subject_for
 from metsor.services.context import ServiceContext
@@ -118,8 +118,9 @@ def _site_for_registration(ctx: ServiceContext, site: str | None) -> Site:
     return found
 
 
-def _screen(ctx: ServiceContext, subject: Subject, record: Mapping[str, Any], day: date) -> Any:
-    parsed = parse_record(record)
+def _screen(
+    ctx: ServiceContext, subject: Subject, parsed: ScreeningRecord, day: date
+) -> EligibilityResult:
     result = screen(parsed)
     ctx.session.add(
         Screening(
@@ -171,7 +172,7 @@ def register_subject(
     day = screened_on or _today()
     _check_not_future(day, "screened_on")
     site_row = _site_for_registration(ctx, site)
-    parse_record(record)  # a record that cannot be used takes no identifier
+    parsed = parse_record(record)  # a record that cannot be used takes no identifier
     # Lock the site row so that two registrations at one site never draw the same number.
     ctx.session.scalars(select(Site).where(Site.id == site_row.id).with_for_update()).one()
     count = ctx.session.scalar(
@@ -185,7 +186,7 @@ def register_subject(
     ctx.session.add(subject)
     ctx.session.flush()
     ctx.set_reason("subject registered and screened")
-    result = _screen(ctx, subject, record, day)
+    result = _screen(ctx, subject, parsed, day)
     subject.status = _STATUS_OF_VERDICT[result.verdict]
     ctx.session.flush()
     return RegistrationResult(
@@ -237,7 +238,7 @@ def rescreen_subject(
             field="screened_on",
         )
     ctx.set_reason("subject screened again")
-    result = _screen(ctx, subject, record, day)
+    result = _screen(ctx, subject, parse_record(record), day)
     consented = subject.status == "consented"
     if result.verdict == "eligible" and consented:
         status = "consented"
