@@ -188,3 +188,20 @@ def test_a_database_that_cannot_be_opened_exits_2_naming_it(url):
         assert result.exit_code == 2, result.output
         assert "cannot" in result.stderr
         assert "the database" in result.stderr
+
+
+def test_minimization_and_a_raised_cap_from_the_command_line(cli, tmp_path):
+    init = _json(cli("db", "init", "--method", "minimization", "--json"))
+    assert init["method"] == "minimization"
+    registered = _json(cli("subjects", "register", _record(tmp_path), "--site", "TJ", "--json",
+                           user="admin"))  # fmt: skip
+    assert cli("subjects", "consent", registered["subject_id"], user="admin").exit_code == 0
+    allocation = _json(cli("subjects", "randomize", registered["subject_id"], "--json",
+                           user="admin"))  # fmt: skip
+    assert (allocation["method"], allocation["list_position"]) == ("minimization", None)
+    raised = cli("randomization", "raise-cap", "100", "--rationale", "DMC advice", user="admin")
+    assert raised.exit_code == 0, raised.output
+    assert _json(cli("randomization", "report", "--json", user="admin"))["enrollment_cap"] == 100
+    lowered = cli("randomization", "raise-cap", "90", "--rationale", "x", user="admin")
+    assert lowered.exit_code == 2
+    assert "above the current 100" in lowered.stderr
