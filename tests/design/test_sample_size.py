@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from metsor.design.expected_events import SurvivalModel, expected_events
 from metsor.design.sample_size import (
-    SurvivalModel,
-    expected_events,
     freedman_events,
     logrank_power,
     sample_size,

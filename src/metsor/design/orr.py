@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 from scipy.stats import hypergeom
 
 if TYPE_CHECKING:
-    from metsor.design.simulate import Scenario
+    from metsor.design.scenario import Scenario
 
 __all__ = ["fisher_p_table", "fisher_rejections"]
 

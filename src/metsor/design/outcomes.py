@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from scipy.optimize import brentq
 
 from metsor.design.cohort import VirtualCohort
-from metsor.design.sample_size import dropout_hazard
+from metsor.design.expected_events import dropout_hazard
 from metsor.errors import InputError
 
 __all__ = ["PRESETS", "OutcomePreset", "Outcomes", "draw_outcomes", "risk_multipliers"]

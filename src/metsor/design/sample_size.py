@@ -14,18 +14,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from scipy import integrate
 from scipy.stats import norm
 
+from metsor.design.expected_events import (
+    SurvivalModel,
+    dropout_hazard,
+    event_probability,
+    expected_events,
+    positive,
+)
 from metsor.errors import InputError
 
 __all__ = [
     "Method",
     "PowerResult",
     "SampleSizeResult",
-    "SurvivalModel",
-    "event_probability",
-    "expected_events",
     "freedman_events",
     "logrank_power",
     "required_events",
@@ -34,7 +37,6 @@ __all__ = [
 ]
 
 Method = Literal["schoenfeld", "freedman"]
-_LN2 = math.log(2.0)
 
 
 @dataclass(frozen=True)
@@ -80,75 +82,12 @@ class SampleSizeResult:
     analysis_time: float
 
 
-@dataclass(frozen=True)
-class SurvivalModel:
-    """Piecewise-exponential survival of both arms, with exponential dropout.
-
-    Attributes
-    ----------
-    control_hazards
-        Monthly hazards of the control arm on each piece.
-    hr
-        Hazard ratio experimental / control (proportional hazards).
-    piece_starts
-        Start of each piece in months (first is 0).
-    dropout_hazard
-        Monthly hazard of dropping out (both arms).
-    """
-
-    control_hazards: tuple[float, ...]
-    hr: float
-    piece_starts: tuple[float, ...] = (0.0,)
-    dropout_hazard: float = 0.0
-
-    @classmethod
-    def from_medians(
-        cls, median_control: float, median_experimental: float, dropout_per_year: float = 0.0
-    ) -> SurvivalModel:
-        """Exponential arms from their medians (months)."""
-        _positive(median_control, "median_control")
-        _positive(median_experimental, "median_experimental")
-        return cls(
-            control_hazards=(_LN2 / median_control,),
-            hr=median_control / median_experimental,
-            dropout_hazard=dropout_hazard(dropout_per_year),
-        )
-
-    def event_cdf(self, time: float, arm_hr: float) -> float:
-        """P(event observed by ``time`` after entry) for an arm with hazard × ``arm_hr``."""
-        phi = self.dropout_hazard
-        total = 0.0
-        cum = 0.0
-        starts = (*self.piece_starts, math.inf)
-        for j, lam0 in enumerate(self.control_hazards):
-            lo, hi = starts[j], min(starts[j + 1], time)
-            if hi <= lo:
-                break
-            lam = lam0 * arm_hr
-            k = lam + phi
-            total += lam / k * math.exp(-cum - phi * lo) * -math.expm1(-k * (hi - lo))
-            cum += lam * (hi - lo)
-        return total
-
-
-def dropout_hazard(dropout_per_year: float) -> float:
-    """Monthly dropout hazard; ``dropout_per_year`` = P(drop out within 12 months)."""
-    if not 0.0 <= dropout_per_year < 1.0:
-        raise InputError("dropout_per_year must lie in [0, 1)", field="dropout_per_year")
-    return -math.log1p(-dropout_per_year) / 12.0
-
-
-def _positive(value: float, name: str) -> None:
-    if not (math.isfinite(value) and value > 0):
-        raise InputError(f"{name} must be a positive number, not {value}", field=name)
-
-
 def _check_common(alpha: float, sides: int, allocation_ratio: float) -> None:
     if not 0.0 < alpha < 1.0:
         raise InputError("alpha must lie in (0, 1)", field="alpha")
     if sides not in (1, 2):
         raise InputError("sides must be 1 or 2", field="sides")
-    _positive(allocation_ratio, "allocation_ratio")
+    positive(allocation_ratio, "allocation_ratio")
 
 
 def schoenfeld_events(
@@ -215,7 +154,7 @@ def freedman_events(
 
 
 def _check_effect(hr: float, alpha: float, sides: int, ratio: float, power: float) -> None:
-    _positive(hr, "hr")
+    positive(hr, "hr")
     if abs(hr - 1.0) < 1e-12:
         raise InputError("hr must differ from 1 to size a trial", field="hr")
     _check_common(alpha, sides, ratio)
@@ -230,73 +169,6 @@ def required_events(hr: float, *, method: str = "schoenfeld", **kwargs: float) -
     if method == "freedman":
         return freedman_events(hr, **kwargs)  # type: ignore[arg-type]
     raise InputError(f"method must be schoenfeld or freedman, not {method!r}", field="method")
-
-
-def event_probability(
-    time: float, *, model: SurvivalModel, accrual_months: float, allocation_ratio: float = 1.0
-) -> float:
-    """Probability that a patient has had an observed event by calendar ``time``.
-
-    Patients enter uniformly over ``[0, accrual_months]``; a patient not yet entered counts as
-    without event, so ``n × event_probability`` is the expected number of events.
-
-    Parameters
-    ----------
-    time
-        Calendar months from the first patient in.
-    model
-        Survival and dropout of both arms.
-    accrual_months
-        Length of uniform accrual.
-    allocation_ratio
-        Patients experimental : control.
-
-    Returns
-    -------
-    float
-        (r P_experimental + P_control) / (1 + r).
-
-    References
-    ----------
-    Lachin JM, Foulkes MA. Evaluation of sample size and power for analyses of survival with
-    allowance for nonuniform patient entry, losses to follow-up, noncompliance, and
-    stratification. Biometrics 1986;42:507–519.
-    """
-    _positive(accrual_months, "accrual_months")
-    if time <= 0:
-        return 0.0
-    lo = max(0.0, time - accrual_months)
-    breaks = [s for s in model.piece_starts if lo < s < time]
-    probs = []
-    for arm_hr in (model.hr, 1.0):
-        value, _ = integrate.quad(
-            model.event_cdf,
-            lo,
-            time,
-            args=(arm_hr,),
-            points=breaks or None,
-            epsabs=1e-13,
-            epsrel=1e-12,
-            limit=200,
-        )
-        probs.append(float(value) / accrual_months)
-    r = allocation_ratio
-    return (r * probs[0] + probs[1]) / (1.0 + r)
-
-
-def expected_events(
-    n: float,
-    time: float,
-    *,
-    model: SurvivalModel,
-    accrual_months: float,
-    allocation_ratio: float = 1.0,
-) -> float:
-    """Expected number of events among ``n`` patients at calendar ``time`` (months)."""
-    _positive(n, "n")
-    return n * event_probability(
-        time, model=model, accrual_months=accrual_months, allocation_ratio=allocation_ratio
-    )
 
 
 def _model(
@@ -314,11 +186,11 @@ def _model(
                 field="piecewise",
             )
         return SurvivalModel(hazards, hr, starts, dropout_hazard(dropout_per_year))
-    _positive(median_control, "median_control")
+    positive(median_control, "median_control")
     if median_experimental is None:
         if hr is None:
             raise InputError("give median_experimental or hr", field="median_experimental")
-        _positive(hr, "hr")
+        positive(hr, "hr")
         median_experimental = median_control / hr
     return SurvivalModel.from_medians(median_control, median_experimental, dropout_per_year)
 
@@ -371,7 +243,7 @@ def sample_size(
     Trials. Springer, 2016 (rpact).
     """
     model = _model(median_control, median_experimental, hr, dropout_per_year, piecewise)
-    _positive(follow_up_months, "follow_up_months")
+    positive(follow_up_months, "follow_up_months")
     events = required_events(
         model.hr,
         method=method,
@@ -438,7 +310,7 @@ def logrank_power(
     Schoenfeld D. Biometrika 1981;68:316–319. Freedman LS. Stat Med 1982;1:121–129.
     """
     _check_common(alpha, sides, allocation_ratio)
-    _positive(follow_up_months, "follow_up_months")
+    positive(follow_up_months, "follow_up_months")
     model = SurvivalModel.from_medians(median_control, median_experimental, dropout_per_year)
     events = expected_events(
         n,

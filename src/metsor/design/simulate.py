@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from metsor.design._kernel import run_looks
 from metsor.design.boundaries import group_sequential_design
+from metsor.design.expected_events import dropout_hazard
 from metsor.design.orr import fisher_rejections
-from metsor.design.outcomes import PRESETS
-from metsor.design.sample_size import dropout_hazard
+from metsor.design.scenario import ENDPOINTS, Scenario, arm_hazards, planned_events, with_values
 from metsor.errors import InputError
 
 __all__ = [
@@ -36,131 +35,16 @@ __all__ = [
     "BlockTally",
     "Scenario",
     "SimulationResult",
+    "block_sizes",
     "block_tally",
     "combine",
+    "planned_events",
     "simulate",
+    "with_values",
 ]
 
 BLOCK_TRIALS = 4096
 """Trials per random-number block: the unit of reproducibility."""
-ENDPOINTS = ("os", "ttp", "pfs", "orr")
-_LN2 = math.log(2.0)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """One design and one truth to simulate.
-
-    Attributes
-    ----------
-    n
-        Patients randomized.
-    median_control, median_experimental
-        Exponential OS medians in months.
-    accrual_months, follow_up_months
-        Uniform accrual; the final analysis is ``follow_up_months`` after accrual ends unless
-        ``events`` is given.
-    events
-        Final analysis at this many endpoint events (event-driven) instead of at a calendar time.
-    looks
-        Information fractions (of events) of the analyses, the last 1.
-    spending, gamma
-        Alpha spending of the interim bounds (see :mod:`metsor.design.boundaries`).
-    alpha, sides
-        Level and sides of the test.
-    allocation_ratio
-        Patients experimental : control.
-    dropout_per_year
-        Probability of dropping out within 12 months.
-    endpoint
-        ``"os"``, ``"ttp"``, ``"pfs"`` or ``"orr"``.
-    ttp_median_control, ttp_median_experimental
-        Medians of the latent progression time (experimental default: same HR as OS).
-    response_control, response_experimental
-        Objective response probabilities (experimental default: same as control).
-    """
-
-    n: int
-    median_control: float
-    median_experimental: float
-    accrual_months: float
-    follow_up_months: float = 12.0
-    events: int | None = None
-    looks: tuple[float, ...] = (1.0,)
-    spending: str = "obf"
-    gamma: float = -4.0
-    alpha: float = 0.05
-    sides: int = 2
-    allocation_ratio: float = 1.0
-    dropout_per_year: float = 0.0
-    endpoint: str = "os"
-    ttp_median_control: float = 5.5
-    ttp_median_experimental: float | None = None
-    response_control: float = 0.02
-    response_experimental: float | None = None
-    name: str = field(default="", compare=False)
-
-    @classmethod
-    def from_preset(cls, preset: str, *, hr: float, **values: Any) -> Scenario:
-        """A scenario whose control arm has the medians and response of a published preset.
-
-        Parameters
-        ----------
-        preset
-            A key of :data:`metsor.design.outcomes.PRESETS` (``"sharp"``, ``"asia-pacific"``).
-        hr
-            Hazard ratio experimental / control for death and progression.
-        **values
-            Other fields (``n``, ``accrual_months`` …).
-        """
-        if preset not in PRESETS:
-            raise InputError(f"preset must be one of {', '.join(PRESETS)}", field="preset")
-        p = PRESETS[preset]
-        base = {
-            "median_control": p.os_median,
-            "median_experimental": p.os_median / hr,
-            "ttp_median_control": p.ttp_median,
-            "response_control": p.response_rate,
-            "name": preset,
-        }
-        return cls(**{**base, **values})
-
-    @property
-    def hr(self) -> float:
-        """OS hazard ratio experimental / control."""
-        return self.median_control / self.median_experimental
-
-    def validated(self) -> Scenario:
-        """Return the scenario, or raise InputError naming the first bad field."""
-        if self.n < 4:
-            raise InputError("n must be at least 4", field="n")
-        for name in (
-            "median_control",
-            "median_experimental",
-            "accrual_months",
-            "ttp_median_control",
-            "allocation_ratio",
-        ):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise InputError(f"{name} must be positive, not {value}", field=name)
-        if not (math.isfinite(self.follow_up_months) and self.follow_up_months >= 0):
-            raise InputError("follow_up_months must be ≥ 0", field="follow_up_months")
-        if self.events is not None and not 1 <= self.events <= self.n:
-            raise InputError("events must lie between 1 and n", field="events")
-        if self.endpoint not in ENDPOINTS:
-            raise InputError(f"endpoint must be one of {', '.join(ENDPOINTS)}", field="endpoint")
-        if self.endpoint == "orr" and len(self.looks) > 1:
-            raise InputError("ORR is tested once, at the final analysis", field="looks")
-        for name in ("response_control", "response_experimental"):
-            value = getattr(self, name)
-            if value is not None and not 0.0 <= value <= 1.0:
-                raise InputError(f"{name} must lie in [0, 1]", field=name)
-        dropout_hazard(self.dropout_per_year)
-        group_sequential_design(
-            self.looks, alpha=self.alpha, sides=self.sides, spending=self.spending, gamma=self.gamma
-        )
-        return self
 
 
 @dataclass(frozen=True)
@@ -220,47 +104,13 @@ def _arm(n: int, ratio: float) -> NDArray[np.int8]:
     return group
 
 
-def _arm_event_probability(hazard: float, competing: float, accrual: float, t: float) -> float:
-    k = hazard + competing
-    lo = max(0.0, t - accrual)
-    integral = (t - lo) - (math.exp(-k * lo) - math.exp(-k * t)) / k
-    return hazard / k * integral / accrual
-
-
-def _hazards(s: Scenario) -> dict[str, NDArray[np.float64]]:
-    os_h = np.array([_LN2 / s.median_control, _LN2 / s.median_experimental])
-    ttp_exp = s.ttp_median_experimental or s.ttp_median_control / s.hr
-    prog_h = np.array([_LN2 / s.ttp_median_control, _LN2 / ttp_exp])
-    return {"os": os_h, "prog": prog_h}
-
-
-def planned_events(s: Scenario) -> float:
-    """Events expected at the final analysis: ``events``, else the exponential expectation."""
-    if s.events is not None:
-        return float(s.events)
-    h = _hazards(s)
-    phi = dropout_hazard(s.dropout_per_year)
-    t = s.accrual_months + s.follow_up_months
-    r = s.allocation_ratio
-    probs = []
-    for arm in (0, 1):
-        os_h, prog_h = float(h["os"][arm]), float(h["prog"][arm])
-        rate, competing = {
-            "os": (os_h, phi),
-            "ttp": (prog_h, phi + os_h),
-            "pfs": (os_h + prog_h, phi),
-        }.get(s.endpoint, (os_h, phi))
-        probs.append(_arm_event_probability(rate, competing, s.accrual_months, t))
-    return s.n * (probs[0] + r * probs[1]) / (1.0 + r)
-
-
 def _draw_block(
     s: Scenario,
     rng: np.random.Generator,
     trials: int,
     group: NDArray[np.int8],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    h = _hazards(s)
+    h = arm_hazards(s)
     shape = (trials, s.n)
     entry = rng.random(shape) * s.accrual_months
     death = rng.standard_exponential(shape) / h["os"][group]
@@ -404,12 +254,3 @@ def simulate(
         if progress is not None:
             progress(done)
     return combine(s, tallies, seed)
-
-
-def with_values(base: Scenario, **values: object) -> Scenario:
-    """A copy of ``base`` with some fields replaced (names checked)."""
-    known = set(Scenario.__dataclass_fields__)
-    for key in values:
-        if key not in known:
-            raise InputError(f"unknown scenario field {key!r}", field=key)
-    return replace(base, **values)  # type: ignore[arg-type]
