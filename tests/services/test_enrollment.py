@@ -45,6 +45,10 @@ def test_eligible_candidate_gets_the_next_site_number_and_status_eligible(trial)
         assert screening.record["ecog"] == 1
         assert screening.result["verdict"] == "eligible"
         assert screening.screened_on == DAY
+        reasons = set(
+            ctx.session.scalars(select(AuditLog.reason).where(AuditLog.record_id == "TJ-001"))
+        )
+        assert reasons == {"subject registered and screened"}
 
 
 def test_ineligible_candidate_is_registered_as_a_screen_failure(trial):

@@ -183,9 +183,9 @@ def register_subject(
         site_id=site_row.id,
         status="screening_incomplete",
     )
+    ctx.set_reason("subject registered and screened")
     ctx.session.add(subject)
     ctx.session.flush()
-    ctx.set_reason("subject registered and screened")
     result = _screen(ctx, subject, parsed, day)
     subject.status = _STATUS_OF_VERDICT[result.verdict]
     ctx.session.flush()

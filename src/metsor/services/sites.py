@@ -101,6 +101,7 @@ def add_site(ctx: ServiceContext, *, name: str, code: str | None = None) -> Site
         The new site.
     """
     require(ctx, "manage_sites")
+    ctx.set_reason("site added")
     if code is None:
         code = "".join(word[0] for word in name.split() if word[:1].isupper())[:8]
     return new_site(ctx.session, name=name, code=code)

@@ -148,6 +148,7 @@ def add_user(
 ) -> User:
     """Add a user (admin only); see :func:`new_user` for the checks."""
     require(ctx, "manage_users")
+    ctx.set_reason("user added")
     return new_user(ctx.session, username=username, role=role, site=site, password=password)
 
 
