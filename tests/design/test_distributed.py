@@ -54,6 +54,24 @@ def test_local_cluster_gives_the_single_process_answer() -> None:
     assert clustered[0].result.sims == spec.sims
 
 
+@pytest.mark.slow
+def test_running_scheduler_gives_the_single_process_answer() -> None:
+    """A scheduler already running on loopback, reached by its tcp:// address."""
+    from dask.distributed import LocalCluster
+
+    spec = parse_grid(
+        "base: {n: 82, median_control: 10.7, median_experimental: 14, accrual_months: 24}\n"
+        f"grid: {{looks: [[0.5, 1.0]]}}\nsims: {BLOCK_TRIALS * 8 + 100}\nseed: 7\n"
+    )
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://127.0.0.1:")
+        remote = run_grid(spec, scheduler=address)
+    assert [r.result for r in remote] == [r.result for r in run_grid(spec)]
+
+
 @pytest.mark.parametrize(
     ("text", "field"),
     [
@@ -76,6 +94,7 @@ def test_local_cluster_gives_the_single_process_answer() -> None:
         ),
         ("base: {n: 82, colour: red}", "base.colour"),
         ("base: {n: [", "spec"),
+        ("base: {n: 82}\nsimulations: 10", "simulations"),
     ],
 )
 def test_bad_grid_names_the_field(text: str, field: str) -> None:

@@ -94,6 +94,9 @@ def parse_grid(text: str) -> GridSpec:
         raise InputError(f"the grid is not valid YAML: {exc}", field="spec") from exc
     if not isinstance(data, dict) or not isinstance(data.get("base"), dict):
         raise InputError("the grid needs a 'base' mapping of scenario fields", field="base")
+    for key in data:
+        if key not in ("base", "grid", "sims", "seed"):
+            raise InputError(f"unknown key {key!r}: use base, grid, sims, seed", field=str(key))
     axes = data.get("grid") or {}
     if not isinstance(axes, dict) or not all(isinstance(v, list) and v for v in axes.values()):
         raise InputError("'grid' must map scenario fields to non-empty lists", field="grid")
