@@ -118,21 +118,17 @@ def _site_for_registration(ctx: ServiceContext, site: str | None) -> Site:
     return found
 
 
-def _screen(
-    ctx: ServiceContext, subject: Subject, parsed: ScreeningRecord, day: date
-) -> EligibilityResult:
-    result = screen(parsed)
-    ctx.session.add(
-        Screening(
-            subject_id=subject.subject_id,
-            screened_on=day,
-            verdict=result.verdict,
-            rules_version=result.rules_version,
-            record=parsed.model_dump(mode="json", exclude_none=True),
-            result=result.to_dict(),
-        )
+def _screening(
+    subject_id: str, parsed: ScreeningRecord, result: EligibilityResult, day: date
+) -> Screening:
+    return Screening(
+        subject_id=subject_id,
+        screened_on=day,
+        verdict=result.verdict,
+        rules_version=result.rules_version,
+        record=parsed.model_dump(mode="json", exclude_none=True),
+        result=result.to_dict(),
     )
-    return result
 
 
 def register_subject(
@@ -173,6 +169,7 @@ def register_subject(
     _check_not_future(day, "screened_on")
     site_row = _site_for_registration(ctx, site)
     parsed = parse_record(record)  # a record that cannot be used takes no identifier
+    result = screen(parsed)
     # Lock the site row so that two registrations at one site never draw the same number.
     ctx.session.scalars(select(Site).where(Site.id == site_row.id).with_for_update()).one()
     count = ctx.session.scalar(
@@ -181,13 +178,12 @@ def register_subject(
     subject = Subject(
         subject_id=f"{site_row.code}-{int(count or 0) + 1:03d}",
         site_id=site_row.id,
-        status="screening_incomplete",
+        status=_STATUS_OF_VERDICT[result.verdict],
     )
     ctx.set_reason("subject registered and screened")
     ctx.session.add(subject)
     ctx.session.flush()
-    result = _screen(ctx, subject, parsed, day)
-    subject.status = _STATUS_OF_VERDICT[result.verdict]
+    ctx.session.add(_screening(subject.subject_id, parsed, result, day))
     ctx.session.flush()
     return RegistrationResult(
         subject.subject_id, result.verdict, subject.status, result.failed, result.unknown
@@ -237,8 +233,10 @@ def rescreen_subject(
             f"screening date {day} is before the last screening ({previous.screened_on})",
             field="screened_on",
         )
+    parsed = parse_record(record)
+    result = screen(parsed)
     ctx.set_reason("subject screened again")
-    result = _screen(ctx, subject, parse_record(record), day)
+    ctx.session.add(_screening(subject_id, parsed, result, day))
     consented = subject.status == "consented"
     if result.verdict == "eligible" and consented:
         status = "consented"
