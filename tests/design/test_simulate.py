@@ -217,3 +217,14 @@ def test_two_sided_null_is_slightly_liberal_as_documented() -> None:
     )
     r = simulate(s, sims=200_000, seed=21)
     _within(r.type_i_error, r.mc_se, 0.0522, 0.0002)
+
+
+def test_scenario_from_published_preset() -> None:
+    """Asia-Pacific sorafenib arm (Cheng et al., Lancet Oncol 2009): OS 6.5, TTP 2.8 months."""
+    s = Scenario.from_preset("asia-pacific", hr=0.75, n=82, accrual_months=24.0, endpoint="ttp")
+    assert (s.median_control, s.ttp_median_control) == (6.5, 2.8)
+    assert_allclose(s.hr, 0.75, rtol=1e-12)
+    r = simulate(s, sims=BLOCK_TRIALS, seed=2)
+    assert_allclose(r.expected_events, planned_events(s), rtol=0.01)
+    with pytest.raises(InputError, match="preset"):
+        Scenario.from_preset("remember", hr=0.75, n=82, accrual_months=24.0)
