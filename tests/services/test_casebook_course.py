@@ -66,6 +66,9 @@ def test_courses_and_datasets_follow_the_records(trial: Database, tmp_path: Path
     assert courses[second].withdrawn_on == day0 + timedelta(30)
     assert courses[second].lost_to_follow_up_on is None
     assert courses[first].baseline["age"] == 54
+    # Child-Pugh of the screening record: bilirubin 0.8 mg/dL, albumin 3.9 g/dL, INR 1.1,
+    # no ascites, no encephalopathy: 1 point each, 5 points (class A).
+    assert courses[first].baseline["child_pugh_score"] == 5
 
     with unit_of_work(trial, "stat", readonly=True) as ctx:
         written = export_datasets(ctx, tmp_path, cutoff=day0 + timedelta(80))

@@ -10,7 +10,8 @@ Each randomized subject's records become a :class:`metsor.endpoints.SubjectCours
 - a withdrawal of kind ``lost_to_follow_up`` gives ``lost_to_follow_up_on``, any other kind
   ``withdrawn_on``;
 - baseline characteristics come from the latest screening record (age, sex, ECOG,
-  macrovascular invasion, extrahepatic spread).
+  macrovascular invasion, extrahepatic spread, and the Child-Pugh points computed from its
+  bilirubin, albumin, INR, ascites and encephalopathy).
 
 ADSL, ADTTE and ADRS are built by :mod:`metsor.endpoints.datasets`; ADAE, one row per adverse
 event, here. :func:`export_datasets` writes the four as CSV files that
@@ -35,6 +36,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from metsor import endpoints
+from metsor.clinical import units
+from metsor.clinical.child_pugh import child_pugh
+from metsor.config import settings
+from metsor.errors import InputError
 from metsor.services.access import require, visible
 from metsor.services.casebook.dose_levels import DOSE_LEVELS
 from metsor.services.context import ServiceContext
@@ -182,8 +187,32 @@ def _baselines(ctx: ServiceContext, ids: Sequence[str]) -> dict[str, dict[str, A
             "ecog": record.get("ecog"),
             "macrovascular_invasion": tumour.get("macrovascular_invasion"),
             "extrahepatic_spread": tumour.get("extrahepatic_spread"),
+            "child_pugh_score": _child_pugh_points(record),
         }
     return result
+
+
+def _child_pugh_points(record: Mapping[str, Any]) -> int | None:
+    """Child-Pugh points from a screening record; None when a component is missing."""
+    labs = record.get("labs") or {}
+    liver = record.get("liver") or {}
+
+    def value(analyte: str, unit: str) -> float:
+        entry = labs[analyte]
+        return units.convert(analyte, entry["value"], entry.get("unit", unit), unit)
+
+    try:
+        score = child_pugh(
+            bilirubin_mg_dl=value("total_bilirubin", "mg/dL"),
+            albumin_g_dl=value("albumin", "g/dL"),
+            inr=value("inr", ""),
+            ascites=liver["ascites"],
+            encephalopathy_grade=liver["encephalopathy_grade"],
+            albumin_cutoff_g_dl=settings().child_pugh_albumin_cutoff_g_dl,
+        )
+    except (KeyError, TypeError, InputError):
+        return None
+    return score.points
 
 
 def adae_rows(
