@@ -102,7 +102,7 @@ def subject_for(ctx: ServiceContext, subject_id: str, *, lock: bool = False) -> 
     """
     statement = visible(ctx, select(Subject).where(Subject.subject_id == subject_id))
     if lock:
-        statement = statement.with_for_update()
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     subject = ctx.session.scalars(statement).one_or_none()
     if subject is None:
         raise NotFoundError(f"no subject {subject_id!r}", field="subject_id")
