@@ -1,21 +1,28 @@
-"""``metsor demo``: the virtual screening log screened and summarised."""
+"""``metsor demo``: the virtual screening log screened and summarised, then the virtual trial
+run through the services, reported, and its datasets ready for ``metsor analyze``."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
 from typer.testing import CliRunner
 
-from metsor.cli.demo import screen_virtual_log
+from metsor.cli.demo import DEMO_DATABASE, screen_virtual_log
 from metsor.cli.main import app
 
 runner = CliRunner()
 
 
-def test_demo_prints_the_screening_summary() -> None:
-    result = runner.invoke(app, ["demo"])
+@pytest.mark.slow
+def test_demo_prints_the_screening_summary_then_the_trial(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
     summary = screen_virtual_log().summary()
     lines = [line.rstrip() for line in result.output.splitlines()]
-    assert "Virtual screening log: 120 candidates screened, 0 rows unreadable" in lines
+    assert lines[0] == "Virtual screening log: 120 candidates screened, 0 rows unreadable"
     for verdict, count in summary.by_verdict.items():
         share = f"{count / summary.screened:6.1%}"
         assert f"  {verdict:<12} {count:>5} {share}" in lines
@@ -23,6 +30,53 @@ def test_demo_prints_the_screening_summary() -> None:
     for criterion, count in summary.by_failed_criterion.items():
         assert f"  {criterion:<30} {count:>5}" in lines
     assert "Rows not screened:" not in result.output
+    # the trial report follows the screening summary
+    assert lines.index("CONSORT flow") > lines.index("By verdict:")
+    assert any(line.startswith("Audit chain: intact") for line in lines)
+    adtte = out / "datasets" / "adtte.csv"
+    command = (
+        f"metsor analyze survival --input {adtte} --param OS --time AVAL --event EVENT --group ARM"
+    )
+    assert lines[-1] == f"  {command}"
+    # the command named is one a user can run next
+    follow = runner.invoke(app, command.split()[1:])
+    assert follow.exit_code == 0, follow.output
+    assert "Sorafenib + Metformin" in follow.output
+
+
+@pytest.mark.slow
+def test_demo_json_and_a_second_run_replacing_its_own_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The JSON report, on a small trial (12 subjects over 6 months) to keep the test short."""
+    import metsor.insilico
+
+    real = metsor.insilico.run_virtual_trial
+
+    def small(database: object, **options: object) -> object:
+        return real(database, **options, n_target=12, accrual_months=6.0, follow_up_months=6.0)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(metsor.insilico, "run_virtual_trial", small)
+    out = tmp_path / "demo"
+    for _ in range(2):
+        result = runner.invoke(app, ["demo", "--out", str(out), "--json", "--seed", "5"])
+        assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["trial"]["audit"]["intact"] is True
+    assert sum(payload["trial"]["consort"]["randomized"].values()) == 12
+    assert payload["trial"]["seed"] == 5
+    assert payload["next_command"].startswith(
+        f"metsor analyze survival --input {out / 'datasets' / 'adtte.csv'} --param OS"
+    )
+    assert payload["screening_log"]["screened"] == 120
+
+
+def test_demo_refuses_to_overwrite_a_database_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / DEMO_DATABASE).write_bytes(b"a trial's data")
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "was not made by 'metsor demo'" in result.output
+    assert (tmp_path / DEMO_DATABASE).read_bytes() == b"a trial's data"
 
 
 def test_demo_is_listed_in_help() -> None:

@@ -3,21 +3,47 @@
 Its first step screens the built-in virtual screening log — 120 virtual candidates drawn from
 the baseline of Asian advanced-HCC cohorts by ``scripts/make_virtual_screening_log.py`` — against
 the criteria of NCT02672488, and prints how many are eligible and why the others are not.
+
+Its second step runs the virtual METSOR trial (:func:`metsor.insilico.run_virtual_trial`) on a
+fresh database — by default the SQLite file ``metsor-demo.sqlite`` in ``--out``
+(``./metsor-demo``) — through the services a site uses, exports the analysis datasets to
+``--out``/datasets and prints the CONSORT flow, the randomization balance, the endpoints,
+the response rates, the audit verification and the command to analyse the datasets further.
+A database file already in ``--out`` is replaced only when an earlier ``metsor demo`` made it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from metsor.errors import InputError, MetsorError
 
 if TYPE_CHECKING:
     from metsor.eligibility.log import ScreeningLog
 
-__all__ = ["VIRTUAL_SCREENING_LOG", "demo", "register", "screen_virtual_log"]
+__all__ = [
+    "DEMO_DATABASE",
+    "DEMO_MARKER",
+    "VIRTUAL_SCREENING_LOG",
+    "demo",
+    "demo_database_url",
+    "register",
+    "screen_virtual_log",
+]
 
 VIRTUAL_SCREENING_LOG = "data/virtual_screening_log.csv"
 """The virtual screening log, relative to the :mod:`metsor.eligibility` package."""
+
+DEMO_DATABASE = "metsor-demo.sqlite"
+"""File name of the demo's SQLite database in the output folder."""
+
+DEMO_MARKER = ".metsor-demo"
+"""File in the output folder that marks its database as made by ``metsor demo``."""
 
 
 def register(app: typer.Typer) -> None:
@@ -41,8 +67,98 @@ def screen_virtual_log() -> ScreeningLog:
     return screen_log(text)
 
 
-def demo() -> None:
-    """Run the in-silico trial of NCT02672488 on virtual patients."""
-    from metsor.cli.screen import print_log_summary
+def demo_database_url(out: Path) -> str:
+    """The URL of a fresh demo database in ``out``, removing an earlier demo's file.
 
-    print_log_summary(screen_virtual_log(), title="Virtual screening log")
+    Parameters
+    ----------
+    out
+        The output folder (created if missing).
+
+    Returns
+    -------
+    str
+        ``sqlite:///…/metsor-demo.sqlite``.
+
+    Raises
+    ------
+    InputError
+        When the folder holds a ``metsor-demo.sqlite`` that ``metsor demo`` did not make.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / DEMO_DATABASE
+    marker = out / DEMO_MARKER
+    if path.exists():
+        if not marker.is_file() or marker.read_text(encoding="utf-8").strip() != DEMO_DATABASE:
+            raise InputError(
+                f"{path} exists and was not made by 'metsor demo'; refusing to overwrite it "
+                "(choose another --out)",
+                field="--out",
+            )
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    marker.write_text(DEMO_DATABASE + "\n", encoding="utf-8")
+    return f"sqlite:///{path.resolve()}"
+
+
+def demo(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", help="Database URL of an empty database (default: a new SQLite file in --out)."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the virtual trial.")] = 20160203,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the database and the datasets.")
+    ] = Path("metsor-demo"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Run the in-silico trial of NCT02672488 on virtual patients."""
+    try:
+        _demo(db, seed, out, as_json=as_json)
+    except MetsorError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _demo(db: str | None, seed: int, out: Path, *, as_json: bool) -> None:
+    from metsor.cli.screen import print_log_summary
+    from metsor.insilico import run_virtual_trial
+    from metsor.services.context import Database
+
+    log = screen_virtual_log()
+    if not as_json:
+        print_log_summary(log, title="Virtual screening log")
+    started = time.perf_counter()
+    url = db if db is not None else demo_database_url(out)
+    database = Database.open(url)
+    try:
+        result = run_virtual_trial(database, seed=seed, datasets_dir=out / "datasets")
+    finally:
+        database.close()
+    seconds = time.perf_counter() - started
+    adtte = Path(result.datasets["adtte"])
+    command = (
+        f"metsor analyze survival --input {adtte} --param OS --time AVAL --event EVENT --group ARM"
+    )
+    if as_json:
+        summary = log.summary()
+        payload: dict[str, Any] = {
+            "screening_log": {
+                "screened": summary.screened,
+                "unreadable": summary.unreadable,
+                "by_verdict": dict(summary.by_verdict),
+                "by_failed_criterion": dict(summary.by_failed_criterion),
+            },
+            "trial": result.to_dict(),
+            "database": url if db is None else "(given by --db)",
+            "next_command": command,
+            "seconds": round(seconds, 1),
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    from metsor.cli._demo_report import print_trial_report
+
+    print_trial_report(result, database=url if db is None else "the database given by --db",
+                       command=command, seconds=seconds)  # fmt: skip

@@ -1,0 +1,156 @@
+"""Who comes to screening, when, and what would happen to them in either arm.
+
+Candidates are virtual advanced-HCC patients (:func:`metsor.design.cohort.generate_cohort`).
+The recruitment plan takes candidates in order until enough of them would pass the protocol's
+screening to fill the target, and spreads their screening days uniformly over the accrual
+period (the last one early enough to be randomized within it). The site screens each one
+through the services; the verdict recorded there is what counts.
+
+Both potential outcomes of every eligible candidate — under sorafenib and under metformin plus
+sorafenib — are drawn before anyone is randomized (:func:`metsor.design.outcomes.
+draw_outcomes`, calibrated over the eligible candidates); randomization then decides which
+one the subject lives. Drawing them together keeps the arms' calibration that of the whole
+eligible population, whatever the allocation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+
+from metsor.design.cohort import VirtualCohort, generate_cohort
+from metsor.design.outcomes import Outcomes, draw_outcomes
+from metsor.eligibility import parse_record, screen
+from metsor.endpoints import DAYS_PER_MONTH
+from metsor.insilico.course import Outcome
+from metsor.insilico.scenario import VirtualScenario
+
+__all__ = ["Candidate", "RecruitmentPlan", "months_after", "plan_recruitment"]
+
+_LAST_SCREENING_MARGIN_DAYS = 10
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One candidate: their screening record, day of screening, and outcome per arm."""
+
+    index: int
+    record: dict[str, Any]
+    screened_on: date
+    outcomes: dict[bool, Outcome] | None
+
+    def outcome(self, experimental: bool) -> Outcome:
+        """The outcome under the arm drawn (only eligible candidates have outcomes)."""
+        if self.outcomes is None:
+            raise ValueError(f"candidate {self.index} was not eligible: no outcome drawn")
+        return self.outcomes[experimental]
+
+
+@dataclass(frozen=True)
+class RecruitmentPlan:
+    """The candidates in order of screening, and the trial's calendar."""
+
+    candidates: tuple[Candidate, ...]
+    start: date
+    accrual_end: date
+    cutoff: date
+
+
+def months_after(start: date, months: float) -> date:
+    """The day ``months`` months (of 30.4375 days) after ``start``."""
+    return start + timedelta(days=round(months * DAYS_PER_MONTH))
+
+
+def plan_recruitment(
+    *,
+    n_target: int,
+    scenario: VirtualScenario,
+    start: date,
+    accrual_months: float,
+    follow_up_months: float,
+    rng: np.random.Generator,
+) -> RecruitmentPlan:
+    """Draw the candidates, their screening days and their potential outcomes.
+
+    Parameters
+    ----------
+    n_target
+        Subjects to randomize.
+    scenario
+        The truth the outcomes are drawn from.
+    start
+        First day of accrual.
+    accrual_months, follow_up_months
+        Accrual period; the data cut-off comes ``follow_up_months`` after it ends.
+    rng
+        Source of randomness.
+
+    Returns
+    -------
+    RecruitmentPlan
+        Candidates in screening order and the calendar.
+    """
+    accrual_end = months_after(start, accrual_months)
+    cutoff = months_after(accrual_end, follow_up_months)
+    cohort, records, eligible = _enough_candidates(n_target, rng)
+    window = (accrual_end - start).days - _LAST_SCREENING_MARGIN_DAYS
+    offsets = np.sort(rng.integers(0, max(window, 1), size=len(records)))
+    outcomes = _potential_outcomes(cohort.subset(np.flatnonzero(eligible)), scenario, rng)
+    position = np.cumsum(eligible) - 1
+    candidates = tuple(
+        Candidate(
+            index=i,
+            record=record,
+            screened_on=start + timedelta(days=int(offsets[i])),
+            outcomes={arm: _outcome(outcomes[arm], int(position[i])) for arm in (False, True)}
+            if eligible[i]
+            else None,
+        )
+        for i, record in enumerate(records)
+    )
+    return RecruitmentPlan(candidates, start, accrual_end, cutoff)
+
+
+def _enough_candidates(
+    n_target: int, rng: np.random.Generator
+) -> tuple[VirtualCohort, list[dict[str, Any]], np.ndarray[Any, np.dtype[np.bool_]]]:
+    """The shortest run of candidates that holds ``n_target`` who pass screening."""
+    size = math.ceil(2.0 * n_target) + 20
+    while True:
+        cohort = generate_cohort(size, rng)
+        records = cohort.to_screening_records()
+        eligible = np.array([screen(parse_record(r)).verdict == "eligible" for r in records])
+        if eligible.sum() >= n_target:
+            last = int(np.flatnonzero(eligible)[n_target - 1]) + 1
+            return cohort.subset(np.arange(last)), records[:last], eligible[:last]
+        size *= 2
+
+
+def _potential_outcomes(
+    cohort: VirtualCohort, scenario: VirtualScenario, rng: np.random.Generator
+) -> dict[bool, Outcomes]:
+    options: dict[str, Any] = {
+        "preset": scenario.preset,
+        "hr_death": scenario.hr_death,
+        "hr_progression": scenario.hr_progression,
+        "response_experimental": scenario.response_experimental,
+        "dropout_per_year": scenario.dropout_per_year,
+    }
+    return {
+        arm: draw_outcomes(cohort, np.full(cohort.n, arm), rng, **options) for arm in (False, True)
+    }
+
+
+def _outcome(outcomes: Outcomes, i: int) -> Outcome:
+    progression = float(outcomes.progression[i])
+    dropout = float(outcomes.dropout[i])
+    return Outcome(
+        death_months=float(outcomes.death[i]),
+        progression_months=None if math.isnan(progression) else progression,
+        dropout_months=None if math.isinf(dropout) else dropout,
+        best_response=str(outcomes.best_response[i]),
+    )

@@ -1,0 +1,288 @@
+"""The virtual METSOR trial: virtual patients through the very services a site uses.
+
+:func:`run_virtual_trial` sets up the trial database (the protocol's site, the concealed
+allocation list, an investigator, a coordinator and a data manager), then lives the trial day
+by day on its own calendar: candidates are screened and registered (screen failures as such),
+eligible ones consent, have their baseline work-up and are randomized; each randomized
+subject's course — drawn for their arm — is entered page by page through the casebook
+services up to the data cut-off. The data manager then exports the analysis datasets and the
+trial is analysed from those files, as a statistician would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from metsor.errors import ConflictError, InputError
+from metsor.insilico.analysis import compare_endpoints, compare_responses, read_rows
+from metsor.insilico.baseline import Baseline, plan_baseline
+from metsor.insilico.clock import randomization_clock
+from metsor.insilico.course import plan_course
+from metsor.insilico.plan import CoursePlan, PlannedEntry
+from metsor.insilico.recording import record_page
+from metsor.insilico.recruitment import Candidate, RecruitmentPlan, plan_recruitment
+from metsor.insilico.result import VirtualTrialResult, consort_flow
+from metsor.insilico.scenario import DEFAULT_SCENARIO, VirtualScenario
+from metsor.services.allocation_seed import SeedSource
+from metsor.services.casebook import export_datasets
+from metsor.services.context import Database, unit_of_work
+from metsor.services.enrollment import record_consent, register_subject
+from metsor.services.randomize import randomize_subject
+from metsor.services.reports import randomization_report, verify_audit
+from metsor.services.setup import initialize, protocol_sites
+from metsor.services.users import add_user
+
+__all__ = ["SITE_USERS", "allocation_seed", "run_virtual_trial"]
+
+SITE_USERS: dict[str, str] = {
+    "investigator": "investigator",
+    "coordinator": "coordinator",
+    "data_manager": "data_manager",
+}
+"""Username of each user the virtual trial acts as (role → username)."""
+
+_RANDOMIZED_AT = time(2, 0, tzinfo=UTC)  # 10:00 in Tianjin
+
+
+def allocation_seed(seed: int) -> SeedSource:
+    """The secret seed of the virtual trial's concealed list, derived from its seed."""
+    digest = hashlib.sha256(f"metsor virtual trial allocation seed {seed}".encode()).digest()
+    return SeedSource(digest, f"virtual trial seed {seed}")
+
+
+@dataclass(order=True)
+class _Step:
+    """One thing the site does on a day; ``phase`` orders the kinds of step within a day."""
+
+    on: date
+    phase: int
+    sequence: int
+    action: str = field(compare=False)
+    subject: str = field(compare=False, default="")
+    candidate: Candidate | None = field(compare=False, default=None)
+    entries: list[PlannedEntry] = field(compare=False, default_factory=list)
+
+
+@dataclass
+class _Site:
+    """The state of the site while the virtual trial runs."""
+
+    database: Database
+    plan: RecruitmentPlan
+    scenario: VirtualScenario
+    seed: int
+    code: str
+    verdicts: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    baselines: dict[str, tuple[Candidate, Baseline, np.random.Generator]] = field(
+        default_factory=dict
+    )
+    plans: list[CoursePlan] = field(default_factory=list)
+    consented: int = 0
+    entries: int = 0
+    calendar: list[_Step] = field(default_factory=list)
+    _sequence: int = 0
+
+    def schedule(self, step: _Step) -> None:
+        self._sequence += 1
+        step.sequence = self._sequence
+        heapq.heappush(self.calendar, step)
+
+    def run(self) -> None:
+        for candidate in self.plan.candidates:
+            self.schedule(_Step(candidate.screened_on, 0, 0, "screen", candidate=candidate))
+        while self.calendar:
+            step = heapq.heappop(self.calendar)
+            getattr(self, f"_{step.action}")(step)
+
+    def _screen(self, step: _Step) -> None:
+        candidate = step.candidate
+        assert candidate is not None
+        with unit_of_work(self.database, SITE_USERS["investigator"]) as ctx:
+            result = register_subject(
+                ctx, record=candidate.record, site=self.code, screened_on=step.on
+            )
+        self.verdicts.append((result.verdict, result.failed))
+        if result.verdict == "eligible":
+            rng = np.random.default_rng([self.seed, 1, candidate.index])
+            consent_on = step.on + timedelta(days=int(rng.integers(0, 4)))
+            self.schedule(_Step(consent_on, 1, 0, "consent", result.subject_id, candidate))
+            self.baselines[result.subject_id] = (candidate, _empty_baseline(), rng)
+
+    def _consent(self, step: _Step) -> None:
+        with unit_of_work(self.database, SITE_USERS["investigator"]) as ctx:
+            record_consent(ctx, step.subject, consent_date=step.on)
+        self.consented += 1
+        candidate, _, rng = self.baselines[step.subject]
+        baseline = plan_baseline(candidate.record, step.on, rng)
+        self.baselines[step.subject] = (candidate, baseline, rng)
+        self.schedule(_Step(step.on, 2, 0, "page", step.subject, entries=list(baseline.entries)))
+        randomize_on = step.on + timedelta(days=int(rng.integers(1, 6)))
+        self.schedule(_Step(randomize_on, 3, 0, "randomize", step.subject))
+
+    def _randomize(self, step: _Step) -> None:
+        with (
+            randomization_clock(datetime.combine(step.on, _RANDOMIZED_AT)),
+            unit_of_work(self.database, SITE_USERS["investigator"]) as ctx,
+        ):
+            allocation = randomize_subject(ctx, step.subject)
+        candidate, baseline, rng = self.baselines.pop(step.subject)
+        plan = plan_course(
+            subject_id=step.subject,
+            arm=allocation.arm,
+            stratum=allocation.stratum,
+            site=self.code,
+            randomized_on=allocation.randomized_at.date(),
+            cutoff=self.plan.cutoff,
+            baseline=baseline,
+            outcome=candidate.outcome("metformin" in allocation.arm),
+            lost_share=self.scenario.lost_share,
+            rng=rng,
+        )
+        self.plans.append(plan)
+        for on, entries in plan.by_day():
+            if on >= plan.randomized_on:
+                self.schedule(_Step(on, 4, 0, "page", step.subject, entries=entries))
+
+    def _page(self, step: _Step) -> None:
+        self.entries += record_page(
+            self.database,
+            step.subject,
+            step.on,
+            step.entries,
+            investigator=SITE_USERS["investigator"],
+            coordinator=SITE_USERS["coordinator"],
+        )
+
+
+def _empty_baseline() -> Baseline:
+    from metsor.insilico.lesions import TumourBurden
+
+    return Baseline(0, {}, TumourBurden((), portal_vein_thrombus=False), "CT", ())
+
+
+def _check_calendar(n_target: int, accrual_months: float, follow_up_months: float) -> None:
+    if isinstance(n_target, bool) or not isinstance(n_target, int) or n_target < 4:
+        raise InputError(f"n_target must be a whole number ≥ 4, got {n_target!r}", field="n_target")
+    if not 1.0 <= accrual_months <= 120.0:
+        raise InputError(
+            f"accrual_months must lie in [1, 120], got {accrual_months!r}", field="accrual_months"
+        )
+    if not 0.0 <= follow_up_months <= 120.0:
+        raise InputError(
+            f"follow_up_months must lie in [0, 120], got {follow_up_months!r}",
+            field="follow_up_months",
+        )
+
+
+def _set_up(database: Database, seed: int, n_target: int) -> str:
+    init = initialize(database, seed=allocation_seed(seed), target_enrollment=n_target)
+    if not init.scheme_created:
+        raise ConflictError(
+            f"the database {database.url} already holds a trial; the virtual trial needs an "
+            "empty database",
+            field="--db",
+        )
+    code = protocol_sites()[0][0]
+    with unit_of_work(database, init.admin) as ctx:
+        add_user(ctx, username=SITE_USERS["investigator"], role="investigator", site=code)
+        add_user(ctx, username=SITE_USERS["coordinator"], role="coordinator", site=code)
+        add_user(ctx, username=SITE_USERS["data_manager"], role="data_manager")
+    return code
+
+
+def run_virtual_trial(
+    database: Database,
+    *,
+    seed: int,
+    n_target: int = 82,
+    scenario: VirtualScenario | str = DEFAULT_SCENARIO,
+    start: date = date(2015, 12, 1),
+    accrual_months: float = 24.0,
+    follow_up_months: float = 12.0,
+    datasets_dir: Path | None = None,
+) -> VirtualTrialResult:
+    """Run the virtual METSOR trial on an empty database through the services.
+
+    Parameters
+    ----------
+    database
+        An empty (or not yet migrated) trial database.
+    seed
+        Seed of every random draw: the same seed gives the same trial.
+    n_target
+        Subjects to randomize (the protocol's 82).
+    scenario
+        The truth outcomes are drawn under, or the name of a control-arm preset.
+    start
+        First day of accrual.
+    accrual_months, follow_up_months
+        Accrual period, and follow-up after it to the data cut-off.
+    datasets_dir
+        Folder to export ADSL, ADTTE, ADRS and ADAE into; default a temporary one.
+
+    Returns
+    -------
+    VirtualTrialResult
+        CONSORT flow, randomization balance, endpoints, response, audit verification.
+
+    Raises
+    ------
+    ConflictError
+        When the database already holds a trial.
+    InputError
+        For an unusable scenario or calendar, or a cut-off in the future.
+    """
+    scenario = VirtualScenario.of(scenario)
+    _check_calendar(n_target, accrual_months, follow_up_months)
+    plan = plan_recruitment(
+        n_target=n_target,
+        scenario=scenario,
+        start=start,
+        accrual_months=accrual_months,
+        follow_up_months=follow_up_months,
+        rng=np.random.default_rng([seed, 0]),
+    )
+    if plan.cutoff > datetime.now(UTC).date():
+        raise InputError(
+            f"the data cut-off {plan.cutoff} lies in the future; start the virtual trial earlier",
+            field="start",
+        )
+    site = _Site(database, plan, scenario, seed, _set_up(database, seed, n_target))
+    site.run()
+    with tempfile.TemporaryDirectory(prefix="metsor-insilico-") as scratch:
+        folder = datasets_dir or Path(scratch)
+        with unit_of_work(database, SITE_USERS["data_manager"], readonly=True) as ctx:
+            written = export_datasets(ctx, folder, cutoff=plan.cutoff)
+            balance = randomization_report(ctx)
+            audit = verify_audit(ctx)
+        adsl = read_rows(written["adsl"])
+        endpoints = compare_endpoints(read_rows(written["adtte"]))
+        responses = compare_responses(read_rows(written["adrs"]))
+    first = audit.first_problem
+    return VirtualTrialResult(
+        seed=seed,
+        scenario=scenario.to_dict(),
+        start=plan.start,
+        accrual_end=plan.accrual_end,
+        cutoff=plan.cutoff,
+        consort=consort_flow(site.verdicts, site.consented, adsl, site.plans),
+        balance=balance,
+        endpoints=tuple(endpoints),
+        responses=tuple(responses),
+        audit={
+            "intact": audit.intact,
+            "audit_rows": audit.audit_rows,
+            "records": audit.records,
+            "first_problem": None if first is None else str(first),
+        },
+        entries=site.entries,
+        datasets={} if datasets_dir is None else {k: str(v) for k, v in written.items()},
+        plans=tuple(sorted(site.plans, key=lambda p: p.subject_id)),
+    )
