@@ -18,9 +18,10 @@ constraint that fires at commit because a concurrent transaction got there first
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from metsor.errors import ConflictError, InputError, PermissionDeniedError
 from metsor.store.audit import set_actor, set_reason
+from metsor.store.base import utcnow
 from metsor.store.engine import describe_url, make_engine, read_only, session_factory
 from metsor.store.models.core import User
 
@@ -52,15 +54,22 @@ class Database:
     url: str
     engine: Engine
     sessions: sessionmaker[Session]
+    clock: Callable[[], datetime] = field(default=utcnow)
 
     @classmethod
-    def open(cls, url: str, **engine_options: Any) -> Database:
+    def open(
+        cls, url: str, *, clock: Callable[[], datetime] | None = None, **engine_options: Any
+    ) -> Database:
         """Build the engine and session factory of the database at ``url``.
 
         Parameters
         ----------
         url
             SQLite or PostgreSQL URL.
+        clock
+            The trial's clock: what services take as "now" (the time stamped on an
+            allocation, the day that dates may not lie after). Default the real UTC time;
+            the virtual trial passes its own calendar.
         **engine_options
             Passed to :func:`metsor.store.engine.make_engine`.
 
@@ -70,7 +79,7 @@ class Database:
             Call :meth:`close` when done.
         """
         engine = make_engine(url, **engine_options)
-        return cls(url=url, engine=engine, sessions=session_factory(engine))
+        return cls(url=url, engine=engine, sessions=session_factory(engine), clock=clock or utcnow)
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -87,10 +96,21 @@ class ServiceContext:
         The session; its transaction is committed or rolled back by :func:`unit_of_work`.
     actor
         The acting user.
+    clock
+        The trial's clock (:attr:`Database.clock`).
     """
 
     session: Session
     actor: User
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    def now(self) -> datetime:
+        """The trial's current time (aware UTC)."""
+        return self.clock()
+
+    def today(self) -> date:
+        """The trial's current day (UTC)."""
+        return self.clock().date()
 
     @property
     def username(self) -> str:
@@ -202,4 +222,4 @@ def unit_of_work(
             raise PermissionDeniedError(
                 f"no active user {username!r} (give --user or METSOR_USER)", field="user"
             )
-        yield ServiceContext(session=session, actor=user)
+        yield ServiceContext(session=session, actor=user, clock=database.clock)

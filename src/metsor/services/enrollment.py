@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -94,12 +94,8 @@ class ConsentResult:
         }
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
-def _check_not_future(day: date, field: str) -> None:
-    if day > _today():
+def _check_not_future(ctx: ServiceContext, day: date, field: str) -> None:
+    if day > ctx.today():
         raise InputError(f"{field} {day.isoformat()} is in the future", field=field)
 
 
@@ -165,8 +161,8 @@ def register_subject(
         For a role that may not register, or another site than the user's.
     """
     require(ctx, "register_subject")
-    day = screened_on or _today()
-    _check_not_future(day, "screened_on")
+    day = screened_on or ctx.today()
+    _check_not_future(ctx, day, "screened_on")
     site_row = _site_for_registration(ctx, site)
     parsed = parse_record(record)  # a record that cannot be used takes no identifier
     result = screen(parsed)
@@ -225,8 +221,8 @@ def rescreen_subject(
             "be screened again",
             field="subject_id",
         )
-    day = screened_on or _today()
-    _check_not_future(day, "screened_on")
+    day = screened_on or ctx.today()
+    _check_not_future(ctx, day, "screened_on")
     previous = latest_screening(ctx, subject_id)
     if previous is not None and day < previous.screened_on:
         raise ConflictError(
@@ -275,8 +271,8 @@ def record_consent(
     """
     require(ctx, "record_consent")
     subject = subject_for(ctx, subject_id, lock=True)
-    day = consent_date or _today()
-    _check_not_future(day, "consent_date")
+    day = consent_date or ctx.today()
+    _check_not_future(ctx, day, "consent_date")
     if ctx.session.scalars(select(Consent).where(Consent.subject_id == subject_id)).first():
         raise ConflictError(f"subject {subject_id} has already consented", field="subject_id")
     if subject.status != "eligible":

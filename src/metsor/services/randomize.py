@@ -37,7 +37,6 @@ from metsor.services.allocation_seed import load_seed
 from metsor.services.context import ServiceContext
 from metsor.services.enrollment import latest_screening
 from metsor.services.scheme import count_allocations, current_scheme, enrollment_cap
-from metsor.store.base import utcnow
 from metsor.store.models.core import (
     Allocation,
     AllocationListEntry,
@@ -249,7 +248,7 @@ def randomize_subject(ctx: ServiceContext, subject_id: str) -> RandomizationResu
         method=scheme.method,
         list_position=position,
         enrollment_number=enrolled + 1,
-        randomized_at=utcnow(),
+        randomized_at=ctx.now(),
         randomized_by=ctx.username,
     )
     ctx.session.add(allocation)

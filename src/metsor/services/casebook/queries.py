@@ -14,7 +14,6 @@ from metsor.services.access import require, subject_for, visible
 from metsor.services.casebook._registry import column_names, visible_record
 from metsor.services.casebook._timeline import choice, text
 from metsor.services.context import ServiceContext
-from metsor.store.base import utcnow
 from metsor.store.models.casebook import DataQuery
 from metsor.store.models.core import Subject
 
@@ -91,7 +90,7 @@ def answer_query(ctx: ServiceContext, *, query_id: int, answer: str) -> DataQuer
         raise ConflictError(f"query {query_id} is {query.status}, not open", field="query_id")
     query.answer = text(answer, "answer")
     query.answered_by = ctx.username
-    query.answered_at = utcnow()
+    query.answered_at = ctx.now()
     query.status = "answered"
     ctx.session.flush()
     return query
@@ -113,7 +112,7 @@ def close_query(ctx: ServiceContext, *, query_id: int, resolution: str) -> DataQ
         raise ConflictError(f"query {query_id} is already closed", field="query_id")
     query.resolution = text(resolution, "resolution")
     query.closed_by = ctx.username
-    query.closed_at = utcnow()
+    query.closed_at = ctx.now()
     query.status = "closed"
     ctx.session.flush()
     return query
