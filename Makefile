@@ -27,17 +27,20 @@ demo: $(STAMP_RUN)
 	$(BIN)/metsor demo
 
 lint: $(STAMP_TEST)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/python -m pytest
 
+# Speed against named peers (R, rpact, lifelines), figures recorded in docs/benchmarks.md.
 benchmark: $(STAMP_TEST)
 	$(BIN)/python benchmarks/simulate.py
 	$(BIN)/python benchmarks/analyze.py
+	$(BIN)/python benchmarks/database.py
+	$(BIN)/python benchmarks/casebook.py --subjects 100
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build src/*.egg-info
