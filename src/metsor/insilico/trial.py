@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -23,7 +23,6 @@ import numpy as np
 from metsor.errors import ConflictError, InputError
 from metsor.insilico.analysis import compare_endpoints, compare_responses, read_rows
 from metsor.insilico.baseline import Baseline, plan_baseline
-from metsor.insilico.clock import randomization_clock
 from metsor.insilico.course import plan_course
 from metsor.insilico.plan import CoursePlan, PlannedEntry
 from metsor.insilico.recording import record_page
@@ -48,7 +47,7 @@ SITE_USERS: dict[str, str] = {
 }
 """Username of each user the virtual trial acts as (role → username)."""
 
-_RANDOMIZED_AT = time(2, 0, tzinfo=UTC)  # 10:00 in Tianjin
+_OFFICE_HOURS = time(2, 0, tzinfo=UTC)  # 10:00 in Tianjin
 
 
 def allocation_seed(seed: int) -> SeedSource:
@@ -89,6 +88,13 @@ class _Site:
     calendar: list[_Step] = field(default_factory=list)
     _sequence: int = 0
 
+    def on(self, day: date) -> Database:
+        """The database as the site works on it on ``day``: the services' clock reads that
+        day (10:00 in Tianjin), so the allocation is stamped with it and no date may lie
+        after it."""
+        moment = datetime.combine(day, _OFFICE_HOURS)
+        return replace(self.database, clock=lambda: moment)
+
     def schedule(self, step: _Step) -> None:
         self._sequence += 1
         step.sequence = self._sequence
@@ -104,7 +110,7 @@ class _Site:
     def _screen(self, step: _Step) -> None:
         candidate = step.candidate
         assert candidate is not None
-        with unit_of_work(self.database, SITE_USERS["investigator"]) as ctx:
+        with unit_of_work(self.on(step.on), SITE_USERS["investigator"]) as ctx:
             result = register_subject(
                 ctx, record=candidate.record, site=self.code, screened_on=step.on
             )
@@ -116,7 +122,7 @@ class _Site:
             self.baselines[result.subject_id] = (candidate, _empty_baseline(), rng)
 
     def _consent(self, step: _Step) -> None:
-        with unit_of_work(self.database, SITE_USERS["investigator"]) as ctx:
+        with unit_of_work(self.on(step.on), SITE_USERS["investigator"]) as ctx:
             record_consent(ctx, step.subject, consent_date=step.on)
         self.consented += 1
         candidate, _, rng = self.baselines[step.subject]
@@ -127,10 +133,7 @@ class _Site:
         self.schedule(_Step(randomize_on, 3, 0, "randomize", step.subject))
 
     def _randomize(self, step: _Step) -> None:
-        with (
-            randomization_clock(datetime.combine(step.on, _RANDOMIZED_AT)),
-            unit_of_work(self.database, SITE_USERS["investigator"]) as ctx,
-        ):
+        with unit_of_work(self.on(step.on), SITE_USERS["investigator"]) as ctx:
             allocation = randomize_subject(ctx, step.subject)
         candidate, baseline, rng = self.baselines.pop(step.subject)
         plan = plan_course(
@@ -152,7 +155,7 @@ class _Site:
 
     def _page(self, step: _Step) -> None:
         self.entries += record_page(
-            self.database,
+            self.on(step.on),
             step.subject,
             step.on,
             step.entries,
