@@ -9,7 +9,10 @@ ADSL — one row per randomized subject (all randomized subjects form the ITT po
 ECOG, MVI, EHS, CHILDPGH, BCLC, AFP, ITTFL, DTHFL, DTHDT, LSTALVDT, NACTDT, WDDT, LTFUDT``.
 Baseline columns come from ``SubjectCourse.baseline`` keys ``age, sex, race, ecog,
 macrovascular_invasion, extrahepatic_spread, child_pugh_score, bclc_stage, afp_ng_ml``
-(yes/no values as ``"Y"``/``"N"``).
+(yes/no values as ``"Y"``/``"N"``). At a data cut-off, what happened after it is not shown: a
+death, new anticancer therapy, withdrawal or loss to follow-up dated after the cut-off leaves
+``DTHFL = "N"`` and the date empty, and a subject known alive after the cut-off (a later contact,
+or a later death) has ``LSTALVDT`` = the cut-off, the date OS is censored at in ADTTE.
 
 ADTTE — one row per subject and parameter, parameters in the order OS, TTP, PFS, then the same
 administratively censored at the horizon (``OS12, TTP12, PFS12`` for 12 months):
@@ -115,6 +118,7 @@ _BASELINE: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
 def adsl(
     courses: Sequence[SubjectCourse],
     *,
+    cutoff: date | None = None,
     study_id: str = STUDY_ID,
     arm_labels: Mapping[str, str] = METSOR_ARM_LABELS,
 ) -> list[dict[str, Any]]:
@@ -124,6 +128,9 @@ def adsl(
     ----------
     courses
         The randomized subjects, each once.
+    cutoff
+        Data cut-off date: deaths, new anticancer therapies, withdrawals, losses to follow-up
+        and contacts after it are not counted; None uses everything recorded.
     study_id
         STUDYID; USUBJID is ``f"{study_id}-{subject_id}"``.
     arm_labels
@@ -137,10 +144,12 @@ def adsl(
     Raises
     ------
     InputError
-        Naming a subject that appears twice.
+        Naming a subject that appears twice, or one randomized after the cut-off.
     """
     rows = []
     for course in _unique(courses):
+        _check_randomized_by(course, cutoff)
+        death = _by_cutoff(course.death_on, cutoff)
         row: dict[str, Any] = {
             **_identity(course, study_id, arm_labels),
             "SUBJID": course.subject_id,
@@ -148,17 +157,47 @@ def adsl(
             "RANDDT": course.randomized_on,
             "AGEU": "YEARS" if course.baseline.get("age") is not None else None,
             "ITTFL": "Y",
-            "DTHFL": "Y" if course.death_on is not None else "N",
-            "DTHDT": course.death_on,
-            "LSTALVDT": course.death_on or course.last_contact_on,
-            "NACTDT": course.new_anticancer_therapy_on,
-            "WDDT": course.withdrawn_on,
-            "LTFUDT": course.lost_to_follow_up_on,
+            "DTHFL": "Y" if death is not None else "N",
+            "DTHDT": death,
+            "LSTALVDT": death or _last_alive(course, cutoff),
+            "NACTDT": _by_cutoff(course.new_anticancer_therapy_on, cutoff),
+            "WDDT": _by_cutoff(course.withdrawn_on, cutoff),
+            "LTFUDT": _by_cutoff(course.lost_to_follow_up_on, cutoff),
         }
         for column, key, convert in _BASELINE:
             row[column] = convert(course.baseline.get(key))
         rows.append({column: row[column] for column in ADSL_COLUMNS})
     return rows
+
+
+def _by_cutoff(value: date | None, cutoff: date | None) -> date | None:
+    """The date, if on or before the cut-off (or there is none)."""
+    if value is None or (cutoff is not None and value > cutoff):
+        return None
+    return value
+
+
+def _last_alive(course: SubjectCourse, cutoff: date | None) -> date:
+    """Last day known alive as of the cut-off: the cut-off itself if known alive after it."""
+    last = course.last_contact_on
+    if cutoff is None:
+        return last
+    if last >= cutoff or course.death_on is not None:
+        return cutoff
+    return last
+
+
+def _check_randomized_by(course: SubjectCourse, cutoff: date | None) -> None:
+    if cutoff is None:
+        return
+    if not isinstance(cutoff, date):
+        raise InputError(f"cutoff must be a date, got {cutoff!r}", field="cutoff")
+    if cutoff < course.randomized_on:
+        raise InputError(
+            f"subject {course.subject_id}: cutoff {cutoff} is before randomized_on "
+            f"{course.randomized_on}",
+            field="cutoff",
+        )
 
 
 def adtte(
