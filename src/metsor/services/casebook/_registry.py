@@ -22,6 +22,8 @@ from metsor.services.casebook import (
     deaths,
     dosing,
     labs,
+    survival_contacts,
+    therapies,
     tumour,
     visits,
     vital_signs,
@@ -127,6 +129,18 @@ TABLES: Mapping[str, CasebookTable] = MappingProxyType(
             tables.Withdrawal,
             ("kind", "withdrawn_on", "last_contact_date", "reason"),
             withdrawals.revalidate_withdrawal,
+            _own,
+        ),
+        "anticancer_therapies": CasebookTable(
+            tables.AnticancerTherapy,
+            ("name", "category", "started_on", "ended_on"),
+            therapies.revalidate_anticancer_therapy,
+            _own,
+        ),
+        "survival_contacts": CasebookTable(
+            tables.SurvivalContact,
+            ("contact_on", "status", "method"),
+            survival_contacts.revalidate_survival_contact,
             _own,
         ),
     }

@@ -4,8 +4,10 @@ Each randomized subject's records become a :class:`metsor.endpoints.SubjectCours
 
 - time zero is the randomization date; the arm, stratum and site come from the allocation;
 - ``last_known_alive_on`` is the latest date of any clinical record (visit, dose, laboratory
-  sample, vital signs, adverse event, tumour assessment) or the last contact noted at
-  withdrawal;
+  sample, vital signs, adverse event, tumour assessment), start of an anticancer therapy,
+  survival contact with status ``alive``, or the last contact noted at withdrawal;
+- ``new_anticancer_therapy_on`` is the earliest start of an anticancer therapy recorded
+  besides the study treatment (:mod:`~metsor.services.casebook.therapies`);
 - the post-baseline tumour assessments carry their stored RECIST 1.1 and mRECIST responses;
 - a withdrawal of kind ``lost_to_follow_up`` gives ``lost_to_follow_up_on``, any other kind
   ``withdrawn_on``;
@@ -13,10 +15,10 @@ Each randomized subject's records become a :class:`metsor.endpoints.SubjectCours
   macrovascular invasion, extrahepatic spread, and the Child-Pugh points computed from its
   bilirubin, albumin, INR, ascites and encephalopathy).
 
-ADSL, ADTTE and ADRS are built by :mod:`metsor.endpoints.datasets`; ADAE, one row per adverse
-event, here. :func:`export_datasets` writes the four as CSV files that
-``metsor analyze survival --input adtte.csv --param OS --time AVAL --event EVENT --group ARM``
-reads as they are.
+ADSL, ADTTE and ADRS are built by :mod:`metsor.endpoints.datasets`, all three at the same data
+cut-off; ADAE, one row per adverse event, here. :func:`export_datasets` writes the four as CSV
+files that ``metsor analyze survival --input adtte.csv --param OS --time AVAL --event EVENT
+--group ARM`` reads as they are.
 
 References
 ----------
@@ -46,9 +48,11 @@ from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import (
     AdverseEvent,
     AdverseEventDrug,
+    AnticancerTherapy,
     Death,
     DoseEvent,
     LabResult,
+    SurvivalContact,
     TumourAssessment,
     Visit,
     VitalSigns,
@@ -102,6 +106,14 @@ def subject_courses(ctx: ServiceContext) -> list[endpoints.SubjectCourse]:
         for subject_id, day in session.execute(select(Death.subject_id, Death.death_date))
     }
     withdrawals = {w.subject_id: w for w in session.scalars(select(Withdrawal))}
+    therapies = {
+        subject_id: day
+        for subject_id, day in session.execute(
+            select(AnticancerTherapy.subject_id, func.min(AnticancerTherapy.started_on)).group_by(
+                AnticancerTherapy.subject_id
+            )
+        )
+    }
     last_seen = _last_dates(ctx)
     assessments: dict[str, list[endpoints.TumourAssessmentResult]] = defaultdict(list)
     for record in session.scalars(
@@ -133,6 +145,7 @@ def subject_courses(ctx: ServiceContext) -> list[endpoints.SubjectCourse]:
                 last_known_alive_on=max(alive) if alive else None,
                 death_on=deaths.get(subject_id),
                 tumour_assessments=tuple(assessments.get(subject_id, ())),
+                new_anticancer_therapy_on=therapies.get(subject_id),
                 withdrawn_on=None if withdrawal is None or lost else withdrawal.withdrawn_on,
                 lost_to_follow_up_on=_lost_on(withdrawal),
                 baseline=baselines.get(subject_id, {}),
@@ -159,10 +172,17 @@ def _last_dates(ctx: ServiceContext) -> dict[str, date]:
         (VitalSigns.subject_id, VitalSigns.measured_on),
         (AdverseEvent.subject_id, AdverseEvent.onset_date),
         (TumourAssessment.subject_id, TumourAssessment.assessed_on),
+        (AnticancerTherapy.subject_id, AnticancerTherapy.started_on),
+    )
+    queries = [select(owner, func.max(column)).group_by(owner) for owner, column in columns]
+    queries.append(
+        select(SurvivalContact.subject_id, func.max(SurvivalContact.contact_on))
+        .where(SurvivalContact.status == "alive")
+        .group_by(SurvivalContact.subject_id)
     )
     latest: dict[str, date] = {}
-    for owner, column in columns:
-        for subject_id, day in ctx.session.execute(select(owner, func.max(column)).group_by(owner)):
+    for query in queries:
+        for subject_id, day in ctx.session.execute(query):
             if day is not None and (subject_id not in latest or day > latest[subject_id]):
                 latest[subject_id] = day
     return latest
@@ -312,7 +332,8 @@ def export_datasets(
         The folder to write ``adsl.csv``, ``adtte.csv``, ``adrs.csv`` and ``adae.csv`` into;
         created if missing.
     cutoff
-        Data cut-off date: events after it are not counted, follow-up is censored at it.
+        Data cut-off date: events after it are not counted, follow-up is censored at it (in
+        ADSL too: a death, withdrawal or therapy after it is not shown).
 
     Returns
     -------
@@ -325,7 +346,7 @@ def export_datasets(
         if cutoff is None or course.randomized_on <= cutoff
     ]
     datasets: dict[str, tuple[tuple[str, ...], list[dict[str, Any]]]] = {
-        "adsl": (endpoints.ADSL_COLUMNS, endpoints.adsl(courses)),
+        "adsl": (endpoints.ADSL_COLUMNS, endpoints.adsl(courses, cutoff=cutoff)),
         "adtte": (endpoints.ADTTE_COLUMNS, endpoints.adtte(courses, cutoff=cutoff)),
         "adrs": (endpoints.ADRS_COLUMNS, endpoints.adrs(courses, cutoff=cutoff)),
         "adae": (ADAE_COLUMNS, adae_rows(ctx, courses, cutoff=cutoff)),

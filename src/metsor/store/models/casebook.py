@@ -3,7 +3,8 @@
 Visits, dosing events, laboratory results (with the CTCAE grade computed on entry), vital
 signs, adverse events (with relatedness and action taken per study drug), tumour assessments
 and their lesions (with the RECIST 1.1 and mRECIST time-point responses computed on entry),
-deaths, withdrawals, data queries and corrections.
+deaths, withdrawals, data queries and corrections; and, from follow-up after study treatment,
+new anticancer therapies and survival contacts.
 
 Every table is audited (:class:`~metsor.store.base.AuditedMixin`): each insert and update is
 written to ``audit_log`` in the same transaction, and no row is ever deleted. Coded values are
@@ -24,11 +25,13 @@ from metsor.store.base import AuditedMixin, Base, utcnow
 __all__ = [
     "AdverseEvent",
     "AdverseEventDrug",
+    "AnticancerTherapy",
     "DataCorrection",
     "DataQuery",
     "Death",
     "DoseEvent",
     "LabResult",
+    "SurvivalContact",
     "TumourAssessment",
     "TumourLesion",
     "Visit",
@@ -262,3 +265,42 @@ class DataCorrection(AuditedMixin, Base):
     query_id: Mapped[int | None] = mapped_column(ForeignKey("data_queries.id"))
     corrected_by: Mapped[str] = mapped_column(String(64))
     corrected_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AnticancerTherapy(AuditedMixin, Base):
+    """An anticancer therapy other than the study treatment, started after randomization.
+
+    Systemic therapy, locoregional therapy (TACE, radiotherapy, ablation), surgery or other;
+    the earliest start is the subject's new anticancer therapy for the censoring of TTP and PFS.
+    """
+
+    __tablename__ = "anticancer_therapies"
+    __table_args__ = (UniqueConstraint("subject_id", "name", "started_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(ForeignKey(_SUBJECT), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    category: Mapped[str] = mapped_column(String(16))
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SurvivalContact(AuditedMixin, Base):
+    """A contact of survival follow-up: the subject known alive, or known dead, on a day.
+
+    A contact that learns of the death says only ``dead``: the date and cause are in the
+    subject's death record.
+    """
+
+    __tablename__ = "survival_contacts"
+    __table_args__ = (UniqueConstraint("subject_id", "contact_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(ForeignKey(_SUBJECT), index=True)
+    contact_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8))
+    method: Mapped[str] = mapped_column(String(16))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

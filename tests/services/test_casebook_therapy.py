@@ -1,0 +1,279 @@
+"""New anticancer therapies on SQLite and PostgreSQL: recorded, checked, corrected, and feeding
+the censoring of TTP and PFS in the exported datasets.
+
+FDA 2018 guidance (Clinical Trial Endpoints for the Approval of Cancer Drugs and Biologics,
+appendix table of PFS censoring conventions): a new anticancer therapy started before
+documented progression censors PFS (and TTP) at the last adequate assessment before it; one
+started after progression changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from metsor.endpoints import DAYS_PER_MONTH
+from metsor.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from metsor.services.casebook import (
+    correct_value,
+    export_datasets,
+    record_death,
+    record_tumour_assessment,
+    record_withdrawal,
+    subject_courses,
+)
+from metsor.services.casebook.therapies import record_anticancer_therapy
+from metsor.services.context import Database, ServiceContext, unit_of_work
+from metsor.services.reports import verify_audit
+from metsor.store.models import casebook as tables
+from metsor.store.models.core import AuditLog
+
+from .conftest import SEED, enroll, setup_trial
+from .test_casebook_services import BASELINE_LESIONS, lesions
+
+RTOL = 1e-9
+NEW_THERAPY = "new anticancer therapy before progression"
+
+RANDOMIZATION_TIME = datetime(2026, 2, 2, 9, 30, tzinfo=UTC)
+DAY0 = RANDOMIZATION_TIME.date()
+
+
+class Calendar:
+    """The trial's clock, moved forward by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def move_to(self, day: date) -> None:
+        """Make ``day`` the trial's today."""
+        self.now = datetime.combine(day, self.now.timetz())
+
+
+@contextmanager
+def dated_trial(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Database, Calendar]]:
+    """The ``trial`` of tests/services/conftest.py on a clock that starts at DAY0."""
+    monkeypatch.setenv("METSOR_ALLOCATION_SEED", SEED.hex())
+    calendar = Calendar(RANDOMIZATION_TIME)
+    database = Database.open(database_url, clock=calendar)
+    try:
+        yield setup_trial(database), calendar
+    finally:
+        database.close()
+
+
+@pytest.fixture
+def clocked(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Database, Calendar]]:
+    with dated_trial(database_url, monkeypatch) as found:
+        yield found
+
+
+def randomized_on_day0(database: Database, user: str = "inv_tj") -> str:
+    """A subject randomized on DAY0 (the clock's day) with a baseline scan two days before."""
+    subject_id, result = enroll(database, user, randomize=True)
+    assert result is not None
+    assert result.randomized_at.date() == DAY0
+    with unit_of_work(database, user) as ctx:
+        record_tumour_assessment(
+            ctx, subject_id=subject_id, assessed_on=DAY0 - timedelta(2), lesions=BASELINE_LESIONS
+        )
+    return subject_id
+
+
+def day(n: int) -> date:
+    return DAY0 + timedelta(days=n)
+
+
+STABLE = lesions((40, 40), (30, 30))
+# mRECIST and RECIST 1.1 PD: 50 + 40 mm against 70 mm at baseline (+28.6%, +20 mm)
+GROWING = lesions((50, 50), (40, 40))
+
+COUNTED = (
+    tables.AnticancerTherapy,
+    tables.SurvivalContact,
+    tables.Death,
+    tables.Withdrawal,
+    tables.DataCorrection,
+    AuditLog,
+)
+
+
+def counts(database: Database) -> dict[str, int]:
+    with database.sessions() as session:
+        return {
+            model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
+            for model in COUNTED
+        }
+
+
+def adtte_rows(path: Path) -> dict[tuple[str, str], dict[str, str]]:
+    with path.open() as handle:
+        return {
+            (r["USUBJID"].removeprefix("NCT02672488-"), r["PARAMCD"]): r
+            for r in csv.DictReader(handle)
+        }
+
+
+def test_therapy_before_progression_censors_ttp_and_pfs(
+    clocked: tuple[Database, Calendar], tmp_path: Path
+) -> None:
+    trial, calendar = clocked
+    before, after, untreated = (randomized_on_day0(trial) for _ in range(3))
+    calendar.move_to(day(200))
+    with unit_of_work(trial, "inv_tj") as ctx:
+        for subject_id in (before, after, untreated):
+            record_tumour_assessment(
+                ctx, subject_id=subject_id, assessed_on=day(56), lesions=STABLE
+            )
+        # TACE on day 80, before the progression seen on day 112; lenvatinib later still
+        record_anticancer_therapy(
+            ctx, subject_id=before, name="TACE", category="locoregional", started_on=day(80),
+            ended_on=day(80),
+        )  # fmt: skip
+        record_anticancer_therapy(
+            ctx, subject_id=before, name="lenvatinib", category="systemic", started_on=day(120)
+        )
+        # regorafenib after the progression of day 112
+        record_anticancer_therapy(
+            ctx, subject_id=after, name="regorafenib", category="systemic", started_on=day(130)
+        )
+        for subject_id in (before, after, untreated):
+            record_tumour_assessment(
+                ctx, subject_id=subject_id, assessed_on=day(112), lesions=GROWING
+            )
+    with unit_of_work(trial, "stat", readonly=True) as ctx:
+        courses = {c.subject_id: c for c in subject_courses(ctx)}
+        written = export_datasets(ctx, tmp_path)
+    assert courses[before].new_anticancer_therapy_on == day(80)  # the earliest start
+    assert courses[after].new_anticancer_therapy_on == day(130)
+    assert courses[untreated].new_anticancer_therapy_on is None
+    rows = adtte_rows(written["adtte"])
+    for param in ("TTP", "PFS", "TTP12", "PFS12"):
+        censored = rows[(before, param)]
+        assert (censored["EVENT"], censored["CNSR"]) == ("0", "1")
+        assert censored["EVNTDESC"] == NEW_THERAPY
+        # at the last adequate assessment before the therapy: day 56
+        assert censored["ADT"] == day(56).isoformat()
+        assert float(censored["AVAL"]) == pytest.approx(56 / DAYS_PER_MONTH, rel=RTOL)
+        for progressed in (after, untreated):
+            event = rows[(progressed, param)]
+            assert (event["EVENT"], event["ADT"]) == ("1", day(112).isoformat()), progressed
+            assert event["EVNTDESC"] == "progression (mRECIST)"
+    assert rows[(before, "OS")]["EVNTDESC"] == "alive at last contact"
+    with written["adsl"].open() as handle:
+        adsl = {r["SUBJID"]: r for r in csv.DictReader(handle)}
+    assert (adsl[before]["NACTDT"], adsl[after]["NACTDT"], adsl[untreated]["NACTDT"]) == (
+        day(80).isoformat(),
+        day(130).isoformat(),
+        "",
+    )
+    # the therapy started after the cut-off of day 100 is not seen: progression on day 112 is
+    # not seen either, and the subject is censored at day 56 for the data cut-off
+    with unit_of_work(trial, "stat", readonly=True) as ctx:
+        cut = adtte_rows(export_datasets(ctx, tmp_path / "cut", cutoff=day(100))["adtte"])
+    assert cut[(after, "PFS")]["EVNTDESC"] == "data cut-off"
+    assert cut[(before, "PFS")]["EVNTDESC"] == NEW_THERAPY
+
+
+def test_refused_therapies_write_nothing(clocked: tuple[Database, Calendar]) -> None:
+    trial, calendar = clocked
+    subject_id = randomized_on_day0(trial)
+    dead = randomized_on_day0(trial)
+    withdrawn = randomized_on_day0(trial)
+    consented, _ = enroll(trial)
+    calendar.move_to(day(150))
+    with unit_of_work(trial, "inv_tj") as ctx:
+        record_anticancer_therapy(
+            ctx, subject_id=subject_id, name="TACE", category="locoregional",
+            started_on=day(60),
+        )  # fmt: skip
+        record_death(ctx, subject_id=dead, death_date=day(90), cause="disease_progression")
+        record_withdrawal(
+            ctx, subject_id=withdrawn, kind="consent_withdrawn", withdrawn_on=day(70),
+            reason="no longer wishes follow-up",
+        )  # fmt: skip
+
+    def therapy(**changes: Any) -> Callable[[ServiceContext], object]:
+        values: dict[str, Any] = {
+            "subject_id": subject_id, "name": "sintilimab", "category": "systemic",
+            "started_on": day(100),
+        } | changes  # fmt: skip
+        return lambda ctx: record_anticancer_therapy(ctx, **values)
+
+    cases: list[tuple[str, Callable[[ServiceContext], object], type[Exception], str]] = [
+        ("inv_tj", therapy(started_on=DAY0 - timedelta(1)), ConflictError, "started_on"),
+        ("inv_tj", therapy(started_on=day(151)), InputError, "started_on"),
+        ("inv_tj", therapy(started_on="2026-13-01"), InputError, "started_on"),
+        ("inv_tj", therapy(ended_on=day(99)), ConflictError, "ended_on"),
+        ("inv_tj", therapy(ended_on=day(160)), InputError, "ended_on"),
+        ("inv_tj", therapy(category="chemotherapy"), InputError, "category"),
+        ("inv_tj", therapy(name="  "), InputError, "name"),
+        # the same therapy, whatever the case of its name, on the same day
+        ("inv_tj", therapy(name="tace", category="locoregional",
+                           started_on=day(60)), ConflictError, "started_on"),
+        ("inv_tj", therapy(subject_id=dead, started_on=day(91)), ConflictError, "started_on"),
+        ("inv_tj", therapy(subject_id=withdrawn, started_on=day(71)), ConflictError, "started_on"),
+        ("inv_tj", therapy(subject_id=consented, started_on=day(10)), ConflictError,
+         "started_on"),
+        ("inv_bj", therapy(), NotFoundError, "subject_id"),
+        ("monitor", therapy(), PermissionDeniedError, "user"),
+    ]  # fmt: skip
+    before = counts(trial)
+    for user, call, error, field in cases:
+        with pytest.raises(error) as caught, unit_of_work(trial, user) as ctx:
+            call(ctx)
+        assert caught.value.field == field, caught.value  # type: ignore[attr-defined]
+        assert counts(trial) == before, caught.value
+
+
+def test_therapies_are_corrected_and_audited(clocked: tuple[Database, Calendar]) -> None:
+    trial, calendar = clocked
+    subject_id = randomized_on_day0(trial)
+    calendar.move_to(day(150))
+    with unit_of_work(trial, "inv_tj") as ctx:
+        therapy = record_anticancer_therapy(
+            ctx, subject_id=subject_id, name="SBRT", category="locoregional", started_on=day(90)
+        )
+        record_death(ctx, subject_id=subject_id, death_date=day(120), cause="other")
+    with unit_of_work(trial, "inv_tj") as ctx:
+        correct_value(
+            ctx, table="anticancer_therapies", record_id=therapy.id, field="started_on",
+            value=str(day(85)), reason="date read from the radiotherapy report",
+        )  # fmt: skip
+    with unit_of_work(trial, "stat", readonly=True) as ctx:
+        (course,) = subject_courses(ctx)
+    assert course.new_anticancer_therapy_on == day(85)
+    before = counts(trial)
+    with pytest.raises(ConflictError) as caught, unit_of_work(trial, "inv_tj") as ctx:
+        correct_value(
+            ctx, table="anticancer_therapies", record_id=therapy.id, field="started_on",
+            value=str(day(121)), reason="typed wrongly",
+        )  # fmt: skip
+    assert caught.value.field == "started_on"
+    assert counts(trial) == before
+    with unit_of_work(trial, "admin") as ctx:
+        report = verify_audit(ctx)
+    assert report.intact, report.first_problem
+    with trial.sessions() as session:
+        fields = set(
+            session.scalars(
+                select(AuditLog.field).where(
+                    AuditLog.table_name == "anticancer_therapies",
+                    AuditLog.record_id == str(therapy.id),
+                )
+            )
+        )
+    assert {"name", "category", "started_on"} <= fields
