@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, func, select
 
+from metsor.eligibility.examples import eligible_record
 from metsor.services import casebook
 from metsor.services.allocation_seed import SeedSource
 from metsor.services.context import Database, ServiceContext, unit_of_work
@@ -48,50 +49,6 @@ from metsor.store.models.core import AuditLog
 __all__ = ["main"]
 
 Entry = tuple[Callable[..., Any], dict[str, Any]]
-
-_ELIGIBLE: dict[str, Any] = {
-    "age_years": 54,
-    "sex": "male",
-    "consent_signed": True,
-    "hcc_confirmation": {"histopathology": True, "typical_imaging_techniques": 2},
-    "metastatic_liver_cancer": False,
-    "ecog": 1,
-    "tumour": {
-        "macrovascular_invasion": True,
-        "extrahepatic_spread": False,
-        "nodules": 2,
-        "largest_nodule_cm": 6.5,
-    },
-    "liver": {"ascites": "none", "encephalopathy_grade": 0},
-    "labs": {
-        "hemoglobin": {"value": 12.8, "unit": "g/dL"},
-        "anc": {"value": 3100, "unit": "/mm3"},
-        "platelets": {"value": 120000, "unit": "/uL"},
-        "total_bilirubin": {"value": 0.8, "unit": "mg/dL"},
-        "albumin": {"value": 3.9, "unit": "g/dL"},
-        "ast": {"value": 80, "unit": "U/L", "uln": 40},
-        "alt": {"value": 60, "unit": "U/L", "uln": 40},
-        "alp": {"value": 150, "unit": "U/L", "uln": 125},
-        "inr": {"value": 1.1, "unit": ""},
-        "prothrombin_activity": {"value": 85, "unit": "%"},
-    },
-    "history": {
-        key: False
-        for key in (
-            "severe_cardiovascular_disease",
-            "uncontrolled_hypertension",
-            "hiv",
-            "systemic_chemo_within_6_months",
-            "gi_bleeding_history",
-            "seizures_requiring_drugs",
-            "allograft_transplant",
-            "bleeding_signs",
-            "dialysis",
-            "uncontrollable_ascites",
-        )
-    }
-    | {"active_infection_grade": 0},
-}
 
 _TARGETS = (("T1", 40.0), ("T2", 30.0))
 
@@ -346,11 +303,12 @@ def _prepare(database: Database, subjects: int) -> list[tuple[str, str, date]]:
     )
     with unit_of_work(database, "admin") as ctx:
         add_user(ctx, username="inv", role="investigator", site="TJ")
+    record = eligible_record()
     randomized = []
     for _ in range(subjects):
         with unit_of_work(database, "inv") as ctx:
             subject_id = register_subject(
-                ctx, record=_ELIGIBLE, screened_on=date(2026, 1, 5)
+                ctx, record=record, screened_on=date(2026, 1, 5)
             ).subject_id
             record_consent(ctx, subject_id, consent_date=date(2026, 1, 6))
             result = randomize_subject(ctx, subject_id)

@@ -26,7 +26,6 @@ postgres), dropped at the end.
 from __future__ import annotations
 
 import argparse
-import copy
 import multiprocessing
 import os
 import secrets
@@ -40,6 +39,7 @@ from typing import Any
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 
+from metsor.eligibility.examples import eligible_record
 from metsor.services.allocation_seed import SeedSource
 from metsor.services.context import Database, unit_of_work
 from metsor.services.enrollment import record_consent, register_subject
@@ -52,49 +52,10 @@ from metsor.store.models.core import Allocation, StratumCounter
 SEED = SeedSource(bytes(range(7, 39)), "benchmark")
 SCREENED, CONSENTED = date(2026, 1, 5), date(2026, 1, 6)
 
-RECORD: dict[str, Any] = {
-    "age_years": 58,
-    "sex": "male",
-    "consent_signed": True,
-    "hcc_confirmation": {"histopathology": True, "typical_imaging_techniques": 2},
-    "metastatic_liver_cancer": False,
-    "ecog": 1,
-    "tumour": {"macrovascular_invasion": True, "extrahepatic_spread": False, "nodules": 2},
-    "liver": {"ascites": "none", "encephalopathy_grade": 0},
-    "labs": {
-        "hemoglobin": {"value": 12.8, "unit": "g/dL"},
-        "anc": {"value": 3100, "unit": "/mm3"},
-        "platelets": {"value": 120000, "unit": "/uL"},
-        "total_bilirubin": {"value": 0.8, "unit": "mg/dL"},
-        "albumin": {"value": 3.9, "unit": "g/dL"},
-        "ast": {"value": 80, "unit": "U/L", "uln": 40},
-        "alt": {"value": 60, "unit": "U/L", "uln": 40},
-        "alp": {"value": 150, "unit": "U/L", "uln": 125},
-        "inr": {"value": 1.1, "unit": ""},
-        "prothrombin_activity": {"value": 85, "unit": "%"},
-    },
-    "history": {
-        key: False
-        for key in (
-            "severe_cardiovascular_disease",
-            "uncontrolled_hypertension",
-            "hiv",
-            "systemic_chemo_within_6_months",
-            "gi_bleeding_history",
-            "seizures_requiring_drugs",
-            "allograft_transplant",
-            "bleeding_signs",
-            "dialysis",
-            "uncontrollable_ascites",
-        )
-    }
-    | {"active_infection_grade": 0},
-}
-
 
 def record_of(index: int) -> dict[str, Any]:
-    """The benchmark record, spread over the four strata."""
-    record = copy.deepcopy(RECORD)
+    """The example eligible record, spread over the four strata."""
+    record = eligible_record()
     record["ecog"] = index % 3
     record["tumour"]["macrovascular_invasion"] = index % 2 == 0
     record["tumour"]["extrahepatic_spread"] = index % 5 == 0

@@ -13,50 +13,13 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from metsor.cli.main import app
+from metsor.eligibility.examples import eligible_record
 from metsor.store.engine import make_engine
 
-# A complete record of a candidate meeting every criterion of the registry record NCT02672488.
-ELIGIBLE: dict[str, Any] = {
-    "age_years": 61,
-    "sex": "female",
-    "pregnant": False,
-    "consent_signed": True,
-    "hcc_confirmation": {"histopathology": True, "typical_imaging_techniques": 2},
-    "metastatic_liver_cancer": False,
-    "ecog": 0,
-    "tumour": {
-        "macrovascular_invasion": False,
-        "extrahepatic_spread": True,
-        "nodules": 1,
-        "largest_nodule_cm": 4.0,
-    },
-    "liver": {"ascites": "none", "encephalopathy_grade": 0},
-    "labs": {
-        "hemoglobin": {"value": 12.0, "unit": "g/dL"},
-        "anc": {"value": 2500, "unit": "/mm3"},
-        "platelets": {"value": 150000, "unit": "/uL"},
-        "total_bilirubin": {"value": 1.0, "unit": "mg/dL"},
-        "albumin": {"value": 3.8, "unit": "g/dL"},
-        "ast": {"value": 50, "unit": "U/L", "uln": 40},
-        "alt": {"value": 45, "unit": "U/L", "uln": 40},
-        "alp": {"value": 130, "unit": "U/L", "uln": 125},
-        "inr": {"value": 1.2, "unit": ""},
-        "prothrombin_activity": {"value": 80, "unit": "%"},
-    },
-    "history": {
-        "severe_cardiovascular_disease": False,
-        "uncontrolled_hypertension": False,
-        "hiv": False,
-        "active_infection_grade": 0,
-        "systemic_chemo_within_6_months": False,
-        "gi_bleeding_history": False,
-        "seizures_requiring_drugs": False,
-        "allograft_transplant": False,
-        "bleeding_signs": False,
-        "dialysis": False,
-        "uncontrollable_ascites": False,
-    },
-}
+# The example record of a candidate meeting every criterion of NCT02672488, with ECOG 0:
+# stratum ecog0-mvi_ehs_yes.
+ELIGIBLE: dict[str, Any] = eligible_record(ecog=0)
+
 
 runner = CliRunner()
 

@@ -13,46 +13,19 @@ from typer.testing import CliRunner
 
 from metsor.cli.main import app
 from metsor.eligibility import screen
+from metsor.eligibility.examples import eligible_record
 
-RECORD: dict[str, Any] = {
-    "age_years": 54,
-    "sex": "male",
-    "consent_signed": True,
-    "hcc_confirmation": {"histopathology": True},
-    "metastatic_liver_cancer": False,
-    "ecog": 1,
-    "tumour": {
-        "macrovascular_invasion": True,
-        "extrahepatic_spread": False,
-        "nodules": 2,
-        "largest_nodule_cm": 6.5,
-    },
-    "liver": {"ascites": "none", "encephalopathy_grade": 0},
-    "labs": {
+# The example record with the laboratory values a site may report in SI units.
+RECORD: dict[str, Any] = eligible_record()
+RECORD["labs"].update(
+    {
         "hemoglobin": {"value": 128, "unit": "g/L"},
         "anc": {"value": 3.1, "unit": "10^9/L"},
         "platelets": {"value": 120, "unit": "10^9/L"},
         "total_bilirubin": {"value": 14, "unit": "umol/L"},
         "albumin": {"value": 39, "unit": "g/L"},
-        "ast": {"value": 80, "unit": "U/L", "uln": 40},
-        "alt": {"value": 60, "unit": "U/L", "uln": 40},
-        "alp": {"value": 150, "unit": "U/L", "uln": 125},
-        "inr": {"value": 1.1, "unit": ""},
-    },
-    "history": {
-        "severe_cardiovascular_disease": False,
-        "uncontrolled_hypertension": False,
-        "hiv": False,
-        "active_infection_grade": 0,
-        "systemic_chemo_within_6_months": False,
-        "gi_bleeding_history": False,
-        "seizures_requiring_drugs": False,
-        "allograft_transplant": False,
-        "bleeding_signs": False,
-        "dialysis": False,
-        "uncontrollable_ascites": False,
-    },
-}
+    }
+)
 
 LOG = (
     "screening_id,age_years,labs.hemoglobin.value,labs.hemoglobin.unit,history.hiv\n"

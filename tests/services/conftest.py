@@ -3,19 +3,19 @@
 ``trial`` is the :class:`~metsor.services.context.Database` of ``database_url`` after
 ``initialize`` with a fixed allocation seed (:data:`SEED`), with a second site ``BJ`` and users
 ``inv_tj`` and ``coord_tj`` (site TJ), ``inv_bj`` (site BJ), ``monitor`` and ``stat`` (all
-sites) besides ``admin``. :data:`ELIGIBLE` is a complete record of an eligible candidate
-(NCT02672488 criteria), in stratum ``ecog1_2-mvi_ehs_yes``.
+sites) besides ``admin``. :data:`ELIGIBLE` is the example record of an eligible candidate
+(:mod:`metsor.eligibility.examples`), in stratum ``ecog1_2-mvi_ehs_yes``.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
 
+from metsor.eligibility.examples import eligible_record
 from metsor.services.allocation_seed import SeedSource
 from metsor.services.context import Database, unit_of_work
 from metsor.services.enrollment import record_consent, register_subject
@@ -26,51 +26,13 @@ from metsor.services.users import add_user
 
 SEED = bytes(range(1, 33))
 
-ELIGIBLE: dict[str, Any] = {
-    "age_years": 54,
-    "sex": "male",
-    "consent_signed": True,
-    "hcc_confirmation": {"histopathology": True, "typical_imaging_techniques": 2},
-    "metastatic_liver_cancer": False,
-    "ecog": 1,
-    "tumour": {
-        "macrovascular_invasion": True,
-        "extrahepatic_spread": False,
-        "nodules": 2,
-        "largest_nodule_cm": 6.5,
-    },
-    "liver": {"ascites": "none", "encephalopathy_grade": 0},
-    "labs": {
-        "hemoglobin": {"value": 12.8, "unit": "g/dL"},
-        "anc": {"value": 3100, "unit": "/mm3"},
-        "platelets": {"value": 120000, "unit": "/uL"},
-        "total_bilirubin": {"value": 0.8, "unit": "mg/dL"},
-        "albumin": {"value": 3.9, "unit": "g/dL"},
-        "ast": {"value": 80, "unit": "U/L", "uln": 40},
-        "alt": {"value": 60, "unit": "U/L", "uln": 40},
-        "alp": {"value": 150, "unit": "U/L", "uln": 125},
-        "inr": {"value": 1.1, "unit": ""},
-        "prothrombin_activity": {"value": 85, "unit": "%"},
-    },
-    "history": {
-        "severe_cardiovascular_disease": False,
-        "uncontrolled_hypertension": False,
-        "hiv": False,
-        "active_infection_grade": 0,
-        "systemic_chemo_within_6_months": False,
-        "gi_bleeding_history": False,
-        "seizures_requiring_drugs": False,
-        "allograft_transplant": False,
-        "bleeding_signs": False,
-        "dialysis": False,
-        "uncontrollable_ascites": False,
-    },
-}
+#: The example record of an eligible candidate (a copy; tests do not change it).
+ELIGIBLE: dict[str, Any] = eligible_record()
 
 
 def record_for(*, ecog: int = 1, mvi: bool = True, ehs: bool = False, **top: Any) -> dict[str, Any]:
     """The eligible record with the stratification factors (and top-level fields) changed."""
-    record = copy.deepcopy(ELIGIBLE)
+    record = eligible_record()
     record["ecog"] = ecog
     record["tumour"]["macrovascular_invasion"] = mvi
     record["tumour"]["extrahepatic_spread"] = ehs
