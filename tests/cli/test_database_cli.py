@@ -123,7 +123,8 @@ def test_malformed_record_file_is_named_with_its_line(cli, tmp_path):
     result = cli("subjects", "register", _record(tmp_path, '{\n "ecog": 1,\n}'), "--site", "TJ",
                  user="admin")  # fmt: skip
     assert result.exit_code == 2
-    assert "row 3" in result.stderr
+    assert "is not valid JSON" in result.stderr
+    assert "(line 3, column 1)" in result.stderr
 
 
 def test_unsupported_database_url_exits_2():

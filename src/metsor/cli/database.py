@@ -12,30 +12,26 @@ verify`` exits 1 when it finds the trail broken.
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-from metsor.errors import InputError, MetsorError, NotFoundError
-
-if TYPE_CHECKING:
-    from metsor.services.context import Database, ServiceContext
+from metsor.cli._common import (
+    DbOption,
+    JsonOption,
+    UserOption,
+    abort_on_user_error,
+    acting,
+    emit,
+    open_database,
+    parse_date,
+    read_json_object,
+)
+from metsor.errors import InputError
 
 __all__ = ["register"]
-
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (default: METSOR_DATABASE_URL or SQLite).")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-UserOption = Annotated[
-    str | None, typer.Option("--user", envvar="METSOR_USER", help="Acting user (METSOR_USER).")
-]
 
 db_app = typer.Typer(help="Create and migrate the trial database.", no_args_is_help=True)
 sites_app = typer.Typer(help="Trial sites.", no_args_is_help=True)
@@ -57,73 +53,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name="audit")
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except MetsorError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-
-
-@contextmanager
-def _database(url: str | None) -> Iterator[Database]:
-    from metsor.config import settings
-    from metsor.services.context import Database
-
-    database = Database.open(settings(url).database_url)
-    try:
-        yield database
-    finally:
-        database.close()
-
-
-@contextmanager
-def _acting(
-    url: str | None, user: str | None, *, readonly: bool = False
-) -> Iterator[ServiceContext]:
-    from metsor.services.context import unit_of_work
-
-    if not user:
-        raise InputError("name the acting user with --user or METSOR_USER", field="--user")
-    with _database(url) as database, unit_of_work(database, user, readonly=readonly) as ctx:
-        yield ctx
-
-
-def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
-    typer.echo(json.dumps(payload, indent=2, sort_keys=True) if as_json else text)
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(
-            f"{option} must be a date YYYY-MM-DD, got {value!r}", field=option
-        ) from None
-
-
 def _password_from_stdin() -> str:
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         raise InputError("no password on standard input", field="--password-stdin")
     return password
-
-
-def _read_record(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise NotFoundError(f"no such file: {path}", field="RECORD")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} is not JSON: {exc.msg}", field="RECORD", row=exc.lineno) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}", field="RECORD") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path} must hold one JSON object (a screening record)", field="RECORD")
-    return data
 
 
 @db_app.command("init")
@@ -144,9 +78,9 @@ def db_init(
     """Migrate the database; the first time, create site, administrator and allocation list."""
     from metsor.services.setup import initialize
 
-    with _errors():
+    with abort_on_user_error():
         password = _password_from_stdin() if password_stdin else None
-        with _database(db) as database:
+        with open_database(db) as database:
             result = initialize(
                 database,
                 admin=admin,
@@ -167,7 +101,7 @@ def db_init(
             )
     else:
         lines.append("already initialised; nothing else changed")
-    _emit(as_json, result.to_dict(), "\n".join(lines))
+    emit(as_json, result.to_dict(), "\n".join(lines))
 
 
 @sites_app.command("add")
@@ -181,10 +115,10 @@ def sites_add(
     """Add a trial site (admin)."""
     from metsor.services.sites import add_site
 
-    with _errors(), _acting(db, user) as ctx:
+    with abort_on_user_error(), acting(db, user) as ctx:
         site = add_site(ctx, name=name, code=code)
         payload = {"code": site.code, "name": site.name}
-    _emit(as_json, payload, f"site {payload['code']} added: {payload['name']}")
+    emit(as_json, payload, f"site {payload['code']} added: {payload['name']}")
 
 
 @sites_app.command("list")
@@ -192,9 +126,9 @@ def sites_list(db: DbOption = None, as_json: JsonOption = False, user: UserOptio
     """List the sites."""
     from metsor.services.sites import list_sites
 
-    with _errors(), _acting(db, user, readonly=True) as ctx:
+    with abort_on_user_error(), acting(db, user, readonly=True) as ctx:
         rows = [{"code": s.code, "name": s.name} for s in list_sites(ctx)]
-    _emit(as_json, {"sites": rows}, "\n".join(f"{r['code']}\t{r['name']}" for r in rows))
+    emit(as_json, {"sites": rows}, "\n".join(f"{r['code']}\t{r['name']}" for r in rows))
 
 
 @users_app.command("add")
@@ -212,12 +146,12 @@ def users_add(
     """Add a user (admin)."""
     from metsor.services.users import add_user
 
-    with _errors():
+    with abort_on_user_error():
         password = _password_from_stdin() if password_stdin else None
-        with _acting(db, user) as ctx:
+        with acting(db, user) as ctx:
             added = add_user(ctx, username=username, role=role, site=site, password=password)
             payload = {"username": added.username, "role": added.role, "site": site}
-    _emit(as_json, payload, f"user {username} added ({role})")
+    emit(as_json, payload, f"user {username} added ({role})")
 
 
 @subjects_app.command("register")
@@ -232,12 +166,12 @@ def subjects_register(
     """Register a candidate and screen their record; an ineligible one is a screen failure."""
     from metsor.services.enrollment import register_subject
 
-    with _errors():
-        data = _read_record(record)
-        day = _date(screened_on, "--screened-on")
-        with _acting(db, user) as ctx:
+    with abort_on_user_error():
+        data = read_json_object(record, "RECORD", kind="a screening record")
+        day = parse_date(screened_on, "--screened-on")
+        with acting(db, user) as ctx:
             result = register_subject(ctx, record=data, site=site, screened_on=day)
-    _emit(as_json, result.to_dict(), f"{result.subject_id}\t{result.verdict}\t{result.status}")
+    emit(as_json, result.to_dict(), f"{result.subject_id}\t{result.verdict}\t{result.status}")
 
 
 @subjects_app.command("rescreen")
@@ -252,12 +186,12 @@ def subjects_rescreen(
     """Screen a subject not yet randomized again with a new record."""
     from metsor.services.enrollment import rescreen_subject
 
-    with _errors():
-        data = _read_record(record)
-        day = _date(screened_on, "--screened-on")
-        with _acting(db, user) as ctx:
+    with abort_on_user_error():
+        data = read_json_object(record, "RECORD", kind="a screening record")
+        day = parse_date(screened_on, "--screened-on")
+        with acting(db, user) as ctx:
             result = rescreen_subject(ctx, subject_id, record=data, screened_on=day)
-    _emit(as_json, result.to_dict(), f"{result.subject_id}\t{result.verdict}\t{result.status}")
+    emit(as_json, result.to_dict(), f"{result.subject_id}\t{result.verdict}\t{result.status}")
 
 
 @subjects_app.command("consent")
@@ -271,11 +205,11 @@ def subjects_consent(
     """Record a subject's informed consent."""
     from metsor.services.enrollment import record_consent
 
-    with _errors():
-        day = _date(on, "--date")
-        with _acting(db, user) as ctx:
+    with abort_on_user_error():
+        day = parse_date(on, "--date")
+        with acting(db, user) as ctx:
             result = record_consent(ctx, subject_id, consent_date=day)
-    _emit(as_json, result.to_dict(), f"{subject_id} consented on {result.consent_date}")
+    emit(as_json, result.to_dict(), f"{subject_id} consented on {result.consent_date}")
 
 
 @subjects_app.command("randomize")
@@ -288,10 +222,10 @@ def subjects_randomize(
     """Randomize an eligible, consented subject (exactly once)."""
     from metsor.services.randomize import randomize_subject
 
-    with _errors(), _acting(db, user, readonly=False) as ctx:
+    with abort_on_user_error(), acting(db, user, readonly=False) as ctx:
         result = randomize_subject(ctx, subject_id)
     where = f"list position {result.list_position}" if result.list_position else result.method
-    _emit(
+    emit(
         as_json,
         result.to_dict(),
         f"{subject_id} randomized to {result.arm} (stratum {result.stratum}, {where})",
@@ -308,13 +242,13 @@ def subjects_list(
     """List the subjects you may see."""
     from metsor.services.reports import list_subjects
 
-    with _errors(), _acting(db, user, readonly=True) as ctx:
+    with abort_on_user_error(), acting(db, user, readonly=True) as ctx:
         rows = [row.to_dict() for row in list_subjects(ctx, status=status)]
     text = "\n".join(
         "\t".join(str(r[k] or "") for k in ("subject_id", "site", "status", "arm", "stratum"))
         for r in rows
     )
-    _emit(as_json, {"subjects": rows}, text or "no subjects")
+    emit(as_json, {"subjects": rows}, text or "no subjects")
 
 
 @randomization_app.command("report")
@@ -324,7 +258,7 @@ def randomization_report(
     """Balance of the allocations by arm, stratum and site."""
     from metsor.services.reports import randomization_report as report
 
-    with _errors(), _acting(db, user, readonly=True) as ctx:
+    with abort_on_user_error(), acting(db, user, readonly=True) as ctx:
         payload = report(ctx)
     arms = payload["arms"]
     lines = [
@@ -334,7 +268,7 @@ def randomization_report(
     for row in payload["rows"]:
         cells = [row["group"], row["level"], *(str(row[a]) for a in arms)]
         lines.append("\t".join([*cells, str(row["total"]), f"{row['imbalance']:g}"]))
-    _emit(as_json, payload, "\n".join(lines))
+    emit(as_json, payload, "\n".join(lines))
 
 
 @randomization_app.command("raise-cap")
@@ -348,10 +282,10 @@ def randomization_raise_cap(
     """Record a decision raising the enrollment cap (admin)."""
     from metsor.services.scheme import raise_enrollment_cap
 
-    with _errors(), _acting(db, user) as ctx:
+    with abort_on_user_error(), acting(db, user) as ctx:
         decision = raise_enrollment_cap(ctx, new_cap=cap, rationale=rationale)
         payload = {"decision": decision.id, **decision.value}
-    _emit(as_json, payload, f"enrollment cap raised to {cap}")
+    emit(as_json, payload, f"enrollment cap raised to {cap}")
 
 
 @audit_app.command("verify")
@@ -359,7 +293,7 @@ def audit_verify(db: DbOption = None, as_json: JsonOption = False, user: UserOpt
     """Check the hash chain and replay it against the data; exit 1 when broken."""
     from metsor.services.reports import verify_audit
 
-    with _errors(), _acting(db, user, readonly=True) as ctx:
+    with abort_on_user_error(), acting(db, user, readonly=True) as ctx:
         report = verify_audit(ctx)
     problems = [
         {
@@ -379,10 +313,10 @@ def audit_verify(db: DbOption = None, as_json: JsonOption = False, user: UserOpt
         "problems": problems,
     }
     if report.intact:
-        _emit(as_json, payload, f"audit chain intact: {report.audit_rows} rows")
+        emit(as_json, payload, f"audit chain intact: {report.audit_rows} rows")
         return
     first = report.first_problem
-    _emit(
+    emit(
         as_json,
         payload,
         f"audit trail BROKEN ({len(problems)} problems); first: {first}",
