@@ -1,44 +1,29 @@
-"""Casebook commands: record a subject's course, raise and answer queries, correct values,
-export analysis datasets.
+"""``metsor record …``: one casebook record of a subject per command.
 
-- ``metsor record visit|dose|lab|vitals|ae|tumour|death|withdrawal SUBJECT_ID …``: one record
-  each; ``ae`` and ``tumour`` also read a JSON object with ``--file`` (its keys are the
-  options' names with underscores: ``lesions``, ``relatedness``, ``action_taken``, …).
-- ``metsor queries raise|answer|close|list``.
-- ``metsor correct TABLE RECORD_ID FIELD VALUE --reason TEXT``.
-- ``metsor datasets export --out DIR [--cutoff DATE]``: ``adsl.csv``, ``adtte.csv``,
-  ``adrs.csv``, ``adae.csv``.
-
-Every command takes ``--db URL`` (else ``METSOR_DATABASE_URL``, else the SQLite file of
-:func:`metsor.config.settings`), ``--json``, and ``--user NAME`` (else ``METSOR_USER``). Errors
-a user can cause print ``error: …`` on stderr and exit with code 2.
+``ae`` and ``tumour`` also read a JSON object with ``--file``; its keys are the options' names
+with underscores (``lesions``, ``relatedness``, ``action_taken``, …), and an option given on
+the command line wins over the file.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from metsor.errors import InputError, MetsorError, NotFoundError
+from metsor.cli._common import (
+    DbOption,
+    JsonOption,
+    UserOption,
+    abort_on_user_error,
+    read_json_object,
+)
+from metsor.cli.casebook._entry import run_entry
+from metsor.errors import InputError
 
-if TYPE_CHECKING:
-    from metsor.services.context import ServiceContext
+__all__ = ["record_app"]
 
-__all__ = ["register"]
-
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Database URL (default: METSOR_DATABASE_URL or SQLite).")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-UserOption = Annotated[
-    str | None, typer.Option("--user", envvar="METSOR_USER", help="Acting user (METSOR_USER).")
-]
 SubjectArg = Annotated[str, typer.Argument(help="Subject identifier, e.g. TJ-001.")]
 FileOption = Annotated[
     Path | None, typer.Option("--file", help="JSON object with the record's fields.")
@@ -47,77 +32,6 @@ FileOption = Annotated[
 record_app = typer.Typer(
     help="Record a subject's visits, dosing, labs, events.", no_args_is_help=True
 )
-queries_app = typer.Typer(help="Data queries on recorded values.", no_args_is_help=True)
-datasets_app = typer.Typer(
-    help="Analysis datasets (ADSL, ADTTE, ADRS, ADAE).", no_args_is_help=True
-)
-
-
-def register(app: typer.Typer) -> None:
-    """Add the casebook commands to the application."""
-    app.add_typer(record_app, name="record")
-    app.add_typer(queries_app, name="queries")
-    app.add_typer(datasets_app, name="datasets")
-    app.command("correct")(correct)
-
-
-@contextmanager
-def _acting(url: str | None, user: str | None, *, readonly: bool = False) -> Iterator[Any]:
-    from metsor.config import settings
-    from metsor.services.context import Database, unit_of_work
-
-    try:
-        if not user:
-            raise InputError("name the acting user with --user or METSOR_USER", field="--user")
-        database = Database.open(settings(url).database_url)
-        try:
-            with unit_of_work(database, user, readonly=readonly) as ctx:
-                yield ctx
-        finally:
-            database.close()
-    except MetsorError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-
-
-def _fields(record: Any) -> dict[str, Any]:
-    from sqlalchemy import inspect
-
-    values = {}
-    for column in inspect(type(record)).columns:
-        value = getattr(record, column.key)
-        values[column.key] = value.isoformat() if isinstance(value, date) else value
-    return values
-
-
-def _run(
-    db: str | None,
-    user: str | None,
-    as_json: bool,
-    action: Callable[[ServiceContext], Any],
-    describe: Callable[[Any], str],
-) -> None:
-    with _acting(db, user) as ctx:
-        record = action(ctx)
-        payload = _fields(record)
-        line = describe(record)
-    typer.echo(json.dumps(payload, indent=2, sort_keys=True) if as_json else line)
-
-
-def _read_file(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    if not path.is_file():
-        raise NotFoundError(f"no such file: {path}", field="--file")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} is not JSON: {exc.msg}", field="--file", row=exc.lineno) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}", field="--file") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path} must hold one JSON object", field="--file")
-    return data
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
@@ -132,13 +46,21 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
 
 def _merged(path: Path | None, options: dict[str, Any]) -> dict[str, Any]:
     """Fields from ``--file``, overridden by the options given on the command line."""
-    try:
-        data = _read_file(path)
-    except MetsorError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
+    data = {} if path is None else read_json_object(path, "--file")
     data.update({k: v for k, v in options.items() if v not in (None, {}, [])})
     return data
+
+
+def _required(fields: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    for name in names:
+        if fields.get(name) is None:
+            option = "--" + {"onset_date": "onset", "assessed_on": "date"}.get(name, name)
+            raise InputError(f"{name} is required (give {option} or put it in --file)", field=name)
+    return fields
+
+
+def _window(in_window: bool | None) -> str:
+    return {True: "in window", False: "out of window", None: "no window"}[in_window]
 
 
 @record_app.command("visit")
@@ -161,7 +83,7 @@ def record_visit_cmd(
     """Record a visit; its planned date and window come from the schedule."""
     from metsor.services.casebook import record_visit
 
-    _run(
+    run_entry(
         db, user, as_json,
         lambda ctx: record_visit(
             ctx, subject_id=subject_id, visit_type=visit_type, actual_date=actual_date,
@@ -170,10 +92,6 @@ def record_visit_cmd(
         lambda v: f"visit {v.id}: {v.subject_id} {v.visit_type} {v.number} on {v.actual_date} "
         f"(planned {v.planned_date or '-'}, {_window(v.in_window)})",
     )  # fmt: skip
-
-
-def _window(in_window: bool | None) -> str:
-    return {True: "in window", False: "out of window", None: "no window"}[in_window]
 
 
 @record_app.command("dose")
@@ -198,7 +116,7 @@ def record_dose_cmd(
     """Record a dosing event of one study drug (label dose levels are enforced)."""
     from metsor.services.casebook import record_dose
 
-    _run(
+    run_entry(
         db, user, as_json,
         lambda ctx: record_dose(
             ctx, subject_id=subject_id, drug=drug, event=event, event_date=event_date,
@@ -228,7 +146,7 @@ def record_lab_cmd(
     """Record a laboratory value; its CTCAE grade is computed on entry."""
     from metsor.services.casebook import record_lab
 
-    _run(
+    run_entry(
         db, user, as_json,
         lambda ctx: record_lab(
             ctx, subject_id=subject_id, analyte=analyte, value=value, unit=unit,
@@ -258,7 +176,7 @@ def record_vitals_cmd(
     """Record vital signs; blood pressure is graded as CTCAE hypertension."""
     from metsor.services.casebook import record_vital_signs
 
-    _run(
+    run_entry(
         db, user, as_json,
         lambda ctx: record_vital_signs(
             ctx, subject_id=subject_id, measured_on=measured_on, systolic_mmhg=systolic,
@@ -310,14 +228,15 @@ def record_ae_cmd(
     """Record an adverse event with relatedness and action per study drug."""
     from metsor.services.casebook import record_adverse_event
 
-    fields = _merged(file, {
-        "term": term, "grade": grade, "onset_date": onset_date, "serious": serious,
-        "outcome": outcome, "resolution_date": resolution_date,
-        "relatedness": _pairs(related, "--related"), "action_taken": _pairs(action, "--action"),
-    })  # fmt: skip
+    with abort_on_user_error():
+        fields = _merged(file, {
+            "term": term, "grade": grade, "onset_date": onset_date, "serious": serious,
+            "outcome": outcome, "resolution_date": resolution_date,
+            "relatedness": _pairs(related, "--related"), "action_taken": _pairs(action, "--action"),
+        })  # fmt: skip
     fields.setdefault("relatedness", {})
     fields.setdefault("action_taken", {})
-    _run(
+    run_entry(
         db, user, as_json,
         lambda ctx: record_adverse_event(
             ctx, subject_id=subject_id, **_required(fields, ("term", "grade", "onset_date"))
@@ -325,14 +244,6 @@ def record_ae_cmd(
         lambda e: f"adverse event {e.id}: {e.subject_id} {e.term} grade {e.grade}"
         f"{' serious' if e.serious else ''}, onset {e.onset_date}, {e.outcome}",
     )  # fmt: skip
-
-
-def _required(fields: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    for name in names:
-        if fields.get(name) is None:
-            option = "--" + {"onset_date": "onset", "assessed_on": "date"}.get(name, name)
-            raise InputError(f"{name} is required (give {option} or put it in --file)", field=name)
-    return fields
 
 
 @record_app.command("tumour")
@@ -359,12 +270,13 @@ def record_tumour_cmd(
     """Record a tumour assessment (lesions in --file); RECIST 1.1 and mRECIST on entry."""
     from metsor.services.casebook import record_tumour_assessment
 
-    fields = _merged(file, {
-        "assessed_on": assessed_on, "method": method, "non_target_status": non_target,
-        "new_lesion": new_lesion,
-    })  # fmt: skip
+    with abort_on_user_error():
+        fields = _merged(file, {
+            "assessed_on": assessed_on, "method": method, "non_target_status": non_target,
+            "new_lesion": new_lesion,
+        })  # fmt: skip
     fields.setdefault("lesions", [])
-    _run(
+    run_entry(
         db, user, as_json,
         lambda ctx: record_tumour_assessment(
             ctx, subject_id=subject_id, **_required(fields, ("assessed_on",))
@@ -390,7 +302,7 @@ def record_death_cmd(
     """Record a subject's death."""
     from metsor.services.casebook import record_death
 
-    _run(
+    run_entry(
         db, user, as_json,
         lambda ctx: record_death(
             ctx, subject_id=subject_id, death_date=death_date, cause=cause, cause_detail=detail
@@ -422,7 +334,7 @@ def record_withdrawal_cmd(
     """Record the end of a subject's follow-up."""
     from metsor.services.casebook import record_withdrawal
 
-    _run(
+    run_entry(
         db, user, as_json,
         lambda ctx: record_withdrawal(
             ctx, subject_id=subject_id, kind=kind, withdrawn_on=withdrawn_on, reason=reason,
@@ -430,151 +342,3 @@ def record_withdrawal_cmd(
         ),
         lambda w: f"withdrawal {w.id}: {w.subject_id} {w.kind} on {w.withdrawn_on}",
     )  # fmt: skip
-
-
-def _describe_query(q: Any) -> str:
-    return (
-        f"query {q.id} [{q.status}] {q.subject_id} {q.table_name} {q.record_id} {q.field}: "
-        f"{q.question}"
-    )
-
-
-@queries_app.command("raise")
-def queries_raise(
-    table: Annotated[str, typer.Argument(help="Casebook table, e.g. lab_results.")],
-    record_id: Annotated[int, typer.Argument(help="Record id.")],
-    field: Annotated[str, typer.Argument(help="Field queried.")],
-    question: Annotated[str, typer.Option("--question", help="What is asked.")],
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Raise a query on one field of one record."""
-    from metsor.services.casebook import raise_query
-
-    _run(
-        db, user, as_json,
-        lambda ctx: raise_query(
-            ctx, table=table, record_id=record_id, field=field, question=question
-        ),
-        _describe_query,
-    )  # fmt: skip
-
-
-@queries_app.command("answer")
-def queries_answer(
-    query_id: Annotated[int, typer.Argument(help="Query id.")],
-    answer: Annotated[str, typer.Option("--answer", help="The answer.")],
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Answer an open query."""
-    from metsor.services.casebook import answer_query
-
-    _run(
-        db,
-        user,
-        as_json,
-        lambda ctx: answer_query(ctx, query_id=query_id, answer=answer),
-        _describe_query,
-    )
-
-
-@queries_app.command("close")
-def queries_close(
-    query_id: Annotated[int, typer.Argument(help="Query id.")],
-    resolution: Annotated[str, typer.Option("--resolution", help="How it was resolved.")],
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Close a query."""
-    from metsor.services.casebook import close_query
-
-    _run(
-        db,
-        user,
-        as_json,
-        lambda ctx: close_query(ctx, query_id=query_id, resolution=resolution),
-        _describe_query,
-    )
-
-
-@queries_app.command("list")
-def queries_list(
-    status: Annotated[
-        str | None, typer.Option("--status", help="open, answered or closed.")
-    ] = None,
-    subject_id: Annotated[str | None, typer.Option("--subject", help="One subject only.")] = None,
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """List the queries you may see."""
-    from metsor.services.casebook import list_queries
-
-    with _acting(db, user, readonly=True) as ctx:
-        found = list_queries(ctx, status=status, subject_id=subject_id)
-        payload = [_fields(q) for q in found]
-        lines = [_describe_query(q) for q in found]
-    if as_json:
-        typer.echo(json.dumps(payload, indent=2, sort_keys=True, default=str))
-    else:
-        typer.echo("\n".join(lines) if lines else "no queries")
-
-
-def correct(
-    table: Annotated[str, typer.Argument(help="Casebook table, e.g. lab_results.")],
-    record_id: Annotated[int, typer.Argument(help="Record id.")],
-    field: Annotated[str, typer.Argument(help="Field to change.")],
-    value: Annotated[str, typer.Argument(help="New value (null to clear an optional field).")],
-    reason: Annotated[str, typer.Option("--reason", help="Why the value is changed (required).")],
-    query_id: Annotated[int | None, typer.Option("--query", help="Query this answers.")] = None,
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Correct one recorded value, with a reason; audited old → new."""
-    from metsor.services.casebook import correct_value
-
-    _run(
-        db, user, as_json,
-        lambda ctx: correct_value(
-            ctx, table=table, record_id=record_id, field=field, value=value, reason=reason,
-            query_id=query_id,
-        ),
-        lambda c: f"correction {c.id}: {c.table_name} {c.record_id} {c.field} "
-        f"{c.old_value} → {c.new_value} ({c.reason})",
-    )  # fmt: skip
-
-
-@datasets_app.command("export")
-def datasets_export(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the CSV files into.")],
-    cutoff: Annotated[
-        str | None, typer.Option("--cutoff", help="Data cut-off, YYYY-MM-DD.")
-    ] = None,
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Write ADSL, ADTTE, ADRS and ADAE as CSV files."""
-    from metsor.services.casebook import export_datasets
-
-    with _acting(db, user, readonly=True) as ctx:
-        day = None if cutoff is None else _cutoff(cutoff)
-        written = export_datasets(ctx, out, cutoff=day)
-    if as_json:
-        typer.echo(json.dumps({k: str(v) for k, v in written.items()}, indent=2, sort_keys=True))
-    else:
-        typer.echo("\n".join(f"{name}: {path}" for name, path in written.items()))
-
-
-def _cutoff(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(
-            f"--cutoff must be a date YYYY-MM-DD, got {value!r}", field="--cutoff"
-        ) from None
