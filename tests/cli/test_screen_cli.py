@@ -124,6 +124,20 @@ def test_schema() -> None:
     assert schema["additionalProperties"] is False
 
 
+def test_example_is_a_record_file_that_screens_eligible(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["screen", "--example"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    assert printed == eligible_record()
+    path = tmp_path / "candidate.json"
+    path.write_text(result.output, encoding="utf-8")
+    screened = runner.invoke(app, ["screen", str(path), "--json"])
+    assert screened.exit_code == 0, screened.output
+    verdict = json.loads(screened.output)
+    assert verdict["verdict"] == "eligible"
+    assert verdict == screen(eligible_record()).to_dict()
+
+
 def test_age_rule_option(tmp_path: Path) -> None:
     """Criterion "Age > 18 years old" against the structured "18 Years and older"."""
     path = write_json(tmp_path, {**RECORD, "age_years": 18})

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from metsor.cli._common import read_json_file
 from metsor.errors import InputError, NotFoundError
 
 if TYPE_CHECKING:
@@ -61,26 +62,10 @@ def load_protocol(path_or_id: str) -> Protocol:
     path = Path(path_or_id)
     if not path.is_file() and path.suffix.lower() != ".json" and os.sep not in path_or_id:
         return builtin(path_or_id)
-    data = _read_json(path)
+    data = read_json_file(path, "FILE")
     if isinstance(data, dict) and "protocolSection" in data:
         return from_ctgov_v2(data)
     return _protocol_from_dump(data, path)
-
-
-def _read_json(path: Path) -> Any:
-    if not path.is_file():
-        raise NotFoundError(f"no such file: {path}", field="FILE")
-    try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 text ({exc.reason})", field="FILE") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-            field="FILE",
-        ) from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}", field="FILE") from None
 
 
 def _protocol_from_dump(data: Any, path: Path) -> Protocol:
@@ -158,7 +143,7 @@ def import_record(
     """Import a ClinicalTrials.gov API v2 study record (JSON) as a protocol."""
     from metsor.protocol import from_ctgov_v2
 
-    data = _read_json(file)
+    data = read_json_file(file, "FILE")
     if not isinstance(data, dict) or "protocolSection" not in data:
         raise InputError(f"{file} has no 'protocolSection': not a v2 study record", field="FILE")
     text = from_ctgov_v2(data).model_dump_json(indent=2) + "\n"

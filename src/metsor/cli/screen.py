@@ -3,6 +3,8 @@
 A ``.json`` file holds one candidate's record: the command prints each criterion with its
 status and reason, the derived scores and the verdict. A ``.csv`` file is a screening log: it
 prints the counts by verdict and by failed criterion, and the rows that could not be read.
+``--schema`` prints the JSON Schema of a record; ``--example`` prints the record of a candidate
+who meets every criterion, a starting point for a record file.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from metsor.errors import InputError, NotFoundError
+from metsor.cli._common import read_json_object, read_text_file
+from metsor.errors import InputError
 
 if TYPE_CHECKING:
     from metsor.eligibility.log import ScreeningLog
@@ -46,27 +49,6 @@ def _settings(age_rule: str, require_bclc_c: bool) -> EligibilitySettings:
     )
 
 
-def _read_text(path: Path) -> str:
-    if not path.is_file():
-        raise NotFoundError(f"no such file: {path}", field="PATH")
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 text ({exc.reason})", field="PATH") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}", field="PATH") from None
-
-
-def _load_json(path: Path) -> Any:
-    try:
-        return json.loads(_read_text(path))
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-            field="PATH",
-        ) from None
-
-
 def screen(
     path: Annotated[
         Path | None,
@@ -77,6 +59,14 @@ def screen(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     schema: Annotated[
         bool, typer.Option("--schema", help="Print the JSON Schema of a screening record.")
+    ] = False,
+    example: Annotated[
+        bool,
+        typer.Option(
+            "--example",
+            help="Print the record of a candidate who meets every criterion, as JSON: a "
+            "starting point for a record file.",
+        ),
     ] = False,
     age_rule: Annotated[
         str,
@@ -97,18 +87,22 @@ def screen(
 
         typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
         return
+    if example:
+        from metsor.eligibility.examples import eligible_record
+
+        typer.echo(json.dumps(eligible_record(), indent=2, ensure_ascii=False))
+        return
     if path is None:
         raise InputError(
-            "give a record (.json) or a screening log (.csv), or --schema", field="PATH"
+            "give a record (.json) or a screening log (.csv), or --schema or --example",
+            field="PATH",
         )
     chosen = _settings(age_rule, require_bclc_c)
     suffix = path.suffix.lower()
     if suffix == ".json":
         from metsor.eligibility.screening import screen as screen_record
 
-        data = _load_json(path)
-        if not isinstance(data, dict):
-            raise InputError(f"{path} must hold one JSON object (a screening record)", field="PATH")
+        data = read_json_object(path, "PATH", kind="a screening record")
         result = screen_record(data, settings=chosen)
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -117,7 +111,7 @@ def screen(
     elif suffix == ".csv":
         from metsor.eligibility.log import screen_log
 
-        log = screen_log(_read_text(path), settings=chosen)
+        log = screen_log(read_text_file(path, "PATH"), settings=chosen)
         if as_json:
             typer.echo(json.dumps(log_to_dict(log), indent=2, ensure_ascii=False))
         else:
