@@ -277,3 +277,32 @@ def test_therapies_are_corrected_and_audited(clocked: tuple[Database, Calendar])
             )
         )
     assert {"name", "category", "started_on"} <= fields
+
+
+def test_death_is_not_dated_before_a_recorded_therapy_or_alive_contact(
+    clocked: tuple[Database, Calendar],
+) -> None:
+    """Nothing but the death record is dated after death: the follow-up tables count too."""
+    from metsor.services.casebook import record_survival_contact
+
+    trial, calendar = clocked
+    subject_id = randomized_on_day0(trial)
+    calendar.move_to(day(200))
+    with unit_of_work(trial, "inv_tj") as ctx:
+        record_anticancer_therapy(
+            ctx, subject_id=subject_id, name="TACE", category="locoregional", started_on=day(90)
+        )
+        record_survival_contact(
+            ctx, subject_id=subject_id, contact_on=day(150), status="alive", method="phone"
+        )
+    before = counts(trial)
+    for death_day, what in ((day(120), "survival contact"), (day(80), "survival contact")):
+        with (
+            pytest.raises(ConflictError, match=what) as caught,
+            unit_of_work(trial, "inv_tj") as ctx,
+        ):
+            record_death(ctx, subject_id=subject_id, death_date=death_day, cause="other")
+        assert caught.value.field == "death_date"
+    assert counts(trial) == before
+    with unit_of_work(trial, "inv_tj") as ctx:
+        record_death(ctx, subject_id=subject_id, death_date=day(160), cause="other")

@@ -2,8 +2,9 @@
 
 The Alembic environment and revisions are packaged under ``metsor/store/migrations``;
 no ``alembic.ini`` is needed. Revisions: ``0001_core`` (sites, users, subjects, screening,
-consent, randomization, decisions, audit log), then ``0002_casebook`` (down revision
-``0001_core``).
+consent, randomization, decisions, audit log), then ``0002_casebook`` (the casebook), then
+``0003_follow_up`` (new anticancer therapies, survival contacts); each one's down revision is
+the one before.
 """
 
 from __future__ import annotations

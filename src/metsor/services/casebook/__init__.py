@@ -2,7 +2,8 @@
 
 One module per topic — :mod:`~.visits`, :mod:`~.dosing`, :mod:`~.labs`,
 :mod:`~.vital_signs`, :mod:`~.adverse_events`, :mod:`~.tumour`, :mod:`~.deaths`,
-:mod:`~.withdrawals`, :mod:`~.queries`, :mod:`~.corrections`, :mod:`~.datasets` — and the
+:mod:`~.withdrawals`, :mod:`~.therapies` (new anticancer therapy), :mod:`~.survival_contacts`
+(last known alive), :mod:`~.queries`, :mod:`~.corrections`, :mod:`~.datasets` — and the
 rules they apply: :mod:`~.dose_levels` (label dose levels) and :mod:`~.schedule` (visit
 schedule). Every recording function takes a :class:`~metsor.services.context.ServiceContext`
 and keyword arguments, validates, writes and audits within the caller's transaction, and
@@ -24,6 +25,8 @@ from metsor.services.casebook.deaths import record_death
 from metsor.services.casebook.dosing import record_dose
 from metsor.services.casebook.labs import record_lab
 from metsor.services.casebook.queries import answer_query, close_query, list_queries, raise_query
+from metsor.services.casebook.survival_contacts import record_survival_contact
+from metsor.services.casebook.therapies import THERAPY_CATEGORIES, record_anticancer_therapy
 from metsor.services.casebook.tumour import record_tumour_assessment
 from metsor.services.casebook.visits import record_visit
 from metsor.services.casebook.vital_signs import record_vital_signs
@@ -32,6 +35,7 @@ from metsor.services.casebook.withdrawals import record_withdrawal
 __all__ = [
     "ADAE_COLUMNS",
     "CORRECTABLE_FIELDS",
+    "THERAPY_CATEGORIES",
     "adae_rows",
     "answer_query",
     "close_query",
@@ -40,9 +44,11 @@ __all__ = [
     "list_queries",
     "raise_query",
     "record_adverse_event",
+    "record_anticancer_therapy",
     "record_death",
     "record_dose",
     "record_lab",
+    "record_survival_contact",
     "record_tumour_assessment",
     "record_visit",
     "record_vital_signs",

@@ -22,9 +22,11 @@ from metsor.services.access import subject_for
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import (
     AdverseEvent,
+    AnticancerTherapy,
     Death,
     DoseEvent,
     LabResult,
+    SurvivalContact,
     TumourAssessment,
     Visit,
     VitalSigns,
@@ -159,11 +161,21 @@ def last_data_on(session: Session, subject_id: str) -> tuple[date, str] | None:
         (AdverseEvent.onset_date, AdverseEvent.subject_id, "an adverse event onset"),
         (AdverseEvent.resolution_date, AdverseEvent.subject_id, "an adverse event resolution"),
         (TumourAssessment.assessed_on, TumourAssessment.subject_id, "a tumour assessment"),
+        (AnticancerTherapy.started_on, AnticancerTherapy.subject_id, "an anticancer therapy start"),
+        (AnticancerTherapy.ended_on, AnticancerTherapy.subject_id, "an anticancer therapy end"),
     )
     for column, owner, what in columns:
         latest = session.scalar(select(func.max(column)).where(owner == subject_id))
         if latest is not None:
             candidates.append((latest, what))
+    # A contact that finds the subject dead never blocks the death record.
+    alive = session.scalar(
+        select(func.max(SurvivalContact.contact_on)).where(
+            SurvivalContact.subject_id == subject_id, SurvivalContact.status == "alive"
+        )
+    )
+    if alive is not None:
+        candidates.append((alive, "a survival contact (alive)"))
     return max(candidates) if candidates else None
 
 
