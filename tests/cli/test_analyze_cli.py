@@ -191,6 +191,16 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
     assert "input file not found" in str(result.exception)
 
 
+def test_a_missing_response_column_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "trial.csv"
+    path.write_text("RESP,G\n1,a\n0,b\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["analyze", "response", "--input", str(path), "--response", "ORR", "--group", "G"]
+    )
+    assert isinstance(result.exception, InputError), result.output
+    assert str(result.exception) == "column 'ORR' not found; the file has RESP, G"
+
+
 def test_user_error_exits_2_with_message(tmp_path: Path) -> None:
     """Through the installed entry point: message on stderr, exit code 2, no traceback."""
     path = tmp_path / "trial.csv"

@@ -127,6 +127,23 @@ def test_malformed_record_file_is_named_with_its_line(cli, tmp_path):
     assert "(line 3, column 1)" in result.stderr
 
 
+def test_an_unusable_record_file_exits_2_naming_the_field(cli, tmp_path):
+    cli("db", "init")
+    missing = cli("subjects", "register", str(tmp_path / "none.json"), "--site", "TJ",
+                  user="admin")  # fmt: skip
+    assert missing.exit_code == 2
+    assert "field 'RECORD': no such file" in missing.stderr
+    record = eligible_record()
+    record["labs"]["hemoglobin"]["unit"] = "mg"
+    wrong_unit = cli("subjects", "register", _record(tmp_path, record), "--site", "TJ",
+                     user="admin")  # fmt: skip
+    assert wrong_unit.exit_code == 2
+    assert wrong_unit.stderr == (
+        "error: field 'labs.hemoglobin.unit': unknown unit 'mg' (accepted: g/dL, g/L, mmol/L)\n"
+    )
+    assert _json(cli("subjects", "list", "--json", user="admin"))["subjects"] == []
+
+
 def test_unsupported_database_url_exits_2():
     result = runner.invoke(app, ["subjects", "list", "--db", "mysql://x@y/z", "--user", "a"])
     assert result.exit_code == 2

@@ -1,0 +1,57 @@
+"""User errors of the casebook commands: a message on stderr naming the field, exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from metsor.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def initialised(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The URL of a database after ``metsor db init`` (administrator ``admin``)."""
+    monkeypatch.setenv("METSOR_HOME", str(tmp_path))
+    monkeypatch.delenv("METSOR_ALLOCATION_SEED", raising=False)
+    monkeypatch.delenv("METSOR_USER", raising=False)
+    result = runner.invoke(app, ["db", "init", "--db", database_url])
+    assert result.exit_code == 0, result.output
+    return database_url
+
+
+def test_casebook_user_errors_exit_2_naming_the_field(initialised: str, tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text('{"term": "Diarrhea",\n}', encoding="utf-8")
+    (tmp_path / "list.json").write_text("[]", encoding="utf-8")
+    ae = ["record", "ae", "TJ-001", "--term", "Diarrhea", "--grade", "2", "--onset", "2026-02-01"]
+    dose = ["record", "dose", "TJ-404", "--drug", "sorafenib"]
+    cases = [
+        ([*ae, "--file", str(tmp_path / "none.json")], "field '--file': no such file"),
+        ([*ae, "--file", str(tmp_path / "bad.json")], "is not valid JSON"),
+        ([*ae, "--file", str(tmp_path / "bad.json")], "(line 2, column 1)"),
+        ([*ae, "--file", str(tmp_path / "list.json")], "must hold one JSON object"),
+        ([*ae, "--related", "sorafenib"], "--related takes DRUG=VALUE, got 'sorafenib'"),
+        (["record", "tumour", "TJ-001"], "assessed_on is required (give --date"),
+        ([*dose, "--event", "start", "--date", "2026-02-01"], "no subject 'TJ-404'"),
+        (
+            ["datasets", "export", "--out", str(tmp_path / "out"), "--cutoff", "1/2/2026"],
+            "--cutoff must be a date YYYY-MM-DD, got '1/2/2026'",
+        ),
+        (["queries", "answer", "999", "--answer", "x"], "field 'query_id': no query 999"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(app, [*args, "--db", initialised, "--user", "admin"])
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.stderr, (args, result.stderr)
+        assert result.stdout == "", args
+
+
+def test_a_casebook_command_on_an_unsupported_database_exits_2() -> None:
+    result = runner.invoke(
+        app, ["queries", "list", "--db", "mysql://x@y/z", "--user", "admin"], env={}
+    )
+    assert result.exit_code == 2
+    assert "field '--db': database 'mysql' is not supported" in result.stderr
