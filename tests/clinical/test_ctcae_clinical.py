@@ -105,6 +105,8 @@ def test_acidosis_life_threatening_and_death() -> None:
 @pytest.mark.parametrize(
     ("observations", "grade"),
     [
+        ({}, 0),
+        ({"treatment": "none"}, 0),
         ({"treatment": "local"}, 2),
         ({"treatment": "iv"}, 3),
         ({"treatment": "interventional"}, 3),

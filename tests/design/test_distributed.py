@@ -111,3 +111,22 @@ def test_bad_cluster_arguments() -> None:
         run_grid(spec, scheduler="127.0.0.1:8786")
     with pytest.raises(InputError, match="at least 1"):
         run_grid(spec, workers=0)
+
+
+@pytest.mark.slow
+def test_unreachable_scheduler_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scheduler address where nothing listens: an input error naming it, no traceback."""
+    import socket
+
+    from metsor.design import distributed
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(distributed, "CONNECT_TIMEOUT_S", 2)
+    spec = parse_grid(SPEC.replace(f"sims: {BLOCK_TRIALS * 8 + 100}", "sims: 100"))
+    address = f"tcp://127.0.0.1:{port}"
+    with pytest.raises(InputError, match="cannot reach the Dask scheduler") as caught:
+        run_grid(spec, scheduler=address)
+    assert caught.value.field == "scheduler"
+    assert address in str(caught.value)

@@ -137,8 +137,10 @@ def _acidosis(observations: dict[str, Any]) -> int:
 
 
 def _infection(observations: dict[str, Any]) -> int:
+    # v3.0 has no grade 1: an infection that needs no intervention has no grade (0);
+    # grade 2 starts at "local intervention indicated".
     treatment = _choice(observations, "treatment", INFECTION_TREATMENTS)
-    grade = {"none": 2, "local": 2, "iv": 3, "interventional": 3}[treatment]
+    grade = {"none": 0, "local": 2, "iv": 3, "interventional": 3}[treatment]
     return max(grade, _outcome_grade(observations))
 
 

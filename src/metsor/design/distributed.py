@@ -33,6 +33,9 @@ from metsor.design.simulate import (
 )
 from metsor.errors import InputError
 
+CONNECT_TIMEOUT_S = 10
+"""Seconds to wait for a named scheduler before saying it cannot be reached."""
+
 __all__ = ["GridRow", "GridSpec", "expand", "parse_grid", "run_grid"]
 
 _BLOCKS_PER_TASK = 8
@@ -204,7 +207,12 @@ def _run_on_cluster(
         )
         client = dd.Client(cluster)
     else:
-        client = dd.Client(scheduler)
+        try:
+            client = dd.Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            raise InputError(
+                f"cannot reach the Dask scheduler {scheduler}: {exc}", field="scheduler"
+            ) from None
     # local workers share this machine's cores; a remote cluster's workers keep their own
     threads = max(1, (os.cpu_count() or 1) // workers) if workers else 0
     try:
