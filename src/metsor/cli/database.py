@@ -13,8 +13,10 @@ verify`` exits 1 when it finds the trail broken.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -30,6 +32,10 @@ from metsor.cli._common import (
     read_json_object,
 )
 from metsor.errors import InputError
+
+if TYPE_CHECKING:
+    from metsor.services.context import ServiceContext
+    from metsor.services.enrollment import RegistrationResult
 
 __all__ = ["register"]
 
@@ -154,6 +160,23 @@ def users_add(
     emit(as_json, payload, f"user {username} added ({role})")
 
 
+def _screen_record(
+    db: str | None,
+    user: str | None,
+    as_json: bool,
+    record: Path,
+    screened_on: str | None,
+    action: Callable[[ServiceContext, dict[str, Any], date | None], RegistrationResult],
+) -> None:
+    """Read a record file, screen it by ``action`` in one unit of work, print the verdict."""
+    with abort_on_user_error():
+        data = read_json_object(record, "RECORD", kind="a screening record")
+        day = parse_date(screened_on, "--screened-on")
+        with acting(db, user) as ctx:
+            result = action(ctx, data, day)
+    emit(as_json, result.to_dict(), f"{result.subject_id}\t{result.verdict}\t{result.status}")
+
+
 @subjects_app.command("register")
 def subjects_register(
     record: Annotated[Path, typer.Argument(help="Screening record, JSON.")],
@@ -166,12 +189,10 @@ def subjects_register(
     """Register a candidate and screen their record; an ineligible one is a screen failure."""
     from metsor.services.enrollment import register_subject
 
-    with abort_on_user_error():
-        data = read_json_object(record, "RECORD", kind="a screening record")
-        day = parse_date(screened_on, "--screened-on")
-        with acting(db, user) as ctx:
-            result = register_subject(ctx, record=data, site=site, screened_on=day)
-    emit(as_json, result.to_dict(), f"{result.subject_id}\t{result.verdict}\t{result.status}")
+    _screen_record(
+        db, user, as_json, record, screened_on,
+        lambda ctx, data, day: register_subject(ctx, record=data, site=site, screened_on=day),
+    )  # fmt: skip
 
 
 @subjects_app.command("rescreen")
@@ -186,12 +207,10 @@ def subjects_rescreen(
     """Screen a subject not yet randomized again with a new record."""
     from metsor.services.enrollment import rescreen_subject
 
-    with abort_on_user_error():
-        data = read_json_object(record, "RECORD", kind="a screening record")
-        day = parse_date(screened_on, "--screened-on")
-        with acting(db, user) as ctx:
-            result = rescreen_subject(ctx, subject_id, record=data, screened_on=day)
-    emit(as_json, result.to_dict(), f"{result.subject_id}\t{result.verdict}\t{result.status}")
+    _screen_record(
+        db, user, as_json, record, screened_on,
+        lambda ctx, data, day: rescreen_subject(ctx, subject_id, record=data, screened_on=day),
+    )  # fmt: skip
 
 
 @subjects_app.command("consent")
