@@ -1,4 +1,12 @@
-"""Compiled core of the trial simulator: data cut-offs, censoring and log-rank looks per trial."""
+"""Compiled core of the trial simulator: draw, censor and test every trial in one pass.
+
+Each trial is simulated start to finish by one thread, with a few arrays of scratch reused
+across the trials of a chunk: its patients' times are drawn from the counter-based generator
+(:mod:`metsor.design._philox`), cut off at each look, sorted and scanned by the log-rank.
+Patient ``i`` of trial ``r`` in a block keyed (k0, k1, word) draws entry and endpoint from
+counter (i, r, 0, word) and, when the scenario needs them, dropout and progression from
+counter (i, r, 1, word): a trial's data depend on its key and position only.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +14,129 @@ import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 
-from metsor.stats.batch import argsort_times, logrank_sorted_trial
+from metsor.design._philox import exponential, philox4x32, uniform
+from metsor.stats.batch import GROUP_1, logrank_sorted, sort_by_time
 
-__all__ = ["run_looks"]
+__all__ = ["ENDPOINT_CODES", "TRIALS_PER_CHUNK", "draw_trial", "run_blocks"]
 
-
-@njit(cache=True, nogil=True)
-def _cutoff(
-    calendar: NDArray[np.float64], order: NDArray[np.intp], target: int, end_of_follow_up: float
-) -> float:  # pragma: no cover - compiled
-    m = min(target, calendar.shape[0])
-    cut = calendar[order[m - 1]]
-    if not np.isfinite(cut):
-        return end_of_follow_up
-    return float(cut)
+ENDPOINT_CODES = {"os": 0, "ttp": 1, "pfs": 2}
+"""Endpoint of the kernel: death, progression (death censors), the first of the two."""
+TRIALS_PER_CHUNK = 256
+"""Trials a thread simulates with one set of scratch arrays."""
 
 
-@njit(cache=True, nogil=True)
-def _one_trial(
+@njit(cache=True, nogil=True, error_model="numpy")
+def draw_trial(
+    key: NDArray[np.uint32],
+    trial: int,
+    group: NDArray[np.int8],
+    rates: NDArray[np.float64],
+    accrual: float,
+    endpoint: int,
+    entry: NDArray[np.float64],
+    event_time: NDArray[np.float64],
+    censor_time: NDArray[np.float64],
+) -> None:  # pragma: no cover - compiled
+    """Draw the patients of trial ``trial`` of the block keyed ``key`` into the three arrays.
+
+    Parameters
+    ----------
+    key
+        (k0, k1, word) of the block.
+    trial
+        Trial's index within its block.
+    group
+        0 control, 1 experimental, per patient.
+    rates
+        Monthly hazards: death (control, experimental), progression (control, experimental),
+        dropout.
+    accrual
+        Months of uniform accrual.
+    endpoint
+        One of ``ENDPOINT_CODES``.
+    entry, event_time, censor_time
+        Filled: calendar entry, time from entry to the endpoint event, and to whatever would
+        censor it first (dropout, or death for time to progression); ``inf`` when nothing does.
+    """
+    k0, k1, word = key[0], key[1], key[2]
+    row = np.uint32(trial)
+    # arm by select rather than by indexing rates with the group: the loops then vectorize
+    death_0, death_1, progression_0, progression_1, dropout_rate = rates[:5]
+    for i in range(group.shape[0]):
+        x0, x1, x2, x3 = philox4x32(np.uint32(i), row, np.uint32(0), word, k0, k1)
+        entry[i] = accrual * uniform(x0, x1)
+        event_time[i] = exponential(x2, x3) / (death_1 if group[i] else death_0)
+    if endpoint == 0 and dropout_rate == 0.0:
+        censor_time[:] = np.inf
+        return
+    for i in range(group.shape[0]):
+        y0, y1, y2, y3 = philox4x32(np.uint32(i), row, np.uint32(1), word, k0, k1)
+        dropout = exponential(y0, y1) / dropout_rate if dropout_rate > 0.0 else np.inf
+        if endpoint == 0:
+            censor_time[i] = dropout
+            continue
+        death = event_time[i]
+        progression = exponential(y2, y3) / (progression_1 if group[i] else progression_0)
+        if endpoint == 1:
+            event_time[i] = progression
+            censor_time[i] = min(dropout, death)
+        else:
+            event_time[i] = min(progression, death)
+            censor_time[i] = dropout
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _censor_at(
+    cut: float,
+    entry: NDArray[np.float64],
+    event_time: NDArray[np.float64],
+    censor_time: NDArray[np.float64],
+    group: NDArray[np.int8],
+    time: NDArray[np.float64],
+    code: NDArray[np.uint8],
+) -> int:  # pragma: no cover - compiled
+    """Follow-up and event/group code of each patient at data cut-off ``cut``; events seen."""
+    deaths = 0
+    for i in range(entry.shape[0]):
+        window = cut - entry[i]
+        entered = window > 0.0
+        # compare on the calendar scale, as the cut-off itself was computed
+        happened = entered & (event_time[i] <= censor_time[i]) & (entry[i] + event_time[i] <= cut)
+        followed = min(censor_time[i], window) if entered else 0.0
+        time[i] = event_time[i] if happened else followed
+        code[i] = happened + GROUP_1 * group[i]
+        deaths += happened
+    return deaths
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _event_calendar(
+    entry: NDArray[np.float64],
+    event_time: NDArray[np.float64],
+    censor_time: NDArray[np.float64],
+    calendar: NDArray[np.float64],
+    code: NDArray[np.uint8],
+    sorted_calendar: NDArray[np.float64],
+    sorted_code: NDArray[np.uint8],
+    scratch: NDArray[np.intp],
+) -> tuple[int, float]:  # pragma: no cover - compiled
+    """Sort the calendar times of the events that would happen; their count, end of follow-up."""
+    events = 0
+    end_of_follow_up = 0.0
+    for i in range(entry.shape[0]):
+        end_of_follow_up = max(end_of_follow_up, entry[i] + min(event_time[i], censor_time[i]))
+        if event_time[i] <= censor_time[i]:
+            calendar[events] = entry[i] + event_time[i]
+            code[events] = 0
+            events += 1
+    sort_by_time(
+        calendar, code, events, 0.0, end_of_follow_up, sorted_calendar, sorted_code, scratch
+    )
+    return events, end_of_follow_up
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _analyse_trial(
     entry: NDArray[np.float64],
     event_time: NDArray[np.float64],
     censor_time: NDArray[np.float64],
@@ -32,75 +145,66 @@ def _one_trial(
     calendar_end: float,
     critical: NDArray[np.float64],
     two_sided: bool,
-) -> tuple[int, float, float]:  # pragma: no cover - compiled
+    work: NDArray[np.float64],
+    codes: NDArray[np.uint8],
+    scratch: NDArray[np.intp],
+) -> tuple[int, float, float, float]:  # pragma: no cover - compiled
+    """Looks of one trial up to the first rejection: look (−1 none), events, cut-off, z."""
     size = entry.shape[0]
-    calendar = np.empty(size)
+    time, sorted_time, calendar = work[0], work[1], work[2]
+    code, sorted_code = codes[0], codes[1]
+    events = 0
     end_of_follow_up = 0.0
-    for i in range(size):
-        seen = min(event_time[i], censor_time[i])
-        end_of_follow_up = max(end_of_follow_up, entry[i] + seen)
-        calendar[i] = entry[i] + event_time[i] if event_time[i] <= censor_time[i] else np.inf
-    calendar_order = np.arange(size)
-    for k in range(targets.shape[0]):
-        if targets[k] > 0:
-            calendar_order = argsort_times(np.minimum(calendar, end_of_follow_up + 1.0))
-            break
-    time = np.empty(size)
-    event = np.empty(size, dtype=np.bool_)
+    if targets.max() > 0:
+        events, end_of_follow_up = _event_calendar(
+            entry, event_time, censor_time, time, code, calendar, sorted_code, scratch
+        )
     looks = targets.shape[0]
-    events_at_stop = 0.0
+    deaths = 0
     cut = calendar_end
+    z = 0.0
     for k in range(looks):
+        cut = calendar_end
         if targets[k] > 0:
-            cut = _cutoff(calendar, calendar_order, targets[k], end_of_follow_up)
+            wanted = min(targets[k], size)
+            cut = calendar[wanted - 1] if events >= wanted else end_of_follow_up
             if calendar_end > 0.0 and cut >= calendar_end:
                 if k < looks - 1:
                     continue
                 cut = calendar_end
-        else:
-            cut = calendar_end
-        deaths = 0.0
-        for i in range(size):
-            window = cut - entry[i]
-            if window <= 0.0:
-                time[i] = 0.0
-                event[i] = False
-                continue
-            # compare on the calendar scale, as the cut-off itself was computed
-            happened = event_time[i] <= censor_time[i] and entry[i] + event_time[i] <= cut
-            time[i] = event_time[i] if happened else min(censor_time[i], window)
-            event[i] = happened
-            deaths += event[i]
-        order = argsort_times(time)
-        observed, expected, variance = logrank_sorted_trial(time, event, group, order)
-        benefit = (expected - observed) / np.sqrt(variance) if variance > 0.0 else 0.0
-        events_at_stop = deaths
-        rejected = abs(benefit) >= critical[k] if two_sided else benefit >= critical[k]
-        if rejected:
-            return k, events_at_stop, cut
-    return -1, events_at_stop, cut
+        deaths = _censor_at(cut, entry, event_time, censor_time, group, time, code)
+        # every follow-up time lies in [0, cut]
+        sort_by_time(time, code, size, 0.0, cut, sorted_time, sorted_code, scratch)
+        observed, expected, variance = logrank_sorted(sorted_time, sorted_code, size)
+        z = (expected - observed) / np.sqrt(variance) if variance > 0.0 else 0.0
+        if (abs(z) if two_sided else z) >= critical[k]:
+            return k, float(deaths), cut, z
+    return -1, float(deaths), cut, z
 
 
-@njit(parallel=True, cache=True)
-def run_looks(
-    entry: NDArray[np.float64],
-    event_time: NDArray[np.float64],
-    censor_time: NDArray[np.float64],
+@njit(parallel=True, cache=True, error_model="numpy")
+def run_blocks(
+    keys: NDArray[np.uint32],
+    trials: NDArray[np.int64],
     group: NDArray[np.int8],
+    rates: NDArray[np.float64],
+    accrual: float,
+    endpoint: int,
     targets: NDArray[np.int64],
     calendar_end: float,
     critical: NDArray[np.float64],
     two_sided: bool,
-) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:  # pragma: no cover
-    """Analyse every trial (row) at its looks and stop at the first rejection.
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Simulate and analyse the trials of several blocks, stopping each at its first rejection.
 
     Parameters
     ----------
-    entry, event_time, censor_time
-        Per trial × patient: calendar entry, time from entry to the endpoint event, time from
-        entry to whatever would censor it first (dropout, competing death).
-    group
-        0 control, 1 experimental, per patient.
+    keys
+        (k0, k1, word) of each block, one row per block.
+    trials
+        Trials in each block.
+    group, rates, accrual, endpoint
+        As for :func:`draw_trial`.
     targets
         Events that trigger each look; 0 means the look is at ``calendar_end``.
     calendar_end
@@ -114,24 +218,45 @@ def run_looks(
     Returns
     -------
     tuple of ndarray
-        Look of rejection (−1 for none), events at the last analysis done, its calendar time.
+        Per trial, blocks one after another: look of rejection (−1 for none), events at the
+        last analysis done, its calendar time, and its log-rank z (positive for a benefit).
     """
-    trials = entry.shape[0]
-    look = np.empty(trials, dtype=np.int64)
-    events = np.empty(trials)
-    duration = np.empty(trials)
-    for r in prange(trials):
-        k, d, c = _one_trial(
-            entry[r],
-            event_time[r],
-            censor_time[r],
-            group,
-            targets,
-            calendar_end,
-            critical,
-            two_sided,
-        )
-        look[r] = k
-        events[r] = d
-        duration[r] = c
-    return look, events, duration
+    blocks = keys.shape[0]
+    first = np.zeros(blocks + 1, dtype=np.int64)
+    chunks = np.zeros(blocks + 1, dtype=np.int64)
+    for b in range(blocks):
+        first[b + 1] = first[b] + trials[b]
+        chunks[b + 1] = chunks[b] + (trials[b] + TRIALS_PER_CHUNK - 1) // TRIALS_PER_CHUNK
+    total = first[blocks]
+    look = np.empty(total, dtype=np.int64)
+    events = np.empty(total)
+    cutoff = np.empty(total)
+    z = np.empty(total)
+    size = group.shape[0]
+    for item in prange(chunks[blocks]):
+        block = int(np.searchsorted(chunks, item, side="right")) - 1
+        start = (item - chunks[block]) * TRIALS_PER_CHUNK
+        stop = min(start + TRIALS_PER_CHUNK, trials[block])
+        patients = np.empty((3, size))
+        entry, event_time, censor_time = patients[0], patients[1], patients[2]
+        work = np.empty((3, size))
+        codes = np.empty((2, size), dtype=np.uint8)
+        scratch = np.empty(3 * size, dtype=np.intp)
+        for r in range(start, stop):
+            key = keys[block]
+            draw_trial(key, r, group, rates, accrual, endpoint, entry, event_time, censor_time)
+            out = first[block] + r
+            look[out], events[out], cutoff[out], z[out] = _analyse_trial(
+                entry,
+                event_time,
+                censor_time,
+                group,
+                targets,
+                calendar_end,
+                critical,
+                two_sided,
+                work,
+                codes,
+                scratch,
+            )
+    return look, events, cutoff, z

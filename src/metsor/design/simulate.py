@@ -8,21 +8,26 @@ death censors), PFS (the first of the two), all by log-rank, and ORR by Fisher's
 The data cut-off is at accrual + follow-up or at the E-th event; interim looks are taken at
 fractions of the planned events and tested against group-sequential bounds.
 
-Random numbers come in fixed blocks of trials, block b drawn from the b-th child of the seed's
+Random numbers come in fixed blocks of trials, block b keyed by the b-th child of the seed's
 SeedSequence, so that a result depends on the seed and the number of trials only: not on how
-trials are chunked, nor on how many workers run the blocks.
+trials are chunked, nor on how many workers or threads run the blocks. Within a block, each
+trial draws from a counter-based generator (Philox4x32-10) at its own counters, so the compiled
+kernel simulates trials in any order on any number of threads; and a patient's entry and
+death draws do not depend on whether the scenario also draws dropout or progression.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from metsor.design._kernel import run_looks
+from metsor.design._kernel import ENDPOINT_CODES, run_blocks
 from metsor.design.boundaries import group_sequential_design
 from metsor.design.expected_events import dropout_hazard
 from metsor.design.orr import fisher_rejections
@@ -36,6 +41,7 @@ __all__ = [
     "Scenario",
     "SimulationResult",
     "block_sizes",
+    "block_tallies",
     "block_tally",
     "combine",
     "planned_events",
@@ -45,6 +51,8 @@ __all__ = [
 
 BLOCK_TRIALS = 4096
 """Trials per random-number block: the unit of reproducibility."""
+BLOCKS_PER_CALL = 8
+"""Blocks simulated by one call of the compiled kernel (progress is reported after each)."""
 
 
 @dataclass(frozen=True)
@@ -104,24 +112,102 @@ def _arm(n: int, ratio: float) -> NDArray[np.int8]:
     return group
 
 
-def _draw_block(
-    s: Scenario,
-    rng: np.random.Generator,
-    trials: int,
-    group: NDArray[np.int8],
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+@dataclass(frozen=True)
+class _Plan:
+    """What every block of one scenario shares: arms, hazards, look targets and bounds."""
+
+    group: NDArray[np.int8]
+    rates: NDArray[np.float64]
+    endpoint: int
+    targets: NDArray[np.int64]
+    calendar_end: float
+    critical: NDArray[np.float64]
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(s: Scenario) -> _Plan:
+    design = group_sequential_design(
+        s.looks, alpha=s.alpha, sides=s.sides, spending=s.spending, gamma=s.gamma
+    )
     h = arm_hazards(s)
-    shape = (trials, s.n)
-    entry = rng.random(shape) * s.accrual_months
-    death = rng.standard_exponential(shape) / h["os"][group]
-    phi = dropout_hazard(s.dropout_per_year)
-    dropout = rng.standard_exponential(shape) / phi if phi > 0 else np.full(shape, np.inf)
-    if s.endpoint == "os":
-        return entry, death, dropout
-    progression = rng.standard_exponential(shape) / h["prog"][group]
-    if s.endpoint == "ttp":
-        return entry, progression, np.minimum(dropout, death)
-    return entry, np.minimum(progression, death), dropout
+    rates = np.concatenate([h["os"], h["prog"], [dropout_hazard(s.dropout_per_year)]])
+    planned = planned_events(s)
+    targets = np.array([max(1, math.ceil(f * planned - 1e-9)) for f in s.looks], dtype=np.int64)
+    if s.events is None:
+        targets[-1] = 0
+    return _Plan(
+        group=_arm(s.n, s.allocation_ratio),
+        rates=rates,
+        endpoint=ENDPOINT_CODES.get(s.endpoint, -1),
+        targets=targets,
+        calendar_end=0.0 if s.events is not None else s.accrual_months + s.follow_up_months,
+        critical=np.asarray(design.z, dtype=np.float64),
+    )
+
+
+def _seed_sequence(seed: int, block: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence(seed, spawn_key=(block,))
+
+
+def _orr_tally(s: Scenario, plan: _Plan, seed: int, block: int, trials: int) -> BlockTally:
+    rng = np.random.default_rng(_seed_sequence(seed, block))
+    rejected, responders = fisher_rejections(s, rng, trials, plan.group)
+    duration = s.accrual_months + s.follow_up_months
+    return BlockTally(trials, (int(rejected.sum()),), float(responders.sum()), duration * trials)
+
+
+def block_tallies(s: Scenario, seed: int, blocks: Sequence[tuple[int, int]]) -> list[BlockTally]:
+    """Simulate several blocks of scenario ``s`` at once, on all of numba's threads.
+
+    Parameters
+    ----------
+    s
+        A validated scenario.
+    seed
+        Root seed.
+    blocks
+        (block index, trials) pairs, in any order and grouping: each block's tally depends on
+        ``seed``, its index and its size only.
+
+    Returns
+    -------
+    list of BlockTally
+        One per block, in the order given.
+    """
+    plan = _plan(s)
+    if s.endpoint == "orr":
+        return [_orr_tally(s, plan, seed, b, n) for b, n in blocks]
+    if not blocks:
+        return []
+    keys = np.array(
+        [_seed_sequence(seed, b).generate_state(3, np.uint32) for b, _ in blocks], dtype=np.uint32
+    )
+    sizes = np.array([n for _, n in blocks], dtype=np.int64)
+    look, n_events, cutoffs, _ = run_blocks(
+        keys,
+        sizes,
+        plan.group,
+        plan.rates,
+        float(s.accrual_months),
+        plan.endpoint,
+        plan.targets,
+        plan.calendar_end,
+        plan.critical,
+        s.sides == 2,
+    )
+    tallies = []
+    for start, stop in itertools.pairwise(np.concatenate([[0], np.cumsum(sizes)])):
+        stopped = look[start:stop]
+        counts = np.bincount(stopped[stopped >= 0], minlength=len(s.looks))
+        tallies.append(
+            BlockTally(
+                int(stop - start),
+                tuple(int(c) for c in counts),
+                float(n_events[start:stop].sum()),
+                float(cutoffs[start:stop].sum()),
+            )
+        )
+    return tallies
 
 
 def block_tally(s: Scenario, seed: int, block: int, trials: int) -> BlockTally:
@@ -133,7 +219,8 @@ def block_tally(s: Scenario, seed: int, block: int, trials: int) -> BlockTally:
         A validated scenario.
     seed
         Root seed; the block uses ``SeedSequence(seed, spawn_key=(block,))``, the ``block``-th
-        child of ``SeedSequence(seed).spawn``.
+        child of ``SeedSequence(seed).spawn``: three 32-bit words of its state key the block's
+        Philox4x32-10 stream (a numpy ``Generator`` seeded with it draws ORR responders).
     block
         Block index.
     trials
@@ -144,37 +231,7 @@ def block_tally(s: Scenario, seed: int, block: int, trials: int) -> BlockTally:
     BlockTally
         Rejections by look and sums of events and durations.
     """
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(block,)))
-    design = group_sequential_design(
-        s.looks, alpha=s.alpha, sides=s.sides, spending=s.spending, gamma=s.gamma
-    )
-    group = _arm(s.n, s.allocation_ratio)
-    if s.endpoint == "orr":
-        rejected, responders = fisher_rejections(s, rng, trials, group)
-        duration = s.accrual_months + s.follow_up_months
-        return BlockTally(
-            trials, (int(rejected.sum()),), float(responders.sum()), duration * trials
-        )
-    entry, event_time, censor_time = _draw_block(s, rng, trials, group)
-    calendar_end = 0.0 if s.events is not None else s.accrual_months + s.follow_up_months
-    planned = planned_events(s)
-    targets = np.array([max(1, math.ceil(f * planned - 1e-9)) for f in s.looks], dtype=np.int64)
-    if s.events is None:
-        targets[-1] = 0
-    look, n_events, cutoffs = run_looks(
-        entry,
-        event_time,
-        censor_time,
-        group,
-        targets,
-        calendar_end,
-        np.asarray(design.z, dtype=np.float64),
-        s.sides == 2,
-    )
-    counts = np.bincount(look[look >= 0], minlength=len(s.looks))
-    return BlockTally(
-        trials, tuple(int(c) for c in counts), float(n_events.sum()), float(cutoffs.sum())
-    )
+    return block_tallies(s, seed, [(block, trials)])[0]
 
 
 def combine(s: Scenario, tallies: list[BlockTally], seed: int) -> SimulationResult:
@@ -246,11 +303,13 @@ def simulate(
     if seed < 0:
         raise InputError("seed must be ≥ 0", field="seed")
     s = scenario.validated()
-    tallies = []
+    blocks = list(enumerate(block_sizes(sims)))
+    tallies: list[BlockTally] = []
     done = 0
-    for block, trials in enumerate(block_sizes(sims)):
-        tallies.append(block_tally(s, seed, block, trials))
-        done += trials
-        if progress is not None:
-            progress(done)
+    for first in range(0, len(blocks), BLOCKS_PER_CALL):
+        for tally in block_tallies(s, seed, blocks[first : first + BLOCKS_PER_CALL]):
+            tallies.append(tally)
+            done += tally.trials
+            if progress is not None:
+                progress(done)
     return combine(s, tallies, seed)

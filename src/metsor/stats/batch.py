@@ -14,7 +14,20 @@ from numba import njit, prange
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
-__all__ = ["BatchLogRank", "argsort_times", "logrank_batch", "logrank_sorted_trial"]
+__all__ = [
+    "EVENT",
+    "GROUP_1",
+    "BatchLogRank",
+    "argsort_times",
+    "logrank_batch",
+    "logrank_sorted",
+    "sort_by_time",
+]
+
+EVENT = 1
+"""Bit of a patient's code: the time is an event."""
+GROUP_1 = 2
+"""Bit of a patient's code: the patient is in group 1."""
 
 
 @dataclass(frozen=True)
@@ -94,21 +107,83 @@ def argsort_times(time: NDArray[np.float64]) -> NDArray[np.intp]:  # pragma: no 
     return order
 
 
-@njit(cache=True, nogil=True)
-def logrank_sorted_trial(
+@njit(cache=True, nogil=True, error_model="numpy")
+def sort_by_time(
     time: NDArray[np.float64],
-    event: NDArray[np.bool_],
-    group: NDArray[np.int8],
-    order: NDArray[np.intp],
-) -> tuple[float, float, float]:  # pragma: no cover - compiled
-    """Observed, expected and variance of group 1 for one trial, given ``argsort(time)``.
+    code: NDArray[np.uint8],
+    size: int,
+    low: float,
+    high: float,
+    sorted_time: NDArray[np.float64],
+    sorted_code: NDArray[np.uint8],
+    scratch: NDArray[np.intp],
+) -> None:  # pragma: no cover - compiled
+    """Sort the first ``size`` (time, code) pairs by time, stably, into ``sorted_*``.
+
+    A counting pass into ``2 * size`` buckets spread evenly over [``low``, ``high``], which
+    must bound the times, then an insertion pass: near-linear for the spread-out times of a
+    trial, and moving the values themselves so that the caller needs no index array.
 
     Parameters
     ----------
-    time, event, group
-        One trial: follow-up times, event indicators, group (0 or 1).
-    order
-        Indices that sort ``time`` ascending.
+    time, code
+        Times and their codes (first ``size`` entries used).
+    size
+        Number of pairs.
+    low, high
+        Bounds of the times.
+    sorted_time, sorted_code
+        Receive the sorted pairs.
+    scratch
+        At least ``3 * size`` entries of working space.
+    """
+    buckets = 2 * size
+    scale = buckets / (high - low) if high > low else 0.0
+    count = scratch[:buckets]
+    key = scratch[buckets : buckets + size]
+    count[:] = 0
+    for i in range(size):
+        b = min(int((time[i] - low) * scale), buckets - 1)
+        key[i] = b
+        count[b] += 1
+    start = 0
+    for b in range(buckets):
+        n = count[b]
+        count[b] = start
+        start += n
+    for i in range(size):
+        at = count[key[i]]
+        sorted_time[at] = time[i]
+        sorted_code[at] = code[i]
+        count[key[i]] = at + 1
+    for i in range(1, size):
+        value = sorted_time[i]
+        if sorted_time[i - 1] <= value:
+            continue
+        tag = sorted_code[i]
+        j = i - 1
+        while j >= 0 and sorted_time[j] > value:
+            sorted_time[j + 1] = sorted_time[j]
+            sorted_code[j + 1] = sorted_code[j]
+            j -= 1
+        sorted_time[j + 1] = value
+        sorted_code[j + 1] = tag
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def logrank_sorted(
+    time: NDArray[np.float64], code: NDArray[np.uint8], size: int
+) -> tuple[float, float, float]:  # pragma: no cover - compiled
+    """Observed, expected and variance of group 1 for one trial sorted by time.
+
+    Parameters
+    ----------
+    time
+        Follow-up times, ascending (first ``size`` entries used).
+    code
+        Per time, ``EVENT`` (1) if it is an event plus ``GROUP_1`` (2) if in group 1.
+    size
+        Number of patients.
 
     Returns
     -------
@@ -120,54 +195,59 @@ def logrank_sorted_trial(
     Mantel N. Evaluation of survival data and two new rank order statistics arising in its
     consideration. Cancer Chemother Rep 1966;50:163–170. R package survival, ``survdiff``.
     """
-    size = time.shape[0]
-    at_risk = float(size)
-    at_risk1 = 0.0
+    in_group1 = 0
     for i in range(size):
-        at_risk1 += group[i]
-    observed = 0.0
-    expected = 0.0
-    variance = 0.0
-    i = 0
-    while i < size:
-        t = time[order[i]]
-        deaths = 0.0
-        deaths1 = 0.0
-        leaving = 0.0
-        leaving1 = 0.0
-        j = i
-        while j < size and time[order[j]] == t:
-            k = order[j]
-            leaving += 1.0
-            leaving1 += group[k]
-            if event[k]:
-                deaths += 1.0
-                deaths1 += group[k]
-            j += 1
-        if deaths > 0.0:
-            share = at_risk1 / at_risk
-            observed += deaths1
-            expected += deaths * share
-            if at_risk > 1.0:
-                variance += deaths * share * (1.0 - share) * (at_risk - deaths) / (at_risk - 1.0)
+        in_group1 += code[i] >> 1
+    at_risk = float(size)
+    at_risk1 = float(in_group1)
+    observed = expected = variance = 0.0
+    deaths = deaths1 = leaving = leaving1 = 0.0
+    for i in range(size):
+        c = code[i]
+        deaths += c & EVENT
+        deaths1 += (c & EVENT) & (c >> 1)
+        leaving += 1.0
+        leaving1 += c >> 1
+        if i + 1 < size and time[i + 1] == time[i]:
+            continue  # ties: one term per distinct time
+        # a time without deaths adds exact zeros, and so does the last one at risk (at_risk
+        # − deaths = 0): no branches on the data, which a trial's times would mispredict
+        share = at_risk1 / at_risk
+        observed += deaths1
+        expected += deaths * share
+        variance += deaths * share * (1.0 - share) * (at_risk - deaths) / max(at_risk - 1.0, 1.0)
         at_risk -= leaving
         at_risk1 -= leaving1
-        i = j
+        deaths = deaths1 = leaving = leaving1 = 0.0
     return observed, expected, variance
 
 
-@njit(parallel=True, cache=True)
+_ROWS_PER_CHUNK = 256
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
 def _logrank_rows(
     time: NDArray[np.float64], event: NDArray[np.bool_], group: NDArray[np.int8]
 ) -> NDArray[np.float64]:  # pragma: no cover - compiled
-    trials = time.shape[0]
+    trials, size = time.shape
     out = np.empty((trials, 3))
-    for r in prange(trials):
-        order = argsort_times(time[r])
-        o, e, v = logrank_sorted_trial(time[r], event[r], group[r], order)
-        out[r, 0] = o
-        out[r, 1] = e
-        out[r, 2] = v
+    chunks = (trials + _ROWS_PER_CHUNK - 1) // _ROWS_PER_CHUNK
+    for chunk in prange(chunks):
+        code = np.empty(size, dtype=np.uint8)
+        sorted_time = np.empty(size)
+        sorted_code = np.empty(size, dtype=np.uint8)
+        scratch = np.empty(3 * size, dtype=np.intp)
+        for r in range(chunk * _ROWS_PER_CHUNK, min(trials, (chunk + 1) * _ROWS_PER_CHUNK)):
+            low = high = time[r, 0] if size else 0.0
+            for i in range(size):
+                code[i] = (EVENT if event[r, i] else 0) + GROUP_1 * group[r, i]
+                low = min(low, time[r, i])
+                high = max(high, time[r, i])
+            sort_by_time(time[r], code, size, low, high, sorted_time, sorted_code, scratch)
+            observed, expected, variance = logrank_sorted(sorted_time, sorted_code, size)
+            out[r, 0] = observed
+            out[r, 1] = expected
+            out[r, 2] = variance
     return out
 
 
