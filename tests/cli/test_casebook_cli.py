@@ -55,3 +55,43 @@ def test_a_casebook_command_on_an_unsupported_database_exits_2() -> None:
     )
     assert result.exit_code == 2
     assert "field '--db': database 'mysql' is not supported" in result.stderr
+
+
+def test_therapy_and_survival_contact_are_recorded(initialised: str, tmp_path: Path) -> None:
+    """``record therapy`` and ``record survival`` on a subject randomized today."""
+    import json
+    from datetime import UTC, datetime
+
+    from metsor.eligibility.examples import eligible_record
+
+    today = datetime.now(UTC).date().isoformat()
+    (tmp_path / "record.json").write_text(json.dumps(eligible_record()), encoding="utf-8")
+    steps = [
+        ["subjects", "register", str(tmp_path / "record.json"), "--site", "TJ"],
+        ["subjects", "consent", "TJ-001"],
+        ["subjects", "randomize", "TJ-001"],
+    ]
+    for args in steps:
+        result = runner.invoke(app, [*args, "--db", initialised, "--user", "admin"])
+        assert result.exit_code == 0, (args, result.output)
+    therapy = ["record", "therapy", "TJ-001", "--start", today, "--name", "TACE"]
+    where = ["--db", initialised, "--user", "admin"]
+    result = runner.invoke(app, [*therapy, "--category", "locoregional", "--json", *where])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["category"] == "locoregional"
+    result = runner.invoke(
+        app, [*therapy, "--category", "herbal", "--db", initialised, "--user", "admin"]
+    )
+    assert result.exit_code == 2
+    assert "category" in result.stderr
+    survival = ["record", "survival", "TJ-001", "--date", today, "--method", "phone"]
+    result = runner.invoke(
+        app, [*survival, "--status", "alive", "--db", initialised, "--user", "admin"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"TJ-001 alive on {today} (phone)" in result.stdout
+    result = runner.invoke(
+        app, [*survival, "--status", "dead", "--db", initialised, "--user", "admin"]
+    )
+    assert result.exit_code == 2
+    assert "status" in result.stderr or "death" in result.stderr
