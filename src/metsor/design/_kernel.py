@@ -10,19 +10,67 @@ counter (i, r, 1, word): a trial's data depend on its key and position only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 from numpy.typing import NDArray
 
 from metsor.design._philox import exponential, philox4x32, uniform
 from metsor.stats.batch import GROUP_1, logrank_sorted, sort_by_time
 
-__all__ = ["ENDPOINT_CODES", "TRIALS_PER_CHUNK", "draw_trial", "run_blocks"]
+__all__ = [
+    "ENDPOINT_CODES",
+    "TRIALS_PER_TASK",
+    "TrialDesign",
+    "draw_trial",
+    "run_blocks",
+    "simulate_trials",
+]
 
 ENDPOINT_CODES = {"os": 0, "ttp": 1, "pfs": 2}
 """Endpoint of the kernel: death, progression (death censors), the first of the two."""
-TRIALS_PER_CHUNK = 256
-"""Trials a thread simulates with one set of scratch arrays."""
+TRIALS_PER_TASK = 1024
+"""Trials a thread simulates in one go, with one set of scratch arrays."""
+
+
+@dataclass(frozen=True)
+class TrialDesign:
+    """What every trial of a scenario shares: arms, hazards, looks and bounds.
+
+    Attributes
+    ----------
+    group
+        0 control, 1 experimental, per patient.
+    rates
+        Monthly hazards: death (control, experimental), progression (control,
+        experimental), dropout.
+    accrual
+        Months of uniform accrual.
+    endpoint
+        One of ``ENDPOINT_CODES``.
+    targets
+        Events that trigger each look; 0 means the look is at ``calendar_end``.
+    calendar_end
+        Calendar month of the final analysis when it is time-driven (0 if event-driven); an
+        event-driven interim that would fall after it is skipped.
+    critical
+        Critical z-value of each look (benefit of the experimental arm is positive).
+    two_sided
+        Reject on |z| rather than on z.
+    """
+
+    group: NDArray[np.int8]
+    rates: NDArray[np.float64]
+    accrual: float
+    endpoint: int
+    targets: NDArray[np.int64]
+    calendar_end: float
+    critical: NDArray[np.float64]
+    two_sided: bool
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -182,10 +230,11 @@ def _analyse_trial(
     return -1, float(deaths), cut, z
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def run_blocks(
-    keys: NDArray[np.uint32],
-    trials: NDArray[np.int64],
+@njit(cache=True, nogil=True, error_model="numpy")
+def simulate_trials(
+    key: NDArray[np.uint32],
+    start: int,
+    stop: int,
     group: NDArray[np.int8],
     rates: NDArray[np.float64],
     accrual: float,
@@ -194,8 +243,50 @@ def run_blocks(
     calendar_end: float,
     critical: NDArray[np.float64],
     two_sided: bool,
-) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    outcome: NDArray[np.float64],
+) -> None:  # pragma: no cover - compiled
+    """Simulate trials ``start`` to ``stop`` − 1 of the block keyed ``key``, into ``outcome``.
+
+    ``outcome`` has a row per trial of the block: look of rejection (−1 for none), events at
+    the last analysis done, its calendar time, and its log-rank z (positive for a benefit).
+    """
+    size = group.shape[0]
+    patients = np.empty((3, size))
+    entry, event_time, censor_time = patients[0], patients[1], patients[2]
+    work = np.empty((3, size))
+    codes = np.empty((2, size), dtype=np.uint8)
+    scratch = np.empty(3 * size, dtype=np.intp)
+    for r in range(start, stop):
+        draw_trial(key, r, group, rates, accrual, endpoint, entry, event_time, censor_time)
+        look, events, cutoff, z = _analyse_trial(
+            entry,
+            event_time,
+            censor_time,
+            group,
+            targets,
+            calendar_end,
+            critical,
+            two_sided,
+            work,
+            codes,
+            scratch,
+        )
+        outcome[r, 0] = look
+        outcome[r, 1] = events
+        outcome[r, 2] = cutoff
+        outcome[r, 3] = z
+
+
+def run_blocks(
+    keys: NDArray[np.uint32],
+    trials: Sequence[int],
+    design: TrialDesign,
+    threads: int | None = None,
+) -> list[NDArray[np.float64]]:
     """Simulate and analyse the trials of several blocks, stopping each at its first rejection.
+
+    The blocks are cut into tasks of ``TRIALS_PER_TASK`` trials that ``threads`` threads
+    (numba's thread count by default) run through the compiled kernel, which releases the GIL.
 
     Parameters
     ----------
@@ -203,60 +294,46 @@ def run_blocks(
         (k0, k1, word) of each block, one row per block.
     trials
         Trials in each block.
-    group, rates, accrual, endpoint
-        As for :func:`draw_trial`.
-    targets
-        Events that trigger each look; 0 means the look is at ``calendar_end``.
-    calendar_end
-        Calendar month of the final analysis when it is time-driven (0 if event-driven); an
-        event-driven interim that would fall after it is skipped.
-    critical
-        Critical z-value of each look (benefit of the experimental arm is positive).
-    two_sided
-        Reject on |z| rather than on z.
+    design
+        Arms, hazards, looks and bounds of the trial.
+    threads
+        Threads to run on.
 
     Returns
     -------
-    tuple of ndarray
-        Per trial, blocks one after another: look of rejection (−1 for none), events at the
-        last analysis done, its calendar time, and its log-rank z (positive for a benefit).
+    list of ndarray
+        Per block, one row per trial: look of rejection (−1 for none), events at the last
+        analysis done, its calendar time, and its log-rank z (positive for a benefit).
     """
-    blocks = keys.shape[0]
-    first = np.zeros(blocks + 1, dtype=np.int64)
-    chunks = np.zeros(blocks + 1, dtype=np.int64)
-    for b in range(blocks):
-        first[b + 1] = first[b] + trials[b]
-        chunks[b + 1] = chunks[b] + (trials[b] + TRIALS_PER_CHUNK - 1) // TRIALS_PER_CHUNK
-    total = first[blocks]
-    look = np.empty(total, dtype=np.int64)
-    events = np.empty(total)
-    cutoff = np.empty(total)
-    z = np.empty(total)
-    size = group.shape[0]
-    for item in prange(chunks[blocks]):
-        block = int(np.searchsorted(chunks, item, side="right")) - 1
-        start = (item - chunks[block]) * TRIALS_PER_CHUNK
-        stop = min(start + TRIALS_PER_CHUNK, trials[block])
-        patients = np.empty((3, size))
-        entry, event_time, censor_time = patients[0], patients[1], patients[2]
-        work = np.empty((3, size))
-        codes = np.empty((2, size), dtype=np.uint8)
-        scratch = np.empty(3 * size, dtype=np.intp)
-        for r in range(start, stop):
-            key = keys[block]
-            draw_trial(key, r, group, rates, accrual, endpoint, entry, event_time, censor_time)
-            out = first[block] + r
-            look[out], events[out], cutoff[out], z[out] = _analyse_trial(
-                entry,
-                event_time,
-                censor_time,
-                group,
-                targets,
-                calendar_end,
-                critical,
-                two_sided,
-                work,
-                codes,
-                scratch,
-            )
-    return look, events, cutoff, z
+    outcomes = [np.empty((n, 4)) for n in trials]
+    tasks = [
+        (b, start, min(start + TRIALS_PER_TASK, n))
+        for b, n in enumerate(trials)
+        for start in range(0, n, TRIALS_PER_TASK)
+    ]
+
+    def run(task: tuple[int, int, int]) -> None:
+        b, start, stop = task
+        simulate_trials(
+            keys[b],
+            start,
+            stop,
+            design.group,
+            design.rates,
+            design.accrual,
+            design.endpoint,
+            design.targets,
+            design.calendar_end,
+            design.critical,
+            design.two_sided,
+            outcomes[b],
+        )
+
+    workers = min(threads or numba.get_num_threads(), len(tasks))
+    if workers <= 1:
+        for task in tasks:
+            run(task)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run, tasks))
+    return outcomes

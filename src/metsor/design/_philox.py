@@ -11,10 +11,10 @@ the tests); numpy's own ``Philox`` is the 4×64 variant, a different stream.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
@@ -72,24 +72,22 @@ def uniform(low: np.uint32, high: np.uint32) -> float:  # pragma: no cover - com
     return float(((np.uint64(high) << _WORD) | np.uint64(low)) >> _DROP) * _ULP
 
 
-@intrinsic
-def _bits(typingctx: Any, value: Any) -> Any:  # pragma: no cover - compiled
-    """The IEEE-754 bits of a float64, as uint64."""
+def _reinterpret(source: Any, target: Any) -> Any:
+    """A numba intrinsic that reads the bits of a ``source`` value as a ``target`` value."""
 
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], ir.IntType(64))
+    def typer(typingctx: Any, value: Any) -> Any:  # pragma: no cover - compiled
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            return builder.bitcast(args[0], context.get_value_type(target))
 
-    return types.uint64(types.float64), codegen
+        return target(source), codegen
+
+    return intrinsic(typer)
 
 
-@intrinsic
-def _float(typingctx: Any, value: Any) -> Any:  # pragma: no cover - compiled
-    """The float64 whose IEEE-754 bits are a uint64."""
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return types.float64(types.uint64), codegen
+_bits: Callable[[float], np.uint64] = _reinterpret(types.float64, types.uint64)
+"""The IEEE-754 bits of a float64."""
+_float: Callable[[np.uint64], float] = _reinterpret(types.uint64, types.float64)
+"""The float64 with the given IEEE-754 bits."""
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")

@@ -19,7 +19,6 @@ death draws do not depend on whether the scenario also draws dropout or progress
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from metsor.design._kernel import ENDPOINT_CODES, run_blocks
+from metsor.design._kernel import ENDPOINT_CODES, TrialDesign, run_blocks
 from metsor.design.boundaries import group_sequential_design
 from metsor.design.expected_events import dropout_hazard
 from metsor.design.orr import fisher_rejections
@@ -112,20 +111,9 @@ def _arm(n: int, ratio: float) -> NDArray[np.int8]:
     return group
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """What every block of one scenario shares: arms, hazards, look targets and bounds."""
-
-    group: NDArray[np.int8]
-    rates: NDArray[np.float64]
-    endpoint: int
-    targets: NDArray[np.int64]
-    calendar_end: float
-    critical: NDArray[np.float64]
-
-
 @functools.lru_cache(maxsize=64)
-def _plan(s: Scenario) -> _Plan:
+def _plan(s: Scenario) -> TrialDesign:
+    """What every block of a validated scenario shares, computed once per scenario."""
     design = group_sequential_design(
         s.looks, alpha=s.alpha, sides=s.sides, spending=s.spending, gamma=s.gamma
     )
@@ -135,13 +123,15 @@ def _plan(s: Scenario) -> _Plan:
     targets = np.array([max(1, math.ceil(f * planned - 1e-9)) for f in s.looks], dtype=np.int64)
     if s.events is None:
         targets[-1] = 0
-    return _Plan(
+    return TrialDesign(
         group=_arm(s.n, s.allocation_ratio),
         rates=rates,
+        accrual=float(s.accrual_months),
         endpoint=ENDPOINT_CODES.get(s.endpoint, -1),
         targets=targets,
         calendar_end=0.0 if s.events is not None else s.accrual_months + s.follow_up_months,
         critical=np.asarray(design.z, dtype=np.float64),
+        two_sided=s.sides == 2,
     )
 
 
@@ -149,7 +139,7 @@ def _seed_sequence(seed: int, block: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed, spawn_key=(block,))
 
 
-def _orr_tally(s: Scenario, plan: _Plan, seed: int, block: int, trials: int) -> BlockTally:
+def _orr_tally(s: Scenario, plan: TrialDesign, seed: int, block: int, trials: int) -> BlockTally:
     rng = np.random.default_rng(_seed_sequence(seed, block))
     rejected, responders = fisher_rejections(s, rng, trials, plan.group)
     duration = s.accrual_months + s.follow_up_months
@@ -157,7 +147,7 @@ def _orr_tally(s: Scenario, plan: _Plan, seed: int, block: int, trials: int) -> 
 
 
 def block_tallies(s: Scenario, seed: int, blocks: Sequence[tuple[int, int]]) -> list[BlockTally]:
-    """Simulate several blocks of scenario ``s`` at once, on all of numba's threads.
+    """Simulate several blocks of scenario ``s`` at once, on numba's number of threads.
 
     Parameters
     ----------
@@ -182,29 +172,16 @@ def block_tallies(s: Scenario, seed: int, blocks: Sequence[tuple[int, int]]) -> 
     keys = np.array(
         [_seed_sequence(seed, b).generate_state(3, np.uint32) for b, _ in blocks], dtype=np.uint32
     )
-    sizes = np.array([n for _, n in blocks], dtype=np.int64)
-    look, n_events, cutoffs, _ = run_blocks(
-        keys,
-        sizes,
-        plan.group,
-        plan.rates,
-        float(s.accrual_months),
-        plan.endpoint,
-        plan.targets,
-        plan.calendar_end,
-        plan.critical,
-        s.sides == 2,
-    )
     tallies = []
-    for start, stop in itertools.pairwise(np.concatenate([[0], np.cumsum(sizes)])):
-        stopped = look[start:stop]
-        counts = np.bincount(stopped[stopped >= 0], minlength=len(s.looks))
+    for outcome in run_blocks(keys, [n for _, n in blocks], plan):
+        look = outcome[:, 0].astype(np.int64)
+        counts = np.bincount(look[look >= 0], minlength=len(s.looks))
         tallies.append(
             BlockTally(
-                int(stop - start),
+                outcome.shape[0],
                 tuple(int(c) for c in counts),
-                float(n_events[start:stop].sum()),
-                float(cutoffs[start:stop].sum()),
+                float(outcome[:, 1].sum()),
+                float(outcome[:, 2].sum()),
             )
         )
     return tallies
