@@ -4,7 +4,8 @@ The design: 82 patients 1:1, uniform accrual over 24 months, analysis at month 3
 OS with medians 10.7 (control) and 14 months, one two-sided log-rank test at 5%. Each peer
 generates the same kind of trial and tests it:
 
-- metsor: ``metsor.design.simulate`` (generation + compiled log-rank over all cores);
+- metsor: ``metsor.design.simulate`` (compiled generation, censoring and log-rank, on numba's
+  number of threads);
 - R ``survival::survdiff`` in a loop, and the C fitter ``survival:::survdiff.fit`` in a loop;
 - rpact ``getSimulationSurvival`` (its C++ simulator; event-driven at 59 events, one-sided);
 - lifelines ``logrank_test`` in a Python loop.
@@ -77,6 +78,8 @@ def _fmt(code: str, reps: int) -> str:
 
 def metsor_rate(sims: int) -> float:
     """Trials per second of metsor's simulator (after one warm-up call compiles or loads)."""
+    import numba
+
     from metsor.design.simulate import Scenario, simulate
 
     s = Scenario(
@@ -86,7 +89,12 @@ def metsor_rate(sims: int) -> float:
         accrual_months=ACCRUAL,
         follow_up_months=ANALYSIS - ACCRUAL,
     )
+    start = time.perf_counter()
     simulate(s, sims=10_000, seed=0)
+    print(
+        f"  metsor first call (compile, or load from numba's cache): "
+        f"{time.perf_counter() - start:.1f} s; {numba.get_num_threads()} threads"
+    )
     start = time.perf_counter()
     r = simulate(s, sims=sims, seed=1)
     elapsed = time.perf_counter() - start

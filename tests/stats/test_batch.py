@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
-from metsor.stats.batch import argsort_times, logrank_batch
+from metsor.stats.batch import argsort_times, logrank_batch, sort_by_time
 from metsor.stats.logrank import logrank_test
 
 RTOL = 1e-10  # the two implementations sum the same terms in a different order
@@ -86,3 +86,22 @@ def test_bad_input(time: np.ndarray, group: np.ndarray, message: str) -> None:
 def test_argsort_times_is_a_stable_sort(values: list[float]) -> None:
     x = np.asarray(values, dtype=np.float64)
     assert_array_equal(argsort_times(x), np.argsort(x, kind="stable"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(0, 100, allow_nan=False).map(lambda x: round(x, 1)), max_size=120),
+    st.floats(0, 50),
+)
+def test_sort_by_time_is_a_stable_sort_of_pairs(values: list[float], margin: float) -> None:
+    """Any bounds that contain the times do; codes travel with their times."""
+    x = np.asarray(values, dtype=np.float64)
+    code = (np.arange(x.size) % 4).astype(np.uint8)
+    low, high = (x.min() - margin, x.max() + margin) if x.size else (0.0, 0.0)
+    sorted_time, sorted_code = np.empty_like(x), np.empty_like(code)
+    sort_by_time(
+        x, code, x.size, low, high, sorted_time, sorted_code, np.empty(3 * x.size, np.intp)
+    )
+    order = np.argsort(x, kind="stable")
+    assert_array_equal(sorted_time, x[order])
+    assert_array_equal(sorted_code, code[order])
