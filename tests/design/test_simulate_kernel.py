@@ -226,3 +226,9 @@ def test_one_block_or_many_per_call_same_simulation() -> None:
     tallies = block_tallies(s.validated(), 3, list(enumerate(block_sizes(2 * BLOCK_TRIALS + 5))))
     assert r.power == sum(t.rejections[0] for t in tallies) / r.sims
     assert r.expected_events == 59.0
+
+
+def test_looks_given_as_a_list() -> None:
+    """Scenarios are cached by value; a list of looks is read as the tuple."""
+    listed = simulate(_scenario(looks=[0.5, 1.0]), sims=1000, seed=4)
+    assert listed == simulate(_scenario(looks=(0.5, 1.0)), sims=1000, seed=4)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -111,9 +111,13 @@ def _arm(n: int, ratio: float) -> NDArray[np.int8]:
     return group
 
 
-@functools.lru_cache(maxsize=64)
 def _plan(s: Scenario) -> TrialDesign:
     """What every block of a validated scenario shares, computed once per scenario."""
+    return _cached_plan(replace(s, looks=tuple(s.looks)))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_plan(s: Scenario) -> TrialDesign:
     design = group_sequential_design(
         s.looks, alpha=s.alpha, sides=s.sides, spending=s.spending, gamma=s.gamma
     )
