@@ -1,11 +1,12 @@
 """Compiled core of the trial simulator: draw, censor and test every trial in one pass.
 
 Each trial is simulated start to finish by one thread, with a few arrays of scratch reused
-across the trials of a chunk: its patients' times are drawn from the counter-based generator
-(:mod:`metsor.design._philox`), cut off at each look, sorted and scanned by the log-rank.
-Patient ``i`` of trial ``r`` in a block keyed (k0, k1, word) draws entry and endpoint from
-counter (i, r, 0, word) and, when the scenario needs them, dropout and progression from
-counter (i, r, 1, word): a trial's data depend on its key and position only.
+across the trials of a task: its patients' times are drawn from the counter-based generator
+(:mod:`metsor.design._philox`), cut off at each look, sorted and scanned by the log-rank. The
+compiled function releases the GIL, so the tasks run on plain Python threads.
+Patient ``i`` of trial ``r`` in a block keyed (k0, k1, word) draws entry and death from counter
+(i, r, 0, word) and, when the scenario needs them, dropout and progression from counter
+(i, r, 1, word): a trial's data depend on its key and position only.
 """
 
 from __future__ import annotations
