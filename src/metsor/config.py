@@ -2,13 +2,48 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["Settings", "default_database_url", "settings"]
+from metsor.errors import InputError
+
+if TYPE_CHECKING:
+    from metsor.eligibility.rules import EligibilitySettings
+
+__all__ = [
+    "ALBUMIN_CUTOFF_ENV",
+    "ALBUMIN_CUTOFF_RANGE_G_DL",
+    "Settings",
+    "default_database_url",
+    "eligibility_settings",
+    "home_folder",
+    "settings",
+]
 
 DEFAULT_SQLITE_FILE = "metsor.sqlite"
+
+ALBUMIN_CUTOFF_ENV = "METSOR_CHILD_PUGH_ALBUMIN_CUTOFF"
+"""Environment variable of the Child-Pugh albumin cut-off, in g/dL."""
+
+DEFAULT_ALBUMIN_CUTOFF_G_DL = 2.8
+"""Child-Pugh albumin cut-off of 3 points in oncology use (Pugh et al., Br J Surg 1973)."""
+
+ALBUMIN_CUTOFF_RANGE_G_DL = (2.0, 4.0)
+"""Plausible cut-offs, in g/dL: the published ones are 2.8 and 3.0 (normal albumin 3.5–5.0)."""
+
+
+def home_folder() -> Path:
+    """The folder of metsor's own files: ``METSOR_HOME``, default the current folder.
+
+    Returns
+    -------
+    Path
+        The absolute path; the folder may not exist yet (``metsor db init`` creates it).
+    """
+    return Path(os.environ.get("METSOR_HOME", ".")).resolve()
 
 
 def default_database_url() -> str:
@@ -17,10 +52,9 @@ def default_database_url() -> str:
     Returns
     -------
     str
-        An SQLite URL for ``metsor.sqlite`` in ``METSOR_HOME`` (default: the current folder).
+        An SQLite URL for ``metsor.sqlite`` in :func:`home_folder`.
     """
-    home = Path(os.environ.get("METSOR_HOME", ".")).resolve()
-    return f"sqlite:///{home / DEFAULT_SQLITE_FILE}"
+    return f"sqlite:///{home_folder() / DEFAULT_SQLITE_FILE}"
 
 
 @dataclass(frozen=True)
@@ -36,7 +70,26 @@ class Settings:
     """
 
     database_url: str
-    child_pugh_albumin_cutoff_g_dl: float = 2.8
+    child_pugh_albumin_cutoff_g_dl: float = DEFAULT_ALBUMIN_CUTOFF_G_DL
+
+
+def _albumin_cutoff() -> float:
+    """The albumin cut-off from the environment, checked; the default when unset."""
+    text = os.environ.get(ALBUMIN_CUTOFF_ENV, "").strip()
+    if not text:
+        return DEFAULT_ALBUMIN_CUTOFF_G_DL
+    low, high = ALBUMIN_CUTOFF_RANGE_G_DL
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not low <= value <= high:  # also refuses NaN and text that is not a number
+        raise InputError(
+            f"{ALBUMIN_CUTOFF_ENV} must be an albumin in g/dL between {low:g} and {high:g} "
+            f"(2.8 or 3.0 as published), got {text!r}",
+            field=ALBUMIN_CUTOFF_ENV,
+        )
+    return value
 
 
 def settings(database_url: str | None = None) -> Settings:
@@ -51,7 +104,52 @@ def settings(database_url: str | None = None) -> Settings:
     -------
     Settings
         The settings in force.
+
+    Raises
+    ------
+    InputError
+        When ``METSOR_CHILD_PUGH_ALBUMIN_CUTOFF`` is not a number, or not an albumin between
+        2.0 and 4.0 g/dL.
     """
     url = database_url or os.environ.get("METSOR_DATABASE_URL") or default_database_url()
-    cutoff = float(os.environ.get("METSOR_CHILD_PUGH_ALBUMIN_CUTOFF", "2.8"))
-    return Settings(database_url=url, child_pugh_albumin_cutoff_g_dl=cutoff)
+    return Settings(database_url=url, child_pugh_albumin_cutoff_g_dl=_albumin_cutoff())
+
+
+def eligibility_settings(
+    *, age_rule: str = "criterion", require_bclc_c: bool = False
+) -> EligibilitySettings:
+    """The eligibility settings in force: the choices given and the albumin cut-off in force.
+
+    Every screening — ``metsor screen``, registering and re-screening a subject — and every
+    score derived from a screening record (the Child-Pugh and BCLC columns of ADSL) take their
+    settings from here, so that a candidate is judged the same way everywhere.
+
+    Parameters
+    ----------
+    age_rule
+        ``"criterion"`` (age > 18, the default) or ``"structured"`` (age ≥ 18).
+    require_bclc_c
+        Whether confirmed HCC also requires a derived BCLC stage C.
+
+    Returns
+    -------
+    EligibilitySettings
+        The settings (:class:`metsor.eligibility.EligibilitySettings`).
+
+    Raises
+    ------
+    InputError
+        For an unknown age rule (naming ``--age-rule``) or a malformed albumin cut-off (naming
+        ``METSOR_CHILD_PUGH_ALBUMIN_CUTOFF``).
+    """
+    from metsor.eligibility.rules import EligibilitySettings
+
+    if age_rule not in ("criterion", "structured"):
+        raise InputError(
+            f"--age-rule must be 'criterion' or 'structured', got {age_rule!r}", field="--age-rule"
+        )
+    return EligibilitySettings(
+        age_rule="criterion" if age_rule == "criterion" else "structured",
+        require_bclc_c=require_bclc_c,
+        albumin_cutoff_g_dl=settings().child_pugh_albumin_cutoff_g_dl,
+    )

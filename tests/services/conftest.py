@@ -3,14 +3,17 @@
 ``trial`` is the :class:`~metsor.services.context.Database` of ``database_url`` after
 ``initialize`` with a fixed allocation seed (:data:`SEED`), with a second site ``BJ`` and users
 ``inv_tj`` and ``coord_tj`` (site TJ), ``inv_bj`` (site BJ), ``monitor`` and ``stat`` (all
-sites) besides ``admin``. :data:`ELIGIBLE` is the example record of an eligible candidate
+sites) besides ``admin``. Its clock is a :class:`Calendar` that stands at :data:`TRIAL_START`
+until a test moves it (:func:`move_clock`): subjects enrolled by :func:`enroll` are randomized
+on :data:`DAY0`, and what is recorded later is dated no later than the day the clock shows.
+:data:`ELIGIBLE` is the example record of an eligible candidate
 (:mod:`metsor.eligibility.examples`), in stratum ``ecog1_2-mvi_ehs_yes``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +28,38 @@ from metsor.services.sites import add_site
 from metsor.services.users import add_user
 
 SEED = bytes(range(1, 33))
+
+#: When the ``trial`` fixture's clock starts: after the screening and consent dates of
+#: :func:`enroll`, so that subjects it randomizes are randomized on :data:`DAY0`.
+TRIAL_START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+DAY0 = TRIAL_START.date()
+
+
+class Calendar:
+    """The trial's clock, moved forward by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def move_to(self, day: date) -> None:
+        """Make ``day`` the trial's today."""
+        self.now = datetime.combine(day, self.now.timetz())
+
+    def advance(self, days: int) -> date:
+        """Move the trial's today ``days`` forward; return the new today."""
+        self.now += timedelta(days=days)
+        return self.now.date()
+
+
+def move_clock(database: Database, day: date) -> None:
+    """Make ``day`` the today of ``database`` (opened on a :class:`Calendar`)."""
+    clock = database.clock
+    assert isinstance(clock, Calendar), "the database was not opened on a Calendar"
+    clock.move_to(day)
+
 
 #: The example record of an eligible candidate (a copy; tests do not change it).
 ELIGIBLE: dict[str, Any] = eligible_record()
@@ -59,10 +94,14 @@ def setup_trial(database: Database, *, method: str = "permuted_blocks", **option
 
 
 @pytest.fixture
-def trial(database: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
-    """An initialised trial database (see the module docstring)."""
+def trial(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """An initialised trial database on a :class:`Calendar` (see the module docstring)."""
     monkeypatch.setenv("METSOR_ALLOCATION_SEED", SEED.hex())
-    return setup_trial(database)
+    database = Database.open(database_url, clock=Calendar(TRIAL_START))
+    try:
+        yield setup_trial(database)
+    finally:
+        database.close()
 
 
 def enroll(

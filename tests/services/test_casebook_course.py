@@ -14,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
 from metsor.endpoints import DAYS_PER_MONTH
-from metsor.errors import ConflictError
+from metsor.errors import ConflictError, InputError
 from metsor.services.casebook import (
     correct_value,
     export_datasets,
@@ -33,7 +33,7 @@ from metsor.store.migrate import alembic_config, upgrade
 from metsor.store.models import casebook as tables
 from metsor.store.models.core import Subject
 
-from .conftest import enroll
+from .conftest import enroll, move_clock
 from .test_casebook_services import BASELINE_LESIONS, lesions
 
 RTOL = 1e-9
@@ -44,6 +44,7 @@ def test_courses_and_datasets_follow_the_records(trial: Database, tmp_path: Path
     second, _ = enroll(trial, randomize=True)
     assert result is not None
     day0 = result.randomized_at.date()
+    move_clock(trial, day0 + timedelta(120))
     with unit_of_work(trial, "inv_tj") as ctx:
         for subject_id in (first, second):
             record_tumour_assessment(
@@ -94,6 +95,7 @@ def test_corrections_recompute_responses_and_replay_dosing(trial: Database) -> N
     subject_id, result = enroll(trial, randomize=True)
     assert result is not None
     day0 = result.randomized_at.date()
+    move_clock(trial, day0 + timedelta(60))
     with unit_of_work(trial, "inv_tj") as ctx:
         record_tumour_assessment(
             ctx, subject_id=subject_id, assessed_on=day0 - timedelta(2), lesions=BASELINE_LESIONS
@@ -150,6 +152,7 @@ def test_treatment_status_and_follow_up_visits(trial: Database) -> None:
     assert result is not None
     day0 = result.randomized_at.date()
     drugs = result.arm.split("_")
+    move_clock(trial, day0 + timedelta(110))
     with unit_of_work(trial, "inv_tj") as ctx:
         with pytest.raises(ConflictError) as early:
             record_visit(
@@ -200,3 +203,25 @@ def test_adae_study_day() -> None:
     assert _study_day(start, start) == 1
     assert _study_day(start - timedelta(1), start) == -1
     assert _study_day(start + timedelta(27), start) == 28
+
+
+def test_export_names_the_folder_it_cannot_write(trial: Database, tmp_path: Path) -> None:
+    enroll(trial, randomize=True)
+    a_file = tmp_path / "existing.csv"
+    a_file.write_text("kept\n")
+    blocked = tmp_path / "blocked"
+    (blocked / "adsl.csv").mkdir(parents=True)  # a folder where a dataset file goes
+    cases = [
+        (a_file, f"out_dir {a_file} exists and is not a folder"),
+        (a_file / "sub", f"cannot create the folder {a_file / 'sub'}: Not a directory"),
+        (blocked, f"cannot write {blocked / 'adsl.csv'}: Is a directory"),
+    ]
+    if Path("/proc/self").is_dir():  # Linux: nothing can be created in /proc
+        cases.append(
+            (Path("/proc/x"), "cannot create the folder /proc/x: No such file or directory")
+        )
+    for out_dir, message in cases:
+        with pytest.raises(InputError) as caught, unit_of_work(trial, "stat", readonly=True) as ctx:
+            export_datasets(ctx, out_dir)
+        assert (caught.value.field, caught.value.message) == ("out_dir", message)
+    assert a_file.read_text() == "kept\n"

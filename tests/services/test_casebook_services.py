@@ -30,7 +30,7 @@ from metsor.services.context import Database, ServiceContext, unit_of_work
 from metsor.store.models import casebook as tables
 from metsor.store.models.core import AuditLog, Subject
 
-from .conftest import enroll
+from .conftest import enroll, move_clock
 
 COUNTED = (
     tables.Visit,
@@ -89,6 +89,7 @@ def both_drugs(arm: str, value: str) -> dict[str, str]:
 
 def test_a_course_is_recorded_with_grades_and_responses(trial: Database) -> None:
     subject_id, arm, day0 = randomized(trial)
+    move_clock(trial, day0 + timedelta(120))
     consent = date(2026, 1, 6)
     with unit_of_work(trial, "inv_tj") as ctx:
         visit = record_visit(
@@ -181,6 +182,7 @@ def test_labs_are_graded_against_an_abnormal_baseline(trial: Database) -> None:
     """CTCAE v5.0: with a baseline AST above the ULN, grade on multiples of the baseline
     (grade 1 1.5–3.0 × baseline, grade 2 > 3.0–5.0 × baseline)."""
     subject_id, _, day0 = randomized(trial)
+    move_clock(trial, day0 + timedelta(60))
     with unit_of_work(trial, "inv_tj") as ctx:
         on_study = record_lab(
             ctx, subject_id=subject_id, analyte="ast", value=130, unit="U/L",
@@ -214,6 +216,7 @@ def test_mrecist_progression_from_the_nadir_without_recist_progression(trial: Da
     """mRECIST (Lencioni & Llovet 2010): PD at ≥ 20% over the nadir of viable diameters, with
     no 5 mm rule; RECIST 1.1 (Eisenhauer 2009) needs ≥ 20% and ≥ 5 mm over the nadir."""
     subject_id, _, day0 = randomized(trial)
+    move_clock(trial, day0 + timedelta(150))
     with unit_of_work(trial, "inv_tj") as ctx:
         record_tumour_assessment(
             ctx, subject_id=subject_id, assessed_on=day0 - timedelta(5), lesions=BASELINE_LESIONS,
@@ -244,6 +247,7 @@ def _ctx_call(database: Database, user: str, call: Callable[[ServiceContext], ob
 
 def test_refusals_name_the_field_and_write_nothing(trial: Database) -> None:
     subject_id, arm, day0 = randomized(trial)
+    move_clock(trial, day0 + timedelta(70))
     other_arm_drug = "metformin" if "metformin" not in arm else None
     with unit_of_work(trial, "inv_tj") as ctx:
         record_dose(ctx, subject_id=subject_id, drug="sorafenib", event="start", event_date=day0)
@@ -343,6 +347,7 @@ def test_refusals_name_the_field_and_write_nothing(trial: Database) -> None:
 
 def test_corrections_are_audited_and_recompute_what_follows(trial: Database) -> None:
     subject_id, _, day0 = randomized(trial)
+    move_clock(trial, day0 + timedelta(30))
     with unit_of_work(trial, "inv_tj") as ctx:
         lab = record_lab(
             ctx, subject_id=subject_id, analyte="platelets", value=60000, unit="/mm3",
@@ -395,6 +400,7 @@ def test_corrections_are_audited_and_recompute_what_follows(trial: Database) -> 
 
 def test_queries_lifecycle_and_site_isolation(trial: Database) -> None:
     subject_id, _, day0 = randomized(trial)
+    move_clock(trial, day0 + timedelta(10))
     with unit_of_work(trial, "inv_tj") as ctx:
         lab = record_lab(
             ctx, subject_id=subject_id, analyte="hemoglobin", value=7.5, unit="g/dL",
@@ -435,6 +441,7 @@ def test_queries_lifecycle_and_site_isolation(trial: Database) -> None:
 
 def test_withdrawal_ends_follow_up(trial: Database) -> None:
     subject_id, _, day0 = randomized(trial)
+    move_clock(trial, day0 + timedelta(130))
     with unit_of_work(trial, "inv_tj") as ctx:
         record_dose(ctx, subject_id=subject_id, drug="sorafenib", event="start", event_date=day0)
         record_withdrawal(
@@ -450,3 +457,42 @@ def test_withdrawal_ends_follow_up(trial: Database) -> None:
         record_death(ctx, subject_id=subject_id, death_date=day0 + timedelta(120), cause="unknown")
     with trial.sessions() as session:
         assert session.get_one(Subject, subject_id).status == "dead"
+
+
+def test_a_correction_cannot_cite_another_sites_query(trial: Database) -> None:
+    """A query of another site's subject is not found, exactly as one that does not exist:
+    its record, field and state are not revealed."""
+    own, _, day0 = randomized(trial)
+    other, _, _ = randomized(trial, "inv_bj")
+    move_clock(trial, day0 + timedelta(10))
+    labs = {}
+    for user, subject_id in (("inv_tj", own), ("inv_bj", other)):
+        with unit_of_work(trial, user) as ctx:
+            labs[user] = record_lab(
+                ctx, subject_id=subject_id, analyte="hemoglobin", value=7.5, unit="g/dL",
+                collected_on=day0 + timedelta(7), lln=13,
+            )  # fmt: skip
+    with unit_of_work(trial, "monitor") as ctx:
+        foreign = raise_query(
+            ctx, table="lab_results", record_id=labs["inv_bj"].id, field="value",
+            question="Hb 7.5 g/dL: repeat sample?",
+        )  # fmt: skip
+    before = counts(trial)
+    messages = []
+    for query_id in (foreign.id, foreign.id + 1000):
+        with pytest.raises(NotFoundError) as caught, unit_of_work(trial, "inv_tj") as ctx:
+            correct_value(
+                ctx, table="lab_results", record_id=labs["inv_tj"].id, field="value",
+                value="9.5", reason="typo", query_id=query_id,
+            )  # fmt: skip
+        assert caught.value.field == "query_id"
+        messages.append(caught.value.message)
+        assert counts(trial) == before
+    assert messages == [f"no query {foreign.id}", f"no query {foreign.id + 1000}"]
+    # the query's own site may cite it
+    with unit_of_work(trial, "inv_bj") as ctx:
+        fixed = correct_value(
+            ctx, table="lab_results", record_id=labs["inv_bj"].id, field="value", value="9.5",
+            reason="typo", query_id=foreign.id,
+        )  # fmt: skip
+    assert fixed.query_id == foreign.id

@@ -29,11 +29,10 @@ from metsor.services.casebook.survival_contacts import record_survival_contact
 from metsor.services.context import Database, ServiceContext, unit_of_work
 from metsor.services.reports import verify_audit
 
-from .conftest import enroll
+from .conftest import Calendar, enroll
 from .test_casebook_therapy import (
     DAY0,
     STABLE,
-    Calendar,
     adtte_rows,
     counts,
     dated_trial,

@@ -35,7 +35,7 @@ from metsor.services.reports import verify_audit
 from metsor.store.models import casebook as tables
 from metsor.store.models.core import AuditLog
 
-from .conftest import SEED, enroll, setup_trial
+from .conftest import SEED, Calendar, enroll, setup_trial
 from .test_casebook_services import BASELINE_LESIONS, lesions
 
 RTOL = 1e-9
@@ -43,20 +43,6 @@ NEW_THERAPY = "new anticancer therapy before progression"
 
 RANDOMIZATION_TIME = datetime(2026, 2, 2, 9, 30, tzinfo=UTC)
 DAY0 = RANDOMIZATION_TIME.date()
-
-
-class Calendar:
-    """The trial's clock, moved forward by the test."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def move_to(self, day: date) -> None:
-        """Make ``day`` the trial's today."""
-        self.now = datetime.combine(day, self.now.timetz())
 
 
 @contextmanager

@@ -120,9 +120,15 @@ def create_seed() -> SeedSource:
     except NotFoundError:
         pass
     path = default_seed_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
     seed = secrets.token_bytes(_SEED_BYTES)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(seed.hex() + "\n")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(seed.hex() + "\n")
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the allocation key file {path}: {exc.strerror or exc}",
+            field=SEED_FILE_ENV,
+        ) from None
     return SeedSource(seed, str(path), created=True)

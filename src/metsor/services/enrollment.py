@@ -1,11 +1,13 @@
 """Registering and screening subjects, and recording their consent.
 
 A candidate is registered with their screening record (:mod:`metsor.eligibility.record`); the
-record is screened against the protocol (:func:`metsor.eligibility.screen`) and both the record
-and the result are stored with the rules version. The subject's status follows the verdict:
-``eligible``, ``screen_failed`` (ineligible: registered as a screen failure) or
-``screening_incomplete`` (a criterion could not be judged). A subject not yet randomized may be
-screened again with a new record; the latest screening counts.
+record is screened against the protocol (:func:`metsor.eligibility.screen`) with the eligibility
+settings in force (:func:`metsor.config.eligibility_settings`, the same as ``metsor screen``'s)
+and both the record and the result are stored with the rules version and settings
+(:func:`metsor.eligibility.rules_version`, e.g. ``1.0+albumin_cutoff=3``). The subject's
+status follows the verdict: ``eligible``, ``screen_failed`` (ineligible: registered as a
+screen failure) or ``screening_incomplete`` (a criterion could not be judged). A subject not
+yet randomized may be screened again with a new record; the latest screening counts.
 
 Consent is recorded once, for an eligible subject, on a date not before the latest screening
 and not in the future; the subject becomes ``consented``.
@@ -20,7 +22,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from metsor.eligibility import EligibilityResult, ScreeningRecord, parse_record, screen
+from metsor.config import eligibility_settings
+from metsor.eligibility import (
+    EligibilityResult,
+    EligibilitySettings,
+    ScreeningRecord,
+    parse_record,
+    screen,
+)
 from metsor.errors import ConflictError, InputError, PermissionDeniedError
 from metsor.services.access import require, subject_for
 from metsor.services.context import ServiceContext
@@ -133,6 +142,7 @@ def register_subject(
     record: Mapping[str, Any],
     site: str | None = None,
     screened_on: date | None = None,
+    settings: EligibilitySettings | None = None,
 ) -> RegistrationResult:
     """Register a candidate, screen their record, and store both.
 
@@ -147,6 +157,9 @@ def register_subject(
         Code or name of the site; default the user's own. Site users may name only theirs.
     screened_on
         Date of screening; default today (UTC). Not in the future.
+    settings
+        The eligibility settings; default those in force
+        (:func:`metsor.config.eligibility_settings`).
 
     Returns
     -------
@@ -156,7 +169,8 @@ def register_subject(
     Raises
     ------
     InputError
-        When the record is invalid (naming the field) or the date lies in the future.
+        When the record is invalid (naming the field), the date lies in the future, or a
+        setting in the environment is malformed (naming it).
     PermissionDeniedError
         For a role that may not register, or another site than the user's.
     """
@@ -165,7 +179,7 @@ def register_subject(
     _check_not_future(ctx, day, "screened_on")
     site_row = _site_for_registration(ctx, site)
     parsed = parse_record(record)  # a record that cannot be used takes no identifier
-    result = screen(parsed)
+    result = screen(parsed, settings=settings or eligibility_settings())
     # Lock the site row so that two registrations at one site never draw the same number.
     ctx.session.scalars(select(Site).where(Site.id == site_row.id).with_for_update()).one()
     count = ctx.session.scalar(
@@ -202,11 +216,12 @@ def rescreen_subject(
     *,
     record: Mapping[str, Any],
     screened_on: date | None = None,
+    settings: EligibilitySettings | None = None,
 ) -> RegistrationResult:
     """Screen a registered, not yet randomized subject again with a new record.
 
     A consented subject stays consented when still eligible and becomes a screen failure
-    otherwise.
+    otherwise. The settings are as for :func:`register_subject`.
 
     Raises
     ------
@@ -230,7 +245,7 @@ def rescreen_subject(
             field="screened_on",
         )
     parsed = parse_record(record)
-    result = screen(parsed)
+    result = screen(parsed, settings=settings or eligibility_settings())
     ctx.set_reason("subject screened again")
     ctx.session.add(_screening(subject_id, parsed, result, day))
     consented = subject.status == "consented"

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
+from metsor.config import default_database_url, home_folder
 from metsor.errors import InputError
 from metsor.services.allocation_seed import SeedSource, create_seed
 from metsor.services.context import Database, session_scope
@@ -29,7 +31,7 @@ from metsor.store.engine import read_only
 from metsor.store.migrate import upgrade
 from metsor.store.models.core import RandomizationScheme, Site, User
 
-__all__ = ["InitResult", "initialize", "protocol_sites"]
+__all__ = ["InitResult", "create_home_folder", "initialize", "protocol_sites"]
 
 # Site codes of the cities of the built-in protocol's sites; other cities take their first
 # three letters.
@@ -127,6 +129,13 @@ def initialize(
     -------
     InitResult
         What was created.
+
+    Raises
+    ------
+    InputError
+        For an unknown method, a target below 1, or a database that cannot be created or
+        opened (naming it and why; ``METSOR_HOME`` is created when missing, see
+        :func:`create_home_folder`).
     """
     if method not in METHODS:
         raise InputError(f"method {method!r} is not one of {', '.join(METHODS)}", field="method")
@@ -135,6 +144,7 @@ def initialize(
             f"target enrollment must be at least 1, got {target_enrollment}",
             field="target_enrollment",
         )
+    create_home_folder(database.url)
     upgrade(database.url)
     target = target_enrollment or _target_enrollment()
     with session_scope(database, actor=admin, reason="database initialised") as session:
@@ -181,6 +191,44 @@ def initialize(
             seed_created=source.created,
         )
     return replace(result, revision=_revision(database))
+
+
+def create_home_folder(url: str) -> Path | None:
+    """Create ``METSOR_HOME`` when ``url`` is the default database in it and it is missing.
+
+    The default database is the SQLite file ``metsor.sqlite`` in ``METSOR_HOME``
+    (:func:`metsor.config.default_database_url`), a folder that may not exist before the first
+    ``metsor db init``. A database named explicitly (``--db``, ``METSOR_DATABASE_URL``) is
+    left as named: a missing folder there is more likely a mistyped path, and opening it fails
+    with a message naming it.
+
+    Parameters
+    ----------
+    url
+        The database URL.
+
+    Returns
+    -------
+    Path or None
+        The home folder when ``url`` is the default database, else None.
+
+    Raises
+    ------
+    InputError
+        Naming ``METSOR_HOME``, the folder and the reason when it cannot be created (a file in
+        its place, no permission).
+    """
+    if url != default_database_url():
+        return None
+    home = home_folder()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the folder {home} for the database: {exc.strerror or exc}",
+            field="METSOR_HOME",
+        ) from None
+    return home
 
 
 def _revision(database: Database) -> str | None:

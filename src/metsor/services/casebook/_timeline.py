@@ -220,7 +220,13 @@ def number(
     if not math.isfinite(result):
         raise InputError(f"{field} must be a finite number, got {value!r}", field=field)
     if (low is not None and result < low) or (high is not None and result > high):
-        raise InputError(f"{field} must lie in [{low:g}, {high:g}], got {value!r}", field=field)
+        if high is None:
+            bounds = f"be ≥ {low:g}"
+        elif low is None:
+            bounds = f"be ≤ {high:g}"
+        else:
+            bounds = f"lie in [{low:g}, {high:g}]"
+        raise InputError(f"{field} must {bounds}, got {value!r}", field=field)
     return result
 
 

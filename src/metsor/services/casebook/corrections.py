@@ -19,9 +19,10 @@ from metsor.services.casebook._registry import (
     visible_record,
 )
 from metsor.services.casebook._timeline import text
+from metsor.services.casebook.queries import visible_query
 from metsor.services.context import ServiceContext
 from metsor.store.audit.hooks import encode_column
-from metsor.store.models.casebook import DataCorrection, DataQuery
+from metsor.store.models.casebook import DataCorrection
 
 __all__ = ["CORRECTABLE_FIELDS", "correct_value"]
 
@@ -123,9 +124,7 @@ def correct_value(
 def _check_query(
     ctx: ServiceContext, query_id: int, table: str, record_id: int, field: str
 ) -> None:
-    query = ctx.session.get(DataQuery, query_id)
-    if query is None:
-        raise InputError(f"no query {query_id}", field="query_id")
+    query = visible_query(ctx, query_id)
     if (query.table_name, query.record_id, query.field) != (table, record_id, field):
         raise ConflictError(
             f"query {query_id} is about {query.table_name} {query.record_id} "

@@ -11,9 +11,11 @@ Each randomized subject's records become a :class:`metsor.endpoints.SubjectCours
 - the post-baseline tumour assessments carry their stored RECIST 1.1 and mRECIST responses;
 - a withdrawal of kind ``lost_to_follow_up`` gives ``lost_to_follow_up_on``, any other kind
   ``withdrawn_on``;
-- baseline characteristics come from the latest screening record (age, sex, ECOG,
-  macrovascular invasion, extrahepatic spread, and the Child-Pugh points computed from its
-  bilirubin, albumin, INR, ascites and encephalopathy).
+- baseline characteristics come from the latest screening record: age, sex, ECOG,
+  macrovascular invasion, extrahepatic spread, and the Child-Pugh points and BCLC stage (2022)
+  derived from it as screening derives them (:mod:`metsor.eligibility.derived`), with the
+  eligibility settings in force (:func:`metsor.config.eligibility_settings`: the albumin
+  cut-off of ``METSOR_CHILD_PUGH_ALBUMIN_CUTOFF``).
 
 ADSL, ADTTE and ADRS are built by :mod:`metsor.endpoints.datasets`, all three at the same data
 cut-off; ADAE, one row per adverse event, here. :func:`export_datasets` writes the four as CSV
@@ -38,10 +40,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from metsor import endpoints
-from metsor.clinical import units
-from metsor.clinical.child_pugh import child_pugh
-from metsor.config import settings
-from metsor.errors import InputError
+from metsor.config import eligibility_settings
+from metsor.eligibility import EligibilitySettings, parse_record
+from metsor.eligibility.derived import bclc_of, child_pugh_bounds
+from metsor.errors import ConflictError, InputError
 from metsor.services.access import require, visible
 from metsor.services.casebook.dose_levels import DOSE_LEVELS
 from metsor.services.context import ServiceContext
@@ -194,45 +196,37 @@ def _baselines(ctx: ServiceContext, ids: Sequence[str]) -> dict[str, dict[str, A
         select(Screening).order_by(Screening.screened_on, Screening.id)
     ):
         found[screening.subject_id] = screening
+    chosen = eligibility_settings()
     result = {}
     for subject_id in ids:
         latest = found.get(subject_id)
-        if latest is None:
-            continue
-        record = latest.record
-        tumour = record.get("tumour") or {}
-        result[subject_id] = {
-            "age": record.get("age_years"),
-            "sex": record.get("sex"),
-            "ecog": record.get("ecog"),
-            "macrovascular_invasion": tumour.get("macrovascular_invasion"),
-            "extrahepatic_spread": tumour.get("extrahepatic_spread"),
-            "child_pugh_score": _child_pugh_points(record),
-        }
+        if latest is not None:
+            result[subject_id] = _baseline(subject_id, latest.record, chosen)
     return result
 
 
-def _child_pugh_points(record: Mapping[str, Any]) -> int | None:
-    """Child-Pugh points from a screening record; None when a component is missing."""
-    labs = record.get("labs") or {}
-    liver = record.get("liver") or {}
-
-    def value(analyte: str, unit: str) -> float:
-        entry = labs[analyte]
-        return units.convert(analyte, entry["value"], entry.get("unit", unit), unit)
-
+def _baseline(
+    subject_id: str, stored: Mapping[str, Any], chosen: EligibilitySettings
+) -> dict[str, Any]:
+    """ADSL baseline values of one screening record, scores derived as screening derives them."""
     try:
-        score = child_pugh(
-            bilirubin_mg_dl=value("total_bilirubin", "mg/dL"),
-            albumin_g_dl=value("albumin", "g/dL"),
-            inr=value("inr", ""),
-            ascites=liver["ascites"],
-            encephalopathy_grade=liver["encephalopathy_grade"],
-            albumin_cutoff_g_dl=settings().child_pugh_albumin_cutoff_g_dl,
-        )
-    except (KeyError, TypeError, InputError):
-        return None
-    return score.points
+        record = parse_record(stored)
+    except InputError as exc:
+        raise ConflictError(
+            f"the screening record of subject {subject_id} cannot be read: {exc}",
+            field="subject_id",
+        ) from None
+    bounds = child_pugh_bounds(record, chosen.albumin_cutoff_g_dl)
+    tumour = record.tumour
+    return {
+        "age": record.age_years,
+        "sex": record.sex,
+        "ecog": record.ecog,
+        "macrovascular_invasion": None if tumour is None else tumour.macrovascular_invasion,
+        "extrahepatic_spread": None if tumour is None else tumour.extrahepatic_spread,
+        "child_pugh_score": None if bounds.known is None else bounds.known.points,
+        "bclc_stage": bclc_of(record, bounds),
+    }
 
 
 def adae_rows(
@@ -339,6 +333,12 @@ def export_datasets(
     -------
     dict
         Dataset name → path written.
+
+    Raises
+    ------
+    InputError
+        Naming ``out_dir`` when the folder cannot be created or a file cannot be written (a
+        path that is a file, a read-only or missing location), with the reason.
     """
     courses = [
         course
@@ -351,18 +351,38 @@ def export_datasets(
         "adrs": (endpoints.ADRS_COLUMNS, endpoints.adrs(courses, cutoff=cutoff)),
         "adae": (ADAE_COLUMNS, adae_rows(ctx, courses, cutoff=cutoff)),
     }
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _output_folder(out_dir)
     written = {}
     for name, (columns, rows) in datasets.items():
         path = folder / f"{name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(columns))
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({key: _cell(value) for key, value in row.items()})
+        try:
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.DictWriter(handle, fieldnames=list(columns))
+                writer.writeheader()
+                for row in rows:
+                    writer.writerow({key: _cell(value) for key, value in row.items()})
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {_why(exc)}", field="out_dir") from None
         written[name] = path
     return written
+
+
+def _output_folder(out_dir: Path | str) -> Path:
+    """The folder to write into, created if missing; InputError naming ``out_dir`` otherwise."""
+    folder = Path(out_dir)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"out_dir {folder} exists and is not a folder", field="out_dir")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the folder {folder}: {_why(exc)}", field="out_dir"
+        ) from None
+    return folder
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 def _cell(value: Any) -> Any:

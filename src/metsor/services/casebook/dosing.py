@@ -5,7 +5,8 @@ Each new event is placed in date order among the drug's recorded events and the 
 is replayed against the label's rules (:mod:`metsor.services.casebook.dose_levels`), so a
 late entry is checked as strictly as a timely one. The subject's status follows: the first
 start puts a randomized subject ``on_treatment``; discontinuing the last drug of the arm puts
-them ``off_treatment``.
+them ``off_treatment``. Metformin is started or resumed only within the label's eGFR limits
+(:mod:`metsor.services.casebook.renal_function`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from metsor.errors import ConflictError
+from metsor.errors import ConflictError, InputError
 from metsor.services.access import require
 from metsor.services.casebook._timeline import (
     Timeline,
@@ -33,6 +34,7 @@ from metsor.services.casebook.dose_levels import (
     replay,
 )
 from metsor.services.casebook.dose_levels import DoseEvent as DoseStep
+from metsor.services.casebook.renal_function import EGFR_OVERRIDE_MARK, check_metformin_egfr
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import DoseEvent
 
@@ -48,6 +50,7 @@ def record_dose(
     event_date: date | str,
     level: str | None = None,
     reason: str | None = None,
+    egfr_override: str | None = None,
 ) -> DoseEvent:
     """Record a dosing event of one study drug.
 
@@ -69,6 +72,10 @@ def record_dose(
         discontinuation takes none.
     reason
         Why; required for every event but the start.
+    egfr_override
+        Metformin starts only: why metformin is started although the subject's eGFR lies from
+        30 to below 45 mL/min/1.73 m², where the label does not recommend starting it. Kept in
+        the event's reason after ``eGFR override:``.
 
     Returns
     -------
@@ -78,11 +85,14 @@ def record_dose(
     Raises
     ------
     InputError
-        An unknown drug, event or level, or a missing reason.
+        An unknown drug, event or level, a missing reason, a date after the trial's today, or
+        an override given for anything but a metformin start.
     ConflictError
         A drug not given in the subject's arm, a date before randomization or after death or
-        end of follow-up, the same event on the same day twice, or a history the label does
-        not allow (see :func:`metsor.services.casebook.dose_levels.replay`).
+        end of follow-up, the same event on the same day twice, a history the label does
+        not allow (see :func:`metsor.services.casebook.dose_levels.replay`), or metformin
+        started or resumed at an eGFR below 30, or started at 30 to below 45 without an
+        override (see :mod:`metsor.services.casebook.renal_function`).
     """
     require(ctx, "enter_casebook")
     timeline = load_timeline(ctx, subject_id)
@@ -94,7 +104,7 @@ def record_dose(
         event=event,
         event_date=as_date(event_date, "event_date"),
         level=level,
-        reason=reason,
+        reason=_with_override(drug, event, reason, egfr_override),
         recorded_by=ctx.username,
     )
     with ctx.session.no_autoflush:
@@ -112,6 +122,20 @@ def revalidate_dose(ctx: ServiceContext, record: DoseEvent) -> None:
         _check(ctx, timeline, record)
     ctx.session.flush()
     _update_status(ctx, timeline)
+
+
+def _with_override(drug: str, event: str, reason: str | None, override: str | None) -> str | None:
+    """The reason to store: the reason given, then the eGFR override if any."""
+    if override is None:
+        return reason
+    if (drug, event) != ("metformin", "start"):
+        raise InputError(
+            f"an eGFR override applies to a metformin start only, not {drug} {event}",
+            field="egfr_override",
+        )
+    why = EGFR_OVERRIDE_MARK + text(override, "egfr_override")
+    given = (reason or "").strip()
+    return f"{given}; {why}" if given else why
 
 
 def _check(ctx: ServiceContext, timeline: Timeline, record: DoseEvent) -> None:
@@ -144,6 +168,14 @@ def _check(ctx: ServiceContext, timeline: Timeline, record: DoseEvent) -> None:
             )
     ordered = sorted([*others, record], key=lambda e: (e.event_date, e.id or 1 << 62))
     replay(drug, [DoseStep(e.event, e.event_date, e.level) for e in ordered])
+    if drug == "metformin":
+        check_metformin_egfr(
+            ctx,
+            subject_id=record.subject_id,
+            event=record.event,
+            on=record.event_date,
+            overridden=EGFR_OVERRIDE_MARK in (record.reason or ""),
+        )
 
 
 def _history(session: Session, subject_id: str, drug: str) -> list[DoseEvent]:

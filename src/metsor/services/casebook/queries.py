@@ -17,7 +17,14 @@ from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import DataQuery
 from metsor.store.models.core import Subject
 
-__all__ = ["QUERY_STATUSES", "answer_query", "close_query", "list_queries", "raise_query"]
+__all__ = [
+    "QUERY_STATUSES",
+    "answer_query",
+    "close_query",
+    "list_queries",
+    "raise_query",
+    "visible_query",
+]
 
 QUERY_STATUSES: tuple[str, ...] = ("open", "answered", "closed")
 """States of a data query."""
@@ -85,7 +92,7 @@ def answer_query(ctx: ServiceContext, *, query_id: int, answer: str) -> DataQuer
         The query is not open.
     """
     require(ctx, "answer_query")
-    query = _visible_query(ctx, query_id)
+    query = visible_query(ctx, query_id)
     if query.status != "open":
         raise ConflictError(f"query {query_id} is {query.status}, not open", field="query_id")
     query.answer = text(answer, "answer")
@@ -107,7 +114,7 @@ def close_query(ctx: ServiceContext, *, query_id: int, resolution: str) -> DataQ
         The query is already closed.
     """
     require(ctx, "raise_query")
-    query = _visible_query(ctx, query_id)
+    query = visible_query(ctx, query_id)
     if query.status == "closed":
         raise ConflictError(f"query {query_id} is already closed", field="query_id")
     query.resolution = text(resolution, "resolution")
@@ -134,7 +141,15 @@ def list_queries(
     return list(ctx.session.scalars(statement.order_by(DataQuery.id)))
 
 
-def _visible_query(ctx: ServiceContext, query_id: int) -> DataQuery:
+def visible_query(ctx: ServiceContext, query_id: int) -> DataQuery:
+    """The query ``query_id`` if it exists and its subject is of the user's site.
+
+    Raises
+    ------
+    NotFoundError
+        ``no query N`` (naming ``query_id``) alike for a query that does not exist and for one
+        of another site's subject, so that nothing of another site is revealed.
+    """
     query = ctx.session.get(DataQuery, query_id)
     if query is None:
         raise NotFoundError(f"no query {query_id}", field="query_id")

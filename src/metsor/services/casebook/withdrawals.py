@@ -7,6 +7,7 @@ or ``withdrawn``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import select
@@ -109,14 +110,7 @@ def record_withdrawal(
 def revalidate_withdrawal(ctx: ServiceContext, record: Withdrawal) -> None:
     """Check a corrected withdrawal again."""
     timeline = load_timeline(ctx, record.subject_id)
-    timeline = Timeline(
-        timeline.subject,
-        timeline.consent_on,
-        timeline.randomized_on,
-        timeline.arm,
-        timeline.death_on,
-        None,
-    )
+    timeline = replace(timeline, end_of_follow_up_on=None)  # its own end is being checked
     with ctx.session.no_autoflush:
         _check(ctx, timeline, record)
 
