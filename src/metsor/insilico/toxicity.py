@@ -166,8 +166,10 @@ def _ae_entry(event: PlannedEvent, day0: date, drugs: tuple[str, ...]) -> Planne
     }
     action = {drug: event.action if drug == "sorafenib" else "dose_not_changed" for drug in drugs}
     resolved = event.resolution is not None
+    # entered once known: on the day it resolved if it did, else on its onset day
+    entered_on = event.onset if event.resolution is None else event.resolution
     return PlannedEntry(
-        day0 + timedelta(days=event.onset),
+        day0 + timedelta(days=entered_on),
         "adverse_event",
         {
             "term": event.term,
