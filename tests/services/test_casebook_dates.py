@@ -1,4 +1,5 @@
-"""Casebook numbers on SQLite and PostgreSQL: an out-of-range value is named with its bound."""
+"""Casebook dates and numbers on SQLite and PostgreSQL: nothing is dated after the trial's
+today, whatever is recorded or corrected, and an out-of-range value is named with its bound."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from metsor.errors import InputError
 from metsor.services.casebook import (
+    correct_value,
     record_adverse_event,
     record_anticancer_therapy,
     record_death,
@@ -23,6 +25,7 @@ from metsor.services.casebook import (
 )
 from metsor.services.casebook._timeline import number
 from metsor.services.context import Database, ServiceContext, unit_of_work
+from metsor.store.models import casebook as tables
 
 from .conftest import enroll, move_clock
 from .test_casebook_services import BASELINE_LESIONS, both_drugs, counts, lesions
@@ -84,6 +87,55 @@ def started(trial: Database) -> tuple[str, str, date]:
             ctx, subject_id=subject_id, assessed_on=day0 - timedelta(2), lesions=BASELINE_LESIONS
         )
     return subject_id, result.arm, day0 + timedelta(TODAY_OFFSET)
+
+
+def test_nothing_is_dated_after_today(trial: Database) -> None:
+    subject_id, arm, today = started(trial)
+    before = counts(trial)
+    for what, entry, field in ENTRIES:
+        tomorrow = today + timedelta(1)
+        with pytest.raises(InputError) as caught, unit_of_work(trial, "inv_tj") as ctx:
+            entry(ctx, subject_id, arm, tomorrow)
+        assert caught.value.field == field, what
+        assert str(caught.value) == f"field '{field}': {field} {tomorrow} is in the future", what
+        assert counts(trial) == before, what
+
+
+@pytest.mark.parametrize(("what", "entry", "field"), ENTRIES, ids=[e[0] for e in ENTRIES])
+def test_today_itself_is_accepted(trial: Database, what: str, entry: Entry, field: str) -> None:
+    subject_id, arm, today = started(trial)
+    before = counts(trial)
+    with unit_of_work(trial, "inv_tj") as ctx:
+        recorded = entry(ctx, subject_id, arm, today)
+    assert getattr(recorded, field) == today, what
+    assert counts(trial) != before, what
+
+
+def test_a_correction_into_the_future_is_refused(trial: Database) -> None:
+    subject_id, _, today = started(trial)
+    with unit_of_work(trial, "inv_tj") as ctx:
+        lab = record_lab(
+            ctx, subject_id=subject_id, analyte="ast", value=80, unit="U/L", uln=40,
+            collected_on=today - timedelta(5),
+        )  # fmt: skip
+    before = counts(trial)
+    with pytest.raises(InputError) as caught, unit_of_work(trial, "coord_tj") as ctx:
+        correct_value(
+            ctx, table="lab_results", record_id=lab.id, field="collected_on",
+            value=str(today + timedelta(1)), reason="date typed wrongly",
+        )  # fmt: skip
+    assert caught.value.field == "collected_on"
+    assert "is in the future" in str(caught.value)
+    assert counts(trial) == before
+    move_clock(trial, today + timedelta(1))  # the next day, that date is no longer future
+    with unit_of_work(trial, "coord_tj") as ctx:
+        correct_value(
+            ctx, table="lab_results", record_id=lab.id, field="collected_on",
+            value=str(today + timedelta(1)), reason="date read from the laboratory report",
+        )  # fmt: skip
+    with trial.sessions() as session:
+        stored = session.get_one(tables.LabResult, lab.id)
+        assert stored.collected_on == today + timedelta(1)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
 """A subject's key dates, and the date-order rules every casebook entry obeys.
 
+- Nothing is dated after the trial's today (:meth:`ServiceContext.today
+  <metsor.services.context.ServiceContext.today>`, the database's clock).
 - Nothing is recorded before written consent.
 - What belongs after randomization (dosing, treatment visits, follow-up tumour assessments,
   death) is not dated before it; what belongs before it (baseline) is not dated after it.
@@ -39,7 +41,10 @@ __all__: list[str] = []
 
 @dataclass(frozen=True)
 class Timeline:
-    """The dates that bound what may be recorded for one subject."""
+    """The dates that bound what may be recorded for one subject.
+
+    ``today`` is the trial's day when the timeline was loaded: no date may lie after it.
+    """
 
     subject: Subject
     consent_on: date | None
@@ -47,6 +52,7 @@ class Timeline:
     arm: str | None
     death_on: date | None
     end_of_follow_up_on: date | None
+    today: date
 
     @property
     def subject_id(self) -> str:
@@ -62,7 +68,17 @@ class Timeline:
         until_randomization: bool = False,
         is_death: bool = False,
     ) -> None:
-        """Raise ConflictError, naming ``field``, if ``on`` breaks the date-order rules."""
+        """Raise an error naming ``field`` if ``on`` breaks the date-order rules.
+
+        Raises
+        ------
+        InputError
+            When ``on`` lies after the trial's today.
+        ConflictError
+            When ``on`` is out of order with consent, randomization, death or end of follow-up.
+        """
+        if on > self.today:
+            raise InputError(f"{field} {on.isoformat()} is in the future", field=field)
         who = f"subject {self.subject_id}"
         if self.consent_on is None:
             raise ConflictError(f"{who} has no recorded consent", field="subject_id")
@@ -140,6 +156,7 @@ def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:
         arm=arm,
         death_on=death,
         end_of_follow_up_on=end,
+        today=ctx.today(),
     )
     cache[subject_id] = timeline
     return timeline

@@ -23,7 +23,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from metsor.errors import ConflictError, InputError
+from metsor.errors import ConflictError
 from metsor.services.access import require
 from metsor.services.casebook._timeline import Timeline, as_date, choice, load_timeline
 from metsor.services.context import ServiceContext
@@ -108,8 +108,6 @@ def _check(ctx: ServiceContext, timeline: Timeline, contact: SurvivalContact) ->
     contact.status = choice(contact.status, "status", SURVIVAL_STATUSES)
     contact.method = choice(contact.method, "method", CONTACT_METHODS)
     on = contact.contact_on
-    if on > ctx.today():
-        raise InputError(f"contact_on {on.isoformat()} is in the future", field="contact_on")
     dead = contact.status == "dead"
     timeline.check(on, field="contact_on", after_randomization=True, is_death=dead)
     if dead:

@@ -23,7 +23,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from metsor.errors import ConflictError, InputError
+from metsor.errors import ConflictError
 from metsor.services.access import require
 from metsor.services.casebook._timeline import (
     Timeline,
@@ -111,10 +111,6 @@ def revalidate_anticancer_therapy(ctx: ServiceContext, therapy: AnticancerTherap
 def _check(ctx: ServiceContext, timeline: Timeline, therapy: AnticancerTherapy) -> None:
     therapy.name = text(therapy.name, "name", max_length=128)
     therapy.category = choice(therapy.category, "category", THERAPY_CATEGORIES)
-    today = ctx.today()
-    for field, day in (("started_on", therapy.started_on), ("ended_on", therapy.ended_on)):
-        if day is not None and day > today:
-            raise InputError(f"{field} {day.isoformat()} is in the future", field=field)
     timeline.check(therapy.started_on, field="started_on", after_randomization=True)
     ended = therapy.ended_on
     if ended is not None:
