@@ -213,3 +213,16 @@ def test_user_error_exits_2_with_message(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "CSV line 3" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_undefined_ph_test_is_null_with_a_warning(tmp_path: Path) -> None:
+    """All deaths at one time: R's cox.zph stops; the analysis still reports the rest."""
+    path = tmp_path / "tied.csv"
+    path.write_text("t,e,g\n0,1,a\n0,0,b\n0,1,a\n0,1,b\n", encoding="utf-8")
+    args = ["analyze", "survival", "--input", str(path), "--time", "t", "--event", "e"]
+    result = runner.invoke(app, [*args, "--group", "g", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["cox"]["ph_test_p"] is None
+    assert out["logrank"]["chi2"] == pytest.approx(1.0, rel=RTOL)
+    assert "proportional-hazards test is undefined" in result.stderr

@@ -32,3 +32,16 @@ def test_veteran_identity_is_the_exact_test_not_the_old_approximation() -> None:
     zph = cox_zph(fit_model("veteran", "efron"), "identity")
     assert_allclose(zph.chi2[0], 4.91395180176978, rtol=RTOL)
     assert zph.global_p_value < 0.05
+
+
+def test_all_deaths_at_one_time_make_the_test_undefined() -> None:
+    """R: ``cox.zph(coxph(Surv(t, e) ~ g))`` with t all 0 stops ("system is exactly singular")."""
+    import numpy as np
+
+    from metsor.errors import InputError
+    from metsor.stats.cox import cox_ph
+
+    fit = cox_ph(np.zeros(4), np.array([1.0, 0.0, 1.0, 1.0]), np.array([0.0, 1.0, 0.0, 1.0]))
+    with pytest.raises(InputError, match="information matrix is singular") as caught:
+        cox_zph(fit)
+    assert caught.value.field == "time"

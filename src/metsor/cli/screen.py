@@ -35,18 +35,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _settings(age_rule: str, require_bclc_c: bool) -> EligibilitySettings:
-    from metsor.config import settings
-    from metsor.eligibility.rules import EligibilitySettings
+    from metsor.config import eligibility_settings
 
-    if age_rule not in ("criterion", "structured"):
-        raise InputError(
-            f"--age-rule must be 'criterion' or 'structured', got {age_rule!r}", field="--age-rule"
-        )
-    return EligibilitySettings(
-        age_rule="criterion" if age_rule == "criterion" else "structured",
-        require_bclc_c=require_bclc_c,
-        albumin_cutoff_g_dl=settings().child_pugh_albumin_cutoff_g_dl,
-    )
+    return eligibility_settings(age_rule=age_rule, require_bclc_c=require_bclc_c)
 
 
 def screen(

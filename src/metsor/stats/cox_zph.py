@@ -89,11 +89,19 @@ def cox_zph(fit: CoxFit, transform: TimeTransform = "km") -> CoxZph:
     info[p:, :p] = info[:p, p:].T
     info[p:, p:] = (g_row[:, None, None] ** 2 * v).sum(axis=0)
     chi2 = np.empty(p + 1)
-    for term in range(p):
-        keep = np.concatenate((np.arange(p), [p + term]))
-        u = score[keep]
-        chi2[term] = float(u @ np.linalg.solve(info[np.ix_(keep, keep)], u))
-    chi2[p] = float(score @ np.linalg.solve(info, score))
+    try:
+        for term in range(p):
+            keep = np.concatenate((np.arange(p), [p + term]))
+            u = score[keep]
+            chi2[term] = float(u @ np.linalg.solve(info[np.ix_(keep, keep)], u))
+        chi2[p] = float(score @ np.linalg.solve(info, score))
+    except np.linalg.LinAlgError:
+        # R's cox.zph stops here too ("system is exactly singular")
+        raise InputError(
+            "the proportional-hazards test is undefined: its information matrix is singular "
+            "(the transformed event times do not vary, e.g. all deaths at one time)",
+            field="time",
+        ) from None
     df = np.concatenate((np.ones(p, dtype=np.int64), [p]))
     return CoxZph(
         terms=(*fit.names, "GLOBAL"),

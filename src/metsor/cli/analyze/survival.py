@@ -126,7 +126,11 @@ def _analyze_survival(
         groups[level] = _arm_summary(km, tau, at)
     logrank = stats.logrank_test(t, e, g, strata=s)
     fit = stats.cox_ph(t, e, (g == exp_).astype(float), names=[group], strata=s)
-    zph = stats.cox_zph(fit)
+    try:
+        ph_test_p: float | None = stats.cox_zph(fit).global_p_value
+    except InputError as exc:
+        ph_test_p = None
+        typer.echo(f"warning: {exc.message}; ph_test_p is null", err=True)
     if not fit.converged:
         typer.echo(
             f"warning: the Cox model did not converge in {fit.iterations} iterations (an arm "
@@ -142,7 +146,7 @@ def _analyze_survival(
             "hr": float(fit.hazard_ratio[0]),
             "ci": [float(fit.hr_lower[0]), float(fit.hr_upper[0])],
             "p": float(fit.p_value[0]),
-            "ph_test_p": zph.global_p_value,
+            "ph_test_p": ph_test_p,
         },
     }
 

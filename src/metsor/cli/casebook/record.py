@@ -109,6 +109,14 @@ def record_dose_cmd(
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why (all events but start).")
     ] = None,
+    egfr_override: Annotated[
+        str | None,
+        typer.Option(
+            "--egfr-override",
+            help="Metformin start only: why start although eGFR is 30–45 mL/min/1.73 m² "
+            "(the label does not recommend starting).",
+        ),
+    ] = None,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
@@ -120,7 +128,7 @@ def record_dose_cmd(
         db, user, as_json,
         lambda ctx: record_dose(
             ctx, subject_id=subject_id, drug=drug, event=event, event_date=event_date,
-            level=level, reason=reason,
+            level=level, reason=reason, egfr_override=egfr_override,
         ),
         lambda d: f"dose event {d.id}: {d.subject_id} {d.drug} {d.event} on {d.event_date}"
         + (f" at {d.level}" if d.level else ""),
