@@ -12,16 +12,14 @@ Patient ``i`` of trial ``r`` in a block keyed (k0, k1, word) draws entry and dea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
 from metsor.design._philox import exponential, philox4x32, uniform
-from metsor.stats.batch import GROUP_1, logrank_sorted, sort_by_time
+from metsor.stats.batch import GROUP_1, logrank_sorted, on_threads, sort_by_time
 
 __all__ = [
     "ENDPOINT_CODES",
@@ -330,11 +328,5 @@ def run_blocks(
             outcomes[b],
         )
 
-    workers = min(threads or numba.get_num_threads(), len(tasks))
-    if workers <= 1:
-        for task in tasks:
-            run(task)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run, tasks))
+    on_threads(run, tasks, threads)
     return outcomes

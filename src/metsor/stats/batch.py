@@ -2,15 +2,20 @@
 
 Each row is one trial. The statistic is R's ``survdiff`` (rho = 0) for two groups: observed
 minus expected events of group 1 and the hypergeometric variance summed over distinct event
-times, ties grouped. Rows are independent, so the kernel runs them in parallel.
+times, ties grouped. Rows are independent, so the compiled kernel, which releases the GIL, runs
+them on several threads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
+import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
@@ -21,8 +26,11 @@ __all__ = [
     "argsort_times",
     "logrank_batch",
     "logrank_sorted",
+    "on_threads",
     "sort_by_time",
 ]
+
+_Task = TypeVar("_Task")
 
 EVENT = 1
 """Bit of a patient's code: the time is an event."""
@@ -222,33 +230,52 @@ def logrank_sorted(
     return observed, expected, variance
 
 
-_ROWS_PER_CHUNK = 256
+_ROWS_PER_TASK = 1024
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+def on_threads(
+    run: Callable[[_Task], object], tasks: Sequence[_Task], threads: int | None = None
+) -> None:
+    """Call ``run`` on every task, on ``threads`` threads (numba's thread count by default).
+
+    Meant for compiled kernels that release the GIL (``nogil=True``): each task runs whole on
+    one thread, so what it computes cannot depend on the number of threads.
+    """
+    workers = min(threads or numba.get_num_threads(), len(tasks))
+    if workers <= 1:
+        for task in tasks:
+            run(task)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for _ in pool.map(run, tasks):  # re-raises a task's exception
+            pass
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _logrank_rows(
-    time: NDArray[np.float64], event: NDArray[np.bool_], group: NDArray[np.int8]
-) -> NDArray[np.float64]:  # pragma: no cover - compiled
-    trials, size = time.shape
-    out = np.empty((trials, 3))
-    chunks = (trials + _ROWS_PER_CHUNK - 1) // _ROWS_PER_CHUNK
-    for chunk in prange(chunks):
-        code = np.empty(size, dtype=np.uint8)
-        sorted_time = np.empty(size)
-        sorted_code = np.empty(size, dtype=np.uint8)
-        scratch = np.empty(3 * size, dtype=np.intp)
-        for r in range(chunk * _ROWS_PER_CHUNK, min(trials, (chunk + 1) * _ROWS_PER_CHUNK)):
-            low = high = time[r, 0] if size else 0.0
-            for i in range(size):
-                code[i] = (EVENT if event[r, i] else 0) + GROUP_1 * group[r, i]
-                low = min(low, time[r, i])
-                high = max(high, time[r, i])
-            sort_by_time(time[r], code, size, low, high, sorted_time, sorted_code, scratch)
-            observed, expected, variance = logrank_sorted(sorted_time, sorted_code, size)
-            out[r, 0] = observed
-            out[r, 1] = expected
-            out[r, 2] = variance
-    return out
+    time: NDArray[np.float64],
+    event: NDArray[np.bool_],
+    group: NDArray[np.int8],
+    start: int,
+    stop: int,
+    out: NDArray[np.float64],
+) -> None:  # pragma: no cover - compiled
+    size = time.shape[1]
+    code = np.empty(size, dtype=np.uint8)
+    sorted_time = np.empty(size)
+    sorted_code = np.empty(size, dtype=np.uint8)
+    scratch = np.empty(3 * size, dtype=np.intp)
+    for r in range(start, stop):
+        low = high = time[r, 0] if size else 0.0
+        for i in range(size):
+            code[i] = (EVENT if event[r, i] else 0) + GROUP_1 * group[r, i]
+            low = min(low, time[r, i])
+            high = max(high, time[r, i])
+        sort_by_time(time[r], code, size, low, high, sorted_time, sorted_code, scratch)
+        observed, expected, variance = logrank_sorted(sorted_time, sorted_code, size)
+        out[r, 0] = observed
+        out[r, 1] = expected
+        out[r, 2] = variance
 
 
 def logrank_batch(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> BatchLogRank:
@@ -280,7 +307,15 @@ def logrank_batch(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> BatchL
         raise ValueError("times must be finite and non-negative")
     if np.any((g != 0) & (g != 1)):
         raise ValueError("group must be 0 or 1")
-    stats = _logrank_rows(np.ascontiguousarray(t), np.ascontiguousarray(e), np.ascontiguousarray(g))
+    t, e, g = np.ascontiguousarray(t), np.ascontiguousarray(e), np.ascontiguousarray(g)
+    stats = np.empty((t.shape[0], 3))
+    on_threads(
+        lambda rows: _logrank_rows(t, e, g, rows.start, rows.stop, stats),
+        [
+            range(r, min(r + _ROWS_PER_TASK, t.shape[0]))
+            for r in range(0, t.shape[0], _ROWS_PER_TASK)
+        ],
+    )
     observed, expected, variance = stats[:, 0], stats[:, 1], stats[:, 2]
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(variance > 0, (observed - expected) / np.sqrt(variance), np.nan)
