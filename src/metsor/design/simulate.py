@@ -1,4 +1,4 @@
-"""Monte-Carlo simulation of whole two-arm trials, vectorized over trials.
+"""Monte-Carlo simulation of whole two-arm trials, each compiled start to finish on one thread.
 
 Patients enter uniformly over the accrual period and are allocated in a fixed ratio. Each has
 latent exponential times to death and to radiological progression (independent, so overall
