@@ -149,17 +149,12 @@ def overall_survival(
     _check_cutoff(course, cutoff)
     start = course.randomized_on
     death = _seen(course.death_on, cutoff)
+    reason = _follow_up_end_reason(course, cutoff, otherwise=ALIVE_AT_LAST_CONTACT)
     if death is not None:
         outcome = _event(start, death, "death")
-    elif cutoff is not None and (course.last_contact_on >= cutoff or course.death_on is not None):
+    elif cutoff is not None and reason == DATA_CUTOFF:
         outcome = _censored(start, cutoff, DATA_CUTOFF, "data cut-off")
     else:
-        if _seen(course.lost_to_follow_up_on, cutoff) is not None:
-            reason = LOST_TO_FOLLOW_UP
-        elif _seen(course.withdrawn_on, cutoff) is not None:
-            reason = WITHDRAWAL
-        else:
-            reason = ALIVE_AT_LAST_CONTACT
         outcome = _censored(start, course.last_contact_on, reason, "last contact")
     return _truncate(start, outcome, horizon_months)
 
@@ -296,13 +291,19 @@ def _first_event(
 def _no_event_reason(course: SubjectCourse, cutoff: date | None, anchor: date) -> str:
     if anchor == course.randomized_on:
         return NO_ADEQUATE_ASSESSMENT
+    return _follow_up_end_reason(course, cutoff, otherwise=PROGRESSION_FREE_AT_LAST_ASSESSMENT)
+
+
+def _follow_up_end_reason(course: SubjectCourse, cutoff: date | None, *, otherwise: str) -> str:
+    """Why follow-up without an event ends (OS, TTP and PFS alike): the data cut-off when the
+    record goes on past it, then loss to follow-up, withdrawal, or ``otherwise``."""
     if cutoff is not None and (course.last_contact_on >= cutoff or course.death_on is not None):
         return DATA_CUTOFF
     if _seen(course.lost_to_follow_up_on, cutoff) is not None:
         return LOST_TO_FOLLOW_UP
     if _seen(course.withdrawn_on, cutoff) is not None:
         return WITHDRAWAL
-    return PROGRESSION_FREE_AT_LAST_ASSESSMENT
+    return otherwise
 
 
 def _last_adequate(
