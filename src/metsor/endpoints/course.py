@@ -27,7 +27,7 @@ from typing import Any, Literal, get_args
 from metsor.clinical.tumour import Response
 from metsor.errors import InputError
 
-__all__ = ["Response", "SubjectCourse", "TumourAssessmentResult"]
+__all__ = ["Response", "SubjectCourse", "TumourAssessmentResult", "check_cutoff"]
 
 _RESPONSES = frozenset(get_args(Response))
 
@@ -179,3 +179,17 @@ class SubjectCourse:
             if value is not None:
                 dates.append(value)
         return max(dates)
+
+
+def check_cutoff(course: SubjectCourse, cutoff: date | None) -> None:
+    """InputError naming ``cutoff`` unless it is a date on or after the subject's randomization."""
+    if cutoff is None:
+        return
+    if not isinstance(cutoff, date):
+        raise InputError(f"cutoff must be a date, got {cutoff!r}", field="cutoff")
+    if cutoff < course.randomized_on:
+        raise InputError(
+            f"subject {course.subject_id}: cutoff {cutoff} is before randomized_on "
+            f"{course.randomized_on}",
+            field="cutoff",
+        )

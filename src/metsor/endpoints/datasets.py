@@ -39,7 +39,7 @@ from types import MappingProxyType
 from typing import Any
 
 from metsor.endpoints.censoring import AssessmentSchedule
-from metsor.endpoints.course import SubjectCourse
+from metsor.endpoints.course import SubjectCourse, check_cutoff
 from metsor.endpoints.response import best_response
 from metsor.endpoints.time_to_event import (
     Criterion,
@@ -148,7 +148,7 @@ def adsl(
     """
     rows = []
     for course in _unique(courses):
-        _check_randomized_by(course, cutoff)
+        check_cutoff(course, cutoff)
         death = _by_cutoff(course.death_on, cutoff)
         row: dict[str, Any] = {
             **_identity(course, study_id, arm_labels),
@@ -185,19 +185,6 @@ def _last_alive(course: SubjectCourse, cutoff: date | None) -> date:
     if last >= cutoff or course.death_on is not None:
         return cutoff
     return last
-
-
-def _check_randomized_by(course: SubjectCourse, cutoff: date | None) -> None:
-    if cutoff is None:
-        return
-    if not isinstance(cutoff, date):
-        raise InputError(f"cutoff must be a date, got {cutoff!r}", field="cutoff")
-    if cutoff < course.randomized_on:
-        raise InputError(
-            f"subject {course.subject_id}: cutoff {cutoff} is before randomized_on "
-            f"{course.randomized_on}",
-            field="cutoff",
-        )
 
 
 def adtte(

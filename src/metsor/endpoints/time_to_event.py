@@ -62,7 +62,7 @@ from metsor.endpoints.censoring import (
     administrative_reason,
     horizon_days,
 )
-from metsor.endpoints.course import SubjectCourse, TumourAssessmentResult
+from metsor.endpoints.course import SubjectCourse, TumourAssessmentResult, check_cutoff
 from metsor.errors import InputError
 
 __all__ = [
@@ -146,7 +146,7 @@ def overall_survival(
     ----------
     FDA 2018 guidance (see module docstring), section on overall survival.
     """
-    _check_cutoff(course, cutoff)
+    check_cutoff(course, cutoff)
     start = course.randomized_on
     death = _seen(course.death_on, cutoff)
     reason = _follow_up_end_reason(course, cutoff, otherwise=ALIVE_AT_LAST_CONTACT)
@@ -245,7 +245,7 @@ def _progression_endpoint(
     *,
     death_is_event: bool,
 ) -> TimeToEvent:
-    _check_cutoff(course, cutoff)
+    check_cutoff(course, cutoff)
     if criterion not in _CRITERION_NAMES:
         raise InputError(
             f"criterion must be 'mrecist' or 'recist', got {criterion!r}", field="criterion"
@@ -334,19 +334,6 @@ def _seen(value: date | None, cutoff: date | None) -> date | None:
     if value is None or (cutoff is not None and value > cutoff):
         return None
     return value
-
-
-def _check_cutoff(course: SubjectCourse, cutoff: date | None) -> None:
-    if cutoff is None:
-        return
-    if not isinstance(cutoff, date):
-        raise InputError(f"cutoff must be a date, got {cutoff!r}", field="cutoff")
-    if cutoff < course.randomized_on:
-        raise InputError(
-            f"subject {course.subject_id}: cutoff {cutoff} is before randomized_on "
-            f"{course.randomized_on}",
-            field="cutoff",
-        )
 
 
 def _event(start: date, on: date, description: str) -> TimeToEvent:
