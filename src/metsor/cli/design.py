@@ -231,6 +231,13 @@ def simulate_command(
     endpoint: Annotated[str, typer.Option("--endpoint", help="os, ttp, pfs or orr.")] = "os",
     dropout_per_year: _DROPOUT = 0.0,
     allocation_ratio: _RATIO = 1.0,
+    assessment_interval_months: Annotated[
+        float | None,
+        typer.Option(
+            "--assessment-interval-months",
+            help="TTP/PFS: progression seen at tumour assessments this many months apart.",
+        ),
+    ] = None,
     as_json: _JSON = False,
 ) -> None:
     """Simulate whole trials: power (type-I error when the medians are equal), stopping by look."""
@@ -251,6 +258,7 @@ def simulate_command(
             endpoint=endpoint,
             dropout_per_year=dropout_per_year,
             allocation_ratio=allocation_ratio,
+            assessment_interval_months=assessment_interval_months,
         ).validated()
         if sys.stdout.isatty() and not as_json:
             result = _simulate_with_progress(scenario, sims, seed)

@@ -7,6 +7,12 @@ compiled function releases the GIL, so the tasks run on plain Python threads.
 Patient ``i`` of trial ``r`` in a block keyed (k0, k1, word) draws entry and death from counter
 (i, r, 0, word) and, when the scenario needs them, dropout and progression from counter
 (i, r, 1, word): a trial's data depend on its key and position only.
+
+With an assessment schedule (``scan_days`` > 0) progression is seen only at a tumour
+assessment: latent times are taken to whole days (day ``ceil(t * 30.4375)``, at least 1), the
+k-th assessment (k ≥ 1) is on day ``floor(k * scan_days + 0.5)``, progression is seen at the
+first assessment on or after it, and follow-up without an event ends at the last assessment
+(or at death, for time to progression) as in :mod:`metsor.endpoints.time_to_event`.
 """
 
 from __future__ import annotations
@@ -22,9 +28,12 @@ from metsor.design._philox import exponential, philox4x32, uniform
 from metsor.stats.batch import GROUP_1, logrank_sorted, on_threads, sort_by_time
 
 __all__ = [
+    "DAYS_PER_MONTH",
     "ENDPOINT_CODES",
     "TRIALS_PER_TASK",
     "TrialDesign",
+    "censor_at_scans",
+    "draw_scheduled_trial",
     "draw_trial",
     "run_blocks",
     "simulate_trials",
@@ -32,6 +41,8 @@ __all__ = [
 
 ENDPOINT_CODES = {"os": 0, "ttp": 1, "pfs": 2}
 """Endpoint of the kernel: death, progression (death censors), the first of the two."""
+DAYS_PER_MONTH = 30.4375
+"""Days in a month (365.25 / 12), as in :mod:`metsor.endpoints.censoring`."""
 TRIALS_PER_TASK = 1024
 """Trials a thread simulates in one go, with one set of scratch arrays."""
 
@@ -60,6 +71,8 @@ class TrialDesign:
         Critical z-value of each look (benefit of the experimental arm is positive).
     two_sided
         Reject on |z| rather than on z.
+    scan_days
+        Days between tumour assessments (0: progression is seen in continuous time).
     """
 
     group: NDArray[np.int8]
@@ -70,6 +83,7 @@ class TrialDesign:
     calendar_end: float
     critical: NDArray[np.float64]
     two_sided: bool
+    scan_days: float = 0.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -157,6 +171,125 @@ def _censor_at(
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _whole_days(months: float) -> float:  # pragma: no cover - compiled
+    """A latent time in months moved to the end of its day: ``ceil(t * 30.4375)`` (≥ 1) days."""
+    if not np.isfinite(months):
+        return months
+    return float(max(1.0, np.ceil(months * DAYS_PER_MONTH)) / DAYS_PER_MONTH)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _scan_day(k: int, scan_days: float) -> float:  # pragma: no cover - compiled
+    """Day of the ``k``-th scheduled assessment: ``k * scan_days`` to the nearest day."""
+    return float(np.floor(k * scan_days + 0.5))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _first_scan_on_or_after(months: float, scan_days: float) -> float:  # pragma: no cover
+    """Months to the first scheduled assessment on or after whole-day time ``months``."""
+    day = np.round(months * DAYS_PER_MONTH)
+    k = max(1, int(np.ceil(day / scan_days)))
+    while k > 1 and _scan_day(k - 1, scan_days) >= day:
+        k -= 1
+    while _scan_day(k, scan_days) < day:
+        k += 1
+    return _scan_day(k, scan_days) / DAYS_PER_MONTH
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def draw_scheduled_trial(
+    key: NDArray[np.uint32],
+    trial: int,
+    group: NDArray[np.int8],
+    rates: NDArray[np.float64],
+    accrual: float,
+    endpoint: int,
+    scan_days: float,
+    entry: NDArray[np.float64],
+    event_time: NDArray[np.float64],
+    censor_time: NDArray[np.float64],
+    death: NDArray[np.float64],
+) -> None:  # pragma: no cover - compiled
+    """Draw trial ``trial`` as :func:`draw_trial` does, its progression seen at assessments.
+
+    The latent times are those of :func:`draw_trial`, taken to whole days. For time to
+    progression ``event_time`` is the first assessment on or after progression and
+    ``censor_time`` the first of dropout and death; for progression-free survival
+    ``event_time`` is the first of that assessment and death, and ``censor_time`` dropout. An
+    event is seen when it comes no later than ``censor_time`` (an assessment on the day of
+    death or dropout still counts). ``death`` receives the day of death, in months.
+    """
+    draw_trial(key, trial, group, rates, accrual, 0, entry, death, censor_time)
+    row = np.uint32(trial)
+    k0, k1, word = key[0], key[1], key[2]
+    progression_0, progression_1 = rates[2], rates[3]
+    for i in range(group.shape[0]):
+        death[i] = _whole_days(death[i])
+        dropout = _whole_days(censor_time[i])
+        if endpoint == 0:
+            event_time[i] = death[i]
+            censor_time[i] = dropout
+            continue
+        _, _, y2, y3 = philox4x32(np.uint32(i), row, np.uint32(1), word, k0, k1)
+        latent = exponential(y2, y3) / (progression_1 if group[i] else progression_0)
+        seen = _first_scan_on_or_after(_whole_days(latent), scan_days)
+        if endpoint == 1:
+            event_time[i] = seen
+            censor_time[i] = min(dropout, death[i])
+        else:
+            event_time[i] = min(seen, death[i])
+            censor_time[i] = dropout
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _last_scan(
+    limit: float, entry: float, cut: float, scan_days: float
+) -> float:  # pragma: no cover
+    """Months to the last assessment no later than ``limit`` and the cut-off (0 when none)."""
+    last = 0.0
+    k = 1
+    while True:
+        at = _scan_day(k, scan_days) / DAYS_PER_MONTH
+        if at > limit or entry + at > cut:
+            return last
+        last = at
+        k += 1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def censor_at_scans(
+    cut: float,
+    entry: NDArray[np.float64],
+    event_time: NDArray[np.float64],
+    censor_time: NDArray[np.float64],
+    death: NDArray[np.float64],
+    endpoint: int,
+    scan_days: float,
+    group: NDArray[np.int8],
+    time: NDArray[np.float64],
+    code: NDArray[np.uint8],
+) -> int:  # pragma: no cover - compiled
+    """:func:`_censor_at` for draws of :func:`draw_scheduled_trial`: follow-up without an event
+    ends at the last assessment, or at a death seen for time to progression; events seen."""
+    events = 0
+    for i in range(entry.shape[0]):
+        window = cut - entry[i]
+        entered = window > 0.0
+        happened = entered & (event_time[i] <= censor_time[i]) & (entry[i] + event_time[i] <= cut)
+        if happened:
+            time[i] = event_time[i]
+        elif not entered:
+            time[i] = 0.0
+        elif endpoint == 1 and death[i] <= censor_time[i] and entry[i] + death[i] <= cut:
+            time[i] = death[i]
+        else:
+            time[i] = _last_scan(censor_time[i], entry[i], cut, scan_days)
+        code[i] = happened + GROUP_1 * group[i]
+        events += happened
+    return events
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _event_calendar(
     entry: NDArray[np.float64],
     event_time: NDArray[np.float64],
@@ -192,6 +325,9 @@ def _analyse_trial(
     calendar_end: float,
     critical: NDArray[np.float64],
     two_sided: bool,
+    death: NDArray[np.float64],
+    endpoint: int,
+    scan_days: float,
     work: NDArray[np.float64],
     codes: NDArray[np.uint8],
     scratch: NDArray[np.intp],
@@ -219,7 +355,12 @@ def _analyse_trial(
                 if k < looks - 1:
                     continue
                 cut = calendar_end
-        deaths = _censor_at(cut, entry, event_time, censor_time, group, time, code)
+        if scan_days > 0.0:
+            deaths = censor_at_scans(
+                cut, entry, event_time, censor_time, death, endpoint, scan_days, group, time, code
+            )
+        else:
+            deaths = _censor_at(cut, entry, event_time, censor_time, group, time, code)
         # every follow-up time lies in [0, cut]
         sort_by_time(time, code, size, 0.0, cut, sorted_time, sorted_code, scratch)
         observed, expected, variance = logrank_sorted(sorted_time, sorted_code, size)
@@ -242,21 +383,38 @@ def simulate_trials(
     calendar_end: float,
     critical: NDArray[np.float64],
     two_sided: bool,
+    scan_days: float,
     outcome: NDArray[np.float64],
 ) -> None:  # pragma: no cover - compiled
     """Simulate trials ``start`` to ``stop`` − 1 of the block keyed ``key``, into ``outcome``.
 
     ``outcome`` has a row per trial of the block: look of rejection (−1 for none), events at
     the last analysis done, its calendar time, and its log-rank z (positive for a benefit).
+    ``scan_days`` > 0 draws with :func:`draw_scheduled_trial` (progression seen at assessments).
     """
     size = group.shape[0]
-    patients = np.empty((3, size))
-    entry, event_time, censor_time = patients[0], patients[1], patients[2]
+    patients = np.empty((4, size))
+    entry, event_time, censor_time, death = patients[0], patients[1], patients[2], patients[3]
     work = np.empty((3, size))
     codes = np.empty((2, size), dtype=np.uint8)
     scratch = np.empty(3 * size, dtype=np.intp)
     for r in range(start, stop):
-        draw_trial(key, r, group, rates, accrual, endpoint, entry, event_time, censor_time)
+        if scan_days > 0.0:
+            draw_scheduled_trial(
+                key,
+                r,
+                group,
+                rates,
+                accrual,
+                endpoint,
+                scan_days,
+                entry,
+                event_time,
+                censor_time,
+                death,
+            )
+        else:
+            draw_trial(key, r, group, rates, accrual, endpoint, entry, event_time, censor_time)
         look, events, cutoff, z = _analyse_trial(
             entry,
             event_time,
@@ -266,6 +424,9 @@ def simulate_trials(
             calendar_end,
             critical,
             two_sided,
+            death,
+            endpoint,
+            scan_days,
             work,
             codes,
             scratch,
@@ -325,6 +486,7 @@ def run_blocks(
             design.calendar_end,
             design.critical,
             design.two_sided,
+            design.scan_days,
             outcomes[b],
         )
 

@@ -18,6 +18,7 @@ __all__ = ["ENDPOINTS", "Scenario", "arm_hazards", "planned_events", "with_value
 
 ENDPOINTS = ("os", "ttp", "pfs", "orr")
 _LN2 = math.log(2.0)
+_DAYS = 30.4375  # days per month, as in metsor.endpoints.censoring
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,13 @@ class Scenario:
         Medians of the latent progression time (experimental default: same HR as OS).
     response_control, response_experimental
         Objective response probabilities (experimental default: same as control).
+    assessment_interval_months
+        Months between scheduled tumour assessments (the k-th, k ≥ 1, on day
+        ``floor(k * interval * 30.4375 + 0.5)`` after randomization). When given, TTP and PFS
+        see progression only at the first assessment on or after it and censor at the last
+        assessment (TTP: at a death without progression), with latent times moved to whole
+        days (``ceil(t * 30.4375)``, at least day 1), as :mod:`metsor.endpoints.time_to_event`
+        does; None sees progression in continuous time. OS and ORR are unaffected.
     """
 
     n: int
@@ -71,6 +79,7 @@ class Scenario:
     ttp_median_experimental: float | None = None
     response_control: float = 0.02
     response_experimental: float | None = None
+    assessment_interval_months: float | None = None
     name: str = field(default="", compare=False)
 
     @classmethod
@@ -129,6 +138,12 @@ class Scenario:
             value = getattr(self, name)
             if value is not None and not 0.0 <= value <= 1.0:
                 raise InputError(f"{name} must lie in [0, 1]", field=name)
+        interval = self.assessment_interval_months
+        if interval is not None and not (math.isfinite(interval) and interval * _DAYS >= 1.0):
+            raise InputError(
+                f"assessment_interval_months must be at least one day, not {interval}",
+                field="assessment_interval_months",
+            )
         dropout_hazard(self.dropout_per_year)
         group_sequential_design(
             self.looks, alpha=self.alpha, sides=self.sides, spending=self.spending, gamma=self.gamma

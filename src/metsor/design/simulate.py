@@ -3,8 +3,11 @@
 Patients enter uniformly over the accrual period and are allocated in a fixed ratio. Each has
 latent exponential times to death and to radiological progression (independent, so overall
 survival is exactly exponential and time to progression has its own median), and to dropout.
-Progression is seen only before death and dropout. Endpoints: OS (death), TTP (progression;
-death censors), PFS (the first of the two), all by log-rank, and ORR by Fisher's exact test.
+Progression is seen only before death and dropout, in continuous time or, given an assessment
+interval, at the first scheduled tumour assessment after it (times then in whole days, censoring
+at the last assessment, as the endpoint rules of :mod:`metsor.endpoints` do). Endpoints: OS
+(death), TTP (progression; death censors), PFS (the first of the two), all by log-rank, and ORR
+by Fisher's exact test.
 The data cut-off is at accrual + follow-up or at the E-th event; interim looks are taken at
 fractions of the planned events and tested against group-sequential bounds.
 
@@ -26,7 +29,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from metsor.design._kernel import ENDPOINT_CODES, TrialDesign, run_blocks
+from metsor.design._kernel import DAYS_PER_MONTH, ENDPOINT_CODES, TrialDesign, run_blocks
 from metsor.design.boundaries import group_sequential_design
 from metsor.design.expected_events import dropout_hazard
 from metsor.design.orr import fisher_rejections
@@ -136,7 +139,15 @@ def _cached_plan(s: Scenario) -> TrialDesign:
         calendar_end=0.0 if s.events is not None else s.accrual_months + s.follow_up_months,
         critical=np.asarray(design.z, dtype=np.float64),
         two_sided=s.sides == 2,
+        scan_days=_scan_days(s),
     )
+
+
+def _scan_days(s: Scenario) -> float:
+    """Days between tumour assessments when they decide TTP or PFS; 0 for continuous time."""
+    if s.assessment_interval_months is None or s.endpoint not in ("ttp", "pfs"):
+        return 0.0
+    return s.assessment_interval_months * DAYS_PER_MONTH
 
 
 def _seed_sequence(seed: int, block: int) -> np.random.SeedSequence:
