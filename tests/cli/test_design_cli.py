@@ -100,47 +100,16 @@ def test_boundaries_with_futility() -> None:
 
 
 def test_simulate_reports_power_and_looks() -> None:
-    out = _run_json(
-        "simulate",
-        "--n",
-        "82",
-        "--median-control",
-        "10.7",
-        "--median-experimental",
-        "14",
-        "--accrual-months",
-        "24",
-        "--follow-up-months",
-        "12",
-        "--looks",
-        "1/2,1",
-        "--sims",
-        "5000",
-        "--seed",
-        "3",
+    args = (
+        *("simulate", "--n", "82", "--median-control", "10.7", "--median-experimental", "14"),
+        *("--accrual-months", "24", "--follow-up-months", "12", "--looks", "1/2,1"),
+        *("--sims", "5000", "--seed", "3"),
     )
+    out = _run_json(*args)
     assert {"power", "mc_se", "expected_events", "reject_by_look"} <= set(out)
     assert len(out["reject_by_look"]) == 2  # type: ignore[arg-type]
     assert_allclose(sum(out["reject_by_look"]), out["power"], rtol=1e-12)  # type: ignore[arg-type]
-    again = _run_json(
-        "simulate",
-        "--n",
-        "82",
-        "--median-control",
-        "10.7",
-        "--median-experimental",
-        "14",
-        "--accrual-months",
-        "24",
-        "--follow-up-months",
-        "12",
-        "--looks",
-        "1/2,1",
-        "--sims",
-        "5000",
-        "--seed",
-        "3",
-    )
+    again = _run_json(*args)
     assert again == out
 
 

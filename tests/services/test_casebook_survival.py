@@ -34,6 +34,7 @@ from .test_casebook_therapy import (
     DAY0,
     STABLE,
     adtte_rows,
+    assert_each_refused,
     counts,
     dated_trial,
     day,
@@ -164,12 +165,7 @@ def test_refused_contacts_write_nothing(clocked: tuple[Database, Calendar]) -> N
         ("inv_bj", contact(), NotFoundError, "subject_id"),
         ("stat", contact(), PermissionDeniedError, "user"),
     ]  # fmt: skip
-    before = counts(trial)
-    for user, call, error, field in cases:
-        with pytest.raises(error) as caught, unit_of_work(trial, user) as ctx:
-            call(ctx)
-        assert caught.value.field == field, caught.value  # type: ignore[attr-defined]
-        assert counts(trial) == before, caught.value
+    assert_each_refused(trial, cases)
 
 
 def test_contacts_are_corrected_and_audited(clocked: tuple[Database, Calendar]) -> None:

@@ -105,6 +105,19 @@ def counts(database: Database) -> dict[str, int]:
         }
 
 
+def assert_each_refused(
+    trial: Database,
+    cases: list[tuple[str, Callable[[ServiceContext], object], type[Exception], str]],
+) -> None:
+    """Each call, made as its user, raises its error naming its field and writes nothing."""
+    before = counts(trial)
+    for user, call, error, field in cases:
+        with pytest.raises(error) as caught, unit_of_work(trial, user) as ctx:
+            call(ctx)
+        assert caught.value.field == field, caught.value  # type: ignore[attr-defined]
+        assert counts(trial) == before, caught.value
+
+
 def adtte_rows(path: Path) -> dict[tuple[str, str], dict[str, str]]:
     with path.open() as handle:
         return {
@@ -217,12 +230,7 @@ def test_refused_therapies_write_nothing(clocked: tuple[Database, Calendar]) -> 
         ("inv_bj", therapy(), NotFoundError, "subject_id"),
         ("monitor", therapy(), PermissionDeniedError, "user"),
     ]  # fmt: skip
-    before = counts(trial)
-    for user, call, error, field in cases:
-        with pytest.raises(error) as caught, unit_of_work(trial, user) as ctx:
-            call(ctx)
-        assert caught.value.field == field, caught.value  # type: ignore[attr-defined]
-        assert counts(trial) == before, caught.value
+    assert_each_refused(trial, cases)
 
 
 def test_therapies_are_corrected_and_audited(clocked: tuple[Database, Calendar]) -> None:
