@@ -163,3 +163,41 @@ def test_empty_log_has_an_empty_summary() -> None:
     summary = screen_log(",".join(LOG_COLUMNS) + "\n").summary()
     assert summary.screened == 0
     assert summary.by_verdict == {"eligible": 0, "ineligible": 0, "incomplete": 0}
+
+
+def test_a_repeated_screening_id_is_refused_on_every_row(
+    eligible: dict[str, Any], protocol: Protocol
+) -> None:
+    lines = log_text([eligible, eligible, eligible]).splitlines()
+    lines[3] = lines[3].replace("S-3", "S-1", 1)
+    log = screen_log("\n".join(lines) + "\n", protocol)
+    assert [row.screening_id for row in log.rows] == ["S-2"]
+    assert [(e.line, e.screening_id, e.field) for e in log.errors] == [
+        (2, "S-1", "screening_id"),
+        (4, "S-1", "screening_id"),
+    ]
+    assert "repeated on line(s) 4" in log.errors[0].message
+    assert log.summary().screened == 1
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        pytest.param("mg", id="unknown-unit"),
+        pytest.param("g/dL", id="implausible-value"),
+    ],
+)
+def test_a_log_whose_every_row_is_unreadable_is_an_input_error(
+    eligible: dict[str, Any], protocol: Protocol, cell: str
+) -> None:
+    lines = log_text([eligible, eligible]).splitlines()
+    header = lines[0].split(",")
+    for index in (1, 2):
+        cells = lines[index].split(",")
+        cells[header.index("labs.hemoglobin.unit")] = cell
+        cells[header.index("labs.hemoglobin.value")] = "128"
+        lines[index] = ",".join(cells)
+    with pytest.raises(InputError, match="no row of the screening log could be read") as caught:
+        screen_log("\n".join(lines) + "\n", protocol)
+    assert caught.value.row == 2
+    assert str(caught.value.field).startswith("labs.hemoglobin")

@@ -121,12 +121,12 @@ def test_corrections_recompute_responses_and_replay_dosing(trial: Database) -> N
     with unit_of_work(trial, "inv_tj") as ctx:
         correct_value(
             ctx, table="tumour_lesions", record_id=t1.id, field="viable_diameter_mm",
-            value="45", reason="re-read by the central radiologist",
+            value="38", reason="re-read by the central radiologist",
         )  # fmt: skip
     with trial.sessions() as session:
         again = session.get_one(tables.TumourAssessment, scan.id)
-        # viable sum 45 + 15 = 60 mm against 70 mm: -14%, mRECIST SD
-        assert (again.sum_viable_diameters_mm, again.mrecist_response) == (60.0, "SD")
+        # viable sum 38 + 15 = 53 mm against 70 mm: -24%, mRECIST SD
+        assert (again.sum_viable_diameters_mm, again.mrecist_response) == (53.0, "SD")
     # moving the reduction before the start breaks the label's order: refused
     with pytest.raises(ConflictError) as caught, unit_of_work(trial, "inv_tj") as ctx:
         correct_value(

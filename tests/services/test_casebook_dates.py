@@ -23,7 +23,7 @@ from metsor.services.casebook import (
     record_vital_signs,
     record_withdrawal,
 )
-from metsor.services.casebook._timeline import number
+from metsor.clinical.plausibility import bounded as number
 from metsor.services.context import Database, ServiceContext, unit_of_work
 from metsor.store.models import casebook as tables
 
@@ -141,7 +141,12 @@ def test_a_correction_into_the_future_is_refused(trial: Database) -> None:
 @pytest.mark.parametrize(
     ("options", "field", "message"),
     [
-        ({"value": -1}, "value", "value must be ≥ 0, got -1"),
+        (
+            {"value": -1},
+            "value",
+            "value -1 U/L is outside the plausible range of ast (0–100,000 U/L); check the "
+            "value and its unit",
+        ),
         ({"value": 80, "uln": -40}, "uln", "uln must be ≥ 0, got -40"),
         ({"value": 80, "lln": -0.5}, "lln", "lln must be ≥ 0, got -0.5"),
     ],

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime
-import math
 from dataclasses import dataclass
 from typing import Literal
 
+from metsor.clinical.plausibility import check_tumour_measure, check_viable_within_whole
 from metsor.errors import InputError
 
 __all__ = [
@@ -38,12 +38,10 @@ RESPONSES: tuple[str, ...] = ("CR", "PR", "SD", "PD", "NE")
 def _check_length(lesion_id: str, name: str, value: float | None) -> None:
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InputError(
-            f"lesion {lesion_id!r}: {name} must be a finite number, got {value!r}", field=name
-        )
-    if value < 0:
-        raise InputError(f"lesion {lesion_id!r}: {name} must not be negative", field=name)
+    try:
+        check_tumour_measure(name, value)
+    except InputError as exc:
+        raise InputError(f"lesion {lesion_id!r}: {exc.message}", field=name) from None
 
 
 @dataclass(frozen=True)
@@ -90,6 +88,7 @@ class Lesion:
             )
         for name in ("diameter_mm", "viable_diameter_mm", "short_axis_mm"):
             _check_length(self.lesion_id, name, getattr(self, name))
+        check_viable_within_whole(self.diameter_mm, self.viable_diameter_mm, lesion=self.lesion_id)
         if self.enhancing is False and self.viable_diameter_mm:
             raise InputError(
                 f"lesion {self.lesion_id!r}: a non-enhancing lesion has no viable diameter, "

@@ -9,7 +9,8 @@ in it into the reference unit. Conversion factors are the published equivalents:
 - albumin: 1 g/dL = 10 g/L;
 - blood counts: 1 × 10^9/L = 1,000 /mm³ = 1,000 /µL;
 - glucose: 1 mmol/L = 18.016 mg/dL (molar mass 180.16 g/mol);
-- lactate: 1 mmol/L = 9.008 mg/dL (molar mass 90.08 g/mol).
+- lactate: 1 mmol/L = 9.008 mg/dL (molar mass 90.08 g/mol);
+- alpha-fetoprotein: 1 IU/mL = 1.21 ng/mL (WHO first international standard 72/225).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ _FACTORS: Mapping[str, Mapping[str, float]] = MappingProxyType(
         "prothrombin_activity": {"%": 1.0},
         "glucose": {"mg/dL": 1.0, "mmol/L": 18.016},
         "lactate": {"mmol/L": 1.0, "mg/dL": 1.0 / 9.008},
+        "afp": {"ng/mL": 1.0, "IU/mL": 1.21},
     }
 )
 
@@ -69,6 +71,9 @@ _ALIASES: Mapping[str, str] = MappingProxyType(
             "10⁹/L": "10^9/L",
             "×10⁹/L": "10^9/L",
             "IU/L": "U/L",
+            "ug/L": "ng/mL",
+            "µg/L": "ng/mL",
+            "kU/L": "IU/mL",
             "ratio": "",
         }.items()
     }

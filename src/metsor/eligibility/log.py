@@ -201,6 +201,10 @@ def parse_log(
     InputError
         If the log as a whole cannot be read: no header, an unknown or repeated column, or a
         malformed CSV line.
+
+    Notes
+    -----
+    Rows that share a ``screening_id`` are all reported as errors, none screened.
     """
     records: list[LoggedRecord] = []
     errors: list[RowError] = []
@@ -212,7 +216,44 @@ def parse_log(
         except InputError as exc:
             screening_id = (row.get(ID_COLUMN) or "").strip() or None
             errors.append(RowError(line, screening_id, exc.field, exc.message))
-    return records, errors
+    return _without_repeated_ids(records, errors)
+
+
+def _without_repeated_ids(
+    records: list[LoggedRecord], errors: list[RowError]
+) -> tuple[list[LoggedRecord], list[RowError]]:
+    """Every row whose screening id appears on another row, moved to the errors.
+
+    A candidate is counted once: when two rows give the same id, neither is taken for the
+    other, and both are reported.
+    """
+    lines: dict[str, list[int]] = {}
+    for line, screening_id in [(r.line, r.screening_id) for r in records] + [
+        (e.line, e.screening_id) for e in errors
+    ]:
+        if screening_id is not None:
+            lines.setdefault(screening_id, []).append(line)
+    repeated = {key: sorted(found) for key, found in lines.items() if len(found) > 1}
+    if not repeated:
+        return records, errors
+    kept: list[LoggedRecord] = []
+    for record in records:
+        found = repeated.get(record.screening_id or "")
+        if found is None:
+            kept.append(record)
+            continue
+        others = ", ".join(str(line) for line in found if line != record.line)
+        errors.append(
+            RowError(
+                record.line,
+                record.screening_id,
+                ID_COLUMN,
+                f"screening_id {record.screening_id!r} is repeated on line(s) {others}; "
+                "a candidate is screened once",
+            )
+        )
+    errors.sort(key=lambda error: error.line)
+    return kept, errors
 
 
 @dataclass(frozen=True)
@@ -301,9 +342,16 @@ def screen_log(
     Raises
     ------
     InputError
-        If the log as a whole cannot be read (see :func:`parse_log`).
+        If the log as a whole cannot be read (see :func:`parse_log`), or none of its rows can.
     """
     records, errors = parse_log(source)
+    if errors and not records:
+        first = errors[0]
+        raise InputError(
+            f"no row of the screening log could be read ({len(errors)} unreadable); first: {first}",
+            field=first.field,
+            row=first.line,
+        )
     if protocol is None and records:
         from metsor.protocol import builtin
 

@@ -11,9 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from metsor.clinical import units
+from metsor.clinical import plausibility, units
 from metsor.eligibility._messages import input_error
 from metsor.errors import InputError
 
@@ -93,6 +100,16 @@ class LabValue(BaseModel):
                 u if u else "'' (no unit)" for u in ACCEPTED_UNITS.get(cls.analyte, ())
             )
             raise ValueError(f"unknown unit {unit!r} (accepted: {shown})") from None
+
+    @model_validator(mode="after")
+    def _plausible(self) -> LabValue:
+        """A value within the analyte's plausible range (:mod:`metsor.clinical.plausibility`)."""
+        if self.analyte:
+            try:
+                plausibility.check_lab(self.analyte, self.value, self.unit, field="value")
+            except InputError as exc:
+                raise ValueError(f"{exc.message} ({self.analyte})") from None
+        return self
 
     def in_unit(self, target: str) -> float:
         """The value converted to ``target`` by :func:`metsor.clinical.units.convert`.
@@ -259,6 +276,16 @@ class Tumour(BaseModel):
     largest_nodule_cm: float | None = Field(
         default=None, gt=0, description="Longest diameter of the largest nodule, cm."
     )
+
+    @field_validator("largest_nodule_cm")
+    @classmethod
+    def _plausible_size(cls, size: float | None) -> float | None:
+        if size is not None:
+            try:
+                plausibility.check_tumour_measure("largest_nodule_cm", size)
+            except InputError as exc:
+                raise ValueError(exc.message) from None
+        return size
 
 
 class Liver(BaseModel):

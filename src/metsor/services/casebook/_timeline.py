@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -225,38 +224,6 @@ def optional_date(value: object, field: str) -> date | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return as_date(value, field)
-
-
-def number(
-    value: object, field: str, *, low: float | None = None, high: float | None = None
-) -> float:
-    """A finite number within ``[low, high]``; InputError naming the field otherwise."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"{field} must be a number, got {value!r}", field=field)
-    result = float(value)
-    if not math.isfinite(result):
-        raise InputError(f"{field} must be a finite number, got {value!r}", field=field)
-    if (low is not None and result < low) or (high is not None and result > high):
-        if high is None:
-            bounds = f"be ≥ {low:g}"
-        elif low is None:
-            bounds = f"be ≤ {high:g}"
-        else:
-            bounds = f"lie in [{low:g}, {high:g}]"
-        raise InputError(f"{field} must {bounds}, got {value!r}", field=field)
-    return result
-
-
-def whole(value: object, field: str, *, low: int, high: int) -> int:
-    """A whole number within ``[low, high]``; InputError naming the field otherwise."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise InputError(f"{field} must be a whole number, got {value!r}", field=field)
-    if not low <= value <= high:
-        raise InputError(f"{field} must lie in [{low}, {high}], got {value!r}", field=field)
-    return value
 
 
 def text(value: object, field: str, *, max_length: int = 2000) -> str:

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import select
 
 from metsor.clinical import ctcae
+from metsor.clinical.plausibility import whole
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import require
 from metsor.services.casebook._timeline import (
@@ -24,7 +25,6 @@ from metsor.services.casebook._timeline import (
     load_timeline,
     optional_date,
     text,
-    whole,
 )
 from metsor.services.casebook.dose_levels import DOSE_LEVELS
 from metsor.services.context import ServiceContext

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from sqlalchemy import select
 
 from metsor.clinical import ctcae, units
+from metsor.clinical.plausibility import bounded, check_lab
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import require
 from metsor.services.casebook._timeline import (
@@ -24,7 +25,6 @@ from metsor.services.casebook._timeline import (
     as_date,
     choice,
     load_timeline,
-    number,
 )
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import LabResult
@@ -147,11 +147,13 @@ def _check(ctx: ServiceContext, timeline: Timeline, result: LabResult) -> None:
         result.unit = units.normalize_unit(analyte, result.unit)
     except InputError as exc:
         raise InputError(exc.message, field="unit") from None
-    result.value = number(result.value, "value", low=0.0)
+    result.value = check_lab(analyte, result.value, result.unit, field="value")
     for name in ("lln", "uln"):
         limit = getattr(result, name)
         if limit is not None:
-            setattr(result, name, number(limit, name, low=0.0))
+            setattr(result, name, bounded(limit, name, low=0.0))
+            if getattr(result, name) > 0:  # a limit of normal is itself a plausible value
+                check_lab(analyte, limit, result.unit, field=name)
     if result.lln is not None and result.uln is not None and result.lln > result.uln:
         raise InputError(f"lln {result.lln:g} is above uln {result.uln:g}", field="lln")
     result.ctcae_version = choice(result.ctcae_version, "ctcae_version", ctcae.CTCAE_VERSIONS)

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from metsor.clinical import ctcae
 from metsor.clinical.ecog import validate_ecog
+from metsor.clinical.plausibility import check_vital_sign
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import require
-from metsor.services.casebook._timeline import Timeline, as_date, load_timeline, number, whole
+from metsor.services.casebook._timeline import Timeline, as_date, load_timeline
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import VitalSigns
 
@@ -40,13 +41,14 @@ def record_vital_signs(
     measured_on
         The day of measurement.
     systolic_mmhg, diastolic_mmhg
-        Blood pressure, mm Hg (systolic 50–300, diastolic 20–200, systolic above diastolic).
+        Blood pressure, mm Hg, systolic above diastolic.
     heart_rate_bpm
-        Pulse, beats a minute (20–250).
+        Pulse, beats a minute.
     temperature_c
-        Body temperature, °C (30–45).
+        Body temperature, °C.
     weight_kg
-        Body weight, kg (20–300).
+        Body weight, kg. Each value within its plausible range
+        (:data:`metsor.clinical.plausibility.VITAL_SIGN_RANGES`).
     ecog
         ECOG performance status, 0–5.
 
@@ -89,8 +91,8 @@ def revalidate_vital_signs(ctx: ServiceContext, record: VitalSigns) -> None:
 
 
 def _check(ctx: ServiceContext, timeline: Timeline, record: VitalSigns) -> None:
-    record.systolic_mmhg = whole(record.systolic_mmhg, "systolic_mmhg", low=50, high=300)
-    record.diastolic_mmhg = whole(record.diastolic_mmhg, "diastolic_mmhg", low=20, high=200)
+    record.systolic_mmhg = int(check_vital_sign("systolic_mmhg", record.systolic_mmhg))
+    record.diastolic_mmhg = int(check_vital_sign("diastolic_mmhg", record.diastolic_mmhg))
     if record.diastolic_mmhg >= record.systolic_mmhg:
         raise InputError(
             f"diastolic_mmhg {record.diastolic_mmhg} is not below systolic_mmhg "
@@ -98,11 +100,11 @@ def _check(ctx: ServiceContext, timeline: Timeline, record: VitalSigns) -> None:
             field="diastolic_mmhg",
         )
     if record.heart_rate_bpm is not None:
-        record.heart_rate_bpm = whole(record.heart_rate_bpm, "heart_rate_bpm", low=20, high=250)
+        record.heart_rate_bpm = int(check_vital_sign("heart_rate_bpm", record.heart_rate_bpm))
     if record.temperature_c is not None:
-        record.temperature_c = number(record.temperature_c, "temperature_c", low=30, high=45)
+        record.temperature_c = check_vital_sign("temperature_c", record.temperature_c)
     if record.weight_kg is not None:
-        record.weight_kg = number(record.weight_kg, "weight_kg", low=20, high=300)
+        record.weight_kg = check_vital_sign("weight_kg", record.weight_kg)
     if record.ecog is not None:
         record.ecog = validate_ecog(record.ecog)
     timeline.check(record.measured_on, field="measured_on")
