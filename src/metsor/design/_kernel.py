@@ -17,6 +17,7 @@ first assessment on or after it, and follow-up without an event ends at the last
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,9 @@ from numba import njit
 from numpy.typing import NDArray
 
 from metsor.design._philox import exponential, philox4x32, uniform
-from metsor.stats.batch import GROUP_1, logrank_sorted, on_threads, sort_by_time
+from metsor.errors import InputError
+from metsor.stats._sort_kernels import GROUP_1, logrank_sorted_kernel, sort_pairs
+from metsor.stats.batch import on_threads
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -84,6 +87,38 @@ class TrialDesign:
     critical: NDArray[np.float64]
     two_sided: bool
     scan_days: float = 0.0
+
+    def check(self) -> None:
+        """Raise InputError naming the first field the compiled kernel could not run safely on.
+
+        The kernel indexes ``rates`` (5 entries), ``critical`` (one per look) and its own
+        arrays of one entry per patient; it divides by the hazards and counts assessments.
+        """
+        group = np.asarray(self.group)
+        if group.ndim != 1 or group.dtype != np.int8 or np.any((group != 0) & (group != 1)):
+            raise InputError("group must be a 1-D int8 array of 0 and 1", field="group")
+        rates = np.asarray(self.rates)
+        if rates.shape != (5,) or rates.dtype != np.float64 or not np.all(np.isfinite(rates)):
+            raise InputError("rates must be 5 finite float64 hazards", field="rates")
+        if np.any(rates[:4] <= 0) or rates[4] < 0:
+            raise InputError("hazards must be positive (dropout may be 0)", field="rates")
+        if not (math.isfinite(self.accrual) and self.accrual > 0):
+            raise InputError("accrual must be a positive number of months", field="accrual")
+        if self.endpoint not in ENDPOINT_CODES.values():
+            raise InputError("endpoint must be a code of ENDPOINT_CODES", field="endpoint")
+        targets, critical = np.asarray(self.targets), np.asarray(self.critical)
+        if targets.ndim != 1 or targets.size == 0 or targets.dtype != np.int64:
+            raise InputError("targets must be a non-empty 1-D int64 array", field="targets")
+        if critical.shape != targets.shape or critical.dtype != np.float64:
+            raise InputError("critical must have one float64 per look", field="critical")
+        if np.any(targets < 0) or np.any(np.isnan(critical)):
+            raise InputError("targets must be ≥ 0 and critical values numbers", field="targets")
+        if not (math.isfinite(self.calendar_end) and self.calendar_end >= 0):
+            raise InputError("calendar_end must be finite and ≥ 0", field="calendar_end")
+        if np.any(targets == 0) and self.calendar_end <= 0:
+            raise InputError("a time-driven look needs calendar_end > 0", field="calendar_end")
+        if not (math.isfinite(self.scan_days) and (self.scan_days == 0 or self.scan_days >= 1)):
+            raise InputError("scan_days must be 0 or at least 1 day", field="scan_days")
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -184,11 +219,18 @@ def _scan_day(k: int, scan_days: float) -> float:  # pragma: no cover - compiled
     return float(np.floor(k * scan_days + 0.5))
 
 
+_MAX_SCANS = 2.0**40
+"""More assessments than any trial has: an index beyond it means "never" (the time is inf)."""
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _first_scan_on_or_after(months: float, scan_days: float) -> float:  # pragma: no cover
     """Months to the first scheduled assessment on or after whole-day time ``months``."""
     day = np.round(months * DAYS_PER_MONTH)
-    k = max(1, int(np.ceil(day / scan_days)))
+    estimate = day / scan_days
+    if not estimate < _MAX_SCANS:  # inf, nan or beyond any schedule: never seen
+        return np.inf
+    k = max(1, int(np.ceil(estimate)))
     while k > 1 and _scan_day(k - 1, scan_days) >= day:
         k -= 1
     while _scan_day(k, scan_days) < day:
@@ -242,18 +284,31 @@ def draw_scheduled_trial(
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _scan_fits(
+    k: int, limit: float, entry: float, cut: float, scan_days: float
+) -> bool:  # pragma: no cover - compiled
+    """Whether the ``k``-th assessment comes no later than ``limit`` and the cut-off."""
+    at = _scan_day(k, scan_days) / DAYS_PER_MONTH
+    return not (at > limit or entry + at > cut)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _last_scan(
     limit: float, entry: float, cut: float, scan_days: float
 ) -> float:  # pragma: no cover
-    """Months to the last assessment no later than ``limit`` and the cut-off (0 when none)."""
-    last = 0.0
-    k = 1
-    while True:
-        at = _scan_day(k, scan_days) / DAYS_PER_MONTH
-        if at > limit or entry + at > cut:
-            return last
-        last = at
+    """Months to the last assessment no later than ``limit`` and the cut-off (0 when none).
+
+    The largest k ≥ 1 whose assessment fits, found from its estimate and moved a step at a
+    time to where the test changes (the test is monotone in k): a few steps, not one per
+    assessment of a long follow-up.
+    """
+    estimate = min(limit, cut - entry) * DAYS_PER_MONTH / scan_days
+    k = int(min(max(estimate, 0.0), _MAX_SCANS)) if estimate == estimate else 0
+    while k >= 1 and not _scan_fits(k, limit, entry, cut, scan_days):
+        k -= 1
+    while _scan_fits(k + 1, limit, entry, cut, scan_days):
         k += 1
+    return _scan_day(k, scan_days) / DAYS_PER_MONTH if k >= 1 else 0.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -309,9 +364,7 @@ def _event_calendar(
             calendar[events] = entry[i] + event_time[i]
             code[events] = 0
             events += 1
-    sort_by_time(
-        calendar, code, events, 0.0, end_of_follow_up, sorted_calendar, sorted_code, scratch
-    )
+    sort_pairs(calendar, code, events, 0.0, end_of_follow_up, sorted_calendar, sorted_code, scratch)
     return events, end_of_follow_up
 
 
@@ -362,8 +415,8 @@ def _analyse_trial(
         else:
             deaths = _censor_at(cut, entry, event_time, censor_time, group, time, code)
         # every follow-up time lies in [0, cut]
-        sort_by_time(time, code, size, 0.0, cut, sorted_time, sorted_code, scratch)
-        observed, expected, variance = logrank_sorted(sorted_time, sorted_code, size)
+        sort_pairs(time, code, size, 0.0, cut, sorted_time, sorted_code, scratch)
+        observed, expected, variance = logrank_sorted_kernel(sorted_time, sorted_code, size)
         z = (expected - observed) / np.sqrt(variance) if variance > 0.0 else 0.0
         if (abs(z) if two_sided else z) >= critical[k]:
             return k, float(deaths), cut, z
@@ -464,7 +517,20 @@ def run_blocks(
     list of ndarray
         Per block, one row per trial: look of rejection (−1 for none), events at the last
         analysis done, its calendar time, and its log-rank z (positive for a benefit).
+
+    Raises
+    ------
+    InputError
+        If the design, keys or trials are not what the compiled kernel can run on.
     """
+    design.check()
+    keys = np.asarray(keys)
+    if keys.ndim != 2 or keys.shape[1] != 3 or keys.dtype != np.uint32:
+        raise InputError("keys must be a (blocks, 3) uint32 array", field="keys")
+    if len(trials) != keys.shape[0] or any(
+        isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0 for n in trials
+    ):
+        raise InputError("trials must be one count ≥ 0 per block", field="trials")
     outcomes = [np.empty((n, 4)) for n in trials]
     tasks = [
         (b, start, min(start + TRIALS_PER_TASK, n))

@@ -4,20 +4,34 @@ Each row is one trial. The statistic is R's ``survdiff`` (rho = 0) for two group
 minus expected events of group 1 and the hypergeometric variance summed over distinct event
 times, ties grouped. Rows are independent, so the compiled kernel, which releases the GIL, runs
 them on several threads.
+
+The compiled kernels (:mod:`metsor.stats._sort_kernels`) check no bounds; every public function
+here checks shapes, dtypes, sizes and finiteness first and raises InputError naming the argument,
+so that nothing it is passed can make a kernel read or write outside an array.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numba
 import numpy as np
 from numba import njit
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
+
+from metsor.errors import InputError
+from metsor.stats._sort_kernels import (
+    EVENT,
+    GROUP_1,
+    argsort_kernel,
+    logrank_sorted_kernel,
+    sort_pairs,
+)
 
 __all__ = [
     "EVENT",
@@ -31,11 +45,6 @@ __all__ = [
 ]
 
 _Task = TypeVar("_Task")
-
-EVENT = 1
-"""Bit of a patient's code: the time is an event."""
-GROUP_1 = 2
-"""Bit of a patient's code: the patient is in group 1."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +73,25 @@ class BatchLogRank:
     p_value: NDArray[np.float64]
 
 
-@njit(cache=True, nogil=True)
-def argsort_times(time: NDArray[np.float64]) -> NDArray[np.intp]:  # pragma: no cover - compiled
+def _vector(value: ArrayLike, dtype: type, name: str) -> NDArray[Any]:
+    """``value`` as a 1-D array of ``dtype`` (copied only if needed), or InputError naming it."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} must be a 1-D array of numbers", field=name) from exc
+    if array.ndim != 1:
+        raise InputError(f"{name} must be 1-D, not of shape {array.shape}", field=name)
+    if array.dtype != dtype:
+        raise InputError(f"{name} must have dtype {np.dtype(dtype).name}", field=name)
+    return array
+
+
+def _finite_times(time: NDArray[np.float64], name: str) -> None:
+    if not np.all(np.isfinite(time)):
+        raise InputError(f"{name} must be finite (no nan or inf)", field=name)
+
+
+def argsort_times(time: ArrayLike) -> NDArray[np.intp]:
     """Stable ascending argsort of one trial's finite times, in near-linear time.
 
     A bucket pass by value followed by an insertion pass: exact for any input, and close to
@@ -75,47 +101,29 @@ def argsort_times(time: NDArray[np.float64]) -> NDArray[np.intp]:  # pragma: no 
     Parameters
     ----------
     time
-        Finite times of one trial.
+        Finite times of one trial (1-D).
 
     Returns
     -------
     ndarray
-        Indices that sort ``time`` ascending, ties in input order.
+        Indices that sort ``time`` ascending, ties in input order: numpy's
+        ``argsort(time, kind="stable")``.
+
+    Raises
+    ------
+    InputError
+        If ``time`` is not a 1-D array of finite numbers.
     """
-    size = time.shape[0]
-    order = np.empty(size, dtype=np.intp)
-    if size == 0:
-        return order
-    low = time[0]
-    high = time[0]
-    for i in range(1, size):
-        low = min(low, time[i])
-        high = max(high, time[i])
-    buckets = size
-    start = np.zeros(buckets + 1, dtype=np.intp)
-    key = np.empty(size, dtype=np.intp)
-    scale = buckets / (high - low) if high > low else 0.0
-    for i in range(size):
-        b = min(int((time[i] - low) * scale), buckets - 1)
-        key[i] = b
-        start[b + 1] += 1
-    for b in range(buckets):
-        start[b + 1] += start[b]
-    for i in range(size):
-        order[start[key[i]]] = i
-        start[key[i]] += 1
-    for i in range(1, size):
-        item = order[i]
-        value = time[item]
-        j = i - 1
-        while j >= 0 and (time[order[j]] > value or (time[order[j]] == value and order[j] > item)):
-            order[j + 1] = order[j]
-            j -= 1
-        order[j + 1] = item
-    return order
+    try:
+        t = np.ascontiguousarray(time, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError("time must be a 1-D array of numbers", field="time") from exc
+    if t.ndim != 1:
+        raise InputError(f"time must be 1-D, not of shape {t.shape}", field="time")
+    _finite_times(t, "time")
+    return np.asarray(argsort_kernel(t), dtype=np.intp)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
 def sort_by_time(
     time: NDArray[np.float64],
     code: NDArray[np.uint8],
@@ -125,109 +133,112 @@ def sort_by_time(
     sorted_time: NDArray[np.float64],
     sorted_code: NDArray[np.uint8],
     scratch: NDArray[np.intp],
-) -> None:  # pragma: no cover - compiled
+) -> None:
     """Sort the first ``size`` (time, code) pairs by time, stably, into ``sorted_*``.
 
     A counting pass into ``2 * size`` buckets spread evenly over [``low``, ``high``], which
     must bound the times, then an insertion pass: near-linear for the spread-out times of a
-    trial, and moving the values themselves so that the caller needs no index array.
+    trial, and moving the values themselves so that the caller needs no index array. The
+    simulator calls the compiled kernel itself; this entry point checks what it is given.
 
     Parameters
     ----------
     time, code
-        Times and their codes (first ``size`` entries used).
+        Times (float64) and their codes (uint8); the first ``size`` entries are sorted.
     size
-        Number of pairs.
+        Number of pairs: at most the length of every array.
     low, high
-        Bounds of the times.
+        Finite bounds of the times, ``low`` ≤ every time ≤ ``high``.
     sorted_time, sorted_code
         Receive the sorted pairs.
     scratch
-        At least ``3 * size`` entries of working space.
+        At least ``3 * size`` entries (intp) of working space.
+
+    Raises
+    ------
+    InputError
+        Naming the argument that is not as described.
     """
-    buckets = 2 * size
-    scale = buckets / (high - low) if high > low else 0.0
-    count = scratch[:buckets]
-    key = scratch[buckets : buckets + size]
-    count[:] = 0
-    for i in range(size):
-        b = min(int((time[i] - low) * scale), buckets - 1)
-        key[i] = b
-        count[b] += 1
-    start = 0
-    for b in range(buckets):
-        n = count[b]
-        count[b] = start
-        start += n
-    for i in range(size):
-        at = count[key[i]]
-        sorted_time[at] = time[i]
-        sorted_code[at] = code[i]
-        count[key[i]] = at + 1
-    for i in range(1, size):
-        value = sorted_time[i]
-        if sorted_time[i - 1] <= value:
-            continue
-        tag = sorted_code[i]
-        j = i - 1
-        while j >= 0 and sorted_time[j] > value:
-            sorted_time[j + 1] = sorted_time[j]
-            sorted_code[j + 1] = sorted_code[j]
-            j -= 1
-        sorted_time[j + 1] = value
-        sorted_code[j + 1] = tag
+    arrays = {
+        "time": _vector(time, np.float64, "time"),
+        "code": _vector(code, np.uint8, "code"),
+        "sorted_time": _vector(sorted_time, np.float64, "sorted_time"),
+        "sorted_code": _vector(sorted_code, np.uint8, "sorted_code"),
+    }
+    work = _vector(scratch, np.intp, "scratch")
+    count = _count(size, "size")
+    for name, array in arrays.items():
+        if count > array.shape[0]:
+            raise InputError(f"size {count} exceeds the length of {name}", field="size")
+    if work.shape[0] < 3 * count:
+        raise InputError(f"scratch needs at least {3 * count} entries", field="scratch")
+    head = arrays["time"][:count]
+    _finite_times(head, "time")
+    bounds = {"low": low, "high": high}
+    for name, value in bounds.items():
+        if not (isinstance(value, int | float) and math.isfinite(value)):
+            raise InputError(f"{name} must be a finite number, not {value!r}", field=name)
+    if count and not (low <= head.min() and head.max() <= high):
+        raise InputError("low and high must bound the times", field="low")
+    sort_pairs(
+        arrays["time"],
+        arrays["code"],
+        count,
+        float(low),
+        float(high),
+        arrays["sorted_time"],
+        arrays["sorted_code"],
+        work,
+    )
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
 def logrank_sorted(
     time: NDArray[np.float64], code: NDArray[np.uint8], size: int
-) -> tuple[float, float, float]:  # pragma: no cover - compiled
+) -> tuple[float, float, float]:
     """Observed, expected and variance of group 1 for one trial sorted by time.
 
     Parameters
     ----------
     time
-        Follow-up times, ascending (first ``size`` entries used).
+        Follow-up times, finite and ascending (first ``size`` entries used).
     code
         Per time, ``EVENT`` (1) if it is an event plus ``GROUP_1`` (2) if in group 1.
     size
-        Number of patients.
+        Number of patients: at most the length of both arrays.
 
     Returns
     -------
     tuple of float
         Observed events, expected events and variance, for group 1.
 
+    Raises
+    ------
+    InputError
+        Naming the argument that is not as described.
+
     References
     ----------
     Mantel N. Evaluation of survival data and two new rank order statistics arising in its
     consideration. Cancer Chemother Rep 1966;50:163–170. R package survival, ``survdiff``.
     """
-    in_group1 = 0
-    for i in range(size):
-        in_group1 += code[i] >> 1
-    at_risk = float(size)
-    at_risk1 = float(in_group1)
-    observed = expected = variance = 0.0
-    deaths = deaths1 = leaving = leaving1 = 0.0
-    for i in range(size):
-        c = code[i]
-        deaths += c & EVENT
-        deaths1 += (c & EVENT) & (c >> 1)
-        leaving += 1.0
-        leaving1 += c >> 1
-        if i + 1 < size and time[i + 1] == time[i]:
-            continue  # ties: one term per distinct time
-        # a time without deaths adds exact zeros, and so does the last one at risk (at_risk
-        # − deaths = 0): no branches on the data, which a trial's times would mispredict
-        share = at_risk1 / at_risk
-        observed += deaths1
-        expected += deaths * share
-        variance += deaths * share * (1.0 - share) * (at_risk - deaths) / max(at_risk - 1.0, 1.0)
-        at_risk -= leaving
-        at_risk1 -= leaving1
-        deaths = deaths1 = leaving = leaving1 = 0.0
-    return observed, expected, variance
+    t = _vector(time, np.float64, "time")
+    c = _vector(code, np.uint8, "code")
+    count = _count(size, "size")
+    if count > min(t.shape[0], c.shape[0]):
+        raise InputError(f"size {count} exceeds the length of time or code", field="size")
+    _finite_times(t[:count], "time")
+    if np.any(np.diff(t[:count]) < 0):
+        raise InputError("time must be sorted ascending", field="time")
+    if np.any(c[:count] > EVENT + GROUP_1):
+        raise InputError("code must be 0 to 3 (EVENT + GROUP_1 bits)", field="code")
+    observed, expected, variance = logrank_sorted_kernel(t, c, count)
+    return float(observed), float(expected), float(variance)
+
+
+def _count(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        raise InputError(f"{name} must be a non-negative integer, not {value!r}", field=name)
+    return int(value)
 
 
 _ROWS_PER_TASK = 1024
@@ -271,8 +282,8 @@ def _logrank_rows(
             code[i] = (EVENT if event[r, i] else 0) + GROUP_1 * group[r, i]
             low = min(low, time[r, i])
             high = max(high, time[r, i])
-        sort_by_time(time[r], code, size, low, high, sorted_time, sorted_code, scratch)
-        observed, expected, variance = logrank_sorted(sorted_time, sorted_code, size)
+        sort_pairs(time[r], code, size, low, high, sorted_time, sorted_code, scratch)
+        observed, expected, variance = logrank_sorted_kernel(sorted_time, sorted_code, size)
         out[r, 0] = observed
         out[r, 1] = expected
         out[r, 2] = variance
@@ -295,19 +306,17 @@ def logrank_batch(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> BatchL
     BatchLogRank
         Statistics per trial; z and p are nan where the variance is 0.
 
+    Raises
+    ------
+    InputError
+        Naming ``time``, ``event`` or ``group`` when it is not as described.
+
     References
     ----------
     Mantel N. Cancer Chemother Rep 1966;50:163–170. Peto R, Peto J. Asymptotically efficient
     rank invariant test procedures. J R Stat Soc A 1972;135:185–207.
     """
-    t = np.atleast_2d(np.asarray(time, dtype=np.float64))
-    e = np.broadcast_to(np.asarray(event, dtype=np.bool_), t.shape)
-    g = np.broadcast_to(np.asarray(group, dtype=np.int8), t.shape)
-    if not np.all(np.isfinite(t)) or np.any(t < 0):
-        raise ValueError("times must be finite and non-negative")
-    if np.any((g != 0) & (g != 1)):
-        raise ValueError("group must be 0 or 1")
-    t, e, g = np.ascontiguousarray(t), np.ascontiguousarray(e), np.ascontiguousarray(g)
+    t, e, g = _trial_arrays(time, event, group)
     stats = np.empty((t.shape[0], 3))
     on_threads(
         lambda rows: _logrank_rows(t, e, g, rows.start, rows.stop, stats),
@@ -321,3 +330,37 @@ def logrank_batch(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> BatchL
         z = np.where(variance > 0, (observed - expected) / np.sqrt(variance), np.nan)
     p = 2.0 * ndtr(-np.abs(z))
     return BatchLogRank(observed, expected, variance, z, z * z, p)
+
+
+def _numbers(value: ArrayLike, name: str) -> NDArray[np.float64]:
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} must be an array of numbers", field=name) from exc
+
+
+def _trial_arrays(
+    time: ArrayLike, event: ArrayLike, group: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int8]]:
+    """Contiguous (trials, patients) arrays of times, events and groups, checked."""
+    t = np.atleast_2d(_numbers(time, "time"))
+    if t.ndim != 2:
+        raise InputError(f"time must have shape (trials, patients), not {t.shape}", field="time")
+    if not np.all(np.isfinite(t)) or np.any(t < 0):
+        raise InputError("times must be finite and non-negative", field="time")
+    arrays = {}
+    for name, value in (("event", event), ("group", group)):
+        raw = _numbers(value, name)
+        if not np.all((raw == 0) | (raw == 1)):
+            raise InputError(f"{name} must be 0 or 1 (or False/True)", field=name)
+        try:
+            arrays[name] = np.broadcast_to(raw, t.shape)
+        except ValueError:
+            raise InputError(
+                f"{name} of shape {raw.shape} does not fit time of shape {t.shape}", field=name
+            ) from None
+    return (
+        np.ascontiguousarray(t),
+        np.ascontiguousarray(arrays["event"], dtype=np.bool_),
+        np.ascontiguousarray(arrays["group"], dtype=np.int8),
+    )
