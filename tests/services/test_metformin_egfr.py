@@ -18,7 +18,7 @@ from numpy.testing import assert_allclose
 from metsor.clinical.egfr import egfr_ckd_epi_2021
 from metsor.errors import ConflictError, InputError
 from metsor.services.casebook import correct_value, record_dose, record_lab
-from metsor.services.casebook.renal_function import EGFR_OVERRIDE_MARK, renal_function
+from metsor.services.casebook.renal_function import renal_function
 from metsor.services.context import Database, unit_of_work
 from metsor.store.models import casebook as tables
 
@@ -98,8 +98,8 @@ def test_a_metformin_start_within_the_labels_egfr_limits(
         if field is None:
             recorded = start(trial, subject_id, **options)
             assert recorded.event == "start"
-            if options:
-                assert recorded.reason == EGFR_OVERRIDE_MARK + OVERRIDE
+            assert recorded.egfr_override == (OVERRIDE if options else None)
+            assert recorded.reason is None
             break
         with pytest.raises(ConflictError) as caught:
             start(trial, subject_id, **options)
@@ -195,7 +195,7 @@ def test_an_override_is_for_a_metformin_start_only(trial: Database) -> None:
     assert empty.value.field == "egfr_override"
     assert counts(trial) == before
     recorded = start(trial, subject_id, reason="protocol start", egfr_override=OVERRIDE)
-    assert recorded.reason == f"protocol start; {EGFR_OVERRIDE_MARK}{OVERRIDE}"
+    assert (recorded.reason, recorded.egfr_override) == ("protocol start", OVERRIDE)
 
 
 def test_a_corrected_start_is_checked_again(trial: Database) -> None:
@@ -210,20 +210,70 @@ def test_a_corrected_start_is_checked_again(trial: Database) -> None:
         )  # fmt: skip
     assert caught.value.field == "egfr_override"
     assert counts(trial) == before
-    # the override, given by correcting the reason, lets the corrected date stand
+
+
+OVERRIDE_TEXT = "eGFR override: " + OVERRIDE
+
+
+def test_an_override_written_in_the_reason_grants_nothing(trial: Database) -> None:
+    """A start at eGFR 40 whose free-text reason reads like an override is still refused."""
+    subject_id = metformin_subject(trial)
+    creatinine(trial, subject_id, creatinine_for(40, START), START - timedelta(1))
+    before = counts(trial)
+    with pytest.raises(ConflictError) as caught:
+        start(trial, subject_id, reason=OVERRIDE_TEXT)
+    assert caught.value.field == "egfr_override"
+    assert counts(trial) == before
+
+
+@pytest.mark.parametrize(
+    ("given", "new_reason"),
+    [
+        pytest.param(None, OVERRIDE_TEXT, id="reason-cannot-add-an-override"),
+        pytest.param(OVERRIDE, "started as planned", id="reason-cannot-remove-the-override"),
+    ],
+)
+def test_correcting_the_reason_leaves_the_override_as_it_was(
+    trial: Database, given: str | None, new_reason: str
+) -> None:
+    subject_id = metformin_subject(trial)
+    dose = start(trial, subject_id, reason="first reason", egfr_override=given)
+    # creatinine after the start: eGFR 40 on the day of a start moved later
+    creatinine(trial, subject_id, creatinine_for(40, START + timedelta(5)), START + timedelta(5))
     with unit_of_work(trial, "inv_tj") as ctx:
         correct_value(
-            ctx, table="dose_events", record_id=dose.id, field="reason",
-            value=EGFR_OVERRIDE_MARK + OVERRIDE, reason="override recorded",
-        )  # fmt: skip
-    with unit_of_work(trial, "inv_tj") as ctx:
-        correct_value(
-            ctx, table="dose_events", record_id=dose.id, field="event_date",
-            value=str(START + timedelta(6)), reason="date typed wrongly",
+            ctx, table="dose_events", record_id=dose.id, field="reason", value=new_reason,
+            reason="reason reworded",
         )  # fmt: skip
     with trial.sessions() as session:
         stored = session.get_one(tables.DoseEvent, dose.id)
-        assert (stored.event_date, stored.reason) == (
-            START + timedelta(6),
-            EGFR_OVERRIDE_MARK + OVERRIDE,
-        )
+        assert (stored.reason, stored.egfr_override) == (new_reason, given)
+    before = counts(trial)
+    move = {
+        "table": "dose_events", "record_id": dose.id, "field": "event_date",
+        "value": str(START + timedelta(6)), "reason": "date typed wrongly",
+    }  # fmt: skip
+    if given is None:  # no override: the start cannot move to a day of eGFR 40
+        with pytest.raises(ConflictError) as caught, unit_of_work(trial, "inv_tj") as ctx:
+            correct_value(ctx, **move)
+        assert caught.value.field == "egfr_override"
+        assert counts(trial) == before
+    else:  # the override stands: it may
+        with unit_of_work(trial, "inv_tj") as ctx:
+            correct_value(ctx, **move)
+
+
+def test_the_override_cannot_be_corrected(trial: Database) -> None:
+    subject_id = metformin_subject(trial)
+    dose = start(trial, subject_id, egfr_override=OVERRIDE)
+    before = counts(trial)
+    with (
+        pytest.raises(InputError, match="correctable fields") as caught,
+        unit_of_work(trial, "inv_tj") as ctx,
+    ):
+        correct_value(
+            ctx, table="dose_events", record_id=dose.id, field="egfr_override",
+            value="null", reason="override withdrawn",
+        )  # fmt: skip
+    assert caught.value.field == "field"
+    assert counts(trial) == before

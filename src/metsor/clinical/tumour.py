@@ -138,6 +138,16 @@ class Assessment:
                 )
             seen.add(lesion.lesion_id)
 
+    @property
+    def documents_disease(self) -> bool:
+        """Whether the assessment lists a target or non-target lesion.
+
+        A baseline that lists none documents no disease to follow, whatever its
+        ``non_target_status`` says ("present" with nothing listed is a contradiction): it is
+        not an adequate baseline, and later assessments are judged against nothing.
+        """
+        return bool(self.of_kind("target") or self.of_kind("non_target"))
+
     def of_kind(self, kind: LesionKind) -> tuple[Lesion, ...]:
         """The lesions of one kind, in the order given."""
         return tuple(lesion for lesion in self.lesions if lesion.kind == kind)

@@ -34,7 +34,7 @@ from metsor.services.casebook.dose_levels import (
     replay,
 )
 from metsor.services.casebook.dose_levels import DoseEvent as DoseStep
-from metsor.services.casebook.renal_function import EGFR_OVERRIDE_MARK, check_metformin_egfr
+from metsor.services.casebook.renal_function import check_metformin_egfr
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import DoseEvent
 
@@ -74,8 +74,9 @@ def record_dose(
         Why; required for every event but the start.
     egfr_override
         Metformin starts only: why metformin is started although the subject's eGFR lies from
-        30 to below 45 mL/min/1.73 m², where the label does not recommend starting it. Kept in
-        the event's reason after ``eGFR override:``.
+        30 to below 45 mL/min/1.73 m², where the label does not recommend starting it. Stored
+        in the event's own audited column ``egfr_override``, which nothing else sets (the
+        free-text reason is never read for it).
 
     Returns
     -------
@@ -104,7 +105,8 @@ def record_dose(
         event=event,
         event_date=as_date(event_date, "event_date"),
         level=level,
-        reason=_with_override(drug, event, reason, egfr_override),
+        reason=reason,
+        egfr_override=egfr_override,
         recorded_by=ctx.username,
     )
     with ctx.session.no_autoflush:
@@ -124,23 +126,16 @@ def revalidate_dose(ctx: ServiceContext, record: DoseEvent) -> None:
     _update_status(ctx, timeline)
 
 
-def _with_override(drug: str, event: str, reason: str | None, override: str | None) -> str | None:
-    """The reason to store: the reason given, then the eGFR override if any."""
-    if override is None:
-        return reason
-    if (drug, event) != ("metformin", "start"):
-        raise InputError(
-            f"an eGFR override applies to a metformin start only, not {drug} {event}",
-            field="egfr_override",
-        )
-    why = EGFR_OVERRIDE_MARK + text(override, "egfr_override")
-    given = (reason or "").strip()
-    return f"{given}; {why}" if given else why
-
-
 def _check(ctx: ServiceContext, timeline: Timeline, record: DoseEvent) -> None:
     drug = choice(record.drug, "drug", tuple(DOSE_LEVELS))
     choice(record.event, "event", DOSE_EVENTS)
+    if record.egfr_override is not None:
+        if (drug, record.event) != ("metformin", "start"):
+            raise InputError(
+                f"an eGFR override applies to a metformin start only, not {drug} {record.event}",
+                field="egfr_override",
+            )
+        record.egfr_override = text(record.egfr_override, "egfr_override")
     if record.event != "start":
         record.reason = text(record.reason, "reason")
     elif record.reason is not None:
@@ -174,7 +169,7 @@ def _check(ctx: ServiceContext, timeline: Timeline, record: DoseEvent) -> None:
             subject_id=record.subject_id,
             event=record.event,
             on=record.event_date,
-            overridden=EGFR_OVERRIDE_MARK in (record.reason or ""),
+            overridden=record.egfr_override is not None,
         )
 
 

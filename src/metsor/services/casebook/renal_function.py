@@ -9,8 +9,8 @@ sex from the latest screening record:
 
 - eGFR below 30: the start or resumption is refused;
 - eGFR from 30 to below 45: a start is refused unless an override reason is given (kept in the
-  dosing event's reason after :data:`EGFR_OVERRIDE_MARK`, and audited with it); a resumption
-  is allowed;
+  dosing event's own column ``egfr_override``, set only by the override parameter and audited;
+  the free-text reason is never searched for it); a resumption is allowed;
 - no creatinine recorded up to that day: nothing to check.
 
 The eGFR is compared as it is reported, rounded to one decimal. The age is the age at screening
@@ -42,7 +42,6 @@ from metsor.store.models.casebook import LabResult
 
 __all__ = [
     "EGFR_CONTRAINDICATED_BELOW",
-    "EGFR_OVERRIDE_MARK",
     "EGFR_START_NOT_RECOMMENDED_BELOW",
     "RenalFunction",
     "check_metformin_egfr",
@@ -53,8 +52,6 @@ EGFR_CONTRAINDICATED_BELOW = 30.0
 """Metformin label: contraindicated at an eGFR below 30 mL/min/1.73 m²."""
 EGFR_START_NOT_RECOMMENDED_BELOW = 45.0
 """Metformin label: starting is not recommended at an eGFR from 30 to 45 mL/min/1.73 m²."""
-EGFR_OVERRIDE_MARK = "eGFR override: "
-"""What precedes the override reason in the reason of a metformin start."""
 
 _DAYS_PER_YEAR = 365.25
 

@@ -1,7 +1,9 @@
 """Recording tumour assessments with their lesions; RECIST 1.1 and mRECIST responses on entry.
 
 The assessment dated on or before randomization is the baseline: it fixes the target lesions,
-which must qualify under both criteria (≤ 5 targets, ≤ 2 per organ, ≥ 10 mm; for mRECIST
+and is adequate only when it lists a target or non-target lesion (a baseline listing none,
+whatever its non-target status, documents no disease to follow). Its targets must qualify
+under both criteria (≤ 5 targets, ≤ 2 per organ, ≥ 10 mm; for mRECIST
 arterially enhancing with a viable diameter ≥ 10 mm). Each later assessment gets its
 time-point response by RECIST 1.1 (Eisenhauer et al. 2009) and by mRECIST (Lencioni & Llovet
 2010), against the baseline sum and the nadir of the assessments before it. Adding or
@@ -288,10 +290,15 @@ def recompute_responses(
                 mrecist.timepoint_response(baseline, history, value),
             )
         )
+    documented = baseline.documents_disease
     for record, (total, viable), by_recist, by_mrecist in results:
         record.sum_diameters_mm, record.sum_viable_diameters_mm = total, viable
         record.recist_response, record.mrecist_response = by_recist, by_mrecist
-        record.adequate = "NE" not in (by_recist, by_mrecist)
+        if record.is_baseline:
+            record.adequate = documented
+        else:  # after a baseline without disease, only progression (a new lesion) is seen
+            responses = (by_recist, by_mrecist)
+            record.adequate = "NE" not in responses and (documented or "PD" in responses)
 
 
 def revalidate_tumour_assessment(ctx: ServiceContext, record: TumourAssessment) -> None:

@@ -74,6 +74,9 @@ class DoseEvent(AuditedMixin, Base):
     dose_mg: Mapped[float | None] = mapped_column(Float)
     frequency: Mapped[str | None] = mapped_column(String(8))
     reason: Mapped[str | None] = mapped_column(Text)
+    egfr_override: Mapped[str | None] = mapped_column(Text)
+    """Why metformin is started at an eGFR of 30 to 45 (label: not recommended); set only by
+    the override parameter of a metformin start, never read from ``reason``."""
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
