@@ -1,23 +1,129 @@
-"""Entry point of the ``metsor`` command.
+"""Entry point of the ``metsor`` command, and its one error path.
 
 Command modules import only Typer and the standard library at their top level; everything
 heavy is imported inside the command that needs it, so ``metsor --help`` stays fast.
-Errors of :mod:`metsor.errors` become a message on stderr and exit code 2 here, in one place.
+
+How every command ends when something is wrong, in one place (:class:`MetsorGroup`, the root
+command group, so that Typer's test runner sees exactly what a shell sees):
+
+1. Before any argument is parsed and before anything opens a database, every argument and
+   every ``METSOR_*`` environment variable must be UTF-8 text: a byte that is not (Python keeps
+   it as a lone surrogate) ends the command with ``error: …`` naming the argument or the
+   variable, the byte shown escaped, and exit code 2.
+2. An error of :mod:`metsor.errors` raised by any command becomes ``error: <message>`` on
+   stderr and its exit code (2); the message is already cut to a readable length
+   (:func:`metsor.errors.readable`).
+3. A usage error that Click finds (a missing argument, ``--n abc`` for a number) is exit 2
+   with Click's message naming the option.
+4. Anything else is a defect of metsor, not of its input: each cause a user can reach is fixed
+   where it arises, not swallowed here. The installed ``metsor`` command (:func:`run`) prints
+   one line, ``internal error: …``, writes the traceback to a log file of its own in the
+   temporary folder (created 0600, named in that line) and exits 1, so that no traceback
+   reaches the terminal; called in-process (tests), the exception propagates unchanged.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import tempfile
+import traceback
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from metsor.errors import MetsorError
 
-__all__ = ["app", "run"]
+__all__ = ["INTERNAL_ERROR_EXIT", "MetsorGroup", "app", "run", "undecodable_input"]
+
+#: Exit code of a defect of metsor (an unexpected exception), apart from the 2 of bad input.
+INTERNAL_ERROR_EXIT = 1
+
+
+def _escaped(text: str) -> str:
+    """``text`` with each undecodable byte written ``\\xNN``."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _argument_name(args: Sequence[str], index: int) -> str:
+    """How to name the argument at ``index``: its option, or its position."""
+    arg = args[index]
+    if arg.startswith("--") and "=" in arg:
+        return arg.split("=", 1)[0]
+    if arg.startswith("-"):
+        return arg
+    if index > 0 and args[index - 1].startswith("-") and "=" not in args[index - 1]:
+        return f"the value of {args[index - 1]}"
+    return f"argument {index + 1}"
+
+
+def undecodable_input(args: Sequence[str], environ: Mapping[str, str]) -> str | None:
+    """Why the command line or the environment is not UTF-8 text, or None if it is.
+
+    Parameters
+    ----------
+    args
+        The command-line arguments (without the program name), as Python decoded them.
+    environ
+        The environment; only ``METSOR_*`` variables are checked.
+
+    Returns
+    -------
+    str or None
+        A message naming the first argument or variable holding a byte that is not UTF-8.
+    """
+    for index, arg in enumerate(args):
+        if not _is_utf8(arg):
+            name = _argument_name(args, index)
+            safe_name = _escaped(name) if not _is_utf8(name) else name
+            return (
+                f"{safe_name} is not UTF-8 text: '{_escaped(arg)[:80]}'; "
+                "give every argument in UTF-8"
+            )
+    for key in sorted(environ):
+        if key.startswith("METSOR_") and not _is_utf8(environ[key]):
+            value = _escaped(environ[key])[:80]
+            return f"the environment variable {key} is not UTF-8 text: '{value}'"
+    return None
+
+
+class MetsorGroup(TyperGroup):
+    """The root command group: checks the input's encoding, turns domain errors into exit 2."""
+
+    def main(self, args: Sequence[str] | None = None, *pos: Any, **kwargs: Any) -> Any:
+        """Refuse arguments or ``METSOR_*`` variables that are not UTF-8, then run."""
+        argv = list(sys.argv[1:] if args is None else args)
+        problem = undecodable_input(argv, os.environ)
+        if problem is not None:
+            typer.echo(f"error: {problem}", err=True)
+            if kwargs.get("standalone_mode", True):
+                sys.exit(2)
+            return 2
+        return super().main(argv, *pos, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; an error of :mod:`metsor.errors` ends it with ``error: …``."""
+        try:
+            return super().invoke(ctx)
+        except MetsorError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+
 
 app = typer.Typer(
     name="metsor",
+    cls=MetsorGroup,
     help="Run the randomized trial NCT02672488 (METSOR) end to end.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -32,7 +138,10 @@ _GROUPS: tuple[tuple[str, str | None], ...] = (
     ("demo", None),
     ("analyze", "analyze"),
     ("design", "design"),
+    ("auth", None),
     ("database", None),
+    ("audit", "audit"),
+    ("users", "users"),
     ("casebook", None),
 )
 
@@ -54,10 +163,31 @@ def _mount() -> None:
 _mount()
 
 
+def _log_internal_error(exc: BaseException) -> str | None:
+    """Write the traceback of ``exc`` to a new 0600 log file; its path, or None if impossible."""
+    try:
+        handle, path = tempfile.mkstemp(prefix="metsor-internal-error-", suffix=".log")
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as log:
+            log.write(f"metsor {' '.join(_escaped(a) for a in sys.argv[1:])}\n")
+            log.write("".join(traceback.format_exception(exc)))
+    except OSError:
+        return None
+    return path
+
+
 def run() -> None:
-    """Run the CLI, turning domain errors into a message and exit code 2."""
+    """Run the CLI: domain errors exit 2 with a message, a defect exits 1 without a traceback."""
     try:
         app()
     except MetsorError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except Exception as exc:
+        path = _log_internal_error(exc)
+        where = f"the details are in {path}" if path else "no log file could be written"
+        typer.echo(
+            f"internal error: {type(exc).__name__} (a defect of metsor, not of your input); "
+            f"{where}; please report it",
+            err=True,
+        )
+        sys.exit(INTERNAL_ERROR_EXIT)

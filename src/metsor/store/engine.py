@@ -11,35 +11,63 @@
   psycopg 3 driver): READ COMMITTED, with row locks (``SELECT … FOR UPDATE``) taken by the
   services where a decision depends on a count.
 
+An SQLite file is never created by opening it: only an engine made with ``create=True`` (the
+migrations of ``metsor db init``, :func:`metsor.store.migrate.upgrade`) creates a missing file,
+with mode 0600 (SQLite gives its ``-wal`` and ``-shm`` files the mode of the database). Any
+other engine refuses, when it connects, a file that does not exist ("database not initialised:
+run `metsor db init`"); every engine refuses a file that is empty (unless it made it itself) or
+does not begin with the SQLite header, and never writes to it.
+
+Errors of the database that a user's input causes become :class:`~metsor.errors.InputError`
+naming the column (:func:`_user_error`): a table that does not exist (the database was never
+initialised, or is older than this version: run ``metsor db init``), a whole number beyond the
+64-bit integers both databases store, text that is not valid Unicode (a lone surrogate) and,
+on PostgreSQL, a NUL character in text.
+
 :func:`session_factory` makes ORM sessions that do not expire objects on commit.
 Engines are built by these factories only, never at import time.
 """
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
-from metsor.errors import InputError
+from metsor.errors import InputError, shown
 from metsor.store.audit import hooks as audit_hooks
 
 __all__ = [
+    "DATABASE_FILE_MODE",
+    "NOT_INITIALISED",
     "SQLITE_BUSY_TIMEOUT_MS",
     "describe_url",
     "make_engine",
     "normalize_url",
     "read_only",
     "session_factory",
+    "sqlite_file",
 ]
 
 #: How long an SQLite connection waits for a lock before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
+#: Mode of a new SQLite database file: read and write for its owner only.
+DATABASE_FILE_MODE = 0o600
+
+#: What a command on a database without metsor's tables is told.
+NOT_INITIALISED = "database not initialised: run `metsor db init`"
+
 _BEGIN_OPTION = "metsor_sqlite_begin"
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_INT64 = 2**63
 
 
 def normalize_url(url: str) -> URL:
@@ -85,6 +113,161 @@ def describe_url(url: str) -> str:
         return "(unparseable URL)"
 
 
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of an SQLite URL, or None (PostgreSQL, in-memory, or a ``file:`` URI).
+
+    Parameters
+    ----------
+    url
+        A database URL.
+
+    Returns
+    -------
+    Path or None
+        The absolute path of the database file.
+    """
+    parsed = normalize_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    name = parsed.database
+    if not name or name == ":memory:" or name.startswith("file:") or "uri" in parsed.query:
+        return None
+    return Path(name).absolute()
+
+
+def _check_sqlite_file(path: Path, *, create: bool, made: list[Path]) -> None:
+    """Refuse a file that is missing (unless ``create``), empty or not an SQLite database.
+
+    ``made`` holds the file once this engine created it, so that its own new, still empty
+    file is not refused on the next connection.
+    """
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        if not create:
+            raise InputError(f"{NOT_INITIALISED} (there is no file {path})") from None
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DATABASE_FILE_MODE))
+        except OSError as exc:
+            raise InputError(
+                f"cannot create the database file {path}: {exc.strerror or exc}", field="--db"
+            ) from None
+        made.append(path)
+        return
+    except OSError as exc:
+        raise InputError(
+            f"cannot open the database file {path}: {exc.strerror}", field="--db"
+        ) from None
+    if not path.is_file():
+        raise InputError(f"the database {path} is not a file", field="--db")
+    if size == 0:
+        if path in made:
+            return
+        raise InputError(
+            f"the database file {path} is empty, not an SQLite database: metsor neither uses "
+            "nor rewrites it (remove it to create a new database with `metsor db init`)",
+            field="--db",
+        )
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the database file {path}: {exc.strerror}", field="--db"
+        ) from None
+    if header != _SQLITE_HEADER:
+        raise InputError(
+            f"the file {path} is not an SQLite database (it lacks the SQLite header): metsor "
+            "neither uses nor rewrites it",
+            field="--db",
+        )
+
+
+def _sqlite_opener(path: Path, *, create: bool) -> Any:
+    """A ``do_connect`` hook: check the file, then open it without ever creating it."""
+    made: list[Path] = []
+    uri = f"file:{quote(str(path))}?mode=rw"
+
+    def do_connect(dialect: Any, record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        _check_sqlite_file(path, create=create, made=made)
+        cargs[:] = [uri]
+        cparams["uri"] = True
+
+    return do_connect
+
+
+def _column_of(context: ExceptionContext, value_test: Any) -> tuple[str, Any] | None:
+    """The column and value of the first bound parameter for which ``value_test`` holds."""
+    parameters = context.parameters
+    if (
+        isinstance(parameters, list | tuple)
+        and parameters
+        and isinstance(parameters[0], list | tuple | dict)
+    ):
+        parameters = parameters[0]
+    if isinstance(parameters, dict):
+        pairs = list(parameters.items())
+    elif isinstance(parameters, list | tuple):
+        compiled = getattr(context.execution_context, "compiled", None)
+        names = list(getattr(compiled, "positiontup", None) or [])
+        names = (names + ["?"] * len(parameters))[: len(parameters)]
+        pairs = list(zip(names, parameters, strict=True))
+    else:
+        return None
+    for name, value in pairs:
+        if value_test(value):
+            column = re.sub(r"_\d+$", "", str(name))
+            return ("id" if column == "pk" else column), value
+    return None
+
+
+def _too_large(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64
+
+
+def _not_unicode(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _user_error(context: ExceptionContext) -> None:
+    """A ``handle_error`` hook: raise an InputError for a database error the input caused."""
+    error = context.original_exception
+    text = str(error)
+    if "no such table" in text or type(error).__name__ == "UndefinedTable":
+        table = re.search(r"no such table: (\S+)|relation \"([^\"]+)\" does not exist", text)
+        name = next((g for g in table.groups() if g), "?") if table else "?"
+        raise InputError(
+            f"{NOT_INITIALISED} (or to migrate it to this version of metsor): it has no table "
+            f"{name!r}"
+        ) from None
+    overflow = isinstance(error, OverflowError) or type(error).__name__ == "NumericValueOutOfRange"
+    if overflow:
+        found = _column_of(context, _too_large)
+        raise InputError(
+            f"{shown(found[1]) if found else 'a number'} is beyond the whole numbers the "
+            f"database stores ({-_INT64:,} to {_INT64 - 1:,})",
+            field=found[0] if found else None,
+        ) from None
+    if isinstance(error, UnicodeEncodeError) or "surrogates not allowed" in text:
+        found = _column_of(context, _not_unicode)
+        raise InputError(
+            "the text is not valid Unicode (it holds an undecodable byte or a lone surrogate "
+            "such as \\udcff)",
+            field=found[0] if found else None,
+        ) from None
+    if "NUL (0x00)" in text:
+        found = _column_of(context, lambda v: isinstance(v, str) and "\x00" in v)
+        raise InputError(
+            "the text holds a NUL character (\\x00)", field=found[0] if found else None
+        ) from None
+
+
 def _sqlite_on_connect(busy_timeout_ms: int) -> Any:
     def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         _sqlite_connect(dbapi_connection, busy_timeout_ms)
@@ -111,7 +294,7 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 def make_engine(
-    url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
+    url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, create: bool = False, **kwargs: Any
 ) -> Engine:
     """Build the engine of the trial database at ``url``.
 
@@ -121,6 +304,9 @@ def make_engine(
         SQLite or PostgreSQL URL (see :func:`normalize_url`).
     busy_timeout_ms
         SQLite only: how long to wait for a lock before failing with "database is locked".
+    create
+        SQLite only: create the file (mode 0600) when it is missing. Without it, connecting to
+        a missing file raises :class:`~metsor.errors.InputError` ("database not initialised").
     **kwargs
         Passed to :func:`sqlalchemy.create_engine` (``poolclass``, ``echo``, …).
 
@@ -133,11 +319,16 @@ def make_engine(
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, **kwargs)
+        path = sqlite_file(parsed)
+        if path is not None:
+            event.listen(engine, "do_connect", _sqlite_opener(path, create=create))
         event.listen(engine, "connect", _sqlite_on_connect(busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(parsed, **kwargs)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_engine(parsed, **kwargs)
+    event.listen(engine, "handle_error", _user_error)
+    return engine
 
 
 def read_only(engine: Engine) -> Engine:

@@ -5,10 +5,16 @@ no ``alembic.ini`` is needed. Revisions: ``0001_core`` (sites, users, subjects, 
 consent, randomization, decisions, audit log), then ``0002_casebook`` (the casebook), then
 ``0003_follow_up`` (new anticancer therapies, survival contacts); each one's down revision is
 the one before.
+
+:func:`upgrade` is the one place an SQLite file is created (mode 0600, see
+:mod:`metsor.store.engine`); when the migration fails, a file it created is removed again
+(:func:`new_database`), so that a failed ``metsor db init`` leaves no file behind.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from alembic import command
@@ -18,9 +24,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.exc import OperationalError
 
 from metsor.errors import InputError
-from metsor.store.engine import describe_url, make_engine, normalize_url, read_only
+from metsor.store.engine import describe_url, make_engine, normalize_url, read_only, sqlite_file
 
-__all__ = ["MIGRATIONS_DIR", "alembic_config", "current_revision", "head_revision", "upgrade"]
+__all__ = [
+    "MIGRATIONS_DIR",
+    "alembic_config",
+    "current_revision",
+    "head_revision",
+    "new_database",
+    "upgrade",
+]
 
 #: Folder of the Alembic environment and its ``versions``.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -45,26 +58,61 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+@contextmanager
+def new_database(url: str) -> Iterator[None]:
+    """Remove the SQLite file of ``url`` if the block created it and then failed.
+
+    Parameters
+    ----------
+    url
+        SQLite or PostgreSQL URL (PostgreSQL: nothing is removed).
+
+    Yields
+    ------
+    None
+        When the block raises and the file did not exist before it, the file and its
+        ``-wal``, ``-shm`` and ``-journal`` companions are removed before the error goes on.
+    """
+    path = sqlite_file(url)
+    existed = path is None or path.exists()
+    try:
+        yield
+    except BaseException:
+        if path is not None and not existed:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with suppress(FileNotFoundError):
+                    Path(f"{path}{suffix}").unlink()
+        raise
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database at ``url`` to ``revision`` (default: the newest).
 
     Parameters
     ----------
     url
-        SQLite or PostgreSQL URL; an SQLite file is created if missing.
+        SQLite or PostgreSQL URL; a missing SQLite file is created, mode 0600, and removed
+        again if the migration fails. An empty file or one that is not an SQLite database
+        is refused, never rewritten.
     revision
         Target revision id.
 
     Raises
     ------
     InputError
-        When the database cannot be opened (no such folder, server unreachable).
+        When the database cannot be created or opened (no such folder, server unreachable,
+        a file that is not a database), naming ``--db``.
     """
     try:
-        command.upgrade(alembic_config(url), revision)
+        with new_database(url):
+            command.upgrade(alembic_config(url), revision)
     except OperationalError as exc:
         raise InputError(
             f"cannot migrate the database {describe_url(url)}: {exc.orig}", field="--db"
+        ) from None
+    except InputError as exc:
+        raise InputError(
+            f"cannot migrate the database {describe_url(url)}: {exc.message}", field="--db"
         ) from None
 
 
@@ -87,8 +135,11 @@ def current_revision(url: str) -> str | None:
     Returns
     -------
     str or None
-        The revision id.
+        The revision id; None also for an SQLite file that does not exist (it is not created).
     """
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        return None
     engine = make_engine(url)
     try:
         with read_only(engine).connect() as connection:

@@ -15,7 +15,8 @@ url = config.attributes.get("metsor_url") or config.get_main_option("sqlalchemy.
 if not url:
     raise RuntimeError("no database URL given to the migrations")
 
-engine = make_engine(url)
+# Only the migrations create a missing SQLite file (``metsor db init``); see store/engine.py.
+engine = make_engine(url, create=bool(config.attributes.get("metsor_create", True)))
 try:
     with engine.connect() as connection:
         context.configure(
