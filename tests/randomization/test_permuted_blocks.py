@@ -186,7 +186,19 @@ def test_entry_lookup(seed: bytes) -> None:
         ({"block_sizes": (2, 3)}, "block_sizes", "3 is not a multiple of 2"),
         ({"block_sizes": ()}, "block_sizes", "must not be empty"),
         ({"block_sizes": (2, 2)}, "block_sizes", "repeated"),
-        ({"length_per_stratum": 0}, "length_per_stratum", "≥ 1"),
+        ({"length_per_stratum": 0}, "length_per_stratum", "from 1 to 100,000, got 0"),
+        pytest.param(
+            {"length_per_stratum": 10**9},
+            "length_per_stratum",
+            "from 1 to 100,000, got 1000000000",
+            id="list-longer-than-the-bound",
+        ),
+        pytest.param(
+            {"block_sizes": (2, 10**9)},
+            "block_sizes",
+            "at most 100, got 1000000000",
+            id="block-larger-than-the-bound",
+        ),
     ],
 )
 def test_bad_inputs_named(kwargs: dict[str, Any], field: str, message: str) -> None:

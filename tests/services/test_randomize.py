@@ -13,13 +13,24 @@ from metsor.randomization import (
     minimization_assign,
     stratum_labels,
 )
-from metsor.services.context import unit_of_work
+from metsor.services.context import session_scope, unit_of_work
 from metsor.services.randomize import randomize_subject
 from metsor.services.reports import randomization_report, verify_audit
-from metsor.services.scheme import DEFAULT_BLOCK_SIZES, raise_enrollment_cap
-from metsor.store.models.core import Allocation, AuditLog, StratumCounter
+from metsor.services.scheme import (
+    DEFAULT_BLOCK_SIZES,
+    MAX_ENROLLMENT_CAP,
+    create_scheme,
+    raise_enrollment_cap,
+)
+from metsor.store.models.core import (
+    Allocation,
+    AllocationListEntry,
+    AuditLog,
+    Decision,
+    StratumCounter,
+)
 
-from .conftest import SEED, enroll, record_for, setup_trial
+from .conftest import SEED, enroll, record_for, seed_source, setup_trial
 
 TARGET = 82  # Registry record NCT02672488: estimated enrollment 82 participants.
 
@@ -185,3 +196,61 @@ def test_report_counts_by_arm_stratum_and_site_and_hides_other_sites(trial):
     with unit_of_work(trial, "inv_bj", readonly=True) as ctx:
         mine = randomization_report(ctx)
     assert {row["level"] for row in mine["rows"] if row["group"] == "site"} == {"BJ"}
+
+
+@pytest.mark.parametrize(
+    "new_cap",
+    [
+        pytest.param(10**20, id="1e20"),
+        pytest.param(MAX_ENROLLMENT_CAP + 1, id="one-beyond-the-bound"),
+    ],
+)
+def test_a_cap_beyond_the_bound_is_refused_before_any_list_is_made(trial, new_cap):
+    with trial.sessions() as session:
+        before = session.scalar(select(func.count()).select_from(AllocationListEntry))
+    with (
+        pytest.raises(InputError, match=f"at most {MAX_ENROLLMENT_CAP:,}") as caught,
+        unit_of_work(trial, "admin") as ctx,
+    ):
+        raise_enrollment_cap(ctx, new_cap=new_cap, rationale="DMC recommendation")
+    assert caught.value.field == "enrollment_cap"
+    with trial.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AllocationListEntry)) == before
+        assert session.scalar(select(func.count()).select_from(Decision)) == 0
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "message"),
+    [
+        pytest.param(
+            {"length_per_stratum": 10**9},
+            "--list-length",
+            "from 1 to 100,000, got 1,000,000,000",
+            id="list-length-1e9",
+        ),
+        pytest.param(
+            {"length_per_stratum": 0}, "--list-length", "from 1 to 100,000, got 0", id="zero"
+        ),
+        pytest.param(
+            {"target_enrollment": 10**30},
+            "target_enrollment",
+            "at most 100,000",
+            id="target-enrollment-1e30",
+        ),
+    ],
+)
+def test_a_list_or_target_beyond_the_bound_is_refused(database, options, field, message):
+    with (
+        pytest.raises(InputError, match=message) as caught,
+        session_scope(database, actor="admin") as session,
+    ):
+        create_scheme(
+            session,
+            seed=seed_source(),
+            method="permuted_blocks",
+            target_enrollment=options.get("target_enrollment", TARGET),
+            length_per_stratum=options.get("length_per_stratum", TARGET),
+        )
+    assert caught.value.field == field
+    with database.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AllocationListEntry)) == 0

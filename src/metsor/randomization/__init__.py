@@ -6,6 +6,8 @@ Pure: values in, values out. State (what was allocated so far) is always passed 
 from metsor.randomization.balance import BalanceRow, BalanceSummary, balance_summary
 from metsor.randomization.minimization import MinimizationDecision, minimization_assign
 from metsor.randomization.permuted_blocks import (
+    MAX_BLOCK_SIZE,
+    MAX_LENGTH_PER_STRATUM,
     METSOR_ARMS,
     AllocationEntry,
     AllocationList,
@@ -25,6 +27,8 @@ from metsor.randomization.strata import (
 )
 
 __all__ = [
+    "MAX_BLOCK_SIZE",
+    "MAX_LENGTH_PER_STRATUM",
     "METSOR_ARMS",
     "METSOR_FACTORS",
     "AllocationEntry",

@@ -30,9 +30,11 @@ from math import gcd
 
 import numpy as np
 
-from metsor.errors import ConflictError, InputError, NotFoundError
+from metsor.errors import ConflictError, InputError, NotFoundError, shown
 
 __all__ = [
+    "MAX_BLOCK_SIZE",
+    "MAX_LENGTH_PER_STRATUM",
     "METSOR_ARMS",
     "MIN_SEED_BYTES",
     "AllocationEntry",
@@ -47,6 +49,14 @@ METSOR_ARMS: tuple[str, str] = ("sorafenib_metformin", "sorafenib")
 
 MIN_SEED_BYTES = 16
 """Shortest secret seed accepted (128 bits), so the list cannot be guessed by trying seeds."""
+
+MAX_LENGTH_PER_STRATUM = 100_000
+"""Longest list per stratum generated: a bound on the work and memory of one list (about
+3 s and 100 MB for four strata), far above any trial's enrollment per stratum."""
+
+MAX_BLOCK_SIZE = 100
+"""Largest block: blocks this long no longer keep the arms balanced during enrollment, and a
+block is generated whole, so its size bounds the work too."""
 
 _DOMAIN = b"metsor-allocation\x00"
 
@@ -183,10 +193,12 @@ def generate_allocation_list(
     ratio
         Allocation ratio, one positive integer per arm (``(2, 1)``: twice as many to the first).
     block_sizes
-        Block sizes to draw from, each a multiple of ``sum(ratio)``.
+        Block sizes to draw from, each a multiple of ``sum(ratio)`` and at most
+        :data:`MAX_BLOCK_SIZE`.
     length_per_stratum
-        Minimum number of entries per stratum. Blocks are never cut, so a stratum's list ends
-        with a complete block and may be up to ``max(block_sizes) - 1`` entries longer.
+        Minimum number of entries per stratum, at most :data:`MAX_LENGTH_PER_STRATUM`. Blocks
+        are never cut, so a stratum's list ends with a complete block and may be up to
+        ``max(block_sizes) - 1`` entries longer.
 
     Returns
     -------
@@ -207,10 +219,11 @@ def generate_allocation_list(
     if (
         isinstance(length_per_stratum, bool)
         or not isinstance(length_per_stratum, int)
-        or length_per_stratum < 1
+        or not 1 <= length_per_stratum <= MAX_LENGTH_PER_STRATUM
     ):
         raise InputError(
-            f"length_per_stratum must be an integer ≥ 1, got {length_per_stratum!r}",
+            f"length_per_stratum must be a whole number from 1 to {MAX_LENGTH_PER_STRATUM:,}, "
+            f"got {shown(length_per_stratum)}",
             field="length_per_stratum",
         )
     entries: list[AllocationEntry] = []
@@ -372,6 +385,11 @@ def _check_design(
             f"ratio {ratio_t} is not in lowest terms (divide by {divisor})", field="ratio"
         )
     sizes_t = _positive_ints(block_sizes, "block_sizes")
+    if max(sizes_t) > MAX_BLOCK_SIZE:
+        raise InputError(
+            f"block_sizes must be at most {MAX_BLOCK_SIZE}, got {shown(max(sizes_t))}",
+            field="block_sizes",
+        )
     if len(set(sizes_t)) != len(sizes_t):
         raise InputError(f"block_sizes has repeated entries: {list(sizes_t)}", field="block_sizes")
     unit = sum(ratio_t)

@@ -11,6 +11,12 @@ The enrollment cap is the protocol's target (82 for METSOR) unless a recorded de
 ``raise_enrollment_cap`` raised it; the latest such decision counts. Raising the cap beyond
 the list's length extends the list from the seed (each stratum's stream yields the same
 entries first, which is checked) and updates its audited digest.
+
+The work is bounded: the target enrollment and any raised cap are at most
+:data:`MAX_ENROLLMENT_CAP`, and a list at most
+:data:`metsor.randomization.MAX_LENGTH_PER_STRATUM` entries per stratum, so that neither
+``metsor db init --list-length`` nor ``metsor randomization raise-cap`` can ask for a list
+that does not fit in memory; each refusal names the bound.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ from collections.abc import Sequence
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from metsor.errors import ConflictError, InputError
+from metsor.errors import ConflictError, InputError, shown
 from metsor.randomization import (
+    MAX_LENGTH_PER_STRATUM,
     METSOR_ARMS,
     METSOR_FACTORS,
     generate_allocation_list,
@@ -41,9 +48,11 @@ from metsor.store.models.core import (
 
 __all__ = [
     "DEFAULT_BLOCK_SIZES",
+    "MAX_ENROLLMENT_CAP",
     "METHODS",
     "RAISE_CAP",
     "change_randomization_method",
+    "check_list_length",
     "count_allocations",
     "create_scheme",
     "current_scheme",
@@ -56,6 +65,10 @@ METHODS: tuple[str, ...] = ("permuted_blocks", "minimization")
 
 #: Block sizes of the concealed list (1:1, two arms).
 DEFAULT_BLOCK_SIZES: tuple[int, ...] = (2, 4)
+
+#: Most subjects a trial may randomize: the cap can be raised up to this, and no further,
+#: since the concealed list of every stratum grows to the cap.
+MAX_ENROLLMENT_CAP = MAX_LENGTH_PER_STRATUM
 
 #: Decision kind that raises the enrollment cap.
 RAISE_CAP = "raise_enrollment_cap"
@@ -82,9 +95,10 @@ def create_scheme(
     method
         One of :data:`METHODS`.
     target_enrollment
-        The protocol's target number of subjects.
+        The protocol's target number of subjects, from 1 to :data:`MAX_ENROLLMENT_CAP`.
     length_per_stratum
-        Entries per stratum (rounded up to whole blocks by the generator).
+        Entries per stratum (rounded up to whole blocks by the generator), from 1 to
+        :data:`metsor.randomization.MAX_LENGTH_PER_STRATUM`.
     block_sizes
         Block sizes.
 
@@ -102,6 +116,10 @@ def create_scheme(
     """
     if method not in METHODS:
         raise InputError(f"method {method!r} is not one of {', '.join(METHODS)}", field="method")
+    check_list_length(length_per_stratum)
+    _check_whole(
+        target_enrollment, "target_enrollment", "the target enrollment", above=0, floor="0"
+    )
     if session.get(RandomizationScheme, 1) is not None:
         raise ConflictError("the randomization scheme already exists", field="method")
     strata = stratum_labels(METSOR_FACTORS)
@@ -133,6 +151,54 @@ def create_scheme(
     session.add_all(StratumCounter(stratum=s, next_position=1) for s in strata)
     session.flush()
     return scheme
+
+
+def _check_whole(value: object, field: str, what: str, *, above: int, floor: str) -> int:
+    """``value`` as a whole number above ``above`` and at most :data:`MAX_ENROLLMENT_CAP`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= above:
+        raise InputError(
+            f"{what} must be a whole number above {floor}, got {shown(value)}", field=field
+        )
+    if value > MAX_ENROLLMENT_CAP:
+        raise InputError(
+            f"{what} must be at most {MAX_ENROLLMENT_CAP:,} (the longest allocation list "
+            f"metsor generates per stratum), got {value:,}",
+            field=field,
+        )
+    return value
+
+
+def check_list_length(length_per_stratum: object) -> int:
+    """Check a list length per stratum before any work is done.
+
+    Parameters
+    ----------
+    length_per_stratum
+        Entries per stratum asked for (``metsor db init --list-length``).
+
+    Returns
+    -------
+    int
+        The length.
+
+    Raises
+    ------
+    InputError
+        Naming ``--list-length`` and the bound, unless it is a whole number from 1 to
+        :data:`metsor.randomization.MAX_LENGTH_PER_STRATUM`.
+    """
+    if isinstance(length_per_stratum, bool) or not isinstance(length_per_stratum, int):
+        raise InputError(
+            f"the list length must be a whole number, got {shown(length_per_stratum)}",
+            field="--list-length",
+        )
+    if not 1 <= length_per_stratum <= MAX_LENGTH_PER_STRATUM:
+        raise InputError(
+            f"the list length per stratum must be from 1 to {MAX_LENGTH_PER_STRATUM:,}, "
+            f"got {length_per_stratum:,}",
+            field="--list-length",
+        )
+    return length_per_stratum
 
 
 def _insert_entries(session: Session, rows: Sequence[tuple[str, int, str, int, int]]) -> None:
@@ -184,7 +250,7 @@ def raise_enrollment_cap(ctx: ServiceContext, *, new_cap: int, rationale: str) -
     ctx
         The service context.
     new_cap
-        The new cap; above the current one.
+        The new cap; above the current one and at most :data:`MAX_ENROLLMENT_CAP`.
     rationale
         Why (e.g. the data monitoring committee's recommendation), not empty.
 
@@ -196,17 +262,19 @@ def raise_enrollment_cap(ctx: ServiceContext, *, new_cap: int, rationale: str) -
     Raises
     ------
     InputError
-        When the cap does not rise or the rationale is empty.
+        When the cap does not rise, exceeds :data:`MAX_ENROLLMENT_CAP`, or the rationale is
+        empty.
     """
     require(ctx, "record_decision")
     scheme = current_scheme(ctx.session, lock=True)
     current = enrollment_cap(ctx.session, scheme)
-    if isinstance(new_cap, bool) or not isinstance(new_cap, int) or new_cap <= current:
-        raise InputError(
-            f"the new enrollment cap must be a whole number above the current {current}, "
-            f"got {new_cap!r}",
-            field="enrollment_cap",
-        )
+    _check_whole(
+        new_cap,
+        "enrollment_cap",
+        "the new enrollment cap",
+        above=current,
+        floor=f"the current {current}",
+    )
     decision = _decide(ctx, RAISE_CAP, {"enrollment_cap": new_cap, "previous": current}, rationale)
     if scheme.method == "permuted_blocks" and scheme.length_per_stratum < new_cap:
         _extend_list(ctx.session, scheme, new_cap)
