@@ -123,8 +123,38 @@ P = "protocolSection"
         pytest.param(
             _set(f"{P}.designModule.enrollmentInfo.count", 0),
             f"{P}.designModule.enrollmentInfo.count",
-            "expected a positive count",
+            "expected a count from 1 to 1,000,000, got 0",
             id="count-zero",
+        ),
+        pytest.param(
+            _set(f"{P}.designModule.enrollmentInfo.count", 10**30),
+            f"{P}.designModule.enrollmentInfo.count",
+            "expected a count from 1 to 1,000,000, got 1e+30",
+            id="count-10-to-the-30",
+        ),
+        pytest.param(
+            _set(f"{P}.statusModule.startDateStruct.date", "2016-02-30"),
+            f"{P}.statusModule.startDateStruct.date",
+            "'2016-02-30' is not a date of the calendar",
+            id="start-date-not-on-the-calendar",
+        ),
+        pytest.param(
+            _set(f"{P}.statusModule.statusVerifiedDate", "2015-13"),
+            f"{P}.statusModule.statusVerifiedDate",
+            "'2015-13' is not a date of the calendar",
+            id="verified-month-13",
+        ),
+        pytest.param(
+            _set(f"{P}.identificationModule.briefTitle", "Metformin\x00 and sorafenib"),
+            f"{P}.identificationModule.briefTitle",
+            "control character U+0000",
+            id="title-nul",
+        ),
+        pytest.param(
+            _set(f"{P}.identificationModule.briefTitle", "Metformin\x1b[31m"),
+            f"{P}.identificationModule.briefTitle",
+            "control character U+001B",
+            id="title-escape",
         ),
         pytest.param(
             _set(f"{P}.designModule.enrollmentInfo", _DELETE),

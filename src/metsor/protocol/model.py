@@ -7,13 +7,23 @@ imported from the registry and the built-in file speak the same words.
 
 from __future__ import annotations
 
+import datetime
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from metsor.errors import NotFoundError
 
 __all__ = [
+    "MAX_TARGET_ENROLLMENT",
     "Arm",
     "Assumptions",
     "Contact",
@@ -23,6 +33,7 @@ __all__ = [
     "Design",
     "Dose",
     "Eligibility",
+    "EntryWindows",
     "FoodRule",
     "Intervention",
     "IpdSharing",
@@ -47,11 +58,42 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+MAX_TARGET_ENROLLMENT = 1_000_000
+"""The largest target enrollment a protocol may state: above the largest trials ever run
+(mega-trials of some 10^5 patients), so a larger count is an error of the record."""
+
+
+def calendar_day(text: str) -> date:
+    """The first day a partial date (``2015-12`` or ``2015-12-03``) can mean.
+
+    Raises
+    ------
+    ValueError
+        When the text is not a day of the calendar (``2016-02-30``, ``2016-13``).
+    """
+    parts = text.split("-")
+    try:
+        return date(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) > 2 else 1)
+    except (ValueError, IndexError):
+        raise ValueError(f"{text!r} is not a date of the calendar") from None
+
+
 class KeyDate(_Frozen):
     """A registry date, possibly partial (``2015-12``), with whether it is actual or estimated."""
 
     date: PartialDate
     type: DateType | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _on_the_calendar(cls, text: str) -> str:
+        calendar_day(text)
+        return text
+
+    @property
+    def first_day(self) -> datetime.date:
+        """The first day the date can mean (``2015-12`` → 2015-12-01)."""
+        return calendar_day(self.date)
 
 
 class Sponsor(_Frozen):
@@ -83,7 +125,7 @@ class Design(_Frozen):
     intervention_model: str | None = None
     masking: str | None = None
     primary_purpose: str | None = None
-    target_enrollment: Annotated[int, Field(gt=0)]
+    target_enrollment: Annotated[int, Field(gt=0, le=MAX_TARGET_ENROLLMENT)]
     enrollment_type: DateType | None = None
     allocation_ratio: tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]] | None = None
 
@@ -238,6 +280,44 @@ class Assumptions(_Frozen):
         return self.accrual_months + self.follow_up_months
 
 
+_WINDOW_DEFAULT = (
+    "Default, not the registry's (the record states no screening period): 28 days before "
+    "randomization, the screening period usual in advanced-HCC trials"
+)
+
+
+class EntryWindows(_Frozen):
+    """When a subject's data may be dated: not before the trial's start, and the screening,
+    consent and baseline work-up within windows before randomization.
+
+    ``trial_start`` None takes the registry's start date (:attr:`Protocol.trial_start`).
+    ``sources`` says where each value comes from; where the registry is silent the value is a
+    stated default, not the registry's.
+    """
+
+    trial_start: date | None = None
+    screening_window_days: Annotated[int, Field(ge=0, le=365)] = 28
+    consent_window_days: Annotated[int, Field(ge=0, le=365)] = 28
+    baseline_window_days: Annotated[int, Field(ge=0, le=365)] = 28
+    sources: dict[str, str] = Field(
+        default_factory=lambda: {
+            "trial_start": "Registry start date (statusModule.startDateStruct), its first day",
+            "screening_window_days": _WINDOW_DEFAULT,
+            "consent_window_days": _WINDOW_DEFAULT,
+            "baseline_window_days": _WINDOW_DEFAULT
+            + "; laboratory and imaging baseline as the visit schedule's baseline window",
+        }
+    )
+
+    @model_validator(mode="after")
+    def _every_value_has_a_source(self) -> EntryWindows:
+        named = set(type(self).model_fields) - {"sources"}
+        missing = sorted(named - {k for k, v in self.sources.items() if v.strip()})
+        if missing:
+            raise ValueError(f"no source for {', '.join(missing)}")
+        return self
+
+
 class Protocol(_Frozen):
     """A two-arm trial as data: the registry record, corrections made to it, and assumptions."""
 
@@ -262,6 +342,15 @@ class Protocol(_Frozen):
     ipd_sharing: IpdSharing | None = None
     corrections: tuple[Correction, ...] = ()
     assumptions: Assumptions | None = None
+    windows: EntryWindows = Field(default_factory=EntryWindows)
+
+    @property
+    def trial_start(self) -> date | None:
+        """The first day data of the trial may bear: the windows' ``trial_start`` if set, else
+        the first day of the registry's start date; None when neither is known."""
+        if self.windows.trial_start is not None:
+            return self.windows.trial_start
+        return None if self.status.start is None else self.status.start.first_day
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Protocol:

@@ -20,6 +20,7 @@ from metsor.protocol._json import Node
 from metsor.protocol.criteria import match_rule, split_criteria
 from metsor.protocol.dosing import doses_in_text
 from metsor.protocol.model import (
+    MAX_TARGET_ENROLLMENT,
     Arm,
     Assumptions,
     Contact,
@@ -38,6 +39,7 @@ from metsor.protocol.model import (
     Site,
     Sponsor,
     Status,
+    calendar_day,
 )
 
 __all__ = ["from_ctgov_v2", "time_frame_months"]
@@ -78,9 +80,12 @@ def from_ctgov_v2(data: Mapping[str, Any], *, assumptions: Assumptions | None = 
     Raises
     ------
     InputError
-        If a field is missing or of the wrong type; the error's ``field`` is its JSON path,
-        e.g. ``protocolSection.designModule.enrollmentInfo.count``.
+        If a field is missing or of the wrong type, a date is not on the calendar, the target
+        enrollment exceeds :data:`~metsor.protocol.model.MAX_TARGET_ENROLLMENT`, or a text holds
+        a control character; the error's ``field`` is its JSON path, e.g.
+        ``protocolSection.designModule.enrollmentInfo.count``.
     """
+    _refuse_control_characters(data, "")
     section = Node(data, "").obj("protocolSection")
     ident = section.obj("identificationModule")
     listed = _interventions(section.obj("armsInterventionsModule"))
@@ -139,6 +144,29 @@ def time_frame_months(text: str | None) -> float | None:
     return value * _MONTHS_PER[unit] if value > 0 else None
 
 
+# C0 controls but tab, line feed and carriage return (kept in the registry's prose), DEL, C1.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _refuse_control_characters(value: object, path: str) -> None:
+    """InputError naming the JSON path of the first text (or key) with a control character."""
+    if isinstance(value, str):
+        found = _CONTROL.search(value)
+        if found:
+            raise InputError(
+                f"text holds the control character U+{ord(found.group()):04X}",
+                field=path or "(top level)",
+            )
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            _refuse_control_characters(key, where)
+            _refuse_control_characters(item, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_control_characters(item, f"{path}[{index}]")
+
+
 def _nct_id(ident: Node) -> str:
     nct_id = ident.text("nctId")
     if not _NCT_ID.match(nct_id):
@@ -152,6 +180,10 @@ def _date(node: Node | None, key: str) -> str | None:
     value = node.text(key)
     if not _PARTIAL_DATE.match(value):
         raise InputError(f"expected YYYY-MM or YYYY-MM-DD, got {value!r}", field=node.at(key))
+    try:
+        calendar_day(value)
+    except ValueError as exc:
+        raise InputError(str(exc), field=node.at(key)) from None
     return value
 
 
@@ -190,8 +222,11 @@ def _design(module: Node) -> Design:
     masking = info.opt_obj("maskingInfo") if info else None
     enrollment = module.obj("enrollmentInfo")
     count = enrollment.integer("count")
-    if count <= 0:
-        raise InputError(f"expected a positive count, got {count}", field=enrollment.at("count"))
+    if not 0 < count <= MAX_TARGET_ENROLLMENT:
+        raise InputError(
+            f"expected a count from 1 to {MAX_TARGET_ENROLLMENT:,}, got {count:.6g}",
+            field=enrollment.at("count"),
+        )
     return Design(
         study_type=module.text("studyType"),
         allocation=info.opt_text("allocation") if info else None,
