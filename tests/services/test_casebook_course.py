@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from metsor.endpoints import DAYS_PER_MONTH
 from metsor.errors import ConflictError, InputError
+from metsor.export.datasets import export_datasets
 from metsor.services.casebook import (
     correct_value,
-    export_datasets,
     record_death,
     record_dose,
     record_tumour_assessment,
@@ -197,12 +197,12 @@ def test_casebook_migration_goes_down_and_up(empty_database_url: str) -> None:
 
 def test_adae_study_day() -> None:
     """The study day convention of ADAE: day 1 is randomization, no day 0."""
-    from metsor.services.casebook.datasets import _study_day
+    from metsor.endpoints.adverse_events import study_day
 
     start = date(2026, 3, 1)
-    assert _study_day(start, start) == 1
-    assert _study_day(start - timedelta(1), start) == -1
-    assert _study_day(start + timedelta(27), start) == 28
+    assert study_day(start, start) == 1
+    assert study_day(start - timedelta(1), start) == -1
+    assert study_day(start + timedelta(27), start) == 28
 
 
 def test_export_names_the_folder_it_cannot_write(trial: Database, tmp_path: Path) -> None:

@@ -21,9 +21,9 @@ from sqlalchemy import func, select
 
 from metsor.endpoints import DAYS_PER_MONTH
 from metsor.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from metsor.export.datasets import export_datasets
 from metsor.services.casebook import (
     correct_value,
-    export_datasets,
     record_death,
     record_tumour_assessment,
     record_withdrawal,

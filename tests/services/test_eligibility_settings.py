@@ -25,7 +25,8 @@ from metsor.cli.main import app
 from metsor.config import ALBUMIN_CUTOFF_ENV, eligibility_settings, settings
 from metsor.eligibility import EligibilitySettings, rules_version
 from metsor.errors import InputError
-from metsor.services.casebook import export_datasets, subject_courses
+from metsor.export.datasets import export_datasets
+from metsor.services.casebook import subject_courses
 from metsor.services.context import Database, unit_of_work
 from metsor.services.enrollment import register_subject, rescreen_subject
 from metsor.store.models.core import Screening, Subject

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from metsor.errors import ConflictError, InputError
+from metsor.export.datasets import export_datasets
 from metsor.insilico.analysis import compare_endpoints, compare_responses, read_rows
 from metsor.insilico.baseline import Baseline, plan_baseline
 from metsor.insilico.course import plan_course
@@ -30,7 +31,6 @@ from metsor.insilico.recruitment import Candidate, RecruitmentPlan, plan_recruit
 from metsor.insilico.result import VirtualTrialResult, consort_flow
 from metsor.insilico.scenario import DEFAULT_SCENARIO, VirtualScenario
 from metsor.services.allocation_seed import SeedSource
-from metsor.services.casebook import export_datasets
 from metsor.services.context import Database, unit_of_work
 from metsor.services.enrollment import record_consent, register_subject
 from metsor.services.randomize import randomize_subject

@@ -35,7 +35,7 @@ def datasets_export(
     as_json: JsonOption = False,
 ) -> None:
     """Write ADSL, ADTTE, ADRS and ADAE as CSV files."""
-    from metsor.services.casebook import export_datasets
+    from metsor.export.datasets import export_datasets
 
     with abort_on_user_error():
         day = parse_date(cutoff, "--cutoff")

@@ -17,8 +17,9 @@ from metsor.services.casebook.adverse_events import record_adverse_event
 from metsor.services.casebook.corrections import CORRECTABLE_FIELDS, correct_value
 from metsor.services.casebook.datasets import (
     ADAE_COLUMNS,
+    AnalysisDatasets,
     adae_rows,
-    export_datasets,
+    analysis_datasets,
     subject_courses,
 )
 from metsor.services.casebook.deaths import record_death
@@ -36,11 +37,12 @@ __all__ = [
     "ADAE_COLUMNS",
     "CORRECTABLE_FIELDS",
     "THERAPY_CATEGORIES",
+    "AnalysisDatasets",
     "adae_rows",
+    "analysis_datasets",
     "answer_query",
     "close_query",
     "correct_value",
-    "export_datasets",
     "list_queries",
     "raise_query",
     "record_adverse_event",

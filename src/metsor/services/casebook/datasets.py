@@ -1,4 +1,4 @@
-"""Analysis datasets from the stored casebook: ADSL, ADTTE, ADRS and ADAE.
+"""Analysis datasets from the stored casebook: ADSL, ADTTE, ADRS and ADAE, as rows.
 
 Each randomized subject's records become a :class:`metsor.endpoints.SubjectCourse`:
 
@@ -17,10 +17,10 @@ Each randomized subject's records become a :class:`metsor.endpoints.SubjectCours
   eligibility settings in force (:func:`metsor.config.eligibility_settings`: the albumin
   cut-off of ``METSOR_CHILD_PUGH_ALBUMIN_CUTOFF``).
 
-ADSL, ADTTE and ADRS are built by :mod:`metsor.endpoints.datasets`, all three at the same data
-cut-off; ADAE, one row per adverse event, here. :func:`export_datasets` writes the four as CSV
-files that ``metsor analyze survival --input adtte.csv --param OS --time AVAL --event EVENT
---group ARM`` reads as they are.
+ADSL, ADTTE and ADRS are derived by :mod:`metsor.endpoints.datasets`, ADAE by
+:mod:`metsor.endpoints.adverse_events`, all four at the same data cut-off
+(:func:`analysis_datasets`). Writing them to files is the export layer's job
+(:func:`metsor.export.export_datasets`).
 
 References
 ----------
@@ -30,11 +30,11 @@ Data (OCCDS) v1.1 (ADAE).
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import func, select
@@ -43,6 +43,7 @@ from metsor import endpoints
 from metsor.config import eligibility_settings
 from metsor.eligibility import EligibilitySettings, parse_record
 from metsor.eligibility.derived import bclc_of, child_pugh_bounds
+from metsor.endpoints.adverse_events import AdverseEventRecord, adae, adae_columns
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import require, visible
 from metsor.services.casebook.dose_levels import DOSE_LEVELS
@@ -62,21 +63,17 @@ from metsor.store.models.casebook import (
 )
 from metsor.store.models.core import Allocation, Screening, Site, Subject
 
-__all__ = ["ADAE_COLUMNS", "adae_rows", "export_datasets", "subject_courses"]
+__all__ = [
+    "ADAE_COLUMNS",
+    "AnalysisDatasets",
+    "adae_rows",
+    "analysis_datasets",
+    "subject_courses",
+]
 
-_DRUG_COLUMNS = tuple(
-    f"{prefix}_{drug.upper()}" for drug in DOSE_LEVELS for prefix in ("AREL", "AACN")
-)
-
-ADAE_COLUMNS: tuple[str, ...] = (
-    "STUDYID", "USUBJID", "SITEID", "ARMCD", "ARM", "AESEQ", "AETERM", "AETOXGR", "ATOXGRV",
-    "AESER", "ASTDT", "AENDT", "ASTDY", "AEOUT", "TRTEMFL", "AREL", *_DRUG_COLUMNS,
-)  # fmt: skip
-"""Columns of ADAE: per study drug its relatedness (``AREL_<DRUG>``) and action
-(``AACN_<DRUG>``); ``AREL`` is ``Y`` when any drug is possibly, probably or definitely
-related; ``TRTEMFL`` is ``Y`` for an onset on or after the first dose."""
-
-_RELATED = ("possible", "probable", "definite")
+ADAE_COLUMNS: tuple[str, ...] = adae_columns(tuple(DOSE_LEVELS))
+"""Columns of ADAE for this trial's study drugs (:func:`metsor.endpoints.adverse_events.adae`):
+per drug its relatedness (``AREL_<DRUG>``) and action (``AACN_<DRUG>``)."""
 
 
 def subject_courses(ctx: ServiceContext) -> list[endpoints.SubjectCourse]:
@@ -239,6 +236,9 @@ def adae_rows(
 ) -> list[dict[str, Any]]:
     """Adverse-event analysis dataset: one row per adverse event of the given subjects.
 
+    The events, their relatedness and action per study drug and each subject's first dose
+    are read here; the rows are derived by :func:`metsor.endpoints.adverse_events.adae`.
+
     Parameters
     ----------
     ctx
@@ -255,141 +255,100 @@ def adae_rows(
     list of dict
         Rows with the columns of :data:`ADAE_COLUMNS`, by subject then onset.
     """
-    by_subject = {course.subject_id: course for course in courses}
+    ids = [course.subject_id for course in courses]
     first_dose = {
         subject_id: day
         for subject_id, day in ctx.session.execute(
             select(DoseEvent.subject_id, func.min(DoseEvent.event_date))
-            .where(DoseEvent.event == "start")
+            .where(DoseEvent.event == "start", DoseEvent.subject_id.in_(ids))
             .group_by(DoseEvent.subject_id)
         )
     }
-    per_drug: dict[int, dict[str, AdverseEventDrug]] = defaultdict(dict)
+    per_drug: dict[int, dict[str, tuple[str, str]]] = defaultdict(dict)
     for assessed in ctx.session.scalars(select(AdverseEventDrug)):
-        per_drug[assessed.adverse_event_id][assessed.drug] = assessed
-    events = ctx.session.scalars(
-        select(AdverseEvent).order_by(
-            AdverseEvent.subject_id, AdverseEvent.onset_date, AdverseEvent.id
+        per_drug[assessed.adverse_event_id][assessed.drug] = (
+            assessed.relatedness,
+            assessed.action_taken,
         )
+    events = [
+        AdverseEventRecord(
+            subject_id=event.subject_id,
+            term=event.term,
+            grade=event.grade,
+            ctcae_version=event.ctcae_version,
+            serious=event.serious,
+            onset_date=event.onset_date,
+            resolution_date=event.resolution_date,
+            outcome=event.outcome,
+            drugs=MappingProxyType(per_drug.get(event.id, {})),
+        )
+        for event in ctx.session.scalars(
+            select(AdverseEvent)
+            .where(AdverseEvent.subject_id.in_(ids))
+            .order_by(AdverseEvent.subject_id, AdverseEvent.onset_date, AdverseEvent.id)
+        )
+    ]
+    return adae(
+        events,
+        courses,
+        first_dose=first_dose,
+        drugs=tuple(DOSE_LEVELS),
+        cutoff=cutoff,
+        study_id=study_id,
+        arm_labels=arm_labels,
     )
-    rows: list[dict[str, Any]] = []
-    sequence: dict[str, int] = defaultdict(int)
-    for event in events:
-        course = by_subject.get(event.subject_id)
-        if course is None or (cutoff is not None and event.onset_date > cutoff):
-            continue
-        sequence[event.subject_id] += 1
-        drugs = per_drug.get(event.id, {})
-        dosed = first_dose.get(event.subject_id)
-        row: dict[str, Any] = {
-            "STUDYID": study_id,
-            "USUBJID": f"{study_id}-{event.subject_id}",
-            "SITEID": course.site,
-            "ARMCD": course.arm,
-            "ARM": arm_labels.get(course.arm, course.arm),
-            "AESEQ": sequence[event.subject_id],
-            "AETERM": event.term,
-            "AETOXGR": event.grade,
-            "ATOXGRV": event.ctcae_version,
-            "AESER": "Y" if event.serious else "N",
-            "ASTDT": event.onset_date,
-            "AENDT": event.resolution_date,
-            "ASTDY": _study_day(event.onset_date, course.randomized_on),
-            "AEOUT": event.outcome,
-            "TRTEMFL": "Y" if dosed is not None and event.onset_date >= dosed else "N",
-            "AREL": "Y" if any(d.relatedness in _RELATED for d in drugs.values()) else "N",
-        }
-        for drug in DOSE_LEVELS:
-            found = drugs.get(drug)
-            row[f"AREL_{drug.upper()}"] = None if found is None else found.relatedness
-            row[f"AACN_{drug.upper()}"] = None if found is None else found.action_taken
-        rows.append({column: row[column] for column in ADAE_COLUMNS})
-    return rows
 
 
-def _study_day(day: date, start: date) -> int:
-    """ADaM study day: 1 on the reference date, -1 the day before (no day 0)."""
-    offset = (day - start).days
-    return offset + 1 if offset >= 0 else offset
+@dataclass(frozen=True)
+class AnalysisDatasets:
+    """ADSL, ADTTE, ADRS and ADAE of the randomized subjects at one data cut-off.
+
+    ``columns`` gives each dataset's columns in order, ``rows`` its rows (dicts of those
+    columns; dates as :class:`datetime.date`, unknown values None), both keyed by the
+    lower-case dataset name (``adsl``, ``adtte``, ``adrs``, ``adae``).
+    """
+
+    cutoff: date | None
+    courses: tuple[endpoints.SubjectCourse, ...]
+    columns: Mapping[str, tuple[str, ...]]
+    rows: Mapping[str, tuple[Mapping[str, Any], ...]]
 
 
-def export_datasets(
-    ctx: ServiceContext, out_dir: Path | str, *, cutoff: date | None = None
-) -> dict[str, Path]:
-    """Write ADSL, ADTTE, ADRS and ADAE of the randomized subjects as CSV files.
+def analysis_datasets(ctx: ServiceContext, *, cutoff: date | None = None) -> AnalysisDatasets:
+    """ADSL, ADTTE, ADRS and ADAE of the randomized subjects the user may see.
 
     Parameters
     ----------
     ctx
         The service context (a role allowed to extract datasets).
-    out_dir
-        The folder to write ``adsl.csv``, ``adtte.csv``, ``adrs.csv`` and ``adae.csv`` into;
-        created if missing.
     cutoff
         Data cut-off date: events after it are not counted, follow-up is censored at it (in
-        ADSL too: a death, withdrawal or therapy after it is not shown).
+        ADSL too: a death, withdrawal or therapy after it is not shown); subjects randomized
+        after it are left out.
 
     Returns
     -------
-    dict
-        Dataset name → path written.
-
-    Raises
-    ------
-    InputError
-        Naming ``out_dir`` when the folder cannot be created or a file cannot be written (a
-        path that is a file, a read-only or missing location), with the reason.
+    AnalysisDatasets
     """
-    courses = [
+    courses = tuple(
         course
         for course in subject_courses(ctx)
         if cutoff is None or course.randomized_on <= cutoff
-    ]
-    datasets: dict[str, tuple[tuple[str, ...], list[dict[str, Any]]]] = {
+    )
+    built: dict[str, tuple[tuple[str, ...], list[dict[str, Any]]]] = {
         "adsl": (endpoints.ADSL_COLUMNS, endpoints.adsl(courses, cutoff=cutoff)),
         "adtte": (endpoints.ADTTE_COLUMNS, endpoints.adtte(courses, cutoff=cutoff)),
         "adrs": (endpoints.ADRS_COLUMNS, endpoints.adrs(courses, cutoff=cutoff)),
         "adae": (ADAE_COLUMNS, adae_rows(ctx, courses, cutoff=cutoff)),
     }
-    folder = _output_folder(out_dir)
-    written = {}
-    for name, (columns, rows) in datasets.items():
-        path = folder / f"{name}.csv"
-        try:
-            with path.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.DictWriter(handle, fieldnames=list(columns))
-                writer.writeheader()
-                for row in rows:
-                    writer.writerow({key: _cell(value) for key, value in row.items()})
-        except OSError as exc:
-            raise InputError(f"cannot write {path}: {_why(exc)}", field="out_dir") from None
-        written[name] = path
-    return written
-
-
-def _output_folder(out_dir: Path | str) -> Path:
-    """The folder to write into, created if missing; InputError naming ``out_dir`` otherwise."""
-    folder = Path(out_dir)
-    if folder.exists() and not folder.is_dir():
-        raise InputError(f"out_dir {folder} exists and is not a folder", field="out_dir")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            f"cannot create the folder {folder}: {_why(exc)}", field="out_dir"
-        ) from None
-    return folder
-
-
-def _why(exc: OSError) -> str:
-    return exc.strerror or str(exc)
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(value)
-    return value
+    return AnalysisDatasets(
+        cutoff=cutoff,
+        courses=courses,
+        columns=MappingProxyType({name: columns for name, (columns, _) in built.items()}),
+        rows=MappingProxyType(
+            {
+                name: tuple(MappingProxyType(row) for row in rows)
+                for name, (_, rows) in built.items()
+            }
+        ),
+    )

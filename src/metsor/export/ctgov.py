@@ -1,0 +1,366 @@
+"""``metsor export ctgov``: the registry results section (ClinicalTrials.gov API v2
+``resultsSection``).
+
+Five modules, with the group ids of the convention (FG000… participant flow, BG000… baseline
+with a Total group, OG000… outcomes, EG000… adverse events), the experimental arm first:
+
+- ``participantFlowModule``: one period, "Overall Study"; STARTED is the randomized
+  participants of each arm, NOT COMPLETED those who died, withdrew or were lost to follow-up
+  by the data cut-off (``dropWithdraws`` gives the reasons), COMPLETED the others (alive and in
+  follow-up at the cut-off). Counts are text, as in the API.
+- ``baselineCharacteristicsModule``: age (median and full range), sex, region of enrollment,
+  ECOG performance status, Child-Pugh class (A5, A6 …), BCLC stage, macrovascular invasion,
+  extrahepatic spread, AFP ≥ 400 ng/mL and the randomization stratum, from ADSL.
+- ``outcomeMeasuresModule`` and ``adverseEventsModule``: :mod:`metsor.export.ctgov_outcomes`.
+- ``moreInfoModule``: the limitations of the data and the protocol's point of contact.
+
+Every count is ADSL's, ADAE's or the CONSORT flow's; every statistic is
+:mod:`metsor.analysis`'s.
+
+References
+----------
+ClinicalTrials.gov PRS Results Data Element Definitions (42 CFR Part 11); API v2 data model,
+``resultsSection``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from metsor.analysis import TrialAnalysis, analyse_trial
+from metsor.errors import InputError
+from metsor.export import adam
+from metsor.export.cdisc import study_of
+from metsor.export.ctgov_outcomes import (
+    Groups,
+    adverse_events_module,
+    number,
+    outcome_measures_module,
+)
+from metsor.export.study import Study, ascii_text
+from metsor.protocol import Protocol
+from metsor.services.context import ServiceContext
+from metsor.services.tabulation import CasebookRecords, casebook_records
+
+__all__ = ["export_results", "results_section", "trial_analysis"]
+
+_DROPS: tuple[tuple[str, Callable[[Mapping[str, Any]], bool]], ...] = (
+    ("Death", lambda row: row["DTHFL"] == "Y"),
+    ("Lost to Follow-up", lambda row: row["DTHFL"] != "Y" and row["LTFUDT"] is not None),
+    (
+        "Withdrawal by Subject",
+        lambda row: row["DTHFL"] != "Y" and row["LTFUDT"] is None and row["WDDT"] is not None,
+    ),
+)
+
+
+def _groups(study: Study) -> Groups:
+    codes = (study.experimental, *(code for code in study.arms if code != study.experimental))
+    return tuple(
+        (f"{index:03d}", code, ascii_text(study.arm_label(code)) or code)
+        for index, code in enumerate(codes)
+    )
+
+
+def _group_list(groups: Groups, prefix: str, study: Study) -> list[dict[str, str]]:
+    descriptions = {
+        code: arm.description or arm.label
+        for code, arm in zip(study.arms, study.protocol.arms, strict=True)
+    }
+    return [
+        {
+            "id": f"{prefix}{number_}",
+            "title": title,
+            "description": ascii_text(descriptions.get(code, title)) or title,
+        }
+        for number_, code, title in groups
+    ]
+
+
+def participant_flow(
+    records: CasebookRecords, adsl: Sequence[Mapping[str, Any]], groups: Groups, study: Study
+) -> dict[str, Any]:
+    """``participantFlowModule`` (see the module docstring)."""
+    by_arm = {code: [row for row in adsl if row["ARMCD"] == code] for _, code, _ in groups}
+
+    def achievements(count: Callable[[str], int]) -> list[dict[str, str]]:
+        return [{"groupId": f"FG{n}", "numSubjects": str(count(code))} for n, code, _ in groups]
+
+    dropped = {
+        reason: {code: sum(1 for row in by_arm[code] if test(row)) for _, code, _ in groups}
+        for reason, test in _DROPS
+    }
+    not_completed = {code: sum(dropped[r][code] for r, _ in _DROPS) for _, code, _ in groups}
+    screened = len(records.subjects)
+    randomized = len(adsl)
+    cutoff = "the data cut-off" if records.cutoff is None else f"the data cut-off {records.cutoff}"
+    return {
+        "recruitmentDetails": f"{screened} participants were screened and {randomized} "
+        f"randomized; data up to {cutoff}.",
+        "preAssignmentDetails": f"{screened - randomized} screened participants were not "
+        "randomized (not eligible, or not randomized by the cut-off).",
+        "groups": _group_list(groups, "FG", study),
+        "periods": [
+            {
+                "title": "Overall Study",
+                "milestones": [
+                    {"type": "STARTED", "achievements": achievements(lambda c: len(by_arm[c]))},
+                    {
+                        "type": "COMPLETED",
+                        "achievements": achievements(lambda c: len(by_arm[c]) - not_completed[c]),
+                    },
+                    {
+                        "type": "NOT COMPLETED",
+                        "achievements": achievements(lambda c: not_completed[c]),
+                    },
+                ],
+                "dropWithdraws": [
+                    {
+                        "type": reason,
+                        "reasons": [
+                            {"groupId": f"FG{n}", "numSubjects": str(dropped[reason][code])}
+                            for n, code, _ in groups
+                        ],
+                    }
+                    for reason, _ in _DROPS
+                ],
+            }
+        ],
+    }
+
+
+def _count_measure(
+    title: str,
+    adsl: Sequence[Mapping[str, Any]],
+    groups: Groups,
+    column: str,
+    categories: Sequence[tuple[str, Callable[[Any], bool]]],
+) -> dict[str, Any]:
+    codes = [code for _, code, _ in groups]
+    return {
+        "title": title,
+        "paramType": "COUNT_OF_PARTICIPANTS",
+        "unitOfMeasure": "Participants",
+        "classes": [
+            {
+                "categories": [
+                    {
+                        "title": label,
+                        "measurements": [
+                            {
+                                "groupId": f"BG{index:03d}",
+                                "value": str(
+                                    sum(
+                                        1
+                                        for row in adsl
+                                        if test(row[column])
+                                        and (code is None or row["ARMCD"] == code)
+                                    )
+                                ),
+                            }
+                            for index, code in enumerate([*codes, None])
+                        ],
+                    }
+                    for label, test in categories
+                ]
+            }
+        ],
+    }
+
+
+def _age_measure(adsl: Sequence[Mapping[str, Any]], groups: Groups) -> dict[str, Any]:
+    codes = [code for _, code, _ in groups]
+    measurements = []
+    for index, code in enumerate([*codes, None]):
+        ages = [
+            row["AGE"]
+            for row in adsl
+            if row["AGE"] is not None and (code is None or row["ARMCD"] == code)
+        ]
+        measurements.append(
+            {
+                "groupId": f"BG{index:03d}",
+                "value": number(statistics.median(ages) if ages else None, 1),
+                "lowerLimit": number(min(ages) if ages else None, 0),
+                "upperLimit": number(max(ages) if ages else None, 0),
+            }
+        )
+    return {
+        "title": "Age, Continuous",
+        "paramType": "MEDIAN",
+        "dispersionType": "FULL_RANGE",
+        "unitOfMeasure": "years",
+        "classes": [{"categories": [{"measurements": measurements}]}],
+    }
+
+
+def _levels(
+    adsl: Sequence[Mapping[str, Any]], column: str
+) -> list[tuple[str, Callable[[Any], bool]]]:
+    values = sorted({str(row[column]) for row in adsl if row[column] is not None})
+    found: list[tuple[str, Callable[[Any], bool]]] = [
+        (value, lambda v, value=value: v is not None and str(v) == value) for value in values
+    ]
+    if any(row[column] is None for row in adsl):
+        found.append(("Unknown", lambda v: v is None))
+    return found
+
+
+def _measurements(measure: Mapping[str, Any]) -> Any:
+    """The measurements of a one-category measure."""
+    return measure["classes"][0]["categories"][0]["measurements"]
+
+
+def baseline_characteristics(
+    adsl: Sequence[Mapping[str, Any]], groups: Groups, study: Study
+) -> dict[str, Any]:
+    """``baselineCharacteristicsModule`` (see the module docstring)."""
+    codes = [code for _, code, _ in groups]
+    yes_no: list[tuple[str, Callable[[Any], bool]]] = [
+        ("Yes", lambda v: v == "Y"),
+        ("No", lambda v: v == "N"),
+        ("Unknown", lambda v: v is None),
+    ]
+    afp: list[tuple[str, Callable[[Any], bool]]] = [
+        (">= 400 ng/mL", lambda v: v is not None and v >= 400),
+        ("< 400 ng/mL", lambda v: v is not None and v < 400),
+        ("Unknown", lambda v: v is None),
+    ]
+    child_pugh = [
+        (f"A{score}" if score <= 6 else f"B{score}", lambda v, score=score: v == score)
+        for score in sorted({row["CHILDPGH"] for row in adsl if row["CHILDPGH"] is not None})
+    ]
+    country = next((site.country for site in study.protocol.sites if site.country), "Unknown")
+    region = _count_measure("Region of Enrollment", adsl, groups, "STUDYID", [(country, bool)])
+    region["classes"] = [
+        {"title": country, "categories": [{"measurements": _measurements(region)}]}
+    ]
+    measures = [
+        _age_measure(adsl, groups),
+        _count_measure(
+            "Sex: Female, Male",
+            adsl,
+            groups,
+            "SEX",
+            [("Female", lambda v: v == "F"), ("Male", lambda v: v == "M")],
+        ),
+        region,
+        _count_measure("ECOG performance status", adsl, groups, "ECOG", _levels(adsl, "ECOG")),
+        _count_measure("Child-Pugh class", adsl, groups, "CHILDPGH", child_pugh),
+        _count_measure("BCLC stage", adsl, groups, "BCLC", _levels(adsl, "BCLC")),
+        _count_measure("Macrovascular invasion", adsl, groups, "MVI", yes_no),
+        _count_measure("Extrahepatic spread", adsl, groups, "EHS", yes_no),
+        _count_measure("Alpha-fetoprotein", adsl, groups, "AFP", afp),
+        _count_measure("Randomization stratum", adsl, groups, "STRATUM", _levels(adsl, "STRATUM")),
+    ]
+    counts = [sum(1 for row in adsl if row["ARMCD"] == code) for code in codes] + [len(adsl)]
+    return {
+        "populationDescription": "All randomized participants (intention to treat).",
+        "groups": [
+            *_group_list(groups, "BG", study),
+            {
+                "id": f"BG{len(codes):03d}",
+                "title": "Total",
+                "description": "Total of all reporting groups",
+            },
+        ],
+        "denoms": [
+            {
+                "units": "Participants",
+                "counts": [
+                    {"groupId": f"BG{i:03d}", "value": str(n)} for i, n in enumerate(counts)
+                ],
+            }
+        ],
+        "measures": measures,
+    }
+
+
+def _more_info(protocol: Protocol, records: CasebookRecords) -> dict[str, Any]:
+    contact = protocol.contacts[0] if protocol.contacts else None
+    official = protocol.principal_investigator
+    cutoff = "" if records.cutoff is None else f" at the data cut-off {records.cutoff}"
+    return {
+        "limitationsAndCaveats": {
+            "description": f"Results of the data recorded{cutoff}; the time-to-event outcomes "
+            "are censored at the registered time frame, and the trial is open label."
+        },
+        "pointOfContact": {
+            "title": ascii_text(official.name if official else contact.name if contact else "")
+            or "",
+            "organization": ascii_text(protocol.sponsor.lead) or "",
+            "email": (contact.email if contact else None) or "",
+            "phone": (contact.phone if contact else None) or "",
+        },
+    }
+
+
+def trial_analysis(records: CasebookRecords, study: Study) -> TrialAnalysis:
+    """The trial's analysis (:func:`metsor.analysis.analyse_trial`) on its ADTTE and ADRS."""
+    rows = records.datasets.rows
+    return analyse_trial(
+        rows["adtte"], rows["adrs"], reference=study.reference, experimental=study.experimental
+    )
+
+
+def results_section(records: CasebookRecords, study: Study) -> dict[str, Any]:
+    """The ``resultsSection`` of the trial (see the module docstring)."""
+    groups = _groups(study)
+    adsl = adam.adsl(records, study).rows
+    adae = adam.adae(records, study, adam.study_drugs(records)).rows
+    if not adsl:
+        raise InputError("no participant is randomized: there are no results", field="cutoff")
+    analysis = trial_analysis(records, study)
+    labels = {code: title for _, code, title in groups}
+    versions = sorted({str(row["ATOXGRV"]) for row in adae if row["ATOXGRV"]}) or ["5.0"]
+    end = "the data cut-off" if records.cutoff is None else f"the data cut-off ({records.cutoff})"
+    return {
+        "participantFlowModule": participant_flow(records, adsl, groups, study),
+        "baselineCharacteristicsModule": baseline_characteristics(adsl, groups, study),
+        "outcomeMeasuresModule": outcome_measures_module(
+            study.protocol.outcomes, analysis, groups, labels
+        ),
+        "adverseEventsModule": adverse_events_module(
+            adsl,
+            adae,
+            groups,
+            labels,
+            time_frame=f"From the first dose of study treatment to {end}.",
+            vocabulary=f"CTCAE ({', '.join(versions)})",
+        ),
+        "moreInfoModule": _more_info(study.protocol, records),
+    }
+
+
+def export_results(
+    ctx: ServiceContext,
+    out: Path | str,
+    *,
+    cutoff: date | None = None,
+    protocol: Protocol | None = None,
+) -> Path:
+    """Write ``{"resultsSection": …}`` of the trial at ``cutoff`` as JSON to ``out``.
+
+    Raises
+    ------
+    InputError
+        Naming ``out`` when the file cannot be written, or ``cutoff`` when nobody is
+        randomized by it.
+    """
+    records = casebook_records(ctx, cutoff=cutoff)
+    study = study_of(records, protocol)
+    document = {"resultsSection": results_section(records, study)}
+    path = Path(out)
+    if path.is_dir():
+        raise InputError(f"out {path} is a folder; give a file name", field="out")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=True) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="out") from None
+    return path
