@@ -30,7 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,7 @@ def _lesions(shrink: float, baseline: bool = False) -> list[dict[str, Any]]:
                 "lesion_id": lesion_id,
                 "organ": "liver",
                 "kind": "target",
-                "diameter_mm": size,
+                "diameter_mm": max(size, viable),  # a growing viable part grows the lesion
                 "viable_diameter_mm": viable,
                 "enhancing": viable > 0,
             }
@@ -308,9 +308,9 @@ def _prepare(database: Database, subjects: int) -> list[tuple[str, str, date]]:
     for _ in range(subjects):
         with unit_of_work(database, "inv") as ctx:
             subject_id = register_subject(
-                ctx, record=record, screened_on=date(2026, 1, 5)
+                ctx, record=record, screened_on=date(2025, 12, 20)
             ).subject_id
-            record_consent(ctx, subject_id, consent_date=date(2026, 1, 6))
+            record_consent(ctx, subject_id, consent_date=date(2025, 12, 22))
             result = randomize_subject(ctx, subject_id)
         randomized.append((subject_id, result.arm, result.randomized_at.date()))
     return randomized
@@ -353,13 +353,20 @@ def _peer(database: Database, pages: list[list[Entry]]) -> float:
         metadata.drop_all(database.engine)
 
 
+#: The trial's clock of the benchmark: subjects are randomized on this day, and their year is
+#: entered on the day after it ends (so that no date lies in the future whatever the real date).
+_RANDOMIZED_ON = datetime(2026, 1, 7, 12, tzinfo=UTC)
+_ENTERED_ON = _RANDOMIZED_ON + timedelta(days=400)
+
+
 def run(url: str, backend: str, subjects: int, seed: int) -> Timing:
     """Enroll ``subjects`` and record their 12-month casebooks on the database at ``url``."""
-    database = Database.open(url)
+    database = Database.open(url, clock=lambda: _RANDOMIZED_ON)
     try:
         start = time.perf_counter()
         randomized = _prepare(database, subjects)
         enrolled = time.perf_counter() - start
+        database.clock = lambda: _ENTERED_ON
         rng = random.Random(seed)
         pages = [
             page

@@ -71,6 +71,18 @@ class _PostgresServer:
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
 
 
+@pytest.fixture(autouse=True)
+def _metsor_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``METSOR_HOME`` of each test's own, and no audit key or anchor from the environment.
+
+    ``metsor db init`` writes the audit key and the anchor file into ``METSOR_HOME``; a test
+    never writes them into the working folder nor reads another test's.
+    """
+    monkeypatch.setenv("METSOR_HOME", str(tmp_path_factory.mktemp("home")))
+    for name in ("METSOR_AUDIT_KEY", "METSOR_AUDIT_KEY_FILE", "METSOR_AUDIT_ANCHOR_FILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> _PostgresServer:
     """The PostgreSQL server of the test run (fails the test if it cannot be reached)."""

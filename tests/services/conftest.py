@@ -33,6 +33,12 @@ SEED = bytes(range(1, 33))
 #: :func:`enroll`, so that subjects it randomizes are randomized on :data:`DAY0`.
 TRIAL_START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 DAY0 = TRIAL_START.date()
+#: How many days before the clock's today :func:`enroll` screens and consents a subject, well
+#: within the protocol's 28-day windows before randomization; on the ``trial`` fixture's clock
+#: that is :data:`SCREENED_ON` and :data:`CONSENTED_ON`.
+SCREENED_DAYS_BEFORE, CONSENTED_DAYS_BEFORE = 10, 9
+SCREENED_ON = DAY0 - timedelta(days=SCREENED_DAYS_BEFORE)
+CONSENTED_ON = DAY0 - timedelta(days=CONSENTED_DAYS_BEFORE)
 
 
 class Calendar:
@@ -113,14 +119,24 @@ def enroll(
     consent: bool = True,
     randomize: bool = False,
 ) -> tuple[str, RandomizationResult | None]:
-    """Register (and consent, and randomize) one subject, each step its own transaction."""
+    """Register (and consent, and randomize) one subject, each step its own transaction.
+
+    The subject is screened and consented :data:`SCREENED_DAYS_BEFORE` and
+    :data:`CONSENTED_DAYS_BEFORE` days before the database clock's today.
+    """
+    today = database.clock().date()
     with unit_of_work(database, user) as ctx:
         subject_id = register_subject(
-            ctx, record=record or ELIGIBLE, site=site, screened_on=date(2026, 1, 5)
+            ctx,
+            record=record or ELIGIBLE,
+            site=site,
+            screened_on=today - timedelta(days=SCREENED_DAYS_BEFORE),
         ).subject_id
     if consent:
         with unit_of_work(database, user) as ctx:
-            record_consent(ctx, subject_id, consent_date=date(2026, 1, 6))
+            record_consent(
+                ctx, subject_id, consent_date=today - timedelta(days=CONSENTED_DAYS_BEFORE)
+            )
     result = None
     if randomize:
         with unit_of_work(database, user) as ctx:

@@ -30,7 +30,7 @@ from metsor.services.context import Database, ServiceContext, unit_of_work
 from metsor.store.models import casebook as tables
 from metsor.store.models.core import AuditLog, Subject
 
-from .conftest import enroll, move_clock
+from .conftest import CONSENTED_ON, enroll, move_clock
 
 COUNTED = (
     tables.Visit,
@@ -90,7 +90,7 @@ def both_drugs(arm: str, value: str) -> dict[str, str]:
 def test_a_course_is_recorded_with_grades_and_responses(trial: Database) -> None:
     subject_id, arm, day0 = randomized(trial)
     move_clock(trial, day0 + timedelta(120))
-    consent = date(2026, 1, 6)
+    consent = CONSENTED_ON
     with unit_of_work(trial, "inv_tj") as ctx:
         visit = record_visit(
             ctx, subject_id=subject_id, visit_type="baseline", actual_date=consent + timedelta(3)
@@ -103,7 +103,7 @@ def test_a_course_is_recorded_with_grades_and_responses(trial: Database) -> None
             ctx, subject_id=subject_id, assessed_on=consent + timedelta(4), lesions=BASELINE_LESIONS
         )
     assert visit.planned_date == day0
-    assert visit.in_window is False  # baseline window: the 28 days before randomization
+    assert visit.in_window is True  # baseline window: the 28 days before randomization
     with unit_of_work(trial, "inv_tj") as ctx:
         start = record_dose(
             ctx, subject_id=subject_id, drug="sorafenib", event="start", event_date=day0
@@ -260,7 +260,7 @@ def test_refusals_name_the_field_and_write_nothing(trial: Database) -> None:
         )
     s = subject_id
     cases: list[tuple[Callable[[ServiceContext], object], type[Exception], str]] = [
-        # before consent (2026-01-06)
+        # before consent
         (lambda c: record_visit(c, subject_id=s, visit_type="unscheduled",
                                 actual_date=date(2026, 1, 1)), ConflictError, "actual_date"),
         # a baseline visit after randomization

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import textwrap
 from collections import defaultdict
-from datetime import date
 from typing import Any
 
 import pytest
@@ -34,7 +33,7 @@ from metsor.services.reports import verify_audit
 from metsor.services.scheme import DEFAULT_BLOCK_SIZES
 from metsor.store.models.core import Allocation, StratumCounter, Subject
 
-from .conftest import SEED, record_for
+from .conftest import CONSENTED_ON, SCREENED_ON, SEED, TRIAL_START, Calendar, record_for
 
 pytestmark = pytest.mark.slow
 
@@ -47,16 +46,14 @@ def _enroll_many(database: Database, records: list[dict[str, Any]]) -> list[str]
     ids = []
     with unit_of_work(database, "inv_tj") as ctx:
         for record in records:
-            subject_id = register_subject(
-                ctx, record=record, screened_on=date(2026, 1, 5)
-            ).subject_id
-            record_consent(ctx, subject_id, consent_date=date(2026, 1, 6))
+            subject_id = register_subject(ctx, record=record, screened_on=SCREENED_ON).subject_id
+            record_consent(ctx, subject_id, consent_date=CONSENTED_ON)
             ids.append(subject_id)
     return ids
 
 
 def _randomize_worker(url: str, subject_id: str, barrier: Any, results: Any) -> None:
-    database = Database.open(url)
+    database = Database.open(url, clock=Calendar(TRIAL_START))
     try:
         barrier.wait(timeout=60)
         try:
@@ -76,7 +73,7 @@ def _register_worker(url: str, _: str, barrier: Any, results: Any) -> None:
     try:
         barrier.wait(timeout=60)
         with unit_of_work(database, "coord_tj") as ctx:
-            result = register_subject(ctx, record=record_for(), screened_on=date(2026, 1, 5))
+            result = register_subject(ctx, record=record_for(), screened_on=SCREENED_ON)
         results.put(("ok", result.subject_id, None, None, None))
     except Exception as exc:  # reported to the parent, which fails the test
         results.put(("error", "", repr(exc), None, None))
@@ -166,7 +163,7 @@ def test_simultaneous_registrations_at_one_site_get_distinct_consecutive_numbers
 _WRITER = textwrap.dedent(
     """
     import sys, time
-    from datetime import date
+    from datetime import UTC, datetime, timedelta
     from metsor.services.context import Database, unit_of_work
     from metsor.services.enrollment import record_consent, register_subject
     from metsor.services.randomize import randomize_subject
@@ -174,11 +171,14 @@ _WRITER = textwrap.dedent(
     url, committed_before_kill = sys.argv[1], int(sys.argv[2])
     record = __import__("json").loads(sys.argv[3])
     database = Database.open(url)
+    today = datetime.now(UTC).date()
 
     def enroll():
         with unit_of_work(database, "inv_tj") as ctx:
-            sid = register_subject(ctx, record=record, screened_on=date(2026, 1, 5)).subject_id
-            record_consent(ctx, sid, consent_date=date(2026, 1, 6))
+            sid = register_subject(
+                ctx, record=record, screened_on=today - timedelta(days=10)
+            ).subject_id
+            record_consent(ctx, sid, consent_date=today - timedelta(days=9))
         return sid
 
     for _ in range(committed_before_kill):
@@ -190,7 +190,7 @@ _WRITER = textwrap.dedent(
     print("CONSENTED", sid, flush=True)
     with unit_of_work(database, "inv_tj") as ctx:
         randomize_subject(ctx, sid)  # flushed: allocation, counter, status; not committed
-        register_subject(ctx, record=record, screened_on=date(2026, 1, 5))
+        register_subject(ctx, record=record, screened_on=today - timedelta(days=10))
         ctx.session.flush()
         print("MIDWRITE", sid, flush=True)
         time.sleep(600)

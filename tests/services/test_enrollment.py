@@ -13,9 +13,9 @@ from metsor.services.context import unit_of_work
 from metsor.services.enrollment import record_consent, register_subject, rescreen_subject
 from metsor.store.models.core import AuditLog, Consent, Screening, Subject
 
-from .conftest import ELIGIBLE, enroll, record_for
+from .conftest import ELIGIBLE, SCREENED_ON, enroll, record_for
 
-DAY = date(2026, 1, 5)
+DAY = SCREENED_ON
 
 
 def _count(database, model):

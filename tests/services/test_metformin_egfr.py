@@ -22,11 +22,11 @@ from metsor.services.casebook.renal_function import renal_function
 from metsor.services.context import Database, unit_of_work
 from metsor.store.models import casebook as tables
 
-from .conftest import DAY0, enroll, move_clock, record_for
+from .conftest import DAY0, SCREENED_ON, enroll, move_clock, record_for
 from .test_casebook_services import counts
 
 RTOL = 1e-9
-SCREENED_ON = date(2026, 1, 5)  # tests/services/conftest.py: enroll
+
 AGE_AT_SCREENING = 54
 START = DAY0 + timedelta(10)
 OVERRIDE = "hyperglycaemia; nephrologist agrees, eGFR rechecked every month"
@@ -144,12 +144,12 @@ def test_a_resumption_is_refused_below_30_only(trial: Database, egfr: float, all
 def test_the_latest_creatinine_up_to_the_day_counts(trial: Database) -> None:
     subject_id = metformin_subject(trial)
     # low once, normal since; and a low value after the start does not reach back to it
-    creatinine(trial, subject_id, creatinine_for(25, START), START - timedelta(20))
+    creatinine(trial, subject_id, creatinine_for(25, START), START - timedelta(19))
     creatinine(trial, subject_id, creatinine_for(80, START) * 88.42, START - timedelta(2), "umol/L")
     creatinine(trial, subject_id, creatinine_for(25, START), START + timedelta(1))
     with unit_of_work(trial, "inv_tj", readonly=True) as ctx:
         found = renal_function(ctx, subject_id, START)
-        assert renal_function(ctx, subject_id, START - timedelta(21)) is None
+        assert renal_function(ctx, subject_id, START - timedelta(20)) is None
     assert found is not None
     assert (found.egfr, found.collected_on, found.sex_known) == (80.0, START - timedelta(2), True)
     assert start(trial, subject_id).event == "start"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -13,7 +12,13 @@ from sqlalchemy import select
 from metsor.services.context import session_scope
 from metsor.store.audit import GENESIS_HASH, AuditEntry, AuditError, canonical, set_reason, verify
 from metsor.store.audit.chain import row_hash
+from metsor.store.models.audit import AuditTransaction
 from metsor.store.models.core import AuditLog, Site, User
+
+
+def _transactions(database):
+    with session_scope(database, actor="reader", readonly=True) as session:
+        return list(session.scalars(select(AuditTransaction).order_by(AuditTransaction.seq)))
 
 
 def _rows(database):
@@ -37,12 +42,15 @@ def test_insert_and_update_are_recorded_field_by_field_with_actor_and_reason(dat
     assert json.loads(update.old_value) == "Tianjin"
     assert json.loads(update.new_value).startswith("Tianjin Medical")
     assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
-    assert rows[0].prev_hash == GENESIS_HASH
-    for before, after in itertools.pairwise(rows):
-        assert after.prev_hash == before.hash
+    first, second = _transactions(database)
+    assert (first.first_row, first.last_row, first.actor) == (1, len(inserts), "alice")
+    assert (second.first_row, second.last_row, second.actor) == (len(rows), len(rows), "bob")
+    assert first.prev_mac == GENESIS_HASH
+    assert second.prev_mac == first.mac
+    assert all(r.hash is None and r.prev_hash is None for r in rows)
 
 
-def test_row_hash_covers_every_field_of_the_row():
+def test_legacy_row_hash_covers_every_field_of_the_row():
     entry = AuditEntry("subjects", "TJ-001", "status", "update", '"a"', '"b"', "alice", None)
     when = datetime(2026, 1, 1, tzinfo=UTC)
     base = row_hash(seq=1, recorded_at=when, entry=entry, prev_hash=GENESIS_HASH)
@@ -80,6 +88,7 @@ def test_rollback_writes_neither_data_nor_audit(database):
         session.flush()
         raise RuntimeError("stop")
     assert _rows(database) == []
+    assert _transactions(database) == []
 
 
 def test_clinical_rows_are_never_deleted(database):
@@ -105,7 +114,7 @@ def test_a_write_without_an_acting_user_is_refused(database):
 
 
 def test_password_hashes_reach_the_trail_only_as_digests(database):
-    with session_scope(database, actor="admin") as session:
+    with session_scope(database, actor="alice") as session:  # the bootstrap: alice adds herself
         session.add(User(username="alice", role="admin", password_hash="scrypt$secret"))
     (row,) = [r for r in _rows(database) if r.field == "password_hash"]
     assert "secret" not in row.new_value

@@ -1,4 +1,4 @@
-"""Trial database commands: db, sites, users, subjects, randomization, audit.
+"""Trial database commands: db, sites, users, subjects, randomization.
 
 Every command takes ``--db URL`` (else ``METSOR_DATABASE_URL``, else the SQLite file of
 :func:`metsor.config.settings`) and ``--json``. Commands that act for a user take ``--user
@@ -46,7 +46,6 @@ subjects_app = typer.Typer(
     help="Register, screen, consent, randomize subjects.", no_args_is_help=True
 )
 randomization_app = typer.Typer(help="Randomization balance and decisions.", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -56,7 +55,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
     app.add_typer(subjects_app, name="subjects")
     app.add_typer(randomization_app, name="randomization")
-    app.add_typer(audit_app, name="audit")
 
 
 def _password_from_stdin() -> str:
@@ -305,39 +303,3 @@ def randomization_raise_cap(
         decision = raise_enrollment_cap(ctx, new_cap=cap, rationale=rationale)
         payload = {"decision": decision.id, **decision.value}
     emit(as_json, payload, f"enrollment cap raised to {cap}")
-
-
-@audit_app.command("verify")
-def audit_verify(db: DbOption = None, as_json: JsonOption = False, user: UserOption = None) -> None:
-    """Check the hash chain and replay it against the data; exit 1 when broken."""
-    from metsor.services.reports import verify_audit
-
-    with abort_on_user_error(), acting(db, user, readonly=True) as ctx:
-        report = verify_audit(ctx)
-    problems = [
-        {
-            "kind": p.kind,
-            "table": p.table,
-            "record_id": p.record_id,
-            "field": p.field,
-            "seq": p.seq,
-            "message": p.message,
-        }
-        for p in report.problems
-    ]
-    payload = {
-        "intact": report.intact,
-        "audit_rows": report.audit_rows,
-        "records": report.records,
-        "problems": problems,
-    }
-    if report.intact:
-        emit(as_json, payload, f"audit chain intact: {report.audit_rows} rows")
-        return
-    first = report.first_problem
-    emit(
-        as_json,
-        payload,
-        f"audit trail BROKEN ({len(problems)} problems); first: {first}",
-    )
-    raise typer.Exit(1)

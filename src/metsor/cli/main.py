@@ -141,6 +141,7 @@ _GROUPS: tuple[tuple[str, str | None], ...] = (
     ("auth", None),
     ("database", None),
     ("audit", "audit"),
+    ("audit", "audit"),
     ("users", "users"),
     ("casebook", None),
 )

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from metsor.errors import ConflictError, InputError, PermissionDeniedError
+from metsor.services.audit_key import attach as attach_audit_key
 from metsor.store.audit import set_actor, set_reason
 from metsor.store.base import utcnow
 from metsor.store.engine import describe_url, make_engine, read_only, session_factory
@@ -79,7 +80,9 @@ class Database:
             Call :meth:`close` when done.
         """
         engine = make_engine(url, **engine_options)
-        return cls(url=url, engine=engine, sessions=session_factory(engine), clock=clock or utcnow)
+        sessions = session_factory(engine)
+        attach_audit_key(sessions)  # the audit key and anchor file in force
+        return cls(url=url, engine=engine, sessions=sessions, clock=clock or utcnow)
 
     def close(self) -> None:
         """Close every pooled connection."""

@@ -9,8 +9,14 @@ status follows the verdict: ``eligible``, ``screen_failed`` (ineligible: registe
 screen failure) or ``screening_incomplete`` (a criterion could not be judged). A subject not
 yet randomized may be screened again with a new record; the latest screening counts.
 
-Consent is recorded once, for an eligible subject, on a date not before the latest screening
-and not in the future; the subject becomes ``consented``.
+Consent is recorded once, for an eligible subject, on a date (required: never taken to be
+today) not before the latest screening and not in the future; the subject becomes
+``consented``.
+
+Dates keep to the protocol (:class:`metsor.protocol.model.EntryWindows`): no screening or
+consent before the trial's start (the registry's start date, 2015-12-01 for NCT02672488), and
+at randomization the latest screening and the consent no older than their windows (28 days
+each by default: the registry states none) — :func:`check_randomization_windows`.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from metsor.eligibility import (
     screen,
 )
 from metsor.errors import ConflictError, InputError, PermissionDeniedError
+from metsor.protocol import Protocol, builtin
 from metsor.services.access import require, subject_for
 from metsor.services.context import ServiceContext
 from metsor.services.sites import find_site
@@ -39,6 +46,8 @@ from metsor.store.models.core import Consent, Screening, Site, Subject
 __all__ = [
     "ConsentResult",
     "RegistrationResult",
+    "check_randomization_windows",
+    "check_trial_start",
     "latest_screening",
     "record_consent",
     "register_subject",
@@ -106,6 +115,62 @@ class ConsentResult:
 def _check_not_future(ctx: ServiceContext, day: date, field: str) -> None:
     if day > ctx.today():
         raise InputError(f"{field} {day.isoformat()} is in the future", field=field)
+    check_trial_start(day, field)
+
+
+def trial_protocol() -> Protocol:
+    """The protocol of the trial the database runs (the built-in NCT02672488)."""
+    return builtin()
+
+
+def check_trial_start(day: date, field: str) -> None:
+    """InputError naming ``field`` when ``day`` lies before the trial's start.
+
+    Parameters
+    ----------
+    day
+        The date given.
+    field
+        The field it was given in.
+    """
+    protocol = trial_protocol()
+    start = protocol.trial_start
+    if start is not None and day < start:
+        raise InputError(
+            f"{field} {day.isoformat()} is before the start of trial {protocol.nct_id} on "
+            f"{start.isoformat()}",
+            field=field,
+        )
+
+
+def check_randomization_windows(ctx: ServiceContext, subject_id: str, on: date) -> None:
+    """Refuse a randomization on ``on`` when the subject's screening or consent is too old.
+
+    The windows are the protocol's (:attr:`metsor.protocol.model.Protocol.windows`): the
+    latest screening and the consent must each lie within so many days before randomization.
+
+    Raises
+    ------
+    ConflictError
+        Naming ``screened_on`` or ``consent_date``, with both dates and the window.
+    """
+    windows = trial_protocol().windows
+    screening = latest_screening(ctx, subject_id)
+    consent = ctx.session.scalars(
+        select(Consent.consent_date).where(Consent.subject_id == subject_id)
+    ).first()
+    checks = (
+        ("screening", "screened_on", None if screening is None else screening.screened_on,
+         windows.screening_window_days),
+        ("consent", "consent_date", consent, windows.consent_window_days),
+    )  # fmt: skip
+    for what, field, day, window in checks:
+        if day is not None and (on - day).days > window:
+            raise ConflictError(
+                f"the {what} of subject {subject_id} on {day} is {(on - day).days} days before "
+                f"randomization on {on}; the protocol's {what} window is {window} days",
+                field=field,
+            )
 
 
 def _site_for_registration(ctx: ServiceContext, site: str | None) -> Site:
@@ -258,9 +323,7 @@ def rescreen_subject(
     return RegistrationResult(subject_id, result.verdict, status, result.failed, result.unknown)
 
 
-def record_consent(
-    ctx: ServiceContext, subject_id: str, *, consent_date: date | None = None
-) -> ConsentResult:
+def record_consent(ctx: ServiceContext, subject_id: str, *, consent_date: date) -> ConsentResult:
     """Record the written informed consent of an eligible subject.
 
     Parameters
@@ -270,7 +333,7 @@ def record_consent(
     subject_id
         The subject.
     consent_date
-        Date the consent form was signed; default today (UTC).
+        Date the consent form was signed; required (never taken to be today).
 
     Returns
     -------
@@ -282,11 +345,16 @@ def record_consent(
     ConflictError
         When the subject is not eligible, already consented, or the date is before screening.
     InputError
-        When the date lies in the future.
+        When the date is missing, lies in the future or before the trial's start.
     """
     require(ctx, "record_consent")
+    if not isinstance(consent_date, date):
+        raise InputError(
+            f"the date the consent form was signed is required, got {consent_date!r}",
+            field="consent_date",
+        )
     subject = subject_for(ctx, subject_id, lock=True)
-    day = consent_date or ctx.today()
+    day = consent_date
     _check_not_future(ctx, day, "consent_date")
     if ctx.session.scalars(select(Consent).where(Consent.subject_id == subject_id)).first():
         raise ConflictError(f"subject {subject_id} has already consented", field="subject_id")

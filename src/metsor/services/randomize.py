@@ -35,7 +35,7 @@ from metsor.randomization import METSOR_FACTORS, minimization_assign, stratum_of
 from metsor.services.access import require, subject_for
 from metsor.services.allocation_seed import load_seed
 from metsor.services.context import ServiceContext
-from metsor.services.enrollment import latest_screening
+from metsor.services.enrollment import check_randomization_windows, latest_screening
 from metsor.services.scheme import count_allocations, current_scheme, enrollment_cap
 from metsor.store.models.core import (
     Allocation,
@@ -215,14 +215,16 @@ def randomize_subject(ctx: ServiceContext, subject_id: str) -> RandomizationResu
     Raises
     ------
     ConflictError
-        When the subject is already randomized, not consented or not eligible, the enrollment
-        cap is reached, or the stratum's list is exhausted.
+        When the subject is already randomized, not consented or not eligible, the screening
+        or consent is older than the protocol's window, the enrollment cap is reached, or the
+        stratum's list is exhausted.
     NotFoundError
         For an unknown subject or one of another site.
     """
     require(ctx, "randomize")
     subject = subject_for(ctx, subject_id, lock=True)
     record = _check_randomizable(ctx, subject)
+    check_randomization_windows(ctx, subject.subject_id, ctx.today())
     stratum = stratum_of(stratum_factors(record), METSOR_FACTORS)
     scheme = current_scheme(ctx.session, lock=True)
     enrolled = count_allocations(ctx.session)

@@ -1,5 +1,10 @@
 """Read-only views: the subject list, the randomization balance report, audit verification.
 
+:func:`verify_audit` checks the audit trail with what this process holds: the audit key and
+the anchor file (:mod:`metsor.services.audit_key`) and, when it is available, the allocation
+seed (:mod:`metsor.services.allocation_seed`), and reports which guarantee each check rests on.
+:func:`audit_head` is the head of the chain, to publish or escrow (``metsor audit anchor``).
+
 Each respects site isolation: a site user sees only their site's subjects and allocations.
 """
 
@@ -10,14 +15,18 @@ from typing import Any
 
 from sqlalchemy import select
 
+from metsor.errors import NotFoundError
 from metsor.randomization import balance_summary
 from metsor.services.access import require, visible
+from metsor.services.allocation_seed import load_seed
+from metsor.services.audit_key import default_anchor_file
 from metsor.services.context import ServiceContext
 from metsor.services.scheme import count_allocations, current_scheme, enrollment_cap
-from metsor.store.audit import VerifyReport, verify
+from metsor.store.audit import ChainHead, VerifyReport, chain_settings, verify
+from metsor.store.models.audit import AuditTransaction
 from metsor.store.models.core import Allocation, Consent, Site, Subject
 
-__all__ = ["SubjectRow", "list_subjects", "randomization_report", "verify_audit"]
+__all__ = ["SubjectRow", "audit_head", "list_subjects", "randomization_report", "verify_audit"]
 
 
 @dataclass(frozen=True)
@@ -96,7 +105,54 @@ def randomization_report(ctx: ServiceContext) -> dict[str, Any]:
     }
 
 
+def _seed_if_held() -> bytes | None:
+    try:
+        return load_seed().seed
+    except NotFoundError:
+        return None
+
+
 def verify_audit(ctx: ServiceContext) -> VerifyReport:
-    """Verify the audit chain and replay it against the data (admin, data manager, monitor)."""
+    """Verify the audit trail (admin, data manager, monitor).
+
+    The chain is checked with the audit key in force (keyed MACs are recomputed only with
+    it), its head against the anchor file, the trail replayed against the data, every actor
+    against the users, and every allocation against the concealed list — regenerated from the
+    allocation seed when this process holds it.
+
+    Returns
+    -------
+    VerifyReport
+        Every check with what it rests on, and every problem found.
+
+    Raises
+    ------
+    InputError
+        When the allocation seed or the anchor file is set but unreadable or malformed.
+    """
     require(ctx, "verify_audit")
-    return verify(ctx.session)
+    settings = chain_settings(ctx.session)
+    return verify(ctx.session, key=settings.key, anchor=default_anchor_file(), seed=_seed_if_held())
+
+
+def audit_head(ctx: ServiceContext) -> ChainHead | None:
+    """The head of the audit chain as the database holds it (None: the trail is empty).
+
+    Publish or escrow it (``metsor audit anchor``) so that a later rewrite of the trail, even
+    with the key and the anchor file, can be shown against it.
+    """
+    require(ctx, "verify_audit")
+    last = ctx.session.scalars(
+        select(AuditTransaction).order_by(AuditTransaction.seq.desc()).limit(1)
+    ).first()
+    if last is None:
+        return None
+    first = ctx.session.scalar(select(AuditTransaction.mac).where(AuditTransaction.seq == 1))
+    return ChainHead(
+        chain=str(first),
+        transactions=last.seq,
+        rows=last.last_row,
+        mac=last.mac,
+        key_fingerprint=last.key_fingerprint,
+        committed_at=last.committed_at,
+    )

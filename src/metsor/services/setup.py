@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from metsor.config import default_database_url, home_folder
 from metsor.errors import InputError
 from metsor.services.allocation_seed import SeedSource, create_seed
+from metsor.services.audit_key import AuditKeySource, attach, create_audit_key
 from metsor.services.context import Database, session_scope
 from metsor.services.scheme import DEFAULT_BLOCK_SIZES, METHODS, create_scheme
 from metsor.services.sites import new_site
@@ -52,6 +53,9 @@ class InitResult:
     seed_fingerprint: str
     seed_origin: str | None = None
     seed_created: bool = False
+    audit_key_fingerprint: str | None = None
+    audit_key_origin: str | None = None
+    audit_key_created: bool = False
     notes: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,6 +71,9 @@ class InitResult:
             "seed_fingerprint": self.seed_fingerprint,
             "seed_origin": self.seed_origin,
             "seed_created": self.seed_created,
+            "audit_key_fingerprint": self.audit_key_fingerprint,
+            "audit_key_origin": self.audit_key_origin,
+            "audit_key_created": self.audit_key_created,
         }
 
 
@@ -99,6 +106,7 @@ def initialize(
     sites: Sequence[tuple[str, str]] | None = None,
     seed: SeedSource | None = None,
     target_enrollment: int | None = None,
+    audit_key: AuditKeySource | None = None,
 ) -> InitResult:
     """Migrate the database and, the first time, write sites, administrator and scheme.
 
@@ -124,6 +132,11 @@ def initialize(
         (from the environment or key file, or a new one written to the key file).
     target_enrollment
         Subjects to randomize before a decision must raise the cap; default the protocol's.
+    audit_key
+        The key of the audit chain; default
+        :func:`metsor.services.audit_key.create_audit_key` (from the environment or key file,
+        or a new one written to the key file, 0600, also when the trial is already
+        initialised). The database's sessions keep the chain with it from now on.
 
     Returns
     -------
@@ -146,6 +159,8 @@ def initialize(
         )
     create_home_folder(database.url)
     upgrade(database.url)
+    key = audit_key or create_audit_key()
+    attach(database.sessions, key)
     target = target_enrollment or _target_enrollment()
     with session_scope(database, actor=admin, reason="database initialised") as session:
         scheme = session.get(RandomizationScheme, 1)
@@ -160,7 +175,7 @@ def initialize(
                 target_enrollment=scheme.target_enrollment,
                 seed_fingerprint=scheme.seed_fingerprint,
             )
-            return replace(existing, revision=_revision(database))
+            return _with_key(replace(existing, revision=_revision(database)), key)
         created_sites: list[str] = []
         if not session.scalar(select(func.count()).select_from(Site)):
             for code, name in sites if sites is not None else protocol_sites():
@@ -190,7 +205,16 @@ def initialize(
             seed_origin=source.origin,
             seed_created=source.created,
         )
-    return replace(result, revision=_revision(database))
+    return _with_key(replace(result, revision=_revision(database)), key)
+
+
+def _with_key(result: InitResult, key: AuditKeySource) -> InitResult:
+    return replace(
+        result,
+        audit_key_fingerprint=key.fingerprint,
+        audit_key_origin=key.origin,
+        audit_key_created=key.created,
+    )
 
 
 def create_home_folder(url: str) -> Path | None:

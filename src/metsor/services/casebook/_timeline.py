@@ -1,8 +1,11 @@
 """A subject's key dates, and the date-order rules every casebook entry obeys.
 
 - Nothing is dated after the trial's today (:meth:`ServiceContext.today
-  <metsor.services.context.ServiceContext.today>`, the database's clock).
+  <metsor.services.context.ServiceContext.today>`, the database's clock), nor before the
+  trial's start (the protocol's, :attr:`metsor.protocol.model.Protocol.trial_start`).
 - Nothing is recorded before written consent.
+- Once the subject is randomized, what is dated before randomization (the baseline work-up)
+  lies within the protocol's baseline window (28 days by default).
 - What belongs after randomization (dosing, treatment visits, follow-up tumour assessments,
   death) is not dated before it; what belongs before it (baseline) is not dated after it.
 - Nothing but the death record is dated after death, nor after the end of follow-up
@@ -12,7 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,6 +24,7 @@ from sqlalchemy.orm import Session
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import subject_for
 from metsor.services.context import ServiceContext
+from metsor.services.enrollment import trial_protocol
 from metsor.store.models.casebook import (
     AdverseEvent,
     AnticancerTherapy,
@@ -52,6 +56,8 @@ class Timeline:
     death_on: date | None
     end_of_follow_up_on: date | None
     today: date
+    trial_start: date | None = None
+    baseline_window_days: int | None = None
 
     @property
     def subject_id(self) -> str:
@@ -72,18 +78,26 @@ class Timeline:
         Raises
         ------
         InputError
-            When ``on`` lies after the trial's today.
+            When ``on`` lies after the trial's today or before the trial's start.
         ConflictError
-            When ``on`` is out of order with consent, randomization, death or end of follow-up.
+            When ``on`` is out of order with consent, randomization, death or end of follow-up,
+            or lies before randomization by more than the baseline window.
         """
-        if on > self.today:
-            raise InputError(f"{field} {on.isoformat()} is in the future", field=field)
+        self._check_trial_bounds(on, field)
         who = f"subject {self.subject_id}"
         if self.consent_on is None:
             raise ConflictError(f"{who} has no recorded consent", field="subject_id")
         if on < self.consent_on:
             raise ConflictError(
                 f"{field} {on} is before {who}'s consent on {self.consent_on}", field=field
+            )
+        window = self.baseline_window_days
+        start = self.randomized_on
+        if start is not None and window is not None and on < start - timedelta(days=window):
+            raise ConflictError(
+                f"{field} {on} is more than {window} days before {who}'s randomization on "
+                f"{start}: outside the protocol's baseline window",
+                field=field,
             )
         if after_randomization or until_randomization:
             start = self.require_randomized(field)
@@ -105,6 +119,17 @@ class Timeline:
                 raise ConflictError(
                     f"{field} {on} is after {who}'s end of follow-up on {end}", field=field
                 )
+
+    def _check_trial_bounds(self, on: date, field: str) -> None:
+        """InputError when ``on`` lies after the trial's today or before its start."""
+        if on > self.today:
+            raise InputError(f"{field} {on.isoformat()} is in the future", field=field)
+        if self.trial_start is not None and on < self.trial_start:
+            raise InputError(
+                f"{field} {on.isoformat()} is before the start of the trial on "
+                f"{self.trial_start.isoformat()}",
+                field=field,
+            )
 
     def require_randomized(self, field: str) -> date:
         """The randomization date, or ConflictError if the subject is not randomized."""
@@ -148,6 +173,7 @@ def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:
         .where(Subject.subject_id == subject_id)
     ).one()
     consent, randomized_at, arm, death, end = row
+    protocol = trial_protocol()
     timeline = Timeline(
         subject=subject,
         consent_on=consent,
@@ -156,6 +182,8 @@ def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:
         death_on=death,
         end_of_follow_up_on=end,
         today=ctx.today(),
+        trial_start=protocol.trial_start,
+        baseline_window_days=protocol.windows.baseline_window_days,
     )
     cache[subject_id] = timeline
     return timeline

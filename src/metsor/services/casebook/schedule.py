@@ -2,7 +2,9 @@
 
 METSOR's schedule, counted in days from randomization (day 0):
 
-- baseline (number 0): within the 28 days up to randomization; clinical and imaging work-up;
+- baseline (number 0): within the protocol's baseline window up to randomization (28 days by
+  default, :attr:`metsor.protocol.model.EntryWindows.baseline_window_days`); clinical and
+  imaging work-up;
 - treatment visits (1, 2, …): every 4 weeks, day 28·k, ±3 days;
 - tumour assessments (1, 2, …): every 6–8 weeks, planned at 7-week intervals (day 49·k) with a
   window of ±7 days; the baseline assessment is number 0, in the baseline window. Metformin is
@@ -12,7 +14,10 @@ METSOR's schedule, counted in days from randomization (day 0):
 - unscheduled: any day, no plan.
 
 A visit outside its window is recorded all the same and flagged: a protocol deviation is a fact
-to report, not an input to refuse.
+to report, not an input to refuse. A visit number whose planned date lies more than one
+interval after the visit's actual date is refused, though: that visit cannot have been due
+yet, so the number is wrong (visit 100000 would be planned some 7,700 years on). Numbers are at
+most :data:`MAX_VISIT_NUMBER`.
 """
 
 from __future__ import annotations
@@ -21,8 +26,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from metsor.errors import InputError
+from metsor.services.enrollment import trial_protocol
 
-__all__ = ["METSOR_SCHEDULE", "VISIT_TYPES", "PlannedVisit", "VisitSchedule"]
+__all__ = ["MAX_VISIT_NUMBER", "METSOR_SCHEDULE", "VISIT_TYPES", "PlannedVisit", "VisitSchedule"]
+
+MAX_VISIT_NUMBER = 1000
+"""The highest visit number of any type: 1,000 four-weekly visits are some 77 years."""
 
 VISIT_TYPES: tuple[str, ...] = (
     "baseline",
@@ -137,6 +146,14 @@ class VisitSchedule:
             interval, half = self.tumour_interval_days, self.tumour_window_days
         return _around(visit_type, number, randomized_on + timedelta(days=interval * number), half)
 
+    def interval_days(self, visit_type: str) -> int | None:
+        """Days between two visits of ``visit_type`` (None for baseline and unscheduled)."""
+        return {
+            "treatment": self.treatment_interval_days,
+            "tumour_assessment": self.tumour_interval_days,
+            "follow_up": self.survival_interval_days,
+        }.get(visit_type)
+
     def _follow_up(self, number: int, ended: date | None) -> PlannedVisit:
         if ended is None:
             return PlannedVisit("follow_up", number, None, None, None)
@@ -156,13 +173,19 @@ def _check_number(visit_type: str, number: int) -> None:
             f"unknown visit type {visit_type!r}; expected one of {list(VISIT_TYPES)}",
             field="visit_type",
         )
-    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-        raise InputError(f"visit number must be a whole number ≥ 0, got {number!r}", field="number")
+    whole = isinstance(number, int) and not isinstance(number, bool)
+    if not whole or not 0 <= number <= MAX_VISIT_NUMBER:
+        raise InputError(
+            f"visit number must be a whole number from 0 to {MAX_VISIT_NUMBER}, got {number!r}",
+            field="number",
+        )
     if visit_type == "baseline" and number != 0:
         raise InputError("the baseline visit is number 0", field="number")
     if visit_type in ("treatment", "follow_up") and number == 0:
         raise InputError(f"{visit_type} visits are numbered from 1", field="number")
 
 
-METSOR_SCHEDULE = VisitSchedule()
-"""The schedule of NCT02672488 (METSOR)."""
+METSOR_SCHEDULE = VisitSchedule(
+    baseline_window_days=trial_protocol().windows.baseline_window_days
+)
+"""The schedule of NCT02672488 (METSOR); its baseline window is the protocol's."""

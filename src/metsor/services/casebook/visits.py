@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from metsor.errors import ConflictError
+from metsor.errors import ConflictError, InputError
 from metsor.services.access import require
 from metsor.services.casebook._timeline import Timeline, as_date, load_timeline
 from metsor.services.casebook.dosing import treatment_ended_on
@@ -51,11 +51,14 @@ def record_visit(
     Raises
     ------
     InputError
-        An unknown visit type, a number that does not fit it, or a malformed date.
+        An unknown visit type, a number that does not fit it (above
+        :data:`~metsor.services.casebook.schedule.MAX_VISIT_NUMBER`, or planned more than one
+        interval after the visit's date), or a malformed date.
     ConflictError
-        A visit already recorded with that number, or a date breaking the date-order rules
-        (before consent; a baseline after randomization; a scheduled visit before it; after
-        death or the end of follow-up; out of order with the type's other visits).
+        A visit already recorded with that number or of that type on that day, or a date
+        breaking the date-order rules (before consent; a baseline after randomization; a
+        scheduled visit before it; after death or the end of follow-up; out of order with the
+        type's other visits).
     """
     require(ctx, "enter_casebook")
     timeline = load_timeline(ctx, subject_id)
@@ -116,6 +119,18 @@ def _check(ctx: ServiceContext, timeline: Timeline, visit: Visit, schedule: Visi
             "after the last study drug is discontinued",
             field="visit_type",
         )
+    interval = schedule.interval_days(visit.visit_type)
+    if (
+        plan.planned is not None
+        and interval is not None
+        and plan.planned > visit.actual_date + timedelta(days=interval)
+    ):
+        raise InputError(
+            f"{visit.visit_type} visit {visit.number} is planned for {plan.planned}, more than "
+            f"{interval} days after its date {visit.actual_date}: it cannot have been due yet; "
+            "check the visit number",
+            field="number",
+        )
     _check_order(ctx, visit)
     visit.planned_date = plan.planned
     visit.in_window = plan.in_window(visit.actual_date)
@@ -138,6 +153,12 @@ def _check_order(ctx: ServiceContext, visit: Visit) -> None:
             )
         if visit.visit_type == "unscheduled":
             continue
+        if other.actual_date == visit.actual_date:
+            raise ConflictError(
+                f"subject {visit.subject_id} already has {visit.visit_type} visit "
+                f"{other.number} on {visit.actual_date}; one {visit.visit_type} visit a day",
+                field="actual_date",
+            )
         earlier = other.number < visit.number
         if (earlier and other.actual_date > visit.actual_date) or (
             not earlier and other.actual_date < visit.actual_date

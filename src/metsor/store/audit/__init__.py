@@ -1,33 +1,52 @@
-"""The hash-chained audit trail of the trial database.
+"""The keyed, anchored audit trail of the trial database.
 
 How writes are audited (see :mod:`metsor.store.audit.hooks`): sessions made by
 :func:`metsor.store.engine.session_factory` carry listeners that, for every row of an
-:class:`~metsor.store.base.AuditedMixin` table inserted or updated through the ORM, append one
+:class:`~metsor.store.base.AuditedMixin` table inserted or updated through the ORM, note one
 ``audit_log`` row per changed field — user, time, table, record id, field, old value, new
-value, reason — in the same transaction, just before it commits. Deleting such a row raises.
-The acting user and the reason come from :func:`set_actor` and :func:`set_reason` (the
-services' :class:`~metsor.services.context.ServiceContext` sets them).
+value, reason — and write them in the same transaction, just before it commits. Deleting such
+a row raises. The acting user and the reason come from :func:`set_actor` and
+:func:`set_reason` (the services' :class:`~metsor.services.context.ServiceContext` sets them).
 
-How the chain works (see :mod:`metsor.store.audit.chain`): rows are numbered without gaps and
-each row's hash is the SHA-256 of its content and the previous row's hash.
+How the chain works (see :mod:`metsor.store.audit.chain`): rows are numbered without gaps;
+the rows of each committed transaction are chained as one ``audit_transactions`` row whose MAC
+— HMAC-SHA-256 with a secret key kept outside the database — covers them all and the MAC of
+the transaction before. After each keyed commit the new head is appended to the anchor file
+outside the database (:mod:`metsor.store.audit.anchor`).
 
-How it is checked (see :mod:`metsor.store.audit.verify`): :func:`verify` detects a changed or
-deleted audit row (chain break) and any audited row whose current values differ from what the
-trail says, naming the first broken row (table, id, field).
+How it is checked (see :mod:`metsor.store.audit.verify`): :func:`verify` checks the chain
+(with the key), the head against the anchor, replays the trail against every audited table,
+checks every actor against the users and every allocation against the concealed list, and says
+which guarantee each check rests on — including what a person holding both the database and
+the key can still do.
 """
 
-from metsor.store.audit.chain import GENESIS_HASH, AuditEntry, AuditError, canonical
-from metsor.store.audit.hooks import install, set_actor, set_reason
-from metsor.store.audit.verify import AuditProblem, VerifyReport, allocation_list_digest, verify
+from metsor.store.audit.allocation_check import allocation_list_digest
+from metsor.store.audit.chain import GENESIS_HASH, AuditEntry, AuditError, ChainHead, canonical
+from metsor.store.audit.hooks import (
+    ChainSettings,
+    chain_settings,
+    configure,
+    install,
+    set_actor,
+    set_reason,
+)
+from metsor.store.audit.report import AuditProblem, Check, VerifyReport
+from metsor.store.audit.verify import verify
 
 __all__ = [
     "GENESIS_HASH",
     "AuditEntry",
     "AuditError",
     "AuditProblem",
+    "ChainHead",
+    "ChainSettings",
+    "Check",
     "VerifyReport",
     "allocation_list_digest",
     "canonical",
+    "chain_settings",
+    "configure",
     "install",
     "set_actor",
     "set_reason",

@@ -1,171 +1,59 @@
-"""Verification of the audit trail against itself and against the data it describes.
+"""Verification of the audit trail against itself, its anchor, and the data it describes.
 
-:func:`verify` reads the whole trail and reports, in this order:
+:func:`verify` reads the whole trail and reports, in this order, each check with the
+guarantee it rests on (:class:`~metsor.store.audit.report.Check`):
 
-1. Chain breaks: a row whose hash does not match its content, whose ``prev_hash`` is not the
-   hash of the row before, or a gap in ``seq`` (a deleted row). An edit made behind the
-   application's back, by SQL on the database file or server, shows here.
-2. Data that disagrees with the trail: the trail is replayed per record (the insert, then every
-   update in order) and the result compared, field by field, with the row as it is now in every
-   audited table. A changed value, a row with no audit history, or a row that is gone shows here.
-3. The concealed allocation list: its SHA-256 digest (:func:`allocation_list_digest`) must equal
-   the audited ``randomization_scheme.list_digest``; each stratum's list allocations must use
-   positions ``1 … next_position - 1`` of its counter, none skipped or doubled.
+1. **chain** (:mod:`metsor.store.audit.chain_check`): transactions missing or not chained to
+   the one before, audit rows missing or outside every transaction, a MAC that does not match
+   its content, an unkeyed transaction after keyed ones or while a key is set. Rests on the
+   audit key: without it keyed MACs cannot be recomputed (only their linkage is checked), and
+   an unkeyed chain (plain SHA-256) can be recomputed by anyone who edits it.
+2. **anchor** (:func:`~metsor.store.audit.chain_check.check_anchor`): every transaction the
+   anchor file recorded is still in the chain with the same MAC, and the chain is at least as
+   long. Rests on the anchor file, kept apart from the database: it catches deleting the last
+   transactions together with the data they describe, and a full re-chain, even by someone
+   who holds the key.
+3. **data**: the trail is replayed per record (the insert, then every update in order) and
+   compared, field by field, with every row of every audited table. Rests on the chain.
+4. **actors**: every user who acted in the trail is a user in ``users``, created no later
+   than the transaction they first acted in. Rests on the chain (``users`` is audited).
+5. **allocations** (:mod:`metsor.store.audit.allocation_check`): the concealed list against
+   the digest in the audited scheme row, every allocation against its list entry, the stratum
+   counters, and, with the allocation seed, the list against the one the seed generates.
 
-The chain holds no secret key: it shows edits made without the application, it cannot stop
-someone who rewrites the data, the trail and every hash after it.
+What a person holding the database AND the key can still do: write any history they like —
+edit rows and data together and recompute every MAC after the edit. Only the anchor stops
+them: an anchored transaction rewritten, or the end of the trail cut, shows against the anchor
+file. Whoever holds the database, the key AND the anchor file can rewrite everything,
+including the anchor; against them only a copy of the head published or escrowed elsewhere
+(``metsor audit anchor``) helps, compared by hand. New commits appended after the last
+anchored one, by someone with the key, look like any other.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from metsor.store import models
-from metsor.store.audit.chain import GENESIS_HASH, AuditEntry, row_hash
+from metsor.store.audit.allocation_check import allocation_list_digest, check_allocations
+from metsor.store.audit.anchor import read_anchor
+from metsor.store.audit.chain import HMAC_SCHEME, LEGACY_SCHEME, PLAIN_SCHEME
+from metsor.store.audit.chain_check import ChainState, check_anchor, check_chain
 from metsor.store.audit.hooks import audited_columns, encode_column
+from metsor.store.audit.report import AuditProblem, Check, VerifyReport
 from metsor.store.base import AuditedMixin, Base
-from metsor.store.models.core import (
-    Allocation,
-    AllocationListEntry,
-    AuditLog,
-    RandomizationScheme,
-    StratumCounter,
-)
+from metsor.store.models.core import RandomizationScheme, User
 
-__all__ = ["AuditProblem", "VerifyReport", "allocation_list_digest", "verify"]
+__all__ = ["AuditProblem", "Check", "VerifyReport", "allocation_list_digest", "verify"]
 
 assert models.core is not None  # every table is registered before the trail is replayed
 
 _MAX_PROBLEMS = 200
 _MISSING = object()
-
-
-@dataclass(frozen=True)
-class AuditProblem:
-    """One thing the verification found wrong.
-
-    Attributes
-    ----------
-    kind
-        ``"chain"``, ``"data"``, ``"allocation_list"`` or ``"counter"``.
-    table, record_id, field
-        The row and field at fault, as far as known.
-    seq
-        The audit row at fault, for chain breaks.
-    message
-        What is wrong.
-    """
-
-    kind: str
-    table: str
-    record_id: str | None
-    field: str | None
-    message: str
-    seq: int | None = None
-
-    def __str__(self) -> str:
-        where = [self.table]
-        if self.record_id is not None:
-            where.append(f"id {self.record_id}")
-        if self.field is not None:
-            where.append(f"field {self.field}")
-        if self.seq is not None:
-            where.append(f"audit row {self.seq}")
-        return f"{', '.join(where)}: {self.message}"
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    """What :func:`verify` found.
-
-    Attributes
-    ----------
-    audit_rows
-        Rows of the audit trail read.
-    records
-        Rows of audited tables compared with the trail.
-    problems
-        Everything found wrong (at most 200), chain breaks first.
-    """
-
-    audit_rows: int
-    records: int
-    problems: tuple[AuditProblem, ...] = field(default=())
-
-    @property
-    def intact(self) -> bool:
-        """True when nothing was found wrong."""
-        return not self.problems
-
-    @property
-    def first_problem(self) -> AuditProblem | None:
-        """The first thing found wrong, or None."""
-        return self.problems[0] if self.problems else None
-
-
-def allocation_list_digest(entries: Iterable[tuple[str, int, str, int, int]]) -> str:
-    """SHA-256 of an allocation list, independent of the order the entries are given in.
-
-    Parameters
-    ----------
-    entries
-        ``(stratum, position, arm, block_index, block_size)`` tuples.
-
-    Returns
-    -------
-    str
-        64 hexadecimal digits.
-    """
-    digest = hashlib.sha256()
-    for stratum, position, arm, block_index, block_size in sorted(entries):
-        digest.update(f"{stratum}\t{position}\t{arm}\t{block_index}\t{block_size}\n".encode())
-    return digest.hexdigest()
-
-
-def _check_chain(
-    session: Session, problems: list[AuditProblem]
-) -> tuple[int, dict[tuple[str, str], dict[str, str | None]]]:
-    replay: dict[tuple[str, str], dict[str, str | None]] = {}
-    expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
-    rows = session.execute(select(AuditLog.__table__).order_by(AuditLog.seq)).yield_per(5000)
-    for row in rows:
-        count += 1
-        where = (row.table_name, row.record_id, row.field)
-        if row.seq != expected_seq:
-            missing = f"{expected_seq}" + (f"–{row.seq - 1}" if row.seq - 1 > expected_seq else "")
-            problems.append(
-                AuditProblem("chain", *where, f"audit rows {missing} are missing", seq=row.seq)
-            )
-        elif row.prev_hash != prev_hash:
-            problems.append(
-                AuditProblem("chain", *where, "does not chain to the row before", seq=row.seq)
-            )
-        entry = AuditEntry(
-            table_name=row.table_name,
-            record_id=row.record_id,
-            field=row.field,
-            action=row.action,
-            old_value=row.old_value,
-            new_value=row.new_value,
-            actor=row.actor,
-            reason=row.reason,
-        )
-        recomputed = row_hash(
-            seq=row.seq, recorded_at=row.recorded_at, entry=entry, prev_hash=row.prev_hash
-        )
-        if recomputed != row.hash:
-            problems.append(
-                AuditProblem("chain", *where, "content does not match its hash", seq=row.seq)
-            )
-        replay.setdefault((row.table_name, row.record_id), {})[row.field] = row.new_value
-        expected_seq, prev_hash = row.seq + 1, row.hash
-    return count, replay
 
 
 def _check_table(
@@ -201,72 +89,7 @@ def _check_table(
     return count
 
 
-def _check_allocation_list(session: Session, problems: list[AuditProblem]) -> None:
-    scheme = session.get(RandomizationScheme, 1)
-    if scheme is None:
-        return
-    entries = session.execute(
-        select(
-            AllocationListEntry.stratum,
-            AllocationListEntry.position,
-            AllocationListEntry.arm,
-            AllocationListEntry.block_index,
-            AllocationListEntry.block_size,
-        )
-    ).all()
-    digest = allocation_list_digest((e[0], e[1], e[2], e[3], e[4]) for e in entries)
-    if digest != scheme.list_digest:
-        problems.append(
-            AuditProblem(
-                "allocation_list",
-                "allocation_list",
-                None,
-                None,
-                "the list does not match the digest recorded when it was generated",
-            )
-        )
-    used: dict[str, list[int]] = {}
-    for stratum, position in session.execute(
-        select(Allocation.stratum, Allocation.list_position).where(
-            Allocation.list_position.is_not(None)
-        )
-    ):
-        if position is not None:
-            used.setdefault(stratum, []).append(position)
-    for counter in session.scalars(select(StratumCounter).order_by(StratumCounter.stratum)):
-        positions = sorted(used.pop(counter.stratum, []))
-        if positions != list(range(1, counter.next_position)):
-            problems.append(
-                AuditProblem(
-                    "counter",
-                    "stratum_counters",
-                    counter.stratum,
-                    "next_position",
-                    f"next position {counter.next_position} but list positions used are "
-                    f"{positions}",
-                )
-            )
-    for stratum in sorted(used):
-        problems.append(
-            AuditProblem("counter", "stratum_counters", stratum, None, "stratum has no counter")
-        )
-
-
-def verify(session: Session) -> VerifyReport:
-    """Check the audit chain, replay it against every audited table, check the list.
-
-    Parameters
-    ----------
-    session
-        A session on the trial database (only read).
-
-    Returns
-    -------
-    VerifyReport
-        Counts and every problem found (at most 200), the first one first.
-    """
-    problems: list[AuditProblem] = []
-    audit_rows, replay = _check_chain(session, problems)
+def _check_data(session: Session, state: ChainState, problems: list[AuditProblem]) -> int:
     records = 0
     audited = sorted(
         (m for m in Base.registry.mappers if issubclass(m.class_, AuditedMixin)),
@@ -275,15 +98,146 @@ def verify(session: Session) -> VerifyReport:
     for mapper in audited:
         table = mapper.local_table
         assert isinstance(table, Table)
-        records += _check_table(session, mapper.class_, table, replay, problems)
-    for (table_name, record_id), fields in sorted(replay.items()):
+        records += _check_table(session, mapper.class_, table, state.replay, problems)
+    for (table_name, record_id), fields in sorted(state.replay.items()):
         first_field = next(iter(fields), None)
         problems.append(
             AuditProblem(
                 "data", table_name, record_id, first_field, "row in the audit trail is gone"
             )
         )
-    _check_allocation_list(session, problems)
+    return records
+
+
+def _check_actors(session: Session, state: ChainState, problems: list[AuditProblem]) -> None:
+    users = set(session.scalars(select(User.username)))
+    for actor, first in sorted(state.first_acts.items()):
+        if actor not in users:
+            problems.append(
+                AuditProblem(
+                    "actor", "users", None, "username",
+                    f"audit rows from transaction {first} on are by {actor!r}, who is not a user",
+                )
+            )  # fmt: skip
+            continue
+        created = state.user_created.get(actor)
+        if created is None or created > first:
+            problems.append(
+                AuditProblem(
+                    "actor", "users", None, "username",
+                    f"{actor!r} acts in transaction {first} but the trail "
+                    + (f"creates them in transaction {created}" if created else
+                       "never records their creation"),
+                )
+            )  # fmt: skip
+
+
+def _chain_check(state: ChainState, key: bytes | None, broken: bool) -> Check:
+    counts = ", ".join(f"{n} {scheme}" for scheme, n in sorted(state.schemes.items()))
+    detail = f"{state.transactions} transactions ({counts or 'none'}), {state.rows} rows"
+    if broken:
+        return Check("chain", "broken", "the audit key", detail)
+    if state.schemes.get(HMAC_SCHEME) and key is None:
+        return Check(
+            "chain", "weaker", "the audit key",
+            f"{detail}; no audit key set: the MACs of {state.unchecked} keyed transactions "
+            "were not recomputed, only their order and linkage checked",
+        )  # fmt: skip
+    if state.schemes.get(PLAIN_SCHEME) or state.schemes.get(LEGACY_SCHEME):
+        return Check(
+            "chain", "weaker", "nothing secret (unkeyed chain: plain SHA-256)",
+            f"{detail}; unkeyed transactions can be recomputed by whoever edits them",
+        )  # fmt: skip
+    return Check("chain", "intact", "the audit key", detail)
+
+
+def _anchor_check(state: ChainState, anchor: Path | None, problems: list[AuditProblem]) -> Check:
+    if anchor is None:
+        return Check("anchor", "not checked", "the anchor file", "no anchor file is set")
+    held = read_anchor(anchor)
+    if held is None:
+        return Check(
+            "anchor", "not checked", f"the anchor file {anchor}",
+            "the anchor file does not exist: the end of the trail and a full re-chain by "
+            "whoever holds the key are not checked",
+        )  # fmt: skip
+    before = len(problems)
+    detail = check_anchor(state, held, problems)
+    status = "broken" if len(problems) > before else "intact"
+    return Check("anchor", status, f"the anchor file {anchor}", detail)
+
+
+def _status(problems: list[AuditProblem], kinds: set[str], start: int) -> str:
+    return "broken" if any(p.kind in kinds for p in problems[start:]) else "intact"
+
+
+def verify(
+    session: Session,
+    *,
+    key: bytes | None = None,
+    anchor: Path | None = None,
+    seed: bytes | None = None,
+) -> VerifyReport:
+    """Check the chain and its anchor, replay the trail against the data, check actors and list.
+
+    Parameters
+    ----------
+    session
+        A session on the trial database (only read).
+    key
+        The audit key, if held (keyed MACs are recomputed only with it).
+    anchor
+        The anchor file, if any.
+    seed
+        The allocation seed, if held (the list is then regenerated and compared).
+
+    Returns
+    -------
+    VerifyReport
+        Counts, every check with what it rests on, and every problem found (at most 200),
+        the first one first.
+    """
+    problems: list[AuditProblem] = []
+    state = check_chain(session, key, problems)
+    checks = [_chain_check(state, key, bool(problems))]
+    checks.append(_anchor_check(state, anchor, problems))
+    start = len(problems)
+    records = _check_data(session, state, problems)
+    checks.append(
+        Check(
+            "data", _status(problems, {"data"}, start), "the chain",
+            f"{records} records of audited tables replayed from the trail",
+        )
+    )  # fmt: skip
+    start = len(problems)
+    _check_actors(session, state, problems)
+    checks.append(
+        Check(
+            "actors", _status(problems, {"actor"}, start), "the chain (users are audited)",
+            f"{len(state.first_acts)} users who acted, against the users table",
+        )
+    )  # fmt: skip
+    start = len(problems)
+    allocations = check_allocations(session, seed, problems)
+    scheme = session.get(RandomizationScheme, 1)
+    rests_on = "the list digest in the audited scheme row" + (
+        " and the allocation seed" if seed is not None else " (no allocation seed held)"
+    )
+    detail = f"{allocations} allocations from the list checked against their entries"
+    if scheme is not None and scheme.method == "minimization":
+        detail += "; allocations by minimization are not checked against a list"
+    checks.append(
+        Check(
+            "allocations",
+            _status(problems, {"allocation", "allocation_list", "counter"}, start),
+            rests_on,
+            detail,
+        )
+    )
     return VerifyReport(
-        audit_rows=audit_rows, records=records, problems=tuple(problems[:_MAX_PROBLEMS])
+        audit_rows=state.rows,
+        records=records,
+        problems=tuple(problems[:_MAX_PROBLEMS]),
+        transactions=state.transactions,
+        checks=tuple(checks),
     )

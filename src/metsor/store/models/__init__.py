@@ -4,7 +4,8 @@
 ``casebook`` holds what is recorded after randomization.
 """
 
+from metsor.store.models import audit as audit
 from metsor.store.models import casebook as casebook
 from metsor.store.models import core as core
 
-__all__ = ["casebook", "core"]
+__all__ = ["audit", "casebook", "core"]

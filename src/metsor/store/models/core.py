@@ -217,7 +217,13 @@ class Decision(AuditedMixin, Base):
 
 
 class AuditLog(Base):
-    """One audited change of one field, chained to the row before it by SHA-256."""
+    """One audited change of one field: who, when, which table, record and field, old, new, why.
+
+    Rows are chained per committed transaction (``audit_transactions``,
+    :mod:`metsor.store.models.audit`), not one by one. ``prev_hash`` and ``hash`` are set only
+    on rows written before that (revision ``0005_audit_key``), which were SHA-256-chained row
+    by row; they stay as they were written and are still checked.
+    """
 
     __tablename__ = "audit_log"
 
@@ -231,5 +237,5 @@ class AuditLog(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,184 @@
+"""Where the audit key and the anchor file live.
+
+The audit trail is chained per transaction by an HMAC-SHA-256 with a secret key
+(:mod:`metsor.store.audit.chain`). The database stores only the key's SHA-256 fingerprint,
+never the key. The key is read, in this order, from:
+
+1. ``METSOR_AUDIT_KEY``: the key as hexadecimal digits (at least 32, i.e. 16 bytes);
+2. the key file named by ``METSOR_AUDIT_KEY_FILE``, default ``metsor-audit.key`` in
+   ``METSOR_HOME`` (default: the current folder), holding the same hexadecimal text.
+
+When neither exists, ``metsor db init`` writes a new random 32-byte key to the key file with
+permissions 0600. Keep it apart from the database and its backups: whoever holds the database
+and the key can rewrite the trail and recompute every MAC (the anchor then still shows it).
+Every process that writes the trial database needs the key once the trail is keyed; a write
+without it, or with another key, is refused.
+
+The anchor file (``METSOR_AUDIT_ANCHOR_FILE``, default ``metsor-audit.anchor`` in
+``METSOR_HOME``; :mod:`metsor.store.audit.anchor`) receives the head of the chain after every
+keyed commit; keep it apart from the database too, and publish its head from time to time
+(``metsor audit anchor``).
+
+A database whose trail was written without a key (before this key existed, or with none set)
+keeps an unkeyed chain: ``metsor audit verify`` says so, and that its guarantee is weaker.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from metsor.config import home_folder
+from metsor.errors import InputError
+from metsor.store.audit import ChainSettings, configure
+from metsor.store.audit.anchor import ANCHOR_FILE_ENV
+from metsor.store.audit.chain import key_fingerprint
+
+__all__ = [
+    "ANCHOR_FILE_ENV",
+    "KEY_ENV",
+    "KEY_FILE_ENV",
+    "AuditKeySource",
+    "attach",
+    "create_audit_key",
+    "default_anchor_file",
+    "default_key_file",
+    "load_audit_key",
+]
+
+KEY_ENV = "METSOR_AUDIT_KEY"
+KEY_FILE_ENV = "METSOR_AUDIT_KEY_FILE"
+_KEY_BYTES = 32
+_MIN_KEY_BYTES = 16
+
+
+@dataclass(frozen=True)
+class AuditKeySource:
+    """An audit key and where it came from.
+
+    Attributes
+    ----------
+    key
+        The secret key.
+    origin
+        ``"environment"`` or the key file's path.
+    created
+        True when the key was generated just now.
+    """
+
+    key: bytes
+    origin: str
+    created: bool = False
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the key, in hexadecimal (what the database stores)."""
+        return key_fingerprint(self.key)
+
+
+def default_key_file() -> Path:
+    """The key file: ``METSOR_AUDIT_KEY_FILE``, else ``METSOR_HOME/metsor-audit.key``."""
+    named = os.environ.get(KEY_FILE_ENV)
+    return Path(named) if named else home_folder() / "metsor-audit.key"
+
+
+def default_anchor_file() -> Path:
+    """The anchor file: ``METSOR_AUDIT_ANCHOR_FILE``, else ``METSOR_HOME/metsor-audit.anchor``."""
+    named = os.environ.get(ANCHOR_FILE_ENV)
+    return Path(named) if named else home_folder() / "metsor-audit.anchor"
+
+
+def _parse(text: str, origin: str, field: str) -> bytes:
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        raise InputError(f"the audit key in {origin} is not hexadecimal", field=field) from None
+    if len(key) < _MIN_KEY_BYTES:
+        raise InputError(
+            f"the audit key in {origin} has {len(key)} bytes; at least {_MIN_KEY_BYTES} are needed",
+            field=field,
+        )
+    return key
+
+
+def load_audit_key() -> AuditKeySource | None:
+    """Read the audit key from the environment or the key file.
+
+    Returns
+    -------
+    AuditKeySource or None
+        The key and where it came from; None when neither ``METSOR_AUDIT_KEY`` nor the key
+        file exists.
+
+    Raises
+    ------
+    InputError
+        When the key found is malformed, shorter than 16 bytes, or its file cannot be read.
+    """
+    text = os.environ.get(KEY_ENV)
+    if text:
+        return AuditKeySource(_parse(text, KEY_ENV, KEY_ENV), "environment")
+    path = default_key_file()
+    if not path.is_file():
+        return None
+    try:
+        content = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"cannot read the audit key file {path}: {exc}", field=KEY_FILE_ENV
+        ) from None
+    return AuditKeySource(_parse(content, str(path), KEY_FILE_ENV), str(path))
+
+
+def create_audit_key() -> AuditKeySource:
+    """The key from :func:`load_audit_key`, or a new random one written to the key file (0600).
+
+    Raises
+    ------
+    InputError
+        When the key file cannot be written (naming ``METSOR_AUDIT_KEY_FILE``).
+    """
+    found = load_audit_key()
+    if found is not None:
+        return found
+    path = default_key_file()
+    key = secrets.token_bytes(_KEY_BYTES)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(key.hex() + "\n")
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the audit key file {path}: {exc.strerror or exc}", field=KEY_FILE_ENV
+        ) from None
+    return AuditKeySource(key, str(path), created=True)
+
+
+def attach(sessions: sessionmaker[Session], source: AuditKeySource | None = None) -> ChainSettings:
+    """Make the sessions of a database keep the chain with the key and anchor file in force.
+
+    Parameters
+    ----------
+    sessions
+        The database's session factory.
+    source
+        The key; default :func:`load_audit_key` (none: the chain is kept unkeyed and not
+        anchored).
+
+    Returns
+    -------
+    ChainSettings
+        The settings attached.
+    """
+    found = source if source is not None else load_audit_key()
+    settings = ChainSettings(
+        key=found.key if found is not None else None,
+        anchor=default_anchor_file() if found is not None else None,
+    )
+    configure(sessions, settings)
+    return settings
