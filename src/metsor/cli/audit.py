@@ -38,7 +38,7 @@ def audit_verify(
     with abort_on_user_error(), acting(db, user, readonly=True) as ctx:
         report = verify_audit(ctx)
     lines = [
-        f"audit trail {'intact' if report.intact else 'BROKEN'}: {report.audit_rows} rows in "
+        f"audit chain {'intact' if report.intact else 'BROKEN'}: {report.audit_rows} rows in "
         f"{report.transactions} transactions, {report.records} records"
     ]
     lines.extend(f"  {check}" for check in report.checks)
