@@ -9,8 +9,9 @@ level)`` (R's ``anova`` of the two fits), on as many degrees of freedom as inter
 the Wald test of the interaction coefficients is given beside it. Patients whose level is
 unknown (``None``) are left out of that factor's analysis.
 
-A figure undefined for the data (a level with one arm only, no events, a model that does not
-converge) is ``None`` with the reason in the result's ``warnings``, never an exception.
+A figure undefined for the data (a level where an arm has no patients or no events, whose
+hazard ratio would be 0 or infinite; a model that does not converge) is ``None`` with the
+reason in the result's ``warnings``, never an exception.
 
 References
 ----------
@@ -166,7 +167,7 @@ def _factor(
         }
         hr = _hazard_ratio(t[mask], e[mask], treated[mask], conf_level)
         if hr is None:
-            warnings.append(f"{label} {value}: no hazard ratio (an arm without patients or events)")
+            warnings.append(f"{label} {value}: no hazard ratio (an arm without events)")
         estimate, lower, upper = hr if hr is not None else (None, None, None)
         levels.append(SubgroupLevel(str(value), n, events, estimate, lower, upper))
     df = max(len(levels) - 1, 0)
@@ -205,7 +206,7 @@ def _fit(
 def _hazard_ratio(
     t: NDArray[np.float64], e: NDArray[np.float64], treated: NDArray[np.bool_], conf_level: float
 ) -> tuple[float, float, float] | None:
-    if treated.all() or not treated.any() or not e.any():
+    if not e[treated].any() or not e[~treated].any():
         return None
     fit = _fit(t, e, treated.astype(np.float64), conf_level)
     if fit is None:

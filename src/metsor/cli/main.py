@@ -144,6 +144,7 @@ _GROUPS: tuple[tuple[str, str | None], ...] = (
     ("audit", "audit"),
     ("users", "users"),
     ("casebook", None),
+    ("report", None),
 )
 
 

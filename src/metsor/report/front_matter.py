@@ -1,0 +1,207 @@
+"""The report's first sections: synopsis, the protocol with its review, the design and power.
+
+The protocol's findings are those of :func:`metsor.protocol.review_protocol`, with the power of
+the registered size computed by :func:`metsor.design.sample_size.logrank_power` under the
+protocol's design assumptions.
+"""
+
+from __future__ import annotations
+
+from metsor.analysis import TrialAnalysis
+from metsor.design.sample_size import logrank_power
+from metsor.protocol import Protocol, review_protocol
+from metsor.protocol.model import Assumptions
+from metsor.protocol.review import PowerOf
+from metsor.report.document import Paragraph, Section, Table
+from metsor.report.formatting import estimate_ci, months, p_value
+from metsor.services.trial_data import TrialSnapshot
+
+__all__ = ["design_section", "protocol_section", "synopsis_section"]
+
+
+def _power_of(protocol: Protocol) -> PowerOf:
+    experimental, control = protocol.design.allocation_ratio or (1, 1)
+
+    def power_of(a: Assumptions, n: int) -> tuple[float, float]:
+        result = logrank_power(
+            n=n,
+            median_control=a.median_os_control_months,
+            median_experimental=a.median_os_experimental_months,
+            alpha=a.alpha,
+            sides=a.sides,
+            accrual_months=a.accrual_months,
+            follow_up_months=a.follow_up_months,
+            dropout_per_year=a.dropout_per_year,
+            allocation_ratio=experimental / control,
+        )
+        return result.power, result.expected_events
+
+    return power_of
+
+
+def synopsis_section(
+    snapshot: TrialSnapshot, analysis: TrialAnalysis | None, warnings: list[str]
+) -> Section:
+    """Synopsis: the trial, the cut-off, who was randomized, and the primary result."""
+    p = snapshot.protocol
+    scheme = snapshot.scheme
+    flow = snapshot.consort
+    labels = scheme.arm_labels
+    blocks: list[Paragraph | Table] = [
+        Paragraph(
+            f"{p.official_title or p.brief_title} ({p.nct_id}"
+            f"{', ' + p.acronym if p.acronym else ''}); sponsor {p.sponsor.lead}; "
+            f"{', '.join(x.replace('PHASE', 'phase ') for x in p.phases) or 'phase not stated'}; "
+            f"{(p.design.allocation or 'allocation not stated').lower()}, {_masking(p)}, "
+            f"{len(p.arms)} arms; target enrollment {p.design.target_enrollment}."
+        ),
+        Paragraph(
+            f"Data cut-off {snapshot.as_of.isoformat()}"
+            f"{'' if snapshot.cutoff else ' (no cut-off given: every record up to today)'}. "
+            f"{flow.assessed} candidates were assessed for eligibility and {flow.randomized} "
+            "randomized: "
+            + ", ".join(f"{flow.allocated[a]} to {labels.get(a, a)}" for a in scheme.arms)
+            + "."
+        ),
+    ]
+    if analysis is not None and "OS" in analysis.endpoints:
+        os_ = analysis.endpoints["OS"]
+        medians = "; ".join(
+            f"{labels.get(a, a)} {months(s.median)} months ({s.events} deaths of {s.n})"
+            for a, s in os_.arms.items()
+        )
+        hr = os_.hazard_ratio
+        result = (
+            "hazard ratio not estimable"
+            if hr is None
+            else f"hazard ratio {estimate_ci(hr.estimate, hr.lower, hr.upper)}"
+        )
+        lr = os_.logrank
+        blocks.append(
+            Paragraph(
+                f"Primary endpoint, overall survival: median {medians}; stratified {result}; "
+                f"log-rank p = {p_value(None if lr is None else lr.p_value)}."
+            )
+        )
+    for warning in warnings:
+        blocks.append(Paragraph(warning, kind="warning"))
+    return Section("1", "Synopsis", tuple(blocks))
+
+
+def _masking(protocol: Protocol) -> str:
+    masking = (protocol.design.masking or "").upper()
+    if masking in ("", "NONE"):
+        return "open label"
+    return f"{masking.lower()}-masked"
+
+
+def protocol_section(protocol: Protocol) -> Section:
+    """The protocol as run: arms, interventions, outcomes, corrections and review findings."""
+    arms = Table(
+        "Arms and interventions",
+        ("Arm", "Type", "Interventions"),
+        tuple(
+            (
+                a.label,
+                a.type.replace("_", " ").lower(),
+                ", ".join(f"{name} {_dose(protocol, name)}" for name in a.intervention_names),
+            )
+            for a in protocol.arms
+        ),
+    )
+    outcomes = Table(
+        "Registered outcomes",
+        ("Outcome", "Type", "Time frame"),
+        tuple((o.measure, o.type, o.time_frame or "–") for o in protocol.outcomes),
+    )
+    corrections = Table(
+        "Corrections made to the registry record",
+        ("Field", "Registered", "Corrected", "Reason"),
+        tuple((c.field, c.registered, c.corrected, c.reason) for c in protocol.corrections),
+    )
+    findings = review_protocol(protocol, power_of=_power_of(protocol))
+    review = Table(
+        "Findings of the protocol review",
+        ("Severity", "Finding", "Where", "What"),
+        tuple((f.severity, f.code, f.field, f.message) for f in findings),
+        notes=("Each finding rests on a source given by `metsor protocol review`.",),
+    )
+    blocks: list[Paragraph | Table] = [arms, outcomes]
+    if protocol.corrections:
+        blocks.append(corrections)
+    blocks.append(review if findings else Paragraph("The protocol review found nothing."))
+    return Section("2", "Protocol and its review", tuple(blocks))
+
+
+def _dose(protocol: Protocol, name: str) -> str:
+    dose = protocol.intervention(name).dose
+    if dose is None:
+        return ""
+    return f"{dose.quantity:g} {dose.unit} {dose.frequency}"
+
+
+def design_section(snapshot: TrialSnapshot) -> Section:
+    """The design assumptions with their sources, the power, and the randomization scheme."""
+    protocol = snapshot.protocol
+    scheme = snapshot.scheme
+    blocks: list[Paragraph | Table] = []
+    a = protocol.assumptions
+    if a is None:
+        blocks.append(Paragraph("The protocol states no design assumptions: power not known."))
+    else:
+        values = {
+            "median_os_control_months": f"{a.median_os_control_months:g} months",
+            "median_os_experimental_months": f"{a.median_os_experimental_months:g} months",
+            "alpha": f"{a.alpha:g}",
+            "sides": str(a.sides),
+            "accrual_months": f"{a.accrual_months:g} months",
+            "follow_up_months": f"{a.follow_up_months:g} months",
+            "dropout_per_year": f"{a.dropout_per_year:g}",
+        }
+        blocks.append(
+            Table(
+                "Design assumptions",
+                ("Assumption", "Value", "Source"),
+                tuple(
+                    (name.replace("_", " "), value, a.sources.get(name, "–"))
+                    for name, value in values.items()
+                ),
+            )
+        )
+        power = logrank_power(
+            n=protocol.design.target_enrollment,
+            median_control=a.median_os_control_months,
+            median_experimental=a.median_os_experimental_months,
+            alpha=a.alpha,
+            sides=a.sides,
+            accrual_months=a.accrual_months,
+            follow_up_months=a.follow_up_months,
+            dropout_per_year=a.dropout_per_year,
+        )
+        blocks.append(
+            Paragraph(
+                f"With {protocol.design.target_enrollment} patients the log-rank test has power "
+                f"{power.power:.3f} to detect hazard ratio {power.hr:.3f} "
+                f"({a.sides}-sided α {a.alpha:g}), with {power.expected_events:.1f} deaths "
+                f"expected at month {a.analysis_month:g} (Schoenfeld; as rpact "
+                "getPowerSurvival)."
+            )
+        )
+    ratio = ":".join(str(r) for r in scheme.ratio)
+    blocks.append(
+        Table(
+            "Randomization",
+            ("Item", "Value"),
+            (
+                ("Method", scheme.method.replace("_", " ")),
+                ("Arms (ratio)", f"{', '.join(scheme.label(x) for x in scheme.arms)} ({ratio})"),
+                ("Strata", ", ".join(scheme.strata)),
+                (
+                    "Target enrollment / cap",
+                    f"{scheme.target_enrollment} / {scheme.enrollment_cap}",
+                ),
+                ("Allocation seed fingerprint (SHA-256)", scheme.seed_fingerprint),
+            ),
+        )
+    )
+    return Section("3", "Design and power", tuple(blocks))
