@@ -163,8 +163,29 @@ def read_text_file(path: Path, what: str) -> str:
         raise InputError(f"cannot read {path}: {exc.strerror}", field=what) from None
 
 
+class _RepeatedKeyError(ValueError):
+    """A key given twice in one JSON object (the last would silently win)."""
+
+
+class _ConstantError(ValueError):
+    """``NaN`` or ``Infinity`` in a JSON text (not JSON, though Python reads it)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _RepeatedKeyError(key)
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise _ConstantError(name)
+
+
 def read_json_file(path: Path, what: str) -> Any:
-    """The parsed content of a JSON file.
+    """The parsed content of a JSON file; a key repeated in one object is refused.
 
     Parameters
     ----------
@@ -178,11 +199,22 @@ def read_json_file(path: Path, what: str) -> Any:
     NotFoundError
         If there is no such file.
     InputError
-        If it cannot be read, or is not valid JSON (the error gives line and column).
+        If it cannot be read, is not valid JSON (the error gives line and column), repeats a
+        key within one object, or holds ``NaN`` or ``Infinity``.
     """
     text = read_text_file(path, what)
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except _RepeatedKeyError as exc:
+        raise InputError(
+            f"{path}: key {exc.args[0]!r} appears twice in one object; give each key once",
+            field=what,
+        ) from None
+    except _ConstantError as exc:
+        raise InputError(
+            f"{path}: {exc.args[0]} is not a number JSON allows; give a finite number",
+            field=what,
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",

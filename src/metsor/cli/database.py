@@ -214,16 +214,23 @@ def subjects_rescreen(
 @subjects_app.command("consent")
 def subjects_consent(
     subject_id: Annotated[str, typer.Argument(help="Subject, e.g. TJ-001.")],
-    on: Annotated[str | None, typer.Option("--date", help="Signed on, YYYY-MM-DD.")] = None,
+    on: Annotated[
+        str | None, typer.Option("--date", help="Signed on, YYYY-MM-DD (required).")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
     user: UserOption = None,
 ) -> None:
-    """Record a subject's informed consent."""
+    """Record a subject's informed consent on the day the form was signed (--date)."""
+    from metsor.errors import InputError
     from metsor.services.enrollment import record_consent
 
     with abort_on_user_error():
         day = parse_date(on, "--date")
+        if day is None:
+            raise InputError(
+                "give the day the consent form was signed: --date YYYY-MM-DD", field="--date"
+            )
         with acting(db, user) as ctx:
             result = record_consent(ctx, subject_id, consent_date=day)
     emit(as_json, result.to_dict(), f"{subject_id} consented on {result.consent_date}")
@@ -257,8 +264,16 @@ def subjects_list(
     user: UserOption = None,
 ) -> None:
     """List the subjects you may see."""
+    from metsor.errors import InputError
     from metsor.services.reports import list_subjects
+    from metsor.store.models.core import SUBJECT_STATUSES
 
+    with abort_on_user_error():
+        if status is not None and status not in SUBJECT_STATUSES:
+            raise InputError(
+                f"unknown status {status!r}; one of {', '.join(SUBJECT_STATUSES)}",
+                field="--status",
+            )
     with abort_on_user_error(), acting(db, user, readonly=True) as ctx:
         rows = [row.to_dict() for row in list_subjects(ctx, status=status)]
     text = "\n".join(
