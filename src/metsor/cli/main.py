@@ -56,19 +56,48 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-def _argument_name(args: Sequence[str], index: int) -> str:
-    """How to name the argument at ``index``: its option, or its position."""
+def _argument_name(command: Any, args: Sequence[str], index: int) -> str:
+    """How to name the argument at ``index``: its option, or its name and position."""
     arg = args[index]
     if arg.startswith("--") and "=" in arg:
         return arg.split("=", 1)[0]
     if arg.startswith("-"):
         return arg
-    if index > 0 and args[index - 1].startswith("-") and "=" not in args[index - 1]:
-        return f"the value of {args[index - 1]}"
-    return f"argument {index + 1}"
+    position = f"argument {index + 1}"
+    taken = 0
+    while taken < index and args[taken] in (getattr(command, "commands", None) or {}):
+        command = command.commands[args[taken]]
+        taken += 1
+    if command is None or getattr(command, "commands", None):
+        return position
+    params = list(getattr(command, "params", ()))
+    options = {
+        opt: param
+        for param in params
+        if param.param_type_name == "option"
+        for opt in (*param.opts, *param.secondary_opts)
+    }
+    arguments = [param for param in params if param.param_type_name == "argument"]
+    seen, value_of = 0, None
+    for token in args[taken:index]:
+        if value_of is not None:
+            value_of = None
+        elif token.startswith("-"):
+            option = options.get(token)
+            takes_value = option is not None and not option.is_flag and not option.count
+            value_of = token if takes_value else None
+        else:
+            seen += 1
+    if value_of is not None:
+        return value_of
+    if seen < len(arguments) and arguments[seen].name:
+        return f"{arguments[seen].name.upper()} ({position})"
+    return position
 
 
-def undecodable_input(args: Sequence[str], environ: Mapping[str, str]) -> str | None:
+def undecodable_input(
+    args: Sequence[str], environ: Mapping[str, str], command: Any = None
+) -> str | None:
     """Why the command line or the environment is not UTF-8 text, or None if it is.
 
     Parameters
@@ -77,6 +106,9 @@ def undecodable_input(args: Sequence[str], environ: Mapping[str, str]) -> str | 
         The command-line arguments (without the program name), as Python decoded them.
     environ
         The environment; only ``METSOR_*`` variables are checked.
+    command
+        The root command, to name a positional argument (``USERNAME``) rather than give its
+        position only.
 
     Returns
     -------
@@ -85,7 +117,7 @@ def undecodable_input(args: Sequence[str], environ: Mapping[str, str]) -> str | 
     """
     for index, arg in enumerate(args):
         if not _is_utf8(arg):
-            name = _argument_name(args, index)
+            name = _argument_name(command, args, index)
             safe_name = _escaped(name) if not _is_utf8(name) else name
             return (
                 f"{safe_name} is not UTF-8 text: '{_escaped(arg)[:80]}'; "
@@ -104,7 +136,7 @@ class MetsorGroup(TyperGroup):
     def main(self, args: Sequence[str] | None = None, *pos: Any, **kwargs: Any) -> Any:
         """Refuse arguments or ``METSOR_*`` variables that are not UTF-8, then run."""
         argv = list(sys.argv[1:] if args is None else args)
-        problem = undecodable_input(argv, os.environ)
+        problem = undecodable_input(argv, os.environ, self)
         if problem is not None:
             typer.echo(f"error: {problem}", err=True)
             if kwargs.get("standalone_mode", True):
@@ -141,9 +173,9 @@ _GROUPS: tuple[tuple[str, str | None], ...] = (
     ("auth", None),
     ("database", None),
     ("audit", "audit"),
-    ("audit", "audit"),
     ("users", "users"),
     ("casebook", None),
+    ("export", "export"),
     ("report", None),
 )
 
