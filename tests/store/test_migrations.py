@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from metsor.store import models
+from metsor.store.audit import ChainSettings, configure, set_actor, verify
+from metsor.store.audit.chain import GENESIS_HASH, AuditEntry, row_hash
 from metsor.store.base import Base
-from metsor.store.engine import make_engine
+from metsor.store.engine import make_engine, session_factory
 from metsor.store.migrate import alembic_config, current_revision, head_revision, upgrade
+from metsor.store.models.audit import AuditTransaction
+from metsor.store.models.core import Site
 
 CORE_TABLES = {
     "allocation_list",
@@ -61,3 +68,92 @@ def test_core_revision_downgrades_to_an_empty_database(empty_database_url):
     assert current_revision(empty_database_url) == "0001_core"
     command.downgrade(alembic_config(empty_database_url), "base")
     assert _tables(empty_database_url) <= {"alembic_version"}
+
+
+def _legacy_rows(count: int) -> list[dict[str, object]]:
+    """Audit rows as revision 0001 chained them, row by row (one site inserted by alice)."""
+    when = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    rows, prev_hash = [], GENESIS_HASH
+    for seq in range(1, count + 1):
+        entry = AuditEntry("sites", "1", f"field{seq}", "insert", None, f'"v{seq}"', "alice", None)
+        digest = row_hash(seq=seq, recorded_at=when, entry=entry, prev_hash=prev_hash)
+        rows.append(
+            {
+                "seq": seq,
+                "recorded_at": when,
+                "actor": "alice",
+                "table_name": "sites",
+                "record_id": "1",
+                "field": f"field{seq}",
+                "action": "insert",
+                "old_value": None,
+                "new_value": f'"v{seq}"',
+                "reason": None,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        prev_hash = digest
+    return rows
+
+
+_AUDIT_LOG = sa.table(
+    "audit_log",
+    sa.column("seq", sa.Integer()),
+    sa.column("recorded_at", sa.DateTime(timezone=True)),
+    *(
+        sa.column(name, sa.String())
+        for name in ("actor", "table_name", "record_id", "field", "action", "old_value",
+                     "new_value", "reason", "prev_hash", "hash")
+    ),
+)  # fmt: skip
+
+
+def test_a_trail_from_before_0005_becomes_one_legacy_transaction_and_comes_back(
+    empty_database_url,
+):
+    upgrade(empty_database_url, "0004_authentication")
+    legacy = _legacy_rows(3)
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.insert(_AUDIT_LOG), legacy)
+        upgrade(empty_database_url)
+        with engine.connect() as conn:
+            (tx,) = conn.execute(sa.select(AuditTransaction.__table__)).all()
+            assert (tx.seq, tx.first_row, tx.last_row, tx.scheme) == (1, 1, 3, "legacy-rows")
+            assert (tx.prev_mac, tx.mac) == (GENESIS_HASH, legacy[-1]["hash"])
+        sessions = session_factory(engine)
+        configure(sessions, ChainSettings(key=bytes(range(32))))
+        with sessions() as session:
+            set_actor(session, "alice")
+            session.add(Site(code="TJ", name="Tianjin"))
+            session.commit()
+        with sessions() as session:
+            report = verify(session, key=bytes(range(32)))
+            second = session.get(AuditTransaction, 2)
+        assert second is not None
+        assert (second.scheme, second.prev_mac) == ("hmac-sha256", legacy[-1]["hash"])
+        assert not [p for p in report.problems if p.kind == "chain"]
+        command.downgrade(alembic_config(empty_database_url), "0004_authentication")
+        with engine.connect() as conn:
+            back = conn.execute(sa.select(_AUDIT_LOG).order_by(_AUDIT_LOG.c.seq)).all()
+    finally:
+        engine.dispose()
+    assert [r.hash for r in back[:3]] == [r["hash"] for r in legacy]
+    prev_hash = GENESIS_HASH
+    for row in back:
+        at = (
+            datetime.fromisoformat(str(row.recorded_at))
+            if isinstance(row.recorded_at, str)
+            else row.recorded_at
+        )
+        entry = AuditEntry(row.table_name, row.record_id, row.field, row.action, row.old_value,
+                           row.new_value, row.actor, row.reason)  # fmt: skip
+        stamp = at if at.tzinfo else at.replace(tzinfo=UTC)
+        assert row.prev_hash == prev_hash
+        assert row.hash == row_hash(
+            seq=int(row.seq), recorded_at=stamp, entry=entry, prev_hash=prev_hash
+        )
+        prev_hash = row.hash
+    assert len(back) > 3
