@@ -132,6 +132,10 @@ def test_password_hashes_reach_the_trail_only_as_digests(database):
         (5.0, "5"),
         (Decimal("1.50"), "1.5"),
         (0.1, "0.1"),
+        (-0.0, "0"),
+        (1e300, "1e+300"),
+        (2.0**60, "1.152921504606847e+18"),
+        (float("nan"), "NaN"),
         ("TJ-001", '"TJ-001"'),
         (date(2026, 1, 5), '"2026-01-05"'),
         (

@@ -28,6 +28,7 @@ import enum
 import hashlib
 import hmac
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -225,6 +226,14 @@ def canonical(value: Any) -> str | None:
         return str(value)
     if kind is bool:
         return "true" if value else "false"
+    if kind is float and math.isfinite(value):
+        if value.is_integer() and abs(value) < _SAFE_INTEGER:
+            return str(int(value))
+        return repr(value)
+    if kind is datetime and value.tzinfo is not None:
+        return _encode_text(_stamp(value))
+    if kind is date:
+        return _encode_text(value.isoformat())
     return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
