@@ -85,7 +85,10 @@ def demo_database_url(out: Path) -> str:
     InputError
         When the folder holds a ``metsor-demo.sqlite`` that ``metsor demo`` did not make.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot make the folder {out}: {exc.strerror}", field="--out") from None
     path = out / DEMO_DATABASE
     marker = out / DEMO_MARKER
     if path.exists():
@@ -116,6 +119,8 @@ def demo(
 ) -> None:
     """Run the in-silico trial of NCT02672488 on virtual patients."""
     try:
+        if seed < 0:
+            raise InputError(f"the seed must be a whole number ≥ 0, not {seed}", field="--seed")
         _demo(db, seed, out, as_json=as_json)
     except MetsorError as exc:
         typer.echo(f"error: {exc}", err=True)

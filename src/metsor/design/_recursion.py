@@ -13,7 +13,14 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import norm
 
-__all__ = ["GRID_SIZE", "Crossing", "crossing_probabilities", "grid_points"]
+__all__ = [
+    "GRID_SIZE",
+    "Continuation",
+    "Crossing",
+    "crossing_probabilities",
+    "first_exit",
+    "grid_points",
+]
 
 GRID_SIZE = 32
 """The grid parameter r of Jennison & Turnbull: 6r − 1 points before truncation."""
@@ -118,23 +125,82 @@ def crossing_probabilities(
     k_max = t.size
     up = np.zeros(k_max)
     lo = np.zeros(k_max)
-    mean1 = drift * np.sqrt(t[0])
-    up[0] = norm.sf(b[0] - mean1)
-    lo[0] = norm.cdf(a[0] - mean1)
+    up[0], lo[0] = first_exit(float(t[0]), float(b[0]), float(a[0]), drift)
     if k_max == 1:
         return Crossing(upper=up, lower=lo)
-    z, w = grid_points(mean1, a[0], b[0], r)
-    h = w * norm.pdf(z - mean1)
+    state = Continuation.at_first_look(float(t[0]), float(b[0]), float(a[0]), drift, r)
     for k in range(1, k_max):
-        dt = t[k] - t[k - 1]
-        sd = np.sqrt(dt)
-        shift = z * np.sqrt(t[k - 1]) + drift * dt
-        up[k] = float(h @ norm.sf((b[k] * np.sqrt(t[k]) - shift) / sd))
-        lo[k] = float(h @ norm.cdf((a[k] * np.sqrt(t[k]) - shift) / sd))
+        up[k] = state.exit_above(float(t[k]), float(b[k]), drift)
+        lo[k] = state.exit_below(float(t[k]), float(a[k]), drift)
         if k == k_max - 1:
             break
-        z_new, w_new = grid_points(drift * np.sqrt(t[k]), a[k], b[k], r)
-        dens = norm.pdf((z_new[:, None] * np.sqrt(t[k]) - shift[None, :]) / sd)
-        h = w_new * np.sqrt(t[k] / dt) * (dens @ h)
-        z = z_new
+        state = state.advance(float(t[k]), float(b[k]), float(a[k]), drift, r)
     return Crossing(upper=up, lower=lo)
+
+
+def first_exit(t: float, upper: float, lower: float, drift: float = 0.0) -> tuple[float, float]:
+    """Probabilities of exit above ``upper`` and below ``lower`` at the first look."""
+    mean = drift * np.sqrt(t)
+    b = float(np.clip(upper, -_INF_BOUND, _INF_BOUND))
+    a = float(np.clip(lower, -_INF_BOUND, _INF_BOUND))
+    return float(norm.sf(b - mean)), float(norm.cdf(a - mean))
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """Sub-density of the z-statistic on the continuation region of the last look computed.
+
+    Carrying it from look to look makes the crossing probability at the next look a single
+    sum over the grid, so a search for one look's bound does not recompute the looks before.
+
+    Attributes
+    ----------
+    t
+        Information fraction of the look.
+    z
+        Grid points of the continuation region.
+    h
+        Sub-density times the Simpson weights on the grid.
+    """
+
+    t: float
+    z: NDArray[np.float64]
+    h: NDArray[np.float64]
+
+    @classmethod
+    def at_first_look(
+        cls, t: float, upper: float, lower: float, drift: float = 0.0, r: int = GRID_SIZE
+    ) -> Continuation:
+        """The continuation region (``lower``, ``upper``) of the first look."""
+        mean = drift * np.sqrt(t)
+        b = float(np.clip(upper, -_INF_BOUND, _INF_BOUND))
+        a = float(np.clip(lower, -_INF_BOUND, _INF_BOUND))
+        z, w = grid_points(mean, a, b, r)
+        return cls(t, z, w * norm.pdf(z - mean))
+
+    def _shift(self, t: float, drift: float) -> tuple[NDArray[np.float64], float, float]:
+        dt = t - self.t
+        return self.z * np.sqrt(self.t) + drift * dt, float(np.sqrt(dt)), dt
+
+    def exit_above(self, t: float, upper: float, drift: float = 0.0) -> float:
+        """Probability of continuing to here and first crossing ``upper`` at the look at ``t``."""
+        shift, sd, _ = self._shift(t, drift)
+        b = float(np.clip(upper, -_INF_BOUND, _INF_BOUND))
+        return float(self.h @ norm.sf((b * np.sqrt(t) - shift) / sd))
+
+    def exit_below(self, t: float, lower: float, drift: float = 0.0) -> float:
+        """Probability of continuing to here and first crossing ``lower`` at the look at ``t``."""
+        shift, sd, _ = self._shift(t, drift)
+        a = float(np.clip(lower, -_INF_BOUND, _INF_BOUND))
+        return float(self.h @ norm.cdf((a * np.sqrt(t) - shift) / sd))
+
+    def advance(
+        self, t: float, upper: float, lower: float, drift: float = 0.0, r: int = GRID_SIZE
+    ) -> Continuation:
+        """The continuation region (``lower``, ``upper``) of the next look, at ``t``."""
+        shift, sd, dt = self._shift(t, drift)
+        b = float(np.clip(upper, -_INF_BOUND, _INF_BOUND))
+        a = float(np.clip(lower, -_INF_BOUND, _INF_BOUND))
+        z_new, w_new = grid_points(drift * np.sqrt(t), a, b, r)
+        dens = norm.pdf((z_new[:, None] * np.sqrt(t) - shift[None, :]) / sd)
+        return Continuation(t, z_new, w_new * np.sqrt(t / dt) * (dens @ self.h))

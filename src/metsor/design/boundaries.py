@@ -3,6 +3,13 @@
 Conventions follow rpact's ``getDesignGroupSequential``: a two-sided design at level α has the
 symmetric bounds of the one-sided design at α/2; futility bounds from beta spending are
 non-binding (the efficacy bounds ignore them).
+
+Inputs are held to the ranges rpact 3.3.4 (the version of ``tests/reference/design.R``) accepts,
+``R/f_core_assertions.R`` and ``R/f_core_constants.R``: at most ``C_KMAX_UPPER_BOUND`` = 20
+looks (``.assertIsValidKMax``), α in [1e-06, 0.5) (``.assertIsValidAlpha``), β in
+[1e-04, 1 − α) (``.assertIsValidBeta``) and the Hwang–Shih–DeCani γ in [−10, 5]
+(``R/f_design_group_sequential.R``). Outside them the bounds are not those of a test at level
+α (α ≥ 0.5 gives negative critical values), and the work grows with the number of looks.
 """
 
 from __future__ import annotations
@@ -16,19 +23,33 @@ from numpy.typing import NDArray
 from scipy.optimize import brentq
 from scipy.stats import norm
 
-from metsor.design._recursion import crossing_probabilities
+from metsor.design._recursion import Continuation, crossing_probabilities, first_exit
 from metsor.errors import InputError
 
 __all__ = [
+    "ALPHA_RANGE",
+    "BETA_LOWER",
+    "GAMMA_RANGE",
+    "MAX_LOOKS",
     "SPENDING_TYPES",
     "GroupSequentialDesign",
     "Spending",
+    "check_alpha",
+    "check_beta",
     "group_sequential_design",
     "spending_function",
 ]
 
 Spending = Literal["obf", "pocock", "hsd", "classical-obf", "classical-pocock"]
 SPENDING_TYPES: tuple[str, ...] = ("obf", "pocock", "hsd", "classical-obf", "classical-pocock")
+MAX_LOOKS = 20
+"""rpact's ``C_KMAX_UPPER_BOUND``: the most analyses a design may have."""
+ALPHA_RANGE = (1e-6, 0.5)
+"""α must lie in [low, high), as rpact's ``.assertIsValidAlpha``."""
+BETA_LOWER = 1e-4
+"""β must lie in [BETA_LOWER, 1 − α), as rpact's ``.assertIsValidBeta``."""
+GAMMA_RANGE = (-10.0, 5.0)
+"""Hwang–Shih–DeCani γ must lie in [low, high], as rpact's ``gammaA``."""
 _TOL = 1e-12
 _NO_BOUND = -np.inf
 
@@ -109,15 +130,48 @@ def spending_function(
     raise InputError(f"unknown spending function {kind!r}", field="spending")
 
 
+def check_alpha(alpha: float) -> None:
+    """Raise InputError unless α is a number in [1e-06, 0.5), as rpact requires."""
+    low, high = ALPHA_RANGE
+    if not (_is_number(alpha) and low <= alpha < high):
+        raise InputError(f"alpha must lie in [{low:g}, {high:g}), not {alpha!r}", field="alpha")
+
+
+def check_beta(beta: float, alpha: float) -> None:
+    """Raise InputError unless β is a number in [1e-04, 1 − α), as rpact requires."""
+    if not (_is_number(beta) and BETA_LOWER <= beta < 1.0 - alpha):
+        raise InputError(
+            f"beta must lie in [{BETA_LOWER:g}, 1 - alpha = {1.0 - alpha:g}), not {beta!r}",
+            field="beta",
+        )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool)
+
+
 def _check_rates(looks: Sequence[float]) -> NDArray[np.float64]:
-    t = np.asarray(looks, dtype=np.float64)
+    try:
+        t = np.asarray(looks, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError("information fractions must be numbers", field="looks") from None
     if t.ndim != 1 or t.size == 0:
         raise InputError("at least one look is needed", field="looks")
+    if t.size > MAX_LOOKS:
+        raise InputError(
+            f"at most {MAX_LOOKS} looks (rpact's kMax ≤ 20), not {t.size}", field="looks"
+        )
     if not np.all(np.isfinite(t)) or t[0] <= 0 or abs(t[-1] - 1.0) > 1e-12:
         raise InputError("information fractions must lie in (0, 1] and end at 1", field="looks")
     if np.any(np.diff(t) <= 0):
         raise InputError("information fractions must increase", field="looks")
     return t
+
+
+def _check_gamma(gamma: float, name: str) -> None:
+    low, high = GAMMA_RANGE
+    if not (_is_number(gamma) and low <= gamma <= high):
+        raise InputError(f"{name} must lie in [{low:g}, {high:g}], not {gamma!r}", field=name)
 
 
 def _spending_bounds(
@@ -126,21 +180,29 @@ def _spending_bounds(
     spent = spending_function(kind, alpha_one, t, gamma)
     spent[-1] = alpha_one
     b = np.full(t.size, np.inf)
-    lower = np.full(t.size, _NO_BOUND)
+    state: Continuation | None = None
     for k in range(t.size):
         target = spent[k] - (spent[k - 1] if k else 0.0)
-        if target <= 0:
-            continue
-        if k == 0:
-            b[0] = float(norm.isf(target))
-            continue
+        if target > 0:
+            if k == 0:
+                b[0] = float(norm.isf(target))
+            else:
 
-        def excess(c: float, k: int = k, target: float = target) -> float:
-            b[k] = c
-            cr = crossing_probabilities(t[: k + 1], b[: k + 1], lower[: k + 1])
-            return float(cr.upper[k]) - target
+                def excess(
+                    c: float,
+                    k: int = k,
+                    target: float = target,
+                    here: Continuation | None = state,
+                ) -> float:
+                    assert here is not None  # set after every look before the last
+                    return here.exit_above(float(t[k]), c) - target
 
-        b[k] = brentq(excess, -8.0, 40.0, xtol=_TOL)
+                b[k] = brentq(excess, -8.0, 40.0, xtol=_TOL)
+        if k < t.size - 1:
+            if state is None:
+                state = Continuation.at_first_look(float(t[0]), float(b[0]), _NO_BOUND)
+            else:
+                state = state.advance(float(t[k]), float(b[k]), _NO_BOUND)
     return b
 
 
@@ -161,15 +223,22 @@ def _futility_for_drift(
 ) -> tuple[NDArray[np.float64], float]:
     """Interim futility bounds for drift η, and the type-II error left over at the last look."""
     a = np.full(t.size, _NO_BOUND)
+    state: Continuation | None = None
     for k in range(t.size - 1):
         target = beta_spent[k] - (beta_spent[k - 1] if k else 0.0)
 
-        def excess(c: float, k: int = k, target: float = target) -> float:
-            a[k] = c
-            cr = crossing_probabilities(t[: k + 1], b[: k + 1], a[: k + 1], drift=eta)
-            return float(cr.lower[k]) - target
+        def excess(
+            c: float, k: int = k, target: float = target, here: Continuation | None = state
+        ) -> float:
+            if here is None:
+                return first_exit(float(t[0]), float(b[0]), c, eta)[1] - target
+            return here.exit_below(float(t[k]), c, eta) - target
 
         a[k] = brentq(excess, -40.0, b[k], xtol=_TOL) if excess(b[k]) > 0 else b[k]
+        if state is None:
+            state = Continuation.at_first_look(float(t[0]), float(b[0]), float(a[0]), eta)
+        else:
+            state = state.advance(float(t[k]), float(b[k]), float(a[k]), eta)
     a[-1] = b[-1]
     cr = crossing_probabilities(t, b, a, drift=eta)
     return a, float(cr.lower[-1]) - (beta_spent[-1] - (beta_spent[-2] if t.size > 1 else 0.0))
@@ -235,8 +304,7 @@ def group_sequential_design(
     functions for the type I and type II error probabilities. Drug Inf J 2001;35:1113–1121.
     """
     t = _check_rates(looks)
-    if not 0.0 < alpha < 1.0:
-        raise InputError("alpha must lie in (0, 1)", field="alpha")
+    check_alpha(alpha)
     if sides not in (1, 2):
         raise InputError("sides must be 1 or 2", field="sides")
     if spending not in SPENDING_TYPES:
@@ -244,6 +312,7 @@ def group_sequential_design(
             f"spending must be one of {', '.join(SPENDING_TYPES)}, not {spending!r}",
             field="spending",
         )
+    _check_gamma(gamma, "gamma")
     alpha_one = alpha / sides
     if spending.startswith("classical"):
         b = _classical_bounds(t, alpha_one, spending)
@@ -258,8 +327,8 @@ def group_sequential_design(
     if beta is not None or beta_spending is not None:
         if beta is None or beta_spending is None:
             raise InputError("futility needs both beta and beta_spending", field="beta_spending")
-        if not 0.0 < beta < 0.5:
-            raise InputError("beta must lie in (0, 0.5)", field="beta")
+        check_beta(beta, alpha)
+        _check_gamma(beta_gamma, "beta_gamma")
         if sides != 1:
             raise InputError("futility bounds need a one-sided design", field="sides")
         if beta_spending not in ("obf", "pocock", "hsd"):

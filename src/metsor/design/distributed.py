@@ -16,12 +16,14 @@ exactly what :func:`metsor.design.simulate.simulate` returns in one process.
 from __future__ import annotations
 
 import itertools
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from metsor.design.simulate import (
+    MAX_SIMS,
     BlockTally,
     Scenario,
     SimulationResult,
@@ -36,7 +38,10 @@ from metsor.errors import InputError
 CONNECT_TIMEOUT_S = 10
 """Seconds to wait for a named scheduler before saying it cannot be reached."""
 
-__all__ = ["GridRow", "GridSpec", "expand", "parse_grid", "run_grid"]
+__all__ = ["MAX_SCENARIOS", "GridRow", "GridSpec", "expand", "parse_grid", "run_grid"]
+
+MAX_SCENARIOS = 1000
+"""The most scenarios one grid may cross (each one is a full simulation of ``sims`` trials)."""
 
 _BLOCKS_PER_TASK = 8
 
@@ -71,7 +76,14 @@ def _as_scenario_values(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
     values = dict(raw)
     _check_names(list(values), where)
     if "looks" in values:
-        values["looks"] = tuple(float(x) for x in values["looks"])
+        looks = values["looks"]
+        if not isinstance(looks, list | tuple) or not all(
+            isinstance(x, int | float) and not isinstance(x, bool) for x in looks
+        ):
+            raise InputError(
+                f"looks must be a list of fractions, not {looks!r}", field=f"{where}.looks"
+            )
+        values["looks"] = tuple(float(x) for x in looks)
     return values
 
 
@@ -105,14 +117,21 @@ def parse_grid(text: str) -> GridSpec:
         raise InputError("'grid' must map scenario fields to non-empty lists", field="grid")
     base_values = _as_scenario_values(data["base"], "base")
     _check_names(list(axes), "grid")
+    scenarios = math.prod(len(v) for v in axes.values())
+    if scenarios > MAX_SCENARIOS:
+        raise InputError(
+            f"the grid crosses {scenarios:,} scenarios; at most {MAX_SCENARIOS:,} may be run "
+            "at once: split it into several grids",
+            field="grid",
+        )
     try:
         base = Scenario(**base_values)
     except TypeError as exc:
         raise InputError(f"incomplete base scenario: {exc}", field="base") from exc
     sims, seed = data.get("sims", 10_000), data.get("seed", 0)
-    if not isinstance(sims, int) or sims < 1:
-        raise InputError("sims must be a positive integer", field="sims")
-    if not isinstance(seed, int) or seed < 0:
+    if isinstance(sims, bool) or not isinstance(sims, int) or not 1 <= sims <= MAX_SIMS:
+        raise InputError(f"sims must be a whole number from 1 to {MAX_SIMS:,}", field="sims")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError("seed must be a non-negative integer", field="seed")
     return GridSpec(base=base, axes={k: list(v) for k, v in axes.items()}, sims=sims, seed=seed)
 
@@ -121,9 +140,16 @@ def expand(spec: GridSpec) -> list[tuple[dict[str, Any], Scenario]]:
     """All scenarios of the grid, in the order of the crossed lists (last varies fastest)."""
     names = list(spec.axes)
     rows = []
-    for combo in itertools.product(*(spec.axes[k] for k in names)):
+    for number, combo in enumerate(itertools.product(*(spec.axes[k] for k in names)), start=1):
         values = _as_scenario_values(dict(zip(names, combo, strict=True)), "grid")
-        rows.append((values, with_values(spec.base, **values).validated()))
+        try:
+            scenario = with_values(spec.base, **values).validated()
+        except InputError as exc:
+            shown = ", ".join(f"{k}={v!r}" for k, v in values.items()) or "the base"
+            raise InputError(
+                f"scenario {number} ({shown}): {exc.message}", field=exc.field
+            ) from None
+        rows.append((values, scenario))
     return rows
 
 

@@ -17,14 +17,21 @@ from scipy import integrate
 from metsor.errors import InputError
 
 __all__ = [
+    "MAX_MONTHS",
+    "MIN_MONTHS",
     "SurvivalModel",
     "dropout_hazard",
     "event_probability",
     "expected_events",
+    "months",
     "positive",
 ]
 
 _LN2 = math.log(2.0)
+MIN_MONTHS = 1.0 / 30.4375
+"""One day in months: the shortest median or accrual period a design may state."""
+MAX_MONTHS = 1200.0
+"""A hundred years: the longest median, accrual or follow-up a design may state."""
 
 
 @dataclass(frozen=True)
@@ -53,8 +60,8 @@ class SurvivalModel:
         cls, median_control: float, median_experimental: float, dropout_per_year: float = 0.0
     ) -> SurvivalModel:
         """Exponential arms from their medians (months)."""
-        positive(median_control, "median_control")
-        positive(median_experimental, "median_experimental")
+        months(median_control, "median_control")
+        months(median_experimental, "median_experimental")
         return cls(
             control_hazards=(_LN2 / median_control,),
             hr=median_control / median_experimental,
@@ -91,6 +98,22 @@ def positive(value: float, name: str) -> None:
         raise InputError(f"{name} must be a positive number, not {value}", field=name)
 
 
+def months(value: float, name: str, *, minimum: float = MIN_MONTHS) -> None:
+    """Raise InputError naming ``name`` unless ``minimum`` ≤ ``value`` ≤ ``MAX_MONTHS``.
+
+    A design's durations and medians lie between a day and a hundred years: beyond those the
+    hazards (log 2 / median) and event probabilities leave the range where the formulas and
+    the simulator are accurate, and a subnormal median makes a hazard infinite.
+    """
+    if not (isinstance(value, int | float) and not isinstance(value, bool)):
+        raise InputError(f"{name} must be a number of months, not {value!r}", field=name)
+    if not (math.isfinite(value) and minimum <= value <= MAX_MONTHS):
+        low = "one day" if minimum == MIN_MONTHS else f"{minimum:g}"
+        raise InputError(
+            f"{name} must lie between {low} and {MAX_MONTHS:g} months, not {value}", field=name
+        )
+
+
 def event_probability(
     time: float, *, model: SurvivalModel, accrual_months: float, allocation_ratio: float = 1.0
 ) -> float:
@@ -121,24 +144,25 @@ def event_probability(
     allowance for nonuniform patient entry, losses to follow-up, noncompliance, and
     stratification. Biometrics 1986;42:507–519.
     """
-    positive(accrual_months, "accrual_months")
+    months(accrual_months, "accrual_months")
     if time <= 0:
         return 0.0
-    lo = max(0.0, time - accrual_months)
-    breaks = [s for s in model.piece_starts if lo < s < time]
+    # integrate over the entry time e in [0, min(accrual, time)]: F(time − e) stays exact
+    # when time dwarfs the accrual, where the follow-up scale t − accrual … t would round away
+    entered = min(accrual_months, time)
+    breaks = [time - s for s in model.piece_starts if time - entered < s < time]
     probs = []
     for arm_hr in (model.hr, 1.0):
         value, _ = integrate.quad(
-            model.event_cdf,
-            lo,
-            time,
-            args=(arm_hr,),
-            points=breaks or None,
+            lambda entry, arm_hr=arm_hr: model.event_cdf(time - entry, arm_hr),
+            0.0,
+            entered,
+            points=sorted(breaks) or None,
             epsabs=1e-13,
             epsrel=1e-12,
             limit=200,
         )
-        probs.append(float(value) / accrual_months)
+        probs.append(min(1.0, max(0.0, float(value) / accrual_months)))
     r = allocation_ratio
     return (r * probs[0] + probs[1]) / (1.0 + r)
 

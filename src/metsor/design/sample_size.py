@@ -9,6 +9,7 @@ an exponential competing risk. The allocation ratio is experimental : control.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,11 +17,13 @@ from typing import Literal
 
 from scipy.stats import norm
 
+from metsor.design.boundaries import BETA_LOWER, check_alpha
 from metsor.design.expected_events import (
     SurvivalModel,
     dropout_hazard,
     event_probability,
     expected_events,
+    months,
     positive,
 )
 from metsor.errors import InputError
@@ -83,8 +86,7 @@ class SampleSizeResult:
 
 
 def _check_common(alpha: float, sides: int, allocation_ratio: float) -> None:
-    if not 0.0 < alpha < 1.0:
-        raise InputError("alpha must lie in (0, 1)", field="alpha")
+    check_alpha(alpha)
     if sides not in (1, 2):
         raise InputError("sides must be 1 or 2", field="sides")
     positive(allocation_ratio, "allocation_ratio")
@@ -158,8 +160,14 @@ def _check_effect(hr: float, alpha: float, sides: int, ratio: float, power: floa
     if abs(hr - 1.0) < 1e-12:
         raise InputError("hr must differ from 1 to size a trial", field="hr")
     _check_common(alpha, sides, ratio)
-    if not alpha / sides < power < 1.0:
-        raise InputError("power must lie between alpha and 1", field="power")
+    if not isinstance(power, int | float) or isinstance(power, bool):
+        raise InputError(f"power must be a number, not {power!r}", field="power")
+    beta = 1.0 - power
+    if not BETA_LOWER <= beta < 1.0 - alpha:
+        raise InputError(
+            f"power must lie in (alpha, 1 - {BETA_LOWER:g}] (rpact's range of beta), not {power!r}",
+            field="power",
+        )
 
 
 def required_events(hr: float, *, method: str = "schoenfeld", **kwargs: float) -> float:
@@ -179,14 +187,25 @@ def _model(
     piecewise: tuple[Sequence[float], Sequence[float]] | None,
 ) -> SurvivalModel:
     if piecewise is not None:
-        starts, hazards = (tuple(float(x) for x in p) for p in piecewise)
+        try:
+            starts, hazards = (tuple(float(x) for x in p) for p in piecewise)
+        except (TypeError, ValueError):
+            raise InputError(
+                "piecewise starts and hazards must be numbers", field="piecewise"
+            ) from None
+        if not all(math.isfinite(h) and h > 0 for h in hazards) or any(
+            not math.isfinite(b) or b <= a for a, b in itertools.pairwise(starts)
+        ):
+            raise InputError(
+                "piecewise hazards must be positive and starts increasing", field="piecewise"
+            )
         if hr is None or len(starts) != len(hazards) or starts[0] != 0.0:
             raise InputError(
                 "piecewise survival needs hr, starts beginning at 0, one hazard per piece",
                 field="piecewise",
             )
         return SurvivalModel(hazards, hr, starts, dropout_hazard(dropout_per_year))
-    positive(median_control, "median_control")
+    months(median_control, "median_control")
     if median_experimental is None:
         if hr is None:
             raise InputError("give median_experimental or hr", field="median_experimental")
@@ -243,6 +262,7 @@ def sample_size(
     Trials. Springer, 2016 (rpact).
     """
     model = _model(median_control, median_experimental, hr, dropout_per_year, piecewise)
+    months(follow_up_months, "follow_up_months", minimum=0.0)
     positive(follow_up_months, "follow_up_months")
     events = required_events(
         model.hr,
@@ -256,7 +276,13 @@ def sample_size(
     prob = event_probability(
         t, model=model, accrual_months=accrual_months, allocation_ratio=allocation_ratio
     )
-    n = events / prob
+    if not prob > 0.0:
+        raise InputError(
+            f"no patient is expected to have an event by month {t:g}: lengthen the accrual "
+            "or the follow-up",
+            field="follow_up_months",
+        )
+    n = events / prob  # prob ≤ 1, so never fewer patients than events
     return SampleSizeResult(
         events=events,
         events_ceil=math.ceil(events - 1e-9),
@@ -310,6 +336,7 @@ def logrank_power(
     Schoenfeld D. Biometrika 1981;68:316–319. Freedman LS. Stat Med 1982;1:121–129.
     """
     _check_common(alpha, sides, allocation_ratio)
+    months(follow_up_months, "follow_up_months", minimum=0.0)
     positive(follow_up_months, "follow_up_months")
     model = SurvivalModel.from_medians(median_control, median_experimental, dropout_per_year)
     events = expected_events(

@@ -10,13 +10,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from metsor.design.boundaries import group_sequential_design
-from metsor.design.expected_events import dropout_hazard
+from metsor.design.expected_events import dropout_hazard, months
 from metsor.design.outcomes import PRESETS
 from metsor.errors import InputError
 
-__all__ = ["ENDPOINTS", "Scenario", "arm_hazards", "planned_events", "with_values"]
+__all__ = ["ENDPOINTS", "MAX_PATIENTS", "Scenario", "arm_hazards", "planned_events", "with_values"]
 
 ENDPOINTS = ("os", "ttp", "pfs", "orr")
+MAX_PATIENTS = 100_000
+"""The most patients a simulated trial may have (its arrays are held per patient)."""
 _LN2 = math.log(2.0)
 _DAYS = 30.4375  # days per month, as in metsor.endpoints.censoring
 
@@ -114,20 +116,8 @@ class Scenario:
 
     def validated(self) -> Scenario:
         """Return the scenario, or raise InputError naming the first bad field."""
-        if self.n < 4:
-            raise InputError("n must be at least 4", field="n")
-        for name in (
-            "median_control",
-            "median_experimental",
-            "accrual_months",
-            "ttp_median_control",
-            "allocation_ratio",
-        ):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise InputError(f"{name} must be positive, not {value}", field=name)
-        if not (math.isfinite(self.follow_up_months) and self.follow_up_months >= 0):
-            raise InputError("follow_up_months must be ≥ 0", field="follow_up_months")
+        _check_types(self)
+        _check_sizes(self)
         if self.events is not None and not 1 <= self.events <= self.n:
             raise InputError("events must lie between 1 and n", field="events")
         if self.endpoint not in ENDPOINTS:
@@ -144,11 +134,82 @@ class Scenario:
                 f"assessment_interval_months must be at least one day, not {interval}",
                 field="assessment_interval_months",
             )
+        if interval is not None:
+            months(interval, "assessment_interval_months")
         dropout_hazard(self.dropout_per_year)
         group_sequential_design(
             self.looks, alpha=self.alpha, sides=self.sides, spending=self.spending, gamma=self.gamma
         )
         return self
+
+
+_INTEGERS = ("n", "sides")
+_NUMBERS = (
+    "median_control",
+    "median_experimental",
+    "accrual_months",
+    "follow_up_months",
+    "gamma",
+    "alpha",
+    "allocation_ratio",
+    "dropout_per_year",
+    "ttp_median_control",
+    "response_control",
+)
+_OPTIONAL_NUMBERS = (
+    "ttp_median_experimental",
+    "response_experimental",
+    "assessment_interval_months",
+)
+_TEXT = ("spending", "endpoint")
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+
+
+def _check_sizes(s: Scenario) -> None:
+    """Raise InputError naming the first size, duration or ratio out of its range."""
+    if not 4 <= s.n <= MAX_PATIENTS:
+        raise InputError(f"n must lie between 4 and {MAX_PATIENTS:,}", field="n")
+    for name in ("median_control", "median_experimental", "accrual_months"):
+        months(getattr(s, name), name)
+    for name in ("ttp_median_control", "ttp_median_experimental"):
+        if getattr(s, name) is not None:
+            months(getattr(s, name), name)
+    months(s.follow_up_months, "follow_up_months", minimum=0.0)
+    ratio = s.allocation_ratio
+    n_experimental = round(s.n * ratio / (1.0 + ratio)) if math.isfinite(ratio) else 0
+    if not (math.isfinite(ratio) and ratio > 0 and 0 < n_experimental < s.n):
+        raise InputError(
+            f"allocation_ratio must be positive and leave patients in both arms, not {ratio}",
+            field="allocation_ratio",
+        )
+
+
+def _check_types(s: Scenario) -> None:
+    """Raise InputError naming the first field whose value has the wrong type."""
+    for name in _INTEGERS:
+        if not _is_integer(getattr(s, name)):
+            raise InputError(f"{name} must be a whole number, not {getattr(s, name)!r}", field=name)
+    if s.events is not None and not _is_integer(s.events):
+        raise InputError(f"events must be a whole number, not {s.events!r}", field="events")
+    for name in _NUMBERS:
+        if not _is_number(getattr(s, name)):
+            raise InputError(f"{name} must be a number, not {getattr(s, name)!r}", field=name)
+    for name in _OPTIONAL_NUMBERS:
+        value = getattr(s, name)
+        if value is not None and not _is_number(value):
+            raise InputError(f"{name} must be a number, not {value!r}", field=name)
+    for name in _TEXT:
+        if not isinstance(getattr(s, name), str):
+            raise InputError(f"{name} must be text, not {getattr(s, name)!r}", field=name)
+    if not isinstance(s.looks, tuple | list) or not all(_is_number(x) for x in s.looks):
+        raise InputError(f"looks must be a list of fractions, not {s.looks!r}", field="looks")
 
 
 def _arm_event_probability(hazard: float, competing: float, accrual: float, t: float) -> float:

@@ -39,6 +39,7 @@ from metsor.errors import InputError
 __all__ = [
     "BLOCK_TRIALS",
     "ENDPOINTS",
+    "MAX_SIMS",
     "BlockTally",
     "Scenario",
     "SimulationResult",
@@ -53,6 +54,8 @@ __all__ = [
 
 BLOCK_TRIALS = 4096
 """Trials per random-number block: the unit of reproducibility."""
+MAX_SIMS = 10_000_000
+"""The most trials one simulation may run (a Monte-Carlo SE of at most 0.0002)."""
 BLOCKS_PER_CALL = 8
 """Blocks simulated by one call of the compiled kernel (progress is reported after each)."""
 
@@ -290,10 +293,10 @@ def simulate(
     Schoenfeld D. Biometrika 1981;68:316–319. Wassmer G, Brannath W. Group Sequential and
     Confirmatory Adaptive Designs in Clinical Trials. Springer, 2016.
     """
-    if sims < 1:
-        raise InputError("sims must be at least 1", field="sims")
-    if seed < 0:
-        raise InputError("seed must be ≥ 0", field="seed")
+    if isinstance(sims, bool) or not isinstance(sims, int) or not 1 <= sims <= MAX_SIMS:
+        raise InputError(f"sims must be a whole number from 1 to {MAX_SIMS:,}", field="sims")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError("seed must be a non-negative whole number", field="seed")
     s = scenario.validated()
     blocks = list(enumerate(block_sizes(sims)))
     tallies: list[BlockTally] = []
