@@ -71,6 +71,7 @@ __all__ = [
     "check_tumour_measure",
     "check_viable_within_whole",
     "check_vital_sign",
+    "finite",
     "whole",
 ]
 

@@ -1,8 +1,9 @@
 """``metsor record …``: one casebook record of a subject per command.
 
-``ae`` and ``tumour`` also read a JSON object with ``--file``; its keys are the options' names
-with underscores (``lesions``, ``relatedness``, ``action_taken``, …), and an option given on
-the command line wins over the file.
+``ae`` and ``tumour`` also read a JSON object with ``--file``; its keys are the record's
+fields (``lesions``, ``relatedness``, ``action_taken``, …; an unknown key is refused, naming
+it), and an option given on the command line wins over the file. An option given twice for
+one drug (``--related sorafenib=definite --related sorafenib=not_related``) is refused.
 """
 
 from __future__ import annotations
@@ -34,19 +35,45 @@ record_app = typer.Typer(
 )
 
 
+_AE_FIELDS = (
+    "term",
+    "grade",
+    "onset_date",
+    "serious",
+    "outcome",
+    "resolution_date",
+    "relatedness",
+    "action_taken",
+    "ctcae_version",
+)
+_TUMOUR_FIELDS = ("assessed_on", "method", "non_target_status", "new_lesion", "lesions")
+
+
 def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
-    result = {}
+    result: dict[str, str] = {}
     for item in values or []:
         drug, sep, value = item.partition("=")
         if not sep or not drug.strip() or not value.strip():
             raise InputError(f"{option} takes DRUG=VALUE, got {item!r}", field=option)
+        if drug.strip() in result:
+            raise InputError(
+                f"{option} is given twice for {drug.strip()} ({result[drug.strip()]!r} and "
+                f"{value.strip()!r}); give it once per drug",
+                field=option,
+            )
         result[drug.strip()] = value.strip()
     return result
 
 
-def _merged(path: Path | None, options: dict[str, Any]) -> dict[str, Any]:
+def _merged(path: Path | None, options: dict[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
     """Fields from ``--file``, overridden by the options given on the command line."""
     data = {} if path is None else read_json_object(path, "--file")
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise InputError(
+            f"--file has unknown key(s) {', '.join(map(repr, unknown))}; known: {', '.join(known)}",
+            field=unknown[0],
+        )
     data.update({k: v for k, v in options.items() if v not in (None, {}, [])})
     return data
 
@@ -241,7 +268,7 @@ def record_ae_cmd(
             "term": term, "grade": grade, "onset_date": onset_date, "serious": serious,
             "outcome": outcome, "resolution_date": resolution_date,
             "relatedness": _pairs(related, "--related"), "action_taken": _pairs(action, "--action"),
-        })  # fmt: skip
+        }, _AE_FIELDS)  # fmt: skip
     fields.setdefault("relatedness", {})
     fields.setdefault("action_taken", {})
     run_entry(
@@ -282,7 +309,7 @@ def record_tumour_cmd(
         fields = _merged(file, {
             "assessed_on": assessed_on, "method": method, "non_target_status": non_target,
             "new_lesion": new_lesion,
-        })  # fmt: skip
+        }, _TUMOUR_FIELDS)  # fmt: skip
     fields.setdefault("lesions", [])
     run_entry(
         db, user, as_json,

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Date, Float, Integer, inspect
 
+from metsor.clinical.plausibility import finite, whole
 from metsor.errors import InputError, NotFoundError
 from metsor.services.access import subject_for
 from metsor.services.casebook import (
@@ -33,6 +34,14 @@ from metsor.services.context import ServiceContext
 from metsor.store.models import casebook as tables
 
 __all__: list[str] = []
+
+MAX_ID = 2**63 - 1
+"""The largest identifier a record or query can have (a signed 64-bit integer column)."""
+
+
+def record_id_of(value: object, field: str = "record_id") -> int:
+    """``value`` as an identifier from 1 to :data:`MAX_ID`; InputError naming ``field``."""
+    return whole(value, field, low=1, high=MAX_ID)
 
 
 @dataclass(frozen=True)
@@ -160,6 +169,7 @@ def casebook_table(name: str) -> CasebookTable:
 def visible_record(ctx: ServiceContext, name: str, record_id: int) -> tuple[Any, str]:
     """A record the acting user may see, with its subject; NotFoundError otherwise."""
     table = casebook_table(name)
+    record_id = record_id_of(record_id)
     record = ctx.session.get(table.model, record_id)
     if record is None:
         raise NotFoundError(f"no {name} record {record_id}", field="record_id")
@@ -200,13 +210,17 @@ def parse_value(name: str, field: str, raw: object) -> object:
         if isinstance(kind, Boolean):
             return _boolean(value)
         if isinstance(kind, Integer):
-            return int(value)
-        if isinstance(kind, Float):
-            return float(value)
+            number: object = int(value)
+        elif isinstance(kind, Float):
+            number = float(value)
+        else:
+            return value
     except ValueError:
         expected = type(kind).__name__.lower()
         raise InputError(f"{name}.{field} must be a {expected}, got {raw!r}", field=field) from None
-    return value
+    if isinstance(kind, Integer):
+        return whole(number, field, low=-MAX_ID, high=MAX_ID)
+    return finite(number, field)
 
 
 def _boolean(value: str) -> bool:

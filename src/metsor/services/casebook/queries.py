@@ -1,5 +1,6 @@
 """Data queries: a question raised on one field of one casebook record, answered by the site,
-closed by whoever raised it (or a data manager).
+closed by whoever raised it (or a data manager or an administrator): a monitor closes only the
+queries they raised.
 
 Life cycle: ``open`` → ``answered`` → ``closed``; an open query may also be closed directly
 (withdrawn), with a resolution that says why. Every step is audited.
@@ -9,9 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from metsor.errors import ConflictError, InputError, NotFoundError
+from metsor.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from metsor.services.access import require, subject_for, visible
-from metsor.services.casebook._registry import column_names, visible_record
+from metsor.services.casebook._registry import column_names, record_id_of, visible_record
 from metsor.services.casebook._timeline import choice, text
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import DataQuery
@@ -28,6 +29,9 @@ __all__ = [
 
 QUERY_STATUSES: tuple[str, ...] = ("open", "answered", "closed")
 """States of a data query."""
+
+_CLOSE_ANY = frozenset({"admin", "data_manager"})
+"""Roles that may close any query they can see; others close only those they raised."""
 
 
 def raise_query(
@@ -106,15 +110,26 @@ def answer_query(ctx: ServiceContext, *, query_id: int, answer: str) -> DataQuer
 def close_query(ctx: ServiceContext, *, query_id: int, resolution: str) -> DataQuery:
     """Close a query, answered or not, with a resolution.
 
+    Whoever raised a query may close it, and so may a data manager or an administrator; a
+    monitor may not close a query another user raised.
+
     Raises
     ------
     NotFoundError
         No such query visible to the user.
+    PermissionDeniedError
+        A monitor closing a query raised by someone else.
     ConflictError
         The query is already closed.
     """
     require(ctx, "raise_query")
     query = visible_query(ctx, query_id)
+    if ctx.actor.role not in _CLOSE_ANY and query.raised_by != ctx.username:
+        raise PermissionDeniedError(
+            f"query {query_id} was raised by {query.raised_by!r}; a {ctx.actor.role} closes "
+            "only the queries they raised (or a data manager does)",
+            field="query_id",
+        )
     if query.status == "closed":
         raise ConflictError(f"query {query_id} is already closed", field="query_id")
     query.resolution = text(resolution, "resolution")
@@ -149,7 +164,10 @@ def visible_query(ctx: ServiceContext, query_id: int) -> DataQuery:
     NotFoundError
         ``no query N`` (naming ``query_id``) alike for a query that does not exist and for one
         of another site's subject, so that nothing of another site is revealed.
+    InputError
+        When ``query_id`` is not a whole number from 1 to 2^63 − 1.
     """
+    query_id = record_id_of(query_id, "query_id")
     query = ctx.session.get(DataQuery, query_id)
     if query is None:
         raise NotFoundError(f"no query {query_id}", field="query_id")
