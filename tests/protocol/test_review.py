@@ -256,3 +256,78 @@ def test_an_unknown_unit_is_an_error(registered: Protocol) -> None:
 def test_no_food_conflict_at_different_frequencies(registered: Protocol) -> None:
     protocol = _dose(registered, "Metformin", frequency="QD")
     assert by_code(review_protocol(protocol), "food_conflict") == []
+
+
+class RecordingRegisteredPower:
+    """A ``registered_power_of`` that returns fixed figures and records what it was asked."""
+
+    def __init__(self, power: float = 0.1372, events: float = 40.5) -> None:
+        self.figures = (power, events)
+        self.calls: list[tuple[Assumptions, int, float]] = []
+
+    def __call__(self, assumptions: Assumptions, n: int, horizon: float) -> tuple[float, float]:
+        self.calls.append((assumptions, n, horizon))
+        return self.figures
+
+
+def test_registered_power_sits_beside_the_full_follow_up_power(registered: Protocol) -> None:
+    """The registry's OS time frame is 12 months; the design's 59.2 deaths count to month 36."""
+    registered_power_of = RecordingRegisteredPower()
+    findings = review_protocol(
+        registered, power_of=RecordingPower(), registered_power_of=registered_power_of
+    )
+    [finding] = by_code(findings, "registered_power")
+    assert registered_power_of.calls == [(registered.assumptions, 82, 12.0)]
+    assert finding.severity == "warning"
+    assert finding.field == "outcomes[Overall Survival].time_frame"
+    for words in (
+        "within 12 months of randomization",
+        "40.5 expected deaths and power 0.1372",
+        "month 36 (full follow-up) gives 59.2 and power 0.1786",
+        "The design assumes the full-follow-up analysis, which is not the analysis registered",
+    ):
+        assert words in finding.message
+
+
+def test_a_time_frame_covering_the_analysis_is_one_analysis(registered: Protocol) -> None:
+    outcomes = tuple(
+        o.model_copy(update={"time_frame_months": 36.0}) if o.type == "primary" else o
+        for o in registered.outcomes
+    )
+    protocol = registered.model_copy(update={"outcomes": outcomes})
+    findings = review_protocol(
+        protocol, power_of=RecordingPower(), registered_power_of=RecordingRegisteredPower()
+    )
+    [finding] = by_code(findings, "registered_power")
+    assert finding.severity == "info"
+    assert "the time frame covers it, so the two are one" in finding.message
+
+
+def test_registered_power_needs_both_figures(registered: Protocol) -> None:
+    registered_power_of = RecordingRegisteredPower()
+    findings = review_protocol(registered, registered_power_of=registered_power_of)
+    assert by_code(findings, "registered_power") == []
+    assert registered_power_of.calls == []
+
+
+def test_registered_power_of_the_builtin_design(registered: Protocol) -> None:
+    """With metsor.design's figures: 40.5 deaths within 12 months (power 0.1372), 59.2 in all."""
+    from metsor.design.registered_analysis import power_within
+
+    def figures(a: Assumptions, n: int, horizon: float = math.inf) -> tuple[float, float]:
+        r = power_within(
+            n=n,
+            median_control=a.median_os_control_months,
+            median_experimental=a.median_os_experimental_months,
+            alpha=a.alpha,
+            sides=a.sides,
+            accrual_months=a.accrual_months,
+            follow_up_months=a.follow_up_months,
+            horizon_months=horizon,
+        )
+        return r.power, r.expected_events
+
+    findings = review_protocol(registered, power_of=figures, registered_power_of=figures)
+    [finding] = by_code(findings, "registered_power")
+    assert "40.5 expected deaths and power 0.1372" in finding.message
+    assert "gives 59.2 and power 0.1786" in finding.message

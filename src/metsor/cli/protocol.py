@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from metsor.protocol.model import Assumptions, Contact, Protocol
-    from metsor.protocol.review import Finding, PowerOf
+    from metsor.protocol.review import Finding, PowerOf, RegisteredPowerOf
 
 __all__ = ["app", "import_record", "load_protocol", "review", "show"]
 
@@ -119,6 +119,30 @@ def _design_power(protocol: Protocol) -> PowerOf:
     return power_of
 
 
+def _registered_power(protocol: Protocol) -> RegisteredPowerOf:
+    """``registered_power_of`` for the review, by :func:`metsor.design.registered_analysis`."""
+    from metsor.design.registered_analysis import power_within
+
+    experimental, control = protocol.design.allocation_ratio or (1, 1)
+
+    def registered_power_of(a: Assumptions, n: int, horizon_months: float) -> tuple[float, float]:
+        result = power_within(
+            n=n,
+            median_control=a.median_os_control_months,
+            median_experimental=a.median_os_experimental_months,
+            alpha=a.alpha,
+            sides=a.sides,
+            accrual_months=a.accrual_months,
+            follow_up_months=a.follow_up_months,
+            horizon_months=horizon_months,
+            dropout_per_year=a.dropout_per_year,
+            allocation_ratio=experimental / control,
+        )
+        return result.power, result.expected_events
+
+    return registered_power_of
+
+
 @app.command("show")
 def show(
     source: Annotated[str, typer.Argument(help=_SOURCE_HELP)] = _DEFAULT_ID,
@@ -177,7 +201,11 @@ def review(
     from metsor.protocol import review_protocol
 
     protocol, note = _with_builtin_assumptions(load_protocol(source))
-    findings = review_protocol(protocol, power_of=_design_power(protocol))
+    findings = review_protocol(
+        protocol,
+        power_of=_design_power(protocol),
+        registered_power_of=_registered_power(protocol),
+    )
     if note:
         typer.echo(f"note: {note}", err=True)
     if as_json:

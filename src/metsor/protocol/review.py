@@ -3,7 +3,8 @@ question, each finding with its source.
 
 The review reads only the protocol. The power of the registered size needs a survival
 sample-size calculation, which lives in :mod:`metsor.design`; the caller passes it in as
-``power_of`` so that this package stays free of it.
+``power_of`` (and, for the analysis as registered, ``registered_power_of``) so that this
+package stays free of it.
 """
 
 from __future__ import annotations
@@ -23,13 +24,24 @@ from metsor.protocol.review_criteria import (
 )
 from metsor.protocol.review_dosing import dose_findings, food_findings, label_caution_findings
 
-__all__ = ["TARGET_POWER", "Finding", "PowerOf", "detectable_hazard_ratio", "review_protocol"]
+__all__ = [
+    "TARGET_POWER",
+    "Finding",
+    "PowerOf",
+    "RegisteredPowerOf",
+    "detectable_hazard_ratio",
+    "review_protocol",
+]
 
 #: The power a confirmatory design usually aims at.
 TARGET_POWER = 0.8
 
 #: ``power_of(assumptions, n) -> (power, expected_events)`` for a two-arm log-rank test.
 PowerOf = Callable[[Assumptions, int], tuple[float, float]]
+
+#: ``registered_power_of(assumptions, n, horizon_months) -> (power, expected_events)``: the
+#: same test counting only the events within ``horizon_months`` of each randomization.
+RegisteredPowerOf = Callable[[Assumptions, int, float], tuple[float, float]]
 
 _SCHOENFELD = "Schoenfeld DA, Biometrika 1981;68:316-319"
 
@@ -45,7 +57,11 @@ _CHECKS: tuple[Callable[[Protocol], Iterator[Finding]], ...] = (
 )
 
 
-def review_protocol(protocol: Protocol, power_of: PowerOf | None = None) -> list[Finding]:
+def review_protocol(
+    protocol: Protocol,
+    power_of: PowerOf | None = None,
+    registered_power_of: RegisteredPowerOf | None = None,
+) -> list[Finding]:
     """Review a protocol.
 
     Parameters
@@ -55,6 +71,11 @@ def review_protocol(protocol: Protocol, power_of: PowerOf | None = None) -> list
     power_of
         Computes the log-rank power and expected number of events of ``n`` patients under the
         protocol's assumptions; with it, the review adds a ``power`` finding.
+    registered_power_of
+        The same, counting only events within a time frame of randomization; with it and
+        ``power_of``, the review adds a ``registered_power`` finding: the power of the analysis
+        as the primary outcome's time frame registers it, beside that of the full follow-up
+        that the design assumes.
 
     Returns
     -------
@@ -69,6 +90,8 @@ def review_protocol(protocol: Protocol, power_of: PowerOf | None = None) -> list
     findings = [f for check in _CHECKS for f in check(protocol)]
     if power_of is not None:
         findings.append(_power_finding(protocol, power_of))
+        if registered_power_of is not None:
+            findings.extend(_registered_power_findings(protocol, power_of, registered_power_of))
     return sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity])
 
 
@@ -140,4 +163,40 @@ def _power_finding(protocol: Protocol, power_of: PowerOf) -> Finding:
         field=field,
         message=message,
         source=f"{_SCHOENFELD}; {sources}",
+    )
+
+
+def _registered_power_findings(
+    protocol: Protocol, power_of: PowerOf, registered_power_of: RegisteredPowerOf
+) -> Iterator[Finding]:
+    """The power of the primary outcome's analysis as registered, beside the design's."""
+    a = protocol.assumptions
+    framed = [o for o in protocol.outcomes if o.type == "primary" and o.time_frame_months]
+    if a is None or not framed:
+        return
+    outcome = framed[0]
+    horizon = float(outcome.time_frame_months or 0.0)
+    n = protocol.design.target_enrollment
+    power, events = power_of(a, n)
+    registered, registered_events = registered_power_of(a, n, horizon)
+    truncated = horizon < a.analysis_month
+    message = (
+        f"the primary outcome '{outcome.measure}' is registered with a time frame of "
+        f"'{outcome.time_frame}': counting deaths within {horizon:g} months of randomization, "
+        f"N {n} gives {registered_events:.1f} expected deaths and power {registered:.4f}; "
+        f"counting every death to the analysis at month {a.analysis_month:g} (full follow-up) "
+        f"gives {events:.1f} and power {power:.4f}. The design assumes the full-follow-up "
+        "analysis"
+    )
+    message += (
+        ", which is not the analysis registered"
+        if truncated
+        else "; the time frame covers it, so the two are one"
+    )
+    yield Finding(
+        code="registered_power",
+        severity="warning" if truncated else "info",
+        field=f"outcomes[{outcome.measure}].time_frame",
+        message=message,
+        source=f"{_SCHOENFELD}; registry outcome time frame; protocol assumptions",
     )

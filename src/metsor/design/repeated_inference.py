@@ -1,0 +1,163 @@
+"""Repeated confidence intervals and repeated p-values of a group-sequential log-rank test.
+
+A repeated confidence interval at look k holds the hazard ratios θ that the look's bound does
+not reject: |z_k + log θ · √I_k| < c_k, with I_k = r D_k / (1 + r)² the information of the D_k
+events seen. The intervals hold θ simultaneously at every look with probability 1 − α
+(1 − 2α one-sided at each side's α), whatever the stopping rule. The repeated p-value of look
+k is the smallest level whose design, at the same information rates and spending family,
+rejects at look k: c_k(p) = z_k (|z_k| when two-sided). Futility bounds are non-binding, so
+they play no part in either. Both follow rpact's ``getAnalysisResults`` for a group-sequential
+design (``repeatedConfidenceIntervalLowerBounds``, ``repeatedPValues``), which reports 0.5
+for a repeated p-value of 0.5 or more.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import brentq
+from scipy.stats import norm
+
+from metsor.design._recursion import crossing_probabilities
+from metsor.design.boundaries import group_sequential_design, spending_function
+
+__all__ = ["REPEATED_P_CEILING", "repeated_confidence_interval", "repeated_p_value"]
+
+REPEATED_P_CEILING = 0.5
+"""Repeated p-values are searched in (0, 0.5]: a larger one is reported as 0.5, as rpact does."""
+
+_P_FLOOR = 1e-12
+_LOG_P_XTOL = 1e-11  # on log p: a relative precision of 1e-11
+_BOUND_XTOL = 1e-12  # the tolerance of the bounds in metsor.design.boundaries
+_SPENDING_FAMILIES = ("obf", "pocock", "hsd")
+_CLASSICAL_FLOOR = 1e-6  # the smallest α rpact (and so metsor.design.boundaries) accepts
+
+
+def repeated_confidence_interval(
+    z: float, critical_z: float, information: float
+) -> tuple[float, float]:
+    """Repeated confidence interval for the hazard ratio at one look.
+
+    Parameters
+    ----------
+    z
+        The log-rank z at the look, positive when the experimental arm does better.
+    critical_z
+        The look's efficacy bound (two-sided designs: the bound of each side).
+    information
+        Fisher information for log HR at the look, r D / (1 + r)².
+
+    Returns
+    -------
+    tuple of float
+        (lower, upper): exp(−(z ± c) / √I).
+
+    References
+    ----------
+    Jennison C, Turnbull BW. Repeated confidence intervals for group sequential clinical
+    trials. Control Clin Trials 1984;5:33–45. Jennison & Turnbull (2000), chapter 9.
+    """
+    scale = math.sqrt(information)
+    return math.exp(-(z + critical_z) / scale), math.exp(-(z - critical_z) / scale)
+
+
+def repeated_p_value(
+    *,
+    look: int,
+    z: float,
+    information_rates: Sequence[float],
+    sides: int,
+    spending: str,
+    gamma: float,
+) -> float:
+    """Repeated p-value at look ``look``: the level at which its bound equals the observed z.
+
+    Parameters
+    ----------
+    look
+        Index (0-based) of the look.
+    z
+        The log-rank z at the look, positive when the experimental arm does better.
+    information_rates
+        Information fractions of every look of the design, the last 1.
+    sides
+        1 (the level of the one-sided test) or 2 (of the two-sided test, on |z|).
+    spending, gamma
+        The design's α-spending family (see :func:`metsor.design.boundaries.spending_function`).
+
+    Returns
+    -------
+    float
+        The level p with c_look(p) = z (|z| when two-sided), within [1e-12, 0.5] ([1e-6, 0.5]
+        for the classical designs).
+
+    References
+    ----------
+    Jennison & Turnbull (2000), section 9.5. Wassmer G, Brannath W. Group Sequential and
+    Confirmatory Adaptive Designs in Clinical Trials. Springer, 2016 (rpact's
+    ``getRepeatedPValues``).
+    """
+    target = abs(z) if sides == 2 else z
+    rates = np.asarray(information_rates, dtype=np.float64)
+    floor, ceiling = _P_FLOOR, REPEATED_P_CEILING
+    if spending in _SPENDING_FAMILIES:
+
+        def excess(level: float) -> float:
+            return _spending_excess(look, target, rates, level / sides, spending, gamma)
+
+    else:
+        # a classical design is solved as a whole, at the levels boundaries accepts
+        floor, ceiling = _CLASSICAL_FLOOR, math.nextafter(REPEATED_P_CEILING, 0.0)
+
+        def excess(level: float) -> float:
+            design = group_sequential_design(
+                information_rates, alpha=level, sides=sides, spending=spending, gamma=gamma
+            )
+            return design.z[look] - target
+
+    if excess(ceiling) >= 0.0:
+        return REPEATED_P_CEILING
+    if excess(floor) <= 0.0:
+        return floor
+    log_p = brentq(
+        lambda x: excess(math.exp(x)), math.log(floor), math.log(ceiling), xtol=_LOG_P_XTOL
+    )
+    return math.exp(log_p)
+
+
+def _spending_excess(
+    look: int, target: float, rates: NDArray[np.float64], alpha_one: float, kind: str, gamma: float
+) -> float:
+    """Positive when the bound of ``look`` at one-sided level ``alpha_one`` lies above ``target``.
+
+    Only the looks up to ``look`` matter for a spending design. The earlier bounds are solved
+    as in :func:`metsor.design.boundaries.group_sequential_design`; at ``look`` itself, the
+    probability of first crossing ``target`` is compared with the α to spend there, which is
+    smaller exactly when the bound lies above ``target``.
+    """
+    t = rates[: look + 1]
+    spent = spending_function(kind, alpha_one, t, gamma)
+    if abs(t[-1] - 1.0) < 1e-12:
+        spent[-1] = alpha_one
+    increments = np.diff(spent, prepend=0.0)
+    bounds = np.full(t.size, np.inf)
+    lower = np.full(t.size, -np.inf)
+    for k in range(look):
+        if increments[k] <= 0.0:
+            continue
+        if k == 0:
+            bounds[0] = float(norm.isf(increments[0]))
+            continue
+
+        def crossing_excess(c: float, k: int = k) -> float:
+            bounds[k] = c
+            cross = crossing_probabilities(t[: k + 1], bounds[: k + 1], lower[: k + 1])
+            return float(cross.upper[k]) - float(increments[k])
+
+        bounds[k] = brentq(crossing_excess, -8.0, 40.0, xtol=_BOUND_XTOL)
+    bounds[look] = target
+    cross = crossing_probabilities(t, bounds, lower)
+    return float(cross.upper[look]) - float(increments[look])
