@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
@@ -262,7 +262,7 @@ def simulate_command(
             allocation_ratio=allocation_ratio,
             assessment_interval_months=assessment_interval_months,
         ).validated()
-        if sys.stdout.isatty() and not as_json:
+        if sys.stderr.isatty():
             result = _simulate_with_progress(scenario, sims, seed)
         else:
             result = simulate(scenario, sims=sims, seed=seed)
@@ -285,16 +285,22 @@ def simulate_command(
     )
 
 
-def _simulate_with_progress(scenario: Any, sims: int, seed: int) -> Any:
+@contextmanager
+def _progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr while the block runs: yields "report this much done"."""
+    from rich.console import Console
     from rich.progress import Progress
 
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def _simulate_with_progress(scenario: Any, sims: int, seed: int) -> Any:
     from metsor.design.simulate import simulate
 
-    with Progress(transient=True) as bar:
-        task = bar.add_task("simulating trials", total=sims)
-        return simulate(
-            scenario, sims=sims, seed=seed, progress=lambda done: bar.update(task, completed=done)
-        )
+    with _progress_bar("simulating trials", sims) as report:
+        return simulate(scenario, sims=sims, seed=seed, progress=report)
 
 
 @app.command("grid")
@@ -309,13 +315,28 @@ def grid_command(
     as_json: _JSON = False,
 ) -> None:
     """Simulate every scenario of a grid, in one process or on a Dask cluster."""
-    from metsor.design.distributed import parse_grid, run_grid
+    from metsor.design.distributed import expand, parse_grid, run_grid
 
     if not spec.is_file():
         raise NotFoundError(f"no such file: {spec}", field="SPEC")
+    try:
+        text = spec.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {spec}: {exc}", field="SPEC") from None
+    # errors in the file name its keys (base.n, grid, sims); errors in options name the option
+    grid = parse_grid(text)
+    scenarios = len(expand(grid))
     with _named_options():
-        grid = parse_grid(spec.read_text(encoding="utf-8"))
-        rows = run_grid(grid, workers=workers, scheduler=scheduler)
+        if sys.stderr.isatty():
+            with _progress_bar(f"simulating {scenarios} scenarios", 1) as report:
+                rows = run_grid(
+                    grid,
+                    workers=workers,
+                    scheduler=scheduler,
+                    progress=lambda done, total: report(done / total),
+                )
+        else:
+            rows = run_grid(grid, workers=workers, scheduler=scheduler)
     out = [
         {
             **{k: list(v) if isinstance(v, tuple) else v for k, v in row.values.items()},
