@@ -80,6 +80,8 @@ def built(snapshot: TrialSnapshot) -> BuiltReport:
 
 
 @pytest.fixture(scope="session")
-def written(snapshot: TrialSnapshot, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def written(
+    snapshot: TrialSnapshot, built: BuiltReport, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
     """``report.html`` and ``report.pdf`` of the small virtual trial, written to a folder."""
-    return write_report(snapshot, tmp_path_factory.mktemp("report"))
+    return write_report(snapshot, tmp_path_factory.mktemp("report"), built=built)

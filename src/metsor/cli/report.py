@@ -8,6 +8,7 @@ and writes ``report.html`` (one self-contained file) and ``report.pdf`` into ``-
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -37,8 +38,7 @@ def report(
 ) -> None:
     """Write the clinical study report (report.html and report.pdf) of the trial database."""
     day = parse_date(cutoff, "--cutoff")
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} exists and is not a folder", field="--out")
+    _check_out(out)
     from metsor.report import write_report
     from metsor.services.trial_data import trial_snapshot
 
@@ -63,3 +63,14 @@ def _as_option(error: InputError, field: str, option: str) -> InputError:
     if error.field != field:
         return error
     return InputError(error.message.replace(field, option, 1), field=option)
+
+
+def _check_out(out: Path) -> None:
+    """Refuse ``--out`` before any work when it cannot become a folder to write into."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} exists and is not a folder", field="--out")
+    existing = next(p for p in (out, *out.parents) if p.exists())
+    if not existing.is_dir():
+        raise InputError(f"--out {out}: {existing} is not a folder", field="--out")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"--out {out}: {existing} is not writable", field="--out")

@@ -148,8 +148,24 @@ def build_report(snapshot: TrialSnapshot) -> BuiltReport:
     return BuiltReport(document, analysis, subgroups, tuple(warnings))
 
 
-def write_report(snapshot: TrialSnapshot, out_dir: Path | str) -> dict[str, Path]:
+def write_report(
+    snapshot: TrialSnapshot, out_dir: Path | str, *, built: BuiltReport | None = None
+) -> dict[str, Path]:
     """Write ``report.html`` and ``report.pdf`` into ``out_dir`` (created if missing).
+
+    Parameters
+    ----------
+    snapshot
+        The trial at its data cut-off.
+    out_dir
+        The folder to write into.
+    built
+        The report of ``snapshot`` when already built (:func:`build_report`).
+
+    Returns
+    -------
+    dict
+        ``html`` and ``pdf`` → the files written.
 
     Raises
     ------
@@ -162,7 +178,7 @@ def write_report(snapshot: TrialSnapshot, out_dir: Path | str) -> dict[str, Path
     folder = Path(out_dir)
     if folder.exists() and not folder.is_dir():
         raise InputError(f"out_dir {folder} exists and is not a folder", field="out_dir")
-    built = build_report(snapshot)
+    built = build_report(snapshot) if built is None else built
     written = {"html": folder / "report.html", "pdf": folder / "report.pdf"}
     try:
         folder.mkdir(parents=True, exist_ok=True)
