@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,10 +17,15 @@ if TYPE_CHECKING:
 __all__ = [
     "ALBUMIN_CUTOFF_ENV",
     "ALBUMIN_CUTOFF_RANGE_G_DL",
+    "LOCKOUT_MINUTES_ENV",
+    "LOGIN_ATTEMPTS_ENV",
+    "SESSION_MINUTES_ENV",
+    "LoginPolicy",
     "Settings",
     "default_database_url",
     "eligibility_settings",
     "home_folder",
+    "login_policy",
     "settings",
 ]
 
@@ -33,6 +39,84 @@ DEFAULT_ALBUMIN_CUTOFF_G_DL = 2.8
 
 ALBUMIN_CUTOFF_RANGE_G_DL = (2.0, 4.0)
 """Plausible cut-offs, in g/dL: the published ones are 2.8 and 3.0 (normal albumin 3.5–5.0)."""
+
+
+SESSION_MINUTES_ENV = "METSOR_SESSION_MINUTES"
+"""Environment variable of the lifetime of a login session, in minutes (default 480)."""
+
+LOGIN_ATTEMPTS_ENV = "METSOR_LOGIN_ATTEMPTS"
+"""Environment variable of the failed logins in a row that lock a user out (default 5)."""
+
+LOCKOUT_MINUTES_ENV = "METSOR_LOCKOUT_MINUTES"
+"""Environment variable of how long a locked-out user waits, in minutes (default 15)."""
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How long a login lasts and when failed logins lock a user out.
+
+    Attributes
+    ----------
+    session_lifetime
+        How long a session opened by ``metsor login`` stays valid (default 8 hours, a
+        working day; then the user logs in again).
+    max_failed_logins
+        Wrong passwords in a row after which the user is locked out (default 5).
+    lockout
+        How long a locked-out user must wait before a login is tried again (default 15
+        minutes); a correct password does not open the lock before then.
+    """
+
+    session_lifetime: timedelta = timedelta(hours=8)
+    max_failed_logins: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+
+
+#: Bounds of each login setting: (environment variable, lowest, highest).
+_LOGIN_BOUNDS: dict[str, tuple[int, int]] = {
+    SESSION_MINUTES_ENV: (1, 7 * 24 * 60),
+    LOGIN_ATTEMPTS_ENV: (1, 100),
+    LOCKOUT_MINUTES_ENV: (1, 24 * 60),
+}
+
+
+def _whole_number(name: str, default: int) -> int:
+    """The whole number in the environment variable ``name``, within its bounds."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    low, high = _LOGIN_BOUNDS[name]
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        raise InputError(
+            f"{name} must be a whole number from {low} to {high}, got {text[:40]!r}", field=name
+        )
+    return int(text)
+
+
+def login_policy() -> LoginPolicy:
+    """The login policy in force: ``METSOR_SESSION_MINUTES``, ``METSOR_LOGIN_ATTEMPTS``,
+    ``METSOR_LOCKOUT_MINUTES``, else the defaults of :class:`LoginPolicy`.
+
+    Returns
+    -------
+    LoginPolicy
+        The policy.
+
+    Raises
+    ------
+    InputError
+        Naming the variable, when one is not a whole number within its bounds (a session of
+        1 minute to 7 days, 1 to 100 attempts, a lock-out of 1 minute to 1 day).
+    """
+    default = LoginPolicy()
+    minute = timedelta(minutes=1)
+    session_minutes = _whole_number(SESSION_MINUTES_ENV, default.session_lifetime // minute)
+    lockout_minutes = _whole_number(LOCKOUT_MINUTES_ENV, default.lockout // minute)
+    return LoginPolicy(
+        session_lifetime=session_minutes * minute,
+        max_failed_logins=_whole_number(LOGIN_ATTEMPTS_ENV, default.max_failed_logins),
+        lockout=lockout_minutes * minute,
+    )
 
 
 def home_folder() -> Path:
@@ -67,10 +151,13 @@ class Settings:
         SQLAlchemy URL of the trial database.
     child_pugh_albumin_cutoff_g_dl
         Lower albumin cut-off of Child-Pugh 2 points (2.8 g/dL oncology use, 3.0 in some texts).
+    login
+        Session lifetime and lock-out (:class:`LoginPolicy`).
     """
 
     database_url: str
     child_pugh_albumin_cutoff_g_dl: float = DEFAULT_ALBUMIN_CUTOFF_G_DL
+    login: LoginPolicy = field(default_factory=LoginPolicy)
 
 
 def _albumin_cutoff() -> float:
@@ -109,10 +196,12 @@ def settings(database_url: str | None = None) -> Settings:
     ------
     InputError
         When ``METSOR_CHILD_PUGH_ALBUMIN_CUTOFF`` is not a number, or not an albumin between
-        2.0 and 4.0 g/dL.
+        2.0 and 4.0 g/dL; or a login setting is out of bounds (:func:`login_policy`).
     """
     url = database_url or os.environ.get("METSOR_DATABASE_URL") or default_database_url()
-    return Settings(database_url=url, child_pugh_albumin_cutoff_g_dl=_albumin_cutoff())
+    return Settings(
+        database_url=url, child_pugh_albumin_cutoff_g_dl=_albumin_cutoff(), login=login_policy()
+    )
 
 
 def eligibility_settings(
@@ -151,5 +240,5 @@ def eligibility_settings(
     return EligibilitySettings(
         age_rule="criterion" if age_rule == "criterion" else "structured",
         require_bclc_c=require_bclc_c,
-        albumin_cutoff_g_dl=settings().child_pugh_albumin_cutoff_g_dl,
+        albumin_cutoff_g_dl=_albumin_cutoff(),
     )

@@ -12,13 +12,20 @@ from metsor.cli.main import app
 runner = CliRunner()
 
 
+#: The administrator's password; each command proves the user by ``METSOR_PASSWORD``.
+PASSWORD = "a long password"
+
+
 @pytest.fixture
 def initialised(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The URL of a database after ``metsor db init`` (administrator ``admin``)."""
+    """The URL of a database after ``metsor db init`` (administrator ``admin``, PASSWORD)."""
     monkeypatch.setenv("METSOR_HOME", str(tmp_path))
     monkeypatch.delenv("METSOR_ALLOCATION_SEED", raising=False)
     monkeypatch.delenv("METSOR_USER", raising=False)
-    result = runner.invoke(app, ["db", "init", "--db", database_url])
+    monkeypatch.setenv("METSOR_PASSWORD", PASSWORD)
+    result = runner.invoke(
+        app, ["db", "init", "--db", database_url, "--admin-password-stdin"], input=PASSWORD
+    )
     assert result.exit_code == 0, result.output
     return database_url
 
@@ -68,7 +75,7 @@ def test_therapy_and_survival_contact_are_recorded(initialised: str, tmp_path: P
     (tmp_path / "record.json").write_text(json.dumps(eligible_record()), encoding="utf-8")
     steps = [
         ["subjects", "register", str(tmp_path / "record.json"), "--site", "TJ"],
-        ["subjects", "consent", "TJ-001"],
+        ["subjects", "consent", "TJ-001", "--date", today],
         ["subjects", "randomize", "TJ-001"],
     ]
     for args in steps:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from pathlib import Path
@@ -14,9 +15,11 @@ from metsor.cli._common import (
     acting,
     emit,
     parse_date,
+    password_from_stdin,
     read_json_file,
     read_json_object,
     read_text_file,
+    resolve_username,
 )
 from metsor.errors import InputError, NotFoundError
 
@@ -91,9 +94,50 @@ def test_a_user_error_becomes_a_message_and_its_exit_code(
         raise ValueError("not a user error")
 
 
-def test_acting_needs_a_user_before_opening_anything() -> None:
+def test_acting_needs_a_user_before_opening_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("METSOR_HOME", str(tmp_path))
     with (
-        pytest.raises(InputError, match="--user or METSOR_USER"),
+        pytest.raises(InputError, match="--user or METSOR_USER, or log in first"),
         acting("mysql://nowhere/x", None),
     ):
         pass
+
+
+@pytest.mark.parametrize(
+    ("given", "saved", "expected"),
+    [
+        pytest.param("zhang", None, "zhang", id="named"),
+        pytest.param(None, "zhang", "zhang", id="logged-in"),
+        pytest.param("admin", "zhang", "admin", id="named-wins"),
+    ],
+)
+def test_the_acting_user_is_the_one_named_else_the_one_logged_in(
+    given: str | None, saved: str | None, expected: str
+) -> None:
+    assert resolve_username(given, saved) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        pytest.param("Zhang Wei", "'Zhang Wei' is not a username", id="space"),
+        pytest.param("z\udce9", "is not a username", id="undecodable-byte"),
+        pytest.param("x" * 10_000, "'… is not a username", id="long"),
+    ],
+)
+def test_a_name_that_cannot_be_a_username_is_refused(given: str, message: str) -> None:
+    with pytest.raises(InputError, match=message) as caught:
+        resolve_username(given, None)
+    assert caught.value.field == "--user"
+    assert len(str(caught.value)) < 200
+
+
+def test_a_password_on_standard_input_is_its_first_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long password\r\nnext line\n"))
+    assert password_from_stdin("--password-stdin") == "a long password"
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    with pytest.raises(InputError, match="no password on standard input") as caught:
+        password_from_stdin("--admin-password-stdin")
+    assert caught.value.field == "--admin-password-stdin"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,33 @@ ELIGIBLE: dict[str, Any] = eligible_record(ecog=0)
 runner = CliRunner()
 
 
+#: The password of every user these tests create; each command proves its user with it.
+PASSWORD = "a long password"
+#: The day a subject registered by these tests (screened today) signs consent.
+TODAY = datetime.now(UTC).date().isoformat()
+
+
 @pytest.fixture
 def cli(database_url, tmp_path, monkeypatch):
-    """``cli(*args, user=..., input=...)`` runs ``metsor ARGS --db URL [--user USER]``."""
+    """``cli(*args, user=..., stdin=...)`` runs ``metsor ARGS --db URL [--user USER]``.
+
+    ``db init`` gives the administrator :data:`PASSWORD` (on standard input) unless the test
+    gives another; every other command proves its user by ``METSOR_PASSWORD`` (``PASSWORD``,
+    or ``env_password``).
+    """
     monkeypatch.setenv("METSOR_HOME", str(tmp_path))
     monkeypatch.delenv("METSOR_ALLOCATION_SEED", raising=False)
     monkeypatch.delenv("METSOR_USER", raising=False)
 
-    def run(*args: str, user: str | None = None, stdin: str | None = None) -> Any:
+    def run(
+        *args: str, user: str | None = None, stdin: str | None = None, env_password: str = PASSWORD
+    ) -> Any:
         extra = ["--db", database_url] + (["--user", user] if user else [])
-        return runner.invoke(app, [*args, *extra], input=stdin)
+        if args[:2] == ("db", "init") and stdin is None:
+            extra.append("--admin-password-stdin")
+            stdin = PASSWORD + "\n"
+        env = {"METSOR_PASSWORD": env_password}
+        return runner.invoke(app, [*args, *extra], input=stdin, env=env)
 
     return run
 
@@ -55,7 +73,7 @@ def test_a_subject_goes_from_registration_to_randomization(cli, tmp_path):
     assert init["seed_created"] is True
     assert (tmp_path / "metsor-allocation.key").is_file()
     added = cli("users", "add", "zhang", "--role", "investigator", "--site", "TJ",
-                "--password-stdin", user="admin", stdin="a long password\n")  # fmt: skip
+                "--password-stdin", user="admin", stdin=PASSWORD + "\n")  # fmt: skip
     assert added.exit_code == 0, added.output
     assert "user zhang added" in added.stdout
     registered = _json(cli("subjects", "register", _record(tmp_path), "--json", user="zhang"))
@@ -64,7 +82,7 @@ def test_a_subject_goes_from_registration_to_randomization(cli, tmp_path):
     consent = cli("subjects", "consent", "TJ-001", "--date", "2026-01-02", user="zhang")
     assert consent.exit_code == 2  # before today's screening
     assert "before the screening date" in consent.stderr
-    assert cli("subjects", "consent", "TJ-001", user="zhang").exit_code == 0
+    assert cli("subjects", "consent", "TJ-001", "--date", TODAY, user="zhang").exit_code == 0
     allocation = _json(cli("subjects", "randomize", "TJ-001", "--json", user="zhang"))
     assert set(allocation) >= {"subject_id", "arm", "stratum", "list_position", "randomized_at"}
     assert allocation["stratum"] == "ecog0-mvi_ehs_yes"
@@ -104,13 +122,21 @@ def test_audit_verify_exits_1_and_names_the_first_broken_row(cli, tmp_path, data
 @pytest.mark.parametrize(
     ("args", "user", "message"),
     [
-        (("subjects", "list"), None, "--user or METSOR_USER"),
-        (("subjects", "list"), "nobody", "no active user 'nobody'"),
-        (("subjects", "consent", "TJ-404"), "admin", "no subject 'TJ-404'"),
-        (("users", "add", "x1", "--role", "chief"), "admin", "role 'chief'"),
-        (("subjects", "consent", "TJ-001", "--date", "05/01/2026"), "admin", "YYYY-MM-DD"),
+        pytest.param(("subjects", "list"), None, "--user or METSOR_USER, or log in first",
+                     id="no-user"),
+        pytest.param(("subjects", "list"), "nobody", "unknown user or wrong password",
+                     id="unknown-user"),
+        pytest.param(("subjects", "list"), "No Body", "'No Body' is not a username",
+                     id="not-a-username"),
+        pytest.param(("subjects", "consent", "TJ-404", "--date", "2026-01-02"), "admin",
+                     "no subject 'TJ-404'",
+                     id="unknown-subject"),
+        pytest.param(("users", "add", "x1", "--role", "chief"), "admin", "role 'chief'",
+                     id="unknown-role"),
+        pytest.param(("subjects", "consent", "TJ-001", "--date", "05/01/2026"), "admin",
+                     "YYYY-MM-DD", id="bad-date"),
     ],
-)
+)  # fmt: skip
 def test_user_errors_exit_2_with_a_message(cli, args, user, message):
     cli("db", "init")
     result = cli(*args, user=user)
@@ -144,8 +170,9 @@ def test_an_unusable_record_file_exits_2_naming_the_field(cli, tmp_path):
     assert _json(cli("subjects", "list", "--json", user="admin"))["subjects"] == []
 
 
-def test_unsupported_database_url_exits_2():
-    result = runner.invoke(app, ["subjects", "list", "--db", "mysql://x@y/z", "--user", "a"])
+def test_unsupported_database_url_exits_2(monkeypatch):
+    monkeypatch.setenv("METSOR_PASSWORD", PASSWORD)
+    result = runner.invoke(app, ["subjects", "list", "--db", "mysql://x@y/z", "--user", "admin"])
     assert result.exit_code == 2
     assert "not supported" in result.stderr
 
@@ -163,12 +190,13 @@ def test_the_command_module_imports_no_database_library_at_load():
         "postgresql+psycopg://postgres@127.0.0.1:1/nowhere?connect_timeout=2",
     ],
 )
-def test_a_database_that_cannot_be_opened_exits_2_naming_it(url):
+def test_a_database_that_cannot_be_opened_exits_2_naming_it(url, monkeypatch):
+    monkeypatch.setenv("METSOR_PASSWORD", PASSWORD)
     for args in (["db", "init"], ["subjects", "list", "--user", "admin"]):
         result = runner.invoke(app, [*args, "--db", url])
         assert result.exit_code == 2, result.output
-        assert "cannot" in result.stderr
-        assert "the database" in result.stderr
+        cannot_open = "cannot" in result.stderr and "the database" in result.stderr
+        assert cannot_open or "database not initialised" in result.stderr, result.stderr
 
 
 def test_minimization_and_a_raised_cap_from_the_command_line(cli, tmp_path):
@@ -176,7 +204,8 @@ def test_minimization_and_a_raised_cap_from_the_command_line(cli, tmp_path):
     assert init["method"] == "minimization"
     registered = _json(cli("subjects", "register", _record(tmp_path), "--site", "TJ", "--json",
                            user="admin"))  # fmt: skip
-    assert cli("subjects", "consent", registered["subject_id"], user="admin").exit_code == 0
+    consent = ("subjects", "consent", registered["subject_id"], "--date", TODAY)
+    assert cli(*consent, user="admin").exit_code == 0
     allocation = _json(cli("subjects", "randomize", registered["subject_id"], "--json",
                            user="admin"))  # fmt: skip
     assert (allocation["method"], allocation["list_position"]) == ("minimization", None)
@@ -186,3 +215,39 @@ def test_minimization_and_a_raised_cap_from_the_command_line(cli, tmp_path):
     lowered = cli("randomization", "raise-cap", "90", "--rationale", "x", user="admin")
     assert lowered.exit_code == 2
     assert "above the current 100" in lowered.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        pytest.param(("--method", "minimization"), "with --method permuted_blocks, not "
+                     "minimization", id="method"),
+        pytest.param(("--list-length", "10"), "with --list-length 82, not 10", id="list-length"),
+        pytest.param(("--admin", "chief"), "no administrator 'chief' (--admin)", id="admin"),
+        pytest.param(("--admin-password-stdin",), "does not change a password", id="password"),
+    ],
+)  # fmt: skip
+def test_init_again_refuses_an_option_that_differs(cli, options, message):
+    first = _json(cli("db", "init", "--json"))
+    again = cli("db", "init", *options, stdin="another long password\n")
+    assert again.exit_code == 2, again.output
+    assert message in again.stderr
+    assert "nothing changed" in again.stderr
+    options = ("--method", "permuted_blocks", "--list-length", "82", "--json")
+    same = _json(cli("db", "init", *options, stdin=""))
+    assert (same["scheme_created"], same["seed_fingerprint"]) == (False, first["seed_fingerprint"])
+
+
+def test_init_without_a_password_prints_a_generated_one_once(cli):
+    result = cli("db", "init", stdin="")
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if "generated and shown this once" in x)
+    generated = line.rsplit(": ", 1)[1]
+    assert result.stdout.count(generated) == 1
+    assert len(generated) == 20
+    listed = cli("users", "list", user="admin", env_password=generated)
+    assert listed.exit_code == 0, listed.output
+    assert listed.stdout.startswith("admin\tadmin\t-\tactive")
+    again = cli("db", "init", stdin="")
+    assert again.exit_code == 0
+    assert "generated" not in again.stdout

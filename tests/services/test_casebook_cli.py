@@ -12,12 +12,26 @@ import pytest
 from typer.testing import CliRunner
 
 from metsor.cli.main import app
-from metsor.services.context import Database
+from metsor.services.context import Database, unit_of_work
 
 from .conftest import enroll
 from .test_casebook_services import BASELINE_LESIONS, lesions
 
 runner = CliRunner()
+
+#: The password the command-line users of these tests prove themselves with.
+PASSWORD = "a long password"
+
+
+@pytest.fixture(autouse=True)
+def passwords(trial: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give the users these tests act as :data:`PASSWORD`, given by ``METSOR_PASSWORD``."""
+    from metsor.services.users import reset_password
+
+    with unit_of_work(trial, "admin") as ctx:
+        for username in ("inv_tj", "monitor", "stat"):
+            reset_password(ctx, username, password=PASSWORD)
+    monkeypatch.setenv("METSOR_PASSWORD", PASSWORD)
 
 
 def metsor(url: str, user: str, *args: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from metsor.config import default_database_url
 from metsor.errors import InputError
+from metsor.services.allocation_seed import SeedSource
 from metsor.services.context import Database
 from metsor.services.setup import create_home_folder, initialize
 from metsor.store.models.core import Site
@@ -35,6 +37,8 @@ def test_init_creates_the_home_folder_of_the_default_database(new_home: Path) ->
     finally:
         database.close()
     assert result.scheme_created
+    assert result.generated_admin_password is None  # none asked: the admin has no password
+    assert new_home.stat().st_mode & 0o777 == 0o700
     assert (new_home / "metsor.sqlite").is_file()
     assert result.seed_origin == str(new_home / "metsor-allocation.key")
     assert (new_home / "metsor-allocation.key").is_file()
@@ -81,3 +85,46 @@ def test_only_the_default_database_gets_its_folder_made(
         database.close()
     assert create_home_folder(default_database_url()) == new_home
     assert new_home.is_dir()
+
+
+def test_a_generated_admin_password_is_returned_once_and_proves_the_admin(
+    database: Database,
+) -> None:
+    from metsor.services.authentication import authenticate
+
+    first = initialize(database, seed=seed_source(), generate_admin_password=True)
+    assert first.generated_admin_password is not None
+    assert first.generated_admin_password not in repr(first)
+    assert "admin_password" not in first.to_dict()
+    assert authenticate(database, "admin", first.generated_admin_password).role == "admin"
+    again = initialize(database, seed=seed_source(), generate_admin_password=True)
+    assert again.generated_admin_password is None
+
+
+@pytest.mark.parametrize(
+    ("options", "field", "message"),
+    [
+        pytest.param({"method": "minimization"}, "method", "--method permuted_blocks, not "
+                     "minimization", id="method"),
+        pytest.param({"length_per_stratum": 30}, "length_per_stratum", "--list-length 82, not 30",
+                     id="list-length"),
+        pytest.param({"block_sizes": (4, 6)}, "block_sizes", "block sizes [2, 4], not [4, 6]",
+                     id="block-sizes"),
+        pytest.param({"target_enrollment": 90}, "target_enrollment", "target enrollment 82, "
+                     "not 90", id="target"),
+        pytest.param({"seed": SeedSource(bytes(32), "other")}, "seed", "fingerprint",
+                     id="seed"),
+        pytest.param({"admin": "chief"}, "admin", "no administrator 'chief'", id="admin"),
+        pytest.param({"admin_password": "a long password"}, "admin_password",
+                     "does not change a password", id="admin-password"),
+    ],
+)  # fmt: skip
+def test_initialising_again_refuses_what_differs(
+    database: Database, options: dict[str, object], field: str, message: str
+) -> None:
+    initialize(database, seed=seed_source())
+    with pytest.raises(InputError, match=re.escape(message)) as caught:
+        initialize(database, **options)  # type: ignore[arg-type]
+    assert caught.value.field == field
+    assert "nothing changed" in caught.value.message
+    assert not initialize(database, seed=seed_source(), method="permuted_blocks").scheme_created

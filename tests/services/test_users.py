@@ -7,10 +7,11 @@ from sqlalchemy import select
 
 from metsor.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from metsor.services.allocation_seed import create_seed, load_seed
+from metsor.services.authentication import authenticate
 from metsor.services.context import unit_of_work
 from metsor.services.setup import initialize
 from metsor.services.sites import add_site, list_sites
-from metsor.services.users import add_user, authenticate, hash_password, verify_password
+from metsor.services.users import add_user, hash_password, verify_password
 from metsor.store.models.core import User
 
 from .conftest import seed_source

@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from metsor.errors import InputError, MetsorError, NotFoundError
+from metsor.errors import InputError, MetsorError, NotFoundError, PermissionDeniedError
 
 if TYPE_CHECKING:
+    from metsor.cli._login_file import SavedLogin
     from metsor.services.context import Database, ServiceContext
 
 __all__ = [
+    "PASSWORD_ENV",
     "DbOption",
     "JsonOption",
     "UserOption",
@@ -29,9 +31,12 @@ __all__ = [
     "emit",
     "open_database",
     "parse_date",
+    "password_from_stdin",
+    "prove_user",
     "read_json_file",
     "read_json_object",
     "read_text_file",
+    "resolve_username",
 ]
 
 #: ``--db URL``: the trial database (else ``METSOR_DATABASE_URL``, else the SQLite file).
@@ -40,9 +45,15 @@ DbOption = Annotated[
 ]
 #: ``--json``: print the result as JSON instead of text.
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-#: ``--user NAME``: the acting user (else ``METSOR_USER``).
+#: ``--user NAME``: the acting user (else ``METSOR_USER``, else the user logged in).
 UserOption = Annotated[
-    str | None, typer.Option("--user", envvar="METSOR_USER", help="Acting user (METSOR_USER).")
+    str | None,
+    typer.Option(
+        "--user",
+        envvar="METSOR_USER",
+        help="Acting user (METSOR_USER; default the one logged in). Proved by 'metsor login' "
+        "or the password in METSOR_PASSWORD.",
+    ),
 ]
 
 
@@ -77,37 +88,134 @@ def open_database(db: str | None) -> Iterator[Database]:
     from metsor.config import settings
     from metsor.services.context import Database
 
-    database = Database.open(settings(db).database_url)
+    resolved = settings(db)
+    database = Database.open(resolved.database_url, login_policy=resolved.login)
     try:
         yield database
     finally:
         database.close()
 
 
+#: Environment variable of the acting user's password, for scripts.
+PASSWORD_ENV = "METSOR_PASSWORD"
+
+
+def resolve_username(user: str | None, saved: str | None) -> str:
+    """The acting user: ``--user``/``METSOR_USER``, else the one logged in; checked in form.
+
+    Raises
+    ------
+    InputError
+        Naming ``--user`` when there is no user or the name cannot be a username.
+    """
+    from metsor.services.users import valid_username
+
+    username = user or saved
+    if not username:
+        raise InputError(
+            "name the acting user with --user or METSOR_USER, or log in first: "
+            "metsor login --user NAME",
+            field="--user",
+        )
+    if not valid_username(username):
+        shown = repr(username) if len(username) <= 64 else repr(username[:64]) + "…"
+        raise InputError(f"{shown} is not a username", field="--user")
+    return username
+
+
+def prove_user(database: Database, username: str, saved: SavedLogin | None) -> None:
+    """Prove that ``username`` acts on ``database``: by ``METSOR_PASSWORD`` or a login session.
+
+    Parameters
+    ----------
+    database
+        The open database.
+    username
+        The user who claims to act.
+    saved
+        The login session saved for this database (:func:`metsor.cli._login_file.read_login`).
+
+    Raises
+    ------
+    PermissionDeniedError
+        When the password is wrong (it counts toward lock-out), the session has expired or
+        ended, or the user has neither given a password nor logged in; the message says how
+        to log in.
+    """
+    import os
+
+    from metsor.services.authentication import authenticate, check_session
+    from metsor.store.engine import describe_url
+
+    login_hint = f"metsor login --user {username}"
+    password = os.environ.get(PASSWORD_ENV)
+    if password:
+        authenticate(database, username, password)
+    elif saved is not None and saved.username == username:
+        try:
+            check_session(database, username, saved.token)
+        except PermissionDeniedError as exc:
+            raise PermissionDeniedError(f"{exc.message} ({login_hint})", field="user") from None
+    else:
+        logged_in = f" (logged in there: {saved.username})" if saved is not None else ""
+        raise PermissionDeniedError(
+            f"{username!r} has not proved who they are on {describe_url(database.url)}"
+            f"{logged_in}: log in with '{login_hint}', or give the password in {PASSWORD_ENV} "
+            "for a script",
+            field="user",
+        )
+
+
 @contextmanager
 def acting(db: str | None, user: str | None, *, readonly: bool = False) -> Iterator[ServiceContext]:
-    """One unit of work on the database of ``--db``, for the user of ``--user``.
+    """One unit of work on the database of ``--db``, for a user who proved who they are.
+
+    The one place where the command line proves the acting user (:func:`prove_user`): every
+    command that reads or writes trial data goes through it. The user is named (or taken
+    from the saved login) before the database is opened.
 
     Parameters
     ----------
     db
         As for :func:`open_database`.
     user
-        The acting user's name.
+        The acting user's name (``--user``/``METSOR_USER``), or None for the user logged in.
     readonly
         Whether the unit of work only reads.
 
     Raises
     ------
     InputError
-        If no user is named, or as :func:`open_database`.
+        If no user is named or logged in, or as :func:`open_database`.
+    PermissionDeniedError
+        If the user does not prove who they are (:func:`prove_user`).
     """
+    from metsor.cli._login_file import read_login
+    from metsor.config import settings
     from metsor.services.context import unit_of_work
 
-    if not user:
-        raise InputError("name the acting user with --user or METSOR_USER", field="--user")
-    with open_database(db) as database, unit_of_work(database, user, readonly=readonly) as ctx:
-        yield ctx
+    saved = read_login(settings(db).database_url)
+    username = resolve_username(user, saved.username if saved else None)
+    with open_database(db) as database:
+        prove_user(database, username, saved)
+        with unit_of_work(database, username, readonly=readonly) as ctx:
+            yield ctx
+
+
+def password_from_stdin(option: str) -> str:
+    """The first line of standard input, as a password given by ``option``.
+
+    Raises
+    ------
+    InputError
+        Naming ``option`` when standard input holds no password.
+    """
+    import sys
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise InputError("no password on standard input", field=option)
+    return password
 
 
 def emit(as_json: bool, payload: Any, text: str) -> None:

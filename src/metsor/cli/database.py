@@ -1,10 +1,13 @@
-"""Trial database commands: db, sites, users, subjects, randomization.
+"""Trial database commands: db, sites, subjects, randomization (audit: :mod:`metsor.cli.audit`).
 
 Every command takes ``--db URL`` (else ``METSOR_DATABASE_URL``, else the SQLite file of
 :func:`metsor.config.settings`) and ``--json``. Commands that act for a user take ``--user
-NAME`` (else ``METSOR_USER``). ``metsor db init`` is the bootstrap: it migrates the database and
-creates the protocol's site, the first administrator (``--admin``, default ``admin``) and the
-concealed allocation list; that administrator then adds the other users.
+NAME`` (else ``METSOR_USER``, else the user logged in) and prove who they are first
+(:func:`metsor.cli._common.acting`). ``metsor db init`` is the bootstrap: it migrates the
+database and creates the protocol's site, the first administrator (``--admin``, default
+``admin``, with the password of ``--admin-password-stdin`` or a generated one printed once)
+and the concealed allocation list; that administrator then adds the other users
+(:mod:`metsor.cli.users`).
 
 Errors a user can cause print ``error: …`` on stderr and exit with code 2; ``metsor audit
 verify`` exits 1 when it finds the trail broken.
@@ -12,7 +15,6 @@ verify`` exits 1 when it finds the trail broken.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -29,9 +31,9 @@ from metsor.cli._common import (
     emit,
     open_database,
     parse_date,
+    password_from_stdin,
     read_json_object,
 )
-from metsor.errors import InputError
 
 if TYPE_CHECKING:
     from metsor.services.context import ServiceContext
@@ -41,7 +43,6 @@ __all__ = ["register"]
 
 db_app = typer.Typer(help="Create and migrate the trial database.", no_args_is_help=True)
 sites_app = typer.Typer(help="Trial sites.", no_args_is_help=True)
-users_app = typer.Typer(help="Users, their roles and sites.", no_args_is_help=True)
 subjects_app = typer.Typer(
     help="Register, screen, consent, randomize subjects.", no_args_is_help=True
 )
@@ -52,43 +53,49 @@ def register(app: typer.Typer) -> None:
     """Add the database command groups to the application."""
     app.add_typer(db_app, name="db")
     app.add_typer(sites_app, name="sites")
-    app.add_typer(users_app, name="users")
     app.add_typer(subjects_app, name="subjects")
     app.add_typer(randomization_app, name="randomization")
-
-
-def _password_from_stdin() -> str:
-    password = sys.stdin.readline().rstrip("\r\n")
-    if not password:
-        raise InputError("no password on standard input", field="--password-stdin")
-    return password
 
 
 @db_app.command("init")
 def db_init(
     db: DbOption = None,
     as_json: JsonOption = False,
-    admin: Annotated[str, typer.Option("--admin", help="First administrator.")] = "admin",
+    admin: Annotated[
+        str | None, typer.Option("--admin", help="First administrator (default admin).")
+    ] = None,
     password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the administrator's password.")
+        bool,
+        typer.Option(
+            "--admin-password-stdin",
+            "--password-stdin",
+            help="Read the administrator's password (else one is generated and shown once).",
+        ),
     ] = False,
     method: Annotated[
-        str, typer.Option("--method", help="permuted_blocks (concealed list) or minimization.")
-    ] = "permuted_blocks",
+        str | None,
+        typer.Option(
+            "--method", help="permuted_blocks (concealed list, the default) or minimization."
+        ),
+    ] = None,
     list_length: Annotated[
         int | None, typer.Option("--list-length", help="List entries per stratum.", min=1)
     ] = None,
 ) -> None:
-    """Migrate the database; the first time, create site, administrator and allocation list."""
+    """Migrate the database; the first time, create site, administrator and allocation list.
+
+    Run again, it only migrates: an option that differs from the initialised trial is refused.
+    """
     from metsor.services.setup import initialize
 
     with abort_on_user_error():
-        password = _password_from_stdin() if password_stdin else None
+        password = password_from_stdin("--admin-password-stdin") if password_stdin else None
         with open_database(db) as database:
             result = initialize(
                 database,
                 admin=admin,
                 admin_password=password,
+                generate_admin_password=not password_stdin,
                 method=method,
                 length_per_stratum=list_length,
             )
@@ -103,9 +110,21 @@ def db_init(
                 f"a new allocation seed was written to {result.seed_origin}: keep it secret, "
                 "safe, and apart from the database"
             )
+        if result.generated_admin_password is not None:
+            lines.append(
+                f"password of {result.admin}, generated and shown this once (only its hash is "
+                f"stored): {result.generated_admin_password}"
+            )
+            lines.append(
+                f"keep it safe; log in with 'metsor login --user {result.admin}', and change it "
+                f"with 'metsor users reset-password {result.admin} --password-stdin'"
+            )
     else:
         lines.append("already initialised; nothing else changed")
-    emit(as_json, result.to_dict(), "\n".join(lines))
+    payload = result.to_dict()
+    if result.generated_admin_password is not None:
+        payload["admin_password"] = result.generated_admin_password
+    emit(as_json, payload, "\n".join(lines))
 
 
 @sites_app.command("add")
@@ -133,29 +152,6 @@ def sites_list(db: DbOption = None, as_json: JsonOption = False, user: UserOptio
     with abort_on_user_error(), acting(db, user, readonly=True) as ctx:
         rows = [{"code": s.code, "name": s.name} for s in list_sites(ctx)]
     emit(as_json, {"sites": rows}, "\n".join(f"{r['code']}\t{r['name']}" for r in rows))
-
-
-@users_app.command("add")
-def users_add(
-    username: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[str, typer.Option("--role", help="admin, data_manager, investigator, …")],
-    site: Annotated[str | None, typer.Option("--site", help="Code or name of the site.")] = None,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
-    ] = False,
-    db: DbOption = None,
-    as_json: JsonOption = False,
-    user: UserOption = None,
-) -> None:
-    """Add a user (admin)."""
-    from metsor.services.users import add_user
-
-    with abort_on_user_error():
-        password = _password_from_stdin() if password_stdin else None
-        with acting(db, user) as ctx:
-            added = add_user(ctx, username=username, role=role, site=site, password=password)
-            payload = {"username": added.username, "role": added.role, "site": site}
-    emit(as_json, payload, f"user {username} added ({role})")
 
 
 def _screen_record(

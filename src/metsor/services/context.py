@@ -28,6 +28,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from metsor.config import LoginPolicy
 from metsor.errors import ConflictError, InputError, PermissionDeniedError
 from metsor.services.audit_key import attach as attach_audit_key
 from metsor.store.audit import set_actor, set_reason
@@ -50,16 +51,26 @@ class Database:
         The engine (:func:`metsor.store.engine.make_engine`).
     sessions
         Audited session factory (:func:`metsor.store.engine.session_factory`).
+    clock
+        The trial's clock (see :meth:`open`).
+    login_policy
+        Session lifetime and lock-out of :mod:`metsor.services.authentication`.
     """
 
     url: str
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime] = field(default=utcnow)
+    login_policy: LoginPolicy = field(default_factory=LoginPolicy)
 
     @classmethod
     def open(
-        cls, url: str, *, clock: Callable[[], datetime] | None = None, **engine_options: Any
+        cls,
+        url: str,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        login_policy: LoginPolicy | None = None,
+        **engine_options: Any,
     ) -> Database:
         """Build the engine and session factory of the database at ``url``.
 
@@ -70,7 +81,11 @@ class Database:
         clock
             The trial's clock: what services take as "now" (the time stamped on an
             allocation, the day that dates may not lie after). Default the real UTC time;
-            the virtual trial passes its own calendar.
+            the virtual trial passes its own calendar. Login sessions expire and lock-outs
+            end by this clock too.
+        login_policy
+            Session lifetime and lock-out (default :class:`metsor.config.LoginPolicy`; the
+            command line passes the settings in force).
         **engine_options
             Passed to :func:`metsor.store.engine.make_engine`.
 
@@ -82,7 +97,13 @@ class Database:
         engine = make_engine(url, **engine_options)
         sessions = session_factory(engine)
         attach_audit_key(sessions)  # the audit key and anchor file in force
-        return cls(url=url, engine=engine, sessions=sessions, clock=clock or utcnow)
+        return cls(
+            url=url,
+            engine=engine,
+            sessions=sessions,
+            clock=clock or utcnow,
+            login_policy=login_policy or LoginPolicy(),
+        )
 
     def close(self) -> None:
         """Close every pooled connection."""

@@ -3,8 +3,11 @@
 :func:`initialize` migrates the database to the newest schema and, on first use, writes in one
 transaction: the protocol's site(s), the first administrator, and the randomization scheme
 with its concealed list (:func:`metsor.services.scheme.create_scheme`). Run again, it only
-migrates; what exists is left as it is. The administrator is the bootstrap user: every other
-user is added by them (``metsor users add``).
+migrates; what exists is left as it is, and an option that differs from the initialised trial
+(method, list length, block sizes, target, seed, administrator, a new administrator password)
+is refused rather than ignored. The administrator is the bootstrap user: every other user is
+added by them (``metsor users add``). Their password is the one given, or one generated here
+(``generate_admin_password``) and returned once in :attr:`InitResult.generated_admin_password`.
 
 The built-in protocol (NCT02672488) has one site, Tianjin Medical University Cancer Institute
 and Hospital, code ``TJ``; its subjects are ``TJ-001``, ``TJ-002``, …
@@ -19,20 +22,32 @@ from typing import Any
 
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from metsor.config import default_database_url, home_folder
 from metsor.errors import InputError
 from metsor.services.allocation_seed import SeedSource, create_seed
 from metsor.services.audit_key import AuditKeySource, attach, create_audit_key
 from metsor.services.context import Database, session_scope
-from metsor.services.scheme import DEFAULT_BLOCK_SIZES, METHODS, create_scheme
+from metsor.services.scheme import (
+    DEFAULT_BLOCK_SIZES,
+    METHODS,
+    check_list_length,
+    create_scheme,
+)
 from metsor.services.sites import new_site
-from metsor.services.users import new_user
+from metsor.services.users import generate_password, new_user
 from metsor.store.engine import read_only
 from metsor.store.migrate import upgrade
 from metsor.store.models.core import RandomizationScheme, Site, User
 
-__all__ = ["InitResult", "create_home_folder", "initialize", "protocol_sites"]
+__all__ = [
+    "InitResult",
+    "create_home_folder",
+    "create_private_home",
+    "initialize",
+    "protocol_sites",
+]
 
 # Site codes of the cities of the built-in protocol's sites; other cities take their first
 # three letters.
@@ -41,7 +56,12 @@ _CITY_CODES = {"tianjin": "TJ"}
 
 @dataclass(frozen=True)
 class InitResult:
-    """What :func:`initialize` did."""
+    """What :func:`initialize` did.
+
+    ``generated_admin_password`` is the administrator's password when :func:`initialize`
+    generated it (shown once by ``metsor db init``; only its hash is stored); it is not part
+    of :meth:`to_dict`.
+    """
 
     revision: str | None
     admin: str
@@ -57,6 +77,7 @@ class InitResult:
     audit_key_origin: str | None = None
     audit_key_created: bool = False
     notes: tuple[str, ...] = field(default=())
+    generated_admin_password: str | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
@@ -95,14 +116,51 @@ def _target_enrollment() -> int:
     return int(builtin().design.target_enrollment)
 
 
+def _refuse_changes(
+    session: Session,
+    *,
+    admin: str | None,
+    admin_password: str | None,
+    requested: dict[str, tuple[str, object, object]],
+) -> None:
+    """Refuse, naming the option, what a second initialisation asks and the trial is not.
+
+    ``requested`` maps a parameter to ``(option, asked, in force)``; ``asked`` None is not asked.
+    """
+    for parameter, (option, asked, in_force) in requested.items():
+        if asked is not None and asked != in_force:
+            raise InputError(
+                f"the trial is already initialised with {option} {in_force}, not {asked}: "
+                "db init never changes an initialised trial (nothing changed)",
+                field=parameter,
+            )
+    if admin is not None:
+        found = session.scalars(
+            select(User).where(User.username == admin, User.role == "admin")
+        ).one_or_none()
+        if found is None:
+            raise InputError(
+                f"the trial is already initialised and has no administrator {admin!r} (--admin): "
+                "an administrator adds users with 'metsor users add' (nothing changed)",
+                field="admin",
+            )
+    if admin_password is not None:
+        raise InputError(
+            "the trial is already initialised: db init does not change a password "
+            "(--admin-password-stdin); use 'metsor users reset-password' (nothing changed)",
+            field="admin_password",
+        )
+
+
 def initialize(
     database: Database,
     *,
-    admin: str = "admin",
+    admin: str | None = None,
     admin_password: str | None = None,
-    method: str = "permuted_blocks",
+    generate_admin_password: bool = False,
+    method: str | None = None,
     length_per_stratum: int | None = None,
-    block_sizes: Sequence[int] = DEFAULT_BLOCK_SIZES,
+    block_sizes: Sequence[int] | None = None,
     sites: Sequence[tuple[str, str]] | None = None,
     seed: SeedSource | None = None,
     target_enrollment: int | None = None,
@@ -110,21 +168,30 @@ def initialize(
 ) -> InitResult:
     """Migrate the database and, the first time, write sites, administrator and scheme.
 
+    Run on an initialised trial, it only migrates; any of ``admin``, ``admin_password``,
+    ``method``, ``length_per_stratum``, ``block_sizes``, ``seed`` or ``target_enrollment``
+    that is given and differs from the trial is refused (:class:`InputError` naming it).
+
     Parameters
     ----------
     database
         The database.
     admin
-        Username of the first administrator.
+        Username of the first administrator (default ``admin``).
     admin_password
-        Their password (None: command-line use only, no web login).
+        Their password.
+    generate_admin_password
+        Without ``admin_password``, generate one (returned once in
+        :attr:`InitResult.generated_admin_password`); else the administrator has no password
+        and cannot log in.
     method
-        ``permuted_blocks`` (the concealed list) or ``minimization``.
+        ``permuted_blocks`` (the concealed list, the default) or ``minimization``.
     length_per_stratum
         Entries of the list per stratum; default the protocol's target enrollment, so any
         stratum can take every subject.
     block_sizes
-        Block sizes of the list.
+        Block sizes of the list (default
+        :data:`~metsor.services.scheme.DEFAULT_BLOCK_SIZES`).
     sites
         ``(code, name)`` of the sites to create; default :func:`protocol_sites`.
     seed
@@ -146,28 +213,55 @@ def initialize(
     Raises
     ------
     InputError
-        For an unknown method, a target below 1, or a database that cannot be created or
-        opened (naming it and why; ``METSOR_HOME`` is created when missing, see
-        :func:`create_home_folder`).
+        For an unknown method, a target below 1, a database that cannot be created or
+        opened (naming it and why; ``METSOR_HOME`` is created 0700 when missing, see
+        :func:`create_home_folder`), or an option that differs from the initialised trial.
     """
-    if method not in METHODS:
+    if method is not None and method not in METHODS:
         raise InputError(f"method {method!r} is not one of {', '.join(METHODS)}", field="method")
     if target_enrollment is not None and target_enrollment < 1:
         raise InputError(
             f"target enrollment must be at least 1, got {target_enrollment}",
             field="target_enrollment",
         )
+    if length_per_stratum is not None:
+        check_list_length(length_per_stratum)  # before any file is made
     create_home_folder(database.url)
     upgrade(database.url)
+    create_private_home()
     key = audit_key or create_audit_key()
     attach(database.sessions, key)
-    target = target_enrollment or _target_enrollment()
-    with session_scope(database, actor=admin, reason="database initialised") as session:
+    admin_name = admin or "admin"
+    with session_scope(database, actor=admin_name, reason="database initialised") as session:
         scheme = session.get(RandomizationScheme, 1)
         if scheme is not None:
+            _refuse_changes(
+                session,
+                admin=admin,
+                admin_password=admin_password,
+                requested={
+                    "method": ("--method", method, scheme.method),
+                    "length_per_stratum": (
+                        "--list-length", length_per_stratum, scheme.length_per_stratum
+                    ),
+                    "block_sizes": (
+                        "block sizes",
+                        list(block_sizes) if block_sizes is not None else None,
+                        list(scheme.block_sizes),
+                    ),
+                    "target_enrollment": (
+                        "target enrollment", target_enrollment, scheme.target_enrollment
+                    ),
+                    "seed": (
+                        "the allocation seed of fingerprint",
+                        seed.fingerprint if seed is not None else None,
+                        scheme.seed_fingerprint,
+                    ),
+                },
+            )  # fmt: skip
             existing = InitResult(
                 revision=None,
-                admin=admin,
+                admin=admin_name,
                 admin_created=False,
                 sites_created=(),
                 scheme_created=False,
@@ -176,26 +270,30 @@ def initialize(
                 seed_fingerprint=scheme.seed_fingerprint,
             )
             return _with_key(replace(existing, revision=_revision(database)), key)
+        target = target_enrollment or _target_enrollment()
         created_sites: list[str] = []
         if not session.scalar(select(func.count()).select_from(Site)):
             for code, name in sites if sites is not None else protocol_sites():
                 created_sites.append(new_site(session, name=name, code=code).code)
         admin_created = False
-        if session.scalars(select(User).where(User.username == admin)).first() is None:
-            new_user(session, username=admin, role="admin", site=None, password=admin_password)
+        generated = None
+        if session.scalars(select(User).where(User.username == admin_name)).first() is None:
+            if admin_password is None and generate_admin_password:
+                generated = admin_password = generate_password()
+            new_user(session, username=admin_name, role="admin", site=None, password=admin_password)
             admin_created = True
         source = seed or create_seed()
         scheme = create_scheme(
             session,
             seed=source,
-            method=method,
+            method=method or "permuted_blocks",
             target_enrollment=target,
             length_per_stratum=length_per_stratum or target,
-            block_sizes=block_sizes,
+            block_sizes=DEFAULT_BLOCK_SIZES if block_sizes is None else block_sizes,
         )
         result = InitResult(
             revision=None,
-            admin=admin,
+            admin=admin_name,
             admin_created=admin_created,
             sites_created=tuple(created_sites),
             scheme_created=True,
@@ -204,6 +302,7 @@ def initialize(
             seed_fingerprint=scheme.seed_fingerprint,
             seed_origin=source.origin,
             seed_created=source.created,
+            generated_admin_password=generated,
         )
     return _with_key(replace(result, revision=_revision(database)), key)
 
@@ -218,7 +317,7 @@ def _with_key(result: InitResult, key: AuditKeySource) -> InitResult:
 
 
 def create_home_folder(url: str) -> Path | None:
-    """Create ``METSOR_HOME`` when ``url`` is the default database in it and it is missing.
+    """Create ``METSOR_HOME`` (0700) when ``url`` is the default database in it and it is missing.
 
     The default database is the SQLite file ``metsor.sqlite`` in ``METSOR_HOME``
     (:func:`metsor.config.default_database_url`), a folder that may not exist before the first
@@ -246,11 +345,38 @@ def create_home_folder(url: str) -> Path | None:
         return None
     home = home_folder()
     try:
-        home.mkdir(parents=True, exist_ok=True)
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(
             f"cannot create the folder {home} for the database: {exc.strerror or exc}",
             field="METSOR_HOME",
+        ) from None
+    return home
+
+
+def create_private_home() -> Path:
+    """Create ``METSOR_HOME`` 0700 when it is missing; the key files are written there.
+
+    Whatever the database, ``METSOR_HOME`` holds the key files (allocation seed, audit key)
+    and the login sessions by default, so only its owner may list or enter it. A folder that
+    exists already keeps its mode (it may be the current folder).
+
+    Returns
+    -------
+    Path
+        The folder.
+
+    Raises
+    ------
+    InputError
+        Naming ``METSOR_HOME`` when it cannot be created.
+    """
+    home = home_folder()
+    try:
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the folder {home}: {exc.strerror or exc}", field="METSOR_HOME"
         ) from None
     return home
 

@@ -1,11 +1,12 @@
 """Tables of the trial database; importing this package registers them all on ``Base``.
 
 ``core`` holds sites, users, subjects, screening, consent, randomization and the audit log;
-``casebook`` holds what is recorded after randomization.
+``casebook`` holds what is recorded after randomization; ``auth`` login sessions and attempts.
 """
 
 from metsor.store.models import audit as audit
+from metsor.store.models import auth as auth
 from metsor.store.models import casebook as casebook
 from metsor.store.models import core as core
 
-__all__ = ["audit", "casebook", "core"]
+__all__ = ["audit", "auth", "casebook", "core"]

@@ -93,7 +93,13 @@ class Site(AuditedMixin, Base):
 
 
 class User(AuditedMixin, Base):
-    """A person who uses the system, with one role and, for site staff, one site."""
+    """A person who uses the system, with one role and, for site staff, one site.
+
+    ``failed_logins`` counts wrong passwords given in a row (a correct one resets it);
+    ``locked_until`` is set when they reach the login policy's limit, and no login succeeds
+    before then (:mod:`metsor.services.authentication`). Both changes are audited, so every
+    wrong password leaves an audit row whose actor is the user it was given for.
+    """
 
     __tablename__ = "users"
     __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
@@ -106,6 +112,8 @@ class User(AuditedMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
 
 
 class Subject(AuditedMixin, Base):
