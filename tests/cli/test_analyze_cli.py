@@ -15,7 +15,6 @@ from numpy.testing import assert_allclose
 from typer.testing import CliRunner
 
 from metsor.cli.main import app
-from metsor.errors import InputError
 
 RTOL = 1e-6
 REFERENCE = json.loads(
@@ -181,14 +180,15 @@ def test_bad_input_is_named(tmp_path: Path, content: str, extra: list[str], mess
     path = tmp_path / "trial.csv"
     path.write_text(content, encoding="utf-8")
     result = runner.invoke(app, [*BASE, "--input", str(path), *extra])
-    assert isinstance(result.exception, InputError), result.output
-    assert message in str(result.exception)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
     result = runner.invoke(app, [*BASE, "--input", str(tmp_path / "none.csv")])
-    assert isinstance(result.exception, InputError)
-    assert "input file not found" in str(result.exception)
+    assert result.exit_code == 2, result.output
+    assert "input file not found" in result.stderr
 
 
 def test_a_missing_response_column_is_named(tmp_path: Path) -> None:
@@ -197,8 +197,8 @@ def test_a_missing_response_column_is_named(tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["analyze", "response", "--input", str(path), "--response", "ORR", "--group", "G"]
     )
-    assert isinstance(result.exception, InputError), result.output
-    assert str(result.exception) == "column 'ORR' not found; the file has RESP, G"
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "error: column 'ORR' not found; the file has RESP, G\n"
 
 
 def test_user_error_exits_2_with_message(tmp_path: Path) -> None:
@@ -226,3 +226,23 @@ def test_an_undefined_ph_test_is_null_with_a_warning(tmp_path: Path) -> None:
     assert out["cox"]["ph_test_p"] is None
     assert out["logrank"]["chi2"] == pytest.approx(1.0, rel=RTOL)
     assert "proportional-hazards test is undefined" in result.stderr
+
+
+def test_an_arm_without_events_warns_that_the_hazard_ratio_may_be_infinite(
+    tmp_path: Path,
+) -> None:
+    """R 4.2.2, survival 3.4: ``coxph(Surv(t, e) ~ g)`` on these data warns "Loglik converged
+    before variable 1 ; coefficient may be infinite." (coef −21.70, 20 iterations)."""
+    times = [5, 3, 8, 2, 9, 4, 6, 7, 10, 11, 12, 1]
+    rows = [f"{t},{int(i < 6)},{'a' if i < 6 else 'b'}" for i, t in enumerate(times)]
+    path = tmp_path / "monotone.csv"
+    path.write_text("t,e,g\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    args = ["analyze", "survival", "--input", str(path), "--time", "t", "--event", "e"]
+    result = runner.invoke(app, [*args, "--group", "g", "--reference", "a", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["cox"]["infinite"] is True
+    assert out["cox"]["warnings"] == [
+        "Loglik converged before variable 1 (g); coefficient may be infinite."
+    ]
+    assert "warning: Cox model: Loglik converged before variable 1" in result.stderr

@@ -87,3 +87,31 @@ def test_monotone_likelihood_runs_out_of_iterations_as_r() -> None:
     assert_allclose(fit.coef, [-21.52617368821109], rtol=RTOL)
     assert_allclose(fit.loglik, -3.17805383273741, rtol=RTOL)
     assert_allclose(fit.se, [20457.37286872484765], rtol=1e-6)
+    assert fit.warnings == ("Ran out of iterations and did not converge",)
+    assert fit.infinite == (False,)
+
+
+def test_an_arm_without_events_flags_an_infinite_coefficient_as_r() -> None:
+    """R 4.2.2, survival 3.4::
+
+        coxph(Surv(c(5,3,8,2,9,4,6,7,10,11,12,1), rep(1:0, each = 6)) ~ rep(0:1, each = 6))
+
+    converges in 20 iterations at coef −21.7025150417471 and warns "Loglik converged before
+    variable 1 ; coefficient may be infinite."."""
+    time = [5, 3, 8, 2, 9, 4, 6, 7, 10, 11, 12, 1]
+    fit = cox_ph(time, [1] * 6 + [0] * 6, [0] * 6 + [1] * 6, names=["arm"])
+    assert_allclose(fit.coef, [-21.7025150417471], rtol=1e-9)
+    assert fit.converged
+    assert fit.iterations == 20
+    assert fit.infinite == (True,)
+    assert fit.warnings == (
+        "Loglik converged before variable 1 (arm); coefficient may be infinite.",
+    )
+
+
+def test_a_finite_coefficient_carries_no_warning() -> None:
+    time = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+    fit = cox_ph(time, [1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 0, 1], [0, 1] * 6)
+    assert fit.converged
+    assert fit.infinite == (False,)
+    assert fit.warnings == ()

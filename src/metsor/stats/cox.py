@@ -6,6 +6,14 @@ lowers the log likelihood is pulled back towards the last good beta; iteration s
 relative change of the log likelihood is at most ``eps`` (1e-9) and the variance is the
 inverse information at the final beta. Newton's method is invariant to R's centring and
 scaling of covariates, so the iterates — and the reported figures — are R's.
+
+A monotone likelihood (an arm without events, a covariate that separates the events) has its
+maximum at an infinite coefficient: the log likelihood flattens and the iteration "converges"
+at a large finite one. As ``coxph.fit`` does, the fit checks the next Newton step
+|V u| of each coefficient at the end: larger than ``eps`` and than √eps (R's
+``toler.inf``) times |coef| means the coefficient may be infinite, and the fit carries R's
+warning ("Loglik converged before variable 1; coefficient may be infinite.") in ``warnings``;
+so does a fit that ran out of iterations.
 """
 
 from __future__ import annotations
@@ -56,6 +64,13 @@ class CoxFit:
         freedom.
     iterations, converged
         Newton–Raphson iterations used and whether the criterion was met.
+    infinite
+        Per coefficient, whether it may be infinite (monotone likelihood), as R's
+        ``coxph.fit`` judges it.
+    warnings
+        R's warnings about the fit, in R's words with the covariate's name: "Loglik converged
+        before variable 1 (arm); coefficient may be infinite.", "Ran out of iterations and did
+        not converge", "one or more coefficients may be infinite".
     """
 
     names: tuple[str, ...]
@@ -80,6 +95,8 @@ class CoxFit:
     n: int
     n_events: int
     data: CoxData = field(repr=False, compare=False)
+    infinite: tuple[bool, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def p_value_of(self, chi2: float) -> float:
         """Upper-tail chi-squared p-value on the model's degrees of freedom."""
@@ -153,6 +170,7 @@ def cox_ph(
         data, p, max_iter=max_iter, eps=eps, names=labels
     )
     variance = _invert(imat, labels)
+    infinite, warnings = _infinite_coefficients(data, beta, variance, converged, eps, labels)
     se = np.sqrt(np.diag(variance))
     z = beta / se
     zq = float(stats.norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
@@ -187,6 +205,44 @@ def cox_ph(
         n=int(t.size),
         n_events=int(e.sum()),
         data=data,
+        infinite=infinite,
+        warnings=warnings,
+    )
+
+
+def _infinite_coefficients(
+    data: CoxData,
+    beta: NDArray[np.float64],
+    variance: NDArray[np.float64],
+    converged: bool,
+    eps: float,
+    names: tuple[str, ...],
+) -> tuple[tuple[bool, ...], tuple[str, ...]]:
+    """Which coefficients may be infinite, and R's warnings, as ``coxph.fit`` decides them.
+
+    R: ``infs <- abs(coxfit$u %*% var)``; after convergence a coefficient is flagged when its
+    score is not finite or ``infs > eps & infs > toler.inf * abs(coef)`` (``toler.inf`` =
+    √eps); without convergence R warns so, and that coefficients may be infinite when the
+    largest linear predictor exceeds 500 or a step is not finite.
+    """
+    _, u, _ = _derivatives(data, beta)
+    with np.errstate(invalid="ignore", over="ignore"):
+        step = np.abs(u @ variance)
+    if not converged:
+        lp = data.covariates @ beta
+        flagged = bool(np.max(lp, initial=0.0) > 500 or not np.all(np.isfinite(step)))
+        warnings = ["Ran out of iterations and did not converge"]
+        if flagged:
+            warnings.append("one or more coefficients may be infinite")
+        return tuple(flagged for _ in names), tuple(warnings)
+    toler_inf = np.sqrt(eps)
+    infinite = ~np.isfinite(u) | ((step > eps) & (step > toler_inf * np.abs(beta)))
+    if not infinite.any():
+        return tuple(False for _ in names), ()
+    which = ",".join(f"{i + 1} ({names[i]})" for i in np.flatnonzero(infinite))
+    return (
+        tuple(bool(x) for x in infinite),
+        (f"Loglik converged before variable {which}; coefficient may be infinite.",),
     )
 
 

@@ -21,6 +21,7 @@ from metsor.errors import InputError
 from metsor.stats._zeroin import zeroin
 
 __all__ = [
+    "FISHER_MAX_PATIENTS",
     "FisherExact",
     "ProportionEstimate",
     "RateDifference",
@@ -29,6 +30,15 @@ __all__ = [
     "newcombe_difference",
     "wilson_interval",
 ]
+
+
+FISHER_MAX_PATIENTS = 1_000_000
+"""The most patients (both arms) of a table given to Fisher's exact test.
+
+As R's ``fisher.test``, the test holds the conditional law of the first cell over its whole
+support, whose length grows with the counts; this bound keeps it to a few arrays of at most a
+million entries (about 8 MB each), far beyond any trial's response table.
+"""
 
 
 @dataclass(frozen=True)
@@ -193,6 +203,12 @@ def fisher_exact(
     """
     _check_count(responders_1, n_1, conf_level)
     _check_count(responders_2, n_2, conf_level)
+    if n_1 + n_2 > FISHER_MAX_PATIENTS:
+        raise InputError(
+            f"Fisher's exact test takes at most {FISHER_MAX_PATIENTS:,} patients in all "
+            f"(its law is held over every possible table), not {n_1 + n_2:,}",
+            field="n",
+        )
     table = _HypergeometricTable(responders_1, n_1, responders_2, n_2)
     alpha = (1.0 - conf_level) / 2.0
     a, b = responders_1, n_1 - responders_1
@@ -300,12 +316,21 @@ def _root(f: Callable[[float], float], lower: float, upper: float) -> float:
     return zeroin(f, lower, upper)
 
 
+def _whole(value: object, name: str) -> int:
+    """``value`` as an int if it is a whole number (int or numpy integer, not bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise InputError(f"{name} must be a whole number (a count), not {value!r}", field=name)
+    return int(value)
+
+
 def _check_count(responders: int, n: int, conf_level: float) -> None:
+    n = _whole(n, "n")
+    responders = _whole(responders, "responders")
     if n <= 0:
         raise InputError(f"number of patients must be positive, not {n}", field="n")
     if not 0 <= responders <= n:
         raise InputError(
             f"responders must be between 0 and {n}, not {responders}", field="responders"
         )
-    if not 0.0 < conf_level < 1.0:
+    if not (isinstance(conf_level, float | int) and 0.0 < conf_level < 1.0):
         raise InputError(f"conf_level must be in (0, 1), not {conf_level}", field="conf_level")

@@ -137,6 +137,8 @@ def _analyze_survival(
             "without events?); the hazard ratio is unreliable",
             err=True,
         )
+    for message in fit.warnings:  # R's coxph warnings, e.g. a coefficient that may be infinite
+        typer.echo(f"warning: Cox model: {message}", err=True)
     return {
         "reference": ref,
         "experimental": exp_,
@@ -147,6 +149,8 @@ def _analyze_survival(
             "ci": [float(fit.hr_lower[0]), float(fit.hr_upper[0])],
             "p": float(fit.p_value[0]),
             "ph_test_p": ph_test_p,
+            "infinite": fit.infinite[0],
+            "warnings": list(fit.warnings),
         },
     }
 
