@@ -167,13 +167,16 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _widths(block: Table, width: float) -> list[float]:
-    """Column widths in proportion to the longest text of each column (bounded)."""
+    """Column widths in proportion to each column's text: at least its longest word, so that
+    no word is broken, and more for long text (bounded)."""
     columns = len(block.header)
-    longest = [
-        max([len(block.header[i])] + [len(row[i]) for row in block.rows if i < len(row)])
-        for i in range(columns)
-    ]
-    weights = [min(max(n, 6), 60) for n in longest]
+    cells = [[block.header[i], *(row[i] for row in block.rows if i < len(row))] for i in
+             range(columns)]  # fmt: skip
+    weights = []
+    for texts in cells:
+        word = max((len(w) for t in texts for w in t.split()), default=1)
+        longest = max(len(t.strip()) for t in texts)
+        weights.append(max(word + 2, min(longest, 48)))
     total = sum(weights)
     return [width * w / total for w in weights]
 
