@@ -9,7 +9,7 @@ with a Total group, OG000… outcomes, EG000… adverse events), the experimenta
   by the data cut-off (``dropWithdraws`` gives the reasons), COMPLETED the others (alive and in
   follow-up at the cut-off). Counts are text, as in the API.
 - ``baselineCharacteristicsModule``: age (median and full range), sex, region of enrollment,
-  ECOG performance status, Child-Pugh class (A5, A6 …), BCLC stage, macrovascular invasion,
+  ECOG performance status, Child-Pugh score (A5, A6 …), BCLC stage, macrovascular invasion,
   extrahepatic spread, AFP ≥ 400 ng/mL and the randomization stratum, from ADSL.
 - ``outcomeMeasuresModule`` and ``adverseEventsModule``: :mod:`metsor.export.ctgov_outcomes`.
 - ``moreInfoModule``: the limitations of the data and the protocol's point of contact.
@@ -47,7 +47,7 @@ from metsor.protocol import Protocol
 from metsor.services.context import ServiceContext
 from metsor.services.tabulation import CasebookRecords, casebook_records
 
-__all__ = ["export_results", "results_section", "trial_analysis"]
+__all__ = ["arm_descriptions", "export_results", "results_section", "trial_analysis"]
 
 _DROPS: tuple[tuple[str, Callable[[Mapping[str, Any]], bool]], ...] = (
     ("Death", lambda row: row["DTHFL"] == "Y"),
@@ -67,11 +67,27 @@ def _groups(study: Study) -> Groups:
     )
 
 
+def arm_descriptions(study: Study) -> dict[str, str]:
+    """Each arm's treatment from the protocol's interventions and doses (``Sorafenib 400 mg
+    BID, oral + Metformin 500 mg BID, oral``), the arm's label where it names none."""
+    interventions = {i.name: i for i in study.protocol.interventions}
+    found = {}
+    for code, arm in zip(study.arms, study.protocol.arms, strict=True):
+        parts = []
+        for name in arm.intervention_names:
+            dose = interventions[name].dose if name in interventions else None
+            route = "" if dose is None or dose.route is None else f", {dose.route}"
+            parts.append(
+                name
+                if dose is None
+                else f"{name} {dose.quantity:g} {dose.unit} {dose.frequency}{route}"
+            )
+        found[code] = " + ".join(parts) or arm.label
+    return found
+
+
 def _group_list(groups: Groups, prefix: str, study: Study) -> list[dict[str, str]]:
-    descriptions = {
-        code: arm.description or arm.label
-        for code, arm in zip(study.arms, study.protocol.arms, strict=True)
-    }
+    descriptions = arm_descriptions(study)
     return [
         {
             "id": f"{prefix}{number_}",
@@ -199,13 +215,20 @@ def _age_measure(adsl: Sequence[Mapping[str, Any]], groups: Groups) -> dict[str,
     }
 
 
+def _is_text(text: str) -> Callable[[Any], bool]:
+    """Whether a value, written as text, is ``text``."""
+
+    def test(value: Any) -> bool:
+        return value is not None and str(value) == text
+
+    return test
+
+
 def _levels(
     adsl: Sequence[Mapping[str, Any]], column: str
 ) -> list[tuple[str, Callable[[Any], bool]]]:
     values = sorted({str(row[column]) for row in adsl if row[column] is not None})
-    found: list[tuple[str, Callable[[Any], bool]]] = [
-        (value, lambda v, value=value: v is not None and str(v) == value) for value in values
-    ]
+    found: list[tuple[str, Callable[[Any], bool]]] = [(value, _is_text(value)) for value in values]
     if any(row[column] is None for row in adsl):
         found.append(("Unknown", lambda v: v is None))
     return found
@@ -232,8 +255,8 @@ def baseline_characteristics(
         ("Unknown", lambda v: v is None),
     ]
     child_pugh = [
-        (f"A{score}" if score <= 6 else f"B{score}", lambda v, score=score: v == score)
-        for score in sorted({row["CHILDPGH"] for row in adsl if row["CHILDPGH"] is not None})
+        (label if label == "Unknown" else f"{label} points", test)
+        for label, test in _levels(adsl, "CHILDPGH")
     ]
     country = next((site.country for site in study.protocol.sites if site.country), "Unknown")
     region = _count_measure("Region of Enrollment", adsl, groups, "STUDYID", [(country, bool)])
@@ -251,7 +274,9 @@ def baseline_characteristics(
         ),
         region,
         _count_measure("ECOG performance status", adsl, groups, "ECOG", _levels(adsl, "ECOG")),
-        _count_measure("Child-Pugh class", adsl, groups, "CHILDPGH", child_pugh),
+        _count_measure(
+            "Child-Pugh score (5 points: A5, 6: A6)", adsl, groups, "CHILDPGH", child_pugh
+        ),
         _count_measure("BCLC stage", adsl, groups, "BCLC", _levels(adsl, "BCLC")),
         _count_measure("Macrovascular invasion", adsl, groups, "MVI", yes_no),
         _count_measure("Extrahepatic spread", adsl, groups, "EHS", yes_no),
@@ -316,7 +341,7 @@ def results_section(records: CasebookRecords, study: Study) -> dict[str, Any]:
     if not adsl:
         raise InputError("no participant is randomized: there are no results", field="cutoff")
     analysis = trial_analysis(records, study)
-    labels = {code: title for _, code, title in groups}
+    labels = arm_descriptions(study)
     versions = sorted({str(row["ATOXGRV"]) for row in adae if row["ATOXGRV"]}) or ["5.0"]
     end = "the data cut-off" if records.cutoff is None else f"the data cut-off ({records.cutoff})"
     return {

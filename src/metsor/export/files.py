@@ -5,9 +5,9 @@ ISO 8601 (``2016-03-01``), a float as Python writes it back exactly (``repr``).
 
 XPT: written by pyreadstat as version 5 after :func:`metsor.export.checks.check_dataset`; text
 variables as character (an unknown value blank), integers and floats as numeric (unknown:
-missing), dates as numeric SAS dates with the format ``DATE9.``; the dataset label and every
-variable label are stored. Read back with ``pandas.read_sas(path, format="xport")`` or
-``pyreadstat.read_xport``.
+missing), dates as numeric SAS dates (days since 1 January 1960) with the format ``DATE9.``;
+the dataset label and every variable label are stored. Read back with
+``pandas.read_sas(path, format="xport")`` or ``pyreadstat.read_xport``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from metsor.export.checks import check_dataset, check_file_name
 from metsor.export.metadata import Dataset
 
 __all__ = ["output_folder", "write_csv", "write_dataset", "write_rows_csv", "write_xpt"]
+
+_SAS_EPOCH = date(1960, 1, 1)
 
 
 def output_folder(out_dir: Path | str, *, field: str = "out_dir") -> Path:
@@ -99,7 +101,10 @@ def write_xpt(dataset: Dataset, folder: Path) -> Path:
         if variable.kind == "text":
             frame[variable.name] = ["" if value is None else value for value in values]
         elif variable.kind == "date":
-            frame[variable.name] = values
+            frame[variable.name] = [
+                float("nan") if value is None else float((value - _SAS_EPOCH).days)
+                for value in values
+            ]
             formats[variable.name] = "DATE9."
         else:
             frame[variable.name] = [
@@ -107,7 +112,7 @@ def write_xpt(dataset: Dataset, folder: Path) -> Path:
             ]
     table = pd.DataFrame(frame, columns=list(spec.columns))
     for variable in spec.variables:
-        if variable.kind == "text" or variable.kind == "date":
+        if variable.kind == "text":
             table[variable.name] = table[variable.name].astype(object)
     try:
         pyreadstat.write_xport(

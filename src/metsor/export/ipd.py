@@ -1,0 +1,313 @@
+"""``metsor export ipd``: the de-identified individual participant data package.
+
+ADSL, ADTTE, ADRS and ADAE (as :mod:`metsor.export.adam` derives them) with each variable
+treated by one rule of the PhUSE de-identification standard, applied in this order:
+
+1. ``USUBJID`` → a keyed pseudonym (:func:`metsor.export.ipd_key.pseudonym`), the same in all
+   four datasets; ``SUBJID`` removed.
+2. Every calendar date (``RANDDT``, ``ADT``, ``ASTDT`` …) → the study day from randomization
+   (day 1 = the day of randomization, day -1 the day before, no day 0) under the name ``…DY``
+   (``ADT`` → ``ADY``); a date whose study day is already a variable (``ASTDT``, ``ASTDY``) and
+   the dates that are day 1 by definition (``RANDDT``, ``STARTDT``) are removed.
+3. ``AGE`` above 89 → 90, meaning "90 or older".
+4. ``SITEID`` → ``S01``, ``S02`` … in the order of the site codes; sites with fewer randomized
+   participants than the minimum (5 by default) pooled into ``POOLED``.
+5. Free text (the verbatim adverse-event term ``AETERM``) removed; coded terms (``AEDECOD``,
+   CTCAE) kept.
+6. Everything else kept: arms, strata, coded baseline characteristics, flags, analysis values.
+
+Analysis values are not changed, so the hazard ratios and response comparisons computed from
+the package equal those of the full data. The package holds ``adsl.csv``, ``adtte.csv``,
+``adrs.csv``, ``adae.csv``, ``data-dictionary.csv`` (every variable of the source datasets
+with what was done to it) and ``README.md``; no SAS transport file (its header holds the date
+it was written) and never the key.
+
+References
+----------
+PhUSE De-Identification Working Group. De-Identification Standard for CDISC SDTM 3.2 (2015) and
+its ADaM supplement; EMA Policy 0070 external guidance on the anonymisation of clinical reports
+(2018), ages above 89 pooled as in the HIPAA Safe Harbor rule (45 CFR 164.514(b)(2)).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from metsor.errors import InputError
+from metsor.export.cdisc import analysis_datasets, study_of
+from metsor.export.files import output_folder, write_csv, write_rows_csv
+from metsor.export.ipd_key import pseudonym
+from metsor.export.metadata import Dataset, DatasetSpec, Variable
+from metsor.protocol import Protocol
+from metsor.services.context import ServiceContext
+from metsor.services.tabulation import casebook_records
+
+__all__ = [
+    "AGE_CAP",
+    "FREE_TEXT",
+    "MIN_SITE_SIZE",
+    "Treatment",
+    "deidentify",
+    "export_ipd",
+]
+
+#: Ages above 89 are written as this value ("90 or older").
+AGE_CAP = 90
+
+#: Sites with fewer randomized participants are pooled.
+MIN_SITE_SIZE = 5
+
+#: Variables holding free text, removed.
+FREE_TEXT: frozenset[str] = frozenset({"AETERM"})
+
+_DAY_ONE = frozenset({"RANDDT", "STARTDT"})
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """What was done to one variable of a source dataset.
+
+    ``action`` is ``kept``, ``pseudonymized``, ``offset`` (date → study day), ``recoded``,
+    ``capped`` or ``removed``; ``name`` is the variable in the package (None when removed).
+    """
+
+    dataset: str
+    source: str
+    label: str
+    action: str
+    name: str | None
+    detail: str
+
+
+def _day(value: date | None, start: date | None) -> int | None:
+    if value is None or start is None:
+        return None
+    offset = (value - start).days
+    return offset + 1 if offset >= 0 else offset
+
+
+def _site_codes(adsl: Dataset, minimum: int) -> dict[str, str]:
+    counts = Counter(row["SITEID"] for row in adsl.rows)
+    codes: dict[str, str] = {}
+    number = 0
+    for site in sorted(counts):
+        if counts[site] < minimum:
+            codes[site] = "POOLED"
+        else:
+            number += 1
+            codes[site] = f"S{number:02d}"
+    return codes
+
+
+def _plan(spec: DatasetSpec) -> list[tuple[Variable, Treatment]]:
+    """Each variable of a source dataset with its treatment (rules 1–6)."""
+    names = set(spec.columns)
+    plan = []
+    for variable in spec.variables:
+        name, label = variable.name, variable.label
+        step: tuple[str, str | None, str]
+        if name == "USUBJID":
+            step = ("pseudonymized", name, "keyed pseudonym (HMAC-SHA256), same in all datasets")
+        elif name == "SUBJID" or name in FREE_TEXT:
+            why = "subject identifier" if name == "SUBJID" else "free text"
+            step = ("removed", None, why)
+        elif variable.kind == "date":
+            day_name = name.removesuffix("DT") + "DY"
+            if name in _DAY_ONE:
+                step = ("removed", None, "date of randomization: study day 1 by definition")
+            elif day_name in names:
+                step = ("removed", None, f"calendar date; its study day is {day_name}")
+            else:
+                step = ("offset", day_name, "study day from randomization (day 1 = randomization)")
+        elif name == "AGE":
+            step = ("capped", name, f"ages above {AGE_CAP - 1} written as {AGE_CAP} (90 or older)")
+        elif name == "SITEID":
+            step = ("recoded", name, f"S01, S02 ...; sites under {MIN_SITE_SIZE} subjects POOLED")
+        else:
+            step = ("kept", name, "coded or analysis value")
+        action, new_name, detail = step
+        plan.append((variable, Treatment(spec.name, name, label, action, new_name, detail)))
+    return plan
+
+
+def deidentify(
+    datasets: Sequence[Dataset], key: bytes, *, min_site_size: int = MIN_SITE_SIZE
+) -> tuple[tuple[Dataset, ...], tuple[Treatment, ...]]:
+    """De-identify ADSL and the datasets of its subjects (see the module docstring).
+
+    Parameters
+    ----------
+    datasets
+        ADSL first, then the other ADaM datasets.
+    key
+        The pseudonym key.
+    min_site_size
+        Sites with fewer randomized subjects are pooled.
+
+    Returns
+    -------
+    tuple
+        The de-identified datasets, and what was done to every source variable.
+    """
+    adsl = datasets[0]
+    if adsl.name != "ADSL":
+        raise InputError("the first dataset to de-identify must be ADSL", field="datasets")
+    start = {row["USUBJID"]: row["RANDDT"] for row in adsl.rows}
+    sites = _site_codes(adsl, min_site_size)
+    result = []
+    treatments: list[Treatment] = []
+    for dataset in datasets:
+        plan = _plan(dataset.spec)
+        treatments += [treatment for _, treatment in plan]
+        variables = tuple(
+            Variable(
+                treatment.name,
+                _label(variable, treatment),
+                "integer" if treatment.action == "offset" else variable.kind,
+                "Derived" if treatment.action != "kept" else variable.origin,
+                () if treatment.action in ("recoded", "capped") else variable.codelist,
+            )
+            for variable, treatment in plan
+            if treatment.name is not None
+        )
+        spec = DatasetSpec(
+            dataset.spec.name, dataset.spec.label, "Analysis", dataset.spec.cls,
+            dataset.spec.structure, tuple(k for k in dataset.spec.keys if k != "SUBJID"),
+            variables,
+        )  # fmt: skip
+        rows = [_row(row, plan, key, start, sites) for row in dataset.rows]
+        result.append(Dataset.of(spec, rows))
+    return tuple(result), tuple(treatments)
+
+
+def _day_name(source: str) -> str:
+    """The name a traced date variable has in the package (``LSTALVDT`` → ``LSTALVDY``)."""
+    if source.endswith("DTC"):
+        return source.removesuffix("DTC") + "DY"
+    if source.endswith("DT"):
+        return source.removesuffix("DT") + "DY"
+    return source
+
+
+def _label(variable: Variable, treatment: Treatment) -> str:
+    if treatment.action == "offset":
+        return f"{variable.label.removeprefix('Date of ')[:28]} (Study Day)"
+    if treatment.action == "pseudonymized":
+        return "Pseudonymous Subject Identifier"
+    return variable.label
+
+
+def _row(
+    row: Mapping[str, Any],
+    plan: Sequence[tuple[Variable, Treatment]],
+    key: bytes,
+    start: Mapping[str, date],
+    sites: Mapping[str, str],
+) -> dict[str, Any]:
+    usubjid = row["USUBJID"]
+    out: dict[str, Any] = {}
+    for variable, treatment in plan:
+        value = row[variable.name]
+        if treatment.name is None:
+            continue
+        if treatment.action == "pseudonymized":
+            value = pseudonym(key, value)
+        elif treatment.action == "offset":
+            value = _day(value, start.get(usubjid))
+        elif treatment.action == "capped" and value is not None:
+            value = min(int(value), AGE_CAP)
+        elif treatment.action == "recoded" and value is not None:
+            value = sites.get(value, "POOLED")
+        elif variable.name == "SRCVAR" and isinstance(value, str):
+            value = _day_name(value)
+        out[treatment.name] = value
+    return out
+
+
+def _readme(datasets: Sequence[Dataset], treatments: Sequence[Treatment], study: str) -> str:
+    lines = [
+        f"# De-identified individual participant data: {study}",
+        "",
+        "Analysis datasets (CDISC ADaM) of the trial, de-identified following the PhUSE",
+        "de-identification standard for SDTM/ADaM. Files: "
+        + ", ".join(f"`{d.name.lower()}.csv` ({len(d.rows)} rows)" for d in datasets)
+        + ", and `data-dictionary.csv` (every variable and what was done to it).",
+        "",
+        "What was done:",
+        "",
+        "- Subject identifiers are replaced by keyed pseudonyms (HMAC-SHA256; the key is kept",
+        "  by the sponsor, apart from the data, and is not part of this package).",
+        "- Calendar dates are replaced by study days from randomization (day 1 = the day of",
+        "  randomization, day -1 the day before; there is no day 0).",
+        f"- Ages above {AGE_CAP - 1} are written as {AGE_CAP} (90 or older).",
+        f"- Sites are recoded S01, S02 ...; sites with fewer than {MIN_SITE_SIZE} randomized",
+        "  participants are pooled as POOLED.",
+        "- Free text (the verbatim adverse-event term) is removed; coded CTCAE terms are kept.",
+        "- Analysis values (times in months, censoring, responses) are unchanged, so analyses",
+        "  of this package reproduce the trial's hazard ratios and response comparisons.",
+        "",
+        "Per variable:",
+        "",
+        "| dataset | variable | in the package | treatment | detail |",
+        "|---|---|---|---|---|",
+    ]
+    for treatment in treatments:
+        lines.append(
+            f"| {treatment.dataset} | {treatment.source} | {treatment.name or '-'} | "
+            f"{treatment.action} | {treatment.detail} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def export_ipd(
+    ctx: ServiceContext,
+    out_dir: Path | str,
+    *,
+    key: bytes,
+    cutoff: date | None = None,
+    min_site_size: int = MIN_SITE_SIZE,
+    protocol: Protocol | None = None,
+) -> dict[str, Path]:
+    """Write the de-identified IPD package of the trial at ``cutoff`` into ``out_dir``.
+
+    Returns
+    -------
+    dict
+        File name → path written.
+
+    Raises
+    ------
+    InputError
+        Naming ``out_dir`` when a file cannot be written, or a variable that breaks a rule
+        of the exported datasets.
+    """
+    if isinstance(min_site_size, bool) or not isinstance(min_site_size, int) or min_site_size < 1:
+        raise InputError("min_site_size must be a positive integer", field="min_site_size")
+    records = casebook_records(ctx, cutoff=cutoff)
+    study = study_of(records, protocol)
+    package, treatments = deidentify(
+        analysis_datasets(records, study), key, min_site_size=min_site_size
+    )
+    folder = output_folder(out_dir)
+    written = {f"{d.name.lower()}.csv": write_csv(d, folder) for d in package}
+    dictionary = [
+        {"DATASET": t.dataset, "VARIABLE": t.name or "", "SOURCE": t.source, "LABEL": t.label,
+         "TREATMENT": t.action, "DETAIL": t.detail}
+        for t in treatments
+    ]  # fmt: skip
+    columns = ("DATASET", "VARIABLE", "SOURCE", "LABEL", "TREATMENT", "DETAIL")
+    written["data-dictionary.csv"] = write_rows_csv(
+        folder / "data-dictionary.csv", columns, dictionary
+    )
+    readme = folder / "README.md"
+    try:
+        readme.write_text(_readme(package, treatments, study.study_id), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {readme}: {exc.strerror or exc}", field="out_dir") from None
+    written["README.md"] = readme
+    return written

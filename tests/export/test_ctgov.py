@@ -1,0 +1,185 @@
+"""The registry results section: the API v2 shape, counts that add up, and figures equal to
+metsor.analysis and ``metsor analyze`` on the exported ADaM datasets."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from metsor.analysis import TrialAnalysis, analyse_trial
+from metsor.cli.main import app
+
+from .ctgov_shape import RESULTS_SECTION, shape_problems
+
+EXPERIMENTAL, REFERENCE = "sorafenib_metformin", "sorafenib"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def results(results_json: Path) -> dict[str, Any]:
+    """The results section written by ``metsor.export.ctgov``."""
+    document: dict[str, Any] = json.loads(results_json.read_text(encoding="utf-8"))
+    assert list(document) == ["resultsSection"]
+    section: dict[str, Any] = document["resultsSection"]
+    return section
+
+
+@pytest.fixture(scope="module")
+def analysis(adam_dir: Path) -> TrialAnalysis:
+    """The trial's analysis computed again from the exported ADTTE and ADRS files."""
+    return analyse_trial(
+        _rows(adam_dir / "adtte.csv"), _rows(adam_dir / "adrs.csv"),
+        reference=REFERENCE, experimental=EXPERIMENTAL,
+    )  # fmt: skip
+
+
+def _fixed(value: float | None, decimals: int) -> str:
+    """A figure with fixed decimals, NA when undefined (not reached, not estimable)."""
+    return "NA" if value is None or not math.isfinite(value) else f"{value:.{decimals}f}"
+
+
+def test_the_section_has_the_api_shape(results: dict[str, Any]) -> None:
+    assert shape_problems(results, RESULTS_SECTION) == []
+
+
+def test_the_participant_flow_adds_up(results: dict[str, Any], adam_dir: Path) -> None:
+    flow = results["participantFlowModule"]
+    assert [group["id"] for group in flow["groups"]] == ["FG000", "FG001"]
+    (period,) = flow["periods"]
+    assert period["title"] == "Overall Study"
+    counts = {
+        milestone["type"]: {a["groupId"]: int(a["numSubjects"]) for a in milestone["achievements"]}
+        for milestone in period["milestones"]
+    }
+    assert list(counts) == ["STARTED", "COMPLETED", "NOT COMPLETED"]
+    for group in ("FG000", "FG001"):
+        assert (
+            counts["STARTED"][group] == counts["COMPLETED"][group] + counts["NOT COMPLETED"][group]
+        )
+        dropped = sum(
+            int(r["numSubjects"]) for d in period["dropWithdraws"] for r in d["reasons"]
+            if r["groupId"] == group
+        )  # fmt: skip
+        assert dropped == counts["NOT COMPLETED"][group]
+    adsl = _rows(adam_dir / "adsl.csv")
+    assert sum(counts["STARTED"].values()) == len(adsl)
+    assert sum(counts["STARTED"].values()) == len(adsl)
+    deaths = next(d for d in period["dropWithdraws"] if d["type"] == "Death")
+    assert sum(int(r["numSubjects"]) for r in deaths["reasons"]) == sum(
+        row["DTHFL"] == "Y" for row in adsl
+    )
+
+
+def test_baseline_has_a_total_group_that_adds_up(results: dict[str, Any]) -> None:
+    baseline = results["baselineCharacteristicsModule"]
+    assert [group["id"] for group in baseline["groups"]] == ["BG000", "BG001", "BG002"]
+    assert baseline["groups"][-1]["title"] == "Total"
+    (denom,) = baseline["denoms"]
+    n = [int(count["value"]) for count in denom["counts"]]
+    assert n[0] + n[1] == n[2]
+    titles = [measure["title"] for measure in baseline["measures"]]
+    assert titles[:3] == ["Age, Continuous", "Sex: Female, Male", "Region of Enrollment"]
+    for measure in baseline["measures"][1:]:
+        totals = [0, 0, 0]
+        for klass in measure["classes"]:
+            for category in klass["categories"]:
+                for index, cell in enumerate(category["measurements"]):
+                    totals[index] += int(cell["value"])
+        assert totals == n, measure["title"]
+
+
+def test_one_measure_per_registered_outcome(results: dict[str, Any]) -> None:
+    measures = results["outcomeMeasuresModule"]["outcomeMeasures"]
+    assert [(m["type"], m["title"], m["paramType"]) for m in measures] == [
+        ("PRIMARY", "Overall Survival", "MEDIAN"),
+        ("SECONDARY", "Time To Progression", "MEDIAN"),
+        ("SECONDARY", "Progression Free Survival", "MEDIAN"),
+        ("SECONDARY", "Objective Response Rate", "COUNT_OF_PARTICIPANTS"),
+    ]
+    for measure in measures[:3]:
+        assert (measure["dispersionType"], measure["unitOfMeasure"]) == ("CONFIDENCE_95", "months")
+        assert measure["analyses"][0]["statisticalMethod"] == "Log Rank"
+        assert measure["analyses"][0]["paramType"] == "Hazard Ratio (HR)"
+    assert measures[3]["analyses"][0]["statisticalMethod"] == "Fisher Exact"
+
+
+@pytest.mark.parametrize(
+    ("index", "param"),
+    [pytest.param(0, "OS12", id="OS"), pytest.param(1, "TTP12", id="TTP"),
+     pytest.param(2, "PFS12", id="PFS")],
+)  # fmt: skip
+def test_survival_figures_are_the_analysis_figures(
+    results: dict[str, Any], analysis: TrialAnalysis, index: int, param: str
+) -> None:
+    measure = results["outcomeMeasuresModule"]["outcomeMeasures"][index]
+    result = analysis.endpoints[param]
+    cells = measure["classes"][0]["categories"][0]["measurements"]
+    for cell, arm in zip(cells, (EXPERIMENTAL, REFERENCE), strict=True):
+        found = result.arms[arm]
+        assert (cell["value"], cell["lowerLimit"], cell["upperLimit"]) == (
+            _fixed(found.median, 2), _fixed(found.median_lower, 2), _fixed(found.median_upper, 2)
+        )  # fmt: skip
+    (test,) = measure["analyses"]
+    hazard, logrank = result.hazard_ratio, result.logrank
+    expected = (None, None, None) if hazard is None else (hazard.estimate, hazard.lower,
+                                                          hazard.upper)  # fmt: skip
+    assert (test["paramValue"], test["ciLowerLimit"], test["ciUpperLimit"]) == tuple(
+        _fixed(value, 3) for value in expected
+    )
+    assert test["pValue"] == _fixed(None if logrank is None else logrank.p_value, 4)
+    if hazard is None:
+        assert test["statisticalComment"] == "; ".join(result.warnings)
+
+
+def test_response_figures_are_the_analysis_figures(
+    results: dict[str, Any], analysis: TrialAnalysis
+) -> None:
+    measure = results["outcomeMeasuresModule"]["outcomeMeasures"][3]
+    result = analysis.responses["ORR_MRECIST"]
+    cells = measure["classes"][0]["categories"][0]["measurements"]
+    assert [int(cell["value"]) for cell in cells] == [
+        result.arms[EXPERIMENTAL].responders, result.arms[REFERENCE].responders
+    ]  # fmt: skip
+    assert result.fisher is not None
+    assert measure["analyses"][0]["pValue"] == _fixed(result.fisher.p_value, 4)
+
+
+def test_the_hazard_ratio_is_that_of_metsor_analyze(
+    results: dict[str, Any], adam_dir: Path
+) -> None:
+    """``metsor analyze survival`` on the exported ADTTE prints the results section's OS HR."""
+    outcome = CliRunner().invoke(app, [
+        "analyze", "survival", "--input", str(adam_dir / "adtte.csv"), "--param", "OS12",
+        "--time", "AVAL", "--censor", "CNSR", "--group", "ARMCD", "--strata", "STRATUM",
+        "--reference", REFERENCE, "--json",
+    ])  # fmt: skip
+    assert outcome.exit_code == 0, outcome.output
+    printed = json.loads(outcome.output)
+    (test,) = results["outcomeMeasuresModule"]["outcomeMeasures"][0]["analyses"]
+    assert test["paramValue"] == f"{printed['cox']['hr']:.3f}"
+    assert test["pValue"] == f"{printed['logrank']['p']:.4f}"
+
+
+def test_adverse_events_count_the_safety_population(
+    results: dict[str, Any], adam_dir: Path
+) -> None:
+    events = results["adverseEventsModule"]
+    adsl = _rows(adam_dir / "adsl.csv")
+    at_risk = [sum(r["SAFFL"] == "Y" and r["ARMCD"] == arm for r in adsl)
+               for arm in (EXPERIMENTAL, REFERENCE)]  # fmt: skip
+    assert [g["seriousNumAtRisk"] for g in events["eventGroups"]] == at_risk
+    assert [g["id"] for g in events["eventGroups"]] == ["EG000", "EG001"]
+    for event in events["otherEvents"] + events["seriousEvents"]:
+        for stat, n in zip(event["stats"], at_risk, strict=True):
+            assert 0 < stat["numAffected"] <= stat["numEvents"] or stat["numAffected"] == 0
+            assert stat["numAtRisk"] == n

@@ -1,0 +1,74 @@
+"""Every SAS transport file of the SDTM and ADaM exports, read back, equals its CSV file."""
+
+from __future__ import annotations
+
+import csv
+import math
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyreadstat
+import pytest
+
+SDTM = ("dm", "ds", "ex", "ae", "lb", "vs", "tu", "tr", "rs", "sv", "ts", "ta", "te")
+ADAM = ("adsl", "adtte", "adrs", "adae")
+
+
+def _csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or ()), list(reader)
+
+
+def _same(text: str, value: Any) -> bool:
+    """Whether a CSV cell and the value read back from XPT are the same value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return text == ""
+    if isinstance(value, datetime):
+        return text == value.date().isoformat()
+    if isinstance(value, date):
+        return text == value.isoformat()
+    if isinstance(value, float):
+        return text != "" and float(text) == value
+    return text == value
+
+
+def _compare(folder: Path, name: str) -> None:
+    columns, rows = _csv(folder / f"{name}.csv")
+    frame, meta = pyreadstat.read_xport(str(folder / f"{name}.xpt"))
+    assert meta.table_name == name.upper()
+    assert list(frame.columns) == columns
+    assert len(frame) == len(rows)
+    records = frame.to_dict("records")
+    for index, (row, back) in enumerate(zip(rows, records, strict=True), start=1):
+        differ = [c for c in columns if not _same(row[c], back[c])]
+        assert differ == [], f"{name} row {index}: {[(c, row[c], back[c]) for c in differ]}"
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, id=name) for name in SDTM])
+def test_each_sdtm_xpt_equals_its_csv(sdtm_dir: Path, name: str) -> None:
+    _compare(sdtm_dir, name)
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, id=name) for name in ADAM])
+def test_each_adam_xpt_equals_its_csv(adam_dir: Path, name: str) -> None:
+    _compare(adam_dir, name)
+
+
+def test_pandas_reads_the_same_transport_file(adam_dir: Path) -> None:
+    """pandas' own XPORT reader agrees with pyreadstat on ADTTE (numbers, dates as days)."""
+    frame = pd.read_sas(adam_dir / "adtte.xpt", format="xport", encoding="ascii")
+    back, _ = pyreadstat.read_xport(str(adam_dir / "adtte.xpt"))
+    assert list(frame["AVAL"]) == list(back["AVAL"])
+    assert list(frame["PARAMCD"]) == list(back["PARAMCD"])
+    sas_epoch = date(1960, 1, 1)
+    assert [sas_epoch + pd.Timedelta(days=d) for d in frame["ADT"]] == list(back["ADT"])
+
+
+def test_the_exports_hold_data(sdtm_dir: Path, adam_dir: Path) -> None:
+    """Each dataset of the small trial has rows (a course with every kind of record)."""
+    empty = [n for n in SDTM if not _csv(sdtm_dir / f"{n}.csv")[1]]
+    empty += [n for n in ADAM if not _csv(adam_dir / f"{n}.csv")[1]]
+    assert empty == []
