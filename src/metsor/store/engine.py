@@ -243,8 +243,8 @@ def _user_error(context: ExceptionContext) -> None:
         table = re.search(r"no such table: (\S+)|relation \"([^\"]+)\" does not exist", text)
         name = next((g for g in table.groups() if g), "?") if table else "?"
         raise InputError(
-            f"{NOT_INITIALISED} (or to migrate it to this version of metsor): it has no table "
-            f"{name!r}"
+            f"{NOT_INITIALISED} (it has no table {name!r}; `metsor db init` also migrates a "
+            "database made by an earlier version of metsor)"
         ) from None
     overflow = isinstance(error, OverflowError) or type(error).__name__ == "NumericValueOutOfRange"
     if overflow:
