@@ -343,7 +343,7 @@ def check_anchor(state: ChainState, anchor: AnchorFile, problems: list[AuditProb
             problems.append(
                 AuditProblem("anchor", "audit_transactions", None, None,
                              f"the trail is empty but the anchor file {anchor.path} records "
-                             f"{len(anchor.entries)} commits")
+                             f"{len(anchor.entries)} commit(s)")
             )  # fmt: skip
         return "the trail is empty"
     entries = anchor.of_chain(chain)
