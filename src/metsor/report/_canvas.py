@@ -12,7 +12,7 @@ from metsor.report.document import Figure
 __all__ = ["ARM_COLOURS", "DPI", "new_figure", "to_figure"]
 
 #: Resolution of the figures (dots per inch).
-DPI = 160
+DPI = 144
 
 #: Colours of the experimental and the reference arm (Okabe–Ito, readable by colour-blind
 #: readers): vermillion, blue.

@@ -91,8 +91,9 @@ def _warnings(snapshot: TrialSnapshot, analysis: TrialAnalysis | None) -> list[s
         )
     for param, comparison in analysis.endpoints.items():
         if comparison.events == 0 and not param.endswith("12"):
+            label = analysis.labels.get(param, param)
             found.append(
-                f"No {analysis.labels.get(param, param).lower()} event in either arm "
+                f"No {label[:1].lower()}{label[1:]} event in either arm "
                 "by the data cut-off: medians not reached, no hazard ratio."
             )
     for response in analysis.responses.values():

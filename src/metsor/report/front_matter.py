@@ -58,10 +58,10 @@ def synopsis_section(
         Paragraph(
             f"Data cut-off {snapshot.as_of.isoformat()}"
             f"{'' if snapshot.cutoff else ' (no cut-off given: every record up to today)'}. "
-            f"{flow.assessed} candidates were assessed for eligibility and {flow.randomized} "
-            "randomized: "
+            f"Candidates assessed for eligibility: {flow.assessed}; randomized: "
+            f"{flow.randomized} ("
             + ", ".join(f"{flow.allocated[a]} to {labels.get(a, a)}" for a in scheme.arms)
-            + "."
+            + ")."
         ),
     ]
     if analysis is not None and "OS" in analysis.endpoints:
