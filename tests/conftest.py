@@ -30,6 +30,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis profiles: "ci" draws the same examples on every run (derandomize: a seed fixed by
+# the test's source) so that a failure in CI reproduces, and prints the blob to replay it;
+# "dev" is Hypothesis's default search; "fuzz" (`make fuzz`) draws fresh random examples, many
+# more of them. CI=true selects "ci", else HYPOTHESIS_PROFILE, else "dev".
+settings.register_profile("ci", derandomize=True, print_blob=True, database=None, deadline=None)
+settings.register_profile("dev", deadline=None)
+settings.register_profile("fuzz", max_examples=2000, derandomize=False, deadline=None)
+settings.load_profile(
+    "ci" if os.environ.get("CI") == "true" else os.environ.get("HYPOTHESIS_PROFILE", "dev")
+)
 
 _DEFAULT_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
