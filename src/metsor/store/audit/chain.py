@@ -451,7 +451,8 @@ def append_transaction(
     if not entries:
         return None
     _lock_chain(session)
-    last = session.execute(_LAST_TRANSACTION).first()
+    connection = session.connection()
+    last = connection.execute(_LAST_TRANSACTION).first()
     fingerprint = _check_key(key, last)
     seq, row, prev_mac = (last[0], last[1], last[2]) if last is not None else (0, 0, GENESIS_HASH)
     seq += 1
@@ -470,7 +471,6 @@ def append_transaction(
     digest = hmac.new(key, digestmod=hashlib.sha256) if key is not None else hashlib.sha256()
     digest.update(header)
     stamp = _stamp(committed_at)
-    connection = session.connection()
     at_type = _table(AuditLog).c.recorded_at.type
     process = at_type.bind_processor(connection.dialect)
     stored_at = process(committed_at) if process is not None else committed_at
