@@ -306,7 +306,7 @@ def _last_scan(
     k = int(min(max(estimate, 0.0), _MAX_SCANS)) if estimate == estimate else 0
     while k >= 1 and not _scan_fits(k, limit, entry, cut, scan_days):
         k -= 1
-    while _scan_fits(k + 1, limit, entry, cut, scan_days):
+    while k < _MAX_SCANS and _scan_fits(k + 1, limit, entry, cut, scan_days):
         k += 1
     return _scan_day(k, scan_days) / DAYS_PER_MONTH if k >= 1 else 0.0
 
