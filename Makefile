@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: install install-test demo test lint typecheck contracts clean benchmark
+.PHONY: install install-test demo test lint typecheck contracts clean benchmark fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ lint: $(STAMP_TEST)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The property tests (every test module that uses Hypothesis) with fresh random examples, many
+# more of them than `make test` draws (which, with CI=true, draws a fixed set).
+fuzz: $(STAMP_TEST)
+	env -u CI HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -p no:cacheprovider \
+		$$(grep -rl --include='test_*.py' 'from hypothesis import' tests)
 
 # Speed against named peers (R, rpact, lifelines), figures recorded in docs/benchmarks.md.
 benchmark: $(STAMP_TEST)
