@@ -39,6 +39,7 @@ def test_the_snapshot_counts_the_flow_on_each_backend(database: Database) -> Non
     with unit_of_work(database, "admin") as ctx:
         add_user(ctx, username="inv", role="investigator", site="TJ")
         add_user(ctx, username="dm", role="data_manager")
+        add_user(ctx, username="stat", role="statistician")
     died = _enrol(database, eligible=True, randomize=True)
     _enrol(database, eligible=True, randomize=True)
     _enrol(database, eligible=True, randomize=False)
@@ -62,3 +63,10 @@ def test_the_snapshot_counts_the_flow_on_each_backend(database: Database) -> Non
     assert len(snapshot.adsl) == 2
     assert len(snapshot.adtte) == 12
     assert snapshot.audit.intact
+    with unit_of_work(database, "stat", readonly=True) as ctx:
+        by_statistician = trial_snapshot(ctx)
+    assert not by_statistician.audit.verified
+    assert by_statistician.audit.note == (
+        "not verified: the role statistician may not verify the audit chain"
+    )
+    assert by_statistician.consort == flow
