@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from metsor.endpoints import METSOR_ARM_LABELS
 from metsor.export import adam, sdtm_design, sdtm_events, sdtm_findings, sdtm_oncology
 from metsor.export import sdtm_subjects as subjects
 from metsor.export.checks import check_dataset
@@ -24,7 +23,7 @@ from metsor.export.define_xml import write_define
 from metsor.export.files import output_folder, write_dataset
 from metsor.export.metadata import Dataset
 from metsor.export.study import Study
-from metsor.protocol import Protocol, builtin
+from metsor.protocol import Protocol
 from metsor.services.context import ServiceContext
 from metsor.services.tabulation import CasebookRecords, casebook_records
 
@@ -68,13 +67,10 @@ class ExportResult:
     rows: dict[str, int]
 
 
-def study_of(records: CasebookRecords, protocol: Protocol | None = None) -> Study:
-    """The study exported: the protocol (the built-in one by default) and the scheme's arms."""
-    chosen = protocol or builtin()
-    arms = records.arms or tuple(
-        dict.fromkeys(s["arm"] for s in records.subjects if s["arm"] is not None)
-    )
-    return Study.of(chosen, arms, METSOR_ARM_LABELS)
+def study_of(records: CasebookRecords) -> Study:
+    """The study exported: the snapshot's protocol, and the scheme's arm codes and labels."""
+    snapshot = records.snapshot
+    return Study.of(snapshot.protocol, tuple(snapshot.scheme.arms), snapshot.scheme.arm_labels)
 
 
 def tabulation_datasets(records: CasebookRecords, study: Study) -> tuple[Dataset, ...]:
@@ -132,8 +128,8 @@ def export_sdtm(
     InputError
         Naming the variable that breaks a rule of SAS transport v5, or ``out_dir``.
     """
-    records = casebook_records(ctx, cutoff=cutoff)
-    study = study_of(records, protocol)
+    records = casebook_records(ctx, cutoff=cutoff, protocol=protocol)
+    study = study_of(records)
     return _write(tabulation_datasets(records, study), out_dir, study)
 
 
@@ -148,6 +144,6 @@ def export_adam(
 
     Parameters and errors as :func:`export_sdtm`.
     """
-    records = casebook_records(ctx, cutoff=cutoff)
-    study = study_of(records, protocol)
+    records = casebook_records(ctx, cutoff=cutoff, protocol=protocol)
+    study = study_of(records)
     return _write(analysis_datasets(records, study), out_dir, study)

@@ -4,10 +4,12 @@
 Five modules, with the group ids of the convention (FG000… participant flow, BG000… baseline
 with a Total group, OG000… outcomes, EG000… adverse events), the experimental arm first:
 
-- ``participantFlowModule``: one period, "Overall Study"; STARTED is the randomized
-  participants of each arm, NOT COMPLETED those who died, withdrew or were lost to follow-up
-  by the data cut-off (``dropWithdraws`` gives the reasons), COMPLETED the others (alive and in
-  follow-up at the cut-off). Counts are text, as in the API.
+- ``participantFlowModule``: the CONSORT flow of the trial's snapshot
+  (:class:`metsor.services.trial_data.ConsortFlow`, the study report's diagram) in one period,
+  "Overall Study": STARTED is the participants allocated to each arm, NOT COMPLETED those who
+  died, withdrew or were lost to follow-up by the data cut-off (``dropWithdraws`` gives the
+  reasons), COMPLETED those alive and in follow-up at the cut-off. Counts are text, as in the
+  API.
 - ``baselineCharacteristicsModule``: age (median and full range), sex, region of enrollment,
   ECOG performance status, Child-Pugh score (A5, A6 …), BCLC stage, macrovascular invasion,
   extrahepatic spread, AFP ≥ 400 ng/mL and the randomization stratum, from ADSL.
@@ -46,17 +48,9 @@ from metsor.export.study import Study, ascii_text
 from metsor.protocol import Protocol
 from metsor.services.context import ServiceContext
 from metsor.services.tabulation import CasebookRecords, casebook_records
+from metsor.services.trial_data import ConsortFlow
 
 __all__ = ["arm_descriptions", "export_results", "results_section", "trial_analysis"]
-
-_DROPS: tuple[tuple[str, Callable[[Mapping[str, Any]], bool]], ...] = (
-    ("Death", lambda row: row["DTHFL"] == "Y"),
-    ("Lost to Follow-up", lambda row: row["DTHFL"] != "Y" and row["LTFUDT"] is not None),
-    (
-        "Withdrawal by Subject",
-        lambda row: row["DTHFL"] != "Y" and row["LTFUDT"] is None and row["WDDT"] is not None,
-    ),
-)
 
 
 def _groups(study: Study) -> Groups:
@@ -98,52 +92,41 @@ def _group_list(groups: Groups, prefix: str, study: Study) -> list[dict[str, str
     ]
 
 
-def participant_flow(
-    records: CasebookRecords, adsl: Sequence[Mapping[str, Any]], groups: Groups, study: Study
-) -> dict[str, Any]:
-    """``participantFlowModule`` (see the module docstring)."""
-    by_arm = {code: [row for row in adsl if row["ARMCD"] == code] for _, code, _ in groups}
-
-    def achievements(count: Callable[[str], int]) -> list[dict[str, str]]:
-        return [{"groupId": f"FG{n}", "numSubjects": str(count(code))} for n, code, _ in groups]
-
+def participant_flow(consort: ConsortFlow, groups: Groups, study: Study) -> dict[str, Any]:
+    """``participantFlowModule`` from the CONSORT flow of the trial's snapshot."""
     dropped = {
-        reason: {code: sum(1 for row in by_arm[code] if test(row)) for _, code, _ in groups}
-        for reason, test in _DROPS
+        "Death": consort.died,
+        "Withdrawal by Subject": consort.withdrew,
+        "Lost to Follow-up": consort.lost_to_follow_up,
     }
-    not_completed = {code: sum(dropped[r][code] for r, _ in _DROPS) for _, code, _ in groups}
-    screened = len(records.subjects)
-    randomized = len(adsl)
-    cutoff = "the data cut-off" if records.cutoff is None else f"the data cut-off {records.cutoff}"
+
+    def counts(count: Mapping[str, int]) -> list[dict[str, str]]:
+        return [
+            {"groupId": f"FG{n}", "numSubjects": str(count.get(code, 0))} for n, code, _ in groups
+        ]
+
+    not_completed = {
+        code: sum(by_arm.get(code, 0) for by_arm in dropped.values()) for _, code, _ in groups
+    }
+    randomized = sum(consort.allocated.values())
+    excluded = "; ".join(f"{reason}: {n}" for reason, n in consort.excluded.items() if n)
     return {
-        "recruitmentDetails": f"{screened} participants were screened and {randomized} "
-        f"randomized; data up to {cutoff}.",
-        "preAssignmentDetails": f"{screened - randomized} screened participants were not "
-        "randomized (not eligible, or not randomized by the cut-off).",
+        "recruitmentDetails": f"{consort.assessed} participants were assessed for eligibility "
+        f"and {randomized} randomized.",
+        "preAssignmentDetails": f"{consort.assessed - randomized} assessed participants were "
+        f"not randomized ({excluded or 'none'}).",
         "groups": _group_list(groups, "FG", study),
         "periods": [
             {
                 "title": "Overall Study",
                 "milestones": [
-                    {"type": "STARTED", "achievements": achievements(lambda c: len(by_arm[c]))},
-                    {
-                        "type": "COMPLETED",
-                        "achievements": achievements(lambda c: len(by_arm[c]) - not_completed[c]),
-                    },
-                    {
-                        "type": "NOT COMPLETED",
-                        "achievements": achievements(lambda c: not_completed[c]),
-                    },
+                    {"type": "STARTED", "achievements": counts(consort.allocated)},
+                    {"type": "COMPLETED", "achievements": counts(consort.in_follow_up)},
+                    {"type": "NOT COMPLETED", "achievements": counts(not_completed)},
                 ],
                 "dropWithdraws": [
-                    {
-                        "type": reason,
-                        "reasons": [
-                            {"groupId": f"FG{n}", "numSubjects": str(dropped[reason][code])}
-                            for n, code, _ in groups
-                        ],
-                    }
-                    for reason, _ in _DROPS
+                    {"type": reason, "reasons": counts(by_arm)}
+                    for reason, by_arm in dropped.items()
                 ],
             }
         ],
@@ -345,7 +328,7 @@ def results_section(records: CasebookRecords, study: Study) -> dict[str, Any]:
     versions = sorted({str(row["ATOXGRV"]) for row in adae if row["ATOXGRV"]}) or ["5.0"]
     end = "the data cut-off" if records.cutoff is None else f"the data cut-off ({records.cutoff})"
     return {
-        "participantFlowModule": participant_flow(records, adsl, groups, study),
+        "participantFlowModule": participant_flow(records.snapshot.consort, groups, study),
         "baselineCharacteristicsModule": baseline_characteristics(adsl, groups, study),
         "outcomeMeasuresModule": outcome_measures_module(
             study.protocol.outcomes, analysis, groups, labels
@@ -377,8 +360,8 @@ def export_results(
         Naming ``out`` when the file cannot be written, or ``cutoff`` when nobody is
         randomized by it.
     """
-    records = casebook_records(ctx, cutoff=cutoff)
-    study = study_of(records, protocol)
+    records = casebook_records(ctx, cutoff=cutoff, protocol=protocol)
+    study = study_of(records)
     document = {"resultsSection": results_section(records, study)}
     path = Path(out)
     if path.is_dir():

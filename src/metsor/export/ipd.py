@@ -288,8 +288,8 @@ def export_ipd(
     """
     if isinstance(min_site_size, bool) or not isinstance(min_site_size, int) or min_site_size < 1:
         raise InputError("min_site_size must be a positive integer", field="min_site_size")
-    records = casebook_records(ctx, cutoff=cutoff)
-    study = study_of(records, protocol)
+    records = casebook_records(ctx, cutoff=cutoff, protocol=protocol)
+    study = study_of(records)
     package, treatments = deidentify(
         analysis_datasets(records, study), key, min_site_size=min_site_size
     )

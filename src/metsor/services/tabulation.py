@@ -6,8 +6,9 @@ and every record of their course (visits, doses, laboratory values, vital signs,
 with relatedness and action per drug, tumour assessments with their lesions, deaths,
 withdrawals, new anticancer therapies, survival contacts), each row a read-only mapping of the
 table's columns. At a data cut-off, what is dated after it is left out, so that the tabulation
-and the analysis datasets (ADSL, ADTTE, ADRS and ADAE, built at the same cut-off by
-:func:`metsor.services.casebook.analysis_datasets`) describe the same trial.
+and the analysis datasets (ADSL, ADTTE, ADRS and ADAE of the trial's snapshot at the same
+cut-off, :func:`metsor.services.trial_data.trial_snapshot`, which the study report reads too)
+describe the same trial.
 
 The export layer (:mod:`metsor.export`) turns these rows into files; nothing here writes.
 """
@@ -22,9 +23,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from metsor import endpoints
+from metsor.protocol import Protocol
 from metsor.services.access import require, visible
-from metsor.services.casebook.datasets import AnalysisDatasets, analysis_datasets
+from metsor.services.casebook.datasets import ADAE_COLUMNS, AnalysisDatasets
 from metsor.services.context import ServiceContext
+from metsor.services.trial_data import TrialSnapshot, trial_snapshot
 from metsor.store.models.casebook import (
     AdverseEvent,
     AdverseEventDrug,
@@ -42,7 +46,6 @@ from metsor.store.models.casebook import (
 from metsor.store.models.core import (
     Allocation,
     Consent,
-    RandomizationScheme,
     Screening,
     Site,
     Subject,
@@ -88,7 +91,10 @@ class CasebookRecords:
         ``drugs``: a mapping of study drug → ``{"relatedness", "action_taken"}``; a tumour
         assessment row has ``lesions``: its lesion rows by lesion id.
     datasets
-        ADSL, ADTTE, ADRS and ADAE rows at the same cut-off.
+        ADSL, ADTTE, ADRS and ADAE rows at the same cut-off, those of ``snapshot``.
+    snapshot
+        The trial read at the cut-off (:func:`metsor.services.trial_data.trial_snapshot`):
+        protocol, scheme, CONSORT flow, the analysis datasets; the study report reads the same.
     """
 
     cutoff: date | None
@@ -105,9 +111,12 @@ class CasebookRecords:
     therapies: tuple[Record, ...]
     survival_contacts: tuple[Record, ...]
     datasets: AnalysisDatasets
+    snapshot: TrialSnapshot
 
 
-def casebook_records(ctx: ServiceContext, *, cutoff: date | None = None) -> CasebookRecords:
+def casebook_records(
+    ctx: ServiceContext, *, cutoff: date | None = None, protocol: Protocol | None = None
+) -> CasebookRecords:
     """Read the casebook of every subject the acting user may see, up to ``cutoff``.
 
     Parameters
@@ -116,12 +125,20 @@ def casebook_records(ctx: ServiceContext, *, cutoff: date | None = None) -> Case
         The service context (a role allowed to extract datasets).
     cutoff
         Data cut-off: records dated after it are left out; None keeps everything.
+    protocol
+        The trial's protocol; the built-in one by default.
 
     Returns
     -------
     CasebookRecords
+
+    Raises
+    ------
+    InputError
+        Naming ``cutoff`` when it lies after the trial's today.
     """
     require(ctx, "extract_datasets")
+    snapshot = trial_snapshot(ctx, cutoff=cutoff, protocol=protocol)
     subjects = _subjects(ctx, cutoff)
     ids = {row["subject_id"] for row in subjects}
     tables: dict[str, tuple[Record, ...]] = {}
@@ -131,11 +148,9 @@ def casebook_records(ctx: ServiceContext, *, cutoff: date | None = None) -> Case
             query = query.where(getattr(model, column) <= cutoff)
         rows = [_columns(obj) for obj in ctx.session.scalars(query)]
         tables[name] = tuple(sorted(rows, key=_ordering(column)))
-    scheme = ctx.session.scalars(select(RandomizationScheme).order_by(RandomizationScheme.id))
-    arms = next((tuple(row.arms) for row in scheme), ())
     return CasebookRecords(
         cutoff=cutoff,
-        arms=arms,
+        arms=tuple(snapshot.scheme.arms),
         subjects=tuple(MappingProxyType(row) for row in subjects),
         visits=_frozen(tables["visits"]),
         doses=_frozen(tables["doses"]),
@@ -147,8 +162,20 @@ def casebook_records(ctx: ServiceContext, *, cutoff: date | None = None) -> Case
         withdrawals=_frozen(tables["withdrawals"]),
         therapies=_frozen(tables["therapies"]),
         survival_contacts=_frozen(tables["survival_contacts"]),
-        datasets=analysis_datasets(ctx, cutoff=cutoff),
-    )
+        datasets=AnalysisDatasets(
+            cutoff=cutoff,
+            courses=tuple(snapshot.courses),
+            columns=MappingProxyType(
+                {"adsl": endpoints.ADSL_COLUMNS, "adtte": endpoints.ADTTE_COLUMNS,
+                 "adrs": endpoints.ADRS_COLUMNS, "adae": ADAE_COLUMNS}
+            ),
+            rows=MappingProxyType(
+                {"adsl": snapshot.adsl, "adtte": snapshot.adtte, "adrs": snapshot.adrs,
+                 "adae": snapshot.adae}
+            ),
+        ),
+        snapshot=snapshot,
+    )  # fmt: skip
 
 
 def _ordering(column: str) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
