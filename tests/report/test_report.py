@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from metsor.analysis import analyse_trial
 from metsor.cli.main import app
 from metsor.report import BuiltReport
-from metsor.report.document import Figure
+from metsor.report.document import Figure, Table
 from metsor.report.formatting import estimate_ci
 from metsor.services.trial_data import TrialSnapshot
 
@@ -127,3 +127,21 @@ def test_the_sections_follow_ich_e3(built: BuiltReport) -> None:
         "Safety",
         "Data cut-off, database state and audit trail",
     ]
+
+
+def test_the_adverse_event_tables_count_the_subjects_of_adae(
+    built: BuiltReport, snapshot: TrialSnapshot
+) -> None:
+    safety = next(s for s in built.document.sections if s.title == "Safety")
+    tables = {b.caption: b for b in safety.blocks if isinstance(b, Table)}
+    overview = tables["Overview of treatment-emergent adverse events (subjects)"]
+    any_event = next(row for row in overview.rows if row[0] == "Any adverse event")
+    by_soc = tables["Treatment-emergent adverse events by system organ class and term (subjects)"]
+    for column, arm in enumerate(snapshot.scheme.arms, start=1):
+        subjects = {
+            r["USUBJID"] for r in snapshot.adae if r["ARMCD"] == arm and r["TRTEMFL"] == "Y"
+        }
+        assert any_event[column].split(" ")[0] == str(len(subjects))
+    socs = {str(r["AEBODSYS"]) for r in snapshot.adae if r["TRTEMFL"] == "Y"}
+    shown = {by_soc.rows[i][0] for i in by_soc.group_rows}
+    assert shown == socs

@@ -27,8 +27,13 @@ __all__ = [
 ]
 
 Row = Mapping[str, Any]
-_UNCODED = "Not coded"
+_UNCODED = "Not coded (term outside CTCAE grading)"
 _DOSE_CHANGE = ("dose_reduced", "drug_interrupted", "drug_withdrawn")
+
+
+def _organ_system(row: Row) -> str:
+    value = row.get("AEBODSYS")
+    return _UNCODED if not value or value == "UNCODED" else str(value)
 
 
 def _emergent(adae: Sequence[Row]) -> list[Row]:
@@ -97,12 +102,12 @@ def events_by_organ_system(
     rows = _emergent(adae)
     socs: dict[str, set[str]] = {}
     for r in rows:
-        socs.setdefault(str(r.get("AEBODSYS") or _UNCODED), set()).add(str(r["AETERM"]))
+        socs.setdefault(_organ_system(r), set()).add(str(r["AETERM"]))
     body: list[tuple[str, ...]] = []
     heads = set()
     for soc in sorted(socs):
         heads.add(len(body))
-        in_soc = [r for r in rows if str(r.get("AEBODSYS") or _UNCODED) == soc]
+        in_soc = [r for r in rows if _organ_system(r) == soc]
         body.append((soc, *_any_and_severe(in_soc, arms, safety_n)))
         for term in sorted(socs[soc]):
             of_term = [r for r in in_soc if r["AETERM"] == term]
