@@ -36,9 +36,12 @@ def datasets_export(
 ) -> None:
     """Write ADSL, ADTTE, ADRS and ADAE as CSV files."""
     from metsor.export.datasets import export_datasets
+    from metsor.services.enrollment import check_trial_start
 
     with abort_on_user_error():
         day = parse_date(cutoff, "--cutoff")
+        if day is not None:
+            check_trial_start(day, "--cutoff")  # a cut-off before the trial began cuts nothing
         with acting(db, user, readonly=True) as ctx:
             written = export_datasets(ctx, out, cutoff=day)
     emit(
