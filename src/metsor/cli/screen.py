@@ -2,7 +2,9 @@
 
 A ``.json`` file holds one candidate's record: the command prints each criterion with its
 status and reason, the derived scores and the verdict. A ``.csv`` file is a screening log: it
-prints the counts by verdict and by failed criterion, and the rows that could not be read.
+prints the counts by verdict and by failed criterion, and the rows that could not be read
+(rows sharing a ``screening_id`` among them: a candidate counts once); a log none of whose rows
+can be read is an error (exit 2).
 ``--schema`` prints the JSON Schema of a record; ``--example`` prints the record of a candidate
 who meets every criterion, a starting point for a record file.
 """
