@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from metsor.clinical.plausibility import bounded as number
 from metsor.errors import InputError
 from metsor.services.casebook import (
     correct_value,
@@ -23,7 +24,6 @@ from metsor.services.casebook import (
     record_vital_signs,
     record_withdrawal,
 )
-from metsor.clinical.plausibility import bounded as number
 from metsor.services.context import Database, ServiceContext, unit_of_work
 from metsor.store.models import casebook as tables
 
