@@ -4,11 +4,11 @@ For each dataset an ``ItemGroupDef`` (name, label as ``Description``, ``Purpose`
 Analysis, ``def:Structure``, ``def:Class``, ``def:leaf`` pointing at the XPT file) with an
 ``ItemRef`` per variable (``OrderNumber``, ``Mandatory`` — Yes for the keys —, ``KeySequence``,
 ``MethodOID`` for a variable with a method); for each variable an ``ItemDef`` (``Name``,
-``DataType``, ``Length`` — the longest value in bytes for text, 8 for numbers —, ``Description``
-with the label, ``def:Origin``, a ``CodeListRef`` to its ``CodeList`` when it has one); and a
-``MethodDef`` per derivation method. SDTM ``--DTC`` dates are ISO 8601 text (DataType
-``date``); ADaM ``*DT`` dates are numeric SAS dates (DataType ``integer`` with
-``def:DisplayFormat`` ``DATE9.``).
+``DataType``, ``Length`` — the longest value in bytes for text, 8, the bytes of a SAS number,
+otherwise —, ``Description`` with the label, ``def:Origin``, a ``CodeListRef`` to its
+``CodeList`` when it has one); and a ``MethodDef`` per derivation method. SDTM ``--DTC`` dates
+are ISO 8601 text (DataType ``date``); ADaM ``*DT`` dates are numeric SAS dates (DataType
+``integer`` with ``def:DisplayFormat`` ``DATE9.``).
 
 The file names the stylesheet ``define2-1.xsl`` (written beside it by :func:`write_define`) in
 an ``xml-stylesheet`` processing instruction, so that a browser shows it as tables.
@@ -195,7 +195,7 @@ def _item_def(
     )
     if variable.kind == "text":
         item.set("Length", str(text_length(dataset.column(variable.name))))
-    elif variable.kind in ("integer", "date"):
+    else:
         item.set("Length", "8")
     if display is not None:
         item.set(_d("DisplayFormat"), display)

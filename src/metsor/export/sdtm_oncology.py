@@ -173,6 +173,34 @@ def tumour_identification(records: CasebookRecords, study: Study) -> Dataset:
     return Dataset.of(TU, rows, sequence="TUSEQ")
 
 
+def _measurements(
+    assessment: Record, kinds: dict[tuple[str, str], str]
+) -> list[tuple[str, str | None, str, str, Any, str | None]]:
+    """``(group, link, code, name, value, unit)`` of each TR result of one assessment."""
+    found: list[tuple[str, str | None, str, str, Any, str | None]] = []
+    for lesion in assessment["lesions"]:
+        link = ascii_text(lesion["lesion_id"])
+        key = (assessment["subject_id"], lesion["lesion_id"])
+        kind = kinds.setdefault(key, _KIND.get(lesion["kind"], "NEW"))
+        if kind == "TARGET":
+            if lesion["diameter_mm"] is not None:
+                found.append((kind, link, "LDIAM", "Longest Diameter", lesion["diameter_mm"], "mm"))
+            if lesion["viable_diameter_mm"] is not None:
+                found.append((kind, link, "VLDIAM", "Longest Viable Diameter",
+                              lesion["viable_diameter_mm"], "mm"))  # fmt: skip
+        else:
+            state = "PRESENT" if kind == "NEW" else assessment["non_target_status"]
+            found.append((kind, link, "TUMSTATE", "Tumor State",
+                          str(state).upper().replace("_", " "), None))  # fmt: skip
+    for column, code, name in (
+        ("sum_diameters_mm", "SUMDIAM", "Sum of Diameters"),
+        ("sum_viable_diameters_mm", "SUMVDIAM", "Sum of Viable Diameters"),
+    ):
+        if assessment[column] is not None:
+            found.append(("TARGET", None, code, name, assessment[column], "mm"))
+    return found
+
+
 def tumour_results(records: CasebookRecords, study: Study) -> Dataset:
     """TR: lesion measurements and sums of diameters at each assessment."""
     dosed = treatment_dates(records)
@@ -180,41 +208,18 @@ def tumour_results(records: CasebookRecords, study: Study) -> Dataset:
     kinds: dict[tuple[str, str], str] = {}
     rows = []
     for assessment in records.tumour_assessments:
-        sid = assessment["subject_id"]
-        start = dosed.get(sid, (None, None))[0]
-
-        def add(
-            group: str, link: str | None, code: str, name: str, value: Any, unit: str | None
-        ) -> None:
-            row = _common(assessment, study, start, "TR")  # noqa: B023  (used at once)
+        start = dosed.get(assessment["subject_id"], (None, None))[0]
+        for group, link, code, name, value, unit in _measurements(assessment, kinds):
             numeric = isinstance(value, int | float) and not isinstance(value, bool)
             text = _text(value)
+            row = _common(assessment, study, start, "TR")
             row.update(
                 {"TRGRPID": group, "TRLNKID": link, "TRTESTCD": code, "TRTEST": name,
                  "TRORRES": text, "TRORRESU": unit, "TRSTRESC": text,
                  "TRSTRESN": float(value) if numeric else None, "TRSTRESU": unit,
-                 "TRMETHOD": ascii_text(assessment["method"])}  # noqa: B023
+                 "TRMETHOD": ascii_text(assessment["method"])}
             )  # fmt: skip
-            rows.append(_with_visit(row, assessment, visits))  # noqa: B023
-
-        for lesion in assessment["lesions"]:
-            link = ascii_text(lesion["lesion_id"])
-            kind = kinds.setdefault((sid, lesion["lesion_id"]), _KIND.get(lesion["kind"], "NEW"))
-            if kind == "TARGET":
-                if lesion["diameter_mm"] is not None:
-                    add(kind, link, "LDIAM", "Longest Diameter", lesion["diameter_mm"], "mm")
-                if lesion["viable_diameter_mm"] is not None:
-                    add(kind, link, "VLDIAM", "Longest Viable Diameter",
-                        lesion["viable_diameter_mm"], "mm")  # fmt: skip
-            else:
-                state = "PRESENT" if kind == "NEW" else assessment["non_target_status"]
-                add(kind, link, "TUMSTATE", "Tumor State", str(state).upper().replace("_", " "),
-                    None)  # fmt: skip
-        if assessment["sum_diameters_mm"] is not None:
-            add("TARGET", None, "SUMDIAM", "Sum of Diameters", assessment["sum_diameters_mm"], "mm")
-        if assessment["sum_viable_diameters_mm"] is not None:
-            add("TARGET", None, "SUMVDIAM", "Sum of Viable Diameters",
-                assessment["sum_viable_diameters_mm"], "mm")  # fmt: skip
+            rows.append(_with_visit(row, assessment, visits))
     return Dataset.of(TR, rows, sequence="TRSEQ")
 
 
