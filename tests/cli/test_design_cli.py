@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from metsor.cli.design import parse_looks
 from metsor.cli.main import app
-from metsor.errors import InputError, MetsorError
+from metsor.errors import InputError
 
 RTOL = 1e-6
 runner = CliRunner()
@@ -143,24 +143,64 @@ def test_grid_in_one_process(tmp_path: Path) -> None:
     assert all(0 <= r["power"] <= 1 for r in rows)  # type: ignore[attr-defined]
 
 
+SAMPLE_SIZE = ["sample-size", "--median-control", "10.7", "--accrual-months", "24"]
+SIMULATE = ["simulate", "--n", "82", "--median-control", "10.7", "--median-experimental", "14"]
+SIMULATE += ["--accrual-months", "24", "--sims", "100"]
+TWENTY_ONE_LOOKS = ",".join(f"{k}/21" for k in range(1, 22))
+TWO_HUNDRED_LOOKS = ",".join(f"{k}/200" for k in range(1, 201))
+
+
+def _options(args: list[str], **values: str) -> list[str]:
+    """``args`` with each ``--option value`` of ``values`` (underscores for dashes) set."""
+    out = list(args)
+    for key, value in values.items():
+        option = "--" + key.replace("_", "-")
+        if option in out:
+            out[out.index(option) + 1] = value
+        else:
+            out += [option, value]
+    return out
+
+
 @pytest.mark.parametrize(
     ("args", "option"),
     [
-        (
-            [
-                "sample-size",
-                "--median-control",
-                "10.7",
-                "--median-experimental",
-                "10.7",
-                "--accrual-months",
-                "24",
-                "--follow-up-months",
-                "12",
-            ],
+        pytest.param(
+            _options(SAMPLE_SIZE, median_experimental="10.7", follow_up_months="12"),
             "--hr",
+            id="sample-size-no-effect",
         ),
-        (
+        pytest.param(
+            _options(SAMPLE_SIZE, hr="0.7", follow_up_months="1e20"),
+            "--follow-up-months",
+            id="sample-size-follow-up-1e20",
+        ),
+        pytest.param(
+            _options(SAMPLE_SIZE, hr="0.7", follow_up_months="nan"),
+            "--follow-up-months",
+            id="sample-size-follow-up-nan",
+        ),
+        pytest.param(
+            _options(SAMPLE_SIZE, hr="0.7", follow_up_months="12", accrual_months="1e-300"),
+            "--accrual-months",
+            id="sample-size-subnormal-accrual",
+        ),
+        pytest.param(
+            _options(SAMPLE_SIZE, hr="0.7", follow_up_months="12", alpha="0.9"),
+            "--alpha",
+            id="sample-size-alpha-0.9",
+        ),
+        pytest.param(
+            _options(SAMPLE_SIZE, hr="0.7", follow_up_months="12", power="0.99999"),
+            "--power",
+            id="sample-size-power-beyond-rpact",
+        ),
+        pytest.param(
+            _options(SAMPLE_SIZE, median_control="1e-310", hr="0.7", follow_up_months="12"),
+            "--median-control",
+            id="sample-size-subnormal-median",
+        ),
+        pytest.param(
             [
                 "power",
                 "--n",
@@ -177,51 +217,143 @@ def test_grid_in_one_process(tmp_path: Path) -> None:
                 "3",
             ],
             "--sides",
+            id="power-three-sides",
         ),
-        (["boundaries", "--looks", "1/3,x"], "--looks"),
-        (["boundaries", "--looks", "0.5,0.9"], "--looks"),
-        (["boundaries", "--looks", "0.5,1", "--spending", "fixed"], "--spending"),
-        (
-            [
-                "simulate",
-                "--n",
-                "82",
-                "--median-control",
-                "10.7",
-                "--median-experimental",
-                "14",
-                "--accrual-months",
-                "24",
-                "--sims",
-                "0",
-            ],
-            "--sims",
+        pytest.param(["boundaries", "--looks", "1/3,x"], "--looks", id="looks-not-numbers"),
+        pytest.param(["boundaries", "--looks", "0.5,0.9"], "--looks", id="looks-end-before-1"),
+        pytest.param(["boundaries", "--looks", TWENTY_ONE_LOOKS], "--looks", id="twenty-one-looks"),
+        pytest.param(
+            ["boundaries", "--looks", TWO_HUNDRED_LOOKS], "--looks", id="two-hundred-looks"
         ),
-        (
-            [
-                "simulate",
-                "--n",
-                "82",
-                "--median-control",
-                "10.7",
-                "--median-experimental",
-                "14",
-                "--accrual-months",
-                "24",
-                "--endpoint",
-                "dfs",
-            ],
-            "--endpoint",
+        pytest.param(
+            ["boundaries", "--looks", "0.5,1", "--alpha", "0.9"], "--alpha", id="alpha-0.9"
         ),
-        (["grid", "no-such-grid.yaml"], "SPEC"),
+        pytest.param(
+            ["boundaries", "--looks", "0.5,1", "--alpha", "1e-7"], "--alpha", id="alpha-tiny"
+        ),
+        pytest.param(
+            ["boundaries", "--looks", "0.5,1", "--beta", "0.99", "--beta-spending", "obf"],
+            "--beta",
+            id="beta-beyond-1-alpha",
+        ),
+        pytest.param(
+            ["boundaries", "--looks", "0.5,1", "--spending", "hsd", "--gamma", "20"],
+            "--gamma",
+            id="gamma-beyond-rpact",
+        ),
+        pytest.param(
+            ["boundaries", "--looks", "0.5,1", "--spending", "fixed"],
+            "--spending",
+            id="unknown-spending",
+        ),
+        pytest.param(_options(SIMULATE, sims="0"), "--sims", id="simulate-no-trials"),
+        pytest.param(_options(SIMULATE, sims="100000000"), "--sims", id="simulate-too-many-trials"),
+        pytest.param(_options(SIMULATE, n="1000000"), "--n", id="simulate-too-many-patients"),
+        pytest.param(_options(SIMULATE, endpoint="dfs"), "--endpoint", id="simulate-endpoint"),
+        pytest.param(
+            _options(SIMULATE, median_control="1e-310"),
+            "--median-control",
+            id="simulate-subnormal-median-control",
+        ),
+        pytest.param(
+            _options(SIMULATE, median_experimental="5e-324"),
+            "--median-experimental",
+            id="simulate-subnormal-median-experimental",
+        ),
+        pytest.param(
+            _options(SIMULATE, accrual_months="1e-310", follow_up_months="1e-310"),
+            "--accrual-months",
+            id="simulate-subnormal-accrual-and-follow-up",
+        ),
+        pytest.param(
+            _options(SIMULATE, follow_up_months="1e300"),
+            "--follow-up-months",
+            id="simulate-huge-follow-up",
+        ),
+        pytest.param(
+            _options(SIMULATE, allocation_ratio="1e300"),
+            "--allocation-ratio",
+            id="simulate-ratio-empties-an-arm",
+        ),
+        pytest.param(["grid", "no-such-grid.yaml"], "SPEC", id="grid-no-file"),
     ],
 )
-def test_bad_arguments_raise_input_errors_naming_the_option(args: list[str], option: str) -> None:
-    """The command raises; metsor.cli.main.run turns it into a message and exit code 2."""
+def test_bad_arguments_exit_2_naming_the_option(args: list[str], option: str) -> None:
     result = runner.invoke(app, ["design", *args])
-    assert isinstance(result.exception, MetsorError)
-    assert result.exception.exit_code == 2
-    assert option in str(result.exception)
+    assert result.exit_code == 2, result.output
+    assert option in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        pytest.param(
+            "base: {n: 82, median_control: ten, median_experimental: 14, accrual_months: 24}\n",
+            "median_control",
+            id="text-for-a-median",
+        ),
+        pytest.param(
+            "base: {n: 82, median_control: 10, median_experimental: 14, accrual_months: 24}\n"
+            "grid: {n: [82, x]}\n",
+            "'n'",
+            id="text-for-n-in-the-grid",
+        ),
+        pytest.param(
+            "base: {n: 8.5, median_control: 10, median_experimental: 14, accrual_months: 24}\n",
+            "'n'",
+            id="fraction-for-n",
+        ),
+        pytest.param(
+            "base: {n: 82, median_control: 10, median_experimental: 14, accrual_months: 24,"
+            " looks: [a, 1]}\n",
+            "base.looks",
+            id="text-for-a-look",
+        ),
+        pytest.param(
+            "base: {n: 82, median_control: 10, median_experimental: 14, accrual_months: 24}\n"
+            "sims: true\n",
+            "sims",
+            id="boolean-sims",
+        ),
+        pytest.param(
+            "base: {n: 82, median_control: 10, median_experimental: 14, accrual_months: 24}\n"
+            "seed: -1\n",
+            "seed",
+            id="negative-seed",
+        ),
+        pytest.param(
+            "base: {n: 82, median_control: 10, median_experimental: 14, accrual_months: 24}\n"
+            "grid: {n: [" + ", ".join(str(10 + k) for k in range(100)) + "],"
+            " median_experimental: [" + ", ".join(str(11 + k) for k in range(1000)) + "]}\n",
+            "'grid'",
+            id="a-hundred-thousand-scenarios",
+        ),
+    ],
+)
+def test_bad_grid_exits_2_naming_the_key(tmp_path: Path, text: str, field: str) -> None:
+    spec = tmp_path / "grid.yaml"
+    spec.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["design", "grid", str(spec)])
+    assert result.exit_code == 2, result.output
+    assert field in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_long_follow_up_never_needs_fewer_patients_than_events() -> None:
+    """Once n fell below the events (and then divided by 0) as the follow-up grew: at 100
+    years every patient has had the event, and n equals the events."""
+    out = _run_json(*_options(SAMPLE_SIZE, hr="0.7", follow_up_months="1200"))
+    assert out["n"] >= out["events"]  # type: ignore[operator]
+    assert_allclose(out["n"], out["events"], rtol=1e-9)
+
+
+def test_demo_refuses_a_negative_seed(tmp_path: Path) -> None:
+    """Before anything is screened or created (numpy's seeds are ≥ 0)."""
+    result = runner.invoke(app, ["demo", "--seed", "-1", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 2, result.output
+    assert "--seed" in result.stderr
+    assert not (tmp_path / "demo").exists()
 
 
 def test_bad_argument_exits_2_from_the_command_line() -> None:

@@ -129,6 +129,17 @@ def test_spending_functions_end_at_alpha() -> None:
         ({"spending": "haybittle"}, "spending"),
         ({"beta": 0.2}, "beta_spending"),
         ({"beta": 0.2, "beta_spending": "obf", "sides": 2}, "sides"),
+        # rpact 3.3.4's ranges (R/f_core_assertions.R, R/f_core_constants.R)
+        pytest.param({"looks": [k / 21 for k in range(1, 22)]}, "looks", id="kmax-above-20"),
+        pytest.param({"looks": [0.5, "x"]}, "looks", id="look-not-a-number"),
+        pytest.param({"alpha": 0.5}, "alpha", id="alpha-0.5"),
+        pytest.param({"alpha": 0.9}, "alpha", id="alpha-0.9-negative-bounds"),
+        pytest.param({"alpha": 1e-7}, "alpha", id="alpha-below-1e-6"),
+        pytest.param({"alpha": True}, "alpha", id="alpha-boolean"),
+        pytest.param({"beta": 1e-5, "beta_spending": "obf"}, "beta", id="beta-below-1e-4"),
+        pytest.param({"beta": 0.98, "beta_spending": "obf"}, "beta", id="beta-above-1-alpha"),
+        pytest.param({"spending": "hsd", "gamma": 5.5}, "gamma", id="gamma-above-5"),
+        pytest.param({"spending": "hsd", "gamma": -11.0}, "gamma", id="gamma-below-10"),
     ],
 )
 def test_bad_input_names_the_argument(kwargs: dict[str, Any], field: str) -> None:
@@ -138,3 +149,12 @@ def test_bad_input_names_the_argument(kwargs: dict[str, Any], field: str) -> Non
     with pytest.raises(InputError) as info:
         group_sequential_design(looks, **args)
     assert info.value.field == field
+
+
+def test_twenty_looks_are_allowed_and_spend_alpha() -> None:
+    """rpact's kMax = 20 is the most looks; the boundary search stays quick there."""
+    looks = [k / 20 for k in range(1, 21)]
+    d = group_sequential_design(looks, alpha=0.025, beta=0.2, beta_spending="obf")
+    assert len(d.z) == 20
+    assert_allclose(d.cumulative_alpha[-1], 0.025, rtol=1e-6)
+    assert np.all(np.asarray(d.z) > 0)

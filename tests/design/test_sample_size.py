@@ -184,6 +184,18 @@ def test_power_grows_with_n() -> None:
         ({"dropout_per_year": 1.0}, "dropout_per_year"),
         ({"method": "lachin"}, "method"),
         ({"accrual_months": 0.0}, "accrual_months"),
+        pytest.param({"follow_up_months": 1e20}, "follow_up_months", id="follow-up-1e20"),
+        pytest.param({"follow_up_months": 1201.0}, "follow_up_months", id="follow-up-beyond"),
+        pytest.param({"accrual_months": 1e-310}, "accrual_months", id="subnormal-accrual"),
+        pytest.param({"median_control": 5e-324}, "median_control", id="subnormal-median"),
+        pytest.param({"alpha": 0.6}, "alpha", id="alpha-beyond-rpact"),
+        pytest.param({"power": 0.99999}, "power", id="beta-below-1e-4"),
+        pytest.param({"power": "0.8"}, "power", id="power-as-text"),
+        pytest.param(
+            {"piecewise": ((0.0, 6.0), (0.05, 0.0)), "hr": 0.7, "median_experimental": None},
+            "piecewise",
+            id="piecewise-zero-hazard",
+        ),
     ],
 )
 def test_bad_input_names_the_argument(kwargs: dict[str, Any], field: str) -> None:
@@ -197,3 +209,12 @@ def test_bad_input_names_the_argument(kwargs: dict[str, Any], field: str) -> Non
     with pytest.raises(InputError) as info:
         sample_size(**args)
     assert info.value.field == field
+
+
+@pytest.mark.parametrize("follow_up", [120.0, 600.0, 1200.0])
+def test_patients_never_fewer_than_events(follow_up: float) -> None:
+    """n = events / P(event by the analysis) with P ≤ 1; at long follow-up P → 1 exactly (the
+    integral over entry times keeps its precision where one over follow-up times lost it)."""
+    r = sample_size(median_control=10.7, hr=0.7, accrual_months=24.0, follow_up_months=follow_up)
+    assert r.n >= r.events
+    assert r.n_ceil >= r.events_ceil

@@ -185,6 +185,20 @@ def test_fisher_table_matches_scipy(sides: int) -> None:
         ({"looks": (0.6, 0.5, 1.0)}, "looks"),
         ({"dropout_per_year": 1.2}, "dropout_per_year"),
         ({"response_control": 1.5}, "response_control"),
+        pytest.param({"n": "82"}, "n", id="n-as-text"),
+        pytest.param({"n": True}, "n", id="n-boolean"),
+        pytest.param({"n": 200_000}, "n", id="n-beyond-bound"),
+        pytest.param({"median_control": "ten"}, "median_control", id="median-as-text"),
+        pytest.param({"median_control": 1e-310}, "median_control", id="subnormal-median"),
+        pytest.param({"accrual_months": 1e-310}, "accrual_months", id="subnormal-accrual"),
+        pytest.param({"follow_up_months": 1e300}, "follow_up_months", id="huge-follow-up"),
+        pytest.param({"ttp_median_control": 0.0}, "ttp_median_control", id="ttp-median-0"),
+        pytest.param({"allocation_ratio": 1e-9}, "allocation_ratio", id="ratio-empties-an-arm"),
+        pytest.param({"looks": ("a", 1.0)}, "looks", id="looks-as-text"),
+        pytest.param({"endpoint": 3}, "endpoint", id="endpoint-as-number"),
+        pytest.param(
+            {"assessment_interval_months": 1e6}, "assessment_interval_months", id="huge-interval"
+        ),
     ],
 )
 def test_bad_scenario_names_the_field(change: dict[str, Any], field: str) -> None:
@@ -199,6 +213,10 @@ def test_sims_and_seed_are_checked() -> None:
         simulate(METSOR, sims=0, seed=1)
     with pytest.raises(InputError, match="seed"):
         simulate(METSOR, sims=10, seed=-1)
+    with pytest.raises(InputError, match="sims"):
+        simulate(METSOR, sims=10**8, seed=1)
+    with pytest.raises(InputError, match="sims"):
+        simulate(METSOR, sims=10.0, seed=1)  # type: ignore[arg-type]
 
 
 def test_dropout_lowers_events() -> None:

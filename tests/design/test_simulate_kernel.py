@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numba
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
-from metsor.design._kernel import ENDPOINT_CODES, draw_trial, run_blocks
+from metsor.design._kernel import ENDPOINT_CODES, TrialDesign, draw_trial, run_blocks
 from metsor.design._philox import exponential, minus_log, philox4x32, uniform
 from metsor.design.simulate import (
     BLOCK_TRIALS,
@@ -21,6 +22,7 @@ from metsor.design.simulate import (
     block_tally,
     simulate,
 )
+from metsor.errors import InputError
 from metsor.stats.logrank import logrank_test
 
 RTOL = 1e-10  # kernel and one-trial log-rank sum the same terms in a different order
@@ -232,3 +234,47 @@ def test_looks_given_as_a_list() -> None:
     """Scenarios are cached by value; a list of looks is read as the tuple."""
     listed = simulate(_scenario(looks=[0.5, 1.0]), sims=1000, seed=4)
     assert listed == simulate(_scenario(looks=(0.5, 1.0)), sims=1000, seed=4)
+
+
+def _design(**change: object) -> TrialDesign:
+    base = _plan(_scenario().validated())
+    return replace(base, **change)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        pytest.param({"group": np.array([0, 2], np.int8)}, "group", id="group-2"),
+        pytest.param({"group": np.array([0, 1])}, "group", id="group-not-int8"),
+        pytest.param({"rates": np.ones(4)}, "rates", id="four-rates"),
+        pytest.param({"rates": np.array([1.0, np.inf, 1, 1, 0])}, "rates", id="infinite-rate"),
+        pytest.param({"rates": np.array([1.0, 0.0, 1, 1, 0])}, "rates", id="zero-hazard"),
+        pytest.param({"accrual": 0.0}, "accrual", id="no-accrual"),
+        pytest.param({"endpoint": -1}, "endpoint", id="orr-code"),
+        pytest.param({"targets": np.array([], np.int64)}, "targets", id="no-looks"),
+        pytest.param({"critical": np.array([1.96, 2.0])}, "critical", id="critical-per-look"),
+        pytest.param({"calendar_end": 0.0}, "calendar_end", id="time-driven-without-end"),
+        pytest.param({"scan_days": 0.5}, "scan_days", id="scan-under-a-day"),
+    ],
+)
+def test_the_kernel_runs_only_on_a_checked_design(change: dict[str, object], field: str) -> None:
+    """run_blocks is the compiled kernel's Python boundary: what it could not index safely
+    is refused by name before the kernel runs."""
+    with pytest.raises(InputError) as info:
+        run_blocks(KEY[None, :], [4], _design(**change))
+    assert info.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("keys", "trials", "field"),
+    [
+        pytest.param(KEY[None, :2], [4], "keys", id="two-words"),
+        pytest.param(KEY[None, :].astype(np.int64), [4], "keys", id="keys-not-uint32"),
+        pytest.param(KEY[None, :], [4, 4], "trials", id="trials-per-block"),
+        pytest.param(KEY[None, :], [-1], "trials", id="negative-trials"),
+    ],
+)
+def test_run_blocks_checks_keys_and_trials(keys: np.ndarray, trials: list[int], field: str) -> None:
+    with pytest.raises(InputError) as info:
+        run_blocks(keys, trials, _design())
+    assert info.value.field == field

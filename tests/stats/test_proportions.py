@@ -74,11 +74,41 @@ def test_sample_odds_ratio_is_the_cross_product() -> None:
 
 @pytest.mark.parametrize(
     ("x", "n", "message"),
-    [(3, 0, "number of patients must be positive"), (5, 4, "responders must be between")],
+    [
+        pytest.param(3, 0, "number of patients must be positive", id="no-patients"),
+        pytest.param(5, 4, "responders must be between", id="more-responders-than-patients"),
+        pytest.param(1.5, 10, "responders must be a whole number", id="fractional-responders"),
+        pytest.param(2.0, 10, "responders must be a whole number", id="float-responders"),
+        pytest.param(True, 10, "responders must be a whole number", id="boolean-responders"),
+        pytest.param(3, 10.5, "n must be a whole number", id="fractional-n"),
+        pytest.param(np.nan, 10, "responders must be a whole number", id="nan-responders"),
+    ],
 )
 def test_bad_counts_are_refused(x: int, n: int, message: str) -> None:
     with pytest.raises(InputError, match=message):
         clopper_pearson(x, n)
+
+
+def test_numpy_integer_counts_are_counts() -> None:
+    assert clopper_pearson(np.int64(3), np.int32(10)) == clopper_pearson(3, 10)
+
+
+def test_fisher_refuses_a_table_beyond_its_bound() -> None:
+    """Once killed by the OOM killer: 10^9 patients made a support of 10^9 tables."""
+    with pytest.raises(InputError, match="at most 1,000,000 patients") as raised:
+        fisher_exact(10**8, 10**9, 10**8, 10**9)
+    assert raised.value.field == "n"
+
+
+@pytest.mark.slow
+def test_fisher_at_its_bound_matches_r() -> None:
+    """R 4.2.2: ``fisher.test(matrix(c(300000, 200000, 301000, 199000), 2, byrow = TRUE))``
+    gives p 0.0413448189812659, odds ratio 0.9916934124914473, 95% CI 0.9837696265310870 to
+    0.9996862570105058 (a million patients: the largest table the function takes)."""
+    f = fisher_exact(300_000, 500_000, 301_000, 500_000)
+    assert_allclose(f.p_value, 0.0413448189812659, rtol=1e-9)
+    assert_allclose(f.odds_ratio, 0.9916934124914473, rtol=1e-9)
+    assert_allclose([f.lower, f.upper], [0.9837696265310870, 0.9996862570105058], rtol=1e-9)
 
 
 @settings(max_examples=60, deadline=None)
