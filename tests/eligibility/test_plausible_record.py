@@ -74,3 +74,14 @@ def test_the_same_values_in_their_right_unit_are_eligible(
     change: Callable[[dict[str, Any]], dict[str, Any]], changes: dict[str, Any]
 ) -> None:
     assert screen(change(changes)).verdict == "eligible"
+
+
+def test_an_implausible_upper_limit_of_normal_is_refused(
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+) -> None:
+    """A ULN of 10^308 would make any AST pass "AST ≤ 5 × ULN"."""
+    record = change({"labs.ast": {"value": 80, "unit": "U/L", "uln": 1e308}})
+    with pytest.raises(InputError, match="outside the plausible range") as caught:
+        parse_record(record)
+    assert caught.value.field == "labs.ast"
+    assert "uln" in caught.value.message

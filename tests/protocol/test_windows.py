@@ -69,3 +69,10 @@ def test_the_target_enrollment_is_bounded(corrected: Protocol) -> None:
     data["design"]["target_enrollment"] = MAX_TARGET_ENROLLMENT + 1
     with pytest.raises(ValidationError, match="less than or equal to 1000000"):
         Protocol.model_validate(data)
+
+
+def test_the_verified_date_is_a_day_of_the_calendar(corrected: Protocol) -> None:
+    data = corrected.model_dump()
+    data["status"]["verified"] = "2015-13"
+    with pytest.raises(ValidationError, match="not a date of the calendar"):
+        Protocol.model_validate(data)

@@ -29,10 +29,10 @@ prothrombin activity   0–200 %          % of normal
 glucose                5–3,000 mg/dL    hyperosmolar states ~ 2,700 mg/dL
 lactate                0–40 mmol/L      refractory shock ~ 30 mmol/L
 AFP                    0–10^7 ng/mL     HCC: values above 10^6 ng/mL are reported
-systolic BP            50–300 mm Hg     as the casebook has taken them
-diastolic BP           20–200 mm Hg
-heart rate             20–250 /min
-temperature            30–45 °C
+systolic BP            50–300 mm Hg     shock to hypertensive crisis
+diastolic BP           20–200 mm Hg     shock to hypertensive crisis
+heart rate             20–250 /min      complete heart block to tachyarrhythmia
+temperature            30–45 °C         deep hypothermia to lethal hyperthermia
 weight                 20–300 kg        adult patients
 lesion diameter        0–400 mm         giant HCC ~ 30 cm; the abdomen bounds it
 viable diameter        0–400 mm         and never above the lesion's own diameter

@@ -154,6 +154,16 @@ class EnzymeValue(LabValue):
         default=None, gt=0, description="Upper limit of normal of the laboratory, U/L."
     )
 
+    @model_validator(mode="after")
+    def _plausible_uln(self) -> EnzymeValue:
+        """An upper limit of normal that is itself a plausible value of the enzyme."""
+        if self.uln is not None and self.analyte:
+            try:
+                plausibility.check_lab(self.analyte, self.uln, self.unit, field="uln")
+            except InputError as exc:
+                raise ValueError(f"{exc.message} ({self.analyte})") from None
+        return self
+
     @property
     def times_uln(self) -> float | None:
         """The value as a multiple of the ULN, or None when the ULN is not recorded."""

@@ -116,6 +116,13 @@ class Status(_Frozen):
     last_update_posted: KeyDate | None = None
     verified: PartialDate | None = None
 
+    @field_validator("verified")
+    @classmethod
+    def _verified_on_the_calendar(cls, text: str | None) -> str | None:
+        if text is not None:
+            calendar_day(text)
+        return text
+
 
 class Design(_Frozen):
     """Study design as registered, plus the allocation ratio (experimental : control)."""
