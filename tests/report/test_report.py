@@ -145,3 +145,17 @@ def test_the_adverse_event_tables_count_the_subjects_of_adae(
     socs = {str(r["AEBODSYS"]) for r in snapshot.adae if r["TRTEMFL"] == "Y"}
     shown = {by_soc.rows[i][0] for i in by_soc.group_rows}
     assert shown == socs
+
+
+def test_the_disposition_table_shows_the_consort_counts(
+    built: BuiltReport, snapshot: TrialSnapshot
+) -> None:
+    patients = next(s for s in built.document.sections if s.title == "Study patients")
+    table = next(b for b in patients.blocks if isinstance(b, Table))
+    assert table.caption == "Disposition of subjects"
+    rows = {row[0]: row[1:] for row in table.rows}
+    flow = snapshot.consort
+    arms = snapshot.scheme.arms
+    assert rows["Allocated"] == tuple(str(flow.allocated[a]) for a in arms)
+    assert rows["Died"] == tuple(str(flow.died[a]) for a in arms)
+    assert rows["Analysed (intention to treat)"] == tuple(str(flow.analysed[a]) for a in arms)

@@ -55,8 +55,46 @@ def patients_section(snapshot: TrialSnapshot) -> Section:
     ]
     for problem in flow.problems():
         blocks.append(Paragraph(f"CONSORT counts do not add up: {problem}", kind="warning"))
+    blocks.append(_disposition(snapshot))
     blocks.append(baseline_table(snapshot.adsl, scheme.arms, scheme.arm_labels))
     return Section("4", "Study patients", tuple(blocks))
+
+
+def _disposition(snapshot: TrialSnapshot) -> Table:
+    """The counts of the CONSORT diagram as a table, per arm."""
+    scheme, flow = snapshot.scheme, snapshot.consort
+    arms = scheme.arms
+
+    def row(name: str, counts: Mapping[str, int]) -> tuple[str, ...]:
+        return (name, *(str(counts.get(a, 0)) for a in arms))
+
+    reasons = sorted({why for arm in arms for why in flow.discontinued[arm]})
+    rows = [
+        row("Allocated", flow.allocated),
+        row("Received the allocated intervention", flow.received),
+        row("Did not receive the allocated intervention", flow.not_received),
+        row("Discontinued the intervention", {a: sum(flow.discontinued[a].values()) for a in arms}),
+        *(
+            row(f"    {why}", {a: flow.discontinued[a].get(why, 0) for a in arms})
+            for why in reasons
+        ),
+        row("Died", flow.died),
+        row("Withdrew consent or withdrawn", flow.withdrew),
+        row("Lost to follow-up", flow.lost_to_follow_up),
+        row("In follow-up at the data cut-off", flow.in_follow_up),
+        row("Analysed (intention to treat)", flow.analysed),
+        row("Excluded from analysis", flow.excluded_from_analysis),
+    ]
+    excluded = ", ".join(f"{reason} {n}" for reason, n in flow.excluded.items()) or "none"
+    return Table(
+        caption="Disposition of subjects",
+        header=("", *(scheme.label(a) for a in arms)),
+        rows=tuple(rows),
+        notes=(
+            f"Assessed for eligibility {flow.assessed}; excluded {flow.excluded_total} "
+            f"({excluded}); randomized {flow.randomized}.",
+        ),
+    )
 
 
 def efficacy_section(
