@@ -83,7 +83,7 @@ def test_ctgov_and_ipd_write_their_files(
         pytest.param(("ctgov", "--out", "{tmp}"), "is a folder", id="ctgov-out-is-a-folder"),
         pytest.param(("ipd", "--out", "{tmp}/ipd", "--key-file", "{tmp}/a-file"),
                      "must hold 32 bytes", id="ipd-bad-key"),
-        pytest.param(("ipd", "--out", "{tmp}/ipd", "--min-site-size", "0"), "min_site_size",
+        pytest.param(("ipd", "--out", "{tmp}/ipd", "--min-site-size", "0"), "--min-site-size",
                      id="ipd-bad-site-size"),
     ],
 )  # fmt: skip

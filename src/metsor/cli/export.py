@@ -27,6 +27,7 @@ from metsor.cli._common import (
     emit,
     parse_date,
 )
+from metsor.errors import InputError
 
 __all__ = ["app"]
 
@@ -125,8 +126,11 @@ def export_ipd_command(
 
     with abort_on_user_error():
         day = parse_date(cutoff, "--cutoff")
-        key = load_key(key_file if key_file is not None else home_folder() / KEY_FILE)
+        if min_site_size < 1:
+            raise InputError("--min-site-size must be at least 1", field="--min-site-size")
         with acting(db, user, readonly=True) as ctx:
+            # The key is read (or created) only once the user is proved and the database open.
+            key = load_key(key_file if key_file is not None else home_folder() / KEY_FILE)
             written = export_ipd(ctx, out, key=key, cutoff=day, min_site_size=min_site_size)
     emit(
         as_json,
