@@ -188,6 +188,7 @@ def test_fisher_table_matches_scipy(sides: int) -> None:
         pytest.param({"n": "82"}, "n", id="n-as-text"),
         pytest.param({"n": True}, "n", id="n-boolean"),
         pytest.param({"n": 200_000}, "n", id="n-beyond-bound"),
+        pytest.param({"n": 2001, "endpoint": "orr"}, "n", id="orr-n-beyond-bound"),
         pytest.param({"median_control": "ten"}, "median_control", id="median-as-text"),
         pytest.param({"median_control": 1e-310}, "median_control", id="subnormal-median"),
         pytest.param({"accrual_months": 1e-310}, "accrual_months", id="subnormal-accrual"),

@@ -115,3 +115,21 @@ def test_a_finite_coefficient_carries_no_warning() -> None:
     assert fit.converged
     assert fit.infinite == (False,)
     assert fit.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("control", "field"),
+    [
+        pytest.param({"conf_level": 1.5}, "conf_level", id="conf-level-above-1"),
+        pytest.param({"conf_level": float("nan")}, "conf_level", id="conf-level-nan"),
+        pytest.param({"max_iter": 0}, "max_iter", id="no-iterations"),
+        pytest.param({"max_iter": 10**9}, "max_iter", id="a-billion-iterations"),
+        pytest.param({"max_iter": 2.5}, "max_iter", id="fractional-iterations"),
+        pytest.param({"eps": 0.0}, "eps", id="eps-0"),
+        pytest.param({"eps": float("inf")}, "eps", id="eps-inf"),
+    ],
+)
+def test_bad_control_names_the_argument(control: dict[str, object], field: str) -> None:
+    with pytest.raises(InputError) as raised:
+        cox_ph([1, 2, 3, 4], [1, 1, 0, 1], [0, 1, 0, 1], **control)  # type: ignore[arg-type]
+    assert raised.value.field == field

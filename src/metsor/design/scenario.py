@@ -14,11 +14,22 @@ from metsor.design.expected_events import dropout_hazard, months
 from metsor.design.outcomes import PRESETS
 from metsor.errors import InputError
 
-__all__ = ["ENDPOINTS", "MAX_PATIENTS", "Scenario", "arm_hazards", "planned_events", "with_values"]
+__all__ = [
+    "ENDPOINTS",
+    "MAX_ORR_PATIENTS",
+    "MAX_PATIENTS",
+    "Scenario",
+    "arm_hazards",
+    "planned_events",
+    "with_values",
+]
 
 ENDPOINTS = ("os", "ttp", "pfs", "orr")
 MAX_PATIENTS = 100_000
 """The most patients a simulated trial may have (its arrays are held per patient)."""
+MAX_ORR_PATIENTS = 2_000
+"""The most patients of a simulated ORR trial: Fisher's test is tabulated for every table of
+the two arms, work that grows as n³ (2,000 patients: a few seconds)."""
 _LN2 = math.log(2.0)
 _DAYS = 30.4375  # days per month, as in metsor.endpoints.censoring
 
@@ -176,6 +187,11 @@ def _check_sizes(s: Scenario) -> None:
     """Raise InputError naming the first size, duration or ratio out of its range."""
     if not 4 <= s.n <= MAX_PATIENTS:
         raise InputError(f"n must lie between 4 and {MAX_PATIENTS:,}", field="n")
+    if s.endpoint == "orr" and s.n > MAX_ORR_PATIENTS:
+        raise InputError(
+            f"an ORR simulation takes at most {MAX_ORR_PATIENTS:,} patients, not {s.n:,}",
+            field="n",
+        )
     for name in ("median_control", "median_experimental", "accrual_months"):
         months(getattr(s, name), name)
     for name in ("ttp_median_control", "ttp_median_experimental"):

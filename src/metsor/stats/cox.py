@@ -29,7 +29,7 @@ from metsor.errors import InputError
 from metsor.stats._arrays import as_labels, as_survival_data
 from metsor.stats._risk_sets import RiskSetLayout, Ties, death_row_moments, risk_set_layout
 
-__all__ = ["CoxData", "CoxFit", "cox_ph"]
+__all__ = ["MAX_ITERATIONS", "CoxData", "CoxFit", "cox_ph"]
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,7 @@ def cox_ph(
     Therneau TM, Grambsch PM. Modeling Survival Data. Springer 2000. R package survival,
     ``coxph.fit`` (Therneau).
     """
+    _check_control(conf_level, max_iter, eps)
     t, e = as_survival_data(time, event, timefix=timefix)
     x = _covariate_matrix(covariates, t.size)
     p = x.shape[1]
@@ -311,6 +312,24 @@ def _collinear(names: tuple[str, ...]) -> InputError:
         "within risk sets or collinear",
         field="covariates",
     )
+
+
+MAX_ITERATIONS = 1000
+"""The most Newton–Raphson iterations a fit may be asked for (R's default is 20)."""
+
+
+def _check_control(conf_level: float, max_iter: int, eps: float) -> None:
+    """Raise InputError naming the first of ``conf_level``, ``max_iter``, ``eps`` out of range."""
+    if not (isinstance(conf_level, float | int) and 0.0 < conf_level < 1.0):
+        raise InputError(f"conf_level must be in (0, 1), not {conf_level!r}", field="conf_level")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer):
+        raise InputError(f"max_iter must be a whole number, not {max_iter!r}", field="max_iter")
+    if not 1 <= max_iter <= MAX_ITERATIONS:
+        raise InputError(
+            f"max_iter must lie between 1 and {MAX_ITERATIONS}, not {max_iter}", field="max_iter"
+        )
+    if not (isinstance(eps, float | int) and 0.0 < eps < 1.0):
+        raise InputError(f"eps must be in (0, 1), not {eps!r}", field="eps")
 
 
 def _covariate_matrix(covariates: ArrayLike, n: int) -> NDArray[np.float64]:
