@@ -174,3 +174,26 @@ def test_users_are_managed_and_a_deactivated_user_is_refused(metsor: Any) -> Non
     not_admin = metsor("users", "list", "--user", "stat1", password="new password 1")
     assert not_admin.exit_code == 2
     assert "may not manage users" in not_admin.stderr
+
+
+def test_login_asks_for_the_user_and_a_hidden_password(metsor: Any) -> None:
+    result = metsor("login", stdin=f"admin\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert "Username: " in result.output
+    assert "Password: " in result.output
+    assert PASSWORD not in result.output
+    assert "logged in as admin on " in result.output
+
+
+def test_a_login_on_one_database_does_not_act_on_another(
+    metsor: Any, tmp_path: Path, home: Path
+) -> None:
+    assert _login(metsor).exit_code == 0
+    other = f"sqlite:///{tmp_path / 'other.sqlite'}"
+    init = runner.invoke(app, ["db", "init", "--db", other, "--admin-password-stdin"],
+                         input=PASSWORD + "\n")  # fmt: skip
+    assert init.exit_code == 0, init.output
+    result = runner.invoke(app, ["subjects", "list", "--db", other])
+    assert result.exit_code == 2
+    assert "log in first" in result.stderr
+    assert len(_session_files(home)) == 1

@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from metsor.config import LoginPolicy
-from metsor.errors import ConflictError, NotFoundError, PermissionDeniedError
+from metsor.config import LoginPolicy, login_policy
+from metsor.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from metsor.services.authentication import (
     authenticate,
     check_session,
@@ -29,6 +29,8 @@ from metsor.services.users import (
 )
 from metsor.store.models.auth import LoginAttempt, LoginSession
 from metsor.store.models.core import AuditLog
+
+from .conftest import TRIAL_START
 
 PASSWORD = "a long password"
 WRONG = "not the password"
@@ -255,3 +257,58 @@ def test_only_an_administrator_manages_users(trial_with_passwords: Database) -> 
         unit_of_work(trial_with_passwords, "monitor", readonly=True) as ctx,
     ):
         list_users(ctx)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "field", "expected"),
+    [
+        pytest.param("METSOR_SESSION_MINUTES", "30", "session_lifetime", timedelta(minutes=30),
+                     id="session"),
+        pytest.param("METSOR_LOGIN_ATTEMPTS", "3", "max_failed_logins", 3, id="attempts"),
+        pytest.param("METSOR_LOCKOUT_MINUTES", " 60 ", "lockout", timedelta(hours=1),
+                     id="lockout"),
+    ],
+)  # fmt: skip
+def test_the_login_policy_is_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, field: str, expected: object
+) -> None:
+    monkeypatch.setenv(variable, value)
+    assert getattr(login_policy(), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        pytest.param("METSOR_SESSION_MINUTES", "0", id="session-zero"),
+        pytest.param("METSOR_SESSION_MINUTES", "1e9", id="session-not-whole"),
+        pytest.param("METSOR_SESSION_MINUTES", "100000", id="session-above-a-week"),
+        pytest.param("METSOR_LOGIN_ATTEMPTS", "-5", id="attempts-negative"),
+        pytest.param("METSOR_LOCKOUT_MINUTES", "fifteen", id="lockout-words"),
+    ],
+)
+def test_a_login_setting_out_of_bounds_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(InputError, match="must be a whole number from") as caught:
+        login_policy()
+    assert caught.value.field == variable
+
+
+def test_the_database_applies_the_policy_it_was_opened_with(database_url: str) -> None:
+    from .conftest import Calendar, setup_trial
+
+    short = LoginPolicy(session_lifetime=timedelta(minutes=5), max_failed_logins=2)
+    database = Database.open(database_url, clock=Calendar(TRIAL_START), login_policy=short)
+    try:
+        setup_trial(database)
+        with unit_of_work(database, "admin") as ctx:
+            reset_password(ctx, "inv_tj", password=PASSWORD)
+        ticket = open_session(database, "inv_tj", PASSWORD)
+        assert ticket.expires_at == TRIAL_START + timedelta(minutes=5)
+        with pytest.raises(PermissionDeniedError):
+            authenticate(database, "inv_tj", WRONG)
+        with pytest.raises(PermissionDeniedError, match="2 failed logins in a row lock"):
+            authenticate(database, "inv_tj", WRONG)
+    finally:
+        database.close()
