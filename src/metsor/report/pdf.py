@@ -7,6 +7,7 @@ scaled to the text width; a table longer than a page repeats its header row.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -14,6 +15,8 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm, inch
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, KeepTogether, SimpleDocTemplate, Spacer
 from reportlab.platypus import Paragraph as Text
@@ -25,6 +28,9 @@ __all__ = ["render_pdf"]
 
 _INK = "#1d2733"
 _BAND = "#eef3f8"
+
+#: Width of one character of the table's 7.8 pt Helvetica (bold at most), and a cell's padding.
+_CHAR_PT, _PAD_PT = 5.0, 12.0
 
 #: Tables of at most this many rows are kept on one page with their caption.
 _KEEP_TOGETHER_ROWS = 30
@@ -58,12 +64,12 @@ def render_pdf(report: StudyReport) -> bytes:
     )
     width = document.width
     story: list[Flowable] = [
-        Text(escape(report.title), styles["title"]),
-        Text(escape(report.subtitle), styles["subtitle"]),
+        Text(_markup(report.title), styles["title"]),
+        Text(_markup(report.subtitle), styles["subtitle"]),
     ]
     facts = Grid(
         [
-            [Text(escape(k), styles["fact_name"]), Text(escape(v), styles["cell"])]
+            [Text(_markup(k), styles["fact_name"]), Text(_markup(v), styles["cell"])]
             for k, v in report.facts
         ],
         colWidths=[4 * cm, width - 4 * cm],
@@ -77,10 +83,10 @@ def render_pdf(report: StudyReport) -> bytes:
     story += [facts, Spacer(1, 0.4 * cm)]
     tables = figures = 0
     for section in report.sections:
-        story.append(Text(escape(f"{section.number}. {section.title}"), styles["h2"]))
+        story.append(Text(_markup(f"{section.number}. {section.title}"), styles["h2"]))
         for block in section.blocks:
             if isinstance(block, Paragraph):
-                story.append(Text(escape(block.text), styles[block.kind]))
+                story.append(Text(_markup(block.text), styles[block.kind]))
             elif isinstance(block, Table):
                 tables += 1
                 story += _table(block, tables, width, styles)
@@ -94,7 +100,7 @@ def render_pdf(report: StudyReport) -> bytes:
                     width=block.width_in * inch * scale,
                     height=block.height_in * inch * scale,
                 )
-                caption = Text(escape(f"Figure {figures}. {block.caption}"), styles["caption"])
+                caption = Text(_markup(f"Figure {figures}. {block.caption}"), styles["caption"])
                 story.append(KeepTogether([image, caption, Spacer(1, 0.3 * cm)]))
 
     def footer(canvas: Canvas, doc: Any) -> None:
@@ -107,6 +113,21 @@ def render_pdf(report: StudyReport) -> bytes:
 
     document.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
+
+
+_CJK_FONT = "STSong-Light"
+_CJK = re.compile(r"([\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+)")
+
+
+def _markup(text: str) -> str:
+    """``text`` escaped for a ReportLab paragraph, Chinese characters in a CJK font (the
+    registry record of a Chinese trial may hold some)."""
+    escaped = escape(text)
+    if not _CJK.search(escaped):
+        return escaped
+    if _CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(_CJK_FONT))
+    return _CJK.sub(rf'<font name="{_CJK_FONT}">\1</font>', escaped)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -167,18 +188,25 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _widths(block: Table, width: float) -> list[float]:
-    """Column widths in proportion to each column's text: at least its longest word, so that
-    no word is broken, and more for long text (bounded)."""
+    """Column widths: each at least its longest word (up to 18 characters: longer words such
+    as field paths may break), the room left shared in proportion to how much longer each
+    column's longest text is (bounded)."""
     columns = len(block.header)
     cells = [[block.header[i], *(row[i] for row in block.rows if i < len(row))] for i in
              range(columns)]  # fmt: skip
-    weights = []
+    least, wanted = [], []
     for texts in cells:
         word = max((len(w) for t in texts for w in t.split()), default=1)
         longest = max(len(t.strip()) for t in texts)
-        weights.append(max(word + 2, min(longest, 48)))
-    total = sum(weights)
-    return [width * w / total for w in weights]
+        least.append(min(word, 18) * _CHAR_PT + _PAD_PT)
+        wanted.append(max(min(longest, 60) * _CHAR_PT + _PAD_PT, least[-1]))
+    if sum(wanted) <= width:
+        return [w * width / sum(wanted) for w in wanted]
+    room = width - sum(least)
+    if room <= 0:
+        return [w * width / sum(least) for w in least]
+    more = [w - m for w, m in zip(wanted, least, strict=True)]
+    return [m + room * x / sum(more) for m, x in zip(least, more, strict=True)]
 
 
 def _table(
@@ -186,7 +214,7 @@ def _table(
 ) -> list[Flowable]:
     def cell(text: str, style: str) -> Flowable:
         indent = text.startswith("    ")
-        shown = escape(text.strip())
+        shown = _markup(text.strip())
         return Text(("&nbsp;&nbsp;&nbsp;&nbsp;" if indent else "") + shown, styles[style])
 
     data = [[cell(h, "head") for h in block.header]]
@@ -206,10 +234,10 @@ def _table(
         commands.append(("BACKGROUND", (0, index + 1), (-1, index + 1), colors.HexColor("#f7f9fb")))
     grid.setStyle(commands)
     out: list[Flowable] = [
-        Text(escape(f"Table {number}. {block.caption}"), styles["table_caption"]),
+        Text(_markup(f"Table {number}. {block.caption}"), styles["table_caption"]),
         grid,
     ]
-    out += [Text(escape(note), styles["caption"]) for note in block.notes]
+    out += [Text(_markup(note), styles["caption"]) for note in block.notes]
     if len(block.rows) <= _KEEP_TOGETHER_ROWS:
         out = [KeepTogether(out)]
     out.append(Spacer(1, 6))
