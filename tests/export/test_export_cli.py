@@ -78,6 +78,10 @@ def test_ctgov_and_ipd_write_their_files(
     [
         pytest.param(("sdtm", "--out", "{tmp}/x", "--cutoff", "2016-13-01"), "--cutoff",
                      id="bad-cutoff"),
+        pytest.param(("adam", "--out", "{tmp}/x", "--cutoff", "0001-01-01"),
+                     "--cutoff 0001-01-01 is before the start", id="cutoff-before-the-trial"),
+        pytest.param(("ctgov", "--out", "{tmp}/r.json", "--cutoff", "2999-01-01"),
+                     "cutoff 2999-01-01 lies after today", id="cutoff-after-today"),
         pytest.param(("adam", "--out", "{tmp}/a-file"), "exists and is not a folder",
                      id="out-is-a-file"),
         pytest.param(("ctgov", "--out", "{tmp}"), "is a folder", id="ctgov-out-is-a-folder"),
@@ -95,3 +99,4 @@ def test_bad_input_exits_2_naming_it(
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+    assert [path.name for path in tmp_path.iterdir()] == ["a-file"]  # nothing written

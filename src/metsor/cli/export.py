@@ -13,6 +13,7 @@ other commands; the user's role must allow extracting datasets.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -40,13 +41,23 @@ _OUT_DIR = Annotated[Path, typer.Option("--out", help="Folder to write into (cre
 _CUTOFF = Annotated[str | None, typer.Option("--cutoff", help="Data cut-off, YYYY-MM-DD.")]
 
 
+def _cutoff(value: str | None) -> date | None:
+    """The ``--cutoff`` date, refused before the trial's start (it would cut everything)."""
+    from metsor.services.enrollment import check_trial_start
+
+    day = parse_date(value, "--cutoff")
+    if day is not None:
+        check_trial_start(day, "--cutoff")
+    return day
+
+
 def _cdisc(kind: str, out: Path, cutoff: str | None, db: str | None, user: str | None,
            as_json: bool) -> None:  # fmt: skip
     from metsor.export.cdisc import export_adam, export_sdtm
 
     export = export_sdtm if kind == "sdtm" else export_adam
     with abort_on_user_error():
-        day = parse_date(cutoff, "--cutoff")
+        day = _cutoff(cutoff)
         with acting(db, user, readonly=True) as ctx:
             result = export(ctx, out, cutoff=day)
     payload = {
@@ -98,7 +109,7 @@ def export_ctgov_command(
     from metsor.export.ctgov import export_results
 
     with abort_on_user_error():
-        day = parse_date(cutoff, "--cutoff")
+        day = _cutoff(cutoff)
         with acting(db, user, readonly=True) as ctx:
             path = export_results(ctx, out, cutoff=day)
     emit(as_json, {"results": str(path)}, f"results section: {path}")
@@ -125,7 +136,7 @@ def export_ipd_command(
     from metsor.export.ipd_key import KEY_FILE, load_key
 
     with abort_on_user_error():
-        day = parse_date(cutoff, "--cutoff")
+        day = _cutoff(cutoff)
         if min_site_size < 1:
             raise InputError("--min-site-size must be at least 1", field="--min-site-size")
         with acting(db, user, readonly=True) as ctx:
