@@ -67,8 +67,10 @@ def synopsis_section(
     if analysis is not None and "OS" in analysis.endpoints:
         os_ = analysis.endpoints["OS"]
         medians = "; ".join(
-            f"{labels.get(a, a)} {months(s.median)} months ({s.events} deaths of {s.n})"
-            for a, s in os_.arms.items()
+            f"{labels.get(a, a)} {_median_words(os_.arms[a].median)} "
+            f"({os_.arms[a].events} deaths of {os_.arms[a].n})"
+            for a in scheme.arms
+            if a in os_.arms
         )
         hr = os_.hazard_ratio
         result = (
@@ -86,6 +88,11 @@ def synopsis_section(
     for warning in warnings:
         blocks.append(Paragraph(warning, kind="warning"))
     return Section("1", "Synopsis", tuple(blocks))
+
+
+def _median_words(median: float) -> str:
+    shown = months(median)
+    return "not reached" if shown == "NR" else f"{shown} months"
 
 
 def _masking(protocol: Protocol) -> str:
