@@ -9,8 +9,9 @@ Two measurements per database:
    randomizations per second, exactly-once checked afterwards (positions consecutive per
    stratum, audit chain intact).
 
-Then the whole audit trail is verified (hash chain, replay against every audited row) and
-timed.
+Then the whole audit trail is verified (the keyed chain with its key, the anchor file, the
+replay against every audited row, actors and allocations) and timed. The audit key and the
+anchor file are those ``db init`` writes, in a temporary ``METSOR_HOME``, as in production.
 
 The peer, measured in the same run on the same database, is a bare commit: one SQLAlchemy Core
 insert of one row into a scratch table per transaction, as many transactions as the services
@@ -34,7 +35,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
@@ -51,6 +52,13 @@ from metsor.store.models.core import Allocation, StratumCounter
 
 SEED = SeedSource(bytes(range(7, 39)), "benchmark")
 SCREENED, CONSENTED = date(2026, 1, 5), date(2026, 1, 6)
+#: The trial's clock: subjects are randomized the day after consent, within the protocol's
+#: screening and consent windows whatever the real date.
+RANDOMIZED_AT = datetime(2026, 1, 7, 12, tzinfo=UTC)
+
+
+def _trial_clock() -> datetime:
+    return RANDOMIZED_AT
 
 
 def record_of(index: int) -> dict[str, Any]:
@@ -102,7 +110,7 @@ def bare_commits(database: Database, transactions: int) -> float:
 
 
 def _writer(url: str, subject_ids: list[str], barrier: Any, done: Any) -> None:
-    database = Database.open(url)
+    database = Database.open(url, clock=_trial_clock)
     try:
         barrier.wait(timeout=120)
         for sid in subject_ids:
@@ -204,7 +212,7 @@ def postgres_url(dsn: str) -> Iterator[str]:
 def run(label: str, make_url: Any, args: argparse.Namespace) -> None:
     """Both measurements on one database kind; prints the figures."""
     with make_url() as url:
-        database = Database.open(url)
+        database = Database.open(url, clock=_trial_clock)
         set_up(database, args.subjects + args.concurrent)
         seconds, transactions = sequential(database, args.subjects)
         peer = bare_commits(database, transactions)
@@ -239,9 +247,11 @@ def main() -> None:
     parser.add_argument("--postgres", default="host=127.0.0.1 port=5432 user=postgres")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
-    run("sqlite", sqlite_url, args)
-    if not args.no_postgres:
-        run("postgresql", lambda: postgres_url(args.postgres + " dbname=postgres"), args)
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["METSOR_HOME"] = home  # the audit key and anchor of db init; writers inherit it
+        run("sqlite", sqlite_url, args)
+        if not args.no_postgres:
+            run("postgresql", lambda: postgres_url(args.postgres + " dbname=postgres"), args)
 
 
 if __name__ == "__main__":
