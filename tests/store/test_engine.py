@@ -10,7 +10,13 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from metsor.errors import InputError
-from metsor.store.engine import make_engine, normalize_url, read_only, sqlite_file
+from metsor.store.engine import (
+    make_engine,
+    normalize_url,
+    read_only,
+    session_factory,
+    sqlite_file,
+)
 from metsor.store.migrate import current_revision, upgrade
 from metsor.store.models.core import Site
 
@@ -190,3 +196,16 @@ def test_a_text_with_a_lone_surrogate_is_an_input_error_naming_the_column(databa
         engine.dispose()
     assert caught.value.field == "name"
     assert "not valid Unicode" in str(caught.value)
+
+
+def test_a_text_longer_than_its_column_is_refused_alike_on_both_databases(database_url):
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session:
+            session.add(Site(code="TJ", name="x" * 201))
+            with pytest.raises(InputError) as caught:
+                session.flush()
+    finally:
+        engine.dispose()
+    assert caught.value.field == "name"
+    assert str(caught.value) == "field 'name': name holds at most 200 characters, got 201"

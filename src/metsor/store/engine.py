@@ -22,7 +22,8 @@ Errors of the database that a user's input causes become :class:`~metsor.errors.
 naming the column (:func:`_user_error`): a table that does not exist (the database was never
 initialised, or is older than this version: run ``metsor db init``), a whole number beyond the
 64-bit integers both databases store, text that is not valid Unicode (a lone surrogate) and,
-on PostgreSQL, a NUL character in text.
+on PostgreSQL, a NUL character in text. Sessions refuse a text longer than its column before
+writing it, on both databases alike (:func:`session_factory`).
 
 :func:`session_factory` makes ORM sessions that do not expire objects on commit.
 Engines are built by these factories only, never at import time.
@@ -36,7 +37,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, String, create_engine, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import URL, Connection, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -261,6 +263,8 @@ def _user_error(context: ExceptionContext) -> None:
             "such as \\udcff)",
             field=found[0] if found else None,
         ) from None
+    if type(error).__name__ == "StringDataRightTruncation":
+        raise InputError(f"a text is longer than its column holds: {error}") from None
     if "NUL (0x00)" in text:
         found = _column_of(context, lambda v: isinstance(v, str) and "\x00" in v)
         raise InputError(
@@ -347,6 +351,23 @@ def read_only(engine: Engine) -> Engine:
     return engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
 
 
+def _check_text_lengths(session: Session, flush_context: Any, instances: Any) -> None:
+    """Refuse a text longer than its column, the same on SQLite (which would store it whole)
+    and on PostgreSQL (which would fail)."""
+    for obj in (*session.new, *session.dirty):
+        state = sa_inspect(obj)
+        for prop in state.mapper.column_attrs:
+            column = prop.columns[0]
+            length = getattr(column.type, "length", None) or 0
+            value = state.dict.get(prop.key)
+            too_long = isinstance(value, str) and 0 < length < len(value)
+            if too_long and isinstance(column.type, String):
+                raise InputError(
+                    f"{column.name} holds at most {length:,} characters, got {len(value):,}",
+                    field=column.name,
+                )
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions bound to ``engine`` that keep their objects loaded after commit.
 
@@ -359,6 +380,9 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     -------
     sessionmaker
         A factory of :class:`sqlalchemy.orm.Session` whose sessions audit every write of an
-        audited table (:mod:`metsor.store.audit`).
+        audited table (:mod:`metsor.store.audit`) and refuse, before writing, a text longer
+        than its column (an :class:`~metsor.errors.InputError` naming the column).
     """
-    return audit_hooks.install(sessionmaker(bind=engine, expire_on_commit=False, autoflush=True))
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    event.listen(factory, "before_flush", _check_text_lengths)
+    return audit_hooks.install(factory)
