@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from metsor.report import BuiltReport
+from metsor.report.document import Table
+from metsor.report.formatting import estimate_ci
+
 from .conftest import ARTIFACTS
 
 CHROMIUM = next(
@@ -81,3 +85,27 @@ def test_the_pdf_report_renders_to_pages(written: dict[str, Path], artifacts: Pa
     pages = _pages(written["pdf"], "pdf-page")
     assert len(pages) >= 6
     assert all(_not_blank(page) for page in pages)
+
+
+PDFTOTEXT = shutil.which("pdftotext")
+
+
+@pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext (poppler-utils) absent")
+def test_the_pdf_holds_the_same_content_as_the_html(
+    built: BuiltReport, written: dict[str, Path]
+) -> None:
+    assert PDFTOTEXT is not None
+    text = subprocess.run(
+        [PDFTOTEXT, "-layout", str(written["pdf"]), "-"],
+        check=True, capture_output=True, text=True, timeout=TIMEOUT_S,
+    ).stdout  # fmt: skip
+    flat = " ".join(text.split())
+    for section in built.document.sections:
+        assert f"{section.number}. {section.title}" in flat
+        for block in section.blocks:
+            if isinstance(block, Table):
+                assert block.caption in flat
+    assert built.analysis is not None
+    hr = built.analysis.endpoints["OS"].hazard_ratio
+    assert hr is not None
+    assert f"HR {estimate_ci(hr.estimate, hr.lower, hr.upper)}" in flat
