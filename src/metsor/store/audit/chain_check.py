@@ -25,7 +25,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from metsor.store.audit.anchor import AnchorFile
-from metsor.store.audit.chain import (
+from metsor.store.audit.encoding import (
     GENESIS_HASH,
     HMAC_SCHEME,
     LEGACY_SCHEME,
