@@ -20,7 +20,7 @@ from metsor.export import adam, sdtm_design, sdtm_events, sdtm_findings, sdtm_on
 from metsor.export import sdtm_subjects as subjects
 from metsor.export.checks import check_dataset
 from metsor.export.define_xml import write_define
-from metsor.export.files import output_folder, write_dataset
+from metsor.export.files import check_output_folder, output_folder, write_dataset
 from metsor.export.metadata import Dataset
 from metsor.export.study import Study
 from metsor.protocol import Protocol
@@ -128,6 +128,7 @@ def export_sdtm(
     InputError
         Naming the variable that breaks a rule of SAS transport v5, or ``out_dir``.
     """
+    check_output_folder(out_dir)
     records = casebook_records(ctx, cutoff=cutoff, protocol=protocol)
     study = study_of(records)
     return _write(tabulation_datasets(records, study), out_dir, study)
@@ -144,6 +145,7 @@ def export_adam(
 
     Parameters and errors as :func:`export_sdtm`.
     """
+    check_output_folder(out_dir)
     records = casebook_records(ctx, cutoff=cutoff, protocol=protocol)
     study = study_of(records)
     return _write(analysis_datasets(records, study), out_dir, study)

@@ -360,12 +360,12 @@ def export_results(
         Naming ``out`` when the file cannot be written, or ``cutoff`` when nobody is
         randomized by it.
     """
-    records = casebook_records(ctx, cutoff=cutoff, protocol=protocol)
-    study = study_of(records)
-    document = {"resultsSection": results_section(records, study)}
     path = Path(out)
     if path.is_dir():
         raise InputError(f"out {path} is a folder; give a file name", field="out")
+    records = casebook_records(ctx, cutoff=cutoff, protocol=protocol)
+    study = study_of(records)
+    document = {"resultsSection": results_section(records, study)}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(document, indent=2, ensure_ascii=True) + "\n", encoding="utf-8")

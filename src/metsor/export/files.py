@@ -22,9 +22,30 @@ from metsor.errors import InputError
 from metsor.export.checks import check_dataset, check_file_name
 from metsor.export.metadata import Dataset
 
-__all__ = ["output_folder", "write_csv", "write_dataset", "write_rows_csv", "write_xpt"]
+__all__ = [
+    "check_output_folder",
+    "output_folder",
+    "write_csv",
+    "write_dataset",
+    "write_rows_csv",
+    "write_xpt",
+]
 
 _SAS_EPOCH = date(1960, 1, 1)
+
+
+def check_output_folder(out_dir: Path | str, *, field: str = "out_dir") -> Path:
+    """The folder to write into, refused at once when the path is a file (nothing is created).
+
+    Raises
+    ------
+    InputError
+        Naming ``field`` when the path exists and is not a folder.
+    """
+    folder = Path(out_dir)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{field} {folder} exists and is not a folder", field=field)
+    return folder
 
 
 def output_folder(out_dir: Path | str, *, field: str = "out_dir") -> Path:
@@ -35,9 +56,7 @@ def output_folder(out_dir: Path | str, *, field: str = "out_dir") -> Path:
     InputError
         Naming ``field`` when the path is a file or the folder cannot be created.
     """
-    folder = Path(out_dir)
-    if folder.exists() and not folder.is_dir():
-        raise InputError(f"{field} {folder} exists and is not a folder", field=field)
+    folder = check_output_folder(out_dir, field=field)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -40,7 +40,7 @@ from typing import Any
 
 from metsor.errors import InputError
 from metsor.export.cdisc import analysis_datasets, study_of
-from metsor.export.files import output_folder, write_csv, write_rows_csv
+from metsor.export.files import check_output_folder, output_folder, write_csv, write_rows_csv
 from metsor.export.ipd_key import pseudonym
 from metsor.export.metadata import Dataset, DatasetSpec, Variable
 from metsor.protocol import Protocol
@@ -288,6 +288,7 @@ def export_ipd(
     """
     if isinstance(min_site_size, bool) or not isinstance(min_site_size, int) or min_site_size < 1:
         raise InputError("min_site_size must be a positive integer", field="min_site_size")
+    check_output_folder(out_dir)
     records = casebook_records(ctx, cutoff=cutoff, protocol=protocol)
     study = study_of(records)
     package, treatments = deidentify(
