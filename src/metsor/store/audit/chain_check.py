@@ -280,6 +280,7 @@ def check_chain(session: Session, key: bytes | None, problems: list[AuditProblem
     for tx in session.execute(select(transactions).order_by(transactions.c.seq)):
         state.transactions += 1
         state.macs[tx.seq] = tx.mac
+        state.first_acts.setdefault(tx.actor, tx.seq)
         where = ("audit_transactions", str(tx.seq), None)
         if tx.seq != expected_tx:
             problems.append(
