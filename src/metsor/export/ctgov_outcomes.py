@@ -4,7 +4,7 @@ API v2 ``outcomeMeasuresModule`` and ``adverseEventsModule``).
 Every figure is one of :mod:`metsor.analysis` (:func:`metsor.analysis.analyse_trial` on ADTTE
 and ADRS), only formatted here: medians and their 95% confidence limits with 2 decimals
 (``NA`` with a comment where not reached), hazard and odds ratios and their limits with 3,
-p-values with 4 (:func:`number`).
+p-values with 4 (``<0.0001`` below; :func:`number`, :func:`p_value`).
 
 Each registered outcome is matched to its analysis parameter by its measure: overall survival →
 ``OS``, time to progression → ``TTP``, progression-free survival → ``PFS`` (each censored at the
@@ -39,6 +39,7 @@ __all__ = [
     "number",
     "outcome_measures_module",
     "outcome_param",
+    "p_value",
 ]
 
 #: Incidence (percent) above which a non-serious adverse event is listed.
@@ -56,7 +57,9 @@ def number(value: float | None, decimals: int) -> str:
 
 
 def p_value(value: float | None) -> str:
-    """A p-value with 4 decimals (``NA`` when undefined)."""
+    """A p-value with 4 decimals, ``<0.0001`` below that (``NA`` when undefined)."""
+    if value is not None and math.isfinite(value) and value < 0.0001:
+        return "<0.0001"
     return number(value, 4)
 
 
