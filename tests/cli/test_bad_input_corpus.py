@@ -25,7 +25,7 @@ is text in another encoding), ``expect``, ``audited`` and ``issue``
 subjects of each arm; the latter with an eGFR of 40), ``{consented}`` (consented, not
 randomized), ``{screened}`` (registered only), ``{lab}`` (a laboratory result of
 ``{control}``), ``{query}`` (an open query raised by ``monitor1``), ``{big}`` (100,000
-characters) and ``{mega}`` (1,000,000 characters).
+characters), ``{mega}`` (1,000,000 characters) and ``{deep}`` (lists nested 100,000 deep).
 """
 
 from __future__ import annotations
@@ -234,6 +234,7 @@ def trial(tmp_path_factory: pytest.TempPathFactory, command: Any) -> Trial:
         "query": str(query["id"]),
         "big": "x" * 100_000,
         "mega": "x" * 1_000_000,
+        "deep": "[" * 100_000 + "]" * 100_000,
     }
     return Trial(home=home, values=values)
 
@@ -246,7 +247,7 @@ def _fill(text: str, values: dict[str, str]) -> str:
         return values[key]
 
     return re.sub(r"\{(today|yesterday|days_ago_\d+|control|combination|consented|screened"
-                  r"|lab|query|big|mega)\}", replace, text)  # fmt: skip
+                  r"|lab|query|big|mega|deep)\}", replace, text)  # fmt: skip
 
 
 def _merged(base: Any, changes: Any) -> Any:

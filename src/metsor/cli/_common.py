@@ -328,6 +328,8 @@ def read_json_file(path: Path, what: str) -> Any:
             f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
             field=what,
         ) from None
+    except RecursionError:
+        raise InputError(f"{path}: the JSON is nested too deeply to read", field=what) from None
 
 
 def read_json_object(path: Path, what: str, *, kind: str | None = None) -> dict[str, Any]:

@@ -107,6 +107,8 @@ def parse_grid(text: str) -> GridSpec:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InputError(f"the grid is not valid YAML: {exc}", field="spec") from exc
+    except RecursionError:
+        raise InputError("the grid is nested too deeply to read", field="spec") from None
     if not isinstance(data, dict) or not isinstance(data.get("base"), dict):
         raise InputError("the grid needs a 'base' mapping of scenario fields", field="base")
     for key in data:
