@@ -83,6 +83,16 @@ class _PostgresServer:
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _metsor_home_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The same for session fixtures (a virtual trial run once), which run before any test's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("METSOR_HOME", str(tmp_path_factory.mktemp("home-of-the-run")))
+        for name in ("METSOR_AUDIT_KEY", "METSOR_AUDIT_KEY_FILE", "METSOR_AUDIT_ANCHOR_FILE"):
+            patch.delenv(name, raising=False)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _metsor_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """A ``METSOR_HOME`` of each test's own, and no audit key or anchor from the environment.
