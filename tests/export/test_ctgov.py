@@ -188,3 +188,27 @@ def test_adverse_events_count_the_safety_population(
         for stat, n in zip(event["stats"], at_risk, strict=True):
             assert 0 < stat["numAffected"] <= stat["numEvents"] or stat["numAffected"] == 0
             assert stat["numAtRisk"] == n
+
+
+def test_an_arm_without_participants_is_reported_not_failed() -> None:
+    """A trial whose reference arm has nobody yet still gets its outcome measures."""
+    from metsor.export.ctgov_outcomes import outcome_measures_module
+    from metsor.protocol import builtin
+
+    adtte = [
+        {"PARAMCD": param, "AVAL": str(months), "CNSR": str(censored),
+         "ARMCD": EXPERIMENTAL, "STRATUM": "s1"}
+        for param in ("OS12", "TTP12", "PFS12")
+        for months, censored in ((3.0, 0), (5.0, 1), (7.5, 0))
+    ]  # fmt: skip
+    adrs = [{"PARAMCD": "ORR_MRECIST", "AVAL": "1", "ARMCD": EXPERIMENTAL}] * 3
+    analysis = analyse_trial(adtte, adrs, reference=REFERENCE, experimental=EXPERIMENTAL)
+    groups = (("000", EXPERIMENTAL, "Combination"), ("001", REFERENCE, "Control"))
+    module = outcome_measures_module(builtin().outcomes, analysis, groups, {})
+    measures = module["outcomeMeasures"]
+    assert len(measures) == 4
+    control = [m["classes"][0]["categories"][0]["measurements"][1] for m in measures]
+    assert [cell["value"] for cell in control] == ["NA", "NA", "NA", "0"]
+    assert [m["denoms"][0]["counts"][1]["value"] for m in measures] == ["0"] * 4
+    assert measures[0]["analyses"][0]["statisticalComment"] == "arm 'sorafenib' has no patients"
+    assert shape_problems(module, RESULTS_SECTION["outcomeMeasuresModule"]) == []

@@ -30,7 +30,13 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from metsor.analysis import ResponseComparison, SurvivalComparison, TrialAnalysis
+from metsor.analysis import (
+    ArmResponse,
+    ArmSurvival,
+    ResponseComparison,
+    SurvivalComparison,
+    TrialAnalysis,
+)
 from metsor.protocol.model import Outcome
 
 __all__ = [
@@ -96,7 +102,13 @@ def _survival_measure(
 ) -> dict[str, Any]:
     measurements = []
     for index, (_, code, _title) in enumerate(groups):
-        arm = result.arms[code]
+        arm = result.arms.get(code)
+        if arm is None:
+            measurements.append(
+                {"groupId": f"OG{index:03d}", "value": "NA", "lowerLimit": "NA",
+                 "upperLimit": "NA", "comment": "No participant in this arm."}
+            )  # fmt: skip
+            continue
         measurement: dict[str, Any] = {
             "groupId": f"OG{index:03d}",
             "value": number(arm.median, 2),
@@ -134,19 +146,26 @@ def _survival_measure(
         "paramType": "MEDIAN",
         "dispersionType": "CONFIDENCE_95",
         "unitOfMeasure": "months",
-        "denoms": [_denom("OG", [result.arms[code].n for _, code, _ in groups])],
+        "denoms": [_denom("OG", [_n(result.arms.get(code)) for _, code, _ in groups])],
         "classes": [{"categories": [{"measurements": measurements}]}],
         "analyses": [analysis],
     }
 
 
+def _n(arm: ArmSurvival | ArmResponse | None) -> int:
+    """Participants of an arm (0 for an arm without any)."""
+    return 0 if arm is None else arm.n
+
+
 def _response_measure(
     outcome: Outcome, param: str, result: ResponseComparison, groups: Groups
 ) -> dict[str, Any]:
-    measurements = [
-        {"groupId": f"OG{index:03d}", "value": str(result.arms[code].responders)}
-        for index, (_, code, _) in enumerate(groups)
-    ]
+    measurements = []
+    for index, (_, code, _) in enumerate(groups):
+        arm = result.arms.get(code)
+        measurements.append(
+            {"groupId": f"OG{index:03d}", "value": str(0 if arm is None else arm.responders)}
+        )
     fisher = result.fisher
     analysis: dict[str, Any] = {
         "groupIds": [f"OG{index:03d}" for index in range(len(groups))],
@@ -170,7 +189,7 @@ def _response_measure(
         **_outcome_head(outcome, param),
         "paramType": "COUNT_OF_PARTICIPANTS",
         "unitOfMeasure": "Participants",
-        "denoms": [_denom("OG", [result.arms[code].n for _, code, _ in groups])],
+        "denoms": [_denom("OG", [_n(result.arms.get(code)) for _, code, _ in groups])],
         "classes": [{"categories": [{"measurements": measurements}]}],
         "analyses": [analysis],
     }
