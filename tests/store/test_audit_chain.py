@@ -179,3 +179,5 @@ def test_a_key_source_that_is_given_is_used_as_is(database, tmp_path, monkeypatc
     monkeypatch.setenv("METSOR_AUDIT_ANCHOR_FILE", str(tmp_path / "a.anchor"))
     settings = attach(database.sessions, AuditKeySource(KEY, "tests"))
     assert (settings.key, settings.anchor) == (KEY, tmp_path / "a.anchor")
+    beside = attach(database.sessions, AuditKeySource(KEY, "tests"), anchor=tmp_path / "b")
+    assert beside.anchor == tmp_path / "b"

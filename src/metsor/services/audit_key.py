@@ -159,7 +159,12 @@ def create_audit_key() -> AuditKeySource:
     return AuditKeySource(key, str(path), created=True)
 
 
-def attach(sessions: sessionmaker[Session], source: AuditKeySource | None = None) -> ChainSettings:
+def attach(
+    sessions: sessionmaker[Session],
+    source: AuditKeySource | None = None,
+    *,
+    anchor: Path | None = None,
+) -> ChainSettings:
     """Make the sessions of a database keep the chain with the key and anchor file in force.
 
     Parameters
@@ -169,6 +174,9 @@ def attach(sessions: sessionmaker[Session], source: AuditKeySource | None = None
     source
         The key; default :func:`load_audit_key` (none: the chain is kept unkeyed and not
         anchored).
+    anchor
+        The anchor file; default :func:`default_anchor_file`. A virtual trial, say, keeps its
+        key and anchor beside its own database instead of in ``METSOR_HOME``.
 
     Returns
     -------
@@ -178,7 +186,7 @@ def attach(sessions: sessionmaker[Session], source: AuditKeySource | None = None
     found = source if source is not None else load_audit_key()
     settings = ChainSettings(
         key=found.key if found is not None else None,
-        anchor=default_anchor_file() if found is not None else None,
+        anchor=(anchor or default_anchor_file()) if found is not None else None,
     )
     configure(sessions, settings)
     return settings
