@@ -116,3 +116,27 @@ def test_the_exports_read_the_recorded_trial(recorded: Database, tmp_path: Path)
     ipd = _rows(tmp_path / "ipd" / "adae.csv")
     assert [row["ASTDY"] for row in ipd] == ["21", "21"]
     assert date.fromisoformat(adae[0]["ASTDT"]) == START.date() + timedelta(20)
+
+
+def test_a_trial_without_subjects_exports_empty_datasets(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Before the first registration the datasets are empty files and there are no results."""
+    from metsor.errors import InputError
+
+    monkeypatch.setenv("METSOR_ALLOCATION_SEED", SEED.hex())
+    database = Database.open(database_url, clock=_Clock(START))
+    try:
+        initialize(database, seed=SeedSource(SEED, "tests"), method="permuted_blocks")
+        with unit_of_work(database, "admin", readonly=True) as ctx:
+            sdtm = export_sdtm(ctx, tmp_path / "sdtm")
+            adam = export_adam(ctx, tmp_path / "adam")
+            with pytest.raises(InputError, match="no participant is randomized"):
+                export_results(ctx, tmp_path / "results.json")
+    finally:
+        database.close()
+    assert sdtm.rows["DM"] == 0
+    assert sdtm.rows["TS"] > 0
+    assert set(adam.rows.values()) == {0}
+    assert _rows(tmp_path / "adam" / "adsl.csv") == []
+    assert not (tmp_path / "results.json").exists()
