@@ -182,5 +182,6 @@ def test_unusable_input_exits_2(
 
 def test_no_path_is_an_input_error() -> None:
     result = runner.invoke(app, ["screen"])
-    assert result.exit_code != 0
-    assert "give a record (.json) or a screening log (.csv)" in str(result.exception)
+    assert result.exit_code == 2
+    assert "give a record (.json) or a screening log (.csv)" in result.stderr
+    assert "Traceback" not in result.output
