@@ -52,6 +52,7 @@ __all__ = [
     "record_consent",
     "register_subject",
     "rescreen_subject",
+    "trial_protocol",
 ]
 
 _STATUS_OF_VERDICT = {
