@@ -1,8 +1,9 @@
 """The corpus of bad inputs: every command refuses each one the same way.
 
-Each case of ``tests/cli/bad_inputs/*.yaml`` runs the ``metsor`` command in-process (Typer's
-runner, through the root group that is the command's one error path) on its own copy of one
-initialised trial, as an authenticated user, and must end with:
+Each case of ``tests/cli/bad_inputs/*.yaml`` runs the ``metsor`` command in-process, through
+its root group as the installed command does (the one error path of :mod:`metsor.cli.main`),
+with its output captured by Typer's test runner, on its own copy of one initialised SQLite
+trial (made once for the module), as a user who gives their password, and must end with:
 
 - exit code 2 and no traceback (an unexpected exception fails the case, with its traceback);
 - every pattern of ``expect`` found in the output (case-insensitive regular expressions: the
@@ -340,6 +341,7 @@ def _audited_only(state: dict[str, Any]) -> dict[str, Any]:
 def test_a_bad_input_is_refused_naming_it_and_writes_nothing(
     case: Case, trial: Trial, command: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Exit 2 naming the input at fault, no traceback, a readable output, nothing written."""
     home = tmp_path / "home"
     shutil.copytree(trial.home, home)
     work = tmp_path / "work"
