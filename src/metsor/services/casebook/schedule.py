@@ -90,7 +90,7 @@ class VisitSchedule:
         Interval between later follow-up visits and the half-width of their window.
     """
 
-    baseline_window_days: int = 28
+    baseline_window_days: int  # the protocol's (EntryWindows.baseline_window_days)
     treatment_interval_days: int = 28
     treatment_window_days: int = 3
     tumour_interval_days: int = 49
