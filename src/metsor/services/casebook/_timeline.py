@@ -47,6 +47,7 @@ class Timeline:
     """The dates that bound what may be recorded for one subject.
 
     ``today`` is the trial's day when the timeline was loaded: no date may lie after it.
+    ``trial_start`` and ``baseline_window_days`` are the protocol's (None: no such bound).
     """
 
     subject: Subject
