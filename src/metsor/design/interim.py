@@ -77,7 +77,7 @@ class InterimAnalysis:
         when ``sides`` is 2), as :func:`metsor.design.boundaries.group_sequential_design`.
     hr_efficacy_bound, hr_futility_bound
         The bounds on the hazard-ratio scale: exp(−c / √I) at each look's events (nan where no
-        futility bound).
+        futility bound, and at the final look, where futility is not rejecting).
     events, z
         Events and log-rank z at each look taken.
     hr_observed
@@ -324,8 +324,8 @@ def interim_analysis(
             math.exp(-c / math.sqrt(i)) for c, i in zip(design.z, info, strict=True)
         ),
         hr_futility_bound=tuple(
-            math.exp(-a / math.sqrt(i)) if math.isfinite(a) else math.nan
-            for a, i in zip(futility, info, strict=True)
+            math.exp(-a / math.sqrt(i)) if math.isfinite(a) and k < len(rates) - 1 else math.nan
+            for k, (a, i) in enumerate(zip(futility, info, strict=True))
         ),
         events=tuple(float(e) for e in events),
         z=tuple(float(v) for v in z),

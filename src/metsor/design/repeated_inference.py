@@ -22,7 +22,7 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from metsor.design._recursion import crossing_probabilities
-from metsor.design.boundaries import group_sequential_design, spending_function
+from metsor.design.boundaries import spending_function
 
 __all__ = ["REPEATED_P_CEILING", "repeated_confidence_interval", "repeated_p_value"]
 
@@ -33,7 +33,6 @@ _P_FLOOR = 1e-12
 _LOG_P_XTOL = 1e-11  # on log p: a relative precision of 1e-11
 _BOUND_XTOL = 1e-12  # the tolerance of the bounds in metsor.design.boundaries
 _SPENDING_FAMILIES = ("obf", "pocock", "hsd")
-_CLASSICAL_FLOOR = 1e-6  # the smallest α rpact (and so metsor.design.boundaries) accepts
 
 
 def repeated_confidence_interval(
@@ -91,8 +90,7 @@ def repeated_p_value(
     Returns
     -------
     float
-        The level p with c_look(p) = z (|z| when two-sided), within [1e-12, 0.5] ([1e-6, 0.5]
-        for the classical designs).
+        The level p with c_look(p) = z (|z| when two-sided), within [1e-12, 0.5].
 
     References
     ----------
@@ -102,30 +100,40 @@ def repeated_p_value(
     """
     target = abs(z) if sides == 2 else z
     rates = np.asarray(information_rates, dtype=np.float64)
-    floor, ceiling = _P_FLOOR, REPEATED_P_CEILING
-    if spending in _SPENDING_FAMILIES:
+    if spending not in _SPENDING_FAMILIES:
+        return _classical_level(look, target, rates, sides, spending)
 
-        def excess(level: float) -> float:
-            return _spending_excess(look, target, rates, level / sides, spending, gamma)
+    def excess(level: float) -> float:
+        return _spending_excess(look, target, rates, level / sides, spending, gamma)
 
-    else:
-        # a classical design is solved as a whole, at the levels boundaries accepts
-        floor, ceiling = _CLASSICAL_FLOOR, math.nextafter(REPEATED_P_CEILING, 0.0)
-
-        def excess(level: float) -> float:
-            design = group_sequential_design(
-                information_rates, alpha=level, sides=sides, spending=spending, gamma=gamma
-            )
-            return design.z[look] - target
-
-    if excess(ceiling) >= 0.0:
+    if excess(REPEATED_P_CEILING) >= 0.0:
         return REPEATED_P_CEILING
-    if excess(floor) <= 0.0:
-        return floor
+    if excess(_P_FLOOR) <= 0.0:
+        return _P_FLOOR
     log_p = brentq(
-        lambda x: excess(math.exp(x)), math.log(floor), math.log(ceiling), xtol=_LOG_P_XTOL
+        lambda x: excess(math.exp(x)),
+        math.log(_P_FLOOR),
+        math.log(REPEATED_P_CEILING),
+        xtol=_LOG_P_XTOL,
     )
     return math.exp(log_p)
+
+
+def _classical_level(
+    look: int, target: float, rates: NDArray[np.float64], sides: int, spending: str
+) -> float:
+    """The level of the classical design whose bound at ``look`` is ``target``.
+
+    A classical design's bounds are one constant times a shape (√(t_K / t_k) for
+    O'Brien–Fleming, 1 for Pocock, as :func:`metsor.design.boundaries.group_sequential_design`):
+    the bound at ``look`` fixes the constant, and the level is the probability under H0 of
+    crossing the bounds it gives (times two when two-sided).
+    """
+    shape = np.sqrt(rates[-1] / rates) if spending == "classical-obf" else np.ones_like(rates)
+    bounds = target / shape[look] * shape
+    upper = crossing_probabilities(rates, bounds, np.full(rates.size, -np.inf)).upper
+    level = float(np.sum(upper)) * sides
+    return min(max(level, _P_FLOOR), REPEATED_P_CEILING)
 
 
 def _spending_excess(
