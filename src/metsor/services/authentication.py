@@ -285,6 +285,7 @@ def end_session(database: Database, token: str, *, reason: str = "logout") -> st
         The username whose session ended; None when the token opens no session that is
         still open and unexpired (nothing to end).
     """
+    # The actor is known once the session is found; nothing is written (or audited) before.
     with session_scope(database, actor="-", reason=reason.replace("_", " ")) as session:
         row = session.execute(
             select(LoginSession, User)
