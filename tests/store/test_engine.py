@@ -4,6 +4,7 @@ database errors that the input causes."""
 from __future__ import annotations
 
 import stat
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select, text
@@ -17,7 +18,7 @@ from metsor.store.engine import (
     session_factory,
     sqlite_file,
 )
-from metsor.store.migrate import current_revision, upgrade
+from metsor.store.migrate import created_only_on_success, current_revision, upgrade
 from metsor.store.models.core import Site
 
 
@@ -209,3 +210,26 @@ def test_a_text_longer_than_its_column_is_refused_alike_on_both_databases(databa
         engine.dispose()
     assert caught.value.field == "name"
     assert str(caught.value) == "field 'name': name holds at most 200 characters, got 201"
+
+
+def test_a_function_that_fails_after_creating_the_database_leaves_no_file(tmp_path):
+    path = tmp_path / "metsor.sqlite"
+
+    @dataclass
+    class Named:
+        url: str
+
+    @created_only_on_success
+    def initialise(database: Named, *, fail: bool) -> str:
+        upgrade(database.url)
+        if fail:
+            raise InputError("the password needs at least 10 characters", field="password")
+        return "done"
+
+    with pytest.raises(InputError, match="at least 10"):
+        initialise(Named(f"sqlite:///{path}"), fail=True)
+    assert list(tmp_path.iterdir()) == []
+    assert initialise(Named(f"sqlite:///{path}"), fail=False) == "done"
+    with pytest.raises(InputError, match="at least 10"):
+        initialise(Named(f"sqlite:///{path}"), fail=True)
+    assert path.is_file()  # it existed before the failing call: kept

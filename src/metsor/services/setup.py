@@ -38,7 +38,7 @@ from metsor.services.scheme import (
 from metsor.services.sites import new_site
 from metsor.services.users import generate_password, new_user
 from metsor.store.engine import read_only
-from metsor.store.migrate import upgrade
+from metsor.store.migrate import created_only_on_success, upgrade
 from metsor.store.models.core import RandomizationScheme, Site, User
 
 __all__ = [
@@ -152,6 +152,7 @@ def _refuse_changes(
         )
 
 
+@created_only_on_success  # a failed init leaves no database file behind
 def initialize(
     database: Database,
     *,

@@ -13,9 +13,11 @@ the one before.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -29,6 +31,7 @@ from metsor.store.engine import describe_url, make_engine, normalize_url, read_o
 __all__ = [
     "MIGRATIONS_DIR",
     "alembic_config",
+    "created_only_on_success",
     "current_revision",
     "head_revision",
     "new_database",
@@ -83,6 +86,33 @@ def new_database(url: str) -> Iterator[None]:
                 with suppress(FileNotFoundError):
                     Path(f"{path}{suffix}").unlink()
         raise
+
+
+class _HasUrl(Protocol):
+    @property
+    def url(self) -> str: ...
+
+
+_D = TypeVar("_D", bound=_HasUrl)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def created_only_on_success(
+    function: Callable[Concatenate[_D, _P], _R],
+) -> Callable[Concatenate[_D, _P], _R]:
+    """Decorate a function of a database (first argument, with a ``url``) that may create it.
+
+    When the function raises, the SQLite file it created is removed (:func:`new_database`), so
+    that a failed ``metsor db init`` leaves no half-made database behind.
+    """
+
+    @functools.wraps(function)
+    def run(database: _D, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with new_database(database.url):
+            return function(database, *args, **kwargs)
+
+    return run
 
 
 def upgrade(url: str, revision: str = "head") -> None:
