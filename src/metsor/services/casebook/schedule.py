@@ -185,7 +185,5 @@ def _check_number(visit_type: str, number: int) -> None:
         raise InputError(f"{visit_type} visits are numbered from 1", field="number")
 
 
-METSOR_SCHEDULE = VisitSchedule(
-    baseline_window_days=trial_protocol().windows.baseline_window_days
-)
+METSOR_SCHEDULE = VisitSchedule(baseline_window_days=trial_protocol().windows.baseline_window_days)
 """The schedule of NCT02672488 (METSOR); its baseline window is the protocol's."""
