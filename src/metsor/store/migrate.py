@@ -83,7 +83,7 @@ def new_database(url: str) -> Iterator[None]:
     except BaseException:
         if path is not None and not existed:
             for suffix in ("", "-wal", "-shm", "-journal"):
-                with suppress(FileNotFoundError):
+                with suppress(OSError):  # not there, or its folder is not one
                     Path(f"{path}{suffix}").unlink()
         raise
 
