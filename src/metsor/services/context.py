@@ -10,10 +10,12 @@ writing nothing at all — when it raises (a :class:`~metsor.errors.InputError`,
     with unit_of_work(database, "investigator1") as ctx:
         result = register_subject(ctx, record=..., site="TJ")
 
-The acting user must exist and be active; the audit trail records their username and the
-reason given (``unit_of_work(..., reason=...)`` or :meth:`ServiceContext.set_reason`). A unique
-constraint that fires at commit because a concurrent transaction got there first becomes a
-:class:`~metsor.errors.ConflictError`.
+The acting user must exist and be active, and must have proved who they are before: a unit of
+work takes the name it is given, so every face proves the user first (the command line in
+:func:`metsor.cli._common.acting`, by :mod:`metsor.services.authentication`). The audit trail
+records their username and the reason given (``unit_of_work(..., reason=...)`` or
+:meth:`ServiceContext.set_reason`). A unique constraint that fires at commit because a
+concurrent transaction got there first becomes a :class:`~metsor.errors.ConflictError`.
 """
 
 from __future__ import annotations
