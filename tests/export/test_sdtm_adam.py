@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from metsor.endpoints.adverse_events import UNCODED, organ_class
+
 
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
@@ -34,7 +36,8 @@ def test_tr_links_to_the_lesions_of_tu(sdtm_dir: Path) -> None:
 def test_ae_carries_the_ctcae_grade_and_organ_class(sdtm_dir: Path) -> None:
     ae = _rows(sdtm_dir / "ae.csv")
     assert {row["AETOXGR"] for row in ae} <= {"1", "2", "3", "4", "5"}
-    assert all(row["AEBODSYS"] and row["AEBODSYS"] != "UNCODED" for row in ae)
+    assert [row["AEBODSYS"] for row in ae] == [organ_class(row["AEDECOD"]) for row in ae]
+    assert any(row["AEBODSYS"] != UNCODED for row in ae)
 
 
 @pytest.mark.parametrize(
@@ -81,3 +84,16 @@ def test_adsl_flags_and_treatment(adam_dir: Path) -> None:
         assert (row["SAFFL"] == "Y") == bool(row["TRTSDT"])
         assert row["TRT01A"] == (row["TRT01P"] if row["SAFFL"] == "Y" else "")
         assert row["RANDDT"] <= (row["TRTSDT"] or row["RANDDT"])
+
+
+def test_suppae_holds_each_drugs_relatedness_as_adae(sdtm_dir: Path, adam_dir: Path) -> None:
+    """SUPPAE's AREL1/AACN1 … of each event are ADAE's, the drug numbered alike."""
+    supp = {(row["USUBJID"], row["IDVARVAL"], row["QNAM"]): row["QVAL"]
+            for row in _rows(sdtm_dir / "suppae.csv")}  # fmt: skip
+    compared = 0
+    for row in _rows(adam_dir / "adae.csv"):
+        for qnam in ("AREL1", "AREL2"):
+            value = supp.get((row["USUBJID"], row["AESEQ"], qnam))
+            assert (value or "") == row[qnam].replace("_", " ").upper()
+            compared += value is not None
+    assert compared

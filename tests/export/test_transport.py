@@ -12,7 +12,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-SDTM = ("dm", "ds", "ex", "ae", "lb", "vs", "tu", "tr", "rs", "sv", "ts", "ta", "te")
+SDTM = ("dm", "ds", "ex", "ae", "suppae", "lb", "vs", "tu", "tr", "rs", "sv", "ts", "ta", "te")
 ADAM = ("adsl", "adtte", "adrs", "adae")
 
 

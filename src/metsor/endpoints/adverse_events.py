@@ -13,8 +13,9 @@ Derivations (ADaM OCCDS v1.1):
    ``N`` otherwise (and for a subject never dosed).
 4. ``AREL`` is ``Y`` when the event is possibly, probably or definitely related to any study
    drug; per drug, ``AREL_<DRUG>`` and ``AACN_<DRUG>`` hold the relatedness and action taken.
-5. ``AEDECOD`` is the CTCAE term; ``AEBODSYS`` its CTCAE v5.0 system organ class
-   (:data:`SYSTEM_ORGAN_CLASSES`), ``"UNCODED"`` for a term CTCAE does not grade here.
+5. ``AEDECOD`` is the term as stored (CTCAE's spelling where CTCAE grades it); ``AEBODSYS``
+   its CTCAE v5.0 system organ class (:func:`organ_class`), ``"UNCODED"`` for a term without
+   one here.
 6. At a data cut-off, events with onset after it are left out.
 
 References
@@ -42,6 +43,7 @@ __all__ = [
     "AdverseEventRecord",
     "adae",
     "adae_columns",
+    "organ_class",
     "study_day",
 ]
 
@@ -70,9 +72,30 @@ SYSTEM_ORGAN_CLASSES: Mapping[str, str] = MappingProxyType(
         "Creatinine increased": "Investigations",
         "Alkaline phosphatase increased": "Investigations",
         "INR increased": "Investigations",
+        "Abdominal pain": "Gastrointestinal disorders",
+        "Nausea": "Gastrointestinal disorders",
+        "Vomiting": "Gastrointestinal disorders",
+        "Anorexia": "Metabolism and nutrition disorders",
+        "Weight loss": "Investigations",
+        "Alopecia": "Skin and subcutaneous tissue disorders",
+        "Rash": "Skin and subcutaneous tissue disorders",
+        "Rash maculo-papular": "Skin and subcutaneous tissue disorders",
+        "Rash acneiform": "Skin and subcutaneous tissue disorders",
     }
 )
-"""CTCAE v5.0 system organ class of each term metsor grades (CTCAE v5.0, NCI 2017)."""
+"""CTCAE v5.0 system organ class of the terms metsor grades and of the common adverse events
+of the study drugs (CTCAE v5.0, NCI 2017; "Rash" is CTCAE's "Rash maculo-papular" when not
+specified). A term is looked up without regard to case (:func:`organ_class`)."""
+
+_BY_FOLDED: Mapping[str, str] = MappingProxyType(
+    {term.casefold(): organ for term, organ in SYSTEM_ORGAN_CLASSES.items()}
+)
+
+
+def organ_class(term: str) -> str:
+    """The CTCAE v5.0 system organ class of a term (case ignored), :data:`UNCODED` if unknown."""
+    return _BY_FOLDED.get(term.casefold(), UNCODED)
+
 
 _BASE_COLUMNS: tuple[str, ...] = (
     "STUDYID", "USUBJID", "SITEID", "ARMCD", "ARM", "TRTA", "AESEQ", "AETERM", "AEDECOD",
@@ -170,7 +193,7 @@ def adae(
             "AESEQ": sequence[event.subject_id],
             "AETERM": event.term,
             "AEDECOD": event.term,
-            "AEBODSYS": SYSTEM_ORGAN_CLASSES.get(event.term, UNCODED),
+            "AEBODSYS": organ_class(event.term),
             "AETOXGR": event.grade,
             "ATOXGRV": event.ctcae_version,
             "AESER": "Y" if event.serious else "N",

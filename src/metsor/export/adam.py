@@ -14,7 +14,8 @@ The rows are those the endpoints derive (:mod:`metsor.endpoints.datasets`,
   the data cut-off or randomization to ``ADSL.LSTALVDT``, ``ADSL.DCUTDT``, ``ADSL.RANDDT``;
   censoring at the administrative horizon has none (the date is ``RANDDT`` + the horizon).
 - ADAE: the per-drug relatedness and action under names of at most 8 characters
-  (``AREL1``/``AACN1`` for the first study drug, …), the drug named in the label.
+  (``AREL1``/``AACN1`` for the first study drug of the protocol, …, as in SUPPAE), the drug
+  named in the label.
 
 References
 ----------
@@ -256,18 +257,21 @@ def adae(records: CasebookRecords, study: Study, drugs: Sequence[str]) -> Datase
     return Dataset.of(spec, rows)
 
 
-def study_drugs(records: CasebookRecords) -> tuple[str, ...]:
-    """The study drugs of the derived ADAE (its ``AREL_<DRUG>`` columns), in order."""
-    return tuple(
-        column.removeprefix("AREL_").lower()
-        for column in records.datasets.columns["adae"]
-        if column.startswith("AREL_")
+def study_drugs(records: CasebookRecords, study: Study) -> tuple[str, ...]:
+    """The study drugs of the derived ADAE (its ``AREL_<DRUG>`` columns), in the protocol's
+    order of interventions (:meth:`Study.drugs_in_order`)."""
+    return study.drugs_in_order(
+        [
+            column.removeprefix("AREL_").lower()
+            for column in records.datasets.columns["adae"]
+            if column.startswith("AREL_")
+        ]
     )
 
 
 def analysis_datasets(records: CasebookRecords, study: Study, rs: Dataset) -> tuple[Dataset, ...]:
     """ADSL, ADTTE, ADRS and ADAE, in that order (``rs``: the SDTM RS they trace to)."""
-    drugs = study_drugs(records)
+    drugs = study_drugs(records, study)
     return (
         adsl(records, study),
         adtte(records, study, rs),

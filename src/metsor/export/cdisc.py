@@ -5,7 +5,8 @@ that a breach leaves the folder as it was and names the dataset and variable; th
 written as ``<name>.csv`` and ``<name>.xpt`` (version 5), and ``define.xml`` with its stylesheet
 describes them all.
 
-SDTM: DM, DS, EX, AE, LB, VS, TU, TR, RS, SV and the trial design TS, TA, TE. ADaM: ADSL,
+SDTM: DM, DS, EX, AE (with SUPPAE: relatedness and action per drug), LB, VS, TU, TR, RS, SV and
+the trial design TS, TA, TE. ADaM: ADSL,
 ADTTE, ADRS, ADAE (ADTTE traces its dates to the RS records of the same cut-off).
 """
 
@@ -44,6 +45,7 @@ SDTM_DOMAINS: tuple[tuple[str, _Builder], ...] = (
     ("DS", subjects.disposition),
     ("EX", sdtm_events.exposure),
     ("AE", sdtm_events.adverse_events),
+    ("SUPPAE", sdtm_events.supplemental_adverse_events),
     ("LB", sdtm_findings.laboratory),
     ("VS", sdtm_findings.vital_signs),
     ("TU", sdtm_oncology.tumour_identification),

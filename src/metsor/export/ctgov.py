@@ -320,7 +320,7 @@ def results_section(records: CasebookRecords, study: Study) -> dict[str, Any]:
     """The ``resultsSection`` of the trial (see the module docstring)."""
     groups = _groups(study)
     adsl = adam.adsl(records, study).rows
-    adae = adam.adae(records, study, adam.study_drugs(records)).rows
+    adae = adam.adae(records, study, adam.study_drugs(records, study)).rows
     if not adsl:
         raise InputError("no participant is randomized: there are no results", field="cutoff")
     analysis = trial_analysis(records, study)

@@ -25,13 +25,13 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from types import MappingProxyType
 
-from metsor.endpoints.adverse_events import RELATED, SYSTEM_ORGAN_CLASSES, UNCODED
+from metsor.endpoints.adverse_events import RELATED, organ_class
 from metsor.export.metadata import Dataset, DatasetSpec, V
 from metsor.export.sdtm_subjects import treatment_dates
 from metsor.export.study import Study, ascii_text, iso_date, study_day
 from metsor.services.tabulation import CasebookRecords, Record
 
-__all__ = ["AE", "EX", "adverse_events", "exposure"]
+__all__ = ["AE", "EX", "SUPPAE", "adverse_events", "exposure", "supplemental_adverse_events"]
 
 _ID = (
     V("STUDYID", "Study Identifier", origin="Protocol"),
@@ -84,6 +84,26 @@ AE = DatasetSpec(
     ),
 )  # fmt: skip
 
+SUPPAE = DatasetSpec(
+    "SUPPAE", "Supplemental Qualifiers for AE", "Tabulation", "RELATIONSHIP", "One record per "
+    "supplemental qualifier per adverse event", ("STUDYID", "USUBJID", "IDVARVAL", "QNAM"),
+    (
+        V("STUDYID", "Study Identifier", origin="Protocol"),
+        V("RDOMAIN", "Related Domain Abbreviation", origin="Assigned", codelist=("AE",)),
+        V("USUBJID", "Unique Subject Identifier", origin="Assigned"),
+        V("IDVAR", "Identifying Variable", origin="Assigned", codelist=("AESEQ",)),
+        V("IDVARVAL", "Identifying Variable Value", origin="Derived"),
+        V("QNAM", "Qualifier Variable Name", origin="Assigned"),
+        V("QLABEL", "Qualifier Variable Label", origin="Assigned"),
+        V("QVAL", "Data Value"),
+        V("QORIG", "Origin", origin="Assigned", codelist=("CRF",)),
+        V("QEVAL", "Evaluator", origin="Assigned", codelist=("INVESTIGATOR",)),
+    ),
+)  # fmt: skip
+"""Per study drug, the relatedness (``ARELn``) and action taken (``AACNn``) of each adverse
+event (SDTMIG 3.4, section 6.2.1: the drug-level values behind ``AEREL`` and ``AEACN``), the
+drugs numbered in the protocol's order of interventions."""
+
 EX = DatasetSpec(
     "EX", "Exposure", "Tabulation", "INTERVENTIONS", "One record per constant dosing interval "
     "per subject", ("STUDYID", "USUBJID", "EXTRT", "EXSTDTC"),
@@ -119,7 +139,7 @@ def adverse_events(records: CasebookRecords, study: Study) -> Dataset:
         rows.append(
             {"STUDYID": study.study_id, "DOMAIN": "AE", "USUBJID": study.usubjid(sid),
              "AETERM": ascii_text(event["term"]), "AEDECOD": ascii_text(event["term"]),
-             "AEBODSYS": SYSTEM_ORGAN_CLASSES.get(event["term"], UNCODED),
+             "AEBODSYS": organ_class(event["term"]),
              "AESER": "Y" if event["serious"] else "N",
              "AEREL": "Y" if any(d["relatedness"] in RELATED for d in drugs.values()) else "N",
              "AEACN": None if not actions else actions.pop() if len(actions) == 1 else "MULTIPLE",
@@ -131,6 +151,48 @@ def adverse_events(records: CasebookRecords, study: Study) -> Dataset:
              "AEENDY": study_day(event["resolution_date"], start)}
         )  # fmt: skip
     return Dataset.of(AE, rows, sequence="AESEQ")
+
+
+def supplemental_adverse_events(records: CasebookRecords, study: Study) -> Dataset:
+    """SUPPAE: each adverse event's relatedness and action per study drug."""
+    names = {i.name.lower(): i.name for i in study.protocol.interventions}
+    order = study.drugs_in_order(list(names))
+    sequence: dict[str, int] = defaultdict(int)
+    rows = []
+    for event in records.adverse_events:
+        sid = event["subject_id"]
+        sequence[sid] += 1
+        assessed: Mapping[str, Mapping[str, str]] = event["drugs"]
+        for drug in (d for d in order if d in assessed):
+            index = order.index(drug) + 1
+            name = names[drug]
+            for qnam, qlabel, qval in (
+                (
+                    f"AREL{index}",
+                    f"Relatedness to {name}",
+                    assessed[drug]["relatedness"].replace("_", " ").upper(),
+                ),
+                (
+                    f"AACN{index}",
+                    f"Action Taken with {name}",
+                    ACTIONS.get(assessed[drug]["action_taken"], "NOT APPLICABLE"),
+                ),
+            ):
+                rows.append(
+                    {
+                        "STUDYID": study.study_id,
+                        "RDOMAIN": "AE",
+                        "USUBJID": study.usubjid(sid),
+                        "IDVAR": "AESEQ",
+                        "IDVARVAL": str(sequence[sid]),
+                        "QNAM": qnam,
+                        "QLABEL": ascii_text(qlabel),
+                        "QVAL": qval,
+                        "QORIG": "CRF",
+                        "QEVAL": "INVESTIGATOR",
+                    }
+                )
+    return Dataset.of(SUPPAE, rows)  # fmt: skip
 
 
 def exposure(records: CasebookRecords, study: Study) -> Dataset:

@@ -8,7 +8,7 @@ label and type (``EXPERIMENTAL`` first for METSOR).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
@@ -83,6 +83,15 @@ class Study:
     def reference(self) -> str:
         """The reference arm's code (the first arm that is not the experimental one)."""
         return next(code for code in self.arms if code != self.experimental)
+
+    def drugs_in_order(self, drugs: Sequence[str]) -> tuple[str, ...]:
+        """Study drugs (lower case) in the protocol's order of interventions, others last.
+
+        The n-th drug of this order is drug ``n`` of the per-drug variables (ADAE ``AREL1``,
+        SUPPAE ``QNAM = AREL1``).
+        """
+        order = [i.name.lower() for i in self.protocol.interventions]
+        return tuple(sorted(drugs, key=lambda d: (order.index(d) if d in order else len(order), d)))
 
     def usubjid(self, subject_id: str) -> str:
         """USUBJID of a subject: ``<STUDYID>-<subject id>``."""
