@@ -295,20 +295,30 @@ def _scan_fits(
 @njit(cache=True, nogil=True, error_model="numpy")
 def _last_scan(
     limit: float, entry: float, cut: float, scan_days: float
-) -> float:  # pragma: no cover
+) -> float:  # pragma: no cover - compiled
     """Months to the last assessment no later than ``limit`` and the cut-off (0 when none).
 
-    The largest k ≥ 1 whose assessment fits, found from its estimate and moved a step at a
-    time to where the test changes (the test is monotone in k): a few steps, not one per
-    assessment of a long follow-up.
+    The largest k ≥ 1 whose assessment fits (the test is monotone in k): a few steps from its
+    estimate, else (where rounding at huge calendar times defeats the estimate) a bisection
+    over every possible k — never one step per assessment of a long follow-up.
     """
     estimate = min(limit, cut - entry) * DAYS_PER_MONTH / scan_days
     k = int(min(max(estimate, 0.0), _MAX_SCANS)) if estimate == estimate else 0
-    while k >= 1 and not _scan_fits(k, limit, entry, cut, scan_days):
-        k -= 1
-    while k < _MAX_SCANS and _scan_fits(k + 1, limit, entry, cut, scan_days):
-        k += 1
-    return _scan_day(k, scan_days) / DAYS_PER_MONTH if k >= 1 else 0.0
+    for _ in range(4):
+        if k >= 1 and not _scan_fits(k, limit, entry, cut, scan_days):
+            k -= 1
+        elif k < _MAX_SCANS and _scan_fits(k + 1, limit, entry, cut, scan_days):
+            k += 1
+        else:
+            return _scan_day(k, scan_days) / DAYS_PER_MONTH if k >= 1 else 0.0
+    fits, beyond = 0, int(_MAX_SCANS) + 1  # k = 0 (no assessment) always "fits"
+    while beyond - fits > 1:
+        middle = (fits + beyond) // 2
+        if _scan_fits(middle, limit, entry, cut, scan_days):
+            fits = middle
+        else:
+            beyond = middle
+    return _scan_day(fits, scan_days) / DAYS_PER_MONTH if fits >= 1 else 0.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
