@@ -286,7 +286,7 @@ def simulate_command(
 
 
 @contextmanager
-def _progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
+def _progress_bar(description: str, total: int) -> Iterator[Callable[[float], None]]:
     """A progress bar on stderr while the block runs: yields "report this much done"."""
     from rich.console import Console
     from rich.progress import Progress
