@@ -81,6 +81,12 @@ SYSTEM_ORGAN_CLASSES: Mapping[str, str] = MappingProxyType(
         "Rash": "Skin and subcutaneous tissue disorders",
         "Rash maculo-papular": "Skin and subcutaneous tissue disorders",
         "Rash acneiform": "Skin and subcutaneous tissue disorders",
+        "Flatulence": "Gastrointestinal disorders",
+        "Dyspepsia": "Gastrointestinal disorders",
+        "Headache": "Nervous system disorders",
+        "General physical health deterioration": (
+            "General disorders and administration site conditions"
+        ),
     }
 )
 """CTCAE v5.0 system organ class of the terms metsor grades and of the common adverse events
