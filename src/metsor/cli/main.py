@@ -170,6 +170,7 @@ _GROUPS: tuple[tuple[str, str | None], ...] = (
     ("demo", None),
     ("analyze", "analyze"),
     ("design", "design"),
+    ("insilico", "insilico"),
     ("auth", None),
     ("database", None),
     ("audit", "audit"),
@@ -177,6 +178,7 @@ _GROUPS: tuple[tuple[str, str | None], ...] = (
     ("casebook", None),
     ("export", "export"),
     ("report", None),
+    ("serve", None),
 )
 
 

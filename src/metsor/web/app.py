@@ -1,0 +1,90 @@
+"""The application factory: :func:`create_app` builds the site web application.
+
+Nothing is built at import time. The app opens the trial database of its settings, mounts the
+routers of each domain (auth, dashboard, subjects) — pages and the JSON API under ``/api/v1``
+— and serves every asset itself from ``static/`` (no CDN: a site may be offline).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from metsor.services.context import Database
+from metsor.web.auth.router import api_router as auth_api
+from metsor.web.auth.router import router as auth_pages
+from metsor.web.dashboard.router import router as dashboard_pages
+from metsor.web.errors import install_error_handlers
+from metsor.web.security import IdleTracker
+from metsor.web.settings import WebSettings
+from metsor.web.state import STATIC_DIR, TEMPLATES_DIR, WebState
+from metsor.web.subjects.api import router as subjects_api
+from metsor.web.subjects.router import router as subjects_pages
+
+__all__ = ["create_app"]
+
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def create_app(settings: WebSettings) -> FastAPI:
+    """Build the web application on the database of ``settings``.
+
+    Parameters
+    ----------
+    settings
+        Database URL, idle time-out, https, CSRF secret, login policy, clock.
+
+    Returns
+    -------
+    FastAPI
+        The application; its database is closed when the application shuts down.
+    """
+    database = Database.open(
+        settings.database_url, clock=settings.clock, login_policy=settings.login_policy
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.close()
+
+    app = FastAPI(
+        title="metsor",
+        summary="NCT02672488 (METSOR): screening, randomization and casebooks",
+        version="1",
+        lifespan=lifespan,
+    )
+    app.state.metsor = WebState(
+        settings=settings,
+        database=database,
+        idle=IdleTracker(settings.idle_timeout.total_seconds()),
+        templates=Jinja2Templates(directory=TEMPLATES_DIR),
+    )
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in (auth_pages, auth_api, dashboard_pages, subjects_pages, subjects_api):
+        app.include_router(router)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in _SECURITY_HEADERS.items():
+            if name == "Content-Security-Policy" and request.url.path in ("/docs", "/redoc"):
+                continue
+            response.headers.setdefault(name, value)
+        return response
+
+    return app
