@@ -6,6 +6,18 @@ spread, ECOG ≥ 1, AFP ≥ 400 ng/mL, as in the ITA.LI.CA and SHARP subgroup an
 baseline hazard solved so that the arm's marginal medians equal the preset's. Progression is
 seen only if it comes before death, so a course is progression then death, or death without
 progression. Time to progression censors deaths; PFS is the first of the two.
+
+Progression is only seen at a scheduled scan, so a published median TTP or PFS is a scan day of
+its trial (SHARP's 5.5 months is the fourth 6-weekly scan, REFLECT's 3.7 the second 8-weekly
+one). The latent median is therefore put half a scan interval before the published one
+(:attr:`OutcomePreset.latent_ttp_median`): the latent survival curve crosses one half between
+the scan before and the scan of the published median, which is then where the observed
+Kaplan–Meier median falls.
+
+Best response is drawn under both criteria from one draw: a share of patients respond by
+mRECIST (viable tumour), and of those a share also by RECIST 1.1 (whole diameters), in the
+ratio of the preset; the lesion kinetics (:mod:`metsor.insilico.lesions`) then shrink the
+viable and the whole diameters accordingly.
 """
 
 from __future__ import annotations
@@ -23,36 +35,121 @@ from metsor.errors import InputError
 
 __all__ = ["PRESETS", "OutcomePreset", "Outcomes", "draw_outcomes", "risk_multipliers"]
 
+_DAYS_PER_MONTH = 365.25 / 12.0
+_MRECIST_PER_RECIST = 12.4 / 6.5
+"""REFLECT sorafenib arm, independent review: ORR 12.4% by mRECIST, 6.5% by RECIST 1.1
+(Kudo M et al. Lancet 2018;391:1163). Used where a trial reported one criterion only."""
+
 
 @dataclass(frozen=True)
 class OutcomePreset:
-    """Medians and response of the control (sorafenib) arm.
+    """Medians and response of the control (sorafenib) arm, as a published trial observed them.
 
     Attributes
     ----------
-    os_median, ttp_median
-        Months.
+    os_median
+        Median overall survival, months.
+    ttp_median
+        Median time to progression as observed at the trial's scans, months.
     response_rate
-        Share with best response CR or PR.
+        Objective response rate (CR or PR) by mRECIST.
+    recist_rate
+        Objective response rate by RECIST 1.1 (RECIST 1.0 for SHARP and Asia-Pacific).
+    scan_interval_days
+        Days between the trial's tumour assessments.
     source
-        Publication the figures come from.
+        Publication the figures come from, and how any figure was derived.
+    pfs_median
+        Median PFS as observed, months, where published.
+    disease_control
+        Disease control rate (CR, PR or SD) by the trial's criterion, where published.
+    scan_phase
+        Where the latent median lies before the observed one, in scan intervals.
     """
 
     os_median: float
     ttp_median: float
     response_rate: float
+    recist_rate: float
+    scan_interval_days: int
     source: str
+    pfs_median: float | None = None
+    disease_control: float | None = None
+    scan_phase: float = 0.5
+
+    @property
+    def latent_ttp_median(self) -> float:
+        """Median of the latent (continuous) time to progression, months.
+
+        ``scan_phase`` of a scan interval before the observed median, so that the latent curve
+        crosses one half between the scan before the published median and the scan of it; the
+        phase is solved with ``metsor insilico calibrate`` so that the observed Kaplan–Meier
+        medians at the trial's scans are the published ones.
+        """
+        return self.ttp_median - self.scan_phase * self.scan_interval_days / _DAYS_PER_MONTH
 
 
 PRESETS: dict[str, OutcomePreset] = {
-    "sharp": OutcomePreset(10.7, 5.5, 0.02, "Llovet et al., NEJM 2008;359:378 (SHARP)"),
+    "sharp": OutcomePreset(
+        os_median=10.7,
+        ttp_median=5.5,
+        response_rate=round(0.02 * _MRECIST_PER_RECIST, 4),
+        recist_rate=0.02,
+        scan_interval_days=42,
+        disease_control=0.73,
+        source=(
+            "Llovet JM et al., NEJM 2008;359:378 (SHARP, sorafenib arm n = 299): OS 10.7, "
+            "TTP 5.5 months at 6-weekly scans; PR 2% by RECIST, no CR; SD 71% (disease control "
+            "73%); mRECIST rate derived as 2% × 12.4/6.5 (REFLECT's ratio)"
+        ),
+    ),
     "asia-pacific": OutcomePreset(
-        6.5, 2.8, 0.033, "Cheng et al., Lancet Oncol 2009;10:25 (Asia-Pacific)"
+        os_median=6.5,
+        ttp_median=2.8,
+        response_rate=round(0.033 * _MRECIST_PER_RECIST, 4),
+        recist_rate=0.033,
+        scan_interval_days=42,
+        disease_control=0.033 + 0.54,
+        scan_phase=0.3,
+        source=(
+            "Cheng AL et al., Lancet Oncol 2009;10:25 (Asia-Pacific, sorafenib arm n = 150): "
+            "OS 6.5, TTP 2.8 months at 6-weekly scans; PR 3.3%, SD 54% by RECIST; mRECIST "
+            "rate derived as 3.3% × 12.4/6.5 (REFLECT's ratio)"
+        ),
+    ),
+    "reflect": OutcomePreset(
+        os_median=12.3,
+        ttp_median=3.7,
+        response_rate=0.124,
+        recist_rate=0.065,
+        scan_interval_days=56,
+        pfs_median=3.7,
+        source=(
+            "Kudo M et al., Lancet 2018;391:1163 (REFLECT, sorafenib arm n = 476): OS 12.3, "
+            "TTP 3.7, PFS 3.6–3.7 months at 8-weekly scans; ORR 12.4% by mRECIST and 6.5% by "
+            "RECIST 1.1 on independent review"
+        ),
+    ),
+    "metsor": OutcomePreset(
+        os_median=10.4,
+        ttp_median=2.8,
+        response_rate=round(0.041 * _MRECIST_PER_RECIST, 4),
+        recist_rate=0.041,
+        scan_interval_days=42,
+        pfs_median=2.8,
+        scan_phase=0.3,
+        source=(
+            "METSOR's Chinese, HBV-dominated population: the sorafenib arm of ORIENT-32 (Ren Z "
+            "et al., Lancet Oncol 2021;22:977; China, n = 191, HBV 94%): OS 10.4, PFS 2.8 "
+            "months at 6-weekly scans, ORR 4.1% by RECIST 1.1; TTP taken equal to PFS (not "
+            "published); mRECIST rate derived as 4.1% × 12.4/6.5 (REFLECT's ratio)"
+        ),
     ),
 }
-"""Sorafenib-arm presets: SHARP (OS 10.7, TTP 5.5 months) and Asia-Pacific (6.5, 2.8)."""
-
-_FIRST_ASSESSMENT_MONTHS = 6.0 / (365.25 / 7.0 / 12.0)  # week 6, in months
+"""Sorafenib-arm presets. ``metsor`` (the default of the virtual trial) is the most recent
+sorafenib arm of a Chinese population like METSOR's; SHARP (Western), Asia-Pacific (sicker,
+mostly Chinese) and REFLECT (both criteria on independent review) are the published anchors.
+Figures from CLINICAL-REFERENCE.md ("Published anchors", "Calibration targets")."""
 
 
 @dataclass(frozen=True)
@@ -68,13 +165,16 @@ class Outcomes:
     dropout
         Time of loss to follow-up (inf when none).
     best_response
-        ``"CR"``, ``"PR"``, ``"SD"`` or ``"PD"``.
+        ``"CR"``, ``"PR"``, ``"SD"`` or ``"PD"`` by mRECIST.
+    recist_response
+        ``"PR"``, ``"SD"`` or ``"PD"`` by RECIST 1.1: PR only for an mRECIST responder.
     """
 
     death: NDArray[np.float64]
     progression: NDArray[np.float64]
     dropout: NDArray[np.float64]
     best_response: NDArray[np.str_]
+    recist_response: NDArray[np.str_]
 
     @property
     def progressed(self) -> NDArray[np.bool_]:
@@ -122,11 +222,12 @@ def draw_outcomes(
     experimental: NDArray[np.bool_],
     rng: np.random.Generator,
     *,
-    preset: str = "sharp",
+    preset: str = "metsor",
     hr_death: float = 1.0,
     hr_progression: float = 1.0,
     response_experimental: float | None = None,
     dropout_per_year: float = 0.0,
+    first_scan_days: int | None = None,
 ) -> Outcomes:
     """Draw outcomes for the cohort, control arm calibrated to ``preset``.
 
@@ -139,23 +240,30 @@ def draw_outcomes(
     rng
         Source of randomness.
     preset
-        ``"sharp"`` or ``"asia-pacific"``.
+        A key of :data:`PRESETS`.
     hr_death, hr_progression
         Hazard ratios experimental / control.
     response_experimental
-        Response rate of the experimental arm (default: the control rate).
+        mRECIST response rate of the experimental arm (default: the control rate); its RECIST
+        1.1 rate stands to it as the preset's do.
     dropout_per_year
         Probability of loss to follow-up within 12 months.
+    first_scan_days
+        Day of the first tumour assessment of the schedule the courses are planned on
+        (default: the preset's interval). Only patients still in follow-up and free of
+        progression then can be seen to respond, so their chance is raised to keep the arm's
+        rates.
 
     Returns
     -------
     Outcomes
-        Death, progression, dropout and best response per patient.
+        Death, progression, dropout and best responses per patient.
 
     References
     ----------
     Llovet JM, et al. Sorafenib in advanced hepatocellular carcinoma. N Engl J Med
-    2008;359:378–390. Cheng AL, et al. Lancet Oncol 2009;10:25–34.
+    2008;359:378–390. Cheng AL, et al. Lancet Oncol 2009;10:25–34. Kudo M, et al. Lancet
+    2018;391:1163–1173. Ren Z, et al. Lancet Oncol 2021;22:977–990.
     """
     if preset not in PRESETS:
         raise InputError(f"preset must be one of {', '.join(PRESETS)}", field="preset")
@@ -168,25 +276,39 @@ def draw_outcomes(
         raise InputError("one arm flag per patient is needed", field="experimental")
     r_death, r_prog = risk_multipliers(cohort)
     lam_death = _baseline_hazard(r_death, p.os_median) * r_death * np.where(arm, hr_death, 1.0)
-    lam_prog = _baseline_hazard(r_prog, p.ttp_median) * r_prog * np.where(arm, hr_progression, 1.0)
+    lam_prog = (
+        _baseline_hazard(r_prog, p.latent_ttp_median) * r_prog * np.where(arm, hr_progression, 1.0)
+    )
     death = rng.standard_exponential(cohort.n) / lam_death
     latent_progression = rng.standard_exponential(cohort.n) / lam_prog
     progression = np.where(latent_progression < death, latent_progression, np.nan)
     phi = dropout_hazard(dropout_per_year)
     dropout = rng.standard_exponential(cohort.n) / phi if phi > 0 else np.full(cohort.n, np.inf)
-    early_pd = np.minimum(np.nan_to_num(progression, nan=np.inf), death) < _FIRST_ASSESSMENT_MONTHS
-    rate = np.where(
+    first_scan = (first_scan_days or p.scan_interval_days) / _DAYS_PER_MONTH
+    early_pd = np.minimum(np.nan_to_num(progression, nan=np.inf), death) < first_scan
+    unassessed = early_pd | (dropout < first_scan)
+    mrecist = np.where(
         arm,
         p.response_rate if response_experimental is None else response_experimental,
         p.response_rate,
     )
-    # responses come from patients not progressing before the first assessment; raise their
-    # chance so that the arm's response rate stays the preset's
+    recist_share = p.recist_rate / p.response_rate
+    # responses come from patients assessed free of progression; raise their chance so that
+    # the arm's response rate stays the preset's
     for flag in (False, True):
         in_arm = arm == flag
         if in_arm.any():
-            rate[in_arm] = np.minimum(1.0, rate[in_arm] / max(1.0 - early_pd[in_arm].mean(), 0.05))
-    responder = (rng.random(cohort.n) < rate) & ~early_pd
+            seen = max(1.0 - unassessed[in_arm].mean(), 0.05)
+            mrecist[in_arm] = np.minimum(1.0, mrecist[in_arm] / seen)
+    responder = (rng.random(cohort.n) < mrecist) & ~unassessed
+    whole = responder & (rng.random(cohort.n) < recist_share)
     complete = responder & (rng.random(cohort.n) < 0.1)
     best = np.where(complete, "CR", np.where(responder, "PR", np.where(early_pd, "PD", "SD")))
-    return Outcomes(death=death, progression=progression, dropout=dropout, best_response=best)
+    recist = np.where(whole, "PR", np.where(early_pd, "PD", "SD"))
+    return Outcomes(
+        death=death,
+        progression=progression,
+        dropout=dropout,
+        best_response=best,
+        recist_response=recist,
+    )

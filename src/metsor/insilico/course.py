@@ -6,6 +6,15 @@ with liver panel and vital signs, tumour assessments every 7 weeks, both a few d
 of the planned day and within their windows; after progression the study drugs stop and
 follow-up visits come 30 days later, then every 12 weeks.
 
+Tumour assessments are sometimes missed: each scheduled one with a chance of 5% (assumption:
+no trial of the clinical reference reports a per-scan figure), and a progression then shows at
+the next one. After progression, half of the subjects still followed start a new anticancer
+therapy 2 to 8 weeks later — transarterial chemoembolisation, regorafenib or radiotherapy —
+so that about four in ten of the arm receive one, as REFLECT's sorafenib arm did (39%
+received post-study anticancer therapy; Kudo M et al. Lancet 2018;391:1163); the split between
+therapies is an assumption. A share of subjects stop the study drugs for an adverse event
+before progression (:mod:`metsor.insilico.toxicity`); their scans go on until progression.
+
 From the outcome drawn for the subject's arm (:func:`metsor.design.outcomes.draw_outcomes`):
 progression is seen at the first scan on or after its latent time; death is recorded on its
 day; a subject who leaves follow-up first withdraws consent or is lost. Nothing is planned
@@ -24,12 +33,34 @@ from metsor.endpoints import DAYS_PER_MONTH
 from metsor.insilico.baseline import Baseline
 from metsor.insilico.lesions import TumourState, clear_of_threshold
 from metsor.insilico.plan import CoursePlan, PlannedEntry, PlannedScan
+from metsor.insilico.presets import DEFAULT_PRESET, ToxicityProfile, toxicity_profile
 from metsor.insilico.toxicity import PlannedEvent, plan_toxicity
 from metsor.services.casebook.schedule import METSOR_SCHEDULE
 
-__all__ = ["Outcome", "plan_course"]
+__all__ = [
+    "MISSED_ASSESSMENT_SHARE",
+    "NEW_THERAPIES",
+    "NEW_THERAPY_SHARE",
+    "Outcome",
+    "plan_course",
+]
 
 _NEVER = 1 << 30
+
+MISSED_ASSESSMENT_SHARE = 0.05
+"""Chance that a scheduled tumour assessment is missed (assumption)."""
+
+NEW_THERAPY_SHARE = 0.5
+"""Chance that a subject followed after progression starts a new anticancer therapy: about
+39% of all randomized (REFLECT's sorafenib arm, Kudo 2018) with three in four progressing."""
+
+NEW_THERAPIES: tuple[tuple[str, str, float], ...] = (
+    ("TACE", "locoregional", 0.45),
+    ("regorafenib", "systemic", 0.40),
+    ("radiotherapy", "locoregional", 0.15),
+)
+"""The new anticancer therapy after progression: name, casebook category, share
+(assumption; regorafenib is the second-line drug after sorafenib, RESORCE)."""
 
 
 @dataclass(frozen=True)
@@ -46,12 +77,15 @@ class Outcome:
         Time of leaving follow-up; None when never.
     best_response
         ``CR``, ``PR``, ``SD`` or ``PD`` (mRECIST).
+    recist_response
+        ``PR``, ``SD`` or ``PD`` (RECIST 1.1); PR only when ``best_response`` is CR or PR.
     """
 
     death_months: float
     progression_months: float | None
     dropout_months: float | None
     best_response: str
+    recist_response: str = "SD"
 
 
 @dataclass(frozen=True)
@@ -85,6 +119,8 @@ def plan_course(
     outcome: Outcome,
     lost_share: float,
     rng: np.random.Generator,
+    profile: ToxicityProfile | None = None,
+    scan_interval_days: int = METSOR_SCHEDULE.tumour_interval_days,
 ) -> CoursePlan:
     """Plan every casebook entry of a randomized virtual subject up to the cut-off.
 
@@ -104,6 +140,11 @@ def plan_course(
         Probability that a subject leaving follow-up is lost rather than withdrawing consent.
     rng
         Source of randomness.
+    profile
+        Adverse events and dose changes (default: those of the default preset).
+    scan_interval_days
+        Days between tumour assessments (default: the casebook schedule's; a published
+        trial's own when calibrating against it).
 
     Returns
     -------
@@ -119,32 +160,39 @@ def plan_course(
     if days.left >= days.death:
         days = _Days(days.death, days.progression, _NEVER, days.cut)
     drugs = tuple(d for d in ("sorafenib", "metformin") if d in arm.split("_"))
-    scans = _scans(days, outcome.best_response, baseline, rng)
+    scans = _scans(days, outcome, baseline, scan_interval_days, rng)
     progression_day = next((day for day, state in scans if state.progression), None)
     treatment_end = days.end if progression_day is None else progression_day
     treatment = _visit_days(28, 2, treatment_end, rng)
     follow_up = _follow_up_days(progression_day, days.end, rng)
     visit_days = [*treatment, *follow_up, *(day for day, _ in scans)]
-    events, toxicity = plan_toxicity(
+    toxicity = plan_toxicity(
         randomized_on=randomized_on,
         drugs=drugs,
+        profile=profile or toxicity_profile(DEFAULT_PRESET),
         treatment_visits=treatment,
         treatment_end=treatment_end,
         last_visit=max(visit_days, default=0),
         rng=rng,
     )
+    on_drugs_until = treatment_end if toxicity.stopped_on is None else toxicity.stopped_on
     at = _Calendar(randomized_on)
-    entries = [*baseline.entries, *toxicity]
+    entries = [*baseline.entries, *toxicity.entries]
     entries += [at.dose(0, drug, "start", level=True) for drug in drugs]
-    entries += _scan_entries(at, scans, baseline, drugs, treatment_end)
-    entries += _treatment_visit_entries(at, treatment, baseline, events, rng)
+    entries += _scan_entries(at, scans, baseline, drugs, on_drugs_until)
+    entries += _treatment_visit_entries(at, treatment, baseline, list(toxicity.events), rng)
     entries += _follow_up_entries(at, follow_up, baseline, rng)
-    if progression_day is not None:
+    if progression_day is not None and toxicity.stopped_on is None:
         entries += [
             at.dose(progression_day, drug, "discontinue", reason="radiological progression")
             for drug in drugs
         ]
-    withdrawal = _end_of_follow_up(at, days, entries, drugs, progression_day, lost_share, rng)
+    therapy = _new_therapy(at, progression_day, days.end, rng)
+    entries += therapy
+    stopped = toxicity.stopped_on is not None
+    withdrawal = _end_of_follow_up(
+        at, days, entries, drugs, progression_day is not None or stopped, lost_share, rng
+    )
     entries += withdrawal
     death_on = None
     if days.death <= days.cut and days.death < days.left:
@@ -226,24 +274,32 @@ def _follow_up_days(progression: int | None, end: int, rng: np.random.Generator)
 
 
 def _scans(
-    days: _Days, best: str, baseline: Baseline, rng: np.random.Generator
+    days: _Days,
+    outcome: Outcome,
+    baseline: Baseline,
+    interval: int,
+    rng: np.random.Generator,
 ) -> list[tuple[int, TumourState]]:
     """The post-baseline scans until progression, death, withdrawal or the cut-off."""
-    onset = 1 if rng.random() < 0.7 else 2
+    early = min(days.progression, days.end) <= 2 * interval + 3
+    onset = 1 if rng.random() < 0.7 or early else 2
     diameter = float(rng.uniform(0.88, 1.0))
     scans: list[tuple[int, TumourState]] = []
     state = TumourState(1.0, 1.0)
-    interval = METSOR_SCHEDULE.tumour_interval_days
     for k in range(1, 1000):
         day = interval * k + int(rng.integers(-3, 4))
+        missed = rng.random() < MISSED_ASSESSMENT_SHARE
         if day >= days.end:
             break
+        if missed:
+            continue
         if day >= days.progression:
             scans.append((day, baseline.burden.progression_after(state, rng)))
             break
         if k > 1:
             diameter *= float(rng.uniform(0.95, 1.0))
-        state = _next_state(state, diameter, best, responding=k >= onset, rng=rng)
+        responding = k >= onset and outcome.best_response in ("PR", "CR")
+        state = _next_state(state, diameter, outcome, responding=responding, rng=rng)
         scans.append((day, state))
     return scans
 
@@ -251,18 +307,29 @@ def _scans(
 def _next_state(
     previous: TumourState,
     diameter: float,
-    best: str,
+    outcome: Outcome,
     *,
     responding: bool,
     rng: np.random.Generator,
 ) -> TumourState:
-    """The next non-progressing scan: factors never rise, so the nadir is the latest scan."""
-    if not responding or best not in ("PR", "CR"):
+    """The next non-progressing scan: factors never rise, so the nadir is the latest scan.
+
+    A responder by mRECIST loses most of the enhancing (viable) tumour — the viable diameters
+    fall to 35–62% of baseline — while the whole diameters, necrotic tumour included, shrink
+    less: below RECIST 1.1's 30% only for a responder by both criteria (to 45–66%), and to no
+    less than 74% otherwise.
+    """
+    if not responding:
         factor = min(previous.diameter_factor, max(0.78, diameter))
-        return TumourState(factor, factor)
-    factor = min(previous.diameter_factor, clear_of_threshold(max(0.5, diameter * 0.85)))
+        return TumourState(factor, min(previous.viable_factor, factor))
+    if outcome.recist_response == "PR":
+        target = float(rng.uniform(0.45, 0.66))
+    else:
+        target = max(0.74, diameter * 0.9)
+    factor = min(previous.diameter_factor, clear_of_threshold(target))
     viable = min(previous.viable_factor, float(rng.uniform(0.35, 0.62)), factor)
-    return TumourState(factor, viable, enhancement_gone=best == "CR" or previous.enhancement_gone)
+    gone = outcome.best_response == "CR" or previous.enhancement_gone
+    return TumourState(factor, viable, enhancement_gone=gone)
 
 
 def _scan_entries(
@@ -325,12 +392,27 @@ def _follow_up_entries(
     return entries
 
 
+def _new_therapy(
+    at: _Calendar, progression_day: int | None, end: int, rng: np.random.Generator
+) -> list[PlannedEntry]:
+    """A new anticancer therapy 2–8 weeks after progression, for some of those followed."""
+    starts = rng.random() < NEW_THERAPY_SHARE
+    delay = int(rng.integers(14, 57))
+    pick = int(rng.choice(len(NEW_THERAPIES), p=[share for *_, share in NEW_THERAPIES]))
+    if progression_day is None or not starts or progression_day + delay >= end:
+        return []
+    name, category, _ = NEW_THERAPIES[pick]
+    on = at(progression_day + delay)
+    fields = {"name": name, "category": category, "started_on": on}
+    return [PlannedEntry(on, "therapy", fields)]
+
+
 def _end_of_follow_up(
     at: _Calendar,
     days: _Days,
     entries: list[PlannedEntry],
     drugs: tuple[str, ...],
-    progression_day: int | None,
+    off_drugs: bool,
     lost_share: float,
     rng: np.random.Generator,
 ) -> list[PlannedEntry]:
@@ -348,7 +430,7 @@ def _end_of_follow_up(
         }
         return [PlannedEntry(left_on, "withdrawal", fields)]
     stops = []
-    if progression_day is None:
+    if not off_drugs:
         stops = [
             at.dose(days.left, drug, "discontinue", reason="consent withdrawn") for drug in drugs
         ]

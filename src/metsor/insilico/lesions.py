@@ -15,7 +15,11 @@ is the latest scan and the response follows from the factors alone:
 - RECIST 1.1 (Eisenhauer et al. 2009): PR when the diameter factor is at most 0.70; SD
   otherwise (diameters never reach 0, so no CR);
 - progression under both: a new lesion of 10 mm or more, or every target growing by 30% or more
-  over the nadir and the diameter sum by at least 6 mm.
+  over the nadir and both the diameter and the viable sums by at least 6 mm.
+
+A responder by mRECIST has lost more of the viable than of the whole diameters (the viable
+factor is the lower), so that one set of lesions reads as a response by mRECIST more often than
+by RECIST 1.1, as in REFLECT (12.4% against 6.5% on independent review).
 
 Factors are kept at least 0.03 away from the 0.70 threshold so that rounding the diameters to
 0.1 mm cannot move a response across it.
@@ -147,7 +151,9 @@ class TumourBurden:
                 nadir.enhancement_gone,
                 new_lesion_mm=round(float(rng.uniform(12.0, 30.0)), 1),
             )
-        growth = max(float(rng.uniform(1.3, 1.6)), 1.0 + _MIN_GROWTH_MM / total)
+        viable = sum(t.viable_mm for t in self.targets) * nadir.viable_factor
+        least = 1.0 + (_MIN_GROWTH_MM + 0.5) / max(min(total, viable), 1.0)
+        growth = max(float(rng.uniform(1.3, 1.6)), least)
         return TumourState(
             nadir.diameter_factor * growth, nadir.viable_factor * growth, growth=True
         )

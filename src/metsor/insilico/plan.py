@@ -7,7 +7,8 @@ endpoints of both paths can be held equal.
 
 A subject is known alive on the date of every contact entry: a visit, a dosing event, a
 laboratory sample, vital signs, the onset of an adverse event, a tumour assessment, and the
-last contact noted at withdrawal (:data:`CONTACT_KINDS`).
+last contact noted at withdrawal, the start of a new anticancer therapy (:data:`CONTACT_KINDS`),
+as the casebook's datasets count them.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ ENTRY_KINDS: tuple[str, ...] = (
     "tumour_assessment",
     "adverse_event",
     "dose",
+    "therapy",
     "withdrawal",
     "death",
 )
 """Kinds of casebook entry, in the order they are made within one day."""
 
 CONTACT_KINDS: frozenset[str] = frozenset(
-    {"visit", "lab", "vital_signs", "tumour_assessment", "adverse_event", "dose"}
+    {"visit", "lab", "vital_signs", "tumour_assessment", "adverse_event", "dose", "therapy"}
 )
 """Entries whose date shows the subject alive."""
 
@@ -127,6 +129,7 @@ class CoursePlan:
         """The course as the endpoints read it, straight from the plan."""
         withdrawal = self._withdrawal()
         lost = withdrawal is not None and withdrawal.fields["kind"] == "lost_to_follow_up"
+        therapies = [e.on for e in self.entries if e.kind == "therapy"]
         return SubjectCourse(
             subject_id=self.subject_id,
             arm=self.arm,
@@ -139,6 +142,7 @@ class CoursePlan:
                 TumourAssessmentResult(date=s.on, mrecist=s.mrecist, recist=s.recist)
                 for s in self.scans
             ),
+            new_anticancer_therapy_on=min(therapies, default=None),
             withdrawn_on=None if withdrawal is None or lost else withdrawal.on,
             lost_to_follow_up_on=withdrawal.on if withdrawal is not None and lost else None,
         )

@@ -2,9 +2,10 @@
 
 Each day of a subject's course is one page: one unit of work, on behalf of the site user who
 would enter it (the coordinator for visits, laboratory values and vital signs; the
-investigator when the page holds a tumour assessment, an adverse event, a dosing change, a
-death or a withdrawal). The services validate, grade, classify and audit every entry as they
-do for a real site; an entry they refuse stops the virtual trial with their error.
+investigator when the page holds a tumour assessment, an adverse event, a dosing change, a new
+anticancer therapy, a death or a withdrawal). The services validate, grade, classify and audit
+every entry as they do for a real site; an entry they refuse stops the virtual trial with
+their error.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from metsor.services.context import Database, unit_of_work
 __all__ = ["INVESTIGATOR_KINDS", "record_page"]
 
 INVESTIGATOR_KINDS: frozenset[str] = frozenset(
-    {"tumour_assessment", "adverse_event", "dose", "death", "withdrawal"}
+    {"tumour_assessment", "adverse_event", "dose", "therapy", "death", "withdrawal"}
 )
 """Entries an investigator makes; the coordinator makes the others."""
 
@@ -31,6 +32,7 @@ _SERVICES: dict[str, Callable[..., Any]] = {
     "tumour_assessment": casebook.record_tumour_assessment,
     "adverse_event": casebook.record_adverse_event,
     "dose": casebook.record_dose,
+    "therapy": casebook.record_anticancer_therapy,
     "withdrawal": casebook.record_withdrawal,
     "death": casebook.record_death,
 }

@@ -28,8 +28,16 @@ from metsor.eligibility import parse_record, screen
 from metsor.endpoints import DAYS_PER_MONTH
 from metsor.insilico.course import Outcome
 from metsor.insilico.scenario import VirtualScenario
+from metsor.services.casebook.schedule import METSOR_SCHEDULE
 
-__all__ = ["Candidate", "RecruitmentPlan", "months_after", "plan_recruitment"]
+__all__ = [
+    "Candidate",
+    "RecruitmentPlan",
+    "eligible_candidates",
+    "months_after",
+    "outcome_of",
+    "plan_recruitment",
+]
 
 _LAST_SCREENING_MARGIN_DAYS = 10
 
@@ -106,7 +114,7 @@ def plan_recruitment(
             index=i,
             record=record,
             screened_on=start + timedelta(days=int(offsets[i])),
-            outcomes={arm: _outcome(outcomes[arm], int(position[i])) for arm in (False, True)}
+            outcomes={arm: outcome_of(outcomes[arm], int(position[i])) for arm in (False, True)}
             if eligible[i]
             else None,
         )
@@ -130,6 +138,28 @@ def _enough_candidates(
         size *= 2
 
 
+def eligible_candidates(
+    n: int, rng: np.random.Generator
+) -> tuple[VirtualCohort, list[dict[str, Any]]]:
+    """``n`` virtual candidates who pass the protocol's screening, and their records.
+
+    Parameters
+    ----------
+    n
+        Candidates wanted.
+    rng
+        Source of randomness.
+
+    Returns
+    -------
+    cohort, records
+        Their baseline and screening records, in the order drawn.
+    """
+    cohort, records, eligible = _enough_candidates(n, rng)
+    keep = np.flatnonzero(eligible)
+    return cohort.subset(keep), [records[i] for i in keep]
+
+
 def _potential_outcomes(
     cohort: VirtualCohort, scenario: VirtualScenario, rng: np.random.Generator
 ) -> dict[bool, Outcomes]:
@@ -139,13 +169,15 @@ def _potential_outcomes(
         "hr_progression": scenario.hr_progression,
         "response_experimental": scenario.response_experimental,
         "dropout_per_year": scenario.dropout_per_year,
+        "first_scan_days": METSOR_SCHEDULE.tumour_interval_days,
     }
     return {
         arm: draw_outcomes(cohort, np.full(cohort.n, arm), rng, **options) for arm in (False, True)
     }
 
 
-def _outcome(outcomes: Outcomes, i: int) -> Outcome:
+def outcome_of(outcomes: Outcomes, i: int) -> Outcome:
+    """The outcome of patient ``i`` of ``outcomes``."""
     progression = float(outcomes.progression[i])
     dropout = float(outcomes.dropout[i])
     return Outcome(
@@ -153,4 +185,5 @@ def _outcome(outcomes: Outcomes, i: int) -> Outcome:
         progression_months=None if math.isnan(progression) else progression,
         dropout_months=None if math.isinf(dropout) else dropout,
         best_response=str(outcomes.best_response[i]),
+        recist_response=str(outcomes.recist_response[i]),
     )

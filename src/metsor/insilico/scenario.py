@@ -8,6 +8,7 @@ from typing import Any
 
 from metsor.design.outcomes import PRESETS
 from metsor.errors import InputError
+from metsor.insilico.presets import DEFAULT_PRESET
 
 __all__ = ["DEFAULT_SCENARIO", "VirtualScenario"]
 
@@ -20,7 +21,10 @@ class VirtualScenario:
     ----------
     preset
         Control (sorafenib) arm calibration: a key of :data:`metsor.design.outcomes.PRESETS`
-        (``"sharp"``: median OS 10.7, TTP 5.5 months; ``"asia-pacific"``: 6.5 and 2.8).
+        (``"metsor"``, the default: ORIENT-32's Chinese sorafenib arm, median OS 10.4, PFS 2.8
+        months; ``"sharp"``: OS 10.7, TTP 5.5; ``"asia-pacific"``: 6.5 and 2.8;
+        ``"reflect"``: 12.3 and 3.7), with its adverse events
+        (:mod:`metsor.insilico.presets`).
     hr_death, hr_progression
         Hazard ratios metformin + sorafenib / sorafenib.
     response_experimental
@@ -31,7 +35,7 @@ class VirtualScenario:
         Share of those who leave that are lost to follow-up; the others withdraw consent.
     """
 
-    preset: str = "sharp"
+    preset: str = DEFAULT_PRESET
     hr_death: float = 0.76
     hr_progression: float = 0.76
     response_experimental: float | None = None
@@ -72,6 +76,6 @@ class VirtualScenario:
 
 
 DEFAULT_SCENARIO = VirtualScenario()
-"""SHARP-calibrated sorafenib arm; metformin lowers the hazards of death and progression by a
-quarter (HR 0.76: median OS 10.7 → 14 months, the effect the registered size was set for);
-6% a year leave follow-up."""
+"""Sorafenib arm calibrated to METSOR's population (ORIENT-32's Chinese arm); metformin
+lowers the hazards of death and progression by a quarter (HR 0.76, the effect the registered
+size was set for); 6% a year leave follow-up."""

@@ -1,60 +1,119 @@
-"""Adverse events of sorafenib and the dose changes the label asks for.
+"""Adverse events of the study drugs, the dose changes the labels ask for, and stopping for them.
 
-Each virtual subject on treatment may have hand-foot skin reaction, diarrhoea, hypertension and
-fatigue, with the frequencies and grades reported for sorafenib in advanced HCC. The
-sorafenib label's dose modifications follow (Nexavar prescribing information, HCC): a grade 3
-skin reaction, diarrhoea or hypertension interrupts the drug, which resumes one level lower
-7–14 days later; half of the grade 2 skin reactions and a third of the grade 2 diarrhoeas
-that do not improve within 7 days reduce the dose one level (400 mg twice daily → 400 mg once
-daily → 200 mg once daily). Metformin is judged possibly related to diarrhoea only.
+Sorafenib's events are drawn term by term at the rates of the preset
+(:func:`metsor.insilico.presets.toxicity_profile`: the Nexavar label's table for HCC), any
+grade and grade ≥ 3; below grade 3, grade 1 and 2 come 60:40 (assumption: the label gives no
+split). An event starts within the term's usual onset window while the subject is on
+treatment, so that the share of subjects with each term is the label's whatever the length of
+treatment.
+
+Dose changes follow the Nexavar label (HCC): a grade 3 event related to sorafenib interrupts
+it, and it resumes one level lower 7–14 days later; a grade 2
+hand-foot skin reaction or diarrhoea not improved within 7 days reduces the dose one level with
+the preset's chance (400 mg twice daily → 400 mg once daily → 200 mg once daily). A share of
+subjects (SHARP: 38%, events of progressive disease included) stop sorafenib for an adverse
+event before progression: their first grade ≥ 3 event, else their first grade 2 event, else a
+grade 3 general physical health deterioration; the study treatment (metformin too) ends that
+day.
+
+In the metformin arm, metformin adds the Glucophage label's events in excess of placebo
+(:data:`metsor.insilico.presets.METFORMIN_EXCESS`) as an independent cause within the first
+month, mostly grade 1 (grade 1/2/3: 70/28/2%, assumption). Hypoglycaemia is uncommon on
+metformin alone (label): 0.5% of the arm, grade 1, no dose change (assumption within
+"uncommon"). Lactic acidosis is rare (boxed warning): drawn at 3 per 100,000 patient-years
+(assumption within "rare"); it stops metformin at once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
 
 from metsor.insilico.plan import PlannedEntry
+from metsor.insilico.presets import METFORMIN_EXCESS, ToxicityProfile
 
-__all__ = ["AE_TERMS", "PlannedEvent", "plan_toxicity"]
+__all__ = ["ONSET_WINDOWS", "PlannedEvent", "Toxicity", "plan_toxicity"]
 
-# term: (probability of any grade, grade 1/2/3 probabilities, onset window in days)
-AE_TERMS: dict[str, tuple[float, tuple[float, float, float], tuple[int, int]]] = {
-    "hand-foot skin reaction": (0.45, (0.45, 0.35, 0.20), (7, 60)),
-    "diarrhoea": (0.40, (0.60, 0.30, 0.10), (7, 90)),
-    "hypertension": (0.15, (0.30, 0.50, 0.20), (1, 3)),  # onset at treatment visit 1–3
-    "fatigue": (0.25, (0.60, 0.35, 0.05), (14, 120)),
+ONSET_WINDOWS: dict[str, tuple[int, int]] = {
+    "hand-foot skin reaction": (7, 60),
+    "diarrhoea": (7, 90),
+    "hypertension": (7, 90),
+    "fatigue": (14, 120),
+    "abdominal pain": (14, 120),
+    "weight loss": (28, 150),
+    "anorexia": (14, 120),
+    "nausea": (7, 90),
+    "rash": (7, 60),
+    "alopecia": (28, 120),
 }
-"""Sorafenib adverse events. References: Llovet JM et al. NEJM 2008;359:378 (SHARP, table 3);
-Cheng AL et al. Lancet Oncol 2009;10:25 (hand-foot skin reaction 45% in Asia-Pacific)."""
+"""Days after the first dose within which a sorafenib event starts (Nexavar label: skin
+reactions and diarrhoea mostly in the first 6 weeks; weight loss and alopecia later)."""
+
+DETERIORATION = "general physical health deterioration"
+"""The adverse event of progressive disease that stops treatment when no drug event does."""
 
 _SORAFENIB_STEPS = ("400mg_bid", "400mg_qd", "200mg_qd")
-_ACTS_ON_DOSE = ("hand-foot skin reaction", "diarrhoea", "hypertension")
-_REDUCE_GRADE_2 = {"hand-foot skin reaction": 0.5, "diarrhoea": 1 / 3}
+_ACTS_ON_DOSE = ("hand-foot skin reaction", "diarrhoea")
+_METFORMIN_GRADES = (0.70, 0.28, 0.02)
+_HYPOGLYCAEMIA = 0.005
+_LACTIC_ACIDOSIS_PER_YEAR = 3e-5
 
 
 @dataclass(frozen=True)
 class PlannedEvent:
-    """An adverse event as planned: term, grade, onset, resolution and sorafenib action."""
+    """An adverse event as planned.
+
+    Attributes
+    ----------
+    term, grade, onset, resolution
+        Term, CTCAE grade, day of onset and of resolution (None: not recovered by the last
+        visit).
+    action
+        What was done with sorafenib (CDISC AEACN).
+    cause
+        ``sorafenib``, ``metformin`` or ``both`` (the drugs judged probably related), or
+        ``disease``.
+    """
 
     term: str
     grade: int
     onset: int
     resolution: int | None
-    action: str
+    action: str = "dose_not_changed"
+    cause: str = "sorafenib"
+
+
+@dataclass(frozen=True)
+class Toxicity:
+    """A subject's adverse events, their casebook entries, and any stop for toxicity.
+
+    Attributes
+    ----------
+    events
+        The events (for vital signs and the calibration).
+    entries
+        Adverse-event and dosing entries.
+    stopped_on
+        Day the study treatment was stopped for an adverse event, if it was.
+    """
+
+    events: tuple[PlannedEvent, ...]
+    entries: tuple[PlannedEntry, ...]
+    stopped_on: int | None
 
 
 def plan_toxicity(
     *,
     randomized_on: date,
     drugs: tuple[str, ...],
+    profile: ToxicityProfile,
     treatment_visits: list[int],
     treatment_end: int,
     last_visit: int,
     rng: np.random.Generator,
-) -> tuple[list[PlannedEvent], list[PlannedEntry]]:
+) -> Toxicity:
     """Plan the adverse events of a subject on treatment and the dose changes they cause.
 
     Parameters
@@ -63,8 +122,10 @@ def plan_toxicity(
         Day 0.
     drugs
         Study drugs of the subject's arm.
+    profile
+        Rates of the preset.
     treatment_visits
-        Days of the treatment visits (hypertension is found at one of the first three).
+        Days of the treatment visits (hypertension is found at one of them).
     treatment_end
         First day off treatment (progression, death, withdrawal or after the cut-off); events
         start, and dose changes happen, before it.
@@ -75,97 +136,187 @@ def plan_toxicity(
 
     Returns
     -------
-    events, entries
-        The events (for vital signs), and the adverse-event and dosing entries.
+    Toxicity
+        Events, entries, and the day treatment stopped for toxicity.
     """
-    events = _draw_events(treatment_visits, treatment_end, last_visit, rng)
-    entries: list[PlannedEntry] = []
-    step, busy_until = 0, 0
-    final: list[PlannedEvent] = []
-    for event in sorted(events, key=lambda e: e.onset):
-        action = "dose_not_changed"
-        if event.term in _ACTS_ON_DOSE and event.onset > busy_until:
-            action, step, busy_until, doses = _dose_change(
-                event, step, busy_until, treatment_end, randomized_on, rng
-            )
-            entries.extend(doses)
-        final.append(PlannedEvent(event.term, event.grade, event.onset, event.resolution, action))
-    entries.extend(_ae_entry(event, randomized_on, drugs) for event in final)
-    return final, entries
+    events = _sorafenib_events(profile, treatment_visits, treatment_end, rng)
+    if "metformin" in drugs:
+        events = _with_metformin(events, treatment_end, rng)
+    stopped_on = None
+    acidosis = next((e for e in events if e.term == "lactic acidosis"), None)
+    if treatment_end > 2 and rng.random() < profile.discontinuation:
+        events, stopped_on = _stop_for_toxicity(events, treatment_end, rng)
+    if acidosis is not None and (stopped_on is None or acidosis.onset < stopped_on):
+        events = [replace(e, action="dose_not_changed") for e in events]
+        events, stopped_on = _stop_at(events, acidosis, acidosis.onset)
+    events = [_resolved(e, last_visit, rng) for e in events]
+    doses, final = _dose_changes(
+        events, stopped_on or treatment_end, profile.grade_2_reduction, randomized_on, rng
+    )
+    entries = [*doses, *(_ae_entry(event, randomized_on, drugs) for event in final)]
+    if stopped_on is not None:
+        stopper = next(e for e in final if e.action == "drug_withdrawn")
+        reason = f"grade {stopper.grade} {stopper.term}"
+        entries += [
+            _dose(randomized_on, stopped_on, drug, "discontinue", None, reason) for drug in drugs
+        ]
+    return Toxicity(tuple(final), tuple(entries), stopped_on)
 
 
-def _draw_events(
-    treatment_visits: list[int], treatment_end: int, last_visit: int, rng: np.random.Generator
+def _onset(window: tuple[int, int], end: int, rng: np.random.Generator) -> int:
+    """A day in ``window`` before ``end`` (in [1, end) when the window starts too late)."""
+    first, last = window
+    last = min(last, end - 1)
+    if last < first:
+        first = 1
+    return int(rng.integers(first, last + 1))
+
+
+def _grade(any_grade: float, severe: float, rng: np.random.Generator) -> int:
+    if rng.random() < severe / any_grade:
+        return 3
+    return 1 if rng.random() < 0.6 else 2
+
+
+def _sorafenib_events(
+    profile: ToxicityProfile, visits: list[int], end: int, rng: np.random.Generator
 ) -> list[PlannedEvent]:
     events = []
-    for term, (probability, grades, (first, last)) in AE_TERMS.items():
-        happens = rng.random() < probability
-        grade = int(rng.choice(3, p=grades)) + 1
-        if term == "hypertension":
-            early = treatment_visits[first - 1 : last]
-            onset = int(rng.choice(early)) if early else treatment_end
-        else:
-            onset = int(rng.integers(first, last + 1))
-        lasting = int(rng.integers(7, 22) if grade == 3 else rng.integers(14, 61))
-        if not happens or onset >= treatment_end:
-            continue
-        resolution = onset + lasting if onset + lasting <= last_visit else None
-        events.append(PlannedEvent(term, grade, onset, resolution, "dose_not_changed"))
+    for rate in profile.events:
+        happens = rng.random() < rate.any_grade
+        grade = _grade(rate.any_grade, rate.grade_3_or_more, rng)
+        onset = _onset(ONSET_WINDOWS[rate.term], end, rng) if end > 1 else end
+        if rate.term == "hypertension":
+            early = [day for day in visits[:3] if day < end]
+            onset = int(rng.choice(early)) if early else onset
+        if happens and end > 1:
+            events.append(PlannedEvent(rate.term, grade, onset, None))
     return events
 
 
-def _dose_change(
-    event: PlannedEvent,
-    step: int,
-    busy_until: int,
-    treatment_end: int,
+def _with_metformin(
+    events: list[PlannedEvent], end: int, rng: np.random.Generator
+) -> list[PlannedEvent]:
+    """Metformin's own events, merged into a sorafenib event of the same term."""
+    by_term = {e.term: e for e in events}
+    for excess in METFORMIN_EXCESS:
+        happens = rng.random() < excess.attributable
+        grade = int(rng.choice(3, p=_METFORMIN_GRADES)) + 1
+        onset = _onset((1, 30), end, rng) if end > 1 else end
+        if not happens or end <= 1:
+            continue
+        known = by_term.get(excess.term)
+        if known is not None:
+            by_term[excess.term] = replace(known, cause="both")
+        else:
+            by_term[excess.term] = PlannedEvent(excess.term, grade, onset, None, cause="metformin")
+    for term, chance, grade in (
+        ("Hypoglycemia", _HYPOGLYCAEMIA, 1),
+        ("lactic acidosis", _LACTIC_ACIDOSIS_PER_YEAR * end / 365.25, 3),
+    ):
+        if rng.random() < chance and end > 1:
+            by_term[term] = PlannedEvent(
+                term, grade, int(rng.integers(1, end)), None, cause="metformin"
+            )
+    return list(by_term.values())
+
+
+def _stop_for_toxicity(
+    events: list[PlannedEvent], end: int, rng: np.random.Generator
+) -> tuple[list[PlannedEvent], int]:
+    """The event that stops treatment, and the day it does."""
+    ordered = sorted(events, key=lambda e: e.onset)
+    stopper = next((e for e in ordered if e.grade >= 3 and e.cause != "metformin"), None)
+    if stopper is None:
+        stopper = next((e for e in ordered if e.grade == 2 and e.cause != "metformin"), None)
+    if stopper is None:
+        stopper = PlannedEvent(
+            DETERIORATION, 3, int(rng.integers(1, end - 1)), None, cause="disease"
+        )
+        events = [*events, stopper]
+    return _stop_at(events, stopper, min(stopper.onset + int(rng.integers(0, 8)), end - 1))
+
+
+def _stop_at(
+    events: list[PlannedEvent], stopper: PlannedEvent, day: int
+) -> tuple[list[PlannedEvent], int]:
+    withdrawn = replace(stopper, action="drug_withdrawn")
+    return [withdrawn if e is stopper else e for e in events], day
+
+
+def _resolved(event: PlannedEvent, last_visit: int, rng: np.random.Generator) -> PlannedEvent:
+    lasting = int(rng.integers(7, 22) if event.grade == 3 else rng.integers(14, 61))
+    end = event.onset + lasting
+    return replace(event, resolution=end if end <= last_visit else None)
+
+
+def _dose_changes(
+    events: list[PlannedEvent],
+    drug_end: int,
+    grade_2_reduction: float,
     day0: date,
     rng: np.random.Generator,
-) -> tuple[str, int, int, list[PlannedEntry]]:
-    """The sorafenib action for one event: (action, new step, busy until, dosing entries)."""
-    reason = f"grade {event.grade} {event.term}"
-    if event.grade == 3:
-        back = event.onset + int(rng.integers(7, 15))
-        entries = [_dose(day0, event.onset, "interrupt", None, reason)]
-        if back < treatment_end:
-            step = min(step + 1, len(_SORAFENIB_STEPS) - 1)
-            entries.append(_dose(day0, back, "resume", _SORAFENIB_STEPS[step], f"{reason} settled"))
-        return "drug_interrupted", step, back, entries
-    reduce_on = event.onset + 7
-    chance = _REDUCE_GRADE_2.get(event.term, 0.0)
-    if event.grade == 2 and step < 2 and reduce_on < treatment_end and rng.random() < chance:
-        step += 1
-        text = f"{reason} not improved within 7 days"
-        return (
-            "dose_reduced",
-            step,
-            reduce_on,
-            [_dose(day0, reduce_on, "reduce", _SORAFENIB_STEPS[step], text)],
-        )
-    return "dose_not_changed", step, busy_until, []
+) -> tuple[list[PlannedEntry], list[PlannedEvent]]:
+    """Sorafenib's interruptions and reductions, and each event with its action."""
+    entries: list[PlannedEntry] = []
+    final: list[PlannedEvent] = []
+    step, busy_until = 0, 0
+    for event in sorted(events, key=lambda e: (e.onset, e.term)):
+        severe = event.grade >= 3 and event.term != "Hypoglycemia"
+        acts = event.cause in ("sorafenib", "both") and (severe or event.term in _ACTS_ON_DOSE)
+        if event.action != "drug_withdrawn" and acts and busy_until < event.onset < drug_end:
+            reason = f"grade {event.grade} {event.term}"
+            if event.grade >= 3:
+                back = event.onset + int(rng.integers(7, 15))
+                entries.append(_dose(day0, event.onset, "sorafenib", "interrupt", None, reason))
+                if back < drug_end:
+                    step = min(step + 1, len(_SORAFENIB_STEPS) - 1)
+                    level = _SORAFENIB_STEPS[step]
+                    settled = f"{reason} settled"
+                    entries.append(_dose(day0, back, "sorafenib", "resume", level, settled))
+                event = replace(event, action="drug_interrupted")
+                busy_until = back
+            elif (
+                event.grade == 2
+                and event.term in _ACTS_ON_DOSE
+                and step < len(_SORAFENIB_STEPS) - 1
+                and event.onset + 7 < drug_end
+                and rng.random() < grade_2_reduction
+            ):
+                step += 1
+                text = f"{reason} not improved within 7 days"
+                on = event.onset + 7
+                entries.append(_dose(day0, on, "sorafenib", "reduce", _SORAFENIB_STEPS[step], text))
+                event = replace(event, action="dose_reduced")
+                busy_until = on
+        final.append(event)
+    return entries, final
 
 
-def _dose(day0: date, day: int, event: str, level: str | None, reason: str) -> PlannedEntry:
+def _dose(
+    day0: date, day: int, drug: str, event: str, level: str | None, reason: str
+) -> PlannedEntry:
     on = day0 + timedelta(days=day)
-    fields = {
-        "drug": "sorafenib",
-        "event": event,
-        "event_date": on,
-        "level": level,
-        "reason": reason,
-    }
+    fields = {"drug": drug, "event": event, "event_date": on, "level": level, "reason": reason}
     return PlannedEntry(on, "dose", fields)
 
 
+def _relatedness(event: PlannedEvent, drug: str) -> str:
+    if event.cause == "disease":
+        return "unlikely"
+    if event.cause in (drug, "both"):
+        return "probable"
+    return "unlikely"
+
+
 def _ae_entry(event: PlannedEvent, day0: date, drugs: tuple[str, ...]) -> PlannedEntry:
-    relatedness = {
-        drug: "probable"
-        if drug == "sorafenib"
-        else ("possible" if event.term == "diarrhoea" else "unlikely")
+    relatedness = {drug: _relatedness(event, drug) for drug in drugs}
+    action = {
+        drug: event.action
+        if drug == "sorafenib" or event.action == "drug_withdrawn"
+        else "dose_not_changed"
         for drug in drugs
     }
-    action = {drug: event.action if drug == "sorafenib" else "dose_not_changed" for drug in drugs}
-    resolved = event.resolution is not None
     # entered once known: on the day it resolved if it did, else on its onset day
     entered_on = event.onset if event.resolution is None else event.resolution
     return PlannedEntry(
@@ -177,7 +328,7 @@ def _ae_entry(event: PlannedEvent, day0: date, drugs: tuple[str, ...]) -> Planne
             "onset_date": day0 + timedelta(days=event.onset),
             "relatedness": relatedness,
             "action_taken": action,
-            "outcome": "recovered" if resolved else "not_recovered",
+            "outcome": "recovered" if event.resolution is not None else "not_recovered",
             "resolution_date": (
                 day0 + timedelta(days=event.resolution) if event.resolution is not None else None
             ),

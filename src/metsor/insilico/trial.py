@@ -26,6 +26,7 @@ from metsor.insilico.analysis import compare_endpoints, compare_responses, read_
 from metsor.insilico.baseline import Baseline, plan_baseline
 from metsor.insilico.course import plan_course
 from metsor.insilico.plan import CoursePlan, PlannedEntry
+from metsor.insilico.presets import toxicity_profile
 from metsor.insilico.recording import record_page
 from metsor.insilico.recruitment import Candidate, RecruitmentPlan, plan_recruitment
 from metsor.insilico.result import VirtualTrialResult, consort_flow
@@ -147,6 +148,7 @@ class _Site:
             outcome=candidate.outcome("metformin" in allocation.arm),
             lost_share=self.scenario.lost_share,
             rng=rng,
+            profile=toxicity_profile(self.scenario.preset),
         )
         self.plans.append(plan)
         for on, entries in plan.by_day():

@@ -1,0 +1,301 @@
+"""Calibration presets of the virtual trial: what its patients must reproduce, and from where.
+
+A preset is a published sorafenib arm (:data:`metsor.design.outcomes.PRESETS`: survival,
+progression and response) with the adverse events of sorafenib in HCC (:data:`SORAFENIB_EVENTS`),
+the rates of discontinuation and dose reduction for toxicity, and, for the metformin arm, the
+Glucophage label's events in excess of placebo (:data:`METFORMIN_EXCESS`). Every figure carries
+its citation (CLINICAL-REFERENCE.md, "Calibration targets for the virtual sorafenib arm");
+:func:`targets` lists what ``metsor insilico calibrate`` compares the virtual patients with.
+
+The default preset, ``metsor``, is the sorafenib arm of ORIENT-32: the most recent sorafenib
+arm of a Chinese, HBV-dominated population (94% HBV) like METSOR's, with the Nexavar label's
+adverse events and SHARP's discontinuation rate, as no Chinese trial reports them by term here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from metsor.design.outcomes import PRESETS, OutcomePreset
+from metsor.errors import InputError
+
+__all__ = [
+    "DEFAULT_PRESET",
+    "METFORMIN_EXCESS",
+    "SORAFENIB_EVENTS",
+    "AdverseEventRate",
+    "ExcessEvent",
+    "Target",
+    "ToxicityProfile",
+    "outcome_preset",
+    "targets",
+    "toxicity_profile",
+]
+
+DEFAULT_PRESET = "metsor"
+"""The preset of the virtual METSOR trial: ORIENT-32's Chinese sorafenib arm."""
+
+_LABEL = "Nexavar label, HCC (SHARP table)"
+
+
+@dataclass(frozen=True)
+class AdverseEventRate:
+    """How often an adverse event of sorafenib occurs, any grade and grade 3 or more.
+
+    Attributes
+    ----------
+    term
+        The term as the casebook records it.
+    any_grade, grade_3_or_more
+        Shares of treated patients.
+    source
+        Where the figures come from.
+    """
+
+    term: str
+    any_grade: float
+    grade_3_or_more: float
+    source: str = _LABEL
+
+
+SORAFENIB_EVENTS: tuple[AdverseEventRate, ...] = (
+    AdverseEventRate("diarrhoea", 0.55, 0.10),  # 55 / 10 / <1
+    AdverseEventRate("fatigue", 0.46, 0.10),  # 46 / 9 / 1 (CTCAE v5.0 fatigue stops at grade 3)
+    AdverseEventRate("abdominal pain", 0.31, 0.09),  # 31 / 9 / 0
+    AdverseEventRate("weight loss", 0.30, 0.02),  # 30 / 2 / 0
+    AdverseEventRate("anorexia", 0.29, 0.03),  # 29 / 3 / 0
+    AdverseEventRate("nausea", 0.24, 0.01),  # 24 / 1 / 0
+    AdverseEventRate("hand-foot skin reaction", 0.21, 0.08),  # 21 / 8 / 0
+    AdverseEventRate("rash", 0.19, 0.01),  # rash or desquamation 19 / 1 / 0
+    AdverseEventRate("alopecia", 0.14, 0.0),  # 14 / 0 / 0
+)
+"""Adverse events of sorafenib in HCC, any grade / grade ≥ 3 (Nexavar prescribing
+information, HCC; SHARP, Llovet JM et al. NEJM 2008;359:378). Grade 4 is folded into 3."""
+
+_HYPERTENSION = AdverseEventRate(
+    "hypertension", 0.15, 0.03, "earlier model of this trial; not a calibration target"
+)
+"""Hypertension is kept for the blood pressure it shows at visits; no figure of the clinical
+reference gives its rate, so it is modelled (assumption) and not compared."""
+
+_ASIA_PACIFIC_HFSR = AdverseEventRate(
+    "hand-foot skin reaction",
+    0.45,
+    0.107,
+    "Cheng AL et al., Lancet Oncol 2009;10:25 (Asia-Pacific): any grade 45%, grade 3–4 10.7%",
+)
+
+
+@dataclass(frozen=True)
+class ExcessEvent:
+    """An adverse event of metformin: its rate on metformin and on placebo (Glucophage label).
+
+    The share of metformin-arm patients who get it from metformin is the excess over placebo
+    among those who would not have had it anyway, ``(metformin − placebo) / (1 − placebo)``;
+    it adds to the sorafenib event of the same term as an independent cause.
+    """
+
+    term: str
+    metformin: float
+    placebo: float
+    label_term: str
+
+    @property
+    def attributable(self) -> float:
+        """Share of patients who have the event because of metformin."""
+        return (self.metformin - self.placebo) / (1.0 - self.placebo)
+
+
+METFORMIN_EXCESS: tuple[ExcessEvent, ...] = (
+    ExcessEvent("diarrhoea", 0.532, 0.117, "diarrhea"),
+    ExcessEvent("nausea", 0.255, 0.083, "nausea/vomiting"),
+    ExcessEvent("flatulence", 0.121, 0.055, "flatulence"),
+    ExcessEvent("fatigue", 0.092, 0.055, "asthenia"),
+    ExcessEvent("dyspepsia", 0.071, 0.041, "indigestion"),
+    ExcessEvent("abdominal pain", 0.064, 0.048, "abdominal discomfort"),
+    ExcessEvent("headache", 0.057, 0.048, "headache"),
+)
+"""Glucophage (metformin) label, monotherapy trials, metformin vs placebo. Lactic acidosis is
+rare (boxed warning) and hypoglycaemia uncommon on metformin alone: see
+:mod:`metsor.insilico.toxicity` for their rules."""
+
+
+@dataclass(frozen=True)
+class ToxicityProfile:
+    """Adverse events and the dose changes they cause, for one preset.
+
+    Attributes
+    ----------
+    events
+        Sorafenib adverse events, the compared ones first.
+    discontinuation
+        Share of patients who stop sorafenib for an adverse event (those of progressive
+        disease included) before radiological progression.
+    dose_reduction
+        Share of patients whose sorafenib dose is reduced (a target; it follows from the
+        label's rules and ``grade_2_reduction``).
+    grade_2_reduction
+        Chance that a grade 2 hand-foot skin reaction or diarrhoea not improved within 7 days
+        reduces the dose, chosen so that the share reduced is ``dose_reduction``.
+    sources
+        Citation of the discontinuation and reduction figures.
+    """
+
+    events: tuple[AdverseEventRate, ...]
+    discontinuation: float
+    dose_reduction: float
+    grade_2_reduction: float
+    sources: str
+
+    @property
+    def compared(self) -> tuple[AdverseEventRate, ...]:
+        """The events with a published rate (hypertension excepted)."""
+        return tuple(e for e in self.events if e is not _HYPERTENSION)
+
+
+_DOSE_SOURCES = (
+    "discontinuation for adverse events 38% (SHARP, Llovet 2008; events of progressive "
+    "disease included); dose reduction about 31% (Asia-Pacific, Cheng 2009)"
+)
+
+
+def _profile(*events: AdverseEventRate) -> ToxicityProfile:
+    return ToxicityProfile(
+        events=(*events, _HYPERTENSION),
+        discontinuation=0.38,
+        dose_reduction=0.31,
+        grade_2_reduction=0.95,
+        sources=_DOSE_SOURCES,
+    )
+
+
+_PROFILES: dict[str, ToxicityProfile] = {
+    "sharp": _profile(*SORAFENIB_EVENTS),
+    "asia-pacific": _profile(
+        *(
+            _ASIA_PACIFIC_HFSR if e.term == "hand-foot skin reaction" else e
+            for e in SORAFENIB_EVENTS
+        )
+    ),
+    "reflect": _profile(*SORAFENIB_EVENTS),
+    "metsor": _profile(*SORAFENIB_EVENTS),
+}
+
+
+def _known(preset: str) -> str:
+    if preset not in PRESETS:
+        raise InputError(
+            f"preset must be one of {', '.join(PRESETS)}, got {preset!r}", field="preset"
+        )
+    return preset
+
+
+def outcome_preset(preset: str) -> OutcomePreset:
+    """The survival, progression and response figures of ``preset``."""
+    return PRESETS[_known(preset)]
+
+
+def toxicity_profile(preset: str) -> ToxicityProfile:
+    """The adverse events and dose changes of ``preset``."""
+    return _PROFILES[_known(preset)]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A published figure a virtual population is compared with.
+
+    Attributes
+    ----------
+    key
+        What is measured: ``os_median``, ``ttp_median``, ``pfs_median`` (months, as observed),
+        ``orr_mrecist``, ``orr_recist``, ``dcr_recist``, ``discontinued_ae``,
+        ``dose_reduced``, ``ae_any:<term>``, ``ae_g3:<term>``.
+    arm
+        ``control`` (sorafenib) or ``experimental`` (metformin plus sorafenib).
+    value
+        The figure.
+    source
+        Its citation, or how it is derived.
+    digits
+        Decimals the figure was published with (months: 1; shares: 2 for a whole percentage,
+        3 for one with a tenth).
+    published_range
+        The lowest and highest figure, where the sources give a range (REFLECT's PFS).
+    """
+
+    key: str
+    arm: str
+    value: float
+    source: str
+    digits: int = 2
+    published_range: tuple[float, float] | None = None
+
+    @property
+    def is_median(self) -> bool:
+        """Whether the target is a median time (months) rather than a share."""
+        return self.key.endswith("_median")
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The values that round to the published figure (``digits`` decimals)."""
+        half = 0.5 * 10.0**-self.digits
+        low, high = self.published_range or (self.value, self.value)
+        return max(0.0, low - half), high + half
+
+
+def targets(preset: str) -> tuple[Target, ...]:
+    """Every figure of ``preset`` that ``metsor insilico calibrate`` compares.
+
+    Parameters
+    ----------
+    preset
+        A key of :data:`metsor.design.outcomes.PRESETS`.
+
+    Returns
+    -------
+    tuple of Target
+        Survival and progression medians, response rates, adverse events of the control arm
+        by term and grade, discontinuation and dose reduction for toxicity, then the metformin
+        arm's gastrointestinal events (sorafenib's rate and metformin's attributable share
+        combined as independent causes).
+
+    Raises
+    ------
+    InputError
+        For an unknown preset.
+    """
+    p = outcome_preset(preset)
+    tox = toxicity_profile(preset)
+    cite = p.source.split(":")[0]
+    found = [
+        Target("os_median", "control", p.os_median, cite, 1),
+        Target("orr_mrecist", "control", p.response_rate, cite, 3),
+        Target("orr_recist", "control", p.recist_rate, cite, 3),
+    ]
+    if preset != "metsor":
+        found.insert(1, Target("ttp_median", "control", p.ttp_median, cite, 1))
+    if p.pfs_median is not None:
+        spread = (3.6, 3.7) if preset == "reflect" else None
+        found.insert(2, Target("pfs_median", "control", p.pfs_median, cite, 1, spread))
+    if p.disease_control is not None:
+        found.append(Target("dcr_recist", "control", p.disease_control, cite, 2))
+    for event in tox.compared:
+        digits = 3 if preset == "asia-pacific" and event.term == "hand-foot skin reaction" else 2
+        found.append(
+            Target(f"ae_any:{event.term}", "control", event.any_grade, event.source, digits)
+        )
+        found.append(
+            Target(f"ae_g3:{event.term}", "control", event.grade_3_or_more, event.source, digits)
+        )
+    found.append(Target("discontinued_ae", "control", tox.discontinuation, tox.sources))
+    found.append(Target("dose_reduced", "control", tox.dose_reduction, tox.sources))
+    sorafenib = {e.term: e.any_grade for e in tox.events}
+    for excess in METFORMIN_EXCESS:
+        base = sorafenib.get(excess.term, 0.0)
+        combined = 1.0 - (1.0 - base) * (1.0 - excess.attributable)
+        source = (
+            f"Glucophage label {excess.label_term} {excess.metformin:.1%} vs placebo "
+            f"{excess.placebo:.1%}, combined with sorafenib's {base:.0%}"
+        )
+        found.append(Target(f"ae_any:{excess.term}", "experimental", round(combined, 4), source, 3))
+    return tuple(found)
