@@ -10,9 +10,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from metsor.insilico import VirtualTrialResult, run_virtual_trial
+from metsor.insilico.baseline import Baseline, plan_baseline
+from metsor.insilico.course import Outcome, plan_course
+from metsor.insilico.plan import CoursePlan
+from metsor.insilico.recruitment import eligible_candidates
 from metsor.services.context import Database
 
 SMALL: dict[str, Any] = {
@@ -40,3 +45,37 @@ def small_trial(tmp_path_factory: pytest.TempPathFactory) -> VirtualTrialResult:
     """The small virtual trial on a new SQLite file, with its datasets exported."""
     folder = tmp_path_factory.mktemp("virtual-trial")
     return run_small(f"sqlite:///{folder / 'trial.sqlite'}", folder / "datasets")
+
+
+@pytest.fixture(scope="session")
+def baseline() -> Baseline:
+    """The baseline of one eligible virtual patient (two liver targets, no metastasis)."""
+    rng = np.random.default_rng(3)
+    _, records = eligible_candidates(40, rng)
+    record = next(
+        r for r in records if r["tumour"]["nodules"] >= 2 and not r["tumour"]["extrahepatic_spread"]
+    )
+    return plan_baseline(record, date(2016, 1, 1), rng)
+
+
+def plan_of(
+    baseline: Baseline, outcome: Outcome, seed: int, *, arm: str = "sorafenib", **options: Any
+) -> CoursePlan:
+    """The course of a subject randomized on 4 January 2016, followed for 10 years."""
+    return plan_course(
+        subject_id=f"S{seed:05d}",
+        arm=arm,
+        stratum="all",
+        site="S01",
+        randomized_on=DAY0,
+        cutoff=date(2026, 1, 1),
+        baseline=baseline,
+        outcome=outcome,
+        lost_share=0.5,
+        rng=np.random.default_rng(seed),
+        **options,
+    )
+
+
+DAY0 = date(2016, 1, 4)
+"""Randomization day of :func:`plan_of`."""

@@ -27,8 +27,20 @@ def _assessment(on: date, fields: dict[str, object]) -> Assessment:
     )
 
 
-@pytest.mark.parametrize("best", ["CR", "PR", "SD", "PD"])
-def test_scans_read_as_planned_under_both_criteria(best: str) -> None:
+@pytest.mark.parametrize(
+    ("best", "whole"),
+    [
+        pytest.param("CR", "PR", id="CR-both"),
+        pytest.param("CR", "SD", id="CR-viable-only"),
+        pytest.param("PR", "PR", id="PR-both"),
+        pytest.param("PR", "SD", id="PR-viable-only"),
+        pytest.param("SD", "SD", id="SD"),
+        pytest.param("PD", "SD", id="PD"),
+    ],
+)
+def test_scans_read_as_planned_under_both_criteria(best: str, whole: str) -> None:
+    """mRECIST's viable measure shrinks more than RECIST's whole diameters: a responder by
+    mRECIST alone reads SD by RECIST 1.1, one by both reads PR by both."""
     plan = plan_recruitment(
         n_target=40, scenario=VirtualScenario(), start=date(2016, 1, 4), accrual_months=12.0,
         follow_up_months=12.0, rng=np.random.default_rng(11),
@@ -41,7 +53,7 @@ def test_scans_read_as_planned_under_both_criteria(best: str) -> None:
         day0 = candidate.screened_on + timedelta(days=3)
         baseline = plan_baseline(candidate.record, candidate.screened_on, rng)
         drawn = candidate.outcome(experimental=True)
-        outcome = Outcome(24.0, drawn.progression_months, None, best)
+        outcome = Outcome(24.0, drawn.progression_months, None, best, whole)
         course = plan_course(
             subject_id="TJ-001", arm="sorafenib_metformin", stratum="s", site="TJ",
             randomized_on=day0, cutoff=plan.cutoff, baseline=baseline, outcome=outcome,
@@ -57,6 +69,10 @@ def test_scans_read_as_planned_under_both_criteria(best: str) -> None:
             history.append(current)
             checked += 1
         responses = {s.mrecist for s in course.scans}
+        whole_responses = {s.recist for s in course.scans}
         if best in ("CR", "PR") and len(course.scans) >= 3 and "PD" not in responses:
             assert best in responses
+            assert ("PR" in whole_responses) == (whole == "PR")
+        if best not in ("CR", "PR"):
+            assert "PR" not in whole_responses
     assert checked > 100

@@ -137,7 +137,7 @@ PRESETS: dict[str, OutcomePreset] = {
         recist_rate=0.041,
         scan_interval_days=42,
         pfs_median=2.8,
-        scan_phase=0.3,
+        scan_phase=0.2,
         source=(
             "METSOR's Chinese, HBV-dominated population: the sorafenib arm of ORIENT-32 (Ren Z "
             "et al., Lancet Oncol 2021;22:977; China, n = 191, HBV 94%): OS 10.4, PFS 2.8 "
@@ -228,6 +228,7 @@ def draw_outcomes(
     response_experimental: float | None = None,
     dropout_per_year: float = 0.0,
     first_scan_days: int | None = None,
+    missed_scan_share: float = 0.0,
 ) -> Outcomes:
     """Draw outcomes for the cohort, control arm calibrated to ``preset``.
 
@@ -253,6 +254,10 @@ def draw_outcomes(
         (default: the preset's interval). Only patients still in follow-up and free of
         progression then can be seen to respond, so their chance is raised to keep the arm's
         rates.
+    missed_scan_share
+        Chance that a scheduled scan is missed: a responder whose first scan is missed and
+        who progresses or leaves before the second is never seen to respond, so the chance of
+        responding is raised for that too.
 
     Returns
     -------
@@ -286,7 +291,9 @@ def draw_outcomes(
     dropout = rng.standard_exponential(cohort.n) / phi if phi > 0 else np.full(cohort.n, np.inf)
     first_scan = (first_scan_days or p.scan_interval_days) / _DAYS_PER_MONTH
     early_pd = np.minimum(np.nan_to_num(progression, nan=np.inf), death) < first_scan
+    ends = np.minimum(np.minimum(np.nan_to_num(progression, nan=np.inf), death), dropout)
     unassessed = early_pd | (dropout < first_scan)
+    once = ~unassessed & (ends < 2.0 * first_scan)
     mrecist = np.where(
         arm,
         p.response_rate if response_experimental is None else response_experimental,
@@ -298,7 +305,8 @@ def draw_outcomes(
     for flag in (False, True):
         in_arm = arm == flag
         if in_arm.any():
-            seen = max(1.0 - unassessed[in_arm].mean(), 0.05)
+            seen = 1.0 - unassessed[in_arm].mean() - missed_scan_share * once[in_arm].mean()
+            seen = max(seen, 0.05)
             mrecist[in_arm] = np.minimum(1.0, mrecist[in_arm] / seen)
     responder = (rng.random(cohort.n) < mrecist) & ~unassessed
     whole = responder & (rng.random(cohort.n) < recist_share)

@@ -31,7 +31,7 @@ from metsor import endpoints
 from metsor.design.outcomes import Outcomes, draw_outcomes
 from metsor.errors import InputError
 from metsor.insilico.baseline import plan_baseline
-from metsor.insilico.course import plan_course
+from metsor.insilico.course import MISSED_ASSESSMENT_SHARE, plan_course
 from metsor.insilico.plan import CoursePlan
 from metsor.insilico.presets import (
     DEFAULT_PRESET,
@@ -187,6 +187,7 @@ def calibrate(
             hr_progression=scenario.hr_progression,
             dropout_per_year=scenario.dropout_per_year,
             first_scan_days=p.scan_interval_days,
+            missed_scan_share=MISSED_ASSESSMENT_SHARE,
         )
         plans[arm] = [
             _plan(records[i], code, drawn, i, preset, p.scan_interval_days, rng) for i in range(n)

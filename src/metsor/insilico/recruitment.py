@@ -26,7 +26,7 @@ from metsor.design.cohort import VirtualCohort, generate_cohort
 from metsor.design.outcomes import Outcomes, draw_outcomes
 from metsor.eligibility import parse_record, screen
 from metsor.endpoints import DAYS_PER_MONTH
-from metsor.insilico.course import Outcome
+from metsor.insilico.course import MISSED_ASSESSMENT_SHARE, Outcome
 from metsor.insilico.scenario import VirtualScenario
 from metsor.services.casebook.schedule import METSOR_SCHEDULE
 
@@ -170,6 +170,7 @@ def _potential_outcomes(
         "response_experimental": scenario.response_experimental,
         "dropout_per_year": scenario.dropout_per_year,
         "first_scan_days": METSOR_SCHEDULE.tumour_interval_days,
+        "missed_scan_share": MISSED_ASSESSMENT_SHARE,
     }
     return {
         arm: draw_outcomes(cohort, np.full(cohort.n, arm), rng, **options) for arm in (False, True)
