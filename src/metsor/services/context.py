@@ -99,6 +99,9 @@ class Database:
         engine = make_engine(url, **engine_options)
         sessions = session_factory(engine)
         attach_audit_key(sessions)  # the audit key and anchor file in force
+        from metsor.services.monitoring.guard import install as guard_writes
+
+        guard_writes(sessions, clock or utcnow)  # freezes, locks, SDV, signatures, edit checks
         return cls(
             url=url,
             engine=engine,

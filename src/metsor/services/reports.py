@@ -10,7 +10,7 @@ Each respects site isolation: a site user sees only their site's subjects and al
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from metsor.services.allocation_seed import load_seed
 from metsor.services.audit_key import default_anchor_file
 from metsor.services.context import ServiceContext
 from metsor.services.scheme import count_allocations, current_scheme, enrollment_cap
-from metsor.store.audit import ChainHead, VerifyReport, chain_settings, verify
+from metsor.store.audit import ChainHead, Check, VerifyReport, chain_settings, verify
 from metsor.store.models.audit import AuditTransaction
 from metsor.store.models.core import Allocation, Consent, Site, Subject
 
@@ -118,7 +118,8 @@ def verify_audit(ctx: ServiceContext) -> VerifyReport:
     The chain is checked with the audit key in force (keyed MACs are recomputed only with
     it), its head against the anchor file, the trail replayed against the data, every actor
     against the users, and every allocation against the concealed list — regenerated from the
-    allocation seed when this process holds it.
+    allocation seed when this process holds it — and every valid signature against the
+    digest of the rows it signed.
 
     Returns
     -------
@@ -132,7 +133,19 @@ def verify_audit(ctx: ServiceContext) -> VerifyReport:
     """
     require(ctx, "verify_audit")
     settings = chain_settings(ctx.session)
-    return verify(ctx.session, key=settings.key, anchor=default_anchor_file(), seed=_seed_if_held())
+    report = verify(
+        ctx.session, key=settings.key, anchor=default_anchor_file(), seed=_seed_if_held()
+    )
+    from metsor.services.monitoring.signatures import check_signatures
+
+    signed, problems = check_signatures(ctx.session)
+    check = Check(
+        "signatures", "broken" if problems else "intact", "the digest of the signed rows",
+        f"{signed} valid signatures against the rows they signed",
+    )  # fmt: skip
+    return replace(
+        report, problems=report.problems + tuple(problems), checks=report.checks + (check,)
+    )
 
 
 def audit_head(ctx: ServiceContext) -> ChainHead | None:

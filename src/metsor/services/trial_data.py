@@ -18,7 +18,7 @@ report and the files handed to the world need, so that each of them formats the 
   each drug's full daily dose;
 - deaths with their cause, withdrawals with their kind and reason;
 - the audit chain's verification (when the acting role may verify it) and the database's lock
-  state (no lock exists yet: "not locked").
+  state (the study's lock: "locked on … by …", else "not locked").
 
 Subjects are those the acting user may see (site isolation), randomized on or before the
 cut-off; events after the cut-off are not counted. Rows are read-only mappings.
@@ -145,7 +145,7 @@ class AuditSummary:
 
 @dataclass(frozen=True)
 class LockState:
-    """Whether the database is locked; no lock exists yet."""
+    """Whether the database (the study) is locked (:mod:`metsor.services.monitoring.locks`)."""
 
     locked: bool = False
     description: str = "not locked"
@@ -264,8 +264,15 @@ def trial_snapshot(
             if w.subject_id in arms and (cutoff is None or w.withdrawn_on <= cutoff)
         ),
         audit=_audit(ctx),
-        lock=LockState(),
+        lock=_lock(ctx),
     )
+
+
+def _lock(ctx: ServiceContext) -> LockState:
+    from metsor.services.monitoring.locks import database_lock
+
+    state = database_lock(ctx.session)
+    return LockState(state.locked, state.description, state.locked_at)
 
 
 def _frozen(rows: Sequence[Mapping[str, Any]]) -> tuple[Row, ...]:

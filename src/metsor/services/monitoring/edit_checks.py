@@ -1,0 +1,370 @@
+"""Edit checks: rules over a subject's casebook that raise data queries as the system user.
+
+The rules (:data:`RULES`):
+
+- ``lab_plausible``: a laboratory value outside the plausible range of its analyte and unit
+  (:func:`metsor.clinical.plausibility.check_lab`; entry refuses one, so this finds values
+  stored before the range was enforced or written behind the application's back);
+- ``ae_action``: an adverse event of grade 3 or more with no action recorded for a study drug
+  (no drug row, or ``not_applicable``);
+- ``visit_overdue``: the next scheduled treatment visit or tumour assessment not recorded
+  although the end of its window has passed;
+- ``target_lesion``: a follow-up tumour assessment that does not measure every target lesion
+  of the baseline;
+- ``death_cause``: a death of unknown cause with no detail;
+- ``dose_after_progression``: a dose recorded after a RECIST progression without a reason.
+
+The record rules run on every save (the unit of work's check, :mod:`.guard`) for the subjects
+the transaction changed; ``visit_overdue`` depends on the day rather than on a save and runs on
+demand with the others (:func:`run_edit_checks`, ``metsor checks run``). A query is raised
+once per finding; it closes itself (closed by ``system``) when its condition no longer holds;
+a finding whose query a person closed is not raised again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from metsor.clinical.plausibility import check_lab
+from metsor.errors import InputError, PermissionDeniedError
+from metsor.services.access import visible
+from metsor.services.casebook.schedule import METSOR_SCHEDULE
+from metsor.services.context import ServiceContext
+from metsor.services.monitoring.guard import lock_view
+from metsor.store.audit import set_reason
+from metsor.store.models import casebook as tables
+from metsor.store.models.core import Allocation, Site, Subject
+from metsor.store.models.monitoring import EditCheckQuery
+
+__all__ = ["RULES", "SYSTEM_USER", "CheckRun", "Finding", "check_on_save", "run_edit_checks"]
+
+SYSTEM_USER = "system"
+"""Who raises and closes the queries of edit checks."""
+
+_ROLES = frozenset({"admin", "data_manager", "monitor"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One condition an edit check found: the rule, what it is about, the question asked."""
+
+    rule: str
+    finding: str
+    table: str
+    record_id: int
+    field: str
+    question: str
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """What a run of the edit checks did."""
+
+    subjects: int
+    findings: int
+    raised: int
+    closed: int
+    skipped_locked: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """The run as JSON-ready data."""
+        return {
+            "subjects": self.subjects,
+            "findings": self.findings,
+            "raised": self.raised,
+            "closed": self.closed,
+            "skipped_locked": list(self.skipped_locked),
+        }
+
+
+def _lab_plausible(session: Session, subject_id: str, today: date) -> list[Finding]:
+    found = []
+    for lab in session.scalars(
+        select(tables.LabResult).where(tables.LabResult.subject_id == subject_id)
+    ):
+        try:
+            check_lab(lab.analyte, lab.value, lab.unit, field="value")
+        except InputError as exc:
+            found.append(
+                Finding(
+                    "lab_plausible", f"lab_results:{lab.id}", "lab_results", lab.id, "value",
+                    f"{lab.analyte} {lab.value:g} {lab.unit} on {lab.collected_on}: {exc.message}",
+                )
+            )  # fmt: skip
+    return found
+
+
+def _ae_action(session: Session, subject_id: str, today: date) -> list[Finding]:
+    found = []
+    events = session.scalars(
+        select(tables.AdverseEvent).where(
+            tables.AdverseEvent.subject_id == subject_id, tables.AdverseEvent.grade >= 3
+        )
+    ).all()
+    for ae in events:
+        drugs = session.scalars(
+            select(tables.AdverseEventDrug).where(tables.AdverseEventDrug.adverse_event_id == ae.id)
+        ).all()
+        if not drugs:
+            found.append(
+                Finding(
+                    "ae_action", f"adverse_events:{ae.id}", "adverse_events", ae.id, "grade",
+                    f"grade {ae.grade} {ae.term} of {ae.onset_date}: no action with the study "
+                    "drugs is recorded",
+                )
+            )  # fmt: skip
+        for drug in drugs:
+            if drug.action_taken == "not_applicable":
+                found.append(
+                    Finding(
+                        "ae_action", f"adverse_event_drugs:{drug.id}", "adverse_event_drugs",
+                        drug.id, "action_taken",
+                        f"grade {ae.grade} {ae.term} of {ae.onset_date}: no action recorded "
+                        f"with {drug.drug}",
+                    )
+                )  # fmt: skip
+    return found
+
+
+def _target_lesion(session: Session, subject_id: str, today: date) -> list[Finding]:
+    assessments = session.scalars(
+        select(tables.TumourAssessment)
+        .where(tables.TumourAssessment.subject_id == subject_id)
+        .order_by(tables.TumourAssessment.assessed_on)
+    ).all()
+    baseline = next((a for a in assessments if a.is_baseline), None)
+    if baseline is None:
+        return []
+
+    def targets(assessment_id: int) -> set[str]:
+        return set(
+            session.scalars(
+                select(tables.TumourLesion.lesion_id).where(
+                    tables.TumourLesion.assessment_id == assessment_id,
+                    tables.TumourLesion.kind == "target",
+                    tables.TumourLesion.diameter_mm.is_not(None),
+                )
+            )
+        )
+
+    expected = targets(baseline.id)
+    found = []
+    for assessment in assessments:
+        if assessment.is_baseline:
+            continue
+        missing = sorted(expected - targets(assessment.id))
+        if missing:
+            found.append(
+                Finding(
+                    "target_lesion", f"tumour_assessments:{assessment.id}", "tumour_assessments",
+                    assessment.id, "sum_diameters_mm",
+                    f"tumour assessment of {assessment.assessed_on}: baseline target lesion "
+                    f"{', '.join(missing)} not measured",
+                )
+            )  # fmt: skip
+    return found
+
+
+def _death_cause(session: Session, subject_id: str, today: date) -> list[Finding]:
+    death = session.scalars(
+        select(tables.Death).where(tables.Death.subject_id == subject_id)
+    ).one_or_none()
+    if death is None or death.cause != "unknown" or (death.cause_detail or "").strip():
+        return []
+    return [
+        Finding(
+            "death_cause", f"deaths:{death.id}", "deaths", death.id, "cause",
+            f"death of {death.death_date} has no cause: give the cause or what is known of it",
+        )
+    ]  # fmt: skip
+
+
+def _dose_after_progression(session: Session, subject_id: str, today: date) -> list[Finding]:
+    progression = session.scalar(
+        select(func.min(tables.TumourAssessment.assessed_on)).where(
+            tables.TumourAssessment.subject_id == subject_id,
+            tables.TumourAssessment.recist_response == "PD",
+        )
+    )
+    if progression is None:
+        return []
+    found = []
+    for dose in session.scalars(
+        select(tables.DoseEvent).where(
+            tables.DoseEvent.subject_id == subject_id,
+            tables.DoseEvent.event_date > progression,
+            tables.DoseEvent.event.not_in(("interrupt", "discontinue")),
+        )
+    ):
+        if not (dose.reason or "").strip():
+            found.append(
+                Finding(
+                    "dose_after_progression", f"dose_events:{dose.id}", "dose_events", dose.id,
+                    "reason",
+                    f"{dose.drug} {dose.event} on {dose.event_date}, after the progression of "
+                    f"{progression}, has no reason",
+                )
+            )  # fmt: skip
+    return found
+
+
+def _visit_overdue(session: Session, subject_id: str, today: date) -> list[Finding]:
+    subject = session.get(Subject, subject_id)
+    allocation = session.scalars(
+        select(Allocation).where(Allocation.subject_id == subject_id)
+    ).one_or_none()
+    if subject is None or allocation is None or subject.status in ("dead", "withdrawn"):
+        return []
+    visits = session.scalars(
+        select(tables.Visit).where(tables.Visit.subject_id == subject_id).order_by(tables.Visit.id)
+    ).all()
+    anchor = ("visits", visits[-1].id, "actual_date") if visits else (
+        "allocations", allocation.id, "randomized_at"
+    )  # fmt: skip
+    types = ["tumour_assessment"] + (["treatment"] if subject.status == "on_treatment" else [])
+    found = []
+    for visit_type in types:
+        number = max((v.number for v in visits if v.visit_type == visit_type), default=0) + 1
+        planned = METSOR_SCHEDULE.plan(
+            visit_type, number, randomized_on=allocation.randomized_at.date()
+        )
+        if planned.window_end is None or today <= planned.window_end:
+            continue
+        late = (today - planned.window_end).days
+        found.append(
+            Finding(
+                "visit_overdue", f"{visit_type}:{number}", anchor[0], anchor[1], anchor[2],
+                f"{visit_type.replace('_', ' ')} {number} was due on {planned.planned} "
+                f"(window to {planned.window_end}) and is not recorded: {late} days overdue",
+            )
+        )  # fmt: skip
+    return found
+
+
+_Rule = Callable[[Session, str, date], list[Finding]]
+
+#: The record rules, run on every save.
+RECORD_RULES: dict[str, _Rule] = {
+    "lab_plausible": _lab_plausible,
+    "ae_action": _ae_action,
+    "target_lesion": _target_lesion,
+    "death_cause": _death_cause,
+    "dose_after_progression": _dose_after_progression,
+}
+
+#: Every rule, run on demand.
+RULES: dict[str, _Rule] = {**RECORD_RULES, "visit_overdue": _visit_overdue}
+
+
+def _apply(
+    session: Session, subject_id: str, rules: dict[str, _Rule], now: datetime
+) -> tuple[int, int, int]:
+    """Raise and close the subject's queries; (findings, raised, closed)."""
+    today = now.date()
+    current = {
+        (finding.rule, finding.finding): finding
+        for rule in rules.values()
+        for finding in rule(session, subject_id, today)
+    }
+    existing = session.execute(
+        select(EditCheckQuery, tables.DataQuery)
+        .join(tables.DataQuery, tables.DataQuery.id == EditCheckQuery.query_id)
+        .where(EditCheckQuery.subject_id == subject_id, EditCheckQuery.rule.in_(list(rules)))
+        .order_by(EditCheckQuery.id)
+    ).all()
+    active: set[tuple[str, str]] = set()
+    settled: set[tuple[str, str]] = set()
+    raised = closed = 0
+    for link, query in existing:
+        key = (link.rule, link.finding)
+        if query.status != "closed":
+            if key in current:
+                active.add(key)
+                continue
+            query.status = "closed"
+            query.resolution = "the condition of the edit check no longer holds"
+            query.closed_by = SYSTEM_USER
+            query.closed_at = now
+            closed += 1
+        elif query.closed_by != SYSTEM_USER:
+            settled.add(key)
+    for key, finding in current.items():
+        if key in active or key in settled:
+            continue
+        query = tables.DataQuery(
+            subject_id=subject_id, table_name=finding.table, record_id=finding.record_id,
+            field=finding.field, question=f"[{finding.rule}] {finding.question}",
+            status="open", raised_by=SYSTEM_USER, raised_at=now,
+        )  # fmt: skip
+        session.add(query)
+        session.flush()
+        session.add(
+            EditCheckQuery(
+                query_id=query.id, subject_id=subject_id, rule=finding.rule,
+                finding=finding.finding,
+            )
+        )  # fmt: skip
+        raised += 1
+    return len(current), raised, closed
+
+
+def check_on_save(session: Session, subject_ids: Sequence[str], now: datetime) -> None:
+    """Run the record rules on the subjects a transaction changed (the guard calls this)."""
+    set_reason(session, "edit checks on save")
+    for subject_id in subject_ids:
+        if session.get(Subject, subject_id) is not None:
+            _apply(session, subject_id, RECORD_RULES, now)
+
+
+def run_edit_checks(ctx: ServiceContext, *, site: str | None = None) -> CheckRun:
+    """Run every edit check on every subject the user sees (or of one site).
+
+    Parameters
+    ----------
+    ctx
+        The service context (admin, data manager or monitor).
+    site
+        A site code, to check only its subjects.
+
+    Returns
+    -------
+    CheckRun
+        Subjects checked, findings, queries raised and closed, locked subjects skipped.
+
+    Raises
+    ------
+    PermissionDeniedError
+        For another role.
+    InputError
+        For an unknown site.
+    """
+    if ctx.actor.role not in _ROLES:
+        raise PermissionDeniedError(
+            f"user {ctx.username!r} (role {ctx.actor.role}) may not run edit checks; allowed "
+            f"roles: {', '.join(sorted(_ROLES))}",
+            field="user",
+        )
+    statement = visible(ctx, select(Subject).order_by(Subject.subject_id))
+    if site is not None:
+        site_row = ctx.session.scalars(select(Site).where(Site.code == site)).one_or_none()
+        if site_row is None:
+            raise InputError(f"no site {site!r}", field="--site")
+        statement = statement.where(Subject.site_id == site_row.id)
+    subjects = ctx.session.scalars(statement).all()
+    ctx.set_reason("edit checks run on demand")
+    view = lock_view(ctx.session)
+    skipped = []
+    findings = raised = closed = 0
+    for subject in subjects:
+        if view.state_of(subject.subject_id, subject.site_id)[0] == "locked":
+            skipped.append(subject.subject_id)
+            continue
+        counts = _apply(ctx.session, subject.subject_id, RULES, ctx.now())
+        findings, raised, closed = findings + counts[0], raised + counts[1], closed + counts[2]
+    ctx.session.flush()
+    return CheckRun(len(subjects) - len(skipped), findings, raised, closed, tuple(skipped))

@@ -1,0 +1,168 @@
+"""The entries of a casebook that monitors verify and investigators sign.
+
+An entry is one row of an entry table (a screening, the consent, the allocation, a visit, a
+dose, a laboratory result, vital signs, an adverse event, a tumour assessment, a death, a
+withdrawal, a new anticancer therapy, a survival contact). The rows of the child tables (the
+study drugs of an adverse event, the lesions of a tumour assessment) belong to their parent
+entry: a change of a lesion is a change of its assessment.
+
+The digest of a set of rows is the SHA-256 of their canonical encoding (the audit trail's, per
+audited column), so that a signature is linked to the very content it signed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from metsor.store.audit.hooks import audited_columns, encode_column
+from metsor.store.models import casebook as tables
+from metsor.store.models.core import Allocation, Consent, Screening
+
+__all__ = [
+    "CHILD_TABLES",
+    "ENTRY_LABELS",
+    "ENTRY_TABLES",
+    "EntryKey",
+    "entry_of",
+    "entry_rows",
+    "rows_digest",
+]
+
+
+@dataclass(frozen=True, order=True)
+class EntryKey:
+    """One entry: its table and record id."""
+
+    table: str
+    record_id: int
+
+    def __str__(self) -> str:
+        return f"{ENTRY_LABELS.get(self.table, self.table)} {self.record_id}"
+
+
+#: The entry tables, by name.
+ENTRY_TABLES: Mapping[str, type[Any]] = MappingProxyType(
+    {
+        "screenings": Screening,
+        "consents": Consent,
+        "allocations": Allocation,
+        "visits": tables.Visit,
+        "dose_events": tables.DoseEvent,
+        "lab_results": tables.LabResult,
+        "vital_signs": tables.VitalSigns,
+        "adverse_events": tables.AdverseEvent,
+        "tumour_assessments": tables.TumourAssessment,
+        "deaths": tables.Death,
+        "withdrawals": tables.Withdrawal,
+        "anticancer_therapies": tables.AnticancerTherapy,
+        "survival_contacts": tables.SurvivalContact,
+    }
+)
+
+#: Child tables: the parent entry table and the column holding the parent's id.
+CHILD_TABLES: Mapping[str, tuple[type[Any], str, str]] = MappingProxyType(
+    {
+        "adverse_event_drugs": (tables.AdverseEventDrug, "adverse_events", "adverse_event_id"),
+        "tumour_lesions": (tables.TumourLesion, "tumour_assessments", "assessment_id"),
+    }
+)
+
+#: How an entry is named in messages ("the correction of lab 12").
+ENTRY_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "screenings": "screening",
+        "consents": "consent",
+        "allocations": "randomization",
+        "visits": "visit",
+        "dose_events": "dose",
+        "lab_results": "lab",
+        "vital_signs": "vital signs",
+        "adverse_events": "adverse event",
+        "tumour_assessments": "tumour assessment",
+        "deaths": "death",
+        "withdrawals": "withdrawal",
+        "anticancer_therapies": "anticancer therapy",
+        "survival_contacts": "survival contact",
+    }
+)
+
+
+def entry_of(session: Session, obj: Any) -> tuple[EntryKey, str] | None:
+    """The entry a row of an entry or child table belongs to, with its subject (else None)."""
+    table = str(getattr(obj, "__tablename__", ""))
+    if table in ENTRY_TABLES:
+        return EntryKey(table, int(obj.id)), str(obj.subject_id)
+    if table in CHILD_TABLES:
+        _, parent_table, column = CHILD_TABLES[table]
+        parent = session.get(ENTRY_TABLES[parent_table], getattr(obj, column))
+        if parent is None:
+            return None
+        return EntryKey(parent_table, int(parent.id)), str(parent.subject_id)
+    return None
+
+
+def _encoded(row: Any) -> dict[str, str | None]:
+    cls = type(row)
+    return {
+        name: encode_column(cls, name, getattr(row, key))
+        for key, name in audited_columns(row.__mapper__)
+    }
+
+
+def entry_rows(
+    session: Session, subject_id: str, *, visit_id: int | None = None
+) -> list[tuple[str, int, dict[str, str | None]]]:
+    """The rows of a subject's casebook (or of one visit), encoded, in a fixed order.
+
+    Parameters
+    ----------
+    session
+        The session.
+    subject_id
+        The subject.
+    visit_id
+        Only the visit and the entries recorded at it (laboratory results, vital signs,
+        tumour assessments with their lesions); None for the whole casebook.
+
+    Returns
+    -------
+    list
+        ``(table, id, {column: canonical text})`` sorted by table and id.
+    """
+    rows: list[tuple[str, int, dict[str, str | None]]] = []
+    parents: dict[str, list[int]] = {}
+    for name, model in ENTRY_TABLES.items():
+        column = model.subject_id
+        statement = select(model).where(column == subject_id)
+        if visit_id is not None:
+            if name == "visits":
+                statement = statement.where(model.id == visit_id)
+            elif hasattr(model, "visit_id"):
+                statement = statement.where(model.visit_id == visit_id)
+            else:
+                continue
+        found = list(session.scalars(statement))
+        parents[name] = [int(row.id) for row in found]
+        rows.extend((name, int(row.id), _encoded(row)) for row in found)
+    for name, (model, parent_table, column) in CHILD_TABLES.items():
+        ids = parents.get(parent_table) or []
+        if ids:
+            children = session.scalars(select(model).where(getattr(model, column).in_(ids)))
+            rows.extend((name, int(row.id), _encoded(row)) for row in children)
+    rows.sort(key=lambda item: (item[0], item[1]))
+    return rows
+
+
+def rows_digest(subject_id: str, rows: Iterable[tuple[str, int, Mapping[str, str | None]]]) -> str:
+    """SHA-256 (hex) of the subject and its rows' canonical encoding."""
+    payload = [subject_id, [[table, record_id, dict(values)] for table, record_id, values in rows]]
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

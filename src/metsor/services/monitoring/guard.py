@@ -1,0 +1,258 @@
+"""The one check every write passes: freezes and locks, SDV marks and signatures, edit checks.
+
+:func:`install` attaches two listeners to the audited session factory (the unit of work's):
+
+- ``before_flush``: every clinical row written (an entry of a subject's casebook, its subject,
+  a correction) is refused with a :class:`~metsor.errors.ConflictError` when its subject, its
+  site or the study is frozen or locked; a data query or an edit-check query is refused only
+  when locked, and so is an SDV mark or a signature. An update of an entry clears the SDV
+  marks of that entry and voids the signatures that signed it; a new entry voids the
+  signatures of the subject's casebook (or of its visit). Each clearing and voiding names the
+  change that caused it ("voided by the correction of lab 12 on 2026-03-05 10:00 UTC by
+  coord_tj: transcription error") and is audited in the same transaction.
+- ``before_commit``: the record rules of :mod:`metsor.services.monitoring.edit_checks` run on
+  every subject whose data the transaction changed, raising and closing queries as the
+  system user, before the audit trail is chained.
+
+Services need do nothing for this: it holds for every write through the unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from metsor.errors import ConflictError
+from metsor.services.monitoring.entries import ENTRY_LABELS, ENTRY_TABLES, EntryKey, entry_of
+from metsor.store.base import AuditedMixin
+from metsor.store.models.core import Site, Subject
+from metsor.store.models.monitoring import DataLock, SdvMark, Signature
+
+__all__ = ["LockView", "install", "lock_view", "when"]
+
+_TOUCHED = "metsor_monitoring_touched"
+
+_QUERY_TABLES = frozenset({"data_queries", "edit_check_queries"})
+_SIGNOFF_TABLES = frozenset({"sdv_marks", "signatures"})
+_DATA_TABLES = frozenset({"subjects", "data_corrections", "adverse_event_drugs", "tumour_lesions"})
+
+
+def when(moment: datetime) -> str:
+    """A time as signatures and marks show it: ``2026-03-05 10:00 UTC``."""
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+class LockView:
+    """The freezes and locks in force, and the state they give each subject."""
+
+    def __init__(self, session: Session, locks: list[DataLock]) -> None:
+        self._session = session
+        self._by_target = {(lock.scope, lock.target): lock for lock in locks}
+        self._sites: dict[int, str] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._by_target)
+
+    def site_code(self, site_id: int) -> str:
+        """The code of a site."""
+        if site_id not in self._sites:
+            site = self._session.get(Site, site_id)
+            self._sites[site_id] = site.code if site is not None else str(site_id)
+        return self._sites[site_id]
+
+    def state_of(self, subject_id: str, site_id: int | None = None) -> tuple[str, DataLock | None]:
+        """``open``, ``frozen`` or ``locked`` for a subject, with the lock that makes it so."""
+        if not self._by_target:
+            return "open", None
+        if site_id is None:
+            subject = self._session.get(Subject, subject_id)
+            site_id = subject.site_id if subject is not None else None
+        candidates = [self._by_target.get(("study", ""))]
+        if site_id is not None:
+            candidates.append(self._by_target.get(("site", self.site_code(site_id))))
+        candidates.append(self._by_target.get(("subject", subject_id)))
+        found = [lock for lock in candidates if lock is not None]
+        for state in ("locked", "frozen"):
+            for lock in found:
+                if lock.state == state:
+                    return state, lock
+        return "open", None
+
+
+def lock_view(session: Session) -> LockView:
+    """The freezes and locks in force in ``session`` (its pending changes included)."""
+    with session.no_autoflush:
+        rows = session.scalars(select(DataLock).where(DataLock.state != "open")).all()
+    return LockView(session, [lock for lock in rows if lock.state != "open"])
+
+
+def describe_lock(lock: DataLock) -> str:
+    """``site TJ is frozen by dm on … (reason)``."""
+    what = "the study" if lock.scope == "study" else f"{lock.scope} {lock.target}"
+    return (
+        f"{what} is {lock.state} by {lock.changed_by} since {when(lock.changed_at)}: {lock.reason}"
+    )
+
+
+def _kind(table: str) -> str | None:
+    if table in ENTRY_TABLES or table in _DATA_TABLES:
+        return "data"
+    if table in _QUERY_TABLES:
+        return "query"
+    if table in _SIGNOFF_TABLES:
+        return "signoff"
+    return None
+
+
+def _subject_of(session: Session, obj: Any, table: str) -> tuple[str, int | None] | None:
+    if table == "subjects":
+        return str(obj.subject_id), obj.site_id
+    if table == "edit_check_queries" or hasattr(obj, "subject_id"):
+        return str(obj.subject_id), None
+    found = entry_of(session, obj)
+    return (found[1], None) if found is not None else None
+
+
+def _check_locks(session: Session, written: list[tuple[Any, str, str, int | None]]) -> None:
+    view = lock_view(session)
+    if not view:
+        return
+    for _obj, kind, subject_id, site_id in written:
+        state, lock = view.state_of(subject_id, site_id)
+        if state == "open" or (state == "frozen" and kind != "data"):
+            continue
+        assert lock is not None
+        what = {"data": "no data may change", "query": "no query may change",
+                "signoff": "no verification or signature may change"}[kind]  # fmt: skip
+        raise ConflictError(
+            f"subject {subject_id} cannot be changed: {describe_lock(lock)}; {what}",
+            field="subject_id",
+        )
+
+
+def _cause(session: Session, obj: Any, table: str, new: bool, moment: datetime) -> str:
+    actor = session.info.get("metsor_actor", "?")
+    label = ENTRY_LABELS.get(table, table.replace("_", " "))
+    if new:
+        return f"the entry of a new {label} on {when(moment)} by {actor}"
+    state = inspect(obj)
+    fields = [attr.key for attr in state.attrs if attr.history.has_changes()]
+    reason = session.info.get("metsor_audit_reason")
+    if reason:
+        return (
+            f"the correction of {label} {obj.id} ({', '.join(fields)}) on {when(moment)} by "
+            f"{actor}: {reason}"
+        )
+    return f"the change of {label} {obj.id} on {when(moment)} by {actor}"
+
+
+def _clear_and_void(
+    session: Session, obj: Any, table: str, new: bool, subject_id: str, moment: datetime
+) -> None:
+    found = None if new and table in ENTRY_TABLES else entry_of(session, obj)
+    entry: EntryKey | None = found[0] if found is not None else None
+    cause = _cause(session, obj, table, new, moment)
+    actor = session.info.get("metsor_actor")
+    with session.no_autoflush:
+        if entry is not None:
+            for mark in session.scalars(
+                select(SdvMark).where(
+                    SdvMark.table_name == entry.table,
+                    SdvMark.record_id == entry.record_id,
+                    SdvMark.status == "verified",
+                )
+            ):
+                mark.status = "cleared"
+                mark.cleared_at = moment
+                mark.cleared_by = actor
+                mark.cleared_because = f"cleared by {cause}"
+        signatures = session.scalars(
+            select(Signature).where(Signature.subject_id == subject_id, Signature.status == "valid")
+        ).all()
+    row = None if obj.id is None else f"{table}:{obj.id}"
+    for signature in signatures:
+        if signature.status != "valid":
+            continue
+        if signature.visit_id is not None:
+            touches = (row is not None and row in signature.signed_rows) or (
+                new and getattr(obj, "visit_id", None) == signature.visit_id
+            )
+            if entry is not None and f"{entry.table}:{entry.record_id}" in signature.signed_rows:
+                touches = True
+            if not touches:
+                continue
+        signature.status = "voided"
+        signature.voided_at = moment
+        signature.voided_by = actor
+        signature.voided_because = f"voided by {cause}"
+
+
+def _guard_flush(session: Session, clock: Callable[[], datetime]) -> None:
+    """Refuse what a freeze or lock forbids; clear marks and void signatures of changes."""
+    written: list[tuple[Any, str, str, int | None]] = []
+    changes: list[tuple[Any, str, bool, str]] = []
+    new = set(session.new)
+    candidates = list(session.new) + [o for o in session.dirty if session.is_modified(o)]
+    with session.no_autoflush:
+        for obj in candidates:
+            if not isinstance(obj, AuditedMixin):
+                continue
+            table = str(getattr(obj, "__tablename__", ""))
+            kind = _kind(table)
+            if kind is None:
+                continue
+            owner = _subject_of(session, obj, table)
+            if owner is None:
+                continue
+            written.append((obj, kind, owner[0], owner[1]))
+            if kind == "data" and table not in ("subjects", "data_corrections"):
+                changes.append((obj, table, obj in new, owner[0]))
+        if not written:
+            return
+        _check_locks(session, written)
+    if not changes:
+        return
+    moment = clock()
+    touched: set[str] = session.info.setdefault(_TOUCHED, set())
+    for obj, table, is_new, subject_id in changes:
+        touched.add(subject_id)
+        _clear_and_void(session, obj, table, is_new, subject_id, moment)
+
+
+def install(factory: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
+    """Attach the listeners to every session of ``factory``.
+
+    Parameters
+    ----------
+    factory
+        The audited session factory of the database.
+    clock
+        The trial's clock (the time stamped on cleared marks and voided signatures).
+    """
+
+    def before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+        _guard_flush(session, clock)
+
+    def before_commit(session: Session) -> None:
+        if not session.info.get(_TOUCHED):
+            return
+        session.flush()
+        touched: set[str] = session.info.pop(_TOUCHED, set())
+        if not touched:
+            return
+        from metsor.services.monitoring.edit_checks import check_on_save
+
+        check_on_save(session, sorted(touched), clock())
+        session.flush()
+        session.info.pop(_TOUCHED, None)
+
+    def after_rollback(session: Session, previous_transaction: Any) -> None:
+        session.info.pop(_TOUCHED, None)
+
+    event.listen(factory, "before_flush", before_flush, insert=True)
+    event.listen(factory, "before_commit", before_commit, insert=True)
+    event.listen(factory, "after_soft_rollback", after_rollback)
