@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -147,9 +147,10 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def browser_login(server: WebServer, username: str, password: str | None = None) -> httpx.Client:
-    """A client logged in through the login form (cookies kept)."""
-    client = httpx.Client(base_url=server.url, timeout=30)
+def browser_login(
+    server: WebServer, username: str, password: str | None = None, *, client: httpx.Client
+) -> httpx.Client:
+    """``client`` logged in through the login form (cookies kept)."""
     token = csrf_of(client.get("/login").text)
     answer = client.post(
         "/login",
@@ -161,6 +162,28 @@ def browser_login(server: WebServer, username: str, password: str | None = None)
     )
     assert answer.status_code == 303, answer.text
     return client
+
+
+@pytest.fixture
+def login(web_server: WebServer) -> Iterator[Callable[[str], httpx.Client]]:
+    """``login(username)``: a new client logged in through the form, closed after the test."""
+    clients: list[httpx.Client] = []
+
+    def open_client(username: str) -> httpx.Client:
+        client = httpx.Client(base_url=web_server.url, timeout=30)
+        clients.append(client)
+        return browser_login(web_server, username, client=client)
+
+    yield open_client
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def anonymous(web_server: WebServer) -> Iterator[httpx.Client]:
+    """A client that has not logged in, closed after the test."""
+    with httpx.Client(base_url=web_server.url, timeout=30) as client:
+        yield client
 
 
 def api_token(server: WebServer, username: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import Response
 
 from metsor.services.context import Database
@@ -35,6 +36,13 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+
+
+def _environment() -> Environment:
+    """The templates' environment: every value escaped (the templates are ``.html.j2``)."""
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined
+    )
 
 
 def create_app(settings: WebSettings) -> FastAPI:
@@ -69,7 +77,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         settings=settings,
         database=database,
         idle=IdleTracker(settings.idle_timeout.total_seconds()),
-        templates=Jinja2Templates(directory=TEMPLATES_DIR),
+        templates=Jinja2Templates(env=_environment()),
     )
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
