@@ -158,3 +158,18 @@ def test_twenty_looks_are_allowed_and_spend_alpha() -> None:
     assert len(d.z) == 20
     assert_allclose(d.cumulative_alpha[-1], 0.025, rtol=1e-6)
     assert np.all(np.asarray(d.z) > 0)
+
+
+@pytest.mark.parametrize(
+    "beta",
+    [
+        pytest.param(1e-4, id="beta-1e-4"),
+        pytest.param(0.5, id="beta-0.5"),
+        pytest.param(0.97, id="beta-near-1-alpha"),
+    ],
+)
+def test_futility_across_rpacts_range_of_beta(beta: float) -> None:
+    """rpact takes β in [1e-04, 1 − α): the drift search finds its root across that range."""
+    d = group_sequential_design([0.5, 1.0], alpha=0.025, beta=beta, beta_spending="obf")
+    assert_allclose(d.cumulative_beta[-1], beta, rtol=1e-6)
+    assert d.drift > 0

@@ -250,9 +250,18 @@ def _beta_spending(
     spent = spending_function(kind, beta, t, gamma)
     spent[-1] = beta
     fixed = float(norm.isf(beta) + b[-1])
-    eta = brentq(
-        lambda e: _futility_for_drift(t, b, spent, e)[1], 0.5 * fixed, 3.0 * fixed, xtol=1e-12
-    )
+
+    def leftover(e: float) -> float:
+        return _futility_for_drift(t, b, spent, e)[1]
+
+    # the drift lies near the fixed design's; when β nears 1 − α that drift nears 0, and the
+    # search starts from 0, where the type-II error left over is 1 − α − β > 0
+    low, high = 0.5 * fixed, 3.0 * fixed
+    if not (fixed > 0 and leftover(low) > 0):
+        low = 0.0
+    if not (fixed > 0 and leftover(high) < 0):
+        high = 3.0 * max(fixed, 1.0)
+    eta = brentq(leftover, low, high, xtol=1e-12)
     a, _ = _futility_for_drift(t, b, spent, eta)
     return a, spent, float(eta)
 
