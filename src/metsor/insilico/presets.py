@@ -268,16 +268,14 @@ def targets(preset: str) -> tuple[Target, ...]:
     p = outcome_preset(preset)
     tox = toxicity_profile(preset)
     cite = p.source.split(":")[0]
-    found = [
-        Target("os_median", "control", p.os_median, cite, 1),
-        Target("orr_mrecist", "control", p.response_rate, cite, 3),
-        Target("orr_recist", "control", p.recist_rate, cite, 3),
-    ]
+    found = [Target("os_median", "control", p.os_median, cite, 1)]
     if preset != "metsor":
-        found.insert(1, Target("ttp_median", "control", p.ttp_median, cite, 1))
+        found.append(Target("ttp_median", "control", p.ttp_median, cite, 1))
     if p.pfs_median is not None:
         spread = (3.6, 3.7) if preset == "reflect" else None
-        found.insert(2, Target("pfs_median", "control", p.pfs_median, cite, 1, spread))
+        found.append(Target("pfs_median", "control", p.pfs_median, cite, 1, spread))
+    found.append(Target("orr_mrecist", "control", p.response_rate, cite, 3))
+    found.append(Target("orr_recist", "control", p.recist_rate, cite, 3))
     if p.disease_control is not None:
         found.append(Target("dcr_recist", "control", p.disease_control, cite, 2))
     for event in tox.compared:
