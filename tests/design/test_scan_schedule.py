@@ -3,13 +3,18 @@ the endpoint rules (:mod:`metsor.endpoints.time_to_event`) applied to the same p
 
 Censoring conventions: FDA 2018 guidance, Clinical Trial Endpoints for the Approval of Cancer
 Drugs and Biologics (progression dated at the assessment that shows it; censoring at the last
-adequate assessment; TTP censors a death without progression).
+adequate assessment; TTP censors a death without progression). The simulator censors that death
+at the death date, :data:`metsor.design.simulate.TTP_DEATH_CENSORING`, which the endpoint rules
+are given explicitly here. The tumour-assessment schedule is one number, the protocol's, for the
+casebook, the endpoints' missed-assessment rule and the simulator.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pytest
@@ -23,7 +28,8 @@ from metsor.design._kernel import (
     draw_trial,
     run_blocks,
 )
-from metsor.design.simulate import Scenario, _plan, simulate
+from metsor.design.scenario import PROTOCOL_ASSESSMENT_INTERVAL_MONTHS
+from metsor.design.simulate import TTP_DEATH_CENSORING, Scenario, _plan, simulate
 from metsor.endpoints import (
     SubjectCourse,
     TumourAssessmentResult,
@@ -31,7 +37,10 @@ from metsor.endpoints import (
     time_to_progression,
 )
 from metsor.endpoints.censoring import AssessmentSchedule
+from metsor.endpoints.datasets import adtte
 from metsor.errors import InputError
+from metsor.protocol import builtin
+from metsor.services.casebook.schedule import METSOR_SCHEDULE
 from metsor.stats.logrank import logrank_test
 
 RTOL = 1e-10  # kernel and one-trial log-rank sum the same terms in a different order
@@ -60,6 +69,13 @@ CASES = {
         endpoint="pfs", dropout_per_year=0.3, events=60, looks=(0.5, 1.0)
     ),
 }
+
+
+def _rule(endpoint: str) -> Any:
+    """The endpoint rule with the simulator's setting for a death without progression."""
+    if endpoint == "ttp":
+        return functools.partial(time_to_progression, death_censoring=TTP_DEATH_CENSORING)
+    return progression_free_survival
 
 
 def _day(months: float) -> float:
@@ -137,7 +153,7 @@ def test_simulated_ttp_and_pfs_are_the_endpoint_rules(name: str) -> None:
     plan = _plan(s)
     scan = s.assessment_interval_months * DAYS_PER_MONTH  # type: ignore[operator]
     schedule = AssessmentSchedule(interval_days=round(scan))
-    endpoint = time_to_progression if s.endpoint == "ttp" else progression_free_survival
+    endpoint = _rule(s.endpoint)
     [outcome] = run_blocks(KEY[None, :], [TRIALS], plan)
     seen_events = 0
     for trial in range(TRIALS):
@@ -227,8 +243,9 @@ def test_an_assessment_on_the_day_of_death_or_dropout_counts(
     group = np.zeros(1, dtype=np.int8)
     censor_at_scans(36.0, *months, ENDPOINT_CODES[endpoint], scan, group, time, code)
     assert (round(time[0] * DAYS_PER_MONTH), bool(code[0] & 1)) == expected
-    rule = time_to_progression if endpoint == "ttp" else progression_free_survival
-    result = rule(_course(1, 0, death, dropout, progression, scan), cutoff=START + timedelta(999))
+    result = _rule(endpoint)(
+        _course(1, 0, death, dropout, progression, scan), cutoff=START + timedelta(999)
+    )
     assert (result.days, result.event) == expected
 
 
@@ -250,3 +267,48 @@ def test_cli_takes_the_assessment_interval() -> None:
     bad = runner.invoke(app, [*base, "--assessment-interval-months", "0"])
     assert bad.exit_code == 2, bad.output
     assert "--assessment-interval-months" in bad.stderr
+
+
+def test_one_tumour_assessment_schedule() -> None:
+    """The casebook's tumour assessments, the ADTTE missed-assessment rule and the simulator's
+    scans at the protocol's interval fall on the same days."""
+    interval = builtin().endpoint_rules.tumour_interval_days
+    assert METSOR_SCHEDULE.tumour_interval_days == interval
+    assert METSOR_SCHEDULE.tumour_window_days == builtin().endpoint_rules.tumour_window_days
+    assert AssessmentSchedule().interval_days == interval
+    assert AssessmentSchedule().window_days == METSOR_SCHEDULE.tumour_window_days
+    plan = _plan(
+        _scenario(endpoint="ttp", assessment_interval_months=PROTOCOL_ASSESSMENT_INTERVAL_MONTHS)
+    )
+    simulated = [math.floor(k * plan.scan_days + 0.5) for k in range(1, 41)]
+    planned = [
+        METSOR_SCHEDULE.plan("tumour_assessment", k, randomized_on=START).planned
+        for k in range(1, 41)
+    ]
+    assert [START + timedelta(days=d) for d in simulated] == planned
+
+
+@pytest.mark.parametrize(
+    ("gap", "censored"),
+    [pytest.param(105, False, id="2x49+7-counts"), pytest.param(106, True, id="106-censored")],
+)
+def test_adtte_missed_assessment_rule_is_the_schedule(gap: int, censored: bool) -> None:
+    """ADTTE, as the export derives it, counts an event up to two intervals and a window after
+    the last adequate assessment, both from the protocol's schedule."""
+    limit = 2 * METSOR_SCHEDULE.tumour_interval_days + METSOR_SCHEDULE.tumour_window_days
+    assert limit == 105
+    assessments = (
+        TumourAssessmentResult(START + timedelta(days=49), "SD", "SD"),
+        TumourAssessmentResult(START + timedelta(days=49 + gap), "PD", "PD"),
+    )
+    course = SubjectCourse(
+        subject_id="S001",
+        arm="S",
+        site="01",
+        stratum="all",
+        randomized_on=START,
+        last_known_alive_on=START + timedelta(days=400),
+        tumour_assessments=assessments,
+    )
+    [row] = [r for r in adtte([course], horizon_months=None) if r["PARAMCD"] == "TTP"]
+    assert row["CNSR"] == int(censored)

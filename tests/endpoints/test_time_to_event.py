@@ -6,8 +6,11 @@ appendix table of PFS censoring: no adequate assessment → censored at randomiz
 anticancer therapy → censored at the last adequate assessment before it; death or progression
 after more than one missed visit → censored at the last adequate assessment; death before the
 first assessment or between adequate assessments → event. Days are counted from randomization
-(day 0); months = days / 30.4375. The default schedule scans every 56 days with a 7-day window,
-so an event counts up to 2 × 56 + 7 = 119 days after the last adequate assessment.
+(day 0); months = days / 30.4375. The default schedule is the protocol's: a scan every 49 days
+with a 7-day window, so an event counts up to 2 × 49 + 7 = 105 days after the last adequate
+assessment. TTP censors a death without progression at the last adequate assessment (option:
+at death); the 12-month horizon censors TTP and PFS at the last adequate assessment on or before
+day 365.
 """
 
 from __future__ import annotations
@@ -73,7 +76,13 @@ CASES: list[tuple[str, Endpoint, SubjectCourse, dict[str, Any], tuple[int, bool,
     ("ttp-pd", TTP, course(death=400, scans=(scan(56, "SD"), scan(112, "PD"))), {},
      (112, True, None, "progression (mRECIST)")),
     ("ttp-death-without-progression", TTP, course(death=130, scans=(scan(56, "SD"),)), {},
-     (130, False, "death without progression", None)),
+     (56, False, "death without progression", None)),
+    ("ttp-death-on-scan-day", TTP, course(death=112, scans=(scan(56, "SD"), scan(112, "SD"))),
+     {}, (112, False, "death without progression", None)),
+    ("ttp-death-before-any-scan", TTP, course(death=40), {},
+     (0, False, "death without progression", None)),
+    ("ttp-death-censored-at-death", TTP, course(death=130, scans=(scan(56, "SD"),)),
+     {"death_censoring": "death"}, (130, False, "death without progression", None)),
     ("ttp-recist", TTP, course(alive=200, scans=(scan(56, "PD", "SD"), scan(112, "SD", "PD"))),
      {"criterion": "recist"}, (112, True, None, "progression (RECIST 1.1)")),
     ("ttp-mrecist-ignores-recist-pd", TTP, course(alive=200, scans=(scan(56, "SD", "PD"),)),
@@ -85,8 +94,10 @@ CASES: list[tuple[str, Endpoint, SubjectCourse, dict[str, Any], tuple[int, bool,
         scan(56, "SD"), scan(112, "PD"))), {}, (112, True, None, "progression (mRECIST)")),
     ("ttp-missed", TTP, course(alive=300, scans=(scan(56, "SD"), scan(176, "PD"))), {},
      (56, False, "two or more missed assessments before event", None)),
-    ("ttp-one-missed-counts", TTP, course(alive=300, scans=(scan(56, "SD"), scan(175, "PD"))),
-     {}, (175, True, None, "progression (mRECIST)")),
+    ("ttp-one-missed-counts", TTP, course(alive=300, scans=(scan(56, "SD"), scan(161, "PD"))),
+     {}, (161, True, None, "progression (mRECIST)")),
+    ("ttp-two-missed-day-162", TTP, course(alive=300, scans=(scan(56, "SD"), scan(162, "PD"))),
+     {}, (56, False, "two or more missed assessments before event", None)),
     ("ttp-no-adequate", TTP, course(alive=200, scans=(
         scan(56, "NE"), scan(112, "SD", adequate=False))), {},
      (0, False, "no adequate post-baseline assessment", None)),
@@ -99,19 +110,22 @@ CASES: list[tuple[str, Endpoint, SubjectCourse, dict[str, Any], tuple[int, bool,
     ("ttp-cutoff", TTP, course(alive=300, scans=(scan(56, "SD"), scan(112, "SD"), scan(168, "PD"))),
      {"cutoff": day(150)}, (112, False, "data cut-off", None)),
     ("ttp-12m", TTP, course(alive=500, scans=tuple(scan(56 * k, "SD") for k in range(1, 8))),
+     {"horizon_months": 12}, (336, False, ADMIN, None)),
+    ("ttp-12m-scan-on-day-365", TTP, course(alive=500, scans=(
+        scan(280, "SD"), scan(365, "SD"), scan(420, "SD"))),
      {"horizon_months": 12}, (365, False, ADMIN, None)),
     ("ttp-12m-pd-on-day-364", TTP, course(alive=500, scans=(scan(280, "SD"), scan(364, "PD"))),
      {"horizon_months": 12}, (364, True, None, "progression (mRECIST)")),
     ("ttp-12m-pd-on-day-392", TTP, course(alive=500, scans=(scan(336, "SD"), scan(392, "PD"))),
-     {"horizon_months": 12}, (365, False, ADMIN, None)),
+     {"horizon_months": 12}, (336, False, ADMIN, None)),
     # --- progression-free survival
     ("pfs-pd", PFS, course(death=300, scans=(scan(56, "SD"), scan(112, "PD"))), {},
      (112, True, None, "progression (mRECIST)")),
     ("pfs-death-first", PFS, course(death=90, scans=(scan(56, "SD"),)), {},
      (90, True, None, "death")),
     ("pfs-death-before-first-scan", PFS, course(death=40), {}, (40, True, None, "death")),
-    ("pfs-death-day-119-no-scan", PFS, course(death=119), {}, (119, True, None, "death")),
-    ("pfs-death-after-two-missed", PFS, course(death=120), {},
+    ("pfs-death-day-105-no-scan", PFS, course(death=105), {}, (105, True, None, "death")),
+    ("pfs-death-after-two-missed", PFS, course(death=106), {},
      (0, False, "two or more missed assessments before event", None)),
     ("pfs-death-after-two-missed-scans", PFS, course(death=200, scans=(scan(56, "SD"),)), {},
      (56, False, "two or more missed assessments before event", None)),
@@ -135,7 +149,12 @@ CASES: list[tuple[str, Endpoint, SubjectCourse, dict[str, Any], tuple[int, bool,
     ("pfs-cutoff-before-first-scan", PFS, course(alive=300, scans=(scan(56, "SD"),)),
      {"cutoff": day(30)}, (0, False, "no adequate post-baseline assessment", None)),
     ("pfs-12m", PFS, course(death=420, scans=tuple(scan(56 * k, "SD") for k in range(1, 8))),
-     {"horizon_months": 12}, (365, False, ADMIN, None)),
+     {"horizon_months": 12}, (336, False, ADMIN, None)),
+    ("pfs-12m-death-after-horizon", PFS, course(
+        death=380, scans=tuple(scan(49 * k, "SD") for k in range(1, 8))),
+     {"horizon_months": 12}, (343, False, ADMIN, None)),
+    ("pfs-12m-no-scan-before-horizon", PFS, course(death=380, scans=(scan(20, "NE"),)),
+     {"horizon_months": 12}, (0, False, "two or more missed assessments before event", None)),
     ("pfs-12m-no-effect", PFS, course(death=300, scans=(scan(56, "SD"), scan(112, "PD"))),
      {"horizon_months": 12}, (112, True, None, "progression (mRECIST)")),
 ]  # fmt: skip
@@ -177,8 +196,17 @@ def test_censor_date_descriptions() -> None:
         PFS(course(alive=100, scans=(scan(56, "SD"),))).censor_date_description
         == "last adequate tumour assessment"
     )
-    assert TTP(course(death=100)).censor_date_description == "death"
+    assert TTP(course(death=100)).censor_date_description == "randomization"
+    assert (
+        TTP(course(death=100, scans=(scan(56, "SD"),))).censor_date_description
+        == "last adequate tumour assessment before death"
+    )
+    assert TTP(course(death=100), death_censoring="death").censor_date_description == "death"
     assert OS(course(alive=400), horizon_months=12).censor_date_description == "12-month horizon"
+    twelve = PFS(course(alive=400, scans=(scan(343, "SD"), scan(392, "SD"))), horizon_months=12)
+    assert twelve.censor_date_description == (
+        "last adequate tumour assessment on or before the 12-month horizon"
+    )
 
 
 def test_twelve_months_is_365_days() -> None:
@@ -201,6 +229,18 @@ def test_schedule_changes_the_missed_assessment_limit() -> None:
         "two or more missed assessments before event",
     )
     assert six_weekly.max_gap_days == 91
+
+
+def test_twelve_month_censoring_never_credits_unassessed_time() -> None:
+    """At the horizon, TTP and PFS stop at an assessment: never after the last adequate one."""
+    for case in CASES:
+        subject = case[2]
+        for endpoint in (TTP, PFS):
+            result = endpoint(subject, horizon_months=12)
+            if result.censor_reason == ADMIN:
+                adequate = [a.date for a in subject.tumour_assessments if a.adequate]
+                assert result.event_or_censor_date in {subject.randomized_on, *adequate}
+                assert result.days <= 365
 
 
 def test_endpoints_never_run_past_overall_survival() -> None:
@@ -228,6 +268,12 @@ def test_bad_options_named(options: dict[str, Any], field: str, message: str) ->
     with pytest.raises(InputError, match=message) as info:
         PFS(course(alive=100), **options)
     assert info.value.field == field
+
+
+def test_bad_death_censoring_named() -> None:
+    with pytest.raises(InputError, match="'last_adequate_assessment' or 'death'") as info:
+        TTP(course(death=100), death_censoring="progression")  # type: ignore[arg-type]
+    assert info.value.field == "death_censoring"
 
 
 @pytest.mark.parametrize(

@@ -13,11 +13,13 @@ from metsor.design.boundaries import group_sequential_design
 from metsor.design.expected_events import dropout_hazard, months
 from metsor.design.outcomes import PRESETS
 from metsor.errors import InputError
+from metsor.protocol.builtin import builtin
 
 __all__ = [
     "ENDPOINTS",
     "MAX_ORR_PATIENTS",
     "MAX_PATIENTS",
+    "PROTOCOL_ASSESSMENT_INTERVAL_MONTHS",
     "Scenario",
     "arm_hazards",
     "planned_events",
@@ -32,6 +34,12 @@ MAX_ORR_PATIENTS = 2_000
 the two arms, work that grows as n³ (2,000 patients: a few seconds)."""
 _LN2 = math.log(2.0)
 _DAYS = 30.4375  # days per month, as in metsor.endpoints.censoring
+
+PROTOCOL_ASSESSMENT_INTERVAL_MONTHS: float = builtin().endpoint_rules.tumour_interval_days / _DAYS
+"""The protocol's tumour-assessment interval in months
+(:attr:`metsor.protocol.model.EndpointRules.tumour_interval_days`, 49 days): given as
+``assessment_interval_months``, the simulator scans on the same days as the casebook schedule
+and the endpoints' missed-assessment rule."""
 
 
 @dataclass(frozen=True)

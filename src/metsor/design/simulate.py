@@ -40,6 +40,7 @@ __all__ = [
     "BLOCK_TRIALS",
     "ENDPOINTS",
     "MAX_SIMS",
+    "TTP_DEATH_CENSORING",
     "BlockTally",
     "Scenario",
     "SimulationResult",
@@ -54,6 +55,10 @@ __all__ = [
 
 BLOCK_TRIALS = 4096
 """Trials per random-number block: the unit of reproducibility."""
+TTP_DEATH_CENSORING = "death"
+"""Where the simulator's TTP censors a death without progression: at the death date, the
+option ``death_censoring="death"`` of :func:`metsor.endpoints.time_to_progression` (the
+protocol's default censors it at the last adequate assessment instead)."""
 MAX_SIMS = 10_000_000
 """The most trials one simulation may run (a Monte-Carlo SE of at most 0.0002)."""
 BLOCKS_PER_CALL = 8

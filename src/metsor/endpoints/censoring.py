@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass
 
 from metsor.errors import InputError
+from metsor.protocol.builtin import builtin
+from metsor.protocol.model import EndpointRules
 
 __all__ = [
     "ALIVE_AT_LAST_CONTACT",
@@ -28,11 +30,16 @@ __all__ = [
     "NEW_ANTICANCER_THERAPY",
     "NO_ADEQUATE_ASSESSMENT",
     "PROGRESSION_FREE_AT_LAST_ASSESSMENT",
+    "PROTOCOL_RULES",
     "WITHDRAWAL",
     "AssessmentSchedule",
     "administrative_reason",
     "horizon_days",
 ]
+
+PROTOCOL_RULES: EndpointRules = builtin().endpoint_rules
+"""The endpoint rules of NCT02672488 (:class:`metsor.protocol.model.EndpointRules`): the one
+definition of the tumour-assessment schedule and of the censoring and response options."""
 
 DAYS_PER_MONTH = 30.4375
 """Days in a month (365.25 / 12): months = days / 30.4375."""
@@ -75,19 +82,42 @@ class AssessmentSchedule:
     least ``missed_limit`` scheduled assessments were missed and the event is censored at that
     last adequate assessment (FDA 2018: "death or progression after more than one missed visit").
 
+    The defaults are the protocol's (:data:`PROTOCOL_RULES`), the same schedule as the
+    casebook's tumour assessments.
+
     Attributes
     ----------
     interval_days
-        Days between scheduled assessments (default 56: every 8 weeks).
+        Days between scheduled assessments (default the protocol's, 49: every 7 weeks).
     window_days
-        Allowed lateness of a scheduled assessment (default 7).
+        Allowed lateness of a scheduled assessment (default the protocol's, 7).
     missed_limit
         Number of missed assessments that makes a following event censored (default 2).
     """
 
-    interval_days: int = 56
-    window_days: int = 7
-    missed_limit: int = 2
+    interval_days: int = PROTOCOL_RULES.tumour_interval_days
+    window_days: int = PROTOCOL_RULES.tumour_window_days
+    missed_limit: int = PROTOCOL_RULES.missed_assessment_limit
+
+    @classmethod
+    def of(cls, rules: EndpointRules) -> AssessmentSchedule:
+        """The schedule of a protocol's endpoint rules.
+
+        Parameters
+        ----------
+        rules
+            The protocol's :class:`~metsor.protocol.model.EndpointRules`.
+
+        Returns
+        -------
+        AssessmentSchedule
+            Its interval, window and missed-assessment limit.
+        """
+        return cls(
+            interval_days=rules.tumour_interval_days,
+            window_days=rules.tumour_window_days,
+            missed_limit=rules.missed_assessment_limit,
+        )
 
     def __post_init__(self) -> None:
         for name, minimum in (("interval_days", 1), ("window_days", 0), ("missed_limit", 1)):

@@ -11,8 +11,10 @@ Two views of the same data:
   before it (TTP, PFS), with reason "data cut-off".
 - ``horizon_months`` (administrative censoring, the registered 12-month analysis): an outcome
   whose date lies after randomization + ``floor(horizon_months * 30.4375)`` days (365 for 12
-  months) is censored at that date with reason "administrative (12 months)". It is applied to
-  the outcome of full follow-up (after any cut-off), i.e. it computes min(T, horizon).
+  months) is censored with reason "administrative (12 months)": OS at that day, TTP and PFS at
+  the last adequate assessment on or before it (randomization when there was none), so that no
+  unassessed progression-free time is credited. It is applied to the outcome of full follow-up
+  (after any cut-off).
 
 Progression is PD at a tumour assessment by the chosen criterion (``"mrecist"``, primary, or
 ``"recist"``). A PD result counts even when the assessment was otherwise incomplete, since one
@@ -25,7 +27,9 @@ Censoring of TTP and PFS follows the FDA 2018 guidance, in this order:
    assessment on or before the start of therapy ("new anticancer therapy before progression").
 2. Event after two or more missed assessments (see :class:`AssessmentSchedule`): censored at
    the last adequate assessment before it ("two or more missed assessments before event").
-3. TTP only: death without prior progression is censored at death ("death without progression").
+3. TTP only: death without prior progression is censored ("death without progression") at the
+   last adequate assessment on or before the death (the protocol's default,
+   :attr:`metsor.protocol.model.EndpointRules.ttp_death_censoring`) or, as an option, at death.
 4. No event: censored at the last adequate assessment; at randomization (day 0) when there was
    none ("no adequate post-baseline assessment"); otherwise the reason is "data cut-off" when the
    record goes on past the cut-off, then "lost to follow-up", "withdrawal", or "progression-free
@@ -57,6 +61,7 @@ from metsor.endpoints.censoring import (
     NEW_ANTICANCER_THERAPY,
     NO_ADEQUATE_ASSESSMENT,
     PROGRESSION_FREE_AT_LAST_ASSESSMENT,
+    PROTOCOL_RULES,
     WITHDRAWAL,
     AssessmentSchedule,
     administrative_reason,
@@ -67,6 +72,7 @@ from metsor.errors import InputError
 
 __all__ = [
     "Criterion",
+    "DeathCensoring",
     "TimeToEvent",
     "overall_survival",
     "progression_free_survival",
@@ -74,6 +80,8 @@ __all__ = [
 ]
 
 Criterion = Literal["mrecist", "recist"]
+DeathCensoring = Literal["last_adequate_assessment", "death"]
+"""Where TTP censors a death without progression."""
 
 _CRITERION_NAMES: dict[str, str] = {"mrecist": "mRECIST", "recist": "RECIST 1.1"}
 _DEFAULT_SCHEDULE = AssessmentSchedule()
@@ -166,6 +174,7 @@ def time_to_progression(
     horizon_months: float | None = None,
     criterion: Criterion = "mrecist",
     schedule: AssessmentSchedule = _DEFAULT_SCHEDULE,
+    death_censoring: DeathCensoring = PROTOCOL_RULES.ttp_death_censoring,
 ) -> TimeToEvent:
     """Time to progression: randomization to radiological progression; death is censoring.
 
@@ -181,20 +190,39 @@ def time_to_progression(
         ``"mrecist"`` (primary) or ``"recist"``.
     schedule
         Assessment schedule for the missed-assessment rule.
+    death_censoring
+        Where a death without prior progression is censored: ``"last_adequate_assessment"``
+        (the protocol's default) or ``"death"`` (the death date).
 
     Returns
     -------
     TimeToEvent
-        Progression, or censoring as described in the module docstring; a death without prior
-        progression is censored at death.
+        Progression, or censoring as described in the module docstring.
+
+    Raises
+    ------
+    InputError
+        If the criterion or ``death_censoring`` is not one of the known values.
 
     References
     ----------
     FDA 2018 guidance (see module docstring). Llovet JM et al. NEJM 2008;359:378–390 (SHARP:
     time to radiological progression, deaths censored).
     """
+    if death_censoring not in ("last_adequate_assessment", "death"):
+        raise InputError(
+            "death_censoring must be 'last_adequate_assessment' or 'death', "
+            f"got {death_censoring!r}",
+            field="death_censoring",
+        )
     return _progression_endpoint(
-        course, cutoff, horizon_months, criterion, schedule, death_is_event=False
+        course,
+        cutoff,
+        horizon_months,
+        criterion,
+        schedule,
+        death_is_event=False,
+        censor_death_at_death=death_censoring == "death",
     )
 
 
@@ -244,6 +272,7 @@ def _progression_endpoint(
     schedule: AssessmentSchedule,
     *,
     death_is_event: bool,
+    censor_death_at_death: bool = False,
 ) -> TimeToEvent:
     check_cutoff(course, cutoff)
     if criterion not in _CRITERION_NAMES:
@@ -269,13 +298,27 @@ def _progression_endpoint(
             outcome = _censored(start, anchor, MISSED_ASSESSMENTS, _anchor_text(anchor, start))
         else:
             outcome = _event(start, first, kind)
-    elif first is not None:
+    elif first is not None and censor_death_at_death:
         outcome = _censored(start, first, DEATH_WITHOUT_PROGRESSION, "death")
+    elif first is not None:
+        anchor = _last_adequate(visible, criterion, start, on_or_before=first)
+        outcome = _censored(
+            start, anchor, DEATH_WITHOUT_PROGRESSION, _anchor_text(anchor, start, " before death")
+        )
     else:
         anchor = _last_adequate(visible, criterion, start, on_or_before=None)
         reason = _no_event_reason(course, cutoff, anchor)
         outcome = _censored(start, anchor, reason, _anchor_text(anchor, start))
-    return _truncate(start, outcome, horizon_months)
+    if horizon_months is None or outcome.days <= horizon_days(horizon_months):
+        return outcome
+    limit = start + timedelta(days=horizon_days(horizon_months))
+    anchor = _last_adequate(visible, criterion, start, on_or_before=limit)
+    return _censored(
+        start,
+        anchor,
+        administrative_reason(horizon_months),
+        _anchor_text(anchor, start, f" on or before the {horizon_months:g}-month horizon"),
+    )
 
 
 def _first_event(
@@ -326,8 +369,8 @@ def _last_adequate(
     return last
 
 
-def _anchor_text(anchor: date, start: date) -> str:
-    return "randomization" if anchor == start else "last adequate tumour assessment"
+def _anchor_text(anchor: date, start: date, qualifier: str = "") -> str:
+    return "randomization" if anchor == start else f"last adequate tumour assessment{qualifier}"
 
 
 def _seen(value: date | None, cutoff: date | None) -> date | None:

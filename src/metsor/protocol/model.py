@@ -33,6 +33,7 @@ __all__ = [
     "Design",
     "Dose",
     "Eligibility",
+    "EndpointRules",
     "EntryWindows",
     "FoodRule",
     "Intervention",
@@ -325,6 +326,66 @@ class EntryWindows(_Frozen):
         return self
 
 
+_RULE_DEFAULT = "Default, not the registry's (the record states no analysis plan)"
+
+
+class EndpointRules(_Frozen):
+    """The endpoint rules a statistical analysis plan fixes and the registry does not state.
+
+    One definition, read by the casebook's visit schedule, the endpoints' missed-assessment
+    rule, the analysis datasets and the simulator.
+
+    Attributes
+    ----------
+    tumour_interval_days
+        Days between scheduled tumour assessments (default 49: every 7 weeks).
+    tumour_window_days
+        Half-width of a tumour assessment's window (default 7: 7 ± 1 weeks).
+    missed_assessment_limit
+        Scheduled assessments missed before an event that make it censored (default 2).
+    ttp_death_censoring
+        Where TTP censors a death without progression: ``"last_adequate_assessment"`` (default)
+        or ``"death"`` (the death date).
+    orr_confirmation_required
+        Whether CR and PR need a confirming assessment at least 28 days later (default False).
+    sd_min_days
+        Least time from randomization for stable disease to count as best response (default 0).
+    sources
+        Where each value comes from.
+    """
+
+    tumour_interval_days: Annotated[int, Field(ge=1, le=365)] = 49
+    tumour_window_days: Annotated[int, Field(ge=0, le=60)] = 7
+    missed_assessment_limit: Annotated[int, Field(ge=1, le=10)] = 2
+    ttp_death_censoring: Literal["last_adequate_assessment", "death"] = "last_adequate_assessment"
+    orr_confirmation_required: bool = False
+    sd_min_days: Annotated[int, Field(ge=0, le=365)] = 0
+    sources: dict[str, str] = Field(
+        default_factory=lambda: {
+            "tumour_interval_days": _RULE_DEFAULT
+            + ": tumour assessments every 7 ± 1 weeks, within the 6-8 weeks of SHARP and "
+            "Asia-Pacific (every 6 weeks)",
+            "tumour_window_days": _RULE_DEFAULT + ": ± 1 week around each planned assessment",
+            "missed_assessment_limit": "FDA 2018 endpoint guidance: an event after two or more "
+            "missed assessments is censored at the last adequate assessment",
+            "ttp_death_censoring": _RULE_DEFAULT
+            + ": a death without progression is censored at the last adequate assessment, as "
+            "most analysis plans do; the death date is an option",
+            "orr_confirmation_required": "RECIST 1.1 (Eisenhauer 2009) asks for confirmation "
+            "only when response is the primary endpoint; METSOR's is overall survival",
+            "sd_min_days": _RULE_DEFAULT + ": no minimum stable-disease duration",
+        }
+    )
+
+    @model_validator(mode="after")
+    def _every_value_has_a_source(self) -> EndpointRules:
+        named = set(type(self).model_fields) - {"sources"}
+        missing = sorted(named - {k for k, v in self.sources.items() if v.strip()})
+        if missing:
+            raise ValueError(f"no source for {', '.join(missing)}")
+        return self
+
+
 class Protocol(_Frozen):
     """A two-arm trial as data: the registry record, corrections made to it, and assumptions."""
 
@@ -350,6 +411,7 @@ class Protocol(_Frozen):
     corrections: tuple[Correction, ...] = ()
     assumptions: Assumptions | None = None
     windows: EntryWindows = Field(default_factory=EntryWindows)
+    endpoint_rules: EndpointRules = Field(default_factory=EndpointRules)
 
     @property
     def trial_start(self) -> date | None:

@@ -6,9 +6,11 @@ METSOR's schedule, counted in days from randomization (day 0):
   default, :attr:`metsor.protocol.model.EntryWindows.baseline_window_days`); clinical and
   imaging work-up;
 - treatment visits (1, 2, …): every 4 weeks, day 28·k, ±3 days;
-- tumour assessments (1, 2, …): every 6–8 weeks, planned at 7-week intervals (day 49·k) with a
-  window of ±7 days; the baseline assessment is number 0, in the baseline window. Metformin is
-  held around iodinated contrast (label), which the dosing record carries as an interruption;
+- tumour assessments (1, 2, …): the protocol's schedule
+  (:class:`metsor.protocol.model.EndpointRules`, the one definition the endpoints' missed-
+  assessment rule and the simulator read too): every 7 weeks (day 49·k) with a window of
+  ±7 days; the baseline assessment is number 0, in the baseline window. Metformin is held
+  around iodinated contrast (label), which the dosing record carries as an interruption;
 - follow-up (1, 2, …): the safety visit 30 days after the end of treatment, then every 12 weeks
   for survival;
 - unscheduled: any day, no plan.
@@ -93,8 +95,8 @@ class VisitSchedule:
     baseline_window_days: int  # the protocol's (EntryWindows.baseline_window_days)
     treatment_interval_days: int = 28
     treatment_window_days: int = 3
-    tumour_interval_days: int = 49
-    tumour_window_days: int = 7
+    tumour_interval_days: int = trial_protocol().endpoint_rules.tumour_interval_days
+    tumour_window_days: int = trial_protocol().endpoint_rules.tumour_window_days
     safety_follow_up_days: int = 30
     survival_interval_days: int = 84
     follow_up_window_days: int = 7
