@@ -1,6 +1,6 @@
 """The web application's test server: a throwaway SQLite trial and ``metsor serve`` on it.
 
-``web_server`` (one per test module) makes a trial with ``metsor db init`` in a temporary
+``web_server`` (one per test run) makes a trial with ``metsor db init`` in a temporary
 folder (its own ``METSOR_HOME``), adds the users of :data:`USERS` (two sites: TJ and BJ) and
 starts ``metsor serve`` on a free loopback port; its output is kept in ``server.log`` to check
 that no password is ever written. Helpers log in through the form or the API.
@@ -129,9 +129,12 @@ def start_server(tmp: Path, *extra: str) -> tuple[WebServer, subprocess.Popen[by
     return WebServer(url=url, database_url=database_url, home=home, log=log), process
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
-    """``metsor serve`` on a fresh trial for the tests of one module."""
+    """``metsor serve`` on a fresh trial, shared by the web tests of the run.
+
+    Each test makes the subjects it needs and asserts on those only.
+    """
     server, process = start_server(tmp_path_factory.mktemp("web"))
     try:
         yield server

@@ -1,0 +1,133 @@
+"""The site's day in a real browser: Playwright driving Debian's Chromium, headless.
+
+A coordinator logs in, screens an ineligible candidate (the live checklist shows the failing
+criterion) then an eligible one, registers, consents and randomizes them after the
+confirmation step, and logs out; a coordinator of another site cannot see that subject.
+Screenshots of each key page are saved under ``tests/web/artifacts/`` (ignored by git).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from metsor.eligibility.examples import eligible_record
+
+from .conftest import ARTIFACTS, USERS, WebServer
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Chromium (Debian's package; never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: apt-get install -y chromium")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright.sync_playwright() as driver:
+        chromium = driver.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        yield chromium
+        chromium.close()
+
+
+def _flat(node: dict[str, object], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in node.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        elif isinstance(value, bool):
+            flat[f"{prefix}{key}"] = "yes" if value else "no"
+        else:
+            flat[f"{prefix}{key}"] = str(value)
+    return flat
+
+
+def _page(browser: object, server: WebServer) -> object:
+    context = browser.new_context(base_url=server.url, viewport={"width": 1360, "height": 900})  # type: ignore[attr-defined]
+    return context.new_page()
+
+
+def _login(page: object, username: str) -> None:
+    page.goto("/login")  # type: ignore[attr-defined]
+    page.fill("#username", username)  # type: ignore[attr-defined]
+    page.fill("#password", USERS[username][2])  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url("**/")  # type: ignore[attr-defined]
+
+
+def _shot(page: object, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def _fill(page: object, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        selector = f'[name="{name}"]'
+        if page.eval_on_selector(selector, "e => e.tagName") == "SELECT":  # type: ignore[attr-defined]
+            page.select_option(selector, value)  # type: ignore[attr-defined]
+        else:
+            page.fill(selector, value)  # type: ignore[attr-defined]
+
+
+def test_a_coordinators_day(browser: object, web_server: WebServer) -> None:
+    page = _page(browser, web_server)
+    page.goto("/login")
+    _shot(page, "01-login")
+    _login(page, "coord_tj")
+    _shot(page, "02-dashboard")
+
+    ineligible = _flat(eligible_record())
+    ineligible["labs.total_bilirubin.value"] = "2.6"
+    page.goto("/subjects/new")
+    _fill(page, ineligible)
+    failing = page.locator('li.criterion.fail[data-criterion="total_bilirubin"]')
+    failing.wait_for()
+    assert "2.6 mg/dL" in failing.inner_text()
+    assert page.text_content("#verdict") == "ineligible"
+    _shot(page, "03-screening-ineligible")
+
+    page.goto("/subjects/new")
+    _fill(page, _flat(eligible_record()))
+    page.locator("#verdict", has_text="eligible").wait_for()
+    page.wait_for_function("document.querySelector('#verdict').textContent === 'eligible'")
+    _shot(page, "04-screening-eligible")
+    page.click("text=Register and screen")
+    page.wait_for_url("**/subjects/TJ-*")
+    subject_url = page.url
+    subject_id = subject_url.rsplit("/", 1)[1]
+    assert page.inner_text("#subject-status") == "eligible"
+
+    page.fill("#f-consent_date", datetime.now(UTC).date().isoformat())
+    page.click("#consent-form button[type=submit]")
+    page.wait_for_selector("#randomize-link")
+    _shot(page, "05-subject-consented")
+    page.click("#randomize-link")
+    page.wait_for_selector("#confirm-randomize")
+    assert "arm" not in page.inner_text("main").lower()
+    _shot(page, "06-randomize-confirm")
+    page.click("#confirm-randomize")
+    page.wait_for_selector("#allocation")
+    assert page.inner_text("#arm") in ("sorafenib", "sorafenib metformin")
+    assert page.inner_text("#list-position").isdigit()
+    _shot(page, "07-randomized")
+
+    page.goto("/subjects")
+    assert subject_id in page.inner_text("#subject-list")
+    _shot(page, "08-subject-list")
+    page.click("text=Log out")
+    page.wait_for_url("**/login")
+    page.goto(subject_url)
+    assert page.url.endswith("/login")
+
+    other = _page(browser, web_server)
+    _login(other, "coord_bj")
+    answer = other.goto(subject_url)
+    assert answer is not None
+    assert answer.status == 404
+    _shot(other, "09-other-site-404")
