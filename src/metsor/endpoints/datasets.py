@@ -5,24 +5,35 @@ export layer. Every row holds every column of its dataset, in the order of the `
 tuple; a value not known is None. Dates are :class:`datetime.date`.
 
 ADSL — one row per randomized subject (all randomized subjects form the ITT population):
-``STUDYID, USUBJID, SUBJID, SITEID, ARMCD, ARM, TRT01P, STRATUM, RANDDT, AGE, AGEU, SEX, RACE,
-ECOG, MVI, EHS, CHILDPGH, BCLC, AFP, ITTFL, DTHFL, DTHDT, LSTALVDT, NACTDT, WDDT, LTFUDT``.
-Baseline columns come from ``SubjectCourse.baseline`` keys ``age, sex, race, ecog,
-macrovascular_invasion, extrahepatic_spread, child_pugh_score, bclc_stage, afp_ng_ml``
-(yes/no values as ``"Y"``/``"N"``). At a data cut-off, what happened after it is not shown: a
+``STUDYID, USUBJID, SUBJID, SITEID, ARMCD, ARM, TRT01P, STRATUM, STRAT1R, STRAT2R, RANDDT, AGE,
+AGEU, SEX, RACE, ECOG, MVI, EHS, CHILDPGH, BCLC, AFP, AETIOL, ITTFL, DTHFL, DTHDT, LSTALVDT,
+NACTDT, WDDT, LTFUDT``. ``STRAT1R`` and ``STRAT2R`` are the levels of the randomization's
+stratification factors as randomized (the stratum label's parts: ``"ecog0-mvi_ehs_yes"`` gives
+``"ecog0"`` and ``"mvi_ehs_yes"``). Baseline columns come from ``SubjectCourse.baseline`` keys
+``age, sex, race, ecog, macrovascular_invasion, extrahepatic_spread, child_pugh_score,
+bclc_stage, afp_ng_ml, aetiology`` (yes/no values as ``"Y"``/``"N"``; race in CDISC's upper-case
+terms, ``"ASIAN"``). At a data cut-off, what happened after it is not shown: a
 death, new anticancer therapy, withdrawal or loss to follow-up dated after the cut-off leaves
 ``DTHFL = "N"`` and the date empty, and a subject known alive after the cut-off (a later contact,
 or a later death) has ``LSTALVDT`` = the cut-off, the date OS is censored at in ADTTE.
 
 ADTTE — one row per subject and parameter, parameters in the order OS, TTP, PFS, then the same
-administratively censored at the horizon (``OS12, TTP12, PFS12`` for 12 months):
+administratively censored at the horizon (``OS12, TTP12, PFS12`` for 12 months; TTP and PFS at
+the last adequate assessment on or before it):
 ``STUDYID, USUBJID, ARM, PARAMCD, PARAM, STARTDT, ADT, AVAL, AVALU, CNSR, EVENT, EVNTDESC,
 CNSDTDSC, STRATUM, SITEID, ARMCD``. ``AVAL`` is in months (days / 30.4375); ``CNSR`` is 0 for
 an event and 1 for censoring (ADaM); ``EVENT = 1 - CNSR``. ``EVNTDESC`` describes the event, or
-gives the censoring reason; ``CNSDTDSC`` says what the censoring date is.
+gives the censoring reason; ``CNSDTDSC`` says what the censoring date is, and so records the
+rule chosen: a TTP death without progression is censored at ``"last adequate tumour assessment
+before death"`` (the protocol's default) or at ``"death"``; 12-month censoring is at the ``"last
+adequate tumour assessment on or before the 12-month horizon"``. The rules are the protocol's
+(:class:`metsor.protocol.model.EndpointRules`) unless others are given.
 
 ADRS — per subject: ``BOR_MRECIST, BOR_RECIST`` (``AVALC`` CR/PR/SD/PD/NE, ``AVAL`` 1–5) and
-``ORR_MRECIST, ORR_RECIST`` (``AVALC`` Y/N, ``AVAL`` 1/0), in that order:
+``ORR_MRECIST, ORR_RECIST`` (``AVALC`` Y/N, ``AVAL`` 1/0), in that order. With confirmation
+required (:attr:`~metsor.protocol.model.EndpointRules.orr_confirmation_required`) the codes are
+``CBOR_*`` and ``CORR_*`` and ``PARAM`` says "confirmed (≥ 28 days)"; a minimum stable-disease
+duration is named in ``PARAM`` ("SD ≥ 42 days"). Columns:
 ``STUDYID, USUBJID, ARM, PARAMCD, PARAM, AVALC, AVAL, STRATUM, SITEID, ARMCD``.
 
 References
@@ -38,7 +49,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any
 
-from metsor.endpoints.censoring import AssessmentSchedule
+from metsor.endpoints.censoring import PROTOCOL_RULES, AssessmentSchedule
 from metsor.endpoints.course import SubjectCourse, check_cutoff
 from metsor.endpoints.response import best_response
 from metsor.endpoints.time_to_event import (
@@ -49,6 +60,7 @@ from metsor.endpoints.time_to_event import (
     time_to_progression,
 )
 from metsor.errors import InputError
+from metsor.protocol.model import EndpointRules
 
 __all__ = [
     "ADRS_COLUMNS",
@@ -69,9 +81,9 @@ METSOR_ARM_LABELS: Mapping[str, str] = MappingProxyType(
 """Arm descriptions (ARM, TRT01P) by arm code (ARMCD)."""
 
 ADSL_COLUMNS: tuple[str, ...] = (
-    "STUDYID", "USUBJID", "SUBJID", "SITEID", "ARMCD", "ARM", "TRT01P", "STRATUM", "RANDDT",
-    "AGE", "AGEU", "SEX", "RACE", "ECOG", "MVI", "EHS", "CHILDPGH", "BCLC", "AFP",
-    "ITTFL", "DTHFL", "DTHDT", "LSTALVDT", "NACTDT", "WDDT", "LTFUDT",
+    "STUDYID", "USUBJID", "SUBJID", "SITEID", "ARMCD", "ARM", "TRT01P", "STRATUM", "STRAT1R",
+    "STRAT2R", "RANDDT", "AGE", "AGEU", "SEX", "RACE", "ECOG", "MVI", "EHS", "CHILDPGH", "BCLC",
+    "AFP", "AETIOL", "ITTFL", "DTHFL", "DTHDT", "LSTALVDT", "NACTDT", "WDDT", "LTFUDT",
 )  # fmt: skip
 
 ADTTE_COLUMNS: tuple[str, ...] = (
@@ -102,16 +114,33 @@ def _as_is(value: Any) -> Any:
     return value
 
 
+_RACES: Mapping[str, str] = MappingProxyType(
+    {
+        "asian": "ASIAN",
+        "black": "BLACK OR AFRICAN AMERICAN",
+        "white": "WHITE",
+        "other": "OTHER",
+    }
+)
+
+
+def _race(value: Any) -> Any:
+    if isinstance(value, str):
+        return _RACES.get(value.strip().lower(), value.upper())
+    return value
+
+
 _BASELINE: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
     ("AGE", "age", _as_is),
     ("SEX", "sex", _as_is),
-    ("RACE", "race", _as_is),
+    ("RACE", "race", _race),
     ("ECOG", "ecog", _as_is),
     ("MVI", "macrovascular_invasion", _yes_no),
     ("EHS", "extrahepatic_spread", _yes_no),
     ("CHILDPGH", "child_pugh_score", _as_is),
     ("BCLC", "bclc_stage", _as_is),
     ("AFP", "afp_ng_ml", _as_is),
+    ("AETIOL", "aetiology", _as_is),
 )
 
 
@@ -150,9 +179,12 @@ def adsl(
     for course in _unique(courses):
         check_cutoff(course, cutoff)
         death = _by_cutoff(course.death_on, cutoff)
+        factors = course.stratum.split("-", 1) if course.stratum else []
         row: dict[str, Any] = {
             **_identity(course, study_id, arm_labels),
             "SUBJID": course.subject_id,
+            "STRAT1R": factors[0] if factors else None,
+            "STRAT2R": factors[1] if len(factors) > 1 else None,
             "TRT01P": arm_labels.get(course.arm, course.arm),
             "RANDDT": course.randomized_on,
             "AGEU": "YEARS" if course.baseline.get("age") is not None else None,
@@ -194,6 +226,7 @@ def adtte(
     horizon_months: float | None = 12.0,
     criterion: Criterion = "mrecist",
     schedule: AssessmentSchedule | None = None,
+    rules: EndpointRules = PROTOCOL_RULES,
     study_id: str = STUDY_ID,
     arm_labels: Mapping[str, str] = METSOR_ARM_LABELS,
 ) -> list[dict[str, Any]]:
@@ -211,7 +244,10 @@ def adtte(
     criterion
         Progression criterion of TTP and PFS (``"mrecist"`` primary, ``"recist"``).
     schedule
-        Assessment schedule for the missed-assessment rule (default 8-weekly, 7-day window).
+        Assessment schedule for the missed-assessment rule; None takes that of ``rules``.
+    rules
+        The endpoint rules (default the protocol's): the assessment schedule and where TTP
+        censors a death without progression.
     study_id, arm_labels
         As for :func:`adsl`.
 
@@ -220,12 +256,13 @@ def adtte(
     list of dict
         Rows with the columns of :data:`ADTTE_COLUMNS`, by subject then parameter.
     """
-    plan = schedule or AssessmentSchedule()
+    plan = schedule or AssessmentSchedule.of(rules)
+    ttp_options = {"death_censoring": rules.ttp_death_censoring}
     label = _CRITERION_LABELS.get(criterion, criterion)
     endpoints: tuple[tuple[str, str, Callable[..., TimeToEvent], dict[str, Any]], ...] = (
         ("OS", "Overall survival", overall_survival, {}),
         ("TTP", f"Time to progression, {label}", time_to_progression,
-         {"criterion": criterion, "schedule": plan}),
+         {"criterion": criterion, "schedule": plan, **ttp_options}),
         ("PFS", f"Progression-free survival, {label}", progression_free_survival,
          {"criterion": criterion, "schedule": plan}),
     )  # fmt: skip
@@ -260,6 +297,7 @@ def adrs(
     *,
     cutoff: date | None = None,
     window_months: float | None = 12.0,
+    rules: EndpointRules = PROTOCOL_RULES,
     study_id: str = STUDY_ID,
     arm_labels: Mapping[str, str] = METSOR_ARM_LABELS,
 ) -> list[dict[str, Any]]:
@@ -273,6 +311,9 @@ def adrs(
         Data cut-off date; None uses everything recorded.
     window_months
         Window of best response from randomization (12 as registered); None for no limit.
+    rules
+        The endpoint rules (default the protocol's): whether CR and PR need confirmation and
+        the least time from randomization for SD to count.
     study_id, arm_labels
         As for :func:`adsl`.
 
@@ -283,12 +324,23 @@ def adrs(
         ORR_RECIST per subject.
     """
     window_text = "" if window_months is None else f" within {window_months:g} months"
+    confirmed = rules.orr_confirmation_required
+    prefix = "C" if confirmed else ""
+    if confirmed:
+        window_text += ", confirmed (≥ 28 days)"
+    if rules.sd_min_days:
+        window_text += f", SD ≥ {rules.sd_min_days} days"
     rows = []
     for course in _unique(courses):
         identity = _identity(course, study_id, arm_labels)
         best = {
             criterion: best_response(
-                course, criterion=criterion, window_months=window_months, cutoff=cutoff
+                course,
+                criterion=criterion,
+                window_months=window_months,
+                cutoff=cutoff,
+                confirmation_required=confirmed,
+                sd_min_days=rules.sd_min_days,
             )
             for criterion in ("mrecist", "recist")
         }
@@ -297,7 +349,7 @@ def adrs(
             label = _CRITERION_LABELS[criterion]
             values.append(
                 (
-                    f"BOR_{criterion.upper()}",
+                    f"{prefix}BOR_{criterion.upper()}",
                     f"Best overall response{window_text}, {label}",
                     result.response,
                     _RESPONSE_CODES[result.response],
@@ -307,7 +359,7 @@ def adrs(
             label = _CRITERION_LABELS[criterion]
             values.append(
                 (
-                    f"ORR_{criterion.upper()}",
+                    f"{prefix}ORR_{criterion.upper()}",
                     f"Objective response (CR or PR){window_text}, {label}",
                     "Y" if result.objective_response else "N",
                     1 if result.objective_response else 0,
