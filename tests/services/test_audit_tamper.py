@@ -160,6 +160,7 @@ def test_the_untouched_trail_is_intact_keyed_and_anchored(populated):
         "data": "intact",
         "actors": "intact",
         "allocations": "intact",
+        "signatures": "intact",
     }
     assert _check(report, "chain").rests_on == "the audit key"
     assert "allocation seed" in _check(report, "allocations").rests_on

@@ -6,10 +6,13 @@ every allocation against the concealed list, and says what each check rests on; 
 when the trail is intact and 1 when anything is wrong, listing every problem. ``anchor``
 prints the head of the chain — the name of the chain, the number of transactions and rows, the
 MAC of the last transaction and when it was committed — for a sponsor to publish or escrow.
+``export --out FILE.csv [--site CODE] [--since DAY]`` writes the whole trail (all subjects)
+as CSV, streamed in bounded memory.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -75,3 +78,42 @@ def audit_anchor(db: DbOption = None, as_json: JsonOption = False, user: UserOpt
         ]
     )
     emit(as_json, payload, text)
+
+
+@app.command("export")
+def audit_export(
+    out: Annotated[Path, typer.Option("--out", help="The CSV file to write.")],
+    site: Annotated[str | None, typer.Option("--site", help="Only this site's subjects.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only rows recorded on or after YYYY-MM-DD.")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    user: UserOption = None,
+) -> None:
+    """Write the audit trail of every subject as CSV, streamed."""
+    import csv
+
+    from metsor.cli._common import parse_date
+    from metsor.errors import InputError
+    from metsor.services.monitoring.audit_export import AUDIT_EXPORT_COLUMNS, audit_rows
+
+    with abort_on_user_error():
+        day = parse_date(since, "--since")
+        if out.is_dir() or not out.parent.is_dir():
+            raise InputError(f"cannot write {out}: not a file in an existing folder", field="--out")
+        partial = out.with_name(out.name + ".partial")
+        rows = 0
+        with acting(db, user, readonly=True) as ctx:
+            try:
+                with partial.open("w", encoding="utf-8", newline="") as handle:
+                    writer = csv.writer(handle)
+                    writer.writerow(AUDIT_EXPORT_COLUMNS)
+                    for row in audit_rows(ctx, site=site, since=day):
+                        writer.writerow(row)
+                        rows += 1
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
+        partial.replace(out)
+    emit(as_json, {"out": str(out), "rows": rows}, f"{rows} audit rows written to {out}")

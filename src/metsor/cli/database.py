@@ -279,6 +279,30 @@ def subjects_list(
     emit(as_json, {"subjects": rows}, text or "no subjects")
 
 
+@subjects_app.command("show")
+def subjects_show(
+    subject_id: Annotated[str, typer.Argument(help="Subject, e.g. TJ-001.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    user: UserOption = None,
+) -> None:
+    """A subject's status and its signatures (valid and voided, with why)."""
+    from metsor.services.access import subject_for
+    from metsor.services.monitoring.signatures import list_signatures
+
+    with abort_on_user_error(), acting(db, user, readonly=True) as ctx:
+        subject = subject_for(ctx, subject_id)
+        status = subject.status
+        signatures = list_signatures(ctx, subject_id)
+    lines = [f"{subject_id}: {status}"]
+    lines.extend(f"  signature {s.id}: {s.manifest()}" for s in signatures)
+    if not signatures:
+        lines.append("  not signed")
+    payload = {"subject_id": subject_id, "status": status,
+               "signatures": [s.to_dict() for s in signatures]}  # fmt: skip
+    emit(as_json, payload, "\n".join(lines))
+
+
 @randomization_app.command("report")
 def randomization_report(
     db: DbOption = None, as_json: JsonOption = False, user: UserOption = None

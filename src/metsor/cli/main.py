@@ -174,10 +174,15 @@ _GROUPS: tuple[tuple[str, str | None], ...] = (
     ("auth", None),
     ("database", None),
     ("audit", "audit"),
+    ("sdv", "sdv"),
+    ("sign", None),
+    ("locks", None),
+    ("checks", "checks"),
     ("users", "users"),
     ("casebook", None),
     ("export", "export"),
     ("report", None),
+    ("interim", None),
     ("serve", None),
 )
 
