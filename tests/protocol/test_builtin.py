@@ -184,6 +184,7 @@ def test_builtin_is_the_registry_record_plus_its_recorded_corrections(
             ),
             "corrections": corrected.corrections,
             "assumptions": corrected.assumptions,
+            "monitoring": corrected.monitoring,
         }
     )
     assert expected.model_dump() == corrected.model_dump()

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from metsor.errors import NotFoundError
+from metsor.protocol.monitoring import MonitoringPlan
 
 __all__ = [
     "MAX_TARGET_ENROLLMENT",
@@ -387,7 +388,11 @@ class EndpointRules(_Frozen):
 
 
 class Protocol(_Frozen):
-    """A two-arm trial as data: the registry record, corrections made to it, and assumptions."""
+    """A two-arm trial as data: the registry record, corrections made to it, and assumptions.
+
+    ``monitoring`` is the interim monitoring plan (:class:`metsor.protocol.monitoring.
+    MonitoringPlan`) the data monitoring committee applies; None when the trial has none.
+    """
 
     nct_id: NctId
     acronym: str | None = None
@@ -410,6 +415,7 @@ class Protocol(_Frozen):
     ipd_sharing: IpdSharing | None = None
     corrections: tuple[Correction, ...] = ()
     assumptions: Assumptions | None = None
+    monitoring: MonitoringPlan | None = None
     windows: EntryWindows = Field(default_factory=EntryWindows)
     endpoint_rules: EndpointRules = Field(default_factory=EndpointRules)
 

@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view_allocations": _ALL,
     "extract_datasets": frozenset({"admin", "data_manager", "statistician"}),
     "verify_audit": frozenset({"admin", "data_manager", "monitor"}),
+    "run_interim": frozenset({"statistician"}),
 }
 
 _Ts = TypeVarTuple("_Ts")
