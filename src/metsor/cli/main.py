@@ -183,6 +183,7 @@ _GROUPS: tuple[tuple[str, str | None], ...] = (
     ("export", "export"),
     ("report", None),
     ("interim", None),
+    ("interim", None),
     ("serve", None),
 )
 
