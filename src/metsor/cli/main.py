@@ -183,7 +183,6 @@ _GROUPS: tuple[tuple[str, str | None], ...] = (
     ("export", "export"),
     ("report", None),
     ("interim", None),
-    ("interim", None),
     ("serve", None),
 )
 
