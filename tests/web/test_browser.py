@@ -2,7 +2,9 @@
 
 A coordinator logs in, screens an ineligible candidate (the live checklist shows the failing
 criterion) then an eligible one, registers, consents and randomizes them after the
-confirmation step, and logs out; a coordinator of another site cannot see that subject.
+confirmation step, enters a laboratory value and an adverse event and sees their grades,
+answers a query a monitor raised on the laboratory value (highlighted), and logs out; a
+coordinator of another site cannot see that subject.
 Screenshots of each key page are saved under ``tests/web/artifacts/`` (ignored by git).
 """
 
@@ -117,9 +119,39 @@ def test_a_coordinators_day(browser: object, web_server: WebServer) -> None:
     assert page.inner_text("#list-position").isdigit()
     _shot(page, "07-randomized")
 
+    page.goto(f"{subject_url}/casebook")
+    page.select_option("#lab-analyte", "ast")
+    page.fill("#lab-value", "250")
+    page.fill("#lab-unit", "U/L")
+    page.fill("#lab-uln", "40")
+    page.click("#lab-form button[type=submit]")
+    assert page.locator("#labs .grade").first.text_content().strip().startswith("grade 3")
+    page.fill("#ae-term", "Diarrhea")
+    page.select_option("#ae-grade", "2")
+    page.click("#ae-form button[type=submit]")
+    assert "grade 2" in page.inner_text("#adverse-events")
+    _shot(page, "08-casebook")
+
+    monitor = _page(browser, web_server)
+    _login(monitor, "monitor")
+    monitor.goto(f"{subject_url}/casebook")
+    monitor.fill("#query-field", "value")
+    monitor.fill("#query-question", "AST 250 U/L: please confirm against the source document")
+    monitor.click("#query-form button[type=submit]")
+    monitor.wait_for_selector(".query-open")
+    assert monitor.locator("#labs td.queried").count() == 1
+
+    page.reload()
+    assert page.locator("#labs td.queried").text_content().strip() == "250.0"
+    _shot(page, "09-query-open")
+    page.fill(".query-open input[name=answer]", "Confirmed: 250 U/L in the laboratory report")
+    page.click(".query-open button[type=submit]")
+    page.wait_for_selector(".query-answered")
+    _shot(page, "10-query-answered")
+
     page.goto("/subjects")
     assert subject_id in page.inner_text("#subject-list")
-    _shot(page, "08-subject-list")
+    _shot(page, "11-subject-list")
     page.click("text=Log out")
     page.wait_for_url("**/login")
     page.goto(subject_url)
@@ -130,4 +162,4 @@ def test_a_coordinators_day(browser: object, web_server: WebServer) -> None:
     answer = other.goto(subject_url)
     assert answer is not None
     assert answer.status == 404
-    _shot(other, "09-other-site-404")
+    _shot(other, "12-other-site-404")

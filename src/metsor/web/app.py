@@ -1,8 +1,9 @@
 """The application factory: :func:`create_app` builds the site web application.
 
 Nothing is built at import time. The app opens the trial database of its settings, mounts the
-routers of each domain (auth, dashboard, subjects) — pages and the JSON API under ``/api/v1``
-— and serves every asset itself from ``static/`` (no CDN: a site may be offline).
+routers of each domain (auth, dashboard, subjects, casebook and queries) — pages and the JSON
+API under ``/api/v1`` — and serves every asset itself from ``static/`` (no CDN: a site may be
+offline).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from starlette.responses import Response
 from metsor.services.context import Database
 from metsor.web.auth.router import api_router as auth_api
 from metsor.web.auth.router import router as auth_pages
+from metsor.web.casebook.api import router as casebook_api
+from metsor.web.casebook.router import router as casebook_pages
 from metsor.web.dashboard.router import router as dashboard_pages
 from metsor.web.errors import install_error_handlers
 from metsor.web.security import IdleTracker
@@ -81,7 +84,15 @@ def create_app(settings: WebSettings) -> FastAPI:
     )
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (auth_pages, auth_api, dashboard_pages, subjects_pages, subjects_api):
+    for router in (
+        auth_pages,
+        auth_api,
+        dashboard_pages,
+        subjects_pages,
+        subjects_api,
+        casebook_pages,
+        casebook_api,
+    ):
         app.include_router(router)
 
     @app.middleware("http")

@@ -1,0 +1,205 @@
+"""The casebook pages: a subject's labs (with CTCAE grades), adverse events and queries.
+
+Each entry form posts to the services (one audited transaction each); a bad value shows the
+form again with the message next to its field and the other values kept, nothing written.
+A query's field is highlighted in the table it points at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from metsor.errors import InputError
+from metsor.services.casebook.adverse_events import record_adverse_event
+from metsor.services.casebook.labs import record_lab
+from metsor.services.casebook.queries import answer_query, close_query, raise_query
+from metsor.services.casebook_view import (
+    ACTIONS_TAKEN,
+    LAB_ANALYTES,
+    OUTCOMES,
+    RELATEDNESS,
+    subject_casebook,
+)
+from metsor.services.context import ServiceContext
+from metsor.web.dependencies import PageUser, checked_form, render, state_of, work
+from metsor.web.security import Principal
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+
+def _number(form: Mapping[str, str], field: str, *, required: bool = True) -> float | None:
+    text = form.get(field, "").strip()
+    if not text:
+        if required:
+            raise InputError(f"{field} is required", field=field)
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"{field} must be a number, got {text[:40]!r}", field=field) from None
+
+
+def _day(form: Mapping[str, str], field: str) -> date:
+    try:
+        return date.fromisoformat(form.get(field, "").strip())
+    except ValueError:
+        raise InputError(f"{field} must be a date (YYYY-MM-DD)", field=field) from None
+
+
+def _page(
+    request: Request,
+    user: Principal,
+    subject_id: str,
+    *,
+    form: str | None = None,
+    errors: Mapping[str, str] | None = None,
+    values: Mapping[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    with work(request, user, readonly=True) as ctx:
+        view = subject_casebook(ctx, subject_id)
+    queried = {
+        (q["table"], q["record_id"], q["field"]) for q in view.queries if q["status"] != "closed"
+    }
+    context: dict[str, Any] = {
+        "book": view,
+        "queried": queried,
+        "form": form,
+        "errors": errors or {},
+        "values": values or {},
+        "today": state_of(request).database.clock().date().isoformat(),
+        "analytes": LAB_ANALYTES,
+        "outcomes": OUTCOMES,
+        "relatedness": RELATEDNESS,
+        "actions": ACTIONS_TAKEN,
+    }
+    return render(request, "casebook.html.j2", context, principal=user, status_code=status_code)
+
+
+async def _submit(
+    request: Request,
+    user: Principal,
+    subject_id: str,
+    form_name: str,
+    reason: str,
+    write: Callable[[ServiceContext, dict[str, str]], object],
+) -> Response:
+    form = await checked_form(request)
+
+    def run() -> None:
+        with work(request, user, reason=reason) as ctx:
+            write(ctx, form)
+
+    try:
+        await run_in_threadpool(run)
+    except InputError as exc:
+        errors = {exc.field or "form": exc.message}
+        return await run_in_threadpool(
+            lambda: _page(
+                request,
+                user,
+                subject_id,
+                form=form_name,
+                errors=errors,
+                values=form,
+                status_code=422,
+            )
+        )
+    return RedirectResponse(f"/subjects/{subject_id}/casebook", status_code=303)
+
+
+@router.get("/subjects/{subject_id}/casebook")
+def casebook(request: Request, user: PageUser, subject_id: str) -> Response:
+    """The subject's casebook."""
+    return _page(request, user, subject_id)
+
+
+@router.post("/subjects/{subject_id}/casebook/labs")
+async def lab(request: Request, user: PageUser, subject_id: str) -> Response:
+    """Record a laboratory value (graded by CTCAE)."""
+
+    def write(ctx: ServiceContext, form: dict[str, str]) -> object:
+        value = _number(form, "value")
+        assert value is not None
+        return record_lab(
+            ctx,
+            subject_id=subject_id,
+            analyte=form.get("analyte", ""),
+            value=value,
+            unit=form.get("unit", "").strip(),
+            collected_on=_day(form, "collected_on"),
+            uln=_number(form, "uln", required=False),
+            lln=_number(form, "lln", required=False),
+        )
+
+    return await _submit(request, user, subject_id, "lab", "laboratory value entered", write)
+
+
+@router.post("/subjects/{subject_id}/casebook/adverse-events")
+async def adverse_event(request: Request, user: PageUser, subject_id: str) -> Response:
+    """Record an adverse event."""
+
+    def write(ctx: ServiceContext, form: dict[str, str]) -> object:
+        grade = _number(form, "grade")
+        drugs = subject_casebook(ctx, subject_id).drugs
+        return record_adverse_event(
+            ctx,
+            subject_id=subject_id,
+            term=form.get("term", ""),
+            grade=int(grade or 0),
+            onset_date=_day(form, "onset_date"),
+            relatedness={d: form.get(f"relatedness.{d}", "") for d in drugs},
+            action_taken={d: form.get(f"action_taken.{d}", "") for d in drugs},
+            serious=form.get("serious") == "yes",
+            outcome=form.get("outcome", "not_recovered"),
+        )
+
+    return await _submit(request, user, subject_id, "ae", "adverse event entered", write)
+
+
+@router.post("/subjects/{subject_id}/casebook/queries")
+async def raise_one(request: Request, user: PageUser, subject_id: str) -> Response:
+    """Raise a query on one field of one record."""
+
+    def write(ctx: ServiceContext, form: dict[str, str]) -> object:
+        table, _, record = form.get("record", "").partition(":")
+        if not record.isdigit():
+            raise InputError("choose the record the query is about", field="record")
+        return raise_query(
+            ctx,
+            table=table,
+            record_id=int(record),
+            field=form.get("field", ""),
+            question=form.get("question", ""),
+        )
+
+    return await _submit(request, user, subject_id, "query", "query raised", write)
+
+
+@router.post("/subjects/{subject_id}/casebook/queries/{query_id}/answer")
+async def answer(request: Request, user: PageUser, subject_id: str, query_id: int) -> Response:
+    """Answer an open query."""
+
+    def write(ctx: ServiceContext, form: dict[str, str]) -> object:
+        return answer_query(ctx, query_id=query_id, answer=form.get("answer", ""))
+
+    return await _submit(request, user, subject_id, f"answer-{query_id}", "query answered", write)
+
+
+@router.post("/subjects/{subject_id}/casebook/queries/{query_id}/close")
+async def close(request: Request, user: PageUser, subject_id: str, query_id: int) -> Response:
+    """Close a query with its resolution."""
+
+    def write(ctx: ServiceContext, form: dict[str, str]) -> object:
+        return close_query(ctx, query_id=query_id, resolution=form.get("resolution", ""))
+
+    return await _submit(request, user, subject_id, f"close-{query_id}", "query closed", write)
