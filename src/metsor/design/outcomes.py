@@ -58,13 +58,15 @@ class OutcomePreset:
     scan_interval_days
         Days between the trial's tumour assessments.
     source
-        Publication the figures come from, and how any figure was derived.
+        Publication the figures come from.
     pfs_median
         Median PFS as observed, months, where published.
     disease_control
         Disease control rate (CR, PR or SD) by the trial's criterion, where published.
     scan_phase
         Where the latent median lies before the observed one, in scan intervals.
+    derivation
+        The figures as published, and how any figure was derived.
     """
 
     os_median: float
@@ -76,6 +78,7 @@ class OutcomePreset:
     pfs_median: float | None = None
     disease_control: float | None = None
     scan_phase: float = 0.5
+    derivation: str = ""
 
     @property
     def latent_ttp_median(self) -> float:
@@ -97,10 +100,11 @@ PRESETS: dict[str, OutcomePreset] = {
         recist_rate=0.02,
         scan_interval_days=42,
         disease_control=0.73,
-        source=(
-            "Llovet JM et al., NEJM 2008;359:378 (SHARP, sorafenib arm n = 299): OS 10.7, "
-            "TTP 5.5 months at 6-weekly scans; PR 2% by RECIST, no CR; SD 71% (disease control "
-            "73%); mRECIST rate derived as 2% × 12.4/6.5 (REFLECT's ratio)"
+        source="Llovet JM et al., NEJM 2008;359:378 (SHARP)",
+        derivation=(
+            "sorafenib arm n = 299: OS 10.7, TTP 5.5 months at 6-weekly scans; PR 2% by RECIST, "
+            "no CR; SD 71% (disease control 73%); mRECIST rate derived as 2% × 12.4/6.5 "
+            "(REFLECT's ratio)"
         ),
     ),
     "asia-pacific": OutcomePreset(
@@ -111,10 +115,10 @@ PRESETS: dict[str, OutcomePreset] = {
         scan_interval_days=42,
         disease_control=0.033 + 0.54,
         scan_phase=0.3,
-        source=(
-            "Cheng AL et al., Lancet Oncol 2009;10:25 (Asia-Pacific, sorafenib arm n = 150): "
-            "OS 6.5, TTP 2.8 months at 6-weekly scans; PR 3.3%, SD 54% by RECIST; mRECIST "
-            "rate derived as 3.3% × 12.4/6.5 (REFLECT's ratio)"
+        source="Cheng AL et al., Lancet Oncol 2009;10:25 (Asia-Pacific)",
+        derivation=(
+            "sorafenib arm n = 150: OS 6.5, TTP 2.8 months at 6-weekly scans; PR 3.3%, SD 54% "
+            "by RECIST; mRECIST rate derived as 3.3% × 12.4/6.5 (REFLECT's ratio)"
         ),
     ),
     "reflect": OutcomePreset(
@@ -124,10 +128,10 @@ PRESETS: dict[str, OutcomePreset] = {
         recist_rate=0.065,
         scan_interval_days=56,
         pfs_median=3.7,
-        source=(
-            "Kudo M et al., Lancet 2018;391:1163 (REFLECT, sorafenib arm n = 476): OS 12.3, "
-            "TTP 3.7, PFS 3.6–3.7 months at 8-weekly scans; ORR 12.4% by mRECIST and 6.5% by "
-            "RECIST 1.1 on independent review"
+        source="Kudo M et al., Lancet 2018;391:1163 (REFLECT)",
+        derivation=(
+            "sorafenib arm n = 476: OS 12.3, TTP 3.7, PFS 3.6–3.7 months at 8-weekly scans; ORR "
+            "12.4% by mRECIST and 6.5% by RECIST 1.1 on independent review"
         ),
     ),
     "metsor": OutcomePreset(
@@ -138,11 +142,12 @@ PRESETS: dict[str, OutcomePreset] = {
         scan_interval_days=42,
         pfs_median=2.8,
         scan_phase=0.2,
-        source=(
-            "METSOR's Chinese, HBV-dominated population: the sorafenib arm of ORIENT-32 (Ren Z "
-            "et al., Lancet Oncol 2021;22:977; China, n = 191, HBV 94%): OS 10.4, PFS 2.8 "
-            "months at 6-weekly scans, ORR 4.1% by RECIST 1.1; TTP taken equal to PFS (not "
-            "published); mRECIST rate derived as 4.1% × 12.4/6.5 (REFLECT's ratio)"
+        source="Ren Z et al., Lancet Oncol 2021;22:977 (ORIENT-32 sorafenib arm, China)",
+        derivation=(
+            "METSOR's Chinese, HBV-dominated population: ORIENT-32's sorafenib arm (n = 191, "
+            "HBV 94%): OS 10.4, PFS 2.8 months at 6-weekly scans, ORR 4.1% by RECIST 1.1; TTP "
+            "taken equal to PFS (not published); mRECIST rate derived as 4.1% × 12.4/6.5 "
+            "(REFLECT's ratio)"
         ),
     ),
 }

@@ -127,6 +127,7 @@ class Calibration:
         return {
             "preset": self.preset,
             "source": outcome_preset(self.preset).source,
+            "derivation": outcome_preset(self.preset).derivation,
             "n_per_arm": self.n,
             "seed": self.seed,
             "level": self.level,

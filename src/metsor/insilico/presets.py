@@ -267,7 +267,7 @@ def targets(preset: str) -> tuple[Target, ...]:
     """
     p = outcome_preset(preset)
     tox = toxicity_profile(preset)
-    cite = p.source.split(":")[0]
+    cite = p.source
     found = [Target("os_median", "control", p.os_median, cite, 1)]
     if preset != "metsor":
         found.append(Target("ttp_median", "control", p.ttp_median, cite, 1))
