@@ -22,6 +22,10 @@ runner = CliRunner()
 #: Every user's password; each command proves its user by ``METSOR_PASSWORD``.
 PASSWORD = "a long password"
 
+#: The id of the subject's one laboratory result (identifiers are renumbered per database:
+#: the fixture resets the sequence on PostgreSQL, as a new SQLite file does).
+LAB = "1"
+
 
 @pytest.fixture
 def metsor(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -36,6 +40,11 @@ def metsor(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         who = ["--user", user] if user else []
         return runner.invoke(app, [*args, "--db", database_url, *who], input=input)
 
+    if database_url.startswith("postgresql"):
+        engine = make_engine(database_url)
+        with engine.begin() as connection:
+            connection.execute(text("ALTER SEQUENCE lab_results_id_seq RESTART WITH 1"))
+        engine.dispose()
     result = run(None, "db", "init", "--admin-password-stdin", input=PASSWORD)
     assert result.exit_code == 0, result.output
     for name, role in (("inv", "investigator"), ("coord", "coordinator")):
@@ -62,21 +71,21 @@ def metsor(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_sdv_cleared_by_a_correction_and_a_signature_voided_then_signed_again(
     metsor: Any,
 ) -> None:
-    assert metsor("mon", "sdv", "verify", "lab_results", "1").exit_code == 0
+    assert metsor("mon", "sdv", "verify", "lab_results", LAB).exit_code == 0
     status = json.loads(metsor("mon", "sdv", "status", "--site", "TJ", "--json").stdout)
-    assert "lab_results 1" not in status["subjects"][0]["worklist"]
+    assert f"lab_results {LAB}" not in status["subjects"][0]["worklist"]
     signed = metsor("inv", "sign", "TJ-001", "--meaning", "approve", "--name", "Dr Ma Lin",
                     input=f"inv\n{PASSWORD}\n")  # fmt: skip
     assert signed.exit_code == 0, signed.output
     assert "signed by Dr Ma Lin (inv)" in signed.stdout
-    corrected = metsor("coord", "correct", "lab_results", "1", "value", "36",
+    corrected = metsor("coord", "correct", "lab_results", LAB, "value", "36",
                        "--reason", "source says 36")  # fmt: skip
     assert corrected.exit_code == 0, corrected.output
     status = json.loads(metsor("mon", "sdv", "status", "--json").stdout)
-    assert "lab_results 1" in status["subjects"][0]["worklist"]
-    assert "correction of lab 1" in status["subjects"][0]["cleared"][0]
+    assert f"lab_results {LAB}" in status["subjects"][0]["worklist"]
+    assert f"correction of lab {LAB}" in status["subjects"][0]["cleared"][0]
     shown = metsor("inv", "subjects", "show", "TJ-001")
-    assert "VOID, voided by the correction of lab 1 (value)" in shown.stdout
+    assert f"VOID, voided by the correction of lab {LAB} (value)" in shown.stdout
     assert "source says 36" in shown.stdout
     again = metsor("inv", "sign", "TJ-001", input=f"inv\n{PASSWORD}\n")
     assert again.exit_code == 0, again.output
@@ -103,14 +112,14 @@ def test_wrong_password_and_coordinator_do_not_sign(metsor: Any, database_url: s
 
 def test_freeze_lock_and_unlock(metsor: Any, database_url: str) -> None:
     assert metsor("dm", "freeze", "--subject", "TJ-001", "--reason", "cleaning").exit_code == 0
-    refused = metsor("coord", "correct", "lab_results", "1", "value", "36", "--reason", "x")
+    refused = metsor("coord", "correct", "lab_results", LAB, "value", "36", "--reason", "x")
     assert refused.exit_code == 2
     assert "subject TJ-001 is frozen" in refused.stderr
-    query = metsor("mon", "queries", "raise", "lab_results", "1", "value",
+    query = metsor("mon", "queries", "raise", "lab_results", LAB, "value",
                    "--question", "source?")  # fmt: skip
     assert query.exit_code == 0, query.output
     assert metsor("dm", "lock", "--study", "--reason", "final analysis").exit_code == 0
-    locked = metsor("mon", "queries", "raise", "lab_results", "1", "value", "--question", "?")
+    locked = metsor("mon", "queries", "raise", "lab_results", LAB, "value", "--question", "?")
     assert locked.exit_code == 2
     assert "the study is locked" in locked.stderr
     assert metsor("coord", "lock", "--study", "--reason", "x").exit_code == 2
@@ -131,14 +140,14 @@ def test_freeze_lock_and_unlock(metsor: Any, database_url: str) -> None:
 def test_checks_run_raises_and_closes_as_system(metsor: Any, database_url: str) -> None:
     engine = make_engine(database_url)
     with engine.begin() as connection:  # a value stored before plausibility was enforced
-        connection.execute(text("UPDATE lab_results SET value = 900 WHERE id = 1"))
+        connection.execute(text("UPDATE lab_results SET value = 900"))
     engine.dispose()
     run = json.loads(metsor("dm", "checks", "run", "--json").stdout)
     assert (run["findings"], run["raised"]) == (1, 1)
     queries = json.loads(metsor("dm", "queries", "list", "--json").stdout)
     (query,) = [q for q in queries if q["raised_by"] == "system"]
     assert "[lab_plausible] albumin 900 g/L" in query["question"]
-    fixed = metsor("coord", "correct", "lab_results", "1", "value", "38", "--reason", "typo")
+    fixed = metsor("coord", "correct", "lab_results", LAB, "value", "38", "--reason", "typo")
     assert fixed.exit_code == 0, fixed.output
     queries = json.loads(metsor("dm", "queries", "list", "--json").stdout)
     (query,) = [q for q in queries if q["raised_by"] == "system"]
