@@ -8,9 +8,11 @@ analytes: casebook entries, CTCAE graded), and again. The run stops by itself at
 and never sends more than ``--max-requests``.
 
 Reported: latency p50/p95/p99 of each kind of request and of all, requests per second,
-errors (any answer but 2xx), and writes counted in the database afterwards against writes
-acknowledged (lab values, subjects, allocations): a lost write is one acknowledged but not
-found. Target: p95 under 100 ms on SQLite, zero errors, zero lost writes.
+errors (any answer but 2xx, or none within 30 s), and writes counted in the database
+afterwards against writes acknowledged (lab values, subjects, allocations): a lost write is
+one acknowledged but not found (a write committed whose answer timed out is counted apart, as
+unacknowledged).
+Target: p95 under 100 ms on SQLite, zero errors, zero lost writes.
 
 Run: ``python benchmarks/web.py`` (``--users``, ``--seconds``, ``--postgres DSN`` to run on
 a throwaway PostgreSQL database ``metsor_bench_web_<random>`` instead of SQLite, dropped at
@@ -114,6 +116,13 @@ class Tally:
         self.acknowledged: dict[str, int] = defaultdict(int)
         self.requests = 0
 
+    def failed(self, kind: str, seconds: float, exc: Exception) -> None:
+        """A request that got no answer (time-out, connection refused): an error."""
+        with self.lock:
+            self.requests += 1
+            self.latency[kind].append(seconds)
+            self.errors.append(f"{kind} {type(exc).__name__}")
+
     def record(self, kind: str, seconds: float, answer: httpx.Response, write: str | None) -> bool:
         with self.lock:
             self.requests += 1
@@ -166,7 +175,11 @@ def _user(
             if time.monotonic() >= deadline or not budget.acquire(blocking=False):
                 return None
             start = time.perf_counter()
-            answer = client.post(path, **kwargs)
+            try:
+                answer = client.post(path, **kwargs)
+            except httpx.TransportError as exc:
+                tally.failed(kind, time.perf_counter() - start, exc)
+                return None
             ok = tally.record(kind, time.perf_counter() - start, answer, write)
             return answer if ok else None
 
@@ -267,8 +280,9 @@ def run(label: str, url: str, home: str, args: argparse.Namespace) -> dict[str, 
         server.wait(timeout=30)
     counted = _counted(url)
     every = [v for values in tally.latency.values() for v in values]
-    lost = {k: tally.acknowledged[k] - counted[k] for k in ("lab_results", "allocations")}
-    lost["subjects"] = tally.acknowledged["subjects"] - counted["subjects"]
+    kinds = ("lab_results", "subjects", "allocations")
+    lost = {k: max(0, tally.acknowledged[k] - counted[k]) for k in kinds}
+    unacknowledged = {k: max(0, counted[k] - tally.acknowledged[k]) for k in kinds}
     return {
         "database": label,
         "users": args.users,
@@ -282,6 +296,9 @@ def run(label: str, url: str, home: str, args: argparse.Namespace) -> dict[str, 
         "acknowledged": dict(tally.acknowledged),
         "counted": counted,
         "lost_writes": lost,
+        "written_unacknowledged": unacknowledged,
+        "load_average_1min": round(os.getloadavg()[0], 1),
+        "cpus": os.cpu_count(),
     }
 
 
