@@ -51,13 +51,14 @@ def test_baseline_matches_asian_cohorts(cohort_rng: np.random.Generator) -> None
 
 
 def test_a_realistic_share_fails_screening(cohort_rng: np.random.Generator) -> None:
-    """Screened by the trial's own criteria (metsor.eligibility): some fail, most pass."""
+    """Screened by the trial's own criteria (metsor.eligibility): some fail, about half or more
+    pass; with BCLC-C required (the default) the candidates at stage A or B fail too."""
     records = generate_cohort(600, cohort_rng).to_screening_records()
     results = [screen(r) for r in records]
     verdicts = Counter(r.verdict for r in results)
     assert set(verdicts) <= {"eligible", "ineligible"}
     fail_share = verdicts["ineligible"] / len(results)
-    assert 0.15 <= fail_share <= 0.45
+    assert 0.15 <= fail_share <= 0.55
     reasons = Counter(c.id for r in results for c in r.criteria if c.status == "fail")
     assert len(reasons) >= 8  # failures spread over many criteria, as in real screening logs
 

@@ -63,6 +63,15 @@ def test_the_small_trial_has_events_of_every_kind(small_trial: VirtualTrialResul
     assert {"death", "progression (mRECIST)"} <= events
     assert "alive at last contact" in reasons
     assert "death without progression" in reasons
+    kinds = {e.kind for plan in small_trial.plans for e in plan.entries}
+    assert "therapy" in kinds  # a new anticancer therapy after progression
+    stops = {
+        str(e.fields["reason"])
+        for plan in small_trial.plans
+        for e in plan.entries
+        if e.kind == "dose" and e.fields["event"] == "discontinue"
+    }
+    assert stops - {"radiological progression", "consent withdrawn"}  # for toxicity
 
 
 def read_rows_of(result: VirtualTrialResult, name: str) -> list[dict[str, str]]:
