@@ -4,7 +4,8 @@
 advanced-HCC cohorts (CLINICAL-REFERENCE.md, "Baseline of Asian advanced-HCC cohorts"): male
 about 88%, median age about 53, ECOG 1 in about half, macrovascular invasion about 55%,
 extrahepatic spread about 55%, albumin about 35 g/L, bilirubin about 14 µmol/L, platelets
-about 125 × 10⁹/L. Laboratory values use the units of Chinese laboratories (g/L, µmol/L,
+about 125 × 10⁹/L, hepatitis B the cause of liver disease in about 85%, AFP a median of about
+400 ng/mL; all are Asian. Laboratory values use the units of Chinese laboratories (g/L, µmol/L,
 10⁹/L) with a share in US units (g/dL, mg/dL, /mm³). Conditions named by the exclusion
 criteria occur at low rates, and a few values are left unrecorded, so that the trial's own
 screening turns some candidates away and leaves some incomplete, as real screening does.
@@ -53,7 +54,10 @@ HISTORY_RATES: dict[str, float] = {
     "bleeding_signs": 0.015,
     "dialysis": 0.005,
     "uncontrollable_ascites": 0.01,
+    "prior_systemic_therapy": 0.05,
 }
+AETIOLOGIES = (["HBV", "HCV", "alcohol", "NASH", "other"], [0.85, 0.05, 0.05, 0.02, 0.03])
+NYHA_CLASSES = ([1, 2, 3, 4], [0.93, 0.05, 0.015, 0.005])
 MISSING_RATE = 0.005  # chance that any one optional value was not recorded
 
 
@@ -132,9 +136,17 @@ def _candidate(rng: np.random.Generator) -> dict[str, Any]:
         "labs": _labs(rng),
         "history": {name: bool(rng.random() < rate) for name, rate in HISTORY_RATES.items()},
     }
-    record["history"]["active_infection_grade"] = _choice(
-        rng, [0, 1, 2, 3], [0.94, 0.03, 0.02, 0.01]
-    )
+    history = record["history"]
+    history["active_infection_grade"] = _choice(rng, [0, 1, 2, 3], [0.94, 0.03, 0.02, 0.01])
+    history["nyha_class"] = _choice(rng, *NYHA_CLASSES)
+    history["aetiology"] = _choice(rng, *AETIOLOGIES)
+    if history["gi_bleeding_history"]:
+        history["gi_bleeding_days_ago"] = int(rng.integers(5, 721))
+    if history["bleeding_signs"]:
+        history["bleeding_days_ago"] = int(rng.integers(0, 366))
+    record["race"] = "asian"
+    afp = np.clip(rng.lognormal(np.log(400.0), 2.5), 1.0, 1e6)
+    record["tumour"]["afp_ng_ml"] = round(float(afp), 1)
     if sex == "female":
         record["pregnant"] = bool(age < 45 and rng.random() < 0.05)
     _drop_some(rng, record)

@@ -19,6 +19,7 @@ __all__ = [
     "ALBUMIN_CUTOFF_RANGE_G_DL",
     "LOCKOUT_MINUTES_ENV",
     "LOGIN_ATTEMPTS_ENV",
+    "REQUIRE_BCLC_C_ENV",
     "SESSION_MINUTES_ENV",
     "LoginPolicy",
     "Settings",
@@ -33,6 +34,10 @@ DEFAULT_SQLITE_FILE = "metsor.sqlite"
 
 ALBUMIN_CUTOFF_ENV = "METSOR_CHILD_PUGH_ALBUMIN_CUTOFF"
 """Environment variable of the Child-Pugh albumin cut-off, in g/dL."""
+
+REQUIRE_BCLC_C_ENV = "METSOR_REQUIRE_BCLC_C"
+"""Environment variable saying whether BCLC stage C is required (``true``, the default, or
+``false``); the ``--require-bclc-c/--no-require-bclc-c`` flag of ``metsor screen`` wins."""
 
 DEFAULT_ALBUMIN_CUTOFF_G_DL = 2.8
 """Child-Pugh albumin cut-off of 3 points in oncology use (Pugh et al., Br J Surg 1973)."""
@@ -160,6 +165,20 @@ class Settings:
     login: LoginPolicy = field(default_factory=LoginPolicy)
 
 
+def _require_bclc_c() -> bool:
+    """Whether BCLC-C is required, from the environment; True when unset."""
+    text = os.environ.get(REQUIRE_BCLC_C_ENV, "").strip().casefold()
+    if not text:
+        return True
+    if text in ("true", "yes", "1"):
+        return True
+    if text in ("false", "no", "0"):
+        return False
+    raise InputError(
+        f"{REQUIRE_BCLC_C_ENV} must be true or false, got {text!r}", field=REQUIRE_BCLC_C_ENV
+    )
+
+
 def _albumin_cutoff() -> float:
     """The albumin cut-off from the environment, checked; the default when unset."""
     text = os.environ.get(ALBUMIN_CUTOFF_ENV, "").strip()
@@ -205,7 +224,14 @@ def settings(database_url: str | None = None) -> Settings:
 
 
 def eligibility_settings(
-    *, age_rule: str = "criterion", require_bclc_c: bool = False
+    *,
+    age_rule: str = "criterion",
+    require_bclc_c: bool | None = None,
+    first_line: bool = True,
+    gi_bleeding_window_days: int | None = None,
+    bleeding_window_days: int | None = None,
+    metastatic_liver_cancer: str = "other_primary",
+    cardiovascular_nyha_max: int | None = None,
 ) -> EligibilitySettings:
     """The eligibility settings in force: the choices given and the albumin cut-off in force.
 
@@ -218,7 +244,13 @@ def eligibility_settings(
     age_rule
         ``"criterion"`` (age > 18, the default) or ``"structured"`` (age ≥ 18).
     require_bclc_c
-        Whether confirmed HCC also requires a derived BCLC stage C.
+        Whether confirmed HCC also requires a derived BCLC stage C; None reads
+        ``METSOR_REQUIRE_BCLC_C``, True when unset, as the official title says.
+    first_line, gi_bleeding_window_days, bleeding_window_days
+        Readings of the criteria the registry leaves open: first line, the bleeding windows
+        (:mod:`metsor.eligibility.interpretations`, where the defaults are documented).
+    metastatic_liver_cancer, cardiovascular_nyha_max
+        Readings of "metastatic liver cancer" and "severe cardiovascular disease" (idem).
 
     Returns
     -------
@@ -229,7 +261,7 @@ def eligibility_settings(
     ------
     InputError
         For an unknown age rule (naming ``--age-rule``) or a malformed albumin cut-off (naming
-        ``METSOR_CHILD_PUGH_ALBUMIN_CUTOFF``).
+        ``METSOR_CHILD_PUGH_ALBUMIN_CUTOFF``), or a reading out of range (naming it).
     """
     from metsor.eligibility.rules import EligibilitySettings
 
@@ -239,6 +271,11 @@ def eligibility_settings(
         )
     return EligibilitySettings(
         age_rule="criterion" if age_rule == "criterion" else "structured",
-        require_bclc_c=require_bclc_c,
+        require_bclc_c=_require_bclc_c() if require_bclc_c is None else require_bclc_c,
         albumin_cutoff_g_dl=_albumin_cutoff(),
+        first_line=first_line,
+        gi_bleeding_window_days=gi_bleeding_window_days,
+        bleeding_window_days=bleeding_window_days,
+        metastatic_liver_cancer=metastatic_liver_cancer,  # type: ignore[arg-type]
+        cardiovascular_nyha_max=cardiovascular_nyha_max,
     )

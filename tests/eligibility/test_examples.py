@@ -66,6 +66,9 @@ def test_overrides_replace_top_level_fields_whole_and_are_copied() -> None:
     assert record["tumour"] == tumour  # replaced, not merged: nodules are gone
     record["tumour"]["nodules"] = 1
     assert "nodules" not in tumour
+    assert screen(record).unknown == ("hcc_confirmed",)  # BCLC stage not derivable
+    record["tumour"]["largest_nodule_cm"] = 5.0
     assert screen(record).verdict == "eligible"
-    # ECOG 3 fails the criterion "ECOG performance status 0, 1 or 2".
-    assert screen(eligible_record(ecog=3)).failed == ("ecog",)
+    # ECOG 3 fails the criterion "ECOG performance status 0, 1 or 2", and makes the stage
+    # BCLC D, not the C the trial requires.
+    assert screen(eligible_record(ecog=3)).failed == ("hcc_confirmed", "ecog")

@@ -368,8 +368,9 @@ def test_hcc_confirmed(changes: dict[str, Any], status: str, judge: Judge) -> No
     assert result.status == status, result.reason
 
 
-def test_bclc_c_is_reported_not_required_by_default(judge: Judge) -> None:
-    """A BCLC-B candidate (multinodular, no invasion or spread, ECOG 0; Reig 2022) passes."""
+def test_bclc_c_is_required_by_default(judge: Judge) -> None:
+    """A BCLC-B candidate (multinodular, no invasion or spread, ECOG 0; Reig 2022) fails by
+    default, as the official title asks for BCLC-C, and passes with ``--no-require-bclc-c``."""
     stage_b = {
         "ecog": 0,
         "tumour": {
@@ -379,9 +380,11 @@ def test_bclc_c_is_reported_not_required_by_default(judge: Judge) -> None:
             "largest_nodule_cm": 5.0,
         },
     }
-    assert judge("hcc_confirmed", stage_b).status == "pass"
-    required = EligibilitySettings(require_bclc_c=True)
-    assert judge("hcc_confirmed", stage_b, required) == RuleResult(
+    reported = EligibilitySettings(require_bclc_c=False)
+    assert judge("hcc_confirmed", stage_b, reported).status == "pass"
+    required = EligibilitySettings()
+    assert required.require_bclc_c
+    assert judge("hcc_confirmed", stage_b) == RuleResult(
         "fail", "HCC confirmed by histopathology; BCLC stage B (2022), not C"
     )
     assert judge("hcc_confirmed", {}, required).status == "pass"  # macrovascular invasion: C
@@ -405,7 +408,6 @@ FLAGS = [
     ("severe_cardiovascular_disease", "history.severe_cardiovascular_disease"),
     ("uncontrolled_hypertension", "history.uncontrolled_hypertension"),
     ("hiv", "history.hiv"),
-    ("recent_systemic_chemo", "history.systemic_chemo_within_6_months"),
     ("gi_bleeding", "history.gi_bleeding_history"),
     ("seizures", "history.seizures_requiring_drugs"),
     ("allograft", "history.allograft_transplant"),
@@ -429,6 +431,17 @@ def test_exclusion_flag(rule: str, path: str, judge: Judge) -> None:
 
 def test_settings_tag_names_what_differs() -> None:
     assert EligibilitySettings().tag() == ""
-    assert EligibilitySettings(age_rule="structured", require_bclc_c=True).tag() == (
-        "age=structured,bclc_c=required"
+    assert EligibilitySettings(age_rule="structured", require_bclc_c=False).tag() == (
+        "age=structured,bclc_c=not_required"
+    )
+    every = EligibilitySettings(
+        first_line=False,
+        gi_bleeding_window_days=30,
+        bleeding_window_days=90,
+        metastatic_liver_cancer="with_extrahepatic_spread",
+        cardiovascular_nyha_max=2,
+    )
+    assert every.tag() == (
+        "first_line=chemo_6_months,gi_bleeding_window=30d,bleeding_window=90d,"
+        "metastatic=with_extrahepatic_spread,nyha_max=2"
     )

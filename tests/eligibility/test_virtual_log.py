@@ -8,6 +8,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from metsor.eligibility.log import LOG_COLUMNS, screen_log
+from metsor.eligibility.rules import EligibilitySettings
 from metsor.protocol import Protocol
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +38,13 @@ def test_virtual_log_is_screened_with_a_share_failing(protocol: Protocol) -> Non
     # Screen failure in phase 2 HCC trials is commonly a quarter to a half of candidates.
     assert 0.2 <= summary.by_verdict["ineligible"] / summary.screened <= 0.6
     assert summary.by_verdict["eligible"] > summary.by_verdict["incomplete"]
-    # Liver function is the commonest reason, as in practice.
+    # BCLC-C required (the default): a stage other than C is the commonest reason, some
+    # candidates referred at an intermediate stage (BCLC A or B) and some at a terminal one (D).
     assert max(summary.by_failed_criterion, key=summary.by_failed_criterion.__getitem__) == (
-        "child_pugh_a"
+        "hcc_confirmed"
     )
+    # Without it, liver function is the commonest reason, as in practice.
+    unstaged = screen_log(text, protocol, settings=EligibilitySettings(require_bclc_c=False))
+    failed = unstaged.summary().by_failed_criterion
+    assert max(failed, key=failed.__getitem__) == "child_pugh_a"
+    assert unstaged.summary().by_verdict["eligible"] > summary.by_verdict["eligible"]

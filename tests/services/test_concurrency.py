@@ -123,7 +123,8 @@ def _assert_consistent(database: Database) -> None:
             assert sorted(positions[counter.stratum]) == list(range(1, counter.next_position))
 
 
-def test_fifty_simultaneous_randomizations_use_consecutive_positions(trial):
+def test_fifty_simultaneous_randomizations_use_consecutive_positions(trial, monkeypatch):
+    monkeypatch.setenv("METSOR_REQUIRE_BCLC_C", "false")  # every stratum, BCLC-C or not
     records = [record_for(ecog=i % 3, mvi=i % 4 == 0, ehs=i % 5 == 0) for i in range(WORKERS)]
     subject_ids = _enroll_many(trial, records)
     outcomes = _run_workers(trial, subject_ids)

@@ -64,7 +64,7 @@ def test_registration_uses_the_albumin_cutoff_of_metsor_screen(
     assert (registered.verdict, registered.status) == ("ineligible", "screen_failed")
     assert registered.failed == ("child_pugh_a",)
     stored = stored_screening(trial, registered.subject_id)
-    assert stored.rules_version == "1.0+albumin_cutoff=3"
+    assert stored.rules_version == "1.1+albumin_cutoff=3"
     assert stored.rules_version == rules_version(EligibilitySettings(albumin_cutoff_g_dl=3.0))
     assert stored.result["derived"]["child_pugh"] == {"points": 7, "class": "B"}
 
@@ -76,14 +76,14 @@ def test_default_cutoff_and_rescreening_follow_the_settings(
     with unit_of_work(trial, "inv_tj") as ctx:
         registered = register_subject(ctx, record=low_albumin_record(), screened_on=SCREENED_ON)
     assert (registered.verdict, registered.status) == ("eligible", "eligible")
-    assert stored_screening(trial, registered.subject_id).rules_version == "1.0"
+    assert stored_screening(trial, registered.subject_id).rules_version == "1.1"
     monkeypatch.setenv(ALBUMIN_CUTOFF_ENV, "3.0")
     with unit_of_work(trial, "inv_tj") as ctx:
         again = rescreen_subject(
             ctx, registered.subject_id, record=low_albumin_record(), screened_on=SCREENED_ON
         )
     assert (again.verdict, again.status) == ("ineligible", "screen_failed")
-    assert stored_screening(trial, registered.subject_id).rules_version == "1.0+albumin_cutoff=3"
+    assert stored_screening(trial, registered.subject_id).rules_version == "1.1+albumin_cutoff=3"
 
 
 def test_a_malformed_cutoff_refuses_registration_and_writes_nothing(
@@ -140,6 +140,7 @@ def test_adsl_derives_child_pugh_and_bclc_as_screening_does(
     trial: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv(ALBUMIN_CUTOFF_ENV, raising=False)
+    monkeypatch.setenv("METSOR_REQUIRE_BCLC_C", "false")  # BCLC B and unstaged subjects enrol
     no_nodule_count = record_for()
     del no_nodule_count["tumour"]["nodules"]
     records = {

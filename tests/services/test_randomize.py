@@ -46,7 +46,9 @@ def expected_list():
     )
 
 
-def test_subjects_take_consecutive_positions_of_their_stratum_list(trial):
+def test_subjects_take_consecutive_positions_of_their_stratum_list(trial, monkeypatch):
+    # ECOG 0 without invasion or spread is never BCLC C: that stratum needs the stage unrequired
+    monkeypatch.setenv("METSOR_REQUIRE_BCLC_C", "false")
     strata_records = [
         record_for(ecog=0, mvi=False, ehs=False),
         record_for(ecog=1, mvi=True),
@@ -148,6 +150,7 @@ def test_enrollment_stops_at_the_cap_until_a_decision_raises_it(database, monkey
 
 def test_minimization_balances_and_can_be_replayed_from_the_seed(database, monkeypatch):
     monkeypatch.setenv("METSOR_ALLOCATION_SEED", SEED.hex())
+    monkeypatch.setenv("METSOR_REQUIRE_BCLC_C", "false")  # ECOG 0 without MVI or EHS: not C
     setup_trial(database, method="minimization")
     records = [record_for(ecog=i % 2, mvi=i % 3 == 0, ehs=False) for i in range(10)]
     results = [enroll(database, record=r, randomize=True)[1] for r in records]

@@ -36,10 +36,16 @@ def register(app: typer.Typer) -> None:
     app.command("screen")(screen)
 
 
-def _settings(age_rule: str, require_bclc_c: bool) -> EligibilitySettings:
+def _settings(age_rule: str, require_bclc_c: bool | None, **readings: Any) -> EligibilitySettings:
     from metsor.config import eligibility_settings
 
-    return eligibility_settings(age_rule=age_rule, require_bclc_c=require_bclc_c)
+    try:
+        return eligibility_settings(age_rule=age_rule, require_bclc_c=require_bclc_c, **readings)
+    except InputError as exc:
+        if exc.field in readings:
+            option = "--" + str(exc.field).replace("_", "-")
+            raise InputError(exc.message.replace(str(exc.field), option), field=option) from None
+        raise
 
 
 def screen(
@@ -70,9 +76,57 @@ def screen(
         ),
     ] = "criterion",
     require_bclc_c: Annotated[
+        bool | None,
+        typer.Option(
+            "--require-bclc-c/--no-require-bclc-c",
+            help="Require a derived BCLC stage C (2022), as the official title says; "
+            "--no-require-bclc-c only reports the stage. Default: METSOR_REQUIRE_BCLC_C, "
+            "else required.",
+            show_default=False,
+        ),
+    ] = None,
+    first_line: Annotated[
         bool,
-        typer.Option("--require-bclc-c", help="Also require a derived BCLC stage C (2022)."),
-    ] = False,
+        typer.Option(
+            "--first-line/--no-first-line",
+            help="Exclude any prior systemic therapy for HCC (first line, as the title says); "
+            "--no-first-line applies the registry's 6-month chemotherapy exclusion alone.",
+        ),
+    ] = True,
+    gi_bleeding_window_days: Annotated[
+        int | None,
+        typer.Option(
+            "--gi-bleeding-window-days",
+            help="Exclude only gastrointestinal bleeding this recent (SHARP: 30); "
+            "default: any history, as written.",
+            show_default=False,
+        ),
+    ] = None,
+    bleeding_window_days: Annotated[
+        int | None,
+        typer.Option(
+            "--bleeding-window-days",
+            help="Exclude only signs or history of bleeding this recent; default: any, as written.",
+            show_default=False,
+        ),
+    ] = None,
+    metastatic_liver_cancer: Annotated[
+        str,
+        typer.Option(
+            "--metastatic-liver-cancer",
+            help="'other_primary' (liver metastases of another cancer) or "
+            "'with_extrahepatic_spread' (also HCC with extrahepatic spread).",
+        ),
+    ] = "other_primary",
+    cardiovascular_nyha_max: Annotated[
+        int | None,
+        typer.Option(
+            "--cardiovascular-nyha-max",
+            help="Also exclude heart failure above this NYHA class (SHARP: 2); default: the "
+            "investigator's attestation alone.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Screen a candidate (.json) or a screening log (.csv) against the criteria of NCT02672488."""
     if schema:
@@ -90,7 +144,15 @@ def screen(
             "give a record (.json) or a screening log (.csv), or --schema or --example",
             field="PATH",
         )
-    chosen = _settings(age_rule, require_bclc_c)
+    chosen = _settings(
+        age_rule,
+        require_bclc_c,
+        first_line=first_line,
+        gi_bleeding_window_days=gi_bleeding_window_days,
+        bleeding_window_days=bleeding_window_days,
+        metastatic_liver_cancer=metastatic_liver_cancer,
+        cardiovascular_nyha_max=cardiovascular_nyha_max,
+    )
     suffix = path.suffix.lower()
     if suffix == ".json":
         from metsor.eligibility.screening import screen as screen_record

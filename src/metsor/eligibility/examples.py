@@ -23,9 +23,12 @@ field                          value                           criterion of the 
 ``history``                    every exclusion absent          the exclusion criteria
 =============================  ==============================  ===============================
 
-The tumour (two nodules, the largest 6.5 cm, macrovascular invasion, no extrahepatic spread)
-is BCLC stage C, and with ECOG 1 the candidate falls in the randomization stratum
-``ecog1_2-mvi_ehs_yes``.
+In ``history``, ``prior_systemic_therapy`` is false (first line: no prior systemic therapy for
+HCC) and ``nyha_class`` is 1 (no heart failure).
+
+The tumour (two nodules, the largest 6.5 cm, macrovascular invasion, no extrahepatic spread,
+AFP 420 ng/mL) in an Asian man with hepatitis B (``history.aetiology`` HBV) is BCLC stage C,
+and with ECOG 1 the candidate falls in the randomization stratum ``ecog1_2-mvi_ehs_yes``.
 """
 
 from __future__ import annotations
@@ -48,11 +51,13 @@ _HISTORY_ABSENT = (
     "bleeding_signs",
     "dialysis",
     "uncontrollable_ascites",
+    "prior_systemic_therapy",
 )
 
 _ELIGIBLE: dict[str, Any] = {
     "age_years": 54,
     "sex": "male",
+    "race": "asian",
     "consent_signed": True,
     "hcc_confirmation": {"histopathology": True, "typical_imaging_techniques": 2},
     "metastatic_liver_cancer": False,
@@ -62,6 +67,7 @@ _ELIGIBLE: dict[str, Any] = {
         "extrahepatic_spread": False,
         "nodules": 2,
         "largest_nodule_cm": 6.5,
+        "afp_ng_ml": 420.0,
     },
     "liver": {"ascites": "none", "encephalopathy_grade": 0},
     "labs": {
@@ -76,7 +82,12 @@ _ELIGIBLE: dict[str, Any] = {
         "inr": {"value": 1.1, "unit": ""},
         "prothrombin_activity": {"value": 85, "unit": "%"},
     },
-    "history": {**dict.fromkeys(_HISTORY_ABSENT, False), "active_infection_grade": 0},
+    "history": {
+        **dict.fromkeys(_HISTORY_ABSENT, False),
+        "active_infection_grade": 0,
+        "nyha_class": 1,
+        "aetiology": "HBV",
+    },
 }
 
 

@@ -286,6 +286,9 @@ class Tumour(BaseModel):
     largest_nodule_cm: float | None = Field(
         default=None, gt=0, description="Longest diameter of the largest nodule, cm."
     )
+    afp_ng_ml: float | None = Field(
+        default=None, ge=0, le=10_000_000, description="Serum alpha-fetoprotein, ng/mL."
+    )
 
     @field_validator("largest_nodule_cm")
     @classmethod
@@ -322,11 +325,39 @@ class History(BaseModel):
     )
     systemic_chemo_within_6_months: bool | None = None
     gi_bleeding_history: bool | None = None
+    gi_bleeding_days_ago: int | None = Field(
+        default=None,
+        ge=0,
+        le=36_500,
+        description="Days from the most recent gastrointestinal bleeding to screening.",
+    )
     seizures_requiring_drugs: bool | None = None
     allograft_transplant: bool | None = None
-    bleeding_signs: bool | None = None
+    bleeding_signs: bool | None = Field(
+        default=None,
+        description="Signs or medical history of bleeding (the investigator's attestation).",
+    )
+    bleeding_days_ago: int | None = Field(
+        default=None,
+        ge=0,
+        le=36_500,
+        description="Days from the most recent bleeding (sign or event) to screening.",
+    )
     dialysis: bool | None = None
     uncontrollable_ascites: bool | None = None
+    prior_systemic_therapy: bool | None = Field(
+        default=None,
+        description=(
+            "Any prior systemic therapy for HCC (chemotherapy, targeted or immune therapy); "
+            "METSOR is first-line."
+        ),
+    )
+    nyha_class: int | None = Field(
+        default=None, ge=1, le=4, description="Heart failure class, NYHA I-IV (1 when none)."
+    )
+    aetiology: Literal["HBV", "HCV", "alcohol", "NASH", "other"] | None = Field(
+        default=None, description="Main cause of the underlying liver disease."
+    )
 
 
 class ScreeningRecord(BaseModel):
@@ -336,6 +367,7 @@ class ScreeningRecord(BaseModel):
 
     age_years: int | None = Field(default=None, ge=0, le=130, description="Age, completed years.")
     sex: Literal["female", "male"] | None = None
+    race: Literal["asian", "black", "white", "other"] | None = None
     pregnant: bool | None = None
     consent_signed: bool | None = None
     hcc_confirmation: HccConfirmation | None = None

@@ -6,19 +6,10 @@ not stand in the way (an inclusion met, an exclusion's condition absent), "fail"
 the patient ineligible, "unknown" when the record lacks what the rule needs. Every threshold is
 the registry record's (ClinicalTrials.gov NCT02672488, verified December 2015).
 
-Choices the record leaves open are settings (:class:`EligibilitySettings`):
-
-- Age. The criterion reads "Age > 18 years old"; the structured field "18 Years and older".
-  Default ``age_rule="criterion"``: the criterion's text, age in completed years > 18.
-  ``"structured"`` takes ≥ 18.
-- BCLC-C. The official title says the trial is for BCLC-C, and the registry lists "Barcelona
-  Clinical Liver Cancer staging C" as the third way to confirm HCC. A stage is not a diagnosis:
-  staging presupposes one. So HCC is confirmed by histopathology or by ≥ 2 imaging techniques
-  showing typical arterial hypervascularization, and BCLC-C is never accepted as a confirmation.
-  By default (``require_bclc_c=False``) the stage is reported (``derived.bclc``), not required;
-  with ``require_bclc_c=True`` the ``hcc_confirmed`` criterion also requires a derived BCLC
-  stage C (2022 update).
-- Child-Pugh albumin cut-off of 3 points: ``albumin_cutoff_g_dl``, default 2.8 g/dL.
+Choices the record leaves open are settings (:class:`EligibilitySettings`, documented in
+:mod:`metsor.eligibility.interpretations`): the age rule, BCLC-C, first line, the Child-Pugh
+albumin cut-off, the bleeding windows, "metastatic liver cancer" and severe cardiovascular
+disease.
 
 "Child Pugh score is 7 with ascites" is redundant with the inclusion "Child Pugh class A"
 (7 points is class B); both are checked as written.
@@ -27,13 +18,25 @@ Choices the record leaves open are settings (:class:`EligibilitySettings`):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
 
 from metsor.eligibility.derived import BCLC_VERSION, bclc_of, child_pugh_bounds
+from metsor.eligibility.interpretations import (
+    EligibilitySettings,
+    cardiovascular_rule,
+    first_line_rule,
+    flag,
+    metastatic_rule,
+    within_window_rule,
+)
 from metsor.eligibility.record import ScreeningRecord
-from metsor.eligibility.thresholds import RuleResult, Threshold, UlnThreshold, both, either
+from metsor.eligibility.thresholds import (
+    RuleResult,
+    Threshold,
+    UlnThreshold,
+    both,
+    either,
+)
 
 __all__ = [
     "RULES",
@@ -53,50 +56,6 @@ INFECTION_GRADE_MAX = 2
 """Registry exclusion "Active clinical severe infection (> grade 2, NCI-CTCAE Version 3.0)"."""
 IMAGING_TECHNIQUES_MIN = 2
 """Registry: "Two radiographic techniques (US, MRI, CT, or Angiography)" confirm HCC."""
-
-
-@dataclass(frozen=True)
-class EligibilitySettings:
-    """Choices the registry record leaves open; see the module docstring.
-
-    Attributes
-    ----------
-    age_rule
-        ``"criterion"`` (age > 18, the default) or ``"structured"`` (age ≥ 18).
-    require_bclc_c
-        Whether ``hcc_confirmed`` also requires a derived BCLC stage C (default False).
-    albumin_cutoff_g_dl
-        Albumin below which Child-Pugh gives 3 points (default 2.8 g/dL).
-    """
-
-    age_rule: Literal["criterion", "structured"] = "criterion"
-    require_bclc_c: bool = False
-    albumin_cutoff_g_dl: float = 2.8
-
-    def tag(self) -> str:
-        """A short text naming the settings that differ from the defaults ("" if none)."""
-        parts = []
-        if self.age_rule != "criterion":
-            parts.append(f"age={self.age_rule}")
-        if self.require_bclc_c:
-            parts.append("bclc_c=required")
-        if self.albumin_cutoff_g_dl != 2.8:
-            parts.append(f"albumin_cutoff={self.albumin_cutoff_g_dl:g}")
-        return ",".join(parts)
-
-
-def _flag(section: str | None, field: str, label: str) -> Rule:
-    """An exclusion met when a yes/no field of the record is yes."""
-
-    def rule(record: ScreeningRecord) -> RuleResult:
-        holder = record if section is None else getattr(record, section)
-        value: bool | None = None if holder is None else getattr(holder, field)
-        if value is None:
-            return RuleResult("unknown", f"{label}: not recorded")
-        return RuleResult("fail", f"{label}: yes") if value else RuleResult("pass", f"{label}: no")
-
-    rule.__name__ = field
-    return rule
 
 
 def consent(record: ScreeningRecord) -> RuleResult:
@@ -292,33 +251,33 @@ def rules_for(settings: EligibilitySettings | None = None) -> Mapping[str, Rule]
             Threshold("inr", "PT-INR", "<", 2.3),
         ),
         "child_pugh_7_ascites": _child_pugh_7_ascites(chosen),
-        "severe_cardiovascular_disease": _flag(
-            "history", "severe_cardiovascular_disease", "severe cardiovascular disease"
-        ),
-        "uncontrolled_hypertension": _flag(
+        "severe_cardiovascular_disease": cardiovascular_rule(chosen),
+        "uncontrolled_hypertension": flag(
             "history", "uncontrolled_hypertension", "uncontrolled hypertension"
         ),
-        "hiv": _flag("history", "hiv", "history of HIV infection"),
+        "hiv": flag("history", "hiv", "history of HIV infection"),
         "active_infection": active_infection,
         "pregnancy": pregnancy,
-        "recent_systemic_chemo": _flag(
-            "history",
-            "systemic_chemo_within_6_months",
-            "systemic chemotherapy in the last 6 months",
+        "recent_systemic_chemo": first_line_rule(chosen),
+        "gi_bleeding": within_window_rule(
+            "gi_bleeding_history",
+            "gi_bleeding_days_ago",
+            "history of gastrointestinal bleeding",
+            chosen.gi_bleeding_window_days,
         ),
-        "gi_bleeding": _flag(
-            "history", "gi_bleeding_history", "history of gastrointestinal bleeding"
-        ),
-        "seizures": _flag("history", "seizures_requiring_drugs", "seizures requiring drug therapy"),
-        "allograft": _flag(
+        "seizures": flag("history", "seizures_requiring_drugs", "seizures requiring drug therapy"),
+        "allograft": flag(
             "history", "allograft_transplant", "history of allograft transplantation"
         ),
-        "bleeding": _flag("history", "bleeding_signs", "signs or history of bleeding"),
-        "dialysis": _flag("history", "dialysis", "kidney dialysis"),
-        "metastatic_liver_cancer": _flag(
-            None, "metastatic_liver_cancer", "metastatic liver cancer"
+        "bleeding": within_window_rule(
+            "bleeding_signs",
+            "bleeding_days_ago",
+            "signs or history of bleeding",
+            chosen.bleeding_window_days,
         ),
-        "uncontrollable_ascites": _flag(
+        "dialysis": flag("history", "dialysis", "kidney dialysis"),
+        "metastatic_liver_cancer": metastatic_rule(chosen),
+        "uncontrollable_ascites": flag(
             "history", "uncontrollable_ascites", "uncontrollable ascites"
         ),
         "encephalopathy": encephalopathy,

@@ -29,9 +29,10 @@ __all__ = [
     "screen",
 ]
 
-RULES_VERSION = "1.0"
+RULES_VERSION = "1.1"
 """Version of the eligibility rules; recorded with every screening. Raise it whenever a rule,
-a threshold or a default setting changes what a record is screened to."""
+a threshold or a default setting changes what a record is screened to (1.1: BCLC-C required
+and first line, no prior systemic therapy, by default)."""
 
 Verdict = Literal["eligible", "ineligible", "incomplete"]
 DEFAULT_NCT_ID = "NCT02672488"
@@ -155,7 +156,7 @@ def screen(
     protocol
         The protocol whose criteria apply; the built-in NCT02672488 when None.
     settings
-        Choices the registry leaves open (age rule, BCLC-C, albumin cut-off); defaults if None.
+        Choices the registry leaves open (:class:`EligibilitySettings`); the defaults if None.
 
     Returns
     -------

@@ -23,6 +23,7 @@ from metsor.protocol.review_criteria import (
     stage_as_diagnosis_findings,
 )
 from metsor.protocol.review_dosing import dose_findings, food_findings, label_caution_findings
+from metsor.protocol.review_interpretations import open_interpretation_findings
 
 __all__ = [
     "TARGET_POWER",
@@ -54,6 +55,7 @@ _CHECKS: tuple[Callable[[Protocol], Iterator[Finding]], ...] = (
     stage_as_diagnosis_findings,
     ecog_findings,
     language_findings,
+    open_interpretation_findings,
 )
 
 

@@ -11,11 +11,12 @@ Each randomized subject's records become a :class:`metsor.endpoints.SubjectCours
 - the post-baseline tumour assessments carry their stored RECIST 1.1 and mRECIST responses;
 - a withdrawal of kind ``lost_to_follow_up`` gives ``lost_to_follow_up_on``, any other kind
   ``withdrawn_on``;
-- baseline characteristics come from the latest screening record: age, sex, ECOG,
-  macrovascular invasion, extrahepatic spread, and the Child-Pugh points and BCLC stage (2022)
-  derived from it as screening derives them (:mod:`metsor.eligibility.derived`), with the
-  eligibility settings in force (:func:`metsor.config.eligibility_settings`: the albumin
-  cut-off of ``METSOR_CHILD_PUGH_ALBUMIN_CUTOFF``).
+- baseline characteristics come from the latest screening record: age, sex, race, ECOG,
+  macrovascular invasion, extrahepatic spread, AFP, aetiology, and the Child-Pugh points and
+  BCLC stage (2022) derived from it as screening derives them
+  (:mod:`metsor.eligibility.derived`), with the eligibility settings in force
+  (:func:`metsor.config.eligibility_settings`: the albumin cut-off of
+  ``METSOR_CHILD_PUGH_ALBUMIN_CUTOFF``).
 
 ADSL, ADTTE and ADRS are derived by :mod:`metsor.endpoints.datasets`, ADAE by
 :mod:`metsor.endpoints.adverse_events`, all four at the same data cut-off
@@ -218,11 +219,14 @@ def _baseline(
     return {
         "age": record.age_years,
         "sex": record.sex,
+        "race": record.race,
         "ecog": record.ecog,
         "macrovascular_invasion": None if tumour is None else tumour.macrovascular_invasion,
         "extrahepatic_spread": None if tumour is None else tumour.extrahepatic_spread,
         "child_pugh_score": None if bounds.known is None else bounds.known.points,
         "bclc_stage": bclc_of(record, bounds),
+        "afp_ng_ml": None if tumour is None else tumour.afp_ng_ml,
+        "aetiology": None if record.history is None else record.history.aetiology,
     }
 
 
