@@ -108,6 +108,7 @@ class VirtualCohort:
         return {
             "age_years": int(self.age_years[i]),
             "sex": "male" if self.male[i] else "female",
+            "race": "asian",  # the cohort is drawn from Chinese advanced-HCC cohorts
             "pregnant": bool(self.pregnant[i]),
             "consent_signed": bool(self.consent_signed[i]),
             "hcc_confirmation": {
@@ -121,13 +122,19 @@ class VirtualCohort:
                 "extrahepatic_spread": bool(self.extrahepatic_spread[i]),
                 "nodules": int(self.nodules[i]),
                 "largest_nodule_cm": round(float(self.largest_nodule_cm[i]), 1),
+                "afp_ng_ml": round(float(self.afp_ng_ml[i]), 1),
             },
             "liver": {
                 "ascites": str(self.ascites[i]),
                 "encephalopathy_grade": int(self.encephalopathy_grade[i]),
             },
             "labs": labs,
-            "history": {k: _plain(v[i]) for k, v in self.history.items()},
+            "history": {
+                **{k: _plain(v[i]) for k, v in self.history.items()},
+                # first line: the cohort is drawn from patients naive to systemic therapy
+                "prior_systemic_therapy": False,
+                "aetiology": str(self.aetiology[i]),
+            },
         }
 
 
