@@ -34,7 +34,7 @@ positive = st.sampled_from([5e-324, 1e-310, 1e-300, 1e-3, 0.06, 1.0, 1e3, 1e300,
 
 @st.composite
 def designs(draw: st.DrawFn) -> TrialDesign:
-    n = draw(st.integers(0, 16))
+    n = draw(st.integers(1, 16))
     looks = draw(st.integers(1, 3))
     targets = np.array(draw(st.lists(st.integers(0, 20), min_size=looks, max_size=looks)))
     critical = draw(

@@ -246,6 +246,7 @@ def _design(**change: object) -> TrialDesign:
     [
         pytest.param({"group": np.array([0, 2], np.int8)}, "group", id="group-2"),
         pytest.param({"group": np.array([0, 1])}, "group", id="group-not-int8"),
+        pytest.param({"group": np.array([], np.int8)}, "group", id="no-patients"),
         pytest.param({"rates": np.ones(4)}, "rates", id="four-rates"),
         pytest.param({"rates": np.array([1.0, np.inf, 1, 1, 0])}, "rates", id="infinite-rate"),
         pytest.param({"rates": np.array([1.0, 0.0, 1, 1, 0])}, "rates", id="zero-hazard"),

@@ -97,6 +97,8 @@ class TrialDesign:
         group = np.asarray(self.group)
         if group.ndim != 1 or group.dtype != np.int8 or np.any((group != 0) & (group != 1)):
             raise InputError("group must be a 1-D int8 array of 0 and 1", field="group")
+        if group.size == 0:
+            raise InputError("a trial needs at least one patient", field="group")
         rates = np.asarray(self.rates)
         if rates.shape != (5,) or rates.dtype != np.float64 or not np.all(np.isfinite(rates)):
             raise InputError("rates must be 5 finite float64 hazards", field="rates")
@@ -106,6 +108,9 @@ class TrialDesign:
             raise InputError("accrual must be a positive number of months", field="accrual")
         if self.endpoint not in ENDPOINT_CODES.values():
             raise InputError("endpoint must be a code of ENDPOINT_CODES", field="endpoint")
+        self._check_looks()
+
+    def _check_looks(self) -> None:
         targets, critical = np.asarray(self.targets), np.asarray(self.critical)
         if targets.ndim != 1 or targets.size == 0 or targets.dtype != np.int64:
             raise InputError("targets must be a non-empty 1-D int64 array", field="targets")
@@ -413,7 +418,8 @@ def _analyse_trial(
         cut = calendar_end
         if targets[k] > 0:
             wanted = min(targets[k], size)
-            cut = calendar[wanted - 1] if events >= wanted else end_of_follow_up
+            # wanted ≥ 1 keeps the index inside the calendar (a trial without patients has none)
+            cut = calendar[wanted - 1] if 1 <= wanted <= events else end_of_follow_up
             if calendar_end > 0.0 and cut >= calendar_end:
                 if k < looks - 1:
                     continue
