@@ -174,11 +174,13 @@ def interim_monitoring(
             field="protocol",
         )
     param = plan.endpoint if endpoint is None else endpoint.strip().upper()
+    if not snapshot.adtte:
+        raise InputError(f"cutoff {cutoff}: no subject randomized by then", field="cutoff")
     if not any(row.get("PARAMCD") == param for row in snapshot.adtte):
         known = sorted({str(row.get("PARAMCD")) for row in snapshot.adtte})
         raise InputError(
             f"endpoint {param!r}: no such ADTTE parameter at the cut-off "
-            f"(known: {', '.join(known) or 'none, nobody randomized'})",
+            f"(known: {', '.join(known)})",
             field="endpoint",
         )
     scheme = snapshot.scheme
