@@ -171,7 +171,10 @@ def test_a_locked_study_refuses_everything_and_unlocking_voids_signatures(
     with unit_of_work(trial, "dm") as ctx:
         change_lock(ctx, action="lock", scope="study", target=None, reason="final analysis")
     with unit_of_work(trial, "dm", readonly=True) as ctx:
-        assert database_lock(ctx.session).locked
+        lock = database_lock(ctx.session)
+    assert lock.locked
+    assert lock.description.startswith("locked on ")
+    assert lock.description.endswith("by dm: final analysis")
     with pytest.raises(ConflictError, match="locked"):
         correct(trial, lab1, 18, user="dm")
     with pytest.raises(ConflictError, match="locked"), unit_of_work(trial, "monitor") as ctx:

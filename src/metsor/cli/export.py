@@ -60,6 +60,9 @@ def _cdisc(kind: str, out: Path, cutoff: str | None, db: str | None, user: str |
         day = _cutoff(cutoff)
         with acting(db, user, readonly=True) as ctx:
             result = export(ctx, out, cutoff=day)
+            from metsor.services.monitoring.locks import database_lock
+
+            lock = database_lock(ctx.session).description
     payload = {
         "folder": str(result.folder),
         "define": str(result.define),
@@ -70,7 +73,7 @@ def _cdisc(kind: str, out: Path, cutoff: str | None, db: str | None, user: str |
     }
     lines = [f"{name}: {result.rows[name]} rows ({csv.name}, {xpt.name})"
              for name, (csv, xpt) in result.datasets.items()]  # fmt: skip
-    emit(as_json, payload, "\n".join([*lines, f"define.xml: {result.define}"]))
+    emit(as_json, payload, "\n".join([*lines, f"define.xml: {result.define}", f"database: {lock}"]))
 
 
 @app.command("sdtm")

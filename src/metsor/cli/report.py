@@ -54,7 +54,12 @@ def report(
     emit(
         as_json,
         {name: str(path) for name, path in written.items()},
-        "\n".join(f"{name}: {path}" for name, path in written.items()),
+        "\n".join(
+            [
+                *(f"{name}: {path}" for name, path in written.items()),
+                f"database: {snapshot.lock.description}",
+            ]
+        ),
     )
 
 

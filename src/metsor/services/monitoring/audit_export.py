@@ -111,17 +111,17 @@ def audit_rows(
             raise InputError(f"no site {site!r}", field="--site")
         site_id = row.id
     owners = _owners(ctx, site_id)
-    statement = select(AuditLog).order_by(AuditLog.seq)
+    statement = select(
+        AuditLog.seq, AuditLog.recorded_at, AuditLog.actor, AuditLog.table_name,
+        AuditLog.record_id, AuditLog.field, AuditLog.action, AuditLog.old_value,
+        AuditLog.new_value, AuditLog.reason,
+    ).order_by(AuditLog.seq)  # fmt: skip
     if since is not None:
         statement = statement.where(AuditLog.recorded_at >= datetime.combine(since, time(), UTC))
     result = ctx.session.execute(statement.execution_options(yield_per=_BATCH))
-    for (entry,) in result:
-        subject = owners.get(entry.table_name, {}).get(entry.record_id)
+    for seq, at, actor, table, record_id, field, action, old, new, reason in result:
+        subject = owners.get(table, {}).get(record_id)
         if site_id is not None and subject is None:
             continue
-        yield (
-            entry.seq, entry.recorded_at.isoformat(), entry.actor, subject or "",
-            entry.table_name, entry.record_id, entry.field, entry.action,
-            entry.old_value, entry.new_value, entry.reason,
-        )  # fmt: skip
-        ctx.session.expunge(entry)
+        yield (seq, at.isoformat(), actor, subject or "", table, record_id, field, action,
+               old, new, reason)  # fmt: skip

@@ -1,0 +1,173 @@
+"""Stream the whole audit trail to CSV (``metsor audit export``): memory and rows per second.
+
+A trial database is initialised (administrator, sites, the concealed list), then N audit rows
+(default 2,000,000) are appended to ``audit_log`` in bulk, as a long-running trial would have
+written them (the rows are not chained: the export reads the trail, it does not verify it).
+Each export runs in a fresh child process — the service :func:`metsor.services.monitoring.
+audit_export.audit_rows` written out by the CSV writer, exactly as the command does — and its
+peak resident set size (``ru_maxrss`` of the child) and wall time are recorded. The peer is the
+same child exporting a tenth of the rows: bounded memory means the same peak for both.
+
+Run: ``python benchmarks/audit_export.py`` (``--rows``, ``--postgres DSN``, ``--no-postgres``).
+PostgreSQL runs in a throwaway database ``metsor_bench_<random>`` (default 127.0.0.1:5432,
+user postgres), dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import resource
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from metsor.services.allocation_seed import SeedSource
+from metsor.services.context import Database, unit_of_work
+from metsor.services.setup import initialize
+from metsor.store.migrate import upgrade
+from metsor.store.models.core import AuditLog
+
+SEED = SeedSource(bytes(range(1, 33)), "benchmark")
+_BATCH = 20_000
+
+
+def fill(url: str, rows: int) -> None:
+    """Initialise the trial and append ``rows`` audit rows to its trail."""
+    database = Database.open(url)
+    try:
+        initialize(database, seed=SEED)
+        with database.engine.begin() as connection:
+            start = connection.scalar(select(AuditLog.seq).order_by(AuditLog.seq.desc()).limit(1))
+            first = int(start or 0) + 1
+            moment = datetime(2026, 1, 1, tzinfo=UTC)
+            for offset in range(0, rows, _BATCH):
+                connection.execute(
+                    insert(AuditLog),
+                    [
+                        {
+                            "seq": first + i, "recorded_at": moment + timedelta(seconds=i),
+                            "actor": "inv", "table_name": "lab_results",
+                            "record_id": str(i // 15 + 1), "field": f"field_{i % 15}",
+                            "action": "insert", "old_value": None,
+                            "new_value": f"{(i * 7919) % 100_003 / 100:.2f}",
+                            "reason": None,
+                        }
+                        for i in range(offset, min(offset + _BATCH, rows))
+                    ],
+                )  # fmt: skip
+    finally:
+        database.close()
+
+
+def child(url: str, out: str, limit: int | None) -> None:
+    """Export the trail to ``out`` (the first ``limit`` rows); print rows and seconds."""
+    from metsor.services.monitoring.audit_export import AUDIT_EXPORT_COLUMNS, audit_rows
+
+    database = Database.open(url)
+    started = time.perf_counter()
+    written = 0
+    try:
+        with (
+            unit_of_work(database, "admin", readonly=True) as ctx,
+            open(out, "w", encoding="utf-8", newline="") as handle,
+        ):
+            writer = csv.writer(handle)
+            writer.writerow(AUDIT_EXPORT_COLUMNS)
+            for row in audit_rows(ctx):
+                writer.writerow(row)
+                written += 1
+                if limit is not None and written >= limit:
+                    break
+    finally:
+        database.close()
+    print(written, time.perf_counter() - started)
+
+
+def measure(url: str, out: Path, limit: int | None) -> tuple[int, float, float]:
+    """(rows, seconds, peak RSS in MiB) of one export in a fresh child process."""
+    command = [sys.executable, __file__, "--child", url, str(out)]
+    if limit is not None:
+        command += ["--limit", str(limit)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    finished = subprocess.run(command, check=True, capture_output=True, text=True)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    rows, seconds = finished.stdout.split()
+    # ru_maxrss of the children is the largest of any child so far: the smaller runs first
+    return int(rows), float(seconds), max(peak, before) / 1024
+
+
+@contextmanager
+def sqlite_url() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        yield f"sqlite:///{Path(folder) / 'metsor.sqlite'}"
+
+
+@contextmanager
+def postgres_url(dsn: str) -> Iterator[str]:
+    """A throwaway PostgreSQL database, dropped afterwards."""
+    import psycopg
+
+    name = f"metsor_bench_{secrets.token_hex(4)}"
+    params = psycopg.conninfo.conninfo_to_dict(dsn)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield (
+            f"postgresql+psycopg://{params.get('user', 'postgres')}@"
+            f"{params.get('host', '127.0.0.1')}:{params.get('port', 5432)}/{name}"
+        )
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            )
+            conn.execute(f'DROP DATABASE "{name}"')
+
+
+def run(label: str, url_of: object, rows: int) -> None:
+    with url_of() as url, tempfile.TemporaryDirectory() as folder:  # type: ignore[operator]
+        upgrade(url)
+        started = time.perf_counter()
+        fill(url, rows)
+        print(f"{label}: {rows:,} audit rows written in {time.perf_counter() - started:.1f} s")
+        out = Path(folder) / "trail.csv"
+        for limit in (rows // 10, None):
+            written, seconds, peak = measure(url, out, limit)
+            print(
+                f"{label}: exported {written:,} rows in {seconds:.1f} s "
+                f"({written / seconds:,.0f} rows/s), peak RSS {peak:.0f} MiB, "
+                f"file {out.stat().st_size / 2**20:.0f} MiB"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--postgres", default="host=127.0.0.1 port=5432 user=postgres")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("URL", "OUT"))
+    parser.add_argument("--limit", type=int)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1], args.limit)
+        return
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["METSOR_HOME"] = home
+        run("SQLite", sqlite_url, args.rows)
+        if not args.no_postgres:
+            run("PostgreSQL", lambda: postgres_url(args.postgres), args.rows)
+
+
+if __name__ == "__main__":
+    main()
