@@ -206,3 +206,26 @@ def test_the_audit_export_streams_every_row_and_filters_by_site(trial: Database)
     assert tj
     assert all(row[3] == subject_id for row in tj)
     assert bj == []
+
+
+def test_a_new_entry_voids_the_casebook_signature_but_not_a_visits(trial: Database) -> None:
+    with_passwords(trial)
+    subject_id, _, _ = subject_with_labs(trial)
+    with trial.sessions() as session:
+        visit_id = session.scalars(select(tables.Visit.id)).one()
+    sign(trial, subject_id)
+    visit = sign_casebook(trial, acting_user="inv_tj", user_id="inv_tj", password=PASSWORD,
+                          subject_id=subject_id, visit_id=visit_id)  # fmt: skip
+    assert visit.rows == 1
+    assert visit.manifest().startswith(f"visit {visit_id} signed by Dr Li Wei")
+    with unit_of_work(trial, "inv_tj") as ctx:
+        record_lab(ctx, subject_id=subject_id, analyte="albumin", value=36, unit="g/L",
+                   collected_on=CONSENTED_ON + timedelta(5))  # fmt: skip
+    with unit_of_work(trial, "inv_tj", readonly=True) as ctx:
+        casebook, visit_signature = list_signatures(ctx, subject_id)
+    assert casebook.status == "voided"
+    assert "voided by the entry of a new lab" in (casebook.voided_because or "")
+    assert visit_signature.status == "valid"
+    with pytest.raises(ConflictError, match="already signed"):
+        sign_casebook(trial, acting_user="inv_tj", user_id="inv_tj", password=PASSWORD,
+                      subject_id=subject_id, visit_id=visit_id)  # fmt: skip
