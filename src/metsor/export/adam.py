@@ -7,12 +7,14 @@ The rows are those the endpoints derive (:mod:`metsor.endpoints.datasets`,
   subject who received study treatment, else empty); ``SAFFL`` (``Y`` for a subject who
   received any study treatment); ``TRTSDT``/``TRTEDT`` (first and last dosing record); the data
   cut-off ``DCUTDT``. ``ITTFL`` is ``Y`` for every randomized subject; ``STRATUM`` is the
-  randomization stratum, ``ECOG``, ``MVI`` and ``EHS`` the factors it is made of.
+  randomization stratum, ``STRAT1R``/``STRAT2R`` its factors' levels as randomized, ``ECOG``,
+  ``MVI`` and ``EHS`` the baseline values they are made of.
 - ADTTE: traceability of each date (``SRCDOM``/``SRCVAR``/``SRCSEQ``): a death to
   ``ADSL.DTHDT``; a progression, or censoring at the last adequate tumour assessment, to the RS
-  record of that date and criterion (``RS.RSDTC``, ``RSSEQ``); censoring at the last contact,
+  record of that date and criterion (``RS.RSDTC``, ``RSSEQ``), as is TTP and PFS censoring at
+  the horizon (the last adequate assessment on or before it); censoring at the last contact,
   the data cut-off or randomization to ``ADSL.LSTALVDT``, ``ADSL.DCUTDT``, ``ADSL.RANDDT``;
-  censoring at the administrative horizon has none (the date is ``RANDDT`` + the horizon).
+  OS censoring at the administrative horizon has none (the date is ``RANDDT`` + the horizon).
 - ADAE: the per-drug relatedness and action under names of at most 8 characters
   (``AREL1``/``AACN1`` for the first study drug of the protocol, …, as in SUPPAE), the drug
   named in the label.
@@ -70,6 +72,8 @@ ADSL = DatasetSpec(
         *_ARM,
         V("TRT01P", "Planned Treatment for Period 01", origin="Derived"),
         V("TRT01A", "Actual Treatment for Period 01", origin="Derived"),
+        V("STRAT1R", "Stratification Factor 1 as Randomized", origin="Assigned"),
+        V("STRAT2R", "Stratification Factor 2 as Randomized", origin="Assigned"),
         V("RANDDT", "Date of Randomization", "date", "Derived"),
         V("TRTSDT", "Date of First Exposure to Treatment", "date", "Derived"),
         V("TRTEDT", "Date of Last Exposure to Treatment", "date", "Derived"),
@@ -83,6 +87,7 @@ ADSL = DatasetSpec(
         V("CHILDPGH", "Baseline Child-Pugh Score", "integer", "Derived"),
         V("BCLC", "Baseline BCLC Stage", origin="Derived"),
         V("AFP", "Baseline Alpha-Fetoprotein (ng/mL)", "float", "Collected"),
+        V("AETIOL", "Aetiology of Liver Disease", origin="Collected"),
         V("ITTFL", "Intent-To-Treat Population Flag", origin="Derived", codelist=_YN),
         V("SAFFL", "Safety Population Flag", origin="Derived", codelist=_YN),
         V("DTHFL", "Subject Death Flag", origin="Derived", codelist=_YN),
@@ -217,7 +222,7 @@ def _source(
     description = str(description or "")
     if description == "death":
         return "ADSL", "DTHDT", None
-    if description.startswith("progression") or description == "last adequate tumour assessment":
+    if description.startswith(("progression", "last adequate tumour assessment")):
         criterion = (
             CRITERIA["recist_response"]
             if "RECIST 1.1" in row["PARAM"]
