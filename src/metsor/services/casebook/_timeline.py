@@ -14,11 +14,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Executable, Result, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from metsor.errors import ConflictError, InputError
@@ -141,6 +142,38 @@ class Timeline:
 
 _CACHE = "metsor_casebook_timelines"
 
+#: The dates of a subject's timeline, read in one statement built once.
+_TIMELINE_DATES = (
+    select(
+        Consent.consent_date,
+        Allocation.randomized_at,
+        Allocation.arm,
+        Death.death_date,
+        Withdrawal.withdrawn_on,
+    )
+    .select_from(Subject)
+    .outerjoin(Consent, Consent.subject_id == Subject.subject_id)
+    .outerjoin(Allocation, Allocation.subject_id == Subject.subject_id)
+    .outerjoin(Death, Death.subject_id == Subject.subject_id)
+    .outerjoin(Withdrawal, Withdrawal.subject_id == Subject.subject_id)
+    .where(Subject.subject_id == bindparam("subject_id"))
+)
+
+
+def read_rows(
+    ctx: ServiceContext, statement: Executable, parameters: Mapping[str, Any]
+) -> Result[Any]:
+    """The rows of a Core ``statement`` built once, run on the transaction's connection.
+
+    Pending changes are flushed first, as a session query would, unless the caller holds
+    autoflush off (``with ctx.session.no_autoflush``); going past the ORM's per-query
+    machinery is what makes the casebook's many small reads cheap.
+    """
+    session = ctx.session
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, parameters)
+
 
 def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:
     """The subject's timeline; locks the subject row until the transaction ends.
@@ -158,22 +191,8 @@ def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:
     if cached is not None:
         return cached
     subject = subject_for(ctx, subject_id, lock=True)
-    row = ctx.session.execute(
-        select(
-            Consent.consent_date,
-            Allocation.randomized_at,
-            Allocation.arm,
-            Death.death_date,
-            Withdrawal.withdrawn_on,
-        )
-        .select_from(Subject)
-        .outerjoin(Consent, Consent.subject_id == Subject.subject_id)
-        .outerjoin(Allocation, Allocation.subject_id == Subject.subject_id)
-        .outerjoin(Death, Death.subject_id == Subject.subject_id)
-        .outerjoin(Withdrawal, Withdrawal.subject_id == Subject.subject_id)
-        .where(Subject.subject_id == subject_id)
-    ).one()
-    consent, randomized_at, arm, death, end = row
+    row = read_rows(ctx, _TIMELINE_DATES, {"subject_id": subject_id}).one()
+    consent, randomized_at, arm, death, end = tuple(row)
     protocol = trial_protocol()
     timeline = Timeline(
         subject=subject,

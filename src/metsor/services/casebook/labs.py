@@ -10,11 +10,12 @@ graded again, so a late baseline entry reaches the results already recorded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from types import MappingProxyType
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 
 from metsor.clinical import ctcae, units
 from metsor.clinical.plausibility import bounded, check_lab
@@ -25,6 +26,7 @@ from metsor.services.casebook._timeline import (
     as_date,
     choice,
     load_timeline,
+    read_rows,
 )
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import LabResult
@@ -107,19 +109,54 @@ def record_lab(
         ctcae_version=ctcae_version,
         recorded_by=ctx.username,
     )
+    start = timeline.randomized_on
     with ctx.session.no_autoflush:
-        _check(ctx, timeline, result)
-        start = timeline.randomized_on
         if start is not None and result.collected_on > start:
-            before = [
-                r for r in _results_of(ctx, subject_id, result.analyte) if r.collected_on <= start
-            ]
+            # One query gives what a result after randomization is checked and graded with:
+            # the analyte's results on its day (none allowed) and up to randomization.
+            choice(result.analyte, "analyte", units.ANALYTES)
+            stored = read_rows(
+                ctx,
+                _SAME_DAY_OR_BASELINE,
+                {
+                    "subject_id": subject_id,
+                    "analyte": result.analyte,
+                    "on": result.collected_on,
+                    "start": start,
+                },
+            ).all()
+            _check(ctx, timeline, result, [(row.id, row.collected_on) for row in stored])
+            before = [row for row in stored if row.collected_on <= start]
             _grade(result, max(before, key=lambda r: r.collected_on) if before else None)
         else:  # a baseline-period value may be the baseline of results already recorded
+            _check(ctx, timeline, result)
             regrade_labs(ctx, timeline, result.analyte, new=result)
         ctx.session.add(result)
     ctx.session.flush()
     return result
+
+
+class _Measured(Protocol):
+    """A stored result as grading reads it: its value in its unit."""
+
+    @property
+    def value(self) -> float: ...
+
+    @property
+    def unit(self) -> str: ...
+
+
+#: A subject's results of an analyte collected on a day or on or before randomization.
+_SAME_DAY_OR_BASELINE = select(
+    LabResult.id, LabResult.collected_on, LabResult.value, LabResult.unit
+).where(
+    LabResult.subject_id == bindparam("subject_id"),
+    LabResult.analyte == bindparam("analyte"),
+    or_(
+        LabResult.collected_on == bindparam("on"),
+        LabResult.collected_on <= bindparam("start"),
+    ),
+)
 
 
 def _results_of(ctx: ServiceContext, subject_id: str, analyte: str) -> list[LabResult]:
@@ -141,7 +178,14 @@ def revalidate_lab(ctx: ServiceContext, result: LabResult) -> None:
         regrade_labs(ctx, timeline, result.analyte)
 
 
-def _check(ctx: ServiceContext, timeline: Timeline, result: LabResult) -> None:
+def _check(
+    ctx: ServiceContext,
+    timeline: Timeline,
+    result: LabResult,
+    stored: Iterable[tuple[int, date]] | None = None,
+) -> None:
+    """Check a result; ``stored``: the (id, day) of the analyte's stored results that matter
+    (default: all of them, read here)."""
     analyte = choice(result.analyte, "analyte", units.ANALYTES)
     try:
         result.unit = units.normalize_unit(analyte, result.unit)
@@ -158,11 +202,17 @@ def _check(ctx: ServiceContext, timeline: Timeline, result: LabResult) -> None:
         raise InputError(f"lln {result.lln:g} is above uln {result.uln:g}", field="lln")
     result.ctcae_version = choice(result.ctcae_version, "ctcae_version", ctcae.CTCAE_VERSIONS)
     timeline.check(result.collected_on, field="collected_on")
-    for other in _results_of(ctx, result.subject_id, analyte):
-        if other.collected_on == result.collected_on and other is not result:
+    if stored is None:
+        stored = [
+            (other.id, other.collected_on)
+            for other in _results_of(ctx, result.subject_id, analyte)
+            if other is not result
+        ]
+    for other_id, collected_on in stored:
+        if collected_on == result.collected_on and other_id != result.id:
             raise ConflictError(
                 f"subject {result.subject_id} already has a {analyte} result collected on "
-                f"{result.collected_on} (record {other.id})",
+                f"{result.collected_on} (record {other_id})",
                 field="collected_on",
             )
     result.standard_unit = units.ACCEPTED_UNITS[analyte][0]
@@ -207,12 +257,12 @@ def _after(result: LabResult, start: date | None) -> bool:
     return start is not None and result.collected_on > start
 
 
-def _grade(result: LabResult, baseline: LabResult | None) -> None:
+def _grade(result: LabResult, baseline: _Measured | None) -> None:
     _apply(result, *_grading(result, baseline))
 
 
 def _grading(
-    result: LabResult, baseline: LabResult | None
+    result: LabResult, baseline: _Measured | None
 ) -> tuple[float | None, ctcae.CtcaeGrade | None]:
     """The baseline value in the result's unit and the CTCAE grade (None: not graded)."""
     base_value = (

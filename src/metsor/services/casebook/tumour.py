@@ -116,8 +116,10 @@ def record_tumour_assessment(
     rows = [_lesion_row(index, item) for index, item in enumerate(lesions, start=1)]
     with ctx.session.no_autoflush:
         timeline.check(on, field="assessed_on", after_randomization=not is_baseline)
-        _check_unique(ctx, timeline, assessment)
-        recompute_responses(ctx, subject_id, new=(assessment, rows))  # raises before any write
+        records = _assessments_of(ctx, subject_id)
+        _check_unique(timeline, assessment, records)
+        # raises before any write
+        recompute_responses(ctx, subject_id, new=(assessment, rows), records=records)
         ctx.session.add(assessment)
         ctx.session.flush()
         for row in rows:
@@ -127,10 +129,18 @@ def record_tumour_assessment(
     return assessment
 
 
-def _check_unique(ctx: ServiceContext, timeline: Timeline, assessment: TumourAssessment) -> None:
-    others = ctx.session.scalars(
-        select(TumourAssessment).where(TumourAssessment.subject_id == timeline.subject_id)
-    ).all()
+def _assessments_of(ctx: ServiceContext, subject_id: str) -> list[TumourAssessment]:
+    """The subject's stored tumour assessments."""
+    return list(
+        ctx.session.scalars(
+            select(TumourAssessment).where(TumourAssessment.subject_id == subject_id)
+        )
+    )
+
+
+def _check_unique(
+    timeline: Timeline, assessment: TumourAssessment, others: Sequence[TumourAssessment]
+) -> None:
     for other in others:
         if other.assessed_on == assessment.assessed_on:
             raise ConflictError(
@@ -227,6 +237,7 @@ def recompute_responses(
     subject_id: str,
     *,
     new: tuple[TumourAssessment, Sequence[TumourLesion]] | None = None,
+    records: Sequence[TumourAssessment] | None = None,
 ) -> None:
     """Validate the baseline and compute sums and responses of every assessment again.
 
@@ -240,6 +251,9 @@ def recompute_responses(
         The subject.
     new
         An assessment about to be stored, with its lesions, to include.
+    records
+        The subject's stored assessments when the caller has just read them in this
+        transaction (default: read here).
 
     Raises
     ------
@@ -247,11 +261,8 @@ def recompute_responses(
         When the baseline targets do not qualify, or a follow-up lists a target that was not
         one at baseline.
     """
-    records = list(
-        ctx.session.scalars(
-            select(TumourAssessment).where(TumourAssessment.subject_id == subject_id)
-        )
-    )
+    if records is None:
+        records = _assessments_of(ctx, subject_id)
     ids = [record.id for record in records]
     rows = ctx.session.scalars(
         select(TumourLesion)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import require
-from metsor.services.casebook._timeline import Timeline, as_date, load_timeline
+from metsor.services.casebook._timeline import Timeline, as_date, load_timeline, read_rows
 from metsor.services.casebook.dosing import treatment_ended_on
 from metsor.services.casebook.schedule import METSOR_SCHEDULE, VisitSchedule
 from metsor.services.context import ServiceContext
@@ -136,14 +136,18 @@ def _check(ctx: ServiceContext, timeline: Timeline, visit: Visit, schedule: Visi
     visit.in_window = plan.in_window(visit.actual_date)
 
 
+#: The stored visits of a subject of one type (the number and date of each).
+_VISITS_OF_TYPE = select(Visit.id, Visit.number, Visit.actual_date).where(
+    Visit.subject_id == bindparam("subject_id"), Visit.visit_type == bindparam("visit_type")
+)
+
+
 def _check_order(ctx: ServiceContext, visit: Visit) -> None:
-    others = ctx.session.scalars(
-        select(Visit).where(
-            Visit.subject_id == visit.subject_id, Visit.visit_type == visit.visit_type
-        )
+    others = read_rows(
+        ctx, _VISITS_OF_TYPE, {"subject_id": visit.subject_id, "visit_type": visit.visit_type}
     ).all()
     for other in others:
-        if other is visit or (visit.id is not None and other.id == visit.id):
+        if visit.id is not None and other.id == visit.id:
             continue
         if other.number == visit.number:
             raise ConflictError(

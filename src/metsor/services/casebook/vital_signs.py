@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from metsor.clinical import ctcae
 from metsor.clinical.ecog import validate_ecog
 from metsor.clinical.plausibility import check_vital_sign
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import require
-from metsor.services.casebook._timeline import Timeline, as_date, load_timeline
+from metsor.services.casebook._timeline import Timeline, as_date, load_timeline, read_rows
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import VitalSigns
 
@@ -90,6 +90,12 @@ def revalidate_vital_signs(ctx: ServiceContext, record: VitalSigns) -> None:
         _check(ctx, load_timeline(ctx, record.subject_id), record)
 
 
+#: The subject's vital signs measured on a day.
+_ON_DAY = select(VitalSigns.id).where(
+    VitalSigns.subject_id == bindparam("subject_id"), VitalSigns.measured_on == bindparam("on")
+)
+
+
 def _check(ctx: ServiceContext, timeline: Timeline, record: VitalSigns) -> None:
     record.systolic_mmhg = int(check_vital_sign("systolic_mmhg", record.systolic_mmhg))
     record.diastolic_mmhg = int(check_vital_sign("diastolic_mmhg", record.diastolic_mmhg))
@@ -108,12 +114,9 @@ def _check(ctx: ServiceContext, timeline: Timeline, record: VitalSigns) -> None:
     if record.ecog is not None:
         record.ecog = validate_ecog(record.ecog)
     timeline.check(record.measured_on, field="measured_on")
-    clash = ctx.session.scalars(
-        select(VitalSigns.id).where(
-            VitalSigns.subject_id == record.subject_id,
-            VitalSigns.measured_on == record.measured_on,
-        )
-    ).first()
+    clash = read_rows(
+        ctx, _ON_DAY, {"subject_id": record.subject_id, "on": record.measured_on}
+    ).scalar()
     if clash is not None and clash != record.id:
         raise ConflictError(
             f"subject {record.subject_id} already has vital signs on {record.measured_on} "
