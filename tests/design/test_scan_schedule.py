@@ -12,6 +12,7 @@ casebook, the endpoints' missed-assessment rule and the simulator.
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 from datetime import date, timedelta
 from typing import Any
@@ -39,6 +40,7 @@ from metsor.endpoints import (
 from metsor.endpoints.censoring import AssessmentSchedule
 from metsor.endpoints.datasets import adtte
 from metsor.errors import InputError
+from metsor.insilico.course import plan_course
 from metsor.protocol import builtin
 from metsor.services.casebook.schedule import METSOR_SCHEDULE
 from metsor.stats.logrank import logrank_test
@@ -286,6 +288,8 @@ def test_one_tumour_assessment_schedule() -> None:
         for k in range(1, 41)
     ]
     assert [START + timedelta(days=d) for d in simulated] == planned
+    virtual = inspect.signature(plan_course).parameters["scan_interval_days"].default
+    assert virtual == interval  # the virtual patients' scans in metsor demo
 
 
 @pytest.mark.parametrize(
