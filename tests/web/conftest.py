@@ -2,17 +2,19 @@
 
 ``web_server`` (one per test run) makes a trial with ``metsor db init`` in a temporary
 folder (its own ``METSOR_HOME``), adds the users of :data:`USERS` (two sites: TJ and BJ) and
-starts ``metsor serve`` on a free loopback port; its output is kept in ``server.log`` to check
-that no password is ever written. Helpers log in through the form or the API.
+starts ``metsor serve`` on a free loopback port; its output is kept in ``server.log`` (copied
+to ``artifacts/`` at the end) to check that no password is ever written. Helpers log in through the form or the API.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -130,17 +132,22 @@ def start_server(tmp: Path, *extra: str) -> tuple[WebServer, subprocess.Popen[by
 
 
 @pytest.fixture(scope="session")
-def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+def web_server() -> Iterator[WebServer]:
     """``metsor serve`` on a fresh trial, shared by the web tests of the run.
 
-    Each test makes the subjects it needs and asserts on those only.
+    Each test makes the subjects it needs and asserts on those only. The trial lives in a
+    temporary folder of its own, not under pytest's numbered folders, which a concurrent
+    pytest run may prune while this server still uses them.
     """
-    server, process = start_server(tmp_path_factory.mktemp("web"))
-    try:
-        yield server
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with tempfile.TemporaryDirectory(prefix="metsor-web-") as folder:
+        server, process = start_server(Path(folder))
+        try:
+            yield server
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+            ARTIFACTS.mkdir(exist_ok=True)
+            shutil.copyfile(server.log, ARTIFACTS / "server.log")
 
 
 def csrf_of(html: str) -> str:

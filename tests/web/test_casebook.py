@@ -48,6 +48,21 @@ def test_lab_adverse_event_and_query_through_the_api(web_server: WebServer) -> N
         headers=site,
     )
     assert event.status_code == 201, event.text
+    history = httpx.get(
+        f"{url}/history",
+        params={"table": "lab_results", "record_id": lab.json()["id"], "field": "value"},
+        headers=site,
+    ).json()
+    assert history["subject_id"] == subject_id
+    assert [(c["actor"], c["old_value"]) for c in history["changes"]] == [("coord_tj", None)]
+    assert history["changes"][0]["new_value"].startswith("250")
+    assert history["changes"][0]["reason"] == "laboratory value entered"
+    hidden_history = httpx.get(
+        f"{url}/history",
+        params={"table": "lab_results", "record_id": lab.json()["id"], "field": "value"},
+        headers=api_token(web_server, "coord_bj"),
+    )
+    assert hidden_history.status_code == 404
     monitor = api_token(web_server, "monitor")
     question = {
         "table": "lab_results",

@@ -21,6 +21,7 @@ from metsor.services.context import Database
 from metsor.web.auth.router import api_router as auth_api
 from metsor.web.auth.router import router as auth_pages
 from metsor.web.casebook.api import router as casebook_api
+from metsor.web.casebook.history import router as history_routes
 from metsor.web.casebook.router import router as casebook_pages
 from metsor.web.dashboard.router import router as dashboard_pages
 from metsor.web.errors import install_error_handlers
@@ -92,6 +93,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         subjects_api,
         casebook_pages,
         casebook_api,
+        history_routes,
     ):
         app.include_router(router)
 
