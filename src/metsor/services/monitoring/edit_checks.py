@@ -15,7 +15,8 @@ The rules (:data:`RULES`):
 - ``dose_after_progression``: a dose recorded after a RECIST progression without a reason.
 
 The record rules run on every save (the unit of work's check, :mod:`.guard`) for the subjects
-the transaction changed; ``visit_overdue`` depends on the day rather than on a save and runs on
+the transaction changed, each rule when the transaction wrote one of its tables
+(:data:`RULE_TABLES`); ``visit_overdue`` depends on the day rather than on a save and runs on
 demand with the others (:func:`run_edit_checks`, ``metsor checks run``). A query is raised
 once per finding; it closes itself (closed by ``system``) when its condition no longer holds;
 a finding whose query a person closed is not raised again.
@@ -23,7 +24,7 @@ a finding whose query a person closed is not raised again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -257,6 +258,15 @@ RECORD_RULES: dict[str, _Rule] = {
     "dose_after_progression": _dose_after_progression,
 }
 
+#: The tables whose change can make or unmake a finding of each record rule.
+RULE_TABLES: dict[str, frozenset[str]] = {
+    "lab_plausible": frozenset({"lab_results"}),
+    "ae_action": frozenset({"adverse_events", "adverse_event_drugs"}),
+    "target_lesion": frozenset({"tumour_assessments", "tumour_lesions"}),
+    "death_cause": frozenset({"deaths"}),
+    "dose_after_progression": frozenset({"dose_events", "tumour_assessments"}),
+}
+
 #: Every rule, run on demand.
 RULES: dict[str, _Rule] = {**RECORD_RULES, "visit_overdue": _visit_overdue}
 
@@ -313,12 +323,27 @@ def _apply(
     return len(current), raised, closed
 
 
-def check_on_save(session: Session, subject_ids: Sequence[str], now: datetime) -> None:
-    """Run the record rules on the subjects a transaction changed (the guard calls this)."""
+def check_on_save(session: Session, written: Mapping[str, set[str]], now: datetime) -> None:
+    """Run, on each subject a transaction changed, the record rules of the tables it wrote.
+
+    Parameters
+    ----------
+    session
+        The session of the transaction (the guard calls this before it commits).
+    written
+        Subject → the tables of its casebook the transaction wrote.
+    now
+        The trial's time.
+    """
     set_reason(session, "edit checks on save")
-    for subject_id in subject_ids:
-        if session.get(Subject, subject_id) is not None:
-            _apply(session, subject_id, RECORD_RULES, now)
+    for subject_id in sorted(written):
+        rules = {
+            name: rule
+            for name, rule in RECORD_RULES.items()
+            if RULE_TABLES[name] & written[subject_id]
+        }
+        if rules and session.get(Subject, subject_id) is not None:
+            _apply(session, subject_id, rules, now)
 
 
 def run_edit_checks(ctx: ServiceContext, *, site: str | None = None) -> CheckRun:

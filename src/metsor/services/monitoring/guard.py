@@ -14,7 +14,9 @@
   every subject whose data the transaction changed, raising and closing queries as the
   system user, before the audit trail is chained.
 
-Services need do nothing for this: it holds for every write through the unit of work.
+Services need do nothing for this: it holds for every write through the unit of work. The
+guard reads the locks once per transaction, and a subject's valid signatures and verified
+marks once per transaction (again only after the transaction writes one of them).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from metsor.store.models.monitoring import DataLock, SdvMark, Signature
 __all__ = ["LockView", "install", "lock_view", "when"]
 
 _TOUCHED = "metsor_monitoring_touched"
+_CACHE = "metsor_monitoring_cache"
 
 _QUERY_TABLES = frozenset({"data_queries", "edit_check_queries"})
 _SIGNOFF_TABLES = frozenset({"sdv_marks", "signatures"})
@@ -117,8 +120,63 @@ def _subject_of(session: Session, obj: Any, table: str) -> tuple[str, int | None
     return (found[1], None) if found is not None else None
 
 
-def _check_locks(session: Session, written: list[tuple[Any, str, str, int | None]]) -> None:
-    view = lock_view(session)
+class _Cache:
+    """What the guard read in this transaction: the locks, and per subject its valid
+    signatures and verified marks. Dropped when the transaction ends, and in part when the
+    transaction itself writes a lock, a signature or a mark."""
+
+    def __init__(self) -> None:
+        self.locks: LockView | None = None
+        self.signatures: dict[str, list[Signature]] = {}
+        self.marks: dict[str, dict[tuple[str, int], list[SdvMark]]] = {}
+
+    def forget(self, obj: Any) -> None:
+        """Forget what a write of ``obj`` (a lock, signature or mark) makes stale."""
+        if isinstance(obj, DataLock):
+            self.locks = None
+        elif isinstance(obj, Signature):
+            self.signatures.pop(obj.subject_id, None)
+        elif isinstance(obj, SdvMark):
+            self.marks.pop(obj.subject_id, None)
+
+    def signatures_of(self, session: Session, subject_id: str) -> list[Signature]:
+        if subject_id not in self.signatures:
+            self.signatures[subject_id] = list(
+                session.scalars(
+                    select(Signature).where(
+                        Signature.subject_id == subject_id, Signature.status == "valid"
+                    )
+                )
+            )
+        return self.signatures[subject_id]
+
+    def marks_of(self, session: Session, subject_id: str) -> dict[tuple[str, int], list[SdvMark]]:
+        if subject_id not in self.marks:
+            found: dict[tuple[str, int], list[SdvMark]] = {}
+            for mark in session.scalars(
+                select(SdvMark).where(
+                    SdvMark.subject_id == subject_id, SdvMark.status == "verified"
+                )
+            ):
+                found.setdefault((mark.table_name, mark.record_id), []).append(mark)
+            self.marks[subject_id] = found
+        return self.marks[subject_id]
+
+
+def _cache(session: Session) -> _Cache:
+    cache = session.info.get(_CACHE)
+    if not isinstance(cache, _Cache):
+        cache = session.info[_CACHE] = _Cache()
+    return cache
+
+
+def _check_locks(
+    session: Session, written: list[tuple[Any, str, str, int | None]], stale: bool
+) -> None:
+    cache = _cache(session)
+    view = cache.locks if cache.locks is not None and not stale else lock_view(session)
+    if not stale:  # a lock written by this flush is read again by the next one
+        cache.locks = view
     if not view:
         return
     for _obj, kind, subject_id, site_id in written:
@@ -157,22 +215,16 @@ def _clear_and_void(
     entry: EntryKey | None = found[0] if found is not None else None
     cause = _cause(session, obj, table, new, moment)
     actor = session.info.get("metsor_actor")
+    cache = _cache(session)
     with session.no_autoflush:
         if entry is not None:
-            for mark in session.scalars(
-                select(SdvMark).where(
-                    SdvMark.table_name == entry.table,
-                    SdvMark.record_id == entry.record_id,
-                    SdvMark.status == "verified",
-                )
-            ):
+            marks = cache.marks_of(session, subject_id).pop((entry.table, entry.record_id), [])
+            for mark in marks:
                 mark.status = "cleared"
                 mark.cleared_at = moment
                 mark.cleared_by = actor
                 mark.cleared_because = f"cleared by {cause}"
-        signatures = session.scalars(
-            select(Signature).where(Signature.subject_id == subject_id, Signature.status == "valid")
-        ).all()
+        signatures = cache.signatures_of(session, subject_id)
     row = None if obj.id is None else f"{table}:{obj.id}"
     for signature in signatures:
         if signature.status != "valid":
@@ -197,10 +249,15 @@ def _guard_flush(session: Session, clock: Callable[[], datetime]) -> None:
     changes: list[tuple[Any, str, bool, str]] = []
     new = set(session.new)
     candidates = list(session.new) + [o for o in session.dirty if session.is_modified(o)]
+    cache = _cache(session)
+    stale = False
     with session.no_autoflush:
         for obj in candidates:
             if not isinstance(obj, AuditedMixin):
                 continue
+            if isinstance(obj, DataLock | Signature | SdvMark):
+                cache.forget(obj)
+                stale = stale or isinstance(obj, DataLock)
             table = str(getattr(obj, "__tablename__", ""))
             kind = _kind(table)
             if kind is None:
@@ -211,15 +268,17 @@ def _guard_flush(session: Session, clock: Callable[[], datetime]) -> None:
             written.append((obj, kind, owner[0], owner[1]))
             if kind == "data" and table not in ("subjects", "data_corrections"):
                 changes.append((obj, table, obj in new, owner[0]))
+        if stale:
+            cache.locks = None
         if not written:
             return
-        _check_locks(session, written)
+        _check_locks(session, written, stale)
     if not changes:
         return
     moment = clock()
-    touched: set[str] = session.info.setdefault(_TOUCHED, set())
+    touched: dict[str, set[str]] = session.info.setdefault(_TOUCHED, {})
     for obj, table, is_new, subject_id in changes:
-        touched.add(subject_id)
+        touched.setdefault(subject_id, set()).add(table)
         _clear_and_void(session, obj, table, is_new, subject_id, moment)
 
 
@@ -241,18 +300,23 @@ def install(factory: sessionmaker[Session], clock: Callable[[], datetime]) -> No
         if not session.info.get(_TOUCHED):
             return
         session.flush()
-        touched: set[str] = session.info.pop(_TOUCHED, set())
+        touched: dict[str, set[str]] = session.info.pop(_TOUCHED, {})
         if not touched:
             return
         from metsor.services.monitoring.edit_checks import check_on_save
 
-        check_on_save(session, sorted(touched), clock())
+        check_on_save(session, touched, clock())
         session.flush()
         session.info.pop(_TOUCHED, None)
 
+    def after_commit(session: Session) -> None:
+        session.info.pop(_CACHE, None)
+
     def after_rollback(session: Session, previous_transaction: Any) -> None:
         session.info.pop(_TOUCHED, None)
+        session.info.pop(_CACHE, None)
 
     event.listen(factory, "before_flush", before_flush, insert=True)
     event.listen(factory, "before_commit", before_commit, insert=True)
+    event.listen(factory, "after_commit", after_commit)
     event.listen(factory, "after_soft_rollback", after_rollback)
