@@ -188,10 +188,17 @@ def _check_sqlite_file(path: Path, *, create: bool, made: list[Path]) -> None:
 def _sqlite_opener(path: Path, *, create: bool) -> Any:
     """A ``do_connect`` hook: check the file, then open it without ever creating it."""
     made: list[Path] = []
+    checked: list[Path] = []
     uri = f"file:{quote(str(path))}?mode=rw"
 
     def do_connect(dialect: Any, record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
-        _check_sqlite_file(path, create=create, made=made)
+        # Checked before the engine's first connection only: reading the header opens and
+        # closes the file, and a close() drops every POSIX lock this process holds on it —
+        # the locks of the engine's open connections too, which lets another process write
+        # at the same time and corrupts the database.
+        if not checked:
+            _check_sqlite_file(path, create=create, made=made)
+            checked.append(path)
         cargs[:] = [uri]
         cparams["uri"] = True
 
