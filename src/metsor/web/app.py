@@ -25,6 +25,7 @@ from metsor.web.casebook.history import router as history_routes
 from metsor.web.casebook.router import router as casebook_pages
 from metsor.web.dashboard.router import router as dashboard_pages
 from metsor.web.errors import install_error_handlers
+from metsor.web.monitoring.api import router as monitoring_api
 from metsor.web.security import IdleTracker
 from metsor.web.settings import WebSettings
 from metsor.web.state import STATIC_DIR, TEMPLATES_DIR, WebState
@@ -94,6 +95,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         casebook_pages,
         casebook_api,
         history_routes,
+        monitoring_api,
     ):
         app.include_router(router)
 

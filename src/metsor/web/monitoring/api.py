@@ -1,0 +1,116 @@
+"""Monitoring and sign-off in the JSON API, through the same services as the command line.
+
+- ``GET /api/v1/sdv`` (``site``, ``subject_id``): entries verified and to verify, worklists;
+- ``POST /api/v1/sdv/{table}/{record_id}``: a monitor marks an entry verified;
+- ``GET /api/v1/subjects/{subject_id}/signatures``: the signatures, valid and voided, with why;
+- ``POST /api/v1/subjects/{subject_id}/signatures``: an investigator signs by giving user ID
+  and password again (a wrong password signs nothing and counts toward lock-out);
+- ``GET /api/v1/audit/export.csv`` (``site``, ``since``): the whole trail, streamed as CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from metsor.services.monitoring.audit_export import AUDIT_EXPORT_COLUMNS, audit_rows
+from metsor.services.monitoring.sdv import sdv_status, verify_entry
+from metsor.services.monitoring.signatures import list_signatures, sign_casebook
+from metsor.web.dependencies import ApiUser, state_of, work
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["monitoring"])
+
+
+class SignatureRequest(BaseModel):
+    """Both components of the signature, entered again, and what it means."""
+
+    user_id: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
+    meaning: str = "approve"
+    visit_id: int | None = None
+    printed_name: str | None = Field(default=None, max_length=200)
+
+
+@router.get("/sdv")
+def sdv(
+    request: Request, user: ApiUser, site: str | None = None, subject_id: str | None = None
+) -> dict[str, Any]:
+    """SDV per site and subject under the plan in force."""
+    with work(request, user, readonly=True) as ctx:
+        return sdv_status(ctx, site=site, subject_id=subject_id).to_dict()
+
+
+@router.post("/sdv/{table}/{record_id}")
+def sdv_verify(request: Request, user: ApiUser, table: str, record_id: int) -> dict[str, Any]:
+    """Mark one entry verified against source (monitor)."""
+    with work(request, user) as ctx:
+        mark = verify_entry(ctx, table=table, record_id=record_id)
+        return {"id": mark.id, "subject_id": mark.subject_id, "table": table,
+                "record_id": record_id, "verified_by": mark.verified_by}  # fmt: skip
+
+
+@router.get("/subjects/{subject_id}/signatures")
+def signatures(request: Request, user: ApiUser, subject_id: str) -> dict[str, Any]:
+    """The subject's signatures, oldest first."""
+    with work(request, user, readonly=True) as ctx:
+        return {"signatures": [s.to_dict() for s in list_signatures(ctx, subject_id)]}
+
+
+@router.post("/subjects/{subject_id}/signatures")
+def sign(
+    request: Request, user: ApiUser, subject_id: str, body: SignatureRequest
+) -> dict[str, Any]:
+    """Sign the subject's casebook (or a visit) with user ID and password entered again."""
+    signature = sign_casebook(
+        state_of(request).database, acting_user=user.username, user_id=body.user_id,
+        password=body.password, subject_id=subject_id, meaning=body.meaning,
+        visit_id=body.visit_id, printed_name=body.printed_name,
+    )  # fmt: skip
+    return signature.to_dict()
+
+
+@router.get("/audit/export.csv")
+def audit_export(
+    request: Request, user: ApiUser, site: str | None = None, since: date | None = None
+) -> StreamingResponse:
+    """The audit trail of every subject as CSV, streamed (admin, data manager, monitor)."""
+    context = work(request, user, readonly=True)
+    ctx = context.__enter__()
+    try:
+        rows = audit_rows(ctx, site=site, since=since)
+        first = next(rows, None)  # refusals (role, site) are raised before the answer starts
+    except BaseException as exc:
+        context.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+
+    def stream() -> Iterator[str]:
+        try:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(AUDIT_EXPORT_COLUMNS)
+            if first is not None:
+                writer.writerow(first)
+            for count, row in enumerate(rows):
+                writer.writerow(row)
+                if count % 1000 == 0:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+            yield buffer.getvalue()
+        finally:
+            context.__exit__(None, None, None)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'},
+    )
