@@ -144,7 +144,7 @@ def verify_audit(ctx: ServiceContext) -> VerifyReport:
         f"{signed} valid signatures against the rows they signed",
     )  # fmt: skip
     return replace(
-        report, problems=report.problems + tuple(problems), checks=report.checks + (check,)
+        report, problems=report.problems + tuple(problems), checks=(*report.checks, check)
     )
 
 
