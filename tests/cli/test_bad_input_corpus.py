@@ -20,8 +20,9 @@ default ``inv``), ``env`` (variables set; ``null`` unsets one), ``stdin``, ``fil
 text, or a JSON value written as JSON; ``{eligible: {...}}`` is the example screening record
 with the fields given replaced, nested mappings merged; ``{registry: {dotted.path: value}}``
 is the registry record of NCT02672488 with values replaced; ``{encoding: latin-1, text: ...}``
-is text in another encoding), ``expect``, ``audited`` and ``issue``
-(where the case comes from). Placeholders in arguments, texts and environment values:
+is text in another encoding), ``expect``, ``audited``, ``issue`` (where the case comes from)
+and ``xfail`` (why a case is still refused wrongly: it runs as a strict expected failure).
+Placeholders in arguments, texts and environment values:
 ``{today}``, ``{yesterday}``, ``{days_ago_N}``, ``{control}`` and ``{combination}`` (randomized
 subjects of each arm; the latter with an eGFR of 40), ``{consented}`` (consented, not
 randomized), ``{screened}`` (registered only), ``{lab}`` (a laboratory result of
@@ -71,7 +72,9 @@ LONGEST_OUTPUT = 2_000
 _COMPANIONS = ("-wal", "-shm", "-journal")
 _LOGINS = "login_attempts"
 """Every command proves who acts before it runs, and that proof is recorded: one row."""
-_CASE_KEYS = {"name", "args", "user", "env", "stdin", "files", "expect", "audited", "issue"}
+_CASE_KEYS = {
+    "name", "args", "user", "env", "stdin", "files", "expect", "audited", "issue", "xfail"
+}  # fmt: skip
 
 runner = CliRunner()
 
@@ -124,6 +127,7 @@ class Case:
     stdin: str | None = None
     files: dict[str, Any] = field(default_factory=dict)
     audited: bool = False
+    xfail: str | None = None
 
 
 def _load_corpus() -> list[Case]:
@@ -144,6 +148,7 @@ def _load_corpus() -> list[Case]:
                     stdin=entry.get("stdin"),
                     files=dict(entry.get("files") or {}),
                     audited=bool(entry.get("audited", False)),
+                    xfail=entry.get("xfail"),
                 )
             )
     names = [case.name for case in cases]
@@ -337,7 +342,13 @@ def _audited_only(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("case", [pytest.param(case, id=case.name) for case in CASES])
+def _param(case: Case) -> Any:
+    """The case as a test parameter; a case still refused wrongly is a visible, strict xfail."""
+    marks = [pytest.mark.xfail(strict=True, reason=case.xfail)] if case.xfail else []
+    return pytest.param(case, id=case.name, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(case) for case in CASES])
 def test_a_bad_input_is_refused_naming_it_and_writes_nothing(
     case: Case, trial: Trial, command: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
