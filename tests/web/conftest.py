@@ -3,7 +3,8 @@
 ``web_server`` (one per test run) makes a trial with ``metsor db init`` in a temporary
 folder (its own ``METSOR_HOME``), adds the users of :data:`USERS` (two sites: TJ and BJ) and
 starts ``metsor serve`` on a free loopback port; its output is kept in ``server.log`` (copied
-to ``artifacts/`` at the end) to check that no password is ever written. Helpers log in through the form or the API.
+to ``artifacts/`` at the end) to check that no password is ever written. Helpers log in
+through the form or the API.
 """
 
 from __future__ import annotations
