@@ -37,6 +37,8 @@ _LABELS: dict[str, str] = {
     "labs.alt": "ALT",
     "labs.alp": "Alkaline phosphatase",
     "labs.inr": "INR",
+    "tumour.afp_ng_ml": "AFP (ng/mL)",
+    "history.nyha_class": "NYHA class",
 }
 _SECTIONS = {
     "hcc_confirmation": "HCC confirmation",
@@ -81,7 +83,9 @@ def _label(path: str) -> str:
     parts = path.split(".")
     if parts[0] == "labs":
         lab = _LABELS.get(".".join(parts[:2]), parts[1].replace("_", " ").capitalize())
-        return lab if parts[2] == "value" else f"{lab} {parts[2].upper()}"
+        if parts[2] == "value":
+            return lab
+        return f"{lab} ULN" if parts[2] == "uln" else f"{lab} {parts[2]}"
     return parts[-1].replace("_", " ").capitalize()
 
 
