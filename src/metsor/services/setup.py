@@ -36,7 +36,7 @@ from metsor.services.scheme import (
     create_scheme,
 )
 from metsor.services.sites import new_site
-from metsor.services.users import generate_password, new_user
+from metsor.services.users import check_password_length, generate_password, new_user
 from metsor.store.engine import read_only
 from metsor.store.migrate import created_only_on_success, upgrade
 from metsor.store.models.core import RandomizationScheme, Site, User
@@ -227,6 +227,8 @@ def initialize(
         )
     if length_per_stratum is not None:
         check_list_length(length_per_stratum)  # before any file is made
+    if admin_password is not None:
+        check_password_length(admin_password)  # before any file is made
     create_home_folder(database.url)
     upgrade(database.url)
     create_private_home()

@@ -36,6 +36,7 @@ __all__ = [
     "UserSummary",
     "add_user",
     "change_role",
+    "check_password_length",
     "deactivate_user",
     "generate_password",
     "hash_password",
@@ -63,7 +64,8 @@ def generate_password() -> str:
     return secrets.token_urlsafe(15)
 
 
-def _check_password_length(password: str) -> None:
+def check_password_length(password: str) -> None:
+    """Refuse a password shorter than :data:`MIN_PASSWORD_LENGTH`, naming the field."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InputError(
             f"the password needs at least {MIN_PASSWORD_LENGTH} characters", field="password"
@@ -153,7 +155,7 @@ def new_user(
     if role in SITE_ROLES and site is None:
         raise InputError(f"a user with role {role} needs a site (--site)", field="site")
     if password is not None:
-        _check_password_length(password)
+        check_password_length(password)
     if session.scalars(select(User.id).where(User.username == username)).first() is not None:
         raise ConflictError(f"user {username!r} already exists", field="username")
     site_id = find_site(session, site).id if site is not None else None
@@ -361,7 +363,7 @@ def reset_password(
     NotFoundError
         For an unknown user.
     """
-    _check_password_length(password)
+    check_password_length(password)
     user = _managed_user(ctx, username)
     ctx.set_reason(_reason(reason, "password reset"))
     user.password_hash = hash_password(password)
