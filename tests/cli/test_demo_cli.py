@@ -37,7 +37,13 @@ def test_demo_prints_the_screening_summary_then_the_trial(tmp_path: Path) -> Non
     command = (
         f"metsor analyze survival --input {adtte} --param OS --time AVAL --event EVENT --group ARM"
     )
-    assert lines[-1] == f"  {command}"
+    assert f"  {command}" in lines
+    # the report and every export lie beside the database, with the audit key of the demo
+    for written in ("report/report.html", "report/report.pdf", "adam/adtte.xpt",
+                    "adam/define.xml", "sdtm/dm.xpt", "results.json", "ipd/adsl.csv",
+                    "metsor-audit.key", "metsor-audit.anchor"):  # fmt: skip
+        assert (out / written).is_file(), written
+    assert "  coordinator   --user coordinator   password metsor-demo-coordinator" in lines
     # the command named is one a user can run next
     follow = runner.invoke(app, command.split()[1:])
     assert follow.exit_code == 0, follow.output
@@ -69,6 +75,20 @@ def test_demo_json_and_a_second_run_replacing_its_own_database(
         f"metsor analyze survival --input {out / 'datasets' / 'adtte.csv'} --param OS"
     )
     assert payload["screening_log"]["screened"] == 120
+    assert payload["outputs"]["results"] == str(out / "results.json")
+    # a person logs in to the demo database with the known password printed for the role
+    listed = runner.invoke(
+        app,
+        ["subjects", "list", "--db", payload["database"]],
+        env={
+            "METSOR_USER": "coordinator",
+            "METSOR_PASSWORD": payload["users"]["coordinator"]["password"],
+            "METSOR_AUDIT_KEY_FILE": str(out / "metsor-audit.key"),
+            "METSOR_AUDIT_ANCHOR_FILE": str(out / "metsor-audit.anchor"),
+        },
+    )
+    assert listed.exit_code == 0, listed.output
+    assert "TJ-001" in listed.output
 
 
 def test_demo_refuses_to_overwrite_a_database_it_did_not_make(tmp_path: Path) -> None:

@@ -135,13 +135,17 @@ def _demo(db: str | None, seed: int, out: Path, *, as_json: bool) -> None:
     log = screen_virtual_log()
     if not as_json:
         print_log_summary(log, title="Virtual screening log")
+    from metsor.cli._demo_outputs import demo_audit_files, demo_users, outputs_text, write_outputs
+
     started = time.perf_counter()
     url = db if db is not None else demo_database_url(out)
-    database = Database.open(url)
-    try:
-        result = run_virtual_trial(database, seed=seed, datasets_dir=out / "datasets")
-    finally:
-        database.close()
+    with demo_audit_files(out if db is None else None):
+        database = Database.open(url)
+        try:
+            result = run_virtual_trial(database, seed=seed, datasets_dir=out / "datasets")
+            outputs = write_outputs(database, result, out)
+        finally:
+            database.close()
     seconds = time.perf_counter() - started
     adtte = Path(result.datasets["adtte"])
     command = (
@@ -159,6 +163,8 @@ def _demo(db: str | None, seed: int, out: Path, *, as_json: bool) -> None:
             "trial": result.to_dict(),
             "database": url if db is None else "(given by --db)",
             "next_command": command,
+            "outputs": outputs,
+            "users": demo_users(),
             "seconds": round(seconds, 1),
         }
         typer.echo(json.dumps(payload, indent=2))
@@ -167,3 +173,4 @@ def _demo(db: str | None, seed: int, out: Path, *, as_json: bool) -> None:
 
     print_trial_report(result, database=url if db is None else "the database given by --db",
                        command=command, seconds=seconds)  # fmt: skip
+    typer.echo(outputs_text(outputs, url, out if db is None else None))

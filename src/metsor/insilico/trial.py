@@ -31,6 +31,7 @@ from metsor.insilico.recording import record_page
 from metsor.insilico.recruitment import Candidate, RecruitmentPlan, plan_recruitment
 from metsor.insilico.result import VirtualTrialResult, consort_flow
 from metsor.insilico.scenario import DEFAULT_SCENARIO, VirtualScenario
+from metsor.services.access import SITE_ROLES
 from metsor.services.allocation_seed import SeedSource
 from metsor.services.context import Database, unit_of_work
 from metsor.services.enrollment import record_consent, register_subject
@@ -39,14 +40,24 @@ from metsor.services.reports import randomization_report, verify_audit
 from metsor.services.setup import initialize, protocol_sites
 from metsor.services.users import add_user
 
-__all__ = ["SITE_USERS", "allocation_seed", "run_virtual_trial"]
+__all__ = ["DEMO_PASSWORDS", "SITE_USERS", "allocation_seed", "run_virtual_trial"]
 
 SITE_USERS: dict[str, str] = {
     "investigator": "investigator",
     "coordinator": "coordinator",
     "data_manager": "data_manager",
+    "monitor": "monitor",
+    "statistician": "statistician",
 }
-"""Username of each user the virtual trial acts as (role → username)."""
+"""Username of each user of the virtual trial (role → username); the site roles belong to the
+protocol's first site."""
+
+DEMO_PASSWORDS: dict[str, str] = {
+    username: f"metsor-demo-{username}" for username in ("admin", *SITE_USERS.values())
+}
+"""The known password of each user of a virtual trial's database (username → password), so
+that a person can log in to it (``metsor login``, ``metsor serve``). A virtual trial's
+database holds no real patient; never use these passwords for a real one."""
 
 _OFFICE_HOURS = time(2, 0, tzinfo=UTC)  # 10:00 in Tianjin
 
@@ -187,7 +198,12 @@ def _check_calendar(n_target: int, accrual_months: float, follow_up_months: floa
 
 
 def _set_up(database: Database, seed: int, n_target: int) -> str:
-    init = initialize(database, seed=allocation_seed(seed), target_enrollment=n_target)
+    init = initialize(
+        database,
+        seed=allocation_seed(seed),
+        target_enrollment=n_target,
+        admin_password=DEMO_PASSWORDS["admin"],
+    )
     if not init.scheme_created:
         raise ConflictError(
             f"the database {database.url} already holds a trial; the virtual trial needs an "
@@ -196,9 +212,14 @@ def _set_up(database: Database, seed: int, n_target: int) -> str:
         )
     code = protocol_sites()[0][0]
     with unit_of_work(database, init.admin) as ctx:
-        add_user(ctx, username=SITE_USERS["investigator"], role="investigator", site=code)
-        add_user(ctx, username=SITE_USERS["coordinator"], role="coordinator", site=code)
-        add_user(ctx, username=SITE_USERS["data_manager"], role="data_manager")
+        for role, username in SITE_USERS.items():
+            add_user(
+                ctx,
+                username=username,
+                role=role,
+                site=code if role in SITE_ROLES else None,
+                password=DEMO_PASSWORDS[username],
+            )
     return code
 
 
