@@ -3,7 +3,9 @@
 Time-to-event endpoints come from ADTTE (``AVAL`` in months, ``EVENT``), per arm: subjects,
 events, Kaplan–Meier median with its 95% interval (log-log band, Brookmeyer–Crowley); between
 arms: the log-rank test and the Cox hazard ratio of metformin + sorafenib against sorafenib
-with its Wald 95% interval (Efron ties). Objective response comes from ADRS (``ORR_MRECIST``,
+with its Wald 95% interval (Efron ties), both stratified by the randomization strata. Every
+figure is :mod:`metsor.analysis`'s, the one place the trial's numbers are computed.
+Objective response comes from ADRS (``ORR_MRECIST``,
 ``ORR_RECIST``): per arm the rate with its Clopper–Pearson 95% interval, between arms Fisher's
 exact test.
 
@@ -21,11 +23,6 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-
-from metsor import stats
-from metsor.errors import InputError
 
 __all__ = [
     "ARMS",
@@ -142,7 +139,8 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 def compare_endpoints(adtte: list[dict[str, str]]) -> list[EndpointComparison]:
     """Kaplan–Meier per arm, log-rank and Cox between arms, for each of
-    :data:`ENDPOINT_PARAMS`.
+    :data:`ENDPOINT_PARAMS`, as :func:`metsor.analysis.analyse_adtte` computes them: the
+    log-rank test and the Cox model stratified by the randomization strata (``STRATUM``).
 
     Parameters
     ----------
@@ -158,33 +156,36 @@ def compare_endpoints(adtte: list[dict[str, str]]) -> list[EndpointComparison]:
     ----------
     See the module docstring.
     """
+    from metsor.analysis import analyse_adtte
+
+    experimental, reference = ARMS
     results = []
     for param in ENDPOINT_PARAMS:
         rows = [row for row in adtte if row["PARAMCD"] == param]
-        if not rows:
-            raise InputError(f"ADTTE has no rows of parameter {param}", field="PARAMCD")
-        time = np.array([float(row["AVAL"]) for row in rows])
-        event = np.array([int(row["EVENT"]) for row in rows])
-        arm = np.array([row["ARMCD"] for row in rows])
-        arms = {}
-        for code in ARMS:
-            mask = arm == code
-            fit = stats.kaplan_meier(time[mask], event[mask], conf_type="log-log")
-            median = fit.median()
-            arms[code] = ArmSurvival(fit.n, fit.events, median.median, median.lower, median.upper)
-        logrank = stats.logrank_test(time, event, arm)
-        hr: tuple[float | None, float | None, float | None] = (None, None, None)
-        if event.any():
-            cox = stats.cox_ph(time, event, (arm == ARMS[0]).astype(float), names=["arm"])
-            if cox.converged:
-                hr = (float(cox.hazard_ratio[0]), float(cox.hr_lower[0]), float(cox.hr_upper[0]))
+        comparison = analyse_adtte(rows, param, reference=reference, experimental=experimental)
+        arms = {
+            code: ArmSurvival(arm.n, arm.events, arm.median, arm.median_lower, arm.median_upper)
+            for code, arm in comparison.arms.items()
+        }
+        hr = comparison.hazard_ratio
         label = rows[0]["PARAM"].removesuffix(" (months)")
-        results.append(EndpointComparison(param, label, arms, logrank.p_value, *hr))
+        results.append(
+            EndpointComparison(
+                param,
+                label,
+                arms,
+                math.nan if comparison.logrank is None else comparison.logrank.p_value,
+                None if hr is None else hr.estimate,
+                None if hr is None else hr.lower,
+                None if hr is None else hr.upper,
+            )
+        )
     return results
 
 
 def compare_responses(adrs: list[dict[str, str]]) -> list[ResponseComparison]:
-    """Objective response rates per arm and Fisher's exact test, by mRECIST and RECIST 1.1.
+    """Objective response rates per arm and Fisher's exact test, by mRECIST and RECIST 1.1, as
+    :func:`metsor.analysis.analyse_adrs` computes them.
 
     Parameters
     ----------
@@ -200,19 +201,18 @@ def compare_responses(adrs: list[dict[str, str]]) -> list[ResponseComparison]:
     ----------
     See the module docstring.
     """
+    from metsor.analysis import RESPONSE_PARAMS, analyse_adrs
+
+    experimental, reference = ARMS
     results = []
-    for criterion, param in (("mRECIST", "ORR_MRECIST"), ("RECIST 1.1", "ORR_RECIST")):
-        counts = {}
-        for code in ARMS:
-            rows = [r for r in adrs if r["PARAMCD"] == param and r["ARMCD"] == code]
-            responders = sum(int(r["AVAL"]) for r in rows)
-            estimate = stats.clopper_pearson(responders, len(rows))
-            counts[code] = ArmResponse(
-                responders, len(rows), estimate.rate, estimate.lower, estimate.upper
-            )
-        experimental, reference = counts[ARMS[0]], counts[ARMS[1]]
-        fisher = stats.fisher_exact(
-            experimental.responders, experimental.n, reference.responders, reference.n
+    for param, criterion in RESPONSE_PARAMS:
+        comparison = analyse_adrs(
+            adrs, param, reference=reference, experimental=experimental, criterion=criterion
         )
-        results.append(ResponseComparison(criterion, counts, fisher.p_value))
+        counts = {
+            code: ArmResponse(arm.responders, arm.n, arm.rate, arm.lower, arm.upper)
+            for code, arm in comparison.arms.items()
+        }
+        fisher = math.nan if comparison.fisher is None else comparison.fisher.p_value
+        results.append(ResponseComparison(criterion, counts, fisher))
     return results

@@ -38,7 +38,7 @@ from metsor.services.enrollment import record_consent, register_subject
 from metsor.services.randomize import randomize_subject
 from metsor.services.reports import randomization_report, verify_audit
 from metsor.services.setup import initialize, protocol_sites
-from metsor.services.users import add_user
+from metsor.services.users import add_user, reset_password
 
 __all__ = ["DEMO_PASSWORDS", "SITE_USERS", "allocation_seed", "run_virtual_trial"]
 
@@ -198,12 +198,7 @@ def _check_calendar(n_target: int, accrual_months: float, follow_up_months: floa
 
 
 def _set_up(database: Database, seed: int, n_target: int) -> str:
-    init = initialize(
-        database,
-        seed=allocation_seed(seed),
-        target_enrollment=n_target,
-        admin_password=DEMO_PASSWORDS["admin"],
-    )
+    init = initialize(database, seed=allocation_seed(seed), target_enrollment=n_target)
     if not init.scheme_created:
         raise ConflictError(
             f"the database {database.url} already holds a trial; the virtual trial needs an "
@@ -212,6 +207,12 @@ def _set_up(database: Database, seed: int, n_target: int) -> str:
         )
     code = protocol_sites()[0][0]
     with unit_of_work(database, init.admin) as ctx:
+        reset_password(
+            ctx,
+            init.admin,
+            password=DEMO_PASSWORDS["admin"],
+            reason="known password",
+        )
         for role, username in SITE_USERS.items():
             add_user(
                 ctx,

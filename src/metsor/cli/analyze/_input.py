@@ -95,16 +95,24 @@ def text_column(frame: pd.DataFrame, name: str) -> pd.Series[str]:
     return values
 
 
+def _parse_float(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return float("nan")
+
+
 def number_column(frame: pd.DataFrame, name: str, *, binary: bool = False) -> list[float]:
     """The values of column ``name`` as numbers >= 0 (or 0/1 if ``binary``).
 
     An error names the column and the CSV line of the first value that is not one.
     """
     import numpy as np
-    import pandas as pd
 
     text = text_column(frame, name)
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    # Python's float() rounds correctly, so a value written with repr() reads back the same
+    # double; pandas' fast parser may differ from it in the last bit.
+    values = np.array([_parse_float(value) for value in text], dtype=np.float64)
     finite = np.isfinite(values)
     bad = ~finite | (~np.isin(values, (0.0, 1.0)) if binary else values < 0)
     if bad.any():
