@@ -55,7 +55,8 @@ def test_the_snapshot_counts_the_flow_on_each_backend(database: Database) -> Non
         "consented, not randomized by the cut-off": 1,
         "not meeting eligibility criteria": 1,
     }
-    assert dict(flow.failed_by_criterion) == {"ecog": 1}
+    # ECOG 3 fails the ECOG criterion and, being BCLC stage D, the required stage C
+    assert dict(flow.failed_by_criterion) == {"ecog": 1, "hcc_confirmed": 1}
     assert flow.randomized == 2
     assert sum(flow.died.values()) == 1
     assert sum(flow.received.values()) == 0
