@@ -319,6 +319,11 @@ def _hazard_ratio(
             f"the {kind}Cox model did not converge (an arm without events?): no hazard ratio"
         )
         return None
+    if any(fit.infinite):  # R's coxph warns, and its estimate means nothing
+        warnings.append(
+            f"the {kind}Cox coefficient may be infinite (an arm without events?): no hazard ratio"
+        )
+        return None
     try:
         ph_test_p: float | None = stats.cox_zph(fit).global_p_value
     except InputError as exc:
