@@ -159,11 +159,11 @@ def test_review_of_the_registered_record_computes_power_with_the_design_engine()
 
 
 def test_design_power_matches_the_rpact_anchor() -> None:
-    from metsor.cli.protocol import _design_power
+    from metsor.design.protocol_power import design_power
     from metsor.protocol import builtin
 
     protocol = builtin()
     assert protocol.assumptions is not None
-    power, events = _design_power(protocol)(protocol.assumptions, 82)
+    power, events = design_power(protocol)(protocol.assumptions, 82)
     assert power == pytest.approx(0.1786, rel=RTOL)
     assert events == pytest.approx(59.2, rel=RTOL)

@@ -21,8 +21,8 @@ from metsor.errors import InputError, NotFoundError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from metsor.protocol.model import Assumptions, Contact, Protocol
-    from metsor.protocol.review import Finding, PowerOf, RegisteredPowerOf
+    from metsor.protocol.model import Contact, Protocol
+    from metsor.protocol.review import Finding
 
 __all__ = ["app", "import_record", "load_protocol", "review", "show"]
 
@@ -96,53 +96,6 @@ def _with_builtin_assumptions(protocol: Protocol) -> tuple[Protocol, str | None]
     return protocol.model_copy(update={"assumptions": assumptions}), note
 
 
-def _design_power(protocol: Protocol) -> PowerOf:
-    """``power_of`` for the review, computed by :func:`metsor.design.sample_size.logrank_power`."""
-    from metsor.design.sample_size import logrank_power
-
-    experimental, control = protocol.design.allocation_ratio or (1, 1)
-
-    def power_of(a: Assumptions, n: int) -> tuple[float, float]:
-        result = logrank_power(
-            n=n,
-            median_control=a.median_os_control_months,
-            median_experimental=a.median_os_experimental_months,
-            alpha=a.alpha,
-            sides=a.sides,
-            accrual_months=a.accrual_months,
-            follow_up_months=a.follow_up_months,
-            dropout_per_year=a.dropout_per_year,
-            allocation_ratio=experimental / control,
-        )
-        return result.power, result.expected_events
-
-    return power_of
-
-
-def _registered_power(protocol: Protocol) -> RegisteredPowerOf:
-    """``registered_power_of`` for the review, by :func:`metsor.design.registered_analysis`."""
-    from metsor.design.registered_analysis import power_within
-
-    experimental, control = protocol.design.allocation_ratio or (1, 1)
-
-    def registered_power_of(a: Assumptions, n: int, horizon_months: float) -> tuple[float, float]:
-        result = power_within(
-            n=n,
-            median_control=a.median_os_control_months,
-            median_experimental=a.median_os_experimental_months,
-            alpha=a.alpha,
-            sides=a.sides,
-            accrual_months=a.accrual_months,
-            follow_up_months=a.follow_up_months,
-            horizon_months=horizon_months,
-            dropout_per_year=a.dropout_per_year,
-            allocation_ratio=experimental / control,
-        )
-        return result.power, result.expected_events
-
-    return registered_power_of
-
-
 @app.command("show")
 def show(
     source: Annotated[str, typer.Argument(help=_SOURCE_HELP)] = _DEFAULT_ID,
@@ -198,13 +151,14 @@ def review(
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
     """Review a protocol: implausible doses, contradictory criteria, label conflicts, power."""
+    from metsor.design.protocol_power import design_power, registered_power
     from metsor.protocol import review_protocol
 
     protocol, note = _with_builtin_assumptions(load_protocol(source))
     findings = review_protocol(
         protocol,
-        power_of=_design_power(protocol),
-        registered_power_of=_registered_power(protocol),
+        power_of=design_power(protocol),
+        registered_power_of=registered_power(protocol),
     )
     if note:
         typer.echo(f"note: {note}", err=True)

@@ -8,35 +8,14 @@ protocol's design assumptions.
 from __future__ import annotations
 
 from metsor.analysis import TrialAnalysis
+from metsor.design.protocol_power import design_power, registered_power
 from metsor.design.sample_size import logrank_power
 from metsor.protocol import Protocol, review_protocol
-from metsor.protocol.model import Assumptions
-from metsor.protocol.review import PowerOf
 from metsor.report.document import Paragraph, Section, Table
 from metsor.report.formatting import estimate_ci, months, p_value
 from metsor.services.trial_data import TrialSnapshot
 
 __all__ = ["design_section", "protocol_section", "synopsis_section"]
-
-
-def _power_of(protocol: Protocol) -> PowerOf:
-    experimental, control = protocol.design.allocation_ratio or (1, 1)
-
-    def power_of(a: Assumptions, n: int) -> tuple[float, float]:
-        result = logrank_power(
-            n=n,
-            median_control=a.median_os_control_months,
-            median_experimental=a.median_os_experimental_months,
-            alpha=a.alpha,
-            sides=a.sides,
-            accrual_months=a.accrual_months,
-            follow_up_months=a.follow_up_months,
-            dropout_per_year=a.dropout_per_year,
-            allocation_ratio=experimental / control,
-        )
-        return result.power, result.expected_events
-
-    return power_of
 
 
 def synopsis_section(
@@ -126,7 +105,11 @@ def protocol_section(protocol: Protocol) -> Section:
         ("Field", "Registered", "Corrected", "Reason"),
         tuple((c.field, c.registered, c.corrected, c.reason) for c in protocol.corrections),
     )
-    findings = review_protocol(protocol, power_of=_power_of(protocol))
+    findings = review_protocol(
+        protocol,
+        power_of=design_power(protocol),
+        registered_power_of=registered_power(protocol),
+    )
     review = Table(
         "Findings of the protocol review",
         ("Severity", "Finding", "Where", "What"),
