@@ -21,10 +21,13 @@ create databases; default ``host=127.0.0.1 port=5432 user=postgres dbname=postgr
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -222,3 +225,39 @@ def database(database_url: str) -> Iterator[Any]:
         yield db
     finally:
         db.close()
+
+
+#: Limit of one property's run in a fresh interpreter, under pytest's own 600 s per test.
+PROPERTY_SUBPROCESS_TIMEOUT_S = 540
+
+
+@pytest.fixture
+def fresh_interpreter() -> Callable[[Path, str], None]:
+    """Check one Hypothesis property of a test module in a new Python process.
+
+    The module, run as a script with the property's name and the loaded profile's settings,
+    checks that property and prints ``NAME: ok``; a crash (a signal) then fails the test
+    instead of killing the run.
+    """
+
+    def check(script: Path, name: str) -> None:
+        current = settings()
+        chosen = {
+            "max_examples": current.max_examples,
+            "derandomize": current.derandomize,
+            "print_blob": current.print_blob,
+        }
+        done = subprocess.run(
+            [sys.executable, str(script), name, json.dumps(chosen)],
+            capture_output=True,
+            text=True,
+            timeout=PROPERTY_SUBPROCESS_TIMEOUT_S,
+            check=False,
+        )
+        how = f"killed by signal {-done.returncode}" if done.returncode < 0 else "failed"
+        assert done.returncode == 0, (
+            f"property {name} exited with {done.returncode} ({how}):\n{done.stdout}\n{done.stderr}"
+        )
+        assert f"{name}: ok" in done.stdout
+
+    return check

@@ -11,7 +11,6 @@ Hypothesis settings of the current profile (``ci``, ``dev`` or ``fuzz``).
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +24,6 @@ from metsor.design._kernel import ENDPOINT_CODES, TrialDesign, run_blocks
 from metsor.design.simulate import Scenario, simulate
 from metsor.errors import InputError
 
-SUBPROCESS_TIMEOUT_S = 540  # under pytest's own limit of 600 s per test
 KEY = np.array([[0x2016_0203, 0x0267_2488, 82]], dtype=np.uint32)
 TRIALS = 3
 
@@ -88,32 +86,12 @@ PROPERTIES: dict[str, Callable[[], None]] = {
 }
 
 
-def _current_settings() -> dict[str, object]:
-    """The Hypothesis settings of the loaded profile that the subprocess must reproduce."""
-    current = settings()
-    return {
-        "max_examples": current.max_examples,
-        "derandomize": current.derandomize,
-        "print_blob": current.print_blob,
-    }
-
-
 @pytest.mark.parametrize("name", [pytest.param(name, id=name) for name in PROPERTIES])
-def test_simulator_property_in_a_fresh_interpreter(name: str) -> None:
+def test_simulator_property_in_a_fresh_interpreter(
+    name: str, fresh_interpreter: Callable[[Path, str], None]
+) -> None:
     """The property holds, and the interpreter that checked it exited normally (no signal)."""
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__)), name, json.dumps(_current_settings())],
-        capture_output=True,
-        text=True,
-        timeout=SUBPROCESS_TIMEOUT_S,
-        check=False,
-    )
-    assert done.returncode == 0, (
-        f"property {name} exited with {done.returncode} "
-        f"({'killed by signal ' + str(-done.returncode) if done.returncode < 0 else 'failed'}):\n"
-        f"{done.stdout}\n{done.stderr}"
-    )
-    assert f"{name}: ok" in done.stdout
+    fresh_interpreter(Path(__file__), name)
 
 
 def _main(name: str, chosen: str) -> None:

@@ -15,7 +15,6 @@ compared with numpy's stable argsort and with a plain reference of the log-rank 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +31,6 @@ from metsor.stats.batch import argsort_times, logrank_batch, sort_by_time
 
 RTOL = 1e-10  # kernel and reference sum the same terms in a different order
 ATOL = 1e-12  # sums that are exactly 0 in one order may be 1e-16 in the other
-SUBPROCESS_TIMEOUT_S = 540  # under pytest's own limit of 600 s per test
 
 SPECIAL = [0.0, 5e-324, 1e-310, 2.2250738585072014e-308, 1e-300, 1.0, 1e300, 1.7976931348623157e308]
 finite_times = st.one_of(
@@ -173,32 +171,12 @@ PROPERTIES: dict[str, Callable[[], None]] = {
 }
 
 
-def _current_settings() -> dict[str, object]:
-    """The Hypothesis settings of the loaded profile that the subprocess must reproduce."""
-    current = settings()
-    return {
-        "max_examples": current.max_examples,
-        "derandomize": current.derandomize,
-        "print_blob": current.print_blob,
-    }
-
-
 @pytest.mark.parametrize("name", [pytest.param(name, id=name) for name in PROPERTIES])
-def test_kernel_property_in_a_fresh_interpreter(name: str) -> None:
+def test_kernel_property_in_a_fresh_interpreter(
+    name: str, fresh_interpreter: Callable[[Path, str], None]
+) -> None:
     """The property holds, and the interpreter that checked it exited normally (no signal)."""
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__)), name, json.dumps(_current_settings())],
-        capture_output=True,
-        text=True,
-        timeout=SUBPROCESS_TIMEOUT_S,
-        check=False,
-    )
-    assert done.returncode == 0, (
-        f"property {name} exited with {done.returncode} "
-        f"({'killed by signal ' + str(-done.returncode) if done.returncode < 0 else 'failed'}):\n"
-        f"{done.stdout}\n{done.stderr}"
-    )
-    assert f"{name}: ok" in done.stdout
+    fresh_interpreter(Path(__file__), name)
 
 
 def _main(name: str, chosen: str) -> None:
