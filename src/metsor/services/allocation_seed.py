@@ -23,6 +23,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from metsor.config import home_folder
 from metsor.errors import InputError, NotFoundError
 from metsor.randomization import seed_fingerprint
 
@@ -67,9 +68,7 @@ class SeedSource:
 def default_seed_file() -> Path:
     """The key file: ``METSOR_ALLOCATION_SEED_FILE``, else ``METSOR_HOME/metsor-allocation.key``."""
     named = os.environ.get(SEED_FILE_ENV)
-    if named:
-        return Path(named)
-    return Path(os.environ.get("METSOR_HOME", ".")).resolve() / "metsor-allocation.key"
+    return Path(named) if named else home_folder() / "metsor-allocation.key"
 
 
 def _parse(text: str, origin: str) -> bytes:
