@@ -246,3 +246,62 @@ def test_an_arm_without_events_warns_that_the_hazard_ratio_may_be_infinite(
         "Loglik converged before variable 1 (g); coefficient may be infinite."
     ]
     assert "warning: Cox model: Loglik converged before variable 1" in result.stderr
+
+
+def test_the_infinite_coefficient_gives_no_hazard_ratio_as_the_analysis(tmp_path: Path) -> None:
+    """One rule for a Cox coefficient that may be infinite, the analysis's: no hazard ratio,
+    the log-rank test still reported."""
+    times = [5, 3, 8, 2, 9, 4, 6, 7, 10, 11, 12, 1]
+    rows = [f"{t},{int(i < 6)},{'a' if i < 6 else 'b'}" for i, t in enumerate(times)]
+    path = tmp_path / "monotone.csv"
+    path.write_text("t,e,g\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    args = ["analyze", "survival", "--input", str(path), "--time", "t", "--event", "e"]
+    result = runner.invoke(app, [*args, "--group", "g", "--reference", "a", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["cox"]["hr"] is None
+    assert out["cox"]["ci"] == [None, None]
+    assert out["logrank"]["chi2"] > 0
+    assert "warning: the Cox coefficient may be infinite" in result.stderr
+
+
+def test_no_events_in_either_arm_reports_the_arms_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "censored.csv"
+    path.write_text("t,e,g\n1,0,a\n2,0,b\n3,0,a\n4,0,b\n", encoding="utf-8")
+    args = ["analyze", "survival", "--input", str(path), "--time", "t", "--event", "e"]
+    result = runner.invoke(app, [*args, "--group", "g"])
+    assert result.exit_code == 0, result.output
+    assert "Log-rank: not computed (no events in either arm)" in result.stdout
+    assert "warning: no events in either arm" in result.stderr
+
+
+@pytest.mark.parametrize("strata", [None, "CELLTYPE"])
+def test_survival_figures_are_those_of_metsor_analysis(
+    veteran_adtte: Path, strata: str | None
+) -> None:
+    """The command formats :func:`metsor.analysis.compare_survival`: equal to the last digit."""
+    import pandas as pd
+
+    from metsor.analysis import compare_survival
+
+    extra = [] if strata is None else ["--strata", strata]
+    out = run_json(
+        "survival", "--input", str(veteran_adtte), "--param", "OS", "--time", "AVAL",
+        "--event", "EVENT", "--group", "ARM", "--at", "90", "--tau", "365", *extra,
+    )  # fmt: skip
+    frame = pd.read_csv(veteran_adtte, dtype=str).query("PARAMCD == 'OS'")
+    expected = compare_survival(
+        [float(v) for v in frame["AVAL"]], [float(v) for v in frame["EVENT"]],
+        frame["ARM"].tolist(), reference="standard", experimental="test",
+        strata=None if strata is None else frame[strata].tolist(), at=[90.0], tau=365.0,
+    )  # fmt: skip
+    assert expected.logrank is not None
+    assert expected.hazard_ratio is not None
+    assert out["logrank"]["chi2"] == expected.logrank.chi2
+    assert out["cox"]["hr"] == expected.hazard_ratio.estimate
+    assert out["cox"]["ph_test_p"] == expected.hazard_ratio.ph_test_p
+    for level, arm in expected.arms.items():
+        assert out["groups"][level]["median"] == arm.median
+        assert arm.rmst is not None
+        assert out["groups"][level]["rmst"]["estimate"] == arm.rmst.estimate
+        assert out["groups"][level]["survival_at"][0]["survival"] == arm.survival_at[0].survival

@@ -114,7 +114,10 @@ class SurvivalComparison:
 
     ``logrank`` and ``hazard_ratio`` are the primary analysis (stratified when strata were
     given); ``logrank_unstratified`` and ``hazard_ratio_unstratified`` the sensitivity
-    analysis (equal to the primary when no strata were given).
+    analysis (equal to the primary when no strata were given). ``cox_warnings`` are R's
+    ``coxph`` warnings about the primary Cox fit, in R's words with the covariate's name, and
+    ``cox_infinite`` says whether its coefficient may be infinite (then there is no hazard
+    ratio).
     """
 
     reference: str
@@ -127,6 +130,8 @@ class SurvivalComparison:
     rmst_difference: stats.RestrictedMeanDifference | None
     conf_type: str
     warnings: tuple[str, ...]
+    cox_warnings: tuple[str, ...] = ()
+    cox_infinite: bool = False
 
     @property
     def events(self) -> int:
@@ -146,6 +151,7 @@ def compare_survival(
     conf_level: float = 0.95,
     at: Sequence[float] = (),
     tau: float | None = None,
+    covariate: str = "arm",
 ) -> SurvivalComparison:
     """Compare one time-to-event endpoint between two arms.
 
@@ -168,6 +174,8 @@ def compare_survival(
         Times at which to report survival.
     tau
         Horizon of the restricted mean survival time, or ``None``.
+    covariate
+        The name of the arm covariate in R's Cox warnings (a column name, for instance).
 
     Returns
     -------
@@ -210,13 +218,16 @@ def compare_survival(
     primary = unstratified = None
     hr = hr_unstratified = None
     rmst_diff = None
+    fit: _CoxFit = _CoxFit(None, (), False)
     if comparable:
         experimental_mask = labels == experimental
         unstratified = _logrank(t, e, labels, experimental, None)
-        hr_unstratified = _hazard_ratio(t, e, experimental_mask, None, conf_level, warnings)
+        fit = _hazard_ratio(t, e, experimental_mask, None, conf_level, covariate, warnings)
+        hr_unstratified = fit.hazard_ratio
         if s is not None:
             primary = _logrank(t, e, labels, experimental, s)
-            hr = _hazard_ratio(t, e, experimental_mask, s, conf_level, warnings)
+            fit = _hazard_ratio(t, e, experimental_mask, s, conf_level, covariate, warnings)
+            hr = fit.hazard_ratio
         else:
             primary, hr = unstratified, hr_unstratified
     if tau is not None and len(arms) == 2:
@@ -232,6 +243,8 @@ def compare_survival(
         rmst_difference=rmst_diff,
         conf_type=conf_type,
         warnings=tuple(dict.fromkeys(warnings)),
+        cox_warnings=fit.warnings,
+        cox_infinite=fit.infinite,
     )
 
 
@@ -298,38 +311,49 @@ def _logrank(
     )
 
 
+@dataclass(frozen=True)
+class _CoxFit:
+    """A Cox fit's hazard ratio (``None`` when it has none) and R's warnings about it."""
+
+    hazard_ratio: HazardRatio | None
+    warnings: tuple[str, ...]
+    infinite: bool
+
+
 def _hazard_ratio(
     t: NDArray[np.float64],
     e: NDArray[np.float64],
     experimental: NDArray[np.bool_],
     s: NDArray[np.object_] | None,
     conf_level: float,
+    covariate: str,
     warnings: list[str],
-) -> HazardRatio | None:
+) -> _CoxFit:
     kind = "stratified " if s is not None else ""
     try:
         fit = stats.cox_ph(
-            t, e, experimental.astype(float), names=["arm"], strata=s, conf_level=conf_level
+            t, e, experimental.astype(float), names=[covariate], strata=s, conf_level=conf_level
         )
     except InputError as exc:
         warnings.append(f"no {kind}Cox hazard ratio: {exc.message}")
-        return None
+        return _CoxFit(None, (), False)
+    infinite = any(fit.infinite)
     if not fit.converged or not math.isfinite(float(fit.se[0])):
         warnings.append(
             f"the {kind}Cox model did not converge (an arm without events?): no hazard ratio"
         )
-        return None
-    if any(fit.infinite):  # R's coxph warns, and its estimate means nothing
+        return _CoxFit(None, fit.warnings, infinite)
+    if infinite:  # R's coxph warns, and its estimate means nothing
         warnings.append(
             f"the {kind}Cox coefficient may be infinite (an arm without events?): no hazard ratio"
         )
-        return None
+        return _CoxFit(None, fit.warnings, infinite)
     try:
         ph_test_p: float | None = stats.cox_zph(fit).global_p_value
     except InputError as exc:
         ph_test_p = None
         warnings.append(f"no proportional-hazards test for the {kind}Cox model: {exc.message}")
-    return HazardRatio(
+    ratio = HazardRatio(
         estimate=float(fit.hazard_ratio[0]),
         lower=float(fit.hr_lower[0]),
         upper=float(fit.hr_upper[0]),
@@ -338,6 +362,7 @@ def _hazard_ratio(
         stratified=s is not None,
         ph_test_p=ph_test_p,
     )
+    return _CoxFit(ratio, fit.warnings, infinite)
 
 
 def _rmst_difference(

@@ -18,6 +18,7 @@ from metsor.cli.analyze._input import (
     two_arms,
 )
 from metsor.cli.analyze._output import fmt, print_json
+from metsor.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,26 +48,30 @@ def response(
 def _analyze_response(
     frame: pd.DataFrame, *, response: str, group: str, reference: str | None
 ) -> dict[str, Any]:
-    from metsor import stats
+    """The columns read and checked, the figures from :func:`metsor.analysis.compare_response`."""
+    from metsor.analysis import compare_response
 
-    r = number_column(frame, response, binary=True)
+    r = [int(v) for v in number_column(frame, response, binary=True)]
     g = text_column(frame, group).tolist()
     ref, exp_ = two_arms(g, group, reference)
-    counts = {
-        level: (int(sum(v for v, lv in zip(r, g, strict=True) if lv == level)), g.count(level))
-        for level in (ref, exp_)
-    }
-    groups = {}
-    for level, (x, n) in counts.items():
-        cp = stats.clopper_pearson(x, n)
-        groups[level] = {"responders": x, "n": n, "rate": cp.rate, "ci": [cp.lower, cp.upper]}
-    (x1, n1), (x2, n2) = counts[exp_], counts[ref]
-    diff = stats.newcombe_difference(x1, n1, x2, n2)
-    fisher = stats.fisher_exact(x1, n1, x2, n2)
+    result = compare_response(r, g, reference=ref, experimental=exp_)
+    for message in result.warnings:
+        typer.echo(f"warning: {message}", err=True)
+    diff, fisher = result.difference, result.fisher
+    if diff is None or fisher is None:  # two_arms() has checked both arms have patients
+        raise InputError(f"column {group!r} needs patients in both arms", field=group)
     return {
         "reference": ref,
         "experimental": exp_,
-        "groups": groups,
+        "groups": {
+            level: {
+                "responders": arm.responders,
+                "n": arm.n,
+                "rate": arm.rate,
+                "ci": [arm.lower, arm.upper],
+            }
+            for level, arm in result.arms.items()
+        },
         "difference": {"estimate": diff.difference, "ci": [diff.lower, diff.upper]},
         "odds_ratio": {
             "estimate": fisher.odds_ratio,

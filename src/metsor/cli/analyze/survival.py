@@ -24,6 +24,8 @@ from metsor.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from metsor.analysis import ArmSurvival, SurvivalComparison
+
 __all__ = ["survival"]
 
 
@@ -108,78 +110,72 @@ def _analyze_survival(
     tau: float | None,
     at: list[float],
 ) -> dict[str, Any]:
+    """The columns read and checked, the figures from :func:`metsor.analysis.compare_survival`."""
     import numpy as np
 
-    from metsor import stats
+    from metsor.analysis import compare_survival
 
     t = np.asarray(number_column(frame, time))
     if event is not None:
         e = np.asarray(number_column(frame, event, binary=True))
     else:
         e = 1.0 - np.asarray(number_column(frame, str(censor), binary=True))
-    g = np.asarray(text_column(frame, group).tolist())
-    ref, exp_ = two_arms(g.tolist(), group, reference)
-    s = None if strata is None else np.asarray(text_column(frame, strata).tolist())
-    groups: dict[str, Any] = {}
-    for level in (ref, exp_):
-        km = stats.kaplan_meier(t[g == level], e[g == level], conf_type=conf_type)  # type: ignore[arg-type]
-        groups[level] = _arm_summary(km, tau, at)
-    logrank = stats.logrank_test(t, e, g, strata=s)
-    fit = stats.cox_ph(t, e, (g == exp_).astype(float), names=[group], strata=s)
-    try:
-        ph_test_p: float | None = stats.cox_zph(fit).global_p_value
-    except InputError as exc:
-        ph_test_p = None
-        typer.echo(f"warning: {exc.message}; ph_test_p is null", err=True)
-    if not fit.converged:
-        typer.echo(
-            f"warning: the Cox model did not converge in {fit.iterations} iterations (an arm "
-            "without events?); the hazard ratio is unreliable",
-            err=True,
-        )
-    for message in fit.warnings:  # R's coxph warnings, e.g. a coefficient that may be infinite
+    g = text_column(frame, group).tolist()
+    ref, exp_ = two_arms(g, group, reference)
+    s = None if strata is None else text_column(frame, strata).tolist()
+    result = compare_survival(
+        t, e, g, reference=ref, experimental=exp_, strata=s,
+        conf_type=conf_type,  # type: ignore[arg-type]  # checked by survival()
+        at=at, tau=tau, covariate=group,
+    )  # fmt: skip
+    for message in result.warnings:
+        typer.echo(f"warning: {message}", err=True)
+    for message in result.cox_warnings:  # R's coxph warnings, e.g. an infinite coefficient
         typer.echo(f"warning: Cox model: {message}", err=True)
+    return _as_output(result)
+
+
+def _as_output(result: SurvivalComparison) -> dict[str, Any]:
+    """The comparison in the shape ``metsor analyze survival --json`` prints."""
+    lr, hr = result.logrank, result.hazard_ratio
     return {
-        "reference": ref,
-        "experimental": exp_,
-        "groups": groups,
-        "logrank": {"chi2": logrank.chi2, "df": logrank.df, "p": logrank.p_value},
+        "reference": result.reference,
+        "experimental": result.experimental,
+        "groups": {level: _arm_summary(arm) for level, arm in result.arms.items()},
+        "logrank": {
+            "chi2": None if lr is None else lr.chi2,
+            "df": None if lr is None else lr.df,
+            "p": None if lr is None else lr.p_value,
+        },
         "cox": {
-            "hr": float(fit.hazard_ratio[0]),
-            "ci": [float(fit.hr_lower[0]), float(fit.hr_upper[0])],
-            "p": float(fit.p_value[0]),
-            "ph_test_p": ph_test_p,
-            "infinite": fit.infinite[0],
-            "warnings": list(fit.warnings),
+            "hr": None if hr is None else hr.estimate,
+            "ci": [None, None] if hr is None else [hr.lower, hr.upper],
+            "p": None if hr is None else hr.p_value,
+            "ph_test_p": None if hr is None else hr.ph_test_p,
+            "infinite": result.cox_infinite,
+            "warnings": list(result.cox_warnings),
         },
     }
 
 
-def _arm_summary(km: Any, tau: float | None, at: list[float]) -> dict[str, Any]:
-    from metsor.stats import restricted_mean
-
-    median = km.median()
+def _arm_summary(arm: ArmSurvival) -> dict[str, Any]:
     summary: dict[str, Any] = {
-        "n": km.n,
-        "events": km.events,
-        "median": median.median,
-        "median_ci": [median.lower, median.upper],
-        "survival_at": [],
-    }
-    if at:
-        table = km.survival_at(at)
-        summary["survival_at"] = [
+        "n": arm.n,
+        "events": arm.events,
+        "median": arm.median,
+        "median_ci": [arm.median_lower, arm.median_upper],
+        "survival_at": [
             {
-                "time": float(table.time[i]),
-                "survival": float(table.survival[i]),
-                "ci": [float(table.lower[i]), float(table.upper[i])],
-                "at_risk": int(table.n_risk[i]),
+                "time": row.time,
+                "survival": row.survival,
+                "ci": [row.lower, row.upper],
+                "at_risk": row.at_risk,
             }
-            for i in range(table.time.size)
-        ]
-    if tau is not None:
-        rm = restricted_mean(km, tau)
-        summary["rmst"] = {"tau": rm.tau, "estimate": rm.estimate, "se": rm.se}
+            for row in arm.survival_at
+        ],
+    }
+    if arm.rmst is not None:
+        summary["rmst"] = {"tau": arm.rmst.tau, "estimate": arm.rmst.estimate, "se": arm.rmst.se}
     return summary
 
 
@@ -216,7 +212,10 @@ def _print_survival(result: dict[str, Any]) -> None:
                 )  # fmt: skip
         console.print(at)
     lr, cox = result["logrank"], result["cox"]
-    console.print(f"Log-rank: chi2 {lr['chi2']:.4f} on {lr['df']} df, p = {fmt(lr['p'], 4)}")
+    if lr["chi2"] is None:
+        console.print("Log-rank: not computed (no events in either arm)")
+    else:
+        console.print(f"Log-rank: chi2 {lr['chi2']:.4f} on {lr['df']} df, p = {fmt(lr['p'], 4)}")
     console.print(
         f"Cox hazard ratio {exp_} vs {ref}: {fmt(cox['hr'])} "
         f"(95% CI {fmt(cox['ci'][0])} – {fmt(cox['ci'][1])}), p = {fmt(cox['p'], 4)}; "
