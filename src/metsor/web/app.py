@@ -2,8 +2,8 @@
 
 Nothing is built at import time. The app opens the trial database of its settings, mounts the
 routers of each domain (auth, dashboard, subjects, casebook and queries) — pages and the JSON
-API under ``/api/v1`` — and serves every asset itself from ``static/`` (no CDN: a site may be
-offline).
+API under ``/api/v1`` — and serves every asset itself from ``static/``, the API's Swagger UI at
+``/docs`` included (no CDN: a site may be offline).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import Response
 
 from metsor.services.context import Database
+from metsor.web.api_docs import router as api_docs
 from metsor.web.auth.router import api_router as auth_api
 from metsor.web.auth.router import router as auth_pages
 from metsor.web.casebook.api import router as casebook_api
@@ -77,6 +78,8 @@ def create_app(settings: WebSettings) -> FastAPI:
         summary="NCT02672488 (METSOR): screening, randomization and casebooks",
         version="1",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.metsor = WebState(
         settings=settings,
@@ -87,6 +90,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (
+        api_docs,
         auth_pages,
         auth_api,
         dashboard_pages,
@@ -105,8 +109,6 @@ def create_app(settings: WebSettings) -> FastAPI:
     ) -> Response:
         response = await call_next(request)
         for name, value in _SECURITY_HEADERS.items():
-            if name == "Content-Security-Policy" and request.url.path in ("/docs", "/redoc"):
-                continue
             response.headers.setdefault(name, value)
         return response
 
