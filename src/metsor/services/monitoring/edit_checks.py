@@ -24,11 +24,12 @@ a finding whose query a person closed is not raised again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Executable, Row, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from metsor.clinical.plausibility import check_lab
@@ -83,11 +84,31 @@ class CheckRun:
         }
 
 
+def _rows(session: Session, statement: Executable, subject_id: str) -> Sequence[Row[Any]]:
+    """The rows of a statement built once, for one subject, past the ORM's per-query work.
+
+    The rules run on every commit: read as plain rows, not ORM objects (pending changes are
+    flushed first, as a session query would).
+    """
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, {"subject_id": subject_id}).all()
+
+
+_SUBJECT = bindparam("subject_id")
+
+_LABS = select(
+    tables.LabResult.id,
+    tables.LabResult.analyte,
+    tables.LabResult.value,
+    tables.LabResult.unit,
+    tables.LabResult.collected_on,
+).where(tables.LabResult.subject_id == _SUBJECT)
+
+
 def _lab_plausible(session: Session, subject_id: str, today: date) -> list[Finding]:
     found = []
-    for lab in session.scalars(
-        select(tables.LabResult).where(tables.LabResult.subject_id == subject_id)
-    ):
+    for lab in _rows(session, _LABS, subject_id):
         try:
             check_lab(lab.analyte, lab.value, lab.unit, field="value")
         except InputError as exc:
@@ -100,18 +121,30 @@ def _lab_plausible(session: Session, subject_id: str, today: date) -> list[Findi
     return found
 
 
+#: The subject's adverse events of grade 3 or more, each with its study drugs (if any).
+_SEVERE_EVENTS = (
+    select(
+        tables.AdverseEvent.id,
+        tables.AdverseEvent.grade,
+        tables.AdverseEvent.term,
+        tables.AdverseEvent.onset_date,
+        tables.AdverseEventDrug.id.label("drug_row"),
+        tables.AdverseEventDrug.drug,
+        tables.AdverseEventDrug.action_taken,
+    )
+    .outerjoin(
+        tables.AdverseEventDrug,
+        tables.AdverseEventDrug.adverse_event_id == tables.AdverseEvent.id,
+    )
+    .where(tables.AdverseEvent.subject_id == _SUBJECT, tables.AdverseEvent.grade >= 3)
+    .order_by(tables.AdverseEvent.id, tables.AdverseEventDrug.id)
+)
+
+
 def _ae_action(session: Session, subject_id: str, today: date) -> list[Finding]:
     found = []
-    events = session.scalars(
-        select(tables.AdverseEvent).where(
-            tables.AdverseEvent.subject_id == subject_id, tables.AdverseEvent.grade >= 3
-        )
-    ).all()
-    for ae in events:
-        drugs = session.scalars(
-            select(tables.AdverseEventDrug).where(tables.AdverseEventDrug.adverse_event_id == ae.id)
-        ).all()
-        if not drugs:
+    for ae in _rows(session, _SEVERE_EVENTS, subject_id):
+        if ae.drug_row is None:
             found.append(
                 Finding(
                     "ae_action", f"adverse_events:{ae.id}", "adverse_events", ae.id, "grade",
@@ -119,62 +152,73 @@ def _ae_action(session: Session, subject_id: str, today: date) -> list[Finding]:
                     "drugs is recorded",
                 )
             )  # fmt: skip
-        for drug in drugs:
-            if drug.action_taken == "not_applicable":
-                found.append(
-                    Finding(
-                        "ae_action", f"adverse_event_drugs:{drug.id}", "adverse_event_drugs",
-                        drug.id, "action_taken",
-                        f"grade {ae.grade} {ae.term} of {ae.onset_date}: no action recorded "
-                        f"with {drug.drug}",
-                    )
-                )  # fmt: skip
+        elif ae.action_taken == "not_applicable":
+            found.append(
+                Finding(
+                    "ae_action", f"adverse_event_drugs:{ae.drug_row}", "adverse_event_drugs",
+                    ae.drug_row, "action_taken",
+                    f"grade {ae.grade} {ae.term} of {ae.onset_date}: no action recorded "
+                    f"with {ae.drug}",
+                )
+            )  # fmt: skip
     return found
 
 
+#: The subject's tumour assessments by date, each with its measured target lesions (if any).
+_ASSESSED_TARGETS = (
+    select(
+        tables.TumourAssessment.id,
+        tables.TumourAssessment.assessed_on,
+        tables.TumourAssessment.is_baseline,
+        tables.TumourLesion.lesion_id,
+    )
+    .outerjoin(
+        tables.TumourLesion,
+        and_(
+            tables.TumourLesion.assessment_id == tables.TumourAssessment.id,
+            tables.TumourLesion.kind == "target",
+            tables.TumourLesion.diameter_mm.is_not(None),
+        ),
+    )
+    .where(tables.TumourAssessment.subject_id == _SUBJECT)
+    .order_by(tables.TumourAssessment.assessed_on, tables.TumourAssessment.id)
+)
+
+
 def _target_lesion(session: Session, subject_id: str, today: date) -> list[Finding]:
-    assessments = session.scalars(
-        select(tables.TumourAssessment)
-        .where(tables.TumourAssessment.subject_id == subject_id)
-        .order_by(tables.TumourAssessment.assessed_on)
-    ).all()
-    baseline = next((a for a in assessments if a.is_baseline), None)
+    assessments: dict[int, tuple[date, bool, set[str]]] = {}
+    for row in _rows(session, _ASSESSED_TARGETS, subject_id):
+        _, _, targets = assessments.setdefault(row.id, (row.assessed_on, row.is_baseline, set()))
+        if row.lesion_id is not None:
+            targets.add(row.lesion_id)
+    baseline = next((ids for _, is_base, ids in assessments.values() if is_base), None)
     if baseline is None:
         return []
-
-    def targets(assessment_id: int) -> set[str]:
-        return set(
-            session.scalars(
-                select(tables.TumourLesion.lesion_id).where(
-                    tables.TumourLesion.assessment_id == assessment_id,
-                    tables.TumourLesion.kind == "target",
-                    tables.TumourLesion.diameter_mm.is_not(None),
-                )
-            )
-        )
-
-    expected = targets(baseline.id)
     found = []
-    for assessment in assessments:
-        if assessment.is_baseline:
+    for assessment_id, (assessed_on, is_baseline, targets) in assessments.items():
+        if is_baseline:
             continue
-        missing = sorted(expected - targets(assessment.id))
+        missing = sorted(baseline - targets)
         if missing:
             found.append(
                 Finding(
-                    "target_lesion", f"tumour_assessments:{assessment.id}", "tumour_assessments",
-                    assessment.id, "sum_diameters_mm",
-                    f"tumour assessment of {assessment.assessed_on}: baseline target lesion "
+                    "target_lesion", f"tumour_assessments:{assessment_id}", "tumour_assessments",
+                    assessment_id, "sum_diameters_mm",
+                    f"tumour assessment of {assessed_on}: baseline target lesion "
                     f"{', '.join(missing)} not measured",
                 )
             )  # fmt: skip
     return found
 
 
+_DEATH = select(
+    tables.Death.id, tables.Death.death_date, tables.Death.cause, tables.Death.cause_detail
+).where(tables.Death.subject_id == _SUBJECT)
+
+
 def _death_cause(session: Session, subject_id: str, today: date) -> list[Finding]:
-    death = session.scalars(
-        select(tables.Death).where(tables.Death.subject_id == subject_id)
-    ).one_or_none()
+    deaths = _rows(session, _DEATH, subject_id)
+    death = deaths[0] if deaths else None
     if death is None or death.cause != "unknown" or (death.cause_detail or "").strip():
         return []
     return [
@@ -185,30 +229,40 @@ def _death_cause(session: Session, subject_id: str, today: date) -> list[Finding
     ]  # fmt: skip
 
 
-def _dose_after_progression(session: Session, subject_id: str, today: date) -> list[Finding]:
-    progression = session.scalar(
-        select(func.min(tables.TumourAssessment.assessed_on)).where(
-            tables.TumourAssessment.subject_id == subject_id,
-            tables.TumourAssessment.recist_response == "PD",
-        )
+#: The subject's first RECIST progression, and the doses given after it (not interruptions or
+#: discontinuations), in one statement.
+_FIRST_PROGRESSION = (
+    select(func.min(tables.TumourAssessment.assessed_on))
+    .where(
+        tables.TumourAssessment.subject_id == _SUBJECT,
+        tables.TumourAssessment.recist_response == "PD",
     )
-    if progression is None:
-        return []
+    .scalar_subquery()
+)
+_DOSES_AFTER_PROGRESSION = select(
+    tables.DoseEvent.id,
+    tables.DoseEvent.drug,
+    tables.DoseEvent.event,
+    tables.DoseEvent.event_date,
+    tables.DoseEvent.reason,
+    _FIRST_PROGRESSION.label("progression"),
+).where(
+    tables.DoseEvent.subject_id == _SUBJECT,
+    tables.DoseEvent.event_date > _FIRST_PROGRESSION,
+    tables.DoseEvent.event.not_in(("interrupt", "discontinue")),
+)
+
+
+def _dose_after_progression(session: Session, subject_id: str, today: date) -> list[Finding]:
     found = []
-    for dose in session.scalars(
-        select(tables.DoseEvent).where(
-            tables.DoseEvent.subject_id == subject_id,
-            tables.DoseEvent.event_date > progression,
-            tables.DoseEvent.event.not_in(("interrupt", "discontinue")),
-        )
-    ):
+    for dose in _rows(session, _DOSES_AFTER_PROGRESSION, subject_id):
         if not (dose.reason or "").strip():
             found.append(
                 Finding(
                     "dose_after_progression", f"dose_events:{dose.id}", "dose_events", dose.id,
                     "reason",
                     f"{dose.drug} {dose.event} on {dose.event_date}, after the progression of "
-                    f"{progression}, has no reason",
+                    f"{dose.progression}, has no reason",
                 )
             )  # fmt: skip
     return found
@@ -271,6 +325,21 @@ RULE_TABLES: dict[str, frozenset[str]] = {
 RULES: dict[str, _Rule] = {**RECORD_RULES, "visit_overdue": _visit_overdue}
 
 
+#: The subject's edit-check queries: rule, finding, the query and its state.
+_EXISTING = (
+    select(
+        EditCheckQuery.rule,
+        EditCheckQuery.finding,
+        EditCheckQuery.query_id,
+        tables.DataQuery.status,
+        tables.DataQuery.closed_by,
+    )
+    .join(tables.DataQuery, tables.DataQuery.id == EditCheckQuery.query_id)
+    .where(EditCheckQuery.subject_id == _SUBJECT)
+    .order_by(EditCheckQuery.id)
+)
+
+
 def _apply(
     session: Session, subject_id: str, rules: dict[str, _Rule], now: datetime
 ) -> tuple[int, int, int]:
@@ -281,27 +350,25 @@ def _apply(
         for rule in rules.values()
         for finding in rule(session, subject_id, today)
     }
-    existing = session.execute(
-        select(EditCheckQuery, tables.DataQuery)
-        .join(tables.DataQuery, tables.DataQuery.id == EditCheckQuery.query_id)
-        .where(EditCheckQuery.subject_id == subject_id, EditCheckQuery.rule.in_(list(rules)))
-        .order_by(EditCheckQuery.id)
-    ).all()
+    existing = _rows(session, _EXISTING, subject_id)
     active: set[tuple[str, str]] = set()
     settled: set[tuple[str, str]] = set()
     raised = closed = 0
-    for link, query in existing:
+    for link in existing:
+        if link.rule not in rules:
+            continue
         key = (link.rule, link.finding)
-        if query.status != "closed":
+        if link.status != "closed":
             if key in current:
                 active.add(key)
                 continue
+            query = session.get_one(tables.DataQuery, link.query_id)
             query.status = "closed"
             query.resolution = "the condition of the edit check no longer holds"
             query.closed_by = SYSTEM_USER
             query.closed_at = now
             closed += 1
-        elif query.closed_by != SYSTEM_USER:
+        elif link.closed_by != SYSTEM_USER:
             settled.add(key)
     for key, finding in current.items():
         if key in active or key in settled:
