@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Executable, Row, and_, bindparam, func, select
+from sqlalchemy import BindParameter, Executable, Row, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from metsor.clinical.plausibility import check_lab
@@ -95,7 +95,7 @@ def _rows(session: Session, statement: Executable, subject_id: str) -> Sequence[
     return session.connection().execute(statement, {"subject_id": subject_id}).all()
 
 
-_SUBJECT = bindparam("subject_id")
+_SUBJECT: BindParameter[str] = bindparam("subject_id")
 
 _LABS = select(
     tables.LabResult.id,
