@@ -8,6 +8,12 @@ entry: a change of a lesion is a change of its assessment.
 
 The digest of a set of rows is the SHA-256 of their canonical encoding (the audit trail's, per
 audited column), so that a signature is linked to the very content it signed.
+
+The rows of a visit (:func:`entry_rows` with a visit) are the visit itself and the laboratory
+results, vital signs, adverse events, tumour assessments (with their lesions) and doses that
+belong to it: those that carry its id, and those that carry no visit id and are dated in its
+reporting period — after the subject's last earlier visit day, up to and including the visit's
+day (:data:`VISIT_DATES`). What is reported at a visit is what happened since the one before.
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from metsor.store.audit.hooks import audited_columns, encode_column
@@ -30,10 +37,12 @@ __all__ = [
     "CHILD_TABLES",
     "ENTRY_LABELS",
     "ENTRY_TABLES",
+    "VISIT_DATES",
     "EntryKey",
     "entry_of",
     "entry_rows",
     "rows_digest",
+    "visit_period",
 ]
 
 
@@ -95,6 +104,18 @@ ENTRY_LABELS: Mapping[str, str] = MappingProxyType(
 )
 
 
+#: The entries that belong to a visit, by the date that places them in its reporting period.
+VISIT_DATES: Mapping[str, str] = MappingProxyType(
+    {
+        "lab_results": "collected_on",
+        "vital_signs": "measured_on",
+        "adverse_events": "onset_date",
+        "tumour_assessments": "assessed_on",
+        "dose_events": "event_date",
+    }
+)
+
+
 def entry_of(session: Session, obj: Any) -> tuple[EntryKey, str] | None:
     """The entry a row of an entry or child table belongs to, with its subject (else None)."""
     table = str(getattr(obj, "__tablename__", ""))
@@ -117,6 +138,32 @@ def _encoded(row: Any) -> dict[str, str | None]:
     }
 
 
+def visit_period(session: Session, visit: Any) -> tuple[date | None, date]:
+    """A visit's reporting period: (the subject's last earlier visit day or None, its day]."""
+    earlier = session.scalar(
+        select(func.max(tables.Visit.actual_date)).where(
+            tables.Visit.subject_id == visit.subject_id,
+            tables.Visit.actual_date < visit.actual_date,
+        )
+    )
+    return earlier, visit.actual_date
+
+
+def _visit_filter(model: Any, name: str, visit: Any, after: date | None) -> Any:
+    """The condition that places a row of ``name`` in ``visit``; None if it never belongs."""
+    if name == "visits":
+        return model.id == visit.id
+    if name not in VISIT_DATES:
+        return None
+    day = getattr(model, VISIT_DATES[name])
+    dated = (
+        day <= visit.actual_date if after is None else and_(day > after, day <= visit.actual_date)
+    )
+    if hasattr(model, "visit_id"):
+        return or_(model.visit_id == visit.id, and_(model.visit_id.is_(None), dated))
+    return dated
+
+
 def entry_rows(
     session: Session, subject_id: str, *, visit_id: int | None = None
 ) -> list[tuple[str, int, dict[str, str | None]]]:
@@ -129,26 +176,29 @@ def entry_rows(
     subject_id
         The subject.
     visit_id
-        Only the visit and the entries recorded at it (laboratory results, vital signs,
-        tumour assessments with their lesions); None for the whole casebook.
+        Only the visit and the entries that belong to it (see the module's docstring), with
+        the lesions of its tumour assessments and the study drugs of its adverse events;
+        None for the whole casebook.
 
     Returns
     -------
     list
-        ``(table, id, {column: canonical text})`` sorted by table and id.
+        ``(table, id, {column: canonical text})`` sorted by table and id; empty when the
+        visit is not the subject's.
     """
     rows: list[tuple[str, int, dict[str, str | None]]] = []
     parents: dict[str, list[int]] = {}
+    visit = None if visit_id is None else session.get(tables.Visit, visit_id)
+    if visit_id is not None and (visit is None or visit.subject_id != subject_id):
+        return rows
+    after = None if visit is None else visit_period(session, visit)[0]
     for name, model in ENTRY_TABLES.items():
-        column = model.subject_id
-        statement = select(model).where(column == subject_id)
-        if visit_id is not None:
-            if name == "visits":
-                statement = statement.where(model.id == visit_id)
-            elif hasattr(model, "visit_id"):
-                statement = statement.where(model.visit_id == visit_id)
-            else:
+        statement = select(model).where(model.subject_id == subject_id)
+        if visit is not None:
+            condition = _visit_filter(model, name, visit, after)
+            if condition is None:
                 continue
+            statement = statement.where(condition)
         found = list(session.scalars(statement))
         parents[name] = [int(row.id) for row in found]
         rows.extend((name, int(row.id), _encoded(row)) for row in found)

@@ -10,7 +10,10 @@
   signatures of the subject's casebook (or of its visit). Each clearing and voiding names the
   change that caused it ("voided by the correction of lab 12 on 2026-03-05 10:00 UTC by
   coord_tj: transcription error") and is audited in the same transaction.
-- ``before_commit``: the record rules of :mod:`metsor.services.monitoring.edit_checks` run on
+- ``before_commit``: a visit signature still valid whose visit the transaction changed is
+  voided when the visit's rows are no longer those it signed (a new entry dated in its
+  reporting period, an entry moved into or out of it: :func:`.signatures.void_moved_visits`);
+  then the record rules of :mod:`metsor.services.monitoring.edit_checks` run on
   every subject whose data the transaction changed, raising and closing queries as the
   system user, before the audit trail is chained.
 
@@ -38,6 +41,7 @@ __all__ = ["LockView", "install", "lock_view", "when"]
 
 _TOUCHED = "metsor_monitoring_touched"
 _CACHE = "metsor_monitoring_cache"
+_CAUSES = "metsor_monitoring_causes"
 
 _QUERY_TABLES = frozenset({"data_queries", "edit_check_queries"})
 _SIGNOFF_TABLES = frozenset({"sdv_marks", "signatures"})
@@ -210,7 +214,7 @@ def _cause(session: Session, obj: Any, table: str, new: bool, moment: datetime) 
 
 def _clear_and_void(
     session: Session, obj: Any, table: str, new: bool, subject_id: str, moment: datetime
-) -> None:
+) -> str:
     found = None if new and table in ENTRY_TABLES else entry_of(session, obj)
     entry: EntryKey | None = found[0] if found is not None else None
     cause = _cause(session, obj, table, new, moment)
@@ -241,6 +245,7 @@ def _clear_and_void(
         signature.voided_at = moment
         signature.voided_by = actor
         signature.voided_because = f"voided by {cause}"
+    return cause
 
 
 def _guard_flush(session: Session, clock: Callable[[], datetime]) -> None:
@@ -277,9 +282,11 @@ def _guard_flush(session: Session, clock: Callable[[], datetime]) -> None:
         return
     moment = clock()
     touched: dict[str, set[str]] = session.info.setdefault(_TOUCHED, {})
+    causes: dict[str, list[tuple[Any, str]]] = session.info.setdefault(_CAUSES, {})
     for obj, table, is_new, subject_id in changes:
         touched.setdefault(subject_id, set()).add(table)
-        _clear_and_void(session, obj, table, is_new, subject_id, moment)
+        cause = _clear_and_void(session, obj, table, is_new, subject_id, moment)
+        causes.setdefault(subject_id, []).append((obj, cause))
 
 
 def install(factory: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
@@ -303,6 +310,19 @@ def install(factory: sessionmaker[Session], clock: Callable[[], datetime]) -> No
         touched: dict[str, set[str]] = session.info.pop(_TOUCHED, {})
         if not touched:
             return
+        causes: dict[str, list[tuple[Any, str]]] = session.info.pop(_CAUSES, {})
+        cache = _cache(session)
+        visits = {
+            subject_id: signed
+            for subject_id in causes
+            if (signed := [s for s in cache.signatures_of(session, subject_id)
+                           if s.status == "valid" and s.visit_id is not None])
+        }  # fmt: skip
+        if visits:
+            from metsor.services.monitoring.signatures import void_moved_visits
+
+            void_moved_visits(session, visits, causes, clock())
+            session.flush()
         from metsor.services.monitoring.edit_checks import check_on_save
 
         check_on_save(session, touched, clock())
@@ -311,9 +331,11 @@ def install(factory: sessionmaker[Session], clock: Callable[[], datetime]) -> No
 
     def after_commit(session: Session) -> None:
         session.info.pop(_CACHE, None)
+        session.info.pop(_CAUSES, None)
 
     def after_rollback(session: Session, previous_transaction: Any) -> None:
         session.info.pop(_TOUCHED, None)
+        session.info.pop(_CAUSES, None)
         session.info.pop(_CACHE, None)
 
     event.listen(factory, "before_flush", before_flush, insert=True)

@@ -17,6 +17,7 @@ site sign (another site's subject is not found).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
@@ -29,7 +30,7 @@ from metsor.errors import ConflictError, InputError, NotFoundError, PermissionDe
 from metsor.services.access import subject_for
 from metsor.services.context import Database, ServiceContext, unit_of_work
 from metsor.services.monitoring._roles import require_role
-from metsor.services.monitoring.entries import entry_rows, rows_digest
+from metsor.services.monitoring.entries import entry_of, entry_rows, rows_digest
 from metsor.services.monitoring.guard import when
 from metsor.store.audit.report import AuditProblem
 from metsor.store.models.casebook import Visit
@@ -41,6 +42,7 @@ __all__ = [
     "check_signatures",
     "list_signatures",
     "sign_casebook",
+    "void_moved_visits",
 ]
 
 MEANINGS = MappingProxyType(
@@ -249,3 +251,52 @@ def check_signatures(session: Session) -> tuple[int, list[AuditProblem]]:
                 )
             )  # fmt: skip
     return checked, problems
+
+
+def void_moved_visits(
+    session: Session,
+    signatures: Mapping[str, Sequence[Signature]],
+    causes: Mapping[str, Sequence[tuple[Any, str]]],
+    moment: datetime,
+) -> None:
+    """Void the visit signatures whose visit no longer holds the rows they signed.
+
+    Run before a commit, once its changes are flushed, for the subjects it changed: a new
+    entry dated in a signed visit's reporting period, an entry moved into or out of it, or a
+    new visit that splits it changes the visit's rows without changing a row it signed.
+
+    Parameters
+    ----------
+    session
+        The session of the transaction.
+    signatures
+        Per subject, its valid visit signatures.
+    causes
+        Per subject, each row the transaction wrote with the change it is described as
+        ("the entry of a new lab on … by …"); the signature is voided by the first change of
+        a row that entered or left the visit, else by the subject's first change.
+    moment
+        When the signatures are voided.
+    """
+    actor = session.info.get("metsor_actor")
+    for subject_id, signed in signatures.items():
+        changes = causes.get(subject_id) or []
+        if not changes:
+            continue
+        for signature in signed:
+            rows = entry_rows(session, subject_id, visit_id=signature.visit_id)
+            if rows_digest(subject_id, rows) == signature.digest:
+                continue
+            moved = {f"{t}:{i}" for t, i, _ in rows} ^ set(signature.signed_rows)
+            cause = next(
+                (text for obj, text in changes if _row_key(session, obj) in moved), changes[0][1]
+            )
+            signature.status = "voided"
+            signature.voided_at = moment
+            signature.voided_by = actor
+            signature.voided_because = f"voided by {cause}"
+
+
+def _row_key(session: Session, obj: Any) -> str | None:
+    found = entry_of(session, obj)
+    return None if found is None else f"{found[0].table}:{found[0].record_id}"
