@@ -28,6 +28,7 @@ from metsor.services.casebook_view import (
     subject_casebook,
 )
 from metsor.services.context import ServiceContext
+from metsor.services.monitoring.signatures import list_signatures
 from metsor.web.dependencies import PageUser, checked_form, render, state_of, work
 from metsor.web.security import Principal
 
@@ -67,11 +68,14 @@ def _page(
 ) -> Response:
     with work(request, user, readonly=True) as ctx:
         view = subject_casebook(ctx, subject_id)
+        signatures = list_signatures(ctx, subject_id)
     queried = {
         (q["table"], q["record_id"], q["field"]) for q in view.queries if q["status"] != "closed"
     }
     context: dict[str, Any] = {
         "book": view,
+        "signatures": signatures,
+        "signoff_subject": view.subject_id,
         "queried": queried,
         "form": form,
         "errors": errors or {},
