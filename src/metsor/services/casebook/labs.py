@@ -10,14 +10,14 @@ graded again, so a late baseline entry reaches the results already recorded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
-from types import MappingProxyType
 from typing import Protocol
 
 from sqlalchemy import bindparam, or_, select
 
 from metsor.clinical import ctcae, units
+from metsor.clinical.lab_terms import LAB_CTCAE_TERMS
 from metsor.clinical.plausibility import bounded, check_lab
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import require
@@ -32,19 +32,6 @@ from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import LabResult
 
 __all__ = ["LAB_CTCAE_TERMS", "record_lab", "regrade_labs", "revalidate_lab"]
-
-LAB_CTCAE_TERMS: Mapping[str, str] = MappingProxyType(
-    {
-        "anc": "Neutrophil count decreased",
-        "platelets": "Platelet count decreased",
-        "hemoglobin": "Anemia",
-        "glucose": "Hypoglycemia",
-        "total_bilirubin": "Blood bilirubin increased",
-        "ast": "Aspartate aminotransferase increased",
-        "alt": "Alanine aminotransferase increased",
-    }
-)
-"""The CTCAE term each graded analyte is graded under (others are stored without a grade)."""
 
 
 def record_lab(
