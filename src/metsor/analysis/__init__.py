@@ -2,7 +2,8 @@
 
 Per endpoint: Kaplan–Meier per arm, the log-rank test and Cox hazard ratio stratified by the
 randomization strata and unstratified, survival rates, restricted mean survival; per response
-criterion: rates with exact intervals, their difference, the odds ratio and Fisher's test.
+criterion: rates with exact intervals, their difference, the odds ratio and Fisher's test;
+per subject and drug: exposure and relative dose intensity.
 The CLI, the virtual trial, the report and the exports only format these results.
 """
 
@@ -13,6 +14,14 @@ from metsor.analysis.datasets import (
     analyse_adrs,
     analyse_adtte,
     analyse_trial,
+)
+from metsor.analysis.exposure import (
+    DosingEvent,
+    DrugExposure,
+    ExposureSummary,
+    drug_exposures,
+    summarise_exposure,
+    treatment_ends,
 )
 from metsor.analysis.response import ArmResponse, ResponseComparison, compare_response
 from metsor.analysis.survival import (
@@ -29,6 +38,9 @@ __all__ = [
     "TIME_TO_EVENT_PARAMS",
     "ArmResponse",
     "ArmSurvival",
+    "DosingEvent",
+    "DrugExposure",
+    "ExposureSummary",
     "HazardRatio",
     "LogRank",
     "ResponseComparison",
@@ -40,4 +52,7 @@ __all__ = [
     "analyse_trial",
     "compare_response",
     "compare_survival",
+    "drug_exposures",
+    "summarise_exposure",
+    "treatment_ends",
 ]

@@ -29,6 +29,7 @@ from metsor.report.baseline_table import afp_class, child_pugh_class, ecog_class
 from metsor.report.document import StudyReport
 from metsor.report.front_matter import design_section, protocol_section, synopsis_section
 from metsor.report.results import data_section, efficacy_section, patients_section, safety_section
+from metsor.services.protocol_review import review_with_power
 from metsor.services.trial_data import TrialSnapshot
 
 __all__ = ["BuiltReport", "build_report", "write_report"]
@@ -126,6 +127,7 @@ def build_report(snapshot: TrialSnapshot) -> BuiltReport:
     subgroups = () if analysis is None else _subgroups(snapshot, analysis)
     warnings = _warnings(snapshot, analysis)
     protocol = snapshot.protocol
+    review = review_with_power(protocol)
     document = StudyReport(
         title=f"Clinical study report: {protocol.acronym or protocol.nct_id}",
         subtitle=protocol.official_title or protocol.brief_title,
@@ -138,8 +140,8 @@ def build_report(snapshot: TrialSnapshot) -> BuiltReport:
         ),
         sections=(
             synopsis_section(snapshot, analysis, warnings),
-            protocol_section(protocol),
-            design_section(snapshot),
+            protocol_section(protocol, review),
+            design_section(snapshot, review),
             patients_section(snapshot),
             efficacy_section(snapshot, analysis, subgroups),
             safety_section(snapshot),

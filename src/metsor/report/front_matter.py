@@ -1,18 +1,17 @@
 """The report's first sections: synopsis, the protocol with its review, the design and power.
 
-The protocol's findings are those of :func:`metsor.protocol.review_protocol`, with the power of
-the registered size computed by :func:`metsor.design.sample_size.logrank_power` under the
-protocol's design assumptions.
+The protocol's findings and the power of the registered size under the protocol's design
+assumptions are read through :func:`metsor.services.protocol_review.review_with_power`; this
+module only lays them out.
 """
 
 from __future__ import annotations
 
 from metsor.analysis import TrialAnalysis
-from metsor.design.protocol_power import design_power, registered_power
-from metsor.design.sample_size import logrank_power
-from metsor.protocol import Protocol, review_protocol
+from metsor.protocol import Protocol
 from metsor.report.document import Paragraph, Section, Table
 from metsor.report.formatting import estimate_ci, months, p_value
+from metsor.services.protocol_review import ProtocolReview
 from metsor.services.trial_data import TrialSnapshot
 
 __all__ = ["design_section", "protocol_section", "synopsis_section"]
@@ -81,7 +80,7 @@ def _masking(protocol: Protocol) -> str:
     return f"{masking.lower()}-masked"
 
 
-def protocol_section(protocol: Protocol) -> Section:
+def protocol_section(protocol: Protocol, review: ProtocolReview) -> Section:
     """The protocol as run: arms, interventions, outcomes, corrections and review findings."""
     arms = Table(
         "Arms and interventions",
@@ -105,12 +104,8 @@ def protocol_section(protocol: Protocol) -> Section:
         ("Field", "Registered", "Corrected", "Reason"),
         tuple((c.field, c.registered, c.corrected, c.reason) for c in protocol.corrections),
     )
-    findings = review_protocol(
-        protocol,
-        power_of=design_power(protocol),
-        registered_power_of=registered_power(protocol),
-    )
-    review = Table(
+    findings = review.findings
+    review_table = Table(
         "Findings of the protocol review",
         ("Severity", "Finding", "Where", "What"),
         tuple((f.severity, f.code, f.field, f.message) for f in findings),
@@ -119,7 +114,7 @@ def protocol_section(protocol: Protocol) -> Section:
     blocks: list[Paragraph | Table] = [arms, outcomes]
     if protocol.corrections:
         blocks.append(corrections)
-    blocks.append(review if findings else Paragraph("The protocol review found nothing."))
+    blocks.append(review_table if findings else Paragraph("The protocol review found nothing."))
     return Section("2", "Protocol and its review", tuple(blocks))
 
 
@@ -130,7 +125,7 @@ def _dose(protocol: Protocol, name: str) -> str:
     return f"{dose.quantity:g} {dose.unit} {dose.frequency}"
 
 
-def design_section(snapshot: TrialSnapshot) -> Section:
+def design_section(snapshot: TrialSnapshot, review: ProtocolReview) -> Section:
     """The design assumptions with their sources, the power, and the randomization scheme."""
     protocol = snapshot.protocol
     scheme = snapshot.scheme
@@ -158,20 +153,12 @@ def design_section(snapshot: TrialSnapshot) -> Section:
                 ),
             )
         )
-        power = logrank_power(
-            n=protocol.design.target_enrollment,
-            median_control=a.median_os_control_months,
-            median_experimental=a.median_os_experimental_months,
-            alpha=a.alpha,
-            sides=a.sides,
-            accrual_months=a.accrual_months,
-            follow_up_months=a.follow_up_months,
-            dropout_per_year=a.dropout_per_year,
-        )
+        power = review.power
+    if a is not None and power is not None:
         blocks.append(
             Paragraph(
-                f"With {protocol.design.target_enrollment} patients the log-rank test has power "
-                f"{power.power:.3f} to detect hazard ratio {power.hr:.3f} "
+                f"With {power.n} patients the log-rank test has power "
+                f"{power.power:.3f} to detect hazard ratio {power.hazard_ratio:.3f} "
                 f"({a.sides}-sided α {a.alpha:g}), with {power.expected_events:.1f} deaths "
                 f"expected at month {a.analysis_month:g} (Schoenfeld; as rpact "
                 "getPowerSurvival)."

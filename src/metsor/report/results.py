@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from metsor import __version__
-from metsor.analysis import TrialAnalysis
+from metsor.analysis import TrialAnalysis, drug_exposures, summarise_exposure, treatment_ends
 from metsor.analysis.subgroups import SubgroupFactor
 from metsor.report.baseline_table import baseline_table
 from metsor.report.consort_diagram import consort_figure
 from metsor.report.document import Block, Paragraph, Section, Table
 from metsor.report.efficacy_tables import response_table, survival_table
-from metsor.report.exposure import drug_exposures, summarise_exposure
 from metsor.report.forest_plot import forest_figure
 from metsor.report.km_plot import km_figure
 from metsor.report.safety_tables import (
@@ -185,7 +183,9 @@ def safety_section(snapshot: TrialSnapshot) -> Section:
     scheme = snapshot.scheme
     arms, labels = scheme.arms, scheme.arm_labels
     safety_n = snapshot.consort.received
-    ends = {c.subject_id: _treatment_end(snapshot, c.subject_id) for c in snapshot.courses}
+    stops = [(d.subject_id, d.on) for d in snapshot.deaths]
+    stops += [(w.subject_id, w.on) for w in snapshot.withdrawals]
+    ends = treatment_ends((c.subject_id for c in snapshot.courses), snapshot.as_of, stops)
     exposures = drug_exposures(snapshot.dosing, snapshot.full_daily_mg, ends)
     drugs = sorted({x.drug for x in exposures})
     blocks: list[Block] = [
@@ -201,13 +201,6 @@ def safety_section(snapshot: TrialSnapshot) -> Section:
         deaths_table(snapshot.deaths, arms, labels, snapshot.consort.allocated),
     ]
     return Section("6", "Safety", tuple(blocks))
-
-
-def _treatment_end(snapshot: TrialSnapshot, subject_id: str) -> Any:
-    days = [snapshot.as_of]
-    days += [d.on for d in snapshot.deaths if d.subject_id == subject_id]
-    days += [w.on for w in snapshot.withdrawals if w.subject_id == subject_id]
-    return min(days)
 
 
 def data_section(snapshot: TrialSnapshot) -> Section:

@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from metsor.analysis import ExposureSummary
 from metsor.report.document import Table
-from metsor.report.exposure import ExposureSummary
 from metsor.report.formatting import count_percent
 from metsor.services.trial_data import DeathRecord
 

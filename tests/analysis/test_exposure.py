@@ -1,4 +1,4 @@
-"""Relative dose intensity from dosing events (metsor.report.exposure)."""
+"""Relative dose intensity from dosing events (metsor.analysis.exposure)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from metsor.report.exposure import drug_exposures, summarise_exposure
+from metsor.analysis import drug_exposures, summarise_exposure, treatment_ends
 from metsor.services.trial_data import DoseRecord
 
 FULL = {"sorafenib": 800.0}
@@ -47,3 +47,10 @@ def test_treatment_still_going_ends_at_the_given_day() -> None:
 def test_a_drug_never_started_has_no_exposure() -> None:
     events = [_dose("discontinue", date(2016, 1, 31), 0.0)]
     assert drug_exposures(events, FULL, {}) == []
+
+
+def test_treatment_ends_at_the_earliest_death_or_withdrawal_before_the_cutoff() -> None:
+    cutoff = date(2018, 1, 1)
+    stops = [("A", date(2017, 5, 1)), ("A", date(2017, 3, 1)), ("C", date(2017, 1, 1))]
+    ends = treatment_ends(["A", "B"], cutoff, stops)
+    assert ends == {"A": date(2017, 3, 1), "B": cutoff}

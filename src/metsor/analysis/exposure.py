@@ -1,6 +1,7 @@
 """Exposure to the study drugs and relative dose intensity, per subject and drug.
 
-From the dosing events up to the data cut-off (:class:`metsor.services.trial_data.DoseRecord`):
+From the dosing events up to the data cut-off (any record with the attributes of
+:class:`DosingEvent`, such as :class:`metsor.services.trial_data.DoseRecord`):
 
 1. Treatment starts at the first ``start`` and ends at the last ``discontinue`` when the drug's
    last event is one; otherwise at the data cut-off, or the death or withdrawal before it.
@@ -20,14 +21,39 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from metsor.endpoints import DAYS_PER_MONTH
-from metsor.services.trial_data import DoseRecord
 
-__all__ = ["DrugExposure", "ExposureSummary", "drug_exposures", "summarise_exposure"]
+__all__ = [
+    "DosingEvent",
+    "DrugExposure",
+    "ExposureSummary",
+    "drug_exposures",
+    "summarise_exposure",
+    "treatment_ends",
+]
+
+
+class DosingEvent(Protocol):
+    """What the computation reads of one dosing event (``event``: start, reduce, interrupt,
+    resume, discontinue; ``daily_mg``: the daily dose in force from ``on``)."""
+
+    @property
+    def subject_id(self) -> str: ...
+    @property
+    def arm(self) -> str: ...
+    @property
+    def drug(self) -> str: ...
+    @property
+    def event(self) -> str: ...
+    @property
+    def on(self) -> date: ...
+    @property
+    def daily_mg(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -59,8 +85,34 @@ class ExposureSummary:
     discontinued: int
 
 
+def treatment_ends(
+    subjects: Iterable[str], as_of: date, stops: Iterable[tuple[str, date]]
+) -> dict[str, date]:
+    """The last day of treatment of each subject whose drug was not discontinued.
+
+    Parameters
+    ----------
+    subjects
+        The subjects.
+    as_of
+        The data cut-off (or the day the data were read).
+    stops
+        ``(subject, day)`` of each death and withdrawal.
+
+    Returns
+    -------
+    dict of str to date
+        Subject → the earliest of ``as_of`` and its deaths and withdrawals.
+    """
+    ends = dict.fromkeys(subjects, as_of)
+    for subject_id, day in stops:
+        if subject_id in ends:
+            ends[subject_id] = min(ends[subject_id], day)
+    return ends
+
+
 def drug_exposures(
-    dosing: Sequence[DoseRecord],
+    dosing: Sequence[DosingEvent],
     full_daily_mg: Mapping[str, float],
     ends: Mapping[str, date],
 ) -> list[DrugExposure]:
@@ -81,7 +133,7 @@ def drug_exposures(
     list of DrugExposure
         By subject, then drug.
     """
-    by_key: dict[tuple[str, str], list[DoseRecord]] = defaultdict(list)
+    by_key: dict[tuple[str, str], list[DosingEvent]] = defaultdict(list)
     for record in dosing:
         by_key[(record.subject_id, record.drug)].append(record)
     result = []
