@@ -2,7 +2,10 @@
 
 The Armitage–McPherson–Rowe recursion on the grid of Jennison & Turnbull (2000, ch. 19), the
 algorithm behind rpact and gsDesign: the density of the stagewise z-statistic is carried on a
-Simpson grid from one look to the next, truncated at the continuation region.
+Simpson grid from one look to the next, truncated at the continuation region. The region of a
+look is (lower, upper), less the inner wedge [−a, a] of a two-sided design with futility bounds
+(stop for futility when |Z_k| < a_k, as rpact's ``getDesignGroupSequential(sided = 2,
+typeBetaSpending = ...)``).
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ __all__ = [
     "Continuation",
     "Crossing",
     "crossing_probabilities",
+    "first_between",
     "first_exit",
     "grid_points",
+    "region_grid",
 ]
 
 GRID_SIZE = 32
@@ -38,10 +43,14 @@ class Crossing:
         Probability of first crossing the upper bound at look k.
     lower
         Probability of first crossing the lower bound at look k.
+    inner
+        Probability of first stopping inside the inner wedge (−a_k, a_k) at look k (zero
+        without one).
     """
 
     upper: NDArray[np.float64]
     lower: NDArray[np.float64]
+    inner: NDArray[np.float64]
 
 
 def grid_points(
@@ -95,6 +104,7 @@ def crossing_probabilities(
     lower: NDArray[np.float64],
     drift: float = 0.0,
     r: int = GRID_SIZE,
+    inner: NDArray[np.float64] | None = None,
 ) -> Crossing:
     """Probability of first exit above ``upper`` or below ``lower`` at each look.
 
@@ -108,6 +118,9 @@ def crossing_probabilities(
         η, so that E[Z_k] = η √t_k (0 under the null hypothesis).
     r
         Grid parameter.
+    inner
+        Half-widths a_k ≥ 0 of the inner wedges of a two-sided design (stop when
+        |Z_k| < a_k); None or 0 for none.
 
     Returns
     -------
@@ -123,19 +136,25 @@ def crossing_probabilities(
     b = np.clip(np.asarray(upper, dtype=np.float64), -_INF_BOUND, _INF_BOUND)
     a = np.clip(np.asarray(lower, dtype=np.float64), -_INF_BOUND, _INF_BOUND)
     k_max = t.size
+    w = np.zeros(k_max) if inner is None else np.clip(np.asarray(inner, dtype=np.float64), 0, None)
     up = np.zeros(k_max)
     lo = np.zeros(k_max)
+    mid = np.zeros(k_max)
     up[0], lo[0] = first_exit(float(t[0]), float(b[0]), float(a[0]), drift)
+    mid[0] = first_between(float(t[0]), float(w[0]), drift)
     if k_max == 1:
-        return Crossing(upper=up, lower=lo)
-    state = Continuation.at_first_look(float(t[0]), float(b[0]), float(a[0]), drift, r)
+        return Crossing(upper=up, lower=lo, inner=mid)
+    state = Continuation.at_first_look(
+        float(t[0]), float(b[0]), float(a[0]), drift, r, inner=float(w[0])
+    )
     for k in range(1, k_max):
         up[k] = state.exit_above(float(t[k]), float(b[k]), drift)
         lo[k] = state.exit_below(float(t[k]), float(a[k]), drift)
+        mid[k] = state.exit_inside(float(t[k]), float(w[k]), drift)
         if k == k_max - 1:
             break
-        state = state.advance(float(t[k]), float(b[k]), float(a[k]), drift, r)
-    return Crossing(upper=up, lower=lo)
+        state = state.advance(float(t[k]), float(b[k]), float(a[k]), drift, r, inner=float(w[k]))
+    return Crossing(upper=up, lower=lo, inner=mid)
 
 
 def first_exit(t: float, upper: float, lower: float, drift: float = 0.0) -> tuple[float, float]:
@@ -144,6 +163,43 @@ def first_exit(t: float, upper: float, lower: float, drift: float = 0.0) -> tupl
     b = float(np.clip(upper, -_INF_BOUND, _INF_BOUND))
     a = float(np.clip(lower, -_INF_BOUND, _INF_BOUND))
     return float(norm.sf(b - mean)), float(norm.cdf(a - mean))
+
+
+def first_between(t: float, inner: float, drift: float = 0.0) -> float:
+    """Probability of stopping inside the inner wedge (−``inner``, ``inner``) at the first look."""
+    if not inner > 0:
+        return 0.0
+    mean = drift * np.sqrt(t)
+    a = min(float(inner), _INF_BOUND)
+    return float(norm.cdf(a - mean) - norm.cdf(-a - mean))
+
+
+def region_grid(
+    mean: float, lower: float, upper: float, inner: float, r: int = GRID_SIZE
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Simpson grid on the continuation region (``lower``, ``upper``) less [−inner, inner].
+
+    Parameters
+    ----------
+    mean
+        Centre of the grid (the drift of the statistic at this look).
+    lower, upper
+        Outer bounds of the region.
+    inner
+        Half-width of the inner wedge where a two-sided design stops for futility (≤ 0: none).
+    r
+        Grid parameter.
+
+    Returns
+    -------
+    tuple of ndarray
+        Points and Simpson weights of the one or two intervals, concatenated.
+    """
+    if not inner > 0:
+        return grid_points(mean, lower, upper, r)
+    z_low, w_low = grid_points(mean, lower, min(upper, -inner), r)
+    z_high, w_high = grid_points(mean, max(lower, inner), upper, r)
+    return np.concatenate([z_low, z_high]), np.concatenate([w_low, w_high])
 
 
 @dataclass(frozen=True)
@@ -169,13 +225,19 @@ class Continuation:
 
     @classmethod
     def at_first_look(
-        cls, t: float, upper: float, lower: float, drift: float = 0.0, r: int = GRID_SIZE
+        cls,
+        t: float,
+        upper: float,
+        lower: float,
+        drift: float = 0.0,
+        r: int = GRID_SIZE,
+        inner: float = 0.0,
     ) -> Continuation:
-        """The continuation region (``lower``, ``upper``) of the first look."""
+        """The continuation region (``lower``, ``upper``) less [−inner, inner] of the first look."""
         mean = drift * np.sqrt(t)
         b = float(np.clip(upper, -_INF_BOUND, _INF_BOUND))
         a = float(np.clip(lower, -_INF_BOUND, _INF_BOUND))
-        z, w = grid_points(mean, a, b, r)
+        z, w = region_grid(mean, a, b, inner, r)
         return cls(t, z, w * norm.pdf(z - mean))
 
     def _shift(self, t: float, drift: float) -> tuple[NDArray[np.float64], float, float]:
@@ -194,13 +256,27 @@ class Continuation:
         a = float(np.clip(lower, -_INF_BOUND, _INF_BOUND))
         return float(self.h @ norm.cdf((a * np.sqrt(t) - shift) / sd))
 
+    def exit_inside(self, t: float, inner: float, drift: float = 0.0) -> float:
+        """Probability of continuing to here and stopping in (−``inner``, ``inner``) at ``t``."""
+        if not inner > 0:
+            return 0.0
+        shift, sd, _ = self._shift(t, drift)
+        a = min(float(inner), _INF_BOUND) * np.sqrt(t)
+        return float(self.h @ (norm.cdf((a - shift) / sd) - norm.cdf((-a - shift) / sd)))
+
     def advance(
-        self, t: float, upper: float, lower: float, drift: float = 0.0, r: int = GRID_SIZE
+        self,
+        t: float,
+        upper: float,
+        lower: float,
+        drift: float = 0.0,
+        r: int = GRID_SIZE,
+        inner: float = 0.0,
     ) -> Continuation:
-        """The continuation region (``lower``, ``upper``) of the next look, at ``t``."""
+        """The region (``lower``, ``upper``) less [−inner, inner] of the next look, at ``t``."""
         shift, sd, dt = self._shift(t, drift)
         b = float(np.clip(upper, -_INF_BOUND, _INF_BOUND))
         a = float(np.clip(lower, -_INF_BOUND, _INF_BOUND))
-        z_new, w_new = grid_points(drift * np.sqrt(t), a, b, r)
+        z_new, w_new = region_grid(drift * np.sqrt(t), a, b, inner, r)
         dens = norm.pdf((z_new[:, None] * np.sqrt(t) - shift[None, :]) / sd)
         return Continuation(t, z_new, w_new * np.sqrt(t / dt) * (dens @ self.h))
