@@ -9,6 +9,7 @@ consent, randomization, adverse events of grade 3 or more, deaths and tumour ass
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -25,11 +26,13 @@ from metsor.store.models.monitoring import MonitoringSetting, SdvMark
 __all__ = [
     "SDV_PLANS",
     "TARGETED_TABLES",
+    "EntryState",
     "SdvStatus",
     "SubjectSdv",
     "sdv_plan",
     "sdv_status",
     "set_sdv_plan",
+    "subject_entries",
     "verify_entry",
 ]
 
@@ -252,3 +255,99 @@ def sdv_status(
             SubjectSdv(sid, code, len(entries), len(done), todo, tuple(cleared.get(sid, ())))
         )
     return SdvStatus(plan, tuple(rows_out))
+
+
+#: What each entry is shown as, besides its label: the columns that name it.
+_DESCRIBED_BY: dict[str, tuple[str, ...]] = {
+    "screenings": ("screened_on", "verdict"),
+    "consents": ("consent_date",),
+    "allocations": ("arm", "enrollment_number"),
+    "visits": ("visit_type", "number", "actual_date"),
+    "dose_events": ("drug", "event", "level", "event_date"),
+    "lab_results": ("analyte", "value", "unit", "collected_on"),
+    "vital_signs": ("systolic_mmhg", "diastolic_mmhg", "ecog", "measured_on"),
+    "adverse_events": ("term", "grade", "onset_date"),
+    "tumour_assessments": ("method", "recist_response", "mrecist_response", "assessed_on"),
+    "deaths": ("death_date", "cause"),
+    "withdrawals": ("kind", "withdrawn_on"),
+    "anticancer_therapies": ("name", "started_on"),
+    "survival_contacts": ("status", "contact_on"),
+}
+
+
+@dataclass(frozen=True)
+class EntryState:
+    """One entry of a subject as the SDV page shows it.
+
+    ``status`` is ``verified``, ``to_verify`` (the plan requires it and no mark holds) or
+    ``not_required``; ``cleared`` names the change that cleared the last mark of an entry to
+    verify again.
+    """
+
+    table: str
+    record_id: int
+    label: str
+    description: str
+    status: str
+    verified_by: str | None = None
+    verified_at: datetime | None = None
+    cleared: str | None = None
+
+
+def _describe(table: str, row: Any) -> str:
+    parts = []
+    for name in _DESCRIBED_BY.get(table, ()):
+        value = getattr(row, name, None)
+        if value is not None:
+            parts.append(str(value).replace("_", " ") if isinstance(value, str) else str(value))
+    return " · ".join(parts)
+
+
+def subject_entries(ctx: ServiceContext, subject_id: str) -> tuple[EntryState, ...]:
+    """Every entry of one subject with its SDV state under the plan in force.
+
+    Parameters
+    ----------
+    ctx
+        The service context (any role that may view SDV; a site user sees their site).
+    subject_id
+        The subject.
+
+    Returns
+    -------
+    tuple of EntryState
+        By table (in :data:`ENTRY_TABLES` order) and id.
+    """
+    require_role(ctx, "view_sdv")
+    subject = subject_for(ctx, subject_id)
+    plan = sdv_plan(ctx)
+    marks = ctx.session.scalars(
+        select(SdvMark).where(SdvMark.subject_id == subject.subject_id).order_by(SdvMark.id)
+    ).all()
+    verified = {(m.table_name, m.record_id): m for m in marks if m.status == "verified"}
+    cleared = {
+        (m.table_name, m.record_id): f"verified by {m.verified_by} on {when(m.verified_at)}, "
+        f"{m.cleared_because}"
+        for m in marks
+        if m.status == "cleared"
+    }
+    out = []
+    for table, model in ENTRY_TABLES.items():
+        rows = ctx.session.scalars(
+            select(model).where(model.subject_id == subject.subject_id).order_by(model.id)
+        )
+        for row in rows:
+            key = (table, int(row.id))
+            mark = verified.get(key)
+            if mark is not None:
+                status = "verified"
+            else:
+                status = "to_verify" if _required(plan, table, row) else "not_required"
+            out.append(
+                EntryState(
+                    table, int(row.id), str(EntryKey(table, int(row.id))), _describe(table, row),
+                    status, mark.verified_by if mark else None, mark.verified_at if mark else None,
+                    None if mark is not None else cleared.get(key),
+                )
+            )  # fmt: skip
+    return tuple(out)

@@ -41,7 +41,10 @@ __all__ = [
     "SignatureView",
     "check_signatures",
     "list_signatures",
+    "printed_name_of",
     "sign_casebook",
+    "signable_visits",
+    "signed_in_session",
     "void_moved_visits",
 ]
 
@@ -300,3 +303,44 @@ def void_moved_visits(
 def _row_key(session: Session, obj: Any) -> str | None:
     found = entry_of(session, obj)
     return None if found is None else f"{found[0].table}:{found[0].record_id}"
+
+
+def printed_name_of(ctx: ServiceContext, username: str) -> str | None:
+    """The printed name a user signs with, or None before their first signature."""
+    signer = ctx.session.scalars(select(Signer).where(Signer.username == username)).first()
+    return signer.printed_name if signer is not None else None
+
+
+def signed_in_session(ctx: ServiceContext, token: str) -> bool:
+    """Whether the acting user has signed since the login session ``token`` opened.
+
+    The first signature of a continuous session needs both components (user ID and
+    password); later ones in the same session the password only (§11.200(a)(1)(i)).
+    """
+    from metsor.services.authentication import token_digest
+    from metsor.store.models.auth import LoginSession
+
+    opened = ctx.session.scalar(
+        select(LoginSession.opened_at).where(LoginSession.token_digest == token_digest(token))
+    )
+    if opened is None:
+        return False
+    found = ctx.session.scalars(
+        select(Signature.id)
+        .where(Signature.signer == ctx.username, Signature.signed_at >= opened)
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def signable_visits(ctx: ServiceContext, subject_id: str) -> tuple[tuple[int, str], ...]:
+    """The visits of a subject one may sign: (id, ``treatment 2 on 2016-04-01``), by date."""
+    subject = subject_for(ctx, subject_id)
+    visits = ctx.session.scalars(
+        select(Visit)
+        .where(Visit.subject_id == subject.subject_id)
+        .order_by(Visit.actual_date, Visit.id)
+    )
+    return tuple(
+        (v.id, f"{v.visit_type.replace('_', ' ')} {v.number} on {v.actual_date}") for v in visits
+    )

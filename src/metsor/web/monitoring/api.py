@@ -6,13 +6,13 @@
 - ``POST /api/v1/subjects/{subject_id}/signatures``: an investigator signs by giving user ID
   and password again (a wrong password signs nothing and counts toward lock-out);
 - ``GET /api/v1/audit/export.csv`` (``site``, ``since``): the whole trail, streamed as CSV.
+
+:data:`router` is what the application mounts for monitoring: this API and the pages
+(:mod:`.pages`, :mod:`.signoff`, :mod:`.locks`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -20,14 +20,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from metsor.services.monitoring.audit_export import AUDIT_EXPORT_COLUMNS, audit_rows
 from metsor.services.monitoring.sdv import sdv_status, verify_entry
 from metsor.services.monitoring.signatures import list_signatures, sign_casebook
 from metsor.web.dependencies import ApiUser, state_of, work
+from metsor.web.monitoring.audit_csv import audit_csv
+from metsor.web.monitoring.locks import router as locks_router
+from metsor.web.monitoring.pages import router as pages_router
+from metsor.web.monitoring.signoff import router as signoff_router
 
-__all__ = ["router"]
+__all__ = ["api_router", "router"]
 
-router = APIRouter(prefix="/api/v1", tags=["monitoring"])
+api_router = APIRouter(prefix="/api/v1", tags=["monitoring"])
 
 
 class SignatureRequest(BaseModel):
@@ -40,7 +43,7 @@ class SignatureRequest(BaseModel):
     printed_name: str | None = Field(default=None, max_length=200)
 
 
-@router.get("/sdv")
+@api_router.get("/sdv")
 def sdv(
     request: Request, user: ApiUser, site: str | None = None, subject_id: str | None = None
 ) -> dict[str, Any]:
@@ -49,7 +52,7 @@ def sdv(
         return sdv_status(ctx, site=site, subject_id=subject_id).to_dict()
 
 
-@router.post("/sdv/{table}/{record_id}")
+@api_router.post("/sdv/{table}/{record_id}")
 def sdv_verify(request: Request, user: ApiUser, table: str, record_id: int) -> dict[str, Any]:
     """Mark one entry verified against source (monitor)."""
     with work(request, user) as ctx:
@@ -58,14 +61,14 @@ def sdv_verify(request: Request, user: ApiUser, table: str, record_id: int) -> d
                 "record_id": record_id, "verified_by": mark.verified_by}  # fmt: skip
 
 
-@router.get("/subjects/{subject_id}/signatures")
+@api_router.get("/subjects/{subject_id}/signatures")
 def signatures(request: Request, user: ApiUser, subject_id: str) -> dict[str, Any]:
     """The subject's signatures, oldest first."""
     with work(request, user, readonly=True) as ctx:
         return {"signatures": [s.to_dict() for s in list_signatures(ctx, subject_id)]}
 
 
-@router.post("/subjects/{subject_id}/signatures")
+@api_router.post("/subjects/{subject_id}/signatures")
 def sign(
     request: Request, user: ApiUser, subject_id: str, body: SignatureRequest
 ) -> dict[str, Any]:
@@ -78,39 +81,17 @@ def sign(
     return signature.to_dict()
 
 
-@router.get("/audit/export.csv")
+@api_router.get("/audit/export.csv")
 def audit_export(
     request: Request, user: ApiUser, site: str | None = None, since: date | None = None
 ) -> StreamingResponse:
     """The audit trail of every subject as CSV, streamed (admin, data manager, monitor)."""
-    context = work(request, user, readonly=True)
-    ctx = context.__enter__()
-    try:
-        rows = audit_rows(ctx, site=site, since=since)
-        first = next(rows, None)  # refusals (role, site) are raised before the answer starts
-    except BaseException as exc:
-        context.__exit__(type(exc), exc, exc.__traceback__)
-        raise
+    return audit_csv(request, user, site, since)
 
-    def stream() -> Iterator[str]:
-        try:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(AUDIT_EXPORT_COLUMNS)
-            if first is not None:
-                writer.writerow(first)
-            for count, row in enumerate(rows):
-                writer.writerow(row)
-                if count % 1000 == 0:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-            yield buffer.getvalue()
-        finally:
-            context.__exit__(None, None, None)
 
-    return StreamingResponse(
-        stream(),
-        media_type="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'},
-    )
+router = APIRouter()
+"""The monitoring API and pages, mounted together by the application."""
+router.include_router(api_router)
+router.include_router(pages_router)
+router.include_router(signoff_router)
+router.include_router(locks_router)
