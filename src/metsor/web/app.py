@@ -1,9 +1,9 @@
 """The application factory: :func:`create_app` builds the site web application.
 
 Nothing is built at import time. The app opens the trial database of its settings, mounts the
-routers of each domain (auth, dashboard, subjects, casebook and queries) — pages and the JSON
-API under ``/api/v1`` — and serves every asset itself from ``static/``, the API's Swagger UI at
-``/docs`` included (no CDN: a site may be offline).
+routers of each domain (auth, dashboard, subjects, casebook and queries, exports,
+administration) — pages and the JSON API under ``/api/v1`` — and serves every asset itself
+from ``static/``, the API's Swagger UI at ``/docs`` included (no CDN: a site may be offline).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import Response
 
 from metsor.services.context import Database
+from metsor.web.admin.router import router as admin_pages
 from metsor.web.api_docs import router as api_docs
 from metsor.web.auth.router import api_router as auth_api
 from metsor.web.auth.router import router as auth_pages
@@ -26,6 +27,7 @@ from metsor.web.casebook.history import router as history_routes
 from metsor.web.casebook.router import router as casebook_pages
 from metsor.web.dashboard.router import router as dashboard_pages
 from metsor.web.errors import install_error_handlers
+from metsor.web.exports.router import router as export_pages
 from metsor.web.monitoring.api import router as monitoring_api
 from metsor.web.security import IdleTracker
 from metsor.web.settings import WebSettings
@@ -100,6 +102,8 @@ def create_app(settings: WebSettings) -> FastAPI:
         casebook_api,
         history_routes,
         monitoring_api,
+        export_pages,
+        admin_pages,
     ):
         app.include_router(router)
 

@@ -1,0 +1,1 @@
+"""Administration pages: the trial's sites and users (role ``admin``)."""
