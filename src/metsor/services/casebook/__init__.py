@@ -24,7 +24,7 @@ from metsor.services.casebook.datasets import (
 )
 from metsor.services.casebook.deaths import record_death
 from metsor.services.casebook.dosing import record_dose
-from metsor.services.casebook.labs import record_lab
+from metsor.services.casebook.labs import record_lab, record_lab_panel
 from metsor.services.casebook.queries import answer_query, close_query, list_queries, raise_query
 from metsor.services.casebook.survival_contacts import record_survival_contact
 from metsor.services.casebook.therapies import THERAPY_CATEGORIES, record_anticancer_therapy
@@ -50,6 +50,7 @@ __all__ = [
     "record_death",
     "record_dose",
     "record_lab",
+    "record_lab_panel",
     "record_survival_contact",
     "record_tumour_assessment",
     "record_visit",

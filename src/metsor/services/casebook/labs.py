@@ -10,11 +10,11 @@ graded again, so a late baseline entry reaches the results already recorded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Row, bindparam, or_, select
 
 from metsor.clinical import ctcae, units
 from metsor.clinical.lab_terms import LAB_CTCAE_TERMS
@@ -31,7 +31,14 @@ from metsor.services.casebook._timeline import (
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import LabResult
 
-__all__ = ["LAB_CTCAE_TERMS", "record_lab", "regrade_labs", "revalidate_lab"]
+__all__ = [
+    "LAB_CTCAE_TERMS",
+    "PANEL_FIELDS",
+    "record_lab",
+    "record_lab_panel",
+    "regrade_labs",
+    "revalidate_lab",
+]
 
 
 def record_lab(
@@ -96,31 +103,140 @@ def record_lab(
         ctcae_version=ctcae_version,
         recorded_by=ctx.username,
     )
+    _store(ctx, timeline, [result])
+    ctx.session.flush()
+    return result
+
+
+#: What each result of a panel may give (``analyte``, ``value`` and ``unit`` it must).
+PANEL_FIELDS: tuple[str, ...] = ("analyte", "value", "unit", "lln", "uln", "ctcae_version")
+
+
+def record_lab_panel(
+    ctx: ServiceContext,
+    *,
+    subject_id: str,
+    collected_on: date | str,
+    results: Sequence[Mapping[str, Any]],
+) -> list[LabResult]:
+    """Record the laboratory values of one sample (a panel), each as :func:`record_lab` would.
+
+    Every result is checked, graded and audited exactly as one :func:`record_lab` call each;
+    the panel's stored results are read in one statement and its rows written in one flush,
+    which is what makes a page of laboratory values cheap to enter.
+
+    Parameters
+    ----------
+    ctx
+        The service context (role allowed to enter casebook data).
+    subject_id
+        The subject.
+    collected_on
+        The day of sampling, the same for every result of the panel.
+    results
+        One mapping per analyte, with the fields of :data:`PANEL_FIELDS` (``analyte``,
+        ``value`` and ``unit`` required; ``lln``, ``uln``, ``ctcae_version`` as in
+        :func:`record_lab`); an analyte at most once.
+
+    Returns
+    -------
+    list of LabResult
+        The stored results, in the order given.
+
+    Raises
+    ------
+    InputError
+        As :func:`record_lab`; also an empty panel, a result that is not a mapping of
+        :data:`PANEL_FIELDS`, or an analyte given twice (naming ``results``).
+    ConflictError
+        As :func:`record_lab`.
+    """
+    require(ctx, "enter_casebook")
+    timeline = load_timeline(ctx, subject_id)
+    on = as_date(collected_on, "collected_on")
+    entered = [_panel_result(ctx, subject_id, on, fields) for fields in _panel(results)]
+    _store(ctx, timeline, entered)
+    ctx.session.flush()
+    return entered
+
+
+def _panel(results: object) -> list[Mapping[str, Any]]:
+    """The results of a panel, each a mapping of known fields, each analyte once."""
+    if not isinstance(results, Sequence) or isinstance(results, str) or not results:
+        raise InputError("results must be a non-empty list of laboratory values", field="results")
+    seen: set[object] = set()
+    for position, fields in enumerate(results, start=1):
+        if not isinstance(fields, Mapping):
+            raise InputError(f"result {position} must be a mapping of fields", field="results")
+        unknown = sorted(str(key) for key in fields if key not in PANEL_FIELDS)
+        missing = [name for name in ("analyte", "value", "unit") if name not in fields]
+        if unknown or missing:
+            wrong = f"unknown field {unknown[0]!r}" if unknown else f"no {missing[0]}"
+            raise InputError(
+                f"result {position}: {wrong}; fields are {', '.join(PANEL_FIELDS)}",
+                field="results",
+            )
+        analyte = fields["analyte"]
+        if isinstance(analyte, str) and analyte in seen:
+            raise InputError(
+                f"result {position}: analyte {analyte!r} is given twice in the panel",
+                field="results",
+            )
+        seen.add(analyte)
+    return list(results)
+
+
+def _panel_result(
+    ctx: ServiceContext, subject_id: str, on: date, fields: Mapping[str, Any]
+) -> LabResult:
+    return LabResult(
+        subject_id=subject_id,
+        analyte=fields["analyte"],
+        value=fields["value"],
+        unit=fields["unit"],
+        lln=fields.get("lln"),
+        uln=fields.get("uln"),
+        collected_on=on,
+        ctcae_version=fields.get("ctcae_version", "5.0"),
+        recorded_by=ctx.username,
+    )
+
+
+def _store(ctx: ServiceContext, timeline: Timeline, results: list[LabResult]) -> None:
+    """Check and grade results of one day, of distinct analytes, and add them to the session.
+
+    Results after randomization are checked and graded with one read: their analytes'
+    results on that day (none allowed) and up to randomization. A result of the baseline
+    period may be the baseline of results already recorded, which are graded again.
+    """
     start = timeline.randomized_on
     with ctx.session.no_autoflush:
-        if start is not None and result.collected_on > start:
-            # One query gives what a result after randomization is checked and graded with:
-            # the analyte's results on its day (none allowed) and up to randomization.
-            choice(result.analyte, "analyte", units.ANALYTES)
-            stored = read_rows(
+        later = [r for r in results if start is not None and r.collected_on > start]
+        stored: dict[str, list[Row[Any]]] = {}
+        if later:
+            for result in later:
+                choice(result.analyte, "analyte", units.ANALYTES)
+            for row in read_rows(
                 ctx,
                 _SAME_DAY_OR_BASELINE,
                 {
-                    "subject_id": subject_id,
-                    "analyte": result.analyte,
-                    "on": result.collected_on,
+                    "subject_id": timeline.subject_id,
+                    "analytes": [result.analyte for result in later],
+                    "on": later[0].collected_on,
                     "start": start,
                 },
-            ).all()
-            _check(ctx, timeline, result, [(row.id, row.collected_on) for row in stored])
-            before = [row for row in stored if row.collected_on <= start]
-            _grade(result, max(before, key=lambda r: r.collected_on) if before else None)
-        else:  # a baseline-period value may be the baseline of results already recorded
-            _check(ctx, timeline, result)
-            regrade_labs(ctx, timeline, result.analyte, new=result)
-        ctx.session.add(result)
-    ctx.session.flush()
-    return result
+            ):
+                stored.setdefault(row.analyte, []).append(row)
+        for result in results:
+            if start is not None and result.collected_on > start:
+                rows = stored.get(result.analyte, [])
+                _check(ctx, timeline, result, [(row.id, row.collected_on) for row in rows])
+                before = [row for row in rows if row.collected_on <= start]
+                _grade(result, max(before, key=lambda r: r.collected_on) if before else None)
+            else:
+                _check(ctx, timeline, result)
+                regrade_labs(ctx, timeline, result.analyte, new=result)
+            ctx.session.add(result)
 
 
 class _Measured(Protocol):
@@ -133,12 +249,12 @@ class _Measured(Protocol):
     def unit(self) -> str: ...
 
 
-#: A subject's results of an analyte collected on a day or on or before randomization.
+#: A subject's results of some analytes collected on a day or on or before randomization.
 _SAME_DAY_OR_BASELINE = select(
-    LabResult.id, LabResult.collected_on, LabResult.value, LabResult.unit
+    LabResult.id, LabResult.analyte, LabResult.collected_on, LabResult.value, LabResult.unit
 ).where(
     LabResult.subject_id == bindparam("subject_id"),
-    LabResult.analyte == bindparam("analyte"),
+    LabResult.analyte.in_(bindparam("analytes", expanding=True)),
     or_(
         LabResult.collected_on == bindparam("on"),
         LabResult.collected_on <= bindparam("start"),
