@@ -123,7 +123,8 @@ def test_progress_is_reported_per_block() -> None:
 
 
 def test_endpoints_are_consistent() -> None:
-    """PFS counts the first of progression and death, so it has more events than OS or TTP."""
+    """PFS counts the first of progression and death, so it has more events than OS or TTP;
+    in continuous time each endpoint's events are the exponential expectation."""
     results = {
         ep: simulate(
             Scenario(
@@ -132,6 +133,7 @@ def test_endpoints_are_consistent() -> None:
                 median_experimental=14.0,
                 accrual_months=24.0,
                 endpoint=ep,
+                assessment_interval_months=None,
             ),
             sims=BLOCK_TRIALS,
             seed=3,
@@ -143,7 +145,12 @@ def test_endpoints_are_consistent() -> None:
     assert pfs > results["ttp"].expected_events
     for ep, r in results.items():
         s = Scenario(
-            n=82, median_control=10.7, median_experimental=14.0, accrual_months=24.0, endpoint=ep
+            n=82,
+            median_control=10.7,
+            median_experimental=14.0,
+            accrual_months=24.0,
+            endpoint=ep,
+            assessment_interval_months=None,
         )
         assert_allclose(r.expected_events, planned_events(s), rtol=0.01)
 
@@ -239,8 +246,16 @@ def test_two_sided_null_is_slightly_liberal_as_documented() -> None:
 
 
 def test_scenario_from_published_preset() -> None:
-    """Asia-Pacific sorafenib arm (Cheng et al., Lancet Oncol 2009): OS 6.5, TTP 2.8 months."""
-    s = Scenario.from_preset("asia-pacific", hr=0.75, n=82, accrual_months=24.0, endpoint="ttp")
+    """Asia-Pacific sorafenib arm (Cheng et al., Lancet Oncol 2009): OS 6.5, TTP 2.8 months;
+    in continuous time the TTP events are the exponential expectation."""
+    s = Scenario.from_preset(
+        "asia-pacific",
+        hr=0.75,
+        n=82,
+        accrual_months=24.0,
+        endpoint="ttp",
+        assessment_interval_months=None,
+    )
     assert (s.median_control, s.ttp_median_control) == (6.5, 2.8)
     assert_allclose(s.hr, 0.75, rtol=1e-12)
     r = simulate(s, sims=BLOCK_TRIALS, seed=2)

@@ -116,6 +116,8 @@ def _scenario(**change: object) -> Scenario:
         "median_experimental": 14.0,
         "accrual_months": 24.0,
         "follow_up_months": 12.0,
+        # continuous time: these tests read progression from draw_trial's latent times
+        "assessment_interval_months": None,
     }
     return Scenario(**{**values, **change})
 

@@ -234,15 +234,36 @@ def simulate_command(
     dropout_per_year: _DROPOUT = 0.0,
     allocation_ratio: _RATIO = 1.0,
     assessment_interval_months: Annotated[
-        float | None,
+        str | None,
         typer.Option(
             "--assessment-interval-months",
-            help="TTP/PFS: progression seen at tumour assessments this many months apart.",
+            metavar="MONTHS|continuous",
+            help="TTP/PFS: progression seen at tumour assessments this many months apart, or "
+            "'continuous' to see it in continuous time (as rpact simulates). Default: the "
+            "protocol's tumour-assessment schedule (METSOR: every 49 ± 7 days, 1.61 months).",
+        ),
+    ] = None,
+    ttp_death_censoring: Annotated[
+        str | None,
+        typer.Option(
+            "--ttp-death-censoring",
+            metavar="last_adequate_assessment|death",
+            help="TTP at assessments: censor a death without progression at the last "
+            "assessment before it or at death. Default: the protocol's rule (the last "
+            "adequate assessment).",
         ),
     ] = None,
     as_json: _JSON = False,
 ) -> None:
-    """Simulate whole trials: power (type-I error when the medians are equal), stopping by look."""
+    """Simulate whole trials: power (type-I error when the medians are equal), stopping by look.
+
+    TTP and PFS see progression at the protocol's tumour assessments unless
+    ``--assessment-interval-months`` says otherwise.
+    """
+    from metsor.design.scenario import (
+        PROTOCOL_ASSESSMENT_INTERVAL_MONTHS,
+        PROTOCOL_TTP_DEATH_CENSORING,
+    )
     from metsor.design.simulate import Scenario, simulate
 
     with _named_options():
@@ -260,7 +281,10 @@ def simulate_command(
             endpoint=endpoint,
             dropout_per_year=dropout_per_year,
             allocation_ratio=allocation_ratio,
-            assessment_interval_months=assessment_interval_months,
+            assessment_interval_months=_assessment_interval(
+                assessment_interval_months, PROTOCOL_ASSESSMENT_INTERVAL_MONTHS
+            ),
+            ttp_death_censoring=ttp_death_censoring or PROTOCOL_TTP_DEATH_CENSORING,
         ).validated()
         if sys.stderr.isatty():
             result = _simulate_with_progress(scenario, sims, seed)
@@ -269,6 +293,15 @@ def simulate_command(
     payload: dict[str, Any] = {"power": result.power}
     if abs(result.hr - 1.0) < 1e-12:
         payload["type_i_error"] = result.type_i_error
+    interval = scenario.assessment_interval_months
+    if scenario.endpoint in ("ttp", "pfs"):
+        payload["progression_seen"] = (
+            "in continuous time"
+            if interval is None
+            else f"at tumour assessments every {interval * 30.4375:.4g} days"
+        )
+    if scenario.endpoint == "ttp" and interval is not None:
+        payload["ttp_death_censoring"] = scenario.ttp_death_censoring
     _emit(
         {
             **payload,
@@ -283,6 +316,22 @@ def simulate_command(
         },
         as_json,
     )
+
+
+def _assessment_interval(text: str | None, protocol: float) -> float | None:
+    """Months between assessments from the option: the protocol's when not given, None for
+    ``continuous``."""
+    if text is None:
+        return protocol
+    if text.strip().lower() == "continuous":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(
+            f"give a number of months or 'continuous', not {text!r}",
+            field="assessment_interval_months",
+        ) from None
 
 
 @contextmanager

@@ -12,7 +12,10 @@ With an assessment schedule (``scan_days`` > 0) progression is seen only at a tu
 assessment: latent times are taken to whole days (day ``ceil(t * 30.4375)``, at least 1), the
 k-th assessment (k ≥ 1) is on day ``floor(k * scan_days + 0.5)``, progression is seen at the
 first assessment on or after it, and follow-up without an event ends at the last assessment
-(or at death, for time to progression) as in :mod:`metsor.endpoints.time_to_event`.
+as in :mod:`metsor.endpoints.time_to_event`. A death without progression censors time to
+progression at the last assessment on or before it (``TTP_DEATH_CODES["last_adequate_assessment"]``,
+the protocol's default) or at the death day (``TTP_DEATH_CODES["death"]``); in continuous time
+there are no assessments and such a death always censors at death, as rpact simulates it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ __all__ = [
     "DAYS_PER_MONTH",
     "ENDPOINT_CODES",
     "TRIALS_PER_TASK",
+    "TTP_DEATH_CODES",
     "TrialDesign",
     "censor_at_scans",
     "draw_scheduled_trial",
@@ -48,6 +52,9 @@ DAYS_PER_MONTH = 30.4375
 """Days in a month (365.25 / 12), as in :mod:`metsor.endpoints.censoring`."""
 TRIALS_PER_TASK = 1024
 """Trials a thread simulates in one go, with one set of scratch arrays."""
+TTP_DEATH_CODES = {"last_adequate_assessment": 0, "death": 1}
+"""Where time to progression, seen at assessments, censors a death without progression: the
+options of :attr:`metsor.protocol.model.EndpointRules.ttp_death_censoring`."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,9 @@ class TrialDesign:
         Reject on |z| rather than on z.
     scan_days
         Days between tumour assessments (0: progression is seen in continuous time).
+    ttp_death
+        One of ``TTP_DEATH_CODES``: where time to progression seen at assessments censors a
+        death without progression (default the last assessment on or before it).
     """
 
     group: NDArray[np.int8]
@@ -87,6 +97,7 @@ class TrialDesign:
     critical: NDArray[np.float64]
     two_sided: bool
     scan_days: float = 0.0
+    ttp_death: int = TTP_DEATH_CODES["last_adequate_assessment"]
 
     def check(self) -> None:
         """Raise InputError naming the first field the compiled kernel could not run safely on.
@@ -124,6 +135,8 @@ class TrialDesign:
             raise InputError("a time-driven look needs calendar_end > 0", field="calendar_end")
         if not (math.isfinite(self.scan_days) and (self.scan_days == 0 or self.scan_days >= 1)):
             raise InputError("scan_days must be 0 or at least 1 day", field="scan_days")
+        if self.ttp_death not in TTP_DEATH_CODES.values():
+            raise InputError("ttp_death must be a code of TTP_DEATH_CODES", field="ttp_death")
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -335,12 +348,20 @@ def censor_at_scans(
     death: NDArray[np.float64],
     endpoint: int,
     scan_days: float,
+    ttp_death: int,
     group: NDArray[np.int8],
     time: NDArray[np.float64],
     code: NDArray[np.uint8],
 ) -> int:  # pragma: no cover - compiled
-    """:func:`_censor_at` for draws of :func:`draw_scheduled_trial`: follow-up without an event
-    ends at the last assessment, or at a death seen for time to progression; events seen."""
+    """:func:`_censor_at` for draws of :func:`draw_scheduled_trial`; events seen.
+
+    Follow-up without an event ends at the last assessment no later than ``censor_time`` and
+    the cut-off: for time to progression ``censor_time`` is the first of dropout and death, so
+    a death without progression censors at the last assessment on or before it; with
+    ``ttp_death`` ``TTP_DEATH_CODES["death"]`` a death seen before the cut-off censors at the
+    death day instead.
+    """
+    at_death = endpoint == 1 and ttp_death == 1
     events = 0
     for i in range(entry.shape[0]):
         window = cut - entry[i]
@@ -350,7 +371,7 @@ def censor_at_scans(
             time[i] = event_time[i]
         elif not entered:
             time[i] = 0.0
-        elif endpoint == 1 and death[i] <= censor_time[i] and entry[i] + death[i] <= cut:
+        elif at_death and death[i] <= censor_time[i] and entry[i] + death[i] <= cut:
             time[i] = death[i]
         else:
             time[i] = _last_scan(censor_time[i], entry[i], cut, scan_days)
@@ -396,6 +417,7 @@ def _analyse_trial(
     death: NDArray[np.float64],
     endpoint: int,
     scan_days: float,
+    ttp_death: int,
     work: NDArray[np.float64],
     codes: NDArray[np.uint8],
     scratch: NDArray[np.intp],
@@ -426,7 +448,17 @@ def _analyse_trial(
                 cut = calendar_end
         if scan_days > 0.0:
             deaths = censor_at_scans(
-                cut, entry, event_time, censor_time, death, endpoint, scan_days, group, time, code
+                cut,
+                entry,
+                event_time,
+                censor_time,
+                death,
+                endpoint,
+                scan_days,
+                ttp_death,
+                group,
+                time,
+                code,
             )
         else:
             deaths = _censor_at(cut, entry, event_time, censor_time, group, time, code)
@@ -453,13 +485,15 @@ def simulate_trials(
     critical: NDArray[np.float64],
     two_sided: bool,
     scan_days: float,
+    ttp_death: int,
     outcome: NDArray[np.float64],
 ) -> None:  # pragma: no cover - compiled
     """Simulate trials ``start`` to ``stop`` − 1 of the block keyed ``key``, into ``outcome``.
 
     ``outcome`` has a row per trial of the block: look of rejection (−1 for none), events at
     the last analysis done, its calendar time, and its log-rank z (positive for a benefit).
-    ``scan_days`` > 0 draws with :func:`draw_scheduled_trial` (progression seen at assessments).
+    ``scan_days`` > 0 draws with :func:`draw_scheduled_trial` (progression seen at assessments,
+    a death without progression censoring time to progression as ``ttp_death`` says).
     """
     size = group.shape[0]
     patients = np.empty((4, size))
@@ -496,6 +530,7 @@ def simulate_trials(
             death,
             endpoint,
             scan_days,
+            ttp_death,
             work,
             codes,
             scratch,
@@ -569,6 +604,7 @@ def run_blocks(
             design.critical,
             design.two_sided,
             design.scan_days,
+            design.ttp_death,
             outcomes[b],
         )
 

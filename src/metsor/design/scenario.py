@@ -14,12 +14,15 @@ from metsor.design.expected_events import dropout_hazard, months
 from metsor.design.outcomes import PRESETS
 from metsor.errors import InputError
 from metsor.protocol.builtin import builtin
+from metsor.protocol.model import EndpointRules
 
 __all__ = [
     "ENDPOINTS",
     "MAX_ORR_PATIENTS",
     "MAX_PATIENTS",
     "PROTOCOL_ASSESSMENT_INTERVAL_MONTHS",
+    "PROTOCOL_TTP_DEATH_CENSORING",
+    "TTP_DEATH_OPTIONS",
     "Scenario",
     "arm_hazards",
     "planned_events",
@@ -35,11 +38,18 @@ the two arms, work that grows as n³ (2,000 patients: a few seconds)."""
 _LN2 = math.log(2.0)
 _DAYS = 30.4375  # days per month, as in metsor.endpoints.censoring
 
-PROTOCOL_ASSESSMENT_INTERVAL_MONTHS: float = builtin().endpoint_rules.tumour_interval_days / _DAYS
+_RULES = builtin().endpoint_rules
+PROTOCOL_ASSESSMENT_INTERVAL_MONTHS: float = _RULES.tumour_interval_days / _DAYS
 """The protocol's tumour-assessment interval in months
-(:attr:`metsor.protocol.model.EndpointRules.tumour_interval_days`, 49 days): given as
-``assessment_interval_months``, the simulator scans on the same days as the casebook schedule
+(:attr:`metsor.protocol.model.EndpointRules.tumour_interval_days`, 49 days), the default of
+``assessment_interval_months``: the simulator scans on the same days as the casebook schedule
 and the endpoints' missed-assessment rule."""
+TTP_DEATH_OPTIONS = ("last_adequate_assessment", "death")
+"""Where time to progression censors a death without progression
+(:attr:`metsor.protocol.model.EndpointRules.ttp_death_censoring`)."""
+PROTOCOL_TTP_DEATH_CENSORING: str = _RULES.ttp_death_censoring
+"""The protocol's choice (the last adequate assessment), the default of
+``ttp_death_censoring``."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,14 @@ class Scenario:
         see progression only at the first assessment on or after it and censor at the last
         assessment (TTP: at a death without progression), with latent times moved to whole
         days (``ceil(t * 30.4375)``, at least day 1), as :mod:`metsor.endpoints.time_to_event`
-        does; None sees progression in continuous time. OS and ORR are unaffected.
+        does. Default: the protocol's schedule (:data:`PROTOCOL_ASSESSMENT_INTERVAL_MONTHS`,
+        49 days). None sees progression in continuous time (as rpact simulates). OS and ORR are
+        unaffected.
+    ttp_death_censoring
+        Where TTP seen at assessments censors a death without progression:
+        ``"last_adequate_assessment"`` (the last assessment on or before the death; the
+        protocol's default) or ``"death"`` (the death day). In continuous time a death always
+        censors TTP at death.
     """
 
     n: int
@@ -100,7 +117,8 @@ class Scenario:
     ttp_median_experimental: float | None = None
     response_control: float = 0.02
     response_experimental: float | None = None
-    assessment_interval_months: float | None = None
+    assessment_interval_months: float | None = PROTOCOL_ASSESSMENT_INTERVAL_MONTHS
+    ttp_death_censoring: str = PROTOCOL_TTP_DEATH_CENSORING
     name: str = field(default="", compare=False)
 
     @classmethod
@@ -127,6 +145,26 @@ class Scenario:
             "name": preset,
         }
         return cls(**{**base, **values})
+
+    def with_endpoint_rules(self, rules: EndpointRules) -> Scenario:
+        """A copy that sees progression as a protocol's endpoint rules do.
+
+        Parameters
+        ----------
+        rules
+            The protocol's :class:`~metsor.protocol.model.EndpointRules`.
+
+        Returns
+        -------
+        Scenario
+            The scenario with the rules' tumour-assessment interval (in months) and their
+            censoring of a death without progression.
+        """
+        return replace(
+            self,
+            assessment_interval_months=rules.tumour_interval_days / _DAYS,
+            ttp_death_censoring=rules.ttp_death_censoring,
+        )
 
     @property
     def hr(self) -> float:
@@ -155,6 +193,12 @@ class Scenario:
             )
         if interval is not None:
             months(interval, "assessment_interval_months")
+        if self.ttp_death_censoring not in TTP_DEATH_OPTIONS:
+            raise InputError(
+                f"ttp_death_censoring must be one of {', '.join(TTP_DEATH_OPTIONS)}, "
+                f"not {self.ttp_death_censoring!r}",
+                field="ttp_death_censoring",
+            )
         dropout_hazard(self.dropout_per_year)
         group_sequential_design(
             self.looks, alpha=self.alpha, sides=self.sides, spending=self.spending, gamma=self.gamma
@@ -180,7 +224,7 @@ _OPTIONAL_NUMBERS = (
     "response_experimental",
     "assessment_interval_months",
 )
-_TEXT = ("spending", "endpoint")
+_TEXT = ("spending", "endpoint", "ttp_death_censoring")
 
 
 def _is_integer(value: object) -> bool:

@@ -4,10 +4,11 @@ Patients enter uniformly over the accrual period and are allocated in a fixed ra
 latent exponential times to death and to radiological progression (independent, so overall
 survival is exactly exponential and time to progression has its own median), and to dropout.
 Progression is seen only before death and dropout, in continuous time or, given an assessment
-interval, at the first scheduled tumour assessment after it (times then in whole days, censoring
-at the last assessment, as the endpoint rules of :mod:`metsor.endpoints` do). Endpoints: OS
-(death), TTP (progression; death censors), PFS (the first of the two), all by log-rank, and ORR
-by Fisher's exact test.
+interval (by default the protocol's), at the first scheduled tumour assessment after it (times
+then in whole days, censoring at the last assessment, and TTP censoring a death without
+progression where the protocol's endpoint rules say, as :mod:`metsor.endpoints` does).
+Endpoints: OS (death), TTP (progression; death censors), PFS (the first of the two), all by
+log-rank, and ORR by Fisher's exact test.
 The data cut-off is at accrual + follow-up or at the E-th event; interim looks are taken at
 fractions of the planned events and tested against group-sequential bounds.
 
@@ -29,7 +30,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from metsor.design._kernel import DAYS_PER_MONTH, ENDPOINT_CODES, TrialDesign, run_blocks
+from metsor.design._kernel import (
+    DAYS_PER_MONTH,
+    ENDPOINT_CODES,
+    TTP_DEATH_CODES,
+    TrialDesign,
+    run_blocks,
+)
 from metsor.design.boundaries import group_sequential_design
 from metsor.design.expected_events import dropout_hazard
 from metsor.design.orr import fisher_rejections
@@ -40,7 +47,6 @@ __all__ = [
     "BLOCK_TRIALS",
     "ENDPOINTS",
     "MAX_SIMS",
-    "TTP_DEATH_CENSORING",
     "BlockTally",
     "Scenario",
     "SimulationResult",
@@ -55,10 +61,6 @@ __all__ = [
 
 BLOCK_TRIALS = 4096
 """Trials per random-number block: the unit of reproducibility."""
-TTP_DEATH_CENSORING = "death"
-"""Where the simulator's TTP censors a death without progression: at the death date, the
-option ``death_censoring="death"`` of :func:`metsor.endpoints.time_to_progression` (the
-protocol's default censors it at the last adequate assessment instead)."""
 MAX_SIMS = 10_000_000
 """The most trials one simulation may run (a Monte-Carlo SE of at most 0.0002)."""
 BLOCKS_PER_CALL = 8
@@ -148,6 +150,7 @@ def _cached_plan(s: Scenario) -> TrialDesign:
         critical=np.asarray(design.z, dtype=np.float64),
         two_sided=s.sides == 2,
         scan_days=_scan_days(s),
+        ttp_death=TTP_DEATH_CODES[s.ttp_death_censoring],
     )
 
 
