@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metsor.design._kernel import ENDPOINT_CODES, TrialDesign, run_blocks
+from metsor.design._kernel import ENDPOINT_CODES, TTP_DEATH_CODES, TrialDesign, run_blocks
 from metsor.design.simulate import Scenario, simulate
 from metsor.errors import InputError
 
@@ -52,6 +52,7 @@ def designs(draw: st.DrawFn) -> TrialDesign:
         critical=np.array(critical, dtype=np.float64),
         two_sided=draw(st.booleans()),
         scan_days=draw(st.sampled_from([0.0, 1.0, 61.0, 1e300])),
+        ttp_death=draw(st.sampled_from(sorted(TTP_DEATH_CODES.values()))),
     )
 
 
