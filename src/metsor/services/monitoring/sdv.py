@@ -257,22 +257,26 @@ def sdv_status(
     return SdvStatus(plan, tuple(rows_out))
 
 
-#: What each entry is shown as, besides its label: the columns that name it.
-_DESCRIBED_BY: dict[str, tuple[str, ...]] = {
-    "screenings": ("screened_on", "verdict"),
-    "consents": ("consent_date",),
-    "allocations": ("arm", "enrollment_number"),
-    "visits": ("visit_type", "number", "actual_date"),
-    "dose_events": ("drug", "event", "level", "event_date"),
-    "lab_results": ("analyte", "value", "unit", "collected_on"),
-    "vital_signs": ("systolic_mmhg", "diastolic_mmhg", "ecog", "measured_on"),
-    "adverse_events": ("term", "grade", "onset_date"),
-    "tumour_assessments": ("method", "recist_response", "mrecist_response", "assessed_on"),
-    "deaths": ("death_date", "cause"),
-    "withdrawals": ("kind", "withdrawn_on"),
-    "anticancer_therapies": ("name", "started_on"),
-    "survival_contacts": ("status", "contact_on"),
+#: What each entry is shown as, besides its label: groups of columns (the columns of a group
+#: joined by a space, the groups by a dot).
+_DESCRIBED_BY: dict[str, tuple[tuple[str, ...], ...]] = {
+    "screenings": (("screened_on",), ("verdict",)),
+    "consents": (("consent_date",),),
+    "allocations": (("arm",), ("enrollment_number",)),
+    "visits": (("visit_type", "number"), ("actual_date",)),
+    "dose_events": (("drug", "event", "level"), ("event_date",)),
+    "lab_results": (("analyte", "value", "unit"), ("collected_on",)),
+    "vital_signs": (("systolic_mmhg",), ("diastolic_mmhg",), ("ecog",), ("measured_on",)),
+    "adverse_events": (("term",), ("grade",), ("onset_date",)),
+    "tumour_assessments": (("method",), ("recist_response", "mrecist_response"), ("assessed_on",)),
+    "deaths": (("death_date",), ("cause",)),
+    "withdrawals": (("kind",), ("withdrawn_on",)),
+    "anticancer_therapies": (("name",), ("started_on",)),
+    "survival_contacts": (("status",), ("contact_on",)),
 }
+
+_PREFIX = {"grade": "grade ", "enrollment_number": "no. ", "ecog": "ECOG ",
+           "systolic_mmhg": "BP ", "diastolic_mmhg": "/ "}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -295,12 +299,17 @@ class EntryState:
 
 
 def _describe(table: str, row: Any) -> str:
-    parts = []
-    for name in _DESCRIBED_BY.get(table, ()):
-        value = getattr(row, name, None)
-        if value is not None:
-            parts.append(str(value).replace("_", " ") if isinstance(value, str) else str(value))
-    return " · ".join(parts)
+    groups = []
+    for group in _DESCRIBED_BY.get(table, ()):
+        words = []
+        for name in group:
+            value = getattr(row, name, None)
+            if value is not None:
+                text = value.replace("_", " ") if isinstance(value, str) else str(value)
+                words.append(_PREFIX.get(name, "") + text)
+        if words:
+            groups.append(" ".join(words))
+    return " · ".join(groups)
 
 
 def subject_entries(ctx: ServiceContext, subject_id: str) -> tuple[EntryState, ...]:

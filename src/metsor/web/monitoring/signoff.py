@@ -49,6 +49,7 @@ def _context(request: Request, user: Principal, subject_id: str) -> dict[str, An
         "subject_id": signatures[0].subject_id if signatures else subject_id,
         "signatures": signatures,
         "signoff_subject": subject_id,
+        "signoff_link": False,
         "visits": visits,
         "meanings": MEANINGS,
         "printed_name": printed_name,
