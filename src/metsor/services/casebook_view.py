@@ -1,9 +1,15 @@
-"""Read-only view of one subject's casebook for the web: labs, adverse events, queries.
+"""Read-only view of one subject's casebook for the web: every record kind and the schedule.
 
-:func:`subject_casebook` lists the subject's laboratory values with their CTCAE grades, the
-adverse events, and the data queries on their records, with the study drugs of their arm
-(those an adverse event's relatedness is asked for). Site isolation as everywhere: another
-site's subject is not found.
+:func:`subject_casebook` lists the subject's laboratory values with their CTCAE grades, vital
+signs, adverse events, tumour assessments with their RECIST 1.1 and mRECIST responses, dosing
+and where each drug stands, new anticancer therapies, survival contacts, the death, the
+withdrawal, the visit schedule (done, due, overdue) and the data queries on their records,
+with the study drugs of their arm (those an adverse event's relatedness is asked for). Site
+isolation as everywhere: another site's subject is not found.
+
+The choices a casebook form offers are the services' own (re-exported here, so that a face
+reads them from one place): causes of death, kinds of withdrawal, dose events and the label's
+dose levels, and so on.
 """
 
 from __future__ import annotations
@@ -13,27 +19,64 @@ from typing import Any
 
 from sqlalchemy import select
 
+from metsor.clinical.tumour import LESION_KINDS, NON_TARGET_STATUSES
 from metsor.clinical.units import ANALYTES
-from metsor.services.access import require, subject_for
+from metsor.services import casebook_records as records
+from metsor.services.access import PERMISSIONS, require, subject_for
 from metsor.services.casebook._timeline import arm_drugs
 from metsor.services.casebook.adverse_events import ACTIONS_TAKEN, OUTCOMES, RELATEDNESS
-from metsor.services.casebook.dose_levels import DOSE_LEVELS
+from metsor.services.casebook.corrections import CORRECTABLE_FIELDS
+from metsor.services.casebook.deaths import DEATH_CAUSES
+from metsor.services.casebook.dose_levels import DOSE_EVENTS, DOSE_LEVELS
+from metsor.services.casebook.schedule import VISIT_TYPES
+from metsor.services.casebook.survival_contacts import CONTACT_METHODS, SURVIVAL_STATUSES
+from metsor.services.casebook.therapies import THERAPY_CATEGORIES
+from metsor.services.casebook.tumour import IMAGING_METHODS
+from metsor.services.casebook.withdrawals import WITHDRAWAL_KINDS
 from metsor.services.context import ServiceContext
+from metsor.services.visit_status import visit_schedule
 from metsor.store.models.casebook import AdverseEvent, DataQuery, LabResult
 from metsor.store.models.core import Allocation
 
 __all__ = [
     "ACTIONS_TAKEN",
+    "CONTACT_METHODS",
+    "CORRECTABLE_FIELDS",
+    "DEATH_CAUSES",
+    "DOSE_EVENTS",
+    "IMAGING_METHODS",
     "LAB_ANALYTES",
+    "LESION_KINDS",
+    "NON_TARGET_STATUSES",
     "OUTCOMES",
     "RELATEDNESS",
+    "SURVIVAL_STATUSES",
+    "THERAPY_CATEGORIES",
+    "VISIT_TYPES",
+    "WITHDRAWAL_KINDS",
     "CasebookView",
+    "dose_level_choices",
+    "may",
     "query_row",
     "subject_casebook",
 ]
 
 #: Analytes a laboratory value may be recorded for.
 LAB_ANALYTES: tuple[str, ...] = tuple(ANALYTES)
+
+
+def dose_level_choices() -> dict[str, tuple[tuple[str, str], ...]]:
+    """For each study drug, its dose levels as (code, label) with the amount and frequency,
+    the starting dose first."""
+    return {
+        drug: tuple((level.code, f"{level.dose_mg:g} mg {level.frequency}") for level in levels)
+        for drug, levels in DOSE_LEVELS.items()
+    }
+
+
+def may(role: str) -> dict[str, bool]:
+    """What ``role`` may do, action by action (:data:`metsor.services.access.PERMISSIONS`)."""
+    return {action: role in roles for action, roles in PERMISSIONS.items()}
 
 
 def _iso(value: Any) -> str | None:
@@ -60,6 +103,15 @@ class CasebookView:
     queries
         ``id``, ``table``, ``record_id``, ``field``, ``question``, ``status``, ``raised_by``,
         ``answer``, ``answered_by``, ``resolution`` of each query on the subject.
+    status
+        The subject's status (``randomized``, ``on_treatment``, ``dead``, …).
+    schedule
+        The visit schedule (:func:`metsor.services.visit_status.visit_schedule`), as rows.
+    visits, vital_signs, tumour_assessments, doses, dose_states, therapies,
+    survival_contacts
+        The rows of :mod:`metsor.services.casebook_records`, newest first.
+    death, withdrawal
+        The death and the end of follow-up, if recorded.
     """
 
     subject_id: str
@@ -68,15 +120,37 @@ class CasebookView:
     labs: tuple[dict[str, Any], ...]
     adverse_events: tuple[dict[str, Any], ...]
     queries: tuple[dict[str, Any], ...]
+    status: str = ""
+    schedule: tuple[dict[str, Any], ...] = ()
+    visits: tuple[dict[str, Any], ...] = ()
+    vital_signs: tuple[dict[str, Any], ...] = ()
+    tumour_assessments: tuple[dict[str, Any], ...] = ()
+    doses: tuple[dict[str, Any], ...] = ()
+    dose_states: tuple[dict[str, Any], ...] = ()
+    therapies: tuple[dict[str, Any], ...] = ()
+    survival_contacts: tuple[dict[str, Any], ...] = ()
+    death: dict[str, Any] | None = None
+    withdrawal: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
         return {
             "subject_id": self.subject_id,
             "arm": self.arm,
+            "status": self.status,
             "drugs": list(self.drugs),
+            "schedule": list(self.schedule),
+            "visits": list(self.visits),
             "labs": list(self.labs),
+            "vital_signs": list(self.vital_signs),
             "adverse_events": list(self.adverse_events),
+            "tumour_assessments": list(self.tumour_assessments),
+            "doses": list(self.doses),
+            "dose_states": list(self.dose_states),
+            "therapies": list(self.therapies),
+            "survival_contacts": list(self.survival_contacts),
+            "death": self.death,
+            "withdrawal": self.withdrawal,
             "queries": list(self.queries),
         }
 
@@ -125,9 +199,21 @@ def subject_casebook(ctx: ServiceContext, subject_id: str) -> CasebookView:
     queries = ctx.session.scalars(
         select(DataQuery).where(DataQuery.subject_id == subject_id).order_by(DataQuery.id)
     )
+    session = ctx.session
     return CasebookView(
         subject_id=subject_id,
         arm=arm,
+        status=subject.status,
+        schedule=tuple(row.to_dict() for row in visit_schedule(ctx, subject_id)),
+        visits=records.visit_rows(session, subject_id),
+        vital_signs=records.vital_sign_rows(session, subject_id),
+        tumour_assessments=records.tumour_rows(session, subject_id),
+        doses=records.dose_rows(session, subject_id),
+        dose_states=records.dose_state_rows(session, subject_id, arm),
+        therapies=records.therapy_rows(session, subject_id),
+        survival_contacts=records.survival_contact_rows(session, subject_id),
+        death=records.death_row(session, subject_id),
+        withdrawal=records.withdrawal_row(session, subject_id),
         drugs=arm_drugs(arm, tuple(DOSE_LEVELS)),
         labs=tuple(
             {

@@ -1,4 +1,5 @@
-"""The casebook and queries API under ``/api/v1``: labs, adverse events, data queries.
+"""The casebook and queries API under ``/api/v1``: labs, adverse events, data queries, and
+(:mod:`~.api_entries`) every other kind of entry, corrections and the visit schedule.
 
 Status codes as everywhere: 401 without a valid token, 404 for another site's subject or
 query, 403 for a role that may not act, 409 for a conflict, 422 naming the field.
@@ -14,6 +15,7 @@ from metsor.services.casebook.adverse_events import record_adverse_event
 from metsor.services.casebook.labs import record_lab
 from metsor.services.casebook.queries import answer_query, close_query, list_queries, raise_query
 from metsor.services.casebook_view import query_row, subject_casebook
+from metsor.web.casebook import api_entries
 from metsor.web.casebook.schemas import (
     AdverseEventIn,
     LabIn,
@@ -86,3 +88,6 @@ def close(request: Request, user: ApiUser, query_id: int, body: QueryCloseIn) ->
     """Close a query with its resolution."""
     with work(request, user, reason="query closed") as ctx:
         return query_row(close_query(ctx, query_id=query_id, resolution=body.resolution))
+
+
+router.include_router(api_entries.router)

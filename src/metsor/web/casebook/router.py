@@ -1,4 +1,6 @@
-"""The casebook pages: a subject's labs (with CTCAE grades), adverse events and queries.
+"""The casebook pages: the subject's casebook with its visit schedule, labs (with CTCAE
+grades), adverse events and queries, and — from :mod:`~.entries`, :mod:`~.tumour` and
+:mod:`~.corrections` — a page for each other kind of entry and for corrections.
 
 Each entry form posts to the services (one audited transaction each); a bad value shows the
 form again with the message next to its field and the other values kept, nothing written.
@@ -29,6 +31,7 @@ from metsor.services.casebook_view import (
 )
 from metsor.services.context import ServiceContext
 from metsor.services.monitoring.signatures import list_signatures
+from metsor.web.casebook import corrections, entries, tumour
 from metsor.web.dependencies import PageUser, checked_form, render, state_of, work
 from metsor.web.security import Principal
 
@@ -85,6 +88,7 @@ def _page(
         "outcomes": OUTCOMES,
         "relatedness": RELATEDNESS,
         "actions": ACTIONS_TAKEN,
+        **entries.rights_of(user),
     }
     return render(request, "casebook.html.j2", context, principal=user, status_code=status_code)
 
@@ -207,3 +211,8 @@ async def close(request: Request, user: PageUser, subject_id: str, query_id: int
         return close_query(ctx, query_id=query_id, resolution=form.get("resolution", ""))
 
     return await _submit(request, user, subject_id, f"close-{query_id}", "query closed", write)
+
+
+# After the routes above: the generic section route would otherwise take their paths.
+for _pages in (corrections.router, tumour.router, entries.router):
+    router.include_router(_pages)

@@ -1,0 +1,232 @@
+"""Read-only view of the visit schedule: which visits are done, due, upcoming or overdue.
+
+:func:`visit_schedule` lists a randomized subject's recorded visits (done, with their planned
+date and whether they fell in their window) and the next visit of each kind still expected —
+planned by the protocol's schedule (:data:`metsor.services.casebook.schedule.METSOR_SCHEDULE`).
+A next visit is ``overdue`` exactly when the ``visit_overdue`` edit check finds it so
+(:mod:`metsor.services.monitoring.edit_checks`: the end of its window has passed and it is not
+recorded), ``due`` once its window has opened, and ``upcoming`` before. :func:`overdue_visits`
+gathers the overdue visits of every subject the user may see, for the dashboard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from metsor.services.access import require, subject_for, visible
+from metsor.services.casebook.dosing import treatment_ended_on
+from metsor.services.casebook.schedule import METSOR_SCHEDULE, PlannedVisit
+from metsor.services.context import ServiceContext
+from metsor.services.monitoring.edit_checks import RULES
+from metsor.store.models.casebook import Visit
+from metsor.store.models.core import Allocation, Site, Subject
+
+__all__ = ["OverdueVisit", "ScheduledVisit", "overdue_visits", "visit_schedule"]
+
+#: Statuses after which no visit is expected any more (as the ``visit_overdue`` check has it).
+_FOLLOW_UP_ENDED = ("dead", "withdrawn")
+
+
+@dataclass(frozen=True)
+class ScheduledVisit:
+    """One visit of a subject's schedule.
+
+    Attributes
+    ----------
+    visit_type, number
+        The visit (baseline 0; treatment, tumour assessment and follow-up from 1).
+    planned, window_start, window_end
+        When it is due by the schedule (None where its anchor is not known).
+    actual
+        The day it took place, for a recorded visit.
+    status
+        ``done``, ``overdue``, ``due``, ``upcoming``, or ``not recorded`` (a baseline visit
+        whose window closed at randomization).
+    in_window
+        For a recorded visit, whether it fell in its window.
+    visit_id
+        The recorded visit's id.
+    """
+
+    visit_type: str
+    number: int
+    planned: date | None
+    window_start: date | None
+    window_end: date | None
+    actual: date | None
+    status: str
+    in_window: bool | None = None
+    visit_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping."""
+        return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class OverdueVisit:
+    """A visit overdue for one subject (the ``visit_overdue`` edit check's finding)."""
+
+    subject_id: str
+    site: str
+    visit_type: str
+    number: int
+    planned: date | None
+    window_end: date | None
+    days_overdue: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready mapping."""
+        return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(self).items()}
+
+
+def _overdue_keys(ctx: ServiceContext, subject_id: str) -> set[tuple[str, int]]:
+    keys = set()
+    for finding in RULES["visit_overdue"](ctx.session, subject_id, ctx.today()):
+        visit_type, _, number = finding.finding.partition(":")
+        keys.add((visit_type, int(number)))
+    return keys
+
+
+def visit_schedule(ctx: ServiceContext, subject_id: str) -> tuple[ScheduledVisit, ...]:
+    """The schedule of ``subject_id``: recorded visits, then the next of each kind expected.
+
+    Parameters
+    ----------
+    ctx
+        The service context (any role that may view subjects).
+    subject_id
+        The subject.
+
+    Returns
+    -------
+    tuple of ScheduledVisit
+        Empty before randomization (the schedule counts from it).
+
+    Raises
+    ------
+    NotFoundError
+        No such subject at the user's site.
+    """
+    require(ctx, "view_subjects")
+    subject = subject_for(ctx, subject_id)
+    allocation = ctx.session.scalars(
+        select(Allocation).where(Allocation.subject_id == subject_id)
+    ).first()
+    if allocation is None:
+        return ()
+    randomized_on = allocation.randomized_at.date()
+    ended = treatment_ended_on(ctx.session, subject_id, allocation.arm)
+    visits = list(
+        ctx.session.scalars(
+            select(Visit).where(Visit.subject_id == subject_id).order_by(Visit.actual_date)
+        )
+    )
+
+    def plan(visit_type: str, number: int) -> PlannedVisit:
+        return METSOR_SCHEDULE.plan(
+            visit_type, number, randomized_on=randomized_on, treatment_ended_on=ended
+        )
+
+    rows = []
+    for visit in visits:
+        planned = plan(visit.visit_type, visit.number)
+        rows.append(
+            ScheduledVisit(
+                visit.visit_type,
+                visit.number,
+                visit.planned_date or planned.planned,
+                planned.window_start,
+                planned.window_end,
+                visit.actual_date,
+                "done",
+                visit.in_window,
+                visit.id,
+            )
+        )
+    if subject.status in _FOLLOW_UP_ENDED:
+        return tuple(rows)
+    overdue = _overdue_keys(ctx, subject_id)
+    today = ctx.today()
+    for visit_type in _expected_types(subject.status, ended is not None):
+        numbers = [v.number for v in visits if v.visit_type == visit_type]
+        if visit_type == "baseline" and numbers:
+            continue
+        number = 0 if visit_type == "baseline" else max(numbers, default=0) + 1
+        planned = plan(visit_type, number)
+        if visit_type == "baseline":
+            status = "not recorded"
+        elif (visit_type, number) in overdue:
+            status = "overdue"
+        elif planned.window_start is not None and today >= planned.window_start:
+            status = "due"
+        else:
+            status = "upcoming"
+        rows.append(
+            ScheduledVisit(
+                visit_type,
+                number,
+                planned.planned,
+                planned.window_start,
+                planned.window_end,
+                None,
+                status,
+            )
+        )
+    return tuple(rows)
+
+
+def _expected_types(status: str, treatment_ended: bool) -> tuple[str, ...]:
+    """The kinds of visit still expected of a subject in ``status``."""
+    kinds = ["baseline", "tumour_assessment"]
+    if status == "on_treatment":
+        kinds.insert(1, "treatment")
+    if treatment_ended:
+        kinds.append("follow_up")
+    return tuple(kinds)
+
+
+def overdue_visits(ctx: ServiceContext) -> tuple[OverdueVisit, ...]:
+    """The overdue visits of every randomized subject the user may see, most overdue first.
+
+    Parameters
+    ----------
+    ctx
+        The service context (any role that may view subjects).
+
+    Returns
+    -------
+    tuple of OverdueVisit
+        One per visit the ``visit_overdue`` edit check finds overdue today.
+    """
+    require(ctx, "view_subjects")
+    statement = visible(
+        ctx,
+        select(Subject.subject_id, Site.code, Allocation.randomized_at)
+        .join(Allocation, Allocation.subject_id == Subject.subject_id)
+        .join(Site, Site.id == Subject.site_id)
+        .where(Subject.status.not_in(_FOLLOW_UP_ENDED))
+        .order_by(Subject.subject_id),
+    )
+    today = ctx.today()
+    found = []
+    for subject_id, site, randomized_at in ctx.session.execute(statement):
+        for visit_type, number in sorted(_overdue_keys(ctx, subject_id)):
+            planned = METSOR_SCHEDULE.plan(visit_type, number, randomized_on=randomized_at.date())
+            end = planned.window_end
+            found.append(
+                OverdueVisit(
+                    subject_id,
+                    site,
+                    visit_type,
+                    number,
+                    planned.planned,
+                    end,
+                    (today - end).days if end is not None else 0,
+                )
+            )
+    return tuple(sorted(found, key=lambda v: (-v.days_overdue, v.subject_id, v.visit_type)))

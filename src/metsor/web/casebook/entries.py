@@ -1,0 +1,149 @@
+"""The casebook's entry pages: visits, vital signs, dosing, new anticancer therapies, survival
+contacts, death and withdrawal (:data:`metsor.web.casebook.sections.SECTIONS`).
+
+Each page lists the subject's records — every value linked to its audit history, and to its
+correction where the user may correct — and the form that records a new one through the
+section's service, one audited transaction. A bad value shows the form again with the message
+next to its field and the other values kept; nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from metsor.errors import ConflictError, InputError, NotFoundError
+from metsor.services.access import require, subject_for
+from metsor.services.casebook_view import CORRECTABLE_FIELDS, may, subject_casebook
+from metsor.services.context import ServiceContext
+from metsor.web.casebook.forms import form_field_of, read_form
+from metsor.web.casebook.sections import SECTIONS, Section
+from metsor.web.dependencies import PageUser, checked_form, render, state_of, work
+from metsor.web.security import Principal
+
+__all__ = ["page_context", "rights_of", "router", "submit_entry"]
+
+router = APIRouter(include_in_schema=False)
+
+
+def rights_of(user: Principal) -> dict[str, Any]:
+    """What the user may do (``may``), which fields are correctable, the casebook's menu."""
+    return {"may": may(user.role), "correctable": CORRECTABLE_FIELDS, "sections": SECTIONS}
+
+
+def page_context(request: Request, user: Principal, subject_id: str) -> dict[str, Any]:
+    """What every casebook page shows: the casebook, the user's rights, today, the menu."""
+    with work(request, user, readonly=True) as ctx:
+        view = subject_casebook(ctx, subject_id)
+    queried = {
+        (q["table"], q["record_id"], q["field"]) for q in view.queries if q["status"] != "closed"
+    }
+    return {
+        "book": view,
+        "queried": queried,
+        "today": state_of(request).database.clock().date().isoformat(),
+        **rights_of(user),
+    }
+
+
+def _section(slug: str) -> Section:
+    section = SECTIONS.get(slug)
+    if section is None:
+        raise NotFoundError(f"no casebook section {slug!r}", field="section")
+    return section
+
+
+def _section_page(
+    request: Request,
+    user: Principal,
+    subject_id: str,
+    section: Section,
+    *,
+    errors: Mapping[str, str] | None = None,
+    values: Mapping[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = page_context(request, user, subject_id)
+    context.update(
+        section=section,
+        rows=section.rows(context["book"]),
+        inputs=section.inputs(context["book"]),
+        errors=errors or {},
+        values=values or {},
+        submitted=values is not None,
+    )
+    return render(
+        request, "casebook_section.html.j2", context, principal=user, status_code=status_code
+    )
+
+
+async def submit_entry(
+    request: Request,
+    user: Principal,
+    subject_id: str,
+    write: Callable[[ServiceContext, Mapping[str, str], list[int]], None],
+    reason: str,
+    shown_again: Callable[[Mapping[str, str], Mapping[str, str], int], Response],
+    done: str,
+) -> Response:
+    """Record the submitted form through ``write`` in one audited transaction.
+
+    The user's right to enter casebook data and to see the subject is checked first (403,
+    404); a value the schema or the service refuses shows the form again (``shown_again``
+    with the errors by field, the values and 422, or 409 for a conflict with what is
+    recorded), nothing written; otherwise the browser is sent to ``done``. ``write`` notes
+    in its third argument the form row of each lesion it passed on, by which an error about
+    a lesion is placed beside its row.
+    """
+    form = await checked_form(request)
+    lesion_rows: list[int] = []
+
+    def run() -> None:
+        with work(request, user, reason=reason) as ctx:
+            require(ctx, "enter_casebook")
+            subject_for(ctx, subject_id)
+            write(ctx, form, lesion_rows)
+
+    try:
+        await run_in_threadpool(run)
+    except (InputError, ConflictError) as exc:
+        errors = {form_field_of(exc, lesion_rows): exc.message}
+        status = 409 if isinstance(exc, ConflictError) else 422
+        return await run_in_threadpool(lambda: shown_again(errors, form, status))
+    return RedirectResponse(done, status_code=303)
+
+
+@router.get("/subjects/{subject_id}/casebook/{slug}")
+def section_page(request: Request, user: PageUser, subject_id: str, slug: str) -> Response:
+    """A section of the casebook: its records and the form for a new one."""
+    return _section_page(request, user, subject_id, _section(slug))
+
+
+@router.post("/subjects/{subject_id}/casebook/{slug}")
+async def section_entry(request: Request, user: PageUser, subject_id: str, slug: str) -> Response:
+    """Record a new entry of the section."""
+    section = _section(slug)
+
+    def write(ctx: ServiceContext, form: Mapping[str, str], _: list[int]) -> None:
+        body, _rows = read_form(section.model, form)
+        section.record(ctx, subject_id=subject_id, **body.model_dump())
+
+    def shown_again(errors: Mapping[str, str], values: Mapping[str, str], status: int) -> Response:
+        return _section_page(
+            request, user, subject_id, section, errors=errors, values=values, status_code=status
+        )
+
+    return await submit_entry(
+        request,
+        user,
+        subject_id,
+        write,
+        section.reason,
+        shown_again,
+        f"/subjects/{subject_id}/casebook/{section.slug}",
+    )

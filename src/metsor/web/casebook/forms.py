@@ -1,0 +1,93 @@
+"""A casebook form's text fields read through the API's schema, so both check input alike.
+
+:func:`read_form` turns the submitted text (empty meaning "not given") into the entry's
+pydantic model — the very schema the JSON API takes — and raises
+:class:`~metsor.errors.InputError` naming the form field of the first bad value. Lesion rows
+of a tumour assessment are named ``lesions.<row>.<field>``; blank rows are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from metsor.errors import InputError, MetsorError
+from metsor.web.casebook.schemas import LesionIn
+
+__all__ = ["LESION_FIELDS", "form_field_of", "read_form"]
+
+_M = TypeVar("_M", bound=BaseModel)
+
+#: Form fields that are not part of any entry.
+_NOT_ENTRY = frozenset({"csrf_token"})
+
+
+def _lesions(form: Mapping[str, str]) -> tuple[list[dict[str, str]], list[int]]:
+    """The lesion rows given (non-blank), and the form row number of each."""
+    rows: dict[int, dict[str, str]] = {}
+    for key, value in form.items():
+        head, _, rest = key.partition(".")
+        if head != "lesions" or not value.strip():
+            continue
+        row, _, field = rest.partition(".")
+        if row.isdigit() and field:
+            rows.setdefault(int(row), {})[field] = value.strip()
+    numbers = sorted(rows)
+    return [rows[n] for n in numbers], numbers
+
+
+def read_form(model: type[_M], form: Mapping[str, str]) -> tuple[_M, list[int]]:
+    """The entry of ``form`` as ``model``.
+
+    Parameters
+    ----------
+    model
+        The entry's schema (its JSON API body).
+    form
+        The submitted text fields.
+
+    Returns
+    -------
+    tuple
+        The entry, and the form row number of each lesion it lists (empty for other entries).
+
+    Raises
+    ------
+    InputError
+        Naming the form field of the first value the schema refuses.
+    """
+    data: dict[str, Any] = {
+        key: value.strip()
+        for key, value in form.items()
+        if key not in _NOT_ENTRY and "." not in key and value.strip()
+    }
+    numbers: list[int] = []
+    if "lesions" in model.model_fields:
+        data["lesions"], numbers = _lesions(form)
+    try:
+        return model.model_validate(data), numbers
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = [str(part) for part in error["loc"]]
+        if len(where) > 1 and where[0] == "lesions" and where[1].isdigit():
+            where[1] = str(numbers[int(where[1])])
+        field = ".".join(where)
+        raise InputError(f"{field}: {error['msg']}", field=field) from None
+
+
+#: The fields of a lesion row.
+LESION_FIELDS = frozenset(LesionIn.model_fields)
+
+
+def form_field_of(exc: MetsorError, lesion_rows: list[int]) -> str:
+    """The form field a service's error names: a lesion's field within its form row when the
+    error gives the row, the lesion table (``lesions``) when it names a lesion's field only."""
+    field = exc.field or "form"
+    if exc.row is not None and 0 < exc.row <= len(lesion_rows):
+        row = lesion_rows[exc.row - 1]
+        return f"lesions.{row}.{field if field in LESION_FIELDS else 'lesion_id'}"
+    if field in LESION_FIELDS:
+        return "lesions"
+    return field

@@ -1,0 +1,233 @@
+"""The casebook's entry sections: what each shows and asks, and the service that records it.
+
+A :class:`Section` names its page (``/subjects/{id}/casebook/<slug>``), the casebook table
+its values come from (for their audit history and corrections), the columns shown, the form's
+inputs — their choices are the services' own — the entry's schema (shared with the JSON API)
+and the recording service. The pages themselves are in :mod:`metsor.web.casebook.entries`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from metsor.services.casebook.deaths import record_death
+from metsor.services.casebook.dosing import record_dose
+from metsor.services.casebook.survival_contacts import record_survival_contact
+from metsor.services.casebook.therapies import record_anticancer_therapy
+from metsor.services.casebook.visits import record_visit
+from metsor.services.casebook.vital_signs import record_vital_signs
+from metsor.services.casebook.withdrawals import record_withdrawal
+from metsor.services.casebook_view import (
+    CONTACT_METHODS,
+    DEATH_CAUSES,
+    DOSE_EVENTS,
+    SURVIVAL_STATUSES,
+    THERAPY_CATEGORIES,
+    VISIT_TYPES,
+    WITHDRAWAL_KINDS,
+    CasebookView,
+    dose_level_choices,
+)
+from metsor.web.casebook.schemas import (
+    AnticancerTherapyIn,
+    DeathIn,
+    DoseIn,
+    SurvivalContactIn,
+    VisitIn,
+    VitalSignsIn,
+    WithdrawalIn,
+)
+
+__all__ = ["SECTIONS", "Column", "Input", "Section"]
+
+Choices = tuple[tuple[str, str], ...]
+
+
+def _plain(values: tuple[str, ...]) -> Choices:
+    return tuple((value, value.replace("_", " ")) for value in values)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a section's table: the record's field and its heading."""
+
+    field: str
+    label: str
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class Input:
+    """An input of a section's form.
+
+    ``kind`` is ``text``, ``number``, ``date``, ``choice`` or ``yesno``; a date's ``default``
+    of ``"today"`` is the trial's today; ``groups`` holds the choices of a ``choice`` grouped
+    under headings (a dose level under its drug).
+    """
+
+    name: str
+    label: str
+    kind: str = "text"
+    choices: Choices = ()
+    groups: tuple[tuple[str, Choices], ...] = ()
+    default: str = ""
+    blank: bool = False
+    wide: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    """One kind of casebook entry with its page, table, form and service."""
+
+    slug: str
+    title: str
+    noun: str
+    table: str
+    columns: tuple[Column, ...]
+    inputs: Callable[[CasebookView], tuple[Input, ...]]
+    model: type[BaseModel]
+    record: Callable[..., Any]
+    reason: str
+    rows: Callable[[CasebookView], tuple[Mapping[str, Any], ...]]
+    single: bool = False
+
+
+def _vital_inputs(_: CasebookView) -> tuple[Input, ...]:
+    return (
+        Input("measured_on", "Measured on", "date", default="today"),
+        Input("systolic_mmhg", "Systolic (mm Hg)", "number"),
+        Input("diastolic_mmhg", "Diastolic (mm Hg)", "number"),
+        Input("heart_rate_bpm", "Heart rate (/min)", "number"),
+        Input("temperature_c", "Temperature (°C)", "number"),
+        Input("weight_kg", "Weight (kg)", "number"),
+        Input("ecog", "ECOG", "choice", _plain(("0", "1", "2", "3", "4", "5")), blank=True),
+    )
+
+
+def _visit_inputs(_: CasebookView) -> tuple[Input, ...]:
+    return (
+        Input("visit_type", "Visit", "choice", _plain(VISIT_TYPES), default="treatment"),
+        Input("number", "Number (default: the next)", "number"),
+        Input("actual_date", "Took place on", "date", default="today"),
+    )
+
+
+def _dose_inputs(view: CasebookView) -> tuple[Input, ...]:
+    levels = dose_level_choices()
+    return (
+        Input("drug", "Drug", "choice", _plain(view.drugs)),
+        Input("event", "Event", "choice", _plain(DOSE_EVENTS)),
+        Input("event_date", "From", "date", default="today"),
+        Input(
+            "level",
+            "Dose level",
+            "choice",
+            blank=True,
+            groups=tuple((drug, levels[drug]) for drug in view.drugs if drug in levels),
+        ),
+        Input("reason", "Reason (required but for a start)", wide=True),
+        Input("egfr_override", "eGFR override (metformin start at eGFR 30–44)", wide=True),
+    )
+
+
+def _therapy_inputs(_: CasebookView) -> tuple[Input, ...]:
+    return (
+        Input("name", "Therapy"),
+        Input("category", "Category", "choice", _plain(THERAPY_CATEGORIES)),
+        Input("started_on", "Started on", "date", default="today"),
+        Input("ended_on", "Ended on", "date"),
+    )
+
+
+def _contact_inputs(_: CasebookView) -> tuple[Input, ...]:
+    return (
+        Input("contact_on", "Contact on", "date", default="today"),
+        Input("status", "Found", "choice", _plain(SURVIVAL_STATUSES)),
+        Input("method", "How", "choice", _plain(CONTACT_METHODS)),
+    )
+
+
+def _death_inputs(_: CasebookView) -> tuple[Input, ...]:
+    return (
+        Input("death_date", "Date of death", "date", default="today"),
+        Input("cause", "Primary cause", "choice", _plain(DEATH_CAUSES)),
+        Input("cause_detail", "Detail", wide=True),
+    )
+
+
+def _withdrawal_inputs(_: CasebookView) -> tuple[Input, ...]:
+    return (
+        Input("kind", "Why follow-up ended", "choice", _plain(WITHDRAWAL_KINDS)),
+        Input("withdrawn_on", "On", "date", default="today"),
+        Input("last_contact_date", "Last known alive (if earlier)", "date"),
+        Input("reason", "Reason", wide=True),
+    )
+
+
+def _one(row: Mapping[str, Any] | None) -> tuple[Mapping[str, Any], ...]:
+    return () if row is None else (row,)
+
+
+SECTIONS: Mapping[str, Section] = {
+    section.slug: section
+    for section in (
+        Section(
+            "visits", "Visits", "visit", "visits",
+            (Column("visit_type", "Visit"), Column("number", "No.", True),
+             Column("planned_date", "Planned"), Column("actual_date", "Took place"),
+             Column("in_window", "In window")),
+            _visit_inputs, VisitIn, record_visit, "visit entered", lambda v: v.visits,
+        ),
+        Section(
+            "vital-signs", "Vital signs", "vital signs", "vital_signs",
+            (Column("measured_on", "Measured"), Column("systolic_mmhg", "Systolic", True),
+             Column("diastolic_mmhg", "Diastolic", True),
+             Column("hypertension_grade", "Hypertension (CTCAE)", True),
+             Column("heart_rate_bpm", "Heart rate", True),
+             Column("temperature_c", "Temp. °C", True), Column("weight_kg", "Weight kg", True),
+             Column("ecog", "ECOG", True)),
+            _vital_inputs, VitalSignsIn, record_vital_signs, "vital signs entered",
+            lambda v: v.vital_signs,
+        ),
+        Section(
+            "dosing", "Dosing and dose changes", "dosing event", "dose_events",
+            (Column("event_date", "From"), Column("drug", "Drug"), Column("event", "Event"),
+             Column("level", "Level"), Column("dose_mg", "mg", True),
+             Column("frequency", "Frequency"), Column("reason", "Reason")),
+            _dose_inputs, DoseIn, record_dose, "dosing entered", lambda v: v.doses,
+        ),
+        Section(
+            "therapies", "New anticancer therapies", "therapy", "anticancer_therapies",
+            (Column("name", "Therapy"), Column("category", "Category"),
+             Column("started_on", "Started"), Column("ended_on", "Ended")),
+            _therapy_inputs, AnticancerTherapyIn, record_anticancer_therapy,
+            "new anticancer therapy entered", lambda v: v.therapies,
+        ),
+        Section(
+            "survival", "Survival follow-up", "survival contact", "survival_contacts",
+            (Column("contact_on", "Contact"), Column("status", "Found"),
+             Column("method", "How")),
+            _contact_inputs, SurvivalContactIn, record_survival_contact,
+            "survival contact entered", lambda v: v.survival_contacts,
+        ),
+        Section(
+            "death", "Death", "death", "deaths",
+            (Column("death_date", "Date of death"), Column("cause", "Primary cause"),
+             Column("cause_detail", "Detail")),
+            _death_inputs, DeathIn, record_death, "death entered", lambda v: _one(v.death),
+            single=True,
+        ),
+        Section(
+            "withdrawal", "End of follow-up", "withdrawal", "withdrawals",
+            (Column("kind", "Why"), Column("withdrawn_on", "On"),
+             Column("last_contact_date", "Last known alive"), Column("reason", "Reason")),
+            _withdrawal_inputs, WithdrawalIn, record_withdrawal, "withdrawal entered",
+            lambda v: _one(v.withdrawal), single=True,
+        ),
+    )
+}  # fmt: skip
+"""The entry sections by slug, in the order the casebook lists them."""
