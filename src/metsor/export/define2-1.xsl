@@ -1,7 +1,8 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <!-- Renders a Define-XML 2.1 document as HTML tables: the datasets, then each dataset's
-     variables (name, label, type, length, codelist, origin, method), the codelists and the
-     methods. Written by metsor beside define.xml. -->
+     variables (name, label, type, length, codelist, origin, method) followed by its
+     value-level metadata (each result variable per parameter or test code, with its where
+     clause). Written by metsor beside define.xml. -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:odm="http://www.cdisc.org/ns/odm/v1.3"
@@ -12,6 +13,8 @@
   <xsl:key name="item" match="odm:ItemDef" use="@OID"/>
   <xsl:key name="codelist" match="odm:CodeList" use="@OID"/>
   <xsl:key name="method" match="odm:MethodDef" use="@OID"/>
+  <xsl:key name="valuelist" match="def:ValueListDef" use="@OID"/>
+  <xsl:key name="where" match="def:WhereClauseDef" use="@OID"/>
 
   <xsl:template match="/">
     <xsl:variable name="mdv" select="/odm:ODM/odm:Study/odm:MetaDataVersion"/>
@@ -22,6 +25,7 @@
         <style>
           body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
           h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; }
+          h3 { font-size: 1em; margin-top: 1em; }
           table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
           th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: left;
                    vertical-align: top; }
@@ -89,6 +93,35 @@
               </tr>
             </xsl:for-each>
           </table>
+          <xsl:variable name="listed" select="key('item', odm:ItemRef/@ItemOID)[def:ValueListRef]"/>
+          <xsl:if test="$listed">
+            <h3>Value-level metadata of <xsl:value-of select="@Name"/></h3>
+            <table class="values">
+              <tr><th>Variable</th><th>Where</th><th>Description</th><th>Type</th>
+                  <th>Length</th><th>Origin</th></tr>
+              <xsl:for-each select="$listed">
+                <xsl:variable name="variable" select="@Name"/>
+                <xsl:for-each select="key('valuelist', def:ValueListRef/@ValueListOID)/odm:ItemRef">
+                  <xsl:sort select="@OrderNumber" data-type="number"/>
+                  <xsl:variable name="value" select="key('item', @ItemOID)"/>
+                  <tr>
+                    <td><code><xsl:value-of select="$variable"/></code></td>
+                    <td>
+                      <xsl:for-each select="key('where', def:WhereClauseRef/@WhereClauseOID)/odm:RangeCheck">
+                        <code><xsl:value-of select="key('item', @def:ItemOID)/@Name"/></code>
+                        <xsl:text> </xsl:text><xsl:value-of select="@Comparator"/><xsl:text> </xsl:text>
+                        <code><xsl:value-of select="odm:CheckValue"/></code>
+                      </xsl:for-each>
+                    </td>
+                    <td><xsl:value-of select="$value/odm:Description/odm:TranslatedText"/></td>
+                    <td><xsl:value-of select="$value/@DataType"/></td>
+                    <td><xsl:value-of select="$value/@Length"/></td>
+                    <td><xsl:value-of select="$value/def:Origin/@Type"/></td>
+                  </tr>
+                </xsl:for-each>
+              </xsl:for-each>
+            </table>
+          </xsl:if>
         </xsl:for-each>
       </body>
     </html>

@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 
 from metsor.errors import InputError
+from metsor.export.define_values import ValueLevelElements, value_level
 from metsor.export.metadata import Dataset, Variable, text_length
 from metsor.export.study import ascii_text
 
@@ -122,12 +123,17 @@ def define_xml(datasets: Sequence[Dataset], *, study_id: str, study_name: str) -
         _d("Standard"),
         OID="STD.1", Name=standard, Type="IG", Version=version, Status="Final",
     )  # fmt: skip
+    values = ValueLevelElements()
+    for dataset in datasets:
+        value_level(dataset, values, q=_q, d=_d, describe=_description)
+    for element in (*values.value_lists, *values.where_clauses):  # before the ItemGroupDefs
+        version_element.append(element)
     item_defs: list[ET.Element] = []
     codelists: list[ET.Element] = []
     methods: list[ET.Element] = []
     for dataset in datasets:
-        _item_group(version_element, dataset, item_defs, codelists, methods)
-    for element in (*item_defs, *codelists, *methods):
+        _item_group(version_element, dataset, item_defs, codelists, methods, values.lists_of)
+    for element in (*item_defs, *values.item_defs, *codelists, *methods):
         version_element.append(element)
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
@@ -144,6 +150,7 @@ def _item_group(
     item_defs: list[ET.Element],
     codelists: list[ET.Element],
     methods: list[ET.Element],
+    value_lists: dict[str, str],
 ) -> None:
     spec = dataset.spec
     group = ET.SubElement(
@@ -178,7 +185,7 @@ def _item_group(
             )  # fmt: skip
             _description(method, variable.method)
             methods.append(method)
-        item_defs.append(_item_def(dataset, variable, oid, codelists))
+        item_defs.append(_item_def(dataset, variable, oid, codelists, value_lists.get(oid)))
     ET.SubElement(group, _d("Class"), Name=spec.cls)
     leaf = ET.SubElement(
         group, _d("leaf"), {"ID": f"LF.{spec.name}", f"{{{XLINK}}}href": f"{spec.name.lower()}.xpt"}
@@ -187,7 +194,11 @@ def _item_group(
 
 
 def _item_def(
-    dataset: Dataset, variable: Variable, oid: str, codelists: list[ET.Element]
+    dataset: Dataset,
+    variable: Variable,
+    oid: str,
+    codelists: list[ET.Element],
+    value_list: str | None,
 ) -> ET.Element:
     data_type, display = _data_type(dataset, variable)
     item = ET.Element(
@@ -215,6 +226,8 @@ def _item_def(
     origin = ET.SubElement(item, _d("Origin"), Type=variable.origin)
     if variable.origin == "Predecessor":
         _description(origin, f"From the SDTM variable {variable.name}")
+    if value_list is not None:  # after def:Origin, as the Define-XML 2.1 schema orders them
+        ET.SubElement(item, _d("ValueListRef"), ValueListOID=value_list)
     return item
 
 
