@@ -89,6 +89,8 @@ def test_ctgov_and_ipd_write_their_files(
                      "must hold 32 bytes", id="ipd-bad-key"),
         pytest.param(("ipd", "--out", "{tmp}/ipd", "--min-site-size", "0"), "--min-site-size",
                      id="ipd-bad-site-size"),
+        pytest.param(("ipd", "--out", "{tmp}/ipd", "--min-term-subjects", "0"),
+                     "--min-term-subjects", id="ipd-bad-term-subjects"),
     ],
 )  # fmt: skip
 def test_bad_input_exits_2_naming_it(

@@ -57,6 +57,19 @@ def test_each_adam_xpt_equals_its_csv(adam_dir: Path, name: str) -> None:
     _compare(adam_dir, name)
 
 
+@pytest.mark.parametrize("name", [pytest.param(name, id=name) for name in ADAM])
+def test_each_ipd_xpt_equals_its_csv(ipd_dir: Path, name: str) -> None:
+    _compare(ipd_dir, name)
+
+
+def test_the_ipd_transport_headers_hold_the_sas_epoch_not_the_day_written(ipd_dir: Path) -> None:
+    header = (ipd_dir / "adsl.xpt").read_bytes()[:560]
+    assert header.count(b"01JAN60:00:00:00") == 4
+    _, meta = pyreadstat.read_xport(str(ipd_dir / "adsl.xpt"), metadataonly=True)
+    assert meta.creation_time == datetime(1960, 1, 1)
+    assert meta.modification_time == datetime(1960, 1, 1)
+
+
 def test_pandas_reads_the_same_transport_file(adam_dir: Path) -> None:
     """pandas' own XPORT reader agrees with pyreadstat on ADTTE (numbers, dates as days)."""
     frame = pd.read_sas(adam_dir / "adtte.xpt", format="xport", encoding="ascii")

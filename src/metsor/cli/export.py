@@ -128,12 +128,20 @@ def export_ipd_command(
     min_site_size: Annotated[
         int, typer.Option("--min-site-size", help="Pool sites with fewer subjects.")
     ] = 5,
+    min_term_subjects: Annotated[
+        int,
+        typer.Option(
+            "--min-term-subjects",
+            help="Pool adverse-event terms and organ classes of fewer subjects into their "
+            "organ class's 'other'.",
+        ),
+    ] = 3,
     cutoff: _CUTOFF = None,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write the de-identified ADSL, ADTTE, ADRS, ADAE, data dictionary and README."""
+    """Write the de-identified ADSL, ADTTE, ADRS, ADAE (CSV and XPT), data dictionary, README."""
     from metsor.config import home_folder
     from metsor.export.ipd import export_ipd
     from metsor.export.ipd_key import KEY_FILE, load_key
@@ -142,10 +150,15 @@ def export_ipd_command(
         day = _cutoff(cutoff)
         if min_site_size < 1:
             raise InputError("--min-site-size must be at least 1", field="--min-site-size")
+        if min_term_subjects < 1:
+            raise InputError("--min-term-subjects must be at least 1", field="--min-term-subjects")
         with acting(db, user, readonly=True) as ctx:
             # The key is read (or created) only once the user is proved and the database open.
             key = load_key(key_file if key_file is not None else home_folder() / KEY_FILE)
-            written = export_ipd(ctx, out, key=key, cutoff=day, min_site_size=min_site_size)
+            written = export_ipd(
+                ctx, out, key=key, cutoff=day, min_site_size=min_site_size,
+                min_term_subjects=min_term_subjects,
+            )  # fmt: skip
     emit(
         as_json,
         {name: str(path) for name, path in written.items()},

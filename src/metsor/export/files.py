@@ -13,6 +13,7 @@ the dataset label and every variable label are stored. Read back with
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -97,8 +98,12 @@ def write_csv(dataset: Dataset, folder: Path) -> Path:
     return write_rows_csv(path, dataset.spec.columns, dataset.rows)
 
 
-def write_xpt(dataset: Dataset, folder: Path) -> Path:
+def write_xpt(dataset: Dataset, folder: Path, *, undated: bool = False) -> Path:
     """Write a checked dataset as a SAS transport v5 file ``<name>.xpt`` in ``folder``.
+
+    With ``undated`` the four dates the transport headers record of the file's and the
+    member's creation and modification are set to the SAS epoch (``01JAN60:00:00:00``), so
+    that the file holds no calendar date (the de-identified IPD package).
 
     Raises
     ------
@@ -145,7 +150,28 @@ def write_xpt(dataset: Dataset, folder: Path) -> Path:
         )
     except OSError as exc:
         raise InputError(f"cannot write {path}: {_why(exc)}", field="out_dir") from None
+    if undated:
+        _undate(path)
     return path
+
+
+#: Where a version 5 transport file records a date (record of 80 bytes, start, end): the
+#: library header's created and modified, the member header's created and modified (SAS
+#: technical note TS-140, "The record layout of a SAS transport file").
+_HEADER_DATES = ((1, 64, 80), (2, 0, 16), (5, 64, 80), (6, 0, 16))
+_SAS_EPOCH_STAMP = b"01JAN60:00:00:00"
+_STAMP = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
+
+
+def _undate(path: Path) -> None:
+    """Set the header dates of the transport file ``path`` to the SAS epoch."""
+    data = bytearray(path.read_bytes())
+    for record, start, end in _HEADER_DATES:
+        at = record * 80
+        if not _STAMP.fullmatch(bytes(data[at + start : at + end])):
+            raise AssertionError(f"{path.name}: no header date in record {record + 1}")
+        data[at + start : at + end] = _SAS_EPOCH_STAMP
+    path.write_bytes(bytes(data))
 
 
 def write_dataset(dataset: Dataset, folder: Path) -> tuple[Path, Path]:

@@ -13,14 +13,17 @@ treated by one rule of the PhUSE de-identification standard, applied in this ord
 4. ``SITEID`` → ``S01``, ``S02`` … in the order of the site codes; sites with fewer randomized
    participants than the minimum (5 by default) pooled into ``POOLED``.
 5. Free text (the verbatim adverse-event term ``AETERM``) removed; coded terms (``AEDECOD``,
-   CTCAE) kept.
+   CTCAE) kept, except that a term or organ class of fewer than ``k`` participants is pooled
+   into its organ class's "other" (:mod:`metsor.export.ipd_terms`; ``k`` = 3 by default).
 6. Everything else kept: arms, strata, coded baseline characteristics, flags, analysis values.
 
 Analysis values are not changed, so the hazard ratios and response comparisons computed from
 the package equal those of the full data. The package holds ``adsl.csv``, ``adtte.csv``,
-``adrs.csv``, ``adae.csv``, ``data-dictionary.csv`` (every variable of the source datasets
-with what was done to it) and ``README.md``; no SAS transport file (its header holds the date
-it was written) and never the key.
+``adrs.csv``, ``adae.csv``, the same as SAS transport v5 files (``adsl.xpt`` …; the dates a
+transport header records of its writing are set to the SAS epoch, 01JAN60:00:00:00, so that
+no file holds a calendar date), ``data-dictionary.csv`` (every variable of the source datasets
+with what was done to it, its type and its length in the transport files) and ``README.md``;
+never the key.
 
 References
 ----------
@@ -40,9 +43,17 @@ from typing import Any
 
 from metsor.errors import InputError
 from metsor.export.cdisc import analysis_datasets, study_of
-from metsor.export.files import check_output_folder, output_folder, write_csv, write_rows_csv
+from metsor.export.checks import check_dataset
+from metsor.export.files import (
+    check_output_folder,
+    output_folder,
+    write_csv,
+    write_rows_csv,
+    write_xpt,
+)
 from metsor.export.ipd_key import pseudonym
-from metsor.export.metadata import Dataset, DatasetSpec, Variable
+from metsor.export.ipd_terms import MIN_TERM_SUBJECTS, rare_term_pools
+from metsor.export.metadata import Dataset, DatasetSpec, Variable, text_length
 from metsor.protocol import Protocol
 from metsor.services.context import ServiceContext
 from metsor.services.tabulation import casebook_records
@@ -51,6 +62,7 @@ __all__ = [
     "AGE_CAP",
     "FREE_TEXT",
     "MIN_SITE_SIZE",
+    "MIN_TERM_SUBJECTS",
     "Treatment",
     "deidentify",
     "export_ipd",
@@ -66,6 +78,9 @@ MIN_SITE_SIZE = 5
 FREE_TEXT: frozenset[str] = frozenset({"AETERM"})
 
 _DAY_ONE = frozenset({"RANDDT", "STARTDT"})
+
+#: Coded adverse-event variables whose rare values are pooled (rule 5).
+_POOLED_TERMS = {"AEBODSYS": 0, "AEDECOD": 1}
 
 
 @dataclass(frozen=True)
@@ -104,7 +119,9 @@ def _site_codes(adsl: Dataset, minimum: int) -> dict[str, str]:
     return codes
 
 
-def _plan(spec: DatasetSpec) -> list[tuple[Variable, Treatment]]:
+def _plan(
+    spec: DatasetSpec, min_site_size: int, min_term_subjects: int
+) -> list[tuple[Variable, Treatment]]:
     """Each variable of a source dataset with its treatment (rules 1–6)."""
     names = set(spec.columns)
     plan = []
@@ -127,7 +144,11 @@ def _plan(spec: DatasetSpec) -> list[tuple[Variable, Treatment]]:
         elif name == "AGE":
             step = ("capped", name, f"ages above {AGE_CAP - 1} written as {AGE_CAP} (90 or older)")
         elif name == "SITEID":
-            step = ("recoded", name, f"S01, S02 ...; sites under {MIN_SITE_SIZE} subjects POOLED")
+            step = ("recoded", name, f"S01, S02 ...; sites under {min_site_size} subjects POOLED")
+        elif name in _POOLED_TERMS and {"AEBODSYS", "AEDECOD", "USUBJID"} <= names:
+            what = "organ classes" if name == "AEBODSYS" else "terms"
+            into = "Other system organ classes" if name == "AEBODSYS" else "'<organ class> - Other'"
+            step = ("pooled", name, f"{what} of under {min_term_subjects} subjects as {into}")
         else:
             step = ("kept", name, "coded or analysis value")
         action, new_name, detail = step
@@ -136,7 +157,11 @@ def _plan(spec: DatasetSpec) -> list[tuple[Variable, Treatment]]:
 
 
 def deidentify(
-    datasets: Sequence[Dataset], key: bytes, *, min_site_size: int = MIN_SITE_SIZE
+    datasets: Sequence[Dataset],
+    key: bytes,
+    *,
+    min_site_size: int = MIN_SITE_SIZE,
+    min_term_subjects: int = MIN_TERM_SUBJECTS,
 ) -> tuple[tuple[Dataset, ...], tuple[Treatment, ...]]:
     """De-identify ADSL and the datasets of its subjects (see the module docstring).
 
@@ -148,6 +173,8 @@ def deidentify(
         The pseudonym key.
     min_site_size
         Sites with fewer randomized subjects are pooled.
+    min_term_subjects
+        Adverse-event terms and organ classes of fewer subjects are pooled.
 
     Returns
     -------
@@ -162,7 +189,7 @@ def deidentify(
     result = []
     treatments: list[Treatment] = []
     for dataset in datasets:
-        plan = _plan(dataset.spec)
+        plan = _plan(dataset.spec, min_site_size, min_term_subjects)
         treatments += [treatment for _, treatment in plan]
         variables = tuple(
             Variable(
@@ -180,7 +207,12 @@ def deidentify(
             dataset.spec.structure, tuple(k for k in dataset.spec.keys if k != "SUBJID"),
             variables,
         )  # fmt: skip
-        rows = [_row(row, plan, key, start, sites) for row in dataset.rows]
+        pools = (
+            rare_term_pools(dataset.rows, min_term_subjects)
+            if any(t.action == "pooled" for _, t in plan)
+            else {}
+        )
+        rows = [_row(row, plan, key, start, sites, pools) for row in dataset.rows]
         result.append(Dataset.of(spec, rows))
     return tuple(result), tuple(treatments)
 
@@ -208,6 +240,7 @@ def _row(
     key: bytes,
     start: Mapping[str, date],
     sites: Mapping[str, str],
+    pools: Mapping[tuple[str | None, str | None], tuple[str | None, str | None]],
 ) -> dict[str, Any]:
     usubjid = row["USUBJID"]
     out: dict[str, Any] = {}
@@ -223,20 +256,32 @@ def _row(
             value = min(int(value), AGE_CAP)
         elif treatment.action == "recoded" and value is not None:
             value = sites.get(value, "POOLED")
+        elif treatment.action == "pooled":
+            value = pools[(row["AEBODSYS"], row["AEDECOD"])][_POOLED_TERMS[variable.name]]
         elif variable.name == "SRCVAR" and isinstance(value, str):
             value = _day_name(value)
         out[treatment.name] = value
     return out
 
 
-def _readme(datasets: Sequence[Dataset], treatments: Sequence[Treatment], study: str) -> str:
+def _readme(
+    datasets: Sequence[Dataset],
+    treatments: Sequence[Treatment],
+    study: str,
+    min_site_size: int,
+    min_term_subjects: int,
+) -> str:
     lines = [
         f"# De-identified individual participant data: {study}",
         "",
         "Analysis datasets (CDISC ADaM) of the trial, de-identified following the PhUSE",
         "de-identification standard for SDTM/ADaM. Files: "
         + ", ".join(f"`{d.name.lower()}.csv` ({len(d.rows)} rows)" for d in datasets)
-        + ", and `data-dictionary.csv` (every variable and what was done to it).",
+        + "; the same datasets as SAS transport version 5 files ("
+        + ", ".join(f"`{d.name.lower()}.xpt`" for d in datasets)
+        + "; the header dates of the transport files are the SAS epoch, 01JAN60:00:00:00,"
+        " not the day they were written); and `data-dictionary.csv` (every variable, what"
+        " was done to it, its type and its length in the transport files).",
         "",
         "What was done:",
         "",
@@ -245,9 +290,13 @@ def _readme(datasets: Sequence[Dataset], treatments: Sequence[Treatment], study:
         "- Calendar dates are replaced by study days from randomization (day 1 = the day of",
         "  randomization, day -1 the day before; there is no day 0).",
         f"- Ages above {AGE_CAP - 1} are written as {AGE_CAP} (90 or older).",
-        f"- Sites are recoded S01, S02 ...; sites with fewer than {MIN_SITE_SIZE} randomized",
+        f"- Sites are recoded S01, S02 ...; sites with fewer than {min_site_size} randomized",
         "  participants are pooled as POOLED.",
-        "- Free text (the verbatim adverse-event term) is removed; coded CTCAE terms are kept.",
+        "- Free text (the verbatim adverse-event term) is removed; coded CTCAE terms are kept,",
+        f"  except that a term reported by fewer than {min_term_subjects} participants is",
+        "  written as its organ class's other term ('<organ class> - Other'), and an organ",
+        f"  class of fewer than {min_term_subjects} participants as 'Other system organ",
+        "  classes' with the term 'Other'; grades and seriousness are unchanged.",
         "- Analysis values (times in months, censoring, responses) are unchanged, so analyses",
         "  of this package reproduce the trial's hazard ratios and response comparisons.",
         "",
@@ -264,6 +313,28 @@ def _readme(datasets: Sequence[Dataset], treatments: Sequence[Treatment], study:
     return "\n".join(lines) + "\n"
 
 
+def _dictionary(
+    package: Sequence[Dataset], treatments: Sequence[Treatment]
+) -> list[dict[str, Any]]:
+    """One row per source variable: what was done, and its type and length in the package."""
+    specs = {d.name: d for d in package}
+    rows = []
+    for t in treatments:
+        kind = length = ""
+        if t.name is not None:
+            dataset = specs[t.dataset]
+            variable = dataset.spec.variable(t.name)
+            kind = "Char" if variable.kind == "text" else "Num"
+            values = dataset.column(t.name)
+            length = str(text_length(values) if variable.kind == "text" else 8)
+        rows.append(
+            {"DATASET": t.dataset, "VARIABLE": t.name or "", "SOURCE": t.source,
+             "LABEL": t.label, "TYPE": kind, "LENGTH": length, "TREATMENT": t.action,
+             "DETAIL": t.detail}
+        )  # fmt: skip
+    return rows
+
+
 def export_ipd(
     ctx: ServiceContext,
     out_dir: Path | str,
@@ -271,6 +342,7 @@ def export_ipd(
     key: bytes,
     cutoff: date | None = None,
     min_site_size: int = MIN_SITE_SIZE,
+    min_term_subjects: int = MIN_TERM_SUBJECTS,
     protocol: Protocol | None = None,
 ) -> dict[str, Path]:
     """Write the de-identified IPD package of the trial at ``cutoff`` into ``out_dir``.
@@ -283,31 +355,35 @@ def export_ipd(
     Raises
     ------
     InputError
-        Naming ``out_dir`` when a file cannot be written, or a variable that breaks a rule
-        of the exported datasets.
+        Naming ``out_dir`` when a file cannot be written, a setting that is not a positive
+        integer, or a variable that breaks a rule of the exported datasets.
     """
-    if isinstance(min_site_size, bool) or not isinstance(min_site_size, int) or min_site_size < 1:
-        raise InputError("min_site_size must be a positive integer", field="min_site_size")
+    for name, value in (("min_site_size", min_site_size), ("min_term_subjects", min_term_subjects)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InputError(f"{name} must be a positive integer", field=name)
     check_output_folder(out_dir)
     records = casebook_records(ctx, cutoff=cutoff, protocol=protocol)
     study = study_of(records)
     package, treatments = deidentify(
-        analysis_datasets(records, study), key, min_site_size=min_site_size
+        analysis_datasets(records, study),
+        key,
+        min_site_size=min_site_size,
+        min_term_subjects=min_term_subjects,
     )
+    for dataset in package:  # every rule of a transport file checked before anything is written
+        check_dataset(dataset)
     folder = output_folder(out_dir)
     written = {f"{d.name.lower()}.csv": write_csv(d, folder) for d in package}
-    dictionary = [
-        {"DATASET": t.dataset, "VARIABLE": t.name or "", "SOURCE": t.source, "LABEL": t.label,
-         "TREATMENT": t.action, "DETAIL": t.detail}
-        for t in treatments
-    ]  # fmt: skip
-    columns = ("DATASET", "VARIABLE", "SOURCE", "LABEL", "TREATMENT", "DETAIL")
+    for dataset in package:
+        written[f"{dataset.name.lower()}.xpt"] = write_xpt(dataset, folder, undated=True)
+    columns = ("DATASET", "VARIABLE", "SOURCE", "LABEL", "TYPE", "LENGTH", "TREATMENT", "DETAIL")
     written["data-dictionary.csv"] = write_rows_csv(
-        folder / "data-dictionary.csv", columns, dictionary
+        folder / "data-dictionary.csv", columns, _dictionary(package, treatments)
     )
     readme = folder / "README.md"
+    text = _readme(package, treatments, study.study_id, min_site_size, min_term_subjects)
     try:
-        readme.write_text(_readme(package, treatments, study.study_id), encoding="utf-8")
+        readme.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write {readme}: {exc.strerror or exc}", field="out_dir") from None
     written["README.md"] = readme
