@@ -358,20 +358,34 @@ def read_only(engine: Engine) -> Engine:
     return engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
 
 
+_TEXT_LIMITS: dict[Any, tuple[tuple[str, str, int], ...]] = {}
+
+
+def _text_limits(mapper: Any) -> tuple[tuple[str, str, int], ...]:
+    """``(attribute, column, length)`` of a mapper's texts of bounded length (cached)."""
+    limits = _TEXT_LIMITS.get(mapper)
+    if limits is None:
+        limits = tuple(
+            (prop.key, prop.columns[0].name, prop.columns[0].type.length or 0)
+            for prop in mapper.column_attrs
+            if isinstance(prop.columns[0].type, String) and (prop.columns[0].type.length or 0) > 0
+        )
+        _TEXT_LIMITS[mapper] = limits
+    return limits
+
+
 def _check_text_lengths(session: Session, flush_context: Any, instances: Any) -> None:
     """Refuse a text longer than its column, the same on SQLite (which would store it whole)
     and on PostgreSQL (which would fail)."""
     for obj in (*session.new, *session.dirty):
         state = sa_inspect(obj)
-        for prop in state.mapper.column_attrs:
-            column = prop.columns[0]
-            length = getattr(column.type, "length", None) or 0
-            value = state.dict.get(prop.key)
-            too_long = isinstance(value, str) and 0 < length < len(value)
-            if too_long and isinstance(column.type, String):
+        values = state.dict
+        for key, name, length in _text_limits(state.mapper):
+            value = values.get(key)
+            if isinstance(value, str) and len(value) > length:
                 raise InputError(
-                    f"{column.name} holds at most {length:,} characters, got {len(value):,}",
-                    field=column.name,
+                    f"{name} holds at most {length:,} characters, got {len(value):,}",
+                    field=name,
                 )
 
 

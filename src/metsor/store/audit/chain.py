@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from metsor.errors import InputError
 from metsor.store.audit.encoding import (
@@ -137,18 +137,20 @@ class ChainHead:
         }
 
 
-# Statements built once: the chain is extended at every commit.
+# Statements built once: the chain is extended at every commit. The last transaction is read
+# with the chain's name (the MAC of its first) in one statement.
+_FIRST = aliased(AuditTransaction)
 _LAST_TRANSACTION = (
     select(
         AuditTransaction.seq,
         AuditTransaction.last_row,
         AuditTransaction.mac,
         AuditTransaction.key_fingerprint,
+        select(_FIRST.mac).where(_FIRST.seq == 1).scalar_subquery(),
     )
     .order_by(AuditTransaction.seq.desc())
     .limit(1)
 )
-_FIRST_MAC = select(AuditTransaction.mac).where(AuditTransaction.seq == 1)
 _INSERT_TRANSACTION = insert(_table(AuditTransaction))
 _INSERT_ROWS: dict[str, str] = {}
 
@@ -257,11 +259,13 @@ def append_transaction(
     process = at_type.bind_processor(connection.dialect)
     stored_at = process(committed_at) if process is not None else committed_at
     rows = []
+    lines = []
     number = first_row
     for entry in entries:
-        digest.update(row_line(number, stamp, entry))
+        lines.append(row_line(number, stamp, entry))
         rows.append((number, stored_at, entry.actor, *entry[:6], entry.reason, None, None))
         number += 1
+    digest.update(b"".join(lines))
     mac = digest.hexdigest()
     _insert_rows(connection, rows)
     connection.execute(
@@ -278,7 +282,7 @@ def append_transaction(
             "mac": mac,
         },
     )
-    chain = mac if seq == 1 else connection.scalar(_FIRST_MAC) if name_chain else ""
+    chain = mac if seq == 1 else last[4] if name_chain and last is not None else ""
     return ChainHead(
         chain=str(chain),
         transactions=seq,

@@ -48,6 +48,9 @@ _SAFE_INTEGER = 2**53
 _FORMAT = "metsor-audit-2"
 
 _encode_text = json.encoder.encode_basestring  # what json.dumps does with ensure_ascii=False
+_encode_row = json.JSONEncoder(
+    ensure_ascii=False, check_circular=False, separators=(",", ":")
+).encode  # json.dumps(row, separators=(",", ":"), ensure_ascii=False), without its set-up
 
 
 class AuditError(RuntimeError):
@@ -255,9 +258,8 @@ def row_line(seq: int, recorded_at: str, entry: AuditEntry | Sequence[Any]) -> b
         One line of JSON.
     """
     # The text of json.dumps([seq, recorded_at, *entry], separators=(",", ":"),
-    # ensure_ascii=False), built field by field: every field is text or None.
-    fields = ",".join("null" if value is None else _encode_text(value) for value in entry)
-    return f"[{seq},{_encode_text(recorded_at)},{fields}]\n".encode()
+    # ensure_ascii=False), by an encoder built once (the C one): every field is text or None.
+    return (_encode_row([seq, recorded_at, *entry]) + "\n").encode()
 
 
 def mac_of(key: bytes | None, header: bytes, lines: Iterable[bytes]) -> str:
