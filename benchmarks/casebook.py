@@ -78,7 +78,7 @@ def _lesions(shrink: float, baseline: bool = False) -> list[dict[str, Any]]:
     return rows
 
 
-def _lab_panel(subject_id: str, on: date, rng: random.Random) -> list[Entry]:
+def _lab_panel(subject_id: str, on: date, rng: random.Random) -> Entry:
     panel = (
         ("ast", rng.uniform(30, 160), "U/L", None, 40.0),
         ("alt", rng.uniform(25, 140), "U/L", None, 40.0),
@@ -87,21 +87,23 @@ def _lab_panel(subject_id: str, on: date, rng: random.Random) -> list[Entry]:
         ("anc", rng.uniform(800, 6000), "/mm3", 1800.0, None),
         ("hemoglobin", rng.uniform(8.5, 15), "g/dL", 13.0, None),
     )
-    return [
-        (
-            casebook.record_lab,
-            {
-                "subject_id": subject_id,
-                "analyte": analyte,
-                "value": round(value, 1),
-                "unit": unit,
-                "collected_on": on,
-                "lln": lln,
-                "uln": uln,
-            },
-        )
-        for analyte, value, unit, lln, uln in panel
-    ]
+    return (
+        casebook.record_lab_panel,
+        {
+            "subject_id": subject_id,
+            "collected_on": on,
+            "results": [
+                {"analyte": analyte, "value": round(value, 1), "unit": unit, "lln": lln, "uln": uln}
+                for analyte, value, unit, lln, uln in panel
+            ],
+        },
+    )
+
+
+def records(entry: Entry) -> int:
+    """The casebook records an entry writes (a laboratory panel: one per value)."""
+    service, options = entry
+    return len(options["results"]) if service is casebook.record_lab_panel else 1
 
 
 def _vitals(subject_id: str, on: date, rng: random.Random) -> Entry:
@@ -135,7 +137,7 @@ def course_pages(subject_id: str, arm: str, day0: date, rng: random.Random) -> l
                     casebook.record_visit,
                     {"subject_id": subject_id, "visit_type": "baseline", "actual_date": base},
                 ),
-                *_lab_panel(subject_id, base, rng),
+                _lab_panel(subject_id, base, rng),
                 _vitals(subject_id, base, rng),
             ],
         )
@@ -186,7 +188,7 @@ def course_pages(subject_id: str, arm: str, day0: date, rng: random.Random) -> l
                                 "actual_date": on,
                             },
                         ),
-                        *_lab_panel(subject_id, on, rng),
+                        _lab_panel(subject_id, on, rng),
                         _vitals(subject_id, on, rng),
                     ],
                 )
@@ -349,11 +351,12 @@ def _peer(database: Database, pages: list[list[Entry]]) -> tuple[float, float]:
         for page in pages:
             with database.engine.begin() as connection:
                 for service, options in page:
-                    connection.execute(
-                        scratch.insert().values(
-                            subject_id=options["subject_id"], kind=service.__name__, value=1.0
+                    for _ in range(records((service, options))):
+                        connection.execute(
+                            scratch.insert().values(
+                                subject_id=options["subject_id"], kind=service.__name__, value=1.0
+                            )
                         )
-                    )
         return time.perf_counter() - start, time.process_time() - cpu
     finally:
         metadata.drop_all(database.engine)
@@ -391,7 +394,7 @@ def run(url: str, backend: str, subjects: int, seed: int) -> Timing:
             backend=backend,
             subjects=subjects,
             pages=len(pages),
-            records=sum(len(page) for page in pages),
+            records=sum(records(entry) for page in pages for entry in page),
             audit_rows=audit_after - audit_before,
             enroll_seconds=enrolled,
             casebook_seconds=elapsed,
