@@ -24,6 +24,7 @@ a finding whose query a person closed is not raised again.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -106,16 +107,26 @@ _LABS = select(
 ).where(tables.LabResult.subject_id == _SUBJECT)
 
 
+@functools.lru_cache(maxsize=65536)
+def _implausible(analyte: str, value: float, unit: str) -> str | None:
+    """Why a stored value is not plausible (None: it is). Kept per process: every save of a
+    subject's laboratory values checks all of them again."""
+    try:
+        check_lab(analyte, value, unit, field="value")
+    except InputError as exc:
+        return exc.message
+    return None
+
+
 def _lab_plausible(session: Session, subject_id: str, today: date) -> list[Finding]:
     found = []
     for lab in _rows(session, _LABS, subject_id):
-        try:
-            check_lab(lab.analyte, lab.value, lab.unit, field="value")
-        except InputError as exc:
+        message = _implausible(lab.analyte, lab.value, lab.unit)
+        if message is not None:
             found.append(
                 Finding(
                     "lab_plausible", f"lab_results:{lab.id}", "lab_results", lab.id, "value",
-                    f"{lab.analyte} {lab.value:g} {lab.unit} on {lab.collected_on}: {exc.message}",
+                    f"{lab.analyte} {lab.value:g} {lab.unit} on {lab.collected_on}: {message}",
                 )
             )  # fmt: skip
     return found
