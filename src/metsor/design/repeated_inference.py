@@ -5,10 +5,11 @@ not reject: |z_k + log θ · √I_k| < c_k, with I_k = r D_k / (1 + r)² the inf
 events seen. The intervals hold θ simultaneously at every look with probability 1 − α
 (1 − 2α one-sided at each side's α), whatever the stopping rule. The repeated p-value of look
 k is the smallest level whose design, at the same information rates and spending family,
-rejects at look k: c_k(p) = z_k (|z_k| when two-sided). Futility bounds are non-binding, so
-they play no part in either. Both follow rpact's ``getAnalysisResults`` for a group-sequential
-design (``repeatedConfidenceIntervalLowerBounds``, ``repeatedPValues``), which reports 0.5
-for a repeated p-value of 0.5 or more.
+rejects at look k: c_k(p) = z_k (|z_k| when two-sided, the design's bounds ±c spending α on
+the paths between them). Futility bounds are non-binding, so they play no part in either.
+Both follow rpact's ``getAnalysisResults`` for a group-sequential design
+(``repeatedConfidenceIntervalLowerBounds``, ``repeatedPValues``), which reports 0.5 for a
+repeated p-value of 0.5 or more.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import brentq
-from scipy.stats import norm
 
 from metsor.design._recursion import crossing_probabilities
-from metsor.design.boundaries import spending_function
+from metsor.design.boundaries import spending_bounds, spending_function
 
 __all__ = ["REPEATED_P_CEILING", "repeated_confidence_interval", "repeated_p_value"]
 
@@ -31,7 +31,6 @@ REPEATED_P_CEILING = 0.5
 
 _P_FLOOR = 1e-12
 _LOG_P_XTOL = 1e-11  # on log p: a relative precision of 1e-11
-_BOUND_XTOL = 1e-12  # the tolerance of the bounds in metsor.design.boundaries
 _SPENDING_FAMILIES = ("obf", "pocock", "hsd")
 
 
@@ -104,7 +103,7 @@ def repeated_p_value(
         return _classical_level(look, target, rates, sides, spending)
 
     def excess(level: float) -> float:
-        return _spending_excess(look, target, rates, level / sides, spending, gamma)
+        return _spending_excess(look, target, rates, level, sides, spending, gamma)
 
     if excess(REPEATED_P_CEILING) >= 0.0:
         return REPEATED_P_CEILING
@@ -127,45 +126,43 @@ def _classical_level(
     A classical design's bounds are one constant times a shape (√(t_K / t_k) for
     O'Brien–Fleming, 1 for Pocock, as :func:`metsor.design.boundaries.group_sequential_design`):
     the bound at ``look`` fixes the constant, and the level is the probability under H0 of
-    crossing the bounds it gives (times two when two-sided).
+    crossing the bounds it gives (±bounds when two-sided).
     """
     shape = np.sqrt(rates[-1] / rates) if spending == "classical-obf" else np.ones_like(rates)
     bounds = target / shape[look] * shape
-    upper = crossing_probabilities(rates, bounds, np.full(rates.size, -np.inf)).upper
-    level = float(np.sum(upper)) * sides
+    lower = -bounds if sides == 2 else np.full(rates.size, -np.inf)
+    cross = crossing_probabilities(rates, bounds, lower)
+    level = float(np.sum(cross.upper) + np.sum(cross.lower))
     return min(max(level, _P_FLOOR), REPEATED_P_CEILING)
 
 
 def _spending_excess(
-    look: int, target: float, rates: NDArray[np.float64], alpha_one: float, kind: str, gamma: float
+    look: int,
+    target: float,
+    rates: NDArray[np.float64],
+    level: float,
+    sides: int,
+    kind: str,
+    gamma: float,
 ) -> float:
-    """Positive when the bound of ``look`` at one-sided level ``alpha_one`` lies above ``target``.
+    """Positive when the bound of ``look`` at ``level`` lies above ``target``.
 
-    Only the looks up to ``look`` matter for a spending design. The earlier bounds are solved
-    as in :func:`metsor.design.boundaries.group_sequential_design`; at ``look`` itself, the
-    probability of first crossing ``target`` is compared with the α to spend there, which is
+    Only the looks up to ``look`` matter for a spending design: the bounds before it at this
+    level come once from :func:`metsor.design.boundaries.spending_bounds`; at ``look`` itself
+    the probability of first crossing ``target`` (on the paths that stayed inside the earlier
+    bounds, ±c when two-sided) is compared with the α to spend there on that side, which is
     smaller exactly when the bound lies above ``target``.
     """
     t = rates[: look + 1]
-    spent = spending_function(kind, alpha_one, t, gamma)
+    earlier = spending_bounds(
+        rates.tolist(), level, sides=sides, spending=kind, gamma=gamma, looks=look
+    )
+    spent = spending_function(kind, level / sides, t, gamma)
     if abs(t[-1] - 1.0) < 1e-12:
-        spent[-1] = alpha_one
-    increments = np.diff(spent, prepend=0.0)
-    bounds = np.full(t.size, np.inf)
-    lower = np.full(t.size, -np.inf)
-    for k in range(look):
-        if increments[k] <= 0.0:
-            continue
-        if k == 0:
-            bounds[0] = float(norm.isf(increments[0]))
-            continue
-
-        def crossing_excess(c: float, k: int = k) -> float:
-            bounds[k] = c
-            cross = crossing_probabilities(t[: k + 1], bounds[: k + 1], lower[: k + 1])
-            return float(cross.upper[k]) - float(increments[k])
-
-        bounds[k] = brentq(crossing_excess, -8.0, 40.0, xtol=_BOUND_XTOL)
-    bounds[look] = target
+        spent[-1] = level / sides
+    increment = float(spent[-1]) - (float(np.max(spent[:-1])) if look else 0.0)
+    bounds = np.array([*earlier, target])
+    lower = -bounds if sides == 2 else np.full(t.size, -np.inf)
+    lower[-1] = -np.inf
     cross = crossing_probabilities(t, bounds, lower)
-    return float(cross.upper[look]) - float(increments[look])
+    return float(cross.upper[look]) - increment
