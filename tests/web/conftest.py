@@ -1,16 +1,22 @@
-"""The web application's test server: a throwaway SQLite trial and ``metsor serve`` on it.
+"""The web application's test server: a throwaway trial and ``metsor serve`` on it.
 
-``web_server`` (one per test run) makes a trial with ``metsor db init`` in a temporary
-folder (its own ``METSOR_HOME``), adds the users of :data:`USERS` (two sites: TJ and BJ) and
-starts ``metsor serve`` on a free loopback port; its output is kept in ``server.log`` (copied
-to ``artifacts/`` at the end) to check that no password is ever written. Helpers log in
+``web_server`` (one per test run and database) makes a trial with ``metsor db init`` in a
+temporary folder (its own ``METSOR_HOME``), adds the users of :data:`USERS` (two sites: TJ and
+BJ) and starts ``metsor serve`` on a free loopback port; its output is kept in ``server.log``
+(copied to ``artifacts/`` at the end) to check that no password is ever written. Helpers log in
 through the form or the API.
+
+The trial is on SQLite unless a module marks itself :data:`ON_BOTH_DATABASES` (the security,
+roles and exactly-once tests): its tests then also run against a server on PostgreSQL, in a
+throwaway database ``metsor_web_<random>`` on the test server (see ``tests/conftest.py``),
+dropped at the end of the run.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -45,6 +51,11 @@ USERS: dict[str, tuple[str, str | None, str]] = {
     "stat": ("statistician", None, "stat-password-1"),
     "locked": ("coordinator", "TJ", "locked-password-1"),
 }
+
+#: Marks a module whose tests run against a server on SQLite and one on PostgreSQL.
+ON_BOTH_DATABASES = pytest.mark.parametrize(
+    "web_server", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -86,11 +97,14 @@ def _environment(home: Path) -> dict[str, str]:
     return env
 
 
-def start_server(tmp: Path, *extra: str) -> tuple[WebServer, subprocess.Popen[bytes]]:
-    """Initialise a trial in ``tmp`` and serve it; the caller stops the process."""
+def start_server(
+    tmp: Path, *extra: str, database_url: str | None = None
+) -> tuple[WebServer, subprocess.Popen[bytes]]:
+    """Initialise a trial in ``tmp`` (or at ``database_url``) and serve it; the caller stops
+    the process."""
     home = tmp / "home"
     home.mkdir()
-    database_url = f"sqlite:///{tmp / 'trial.sqlite'}"
+    database_url = database_url or f"sqlite:///{tmp / 'trial.sqlite'}"
     env = _environment(home)
     subprocess.run(
         [METSOR, "db", "init", "--db", database_url, "--admin-password-stdin"],
@@ -132,23 +146,36 @@ def start_server(tmp: Path, *extra: str) -> tuple[WebServer, subprocess.Popen[by
     return WebServer(url=url, database_url=database_url, home=home, log=log), process
 
 
-@pytest.fixture(scope="session")
-def web_server() -> Iterator[WebServer]:
-    """``metsor serve`` on a fresh trial, shared by the web tests of the run.
+@pytest.fixture(scope="session", params=["sqlite"])
+def web_server(request: pytest.FixtureRequest) -> Iterator[WebServer]:
+    """``metsor serve`` on a fresh trial, shared by the web tests of the run (per database).
 
     Each test makes the subjects it needs and asserts on those only. The trial lives in a
     temporary folder of its own, not under pytest's numbered folders, which a concurrent
     pytest run may prune while this server still uses them.
     """
-    with tempfile.TemporaryDirectory(prefix="metsor-web-") as folder:
-        server, process = start_server(Path(folder))
-        try:
-            yield server
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-            ARTIFACTS.mkdir(exist_ok=True)
-            shutil.copyfile(server.log, ARTIFACTS / "server.log")
+    backend = str(request.param)
+    postgres: Any = None
+    dbname = f"metsor_web_{secrets.token_hex(6)}"
+    database_url = None
+    if backend == "postgresql":
+        postgres = request.getfixturevalue("postgres_server")
+        postgres.create(dbname)
+        database_url = postgres.url(dbname)
+    try:
+        with tempfile.TemporaryDirectory(prefix="metsor-web-") as folder:
+            server, process = start_server(Path(folder), database_url=database_url)
+            try:
+                yield server
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
+                ARTIFACTS.mkdir(exist_ok=True)
+                name = "server.log" if backend == "sqlite" else f"server-{backend}.log"
+                shutil.copyfile(server.log, ARTIFACTS / name)
+    finally:
+        if postgres is not None:
+            postgres.drop(dbname)
 
 
 def csrf_of(html: str) -> str:

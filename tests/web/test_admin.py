@@ -17,7 +17,9 @@ from sqlalchemy import select
 
 from metsor.store.models.core import AuditLog, Site, User
 
-from .conftest import ADMIN_PASSWORD, USERS, WebServer, browser_login, csrf_of
+from .conftest import ADMIN_PASSWORD, ON_BOTH_DATABASES, USERS, WebServer, browser_login, csrf_of
+
+pytestmark = ON_BOTH_DATABASES
 
 _SHOWN = re.compile(r'<code class="secret" id="new-password">([^<]+)</code>')
 

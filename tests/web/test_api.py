@@ -12,7 +12,9 @@ from metsor.services.authentication import token_digest
 from metsor.services.context import session_scope
 from metsor.store.models.auth import LoginSession
 
-from .conftest import WebServer, api_token, consented_subjects
+from .conftest import ON_BOTH_DATABASES, WebServer, api_token, consented_subjects
+
+pytestmark = ON_BOTH_DATABASES
 
 
 def _today() -> str:

@@ -14,7 +14,9 @@ from threading import Barrier
 
 import httpx
 
-from .conftest import WebServer, api_token, consented_subjects
+from .conftest import ON_BOTH_DATABASES, WebServer, api_token, consented_subjects
+
+pytestmark = ON_BOTH_DATABASES
 
 _BUSY = "the database is busy"
 

@@ -15,7 +15,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from .conftest import WebServer, consented_subjects, csrf_of
+from .conftest import ON_BOTH_DATABASES, WebServer, consented_subjects, csrf_of
+
+pytestmark = ON_BOTH_DATABASES
 
 Login = Callable[[str], httpx.Client]
 

@@ -11,10 +11,13 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from markupsafe import escape
+from sqlalchemy import text
 
 from metsor.web import WebSettings, create_app
 
-from .conftest import USERS, WebServer, consented_subjects, csrf_of
+from .conftest import ON_BOTH_DATABASES, USERS, WebServer, consented_subjects, csrf_of
+
+pytestmark = ON_BOTH_DATABASES
 
 Login = Callable[[str], httpx.Client]
 
@@ -253,8 +256,27 @@ def test_no_password_in_any_log_line(web_server: WebServer, login: Login) -> Non
     output = web_server.log.read_text(errors="replace")
     for _, _, password in USERS.values():
         assert password not in output
-    database_bytes = web_server.database_url.removeprefix("sqlite:///")
-    with open(database_bytes, "rb") as handle:
-        stored = handle.read()
+    stored = _everything_stored(web_server)
+    assert b"datamgr" in stored, "what is read holds the users' rows"
     for _, _, password in USERS.values():
         assert password.encode() not in stored
+
+
+def _everything_stored(server: WebServer) -> bytes:
+    """The database's bytes: the SQLite file, or every row of every PostgreSQL table as text."""
+    if server.database_url.startswith("sqlite:///"):
+        with open(server.database_url.removeprefix("sqlite:///"), "rb") as handle:
+            return handle.read()
+    database = server.database()
+    try:
+        with database.engine.connect() as connection:
+            tables = connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            ).scalars()
+            return b"\n".join(
+                (row or "").encode()
+                for table in list(tables)
+                for row in connection.execute(text(f'SELECT t::text FROM "{table}" t')).scalars()
+            )
+    finally:
+        database.close()
