@@ -8,7 +8,7 @@ import pytest
 
 from metsor.errors import ConflictError, InputError
 from metsor.insilico import VirtualScenario, VirtualTrialResult, run_virtual_trial
-from metsor.insilico.analysis import ARMS
+from metsor.protocol import builtin
 from metsor.services.context import Database
 
 from .conftest import SEED, SMALL, run_small
@@ -20,7 +20,8 @@ def test_consort_counts_add_up(small_trial: VirtualTrialResult) -> None:
     assert flow.screened == flow.screen_failed + flow.eligible
     assert flow.consented == flow.eligible == sum(flow.randomized.values()) == SMALL["n_target"]
     assert sum(flow.failed_by_criterion.values()) >= flow.screen_failed
-    for arm in ARMS:
+    assert small_trial.arms == builtin().arm_codes
+    for arm in small_trial.arms:
         followed = (
             flow.died[arm] + flow.withdrew_consent[arm] + flow.lost_to_follow_up[arm]
             + flow.in_follow_up[arm]
@@ -32,7 +33,7 @@ def test_consort_counts_add_up(small_trial: VirtualTrialResult) -> None:
         "OS", "TTP", "PFS", "OS12", "TTP12", "PFS12"
     }  # fmt: skip
     for item in small_trial.endpoints:
-        assert sum(item.arms[arm].n for arm in ARMS) == SMALL["n_target"]
+        assert sum(item.arms[arm].n for arm in small_trial.arms) == SMALL["n_target"]
 
 
 @pytest.mark.slow

@@ -162,7 +162,9 @@ def test_assumptions_and_their_sources(corrected: Protocol) -> None:
 def test_builtin_is_the_registry_record_plus_its_recorded_corrections(
     record: dict[str, Any], corrected: Protocol
 ) -> None:
-    """Every difference from the registry record is one the built-in file records."""
+    """Every difference from the registry record is one the built-in file records, or what
+    makes it runnable and the registry does not state (arm codes and short labels, the study
+    drugs' dose levels and label rules, the stratification, the design assumptions)."""
     imported = from_ctgov_v2(record)
     recorded = {c.field: c.corrected for c in corrected.corrections}
     assert recorded == {
@@ -182,9 +184,15 @@ def test_builtin_is_the_registry_record_plus_its_recorded_corrections(
                 i.model_copy(update={"dose": dose}) if i.name == "Sorafenib" else i
                 for i in imported.interventions
             ),
+            "arms": tuple(
+                arm.model_copy(update={"code": mine.code, "short_label": mine.short_label})
+                for arm, mine in zip(imported.arms, corrected.arms, strict=True)
+            ),
             "corrections": corrected.corrections,
             "assumptions": corrected.assumptions,
             "monitoring": corrected.monitoring,
+            "study_drugs": corrected.study_drugs,
+            "stratification": corrected.stratification,
         }
     )
     assert expected.model_dump() == corrected.model_dump()

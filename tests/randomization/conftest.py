@@ -6,6 +6,8 @@ import pytest
 
 from metsor.randomization import stratum_labels
 
+from .builders import FACTORS
+
 
 @pytest.fixture
 def seed() -> bytes:
@@ -15,5 +17,5 @@ def seed() -> bytes:
 
 @pytest.fixture
 def metsor_strata() -> tuple[str, ...]:
-    """The four METSOR strata."""
-    return stratum_labels()
+    """The four strata of the two-factor design."""
+    return stratum_labels(FACTORS)

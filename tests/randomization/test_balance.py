@@ -6,10 +6,12 @@ import pytest
 from numpy.testing import assert_allclose
 
 from metsor.errors import InputError
-from metsor.randomization import METSOR_ARMS, balance_summary, generate_allocation_list
+from metsor.randomization import balance_summary, generate_allocation_list
+
+from .builders import ARMS
 
 RTOL = 1e-12
-E, C = METSOR_ARMS
+E, C = ARMS
 
 
 def test_counts_and_imbalance_by_hand() -> None:
@@ -20,7 +22,7 @@ def test_counts_and_imbalance_by_hand() -> None:
         (C, "s2", "tj"),
         (E, "s2", "bj"),
     ]
-    summary = balance_summary(allocations, arms=METSOR_ARMS)
+    summary = balance_summary(allocations, arms=ARMS)
     assert dict(summary.overall.counts) == {E: 3, C: 2}
     assert summary.overall.total == 5
     assert [row.level for row in summary.by_stratum] == ["s1", "s2"]
@@ -41,9 +43,9 @@ def test_counts_and_imbalance_by_hand() -> None:
 
 
 def test_an_arm_without_subjects_still_has_a_column() -> None:
-    summary = balance_summary([(E, "s", "tj")], arms=METSOR_ARMS)
+    summary = balance_summary([(E, "s", "tj")], arms=ARMS)
     assert dict(summary.overall.counts) == {E: 1, C: 0}
-    empty = balance_summary([], arms=METSOR_ARMS)
+    empty = balance_summary([], arms=ARMS)
     assert empty.overall.total == 0
     assert empty.by_stratum == ()
     assert empty.max_stratum_imbalance == 0.0
@@ -51,30 +53,26 @@ def test_an_arm_without_subjects_still_has_a_column() -> None:
 
 def test_ratio_adjusted_imbalance() -> None:
     allocations = [(E, "s", "tj")] * 8 + [(C, "s", "tj")] * 4
-    assert balance_summary(allocations, arms=METSOR_ARMS, ratio=(2, 1)).overall.imbalance == 0.0
-    assert_allclose(
-        balance_summary(allocations, arms=METSOR_ARMS).overall.imbalance, 4.0, rtol=RTOL
-    )
+    assert balance_summary(allocations, arms=ARMS, ratio=(2, 1)).overall.imbalance == 0.0
+    assert_allclose(balance_summary(allocations, arms=ARMS).overall.imbalance, 4.0, rtol=RTOL)
 
 
 def test_complete_blocks_are_balanced_in_every_stratum() -> None:
     allocation = generate_allocation_list(
-        seed=bytes(range(16)), strata=["s1", "s2"], length_per_stratum=30
+        arms=ARMS, seed=bytes(range(16)), strata=["s1", "s2"], length_per_stratum=30
     )
-    summary = balance_summary(
-        [(e.arm, e.stratum, "tj") for e in allocation.entries], arms=METSOR_ARMS
-    )
+    summary = balance_summary([(e.arm, e.stratum, "tj") for e in allocation.entries], arms=ARMS)
     assert summary.max_stratum_imbalance == 0.0
 
 
 def test_bad_rows_named() -> None:
     with pytest.raises(InputError, match="arm 'x' is not one of") as info:
-        balance_summary([(E, "s", "tj"), ("x", "s", "tj")], arms=METSOR_ARMS)
+        balance_summary([(E, "s", "tj"), ("x", "s", "tj")], arms=ARMS)
     assert info.value.row == 2
     with pytest.raises(InputError, match="site must be a non-empty text") as info:
-        balance_summary([(E, "s", "")], arms=METSOR_ARMS)
+        balance_summary([(E, "s", "")], arms=ARMS)
     assert info.value.field == "site"
     with pytest.raises(InputError, match="at least two distinct"):
         balance_summary([], arms=[E])
     with pytest.raises(InputError, match="one positive number per arm"):
-        balance_summary([], arms=METSOR_ARMS, ratio=(1,))
+        balance_summary([], arms=ARMS, ratio=(1,))

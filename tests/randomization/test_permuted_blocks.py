@@ -14,13 +14,14 @@ import pytest
 
 from metsor.errors import ConflictError, InputError, NotFoundError
 from metsor.randomization import (
-    METSOR_ARMS,
     AllocationEntry,
     AllocationList,
     generate_allocation_list,
     seed_fingerprint,
     verify_allocation_list,
 )
+
+from .builders import ARMS
 
 
 def _blocks(allocation: AllocationList) -> dict[tuple[str, int], list[AllocationEntry]]:
@@ -40,7 +41,12 @@ def test_every_block_balanced_and_sized_from_the_set(
     block_sizes: tuple[int, ...],
 ) -> None:
     allocation = generate_allocation_list(
-        seed=seed, strata=metsor_strata, ratio=ratio, block_sizes=block_sizes, length_per_stratum=60
+        arms=ARMS,
+        seed=seed,
+        strata=metsor_strata,
+        ratio=ratio,
+        block_sizes=block_sizes,
+        length_per_stratum=60,
     )
     blocks = _blocks(allocation)
     assert blocks
@@ -51,13 +57,15 @@ def test_every_block_balanced_and_sized_from_the_set(
         assert all(e.block_size == size for e in entries)
         counts = Counter(e.arm for e in entries)
         unit = size // sum(ratio)
-        assert counts == {METSOR_ARMS[0]: ratio[0] * unit, METSOR_ARMS[1]: ratio[1] * unit}
+        assert counts == {ARMS[0]: ratio[0] * unit, ARMS[1]: ratio[1] * unit}
 
 
 def test_positions_run_from_one_and_lists_end_with_a_whole_block(
     seed: bytes, metsor_strata: tuple[str, ...]
 ) -> None:
-    allocation = generate_allocation_list(seed=seed, strata=metsor_strata, length_per_stratum=25)
+    allocation = generate_allocation_list(
+        arms=ARMS, seed=seed, strata=metsor_strata, length_per_stratum=25
+    )
     for stratum in metsor_strata:
         entries = allocation.for_stratum(stratum)
         assert [e.position for e in entries] == list(range(1, len(entries) + 1))
@@ -70,15 +78,23 @@ def test_positions_run_from_one_and_lists_end_with_a_whole_block(
 
 
 def test_same_seed_same_list(seed: bytes, metsor_strata: tuple[str, ...]) -> None:
-    first = generate_allocation_list(seed=seed, strata=metsor_strata, length_per_stratum=40)
-    second = generate_allocation_list(seed=bytes(seed), strata=metsor_strata, length_per_stratum=40)
+    first = generate_allocation_list(
+        arms=ARMS, seed=seed, strata=metsor_strata, length_per_stratum=40
+    )
+    second = generate_allocation_list(
+        arms=ARMS, seed=bytes(seed), strata=metsor_strata, length_per_stratum=40
+    )
     assert first == second
 
 
 def test_different_seeds_different_lists(seed: bytes, metsor_strata: tuple[str, ...]) -> None:
     other = bytes(reversed(seed))
-    first = generate_allocation_list(seed=seed, strata=metsor_strata, length_per_stratum=40)
-    second = generate_allocation_list(seed=other, strata=metsor_strata, length_per_stratum=40)
+    first = generate_allocation_list(
+        arms=ARMS, seed=seed, strata=metsor_strata, length_per_stratum=40
+    )
+    second = generate_allocation_list(
+        arms=ARMS, seed=other, strata=metsor_strata, length_per_stratum=40
+    )
     for stratum in metsor_strata:
         arms_a = [e.arm for e in first.for_stratum(stratum)]
         arms_b = [e.arm for e in second.for_stratum(stratum)]
@@ -87,12 +103,16 @@ def test_different_seeds_different_lists(seed: bytes, metsor_strata: tuple[str, 
 
 
 def test_strata_are_independent(seed: bytes, metsor_strata: tuple[str, ...]) -> None:
-    full = generate_allocation_list(seed=seed, strata=metsor_strata, length_per_stratum=30)
+    full = generate_allocation_list(
+        arms=ARMS, seed=seed, strata=metsor_strata, length_per_stratum=30
+    )
     reordered = generate_allocation_list(
-        seed=seed, strata=tuple(reversed(metsor_strata)), length_per_stratum=30
+        arms=ARMS, seed=seed, strata=tuple(reversed(metsor_strata)), length_per_stratum=30
     )
     for stratum in metsor_strata:
-        alone = generate_allocation_list(seed=seed, strata=[stratum], length_per_stratum=30)
+        alone = generate_allocation_list(
+            arms=ARMS, seed=seed, strata=[stratum], length_per_stratum=30
+        )
         assert alone.for_stratum(stratum) == full.for_stratum(stratum)
         assert reordered.for_stratum(stratum) == full.for_stratum(stratum)
     sequences = {tuple(e.arm for e in full.for_stratum(s)) for s in metsor_strata}
@@ -111,9 +131,11 @@ def test_stream_follows_the_documented_derivation(seed: bytes) -> None:
     expected: list[str] = []
     while len(expected) < 20:
         size = sizes[int(rng.integers(3))]
-        block = [METSOR_ARMS[0]] * (size // 2) + [METSOR_ARMS[1]] * (size // 2)
+        block = [ARMS[0]] * (size // 2) + [ARMS[1]] * (size // 2)
         expected.extend(block[int(i)] for i in rng.permutation(size))
-    allocation = generate_allocation_list(seed=seed, strata=[stratum], length_per_stratum=20)
+    allocation = generate_allocation_list(
+        arms=ARMS, seed=seed, strata=[stratum], length_per_stratum=20
+    )
     assert [e.arm for e in allocation.entries] == expected
 
 
@@ -125,9 +147,9 @@ def test_block_sizes_and_first_arm_are_uniform_over_seeds() -> None:
     sizes: Counter[int] = Counter()
     for k in range(n):
         allocation = generate_allocation_list(
-            seed=k.to_bytes(16, "big"), strata=["s"], length_per_stratum=1
+            arms=ARMS, seed=k.to_bytes(16, "big"), strata=["s"], length_per_stratum=1
         )
-        first_arm += allocation.entries[0].arm == METSOR_ARMS[0]
+        first_arm += allocation.entries[0].arm == ARMS[0]
         sizes[allocation.entries[0].block_size] += 1
     assert abs(first_arm / n - 0.5) < 4 * math.sqrt(0.25 / n)
     for size in (2, 4, 6):
@@ -135,7 +157,9 @@ def test_block_sizes_and_first_arm_are_uniform_over_seeds() -> None:
 
 
 def test_fingerprint_and_verification(seed: bytes, metsor_strata: tuple[str, ...]) -> None:
-    allocation = generate_allocation_list(seed=seed, strata=metsor_strata, length_per_stratum=12)
+    allocation = generate_allocation_list(
+        arms=ARMS, seed=seed, strata=metsor_strata, length_per_stratum=12
+    )
     assert allocation.seed_fingerprint == hashlib.sha256(seed).hexdigest() == seed_fingerprint(seed)
     verify_allocation_list(allocation, seed)
     shuffled = replace(allocation, entries=tuple(reversed(allocation.entries)))
@@ -145,10 +169,12 @@ def test_fingerprint_and_verification(seed: bytes, metsor_strata: tuple[str, ...
 
 
 def test_verification_names_a_tampered_entry(seed: bytes, metsor_strata: tuple[str, ...]) -> None:
-    allocation = generate_allocation_list(seed=seed, strata=metsor_strata, length_per_stratum=12)
+    allocation = generate_allocation_list(
+        arms=ARMS, seed=seed, strata=metsor_strata, length_per_stratum=12
+    )
     entries = list(allocation.entries)
     target = entries[5]
-    flipped = METSOR_ARMS[1] if target.arm == METSOR_ARMS[0] else METSOR_ARMS[0]
+    flipped = ARMS[1] if target.arm == ARMS[0] else ARMS[0]
     entries[5] = replace(target, arm=flipped)
     tampered = replace(allocation, entries=tuple(entries))
     with pytest.raises(ConflictError, match=f"position {target.position}: stored '{flipped}'"):
@@ -159,7 +185,9 @@ def test_verification_names_a_tampered_entry(seed: bytes, metsor_strata: tuple[s
 
 
 def test_entry_lookup(seed: bytes) -> None:
-    allocation = generate_allocation_list(seed=seed, strata=["a", "b"], length_per_stratum=4)
+    allocation = generate_allocation_list(
+        arms=ARMS, seed=seed, strata=["a", "b"], length_per_stratum=4
+    )
     entries = allocation.for_stratum("b")
     assert allocation.entry("b", 1) == entries[0]
     assert allocation.next_entry("b", 2) == entries[2]
@@ -202,7 +230,12 @@ def test_entry_lookup(seed: bytes) -> None:
     ],
 )
 def test_bad_inputs_named(kwargs: dict[str, Any], field: str, message: str) -> None:
-    arguments: dict[str, Any] = {"seed": bytes(range(16)), "strata": ["s"], "length_per_stratum": 8}
+    arguments: dict[str, Any] = {
+        "seed": bytes(range(16)),
+        "strata": ["s"],
+        "arms": ARMS,
+        "length_per_stratum": 8,
+    }
     arguments.update(kwargs)
     with pytest.raises(InputError, match=message) as info:
         generate_allocation_list(**arguments)

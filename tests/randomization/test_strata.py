@@ -12,7 +12,6 @@ import pytest
 
 from metsor.errors import InputError
 from metsor.randomization import (
-    METSOR_FACTORS,
     FactorLevel,
     StratificationFactor,
     all_strata,
@@ -20,6 +19,8 @@ from metsor.randomization import (
     stratum_labels,
     stratum_of,
 )
+
+from .builders import FACTORS
 
 METSOR_SETTINGS: list[dict[str, Any]] = [
     {"name": "ecog", "kind": "int", "levels": {"ecog0": [0], "ecog1_2": [1, 2]}},
@@ -33,7 +34,7 @@ METSOR_SETTINGS: list[dict[str, Any]] = [
 
 
 def test_four_stable_labels() -> None:
-    assert stratum_labels() == (
+    assert stratum_labels(FACTORS) == (
         "ecog0-mvi_ehs_no",
         "ecog0-mvi_ehs_yes",
         "ecog1_2-mvi_ehs_no",
@@ -42,7 +43,7 @@ def test_four_stable_labels() -> None:
 
 
 def test_strata_carry_their_levels() -> None:
-    strata = all_strata(METSOR_FACTORS)
+    strata = all_strata(FACTORS)
     assert strata[3].levels == (("ecog", "ecog1_2"), ("mvi_ehs", "mvi_ehs_yes"))
 
 
@@ -64,15 +65,15 @@ def test_strata_carry_their_levels() -> None:
     ],
 )  # fmt: skip
 def test_stratum_of(factors: dict[str, Any], expected: str) -> None:
-    assert stratum_of(factors) == expected
+    assert stratum_of(factors, FACTORS) == expected
 
 
 def test_missing_factor_is_named() -> None:
     with pytest.raises(InputError, match="'ecog' is missing") as info:
-        stratum_of({"macrovascular_invasion": True, "extrahepatic_spread": True})
+        stratum_of({"macrovascular_invasion": True, "extrahepatic_spread": True}, FACTORS)
     assert info.value.field == "ecog"
     with pytest.raises(InputError, match="'extrahepatic_spread'") as info:
-        stratum_of({"ecog": 0, "macrovascular_invasion": False})
+        stratum_of({"ecog": 0, "macrovascular_invasion": False}, FACTORS)
     assert info.value.field == "extrahepatic_spread"
 
 
@@ -89,11 +90,11 @@ def test_missing_factor_is_named() -> None:
 )  # fmt: skip
 def test_unusable_values_named(factors: dict[str, Any], message: str) -> None:
     with pytest.raises(InputError, match=message):
-        stratum_of(factors)
+        stratum_of(factors, FACTORS)
 
 
 def test_factors_from_settings_equal_metsor() -> None:
-    assert factors_from_settings(METSOR_SETTINGS) == METSOR_FACTORS
+    assert factors_from_settings(METSOR_SETTINGS) == FACTORS
 
 
 def test_settings_with_a_missing_key_are_named() -> None:
@@ -135,7 +136,7 @@ def test_bad_factor_definitions(kwargs: dict[str, Any], message: str) -> None:
 
 def test_repeated_factor_names_rejected() -> None:
     with pytest.raises(InputError, match="repeat a name"):
-        stratum_labels((METSOR_FACTORS[0], METSOR_FACTORS[0]))
+        stratum_labels((FACTORS[0], FACTORS[0]))
 
 
 def test_no_factors_rejected() -> None:

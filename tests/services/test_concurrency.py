@@ -20,17 +20,14 @@ import pytest
 from sqlalchemy import select
 
 from metsor.errors import ConflictError
-from metsor.randomization import (
-    METSOR_ARMS,
-    METSOR_FACTORS,
-    generate_allocation_list,
-    stratum_labels,
-)
+from metsor.protocol import builtin
+from metsor.randomization import generate_allocation_list
 from metsor.services.context import Database, unit_of_work
 from metsor.services.enrollment import record_consent, register_subject
 from metsor.services.randomize import randomize_subject
 from metsor.services.reports import verify_audit
 from metsor.services.scheme import DEFAULT_BLOCK_SIZES
+from metsor.services.stratification import strata_of
 from metsor.store.models.core import Allocation, StratumCounter, Subject
 
 from .conftest import CONSENTED_ON, SCREENED_ON, SEED, TRIAL_START, Calendar, record_for
@@ -104,8 +101,8 @@ def _run_workers(
 def _concealed_list():
     return generate_allocation_list(
         seed=SEED,
-        strata=stratum_labels(METSOR_FACTORS),
-        arms=METSOR_ARMS,
+        strata=strata_of(builtin()),
+        arms=builtin().arm_codes,
         ratio=(1, 1),
         block_sizes=DEFAULT_BLOCK_SIZES,
         length_per_stratum=82,

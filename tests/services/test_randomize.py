@@ -6,13 +6,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from metsor.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
-from metsor.randomization import (
-    METSOR_ARMS,
-    METSOR_FACTORS,
-    generate_allocation_list,
-    minimization_assign,
-    stratum_labels,
-)
+from metsor.protocol import builtin
+from metsor.randomization import generate_allocation_list, minimization_assign
 from metsor.services.context import session_scope, unit_of_work
 from metsor.services.randomize import randomize_subject
 from metsor.services.reports import randomization_report, verify_audit
@@ -22,6 +17,7 @@ from metsor.services.scheme import (
     create_scheme,
     raise_enrollment_cap,
 )
+from metsor.services.stratification import strata_of
 from metsor.store.models.core import (
     Allocation,
     AllocationListEntry,
@@ -38,8 +34,8 @@ TARGET = 82  # Registry record NCT02672488: estimated enrollment 82 participants
 def expected_list():
     return generate_allocation_list(
         seed=SEED,
-        strata=stratum_labels(METSOR_FACTORS),
-        arms=METSOR_ARMS,
+        strata=strata_of(builtin()),
+        arms=builtin().arm_codes,
         ratio=(1, 1),
         block_sizes=DEFAULT_BLOCK_SIZES,
         length_per_stratum=TARGET,
@@ -155,8 +151,8 @@ def test_minimization_balances_and_can_be_replayed_from_the_seed(database, monke
     records = [record_for(ecog=i % 2, mvi=i % 3 == 0, ehs=False) for i in range(10)]
     results = [enroll(database, record=r, randomize=True)[1] for r in records]
     assert all(r.method == "minimization" and r.list_position is None for r in results)
-    counts = {arm: sum(r.arm == arm for r in results) for arm in METSOR_ARMS}
-    assert abs(counts[METSOR_ARMS[0]] - counts[METSOR_ARMS[1]]) <= 2
+    counts = {arm: sum(r.arm == arm for r in results) for arm in builtin().arm_codes}
+    assert abs(counts[builtin().arm_codes[0]] - counts[builtin().arm_codes[1]]) <= 2
     # Replay: the same decisions from the same seed and enrollment numbers.
     from metsor.services.randomize import _minimization_rng
 
@@ -167,7 +163,7 @@ def test_minimization_balances_and_can_be_replayed_from_the_seed(database, monke
         decision = minimization_assign(
             levels,
             allocated,
-            arms=METSOR_ARMS,
+            arms=builtin().arm_codes,
             p_best=0.8,
             ratio=(1, 1),
             rng=_minimization_rng(SEED, r.enrollment_number),
@@ -250,6 +246,7 @@ def test_a_list_or_target_beyond_the_bound_is_refused(database, options, field, 
         create_scheme(
             session,
             seed=seed_source(),
+            protocol=builtin(),
             method="permuted_blocks",
             target_enrollment=options.get("target_enrollment", TARGET),
             length_per_stratum=options.get("length_per_stratum", TARGET),

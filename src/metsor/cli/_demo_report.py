@@ -12,8 +12,10 @@ if TYPE_CHECKING:
 
 __all__ = ["print_trial_report"]
 
-_ARMS = ("sorafenib_metformin", "sorafenib")
-_ARM_LABELS = {"sorafenib_metformin": "Sorafenib + Metformin", "sorafenib": "Sorafenib"}
+
+def _short(label: str) -> str:
+    """An arm's initials: ``Sorafenib + Metformin`` → ``S+M``."""
+    return "+".join(part.strip()[:1].upper() for part in label.split("+") if part.strip())
 
 
 def _months(value: float | None) -> str:
@@ -33,13 +35,15 @@ def print_trial_report(
     console = Console(highlight=False, soft_wrap=True)
     console.width = max(console.width, 100)
     scenario = result.scenario
+    trial = result.protocol.get("acronym") or result.protocol.get("nct_id", "")
     console.print()
     console.print(
-        f"[bold]Virtual METSOR trial[/] (seed {result.seed}): accrual {result.start} to "
+        f"[bold]Virtual {trial} trial[/] (seed {result.seed}): accrual {result.start} to "
         f"{result.accrual_end}, data cut-off {result.cutoff}"
     )
+    experimental, control = (result.arm_label(arm) for arm in result.arms)
     console.print(
-        f"Truth: sorafenib arm as {scenario['source']}; metformin hazard ratio "
+        f"Truth: {control} arm as {scenario['source']}; {experimental} hazard ratio "
         f"{scenario['hr_death']:g} (death), {scenario['hr_progression']:g} (progression)"
     )
     _consort(console, result)
@@ -68,7 +72,7 @@ def _consort(console: Console, result: VirtualTrialResult) -> None:
     )
     failed = ", ".join(f"{name} {count}" for name, count in flow.failed_by_criterion.items())
     console.print(f"  Failed criteria (a candidate may fail several): {failed}", markup=False)
-    table = Table("", *(_ARM_LABELS[arm] for arm in _ARMS), box=None, pad_edge=False)
+    table = Table("", *(result.arm_label(arm) for arm in result.arms), box=None, pad_edge=False)
     for label, counts in (
         ("Randomized", flow.randomized),
         ("Stopped treatment at progression", flow.discontinued_for_progression),
@@ -78,7 +82,7 @@ def _consort(console: Console, result: VirtualTrialResult) -> None:
         ("In follow-up at cut-off", flow.in_follow_up),
         ("Analysed (ITT)", flow.analysed),
     ):
-        table.add_row(f"  {label}", *(str(counts[arm]) for arm in _ARMS))
+        table.add_row(f"  {label}", *(str(counts[arm]) for arm in result.arms))
     console.print(table)
 
 
@@ -88,16 +92,20 @@ def _balance(console: Console, result: VirtualTrialResult) -> None:
         f"[bold]Randomization balance[/] ({result.balance['method'].replace('_', ' ')}, "
         f"largest stratum imbalance {result.balance['max_stratum_imbalance']:g})"
     )
-    table = Table("  Stratum", *(_ARM_LABELS[arm] for arm in _ARMS), "Total", box=None)
+    table = Table("  Stratum", *(result.arm_label(arm) for arm in result.arms), "Total", box=None)
     for row in rows:
-        table.add_row(f"  {row['level']}", *(str(row[arm]) for arm in _ARMS), str(row["total"]))
+        table.add_row(
+            f"  {row['level']}", *(str(row[arm]) for arm in result.arms), str(row["total"])
+        )
     console.print(table)
 
 
 def _endpoints(console: Console, result: VirtualTrialResult) -> None:
+    labels = [result.arm_label(arm) for arm in result.arms]
+    shorts = [_short(label) for label in labels]
+    named = ", ".join(f"{short}: {label}" for short, label in zip(shorts, labels, strict=True))
     console.print(
-        "[bold]Endpoints[/] (ITT; M+S: sorafenib + metformin, S: sorafenib; months, 95% CI; "
-        "HR M+S vs S)"
+        f"[bold]Endpoints[/] (ITT; {named}; months, 95% CI; HR {shorts[0]} vs {shorts[1]})"
     )
     table = Table(
         "  Endpoint", "Arm", "Events/N", "Median (95% CI)", "HR (95% CI)", "Log-rank p",
@@ -109,13 +117,13 @@ def _endpoints(console: Console, result: VirtualTrialResult) -> None:
             if item.hazard_ratio is None
             else f"{item.hazard_ratio:.2f} ({item.hr_lower:.2f}–{item.hr_upper:.2f})"
         )
-        for arm, short in zip(_ARMS, ("M+S", "S"), strict=True):
+        for arm, short in zip(result.arms, shorts, strict=True):
             summary = item.arms[arm]
             median = (
                 f"{_months(_nan(summary.median))} ({_months(_nan(summary.lower))}–"
                 f"{_months(_nan(summary.upper))})"
             )
-            first = arm == _ARMS[0]
+            first = arm == result.arms[0]
             table.add_row(
                 f"  {item.param}" if first else "",
                 short,
@@ -132,11 +140,13 @@ def _endpoints(console: Console, result: VirtualTrialResult) -> None:
 
 def _responses(console: Console, result: VirtualTrialResult) -> None:
     console.print("[bold]Objective response within 12 months[/] (Clopper–Pearson 95% CI)")
-    table = Table("  Criterion", *(_ARM_LABELS[arm] for arm in _ARMS), "Fisher p", box=None)
+    table = Table(
+        "  Criterion", *(result.arm_label(arm) for arm in result.arms), "Fisher p", box=None
+    )
     for item in result.responses:
         cells = [
             f"{r.responders}/{r.n} {r.rate:.1%} ({r.lower:.1%}–{r.upper:.1%})"
-            for r in (item.arms[arm] for arm in _ARMS)
+            for r in (item.arms[arm] for arm in result.arms)
         ]
         table.add_row(f"  {item.criterion}", *cells, _p(item.fisher_p))
     console.print(table)

@@ -34,7 +34,7 @@ from types import MappingProxyType
 from typing import Any
 
 from metsor.endpoints.course import SubjectCourse
-from metsor.endpoints.datasets import METSOR_ARM_LABELS, STUDY_ID
+from metsor.endpoints.datasets import trial_identity
 
 __all__ = [
     "RELATED",
@@ -147,8 +147,8 @@ def adae(
     first_dose: Mapping[str, date],
     drugs: Sequence[str],
     cutoff: date | None = None,
-    study_id: str = STUDY_ID,
-    arm_labels: Mapping[str, str] = METSOR_ARM_LABELS,
+    study_id: str | None = None,
+    arm_labels: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Adverse-event analysis dataset: one row per event of the given subjects.
 
@@ -172,6 +172,7 @@ def adae(
     list of dict
         Rows with the columns of :func:`adae_columns`, by subject then onset.
     """
+    study_id, arm_labels = trial_identity(study_id, arm_labels)
     by_subject = {course.subject_id: course for course in courses}
     columns = adae_columns(drugs)
     chosen = sorted(

@@ -60,25 +60,33 @@ from metsor.endpoints.time_to_event import (
     time_to_progression,
 )
 from metsor.errors import InputError
+from metsor.protocol.builtin import DEFAULT_NCT_ID, builtin
 from metsor.protocol.model import EndpointRules
 
 __all__ = [
     "ADRS_COLUMNS",
     "ADSL_COLUMNS",
     "ADTTE_COLUMNS",
-    "METSOR_ARM_LABELS",
-    "STUDY_ID",
     "adrs",
     "adsl",
     "adtte",
+    "trial_identity",
 ]
 
-STUDY_ID = "NCT02672488"
 
-METSOR_ARM_LABELS: Mapping[str, str] = MappingProxyType(
-    {"sorafenib_metformin": "Sorafenib + Metformin", "sorafenib": "Sorafenib"}
-)
-"""Arm descriptions (ARM, TRT01P) by arm code (ARMCD)."""
+def trial_identity(
+    study_id: str | None, arm_labels: Mapping[str, str] | None
+) -> tuple[str, Mapping[str, str]]:
+    """STUDYID and the arm labels (ARM, TRT01P by ARMCD): those given, else the built-in
+    protocol's (its NCT id and its arms' short labels)."""
+    if study_id is not None and arm_labels is not None:
+        return study_id, arm_labels
+    protocol = builtin(DEFAULT_NCT_ID)
+    return (
+        protocol.nct_id if study_id is None else study_id,
+        MappingProxyType(protocol.arm_labels) if arm_labels is None else arm_labels,
+    )
+
 
 ADSL_COLUMNS: tuple[str, ...] = (
     "STUDYID", "USUBJID", "SUBJID", "SITEID", "ARMCD", "ARM", "TRT01P", "STRATUM", "STRAT1R",
@@ -148,8 +156,8 @@ def adsl(
     courses: Sequence[SubjectCourse],
     *,
     cutoff: date | None = None,
-    study_id: str = STUDY_ID,
-    arm_labels: Mapping[str, str] = METSOR_ARM_LABELS,
+    study_id: str | None = None,
+    arm_labels: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Subject-level analysis dataset, one row per randomized subject.
 
@@ -161,9 +169,11 @@ def adsl(
         Data cut-off date: deaths, new anticancer therapies, withdrawals, losses to follow-up
         and contacts after it are not counted; None uses everything recorded.
     study_id
-        STUDYID; USUBJID is ``f"{study_id}-{subject_id}"``.
+        STUDYID; USUBJID is ``f"{study_id}-{subject_id}"`` (default the built-in protocol's
+        NCT id).
     arm_labels
-        ARM / TRT01P text by arm code (an unknown code is used as its own label).
+        ARM / TRT01P text by arm code (an unknown code is used as its own label; default the
+        built-in protocol's arms' short labels).
 
     Returns
     -------
@@ -175,6 +185,7 @@ def adsl(
     InputError
         Naming a subject that appears twice, or one randomized after the cut-off.
     """
+    study_id, arm_labels = trial_identity(study_id, arm_labels)
     rows = []
     for course in _unique(courses):
         check_cutoff(course, cutoff)
@@ -227,8 +238,8 @@ def adtte(
     criterion: Criterion = "mrecist",
     schedule: AssessmentSchedule | None = None,
     rules: EndpointRules = PROTOCOL_RULES,
-    study_id: str = STUDY_ID,
-    arm_labels: Mapping[str, str] = METSOR_ARM_LABELS,
+    study_id: str | None = None,
+    arm_labels: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Time-to-event analysis dataset: OS, TTP and PFS per subject, full and at the horizon.
 
@@ -298,8 +309,8 @@ def adrs(
     cutoff: date | None = None,
     window_months: float | None = 12.0,
     rules: EndpointRules = PROTOCOL_RULES,
-    study_id: str = STUDY_ID,
-    arm_labels: Mapping[str, str] = METSOR_ARM_LABELS,
+    study_id: str | None = None,
+    arm_labels: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Response analysis dataset: best overall response and objective response per criterion.
 
@@ -372,8 +383,9 @@ def adrs(
 
 
 def _identity(
-    course: SubjectCourse, study_id: str, arm_labels: Mapping[str, str]
+    course: SubjectCourse, study: str | None, labels: Mapping[str, str] | None
 ) -> dict[str, Any]:
+    study_id, arm_labels = trial_identity(study, labels)
     return {
         "STUDYID": study_id,
         "USUBJID": f"{study_id}-{course.subject_id}",

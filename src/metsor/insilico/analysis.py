@@ -2,8 +2,8 @@
 
 Time-to-event endpoints come from ADTTE (``AVAL`` in months, ``EVENT``), per arm: subjects,
 events, Kaplan–Meier median with its 95% interval (log-log band, Brookmeyer–Crowley); between
-arms: the log-rank test and the Cox hazard ratio of metformin + sorafenib against sorafenib
-with its Wald 95% interval (Efron ties), both stratified by the randomization strata. Every
+arms: the log-rank test and the Cox hazard ratio of the experimental arm against the reference
+arm with its Wald 95% interval (Efron ties), both stratified by the randomization strata. Every
 figure is :mod:`metsor.analysis`'s, the one place the trial's numbers are computed.
 Objective response comes from ADRS (``ORR_MRECIST``,
 ``ORR_RECIST``): per arm the rate with its Clopper–Pearson 95% interval, between arms Fisher's
@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "ARMS",
     "ENDPOINT_PARAMS",
     "ArmResponse",
     "ArmSurvival",
@@ -35,9 +34,6 @@ __all__ = [
     "compare_responses",
     "read_rows",
 ]
-
-ARMS: tuple[str, str] = ("sorafenib_metformin", "sorafenib")
-"""Experimental arm first, then the reference arm (arm codes)."""
 
 ENDPOINT_PARAMS: tuple[str, ...] = ("OS", "TTP", "PFS", "OS12", "TTP12", "PFS12")
 """ADTTE parameters analysed: full follow-up, then censored at 12 months (as registered)."""
@@ -137,7 +133,9 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def compare_endpoints(adtte: list[dict[str, str]]) -> list[EndpointComparison]:
+def compare_endpoints(
+    adtte: list[dict[str, str]], arms: tuple[str, str]
+) -> list[EndpointComparison]:
     """Kaplan–Meier per arm, log-rank and Cox between arms, for each of
     :data:`ENDPOINT_PARAMS`, as :func:`metsor.analysis.analyse_adtte` computes them: the
     log-rank test and the Cox model stratified by the randomization strata (``STRATUM``).
@@ -146,6 +144,8 @@ def compare_endpoints(adtte: list[dict[str, str]]) -> list[EndpointComparison]:
     ----------
     adtte
         Rows of the exported ADTTE.
+    arms
+        The arm codes, experimental first, then the reference arm.
 
     Returns
     -------
@@ -158,12 +158,12 @@ def compare_endpoints(adtte: list[dict[str, str]]) -> list[EndpointComparison]:
     """
     from metsor.analysis import analyse_adtte
 
-    experimental, reference = ARMS
+    experimental, reference = arms
     results = []
     for param in ENDPOINT_PARAMS:
         rows = [row for row in adtte if row["PARAMCD"] == param]
         comparison = analyse_adtte(rows, param, reference=reference, experimental=experimental)
-        arms = {
+        per_arm = {
             code: ArmSurvival(arm.n, arm.events, arm.median, arm.median_lower, arm.median_upper)
             for code, arm in comparison.arms.items()
         }
@@ -173,7 +173,7 @@ def compare_endpoints(adtte: list[dict[str, str]]) -> list[EndpointComparison]:
             EndpointComparison(
                 param,
                 label,
-                arms,
+                per_arm,
                 math.nan if comparison.logrank is None else comparison.logrank.p_value,
                 None if hr is None else hr.estimate,
                 None if hr is None else hr.lower,
@@ -183,7 +183,9 @@ def compare_endpoints(adtte: list[dict[str, str]]) -> list[EndpointComparison]:
     return results
 
 
-def compare_responses(adrs: list[dict[str, str]]) -> list[ResponseComparison]:
+def compare_responses(
+    adrs: list[dict[str, str]], arms: tuple[str, str]
+) -> list[ResponseComparison]:
     """Objective response rates per arm and Fisher's exact test, by mRECIST and RECIST 1.1, as
     :func:`metsor.analysis.analyse_adrs` computes them.
 
@@ -191,6 +193,8 @@ def compare_responses(adrs: list[dict[str, str]]) -> list[ResponseComparison]:
     ----------
     adrs
         Rows of the exported ADRS.
+    arms
+        The arm codes, experimental first, then the reference arm.
 
     Returns
     -------
@@ -203,7 +207,7 @@ def compare_responses(adrs: list[dict[str, str]]) -> list[ResponseComparison]:
     """
     from metsor.analysis import RESPONSE_PARAMS, analyse_adrs
 
-    experimental, reference = ARMS
+    experimental, reference = arms
     results = []
     for param, criterion in RESPONSE_PARAMS:
         comparison = analyse_adrs(

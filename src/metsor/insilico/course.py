@@ -1,10 +1,12 @@
 """Planning a virtual subject's course from their drawn outcome, in the trial's schedule.
 
-Days count from randomization (day 0). The schedule is the casebook's
-(:data:`metsor.services.casebook.schedule.METSOR_SCHEDULE`): treatment visits every 4 weeks
-with liver panel and vital signs, tumour assessments every 7 weeks, both a few days either side
-of the planned day and within their windows; after progression the study drugs stop and
-follow-up visits come 30 days later, then every 12 weeks.
+Days count from randomization (day 0). The schedule and the study drugs are the protocol's
+(:func:`metsor.protocol.schedule.visit_schedule`, :meth:`metsor.protocol.Protocol.drugs_of`):
+treatment visits with liver panel and vital signs and tumour assessments at their intervals, a
+few days either side of the planned day and within their windows; after progression the study
+drugs stop and follow-up visits come at the safety and survival intervals. A drug that its
+label holds around iodinated contrast is interrupted on the day of a contrast CT and resumed at
+its full dose the days after that the label states.
 
 Tumour assessments are sometimes missed: each scheduled one with a chance of 5% (assumption:
 no trial of the clinical reference reports a per-scan figure), and a progression then shows at
@@ -35,7 +37,9 @@ from metsor.insilico.lesions import TumourState, clear_of_threshold
 from metsor.insilico.plan import CoursePlan, PlannedEntry, PlannedScan
 from metsor.insilico.presets import DEFAULT_PRESET, ToxicityProfile, toxicity_profile
 from metsor.insilico.toxicity import PlannedEvent, plan_toxicity
-from metsor.services.casebook.schedule import METSOR_SCHEDULE
+from metsor.protocol import Protocol, builtin
+from metsor.protocol.schedule import VisitSchedule, visit_schedule
+from metsor.protocol.treatment import StudyDrug
 
 __all__ = [
     "MISSED_ASSESSMENT_SHARE",
@@ -120,7 +124,8 @@ def plan_course(
     lost_share: float,
     rng: np.random.Generator,
     profile: ToxicityProfile | None = None,
-    scan_interval_days: int = METSOR_SCHEDULE.tumour_interval_days,
+    scan_interval_days: int | None = None,
+    protocol: Protocol | None = None,
 ) -> CoursePlan:
     """Plan every casebook entry of a randomized virtual subject up to the cut-off.
 
@@ -143,8 +148,11 @@ def plan_course(
     profile
         Adverse events and dose changes (default: those of the default preset).
     scan_interval_days
-        Days between tumour assessments (default: the casebook schedule's; a published
+        Days between tumour assessments (default: the protocol's schedule's; a published
         trial's own when calibrating against it).
+    protocol
+        The trial's protocol: arm drugs, dose levels, label holds and visit schedule (default
+        the built-in protocol).
 
     Returns
     -------
@@ -159,12 +167,16 @@ def plan_course(
     )
     if days.left >= days.death:
         days = _Days(days.death, days.progression, _NEVER, days.cut)
-    drugs = tuple(d for d in ("sorafenib", "metformin") if d in arm.split("_"))
-    scans = _scans(days, outcome, baseline, scan_interval_days, rng)
+    trial = protocol or builtin()
+    schedule = visit_schedule(trial)
+    study = trial.drugs_of(arm)
+    drugs = tuple(drug.code for drug in study)
+    interval = schedule.tumour_interval_days if scan_interval_days is None else scan_interval_days
+    scans = _scans(days, outcome, baseline, interval, rng)
     progression_day = next((day for day, state in scans if state.progression), None)
     treatment_end = days.end if progression_day is None else progression_day
-    treatment = _visit_days(28, 2, treatment_end, rng)
-    follow_up = _follow_up_days(progression_day, days.end, rng)
+    treatment = _visit_days(schedule.treatment_interval_days, 2, treatment_end, rng)
+    follow_up = _follow_up_days(schedule, progression_day, days.end, rng)
     visit_days = [*treatment, *follow_up, *(day for day, _ in scans)]
     toxicity = plan_toxicity(
         randomized_on=randomized_on,
@@ -178,8 +190,8 @@ def plan_course(
     on_drugs_until = treatment_end if toxicity.stopped_on is None else toxicity.stopped_on
     at = _Calendar(randomized_on)
     entries = [*baseline.entries, *toxicity.entries]
-    entries += [at.dose(0, drug, "start", level=True) for drug in drugs]
-    entries += _scan_entries(at, scans, baseline, drugs, on_drugs_until)
+    entries += [at.dose(0, drug.code, "start", level=drug.full_dose.code) for drug in study]
+    entries += _scan_entries(at, scans, baseline, study, on_drugs_until)
     entries += _treatment_visit_entries(at, treatment, baseline, list(toxicity.events), rng)
     entries += _follow_up_entries(at, follow_up, baseline, rng)
     if progression_day is not None and toxicity.stopped_on is None:
@@ -212,6 +224,13 @@ def plan_course(
     )
 
 
+_CONTRAST_HOLD = "held for iodinated contrast"
+
+
+def _after(days: int) -> str:
+    return f"{24 * days} h after contrast"
+
+
 class _Calendar:
     """Dates from day numbers, and the entries that need nothing but a date."""
 
@@ -228,15 +247,14 @@ class _Calendar:
         event: str,
         *,
         reason: str | None = None,
-        level: bool = False,
+        level: str | None = None,
     ) -> PlannedEntry:
-        """A dosing entry; ``level``: at the drug's full dose."""
-        code = {"sorafenib": "400mg_bid", "metformin": "500mg_bid"}[drug] if level else None
+        """A dosing entry; ``level``: the dose level code from then on."""
         fields = {
             "drug": drug,
             "event": event,
             "event_date": self(day),
-            "level": code,
+            "level": level,
             "reason": reason,
         }
         return PlannedEntry(self(day), "dose", fields)
@@ -257,10 +275,11 @@ def _visit_days(interval: int, jitter: int, before: int, rng: np.random.Generato
         k += 1
 
 
-def _follow_up_days(progression: int | None, end: int, rng: np.random.Generator) -> list[int]:
+def _follow_up_days(
+    schedule: VisitSchedule, progression: int | None, end: int, rng: np.random.Generator
+) -> list[int]:
     if progression is None:
         return []
-    schedule = METSOR_SCHEDULE
     days: list[int] = []
     for j in range(1, 1000):
         planned = (
@@ -336,7 +355,7 @@ def _scan_entries(
     at: _Calendar,
     scans: list[tuple[int, TumourState]],
     baseline: Baseline,
-    drugs: tuple[str, ...],
+    drugs: tuple[StudyDrug, ...],
     treatment_end: int,
 ) -> list[PlannedEntry]:
     entries = []
@@ -350,13 +369,19 @@ def _scan_entries(
             "new_lesion": state.new_lesion_mm is not None,
         }
         entries.append(PlannedEntry(at(day), "tumour_assessment", fields))
-        if "metformin" in drugs and baseline.imaging == "CT" and day + 2 < treatment_end:
-            # metformin is held for iodinated contrast and restarted 48 h later (label)
-            hold = "held for iodinated contrast"
-            entries.append(at.dose(day, "metformin", "interrupt", reason=hold))
+        if baseline.imaging != "CT":
+            continue
+        for drug in drugs:
+            hold = drug.contrast_hold
+            if hold is None or day + hold.resume_after_days >= treatment_end:
+                continue
+            # held for iodinated contrast and restarted when the label says (eGFR re-checked)
+            back = day + hold.resume_after_days
+            entries.append(at.dose(day, drug.code, "interrupt", reason=_CONTRAST_HOLD))
             entries.append(
-                at.dose(day + 2, "metformin", "resume", reason="48 h after contrast", level=True)
-            )
+                at.dose(back, drug.code, "resume", reason=_after(hold.resume_after_days),
+                        level=drug.full_dose.code)
+            )  # fmt: skip
     return entries
 
 

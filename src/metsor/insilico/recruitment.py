@@ -6,8 +6,8 @@ screening to fill the target, and spreads their screening days uniformly over th
 period (the last one early enough to be randomized within it). The site screens each one
 through the services; the verdict recorded there is what counts.
 
-Both potential outcomes of every eligible candidate — under sorafenib and under metformin plus
-sorafenib — are drawn before anyone is randomized (:func:`metsor.design.outcomes.
+Both potential outcomes of every eligible candidate — under the control arm and under the
+experimental arm — are drawn before anyone is randomized (:func:`metsor.design.outcomes.
 draw_outcomes`, calibrated over the eligible candidates); randomization then decides which
 one the subject lives. Drawing them together keeps the arms' calibration that of the whole
 eligible population, whatever the allocation.
@@ -28,7 +28,7 @@ from metsor.eligibility import parse_record, screen
 from metsor.endpoints import DAYS_PER_MONTH
 from metsor.insilico.course import MISSED_ASSESSMENT_SHARE, Outcome
 from metsor.insilico.scenario import VirtualScenario
-from metsor.services.casebook.schedule import METSOR_SCHEDULE
+from metsor.protocol import Protocol, builtin
 
 __all__ = [
     "Candidate",
@@ -81,6 +81,7 @@ def plan_recruitment(
     accrual_months: float,
     follow_up_months: float,
     rng: np.random.Generator,
+    protocol: Protocol | None = None,
 ) -> RecruitmentPlan:
     """Draw the candidates, their screening days and their potential outcomes.
 
@@ -96,6 +97,9 @@ def plan_recruitment(
         Accrual period; the data cut-off comes ``follow_up_months`` after it ends.
     rng
         Source of randomness.
+    protocol
+        The trial's protocol: who passes its screening, and its scan schedule (default the
+        built-in protocol).
 
     Returns
     -------
@@ -104,10 +108,13 @@ def plan_recruitment(
     """
     accrual_end = months_after(start, accrual_months)
     cutoff = months_after(accrual_end, follow_up_months)
-    cohort, records, eligible = _enough_candidates(n_target, rng)
+    trial = protocol or builtin()
+    cohort, records, eligible = _enough_candidates(n_target, rng, trial)
     window = (accrual_end - start).days - _LAST_SCREENING_MARGIN_DAYS
     offsets = np.sort(rng.integers(0, max(window, 1), size=len(records)))
-    outcomes = _potential_outcomes(cohort.subset(np.flatnonzero(eligible)), scenario, rng)
+    first_scan = trial.endpoint_rules.tumour_interval_days
+    eligible_cohort = cohort.subset(np.flatnonzero(eligible))
+    outcomes = _potential_outcomes(eligible_cohort, scenario, rng, first_scan)
     position = np.cumsum(eligible) - 1
     candidates = tuple(
         Candidate(
@@ -124,14 +131,15 @@ def plan_recruitment(
 
 
 def _enough_candidates(
-    n_target: int, rng: np.random.Generator
+    n_target: int, rng: np.random.Generator, protocol: Protocol | None = None
 ) -> tuple[VirtualCohort, list[dict[str, Any]], np.ndarray[Any, np.dtype[np.bool_]]]:
     """The shortest run of candidates that holds ``n_target`` who pass screening."""
+    trial = protocol or builtin()
     size = math.ceil(2.0 * n_target) + 20
     while True:
         cohort = generate_cohort(size, rng)
         records = cohort.to_screening_records()
-        eligible = np.array([screen(parse_record(r)).verdict == "eligible" for r in records])
+        eligible = np.array([screen(parse_record(r), trial).verdict == "eligible" for r in records])
         if eligible.sum() >= n_target:
             last = int(np.flatnonzero(eligible)[n_target - 1]) + 1
             return cohort.subset(np.arange(last)), records[:last], eligible[:last]
@@ -161,7 +169,7 @@ def eligible_candidates(
 
 
 def _potential_outcomes(
-    cohort: VirtualCohort, scenario: VirtualScenario, rng: np.random.Generator
+    cohort: VirtualCohort, scenario: VirtualScenario, rng: np.random.Generator, first_scan: int
 ) -> dict[bool, Outcomes]:
     options: dict[str, Any] = {
         "preset": scenario.preset,
@@ -169,7 +177,7 @@ def _potential_outcomes(
         "hr_progression": scenario.hr_progression,
         "response_experimental": scenario.response_experimental,
         "dropout_per_year": scenario.dropout_per_year,
-        "first_scan_days": METSOR_SCHEDULE.tumour_interval_days,
+        "first_scan_days": first_scan,
         "missed_scan_share": MISSED_ASSESSMENT_SHARE,
     }
     return {

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from metsor.insilico.analysis import ARMS, EndpointComparison, ResponseComparison
+from metsor.insilico.analysis import EndpointComparison, ResponseComparison
 from metsor.insilico.plan import CoursePlan
 
 __all__ = ["ConsortFlow", "VirtualTrialResult", "consort_flow"]
@@ -57,6 +57,7 @@ def consort_flow(
     consented: int,
     adsl: Sequence[dict[str, str]],
     plans: Sequence[CoursePlan],
+    arms: Sequence[str],
 ) -> ConsortFlow:
     """Count the CONSORT flow.
 
@@ -70,6 +71,8 @@ def consort_flow(
         Rows of the exported ADSL (arm, death, withdrawal and loss of each subject).
     plans
         The subjects' courses, for treatment discontinued at progression.
+    arms
+        The protocol's arm codes.
 
     Returns
     -------
@@ -80,7 +83,7 @@ def consort_flow(
     )
 
     def per_arm(test: Any) -> dict[str, int]:
-        return {arm: sum(1 for row in adsl if row["ARMCD"] == arm and test(row)) for arm in ARMS}
+        return {arm: sum(1 for row in adsl if row["ARMCD"] == arm and test(row)) for arm in arms}
 
     randomized = per_arm(lambda row: True)
     died = per_arm(lambda row: row["DTHFL"] == "Y")
@@ -102,8 +105,8 @@ def consort_flow(
         died=died,
         withdrew_consent=withdrew,
         lost_to_follow_up=lost,
-        in_follow_up={arm: randomized[arm] - died[arm] - withdrew[arm] - lost[arm] for arm in ARMS},
-        discontinued_for_progression={arm: progressed.get(arm, 0) for arm in ARMS},
+        in_follow_up={arm: randomized[arm] - died[arm] - withdrew[arm] - lost[arm] for arm in arms},
+        discontinued_for_progression={arm: progressed.get(arm, 0) for arm in arms},
         analysed=randomized,
     )
 
@@ -137,6 +140,9 @@ class VirtualTrialResult:
         Dataset name → file written (empty when they were written to a temporary folder).
     plans
         Every randomized subject's planned course (not part of :meth:`to_dict`).
+    protocol
+        The trial: ``nct_id``, ``acronym``, ``arms`` (codes, experimental first) and
+        ``arm_labels`` (code → short label).
     """
 
     seed: int
@@ -152,6 +158,16 @@ class VirtualTrialResult:
     entries: int
     datasets: dict[str, str] = field(default_factory=dict)
     plans: tuple[CoursePlan, ...] = field(default=(), repr=False, compare=False)
+    protocol: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def arms(self) -> tuple[str, ...]:
+        """The arm codes, experimental first."""
+        return tuple(self.protocol.get("arms", ()))
+
+    def arm_label(self, code: str) -> str:
+        """The short label of an arm."""
+        return str(self.protocol.get("arm_labels", {}).get(code, code))
 
     def endpoint(self, param: str) -> EndpointComparison:
         """The comparison of one ADTTE parameter (``OS``, ``TTP12`` …)."""
@@ -164,6 +180,7 @@ class VirtualTrialResult:
         """A JSON-ready mapping of everything but the plans."""
         return {
             "seed": self.seed,
+            "protocol": self.protocol,
             "scenario": self.scenario,
             "calendar": {
                 "start": self.start.isoformat(),

@@ -1,4 +1,4 @@
-"""The virtual METSOR trial: virtual patients through the very services a site uses.
+"""A virtual trial of a protocol: virtual patients through the very services a site uses.
 
 :func:`run_virtual_trial` sets up the trial database (the protocol's site, the concealed
 allocation list, an investigator, a coordinator and a data manager), then lives the trial day
@@ -31,6 +31,7 @@ from metsor.insilico.recording import record_page
 from metsor.insilico.recruitment import Candidate, RecruitmentPlan, plan_recruitment
 from metsor.insilico.result import VirtualTrialResult, consort_flow
 from metsor.insilico.scenario import DEFAULT_SCENARIO, VirtualScenario
+from metsor.protocol import Protocol, builtin
 from metsor.services.access import SITE_ROLES
 from metsor.services.allocation_seed import SeedSource
 from metsor.services.context import Database, unit_of_work
@@ -90,6 +91,7 @@ class _Site:
     scenario: VirtualScenario
     seed: int
     code: str
+    protocol: Protocol
     verdicts: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     baselines: dict[str, tuple[Candidate, Baseline, np.random.Generator]] = field(
         default_factory=dict
@@ -156,10 +158,11 @@ class _Site:
             randomized_on=allocation.randomized_at.date(),
             cutoff=self.plan.cutoff,
             baseline=baseline,
-            outcome=candidate.outcome("metformin" in allocation.arm),
+            outcome=candidate.outcome(allocation.arm == self.protocol.experimental_arm.code),
             lost_share=self.scenario.lost_share,
             rng=rng,
             profile=toxicity_profile(self.scenario.preset),
+            protocol=self.protocol,
         )
         self.plans.append(plan)
         for on, entries in plan.by_day():
@@ -183,6 +186,34 @@ def _empty_baseline() -> Baseline:
     return Baseline(0, {}, TumourBurden((), portal_vein_thrombus=False), "CT", ())
 
 
+def _calendar_of(
+    protocol: Protocol,
+    n_target: int | None,
+    start: date | None,
+    accrual_months: float | None,
+    follow_up_months: float | None,
+) -> tuple[int, date, float, float]:
+    """The calendar asked for, each part not given taken from the protocol."""
+    assumptions = protocol.assumptions
+    start = start or protocol.trial_start
+    if accrual_months is None and assumptions is not None:
+        accrual_months = assumptions.accrual_months
+    if follow_up_months is None and assumptions is not None:
+        follow_up_months = assumptions.follow_up_months
+    if start is None or accrual_months is None or follow_up_months is None:
+        raise InputError(
+            f"protocol {protocol.nct_id} states no trial start, accrual or follow-up: give them",
+            field="start",
+        )
+    target = protocol.design.target_enrollment if n_target is None else n_target
+    return target, start, accrual_months, follow_up_months
+
+
+def _reference(protocol: Protocol) -> str:
+    experimental = protocol.experimental_arm.code
+    return next(code for code in protocol.arm_codes if code != experimental)
+
+
 def _check_calendar(n_target: int, accrual_months: float, follow_up_months: float) -> None:
     if isinstance(n_target, bool) or not isinstance(n_target, int) or n_target < 4:
         raise InputError(f"n_target must be a whole number ≥ 4, got {n_target!r}", field="n_target")
@@ -197,15 +228,17 @@ def _check_calendar(n_target: int, accrual_months: float, follow_up_months: floa
         )
 
 
-def _set_up(database: Database, seed: int, n_target: int) -> str:
-    init = initialize(database, seed=allocation_seed(seed), target_enrollment=n_target)
+def _set_up(database: Database, seed: int, n_target: int, protocol: Protocol) -> str:
+    init = initialize(
+        database, seed=allocation_seed(seed), target_enrollment=n_target, protocol=protocol
+    )
     if not init.scheme_created:
         raise ConflictError(
             f"the database {database.url} already holds a trial; the virtual trial needs an "
             "empty database",
             field="--db",
         )
-    code = protocol_sites()[0][0]
+    code = protocol_sites(protocol)[0][0]
     with unit_of_work(database, init.admin) as ctx:
         reset_password(
             ctx,
@@ -228,14 +261,15 @@ def run_virtual_trial(
     database: Database,
     *,
     seed: int,
-    n_target: int = 82,
+    n_target: int | None = None,
     scenario: VirtualScenario | str = DEFAULT_SCENARIO,
-    start: date = date(2015, 12, 1),
-    accrual_months: float = 24.0,
-    follow_up_months: float = 12.0,
+    start: date | None = None,
+    accrual_months: float | None = None,
+    follow_up_months: float | None = None,
     datasets_dir: Path | None = None,
+    protocol: Protocol | None = None,
 ) -> VirtualTrialResult:
-    """Run the virtual METSOR trial on an empty database through the services.
+    """Run the virtual trial of a protocol on an empty database through the services.
 
     Parameters
     ----------
@@ -244,15 +278,18 @@ def run_virtual_trial(
     seed
         Seed of every random draw: the same seed gives the same trial.
     n_target
-        Subjects to randomize (the protocol's 82).
+        Subjects to randomize (default the protocol's target enrollment).
     scenario
         The truth outcomes are drawn under, or the name of a control-arm preset.
     start
-        First day of accrual.
+        First day of accrual (default the protocol's trial start).
     accrual_months, follow_up_months
-        Accrual period, and follow-up after it to the data cut-off.
+        Accrual period, and follow-up after it to the data cut-off (default the protocol's
+        design assumptions).
     datasets_dir
         Folder to export ADSL, ADTTE, ADRS and ADAE into; default a temporary one.
+    protocol
+        The protocol the trial runs, stored with it (default the built-in protocol).
 
     Returns
     -------
@@ -267,6 +304,10 @@ def run_virtual_trial(
         For an unusable scenario or calendar, or a cut-off in the future.
     """
     scenario = VirtualScenario.of(scenario)
+    trial = protocol or builtin()
+    n_target, start, accrual_months, follow_up_months = _calendar_of(
+        trial, n_target, start, accrual_months, follow_up_months
+    )
     _check_calendar(n_target, accrual_months, follow_up_months)
     plan = plan_recruitment(
         n_target=n_target,
@@ -275,13 +316,15 @@ def run_virtual_trial(
         accrual_months=accrual_months,
         follow_up_months=follow_up_months,
         rng=np.random.default_rng([seed, 0]),
+        protocol=trial,
     )
     if plan.cutoff > datetime.now(UTC).date():
         raise InputError(
             f"the data cut-off {plan.cutoff} lies in the future; start the virtual trial earlier",
             field="start",
         )
-    site = _Site(database, plan, scenario, seed, _set_up(database, seed, n_target))
+    code = _set_up(database, seed, n_target, trial)
+    site = _Site(database, plan, scenario, seed, code, trial)
     site.run()
     with tempfile.TemporaryDirectory(prefix="metsor-insilico-") as scratch:
         folder = datasets_dir or Path(scratch)
@@ -290,8 +333,9 @@ def run_virtual_trial(
             balance = randomization_report(ctx)
             audit = verify_audit(ctx)
         adsl = read_rows(written["adsl"])
-        endpoints = compare_endpoints(read_rows(written["adtte"]))
-        responses = compare_responses(read_rows(written["adrs"]))
+        arms = (trial.experimental_arm.code or "", _reference(trial))
+        endpoints = compare_endpoints(read_rows(written["adtte"]), arms)
+        responses = compare_responses(read_rows(written["adrs"]), arms)
     first = audit.first_problem
     return VirtualTrialResult(
         seed=seed,
@@ -299,7 +343,7 @@ def run_virtual_trial(
         start=plan.start,
         accrual_end=plan.accrual_end,
         cutoff=plan.cutoff,
-        consort=consort_flow(site.verdicts, site.consented, adsl, site.plans),
+        consort=consort_flow(site.verdicts, site.consented, adsl, site.plans, arms),
         balance=balance,
         endpoints=tuple(endpoints),
         responses=tuple(responses),
@@ -312,4 +356,10 @@ def run_virtual_trial(
         entries=site.entries,
         datasets={} if datasets_dir is None else {k: str(v) for k, v in written.items()},
         plans=tuple(sorted(site.plans, key=lambda p: p.subject_id)),
+        protocol={
+            "nct_id": trial.nct_id,
+            "acronym": trial.acronym,
+            "arms": list(arms),
+            "arm_labels": {code: trial.arm_by_code(code).display for code in arms},
+        },
     )

@@ -22,6 +22,8 @@ from pydantic import (
 
 from metsor.errors import NotFoundError
 from metsor.protocol.monitoring import MonitoringPlan
+from metsor.protocol.stratification import StratificationFactor
+from metsor.protocol.treatment import DrugCode, StudyDrug
 
 __all__ = [
     "MAX_TARGET_ENROLLMENT",
@@ -46,6 +48,7 @@ __all__ = [
     "Site",
     "Sponsor",
     "Status",
+    "VisitIntervals",
 ]
 
 FoodRule = Literal["with_food", "without_food", "any"]
@@ -164,12 +167,24 @@ class Intervention(_Frozen):
 
 
 class Arm(_Frozen):
-    """An arm: its label, type (``EXPERIMENTAL``, ``ACTIVE_COMPARATOR``, ...) and interventions."""
+    """An arm: its label, type (``EXPERIMENTAL``, ``ACTIVE_COMPARATOR``, ...) and interventions.
+
+    ``code`` is the arm code stored with every allocation (ARMCD of the datasets) and
+    ``short_label`` the arm's name in the datasets and reports (ARM, TRT01P); a record
+    imported from the registry has neither until they are given.
+    """
 
     label: Text
     type: str
     description: str | None = None
     intervention_names: tuple[str, ...] = ()
+    code: DrugCode | None = None
+    short_label: str | None = None
+
+    @property
+    def display(self) -> str:
+        """The short label, or the registry's label when there is none."""
+        return self.short_label or self.label
 
 
 class Outcome(_Frozen):
@@ -328,6 +343,48 @@ class EntryWindows(_Frozen):
 
 
 _RULE_DEFAULT = "Default, not the registry's (the record states no analysis plan)"
+_VISIT_DEFAULT = "Default, not the registry's (the record states no visit schedule)"
+
+
+class VisitIntervals(_Frozen):
+    """The treatment and follow-up visits of the schedule, in days (tumour assessments are
+    :class:`EndpointRules`' and the baseline window :class:`EntryWindows`').
+
+    Attributes
+    ----------
+    treatment_interval_days, treatment_window_days
+        Interval between treatment visits and the half-width of their window.
+    safety_follow_up_days
+        Days from the end of treatment to the safety follow-up (follow-up 1).
+    survival_interval_days, follow_up_window_days
+        Interval between later follow-up visits and the half-width of their window.
+    sources
+        Where each value comes from.
+    """
+
+    treatment_interval_days: Annotated[int, Field(ge=1, le=365)] = 28
+    treatment_window_days: Annotated[int, Field(ge=0, le=60)] = 3
+    safety_follow_up_days: Annotated[int, Field(ge=1, le=365)] = 30
+    survival_interval_days: Annotated[int, Field(ge=1, le=365)] = 84
+    follow_up_window_days: Annotated[int, Field(ge=0, le=60)] = 7
+    sources: dict[str, str] = Field(
+        default_factory=lambda: {
+            "treatment_interval_days": _VISIT_DEFAULT + ": a treatment visit every 4 weeks",
+            "treatment_window_days": _VISIT_DEFAULT + ": ± 3 days",
+            "safety_follow_up_days": _VISIT_DEFAULT
+            + ": the safety visit 30 days after the last dose",
+            "survival_interval_days": _VISIT_DEFAULT + ": survival follow-up every 12 weeks",
+            "follow_up_window_days": _VISIT_DEFAULT + ": ± 7 days",
+        }
+    )
+
+    @model_validator(mode="after")
+    def _every_value_has_a_source(self) -> VisitIntervals:
+        named = set(type(self).model_fields) - {"sources"}
+        missing = sorted(named - {k for k, v in self.sources.items() if v.strip()})
+        if missing:
+            raise ValueError(f"no source for {', '.join(missing)}")
+        return self
 
 
 class EndpointRules(_Frozen):
@@ -418,6 +475,9 @@ class Protocol(_Frozen):
     monitoring: MonitoringPlan | None = None
     windows: EntryWindows = Field(default_factory=EntryWindows)
     endpoint_rules: EndpointRules = Field(default_factory=EndpointRules)
+    visits: VisitIntervals = Field(default_factory=VisitIntervals)
+    study_drugs: tuple[StudyDrug, ...] = ()
+    stratification: tuple[StratificationFactor, ...] = ()
 
     @property
     def trial_start(self) -> date | None:
@@ -439,7 +499,71 @@ class Protocol(_Frozen):
                 raise ValueError(f"arm '{arm.label}' names unknown interventions: {unknown}")
         if self.design.allocation_ratio is not None and len(self.arms) != 2:
             raise ValueError("an allocation ratio is given for a trial without exactly two arms")
+        _unique("arm codes", [a.code for a in self.arms if a.code is not None])
+        _unique("study drugs", [d.code for d in self.study_drugs])
+        _unique("stratification factors", [f.name for f in self.stratification])
+        for drug in self.study_drugs:
+            if drug.intervention not in known:
+                raise ValueError(
+                    f"study drug '{drug.code}' doses unknown intervention '{drug.intervention}'"
+                )
         return self
+
+    @property
+    def arm_codes(self) -> tuple[str, ...]:
+        """The arm codes in the protocol's order (experimental first); NotFoundError when an
+        arm has no code (a registry record that was not made runnable)."""
+        missing = [a.label for a in self.arms if a.code is None]
+        if missing:
+            raise NotFoundError(
+                f"arms without a code: {', '.join(missing)}; the protocol cannot be run",
+                field="arms",
+            )
+        return tuple(str(a.code) for a in self.arms)
+
+    @property
+    def arm_labels(self) -> dict[str, str]:
+        """Each arm code mapped to the arm's short label."""
+        return {code: self.arm_by_code(code).display for code in self.arm_codes}
+
+    def arm_by_code(self, code: str) -> Arm:
+        """The arm with this code; NotFoundError names the known codes otherwise."""
+        for a in self.arms:
+            if a.code == code:
+                return a
+        known = ", ".join(a.code for a in self.arms if a.code)
+        raise NotFoundError(f"no arm with code '{code}'; known: {known}", field="arm")
+
+    @property
+    def experimental_arm(self) -> Arm:
+        """The first arm of type ``EXPERIMENTAL`` (else the first arm)."""
+        return next((a for a in self.arms if a.type == "EXPERIMENTAL"), self.arms[0])
+
+    def study_drug(self, code: str) -> StudyDrug:
+        """The study drug with this casebook code; NotFoundError names the known ones."""
+        for drug in self.study_drugs:
+            if drug.code == code:
+                return drug
+        known = ", ".join(d.code for d in self.study_drugs)
+        raise NotFoundError(f"unknown drug '{code}'; expected one of: {known}", field="drug")
+
+    def drugs_of(self, arm_code: str | None) -> tuple[StudyDrug, ...]:
+        """The study drugs an arm gives, in the order of its interventions; () for None."""
+        if arm_code is None:
+            return ()
+        arm = self.arm_by_code(arm_code)
+        by_intervention = {d.intervention: d for d in self.study_drugs}
+        return tuple(
+            by_intervention[name] for name in arm.intervention_names if name in by_intervention
+        )
+
+    def stratum_factor(self, name: str) -> StratificationFactor:
+        """The stratification factor of this name."""
+        for factor in self.stratification:
+            if factor.name == name:
+                return factor
+        known = ", ".join(f.name for f in self.stratification)
+        raise NotFoundError(f"no stratification factor '{name}'; known: {known}", field="factor")
 
     def criteria_of(self, kind: CriterionKind) -> tuple[Criterion, ...]:
         """The inclusion or the exclusion criteria, in registry order."""

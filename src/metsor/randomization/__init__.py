@@ -8,7 +8,6 @@ from metsor.randomization.minimization import MinimizationDecision, minimization
 from metsor.randomization.permuted_blocks import (
     MAX_BLOCK_SIZE,
     MAX_LENGTH_PER_STRATUM,
-    METSOR_ARMS,
     AllocationEntry,
     AllocationList,
     generate_allocation_list,
@@ -16,7 +15,6 @@ from metsor.randomization.permuted_blocks import (
     verify_allocation_list,
 )
 from metsor.randomization.strata import (
-    METSOR_FACTORS,
     FactorLevel,
     StratificationFactor,
     Stratum,
@@ -29,8 +27,6 @@ from metsor.randomization.strata import (
 __all__ = [
     "MAX_BLOCK_SIZE",
     "MAX_LENGTH_PER_STRATUM",
-    "METSOR_ARMS",
-    "METSOR_FACTORS",
     "AllocationEntry",
     "AllocationList",
     "BalanceRow",

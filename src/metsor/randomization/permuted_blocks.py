@@ -35,7 +35,6 @@ from metsor.errors import ConflictError, InputError, NotFoundError, shown
 __all__ = [
     "MAX_BLOCK_SIZE",
     "MAX_LENGTH_PER_STRATUM",
-    "METSOR_ARMS",
     "MIN_SEED_BYTES",
     "AllocationEntry",
     "AllocationList",
@@ -43,9 +42,6 @@ __all__ = [
     "seed_fingerprint",
     "verify_allocation_list",
 ]
-
-METSOR_ARMS: tuple[str, str] = ("sorafenib_metformin", "sorafenib")
-"""The arm codes of METSOR: experimental first, control second."""
 
 MIN_SEED_BYTES = 16
 """Shortest secret seed accepted (128 bits), so the list cannot be guessed by trying seeds."""
@@ -175,7 +171,7 @@ def generate_allocation_list(
     *,
     seed: bytes,
     strata: Sequence[str],
-    arms: Sequence[str] = METSOR_ARMS,
+    arms: Sequence[str],
     ratio: Sequence[int] = (1, 1),
     block_sizes: Sequence[int] = (2, 4, 6),
     length_per_stratum: int,
@@ -189,7 +185,7 @@ def generate_allocation_list(
     strata
         Stratum labels, each gets its own independent list.
     arms
-        Arm codes.
+        Arm codes (the protocol's, :attr:`metsor.protocol.Protocol.arm_codes`).
     ratio
         Allocation ratio, one positive integer per arm (``(2, 1)``: twice as many to the first).
     block_sizes

@@ -5,9 +5,8 @@ a stratum is one level of every factor, labelled by joining the level labels wit
 factor order (``"ecog0-mvi_ehs_no"``). The labels are stable: they are stored with every
 allocation and name the allocation list a subject is randomized from.
 
-For METSOR the factors are ECOG performance status (0 against 1–2) and macrovascular invasion
-or extrahepatic spread (yes / no), the two features that separate prognosis within BCLC-C
-(ITA.LI.CA cohort, see CLINICAL-REFERENCE.md), giving four strata.
+The factors of a trial are its protocol's (:attr:`metsor.protocol.Protocol.stratification`);
+nothing here knows any trial's.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from typing import Any, Literal
 from metsor.errors import InputError
 
 __all__ = [
-    "METSOR_FACTORS",
     "FactorLevel",
     "StratificationFactor",
     "Stratum",
@@ -203,19 +201,14 @@ def all_strata(factor_specs: Sequence[StratificationFactor]) -> tuple[Stratum, .
     )
 
 
-def stratum_labels(
-    factor_specs: Sequence[StratificationFactor] | None = None,
-) -> tuple[str, ...]:
-    """Return the labels of all strata (default: METSOR's four factors' strata)."""
-    return tuple(
-        stratum.label
-        for stratum in all_strata(METSOR_FACTORS if factor_specs is None else factor_specs)
-    )
+def stratum_labels(factor_specs: Sequence[StratificationFactor]) -> tuple[str, ...]:
+    """Return the labels of all strata the factors define, the last factor varying fastest."""
+    return tuple(stratum.label for stratum in all_strata(factor_specs))
 
 
 def stratum_of(
     factors: Mapping[str, Any],
-    factor_specs: Sequence[StratificationFactor] | None = None,
+    factor_specs: Sequence[StratificationFactor],
 ) -> str:
     """Return the label of the stratum a subject belongs to.
 
@@ -225,7 +218,7 @@ def stratum_of(
         The subject's baseline values, e.g. ``{"ecog": 1, "macrovascular_invasion": True,
         "extrahepatic_spread": False}`` or ``{"ecog": 0, "mvi_ehs": "no"}``.
     factor_specs
-        The stratification factors (default :data:`METSOR_FACTORS`).
+        The stratification factors.
 
     Returns
     -------
@@ -237,9 +230,8 @@ def stratum_of(
     InputError
         Naming the missing or unusable factor.
     """
-    specs = METSOR_FACTORS if factor_specs is None else factor_specs
-    _check_specs(specs)
-    return "-".join(factor.level_of(factors) for factor in specs)
+    _check_specs(factor_specs)
+    return "-".join(factor.level_of(factors) for factor in factor_specs)
 
 
 def factors_from_settings(
@@ -335,19 +327,3 @@ def _normalise(value: Any, kind: FactorKind, field: str) -> FactorValue:
     if isinstance(value, str) and value.strip():
         return value.strip()
     raise InputError(f"{field} must be a non-empty text, got {value!r}", field=field)
-
-
-METSOR_FACTORS: tuple[StratificationFactor, ...] = (
-    StratificationFactor(
-        name="ecog",
-        kind="int",
-        levels=(FactorLevel("ecog0", (0,)), FactorLevel("ecog1_2", (1, 2))),
-    ),
-    StratificationFactor(
-        name="mvi_ehs",
-        kind="bool",
-        levels=(FactorLevel("mvi_ehs_no", (False,)), FactorLevel("mvi_ehs_yes", (True,))),
-        fields=("macrovascular_invasion", "extrahepatic_spread"),
-    ),
-)
-"""METSOR's factors: ECOG 0 vs 1–2; macrovascular invasion or extrahepatic spread, no vs yes."""

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -37,6 +37,9 @@ from metsor.store.audit import set_actor, set_reason
 from metsor.store.base import utcnow
 from metsor.store.engine import describe_url, make_engine, read_only, session_factory
 from metsor.store.models.core import User
+
+if TYPE_CHECKING:
+    from metsor.protocol import Protocol
 
 __all__ = ["Database", "ServiceContext", "session_scope", "unit_of_work"]
 
@@ -145,6 +148,13 @@ class ServiceContext:
     def username(self) -> str:
         """Username of the acting user."""
         return self.actor.username
+
+    @property
+    def protocol(self) -> Protocol:
+        """The protocol stored with the trial (:mod:`metsor.services.protocol_in_force`)."""
+        from metsor.services.protocol_in_force import protocol_of
+
+        return protocol_of(self.session)
 
     def set_reason(self, reason: str | None) -> None:
         """State why the following writes are made; the audit trail records it."""

@@ -116,7 +116,7 @@ class ConsentResult:
 def _check_not_future(ctx: ServiceContext, day: date, field: str) -> None:
     if day > ctx.today():
         raise InputError(f"{field} {day.isoformat()} is in the future", field=field)
-    check_trial_start(day, field)
+    check_trial_start(day, field, ctx.protocol)
 
 
 def trial_protocol() -> Protocol:
@@ -124,7 +124,7 @@ def trial_protocol() -> Protocol:
     return builtin()
 
 
-def check_trial_start(day: date, field: str) -> None:
+def check_trial_start(day: date, field: str, protocol: Protocol | None = None) -> None:
     """InputError naming ``field`` when ``day`` lies before the trial's start.
 
     Parameters
@@ -133,8 +133,10 @@ def check_trial_start(day: date, field: str) -> None:
         The date given.
     field
         The field it was given in.
+    protocol
+        The trial's protocol (default :func:`trial_protocol`).
     """
-    protocol = trial_protocol()
+    protocol = protocol or trial_protocol()
     start = protocol.trial_start
     if start is not None and day < start:
         raise InputError(
@@ -155,7 +157,7 @@ def check_randomization_windows(ctx: ServiceContext, subject_id: str, on: date) 
     ConflictError
         Naming ``screened_on`` or ``consent_date``, with both dates and the window.
     """
-    windows = trial_protocol().windows
+    windows = ctx.protocol.windows
     screening = latest_screening(ctx, subject_id)
     consent = ctx.session.scalars(
         select(Consent.consent_date).where(Consent.subject_id == subject_id)
@@ -245,7 +247,7 @@ def register_subject(
     _check_not_future(ctx, day, "screened_on")
     site_row = _site_for_registration(ctx, site)
     parsed = parse_record(record)  # a record that cannot be used takes no identifier
-    result = screen(parsed, settings=settings or eligibility_settings())
+    result = screen(parsed, ctx.protocol, settings=settings or eligibility_settings())
     # Lock the site row so that two registrations at one site never draw the same number.
     ctx.session.scalars(select(Site).where(Site.id == site_row.id).with_for_update()).one()
     count = ctx.session.scalar(
@@ -311,7 +313,7 @@ def rescreen_subject(
             field="screened_on",
         )
     parsed = parse_record(record)
-    result = screen(parsed, settings=settings or eligibility_settings())
+    result = screen(parsed, ctx.protocol, settings=settings or eligibility_settings())
     ctx.set_reason("subject screened again")
     ctx.session.add(_screening(subject_id, parsed, result, day))
     consented = subject.status == "consented"

@@ -1,11 +1,12 @@
 """Randomizing a subject: exactly once, under any number of simultaneous requests.
 
 Only an eligible, consented, not yet randomized subject is randomized. The stratum comes from
-the latest screening record (:data:`metsor.randomization.METSOR_FACTORS`: ECOG 0 vs 1–2;
-macrovascular invasion or extrahepatic spread). With the concealed list the subject takes the
-next unused position of their stratum's list; with minimization the arm is chosen by
-:func:`metsor.randomization.minimization_assign` over stratification levels and site, its random
-element derived from the allocation seed and the enrollment number. No subject is randomized
+the latest screening record, read as the protocol stored with the trial says
+(:attr:`metsor.protocol.Protocol.stratification`, :mod:`metsor.services.stratification`).
+With the concealed list the subject takes the next unused position of their stratum's list;
+with minimization the arm is chosen by :func:`metsor.randomization.minimization_assign` over
+stratification levels and site, its random element derived from the allocation seed and the
+enrollment number. No subject is randomized
 beyond the enrollment cap (:func:`metsor.services.scheme.enrollment_cap`).
 
 How exactly-once is kept, in lock order (the same in every transaction, so no deadlock):
@@ -31,12 +32,14 @@ import numpy as np
 from sqlalchemy import select
 
 from metsor.errors import ConflictError
-from metsor.randomization import METSOR_FACTORS, minimization_assign, stratum_of
+from metsor.protocol import Protocol
+from metsor.randomization import minimization_assign
 from metsor.services.access import require, subject_for
 from metsor.services.allocation_seed import load_seed
 from metsor.services.context import ServiceContext
 from metsor.services.enrollment import check_randomization_windows, latest_screening
 from metsor.services.scheme import count_allocations, current_scheme, enrollment_cap
+from metsor.services.stratification import stratum_levels, stratum_of_record
 from metsor.store.models.core import (
     Allocation,
     AllocationListEntry,
@@ -46,7 +49,7 @@ from metsor.store.models.core import (
     Subject,
 )
 
-__all__ = ["MINIMIZATION_P_BEST", "RandomizationResult", "randomize_subject", "stratum_factors"]
+__all__ = ["MINIMIZATION_P_BEST", "RandomizationResult", "randomize_subject"]
 
 #: Probability that minimization assigns the arm that reduces imbalance (Pocock & Simon 1975).
 MINIMIZATION_P_BEST = 0.8
@@ -89,16 +92,6 @@ class RandomizationResult:
             "method": self.method,
             "randomized_at": self.randomized_at.isoformat(),
         }
-
-
-def stratum_factors(record: dict[str, Any]) -> dict[str, Any]:
-    """The stratification values of a stored screening record."""
-    tumour = record.get("tumour") or {}
-    return {
-        "ecog": record.get("ecog"),
-        "macrovascular_invasion": tumour.get("macrovascular_invasion"),
-        "extrahepatic_spread": tumour.get("extrahepatic_spread"),
-    }
 
 
 def _check_randomizable(ctx: ServiceContext, subject: Subject) -> dict[str, Any]:
@@ -158,8 +151,8 @@ def _minimization_rng(seed: bytes, enrollment_number: int) -> np.random.Generato
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(words)))
 
 
-def _levels(stratum: str, site_code: str) -> dict[str, str]:
-    levels = dict(zip((f.name for f in METSOR_FACTORS), stratum.split("-"), strict=True))
+def _levels(protocol: Protocol, stratum: str, site_code: str) -> dict[str, str]:
+    levels = stratum_levels(protocol, stratum)
     levels["site"] = site_code
     return levels
 
@@ -177,8 +170,9 @@ def _by_minimization(
             f"the allocation seed from {seed.origin} is not the one this trial was set up with",
             field="METSOR_ALLOCATION_SEED",
         )
+    protocol = ctx.protocol
     allocated = [
-        (_levels(row.stratum, row.code), row.arm)
+        (_levels(protocol, row.stratum, row.code), row.arm)
         for row in ctx.session.execute(
             select(Allocation.stratum, Allocation.arm, Site.code)
             .join(Subject, Subject.subject_id == Allocation.subject_id)
@@ -187,7 +181,7 @@ def _by_minimization(
         )
     ]
     decision = minimization_assign(
-        _levels(stratum, site_code),
+        _levels(protocol, stratum, site_code),
         allocated,
         arms=scheme.arms,
         p_best=MINIMIZATION_P_BEST,
@@ -225,7 +219,7 @@ def randomize_subject(ctx: ServiceContext, subject_id: str) -> RandomizationResu
     subject = subject_for(ctx, subject_id, lock=True)
     record = _check_randomizable(ctx, subject)
     check_randomization_windows(ctx, subject.subject_id, ctx.today())
-    stratum = stratum_of(stratum_factors(record), METSOR_FACTORS)
+    stratum = stratum_of_record(ctx.protocol, record)
     scheme = current_scheme(ctx.session, lock=True)
     enrolled = count_allocations(ctx.session)
     cap = enrollment_cap(ctx.session, scheme)

@@ -26,9 +26,12 @@ from sqlalchemy.orm import Session
 
 from metsor.config import default_database_url, home_folder
 from metsor.errors import InputError
+from metsor.protocol import Protocol
+from metsor.protocol.builtin import DEFAULT_NCT_ID, builtin
 from metsor.services.allocation_seed import SeedSource, create_seed
 from metsor.services.audit_key import AuditKeySource, attach, create_audit_key
 from metsor.services.context import Database, session_scope
+from metsor.services.protocol_in_force import store_protocol, stored_nct_id
 from metsor.services.scheme import (
     DEFAULT_BLOCK_SIZES,
     METHODS,
@@ -98,22 +101,20 @@ class InitResult:
         }
 
 
-def protocol_sites() -> tuple[tuple[str, str], ...]:
-    """``(code, name)`` of each site of the built-in protocol."""
+def protocol_sites(protocol: Protocol | None = None) -> tuple[tuple[str, str], ...]:
+    """``(code, name)`` of each site of a protocol (default the built-in NCT02672488)."""
     from metsor.protocol import builtin
 
     sites = []
-    for site in builtin().sites:
+    for site in (protocol or builtin()).sites:
         city = (site.city or site.facility).strip()
         code = _CITY_CODES.get(city.casefold(), city[:3].upper())
         sites.append((code, site.facility))
     return tuple(sites)
 
 
-def _target_enrollment() -> int:
-    from metsor.protocol import builtin
-
-    return int(builtin().design.target_enrollment)
+def _target_enrollment(protocol: Protocol) -> int:
+    return int(protocol.design.target_enrollment)
 
 
 def _refuse_changes(
@@ -166,6 +167,7 @@ def initialize(
     seed: SeedSource | None = None,
     target_enrollment: int | None = None,
     audit_key: AuditKeySource | None = None,
+    protocol: Protocol | None = None,
 ) -> InitResult:
     """Migrate the database and, the first time, write sites, administrator and scheme.
 
@@ -205,6 +207,9 @@ def initialize(
         :func:`metsor.services.audit_key.create_audit_key` (from the environment or key file,
         or a new one written to the key file, 0600, also when the trial is already
         initialised). The database's sessions keep the chain with it from now on.
+    protocol
+        The protocol the trial runs, stored with it (default the built-in NCT02672488); its
+        arms, strata, drugs and schedule are read from the database from then on.
 
     Returns
     -------
@@ -260,6 +265,11 @@ def initialize(
                         seed.fingerprint if seed is not None else None,
                         scheme.seed_fingerprint,
                     ),
+                    "protocol": (
+                        "the protocol",
+                        protocol.nct_id if protocol is not None else None,
+                        stored_nct_id(session) or DEFAULT_NCT_ID,
+                    ),
                 },
             )  # fmt: skip
             existing = InitResult(
@@ -273,10 +283,12 @@ def initialize(
                 seed_fingerprint=scheme.seed_fingerprint,
             )
             return _with_key(replace(existing, revision=_revision(database)), key)
-        target = target_enrollment or _target_enrollment()
+        chosen = protocol or builtin(DEFAULT_NCT_ID)
+        store_protocol(session, chosen)
+        target = target_enrollment or _target_enrollment(chosen)
         created_sites: list[str] = []
         if not session.scalar(select(func.count()).select_from(Site)):
-            for code, name in sites if sites is not None else protocol_sites():
+            for code, name in sites if sites is not None else protocol_sites(chosen):
                 created_sites.append(new_site(session, name=name, code=code).code)
         admin_created = False
         generated = None
@@ -289,6 +301,7 @@ def initialize(
         scheme = create_scheme(
             session,
             seed=source,
+            protocol=chosen,
             method=method or "permuted_blocks",
             target_enrollment=target,
             length_per_stratum=length_per_stratum or target,

@@ -41,10 +41,9 @@ from sqlalchemy import select
 
 from metsor import endpoints
 from metsor.errors import InputError
-from metsor.protocol import Protocol, builtin
+from metsor.protocol import Protocol
 from metsor.services.access import PERMISSIONS, require
 from metsor.services.casebook.datasets import adae_rows, subject_courses
-from metsor.services.casebook.dose_levels import DOSE_LEVELS
 from metsor.services.consort_flow import ConsortFlow, count_consort_flow
 from metsor.services.context import ServiceContext
 from metsor.services.scheme import current_scheme, enrollment_cap
@@ -215,8 +214,8 @@ def trial_snapshot(
     today = ctx.today()
     if cutoff is not None and cutoff > today:
         raise InputError(f"cutoff {cutoff} lies after today ({today})", field="cutoff")
-    protocol = builtin() if protocol is None else protocol
-    scheme = _scheme(ctx)
+    protocol = ctx.protocol if protocol is None else protocol
+    scheme = _scheme(ctx, protocol)
     courses = _with_afp(
         ctx,
         [c for c in subject_courses(ctx) if cutoff is None or c.randomized_on <= cutoff],
@@ -225,7 +224,7 @@ def trial_snapshot(
     study_id = protocol.nct_id
     adsl = endpoints.adsl(courses, cutoff=cutoff, study_id=study_id, arm_labels=labels)
     arms = {c.subject_id: c.arm for c in courses}
-    dosing = _dosing(ctx, arms, cutoff)
+    dosing = _dosing(ctx, protocol, arms, cutoff)
     return TrialSnapshot(
         study_id=study_id,
         protocol=protocol,
@@ -251,7 +250,7 @@ def trial_snapshot(
         adae=_frozen(adae_rows(ctx, courses, cutoff=cutoff, study_id=study_id, arm_labels=labels)),
         dosing=tuple(dosing),
         full_daily_mg=MappingProxyType(
-            {drug: levels[0].daily_mg for drug, levels in DOSE_LEVELS.items()}
+            {drug.code: drug.full_dose.daily_mg for drug in protocol.study_drugs}
         ),
         deaths=tuple(
             DeathRecord(d.subject_id, arms[d.subject_id], d.death_date, d.cause)
@@ -279,15 +278,14 @@ def _frozen(rows: Sequence[Mapping[str, Any]]) -> tuple[Row, ...]:
     return tuple(MappingProxyType(dict(row)) for row in rows)
 
 
-def _scheme(ctx: ServiceContext) -> SchemeSummary:
+def _scheme(ctx: ServiceContext, protocol: Protocol) -> SchemeSummary:
     stored = current_scheme(ctx.session)
     arms = tuple(stored.arms)
+    labels = protocol.arm_labels
     return SchemeSummary(
         method=stored.method,
         arms=arms,
-        arm_labels=MappingProxyType(
-            {arm: endpoints.METSOR_ARM_LABELS.get(arm, arm) for arm in arms}
-        ),
+        arm_labels=MappingProxyType({arm: labels.get(arm, arm) for arm in arms}),
         ratio=tuple(stored.ratio),
         strata=tuple(stored.strata),
         target_enrollment=stored.target_enrollment,
@@ -316,8 +314,10 @@ def _with_afp(
     return result
 
 
-def _dosing(ctx: ServiceContext, arms: Mapping[str, str], cutoff: date | None) -> list[DoseRecord]:
-    daily = {level.code: level.daily_mg for levels in DOSE_LEVELS.values() for level in levels}
+def _dosing(
+    ctx: ServiceContext, protocol: Protocol, arms: Mapping[str, str], cutoff: date | None
+) -> list[DoseRecord]:
+    daily = {level.code: level.daily_mg for drug in protocol.study_drugs for level in drug.levels}
     records = []
     for event in ctx.session.scalars(
         select(DoseEvent).order_by(DoseEvent.subject_id, DoseEvent.event_date, DoseEvent.id)

@@ -23,9 +23,9 @@ from sqlalchemy import Executable, Result, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from metsor.errors import ConflictError, InputError
+from metsor.protocol.builtin import DEFAULT_NCT_ID, builtin
 from metsor.services.access import subject_for
 from metsor.services.context import ServiceContext
-from metsor.services.enrollment import trial_protocol
 from metsor.store.models.casebook import (
     AdverseEvent,
     AnticancerTherapy,
@@ -193,7 +193,7 @@ def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:
     subject = subject_for(ctx, subject_id, lock=True)
     row = read_rows(ctx, _TIMELINE_DATES, {"subject_id": subject_id}).one()
     consent, randomized_at, arm, death, end = tuple(row)
-    protocol = trial_protocol()
+    protocol = ctx.protocol
     timeline = Timeline(
         subject=subject,
         consent_on=consent,
@@ -292,8 +292,12 @@ def choice(value: object, field: str, options: tuple[str, ...]) -> str:
 
 
 def arm_drugs(arm: str | None, drugs: tuple[str, ...]) -> tuple[str, ...]:
-    """The study drugs of an arm: those named in its code (``sorafenib_metformin``)."""
-    if arm is None:
+    """The study drugs among ``drugs`` that an arm of the built-in protocol gives.
+
+    For readers that take no protocol yet (the casebook view); services read
+    :meth:`metsor.protocol.Protocol.drugs_of` of the trial's protocol.
+    """
+    protocol = builtin(DEFAULT_NCT_ID)
+    if arm is None or arm not in protocol.arm_codes:
         return ()
-    parts = arm.split("_")
-    return tuple(drug for drug in drugs if drug in parts)
+    return tuple(drug.code for drug in protocol.drugs_of(arm) if drug.code in drugs)

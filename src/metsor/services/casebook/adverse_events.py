@@ -16,17 +16,16 @@ from sqlalchemy import select
 from metsor.clinical import ctcae
 from metsor.clinical.plausibility import whole
 from metsor.errors import ConflictError, InputError
+from metsor.protocol import Protocol
 from metsor.services.access import require
 from metsor.services.casebook._timeline import (
     Timeline,
-    arm_drugs,
     as_date,
     choice,
     load_timeline,
     optional_date,
     text,
 )
-from metsor.services.casebook.dose_levels import DOSE_LEVELS
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import AdverseEvent, AdverseEventDrug
 
@@ -135,7 +134,7 @@ def record_adverse_event(
     )
     with ctx.session.no_autoflush:
         _check(ctx, timeline, event)
-        drugs = _drug_rows(timeline, relatedness, action_taken)
+        drugs = _drug_rows(ctx.protocol, timeline, relatedness, action_taken)
     ctx.session.add(event)
     ctx.session.flush()
     for row in drugs:
@@ -222,9 +221,12 @@ def _ctcae_term(term: str, grade: int) -> str:
 
 
 def _drug_rows(
-    timeline: Timeline, relatedness: Mapping[str, str], action_taken: Mapping[str, str]
+    protocol: Protocol,
+    timeline: Timeline,
+    relatedness: Mapping[str, str],
+    action_taken: Mapping[str, str],
 ) -> list[AdverseEventDrug]:
-    drugs = arm_drugs(timeline.arm, tuple(DOSE_LEVELS))
+    drugs = tuple(drug.code for drug in protocol.drugs_of(timeline.arm))
     if not drugs:
         raise ConflictError(
             f"subject {timeline.subject_id} is not randomized: relatedness to study drugs "

@@ -73,8 +73,9 @@ __all__ = [
 ]
 
 ADAE_COLUMNS: tuple[str, ...] = adae_columns(tuple(DOSE_LEVELS))
-"""Columns of ADAE for this trial's study drugs (:func:`metsor.endpoints.adverse_events.adae`):
-per drug its relatedness (``AREL_<DRUG>``) and action (``AACN_<DRUG>``)."""
+"""Columns of ADAE for the built-in protocol's study drugs
+(:func:`metsor.endpoints.adverse_events.adae`): per drug its relatedness (``AREL_<DRUG>``) and
+action (``AACN_<DRUG>``); a trial's own are those of its protocol's drugs."""
 
 
 def subject_courses(ctx: ServiceContext) -> list[endpoints.SubjectCourse]:
@@ -235,8 +236,8 @@ def adae_rows(
     courses: Sequence[endpoints.SubjectCourse],
     *,
     cutoff: date | None = None,
-    study_id: str = endpoints.STUDY_ID,
-    arm_labels: Mapping[str, str] = endpoints.METSOR_ARM_LABELS,
+    study_id: str | None = None,
+    arm_labels: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Adverse-event analysis dataset: one row per adverse event of the given subjects.
 
@@ -252,12 +253,13 @@ def adae_rows(
     cutoff
         Leave out events with onset after this date.
     study_id, arm_labels
-        As for :func:`metsor.endpoints.adsl`.
+        As for :func:`metsor.endpoints.adsl` (default the protocol stored with the trial's).
 
     Returns
     -------
     list of dict
-        Rows with the columns of :data:`ADAE_COLUMNS`, by subject then onset.
+        Rows with the columns of :func:`metsor.endpoints.adverse_events.adae_columns` of the
+        protocol's study drugs, by subject then onset.
     """
     ids = [course.subject_id for course in courses]
     first_dose = {
@@ -292,14 +294,15 @@ def adae_rows(
             .order_by(AdverseEvent.subject_id, AdverseEvent.onset_date, AdverseEvent.id)
         )
     ]
+    protocol = ctx.protocol
     return adae(
         events,
         courses,
         first_dose=first_dose,
-        drugs=tuple(DOSE_LEVELS),
+        drugs=tuple(drug.code for drug in protocol.study_drugs),
         cutoff=cutoff,
-        study_id=study_id,
-        arm_labels=arm_labels,
+        study_id=protocol.nct_id if study_id is None else study_id,
+        arm_labels=protocol.arm_labels if arm_labels is None else arm_labels,
     )
 
 
@@ -339,11 +342,35 @@ def analysis_datasets(ctx: ServiceContext, *, cutoff: date | None = None) -> Ana
         for course in subject_courses(ctx)
         if cutoff is None or course.randomized_on <= cutoff
     )
+    protocol = ctx.protocol
+    study, labels = protocol.nct_id, protocol.arm_labels
+    drugs = tuple(drug.code for drug in protocol.study_drugs)
     built: dict[str, tuple[tuple[str, ...], list[dict[str, Any]]]] = {
-        "adsl": (endpoints.ADSL_COLUMNS, endpoints.adsl(courses, cutoff=cutoff)),
-        "adtte": (endpoints.ADTTE_COLUMNS, endpoints.adtte(courses, cutoff=cutoff)),
-        "adrs": (endpoints.ADRS_COLUMNS, endpoints.adrs(courses, cutoff=cutoff)),
-        "adae": (ADAE_COLUMNS, adae_rows(ctx, courses, cutoff=cutoff)),
+        "adsl": (
+            endpoints.ADSL_COLUMNS,
+            endpoints.adsl(courses, cutoff=cutoff, study_id=study, arm_labels=labels),
+        ),
+        "adtte": (
+            endpoints.ADTTE_COLUMNS,
+            endpoints.adtte(
+                courses,
+                cutoff=cutoff,
+                study_id=study,
+                arm_labels=labels,
+                rules=protocol.endpoint_rules,
+            ),
+        ),
+        "adrs": (
+            endpoints.ADRS_COLUMNS,
+            endpoints.adrs(
+                courses,
+                cutoff=cutoff,
+                study_id=study,
+                arm_labels=labels,
+                rules=protocol.endpoint_rules,
+            ),
+        ),
+        "adae": (adae_columns(drugs), adae_rows(ctx, courses, cutoff=cutoff)),
     }
     return AnalysisDatasets(
         cutoff=cutoff,

@@ -1,11 +1,13 @@
 """Recording study-drug dosing: start, reductions and re-escalations by label level,
 interruptions with a reason, resumption, discontinuation.
 
-Each new event is placed in date order among the drug's recorded events and the whole history
-is replayed against the label's rules (:mod:`metsor.services.casebook.dose_levels`), so a
-late entry is checked as strictly as a timely one. The subject's status follows: the first
-start puts a randomized subject ``on_treatment``; discontinuing the last drug of the arm puts
-them ``off_treatment``. Metformin is started or resumed only within the label's eGFR limits
+The drugs, their levels and the label's rules are the protocol's, stored with the trial
+(:class:`metsor.protocol.treatment.StudyDrug`). Each new event is placed in date order among
+the drug's recorded events and the whole history is replayed against the level rules
+(:func:`metsor.protocol.dose_rules.replay`), so a late entry is checked as strictly as a
+timely one. The subject's status follows: the first start puts a randomized subject
+``on_treatment``; discontinuing the last drug of the arm puts them ``off_treatment``. A drug
+whose label limits it by renal function is started or resumed only within its eGFR limits
 (:mod:`metsor.services.casebook.renal_function`).
 """
 
@@ -17,25 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from metsor.errors import ConflictError, InputError
+from metsor.protocol import Protocol
+from metsor.protocol.dose_rules import DOSE_EVENTS, DoseState, DoseStep, dose_level, replay
+from metsor.protocol.treatment import StudyDrug
 from metsor.services.access import require
-from metsor.services.casebook._timeline import (
-    Timeline,
-    arm_drugs,
-    as_date,
-    choice,
-    load_timeline,
-    text,
-)
-from metsor.services.casebook.dose_levels import (
-    DOSE_EVENTS,
-    DOSE_LEVELS,
-    DoseState,
-    dose_level,
-    replay,
-)
-from metsor.services.casebook.dose_levels import DoseEvent as DoseStep
-from metsor.services.casebook.renal_function import check_metformin_egfr
+from metsor.services.casebook._timeline import Timeline, as_date, choice, load_timeline, text
+from metsor.services.casebook.renal_function import check_renal_limits
 from metsor.services.context import ServiceContext
+from metsor.services.protocol_in_force import protocol_of
 from metsor.store.models.casebook import DoseEvent
 
 __all__ = ["dose_states", "record_dose", "revalidate_dose", "treatment_ended_on"]
@@ -61,22 +52,21 @@ def record_dose(
     subject_id
         The subject; must be randomized to an arm that gives ``drug``.
     drug
-        ``sorafenib`` or ``metformin``.
+        A study drug's code in the trial's protocol.
     event
         ``start``, ``reduce``, ``escalate``, ``interrupt``, ``resume`` or ``discontinue``.
     event_date
         The day it took effect; on or after randomization.
     level
-        The dose level from then on (``400mg_bid``, ``400mg_qd``, ``200mg_qd``, ``400mg_qod``;
-        ``500mg_bid`` for metformin). A start defaults to the full dose; an interruption or a
-        discontinuation takes none.
+        The dose level code from then on (one of the drug's levels in the protocol). A start
+        defaults to the full dose; an interruption or a discontinuation takes none.
     reason
         Why; required for every event but the start.
     egfr_override
-        Metformin starts only: why metformin is started although the subject's eGFR lies from
-        30 to below 45 mL/min/1.73 m², where the label does not recommend starting it. Stored
-        in the event's own audited column ``egfr_override``, which nothing else sets (the
-        free-text reason is never read for it).
+        Starts of a drug with renal limits only: why it is started although the subject's
+        eGFR lies where its label does not recommend starting it. Stored in the event's own
+        audited column ``egfr_override``, which nothing else sets (the free-text reason is
+        never read for it).
 
     Returns
     -------
@@ -87,18 +77,18 @@ def record_dose(
     ------
     InputError
         An unknown drug, event or level, a missing reason, a date after the trial's today, or
-        an override given for anything but a metformin start.
+        an override given for anything but the start of a drug with renal limits.
     ConflictError
         A drug not given in the subject's arm, a date before randomization or after death or
         end of follow-up, the same event on the same day twice, a history the label does
-        not allow (see :func:`metsor.services.casebook.dose_levels.replay`), or metformin
-        started or resumed at an eGFR below 30, or started at 30 to below 45 without an
-        override (see :mod:`metsor.services.casebook.renal_function`).
+        not allow (see :func:`metsor.protocol.dose_rules.replay`), or a drug started or
+        resumed outside its eGFR limits (see :mod:`metsor.services.casebook.renal_function`).
     """
     require(ctx, "enter_casebook")
     timeline = load_timeline(ctx, subject_id)
-    if event == "start" and level is None and drug in DOSE_LEVELS:
-        level = DOSE_LEVELS[drug][0].code
+    known = {one.code: one for one in ctx.protocol.study_drugs}
+    if event == "start" and level is None and drug in known:
+        level = known[drug].full_dose.code
     record = DoseEvent(
         subject_id=subject_id,
         drug=drug,
@@ -127,12 +117,16 @@ def revalidate_dose(ctx: ServiceContext, record: DoseEvent) -> None:
 
 
 def _check(ctx: ServiceContext, timeline: Timeline, record: DoseEvent) -> None:
-    drug = choice(record.drug, "drug", tuple(DOSE_LEVELS))
+    protocol = ctx.protocol
+    code = choice(record.drug, "drug", tuple(d.code for d in protocol.study_drugs))
+    drug = protocol.study_drug(code)
     choice(record.event, "event", DOSE_EVENTS)
     if record.egfr_override is not None:
-        if (drug, record.event) != ("metformin", "start"):
+        if drug.renal_limits is None or record.event != "start":
+            limited = [d.code for d in protocol.study_drugs if d.renal_limits is not None]
             raise InputError(
-                f"an eGFR override applies to a metformin start only, not {drug} {record.event}",
+                f"an eGFR override applies to the start of {' or '.join(limited) or 'no drug'} "
+                f"only, not {code} {record.event}",
                 field="egfr_override",
             )
         record.egfr_override = text(record.egfr_override, "egfr_override")
@@ -141,10 +135,9 @@ def _check(ctx: ServiceContext, timeline: Timeline, record: DoseEvent) -> None:
     elif record.reason is not None:
         record.reason = record.reason.strip() or None
     timeline.check(record.event_date, field="event_date", after_randomization=True)
-    given = arm_drugs(timeline.arm, tuple(DOSE_LEVELS))
-    if drug not in given:
+    if drug not in protocol.drugs_of(timeline.arm):
         raise ConflictError(
-            f"{drug} is not given in arm {timeline.arm!r} of subject {timeline.subject_id}",
+            f"{code} is not given in arm {timeline.arm!r} of subject {timeline.subject_id}",
             field="drug",
         )
     if record.level is not None:
@@ -152,20 +145,21 @@ def _check(ctx: ServiceContext, timeline: Timeline, record: DoseEvent) -> None:
         record.dose_mg, record.frequency = level.dose_mg, level.frequency
     else:
         record.dose_mg, record.frequency = None, None
-    history = _history(ctx.session, record.subject_id, drug)
+    history = _history(ctx.session, record.subject_id, code)
     others = [e for e in history if e is not record and (record.id is None or e.id != record.id)]
     for other in others:
         if other.event_date == record.event_date and other.event == record.event:
             raise ConflictError(
-                f"{drug} {record.event} on {record.event_date} is already recorded for subject "
+                f"{code} {record.event} on {record.event_date} is already recorded for subject "
                 f"{record.subject_id}",
                 field="event_date",
             )
     ordered = sorted([*others, record], key=lambda e: (e.event_date, e.id or 1 << 62))
     replay(drug, [DoseStep(e.event, e.event_date, e.level) for e in ordered])
-    if drug == "metformin":
-        check_metformin_egfr(
+    if drug.renal_limits is not None:
+        check_renal_limits(
             ctx,
+            drug=drug,
             subject_id=record.subject_id,
             event=record.event,
             on=record.event_date,
@@ -197,12 +191,19 @@ def dose_states(session: Session, subject_id: str, arm: str | None) -> dict[str,
     Returns
     -------
     dict
-        Drug → :class:`~metsor.services.casebook.dose_levels.DoseState`.
+        Drug code → :class:`~metsor.protocol.dose_rules.DoseState`.
     """
+    return _states(session, protocol_of(session), subject_id, arm)
+
+
+def _states(
+    session: Session, protocol: Protocol, subject_id: str, arm: str | None
+) -> dict[str, DoseState]:
     states = {}
-    for drug in arm_drugs(arm, tuple(DOSE_LEVELS)):
-        events = _history(session, subject_id, drug)
-        states[drug] = replay(drug, [DoseStep(e.event, e.event_date, e.level) for e in events])
+    drug: StudyDrug
+    for drug in protocol.drugs_of(arm):
+        events = _history(session, subject_id, drug.code)
+        states[drug.code] = replay(drug, [DoseStep(e.event, e.event_date, e.level) for e in events])
     return states
 
 

@@ -1,16 +1,17 @@
-"""Metformin and renal function: the label's eGFR limits, checked when metformin is given.
+"""Renal function and a study drug's eGFR limits, checked when the drug is given.
 
-Glucophage (metformin) US label, section 4 and 2.3: metformin is contraindicated at an eGFR
-below 30 mL/min/1.73 m², and starting it at an eGFR between 30 and 45 is not recommended.
-When metformin is started or resumed, the subject's latest serum creatinine collected on or
-before that day (a casebook laboratory result, analyte ``creatinine``) gives the eGFR by the
-race-free CKD-EPI 2021 equation (:func:`metsor.clinical.egfr.egfr_ckd_epi_2021`), with age and
-sex from the latest screening record:
+A study drug whose label limits it by renal function carries the limits in the protocol
+(:class:`metsor.protocol.treatment.RenalLimits`, each with its label source). When such a drug
+is started or resumed, the subject's latest serum creatinine collected on or before that day
+(a casebook laboratory result, analyte ``creatinine``) gives the eGFR by the race-free CKD-EPI
+2021 equation (:func:`metsor.clinical.egfr.egfr_ckd_epi_2021`), with age and sex from the
+latest screening record:
 
-- eGFR below 30: the start or resumption is refused;
-- eGFR from 30 to below 45: a start is refused unless an override reason is given (kept in the
-  dosing event's own column ``egfr_override``, set only by the override parameter and audited;
-  the free-text reason is never searched for it); a resumption is allowed;
+- eGFR below ``contraindicated_below``: the start or resumption is refused;
+- eGFR from there to below ``start_not_recommended_below``: a start is refused unless an
+  override reason is given (kept in the dosing event's own column ``egfr_override``, set only
+  by the override parameter and audited; the free-text reason is never searched for it); a
+  resumption is allowed;
 - no creatinine recorded up to that day: nothing to check.
 
 The eGFR is compared as it is reported, rounded to one decimal. The age is the age at screening
@@ -20,8 +21,6 @@ result recorded later is a fact and is never refused because of the dosing alrea
 
 References
 ----------
-Glucophage (metformin hydrochloride) tablets, US prescribing information, revised 2017
-(FDA drug safety communication of 8 April 2016 on eGFR).
 Inker LA, Eneanya ND, Coresh J, et al. New creatinine- and cystatin C-based equations to
 estimate GFR without race. N Engl J Med 2021;385:1737–1749.
 """
@@ -36,22 +35,12 @@ from sqlalchemy import select
 from metsor.clinical import units
 from metsor.clinical.egfr import Sex, egfr_ckd_epi_2021
 from metsor.errors import ConflictError
+from metsor.protocol.treatment import StudyDrug
 from metsor.services.context import ServiceContext
 from metsor.services.enrollment import latest_screening
 from metsor.store.models.casebook import LabResult
 
-__all__ = [
-    "EGFR_CONTRAINDICATED_BELOW",
-    "EGFR_START_NOT_RECOMMENDED_BELOW",
-    "RenalFunction",
-    "check_metformin_egfr",
-    "renal_function",
-]
-
-EGFR_CONTRAINDICATED_BELOW = 30.0
-"""Metformin label: contraindicated at an eGFR below 30 mL/min/1.73 m²."""
-EGFR_START_NOT_RECOMMENDED_BELOW = 45.0
-"""Metformin label: starting is not recommended at an eGFR from 30 to 45 mL/min/1.73 m²."""
+__all__ = ["RenalFunction", "check_renal_limits", "renal_function"]
 
 _DAYS_PER_YEAR = 365.25
 
@@ -141,28 +130,31 @@ def renal_function(ctx: ServiceContext, subject_id: str, on: date) -> RenalFunct
     return RenalFunction(round(egfr, 1), creatinine, latest.collected_on, len(sexes) == 1)
 
 
-def check_metformin_egfr(
+def check_renal_limits(
     ctx: ServiceContext,
     *,
+    drug: StudyDrug,
     subject_id: str,
     event: str,
     on: date,
     overridden: bool,
 ) -> RenalFunction | None:
-    """Refuse a metformin start or resumption that the label's eGFR limits forbid.
+    """Refuse a start or resumption of a drug that its label's eGFR limits forbid.
 
     Parameters
     ----------
     ctx
         The service context.
+    drug
+        The study drug; nothing is checked when it has no renal limits.
     subject_id
         The subject.
     event
-        The dosing event of metformin; only ``start`` and ``resume`` are checked.
+        The dosing event; only ``start`` and ``resume`` are checked.
     on
         Its date.
     overridden
-        Whether an override reason is given for a start at an eGFR from 30 to below 45.
+        Whether an override reason is given for a start where the label does not recommend it.
 
     Returns
     -------
@@ -172,25 +164,28 @@ def check_metformin_egfr(
     Raises
     ------
     ConflictError
-        Naming metformin and the eGFR with its value: below 30 (field ``event_date``), or from
-        30 to below 45 for a start without an override (field ``egfr_override``).
+        Naming the drug and the eGFR with its value: below the contraindication limit (field
+        ``event_date``), or below the start limit for a start without an override (field
+        ``egfr_override``).
     """
-    if event not in ("start", "resume"):
+    limits = drug.renal_limits
+    if limits is None or event not in ("start", "resume"):
         return None
     found = renal_function(ctx, subject_id, on)
     if found is None:
         return None
-    if found.egfr < EGFR_CONTRAINDICATED_BELOW:
+    low, start = limits.contraindicated_below, limits.start_not_recommended_below
+    if found.egfr < low:
         raise ConflictError(
-            f"metformin is contraindicated at an eGFR below {EGFR_CONTRAINDICATED_BELOW:g} "
+            f"{drug.code} is contraindicated at an eGFR below {low:g} "
             f"(label): subject {subject_id} has {found.describe()}; it cannot {event} on {on}",
             field="event_date",
         )
-    if event == "start" and found.egfr < EGFR_START_NOT_RECOMMENDED_BELOW and not overridden:
+    if event == "start" and found.egfr < start and not overridden:
         raise ConflictError(
-            f"starting metformin at an eGFR from {EGFR_CONTRAINDICATED_BELOW:g} to "
-            f"{EGFR_START_NOT_RECOMMENDED_BELOW:g} is not recommended (label): subject "
-            f"{subject_id} has {found.describe()}; give an override reason to start anyway",
+            f"starting {drug.code} at an eGFR from {low:g} to {start:g} is not recommended "
+            f"(label): subject {subject_id} has {found.describe()}; give an override reason to "
+            "start anyway",
             field="egfr_override",
         )
     return found

@@ -10,7 +10,7 @@ from metsor.errors import ConflictError, InputError
 from metsor.services.access import require
 from metsor.services.casebook._timeline import Timeline, as_date, load_timeline, read_rows
 from metsor.services.casebook.dosing import treatment_ended_on
-from metsor.services.casebook.schedule import METSOR_SCHEDULE, VisitSchedule
+from metsor.services.casebook.schedule import VisitSchedule, trial_schedule
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import Visit
 
@@ -24,7 +24,7 @@ def record_visit(
     visit_type: str,
     actual_date: date | str,
     number: int | None = None,
-    schedule: VisitSchedule = METSOR_SCHEDULE,
+    schedule: VisitSchedule | None = None,
 ) -> Visit:
     """Record that a visit took place.
 
@@ -41,7 +41,8 @@ def record_visit(
     number
         The visit's number within its type (baseline 0); default: the next one.
     schedule
-        The visit schedule that gives the planned date and window.
+        The visit schedule that gives the planned date and window (default the schedule of
+        the protocol stored with the trial).
 
     Returns
     -------
@@ -77,7 +78,7 @@ def record_visit(
         recorded_by=ctx.username,
     )
     with ctx.session.no_autoflush:
-        _check(ctx, timeline, visit, schedule)
+        _check(ctx, timeline, visit, schedule or trial_schedule(ctx))
     ctx.session.add(visit)
     ctx.session.flush()
     return visit
@@ -86,7 +87,7 @@ def record_visit(
 def revalidate_visit(ctx: ServiceContext, visit: Visit) -> None:
     """Check a corrected visit again and recompute its planned date and window."""
     with ctx.session.no_autoflush:
-        _check(ctx, load_timeline(ctx, visit.subject_id), visit, METSOR_SCHEDULE)
+        _check(ctx, load_timeline(ctx, visit.subject_id), visit, trial_schedule(ctx))
 
 
 def _check(ctx: ServiceContext, timeline: Timeline, visit: Visit, schedule: VisitSchedule) -> None:

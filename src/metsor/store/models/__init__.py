@@ -2,7 +2,8 @@
 
 ``core`` holds sites, users, subjects, screening, consent, randomization and the audit log;
 ``casebook`` holds what is recorded after randomization; ``auth`` login sessions and attempts;
-``monitoring`` SDV marks, signatures, freezes and locks and edit-check queries.
+``monitoring`` SDV marks, signatures, freezes and locks and edit-check queries; ``protocol``
+the protocol the trial runs.
 """
 
 from metsor.store.models import audit as audit
@@ -10,5 +11,6 @@ from metsor.store.models import auth as auth
 from metsor.store.models import casebook as casebook
 from metsor.store.models import core as core
 from metsor.store.models import monitoring as monitoring
+from metsor.store.models import protocol as protocol
 
-__all__ = ["audit", "auth", "casebook", "core", "monitoring"]
+__all__ = ["audit", "auth", "casebook", "core", "monitoring", "protocol"]

@@ -1,4 +1,5 @@
-"""Pure rules of the casebook: dose levels (Nexavar and Glucophage labels) and visit schedule."""
+"""Pure rules the casebook applies: dose levels (Nexavar and Glucophage labels, as the built-in
+protocol's data) and the visit schedule."""
 
 from __future__ import annotations
 
@@ -6,9 +7,15 @@ from datetime import date, timedelta
 
 import pytest
 
-from metsor.errors import ConflictError, InputError
-from metsor.services.casebook.dose_levels import DoseEvent, dose_level, replay
-from metsor.services.casebook.schedule import METSOR_SCHEDULE
+from metsor.errors import ConflictError, InputError, NotFoundError
+from metsor.protocol import builtin
+from metsor.protocol.dose_rules import DoseStep as DoseEvent
+from metsor.protocol.dose_rules import dose_level, replay
+from metsor.protocol.schedule import visit_schedule
+
+PROTOCOL = builtin("NCT02672488")
+METSOR_SCHEDULE = visit_schedule(PROTOCOL)
+DRUG = PROTOCOL.study_drug
 
 D0 = date(2016, 3, 1)
 
@@ -21,7 +28,7 @@ def test_sorafenib_label_reductions_reach_second_level() -> None:
     """Nexavar label (HCC): 400 mg BID → 400 mg QD → 200 mg QD or 400 mg QOD."""
     for second in ("200mg_qd", "400mg_qod"):
         state = replay(
-            "sorafenib",
+            DRUG("sorafenib"),
             [
                 DoseEvent("start", _day(0), "400mg_bid"),
                 DoseEvent("reduce", _day(20), "400mg_qd"),
@@ -36,9 +43,9 @@ def test_sorafenib_label_reductions_reach_second_level() -> None:
 
 
 def test_full_dose_is_800_mg_a_day_and_metformin_1000() -> None:
-    assert dose_level("sorafenib", "400mg_bid").daily_mg == pytest.approx(800.0)
-    assert dose_level("metformin", "500mg_bid").daily_mg == pytest.approx(1000.0)
-    assert dose_level("metformin", "500mg_bid").food == "with meals"
+    assert dose_level(DRUG("sorafenib"), "400mg_bid").daily_mg == pytest.approx(800.0)
+    assert dose_level(DRUG("metformin"), "500mg_bid").daily_mg == pytest.approx(1000.0)
+    assert DRUG("metformin").food == "with meals"
 
 
 @pytest.mark.parametrize(
@@ -77,17 +84,17 @@ def test_full_dose_is_800_mg_a_day_and_metformin_1000() -> None:
 )
 def test_impossible_sorafenib_histories_conflict(events: list[DoseEvent], match: str) -> None:
     with pytest.raises(ConflictError, match=match):
-        replay("sorafenib", events)
+        replay(DRUG("sorafenib"), events)
 
 
 def test_metformin_has_no_lower_level_and_unknown_levels_are_named() -> None:
     with pytest.raises(InputError, match="metformin has no dose level '250mg_bid'"):
         replay(
-            "metformin",
+            DRUG("metformin"),
             [DoseEvent("start", _day(0), "500mg_bid"), DoseEvent("reduce", _day(3), "250mg_bid")],
         )
-    with pytest.raises(InputError, match="unknown drug 'aspirin'"):
-        replay("aspirin", [])
+    with pytest.raises(NotFoundError, match="unknown drug 'aspirin'"):
+        PROTOCOL.study_drug("aspirin")
 
 
 def test_schedule_windows() -> None:

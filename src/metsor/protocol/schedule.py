@@ -1,0 +1,205 @@
+"""The visit schedule: when each visit of a subject's course is due.
+
+A protocol's schedule (:func:`visit_schedule`), counted in days from randomization (day 0):
+
+- baseline (number 0): within the protocol's baseline window up to randomization
+  (:attr:`metsor.protocol.model.EntryWindows.baseline_window_days`); clinical and imaging
+  work-up;
+- treatment visits (1, 2, …): every ``treatment_interval_days``, ± ``treatment_window_days``
+  (:class:`metsor.protocol.model.VisitIntervals`);
+- tumour assessments (1, 2, …): the protocol's assessment schedule
+  (:class:`metsor.protocol.model.EndpointRules`, the one definition the endpoints' missed-
+  assessment rule and the simulator read too); the baseline assessment is number 0, in the
+  baseline window. A drug held around iodinated contrast
+  (:class:`metsor.protocol.treatment.ContrastHold`) carries the hold as an interruption;
+- follow-up (1, 2, …): the safety visit ``safety_follow_up_days`` after the end of treatment,
+  then every ``survival_interval_days`` for survival;
+- unscheduled: any day, no plan.
+
+A visit outside its window is recorded all the same and flagged: a protocol deviation is a fact
+to report, not an input to refuse. A visit number whose planned date lies more than one
+interval after the visit's actual date is refused, though: that visit cannot have been due
+yet, so the number is wrong (visit 100000 would be planned some 7,700 years on). Numbers are at
+most :data:`MAX_VISIT_NUMBER`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from metsor.errors import InputError
+from metsor.protocol.model import Protocol
+
+__all__ = ["MAX_VISIT_NUMBER", "VISIT_TYPES", "PlannedVisit", "VisitSchedule", "visit_schedule"]
+
+MAX_VISIT_NUMBER = 1000
+"""The highest visit number of any type: 1,000 four-weekly visits are some 77 years."""
+
+VISIT_TYPES: tuple[str, ...] = (
+    "baseline",
+    "treatment",
+    "tumour_assessment",
+    "follow_up",
+    "unscheduled",
+)
+"""The kinds of visit of a subject's course."""
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    """When one visit is due.
+
+    Attributes
+    ----------
+    visit_type
+        One of :data:`VISIT_TYPES`.
+    number
+        0 for baseline, then 1, 2, … within its type.
+    planned
+        The target date (``None`` when the anchor date is not known yet, or unscheduled).
+    window_start, window_end
+        The first and last acceptable dates (``None`` with ``planned``).
+    """
+
+    visit_type: str
+    number: int
+    planned: date | None
+    window_start: date | None
+    window_end: date | None
+
+    def in_window(self, actual: date) -> bool | None:
+        """Whether ``actual`` lies in the window; ``None`` when there is no window."""
+        if self.window_start is None or self.window_end is None:
+            return None
+        return self.window_start <= actual <= self.window_end
+
+
+@dataclass(frozen=True)
+class VisitSchedule:
+    """A trial's visit schedule, in days.
+
+    Attributes
+    ----------
+    baseline_window_days
+        How many days before randomization the baseline work-up may be done.
+    treatment_interval_days, treatment_window_days
+        Interval between treatment visits and the half-width of their window.
+    tumour_interval_days, tumour_window_days
+        Interval between tumour assessments and the half-width of their window.
+    safety_follow_up_days
+        Days from the end of treatment to the safety follow-up (follow-up 1).
+    survival_interval_days, follow_up_window_days
+        Interval between later follow-up visits and the half-width of their window.
+    """
+
+    baseline_window_days: int
+    treatment_interval_days: int
+    treatment_window_days: int
+    tumour_interval_days: int
+    tumour_window_days: int
+    safety_follow_up_days: int
+    survival_interval_days: int
+    follow_up_window_days: int
+
+    def plan(
+        self,
+        visit_type: str,
+        number: int,
+        *,
+        randomized_on: date | None,
+        treatment_ended_on: date | None = None,
+    ) -> PlannedVisit:
+        """Return when a visit is due.
+
+        Parameters
+        ----------
+        visit_type
+            One of :data:`VISIT_TYPES`.
+        number
+            0 for a baseline visit or the baseline tumour assessment; 1, 2, … otherwise.
+        randomized_on
+            The subject's randomization date, if randomized.
+        treatment_ended_on
+            The date the last study drug was stopped, if it was.
+
+        Returns
+        -------
+        PlannedVisit
+            The target date and window, or ``None`` dates where the anchor is unknown.
+
+        Raises
+        ------
+        InputError
+            If the type is unknown or the number does not fit the type.
+        """
+        _check_number(visit_type, number)
+        if visit_type == "unscheduled":
+            return PlannedVisit(visit_type, number, None, None, None)
+        if visit_type == "follow_up":
+            return self._follow_up(number, treatment_ended_on)
+        if randomized_on is None:
+            return PlannedVisit(visit_type, number, None, None, None)
+        if number == 0:
+            start = randomized_on - timedelta(days=self.baseline_window_days)
+            return PlannedVisit(visit_type, 0, randomized_on, start, randomized_on)
+        if visit_type == "treatment":
+            interval, half = self.treatment_interval_days, self.treatment_window_days
+        else:
+            interval, half = self.tumour_interval_days, self.tumour_window_days
+        return _around(visit_type, number, randomized_on + timedelta(days=interval * number), half)
+
+    def interval_days(self, visit_type: str) -> int | None:
+        """Days between two visits of ``visit_type`` (None for baseline and unscheduled)."""
+        return {
+            "treatment": self.treatment_interval_days,
+            "tumour_assessment": self.tumour_interval_days,
+            "follow_up": self.survival_interval_days,
+        }.get(visit_type)
+
+    def _follow_up(self, number: int, ended: date | None) -> PlannedVisit:
+        if ended is None:
+            return PlannedVisit("follow_up", number, None, None, None)
+        days = self.safety_follow_up_days + self.survival_interval_days * (number - 1)
+        planned = ended + timedelta(days=days)
+        return _around("follow_up", number, planned, self.follow_up_window_days)
+
+
+def _around(visit_type: str, number: int, planned: date, half: int) -> PlannedVisit:
+    delta = timedelta(days=half)
+    return PlannedVisit(visit_type, number, planned, planned - delta, planned + delta)
+
+
+def _check_number(visit_type: str, number: int) -> None:
+    if visit_type not in VISIT_TYPES:
+        raise InputError(
+            f"unknown visit type {visit_type!r}; expected one of {list(VISIT_TYPES)}",
+            field="visit_type",
+        )
+    whole = isinstance(number, int) and not isinstance(number, bool)
+    if not whole or not 0 <= number <= MAX_VISIT_NUMBER:
+        raise InputError(
+            f"visit number must be a whole number from 0 to {MAX_VISIT_NUMBER}, got {number!r}",
+            field="number",
+        )
+    if visit_type == "baseline" and number != 0:
+        raise InputError("the baseline visit is number 0", field="number")
+    if visit_type in ("treatment", "follow_up") and number == 0:
+        raise InputError(f"{visit_type} visits are numbered from 1", field="number")
+
+
+def visit_schedule(protocol: Protocol) -> VisitSchedule:
+    """The visit schedule of a protocol: its baseline window (:class:`~metsor.protocol.model.
+    EntryWindows`), tumour assessments (:class:`~metsor.protocol.model.EndpointRules`) and
+    treatment and follow-up visits (:class:`~metsor.protocol.model.VisitIntervals`)."""
+    visits, rules = protocol.visits, protocol.endpoint_rules
+    return VisitSchedule(
+        baseline_window_days=protocol.windows.baseline_window_days,
+        treatment_interval_days=visits.treatment_interval_days,
+        treatment_window_days=visits.treatment_window_days,
+        tumour_interval_days=rules.tumour_interval_days,
+        tumour_window_days=rules.tumour_window_days,
+        safety_follow_up_days=visits.safety_follow_up_days,
+        survival_interval_days=visits.survival_interval_days,
+        follow_up_window_days=visits.follow_up_window_days,
+    )

@@ -1,0 +1,92 @@
+"""The protocol stored with the trial: written once at ``metsor db init``, read by services.
+
+:func:`store_protocol` writes the protocol's JSON text and its SHA-256 digest in the audited
+``trial_protocol`` row; :func:`protocol_of` reads it back (parsed once per digest in a
+process). A database set up before the protocol was stored with it has no row and runs the
+built-in NCT02672488, the only trial it can have been set up with. Services reach it as
+:attr:`metsor.services.context.ServiceContext.protocol`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from metsor.errors import ConflictError
+from metsor.protocol import Protocol, builtin
+from metsor.protocol.builtin import DEFAULT_NCT_ID
+from metsor.store.models.protocol import TrialProtocol
+
+__all__ = ["protocol_of", "store_protocol", "stored_nct_id"]
+
+_CACHE = "metsor.protocol_in_force"
+
+
+def store_protocol(session: Session, protocol: Protocol) -> TrialProtocol:
+    """Write the trial's protocol (once).
+
+    Parameters
+    ----------
+    session
+        An audited session.
+    protocol
+        The protocol; its arms must have codes (a runnable protocol).
+
+    Returns
+    -------
+    TrialProtocol
+        The stored row.
+
+    Raises
+    ------
+    ConflictError
+        When the database already holds a protocol.
+    NotFoundError
+        When an arm has no code.
+    """
+    protocol.arm_codes  # noqa: B018 - refuses a protocol whose arms have no codes
+    if session.get(TrialProtocol, 1) is not None:
+        raise ConflictError("the trial's protocol is already stored", field="protocol")
+    document = protocol.model_dump_json()
+    row = TrialProtocol(
+        id=1,
+        nct_id=protocol.nct_id,
+        document=document,
+        digest=hashlib.sha256(document.encode("utf-8")).hexdigest(),
+    )
+    session.add(row)
+    session.flush()
+    session.info[_CACHE] = protocol
+    return row
+
+
+def protocol_of(session: Session) -> Protocol:
+    """The protocol of the trial the session's database runs (read once per transaction)."""
+    cached = session.info.get(_CACHE)
+    if isinstance(cached, Protocol):
+        return cached
+    row = session.execute(
+        select(TrialProtocol.document, TrialProtocol.digest).where(TrialProtocol.id == 1)
+    ).first()
+    protocol = builtin(DEFAULT_NCT_ID) if row is None else _parsed(row.digest, row.document)
+    session.info[_CACHE] = protocol
+    return protocol
+
+
+def stored_nct_id(session: Session) -> str | None:
+    """The NCT id of the stored protocol, or None when none is stored."""
+    return session.scalar(select(TrialProtocol.nct_id).where(TrialProtocol.id == 1))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(digest: str, document: str) -> Protocol:
+    if hashlib.sha256(document.encode("utf-8")).hexdigest() != digest:
+        raise ConflictError(
+            "the stored protocol does not match its digest; the trial's protocol was altered "
+            "behind the application's back",
+            field="trial_protocol",
+        )
+    return Protocol.model_validate_json(document)
