@@ -34,6 +34,7 @@ from metsor.services.monitoring.entries import entry_of, entry_rows, rows_digest
 from metsor.services.monitoring.guard import when
 from metsor.store.audit.report import AuditProblem
 from metsor.store.models.casebook import Visit
+from metsor.store.models.core import Subject
 from metsor.store.models.monitoring import Signature, Signer
 
 __all__ = [
@@ -166,20 +167,24 @@ def sign_casebook(
         )
     from metsor.services.authentication import authenticate
 
+    with unit_of_work(database, acting_user, readonly=True) as ctx:  # refuse before the password
+        _signable(ctx, subject_id, visit_id, printed_name, lock=False)
     authenticate(database, user_id, password)
     with unit_of_work(database, user_id, reason=f"signature: {MEANINGS[meaning]}") as ctx:
         return _sign(ctx, subject_id, meaning, visit_id, printed_name)
 
 
-def _sign(
+def _signable(
     ctx: ServiceContext,
     subject_id: str,
-    meaning: str,
     visit_id: int | None,
     printed_name: str | None,
-) -> SignatureView:
+    *,
+    lock: bool = True,
+) -> tuple[Subject, Signer | None, str]:
+    """Check that the acting user may sign this content: (subject, signer or None, name)."""
     require_role(ctx, "sign_casebook")
-    subject = subject_for(ctx, subject_id, lock=True)
+    subject = subject_for(ctx, subject_id, lock=lock)
     if visit_id is not None:
         visit = ctx.session.get(Visit, visit_id)
         if visit is None or visit.subject_id != subject.subject_id:
@@ -193,13 +198,25 @@ def _sign(
             )
         if len(name) > 200:
             raise InputError("the printed name is longer than 200 characters", field="name")
-        signer = Signer(username=ctx.username, printed_name=name, registered_at=ctx.now())
-        ctx.session.add(signer)
     elif name and name != signer.printed_name:
         raise ConflictError(
             f"{ctx.username} signs as {signer.printed_name!r}; the printed name is fixed",
             field="name",
         )
+    return subject, signer, name
+
+
+def _sign(
+    ctx: ServiceContext,
+    subject_id: str,
+    meaning: str,
+    visit_id: int | None,
+    printed_name: str | None,
+) -> SignatureView:
+    subject, signer, name = _signable(ctx, subject_id, visit_id, printed_name)
+    if signer is None:
+        signer = Signer(username=ctx.username, printed_name=name, registered_at=ctx.now())
+        ctx.session.add(signer)
     rows = entry_rows(ctx.session, subject.subject_id, visit_id=visit_id)
     digest = rows_digest(subject.subject_id, rows)
     same = ctx.session.scalars(
