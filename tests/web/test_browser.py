@@ -5,13 +5,18 @@ criterion) then an eligible one, registers, consents and randomizes them after t
 confirmation step, enters a laboratory value and an adverse event and sees their grades,
 answers a query a monitor raised on the laboratory value (highlighted), and logs out; a
 coordinator of another site cannot see that subject.
+A second course, in a subject randomized 60 days before: the coordinator sees the overdue
+visits on the dashboard and the schedule, enters vital signs (graded), a baseline and a
+follow-up tumour assessment and sees their RECIST 1.1 and mRECIST responses, starts sorafenib
+and reduces its dose by the label's levels, and records the death; a data manager corrects a
+value with a reason beside its audit history.
 Screenshots of each key page are saved under ``tests/web/artifacts/`` (ignored by git).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +24,7 @@ import pytest
 from metsor.eligibility.examples import eligible_record
 
 from .conftest import ARTIFACTS, USERS, WebServer
+from .enrolled import randomized_days_ago
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -163,3 +169,82 @@ def test_a_coordinators_day(browser: object, web_server: WebServer) -> None:
     assert answer is not None
     assert answer.status == 404
     _shot(other, "12-other-site-404")
+
+
+def _submit(page: object, form: str) -> None:
+    page.click(f"{form} button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_load_state()  # type: ignore[attr-defined]
+
+
+def test_a_course_in_the_casebook(browser: object, web_server: WebServer) -> None:
+    subject_id, _, day0 = randomized_days_ago(web_server, 60)
+    casebook = f"/subjects/{subject_id}/casebook"
+    page = _page(browser, web_server)
+    _login(page, "coord_tj")
+    assert subject_id in page.inner_text("#overdue-visits")
+    _shot(page, "13-dashboard-overdue")
+
+    page.goto(f"{casebook}/vital-signs")
+    _fill(page, {"measured_on": (day0 + timedelta(14)).isoformat(), "systolic_mmhg": "168",
+                 "diastolic_mmhg": "96", "heart_rate_bpm": "78", "weight_kg": "64",
+                 "ecog": "1"})  # fmt: skip
+    _submit(page, "#entry-form")
+    assert page.inner_text("#records tbody tr td:nth-child(4)").strip() == "3"
+    _shot(page, "14-vital-signs")
+
+    page.goto(f"{casebook}/tumour")
+    _fill(page, {"assessed_on": day0.isoformat(),
+                 "lesions.0.lesion_id": "T1", "lesions.0.organ": "liver",
+                 "lesions.0.kind": "target",
+                 "lesions.0.diameter_mm": "40", "lesions.0.viable_diameter_mm": "40",
+                 "lesions.0.enhancing": "yes",
+                 "lesions.1.lesion_id": "T2", "lesions.1.organ": "liver",
+                 "lesions.1.kind": "target",
+                 "lesions.1.diameter_mm": "30", "lesions.1.viable_diameter_mm": "30",
+                 "lesions.1.enhancing": "yes",
+                 "lesions.2.lesion_id": "N1", "lesions.2.organ": "peritoneum",
+                 "lesions.2.kind": "non_target"})  # fmt: skip
+    _submit(page, "#tumour-form")
+    assert page.input_value('[name="lesions.1.lesion_id"]') == "T2"  # carried to the follow-up
+    _fill(page, {"assessed_on": (day0 + timedelta(49)).isoformat(),
+                 "lesions.0.diameter_mm": "38", "lesions.0.viable_diameter_mm": "20",
+                 "lesions.1.diameter_mm": "30", "lesions.1.viable_diameter_mm": "15"})  # fmt: skip
+    _submit(page, "#tumour-form")
+    assert page.inner_text('#assessments [data-criteria="recist"]') == "SD"
+    assert page.inner_text('#assessments [data-criteria="mrecist"]') == "PR"
+    _shot(page, "15-tumour-responses")
+
+    page.goto(f"{casebook}/dosing")
+    _fill(page, {"drug": "sorafenib", "event": "start", "event_date": day0.isoformat()})
+    _submit(page, "#entry-form")
+    _fill(page, {"drug": "sorafenib", "event": "reduce", "level": "400mg_qd",
+                 "event_date": (day0 + timedelta(21)).isoformat(), "reason": ""})  # fmt: skip
+    _submit(page, "#entry-form")
+    assert page.locator("#error-reason").is_visible()
+    _shot(page, "16-dose-reduction-refused")
+    page.fill('[name="reason"]', "grade 3 hand-foot skin reaction")
+    _submit(page, "#entry-form")
+    assert "dosing at 400mg_qd" in page.inner_text("#dose-states")
+    _shot(page, "17-dose-reduced")
+
+    page.goto(f"{casebook}/death")
+    _fill(page, {"death_date": (day0 + timedelta(58)).isoformat(),
+                 "cause": "disease_progression"})  # fmt: skip
+    _submit(page, "#entry-form")
+    assert page.locator("#entry-form").count() == 0
+    _shot(page, "18-death")
+    page.goto(casebook)
+    assert page.inner_text("#subject-status") == "dead"
+    assert "SD" in page.inner_text("#latest-response")
+    _shot(page, "19-casebook-overview")
+
+    manager = _page(browser, web_server)
+    _login(manager, "datamgr")
+    manager.goto(f"{casebook}/vital-signs")
+    manager.click("#records a.fix[aria-label='Correct weight_kg']")
+    manager.fill("#correction-value", "46")
+    manager.fill("#correction-reason", "weight of the previous visit copied by mistake")
+    _submit(manager, "#correction-form")
+    assert manager.inner_text("#current-value") == "46"
+    assert "copied by mistake" in manager.inner_text("#history")
+    _shot(manager, "20-correction")

@@ -25,6 +25,7 @@ from metsor.services.history import field_history
 from metsor.web.casebook.entries import page_context
 from metsor.web.casebook.forms import read_form
 from metsor.web.casebook.schemas import CorrectionIn
+from metsor.web.casebook.sections import SECTIONS
 from metsor.web.dependencies import PageUser, checked_form, render, work
 from metsor.web.security import Principal
 
@@ -49,6 +50,14 @@ def correct(ctx: ServiceContext, subject_id: str, body: CorrectionIn) -> Any:
     return correction
 
 
+def _page_of(table: str) -> str:
+    """The casebook page that lists records of ``table``."""
+    if table.startswith("tumour_"):
+        return "tumour"
+    slug = next((s.slug for s in SECTIONS.values() if s.table == table), None)
+    return slug or ""
+
+
 def _page(
     request: Request,
     user: Principal,
@@ -71,6 +80,7 @@ def _page(
         if (q["table"], q["record_id"], q["field"]) == target and q["status"] != "closed"
     ]
     context.update(
+        back=_page_of(table),
         table=table,
         record_id=record_id,
         field=field,

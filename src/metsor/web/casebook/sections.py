@@ -129,7 +129,7 @@ def _dose_inputs(view: CasebookView) -> tuple[Input, ...]:
             blank=True,
             groups=tuple((drug, levels[drug]) for drug in view.drugs if drug in levels),
         ),
-        Input("reason", "Reason (required but for a start)", wide=True),
+        Input("reason", "Reason (for any event but a start)", wide=True),
         Input("egfr_override", "eGFR override (metformin start at eGFR 30–44)", wide=True),
     )
 
