@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["app", "calibrate_command", "format_table"]
 
 app = typer.Typer(
-    help="The virtual patients: calibration against the published sorafenib arms.",
+    help="The virtual patients: calibration against published trial arms.",
     no_args_is_help=True,
 )
 

@@ -3,7 +3,7 @@
 ``ae`` and ``tumour`` also read a JSON object with ``--file``; its keys are the record's
 fields (``lesions``, ``relatedness``, ``action_taken``, …; an unknown key is refused, naming
 it), and an option given on the command line wins over the file. An option given twice for
-one drug (``--related sorafenib=definite --related sorafenib=not_related``) is refused.
+one drug (``--related DRUG=definite --related DRUG=not_related``) is refused.
 """
 
 from __future__ import annotations
@@ -124,14 +124,16 @@ def record_visit_cmd(
 @record_app.command("dose")
 def record_dose_cmd(
     subject_id: SubjectArg,
-    drug: Annotated[str, typer.Option("--drug", help="sorafenib or metformin.")],
+    drug: Annotated[
+        str, typer.Option("--drug", help="A study drug of the subject's arm (its protocol code).")
+    ],
     event: Annotated[
         str,
         typer.Option("--event", help="start, reduce, escalate, interrupt, resume, discontinue."),
     ],
     event_date: Annotated[str, typer.Option("--date", help="Day it took effect, YYYY-MM-DD.")],
     level: Annotated[
-        str | None, typer.Option("--level", help="Dose level, e.g. 400mg_bid, 400mg_qd.")
+        str | None, typer.Option("--level", help="One of the drug's dose levels in the protocol.")
     ] = None,
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why (all events but start).")
@@ -140,8 +142,8 @@ def record_dose_cmd(
         str | None,
         typer.Option(
             "--egfr-override",
-            help="Metformin start only: why start although eGFR is 30–45 mL/min/1.73 m² "
-            "(the label does not recommend starting).",
+            help="Start of a drug with renal limits only: why start although the eGFR lies "
+            "where its label does not recommend starting (the protocol's limits).",
         ),
     ] = None,
     db: DbOption = None,
