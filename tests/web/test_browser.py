@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -26,13 +27,16 @@ from metsor.eligibility.examples import eligible_record
 from .conftest import ARTIFACTS, USERS, WebServer
 from .enrolled import randomized_days_ago
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 playwright = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     """Headless Chromium (Debian's package; never a downloaded browser)."""
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: apt-get install -y chromium")
@@ -57,33 +61,33 @@ def _flat(node: dict[str, object], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def _page(browser: object, server: WebServer) -> object:
-    context = browser.new_context(base_url=server.url, viewport={"width": 1360, "height": 900})  # type: ignore[attr-defined]
+def _page(browser: Browser, server: WebServer) -> Page:
+    context = browser.new_context(base_url=server.url, viewport={"width": 1360, "height": 900})
     return context.new_page()
 
 
-def _login(page: object, username: str) -> None:
-    page.goto("/login")  # type: ignore[attr-defined]
-    page.fill("#username", username)  # type: ignore[attr-defined]
-    page.fill("#password", USERS[username][2])  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
-    page.wait_for_url("**/")  # type: ignore[attr-defined]
+def _login(page: Page, username: str) -> None:
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", USERS[username][2])
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
 
 
-def _shot(page: object, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+def _shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def _fill(page: object, values: dict[str, str]) -> None:
+def _fill(page: Page, values: dict[str, str]) -> None:
     for name, value in values.items():
         selector = f'[name="{name}"]'
-        if page.eval_on_selector(selector, "e => e.tagName") == "SELECT":  # type: ignore[attr-defined]
-            page.select_option(selector, value)  # type: ignore[attr-defined]
+        if page.eval_on_selector(selector, "e => e.tagName") == "SELECT":
+            page.select_option(selector, value)
         else:
-            page.fill(selector, value)  # type: ignore[attr-defined]
+            page.fill(selector, value)
 
 
-def test_a_coordinators_day(browser: object, web_server: WebServer) -> None:
+def test_a_coordinators_day(browser: Browser, web_server: WebServer) -> None:
     page = _page(browser, web_server)
     page.goto("/login")
     _shot(page, "01-login")
@@ -131,7 +135,7 @@ def test_a_coordinators_day(browser: object, web_server: WebServer) -> None:
     page.fill("#lab-unit", "U/L")
     page.fill("#lab-uln", "40")
     page.click("#lab-form button[type=submit]")
-    assert page.locator("#labs .grade").first.text_content().strip().startswith("grade 3")
+    assert page.locator("#labs .grade").first.inner_text().strip().startswith("grade 3")
     page.fill("#ae-term", "Diarrhea")
     page.select_option("#ae-grade", "2")
     page.click("#ae-form button[type=submit]")
@@ -148,7 +152,7 @@ def test_a_coordinators_day(browser: object, web_server: WebServer) -> None:
     assert monitor.locator("#labs td.queried").count() == 1
 
     page.reload()
-    assert page.locator("#labs td.queried").text_content().strip() == "250.0"
+    assert page.locator("#labs td.queried").inner_text().strip() == "250.0"
     _shot(page, "09-query-open")
     page.fill(".query-open input[name=answer]", "Confirmed: 250 U/L in the laboratory report")
     page.click(".query-open button[type=submit]")
@@ -171,12 +175,12 @@ def test_a_coordinators_day(browser: object, web_server: WebServer) -> None:
     _shot(other, "12-other-site-404")
 
 
-def _submit(page: object, form: str) -> None:
-    page.click(f"{form} button[type=submit]")  # type: ignore[attr-defined]
-    page.wait_for_load_state()  # type: ignore[attr-defined]
+def _submit(page: Page, form: str) -> None:
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_load_state()
 
 
-def test_a_course_in_the_casebook(browser: object, web_server: WebServer) -> None:
+def test_a_course_in_the_casebook(browser: Browser, web_server: WebServer) -> None:
     subject_id, _, day0 = randomized_days_ago(web_server, 60)
     casebook = f"/subjects/{subject_id}/casebook"
     page = _page(browser, web_server)
