@@ -2,7 +2,8 @@
 
 Criteria: NCI CTCAE v5.0 (27 Nov 2017) for palmar-plantar erythrodysesthesia, diarrhea,
 hypertension, fatigue and acidosis (graded for lactic acidosis, which has no v5.0 term);
-NCI CTCAE v3.0 (9 Aug 2006) for infection, the version the METSOR registry record cites.
+NCI CTCAE v3.0 (9 Aug 2006) for infection, the version the METSOR registry record cites. The
+symptom terms of the labels are in ``test_ctcae_symptoms.py``.
 """
 
 from __future__ import annotations
@@ -133,7 +134,15 @@ def test_stated_grade_is_checked_against_the_term() -> None:
 @pytest.mark.parametrize(
     ("term", "observations", "field"),
     [
-        ("Alopecia", {}, "term"),
+        ("Pruritus", {}, "term"),
+        ("Alopecia", {}, "hair_loss_percent"),
+        ("Alopecia", {"hair_loss_percent": 120}, "hair_loss_percent"),
+        ("Weight loss", {}, "percent_from_baseline"),
+        ("Weight loss", {"baseline_kg": 0, "weight_kg": 60}, "baseline_kg"),
+        ("Rash maculo-papular", {"bsa_percent": 20, "symptoms": "itchy"}, "symptoms"),
+        ("Flatulence", {"severity": "severe"}, "severity"),
+        ("Nausea", {"intake": "none", "death": True}, "death"),
+        ("Headache", {"severity": "mild", "grade": 1}, "grade"),
         ("Fatigue", {"grade": 1, "present": True}, "grade"),
         ("Diarrhea", {}, "stools_over_baseline"),
         ("Diarrhea", {"stools_over_baseline": 2, "bloody": True}, "bloody"),

@@ -1,5 +1,6 @@
 """Adverse events by term and grade at the label's rates, whatever the time on treatment; the
-metformin arm's excess gastrointestinal events; the casebook takes every term."""
+metformin arm's excess gastrointestinal events; every term is a CTCAE term the casebook grades,
+and no drawn grade is one its term lacks."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import numpy as np
 import pytest
 
 from metsor.clinical import ctcae
-from metsor.errors import InputError
+from metsor.design.outcomes import PRESETS
 from metsor.insilico.presets import (
     METFORMIN_EXCESS,
     SORAFENIB_EVENTS,
     targets,
     toxicity_profile,
 )
-from metsor.insilico.toxicity import ONSET_WINDOWS, plan_toxicity
+from metsor.insilico.toxicity import DETERIORATION, ONSET_WINDOWS, plan_toxicity
+
+ARM_DRUGS = ("sorafenib", "metformin")
 
 N = 3000
 
@@ -72,13 +75,45 @@ def test_metformin_adds_the_label_excess_of_gastrointestinal_events() -> None:
     assert _share(_draws(200, ("sorafenib",), seed=6), "flatulence") == 0.0
 
 
-def test_every_term_is_one_the_casebook_grades_or_keeps() -> None:
-    """CTCAE-graded terms keep their grades; the others are stored as given."""
-    graded = {"diarrhoea": 3, "fatigue": 3, "hand-foot skin reaction": 3, "lactic acidosis": 3}
-    for term, grade in graded.items():
-        assert ctcae.grade_clinical(term, grade=grade).grade == grade
-    others = set(ONSET_WINDOWS) - set(graded) - {"hypertension"}
-    for term in others | {e.term for e in METFORMIN_EXCESS} - set(graded):
-        with pytest.raises(InputError) as caught:
-            ctcae.grade_clinical(term, grade=1)
-        assert caught.value.field == "term"
+def _recordable_terms() -> set[str]:
+    """Every term the virtual trial can record: each preset's sorafenib events, metformin's
+    excess, hypoglycaemia, lactic acidosis and the deterioration that stops treatment."""
+    terms = {e.term for preset in PRESETS for e in toxicity_profile(preset).events}
+    terms |= {e.term for e in METFORMIN_EXCESS} | set(ONSET_WINDOWS)
+    return terms | {"Hypoglycemia", "lactic acidosis", DETERIORATION}
+
+
+@pytest.mark.parametrize("term", sorted(_recordable_terms()))
+def test_every_term_the_virtual_trial_records_is_a_ctcae_term(term: str) -> None:
+    """The casebook checks the grade of each: a clinical term of CTCAE v5.0, or a laboratory
+    term (hypoglycaemia, graded on glucose)."""
+    if term in ctcae.LAB_TERMS:
+        return
+    assert ctcae.grade_clinical(term, grade=1).version == "5.0"
+
+
+@pytest.mark.parametrize(
+    "drugs", [pytest.param(("sorafenib",), id="S"), pytest.param(ARM_DRUGS, id="M+S")]
+)
+def test_the_virtual_trial_never_records_an_impossible_grade(drugs: tuple[str, ...]) -> None:
+    """Every drawn (term, grade) is a grade the term has: alopecia never grade 3, flatulence
+    (metformin's, drawn 2% grade 3 for other terms) never above grade 2."""
+    seen: set[tuple[str, int]] = set().union(*_draws(200, drugs, seed=11))
+    for term, grade in sorted(seen):
+        if term in ctcae.LAB_TERMS:
+            assert 1 <= grade <= 5, term
+        else:
+            assert grade in ctcae.clinical_grades(term), (term, grade)
+    assert any(term == "alopecia" for term, _ in seen)
+    assert ("alopecia", 3) not in seen
+    if "metformin" in drugs:
+        assert any(term == "flatulence" for term, _ in seen)
+        assert max(g for term, g in seen if term == "flatulence") == 2
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_no_preset_asks_for_a_grade_its_term_lacks(preset: str) -> None:
+    """A grade ≥ 3 rate only for a term that has grade 3."""
+    for event in toxicity_profile(preset).events:
+        if event.grade_3_or_more > 0:
+            assert 3 in ctcae.clinical_grades(event.term), event.term

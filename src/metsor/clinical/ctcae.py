@@ -4,7 +4,7 @@ Laboratory terms are graded by :func:`grade_lab`, clinical ones by :func:`grade_
 every grade carries the CTCAE version that gave it.
 """
 
-from metsor.clinical.ctcae_clinical import CLINICAL_TERMS, grade_clinical
+from metsor.clinical.ctcae_clinical import CLINICAL_TERMS, clinical_grades, grade_clinical
 from metsor.clinical.ctcae_grade import CTCAE_VERSIONS, CtcaeGrade, CtcaeVersion
 from metsor.clinical.ctcae_lab import LAB_TERMS, grade_lab
 
@@ -14,6 +14,7 @@ __all__ = [
     "LAB_TERMS",
     "CtcaeGrade",
     "CtcaeVersion",
+    "clinical_grades",
     "grade_clinical",
     "grade_lab",
 ]

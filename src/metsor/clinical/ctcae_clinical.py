@@ -16,6 +16,11 @@ CTCAE v5.0 (NCI, 2017):
 - Acidosis (also lactic acidosis, which has no v5.0 term of its own): 1 pH below normal but
   ≥ 7.3; no grade 2; 3 pH < 7.3; 4 life-threatening; 5 death.
 
+The symptoms the study drugs' labels list (abdominal pain, headache, nausea, vomiting,
+anorexia, weight loss, dyspepsia, flatulence, rash maculo-papular, alopecia, upper
+gastrointestinal hemorrhage, general physical health deterioration) are defined, with their
+CTCAE v5.0 criteria, in :mod:`metsor.clinical.ctcae_symptoms`.
+
 CTCAE v3.0 (NCI, 2006), the version the METSOR registry record cites for infection:
 
 - Infection: no grade 1; 2 localised, local intervention indicated; 3 IV antibiotic,
@@ -28,19 +33,30 @@ the grades the term has.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 from metsor.clinical._checks import finite, non_negative
-from metsor.clinical.ctcae_grade import CtcaeGrade, CtcaeVersion, find_term
+from metsor.clinical._ctcae_observations import (
+    ADL_LIMITATIONS,
+    Term,
+    adl_grade,
+    choice,
+    flag,
+    outcome_grade,
+)
+from metsor.clinical.ctcae_grade import CtcaeGrade, find_term
+from metsor.clinical.ctcae_symptoms import SYMPTOM_ALIASES, SYMPTOM_TERMS
 from metsor.errors import InputError
 
-__all__ = ["ADL_LIMITATIONS", "CLINICAL_TERMS", "INFECTION_TREATMENTS", "grade_clinical"]
-
-ADL_LIMITATIONS: tuple[str, ...] = ("none", "instrumental", "self_care")
-"""How far an event limits activities of daily living (ADL)."""
+__all__ = [
+    "ADL_LIMITATIONS",
+    "CLINICAL_TERMS",
+    "INFECTION_TREATMENTS",
+    "clinical_grades",
+    "grade_clinical",
+]
 
 INFECTION_TREATMENTS: tuple[str, ...] = ("none", "local", "iv", "interventional")
 """Treatment an infection calls for: none, local, IV anti-infective, or radiological or
@@ -50,39 +66,11 @@ NORMAL_PH_LOW = 7.35
 """Lower limit of normal arterial pH used by default for acidosis."""
 
 
-def _flag(observations: dict[str, Any], name: str) -> bool:
-    value = observations.pop(name, False)
-    if not isinstance(value, bool):
-        raise InputError(f"{name} must be true or false, got {value!r}", field=name)
-    return value
-
-
-def _choice(observations: dict[str, Any], name: str, options: tuple[str, ...]) -> str:
-    value = observations.pop(name, options[0])
-    if value not in options:
-        raise InputError(f"{name} must be one of {', '.join(options)}, got {value!r}", field=name)
-    return str(value)
-
-
-def _adl_grade(observations: dict[str, Any]) -> int:
-    """0 with no limitation, 2 limiting instrumental ADL, 3 limiting self-care ADL."""
-    return {"none": 0, "instrumental": 2, "self_care": 3}[
-        _choice(observations, "adl_limitation", ADL_LIMITATIONS)
-    ]
-
-
-def _outcome_grade(observations: dict[str, Any]) -> int:
-    """5 for death, 4 for life-threatening consequences, otherwise 0."""
-    if _flag(observations, "death"):
-        return 5
-    return 4 if _flag(observations, "life_threatening") else 0
-
-
 def _hand_foot(observations: dict[str, Any]) -> int:
-    grade = 1 if _flag(observations, "skin_changes") else 0
-    if _flag(observations, "pain"):
+    grade = 1 if flag(observations, "skin_changes") else 0
+    if flag(observations, "pain"):
         grade = max(grade, 2)
-    return max(grade, _adl_grade(observations))
+    return max(grade, adl_grade(observations))
 
 
 def _diarrhea(observations: dict[str, Any]) -> int:
@@ -94,9 +82,9 @@ def _diarrhea(observations: dict[str, Any]) -> int:
             field="stools_over_baseline",
         )
     grade = 0 if stools == 0 else 1 if stools < 4 else 2 if stools <= 6 else 3
-    if _flag(observations, "hospitalization"):
+    if flag(observations, "hospitalization"):
         grade = max(grade, 3)
-    return max(grade, _adl_grade(observations), _outcome_grade(observations))
+    return max(grade, adl_grade(observations), outcome_grade(observations))
 
 
 def _pressure_grade(value: float, cutoffs: tuple[float, float, float]) -> int:
@@ -111,11 +99,11 @@ def _hypertension(observations: dict[str, Any]) -> int:
     grade = max(
         _pressure_grade(sbp, (120.0, 140.0, 160.0)), _pressure_grade(dbp, (80.0, 90.0, 100.0))
     )
-    return max(grade, _outcome_grade(observations))
+    return max(grade, outcome_grade(observations))
 
 
 def _fatigue(observations: dict[str, Any]) -> int:
-    if not _flag(observations, "present"):
+    if not flag(observations, "present"):
         observations.pop("relieved_by_rest", None)
         observations.pop("adl_limitation", None)
         return 0
@@ -124,7 +112,7 @@ def _fatigue(observations: dict[str, Any]) -> int:
         raise InputError(
             f"relieved_by_rest must be true or false, got {relieved!r}", field="relieved_by_rest"
         )
-    return max(1 if relieved else 2, _adl_grade(observations))
+    return max(1 if relieved else 2, adl_grade(observations))
 
 
 def _acidosis(observations: dict[str, Any]) -> int:
@@ -133,32 +121,26 @@ def _acidosis(observations: dict[str, Any]) -> int:
     ph = round(finite(observations.pop("ph"), "ph"), 6)
     normal_low = finite(observations.pop("ph_lln", NORMAL_PH_LOW), "ph_lln")
     grade = 0 if ph >= normal_low else 1 if ph >= 7.3 else 3
-    return max(grade, _outcome_grade(observations))
+    return max(grade, outcome_grade(observations))
 
 
 def _infection(observations: dict[str, Any]) -> int:
     # v3.0 has no grade 1: an infection that needs no intervention has no grade (0);
     # grade 2 starts at "local intervention indicated".
-    treatment = _choice(observations, "treatment", INFECTION_TREATMENTS)
+    treatment = choice(observations, "treatment", INFECTION_TREATMENTS)
     grade = {"none": 0, "local": 2, "iv": 3, "interventional": 3}[treatment]
-    return max(grade, _outcome_grade(observations))
+    return max(grade, outcome_grade(observations))
 
 
-@dataclass(frozen=True)
-class _Term:
-    version: CtcaeVersion
-    grades: tuple[int, ...]
-    from_observations: Callable[[dict[str, Any]], int]
-
-
-_TERMS: Mapping[str, _Term] = MappingProxyType(
+_TERMS: Mapping[str, Term] = MappingProxyType(
     {
-        "Palmar-plantar erythrodysesthesia syndrome": _Term("5.0", (0, 1, 2, 3), _hand_foot),
-        "Diarrhea": _Term("5.0", (0, 1, 2, 3, 4, 5), _diarrhea),
-        "Hypertension": _Term("5.0", (0, 1, 2, 3, 4, 5), _hypertension),
-        "Fatigue": _Term("5.0", (0, 1, 2, 3), _fatigue),
-        "Acidosis": _Term("5.0", (0, 1, 3, 4, 5), _acidosis),
-        "Infection": _Term("3.0", (0, 2, 3, 4, 5), _infection),
+        "Palmar-plantar erythrodysesthesia syndrome": Term("5.0", (0, 1, 2, 3), _hand_foot),
+        "Diarrhea": Term("5.0", (0, 1, 2, 3, 4, 5), _diarrhea),
+        "Hypertension": Term("5.0", (0, 1, 2, 3, 4, 5), _hypertension),
+        "Fatigue": Term("5.0", (0, 1, 2, 3), _fatigue),
+        "Acidosis": Term("5.0", (0, 1, 3, 4, 5), _acidosis),
+        "Infection": Term("3.0", (0, 2, 3, 4, 5), _infection),
+        **SYMPTOM_TERMS,
     }
 )
 
@@ -173,17 +155,40 @@ _NAMES: Mapping[str, str] = MappingProxyType(
         "hand-foot syndrome": "Palmar-plantar erythrodysesthesia syndrome",
         "diarrhoea": "Diarrhea",
         "lactic acidosis": "Acidosis",
+        **SYMPTOM_ALIASES,
     }
 )
 
 
-def _stated_grade(name: str, term: _Term, grade: object) -> int:
+def _stated_grade(name: str, term: Term, grade: object) -> int:
     if isinstance(grade, bool) or not isinstance(grade, int) or grade not in term.grades:
         shown = ", ".join(str(g) for g in term.grades)
         raise InputError(
-            f"{name} (CTCAE v{term.version}) has grades {shown}; got {grade!r}", field="grade"
+            f"grade: {name} (CTCAE v{term.version}) has grades {shown}; got {grade!r}",
+            field="grade",
         )
     return grade
+
+
+def clinical_grades(term: str) -> tuple[int, ...]:
+    """The grades a clinical term has, 0 (none) included.
+
+    Parameters
+    ----------
+    term
+        One of :data:`CLINICAL_TERMS` (case ignored) or an alias.
+
+    Returns
+    -------
+    tuple of int
+        The grades in order: alopecia ``(0, 1, 2)``, diarrhea ``(0, 1, 2, 3, 4, 5)``.
+
+    Raises
+    ------
+    InputError
+        For an unknown term (field ``term``).
+    """
+    return _TERMS[find_term(term, _NAMES, "clinical")].grades
 
 
 def grade_clinical(term: str, **observations: Any) -> CtcaeGrade:
@@ -208,6 +213,23 @@ def grade_clinical(term: str, **observations: Any) -> CtcaeGrade:
         - Acidosis: ``ph`` (required), ``ph_lln`` (default 7.35), ``life_threatening``,
           ``death``.
         - Infection (v3.0): ``treatment`` ("none", "local", "iv", "interventional"),
+          ``life_threatening``, ``death``.
+        - Abdominal pain, Headache: ``severity`` ("none", "mild", "moderate", "severe"),
+          ``adl_limitation``.
+        - Nausea: ``intake`` (:data:`~metsor.clinical.ctcae_symptoms.NAUSEA_INTAKE`).
+        - Vomiting: ``care`` (:data:`~metsor.clinical.ctcae_symptoms.VOMITING_CARE`),
+          ``life_threatening``, ``death``.
+        - Anorexia: ``intake`` (:data:`~metsor.clinical.ctcae_symptoms.ANOREXIA_INTAKE`),
+          ``life_threatening``, ``death``.
+        - Weight loss: ``percent_from_baseline``, or ``baseline_kg`` and ``weight_kg``.
+        - Dyspepsia: ``severity`` (to "severe"); Flatulence: ``severity`` (to "moderate").
+        - Rash maculo-papular: ``bsa_percent`` (required), ``symptoms`` ("none", "mild",
+          "moderate", "severe"), ``adl_limitation``.
+        - Alopecia: ``hair_loss_percent`` (required).
+        - Upper gastrointestinal hemorrhage: ``care``
+          (:data:`~metsor.clinical.ctcae_symptoms.BLEEDING_CARE`), ``life_threatening``,
+          ``death``.
+        - General physical health deterioration: ``severity``, ``adl_limitation``,
           ``life_threatening``, ``death``.
 
     Returns

@@ -18,7 +18,8 @@ day.
 
 In the metformin arm, metformin adds the Glucophage label's events in excess of placebo
 (:data:`metsor.insilico.presets.METFORMIN_EXCESS`) as an independent cause within the first
-month, mostly grade 1 (grade 1/2/3: 70/28/2%, assumption). Hypoglycaemia is uncommon on
+month, mostly grade 1 (grade 1/2/3: 70/28/2%, assumption; a term whose CTCAE v5.0 grades
+stop below 3, flatulence, takes its highest grade instead). Hypoglycaemia is uncommon on
 metformin alone (label): 0.5% of the arm, grade 1, no dose change (assumption within
 "uncommon"). Lactic acidosis is rare (boxed warning): drawn at 3 per 100,000 patient-years
 (assumption within "rare"); it stops metformin at once.
@@ -31,6 +32,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from metsor.clinical.ctcae import clinical_grades
 from metsor.insilico.plan import PlannedEntry
 from metsor.insilico.presets import METFORMIN_EXCESS, ToxicityProfile
 
@@ -201,7 +203,7 @@ def _with_metformin(
     by_term = {e.term: e for e in events}
     for excess in METFORMIN_EXCESS:
         happens = rng.random() < excess.attributable
-        grade = int(rng.choice(3, p=_METFORMIN_GRADES)) + 1
+        grade = min(int(rng.choice(3, p=_METFORMIN_GRADES)) + 1, max(clinical_grades(excess.term)))
         onset = _onset((1, 30), end, rng) if end > 1 else end
         if not happens or end <= 1:
             continue
