@@ -173,3 +173,28 @@ def test_audit_export_writes_every_row(metsor: Any, tmp_path: Path) -> None:
     assert bad.exit_code == 2
     assert "--since must be a date" in bad.stderr
     assert metsor("coord", "audit", "export", "--out", str(site)).exit_code == 2
+
+
+def test_audit_verify_reports_a_visit_signature_edited_behind_the_application(
+    metsor: Any, database_url: str
+) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    visit = metsor("inv", "record", "visit", "TJ-001", "--type", "baseline", "--date", today,
+                   "--json")  # fmt: skip
+    assert visit.exit_code == 0, visit.output
+    visit_id = str(json.loads(visit.stdout)["id"])
+    signed = metsor("inv", "sign", "TJ-001", "--visit", visit_id, "--name", "Dr Ma Lin",
+                    "--user-id", "inv", "--password-stdin", "--json", input=PASSWORD)  # fmt: skip
+    assert signed.exit_code == 0, signed.output
+    signature = json.loads(signed.stdout)
+    assert signature["rows"] == 2  # the visit and the laboratory result of its day
+    intact = metsor("admin", "audit", "verify")
+    assert intact.exit_code == 0, intact.output
+    engine = make_engine(database_url)
+    with engine.begin() as connection:  # behind the application's back
+        connection.execute(text("UPDATE lab_results SET value = 39"))
+    engine.dispose()
+    broken = metsor("admin", "audit", "verify")
+    assert broken.exit_code == 1
+    assert f"signature {signature['id']} of TJ-001 by inv" in broken.output
+    assert "no longer match its digest" in broken.output
