@@ -137,7 +137,7 @@ def test_a_visit_signature_covers_every_row_of_its_visit(course: Course) -> None
         ("lab_results", "lab", "value", 33, "lab"),
         ("vital_signs", "vitals", "systolic_mmhg", 142, "vital signs"),
         ("adverse_events", "adverse_event", "grade", 3, "adverse event"),
-        ("tumour_lesions", "lesion", "diameter_mm", 36.0, "tumour lesions"),
+        ("tumour_lesions", "lesion", "diameter_mm", 36.0, "tumour lesion"),
         ("dose_events", "dose", "reason", "started on the day of randomization", "dose"),
     ],
 )

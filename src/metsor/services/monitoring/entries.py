@@ -84,7 +84,7 @@ CHILD_TABLES: Mapping[str, tuple[type[Any], str, str]] = MappingProxyType(
     }
 )
 
-#: How an entry is named in messages ("the correction of lab 12").
+#: How an entry (or a row of a child table) is named in messages ("the correction of lab 12").
 ENTRY_LABELS: Mapping[str, str] = MappingProxyType(
     {
         "screenings": "screening",
@@ -100,6 +100,8 @@ ENTRY_LABELS: Mapping[str, str] = MappingProxyType(
         "withdrawals": "withdrawal",
         "anticancer_therapies": "anticancer therapy",
         "survival_contacts": "survival contact",
+        "tumour_lesions": "tumour lesion",
+        "adverse_event_drugs": "adverse event's study drug",
     }
 )
 
