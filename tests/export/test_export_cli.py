@@ -50,7 +50,24 @@ def test_sdtm_and_adam_write_every_dataset(
     assert sdtm.exit_code == 0, sdtm.output
     written = json.loads(sdtm.output)
     assert sorted(written["datasets"]) == sorted(
-        ["DM", "DS", "EX", "AE", "SUPPAE", "LB", "VS", "TU", "TR", "RS", "SV", "TS", "TA", "TE"]
+        [
+            "DM",
+            "DS",
+            "EX",
+            "AE",
+            "SUPPAE",
+            "LB",
+            "VS",
+            "TU",
+            "TR",
+            "RS",
+            "SV",
+            "TS",
+            "TA",
+            "TE",
+            "XS",
+            "SUPPXS",
+        ]
     )
     assert Path(written["define"]).is_file()
     adam = _metsor(export_trial, cli_user, "adam", "--out", str(tmp_path / "adam"))

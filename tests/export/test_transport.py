@@ -12,7 +12,24 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-SDTM = ("dm", "ds", "ex", "ae", "suppae", "lb", "vs", "tu", "tr", "rs", "sv", "ts", "ta", "te")
+SDTM = (
+    "dm",
+    "ds",
+    "ex",
+    "ae",
+    "suppae",
+    "lb",
+    "vs",
+    "tu",
+    "tr",
+    "rs",
+    "sv",
+    "ts",
+    "ta",
+    "te",
+    "xs",
+    "suppxs",
+)
 ADAM = ("adsl", "adtte", "adrs", "adae")
 
 
@@ -84,7 +101,8 @@ def test_pandas_reads_the_same_transport_file(adam_dir: Path) -> None:
 
 
 def test_the_exports_hold_data(sdtm_dir: Path, adam_dir: Path) -> None:
-    """Each dataset of the small trial has rows (a course with every kind of record)."""
-    empty = [n for n in SDTM if not _csv(sdtm_dir / f"{n}.csv")[1]]
+    """Each dataset of the small trial has rows (a course with every kind of record); no
+    casebook of it is signed (``test_signatures`` signs a copy)."""
+    empty = [n for n in SDTM if not _csv(sdtm_dir / f"{n}.csv")[1] and n not in ("xs", "suppxs")]
     empty += [n for n in ADAM if not _csv(adam_dir / f"{n}.csv")[1]]
     assert empty == []

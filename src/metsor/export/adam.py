@@ -6,7 +6,12 @@ The rows are those the endpoints derive (:mod:`metsor.endpoints.datasets`,
 - ADSL: ``SEX`` as ``M``/``F``; the actual treatment ``TRT01A`` (the randomized arm for a
   subject who received study treatment, else empty); ``SAFFL`` (``Y`` for a subject who
   received any study treatment); ``TRTSDT``/``TRTEDT`` (first and last dosing record); the data
-  cut-off ``DCUTDT``. ``ITTFL`` is ``Y`` for every randomized subject; ``STRATUM`` is the
+  cut-off ``DCUTDT``; the investigator's signature of the casebook (``INVSIGFL``: ``Y`` when a
+  valid signature of the whole casebook stands at the cut-off, ``INVSIGDT`` the date of the
+  latest) and the subject's lock state when the data were read (``LOCKST``: ``OPEN``,
+  ``FROZEN`` or ``LOCKED``, the strictest of the subject's, its site's and the study's;
+  ``LOCKDT`` the date it was locked; :mod:`metsor.services.sign_off`). ``ITTFL`` is ``Y`` for
+  every randomized subject; ``STRATUM`` is the
   randomization stratum, ``STRAT1R``/``STRAT2R`` its factors' levels as randomized, ``ECOG``,
   ``MVI`` and ``EHS`` the baseline values they are made of.
 - ADTTE: traceability of each date (``SRCDOM``/``SRCVAR``/``SRCSEQ``): a death to
@@ -35,6 +40,7 @@ from metsor.export.metadata import Dataset, DatasetSpec, V, Variable
 from metsor.export.sdtm_oncology import CRITERIA
 from metsor.export.sdtm_subjects import treatment_dates
 from metsor.export.study import Study, ascii_text
+from metsor.services.sign_off import SignOff
 from metsor.services.tabulation import CasebookRecords
 
 __all__ = [
@@ -97,6 +103,11 @@ ADSL = DatasetSpec(
         V("WDDT", "Date of Withdrawal", "date", "Derived"),
         V("LTFUDT", "Date Lost to Follow-up", "date", "Derived"),
         V("DCUTDT", "Data Cutoff Date", "date", "Assigned"),
+        V("INVSIGFL", "Casebook Signed Flag", origin="Derived", codelist=_YN),
+        V("INVSIGDT", "Date Casebook Signed", "date", "Derived"),
+        V("LOCKST", "Subject Data Lock State", origin="Derived",
+          codelist=("OPEN", "FROZEN", "LOCKED")),
+        V("LOCKDT", "Date of Subject Data Lock", "date", "Derived"),
     ),
 )  # fmt: skip
 
@@ -177,13 +188,16 @@ def _adae_spec(drugs: Sequence[str], study: Study) -> DatasetSpec:
     )  # fmt: skip
 
 
-def adsl(records: CasebookRecords, study: Study) -> Dataset:
-    """ADSL with the safety flag, actual treatment, treatment dates and cut-off."""
+def adsl(records: CasebookRecords, study: Study, sign_off: SignOff | None = None) -> Dataset:
+    """ADSL with the safety flag, actual treatment, treatment dates, cut-off and sign-off (its
+    variables empty when ``sign_off`` is None)."""
     dosed = treatment_dates(records)
     rows = []
     for row in records.datasets.rows["adsl"]:
         first, last = dosed.get(row["SUBJID"], (None, None))
         age = row["AGE"]
+        signed = None if sign_off is None else sign_off.of(row["SUBJID"])
+        signature = None if signed is None else signed.casebook_signature
         rows.append(
             {
                 **row,
@@ -196,6 +210,12 @@ def adsl(records: CasebookRecords, study: Study) -> Dataset:
                 "SEX": _SEX.get(str(row["SEX"]).lower()) if row["SEX"] else None,
                 "SAFFL": "Y" if first else "N",
                 "DCUTDT": records.cutoff,
+                "INVSIGFL": None if signed is None else ("Y" if signature else "N"),
+                "INVSIGDT": None if signature is None else signature.signed_at.date(),
+                "LOCKST": None if signed is None else signed.lock_state.upper(),
+                "LOCKDT": None
+                if signed is None or signed.locked_at is None
+                else signed.locked_at.date(),
             }
         )
     return Dataset.of(ADSL, rows)
@@ -274,11 +294,13 @@ def study_drugs(records: CasebookRecords, study: Study) -> tuple[str, ...]:
     )
 
 
-def analysis_datasets(records: CasebookRecords, study: Study, rs: Dataset) -> tuple[Dataset, ...]:
+def analysis_datasets(
+    records: CasebookRecords, study: Study, rs: Dataset, sign_off: SignOff
+) -> tuple[Dataset, ...]:
     """ADSL, ADTTE, ADRS and ADAE, in that order (``rs``: the SDTM RS they trace to)."""
     drugs = study_drugs(records, study)
     return (
-        adsl(records, study),
+        adsl(records, study, sign_off),
         adtte(records, study, rs),
         adrs(records, study),
         adae(records, study, drugs),

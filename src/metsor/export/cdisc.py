@@ -5,9 +5,11 @@ that a breach leaves the folder as it was and names the dataset and variable; th
 written as ``<name>.csv`` and ``<name>.xpt`` (version 5), and ``define.xml`` with its stylesheet
 describes them all.
 
-SDTM: DM, DS, EX, AE (with SUPPAE: relatedness and action per drug), LB, VS, TU, TR, RS, SV and
-the trial design TS, TA, TE. ADaM: ADSL,
-ADTTE, ADRS, ADAE (ADTTE traces its dates to the RS records of the same cut-off).
+SDTM: DM, DS, EX, AE (with SUPPAE: relatedness and action per drug), LB, VS, TU, TR, RS, SV,
+the trial design TS, TA, TE, and the investigators' signatures XS with SUPPXS
+(:mod:`metsor.export.sdtm_signatures`). ADaM: ADSL (with the investigator's signature and the
+subject's lock state), ADTTE, ADRS, ADAE (ADTTE traces its dates to the RS records of the same
+cut-off).
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from metsor.export import adam, sdtm_design, sdtm_events, sdtm_findings, sdtm_oncology
+from metsor.export import (
+    adam,
+    sdtm_design,
+    sdtm_events,
+    sdtm_findings,
+    sdtm_oncology,
+    sdtm_signatures,
+)
 from metsor.export import sdtm_subjects as subjects
 from metsor.export.checks import check_dataset
 from metsor.export.define_xml import write_define
@@ -26,6 +35,7 @@ from metsor.export.metadata import Dataset
 from metsor.export.study import Study
 from metsor.protocol import Protocol
 from metsor.services.context import ServiceContext
+from metsor.services.sign_off import SignOff, read_sign_off
 from metsor.services.tabulation import CasebookRecords, casebook_records
 
 __all__ = [
@@ -56,7 +66,8 @@ SDTM_DOMAINS: tuple[tuple[str, _Builder], ...] = (
     ("TA", sdtm_design.trial_arms),
     ("TE", sdtm_design.trial_elements),
 )
-"""The SDTM domains written, in order, each with the function that builds it."""
+"""The SDTM domains written, in order, each with the function that builds it; the signature
+domains XS and SUPPXS follow them (:func:`tabulation_datasets`)."""
 
 
 @dataclass(frozen=True)
@@ -75,14 +86,23 @@ def study_of(records: CasebookRecords) -> Study:
     return Study.of(snapshot.protocol, tuple(snapshot.scheme.arms), snapshot.scheme.arm_labels)
 
 
-def tabulation_datasets(records: CasebookRecords, study: Study) -> tuple[Dataset, ...]:
-    """The SDTM datasets of :data:`SDTM_DOMAINS`, built and in order."""
-    return tuple(build(records, study) for _, build in SDTM_DOMAINS)
+def tabulation_datasets(
+    records: CasebookRecords, study: Study, sign_off: SignOff
+) -> tuple[Dataset, ...]:
+    """The SDTM datasets of :data:`SDTM_DOMAINS`, built and in order, then XS and SUPPXS."""
+    return (
+        *(build(records, study) for _, build in SDTM_DOMAINS),
+        sdtm_signatures.signatures(records, study, sign_off),
+        sdtm_signatures.supplemental_signatures(records, study, sign_off),
+    )
 
 
-def analysis_datasets(records: CasebookRecords, study: Study) -> tuple[Dataset, ...]:
+def analysis_datasets(
+    records: CasebookRecords, study: Study, sign_off: SignOff
+) -> tuple[Dataset, ...]:
     """ADSL, ADTTE, ADRS and ADAE."""
-    return adam.analysis_datasets(records, study, sdtm_oncology.response(records, study))
+    rs = sdtm_oncology.response(records, study)
+    return adam.analysis_datasets(records, study, rs, sign_off)
 
 
 def _write(datasets: tuple[Dataset, ...], out_dir: Path | str, study: Study) -> ExportResult:
@@ -133,7 +153,8 @@ def export_sdtm(
     check_output_folder(out_dir)
     records = casebook_records(ctx, cutoff=cutoff, protocol=protocol)
     study = study_of(records)
-    return _write(tabulation_datasets(records, study), out_dir, study)
+    sign_off = read_sign_off(ctx, cutoff=cutoff)
+    return _write(tabulation_datasets(records, study, sign_off), out_dir, study)
 
 
 def export_adam(
@@ -150,4 +171,5 @@ def export_adam(
     check_output_folder(out_dir)
     records = casebook_records(ctx, cutoff=cutoff, protocol=protocol)
     study = study_of(records)
-    return _write(analysis_datasets(records, study), out_dir, study)
+    sign_off = read_sign_off(ctx, cutoff=cutoff)
+    return _write(analysis_datasets(records, study, sign_off), out_dir, study)
