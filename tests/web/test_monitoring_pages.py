@@ -96,6 +96,21 @@ def test_the_sdv_page_verifies_an_entry_and_shows_the_change_that_cleared_it(
                     {"table": "lab_results", "record_id": "x"})  # fmt: skip
     assert unknown.status_code == 422
     assert "record id" in unknown.text
+    assert 'id="plan-form"' not in monitor.get("/monitoring/sdv").text
+    assert _post(monitor, "/monitoring/sdv", "/monitoring/sdv/plan",
+                 {"plan": "targeted", "reason": "x"}).status_code == 403  # fmt: skip
+    manager = login("datamgr")
+    blank = _post(manager, "/monitoring/sdv", "/monitoring/sdv/plan",
+                  {"plan": "targeted", "reason": " "})  # fmt: skip
+    assert blank.status_code == 422
+    assert 'id="error-reason"' in blank.text
+    targeted = _post(manager, "/monitoring/sdv", "/monitoring/sdv/plan",
+                     {"plan": "targeted", "reason": "risk-based monitoring plan"})  # fmt: skip
+    assert targeted.status_code == 303
+    assert "targeted SDV" in manager.get("/monitoring/sdv").text
+    back = _post(manager, "/monitoring/sdv", "/monitoring/sdv/plan",
+                 {"plan": "full", "reason": "back to 100% SDV"})  # fmt: skip
+    assert back.status_code == 303
 
 
 def test_signing_needs_the_password_and_a_correction_voids_the_signature(
@@ -149,7 +164,7 @@ def test_signing_needs_the_password_and_a_correction_voids_the_signature(
 def test_a_data_manager_freezes_and_unfreezes_with_a_reason(
     web_server: WebServer, login: Login
 ) -> None:
-    subject_id, _ = _subject_with_lab(web_server)
+    subject_id, lab_id = _subject_with_lab(web_server)
     manager = login("datamgr")
     page = "/monitoring/locks"
     no_reason = _post(manager, page, page,
@@ -168,6 +183,11 @@ def test_a_data_manager_freezes_and_unfreezes_with_a_reason(
                            "collected_on": datetime.now(UTC).date().isoformat()},
                      timeout=30)  # fmt: skip
     assert lab.status_code == 409, lab.text
+    query = httpx.post(f"{web_server.url}/api/v1/queries", headers=api_token(web_server, "monitor"),
+                       json={"table": "lab_results", "record_id": lab_id, "field": "value",
+                             "question": "please confirm against the source"},
+                       timeout=30)  # fmt: skip
+    assert query.status_code == 201, query.text  # a frozen subject still takes queries
     twice = _post(manager, page, page,
                   {"action": "freeze", "scope": "subject", "target": subject_id,
                    "reason": "again"})  # fmt: skip

@@ -5,6 +5,7 @@
   subject's entries with who verified each, and for an entry to verify again the change that
   cleared its mark;
 - ``POST /monitoring/sdv/verify``: a monitor marks an entry verified (others: 403);
+- ``POST /monitoring/sdv/plan``: a data manager chooses 100% or targeted SDV, with the reason;
 - ``GET``/``POST /monitoring/checks``: the edit checks run on demand (data manager, monitor);
 - ``GET /monitoring/audit`` and ``GET /monitoring/audit.csv``: the whole audit trail as a
   streamed CSV download (data manager, monitor, administrator).
@@ -27,7 +28,13 @@ from metsor.errors import InputError
 from metsor.services.monitoring._roles import MONITORING_ROLES
 from metsor.services.monitoring.edit_checks import run_edit_checks
 from metsor.services.monitoring.entries import ENTRY_LABELS
-from metsor.services.monitoring.sdv import sdv_status, subject_entries, verify_entry
+from metsor.services.monitoring.sdv import (
+    SDV_PLANS,
+    sdv_status,
+    set_sdv_plan,
+    subject_entries,
+    verify_entry,
+)
 from metsor.web.dependencies import PageUser, checked_form, render, work
 from metsor.web.monitoring.audit_csv import audit_csv
 from metsor.web.security import Principal
@@ -79,6 +86,10 @@ def _sdv_context(
         "worklist_total": len(worklist),
         "labels": ENTRY_LABELS,
         "can_verify": user.role in MONITORING_ROLES["verify_source"],
+        "plans": SDV_PLANS,
+        "can_set_plan": user.role in MONITORING_ROLES["set_sdv_plan"],
+        "errors": {},
+        "values": {},
     }
 
 
@@ -119,6 +130,26 @@ async def sdv_verify(request: Request, user: PageUser) -> Response:
         )
     )
     return RedirectResponse(f"{back}#{form.get('table', '')}-{record}", status_code=303)
+
+
+@router.post("/monitoring/sdv/plan")
+async def sdv_plan_change(request: Request, user: PageUser) -> Response:
+    """Choose 100% (``full``) or ``targeted`` SDV, giving the reason."""
+    form = await checked_form(request)
+
+    def run() -> None:
+        with work(request, user) as ctx:
+            set_sdv_plan(ctx, plan=form.get("plan", ""), reason=form.get("reason", ""))
+
+    try:
+        await run_in_threadpool(run)
+    except InputError as exc:
+        context = await run_in_threadpool(_sdv_context, user, request, None, None)
+        context["errors"] = {exc.field or "form": exc.message}
+        context["values"] = form
+        return render(request, "monitoring/sdv.html.j2", context, principal=user,
+                      status_code=422)  # fmt: skip
+    return RedirectResponse("/monitoring/sdv", status_code=303)
 
 
 @router.get("/monitoring/checks")
