@@ -24,6 +24,7 @@ from metsor.protocol.review_criteria import (
 )
 from metsor.protocol.review_dosing import dose_findings, food_findings, label_caution_findings
 from metsor.protocol.review_interpretations import open_interpretation_findings
+from metsor.protocol.review_strata import unreachable_stratum_findings
 
 __all__ = [
     "TARGET_POWER",
@@ -56,6 +57,7 @@ _CHECKS: tuple[Callable[[Protocol], Iterator[Finding]], ...] = (
     ecog_findings,
     language_findings,
     open_interpretation_findings,
+    unreachable_stratum_findings,
 )
 
 
