@@ -193,7 +193,7 @@ def test_a_course_in_the_casebook(browser: Browser, web_server: WebServer) -> No
                  "diastolic_mmhg": "96", "heart_rate_bpm": "78", "weight_kg": "64",
                  "ecog": "1"})  # fmt: skip
     _submit(page, "#entry-form")
-    assert page.inner_text("#records tbody tr td:nth-child(4)").strip() == "3"
+    assert page.inner_text("#records tbody tr td:nth-child(4)").strip() == "grade 3"
     _shot(page, "14-vital-signs")
 
     page.goto(f"{casebook}/tumour")

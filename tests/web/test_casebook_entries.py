@@ -66,7 +66,7 @@ def test_vital_signs_form_shows_the_hypertension_grade(web_server: WebServer, lo
     )  # fmt: skip
     assert answer.status_code == 303, answer.text
     page = client.get(path).text
-    assert 'field=hypertension_grade" title="Audit history">3</a>' in page
+    assert '<span class="pill grade-3">grade 3</span>' in page
     (row,) = _casebook(web_server, subject_id)["vital_signs"]
     assert (row["systolic_mmhg"], row["hypertension_grade"], row["ecog"]) == (165, 3, 1)
 

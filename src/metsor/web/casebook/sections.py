@@ -53,11 +53,14 @@ def _plain(values: tuple[str, ...]) -> Choices:
 
 @dataclass(frozen=True)
 class Column:
-    """A column of a section's table: the record's field and its heading."""
+    """A column of a section's table: the record's field, its heading, whether it holds a
+    number (right-aligned), a CTCAE grade (shown as one) or a code (shown in words)."""
 
     field: str
     label: str
     numeric: bool = False
+    grade: bool = False
+    code: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,7 @@ SECTIONS: Mapping[str, Section] = {
     for section in (
         Section(
             "visits", "Visits", "visit", "visits",
-            (Column("visit_type", "Visit"), Column("number", "No.", True),
+            (Column("visit_type", "Visit", code=True), Column("number", "No.", True),
              Column("planned_date", "Planned"), Column("actual_date", "Took place"),
              Column("in_window", "In window")),
             _visit_inputs, VisitIn, record_visit, "visit entered", lambda v: v.visits,
@@ -186,7 +189,7 @@ SECTIONS: Mapping[str, Section] = {
             "vital-signs", "Vital signs", "vital signs", "vital_signs",
             (Column("measured_on", "Measured"), Column("systolic_mmhg", "Systolic", True),
              Column("diastolic_mmhg", "Diastolic", True),
-             Column("hypertension_grade", "Hypertension (CTCAE)", True),
+             Column("hypertension_grade", "Hypertension (CTCAE)", grade=True),
              Column("heart_rate_bpm", "Heart rate", True),
              Column("temperature_c", "Temp. °C", True), Column("weight_kg", "Weight kg", True),
              Column("ecog", "ECOG", True)),
@@ -195,35 +198,36 @@ SECTIONS: Mapping[str, Section] = {
         ),
         Section(
             "dosing", "Dosing and dose changes", "dosing event", "dose_events",
-            (Column("event_date", "From"), Column("drug", "Drug"), Column("event", "Event"),
-             Column("level", "Level"), Column("dose_mg", "mg", True),
+            (Column("event_date", "From"), Column("drug", "Drug"),
+             Column("event", "Event", code=True), Column("level", "Level"),
+             Column("dose_mg", "mg", True),
              Column("frequency", "Frequency"), Column("reason", "Reason")),
             _dose_inputs, DoseIn, record_dose, "dosing entered", lambda v: v.doses,
         ),
         Section(
             "therapies", "New anticancer therapies", "therapy", "anticancer_therapies",
-            (Column("name", "Therapy"), Column("category", "Category"),
+            (Column("name", "Therapy"), Column("category", "Category", code=True),
              Column("started_on", "Started"), Column("ended_on", "Ended")),
             _therapy_inputs, AnticancerTherapyIn, record_anticancer_therapy,
             "new anticancer therapy entered", lambda v: v.therapies,
         ),
         Section(
             "survival", "Survival follow-up", "survival contact", "survival_contacts",
-            (Column("contact_on", "Contact"), Column("status", "Found"),
-             Column("method", "How")),
+            (Column("contact_on", "Contact"), Column("status", "Found", code=True),
+             Column("method", "How", code=True)),
             _contact_inputs, SurvivalContactIn, record_survival_contact,
             "survival contact entered", lambda v: v.survival_contacts,
         ),
         Section(
             "death", "Death", "death", "deaths",
-            (Column("death_date", "Date of death"), Column("cause", "Primary cause"),
+            (Column("death_date", "Date of death"), Column("cause", "Primary cause", code=True),
              Column("cause_detail", "Detail")),
             _death_inputs, DeathIn, record_death, "death entered", lambda v: _one(v.death),
             single=True,
         ),
         Section(
             "withdrawal", "End of follow-up", "withdrawal", "withdrawals",
-            (Column("kind", "Why"), Column("withdrawn_on", "On"),
+            (Column("kind", "Why", code=True), Column("withdrawn_on", "On"),
              Column("last_contact_date", "Last known alive"), Column("reason", "Reason")),
             _withdrawal_inputs, WithdrawalIn, record_withdrawal, "withdrawal entered",
             lambda v: _one(v.withdrawal), single=True,
