@@ -125,7 +125,7 @@ def test_the_sections_follow_ich_e3(built: BuiltReport) -> None:
         "Study patients",
         "Efficacy",
         "Safety",
-        "Data cut-off, database state and audit trail",
+        "Data cut-off, database state, signatures and audit trail",
     ]
 
 

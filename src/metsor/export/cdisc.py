@@ -35,7 +35,7 @@ from metsor.export.metadata import Dataset
 from metsor.export.study import Study
 from metsor.protocol import Protocol
 from metsor.services.context import ServiceContext
-from metsor.services.sign_off import SignOff, read_sign_off
+from metsor.services.sign_off import SignOff
 from metsor.services.tabulation import CasebookRecords, casebook_records
 
 __all__ = [
@@ -153,7 +153,7 @@ def export_sdtm(
     check_output_folder(out_dir)
     records = casebook_records(ctx, cutoff=cutoff, protocol=protocol)
     study = study_of(records)
-    sign_off = read_sign_off(ctx, cutoff=cutoff)
+    sign_off = records.snapshot.sign_off
     return _write(tabulation_datasets(records, study, sign_off), out_dir, study)
 
 
@@ -171,5 +171,5 @@ def export_adam(
     check_output_folder(out_dir)
     records = casebook_records(ctx, cutoff=cutoff, protocol=protocol)
     study = study_of(records)
-    sign_off = read_sign_off(ctx, cutoff=cutoff)
+    sign_off = records.snapshot.sign_off
     return _write(analysis_datasets(records, study, sign_off), out_dir, study)

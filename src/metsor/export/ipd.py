@@ -56,7 +56,6 @@ from metsor.export.ipd_terms import MIN_TERM_SUBJECTS, rare_term_pools
 from metsor.export.metadata import Dataset, DatasetSpec, Variable, text_length
 from metsor.protocol import Protocol
 from metsor.services.context import ServiceContext
-from metsor.services.sign_off import read_sign_off
 from metsor.services.tabulation import casebook_records
 
 __all__ = [
@@ -366,7 +365,7 @@ def export_ipd(
     records = casebook_records(ctx, cutoff=cutoff, protocol=protocol)
     study = study_of(records)
     package, treatments = deidentify(
-        analysis_datasets(records, study, read_sign_off(ctx, cutoff=cutoff)),
+        analysis_datasets(records, study, records.snapshot.sign_off),
         key,
         min_site_size=min_site_size,
         min_term_subjects=min_term_subjects,

@@ -8,7 +8,8 @@ snapshot (:mod:`metsor.services.trial_data`).
 from __future__ import annotations
 
 import platform
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 
 from metsor import __version__
 from metsor.analysis import TrialAnalysis, drug_exposures, summarise_exposure, treatment_ends
@@ -27,6 +28,7 @@ from metsor.report.safety_tables import (
     serious_events_table,
     worst_grade_table,
 )
+from metsor.services.sign_off import LOCK_ORDER, SubjectSignOff
 from metsor.services.trial_data import TrialSnapshot
 
 __all__ = ["data_section", "efficacy_section", "patients_section", "safety_section"]
@@ -203,8 +205,46 @@ def safety_section(snapshot: TrialSnapshot) -> Section:
     return Section("6", "Safety", tuple(blocks))
 
 
+def sign_off_table(snapshot: TrialSnapshot) -> Table:
+    """Per arm: randomized subjects whose casebook stands signed at the cut-off, visits signed,
+    signatures voided, and the subjects' lock states when the data were read."""
+    scheme = snapshot.scheme
+    subjects = {arm: [c.subject_id for c in snapshot.courses if c.arm == arm]
+                for arm in scheme.arms}  # fmt: skip
+
+    def count(arm: str, test: Callable[[SubjectSignOff], int]) -> str:
+        return str(sum(test(snapshot.sign_off.of(s)) for s in subjects[arm]))
+
+    def states(arm: str) -> str:
+        found = Counter(snapshot.sign_off.of(s).lock_state for s in subjects[arm])
+        return ", ".join(f"{found[state]} {state}" for state in LOCK_ORDER if found[state]) or "–"
+
+    measures: tuple[tuple[str, Callable[[str], str]], ...] = (
+        ("Randomized", lambda arm: str(len(subjects[arm]))),
+        ("Casebook signed by the investigator (valid)",
+         lambda arm: count(arm, lambda s: s.casebook_signature is not None)),
+        ("Visit signatures (valid)", lambda arm: count(arm, lambda s: sum(
+            1 for x in s.signatures if not x.of_casebook and x.status == "valid"))),
+        ("Signatures voided by a later change, unlock or unfreeze", lambda arm: count(
+            arm, lambda s: sum(1 for x in s.signatures if x.status == "voided"))),
+        ("Subjects' data: open, frozen, locked", states),
+    )  # fmt: skip
+    return Table(
+        "Electronic signatures and locks",
+        ("Item", *(scheme.label(arm) for arm in scheme.arms)),
+        tuple((name, *(value(arm) for arm in scheme.arms)) for name, value in measures),
+        notes=(
+            "Signatures as they stood at the data cut-off (21 CFR Part 11: printed name, date "
+            "and time, meaning; linked to the signed records by their SHA-256); lock states "
+            "when the data were read: the strictest of the subject's, its site's and the "
+            "study's.",
+        ),
+    )
+
+
 def data_section(snapshot: TrialSnapshot) -> Section:
-    """Data cut-off, database state, the audit chain's verification and what was read."""
+    """Data cut-off, database state, the investigators' signatures and the subjects' locks,
+    the audit chain's verification and what was read."""
     audit = snapshot.audit
     if audit.verified:
         chain = f"{audit.note}: {audit.audit_rows} audit rows, {audit.records} records compared" + (
@@ -224,7 +264,10 @@ def data_section(snapshot: TrialSnapshot) -> Section:
         ),
         ("Software", f"metsor {__version__}, Python {platform.python_version()}"),
     )
-    blocks: list[Block] = [Table("Data behind this report", ("Item", "Value"), rows)]
+    blocks: list[Block] = [
+        Table("Data behind this report", ("Item", "Value"), rows),
+        sign_off_table(snapshot),
+    ]
     if audit.verified and not audit.intact:
         blocks.append(
             Paragraph(
@@ -233,4 +276,4 @@ def data_section(snapshot: TrialSnapshot) -> Section:
                 kind="warning",
             )
         )
-    return Section("7", "Data cut-off, database state and audit trail", tuple(blocks))
+    return Section("7", "Data cut-off, database state, signatures and audit trail", tuple(blocks))

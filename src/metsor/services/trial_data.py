@@ -18,7 +18,9 @@ report and the files handed to the world need, so that each of them formats the 
   each drug's full daily dose;
 - deaths with their cause, withdrawals with their kind and reason;
 - the audit chain's verification (when the acting role may verify it) and the database's lock
-  state (the study's lock: "locked on … by …", else "not locked").
+  state (the study's lock: "locked on … by …", else "not locked");
+- the investigators' electronic signatures at the cut-off and each subject's lock state
+  (:func:`metsor.services.sign_off.read_sign_off`).
 
 Subjects are those the acting user may see (site isolation), randomized on or before the
 cut-off; events after the cut-off are not counted. Rows are read-only mappings.
@@ -47,6 +49,7 @@ from metsor.services.casebook.datasets import adae_rows, subject_courses
 from metsor.services.consort_flow import ConsortFlow, count_consort_flow
 from metsor.services.context import ServiceContext
 from metsor.services.scheme import current_scheme, enrollment_cap
+from metsor.services.sign_off import SignOff, read_sign_off
 from metsor.store.audit import verify
 from metsor.store.models.casebook import Death, DoseEvent, LabResult, Withdrawal
 
@@ -174,6 +177,7 @@ class TrialSnapshot:
     withdrawals: tuple[WithdrawalRecord, ...]
     audit: AuditSummary
     lock: LockState
+    sign_off: SignOff
 
     def arm_of(self, subject_id: str) -> str:
         """The arm code of a randomized subject."""
@@ -264,6 +268,7 @@ def trial_snapshot(
         ),
         audit=_audit(ctx),
         lock=_lock(ctx),
+        sign_off=read_sign_off(ctx, cutoff=cutoff),
     )
 
 
