@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import Response
 
 from metsor.services.context import Database
+from metsor.services.session_activity import ActivityRecorder
 from metsor.web.admin.router import router as admin_pages
 from metsor.web.api_docs import router as api_docs
 from metsor.web.auth.router import api_router as auth_api
@@ -29,9 +30,8 @@ from metsor.web.dashboard.router import router as dashboard_pages
 from metsor.web.errors import install_error_handlers
 from metsor.web.exports.router import router as export_pages
 from metsor.web.monitoring.api import router as monitoring_api
-from metsor.web.security import IdleTracker
 from metsor.web.settings import WebSettings
-from metsor.web.state import STATIC_DIR, TEMPLATES_DIR, WebState
+from metsor.web.state import STATIC_DIR, TEMPLATES_DIR, WebState, writer_lock
 from metsor.web.subjects.api import router as subjects_api
 from metsor.web.subjects.router import router as subjects_pages
 
@@ -83,11 +83,13 @@ def create_app(settings: WebSettings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    writer = writer_lock(settings.database_url)
     app.state.metsor = WebState(
         settings=settings,
         database=database,
-        idle=IdleTracker(settings.idle_timeout.total_seconds()),
+        idle=ActivityRecorder(database, settings.idle_timeout, writer=writer),
         templates=Jinja2Templates(env=_environment()),
+        writer=writer,
     )
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

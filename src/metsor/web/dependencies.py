@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -61,10 +61,15 @@ ApiUser = Annotated[Principal, Depends(api_user)]
 def work(
     request: Request, principal: Principal, *, readonly: bool = False, reason: str | None = None
 ) -> Iterator[ServiceContext]:
-    """One unit of work for the proved user: one transaction, audited with their name."""
-    with unit_of_work(
-        state_of(request).database, principal.username, readonly=readonly, reason=reason
-    ) as ctx:
+    """One unit of work for the proved user: one transaction, audited with their name.
+
+    A writing one holds the process's writer lock (:func:`metsor.web.state.writer_lock`).
+    """
+    state = state_of(request)
+    with (
+        nullcontext() if readonly else state.writer,
+        unit_of_work(state.database, principal.username, readonly=readonly, reason=reason) as ctx,
+    ):
         yield ctx
 
 

@@ -5,9 +5,9 @@ A login (:func:`metsor.services.authentication.open_session`) gives a token; the
 client sends the same text as a bearer token. Every request proves it again through
 :func:`~metsor.services.authentication.check_session` (ended, expired and deactivated are
 refused there) and the idle time-out here: a session unused for ``idle_timeout`` is ended as a
-logout, audited. The database keeps only the token's digest; this process keeps, per digest,
-the moment of its last request — a session this process has not seen (after a restart) must
-log in again.
+logout, audited. The database keeps only the token's digest, and the time of each session's
+last request (:mod:`metsor.services.session_activity`), so that the time-out holds across a
+restart and between worker processes.
 
 Every form carries a CSRF token: an HMAC of the session token (or, before login, of a random
 pre-session cookie) under the application's secret; a form without it, or with another, is
@@ -19,19 +19,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 
 from metsor.errors import PermissionDeniedError
-from metsor.services.authentication import check_session, end_session, token_digest
+from metsor.services.authentication import check_session, end_session
 from metsor.services.context import Database
+from metsor.services.session_activity import ActivityRecorder
 
 __all__ = [
     "PRESESSION_COOKIE",
     "SESSION_COOKIE",
     "AuthenticationRequiredError",
-    "IdleTracker",
     "Principal",
     "csrf_matches",
     "csrf_token",
@@ -74,37 +72,6 @@ class Principal:
     token: str
 
 
-class IdleTracker:
-    """The last request of each session this process has seen (monotonic seconds)."""
-
-    def __init__(self, idle_seconds: float) -> None:
-        self.idle_seconds = idle_seconds
-        self._last: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def start(self, token: str) -> None:
-        """Record a session just opened."""
-        with self._lock:
-            self._last[token_digest(token)] = time.monotonic()
-
-    def touch(self, token: str) -> bool:
-        """Record a request; False when the session was idle too long or is unknown here."""
-        digest = token_digest(token)
-        now = time.monotonic()
-        with self._lock:
-            last = self._last.get(digest)
-            if last is None or now - last > self.idle_seconds:
-                self._last.pop(digest, None)
-                return False
-            self._last[digest] = now
-            return True
-
-    def forget(self, token: str) -> None:
-        """Drop a session that ended."""
-        with self._lock:
-            self._last.pop(token_digest(token), None)
-
-
 def split_credential(text: str | None) -> tuple[str, str] | None:
     """``(username, token)`` from a cookie or bearer value, or None if it has not that form."""
     if not text or ":" not in text or len(text) > 200:
@@ -115,7 +82,7 @@ def split_credential(text: str | None) -> tuple[str, str] | None:
     return username, token
 
 
-def prove(database: Database, idle: IdleTracker, credential: str | None) -> Principal:
+def prove(database: Database, idle: ActivityRecorder, credential: str | None) -> Principal:
     """The user that a cookie or bearer value proves.
 
     Raises
@@ -131,10 +98,10 @@ def prove(database: Database, idle: IdleTracker, credential: str | None) -> Prin
     try:
         user = check_session(database, username, token)
     except PermissionDeniedError as exc:
-        idle.forget(token)
         raise AuthenticationRequiredError(exc.message) from None
-    if not idle.touch(token):
-        end_session(database, token, reason="logout")
+    if not idle.note_request(user.username, token):
+        with idle.writer:
+            end_session(database, token, reason="logout")
         raise AuthenticationRequiredError("the session was idle too long: log in again")
     return Principal(username=user.username, role=user.role, site_id=user.site_id, token=token)
 

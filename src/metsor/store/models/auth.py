@@ -10,6 +10,9 @@
   It is not audited field by field: a failed attempt for a name that is no user has no actor
   the audit trail could name. Wrong passwords for an existing user are also audited, through
   ``users.failed_logins`` (:class:`metsor.store.models.core.User`).
+- ``session_activity``: when a login session last made a request of the web application, so
+  that its idle time-out holds across restarts and between worker processes. Not audited: it
+  is no clinical data, and the idle logout that it may cause is audited on ``login_sessions``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from metsor.store.base import AuditedMixin, Base, utcnow
 
-__all__ = ["LOGIN_OUTCOMES", "SESSION_END_REASONS", "LoginAttempt", "LoginSession"]
+__all__ = [
+    "LOGIN_OUTCOMES",
+    "SESSION_END_REASONS",
+    "LoginAttempt",
+    "LoginSession",
+    "SessionActivity",
+]
 
 #: Why a login session ended before it expired.
 SESSION_END_REASONS: tuple[str, ...] = ("logout", "new_login", "password_reset", "deactivated")
@@ -72,3 +81,12 @@ class LoginAttempt(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
     outcome: Mapped[str] = mapped_column(String(16))
+
+
+class SessionActivity(Base):
+    """The last request recorded for a login session (none yet: it is ``opened_at``)."""
+
+    __tablename__ = "session_activity"
+
+    login_session_id: Mapped[int] = mapped_column(ForeignKey("login_sessions.id"), primary_key=True)
+    last_request_at: Mapped[datetime] = mapped_column()

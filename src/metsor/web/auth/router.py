@@ -57,9 +57,12 @@ def login_form(request: Request) -> Response:
 
 async def _open(request: Request, username: str, password: str) -> LoginTicket:
     state = state_of(request)
-    ticket = await run_in_threadpool(open_session, state.database, username, password)
-    state.idle.start(ticket.token)
-    return ticket
+
+    def write() -> LoginTicket:
+        with state.writer:
+            return open_session(state.database, username, password)
+
+    return await run_in_threadpool(write)
 
 
 @router.post("/login")
@@ -89,8 +92,12 @@ async def logout(request: Request) -> Response:
     parts = split_credential(request.cookies.get(SESSION_COOKIE))
     if parts is not None:
         state = state_of(request)
-        await run_in_threadpool(end_session, state.database, parts[1])
-        state.idle.forget(parts[1])
+
+        def write() -> None:
+            with state.writer:
+                end_session(state.database, parts[1])
+
+        await run_in_threadpool(write)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -3,7 +3,8 @@
 Each package is written by :mod:`metsor.export` exactly as ``metsor export …`` writes it, in a
 fresh temporary folder, then zipped. The de-identified IPD's pseudonyms are keyed by
 ``metsor-ipd.key`` in the server's ``METSOR_HOME`` (created 0600 when missing), as on the
-command line; the key itself is never in the package.
+command line; the key itself is never in the package. The export code (and the statistics it
+imports) is loaded on the first download, not when the server starts.
 """
 
 from __future__ import annotations
@@ -14,29 +15,34 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from metsor.config import home_folder
-from metsor.export.cdisc import export_adam, export_sdtm
-from metsor.export.ctgov import export_results
-from metsor.export.ipd import export_ipd
-from metsor.export.ipd_key import KEY_FILE, load_key
 from metsor.services.context import ServiceContext
 
 __all__ = ["PACKAGES", "ExportPackage", "write_zip"]
 
 
 def _sdtm(ctx: ServiceContext, folder: Path, cutoff: date | None) -> None:
+    from metsor.export.cdisc import export_sdtm
+
     export_sdtm(ctx, folder, cutoff=cutoff)
 
 
 def _adam(ctx: ServiceContext, folder: Path, cutoff: date | None) -> None:
+    from metsor.export.cdisc import export_adam
+
     export_adam(ctx, folder, cutoff=cutoff)
 
 
 def _ipd(ctx: ServiceContext, folder: Path, cutoff: date | None) -> None:
+    from metsor.config import home_folder
+    from metsor.export.ipd import export_ipd
+    from metsor.export.ipd_key import KEY_FILE, load_key
+
     export_ipd(ctx, folder, key=load_key(home_folder() / KEY_FILE), cutoff=cutoff)
 
 
 def _results(ctx: ServiceContext, folder: Path, cutoff: date | None) -> None:
+    from metsor.export.ctgov import export_results
+
     export_results(ctx, folder / "results.json", cutoff=cutoff)
 
 
