@@ -117,7 +117,8 @@ def test_unknown_protocol_id_exits_2_listing_the_known_ones() -> None:
     result = metsor("protocol", "show", "NCT00000000")
     assert result.returncode == 2
     assert result.stderr == (
-        "error: field 'nct_id': no built-in protocol 'NCT00000000'; known: NCT02672488\n"
+        "error: field 'nct_id': no built-in protocol 'NCT00000000'; known: NCT00105443, "
+        "NCT02672488\n"
     )
 
 
@@ -167,3 +168,17 @@ def test_design_power_matches_the_rpact_anchor() -> None:
     power, events = design_power(protocol)(protocol.assumptions, 82)
     assert power == pytest.approx(0.1786, rel=RTOL)
     assert events == pytest.approx(59.2, rel=RTOL)
+
+
+def test_show_sharp_names_its_arms_drugs_strata_and_cutoffs() -> None:
+    result = runner.invoke(app, ["protocol", "show", "NCT00105443"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "NCT00105443 (SHARP)" in out
+    assert "(sorafenib)" in out
+    assert "(placebo)" in out
+    assert "placebo (no active drug)" in out
+    assert "400mg_qod (2)" in out
+    assert "Geographic region of the recruiting" in out
+    assert "platelets ≥ 60000 /uL" in out
+    assert "checklist (attested)" in out

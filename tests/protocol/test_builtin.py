@@ -46,7 +46,7 @@ EXCLUSION_IDS = [
 
 
 def test_known_protocols() -> None:
-    assert known_protocols() == ("NCT02672488",)
+    assert known_protocols() == ("NCT00105443", "NCT02672488")
 
 
 def test_builtin_is_cached_and_case_insensitive() -> None:
@@ -55,7 +55,8 @@ def test_builtin_is_cached_and_case_insensitive() -> None:
 
 
 def test_unknown_id_lists_the_known_ones() -> None:
-    with pytest.raises(NotFoundError, match="no built-in protocol 'NCT00000000'; known: NCT0267"):
+    known = "known: NCT00105443, NCT02672488"
+    with pytest.raises(NotFoundError, match=f"no built-in protocol 'NCT00000000'; {known}"):
         builtin("NCT00000000")
 
 

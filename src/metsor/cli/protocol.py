@@ -228,6 +228,7 @@ def _print_protocol(console: Console, protocol: Protocol) -> None:
     from rich.markup import escape as e
     from rich.table import Table
 
+    from metsor.cli._protocol_trial import criterion_rule, print_drugs_and_strata
     from metsor.protocol.dosing import format_dose
 
     p, d, s = protocol, protocol.design, protocol.status
@@ -257,7 +258,7 @@ def _print_protocol(console: Console, protocol: Protocol) -> None:
     console.print(facts)
 
     arms = Table(title="Arms", expand=True, show_lines=True)
-    for column in ("arm", "type", "interventions and doses"):
+    for column in ("arm (code)", "type", "interventions and doses"):
         arms.add_column(column, overflow="fold")
     for arm in p.arms:
         doses = []
@@ -266,8 +267,10 @@ def _print_protocol(console: Console, protocol: Protocol) -> None:
             brands = f" ({', '.join(i.other_names)})" if i.other_names else ""
             dose = format_dose(i.dose) if i.dose else "dose not stated"
             doses.append(f"{i.name}{brands}: {dose}")
-        arms.add_row(e(arm.label), _words(arm.type), e("\n".join(doses)))
+        label = f"{arm.label}\n({arm.code})" if arm.code else arm.label
+        arms.add_row(e(label), _words(arm.type), e("\n".join(doses)))
     console.print(arms)
+    print_drugs_and_strata(console, p)
 
     outcomes = Table(title="Outcomes", expand=True)
     for column in ("type", "measure", "time frame"):
@@ -288,8 +291,7 @@ def _print_protocol(console: Console, protocol: Protocol) -> None:
     criteria.add_column("criterion", overflow="fold", ratio=1)
     criteria.add_column("rule", no_wrap=True)
     for c in p.criteria:
-        rule = e(c.rule) if c.rule else "[yellow]manual check[/]"
-        criteria.add_row(c.kind, c.id, e(c.text), rule)
+        criteria.add_row(c.kind, c.id, e(c.text), criterion_rule(c))
     console.print(criteria)
     _print_people(console, p)
     _print_corrections_and_assumptions(console, p)

@@ -91,6 +91,8 @@ def _cell(column: str, text: str) -> Any:
             return float(text)
         except ValueError:
             raise InputError(f"expected a number, got {text!r}", field=column) from None
+    if typing.get_origin(kind) is list:  # criterion ids, written separated by ";"
+        return [part.strip() for part in text.split(";") if part.strip()]
     return text
 
 
@@ -392,6 +394,8 @@ def record_to_row(record: ScreeningRecord, screening_id: str | None = None) -> d
                 walk(value, f"{path}.")
             elif isinstance(value, bool):
                 flat[path] = "true" if value else "false"
+            elif isinstance(value, list):
+                flat[path] = ";".join(str(item) for item in value)
             elif value is not None:
                 flat[path] = _number_cell(value) if isinstance(value, float) else str(value)
 

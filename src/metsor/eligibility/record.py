@@ -377,6 +377,14 @@ class ScreeningRecord(BaseModel):
     liver: Liver | None = None
     labs: Labs | None = None
     history: History | None = None
+    region: Literal["europe", "north_america", "asia_pacific", "australasia", "other"] | None = (
+        Field(default=None, description="Geographic region of the recruiting site.")
+    )
+    attested: list[str] | None = Field(
+        default=None,
+        description="Ids of the checklist criteria (criteria without a rule) the investigator "
+        "attests.",
+    )
 
 
 def parse_record(data: Mapping[str, Any]) -> ScreeningRecord:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from metsor.eligibility.cutoffs import attested, cutoff_rule
 from metsor.eligibility.derived import derived_scores
 from metsor.eligibility.record import ScreeningRecord, parse_record
 from metsor.eligibility.rules import EligibilitySettings, rules_for
@@ -175,9 +176,14 @@ def screen(
     criteria = (protocol or _builtin_protocol()).criteria
     results: list[CriterionResult] = []
     for criterion in criteria:
+        with_cutoff = cutoff_rule(criterion)
         if criterion.rule is None:
-            status: Status = "unknown"
-            reason = "manual check"
+            item = attested(criterion, checked)
+            status: Status = item.status
+            reason = item.reason
+        elif with_cutoff is not None:
+            outcome = with_cutoff(checked)
+            status, reason = outcome.status, outcome.reason
         else:
             rule = rules.get(criterion.rule)
             if rule is None:

@@ -2,6 +2,10 @@
 
 ``NCT02672488.json`` is the METSOR registry record with its recorded corrections (the
 sorafenib dose unit among them) and the statistical design assumptions the registry lacks.
+``NCT00105443.json`` is SHARP (sorafenib against placebo; Llovet JM et al., N Engl J Med
+2008;359:378): its registry criteria and the publication's laboratory cut-offs, arms, dose
+levels, strata and 6-weekly scans, with one representative site for its virtual trial. Each
+file also holds what makes it runnable: arm codes, study drugs and strata.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ __all__ = [
     "Correction",
     "Criterion",
     "CriterionKind",
+    "Cutoff",
     "Design",
     "Dose",
     "Eligibility",
@@ -197,16 +198,32 @@ class Outcome(_Frozen):
     description: str | None = None
 
 
+class Cutoff(_Frozen):
+    """A trial's own cut-off for a laboratory rule: ``value <comparison> limit``.
+
+    ``limit`` is in the unit of the rule's analyte (``unit``, as the eligibility rules state
+    their thresholds: g/dL, /uL, mg/dL, none for INR); ``source`` says where it comes from.
+    """
+
+    comparison: Literal[">=", ">", "<", "<="]
+    limit: Annotated[float, Field(allow_inf_nan=False)]
+    unit: str
+    source: Text
+
+
 class Criterion(_Frozen):
     """One eligibility criterion in the registry's wording.
 
-    ``rule`` names the computable eligibility rule that checks it; None means a manual check.
+    ``rule`` names the computable eligibility rule that checks it; None means a checklist
+    item the investigator attests. ``cutoff`` gives a laboratory rule the trial's own
+    threshold instead of the rule library's.
     """
 
     id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
     kind: CriterionKind
     text: Text
     rule: str | None = None
+    cutoff: Cutoff | None = None
 
 
 class Eligibility(_Frozen):
