@@ -15,13 +15,12 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm, inch
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, KeepTogether, SimpleDocTemplate, Spacer
 from reportlab.platypus import Paragraph as Text
 from reportlab.platypus import Table as Grid
 
+from metsor.report.cjk_font import cjk_font
 from metsor.report.document import Figure, Paragraph, StudyReport, Table
 
 __all__ = ["render_pdf"]
@@ -115,19 +114,17 @@ def render_pdf(report: StudyReport) -> bytes:
     return buffer.getvalue()
 
 
-_CJK_FONT = "STSong-Light"
 _CJK = re.compile(r"([\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]+)")
 
 
 def _markup(text: str) -> str:
-    """``text`` escaped for a ReportLab paragraph, Chinese characters in a CJK font (the
-    registry record of a Chinese trial may hold some)."""
+    """``text`` escaped for a ReportLab paragraph, Chinese characters in the embedded CJK font
+    (:mod:`metsor.report.cjk_font`; the registry record of a Chinese trial may hold some)."""
     escaped = escape(text)
     if not _CJK.search(escaped):
         return escaped
-    if _CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(_CJK_FONT))
-    return _CJK.sub(rf'<font name="{_CJK_FONT}">\1</font>', escaped)
+    font = cjk_font().name
+    return _CJK.sub(rf'<font name="{font}">\1</font>', escaped)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
