@@ -44,9 +44,17 @@ def test_metsor_has_a_default_plan_said_to_be_a_default() -> None:
         pytest.param({"looks": (0.6, 0.5, 1.0)}, "looks must increase", id="decreasing"),
         pytest.param({"beta": 0.2}, "beta and beta_spending together", id="beta-alone"),
         pytest.param(
-            {"beta": 0.2, "beta_spending": "obf", "sides": 2},
-            "one-sided plan",
-            id="two-sided-futility",
+            {"binding_futility": True}, "binding futility needs", id="binding-without-beta"
+        ),
+        pytest.param(
+            {
+                "beta": 0.2,
+                "beta_spending": "obf",
+                "binding_futility": True,
+                "spending": "classical-obf",
+            },
+            "binding futility needs",
+            id="binding-classical",
         ),
         pytest.param({"sources": {"alpha": "x"}}, "no source for", id="sources-missing"),
         pytest.param(
@@ -59,3 +67,11 @@ def test_metsor_has_a_default_plan_said_to_be_a_default() -> None:
 def test_an_inconsistent_plan_is_refused(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         MonitoringPlan.model_validate({**PLAN, **change})
+
+
+def test_a_two_sided_plan_may_have_binding_futility() -> None:
+    """Two-sided plans stop for futility when |z| < a (rpact's two-sided beta spending)."""
+    plan = MonitoringPlan.model_validate(
+        {**PLAN, "sides": 2, "beta": 0.2, "beta_spending": "obf", "binding_futility": True}
+    )
+    assert plan.binding_futility

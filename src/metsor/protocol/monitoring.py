@@ -2,7 +2,7 @@
 committee applies to the live data.
 
 A plan states the looks (information fractions of the planned maximum events), the level and
-sides, the α-spending family (and optional β-spending for non-binding futility), the planned
+sides, the α-spending family (and optional β-spending for futility, binding or not), the planned
 maximum events and the hazard ratio the design assumes, and which endpoint is monitored.
 ``sources`` says where each value comes from: where the registry is silent, the value is a
 stated default, not the registry's.
@@ -37,7 +37,9 @@ class MonitoringPlan(BaseModel):
     spending, gamma
         α-spending family and the Hwang–Shih–DeCani gamma.
     beta, beta_spending, beta_gamma
-        Optional non-binding futility bounds by β-spending (one-sided plans).
+        Optional futility bounds by β-spending (z < a one-sided, |z| < a two-sided).
+    binding_futility
+        Whether the efficacy bounds count on the futility bounds being obeyed.
     planned_events
         Events planned at the final look (the maximum information).
     hazard_ratio
@@ -63,6 +65,7 @@ class MonitoringPlan(BaseModel):
     beta: Annotated[float, Field(gt=0, lt=1)] | None = None
     beta_spending: Literal["obf", "pocock", "hsd"] | None = None
     beta_gamma: float = -4.0
+    binding_futility: bool = False
     planned_events: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     hazard_ratio: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     allocation_ratio: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 1.0
@@ -77,8 +80,8 @@ class MonitoringPlan(BaseModel):
             raise ValueError("looks must increase")
         if (self.beta is None) != (self.beta_spending is None):
             raise ValueError("give beta and beta_spending together, or neither")
-        if self.beta is not None and self.sides != 1:
-            raise ValueError("futility bounds by beta-spending need a one-sided plan")
+        if self.binding_futility and (self.beta is None or self.spending.startswith("classical")):
+            raise ValueError("binding futility needs beta-spending and an alpha-spending family")
         missing = sorted(k for k in _SOURCED if not self.sources.get(k, "").strip())
         if missing:
             raise ValueError(f"no source for {', '.join(missing)}")

@@ -212,6 +212,7 @@ def interim_monitoring(
         beta=plan.beta,
         beta_spending=plan.beta_spending,
         beta_gamma=plan.beta_gamma,
+        binding_futility=plan.binding_futility,
         allocation_ratio=plan.allocation_ratio,
         information_epsilon=plan.information_epsilon,
     )
