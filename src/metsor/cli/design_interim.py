@@ -130,11 +130,22 @@ def interim_command(
         float | None, typer.Option("--beta", help="Type-II error, for futility bounds.")
     ] = None,
     beta_spending: Annotated[
-        str | None, typer.Option("--beta-spending", help="obf, pocock or hsd (non-binding).")
+        str | None,
+        typer.Option(
+            "--beta-spending",
+            help="obf, pocock or hsd: futility bounds (z < a; |z| < a when two-sided).",
+        ),
     ] = None,
     beta_gamma: Annotated[
         float, typer.Option("--beta-gamma", help="Hwang–Shih–DeCani gamma of beta spending.")
     ] = -4.0,
+    binding_futility: Annotated[
+        bool,
+        typer.Option(
+            "--binding-futility",
+            help="The efficacy bounds count on the futility bounds being obeyed.",
+        ),
+    ] = False,
     allocation_ratio: Annotated[
         float, typer.Option("--allocation-ratio", help="Patients experimental : control.")
     ] = 1.0,
@@ -165,6 +176,7 @@ def interim_command(
             beta=beta,
             beta_spending=beta_spending,
             beta_gamma=beta_gamma,
+            binding_futility=binding_futility,
             allocation_ratio=allocation_ratio,
             information_epsilon=information_epsilon,
         )

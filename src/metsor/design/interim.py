@@ -36,7 +36,12 @@ import numpy as np
 
 from metsor.design.boundaries import GroupSequentialDesign, group_sequential_design
 from metsor.design.conditional_power import conditional_power, information_of_events
-from metsor.design.repeated_inference import repeated_confidence_interval, repeated_p_value
+from metsor.design.repeated_inference import (
+    BindingFutility,
+    binding_upper_limits,
+    repeated_confidence_interval,
+    repeated_p_value,
+)
 from metsor.errors import InputError
 
 __all__ = [
@@ -71,7 +76,8 @@ class InterimAnalysis:
         ``"interim"`` (looks remain), ``"final"`` (the last look reached the plan exactly),
         ``"over-running"`` or ``"under-running"`` (the last look is final with other events).
     critical_z, futility_z
-        Efficacy and non-binding futility bounds on the z scale (futility −inf where none).
+        Efficacy and futility bounds on the z scale: one-sided, stop for futility when z < a
+        (−inf where none); two-sided, when |z| < a (0 where none).
     nominal_p, cumulative_alpha
         Nominal p-value of each efficacy bound and α spent up to each look (two-sided totals
         when ``sides`` is 2), as :func:`metsor.design.boundaries.group_sequential_design`.
@@ -85,7 +91,8 @@ class InterimAnalysis:
     decision
         ``"reject"`` when the look's z crosses its efficacy bound, else ``"continue"``.
     futility_crossed
-        Whether z fell to or below the interim look's (non-binding) futility bound.
+        Whether z fell to or below the interim look's futility bound (|z| below it when
+        two-sided).
     conditional_power, conditional_power_observed_hr
         Probability of rejecting at a later look given z at this look, under
         ``hr_alternative`` and under ``hr_observed``; nan at the final look.
@@ -232,6 +239,8 @@ def interim_analysis(
     beta: float | None = None,
     beta_spending: str | None = None,
     beta_gamma: float = -4.0,
+    binding_futility: bool = False,
+    beta_adjustment: bool = True,
     allocation_ratio: float = 1.0,
     information_epsilon: float = 0.0,
 ) -> InterimAnalysis:
@@ -253,7 +262,13 @@ def interim_analysis(
         The design's level, sides and α-spending family
         (see :func:`metsor.design.boundaries.group_sequential_design`).
     beta, beta_spending, beta_gamma
-        Optional non-binding futility bounds by β-spending (one-sided designs).
+        Optional futility bounds by β-spending: stop when z < a one-sided, |z| < a two-sided.
+    binding_futility, beta_adjustment
+        Whether the efficacy bounds count on the futility bounds, and the two-sided
+        β-spending's rescaling (see :func:`metsor.design.boundaries.group_sequential_design`).
+        A binding design's repeated p-values re-solve the whole design at each level, and its
+        repeated confidence intervals reach up to the hazard ratios the earlier futility
+        bounds stop (:func:`metsor.design.repeated_inference.binding_upper_limits`).
     allocation_ratio
         Patients experimental : control.
     information_epsilon
@@ -290,11 +305,19 @@ def interim_analysis(
         beta=beta,
         beta_spending=beta_spending,
         beta_gamma=beta_gamma,
+        binding_futility=binding_futility,
+        beta_adjustment=beta_adjustment,
+    )
+    binding = (
+        BindingFutility(beta, beta_spending, beta_gamma, beta_adjustment)
+        if design.binding_futility and beta is not None and beta_spending is not None
+        else None
     )
     r = allocation_ratio
     look_events = tuple(float(e) for e in events) + tuple(t * maximum for t in rates[len(events) :])
     info = [information_of_events(e, r) for e in look_events]
-    futility = design.futility if design.cumulative_beta else tuple(-np.inf for _ in rates)
+    none = 0.0 if sides == 2 else -np.inf
+    futility = design.futility if design.cumulative_beta else tuple(none for _ in rates)
     stop_below = tuple(-c for c in design.z) if sides == 2 else (*futility[:-1], -np.inf)
 
     def power_at(k: int, hr: float) -> float:
@@ -311,6 +334,9 @@ def interim_analysis(
     taken = range(len(events))
     hr_observed = tuple(math.exp(-z[k] / math.sqrt(info[k])) for k in taken)
     intervals = [repeated_confidence_interval(z[k], design.z[k], info[k]) for k in taken]
+    upper = tuple(hi for _, hi in intervals)
+    if binding is not None:
+        upper = binding_upper_limits(upper, z, futility, info)
     return InterimAnalysis(
         information_rates=rates,
         look_events=look_events,
@@ -324,7 +350,9 @@ def interim_analysis(
             math.exp(-c / math.sqrt(i)) for c, i in zip(design.z, info, strict=True)
         ),
         hr_futility_bound=tuple(
-            math.exp(-a / math.sqrt(i)) if math.isfinite(a) and k < len(rates) - 1 else math.nan
+            math.exp(-a / math.sqrt(i))
+            if math.isfinite(a) and a != none and k < len(rates) - 1
+            else math.nan
             for k, (a, i) in enumerate(zip(futility, info, strict=True))
         ),
         events=tuple(float(e) for e in events),
@@ -334,11 +362,14 @@ def interim_analysis(
             "reject" if (abs(z[k]) if sides == 2 else z[k]) >= design.z[k] else "continue"
             for k in taken
         ),
-        futility_crossed=tuple(k < len(rates) - 1 and z[k] <= futility[k] for k in taken),
+        futility_crossed=tuple(
+            k < len(rates) - 1 and (abs(z[k]) < futility[k] if sides == 2 else z[k] <= futility[k])
+            for k in taken
+        ),
         conditional_power=tuple(power_at(k, hr_alternative) for k in taken),
         conditional_power_observed_hr=tuple(power_at(k, hr_observed[k]) for k in taken),
         rci_lower=tuple(lo for lo, _ in intervals),
-        rci_upper=tuple(hi for _, hi in intervals),
+        rci_upper=upper,
         repeated_p_value=tuple(
             repeated_p_value(
                 look=k,
@@ -347,6 +378,7 @@ def interim_analysis(
                 sides=sides,
                 spending=spending,
                 gamma=gamma,
+                binding=binding,
             )
             for k in taken
         ),

@@ -16,15 +16,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import brentq
 
 from metsor.design._recursion import crossing_probabilities
-from metsor.design.boundaries import spending_bounds, spending_function
+from metsor.design.boundaries import (
+    ALPHA_RANGE,
+    group_sequential_design,
+    spending_bounds,
+    spending_function,
+)
 
-__all__ = ["REPEATED_P_CEILING", "repeated_confidence_interval", "repeated_p_value"]
+__all__ = [
+    "REPEATED_P_CEILING",
+    "BindingFutility",
+    "binding_upper_limits",
+    "repeated_confidence_interval",
+    "repeated_p_value",
+]
 
 REPEATED_P_CEILING = 0.5
 """Repeated p-values are searched in (0, 0.5]: a larger one is reported as 0.5, as rpact does."""
@@ -62,6 +74,22 @@ def repeated_confidence_interval(
     return math.exp(-(z + critical_z) / scale), math.exp(-(z - critical_z) / scale)
 
 
+@dataclass(frozen=True)
+class BindingFutility:
+    """The β-spending futility bounds a binding design's efficacy bounds count on.
+
+    Attributes
+    ----------
+    beta, beta_spending, beta_gamma, beta_adjustment
+        As :func:`metsor.design.boundaries.group_sequential_design`.
+    """
+
+    beta: float
+    beta_spending: str
+    beta_gamma: float = -4.0
+    beta_adjustment: bool = True
+
+
 def repeated_p_value(
     *,
     look: int,
@@ -70,6 +98,7 @@ def repeated_p_value(
     sides: int,
     spending: str,
     gamma: float,
+    binding: BindingFutility | None = None,
 ) -> float:
     """Repeated p-value at look ``look``: the level at which its bound equals the observed z.
 
@@ -85,6 +114,10 @@ def repeated_p_value(
         1 (the level of the one-sided test) or 2 (of the two-sided test, on |z|).
     spending, gamma
         The design's α-spending family (see :func:`metsor.design.boundaries.spending_function`).
+    binding
+        The futility bounds of a design whose efficacy bounds bind to them: the whole design is
+        solved again at each level, as rpact does for a binding design (p then ≥ 1e-6, the
+        smallest α a design takes). None: no futility bounds, or non-binding ones.
 
     Returns
     -------
@@ -101,21 +134,76 @@ def repeated_p_value(
     rates = np.asarray(information_rates, dtype=np.float64)
     if spending not in _SPENDING_FAMILIES:
         return _classical_level(look, target, rates, sides, spending)
+    floor, ceiling = _P_FLOOR, REPEATED_P_CEILING
+    if binding is None:
 
-    def excess(level: float) -> float:
-        return _spending_excess(look, target, rates, level, sides, spending, gamma)
+        def excess(level: float) -> float:
+            return _spending_excess(look, target, rates, level, sides, spending, gamma)
 
-    if excess(REPEATED_P_CEILING) >= 0.0:
+    else:
+        # the levels a design takes: [1e-6, 0.5)
+        floor, ceiling = ALPHA_RANGE[0], math.nextafter(ALPHA_RANGE[1], 0.0)
+        futility = binding
+
+        def excess(level: float) -> float:
+            design = group_sequential_design(
+                rates.tolist(),
+                alpha=level,
+                sides=sides,
+                spending=spending,
+                gamma=gamma,
+                beta=futility.beta,
+                beta_spending=futility.beta_spending,
+                beta_gamma=futility.beta_gamma,
+                binding_futility=True,
+                beta_adjustment=futility.beta_adjustment,
+            )
+            return design.z[look] - target
+
+    if excess(ceiling) >= 0.0:
         return REPEATED_P_CEILING
-    if excess(_P_FLOOR) <= 0.0:
-        return _P_FLOOR
+    if excess(floor) <= 0.0:
+        return floor
     log_p = brentq(
-        lambda x: excess(math.exp(x)),
-        math.log(_P_FLOOR),
-        math.log(REPEATED_P_CEILING),
-        xtol=_LOG_P_XTOL,
+        lambda x: excess(math.exp(x)), math.log(floor), math.log(ceiling), xtol=_LOG_P_XTOL
     )
     return math.exp(log_p)
+
+
+def binding_upper_limits(
+    upper: Sequence[float],
+    z: Sequence[float],
+    futility_z: Sequence[float],
+    information: Sequence[float],
+) -> tuple[float, ...]:
+    """Upper limits of repeated confidence intervals of a design with binding futility.
+
+    A binding futility bound at an earlier look j also stops the hazard ratios under which the
+    trial would have stopped there: the upper limit at look k is at least
+    exp(−(z_j − a_j) / √I_j) for every j < k with a futility bound (rpact's "futility
+    correction" of ``getRepeatedConfidenceIntervals`` for ``bindingFutility = TRUE``).
+
+    Parameters
+    ----------
+    upper
+        The repeated confidence intervals' upper limits at the looks taken.
+    z, futility_z, information
+        Log-rank z, futility bound (−inf, or 0 two-sided, where none) and information at
+        those looks.
+
+    Returns
+    -------
+    tuple of float
+        The corrected upper limits.
+    """
+    limits = list(upper)
+    floor = -math.inf
+    for k in range(1, len(limits)):
+        a = futility_z[k - 1]
+        if math.isfinite(a) and a != 0.0:
+            floor = max(floor, math.exp(-(z[k - 1] - a) / math.sqrt(information[k - 1])))
+        limits[k] = max(limits[k], floor)
+    return tuple(limits)
 
 
 def _classical_level(
