@@ -1,9 +1,12 @@
 """Recording adverse events: term, CTCAE grade, seriousness, dates, outcome, and for each
 study drug of the subject's arm its relatedness and the action taken.
 
-A term CTCAE grades here (hand-foot skin reaction, diarrhoea, hypertension, fatigue, acidosis,
-infection, and the laboratory terms) is stored in its CTCAE spelling and its grade checked
-against the grades the term has; any other term is stored as given.
+A term CTCAE grades here (:data:`metsor.clinical.ctcae.CLINICAL_TERMS`: hand-foot skin
+reaction, diarrhoea, hypertension, fatigue, acidosis, infection, and the symptoms the study
+drugs' labels list, from abdominal pain to alopecia; and the laboratory terms) is stored in its
+CTCAE spelling. A clinical term's grade is checked against the grades the term has, so that an
+impossible one (alopecia grade 3) is refused naming the field ``grade``; any other term is
+stored as given.
 """
 
 from __future__ import annotations
