@@ -26,7 +26,7 @@ from metsor.report._canvas import ARM_COLOURS, new_figure, to_figure
 from metsor.report.document import Figure
 from metsor.report.formatting import estimate_ci, p_value
 
-__all__ = ["at_risk", "km_figure", "time_breaks"]
+__all__ = ["km_figure", "time_breaks"]
 
 
 def time_breaks(longest: float) -> list[float]:
@@ -34,16 +34,6 @@ def time_breaks(longest: float) -> list[float]:
     step = 3.0 if longest <= 24 else 6.0 if longest <= 60 else 12.0
     end = step * max(1, math.ceil(longest / step))
     return [float(x) for x in np.arange(0.0, end + step / 2, step)]
-
-
-def at_risk(curve: stats.KaplanMeier, times: list[float]) -> list[int]:
-    """Numbers at risk at each time: patients whose follow-up reaches it."""
-    gone = np.cumsum(curve.n_event + curve.n_censor)
-    counts = []
-    for t in times:
-        before = int(np.searchsorted(curve.time, t, side="left"))
-        counts.append(curve.n - (int(gone[before - 1]) if before > 0 else 0))
-    return counts
 
 
 def km_figure(
@@ -178,7 +168,7 @@ def _risk_table(
 ) -> None:
     rows = list(reversed(order))
     for y, arm in enumerate(rows):
-        counts = at_risk(comparison.arms[arm].curve, breaks)
+        counts = comparison.arms[arm].curve.at_risk(breaks)  # as the analysis counts them
         for t, n in zip(breaks, counts, strict=True):
             ax.text(t, y, str(n), ha="center", va="center", fontsize=8.5, color=colours[arm])
     ax.set_ylim(-0.6, len(rows) - 0.4)
