@@ -55,6 +55,8 @@ def test_a_data_manager_corrects_a_value_with_a_reason(web_server: WebServer, lo
     )
     assert link in listing
     path = link.replace("&amp;", "&")
+    history = manager.get(f"/history?table=vital_signs&record_id={record_id}&field=systolic_mmhg")
+    assert f'id="correct-link" href="{link}"' in history.text
     page = manager.get(path)
     assert page.status_code == 200
     no_reason = manager.post(path, data={"csrf_token": csrf_of(page.text), "value": "182"})
@@ -83,6 +85,9 @@ def test_correction_rights_follow_the_services(web_server: WebServer, login: Log
     page = monitor.get(path)
     assert page.status_code == 200
     assert 'id="correction-form"' not in page.text
+    history = monitor.get(f"/history{query}")
+    assert history.status_code == 200
+    assert 'id="correct-link"' not in history.text
     refused = monitor.post(
         path, data={"csrf_token": csrf_of(page.text), "value": "70", "reason": "source"}
     )

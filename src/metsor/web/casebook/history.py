@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from metsor.services.history import field_history
+from metsor.web.casebook.entries import rights_of
 from metsor.web.dependencies import ApiUser, PageUser, render, work
 
 __all__ = ["router"]
@@ -23,6 +24,7 @@ def history_page(
     with work(request, user, readonly=True) as ctx:
         subject_id, changes = field_history(ctx, table=table, record_id=record_id, field=field)
     context = {
+        **rights_of(user),
         "subject_id": subject_id,
         "table": table,
         "record_id": record_id,

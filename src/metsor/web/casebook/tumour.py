@@ -2,7 +2,8 @@
 the services computed them, and the form for a new one with a row per lesion.
 
 A follow-up's rows start from the baseline's target and non-target lesions (identifier,
-organ, kind), so that the site measures the same lesions again; blank rows are left out.
+organ, kind, lymph node, enhancing), so that the site measures the same lesions again; blank
+rows are left out.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ router = APIRouter(include_in_schema=False)
 LESION_ROWS = 8
 """Lesion rows the form offers (a baseline has at most five targets)."""
 
-_CARRIED = ("lesion_id", "organ", "kind", "is_lymph_node")
+_CARRIED = ("lesion_id", "organ", "kind", "is_lymph_node", "enhancing")
 
 
 def _carried_rows(assessments: tuple[Mapping[str, Any], ...]) -> dict[str, str]:
@@ -46,8 +47,9 @@ def _carried_rows(assessments: tuple[Mapping[str, Any], ...]) -> dict[str, str]:
     for row, lesion in enumerate(followed[:LESION_ROWS]):
         for field in _CARRIED:
             value = lesion[field]
-            text = ("yes" if value else "no") if isinstance(value, bool) else str(value)
-            values[f"lesions.{row}.{field}"] = text
+            if value is not None:
+                text = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+                values[f"lesions.{row}.{field}"] = text
     return values
 
 
