@@ -55,8 +55,8 @@ def test_a_data_manager_corrects_a_value_with_a_reason(web_server: WebServer, lo
     )
     assert link in listing
     path = link.replace("&amp;", "&")
-    history = manager.get(f"/history?table=vital_signs&record_id={record_id}&field=systolic_mmhg")
-    assert f'id="correct-link" href="{link}"' in history.text
+    audit = manager.get(f"/history?table=vital_signs&record_id={record_id}&field=systolic_mmhg")
+    assert f'id="correct-link" href="{link}"' in audit.text
     page = manager.get(path)
     assert page.status_code == 200
     no_reason = manager.post(path, data={"csrf_token": csrf_of(page.text), "value": "182"})
