@@ -133,7 +133,7 @@ def _dose_inputs(view: CasebookView) -> tuple[Input, ...]:
             groups=tuple((drug, levels[drug]) for drug in view.drugs if drug in levels),
         ),
         Input("reason", "Reason (for any event but a start)", wide=True),
-        Input("egfr_override", "eGFR override (metformin start at eGFR 30–44)", wide=True),
+        Input("egfr_override", "eGFR override (start below the label's eGFR limit)", wide=True),
     )
 
 
