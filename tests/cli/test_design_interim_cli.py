@@ -79,15 +79,38 @@ def test_final_look_has_no_conditional_power() -> None:
     assert out["status"] == "final"
 
 
-def test_two_sided_with_futility_refused_and_futility_reported() -> None:
+def test_futility_reported_one_and_two_sided_binding_or_not() -> None:
+    """rpact 3.3.4, as tests/reference/interim.R: one-sided futility (z < a) and a two-sided
+    design's futility wedge (|z| < a), non-binding and binding."""
     out = _run_json(*ISSUE_EXAMPLE, "--beta", "0.2", "--beta-spending", "obf")
     assert len(out["futility_z"]) == 3
     assert out["futility_crossed"] == [False, False]
-    result = runner.invoke(
-        app,
-        ["design", "interim", *ISSUE_EXAMPLE, "--sides", "2", "--beta", "0.2"],
+    two = list(ISSUE_EXAMPLE)
+    two[two.index("--alpha") + 1] = "0.05"
+    two[two.index("--z") + 1] = "0.3,0.5"
+    loose = _run_json(*two, "--sides", "2", "--beta", "0.2", "--beta-spending", "obf")
+    bound = _run_json(
+        *two, "--sides", "2", "--beta", "0.2", "--beta-spending", "obf", "--binding-futility"
     )
+    assert loose["futility_z"][0] == 0.0  # no wedge at the first look (rpact: NA)
+    assert loose["futility_z"][1] > 0.5
+    assert loose["futility_crossed"] == [False, True]
+    assert bound["critical_z"][2] < loose["critical_z"][2]
+    assert bound["critical_z"][0] == pytest.approx(loose["critical_z"][0], abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("extra", "option"),
+    [
+        pytest.param(["--sides", "2", "--beta", "0.2"], "--beta-spending", id="beta-alone"),
+        pytest.param(["--binding-futility"], "--binding-futility", id="binding-without-beta"),
+    ],
+)
+def test_incomplete_futility_exits_2_naming_the_option(extra: list[str], option: str) -> None:
+    result = runner.invoke(app, ["design", "interim", *ISSUE_EXAMPLE, *extra])
     assert result.exit_code == 2
+    assert f"field '{option}'" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_text_table() -> None:
@@ -113,7 +136,7 @@ def test_text_table() -> None:
         pytest.param("--hr-alternative", "0", "positive", id="hr-alternative"),
         pytest.param("--spending", "linear", "spending", id="spending"),
         pytest.param("--sides", "3", "sides", id="sides"),
-        pytest.param("--information-epsilon", "-1", "information_epsilon", id="epsilon"),
+        pytest.param("--information-epsilon", "-1", "must lie in [0", id="epsilon"),
     ],
 )
 def test_bad_input_exits_2_naming_the_option(option: str, value: str, words: str) -> None:
