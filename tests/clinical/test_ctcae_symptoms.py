@@ -148,3 +148,11 @@ def test_unknown_term_names_the_field() -> None:
     with pytest.raises(InputError) as caught:
         clinical_grades("Pruritus")
     assert caught.value.field == "term"
+
+
+@pytest.mark.parametrize("term", CLINICAL_TERMS)
+def test_every_clinical_term_has_its_organ_class(term: str) -> None:
+    """ADAE's AEBODSYS: a term the casebook grades is never left uncoded."""
+    from metsor.endpoints.adverse_events import UNCODED, organ_class
+
+    assert organ_class(term) != UNCODED

@@ -84,6 +84,7 @@ SYSTEM_ORGAN_CLASSES: Mapping[str, str] = MappingProxyType(
         "Flatulence": "Gastrointestinal disorders",
         "Dyspepsia": "Gastrointestinal disorders",
         "Headache": "Nervous system disorders",
+        "Upper gastrointestinal hemorrhage": "Gastrointestinal disorders",
         "General physical health deterioration": (
             "General disorders and administration site conditions"
         ),
