@@ -14,20 +14,20 @@ dose levels, and so on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 
 from metsor.clinical.tumour import LESION_KINDS, NON_TARGET_STATUSES
 from metsor.clinical.units import ANALYTES
+from metsor.protocol import Protocol
 from metsor.services import casebook_records as records
 from metsor.services.access import PERMISSIONS, require, subject_for
-from metsor.services.casebook._timeline import arm_drugs
 from metsor.services.casebook.adverse_events import ACTIONS_TAKEN, OUTCOMES, RELATEDNESS
 from metsor.services.casebook.corrections import CORRECTABLE_FIELDS
 from metsor.services.casebook.deaths import DEATH_CAUSES
-from metsor.services.casebook.dose_levels import DOSE_EVENTS, DOSE_LEVELS
+from metsor.services.casebook.dose_levels import DOSE_EVENTS
 from metsor.services.casebook.schedule import VISIT_TYPES
 from metsor.services.casebook.survival_contacts import CONTACT_METHODS, SURVIVAL_STATUSES
 from metsor.services.casebook.therapies import THERAPY_CATEGORIES
@@ -65,12 +65,16 @@ __all__ = [
 LAB_ANALYTES: tuple[str, ...] = tuple(ANALYTES)
 
 
-def dose_level_choices() -> dict[str, tuple[tuple[str, str], ...]]:
-    """For each study drug, its dose levels as (code, label) with the amount and frequency,
-    the starting dose first."""
+def dose_level_choices(
+    protocol: Protocol, arm: str | None
+) -> dict[str, tuple[tuple[str, str], ...]]:
+    """For each study drug of ``arm``, its dose levels in ``protocol`` as (code, label) with
+    the amount and frequency, the full dose first."""
     return {
-        drug: tuple((level.code, f"{level.dose_mg:g} mg {level.frequency}") for level in levels)
-        for drug, levels in DOSE_LEVELS.items()
+        drug.code: tuple(
+            (level.code, f"{level.dose_mg:g} mg {level.frequency}") for level in drug.levels
+        )
+        for drug in protocol.drugs_of(arm)
     }
 
 
@@ -112,6 +116,9 @@ class CasebookView:
         The rows of :mod:`metsor.services.casebook_records`, newest first.
     death, withdrawal
         The death and the end of follow-up, if recorded.
+    dose_levels
+        For each study drug of the arm, its dose levels in the trial's protocol as (code,
+        label), the full dose first (:func:`dose_level_choices`).
     """
 
     subject_id: str
@@ -131,6 +138,7 @@ class CasebookView:
     survival_contacts: tuple[dict[str, Any], ...] = ()
     death: dict[str, Any] | None = None
     withdrawal: dict[str, Any] | None = None
+    dose_levels: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
@@ -139,6 +147,9 @@ class CasebookView:
             "arm": self.arm,
             "status": self.status,
             "drugs": list(self.drugs),
+            "dose_levels": {
+                drug: [code for code, _ in levels] for drug, levels in self.dose_levels.items()
+            },
             "schedule": list(self.schedule),
             "visits": list(self.visits),
             "labs": list(self.labs),
@@ -200,6 +211,7 @@ def subject_casebook(ctx: ServiceContext, subject_id: str) -> CasebookView:
         select(DataQuery).where(DataQuery.subject_id == subject_id).order_by(DataQuery.id)
     )
     session = ctx.session
+    protocol = ctx.protocol
     return CasebookView(
         subject_id=subject_id,
         arm=arm,
@@ -214,7 +226,8 @@ def subject_casebook(ctx: ServiceContext, subject_id: str) -> CasebookView:
         survival_contacts=records.survival_contact_rows(session, subject_id),
         death=records.death_row(session, subject_id),
         withdrawal=records.withdrawal_row(session, subject_id),
-        drugs=arm_drugs(arm, tuple(DOSE_LEVELS)),
+        drugs=tuple(drug.code for drug in protocol.drugs_of(arm)),
+        dose_levels=dose_level_choices(protocol, arm),
         labs=tuple(
             {
                 "id": lab.id,

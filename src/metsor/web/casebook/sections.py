@@ -30,7 +30,6 @@ from metsor.services.casebook_view import (
     VISIT_TYPES,
     WITHDRAWAL_KINDS,
     CasebookView,
-    dose_level_choices,
 )
 from metsor.web.casebook.schemas import (
     AnticancerTherapyIn,
@@ -120,7 +119,7 @@ def _visit_inputs(_: CasebookView) -> tuple[Input, ...]:
 
 
 def _dose_inputs(view: CasebookView) -> tuple[Input, ...]:
-    levels = dose_level_choices()
+    levels = view.dose_levels
     return (
         Input("drug", "Drug", "choice", _plain(view.drugs)),
         Input("event", "Event", "choice", _plain(DOSE_EVENTS)),
