@@ -2,7 +2,8 @@
 
 :func:`visit_schedule` lists a randomized subject's recorded visits (done, with their planned
 date and whether they fell in their window) and the next visit of each kind still expected —
-planned by the protocol's schedule (:data:`metsor.services.casebook.schedule.METSOR_SCHEDULE`).
+planned by the schedule of the protocol stored with the trial
+(:func:`metsor.services.casebook.schedule.trial_schedule`).
 A next visit is ``overdue`` exactly when the ``visit_overdue`` edit check finds it so
 (:mod:`metsor.services.monitoring.edit_checks`: the end of its window has passed and it is not
 recorded), ``due`` once its window has opened, and ``upcoming`` before. :func:`overdue_visits`
@@ -19,7 +20,7 @@ from sqlalchemy import select
 
 from metsor.services.access import require, subject_for, visible
 from metsor.services.casebook.dosing import treatment_ended_on
-from metsor.services.casebook.schedule import METSOR_SCHEDULE, PlannedVisit
+from metsor.services.casebook.schedule import PlannedVisit, trial_schedule
 from metsor.services.context import ServiceContext
 from metsor.services.monitoring.edit_checks import RULES
 from metsor.store.models.casebook import Visit
@@ -127,8 +128,10 @@ def visit_schedule(ctx: ServiceContext, subject_id: str) -> tuple[ScheduledVisit
         )
     )
 
+    schedule = trial_schedule(ctx)
+
     def plan(visit_type: str, number: int) -> PlannedVisit:
-        return METSOR_SCHEDULE.plan(
+        return schedule.plan(
             visit_type, number, randomized_on=randomized_on, treatment_ended_on=ended
         )
 
@@ -213,10 +216,11 @@ def overdue_visits(ctx: ServiceContext) -> tuple[OverdueVisit, ...]:
         .order_by(Subject.subject_id),
     )
     today = ctx.today()
+    schedule = trial_schedule(ctx)
     found = []
     for subject_id, site, randomized_at in ctx.session.execute(statement):
         for visit_type, number in sorted(_overdue_keys(ctx, subject_id)):
-            planned = METSOR_SCHEDULE.plan(visit_type, number, randomized_on=randomized_at.date())
+            planned = schedule.plan(visit_type, number, randomized_on=randomized_at.date())
             end = planned.window_end
             found.append(
                 OverdueVisit(
