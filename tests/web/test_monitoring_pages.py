@@ -1,7 +1,7 @@
 """The monitoring pages of the running server: the SDV page and its Verify button, signing with
 the password again (both components on a session's first signature), a voided signature shown
 with why, freeze and lock with a reason, edit checks on demand, and the audit trail download;
-each refused to the roles that may not (403, nothing written)."""
+each refused to the roles that may not (403, nothing written). On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy import func, select
 
-from metsor.services.casebook import correct_value, record_lab
+from metsor.services.casebook import correct_value, record_lab, record_visit
 from metsor.services.context import unit_of_work
 from metsor.services.randomize import randomize_subject
+from metsor.store.models.casebook import LabResult
 from metsor.store.models.monitoring import SdvMark, Signature
 
-from .conftest import USERS, WebServer, api_token, consented_subjects, csrf_of
+from .conftest import ON_BOTH_DATABASES, USERS, WebServer, api_token, consented_subjects, csrf_of
+
+pytestmark = ON_BOTH_DATABASES
 
 Login = Callable[[str], httpx.Client]
 
@@ -233,3 +236,43 @@ def test_edit_checks_on_demand_and_the_audit_trail_download(
     bad = manager.get("/monitoring/audit.csv", params={"since": "2016-02-30"})
     assert bad.status_code == 422
     assert "since must be a date" in bad.text
+
+
+def test_an_investigator_signs_one_visit_and_a_monitor_writes_no_clinical_data(
+    web_server: WebServer, login: Login
+) -> None:
+    subject_id, _ = _subject_with_lab(web_server)
+    database = web_server.database()
+    try:
+        with unit_of_work(database, "coord_tj") as ctx:
+            visit = record_visit(ctx, subject_id=subject_id, visit_type="unscheduled",
+                                 actual_date=datetime.now(UTC).date()).id  # fmt: skip
+    finally:
+        database.close()
+    page = f"/subjects/{subject_id}/signoff"
+    investigator = login("inv_tj")
+    assert f'value="visit:{visit}"' in investigator.get(page).text
+    signed = _post(investigator, page, page,
+                   {"user_id": "inv_tj", "password": USERS["inv_tj"][2], "meaning": "review",
+                    "printed_name": "Dr Tian Jin", "scope": f"visit:{visit}"})  # fmt: skip
+    assert signed.status_code == 303
+    shown = investigator.get(page).text
+    assert f"Visit {visit}</span>" in shown
+    assert "I have reviewed these data" in shown
+    assert "2 rows" in shown  # the visit and the laboratory value of its day
+    other = _post(
+        investigator,
+        page,
+        page,
+        {"password": USERS["inv_tj"][2], "meaning": "review", "scope": "visit:x"},
+    )
+    assert other.status_code == 422
+    assert 'id="error-scope"' in other.text
+    monitor = api_token(web_server, "monitor")
+    labs = _count(web_server, LabResult)
+    written = httpx.post(f"{web_server.url}/api/v1/subjects/{subject_id}/labs", headers=monitor,
+                         json={"analyte": "albumin", "value": 37, "unit": "g/L",
+                               "collected_on": datetime.now(UTC).date().isoformat()},
+                         timeout=30)  # fmt: skip
+    assert written.status_code == 403
+    assert _count(web_server, LabResult) == labs
