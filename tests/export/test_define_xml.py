@@ -223,3 +223,34 @@ def test_chromium_renders_the_value_level_metadata(adam_dir: Path) -> None:
     with Image.open(shot) as image:
         low, high = image.convert("L").getextrema()
     assert high - low > 100
+
+
+def test_define_html_is_the_stylesheet_applied(export_dir: Path) -> None:
+    """``define.html`` holds what a browser applying ``define2-1.xsl`` shows: every dataset and
+    variable (and, for ADaM, the value-level metadata), with no XSLT needed to read it."""
+    page = (export_dir / "define.html").read_text(encoding="utf-8")
+    assert page.lstrip().lower().startswith("<html")
+    for path in export_dir.glob("*.csv"):
+        assert f'<h2 id="IG.{path.stem.upper()}">' in page, path.stem
+        for column in _columns(path):
+            assert f"<code>{column}</code>" in page, (path.stem, column)
+    if (export_dir / "adtte.csv").exists():
+        assert "Value-level metadata of ADTTE" in page
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no headless Chromium installed")
+def test_chromium_shows_define_html_without_xslt(adam_dir: Path) -> None:
+    assert CHROMIUM is not None
+    base = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+            "--no-first-run"]  # fmt: skip
+    url = (adam_dir / "define.html").as_uri()
+    done = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True,
+                          check=True, timeout=TIMEOUT_S)  # fmt: skip
+    assert re.search(r"PARAMCD</code>\s*EQ\s*<code>OS</code>", done.stdout)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "define-adam-html.png"
+    subprocess.run([*base, f"--screenshot={shot}", "--window-size=1300,1600", url],
+                   capture_output=True, check=True, timeout=TIMEOUT_S)  # fmt: skip
+    with Image.open(shot) as image:
+        low, high = image.convert("L").getextrema()
+    assert high - low > 100

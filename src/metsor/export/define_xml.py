@@ -11,7 +11,10 @@ are ISO 8601 text (DataType ``date``); ADaM ``*DT`` dates are numeric SAS dates 
 ``integer`` with ``def:DisplayFormat`` ``DATE9.``).
 
 The file names the stylesheet ``define2-1.xsl`` (written beside it by :func:`write_define`) in
-an ``xml-stylesheet`` processing instruction, so that a browser shows it as tables.
+an ``xml-stylesheet`` processing instruction, so that a browser shows it as tables; the same
+stylesheet applied when exporting (lxml's XSLT) gives ``define.html`` beside them, for a browser
+that does not apply XSLT (Chromium warns it is removing it, and loads the stylesheet of a
+``file:`` URL only with ``--allow-file-access-from-files``).
 
 References
 ----------
@@ -31,7 +34,7 @@ from metsor.export.define_values import ValueLevelElements, value_level
 from metsor.export.metadata import Dataset, Variable, text_length
 from metsor.export.study import ascii_text
 
-__all__ = ["DEF", "ODM", "STYLESHEET", "define_xml", "write_define"]
+__all__ = ["DEF", "HTML", "ODM", "STYLESHEET", "define_html", "define_xml", "write_define"]
 
 ODM = "http://www.cdisc.org/ns/odm/v1.3"
 DEF = "http://www.cdisc.org/ns/def/v2.1"
@@ -40,6 +43,9 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 #: The stylesheet's file name, beside define.xml.
 STYLESHEET = "define2-1.xsl"
+
+#: define.xml rendered by the stylesheet, beside it.
+HTML = "define.html"
 
 _STANDARDS = {"Tabulation": ("SDTMIG", "3.4"), "Analysis": ("ADaMIG", "1.3")}
 
@@ -231,10 +237,18 @@ def _item_def(
     return item
 
 
+def define_html(document: bytes, stylesheet: bytes) -> bytes:
+    """``document`` (define.xml) as HTML: ``stylesheet`` applied by lxml's XSLT."""
+    from lxml import etree
+
+    transform = etree.XSLT(etree.fromstring(stylesheet))
+    return bytes(transform(etree.fromstring(document)))
+
+
 def write_define(
     datasets: Sequence[Dataset], folder: Path, *, study_id: str, study_name: str
 ) -> Path:
-    """Write ``define.xml`` and its stylesheet ``define2-1.xsl`` into ``folder``.
+    """Write ``define.xml``, its stylesheet ``define2-1.xsl`` and ``define.html`` into ``folder``.
 
     Raises
     ------
@@ -243,9 +257,11 @@ def write_define(
     """
     path = folder / "define.xml"
     stylesheet = resources.files("metsor.export").joinpath(STYLESHEET).read_bytes()
+    document = define_xml(datasets, study_id=study_id, study_name=study_name)
     try:
-        path.write_bytes(define_xml(datasets, study_id=study_id, study_name=study_name))
+        path.write_bytes(document)
         (folder / STYLESHEET).write_bytes(stylesheet)
+        (folder / HTML).write_bytes(define_html(document, stylesheet))
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="out_dir") from None
     return path
