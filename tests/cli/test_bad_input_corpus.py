@@ -7,7 +7,8 @@ trial (made once for the module), as a user who gives their password, and must e
 
 - exit code 2 and no traceback (an unexpected exception fails the case, with its traceback);
 - every pattern of ``expect`` found in the output (case-insensitive regular expressions: the
-  argument, option, field or file at fault);
+  argument, option, field or file at fault), and no pattern of ``unexpected`` (the name a
+  service gives a parameter that the command calls by another option);
 - an output of readable length (:data:`LONGEST_OUTPUT` characters at most);
 - nothing written: the row count of every table, the files of ``METSOR_HOME`` (keys, anchor)
   and of the working folder unchanged — except the one record of the user's proof of identity
@@ -20,8 +21,9 @@ default ``inv``), ``env`` (variables set; ``null`` unsets one), ``stdin``, ``fil
 text, or a JSON value written as JSON; ``{eligible: {...}}`` is the example screening record
 with the fields given replaced, nested mappings merged; ``{registry: {dotted.path: value}}``
 is the registry record of NCT02672488 with values replaced; ``{encoding: latin-1, text: ...}``
-is text in another encoding), ``expect``, ``audited``, ``issue`` (where the case comes from)
-and ``xfail`` (why a case is still refused wrongly: it runs as a strict expected failure).
+is text in another encoding), ``expect``, ``unexpected``, ``audited``, ``issue`` (where the
+case comes from) and ``xfail`` (why a case is still refused wrongly: it runs as a strict
+expected failure).
 Placeholders in arguments, texts and environment values:
 ``{today}``, ``{yesterday}``, ``{days_ago_N}``, ``{control}`` and ``{combination}`` (randomized
 subjects of each arm; the latter with an eGFR of 40), ``{consented}`` (consented, not
@@ -73,7 +75,8 @@ _COMPANIONS = ("-wal", "-shm", "-journal")
 _LOGINS = "login_attempts"
 """Every command proves who acts before it runs, and that proof is recorded: one row."""
 _CASE_KEYS = {
-    "name", "args", "user", "env", "stdin", "files", "expect", "audited", "issue", "xfail"
+    "name", "args", "user", "env", "stdin", "files", "expect", "unexpected", "audited", "issue",
+    "xfail",
 }  # fmt: skip
 
 runner = CliRunner()
@@ -128,6 +131,7 @@ class Case:
     files: dict[str, Any] = field(default_factory=dict)
     audited: bool = False
     xfail: str | None = None
+    unexpected: tuple[str, ...] = ()
 
 
 def _load_corpus() -> list[Case]:
@@ -149,6 +153,7 @@ def _load_corpus() -> list[Case]:
                     files=dict(entry.get("files") or {}),
                     audited=bool(entry.get("audited", False)),
                     xfail=entry.get("xfail"),
+                    unexpected=tuple(entry.get("unexpected") or ()),
                 )
             )
     names = [case.name for case in cases]
@@ -383,6 +388,10 @@ def test_a_bad_input_is_refused_naming_it_and_writes_nothing(
     for pattern in case.expect:
         assert re.search(pattern, output, re.IGNORECASE), (
             f"{case.name}: the message does not name {pattern!r}:\n{output}"
+        )
+    for pattern in case.unexpected:
+        assert not re.search(pattern, output, re.IGNORECASE), (
+            f"{case.name}: the message names {pattern!r}, not the command's option:\n{output}"
         )
     assert len(output) <= LONGEST_OUTPUT, f"{case.name}: {len(output)} characters printed"
     after = _state(home, work)

@@ -30,30 +30,42 @@ def initialised(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     return database_url
 
 
-def test_casebook_user_errors_exit_2_naming_the_field(initialised: str, tmp_path: Path) -> None:
+_AE = ["record", "ae", "TJ-001", "--term", "Diarrhea", "--grade", "2", "--onset", "2026-02-01"]
+_DOSE = ["record", "dose", "TJ-404", "--drug", "sorafenib", "--event", "start"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param([*_AE, "--file", "{tmp}/none.json"], "field '--file': no such file",
+                     id="file-missing"),
+        pytest.param([*_AE, "--file", "{tmp}/bad.json"], "is not valid JSON", id="file-not-json"),
+        pytest.param([*_AE, "--file", "{tmp}/bad.json"], "(line 2, column 1)",
+                     id="file-not-json-where"),
+        pytest.param([*_AE, "--file", "{tmp}/list.json"], "must hold one JSON object",
+                     id="file-a-list"),
+        pytest.param([*_AE, "--related", "sorafenib"],
+                     "--related takes DRUG=VALUE, got 'sorafenib'", id="related-without-value"),
+        pytest.param(["record", "tumour", "TJ-001"],
+                     "--date is required (or assessed_on in --file)", id="tumour-no-date"),
+        pytest.param([*_DOSE, "--date", "2026-02-01"], "no subject 'TJ-404'",
+                     id="unknown-subject"),
+        pytest.param(["datasets", "export", "--out", "{tmp}/out", "--cutoff", "1/2/2026"],
+                     "--cutoff must be a date YYYY-MM-DD, got '1/2/2026'", id="cutoff-not-a-date"),
+        pytest.param(["queries", "answer", "999", "--answer", "x"],
+                     "argument QUERY_ID: no query 999", id="unknown-query"),
+    ],
+)  # fmt: skip
+def test_casebook_user_errors_exit_2_naming_the_option(
+    initialised: str, tmp_path: Path, args: list[str], message: str
+) -> None:
     (tmp_path / "bad.json").write_text('{"term": "Diarrhea",\n}', encoding="utf-8")
     (tmp_path / "list.json").write_text("[]", encoding="utf-8")
-    ae = ["record", "ae", "TJ-001", "--term", "Diarrhea", "--grade", "2", "--onset", "2026-02-01"]
-    dose = ["record", "dose", "TJ-404", "--drug", "sorafenib"]
-    cases = [
-        ([*ae, "--file", str(tmp_path / "none.json")], "field '--file': no such file"),
-        ([*ae, "--file", str(tmp_path / "bad.json")], "is not valid JSON"),
-        ([*ae, "--file", str(tmp_path / "bad.json")], "(line 2, column 1)"),
-        ([*ae, "--file", str(tmp_path / "list.json")], "must hold one JSON object"),
-        ([*ae, "--related", "sorafenib"], "--related takes DRUG=VALUE, got 'sorafenib'"),
-        (["record", "tumour", "TJ-001"], "assessed_on is required (give --date"),
-        ([*dose, "--event", "start", "--date", "2026-02-01"], "no subject 'TJ-404'"),
-        (
-            ["datasets", "export", "--out", str(tmp_path / "out"), "--cutoff", "1/2/2026"],
-            "--cutoff must be a date YYYY-MM-DD, got '1/2/2026'",
-        ),
-        (["queries", "answer", "999", "--answer", "x"], "field 'query_id': no query 999"),
-    ]
-    for args, message in cases:
-        result = runner.invoke(app, [*args, "--db", initialised, "--user", "admin"])
-        assert result.exit_code == 2, (args, result.output)
-        assert message in result.stderr, (args, result.stderr)
-        assert result.stdout == "", args
+    filled = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
+    result = runner.invoke(app, [*filled, "--db", initialised, "--user", "admin"])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert result.stdout == ""
 
 
 def test_a_casebook_command_on_an_unsupported_database_exits_2() -> None:
@@ -61,7 +73,7 @@ def test_a_casebook_command_on_an_unsupported_database_exits_2() -> None:
         app, ["queries", "list", "--db", "mysql://x@y/z", "--user", "admin"], env={}
     )
     assert result.exit_code == 2
-    assert "field '--db': database 'mysql' is not supported" in result.stderr
+    assert "option --db: database 'mysql' is not supported" in result.stderr
 
 
 def test_therapy_and_survival_contact_are_recorded(initialised: str, tmp_path: Path) -> None:

@@ -75,7 +75,7 @@ def test_only_the_default_database_gets_its_folder_made(
             initialize(database, seed=seed_source())
     finally:
         database.close()
-    assert caught.value.field == "--db"
+    assert caught.value.field == "database_url"
     assert "cannot migrate the database" in caught.value.message
     assert not mistyped.parent.exists()
     database = Database.open(database_url)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from metsor.cli._refusal import current, option_names, refusal
 from metsor.errors import InputError, MetsorError, NotFoundError, PermissionDeniedError
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ __all__ = [
     "acting",
     "emit",
     "open_database",
+    "option_names",
     "parse_date",
     "password_from_stdin",
     "prove_user",
@@ -67,7 +69,7 @@ def abort_on_user_error() -> Iterator[None]:
     try:
         yield
     except MetsorError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(refusal(exc, current()), err=True)
         raise typer.Exit(exc.exit_code) from None
 
 

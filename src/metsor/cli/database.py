@@ -30,6 +30,7 @@ from metsor.cli._common import (
     acting,
     emit,
     open_database,
+    option_names,
     parse_date,
     password_from_stdin,
     read_json_object,
@@ -208,6 +209,7 @@ def subjects_rescreen(
 
 
 @subjects_app.command("consent")
+@option_names(consent_date="--date")
 def subjects_consent(
     subject_id: Annotated[str, typer.Argument(help="Subject, e.g. TJ-001.")],
     on: Annotated[

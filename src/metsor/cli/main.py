@@ -12,7 +12,8 @@ command group, so that Typer's test runner sees exactly what a shell sees):
    variable, the byte shown escaped, and exit code 2.
 2. An error of :mod:`metsor.errors` raised by any command becomes ``error: <message>`` on
    stderr and its exit code (2); the message is already cut to a readable length
-   (:func:`metsor.errors.readable`).
+   (:func:`metsor.errors.readable`), and names the command's option where the service named
+   its own parameter (``--date`` for ``collected_on``: :func:`metsor.cli._refusal.refusal`).
 3. A usage error that Click finds (a missing argument, ``--n abc`` for a number) is exit 2
    with Click's message naming the option.
 4. Anything else is a defect of metsor, not of its input: each cause a user can reach is fixed
@@ -35,6 +36,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from metsor.cli._refusal import leaf_command, refusal, running
 from metsor.errors import MetsorError
 
 __all__ = ["INTERNAL_ERROR_EXIT", "MetsorGroup", "app", "run", "undecodable_input"]
@@ -136,6 +138,7 @@ class MetsorGroup(TyperGroup):
     def main(self, args: Sequence[str] | None = None, *pos: Any, **kwargs: Any) -> Any:
         """Refuse arguments or ``METSOR_*`` variables that are not UTF-8, then run."""
         argv = list(sys.argv[1:] if args is None else args)
+        self._argv = argv  # the words after ``metsor``: which command an error comes from
         problem = undecodable_input(argv, os.environ, self)
         if problem is not None:
             typer.echo(f"error: {problem}", err=True)
@@ -145,11 +148,14 @@ class MetsorGroup(TyperGroup):
         return super().main(argv, *pos, **kwargs)
 
     def invoke(self, ctx: Any) -> Any:
-        """Run the command; an error of :mod:`metsor.errors` ends it with ``error: …``."""
+        """Run the command; an error of :mod:`metsor.errors` ends it with ``error: …``, naming
+        the command's option rather than the service's parameter (:mod:`metsor.cli._refusal`)."""
+        command = leaf_command(self, ctx, getattr(self, "_argv", ()))
         try:
-            return super().invoke(ctx)
+            with running(command):
+                return super().invoke(ctx)
         except MetsorError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(refusal(exc, command), err=True)
             raise typer.Exit(exc.exit_code) from None
 
 

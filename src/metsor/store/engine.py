@@ -93,7 +93,9 @@ def normalize_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise InputError(f"cannot parse database URL {url!r}: {exc}", field="--db") from None
+        raise InputError(
+            f"cannot parse database URL {url!r}: {exc}", field="database_url"
+        ) from None
     backend = parsed.get_backend_name()
     if backend == "postgresql":
         if parsed.drivername in ("postgresql", "postgresql+psycopg2"):
@@ -103,7 +105,7 @@ def normalize_url(url: str) -> URL:
         return parsed
     raise InputError(
         f"database {backend!r} is not supported (use sqlite:///FILE or postgresql+psycopg://…)",
-        field="--db",
+        field="database_url",
     )
 
 
@@ -152,36 +154,37 @@ def _check_sqlite_file(path: Path, *, create: bool, made: list[Path]) -> None:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DATABASE_FILE_MODE))
         except OSError as exc:
             raise InputError(
-                f"cannot create the database file {path}: {exc.strerror or exc}", field="--db"
+                f"cannot create the database file {path}: {exc.strerror or exc}",
+                field="database_url",
             ) from None
         made.append(path)
         return
     except OSError as exc:
         raise InputError(
-            f"cannot open the database file {path}: {exc.strerror}", field="--db"
+            f"cannot open the database file {path}: {exc.strerror}", field="database_url"
         ) from None
     if not path.is_file():
-        raise InputError(f"the database {path} is not a file", field="--db")
+        raise InputError(f"the database {path} is not a file", field="database_url")
     if size == 0:
         if path in made:
             return
         raise InputError(
             f"the database file {path} is empty, not an SQLite database: metsor neither uses "
             "nor rewrites it (remove it to create a new database with `metsor db init`)",
-            field="--db",
+            field="database_url",
         )
     try:
         with path.open("rb") as handle:
             header = handle.read(len(_SQLITE_HEADER))
     except OSError as exc:
         raise InputError(
-            f"cannot read the database file {path}: {exc.strerror}", field="--db"
+            f"cannot read the database file {path}: {exc.strerror}", field="database_url"
         ) from None
     if header != _SQLITE_HEADER:
         raise InputError(
             f"the file {path} is not an SQLite database (it lacks the SQLite header): metsor "
             "neither uses nor rewrites it",
-            field="--db",
+            field="database_url",
         )
 
 

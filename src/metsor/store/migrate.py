@@ -138,11 +138,11 @@ def upgrade(url: str, revision: str = "head") -> None:
             command.upgrade(alembic_config(url), revision)
     except OperationalError as exc:
         raise InputError(
-            f"cannot migrate the database {describe_url(url)}: {exc.orig}", field="--db"
+            f"cannot migrate the database {describe_url(url)}: {exc.orig}", field="database_url"
         ) from None
     except InputError as exc:
         raise InputError(
-            f"cannot migrate the database {describe_url(url)}: {exc.message}", field="--db"
+            f"cannot migrate the database {describe_url(url)}: {exc.message}", field="database_url"
         ) from None
 
 

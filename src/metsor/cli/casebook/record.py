@@ -18,6 +18,7 @@ from metsor.cli._common import (
     JsonOption,
     UserOption,
     abort_on_user_error,
+    option_names,
     read_json_object,
 )
 from metsor.cli.casebook._entry import run_entry
@@ -82,7 +83,7 @@ def _required(fields: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     for name in names:
         if fields.get(name) is None:
             option = "--" + {"onset_date": "onset", "assessed_on": "date"}.get(name, name)
-            raise InputError(f"{name} is required (give {option} or put it in --file)", field=name)
+            raise InputError(f"{option} is required (or {name} in --file)", field=option)
     return fields
 
 
@@ -197,6 +198,13 @@ def record_lab_cmd(
 
 
 @record_app.command("vitals")
+@option_names(
+    systolic_mmhg="--sbp",
+    diastolic_mmhg="--dbp",
+    heart_rate_bpm="--pulse",
+    temperature_c="--temp",
+    weight_kg="--weight",
+)
 def record_vitals_cmd(
     subject_id: SubjectArg,
     measured_on: Annotated[str, typer.Option("--date", help="Day of measurement, YYYY-MM-DD.")],
@@ -226,6 +234,7 @@ def record_vitals_cmd(
 
 
 @record_app.command("ae")
+@option_names(relatedness="--related", action_taken="--action")
 def record_ae_cmd(
     subject_id: SubjectArg,
     term: Annotated[str | None, typer.Option("--term", help="Adverse event term.")] = None,
@@ -284,6 +293,7 @@ def record_ae_cmd(
 
 
 @record_app.command("tumour")
+@option_names(non_target_status="--non-target")
 def record_tumour_cmd(
     subject_id: SubjectArg,
     file: FileOption = None,
@@ -325,6 +335,7 @@ def record_tumour_cmd(
 
 
 @record_app.command("death")
+@option_names(cause_detail="--detail")
 def record_death_cmd(
     subject_id: SubjectArg,
     death_date: Annotated[str, typer.Option("--date", help="Day of death, YYYY-MM-DD.")],
@@ -349,6 +360,7 @@ def record_death_cmd(
 
 
 @record_app.command("withdrawal")
+@option_names(last_contact_date="--last-contact")
 def record_withdrawal_cmd(
     subject_id: SubjectArg,
     kind: Annotated[

@@ -108,7 +108,7 @@ def audit_rows(
     if site is not None:
         row = ctx.session.scalars(select(Site).where(Site.code == site)).one_or_none()
         if row is None or (site_id is not None and row.id != site_id):
-            raise InputError(f"no site {site!r}", field="--site")
+            raise InputError(f"no site {site!r}", field="site")
         site_id = row.id
     owners = _owners(ctx, site_id)
     statement = select(

@@ -456,7 +456,7 @@ def run_edit_checks(ctx: ServiceContext, *, site: str | None = None) -> CheckRun
     if site is not None:
         site_row = ctx.session.scalars(select(Site).where(Site.code == site)).one_or_none()
         if site_row is None:
-            raise InputError(f"no site {site!r}", field="--site")
+            raise InputError(f"no site {site!r}", field="site")
         statement = statement.where(Subject.site_id == site_row.id)
     subjects = ctx.session.scalars(statement).all()
     ctx.set_reason("edit checks run on demand")

@@ -217,7 +217,7 @@ def sdv_status(
     statement = visible(ctx, select(Subject, Site.code).join(Site, Site.id == Subject.site_id))
     if site is not None:
         if ctx.session.scalars(select(Site).where(Site.code == site)).one_or_none() is None:
-            raise InputError(f"no site {site!r}", field="--site")
+            raise InputError(f"no site {site!r}", field="site")
         statement = statement.where(Site.code == site)
     if subject_id is not None:
         subject_for(ctx, subject_id)
