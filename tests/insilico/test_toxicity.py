@@ -18,8 +18,10 @@ from metsor.insilico.presets import (
     toxicity_profile,
 )
 from metsor.insilico.toxicity import DETERIORATION, ONSET_WINDOWS, plan_toxicity
+from metsor.protocol import builtin
 
 ARM_DRUGS = ("sorafenib", "metformin")
+STUDY_DRUGS = {drug.code: drug for drug in builtin("NCT02672488").study_drugs}
 
 N = 3000
 
@@ -32,7 +34,7 @@ def _draws(treatment_end: int, drugs: tuple[str, ...], seed: int) -> list[set[tu
     for _ in range(N):
         planned = plan_toxicity(
             randomized_on=date(2016, 1, 4),
-            drugs=drugs,
+            drugs=tuple(STUDY_DRUGS[code] for code in drugs),
             profile=profile,
             treatment_visits=visits,
             treatment_end=treatment_end,

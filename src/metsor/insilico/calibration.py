@@ -42,12 +42,19 @@ from metsor.insilico.presets import (
 )
 from metsor.insilico.recruitment import eligible_candidates, outcome_of
 from metsor.insilico.scenario import DEFAULT_SCENARIO
+from metsor.protocol.builtin import DEFAULT_NCT_ID, builtin
 from metsor.stats import kaplan_meier
 
 __all__ = ["ARMS", "Calibration", "CalibrationRow", "calibrate"]
 
-ARMS: dict[str, str] = {"control": "sorafenib", "experimental": "sorafenib_metformin"}
-"""Arm code of each arm of a target."""
+_PROTOCOL = builtin(DEFAULT_NCT_ID)
+ARMS: dict[str, str] = {
+    "control": next(a for a in _PROTOCOL.arm_codes if a != _PROTOCOL.experimental_arm.code),
+    "experimental": str(_PROTOCOL.experimental_arm.code),
+}
+"""Arm code of each arm of a target (the built-in protocol's)."""
+_REFERENCE_DRUG = _PROTOCOL.drugs_of(ARMS["control"])[0]
+"""The drug of the control arm, whose discontinuations and reductions are compared."""
 
 MAX_N = 100_000
 """Largest population per arm."""
@@ -294,16 +301,16 @@ class _Measures:
         doses = [e.fields for e in plan.entries if e.kind == "dose"]
         if key == "discontinued_ae":
             return any(
-                d["drug"] == "sorafenib"
+                d["drug"] == _REFERENCE_DRUG.code
                 and d["event"] == "discontinue"
                 and d["reason"] not in _OFF_TREATMENT
                 for d in doses
             )
         if key == "dose_reduced":
             return any(
-                d["drug"] == "sorafenib"
+                d["drug"] == _REFERENCE_DRUG.code
                 and d["event"] in ("reduce", "resume")
-                and d["level"] not in (None, "400mg_bid")
+                and d["level"] not in (None, _REFERENCE_DRUG.full_dose.code)
                 for d in doses
             )
         raise InputError(f"no measure for target {key!r}", field="key")

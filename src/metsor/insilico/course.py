@@ -180,7 +180,7 @@ def plan_course(
     visit_days = [*treatment, *follow_up, *(day for day, _ in scans)]
     toxicity = plan_toxicity(
         randomized_on=randomized_on,
-        drugs=drugs,
+        drugs=study,
         profile=profile or toxicity_profile(DEFAULT_PRESET),
         treatment_visits=treatment,
         treatment_end=treatment_end,

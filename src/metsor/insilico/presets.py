@@ -21,6 +21,7 @@ from metsor.errors import InputError
 
 __all__ = [
     "DEFAULT_PRESET",
+    "EXCESS_EVENTS",
     "METFORMIN_EXCESS",
     "SORAFENIB_EVENTS",
     "AdverseEventRate",
@@ -28,6 +29,7 @@ __all__ = [
     "Target",
     "ToxicityProfile",
     "outcome_preset",
+    "placebo_profile",
     "targets",
     "toxicity_profile",
 ]
@@ -119,6 +121,10 @@ METFORMIN_EXCESS: tuple[ExcessEvent, ...] = (
 rare (boxed warning) and hypoglycaemia uncommon on metformin alone: see
 :mod:`metsor.insilico.toxicity` for their rules."""
 
+EXCESS_EVENTS: dict[str, tuple[ExcessEvent, ...]] = {"metformin": METFORMIN_EXCESS}
+"""The label's events in excess of placebo of a drug an arm adds, by the protocol's drug
+code."""
+
 
 @dataclass(frozen=True)
 class ToxicityProfile:
@@ -199,6 +205,40 @@ def outcome_preset(preset: str) -> OutcomePreset:
 def toxicity_profile(preset: str) -> ToxicityProfile:
     """The adverse events and dose changes of ``preset``."""
     return _PROFILES[_known(preset)]
+
+
+_PLACEBO = "Nexavar label, HCC (SHARP table), placebo column"
+
+PLACEBO_EVENTS: tuple[AdverseEventRate, ...] = (
+    AdverseEventRate("diarrhoea", 0.25, 0.02, _PLACEBO),
+    AdverseEventRate("fatigue", 0.45, 0.12, _PLACEBO),
+    AdverseEventRate("abdominal pain", 0.26, 0.05, _PLACEBO),
+    AdverseEventRate("weight loss", 0.10, 0.01, _PLACEBO),
+    AdverseEventRate("anorexia", 0.18, 0.03, _PLACEBO),
+    AdverseEventRate("nausea", 0.20, 0.03, _PLACEBO),
+    AdverseEventRate("hand-foot skin reaction", 0.03, 0.001, _PLACEBO),
+    AdverseEventRate("rash", 0.14, 0.001, _PLACEBO),
+    AdverseEventRate("alopecia", 0.02, 0.0, _PLACEBO),
+)
+"""Adverse events on placebo in SHARP, any grade / grade ≥ 3 (the placebo column of the
+Nexavar label's HCC table; a grade ≥ 3 rate reported as 0 is kept at 0.1% where the term has
+a grade 3). Check these against the label before they are used as calibration targets."""
+
+_PLACEBO_PROFILE = ToxicityProfile(
+    events=(*PLACEBO_EVENTS, AdverseEventRate("hypertension", 0.05, 0.01, "assumption")),
+    discontinuation=0.37,
+    dose_reduction=0.0,
+    grade_2_reduction=1.0,
+    sources="discontinuation for adverse events 37% on placebo (SHARP, Llovet 2008; events of "
+    "progressive disease included); reductions follow the same rule as the active drug (not a "
+    "calibration target)",
+)
+
+
+def placebo_profile(preset: str) -> ToxicityProfile:
+    """The adverse events and dose changes of a placebo arm beside ``preset``'s drug arm."""
+    _known(preset)
+    return _PLACEBO_PROFILE
 
 
 @dataclass(frozen=True)

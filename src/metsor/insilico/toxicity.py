@@ -34,7 +34,8 @@ import numpy as np
 
 from metsor.clinical.ctcae import clinical_grades
 from metsor.insilico.plan import PlannedEntry
-from metsor.insilico.presets import METFORMIN_EXCESS, ToxicityProfile
+from metsor.insilico.presets import EXCESS_EVENTS, ExcessEvent, ToxicityProfile
+from metsor.protocol.treatment import StudyDrug
 
 __all__ = ["ONSET_WINDOWS", "PlannedEvent", "Toxicity", "plan_toxicity"]
 
@@ -56,9 +57,8 @@ reactions and diarrhoea mostly in the first 6 weeks; weight loss and alopecia la
 DETERIORATION = "general physical health deterioration"
 """The adverse event of progressive disease that stops treatment when no drug event does."""
 
-_SORAFENIB_STEPS = ("400mg_bid", "400mg_qd", "200mg_qd")
 _ACTS_ON_DOSE = ("hand-foot skin reaction", "diarrhoea")
-_METFORMIN_GRADES = (0.70, 0.28, 0.02)
+_ADDED_DRUG_GRADES = (0.70, 0.28, 0.02)
 _HYPOGLYCAEMIA = 0.005
 _LACTIC_ACIDOSIS_PER_YEAR = 3e-5
 
@@ -73,10 +73,10 @@ class PlannedEvent:
         Term, CTCAE grade, day of onset and of resolution (None: not recovered by the last
         visit).
     action
-        What was done with sorafenib (CDISC AEACN).
+        What was done with the arm's first study drug (CDISC AEACN).
     cause
-        ``sorafenib``, ``metformin`` or ``both`` (the drugs judged probably related), or
-        ``disease``.
+        ``primary`` (the arm's first study drug), ``added`` (a drug the arm adds to it),
+        ``both`` (the drugs judged probably related), or ``disease``.
     """
 
     term: str
@@ -84,7 +84,7 @@ class PlannedEvent:
     onset: int
     resolution: int | None
     action: str = "dose_not_changed"
-    cause: str = "sorafenib"
+    cause: str = "primary"
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ class Toxicity:
 def plan_toxicity(
     *,
     randomized_on: date,
-    drugs: tuple[str, ...],
+    drugs: tuple[StudyDrug, ...],
     profile: ToxicityProfile,
     treatment_visits: list[int],
     treatment_end: int,
@@ -123,7 +123,9 @@ def plan_toxicity(
     randomized_on
         Day 0.
     drugs
-        Study drugs of the subject's arm.
+        Study drugs of the subject's arm (the protocol's): the first one's events are drawn
+        from ``profile`` and its dose levels are stepped down; a drug added to it brings its
+        label's excess events (:data:`metsor.insilico.presets.EXCESS_EVENTS`).
     profile
         Rates of the preset.
     treatment_visits
@@ -141,9 +143,11 @@ def plan_toxicity(
     Toxicity
         Events, entries, and the day treatment stopped for toxicity.
     """
-    events = _sorafenib_events(profile, treatment_visits, treatment_end, rng)
-    if "metformin" in drugs:
-        events = _with_metformin(events, treatment_end, rng)
+    codes = tuple(drug.code for drug in drugs)
+    events = _drug_events(profile, treatment_visits, treatment_end, rng)
+    for added in codes[1:]:
+        if added in EXCESS_EVENTS:
+            events = _with_added_drug(events, EXCESS_EVENTS[added], treatment_end, rng)
     stopped_on = None
     acidosis = next((e for e in events if e.term == "lactic acidosis"), None)
     if treatment_end > 2 and rng.random() < profile.discontinuation:
@@ -153,14 +157,15 @@ def plan_toxicity(
         events, stopped_on = _stop_at(events, acidosis, acidosis.onset)
     events = [_resolved(e, last_visit, rng) for e in events]
     doses, final = _dose_changes(
-        events, stopped_on or treatment_end, profile.grade_2_reduction, randomized_on, rng
-    )
-    entries = [*doses, *(_ae_entry(event, randomized_on, drugs) for event in final)]
+        events, stopped_on or treatment_end, profile.grade_2_reduction, randomized_on, rng,
+        drugs[0] if drugs else None,
+    )  # fmt: skip
+    entries = [*doses, *(_ae_entry(event, randomized_on, codes) for event in final)]
     if stopped_on is not None:
         stopper = next(e for e in final if e.action == "drug_withdrawn")
         reason = f"grade {stopper.grade} {stopper.term}"
         entries += [
-            _dose(randomized_on, stopped_on, drug, "discontinue", None, reason) for drug in drugs
+            _dose(randomized_on, stopped_on, drug, "discontinue", None, reason) for drug in codes
         ]
     return Toxicity(tuple(final), tuple(entries), stopped_on)
 
@@ -180,7 +185,7 @@ def _grade(any_grade: float, severe: float, rng: np.random.Generator) -> int:
     return 1 if rng.random() < 0.6 else 2
 
 
-def _sorafenib_events(
+def _drug_events(
     profile: ToxicityProfile, visits: list[int], end: int, rng: np.random.Generator
 ) -> list[PlannedEvent]:
     events = []
@@ -196,14 +201,17 @@ def _sorafenib_events(
     return events
 
 
-def _with_metformin(
-    events: list[PlannedEvent], end: int, rng: np.random.Generator
+def _with_added_drug(
+    events: list[PlannedEvent],
+    excess_events: tuple[ExcessEvent, ...],
+    end: int,
+    rng: np.random.Generator,
 ) -> list[PlannedEvent]:
-    """Metformin's own events, merged into a sorafenib event of the same term."""
+    """An added drug's own events, merged into a first drug's event of the same term."""
     by_term = {e.term: e for e in events}
-    for excess in METFORMIN_EXCESS:
+    for excess in excess_events:
         happens = rng.random() < excess.attributable
-        grade = min(int(rng.choice(3, p=_METFORMIN_GRADES)) + 1, max(clinical_grades(excess.term)))
+        grade = min(int(rng.choice(3, p=_ADDED_DRUG_GRADES)) + 1, max(clinical_grades(excess.term)))
         onset = _onset((1, 30), end, rng) if end > 1 else end
         if not happens or end <= 1:
             continue
@@ -211,14 +219,14 @@ def _with_metformin(
         if known is not None:
             by_term[excess.term] = replace(known, cause="both")
         else:
-            by_term[excess.term] = PlannedEvent(excess.term, grade, onset, None, cause="metformin")
+            by_term[excess.term] = PlannedEvent(excess.term, grade, onset, None, cause="added")
     for term, chance, grade in (
         ("Hypoglycemia", _HYPOGLYCAEMIA, 1),
         ("lactic acidosis", _LACTIC_ACIDOSIS_PER_YEAR * end / 365.25, 3),
     ):
         if rng.random() < chance and end > 1:
             by_term[term] = PlannedEvent(
-                term, grade, int(rng.integers(1, end)), None, cause="metformin"
+                term, grade, int(rng.integers(1, end)), None, cause="added"
             )
     return list(by_term.values())
 
@@ -228,9 +236,9 @@ def _stop_for_toxicity(
 ) -> tuple[list[PlannedEvent], int]:
     """The event that stops treatment, and the day it does."""
     ordered = sorted(events, key=lambda e: e.onset)
-    stopper = next((e for e in ordered if e.grade >= 3 and e.cause != "metformin"), None)
+    stopper = next((e for e in ordered if e.grade >= 3 and e.cause != "added"), None)
     if stopper is None:
-        stopper = next((e for e in ordered if e.grade == 2 and e.cause != "metformin"), None)
+        stopper = next((e for e in ordered if e.grade == 2 and e.cause != "added"), None)
     if stopper is None:
         stopper = PlannedEvent(
             DETERIORATION, 3, int(rng.integers(1, end - 1)), None, cause="disease"
@@ -258,37 +266,41 @@ def _dose_changes(
     grade_2_reduction: float,
     day0: date,
     rng: np.random.Generator,
+    drug: StudyDrug | None,
 ) -> tuple[list[PlannedEntry], list[PlannedEvent]]:
-    """Sorafenib's interruptions and reductions, and each event with its action."""
+    """The first drug's interruptions and reductions, and each event with its action."""
+    code = "" if drug is None else drug.code
+    steps = () if drug is None else tuple(level.code for level in drug.reductions())
     entries: list[PlannedEntry] = []
     final: list[PlannedEvent] = []
     step, busy_until = 0, 0
     for event in sorted(events, key=lambda e: (e.onset, e.term)):
         severe = event.grade >= 3 and event.term != "Hypoglycemia"
-        acts = event.cause in ("sorafenib", "both") and (severe or event.term in _ACTS_ON_DOSE)
+        acts = event.cause in ("primary", "both") and (severe or event.term in _ACTS_ON_DOSE)
+        acts = acts and bool(steps)
         if event.action != "drug_withdrawn" and acts and busy_until < event.onset < drug_end:
             reason = f"grade {event.grade} {event.term}"
             if event.grade >= 3:
                 back = event.onset + int(rng.integers(7, 15))
-                entries.append(_dose(day0, event.onset, "sorafenib", "interrupt", None, reason))
+                entries.append(_dose(day0, event.onset, code, "interrupt", None, reason))
                 if back < drug_end:
-                    step = min(step + 1, len(_SORAFENIB_STEPS) - 1)
-                    level = _SORAFENIB_STEPS[step]
+                    step = min(step + 1, len(steps) - 1)
+                    level = steps[step]
                     settled = f"{reason} settled"
-                    entries.append(_dose(day0, back, "sorafenib", "resume", level, settled))
+                    entries.append(_dose(day0, back, code, "resume", level, settled))
                 event = replace(event, action="drug_interrupted")
                 busy_until = back
             elif (
                 event.grade == 2
                 and event.term in _ACTS_ON_DOSE
-                and step < len(_SORAFENIB_STEPS) - 1
+                and step < len(steps) - 1
                 and event.onset + 7 < drug_end
                 and rng.random() < grade_2_reduction
             ):
                 step += 1
                 text = f"{reason} not improved within 7 days"
                 on = event.onset + 7
-                entries.append(_dose(day0, on, "sorafenib", "reduce", _SORAFENIB_STEPS[step], text))
+                entries.append(_dose(day0, on, code, "reduce", steps[step], text))
                 event = replace(event, action="dose_reduced")
                 busy_until = on
         final.append(event)
@@ -303,19 +315,21 @@ def _dose(
     return PlannedEntry(on, "dose", fields)
 
 
-def _relatedness(event: PlannedEvent, drug: str) -> str:
+def _relatedness(event: PlannedEvent, drug: str, primary: str) -> str:
     if event.cause == "disease":
         return "unlikely"
-    if event.cause in (drug, "both"):
+    mine = "primary" if drug == primary else "added"
+    if event.cause in (mine, "both"):
         return "probable"
     return "unlikely"
 
 
 def _ae_entry(event: PlannedEvent, day0: date, drugs: tuple[str, ...]) -> PlannedEntry:
-    relatedness = {drug: _relatedness(event, drug) for drug in drugs}
+    primary = drugs[0] if drugs else ""
+    relatedness = {drug: _relatedness(event, drug, primary) for drug in drugs}
     action = {
         drug: event.action
-        if drug == "sorafenib" or event.action == "drug_withdrawn"
+        if drug == primary or event.action == "drug_withdrawn"
         else "dose_not_changed"
         for drug in drugs
     }
