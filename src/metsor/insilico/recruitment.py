@@ -31,8 +31,10 @@ from metsor.insilico.scenario import VirtualScenario
 from metsor.protocol import Protocol, builtin
 
 __all__ = [
+    "REGIONS",
     "Candidate",
     "RecruitmentPlan",
+    "as_screened",
     "eligible_candidates",
     "months_after",
     "outcome_of",
@@ -40,6 +42,37 @@ __all__ = [
 ]
 
 _LAST_SCREENING_MARGIN_DAYS = 10
+
+REGIONS: dict[str, str] = {
+    "australia": "australasia",
+    "canada": "north_america",
+    "china": "asia_pacific",
+    "france": "europe",
+    "germany": "europe",
+    "italy": "europe",
+    "japan": "asia_pacific",
+    "korea, republic of": "asia_pacific",
+    "new zealand": "australasia",
+    "spain": "europe",
+    "taiwan": "asia_pacific",
+    "united kingdom": "europe",
+    "united states": "north_america",
+}
+"""The geographic region (the screening record's ``region``) of a site's country."""
+
+
+def as_screened(record: dict[str, Any], protocol: Protocol) -> dict[str, Any]:
+    """A virtual candidate's record as the site screens it for ``protocol``: the investigator
+    attests the protocol's checklist items (the virtual patients are drawn to meet them), and
+    where a stratification factor reads the region, it is the first site's."""
+    extra: dict[str, Any] = {}
+    checklist = [c.id for c in protocol.criteria if c.rule is None]
+    if checklist:
+        extra["attested"] = checklist
+    if any("region" in factor.fields for factor in protocol.stratification):
+        country = (protocol.sites[0].country or "") if protocol.sites else ""
+        extra["region"] = REGIONS.get(country.casefold(), "other")
+    return {**record, **extra} if extra else record
 
 
 @dataclass(frozen=True)
@@ -138,7 +171,7 @@ def _enough_candidates(
     size = math.ceil(2.0 * n_target) + 20
     while True:
         cohort = generate_cohort(size, rng)
-        records = cohort.to_screening_records()
+        records = [as_screened(record, trial) for record in cohort.to_screening_records()]
         eligible = np.array([screen(parse_record(r), trial).verdict == "eligible" for r in records])
         if eligible.sum() >= n_target:
             last = int(np.flatnonzero(eligible)[n_target - 1]) + 1

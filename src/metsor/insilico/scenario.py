@@ -1,16 +1,17 @@
-"""The truth a virtual METSOR trial is run under: control-arm preset, effect and dropout."""
+"""The truth a virtual trial is run under: the preset of one arm, the other arm's effect,
+dropout; and the scenario of each built-in protocol."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from metsor.design.outcomes import PRESETS
 from metsor.errors import InputError
 from metsor.insilico.presets import DEFAULT_PRESET
 
-__all__ = ["DEFAULT_SCENARIO", "VirtualScenario"]
+__all__ = ["DEFAULT_SCENARIO", "PROTOCOL_SCENARIOS", "VirtualScenario", "scenario_for"]
 
 
 @dataclass(frozen=True)
@@ -20,19 +21,23 @@ class VirtualScenario:
     Attributes
     ----------
     preset
-        Control (sorafenib) arm calibration: a key of :data:`metsor.design.outcomes.PRESETS`
+        Calibration of the arm that gives the preset's drug (:attr:`preset_arm`): a key of
+        :data:`metsor.design.outcomes.PRESETS`
         (``"metsor"``, the default: ORIENT-32's Chinese sorafenib arm, median OS 10.4, PFS 2.8
         months; ``"sharp"``: OS 10.7, TTP 5.5; ``"asia-pacific"``: 6.5 and 2.8;
         ``"reflect"``: 12.3 and 3.7), with its adverse events
         (:mod:`metsor.insilico.presets`).
     hr_death, hr_progression
-        Hazard ratios metformin + sorafenib / sorafenib.
+        Hazard ratios of the other arm against the preset's arm.
     response_experimental
-        Objective response rate of the experimental arm (None: the control arm's).
+        Objective response rate of the other arm (None: the preset arm's).
     dropout_per_year
         Probability of leaving follow-up within 12 months (consent withdrawn or lost).
     lost_share
         Share of those who leave that are lost to follow-up; the others withdraw consent.
+    preset_arm
+        Which arm the preset calibrates: ``control`` (the protocol's arm that is not
+        experimental) or ``experimental``.
     """
 
     preset: str = DEFAULT_PRESET
@@ -41,6 +46,7 @@ class VirtualScenario:
     response_experimental: float | None = None
     dropout_per_year: float = 0.06
     lost_share: float = 0.5
+    preset_arm: Literal["control", "experimental"] = "control"
 
     def validated(self) -> VirtualScenario:
         """Return the scenario, or raise InputError naming the first bad field."""
@@ -79,3 +85,27 @@ DEFAULT_SCENARIO = VirtualScenario()
 """Sorafenib arm calibrated to METSOR's population (ORIENT-32's Chinese arm); metformin
 lowers the hazards of death and progression by a quarter (HR 0.76, the effect the registered
 size was set for); 6% a year leave follow-up."""
+
+SHARP_SCENARIO = VirtualScenario(
+    preset="sharp",
+    hr_death=round(1 / 0.69, 4),
+    hr_progression=round(1 / 0.58, 4),
+    response_experimental=0.019,
+    dropout_per_year=0.02,
+    preset_arm="experimental",
+)
+"""SHARP as published (Llovet JM et al., NEJM 2008;359:378): the sorafenib arm is the preset
+(OS 10.7, TTP 5.5 months at 6-weekly scans); placebo's hazards are the published hazard ratios
+inverted (OS HR 0.69, TTP HR 0.58); placebo's responses 1% by RECIST (1.9% by mRECIST with
+REFLECT's ratio); 2% a year leave follow-up (assumption)."""
+
+PROTOCOL_SCENARIOS: dict[str, VirtualScenario] = {
+    "NCT02672488": DEFAULT_SCENARIO,
+    "NCT00105443": SHARP_SCENARIO,
+}
+"""The scenario a built-in protocol's virtual trial runs under, by NCT id."""
+
+
+def scenario_for(nct_id: str) -> VirtualScenario:
+    """The scenario of a built-in protocol (the default scenario for any other)."""
+    return PROTOCOL_SCENARIOS.get(nct_id, DEFAULT_SCENARIO)

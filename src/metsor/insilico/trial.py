@@ -26,11 +26,11 @@ from metsor.insilico.analysis import compare_endpoints, compare_responses, read_
 from metsor.insilico.baseline import Baseline, plan_baseline
 from metsor.insilico.course import plan_course
 from metsor.insilico.plan import CoursePlan, PlannedEntry
-from metsor.insilico.presets import toxicity_profile
+from metsor.insilico.presets import ToxicityProfile, placebo_profile, toxicity_profile
 from metsor.insilico.recording import record_page
 from metsor.insilico.recruitment import Candidate, RecruitmentPlan, plan_recruitment
 from metsor.insilico.result import VirtualTrialResult, consort_flow
-from metsor.insilico.scenario import DEFAULT_SCENARIO, VirtualScenario
+from metsor.insilico.scenario import VirtualScenario, scenario_for
 from metsor.protocol import Protocol, builtin
 from metsor.services.access import SITE_ROLES
 from metsor.services.allocation_seed import SeedSource
@@ -158,16 +158,28 @@ class _Site:
             randomized_on=allocation.randomized_at.date(),
             cutoff=self.plan.cutoff,
             baseline=baseline,
-            outcome=candidate.outcome(allocation.arm == self.protocol.experimental_arm.code),
+            outcome=candidate.outcome(self._effect_arm(allocation.arm)),
             lost_share=self.scenario.lost_share,
             rng=rng,
-            profile=toxicity_profile(self.scenario.preset),
+            profile=self._toxicity(allocation.arm),
             protocol=self.protocol,
         )
         self.plans.append(plan)
         for on, entries in plan.by_day():
             if on >= plan.randomized_on:
                 self.schedule(_Step(on, 4, 0, "page", step.subject, entries=entries))
+
+    def _effect_arm(self, arm: str) -> bool:
+        """Whether the arm lives the scenario's effect (the arm that is not the preset's)."""
+        experimental = arm == self.protocol.experimental_arm.code
+        return experimental if self.scenario.preset_arm == "control" else not experimental
+
+    def _toxicity(self, arm: str) -> ToxicityProfile:
+        """The preset's adverse events, or placebo's for an arm whose drugs are all inactive."""
+        drugs = self.protocol.drugs_of(arm)
+        if drugs and not any(drug.active for drug in drugs):
+            return placebo_profile(self.scenario.preset)
+        return toxicity_profile(self.scenario.preset)
 
     def _page(self, step: _Step) -> None:
         self.entries += record_page(
@@ -262,7 +274,7 @@ def run_virtual_trial(
     *,
     seed: int,
     n_target: int | None = None,
-    scenario: VirtualScenario | str = DEFAULT_SCENARIO,
+    scenario: VirtualScenario | str | None = None,
     start: date | None = None,
     accrual_months: float | None = None,
     follow_up_months: float | None = None,
@@ -280,7 +292,8 @@ def run_virtual_trial(
     n_target
         Subjects to randomize (default the protocol's target enrollment).
     scenario
-        The truth outcomes are drawn under, or the name of a control-arm preset.
+        The truth outcomes are drawn under, or the name of a control-arm preset (default the
+        protocol's scenario, :func:`metsor.insilico.scenario.scenario_for`).
     start
         First day of accrual (default the protocol's trial start).
     accrual_months, follow_up_months
@@ -303,8 +316,8 @@ def run_virtual_trial(
     InputError
         For an unusable scenario or calendar, or a cut-off in the future.
     """
-    scenario = VirtualScenario.of(scenario)
     trial = protocol or builtin()
+    scenario = VirtualScenario.of(scenario_for(trial.nct_id) if scenario is None else scenario)
     n_target, start, accrual_months, follow_up_months = _calendar_of(
         trial, n_target, start, accrual_months, follow_up_months
     )
