@@ -276,3 +276,48 @@ def test_an_investigator_signs_one_visit_and_a_monitor_writes_no_clinical_data(
                          timeout=30)  # fmt: skip
     assert written.status_code == 403
     assert _count(web_server, LabResult) == labs
+
+
+def test_a_locked_study_refuses_everything_on_the_web_until_unlocked(
+    web_server: WebServer, login: Login
+) -> None:
+    subject_id, lab = _subject_with_lab(web_server)
+    manager = login("datamgr")
+    page = "/monitoring/locks"
+    investigator = login("inv_tj")
+    signoff = f"/subjects/{subject_id}/signoff"
+    signed = _post(investigator, signoff, signoff,
+                   {"user_id": "inv_tj", "password": USERS["inv_tj"][2], "meaning": "approve",
+                    "printed_name": "Dr Tian Jin"})  # fmt: skip
+    assert signed.status_code == 303
+    locked = _post(manager, page, page,
+                   {"action": "lock", "scope": "study", "reason": "database lock"})  # fmt: skip
+    try:
+        assert "The study is now locked" in locked.text
+        monitor = login("monitor")
+        marks, signatures = _count(web_server, SdvMark), _count(web_server, Signature)
+        verify = _post(monitor, "/monitoring/sdv", "/monitoring/sdv/verify",
+                       {"table": "lab_results", "record_id": str(lab)})  # fmt: skip
+        assert verify.status_code == 409
+        assert "the study is locked" in verify.text
+        query = httpx.post(f"{web_server.url}/api/v1/queries",
+                           headers=api_token(web_server, "monitor"),
+                           json={"table": "lab_results", "record_id": lab, "field": "value",
+                                 "question": "source?"}, timeout=30)  # fmt: skip
+        assert query.status_code == 409
+        again = _post(investigator, signoff, signoff,
+                      {"password": USERS["inv_tj"][2], "meaning": "review"})  # fmt: skip
+        assert again.status_code == 409
+        assert "the study is locked" in again.text
+        assert (_count(web_server, SdvMark), _count(web_server, Signature)) == (marks, signatures)
+    finally:
+        unlocked = _post(manager, page, page,
+                         {"action": "unlock", "scope": "study", "reason": "late data"})  # fmt: skip
+        opened = _post(manager, page, page,
+                       {"action": "unfreeze", "scope": "study", "reason": "late data"})  # fmt: skip
+    assert "The study is now frozen" in unlocked.text
+    assert "signatures voided" in unlocked.text or "signature voided" in unlocked.text
+    assert "The study is now open" in opened.text
+    voided = investigator.get(signoff).text
+    assert "voided by the unlocking of the study" in voided
+    assert "late data" in voided
