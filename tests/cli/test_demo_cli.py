@@ -15,10 +15,10 @@ from metsor.cli.main import app
 runner = CliRunner()
 
 
-@pytest.mark.slow
 def test_demo_prints_the_screening_summary_then_the_trial(tmp_path: Path) -> None:
+    """A trial of 8 subjects (``--subjects``): every step and output of the full-size demo."""
     out = tmp_path / "demo"
-    result = runner.invoke(app, ["demo", "--out", str(out)])
+    result = runner.invoke(app, ["demo", "--out", str(out), "--subjects", "8"])
     assert result.exit_code == 0, result.output
     summary = screen_virtual_log().summary()
     lines = [line.rstrip() for line in result.output.splitlines()]
@@ -50,22 +50,13 @@ def test_demo_prints_the_screening_summary_then_the_trial(tmp_path: Path) -> Non
     assert "Sorafenib + Metformin" in follow.output
 
 
-@pytest.mark.slow
-def test_demo_json_and_a_second_run_replacing_its_own_database(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The JSON report, on a small trial (12 subjects over 6 months) to keep the test short."""
-    import metsor.insilico
-
-    real = metsor.insilico.run_virtual_trial
-
-    def small(database: object, **options: object) -> object:
-        return real(database, **options, n_target=12, accrual_months=6.0, follow_up_months=6.0)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(metsor.insilico, "run_virtual_trial", small)
+def test_demo_json_and_a_second_run_replacing_its_own_database(tmp_path: Path) -> None:
+    """The JSON report of a 12-subject trial, run twice into one folder."""
     out = tmp_path / "demo"
     for _ in range(2):
-        result = runner.invoke(app, ["demo", "--out", str(out), "--json", "--seed", "5"])
+        result = runner.invoke(
+            app, ["demo", "--out", str(out), "--json", "--seed", "5", "--subjects", "12"]
+        )
         assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["trial"]["audit"]["intact"] is True
@@ -89,6 +80,23 @@ def test_demo_json_and_a_second_run_replacing_its_own_database(
     )
     assert listed.exit_code == 0, listed.output
     assert "TJ-001" in listed.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--subjects", "3"], "--subjects", id="subjects-below-four"),
+        pytest.param(["--subjects", "many"], "--subjects", id="subjects-not-a-number"),
+        pytest.param(["--seed", "-1"], "--seed", id="negative-seed"),
+    ],
+)
+def test_demo_refuses_a_bad_size_or_seed_naming_the_option(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo"), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
 
 
 def test_demo_refuses_to_overwrite_a_database_it_did_not_make(tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from metsor.errors import InputError, MetsorError
+from metsor.cli._common import abort_on_user_error
+from metsor.errors import InputError
 
 if TYPE_CHECKING:
     from metsor.eligibility.log import ScreeningLog
@@ -116,18 +117,23 @@ def demo(
         Path, typer.Option("--out", help="Folder for the database and the datasets.")
     ] = Path("metsor-demo"),
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    n_target: Annotated[
+        int | None,
+        typer.Option(
+            "--subjects",
+            help="Subjects to randomize (at least 4; default the protocol's target enrollment, "
+            "82 for NCT02672488).",
+        ),
+    ] = None,
 ) -> None:
     """Run the in-silico trial of NCT02672488 on virtual patients."""
-    try:
+    with abort_on_user_error():
         if seed < 0:
             raise InputError(f"the seed must be a whole number ≥ 0, not {seed}", field="--seed")
-        _demo(db, seed, out, as_json=as_json)
-    except MetsorError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
+        _demo(db, seed, out, as_json=as_json, n_target=n_target)
 
 
-def _demo(db: str | None, seed: int, out: Path, *, as_json: bool) -> None:
+def _demo(db: str | None, seed: int, out: Path, *, as_json: bool, n_target: int | None) -> None:
     from metsor.cli.screen import print_log_summary
     from metsor.insilico import run_virtual_trial
     from metsor.services.context import Database
@@ -142,7 +148,9 @@ def _demo(db: str | None, seed: int, out: Path, *, as_json: bool) -> None:
     with demo_audit_files(out if db is None else None):
         database = Database.open(url)
         try:
-            result = run_virtual_trial(database, seed=seed, datasets_dir=out / "datasets")
+            result = run_virtual_trial(
+                database, seed=seed, n_target=n_target, datasets_dir=out / "datasets"
+            )
             outputs = write_outputs(database, result, out)
         finally:
             database.close()
