@@ -28,8 +28,8 @@ __all__ = [
     "ExcessEvent",
     "Target",
     "ToxicityProfile",
+    "inactive_drug_profile",
     "outcome_preset",
-    "placebo_profile",
     "targets",
     "toxicity_profile",
 ]
@@ -235,7 +235,7 @@ _PLACEBO_PROFILE = ToxicityProfile(
 )
 
 
-def placebo_profile(preset: str) -> ToxicityProfile:
+def inactive_drug_profile(preset: str) -> ToxicityProfile:
     """The adverse events and dose changes of a placebo arm beside ``preset``'s drug arm."""
     _known(preset)
     return _PLACEBO_PROFILE

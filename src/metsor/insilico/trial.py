@@ -26,7 +26,7 @@ from metsor.insilico.analysis import compare_endpoints, compare_responses, read_
 from metsor.insilico.baseline import Baseline, plan_baseline
 from metsor.insilico.course import plan_course
 from metsor.insilico.plan import CoursePlan, PlannedEntry
-from metsor.insilico.presets import ToxicityProfile, placebo_profile, toxicity_profile
+from metsor.insilico.presets import ToxicityProfile, inactive_drug_profile, toxicity_profile
 from metsor.insilico.recording import record_page
 from metsor.insilico.recruitment import Candidate, RecruitmentPlan, plan_recruitment
 from metsor.insilico.result import VirtualTrialResult, consort_flow
@@ -178,7 +178,7 @@ class _Site:
         """The preset's adverse events, or placebo's for an arm whose drugs are all inactive."""
         drugs = self.protocol.drugs_of(arm)
         if drugs and not any(drug.active for drug in drugs):
-            return placebo_profile(self.scenario.preset)
+            return inactive_drug_profile(self.scenario.preset)
         return toxicity_profile(self.scenario.preset)
 
     def _page(self, step: _Step) -> None:
