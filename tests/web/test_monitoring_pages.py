@@ -65,6 +65,15 @@ def _post(client: httpx.Client, page: str, action: str, data: dict[str, str]) ->
     return client.post(action, data={**data, "csrf_token": token})
 
 
+def _change_lock(client: httpx.Client, data: dict[str, str]) -> httpx.Response:
+    """Post the freeze and lock form; a change done redirects to the list, which is returned."""
+    answer = _post(client, "/monitoring/locks", "/monitoring/locks", data)
+    if answer.status_code != 303:
+        return answer
+    assert answer.headers["location"].startswith("/monitoring/locks?")
+    return client.get(answer.headers["location"])
+
+
 def test_the_sdv_page_verifies_an_entry_and_shows_the_change_that_cleared_it(
     web_server: WebServer, login: Login
 ) -> None:
@@ -170,14 +179,20 @@ def test_a_data_manager_freezes_and_unfreezes_with_a_reason(
     subject_id, lab_id = _subject_with_lab(web_server)
     manager = login("datamgr")
     page = "/monitoring/locks"
-    no_reason = _post(manager, page, page,
-                      {"action": "freeze", "scope": "subject", "target": subject_id,
-                       "reason": " "})  # fmt: skip
+    no_reason = _change_lock(
+        manager, {"action": "freeze", "scope": "subject", "target": subject_id, "reason": " "}
+    )
     assert no_reason.status_code == 422
     assert 'id="error-reason"' in no_reason.text
-    frozen = _post(manager, page, page,
-                   {"action": "freeze", "scope": "subject", "target": subject_id,
-                    "reason": "interim cleaning"})  # fmt: skip
+    frozen = _change_lock(
+        manager,
+        {
+            "action": "freeze",
+            "scope": "subject",
+            "target": subject_id,
+            "reason": "interim cleaning",
+        },
+    )
     assert frozen.status_code == 200
     assert f"Subject {subject_id} is now frozen" in frozen.text
     token = api_token(web_server, "coord_tj")
@@ -191,20 +206,27 @@ def test_a_data_manager_freezes_and_unfreezes_with_a_reason(
                              "question": "please confirm against the source"},
                        timeout=30)  # fmt: skip
     assert query.status_code == 201, query.text  # a frozen subject still takes queries
-    twice = _post(manager, page, page,
-                  {"action": "freeze", "scope": "subject", "target": subject_id,
-                   "reason": "again"})  # fmt: skip
+    twice = _change_lock(
+        manager, {"action": "freeze", "scope": "subject", "target": subject_id, "reason": "again"}
+    )
     assert twice.status_code == 409
     assert "it is frozen" in twice.text
     monitor = login("monitor")
     assert 'id="lock-form"' not in monitor.get(page).text
-    refused = _post(monitor, page, page,
-                    {"action": "unfreeze", "scope": "subject", "target": subject_id,
-                     "reason": "monitors may not"})  # fmt: skip
+    refused = _change_lock(
+        monitor,
+        {
+            "action": "unfreeze",
+            "scope": "subject",
+            "target": subject_id,
+            "reason": "monitors may not",
+        },
+    )
     assert refused.status_code == 403
-    opened = _post(manager, page, page,
-                   {"action": "unfreeze", "scope": "subject", "target": subject_id,
-                    "reason": "cleaning done"})  # fmt: skip
+    opened = _change_lock(
+        manager,
+        {"action": "unfreeze", "scope": "subject", "target": subject_id, "reason": "cleaning done"},
+    )
     assert f"Subject {subject_id} is now open" in opened.text
 
 
@@ -283,15 +305,13 @@ def test_a_locked_study_refuses_everything_on_the_web_until_unlocked(
 ) -> None:
     subject_id, lab = _subject_with_lab(web_server)
     manager = login("datamgr")
-    page = "/monitoring/locks"
     investigator = login("inv_tj")
     signoff = f"/subjects/{subject_id}/signoff"
     signed = _post(investigator, signoff, signoff,
                    {"user_id": "inv_tj", "password": USERS["inv_tj"][2], "meaning": "approve",
                     "printed_name": "Dr Tian Jin"})  # fmt: skip
     assert signed.status_code == 303
-    locked = _post(manager, page, page,
-                   {"action": "lock", "scope": "study", "reason": "database lock"})  # fmt: skip
+    locked = _change_lock(manager, {"action": "lock", "scope": "study", "reason": "database lock"})
     try:
         assert "The study is now locked" in locked.text
         monitor = login("monitor")
@@ -311,10 +331,12 @@ def test_a_locked_study_refuses_everything_on_the_web_until_unlocked(
         assert "the study is locked" in again.text
         assert (_count(web_server, SdvMark), _count(web_server, Signature)) == (marks, signatures)
     finally:
-        unlocked = _post(manager, page, page,
-                         {"action": "unlock", "scope": "study", "reason": "late data"})  # fmt: skip
-        opened = _post(manager, page, page,
-                       {"action": "unfreeze", "scope": "study", "reason": "late data"})  # fmt: skip
+        unlocked = _change_lock(
+            manager, {"action": "unlock", "scope": "study", "reason": "late data"}
+        )
+        opened = _change_lock(
+            manager, {"action": "unfreeze", "scope": "study", "reason": "late data"}
+        )
     assert "The study is now frozen" in unlocked.text
     assert "signatures voided" in unlocked.text or "signature voided" in unlocked.text
     assert "The study is now open" in opened.text

@@ -4,14 +4,20 @@
 why; for a data manager (or an administrator) it offers freezing, locking, unlocking and
 unfreezing a subject, a site or the study, each with its reason (required). Unlocking and
 unfreezing void the signatures of the subjects they reopen, and the page says how many.
-Another role sees the list; its ``POST`` is refused with 403.
+Another role sees the list; its ``POST`` is refused with 403. A change done redirects to the
+list (``?scope=…&target=…&voided=N``), which says what changed, so that reloading the page
+does not submit it again.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -43,6 +49,12 @@ def _page(
 ) -> Response:
     with work(request, user, readonly=True) as ctx:
         locks = list_locks(ctx)
+    if done is not None:  # as it stands now, with the signatures its change voided
+        done = next(
+            (replace(row, voided_signatures=done.voided_signatures) for row in locks
+             if (row.scope, row.target) == (done.scope, done.target)),
+            None,
+        )  # fmt: skip
     context: dict[str, Any] = {
         "active": "monitoring",
         "tab": "locks",
@@ -59,9 +71,18 @@ def _page(
 
 
 @router.get("/monitoring/locks")
-async def locks(request: Request, user: PageUser) -> Response:
-    """Freezes and locks in force, and the form to change one."""
-    return await run_in_threadpool(lambda: _page(request, user))
+async def locks(
+    request: Request,
+    user: PageUser,
+    scope: str | None = None,
+    target: str = "",
+    voided: int = 0,
+) -> Response:
+    """Freezes and locks in force, the change just made, and the form to change one."""
+    done = None
+    if scope in LOCK_SCOPES:
+        done = LockRow(scope, target, "", "", "", datetime.min, max(voided, 0))
+    return await run_in_threadpool(lambda: _page(request, user, done=done))
 
 
 @router.post("/monitoring/locks")
@@ -90,4 +111,7 @@ async def change(request: Request, user: PageUser) -> Response:
         return await run_in_threadpool(
             lambda: _page(request, user, errors=errors, values=form, status_code=status)
         )
-    return await run_in_threadpool(lambda: _page(request, user, done=done))
+    query = urlencode(
+        {"scope": done.scope, "target": done.target, "voided": done.voided_signatures}
+    )
+    return RedirectResponse(f"/monitoring/locks?{query}", status_code=303)
