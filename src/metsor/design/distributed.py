@@ -220,9 +220,14 @@ def _run_on_cluster(
     scheduler: str | None,
     progress: Callable[[int, int], None] | None,
 ) -> list[GridRow]:
-    import importlib
+    from metsor.extras import import_extra
 
-    dd: Any = importlib.import_module("dask.distributed")  # the library is not fully typed
+    dd: Any = import_extra(  # the library is not fully typed
+        "dask.distributed",
+        "dask",
+        needed_for="a grid on a Dask cluster",
+        field="workers" if workers is not None else "scheduler",
+    )
 
     cluster = None
     if workers is not None:

@@ -44,6 +44,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from metsor.errors import InputError, shown
+from metsor.extras import import_extra
 from metsor.store.audit import hooks as audit_hooks
 
 __all__ = [
@@ -331,6 +332,10 @@ def make_engine(
         execution options ask for ``metsor_sqlite_begin="DEFERRED"``.
     """
     parsed = normalize_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        import_extra(
+            "psycopg", "postgresql", needed_for="a PostgreSQL database", field="database_url"
+        )
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, **kwargs)
         path = sqlite_file(parsed)
