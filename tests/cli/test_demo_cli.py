@@ -88,6 +88,7 @@ def test_demo_json_and_a_second_run_replacing_its_own_database(tmp_path: Path) -
         pytest.param(["--subjects", "3"], "--subjects", id="subjects-below-four"),
         pytest.param(["--subjects", "many"], "--subjects", id="subjects-not-a-number"),
         pytest.param(["--seed", "-1"], "--seed", id="negative-seed"),
+        pytest.param(["--protocol", "NCT00000000"], "--protocol", id="unknown-protocol"),
     ],
 )
 def test_demo_refuses_a_bad_size_or_seed_naming_the_option(
@@ -97,6 +98,26 @@ def test_demo_refuses_a_bad_size_or_seed_naming_the_option(
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_demo_runs_sharp_through_the_same_services(tmp_path: Path) -> None:
+    """``--protocol NCT00105443``: SHARP's virtual trial, sorafenib against placebo, with its
+    own strata, exported and analysed like METSOR's."""
+    out = tmp_path / "sharp"
+    args = ["demo", "--out", str(out), "--json", "--protocol", "NCT00105443", "--subjects", "16"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    trial = json.loads(result.output)["trial"]
+    assert trial["protocol"]["nct_id"] == "NCT00105443"
+    assert trial["protocol"]["arms"] == ["sorafenib", "placebo"]
+    assert sum(trial["consort"]["randomized"].values()) == 16
+    assert trial["audit"]["intact"] is True
+    strata = {row["level"] for row in trial["balance"]["rows"] if row["group"] == "stratum"}
+    assert strata
+    assert all(level.startswith("europe-") for level in strata)
+    adsl = (out / "datasets" / "adsl.csv").read_text(encoding="utf-8")
+    assert "NCT00105443-" in adsl
+    assert "Placebo" in adsl
 
 
 def test_demo_refuses_to_overwrite_a_database_it_did_not_make(tmp_path: Path) -> None:

@@ -2,10 +2,11 @@
 
 Its first step screens the built-in virtual screening log — 120 virtual candidates drawn from
 the baseline of Asian advanced-HCC cohorts by ``scripts/make_virtual_screening_log.py`` — against
-the criteria of NCT02672488, and prints how many are eligible and why the others are not.
+the criteria of the protocol (``--protocol``, default NCT02672488), and prints how many are
+eligible and why the others are not (checklist items unattested in a paper log count as unknown).
 
-Its second step runs the virtual METSOR trial (:func:`metsor.insilico.run_virtual_trial`) on a
-fresh database — by default the SQLite file ``metsor-demo.sqlite`` in ``--out``
+Its second step runs the protocol's virtual trial (:func:`metsor.insilico.run_virtual_trial`)
+on a fresh database — by default the SQLite file ``metsor-demo.sqlite`` in ``--out``
 (``./metsor-demo``) — through the services a site uses, exports the analysis datasets to
 ``--out``/datasets and prints the CONSORT flow, the randomization balance, the endpoints,
 the response rates, the audit verification and the command to analyse the datasets further.
@@ -26,6 +27,7 @@ from metsor.errors import InputError
 
 if TYPE_CHECKING:
     from metsor.eligibility.log import ScreeningLog
+    from metsor.protocol import Protocol
 
 __all__ = [
     "DEMO_DATABASE",
@@ -52,8 +54,8 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
-def screen_virtual_log() -> ScreeningLog:
-    """Screen the built-in virtual screening log against the built-in NCT02672488 protocol.
+def screen_virtual_log(protocol: Protocol | None = None) -> ScreeningLog:
+    """Screen the built-in virtual screening log against a protocol (default NCT02672488).
 
     Returns
     -------
@@ -65,7 +67,7 @@ def screen_virtual_log() -> ScreeningLog:
     from metsor.eligibility.log import screen_log
 
     text = files("metsor.eligibility").joinpath(VIRTUAL_SCREENING_LOG).read_text(encoding="utf-8")
-    return screen_log(text)
+    return screen_log(text, protocol)
 
 
 def demo_database_url(out: Path) -> str:
@@ -125,20 +127,34 @@ def demo(
             "82 for NCT02672488).",
         ),
     ] = None,
+    protocol: Annotated[
+        str,
+        typer.Option(
+            "--protocol", help="NCT id of the built-in protocol to run (NCT00105443: SHARP)."
+        ),
+    ] = "NCT02672488",
 ) -> None:
-    """Run the in-silico trial of NCT02672488 on virtual patients."""
+    """Run the in-silico trial of a built-in protocol on virtual patients."""
     with abort_on_user_error():
         if seed < 0:
             raise InputError(f"the seed must be a whole number ≥ 0, not {seed}", field="--seed")
-        _demo(db, seed, out, as_json=as_json, n_target=n_target)
+        _demo(db, seed, out, as_json=as_json, n_target=n_target, nct_id=protocol)
 
 
-def _demo(db: str | None, seed: int, out: Path, *, as_json: bool, n_target: int | None) -> None:
+def _demo(
+    db: str | None, seed: int, out: Path, *, as_json: bool, n_target: int | None, nct_id: str
+) -> None:
     from metsor.cli.screen import print_log_summary
+    from metsor.errors import NotFoundError
     from metsor.insilico import run_virtual_trial
+    from metsor.protocol import builtin
     from metsor.services.context import Database
 
-    log = screen_virtual_log()
+    try:
+        trial = builtin(nct_id)
+    except NotFoundError as exc:
+        raise InputError(exc.message, field="--protocol") from None
+    log = screen_virtual_log(trial)
     if not as_json:
         print_log_summary(log, title="Virtual screening log")
     from metsor.cli._demo_outputs import demo_audit_files, demo_users, outputs_text, write_outputs
@@ -149,7 +165,11 @@ def _demo(db: str | None, seed: int, out: Path, *, as_json: bool, n_target: int 
         database = Database.open(url)
         try:
             result = run_virtual_trial(
-                database, seed=seed, n_target=n_target, datasets_dir=out / "datasets"
+                database,
+                seed=seed,
+                n_target=n_target,
+                datasets_dir=out / "datasets",
+                protocol=trial,
             )
             outputs = write_outputs(database, result, out)
         finally:
