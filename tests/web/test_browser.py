@@ -152,7 +152,7 @@ def test_a_coordinators_day(browser: Browser, web_server: WebServer) -> None:
     assert monitor.locator("#labs td.queried").count() == 1
 
     page.reload()
-    assert page.locator("#labs td.queried").inner_text().strip() == "250.0"
+    assert page.locator("#labs td.queried").inner_text().strip() == "250"
     _shot(page, "09-query-open")
     page.fill(".query-open input[name=answer]", "Confirmed: 250 U/L in the laboratory report")
     page.click(".query-open button[type=submit]")

@@ -6,8 +6,10 @@ planned by the schedule of the protocol stored with the trial
 (:func:`metsor.services.casebook.schedule.trial_schedule`).
 A next visit is ``overdue`` exactly when the ``visit_overdue`` edit check finds it so
 (:mod:`metsor.services.monitoring.edit_checks`: the end of its window has passed and it is not
-recorded), ``due`` once its window has opened, and ``upcoming`` before. :func:`overdue_visits`
-gathers the overdue visits of every subject the user may see, for the dashboard.
+recorded), ``due`` once its window has opened, ``upcoming`` before; a follow-up visit, which
+that check does not follow, is ``window closed`` once its window has passed unrecorded.
+:func:`overdue_visits` gathers the overdue visits of every subject the user may see, for the
+dashboard.
 """
 
 from __future__ import annotations
@@ -45,8 +47,10 @@ class ScheduledVisit:
     actual
         The day it took place, for a recorded visit.
     status
-        ``done``, ``overdue``, ``due``, ``upcoming``, or ``not recorded`` (a baseline visit
-        whose window closed at randomization).
+        ``done``; ``overdue`` (as the ``visit_overdue`` edit check finds it); ``window
+        closed`` (a follow-up visit, which that check does not follow, not recorded by the
+        end of its window); ``due`` (its window is open); ``upcoming``; or ``not recorded``
+        (a baseline visit, whose window closed at randomization).
     in_window
         For a recorded visit, whether it fell in its window.
     visit_id
@@ -165,6 +169,8 @@ def visit_schedule(ctx: ServiceContext, subject_id: str) -> tuple[ScheduledVisit
             status = "not recorded"
         elif (visit_type, number) in overdue:
             status = "overdue"
+        elif planned.window_end is not None and today > planned.window_end:
+            status = "window closed"  # a kind the visit_overdue check does not follow
         elif planned.window_start is not None and today >= planned.window_start:
             status = "due"
         else:
