@@ -33,8 +33,8 @@ from metsor.store.migrate import alembic_config, upgrade
 from metsor.store.models import casebook as tables
 from metsor.store.models.core import Subject
 
+from .builders import BASELINE_LESIONS, lesions
 from .conftest import enroll, move_clock
-from .test_casebook_services import BASELINE_LESIONS, lesions
 
 RTOL = 1e-9
 

@@ -27,8 +27,8 @@ from metsor.services.casebook import (
 from metsor.services.context import Database, ServiceContext, unit_of_work
 from metsor.store.models import casebook as tables
 
+from .builders import BASELINE_LESIONS, both_drugs, counts, lesions
 from .conftest import enroll, move_clock
-from .test_casebook_services import BASELINE_LESIONS, both_drugs, counts, lesions
 
 TODAY_OFFSET = 60
 """The trial's today, in days after randomization, in these tests."""

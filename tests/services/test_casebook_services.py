@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from metsor.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from metsor.services.casebook import (
@@ -30,50 +30,8 @@ from metsor.services.context import Database, ServiceContext, unit_of_work
 from metsor.store.models import casebook as tables
 from metsor.store.models.core import AuditLog, Subject
 
+from .builders import BASELINE_LESIONS, both_drugs, counts, lesions
 from .conftest import CONSENTED_ON, enroll, move_clock
-
-COUNTED = (
-    tables.Visit,
-    tables.DoseEvent,
-    tables.LabResult,
-    tables.VitalSigns,
-    tables.AdverseEvent,
-    tables.AdverseEventDrug,
-    tables.TumourAssessment,
-    tables.TumourLesion,
-    tables.Death,
-    tables.Withdrawal,
-    tables.DataQuery,
-    tables.DataCorrection,
-    AuditLog,
-)
-
-# Two enhancing liver targets: RECIST sum 70 mm, mRECIST viable sum 70 mm.
-BASELINE_LESIONS = [
-    {"lesion_id": "T1", "organ": "liver", "kind": "target", "diameter_mm": 40.0,
-     "viable_diameter_mm": 40.0, "enhancing": True},
-    {"lesion_id": "T2", "organ": "liver", "kind": "target", "diameter_mm": 30.0,
-     "viable_diameter_mm": 30.0, "enhancing": True},
-    {"lesion_id": "N1", "organ": "peritoneum", "kind": "non_target", "diameter_mm": None},
-]  # fmt: skip
-
-
-def lesions(t1: tuple[float, float], t2: tuple[float, float]) -> list[dict[str, Any]]:
-    """Follow-up lesions: (diameter, viable diameter) of T1 and T2."""
-    return [
-        {"lesion_id": "T1", "organ": "liver", "kind": "target", "diameter_mm": t1[0],
-         "viable_diameter_mm": t1[1], "enhancing": t1[1] > 0},
-        {"lesion_id": "T2", "organ": "liver", "kind": "target", "diameter_mm": t2[0],
-         "viable_diameter_mm": t2[1], "enhancing": t2[1] > 0},
-    ]  # fmt: skip
-
-
-def counts(database: Database) -> dict[str, int]:
-    with database.sessions() as session:
-        return {
-            model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
-            for model in COUNTED
-        }
 
 
 def randomized(database: Database, user: str = "inv_tj") -> tuple[str, str, date]:
@@ -81,10 +39,6 @@ def randomized(database: Database, user: str = "inv_tj") -> tuple[str, str, date
     subject_id, result = enroll(database, user, randomize=True)
     assert result is not None
     return subject_id, result.arm, result.randomized_at.date()
-
-
-def both_drugs(arm: str, value: str) -> dict[str, str]:
-    return {drug: value for drug in ("sorafenib", "metformin") if drug in arm.split("_")}
 
 
 def test_a_course_is_recorded_with_grades_and_responses(trial: Database) -> None:

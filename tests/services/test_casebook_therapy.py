@@ -35,8 +35,8 @@ from metsor.services.reports import verify_audit
 from metsor.store.models import casebook as tables
 from metsor.store.models.core import AuditLog
 
+from .builders import BASELINE_LESIONS, lesions
 from .conftest import SEED, Calendar, enroll, setup_trial
-from .test_casebook_services import BASELINE_LESIONS, lesions
 
 RTOL = 1e-9
 NEW_THERAPY = "new anticancer therapy before progression"

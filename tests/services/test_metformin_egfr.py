@@ -24,8 +24,8 @@ from metsor.services.context import Database, unit_of_work
 from metsor.store.models import casebook as tables
 from metsor.store.models.core import AuditLog
 
+from .builders import counts
 from .conftest import DAY0, SCREENED_ON, enroll, move_clock, record_for
-from .test_casebook_services import counts
 
 RTOL = 1e-9
 
