@@ -130,26 +130,19 @@ def read_sign_off(ctx: ServiceContext, *, cutoff: date | None = None) -> SignOff
     }
     open_: tuple[str, datetime | None] = ("open", None)
     study = locks.get(("study", ""), open_)
-    visits = {
-        v.id: (v.visit_type, v.number, v.actual_date)
-        for v in ctx.session.scalars(
-            select(Visit).where(Visit.subject_id.in_([s for s, _ in subjects]))
-        )
-    }
     signed: dict[str, list[SignatureRecord]] = {}
-    for row in ctx.session.scalars(
-        select(Signature)
-        .where(Signature.subject_id.in_([s for s, _ in subjects]))
+    statement = (
+        select(Signature, Visit.visit_type, Visit.number, Visit.actual_date)
+        .join(Subject, Subject.subject_id == Signature.subject_id)
+        .outerjoin(Visit, Visit.id == Signature.visit_id)
         .order_by(Signature.subject_id, Signature.signed_at, Signature.id)
-    ):
+    )
+    for row, kind, number, on in ctx.session.execute(visible(ctx, statement)):
         if cutoff is not None and row.signed_at.date() > cutoff:
             continue
         voided = row.status == "voided" and (
             cutoff is None or row.voided_at is None or row.voided_at.date() <= cutoff
         )
-        kind, number, on = visits.get(row.visit_id, (None, None, None)) if row.visit_id else (
-            None, None, None,
-        )  # fmt: skip
         signed.setdefault(row.subject_id, []).append(
             SignatureRecord(
                 row.subject_id, kind, number, on, row.printed_name, row.meaning,
