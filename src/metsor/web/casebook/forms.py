@@ -69,12 +69,7 @@ def read_form(model: type[_M], form: Mapping[str, str]) -> tuple[_M, list[int]]:
     try:
         return model.model_validate(data), numbers
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = [str(part) for part in error["loc"]]
-        if len(where) > 1 and where[0] == "lesions" and where[1].isdigit():
-            where[1] = str(numbers[int(where[1])])
-        field = ".".join(where)
-        raise InputError(f"{field}: {error['msg']}", field=field) from None
+        raise _first_error(exc, numbers) from None
 
 
 #: The fields of a lesion row.
@@ -91,3 +86,20 @@ def form_field_of(exc: MetsorError, lesion_rows: list[int]) -> str:
     if field in LESION_FIELDS:
         return "lesions"
     return field
+
+
+def _first_error(exc: ValidationError, numbers: list[int]) -> InputError:
+    """The first field the schema refuses, named as the form names it.
+
+    A form field is text, so of the errors of a field that may hold one of several types (a
+    correction's value) the one about text — the union's last member — is the one to show.
+    """
+    errors = exc.errors()
+    where = [str(part) for part in errors[0]["loc"]]
+    if len(where) > 1 and where[0] == "lesions" and where[1].isdigit():
+        field = f"lesions.{numbers[int(where[1])]}.{'.'.join(where[2:3])}".rstrip(".")
+        same = [e for e in errors if [str(p) for p in e["loc"][:3]] == where[:3]]
+    else:
+        field = where[0]
+        same = [e for e in errors if str(e["loc"][0]) == field]
+    return InputError(f"{field}: {same[-1]['msg']}", field=field)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -198,7 +199,7 @@ class CorrectionIn(BaseModel):
     table: str = Field(max_length=64)
     record_id: int
     field: str = Field(max_length=64)
-    value: bool | int | float | str | None = Field(
+    value: bool | int | float | Annotated[str, Field(max_length=4000)] | None = Field(
         description="The new value, or its text (2016-03-01, 12.5, true; null to clear)"
     )
     reason: str = Field(max_length=4000)
