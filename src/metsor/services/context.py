@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -226,6 +226,10 @@ def session_scope(
         session.close()
 
 
+#: The acting user of a unit of work, by username (a statement built once).
+_ACTING_USER = select(User).where(User.username == bindparam("username"))
+
+
 @contextmanager
 def unit_of_work(
     database: Database, username: str, *, reason: str | None = None, readonly: bool = False
@@ -256,7 +260,7 @@ def unit_of_work(
         When the commit meets a unique constraint (a concurrent writer won).
     """
     with session_scope(database, actor=username, reason=reason, readonly=readonly) as session:
-        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        user = session.scalars(_ACTING_USER, {"username": username}).one_or_none()
         if user is None or not user.active:
             raise PermissionDeniedError(
                 f"no active user {username!r} (give --user or METSOR_USER)", field="user"
