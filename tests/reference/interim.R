@@ -35,10 +35,10 @@ make_design <- function(case, rates) {
   if (!is.null(case$beta_spending)) {
     args$beta <- case$beta
     args$typeBetaSpending <- type_of_beta[[case$beta_spending]]
-    args$bindingFutility <- FALSE
+    args$bindingFutility <- case$binding
     if (case$beta_spending == "hsd") args$gammaB <- case$beta_gamma
   }
-  do.call(getDesignGroupSequential, args)
+  suppressWarnings(do.call(getDesignGroupSequential, args))
 }
 
 dataset_of <- function(case) {
@@ -103,6 +103,7 @@ analyse <- function(case) {
   hr_efficacy <- if (case$sides == 2) power$criticalValuesEffectScaleLower
                  else power$criticalValuesEffectScale
   hr_futility <- if (is.null(case$beta_spending)) rep(NA, k_max)
+                 else if (case$sides == 2) c(power$futilityBoundsEffectScaleLower, NA)
                  else c(power$futilityBoundsEffectScale, NA)
   futility <- if (is.null(case$beta_spending)) rep(NA, k_max)
               else c(design$futilityBounds, design$criticalValues[k_max])
@@ -115,7 +116,8 @@ analyse <- function(case) {
       paste(signif(rates, 10), collapse = ", "), case$alpha, case$sides,
       type_of_design[[case$spending]],
       if (is.null(case$beta_spending)) "" else sprintf(
-        ", beta = %s, typeBetaSpending = '%s'", case$beta, type_of_beta[[case$beta_spending]]),
+        ", beta = %s, typeBetaSpending = '%s', bindingFutility = %s", case$beta,
+        type_of_beta[[case$beta_spending]], case$binding),
       paste(case$events, collapse = ", "), paste(-case$z, collapse = ", "),
       case$allocation_ratio, case$hr_alternative),
     information_rates = rates, status = info$status, maximum_events = info$maximum,
@@ -133,9 +135,10 @@ analyse <- function(case) {
 
 case <- function(id, looks, events, z, spending = "obf", alpha = 0.025, sides = 1,
                  gamma = -4, planned = 59, hr = 0.76, ratio = 1, eps = 0,
-                 beta = NULL, beta_spending = NULL, beta_gamma = -4) {
+                 beta = NULL, beta_spending = NULL, beta_gamma = -4, binding = FALSE) {
   list(id = id, looks = looks, alpha = alpha, sides = sides, spending = spending,
        gamma = gamma, beta = beta, beta_spending = beta_spending, beta_gamma = beta_gamma,
+       binding = binding,
        planned_events = planned, events = events, z = z, hr_alternative = hr,
        allocation_ratio = ratio, information_epsilon = eps)
 }
@@ -190,7 +193,18 @@ cases <- list(
   case("hsd-futility-hsd", halves, 31, 0.4, spending = "hsd", gamma = -4, beta = 0.1,
        beta_spending = "hsd", beta_gamma = -2),
   case("classical-obf-2-looks", halves, 31, 1.8, spending = "classical-obf"),
-  case("classical-pocock-3-looks", thirds, c(20, 40), c(1.5, 2.0), spending = "classical-pocock")
+  case("classical-pocock-3-looks", thirds, c(20, 40), c(1.5, 2.0), spending = "classical-pocock"),
+  # two-sided futility wedges |z| < a (rpact's two-sided beta spending), binding futility
+  case("obf-2-sided-futility-obf-second", c(0.3, 0.6, 1), c(18, 36), c(0.4, 1.2), alpha = 0.05,
+       sides = 2, beta = 0.2, beta_spending = "obf"),
+  case("pocock-2-sided-futility-pocock", thirds, c(20, 39), c(0.9, 1.7), spending = "pocock",
+       alpha = 0.05, sides = 2, beta = 0.2, beta_spending = "pocock"),
+  case("obf-futility-obf-binding-second", thirds, c(20, 41), c(0.6, 1.4), beta = 0.2,
+       beta_spending = "obf", binding = TRUE),
+  case("pocock-futility-pocock-binding", thirds, c(19, 40), c(0.8, 1.9), spending = "pocock",
+       beta = 0.2, beta_spending = "pocock", binding = TRUE),
+  case("pocock-2-sided-futility-binding", thirds, c(20, 39), c(0.9, 1.7), spending = "pocock",
+       alpha = 0.05, sides = 2, beta = 0.2, beta_spending = "pocock", binding = TRUE)
 )
 
 results <- lapply(cases, analyse)
