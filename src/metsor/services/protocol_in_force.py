@@ -9,7 +9,6 @@ built-in NCT02672488, the only trial it can have been set up with. Services reac
 
 from __future__ import annotations
 
-import functools
 import hashlib
 
 from sqlalchemy import select
@@ -68,12 +67,14 @@ def protocol_of(session: Session) -> Protocol:
     cached = session.info.get(_CACHE)
     if isinstance(cached, Protocol):
         return cached
-    row = session.execute(
-        select(TrialProtocol.document, TrialProtocol.digest).where(TrialProtocol.id == 1)
-    ).first()
+    # every transaction of a service reads it: a statement built once, past the ORM
+    row = session.connection().execute(_STORED).first()
     protocol = builtin(DEFAULT_NCT_ID) if row is None else _parsed(row.digest, row.document)
     session.info[_CACHE] = protocol
     return protocol
+
+
+_STORED = select(TrialProtocol.document, TrialProtocol.digest).where(TrialProtocol.id == 1)
 
 
 def stored_nct_id(session: Session) -> str | None:
@@ -81,8 +82,24 @@ def stored_nct_id(session: Session) -> str | None:
     return session.scalar(select(TrialProtocol.nct_id).where(TrialProtocol.id == 1))
 
 
-@functools.lru_cache(maxsize=8)
+#: Digest → the document read and the protocol parsed from it, per process.
+_PARSED: dict[str, tuple[str, Protocol]] = {}
+
+
 def _parsed(digest: str, document: str) -> Protocol:
+    """The protocol of a stored document, parsed once per process; the document is checked
+    against its digest when first read, and compared with the one checked each time after."""
+    known = _PARSED.get(digest)
+    if known is not None and known[0] == document:
+        return known[1]
+    protocol = _checked(digest, document)
+    if len(_PARSED) >= 8:
+        _PARSED.clear()
+    _PARSED[digest] = (document, protocol)
+    return protocol
+
+
+def _checked(digest: str, document: str) -> Protocol:
     if hashlib.sha256(document.encode("utf-8")).hexdigest() != digest:
         raise ConflictError(
             "the stored protocol does not match its digest; the trial's protocol was altered "
