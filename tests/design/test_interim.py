@@ -294,14 +294,16 @@ def test_bad_input_names_the_field(change: dict[str, Any], field: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("spending", "hr", "seed"),
+    ("spending", "sides", "hr", "seed"),
     [
-        pytest.param("pocock", 1.0, 7, id="pocock-null"),
-        pytest.param("obf", 0.76, 32, id="obf-alternative"),
+        pytest.param("pocock", 1, 1.0, 7, id="pocock-null"),
+        pytest.param("obf", 1, 0.76, 32, id="obf-alternative"),
+        pytest.param("pocock", 2, 1.0, 11, id="pocock-two-sided-null"),
+        pytest.param("hsd", 2, 0.7, 5, id="hsd-two-sided-alternative"),
     ],
 )
 def test_simulated_rejections_by_look_agree_with_the_crossing_probabilities(
-    spending: str, hr: float, seed: int
+    spending: str, sides: int, hr: float, seed: int
 ) -> None:
     """Simulated trials stop at 20, 40 and 60 deaths against the interim bounds at those events.
 
@@ -309,6 +311,8 @@ def test_simulated_rejections_by_look_agree_with_the_crossing_probabilities(
     their planned events, and its rejections by look agree with the probabilities of first
     crossing them (drift −log HR √(D/4), Schoenfeld) within three Monte-Carlo standard errors
     (fixed seeds: about one seed in a hundred would put one of the six looks beyond three).
+    Two-sided, a trial stops when |z| ≥ c at a look, either way: the rejections by look are
+    both exits of the region (−c, c).
     """
     looks = (1 / 3, 2 / 3, 1.0)
     sims = 32_768
@@ -320,8 +324,8 @@ def test_simulated_rejections_by_look_agree_with_the_crossing_probabilities(
         events=60,
         looks=looks,
         spending=spending,
-        alpha=0.025,
-        sides=1,
+        alpha=0.025 * sides,
+        sides=sides,
     )
     simulated = simulate(scenario, sims=sims, seed=seed)
     interim = interim_analysis(
@@ -330,16 +334,20 @@ def test_simulated_rejections_by_look_agree_with_the_crossing_probabilities(
         events=[20, 40, 60],
         z=[0.0, 0.0, 0.0],
         hr_alternative=0.76,
+        alpha=0.025 * sides,
+        sides=sides,
         spending=spending,
     )
     assert_allclose(simulated.critical_values, interim.critical_z, atol=1e-12)
     drift = -math.log(hr) * math.sqrt(60 / 4)
-    analytic = crossing_probabilities(
+    bounds = np.asarray(interim.critical_z)
+    crossing = crossing_probabilities(
         np.asarray(interim.information_rates),
-        np.asarray(interim.critical_z),
-        np.full(3, -np.inf),
+        bounds,
+        -bounds if sides == 2 else np.full(3, -np.inf),
         drift=drift,
-    ).upper
+    )
+    analytic = crossing.upper + crossing.lower
     for ours, expected in zip(simulated.reject_by_look, analytic, strict=True):
         se = math.sqrt(expected * (1.0 - expected) / sims)
         assert abs(ours - expected) <= MC_SES * se, (ours, expected, se)
