@@ -172,6 +172,26 @@ def test_two_workers_share_the_last_request(trial_url: str, clock: Clock) -> Non
     assert _login_session(trial_url, cookie).end_reason == "logout"
 
 
+def test_a_form_served_by_one_worker_is_accepted_by_another(trial_url: str, clock: Clock) -> None:
+    with _app(trial_url, clock) as one, _app(trial_url, clock) as two:
+        form = one.get("/login")
+        match = _CSRF.search(form.text)
+        assert match is not None
+        two.cookies.clear()
+        answer = two.post(
+            "/login",
+            data={"username": "admin", "password": PASSWORD, "csrf_token": match.group(1)},
+            headers={"Cookie": f"metsor_presession={form.cookies['metsor_presession']}"},
+        )
+        assert answer.status_code == 303, "the CSRF key is the same in every worker"
+        forged = two.post(
+            "/login",
+            data={"username": "admin", "password": PASSWORD, "csrf_token": "0" * 40},
+            headers={"Cookie": f"metsor_presession={form.cookies['metsor_presession']}"},
+        )
+        assert forged.status_code == 403
+
+
 def test_requests_within_the_resolution_are_recorded_once(trial_url: str, clock: Clock) -> None:
     database = Database.open(trial_url, clock=clock)
     try:

@@ -30,7 +30,7 @@ from metsor.web.dashboard.router import router as dashboard_pages
 from metsor.web.errors import install_error_handlers
 from metsor.web.exports.router import router as export_pages
 from metsor.web.monitoring.api import router as monitoring_api
-from metsor.web.settings import WebSettings
+from metsor.web.settings import WebSettings, csrf_key
 from metsor.web.state import STATIC_DIR, TEMPLATES_DIR, WebState, writer_lock
 from metsor.web.subjects.api import router as subjects_api
 from metsor.web.subjects.router import router as subjects_pages
@@ -66,6 +66,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     FastAPI
         The application; its database is closed when the application shuts down.
     """
+    secret = settings.secret if settings.secret is not None else csrf_key()
     database = Database.open(
         settings.database_url, clock=settings.clock, login_policy=settings.login_policy
     )
@@ -90,6 +91,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         idle=ActivityRecorder(database, settings.idle_timeout, writer=writer),
         templates=Jinja2Templates(env=_environment()),
         writer=writer,
+        secret=secret,
     )
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -90,9 +90,7 @@ async def checked_form(request: Request) -> dict[str, str]:
         When the form has no CSRF token or another browser's.
     """
     form = await request.form()
-    if not csrf_matches(
-        state_of(request).settings.secret, csrf_binding(request), form.get("csrf_token")
-    ):
+    if not csrf_matches(state_of(request).secret, csrf_binding(request), form.get("csrf_token")):
         raise PermissionDeniedError(
             "the form's CSRF token is missing or stale: reload the page and submit again",
             field="csrf_token",
@@ -113,7 +111,7 @@ def render(
     binding = csrf_binding(request)
     values: dict[str, Any] = {
         "user": principal,
-        "csrf_token": csrf_token(state.settings.secret, binding) if binding else "",
+        "csrf_token": csrf_token(state.secret, binding) if binding else "",
         "site_code": _site_code(request, principal),
     }
     values.update(context or {})

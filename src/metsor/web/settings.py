@@ -1,15 +1,22 @@
-"""Settings of the web application: database, idle time-out, cookie security."""
+"""Settings of the web application: database, idle time-out, cookie security, CSRF key."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from metsor.config import LoginPolicy
+from metsor.config import LoginPolicy, home_folder
+from metsor.errors import InputError
 
-__all__ = ["DEFAULT_IDLE_TIMEOUT", "WebSettings"]
+__all__ = ["CSRF_KEY_FILE", "DEFAULT_IDLE_TIMEOUT", "WebSettings", "csrf_key"]
+
+#: File of the CSRF key in ``METSOR_HOME``, shared by the server's processes.
+CSRF_KEY_FILE = "metsor-web.key"
 
 #: A web session unused this long is ended (the user logs in again).
 DEFAULT_IDLE_TIMEOUT = timedelta(minutes=30)
@@ -28,7 +35,8 @@ class WebSettings:
     https
         Whether the application is served over https: its cookies are then ``Secure``.
     secret
-        Key of the CSRF tokens (random per process unless given).
+        Key of the CSRF tokens; by default :func:`csrf_key` of ``METSOR_HOME``, so that a form
+        served by one worker process (or before a restart) is accepted by another.
     login_policy
         Session lifetime and lock-out (default :class:`metsor.config.LoginPolicy`).
     clock
@@ -38,6 +46,40 @@ class WebSettings:
     database_url: str
     idle_timeout: timedelta = DEFAULT_IDLE_TIMEOUT
     https: bool = False
-    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    secret: bytes | None = field(default=None, repr=False)
     login_policy: LoginPolicy = field(default_factory=LoginPolicy)
     clock: Callable[[], datetime] | None = None
+
+
+def csrf_key(folder: Path | None = None) -> bytes:
+    """The CSRF key in ``folder`` (default ``METSOR_HOME``), created 0600 when missing.
+
+    Processes starting at once agree: the key is written to a temporary file and linked into
+    place, and whoever links second reads the first one's key.
+
+    Raises
+    ------
+    InputError
+        When the key file can be neither read nor created.
+    """
+    path = (folder or home_folder()) / CSRF_KEY_FILE
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor, draft = tempfile.mkstemp(dir=path.parent, prefix=".metsor-web-")
+            try:
+                with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                    handle.write(secrets.token_hex(32) + "\n")
+                os.link(draft, path)
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(draft)
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(
+            f"cannot read or create the CSRF key {path}: {exc}", field="--db"
+        ) from None
+    if len(key) < 16:
+        raise InputError(f"the CSRF key {path} is too short", field="--db")
+    return key

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,9 @@ class WebState:
         What :func:`metsor.web.create_app` was given and built.
     writer
         Held around every writing transaction of this process (see :func:`writer_lock`).
+    secret
+        The key of the CSRF tokens (:attr:`WebSettings.secret`, else the one of
+        ``METSOR_HOME``).
     """
 
     settings: WebSettings
@@ -50,3 +53,4 @@ class WebState:
     idle: ActivityRecorder
     templates: Jinja2Templates
     writer: AbstractContextManager[Any]
+    secret: bytes = field(repr=False)
