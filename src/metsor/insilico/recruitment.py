@@ -180,7 +180,7 @@ def _enough_candidates(
 
 
 def eligible_candidates(
-    n: int, rng: np.random.Generator
+    n: int, rng: np.random.Generator, protocol: Protocol | None = None
 ) -> tuple[VirtualCohort, list[dict[str, Any]]]:
     """``n`` virtual candidates who pass the protocol's screening, and their records.
 
@@ -190,13 +190,15 @@ def eligible_candidates(
         Candidates wanted.
     rng
         Source of randomness.
+    protocol
+        The protocol whose screening they pass (default the built-in protocol).
 
     Returns
     -------
     cohort, records
         Their baseline and screening records, in the order drawn.
     """
-    cohort, records, eligible = _enough_candidates(n, rng)
+    cohort, records, eligible = _enough_candidates(n, rng, protocol)
     keep = np.flatnonzero(eligible)
     return cohort.subset(keep), [records[i] for i in keep]
 
