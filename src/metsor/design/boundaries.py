@@ -62,7 +62,7 @@ _TOL = 1e-12
 _NO_BOUND = -np.inf
 _INF = 40.0  # a bound beyond ±40 is no bound (the recursion clips there)
 _WEDGE_NONE = 1e-5
-"""A two-sided futility wedge narrower than this is none, as rpact reports it (NA)."""
+"""A two-sided futility wedge narrower than this is none (−inf), as rpact reports it (NA)."""
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,8 @@ class GroupSequentialDesign:
     nominal_p
         One-sided nominal p-value of each bound, 1 − Φ(z_k) (doubled when two-sided).
     futility
-        Futility bounds: one-sided, stop when Z_k < a_k (−inf where none); two-sided, stop when
-        |Z_k| < a_k (0 where none). The last equals the last ``z``.
+        Futility bounds (−inf where none): one-sided, stop when Z_k < a_k; two-sided, stop when
+        |Z_k| < a_k. The last equals the last ``z``.
     cumulative_beta
         Type-II error spent up to each look (empty without futility).
     drift
@@ -471,7 +471,7 @@ def _beta_spending(
     found = path(eta)
     a = found.a.copy()
     if sides == 2:
-        a[:-1][a[:-1] <= _WEDGE_NONE] = 0.0
+        a[:-1][a[:-1] <= _WEDGE_NONE] = _NO_BOUND
     lower = np.array(
         [_region_lower(float(x), float(y), sides) for x, y in zip(found.b, a, strict=True)]
     )
@@ -553,7 +553,7 @@ def group_sequential_design(
         b = _classical_bounds(t, alpha_one, spending, sides)
     else:
         b = _spending_bounds(t, alpha_one, spending, gamma, sides, t.size)
-    futility = np.full(t.size, -np.inf if sides == 1 else 0.0)
+    futility = np.full(t.size, _NO_BOUND)
     cum_beta: NDArray[np.float64] = np.zeros(0)
     eta = float("nan")
     if beta is not None or beta_spending is not None:
@@ -583,7 +583,7 @@ def group_sequential_design(
         raise InputError("binding futility needs beta and beta_spending", field="binding_futility")
     stops = binding_futility and cum_beta.size > 0
     regions = [
-        _region_lower(float(c), float(a) if stops else (0.0 if sides == 2 else _NO_BOUND), sides)
+        _region_lower(float(c), float(a) if stops else _NO_BOUND, sides)
         for c, a in zip(b, futility, strict=True)
     ]
     cr = crossing_probabilities(

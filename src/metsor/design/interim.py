@@ -76,8 +76,8 @@ class InterimAnalysis:
         ``"interim"`` (looks remain), ``"final"`` (the last look reached the plan exactly),
         ``"over-running"`` or ``"under-running"`` (the last look is final with other events).
     critical_z, futility_z
-        Efficacy and futility bounds on the z scale: one-sided, stop for futility when z < a
-        (−inf where none); two-sided, when |z| < a (0 where none).
+        Efficacy and futility bounds on the z scale (futility −inf where none): stop for
+        futility when z < a, or |z| < a when two-sided.
     nominal_p, cumulative_alpha
         Nominal p-value of each efficacy bound and α spent up to each look (two-sided totals
         when ``sides`` is 2), as :func:`metsor.design.boundaries.group_sequential_design`.
@@ -316,8 +316,7 @@ def interim_analysis(
     r = allocation_ratio
     look_events = tuple(float(e) for e in events) + tuple(t * maximum for t in rates[len(events) :])
     info = [information_of_events(e, r) for e in look_events]
-    none = 0.0 if sides == 2 else -np.inf
-    futility = design.futility if design.cumulative_beta else tuple(none for _ in rates)
+    futility = design.futility
     stop_below = tuple(-c for c in design.z) if sides == 2 else (*futility[:-1], -np.inf)
 
     def power_at(k: int, hr: float) -> float:
@@ -350,9 +349,7 @@ def interim_analysis(
             math.exp(-c / math.sqrt(i)) for c, i in zip(design.z, info, strict=True)
         ),
         hr_futility_bound=tuple(
-            math.exp(-a / math.sqrt(i))
-            if math.isfinite(a) and a != none and k < len(rates) - 1
-            else math.nan
+            math.exp(-a / math.sqrt(i)) if math.isfinite(a) and k < len(rates) - 1 else math.nan
             for k, (a, i) in enumerate(zip(futility, info, strict=True))
         ),
         events=tuple(float(e) for e in events),

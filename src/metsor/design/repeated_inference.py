@@ -188,7 +188,7 @@ def binding_upper_limits(
     upper
         The repeated confidence intervals' upper limits at the looks taken.
     z, futility_z, information
-        Log-rank z, futility bound (−inf, or 0 two-sided, where none) and information at
+        Log-rank z, futility bound (−inf where none) and information at
         those looks.
 
     Returns
@@ -200,7 +200,7 @@ def binding_upper_limits(
     floor = -math.inf
     for k in range(1, len(limits)):
         a = futility_z[k - 1]
-        if math.isfinite(a) and a != 0.0:
+        if math.isfinite(a):
             floor = max(floor, math.exp(-(z[k - 1] - a) / math.sqrt(information[k - 1])))
         limits[k] = max(limits[k], floor)
     return tuple(limits)
