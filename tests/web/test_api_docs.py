@@ -45,3 +45,12 @@ def test_docs_keep_the_content_security_policy(web_server: WebServer) -> None:
 
 def test_redoc_which_needs_a_cdn_is_not_served(web_server: WebServer) -> None:
     assert httpx.get(f"{web_server.url}/redoc", timeout=30).status_code == 404
+
+
+def test_every_answer_carries_the_security_headers(web_server: WebServer) -> None:
+    for path in ("/login", "/docs", "/openapi.json", "/static/metsor.css", "/api/v1/subjects"):
+        headers = httpx.get(f"{web_server.url}{path}", timeout=30).headers
+        assert headers["x-frame-options"] == "DENY", path
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["referrer-policy"] == "same-origin", path
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
