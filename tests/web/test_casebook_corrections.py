@@ -92,6 +92,8 @@ def test_correction_rights_follow_the_services(web_server: WebServer, login: Log
         path, data={"csrf_token": csrf_of(page.text), "value": "70", "reason": "source"}
     )
     assert refused.status_code == 403
+    no_reason = monitor.post(path, data={"csrf_token": csrf_of(page.text), "value": "70"})
+    assert no_reason.status_code == 403  # the role first, then the input
     assert login("coord_bj").get(path).status_code == 404
     other_id, _, _ = randomized_days_ago(web_server, 6)
     assert login("coord_tj").get(f"/subjects/{other_id}/casebook/correct{query}").status_code == 404
@@ -106,6 +108,19 @@ def test_correction_rights_follow_the_services(web_server: WebServer, login: Log
     )
     assert derived.status_code == 422
     assert derived.json()["field"] == "field"
+    coordinator = login("coord_tj")
+    measured_on = (
+        f"/subjects/{subject_id}/casebook/correct"
+        f"?table=vital_signs&record_id={record_id}&field=measured_on"
+    )
+    page = coordinator.get(measured_on)
+    before_consent = (day0 - timedelta(days=1)).isoformat()
+    conflict = coordinator.post(
+        measured_on,
+        data={"csrf_token": csrf_of(page.text), "value": before_consent, "reason": "typo"},
+    )
+    assert conflict.status_code == 409, conflict.text
+    assert 'id="error-value"' in conflict.text
     own = site("POST", f"/subjects/{subject_id}/corrections", json={**body, "reason": "scale"})
     assert own.status_code == 201, own.text
     assert (own.json()["old_value"], own.json()["new_value"]) == (None, "70.5")

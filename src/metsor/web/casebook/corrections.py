@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from metsor.errors import ConflictError, InputError, NotFoundError
+from metsor.services.access import require
 from metsor.services.casebook.corrections import correct_value
 from metsor.services.context import ServiceContext
 from metsor.services.history import field_history
@@ -113,8 +114,9 @@ async def correction(
         entry = {**form, "table": table, "record_id": str(record_id), "field": field}
         if not form.get("value", "").strip():
             entry["value"] = "null"
-        body, _ = read_form(CorrectionIn, entry)
-        with work(request, user, reason=body.reason) as ctx:
+        with work(request, user) as ctx:  # the service states the correction's reason
+            require(ctx, "correct_data")
+            body, _ = read_form(CorrectionIn, entry)
             correct(ctx, subject_id, body)
 
     try:
