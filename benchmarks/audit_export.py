@@ -8,7 +8,13 @@ audit_export.audit_rows` written out by the CSV writer, exactly as the command d
 peak resident set size (``ru_maxrss`` of the child) and wall time are recorded. The peer is the
 same child exporting a tenth of the rows: bounded memory means the same peak for both.
 
-Run: ``python benchmarks/audit_export.py`` (``--rows``, ``--postgres DSN``, ``--no-postgres``).
+With ``--web`` the same trail is downloaded from the web application instead
+(``GET /api/v1/audit/export.csv``, streamed): ``metsor serve`` runs on the database, a data
+manager downloads first the rows since a late day (the last sixth or so), then all of them,
+and the server's peak resident set size (``VmHWM``, which only grows) is read after each.
+
+Run: ``python benchmarks/audit_export.py`` (``--rows``, ``--postgres DSN``, ``--no-postgres``,
+``--no-sqlite``, ``--web``).
 PostgreSQL runs in a throwaway database ``metsor_bench_<random>`` (default 127.0.0.1:5432,
 user postgres), dropped at the end.
 """
@@ -39,16 +45,27 @@ from metsor.store.models.core import AuditLog
 
 SEED = SeedSource(bytes(range(1, 33)), "benchmark")
 _BATCH = 20_000
+_SEQ_GAP = 1_000_000_000
+"""Where the unchained rows start when a server writes to the trail too (its logins are chained
+after the last chained row, so the bulk rows keep out of its way)."""
 
 
-def fill(url: str, rows: int) -> None:
-    """Initialise the trial and append ``rows`` audit rows to its trail."""
+def fill(url: str, rows: int, *, data_manager: str | None = None) -> None:
+    """Initialise the trial (with a data manager ``dm`` of that password, if given) and append
+    ``rows`` audit rows to its trail."""
     database = Database.open(url)
     try:
         initialize(database, seed=SEED)
+        if data_manager is not None:
+            from metsor.services.users import add_user
+
+            with unit_of_work(database, "admin") as ctx:
+                add_user(ctx, username="dm", role="data_manager", password=data_manager)
         with database.engine.begin() as connection:
             start = connection.scalar(select(AuditLog.seq).order_by(AuditLog.seq.desc()).limit(1))
             first = int(start or 0) + 1
+            if data_manager is not None:  # the server's own audited writes take the next seqs
+                first += _SEQ_GAP
             moment = datetime(2026, 1, 1, tzinfo=UTC)
             for offset in range(0, rows, _BATCH):
                 connection.execute(
@@ -135,12 +152,74 @@ def postgres_url(dsn: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE "{name}"')
 
 
-def run(label: str, url_of: object, rows: int) -> None:
+_PASSWORD = "benchmark-password-1"
+
+
+def _peak_mib(pid: int) -> float:
+    """The peak resident set size of a process (``VmHWM``), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM")
+
+
+def web(label: str, url: str, rows: int) -> None:
+    """Download the trail from ``metsor serve``: rows/s and the server's peak RSS."""
+    import socket
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    metsor = str(Path(sys.executable).with_name("metsor"))
+    server = subprocess.Popen(
+        [metsor, "serve", "--db", url, "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/login", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        token = httpx.post(f"{base}/api/v1/auth/token", timeout=30,
+                           data={"username": "dm", "password": _PASSWORD}).json()  # fmt: skip
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        print(f"{label}: server started, peak RSS {_peak_mib(server.pid):.0f} MiB")
+        late = (datetime(2026, 1, 1) + timedelta(seconds=rows * 6 // 7)).date().isoformat()
+        for since in (late, None):
+            params = {"since": since} if since else {}
+            started = time.perf_counter()
+            lines = size = 0
+            with httpx.stream("GET", f"{base}/api/v1/audit/export.csv", params=params,
+                              headers=headers, timeout=600) as answer:  # fmt: skip
+                answer.raise_for_status()
+                for chunk in answer.iter_bytes():
+                    lines += chunk.count(b"\n")
+                    size += len(chunk)
+            seconds = time.perf_counter() - started
+            print(
+                f"{label}: downloaded {lines - 1:,} rows ({size / 2**20:.0f} MiB) in "
+                f"{seconds:.1f} s ({(lines - 1) / seconds:,.0f} rows/s), server peak RSS "
+                f"{_peak_mib(server.pid):.0f} MiB"
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def run(label: str, url_of: object, rows: int, through_web: bool = False) -> None:
     with url_of() as url, tempfile.TemporaryDirectory() as folder:  # type: ignore[operator]
         upgrade(url)
         started = time.perf_counter()
-        fill(url, rows)
+        fill(url, rows, data_manager=_PASSWORD if through_web else None)
         print(f"{label}: {rows:,} audit rows written in {time.perf_counter() - started:.1f} s")
+        if through_web:
+            web(label, url, rows)
+            return
         out = Path(folder) / "trail.csv"
         for limit in (rows // 10, None):
             written, seconds, peak = measure(url, out, limit)
@@ -156,17 +235,20 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--postgres", default="host=127.0.0.1 port=5432 user=postgres")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--child", nargs=2, metavar=("URL", "OUT"))
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--web", action="store_true", help="download from metsor serve")
     args = parser.parse_args()
     if args.child:
         child(args.child[0], args.child[1], args.limit)
         return
     with tempfile.TemporaryDirectory() as home:
         os.environ["METSOR_HOME"] = home
-        run("SQLite", sqlite_url, args.rows)
+        if not args.no_sqlite:
+            run("SQLite", sqlite_url, args.rows, args.web)
         if not args.no_postgres:
-            run("PostgreSQL", lambda: postgres_url(args.postgres), args.rows)
+            run("PostgreSQL", lambda: postgres_url(args.postgres), args.rows, args.web)
 
 
 if __name__ == "__main__":
