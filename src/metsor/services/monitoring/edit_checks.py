@@ -352,15 +352,23 @@ _EXISTING = (
 
 
 def _apply(
-    session: Session, subject_id: str, rules: dict[str, _Rule], now: datetime
+    session: Session,
+    subject_id: str,
+    rules: dict[str, _Rule],
+    now: datetime,
+    *,
+    queried: bool = True,
 ) -> tuple[int, int, int]:
-    """Raise and close the subject's queries; (findings, raised, closed)."""
+    """Raise and close the subject's queries; (findings, raised, closed). ``queried``: whether
+    the subject may have edit-check queries (False: known to have none)."""
     today = now.date()
     current = {
         (finding.rule, finding.finding): finding
         for rule in rules.values()
         for finding in rule(session, subject_id, today)
     }
+    if not current and not queried:
+        return 0, 0, 0
     existing = _rows(session, _EXISTING, subject_id)
     active: set[tuple[str, str]] = set()
     settled: set[tuple[str, str]] = set()
@@ -401,7 +409,13 @@ def _apply(
     return len(current), raised, closed
 
 
-def check_on_save(session: Session, written: Mapping[str, set[str]], now: datetime) -> None:
+def check_on_save(
+    session: Session,
+    written: Mapping[str, set[str]],
+    now: datetime,
+    *,
+    queried: Mapping[str, bool] | None = None,
+) -> None:
     """Run, on each subject a transaction changed, the record rules of the tables it wrote.
 
     Parameters
@@ -412,6 +426,9 @@ def check_on_save(session: Session, written: Mapping[str, set[str]], now: dateti
         Subject → the tables of its casebook the transaction wrote.
     now
         The trial's time.
+    queried
+        Subject → whether it may have edit-check queries (the guard read it); a subject
+        known to have none, on which no rule finds anything, is not read again.
     """
     set_reason(session, "edit checks on save")
     for subject_id in sorted(written):
@@ -421,7 +438,7 @@ def check_on_save(session: Session, written: Mapping[str, set[str]], now: dateti
             if RULE_TABLES[name] & written[subject_id]
         }
         if rules and session.get(Subject, subject_id) is not None:
-            _apply(session, subject_id, rules, now)
+            _apply(session, subject_id, rules, now, queried=(queried or {}).get(subject_id, True))
 
 
 def run_edit_checks(ctx: ServiceContext, *, site: str | None = None) -> CheckRun:

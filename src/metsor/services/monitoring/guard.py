@@ -37,7 +37,7 @@ from metsor.errors import ConflictError
 from metsor.services.monitoring.entries import ENTRY_LABELS, ENTRY_TABLES, EntryKey, entry_of
 from metsor.store.base import AuditedMixin
 from metsor.store.models.core import Site, Subject
-from metsor.store.models.monitoring import DataLock, SdvMark, Signature
+from metsor.store.models.monitoring import DataLock, EditCheckQuery, SdvMark, Signature
 
 __all__ = ["LockView", "install", "lock_view", "when"]
 
@@ -135,6 +135,7 @@ class _Cache:
         self.locks: LockView | None = None
         self.signatures: dict[str, list[Signature]] = {}
         self.marks: dict[str, dict[tuple[str, int], list[SdvMark]]] = {}
+        self.queried: dict[str, bool] = {}
 
     def forget(self, obj: Any) -> None:
         """Forget what a write of ``obj`` (a lock, signature or mark) makes stale."""
@@ -144,15 +145,18 @@ class _Cache:
             self.signatures.pop(obj.subject_id, None)
         elif isinstance(obj, SdvMark):
             self.marks.pop(obj.subject_id, None)
+        elif isinstance(obj, EditCheckQuery):
+            self.queried[obj.subject_id] = True
 
     def probe(self, session: Session, subject_id: str, locks_known: bool) -> None:
         """Read in one statement whether a lock is in force and whether the subject has a
         valid signature or a verified mark; remember what is known to be empty."""
         if subject_id in self.signatures and subject_id in self.marks:
             return
-        locked, signed, marked = (
+        locked, signed, marked, queried = (
             session.connection().execute(_PROBE, {"subject_id": subject_id}).one()
         )
+        self.queried[subject_id] = self.queried.get(subject_id, False) or bool(queried)
         if not locked and not locks_known and self.locks is None:
             self.locks = LockView(session, [])
         if not signed:
@@ -184,8 +188,9 @@ class _Cache:
         return self.marks[subject_id]
 
 
-#: Whether a freeze or lock is in force, and whether a subject has a valid signature or a
-#: verified mark: the guard's one read of a transaction that enters data.
+#: Whether a freeze or lock is in force, and whether a subject has a valid signature, a
+#: verified mark or an edit-check query: the guard's one read of a transaction that enters
+#: data.
 _PROBE = select(
     exists().where(DataLock.state != "open").label("locked"),
     exists()
@@ -194,6 +199,7 @@ _PROBE = select(
     exists()
     .where(SdvMark.subject_id == bindparam("subject_id"), SdvMark.status == "verified")
     .label("marked"),
+    exists().where(EditCheckQuery.subject_id == bindparam("subject_id")).label("queried"),
 )
 
 
@@ -297,7 +303,7 @@ def _guard_flush(session: Session, clock: Callable[[], datetime]) -> None:
         for obj in candidates:
             if not isinstance(obj, AuditedMixin):
                 continue
-            if isinstance(obj, DataLock | Signature | SdvMark):
+            if isinstance(obj, DataLock | Signature | SdvMark | EditCheckQuery):
                 cache.forget(obj)
                 stale = stale or isinstance(obj, DataLock)
             table = str(getattr(obj, "__tablename__", ""))
@@ -363,7 +369,7 @@ def install(factory: sessionmaker[Session], clock: Callable[[], datetime]) -> No
             session.flush()
         from metsor.services.monitoring.edit_checks import check_on_save
 
-        check_on_save(session, touched, clock())
+        check_on_save(session, touched, clock(), queried=cache.queried)
         session.flush()
         session.info.pop(_TOUCHED, None)
 
