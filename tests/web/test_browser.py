@@ -228,7 +228,7 @@ def test_a_course_in_the_casebook(browser: Browser, web_server: WebServer) -> No
     _shot(page, "16-dose-reduction-refused")
     page.fill('[name="reason"]', "grade 3 hand-foot skin reaction")
     _submit(page, "#entry-form")
-    assert "dosing at 400mg_qd" in page.inner_text("#dose-states")
+    assert "dosing at 400 mg QD (400mg_qd)" in page.inner_text("#dose-states")
     _shot(page, "17-dose-reduced")
 
     page.goto(f"{casebook}/death")
