@@ -212,3 +212,22 @@ def test_an_arm_without_participants_is_reported_not_failed() -> None:
     assert [m["denoms"][0]["counts"][1]["value"] for m in measures] == ["0"] * 4
     assert measures[0]["analyses"][0]["statisticalComment"] == "arm 'sorafenib' has no patients"
     assert shape_problems(module, RESULTS_SECTION["outcomeMeasuresModule"]) == []
+
+
+def test_baseline_counts_are_those_of_the_analysis(results: dict[str, Any], adam_dir: Path) -> None:
+    """Each count measure equals :func:`metsor.analysis.baseline.summarise_baseline` on the
+    exported ADSL (the study report's baseline table counts with it too); aetiology as
+    recorded at screening."""
+    from metsor.analysis.baseline import summarise_baseline
+
+    baseline = results["baselineCharacteristicsModule"]
+    adsl: list[dict[str, Any]] = _rows(adam_dir / "adsl.csv")
+    summary = summarise_baseline(adsl, ["sorafenib_metformin", "sorafenib"])  # BG000, BG001
+    titles = {m["title"]: m for m in baseline["measures"]}
+    aetiology = titles["Aetiology of liver disease"]
+    categories = aetiology["classes"][0]["categories"]
+    expected = summary.of("AETIOL")
+    assert [c["title"] for c in categories] == [lvl or "Unknown" for lvl in expected.levels]
+    for category, counts in zip(categories, expected.counts, strict=True):
+        assert [int(m["value"]) for m in category["measurements"]] == list(counts)
+    assert any(level is not None for level in expected.levels), "aetiology was recorded"

@@ -3,7 +3,8 @@
 Per endpoint: Kaplan–Meier per arm, the log-rank test and Cox hazard ratio stratified by the
 randomization strata and unstratified, survival rates, restricted mean survival; per response
 criterion: rates with exact intervals, their difference, the odds ratio and Fisher's test;
-per subject and drug: exposure and relative dose intensity.
+per subject and drug: exposure and relative dose intensity; baseline characteristics by arm
+(:mod:`metsor.analysis.baseline`, also the subgroups' classification).
 The CLI, the virtual trial, the report and the exports only format these results.
 """
 

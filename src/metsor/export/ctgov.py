@@ -11,8 +11,9 @@ with a Total group, OG000… outcomes, EG000… adverse events), the experimenta
   reasons), COMPLETED those alive and in follow-up at the cut-off. Counts are text, as in the
   API.
 - ``baselineCharacteristicsModule``: age (median and full range), sex, region of enrollment,
-  ECOG performance status, Child-Pugh score (A5, A6 …), BCLC stage, macrovascular invasion,
-  extrahepatic spread, AFP ≥ 400 ng/mL and the randomization stratum, from ADSL.
+  aetiology, ECOG performance status (0, 1-2), Child-Pugh class (A5, A6, B/C), BCLC stage,
+  macrovascular invasion, extrahepatic spread, AFP ≥ 400 ng/mL and the randomization stratum:
+  the counts of :func:`metsor.analysis.baseline.summarise_baseline`, those of the study report.
 - ``outcomeMeasuresModule`` and ``adverseEventsModule``: :mod:`metsor.export.ctgov_outcomes`.
 - ``moreInfoModule``: the limitations of the data and the protocol's point of contact.
 
@@ -28,13 +29,13 @@ ClinicalTrials.gov PRS Results Data Element Definitions (42 CFR Part 11); API v2
 from __future__ import annotations
 
 import json
-import statistics
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from metsor.analysis import TrialAnalysis, analyse_trial
+from metsor.analysis.baseline import BaselineSummary, CharacteristicCounts, summarise_baseline
 from metsor.errors import InputError
 from metsor.export import adam
 from metsor.export.cdisc import study_of
@@ -133,14 +134,17 @@ def participant_flow(consort: ConsortFlow, groups: Groups, study: Study) -> dict
     }
 
 
-def _count_measure(
-    title: str,
-    adsl: Sequence[Mapping[str, Any]],
-    groups: Groups,
-    column: str,
-    categories: Sequence[tuple[str, Callable[[Any], bool]]],
-) -> dict[str, Any]:
-    codes = [code for _, code, _ in groups]
+def _ascii(level: str | None) -> str:
+    """A level of :mod:`metsor.analysis.baseline` as the registry shows it (ASCII)."""
+    if level is None:
+        return "Unknown"
+    return _LEVELS.get(level, level).replace("≥", ">=").replace("–", "-")
+
+
+_LEVELS = {"≥ 400": ">= 400 ng/mL", "< 400": "< 400 ng/mL"}
+
+
+def _count_measure(title: str, counts: CharacteristicCounts) -> dict[str, Any]:
     return {
         "title": title,
         "paramType": "COUNT_OF_PARTICIPANTS",
@@ -149,46 +153,29 @@ def _count_measure(
             {
                 "categories": [
                     {
-                        "title": label,
+                        "title": _ascii(level),
                         "measurements": [
-                            {
-                                "groupId": f"BG{index:03d}",
-                                "value": str(
-                                    sum(
-                                        1
-                                        for row in adsl
-                                        if test(row[column])
-                                        and (code is None or row["ARMCD"] == code)
-                                    )
-                                ),
-                            }
-                            for index, code in enumerate([*codes, None])
+                            {"groupId": f"BG{index:03d}", "value": str(value)}
+                            for index, value in enumerate(values)
                         ],
                     }
-                    for label, test in categories
+                    for level, values in zip(counts.levels, counts.counts, strict=True)
                 ]
             }
         ],
     }
 
 
-def _age_measure(adsl: Sequence[Mapping[str, Any]], groups: Groups) -> dict[str, Any]:
-    codes = [code for _, code, _ in groups]
-    measurements = []
-    for index, code in enumerate([*codes, None]):
-        ages = [
-            row["AGE"]
-            for row in adsl
-            if row["AGE"] is not None and (code is None or row["ARMCD"] == code)
-        ]
-        measurements.append(
-            {
-                "groupId": f"BG{index:03d}",
-                "value": number(statistics.median(ages) if ages else None, 1),
-                "lowerLimit": number(min(ages) if ages else None, 0),
-                "upperLimit": number(max(ages) if ages else None, 0),
-            }
-        )
+def _age_measure(summary: BaselineSummary) -> dict[str, Any]:
+    measurements = [
+        {
+            "groupId": f"BG{index:03d}",
+            "value": number(age.median, 1),
+            "lowerLimit": number(age.minimum, 0),
+            "upperLimit": number(age.maximum, 0),
+        }
+        for index, age in enumerate(summary.age)
+    ]
     return {
         "title": "Age, Continuous",
         "paramType": "MEDIAN",
@@ -198,75 +185,57 @@ def _age_measure(adsl: Sequence[Mapping[str, Any]], groups: Groups) -> dict[str,
     }
 
 
-def _is_text(text: str) -> Callable[[Any], bool]:
-    """Whether a value, written as text, is ``text``."""
-
-    def test(value: Any) -> bool:
-        return value is not None and str(value) == text
-
-    return test
-
-
-def _levels(
-    adsl: Sequence[Mapping[str, Any]], column: str
-) -> list[tuple[str, Callable[[Any], bool]]]:
-    values = sorted({str(row[column]) for row in adsl if row[column] is not None})
-    found: list[tuple[str, Callable[[Any], bool]]] = [(value, _is_text(value)) for value in values]
-    if any(row[column] is None for row in adsl):
-        found.append(("Unknown", lambda v: v is None))
-    return found
-
-
-def _measurements(measure: Mapping[str, Any]) -> Any:
-    """The measurements of a one-category measure."""
-    return measure["classes"][0]["categories"][0]["measurements"]
+#: The registry's title of each characteristic of :data:`metsor.analysis.baseline.CHARACTERISTICS`.
+_TITLES = {
+    "SEX": "Sex: Female, Male",
+    "AETIOL": "Aetiology of liver disease",
+    "ECOG": "ECOG performance status",
+    "CHILDPGH": "Child-Pugh class (A5: 5 points, A6: 6 points)",
+    "BCLC": "BCLC stage",
+    "MVI": "Macrovascular invasion",
+    "EHS": "Extrahepatic spread",
+    "AFP": "Alpha-fetoprotein",
+    "STRATUM": "Randomization stratum",
+}
 
 
 def baseline_characteristics(
     adsl: Sequence[Mapping[str, Any]], groups: Groups, study: Study
 ) -> dict[str, Any]:
-    """``baselineCharacteristicsModule`` (see the module docstring)."""
+    """``baselineCharacteristicsModule`` (see the module docstring): the counts of
+    :func:`metsor.analysis.baseline.summarise_baseline`, as the study report's table."""
     codes = [code for _, code, _ in groups]
-    yes_no: list[tuple[str, Callable[[Any], bool]]] = [
-        ("Yes", lambda v: v == "Y"),
-        ("No", lambda v: v == "N"),
-        ("Unknown", lambda v: v is None),
-    ]
-    afp: list[tuple[str, Callable[[Any], bool]]] = [
-        (">= 400 ng/mL", lambda v: v is not None and v >= 400),
-        ("< 400 ng/mL", lambda v: v is not None and v < 400),
-        ("Unknown", lambda v: v is None),
-    ]
-    child_pugh = [
-        (label if label == "Unknown" else f"{label} points", test)
-        for label, test in _levels(adsl, "CHILDPGH")
-    ]
+    summary = summarise_baseline(adsl, codes)
     country = next((site.country for site in study.protocol.sites if site.country), "Unknown")
-    region = _count_measure("Region of Enrollment", adsl, groups, "STUDYID", [(country, bool)])
-    region["classes"] = [
-        {"title": country, "categories": [{"measurements": _measurements(region)}]}
-    ]
+    region = {
+        "title": "Region of Enrollment",
+        "paramType": "COUNT_OF_PARTICIPANTS",
+        "unitOfMeasure": "Participants",
+        "classes": [
+            {
+                "title": country,
+                "categories": [
+                    {
+                        "measurements": [
+                            {"groupId": f"BG{index:03d}", "value": str(n)}
+                            for index, n in enumerate(summary.sizes)
+                        ]
+                    }
+                ],
+            }
+        ],
+    }
+    by_column = {c.column: c for c in summary.characteristics}
     measures = [
-        _age_measure(adsl, groups),
-        _count_measure(
-            "Sex: Female, Male",
-            adsl,
-            groups,
-            "SEX",
-            [("Female", lambda v: v == "F"), ("Male", lambda v: v == "M")],
-        ),
+        _age_measure(summary),
+        _count_measure(_TITLES["SEX"], by_column["SEX"]),
         region,
-        _count_measure("ECOG performance status", adsl, groups, "ECOG", _levels(adsl, "ECOG")),
-        _count_measure(
-            "Child-Pugh score (5 points: A5, 6: A6)", adsl, groups, "CHILDPGH", child_pugh
+        *(
+            _count_measure(_TITLES[c.column], c)
+            for c in summary.characteristics
+            if c.column != "SEX"
         ),
-        _count_measure("BCLC stage", adsl, groups, "BCLC", _levels(adsl, "BCLC")),
-        _count_measure("Macrovascular invasion", adsl, groups, "MVI", yes_no),
-        _count_measure("Extrahepatic spread", adsl, groups, "EHS", yes_no),
-        _count_measure("Alpha-fetoprotein", adsl, groups, "AFP", afp),
-        _count_measure("Randomization stratum", adsl, groups, "STRATUM", _levels(adsl, "STRATUM")),
     ]
-    counts = [sum(1 for row in adsl if row["ARMCD"] == code) for code in codes] + [len(adsl)]
     return {
         "populationDescription": "All randomized participants (intention to treat).",
         "groups": [
@@ -281,7 +250,7 @@ def baseline_characteristics(
             {
                 "units": "Participants",
                 "counts": [
-                    {"groupId": f"BG{i:03d}", "value": str(n)} for i, n in enumerate(counts)
+                    {"groupId": f"BG{i:03d}", "value": str(n)} for i, n in enumerate(summary.sizes)
                 ],
             }
         ],

@@ -1,89 +1,27 @@
-"""Table of baseline characteristics by arm, from ADSL.
+"""Table of baseline characteristics by arm and in total, from ADSL.
 
-Age as median (range); every other characteristic as counts with percentages of the arm,
-unknown values counted as such: sex, aetiology (not captured by the casebook: shown as not
-recorded), ECOG, Child-Pugh A5/A6, BCLC stage, macrovascular invasion, extrahepatic spread,
-AFP ≥ 400 ng/mL and the randomization stratum.
+The counts are :func:`metsor.analysis.baseline.summarise_baseline`'s (the classification of
+each characteristic is written there, once, for the report, the registry results section and
+the subgroups); this module lays them out: age as median (range), every other characteristic
+as counts with percentages of the column, unknown values counted as not recorded.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from metsor.analysis.baseline import AgeSummary, summarise_baseline
 from metsor.report.document import Table
 from metsor.report.formatting import count_percent
 
-__all__ = ["AFP_CUTOFF_NG_ML", "afp_class", "baseline_table", "child_pugh_class", "ecog_class"]
+__all__ = ["baseline_table"]
 
-#: AFP at or above which a subject is counted as "AFP ≥ 400 ng/mL".
-AFP_CUTOFF_NG_ML = 400.0
-
-Row = Mapping[str, Any]
 _UNKNOWN = "Not recorded"
 
 
-def ecog_class(row: Row) -> str | None:
-    """ECOG as ``0`` or ``1–2``."""
-    value = row.get("ECOG")
-    if value in (None, ""):
-        return None
-    return "0" if int(value) == 0 else "1–2"
-
-
-def child_pugh_class(row: Row) -> str | None:
-    """Child-Pugh ``A5``, ``A6`` or ``B/C (≥ 7)`` from the points."""
-    value = row.get("CHILDPGH")
-    if value in (None, ""):
-        return None
-    points = int(value)
-    return f"A{points}" if points in (5, 6) else "B/C (≥ 7)"
-
-
-def afp_class(row: Row) -> str | None:
-    """``≥ 400`` or ``< 400`` ng/mL."""
-    value = row.get("AFP")
-    if value in (None, ""):
-        return None
-    return "≥ 400" if float(value) >= AFP_CUTOFF_NG_ML else "< 400"
-
-
-def _yes_no(column: str) -> Callable[[Row], str | None]:
-    def read(row: Row) -> str | None:
-        value = row.get(column)
-        return {"Y": "Yes", "N": "No"}.get(str(value)) if value not in (None, "") else None
-
-    return read
-
-
-def _plain(column: str) -> Callable[[Row], str | None]:
-    def read(row: Row) -> str | None:
-        value = row.get(column)
-        return None if value in (None, "") else str(value).capitalize()
-
-    return read
-
-
-def _aetiology(row: Row) -> str | None:
-    return None
-
-
-_CATEGORICAL: tuple[tuple[str, Callable[[Row], str | None]], ...] = (
-    ("Sex", _plain("SEX")),
-    ("Aetiology", _aetiology),
-    ("ECOG performance status", ecog_class),
-    ("Child-Pugh class", child_pugh_class),
-    ("BCLC stage", _plain("BCLC")),
-    ("Macrovascular invasion", _yes_no("MVI")),
-    ("Extrahepatic spread", _yes_no("EHS")),
-    ("AFP, ng/mL", afp_class),
-    ("Randomization stratum", lambda row: row.get("STRATUM") or None),
-)
-
-
 def baseline_table(
-    adsl: Sequence[Row], arms: Sequence[str], arm_labels: Mapping[str, str]
+    adsl: Sequence[Mapping[str, Any]], arms: Sequence[str], arm_labels: Mapping[str, str]
 ) -> Table:
     """Baseline characteristics by arm and in total.
 
@@ -100,32 +38,22 @@ def baseline_table(
     -------
     Table
     """
-    groups = [[r for r in adsl if r["ARMCD"] == arm] for arm in arms] + [list(adsl)]
+    summary = summarise_baseline(adsl, arms)
     header = (
         "Characteristic",
-        *(f"{arm_labels.get(a, a)} (N={len(g)})" for a, g in zip(arms, groups, strict=False)),
-        f"Total (N={len(adsl)})",
+        *(f"{arm_labels.get(a, a)} (N={n})" for a, n in zip(arms, summary.sizes, strict=False)),
+        f"Total (N={summary.sizes[-1]})",
     )
-    rows: list[tuple[str, ...]] = [("Age, years: median (range)", *map(_age, groups))]
+    rows: list[tuple[str, ...]] = [("Age, years: median (range)", *map(_age, summary.age))]
     heads = set()
-    for title, read in _CATEGORICAL:
+    for characteristic in summary.characteristics:
         heads.add(len(rows))
-        rows.append((title, *("" for _ in groups)))
-        values = [[read(r) for r in g] for g in groups]
-        levels = sorted({v for v in values[-1] if v is not None})
-        if any(v is None for v in values[-1]):
-            levels.append(_UNKNOWN)
-        for level in levels:
+        rows.append((characteristic.title, *("" for _ in summary.groups)))
+        for level, counts in zip(characteristic.levels, characteristic.counts, strict=True):
             rows.append(
                 (
-                    f"    {level}",
-                    *(
-                        count_percent(
-                            sum(1 for v in vs if (v if v is not None else _UNKNOWN) == level),
-                            len(vs),
-                        )
-                        for vs in values
-                    ),
+                    f"    {_UNKNOWN if level is None else level}",
+                    *(count_percent(k, n) for k, n in zip(counts, summary.sizes, strict=True)),
                 )
             )
     return Table(
@@ -133,16 +61,15 @@ def baseline_table(
         header=header,
         rows=tuple(rows),
         notes=(
-            "Counts with the percentage of the column's subjects. Aetiology is not captured by "
-            "the casebook's screening record, and AFP only when a baseline AFP value was "
-            "recorded: those subjects are counted as not recorded.",
+            "Counts with the percentage of the column's subjects. Aetiology is recorded at "
+            "screening (history.aetiology), and AFP only when a baseline AFP value was "
+            "recorded: subjects without them are counted as not recorded.",
         ),
         group_rows=frozenset(heads),
     )
 
 
-def _age(rows: Sequence[Row]) -> str:
-    ages = [int(r["AGE"]) for r in rows if r.get("AGE") not in (None, "")]
-    if not ages:
+def _age(age: AgeSummary) -> str:
+    if age.median is None:
         return "–"
-    return f"{statistics.median(ages):g} ({min(ages)}–{max(ages)})"
+    return f"{age.median:g} ({age.minimum}–{age.maximum})"

@@ -17,15 +17,13 @@ BMJ 2010;340:c332.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from metsor.analysis import TrialAnalysis, analyse_trial
+from metsor.analysis.baseline import SUBGROUP_FACTORS
 from metsor.analysis.subgroups import SubgroupFactor, subgroup_hazard_ratios
 from metsor.errors import InputError
-from metsor.report.baseline_table import afp_class, child_pugh_class, ecog_class
 from metsor.report.document import StudyReport
 from metsor.report.front_matter import design_section, protocol_section, synopsis_section
 from metsor.report.results import data_section, efficacy_section, patients_section, safety_section
@@ -45,24 +43,6 @@ class BuiltReport:
     warnings: tuple[str, ...]
 
 
-def _yes_no(column: str) -> Any:
-    def read(row: Mapping[str, Any]) -> str | None:
-        value = row.get(column)
-        return {"Y": "Yes", "N": "No"}.get(str(value)) if value not in (None, "") else None
-
-    return read
-
-
-_SUBGROUPS: tuple[tuple[str, str, Any], ...] = (
-    ("ECOG", "ECOG performance status", ecog_class),
-    ("MVI", "Macrovascular invasion", _yes_no("MVI")),
-    ("EHS", "Extrahepatic spread", _yes_no("EHS")),
-    ("AETIOLOGY", "Aetiology", lambda row: row.get("AETIOLOGY") or None),
-    ("AFP400", "AFP ≥ 400 ng/mL", afp_class),
-    ("CHILDPGH", "Child-Pugh A5/A6", child_pugh_class),
-)
-
-
 def _subgroups(snapshot: TrialSnapshot, analysis: TrialAnalysis) -> tuple[SubgroupFactor, ...]:
     baseline = {row["USUBJID"]: row for row in snapshot.adsl}
     os_rows = [row for row in snapshot.adtte if row["PARAMCD"] == "OS"]
@@ -72,10 +52,13 @@ def _subgroups(snapshot: TrialSnapshot, analysis: TrialAnalysis) -> tuple[Subgro
         [float(r["AVAL"]) for r in os_rows],
         [1 - int(r["CNSR"]) for r in os_rows],
         [str(r["ARMCD"]) for r in os_rows],
-        {code: [read(baseline[r["USUBJID"]]) for r in os_rows] for code, _, read in _SUBGROUPS},
+        {
+            code: [read(baseline[r["USUBJID"]]) for r in os_rows]
+            for code, _, read in SUBGROUP_FACTORS
+        },
         reference=analysis.reference,
         experimental=analysis.experimental,
-        labels={code: label for code, label, _ in _SUBGROUPS},
+        labels={code: label for code, label, _ in SUBGROUP_FACTORS},
     )
 
 
