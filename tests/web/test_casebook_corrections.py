@@ -11,10 +11,12 @@ from typing import Any
 
 import httpx
 
-from .conftest import WebServer, api_token, csrf_of
+from .conftest import ON_BOTH_DATABASES, WebServer, api_token, csrf_of
 from .enrolled import randomized_days_ago
 
 Login = Callable[[str], httpx.Client]
+
+pytestmark = ON_BOTH_DATABASES
 
 TARGETS = [
     {"lesion_id": "T1", "organ": "liver", "kind": "target", "diameter_mm": 40.0,

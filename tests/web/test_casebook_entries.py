@@ -12,10 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import WebServer, api_token, csrf_of
+from .conftest import ON_BOTH_DATABASES, WebServer, api_token, csrf_of
 from .enrolled import randomized_days_ago
 
 Login = Callable[[str], httpx.Client]
+
+pytestmark = ON_BOTH_DATABASES
 
 # Two enhancing liver targets (RECIST sum 70 mm, mRECIST viable sum 70 mm) and a non-target.
 BASELINE = {
