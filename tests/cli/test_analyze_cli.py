@@ -305,3 +305,19 @@ def test_survival_figures_are_those_of_metsor_analysis(
         assert arm.rmst is not None
         assert out["groups"][level]["rmst"]["estimate"] == arm.rmst.estimate
         assert out["groups"][level]["survival_at"][0]["survival"] == arm.survival_at[0].survival
+
+
+def test_no_responders_in_either_arm_is_reported_with_a_warning(tmp_path: Path) -> None:
+    """R: ``fisher.test(matrix(c(0, 2, 0, 2), 2))`` gives p = 1 and odds ratio 0 (0, Inf)."""
+    path = tmp_path / "none.csv"
+    path.write_text("r,g\n0,a\n0,a\n0,b\n0,b\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["analyze", "response", "--input", str(path), "--response", "r", "--group", "g",
+              "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["fisher_p"] == 1.0
+    assert out["odds_ratio"]["ci"] == [0.0, None]
+    assert [arm["responders"] for arm in out["groups"].values()] == [0, 0]
+    assert result.stderr == "warning: no responders in either arm\n"
