@@ -169,3 +169,15 @@ def test_the_signature_domains_read_back_from_xpt_and_are_in_define(
     assert problems(root) == []
     groups = {g.get("Name") for g in root.iter("{http://www.cdisc.org/ns/odm/v1.3}ItemGroupDef")}
     assert name.upper() in groups
+
+
+def test_define_marks_xs_as_sponsor_defined(signed_trial: SignedTrial) -> None:
+    """Define-XML 2.1: a dataset not in the standard referenced is ``def:IsNonStandard="Yes"``
+    and names no ``def:StandardOID``; SUPPXS, a standard structure, names the standard."""
+    root = ET.parse(signed_trial.sdtm / "define.xml").getroot()
+    groups = {g.get("Name"): g for g in root.iter("{http://www.cdisc.org/ns/odm/v1.3}ItemGroupDef")}
+    non_standard = "{http://www.cdisc.org/ns/def/v2.1}IsNonStandard"
+    standard = "{http://www.cdisc.org/ns/def/v2.1}StandardOID"
+    assert (groups["XS"].get(non_standard), groups["XS"].get(standard)) == ("Yes", None)
+    for name in ("SUPPXS", "DM", "AE"):
+        assert (groups[name].get(non_standard), groups[name].get(standard)) == (None, "STD.1")

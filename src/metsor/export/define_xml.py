@@ -3,12 +3,16 @@
 For each dataset an ``ItemGroupDef`` (name, label as ``Description``, ``Purpose`` Tabulation or
 Analysis, ``def:Structure``, ``def:Class``, ``def:leaf`` pointing at the XPT file) with an
 ``ItemRef`` per variable (``OrderNumber``, ``Mandatory`` — Yes for the keys —, ``KeySequence``,
-``MethodOID`` for a variable with a method); for each variable an ``ItemDef`` (``Name``,
+``MethodOID`` for a variable with a method; a sponsor-defined domain, such as XS, marked
+``def:IsNonStandard`` instead of naming the standard); for each variable an ``ItemDef`` (``Name``,
 ``DataType``, ``Length`` — the longest value in bytes for text, 8, the bytes of a SAS number,
 otherwise —, ``Description`` with the label, ``def:Origin``, a ``CodeListRef`` to its
-``CodeList`` when it has one); and a ``MethodDef`` per derivation method. SDTM ``--DTC`` dates
-are ISO 8601 text (DataType ``date``); ADaM ``*DT`` dates are numeric SAS dates (DataType
-``integer`` with ``def:DisplayFormat`` ``DATE9.``).
+``CodeList`` when it has one, a ``def:ValueListRef`` when its meaning changes with the row's
+parameter); the value-level metadata (``def:ValueListDef``, ``def:WhereClauseDef`` and their
+``ItemDef``) per ``PARAMCD`` of ADTTE and ADRS and per test code of LB, VS and TR
+(:mod:`metsor.export.define_values`); and a ``MethodDef`` per derivation method. SDTM
+``--DTC`` dates are ISO 8601 text (DataType ``date``); ADaM ``*DT`` dates are numeric SAS dates
+(DataType ``integer`` with ``def:DisplayFormat`` ``DATE9.``).
 
 The file names the stylesheet ``define2-1.xsl`` (written beside it by :func:`write_define`) in
 an ``xml-stylesheet`` processing instruction, so that a browser shows it as tables; the same
@@ -170,6 +174,9 @@ def _item_group(
     )  # fmt: skip
     if spec.purpose == "Tabulation":
         group.set("Domain", spec.name)
+    if _sponsor_defined(spec.name, spec.purpose):  # not in the standard referenced
+        del group.attrib[_d("StandardOID")]
+        group.set(_d("IsNonStandard"), "Yes")
     _description(group, spec.label)
     for order, variable in enumerate(spec.variables, start=1):
         oid = f"IT.{spec.name}.{variable.name}"
@@ -197,6 +204,12 @@ def _item_group(
         group, _d("leaf"), {"ID": f"LF.{spec.name}", f"{{{XLINK}}}href": f"{spec.name.lower()}.xpt"}
     )
     ET.SubElement(leaf, _d("title")).text = f"{spec.name.lower()}.xpt"
+
+
+def _sponsor_defined(name: str, purpose: str) -> bool:
+    """Whether an SDTM domain is sponsor-defined: its code begins with X, Y or Z (SDTMIG 3.4,
+    section 2.6), so that Define-XML 2.1 marks it ``def:IsNonStandard`` without a standard."""
+    return purpose == "Tabulation" and name[:1] in ("X", "Y", "Z")
 
 
 def _item_def(
