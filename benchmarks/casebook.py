@@ -10,6 +10,10 @@ dosing change, an adverse event, a death):
   signs; tumour assessments every 7 weeks (7 in the year) with responses computed on entry;
 - two adverse events, a dose reduction for half of the subjects, and a death for about a third.
 
+A page's six laboratory values are entered as one panel (``record_lab_panel``: each value
+checked, graded and audited as ``record_lab`` does, read and flushed together); they count as
+six records, and the peer inserts six rows for them.
+
 Every record is validated, graded or classified, and audited as in production: every field in
 ``audit_log``, each transaction chained by one HMAC-SHA-256 over its rows with the key ``db
 init`` writes, and its head appended to the anchor file (both in a temporary ``METSOR_HOME``).
@@ -17,7 +21,8 @@ The peer, measured in the same run on the same database, writes the same number 
 same number of transactions as bare SQLAlchemy Core inserts into a scratch table: no
 validation, no audit. The ratio says what the casebook's checks and audit trail cost. Wall
 time is printed with this process's CPU time beside it: on a loaded machine the CPU time is
-the steadier figure (on SQLite it includes the database's own work; not on PostgreSQL).
+the steadier figure (on SQLite it includes the database's own work; not on PostgreSQL), and
+the SQL statements sent, counted on the engine, the steadiest.
 
 Usage::
 
@@ -32,13 +37,14 @@ import random
 import secrets
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, func, select
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, event, func, select
 
 from metsor.eligibility.examples import eligible_record
 from metsor.services import casebook
@@ -300,6 +306,8 @@ class Timing:
     peer_seconds: float
     casebook_cpu_seconds: float
     peer_cpu_seconds: float
+    casebook_statements: int
+    peer_statements: int
 
 
 def _prepare(database: Database, subjects: int) -> list[tuple[str, str, date]]:
@@ -384,12 +392,14 @@ def run(url: str, backend: str, subjects: int, seed: int) -> Timing:
         ]
         with database.sessions() as session:
             audit_before = session.scalar(select(func.count()).select_from(AuditLog)) or 0
-        start, cpu = time.perf_counter(), time.process_time()
-        _write(database, pages)
-        elapsed, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
+        with _statements(database) as written:
+            start, cpu = time.perf_counter(), time.process_time()
+            _write(database, pages)
+            elapsed, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
         with database.sessions() as session:
             audit_after = session.scalar(select(func.count()).select_from(AuditLog)) or 0
-        peer, peer_cpu = _peer(database, pages)
+        with _statements(database) as inserted:
+            peer, peer_cpu = _peer(database, pages)
         return Timing(
             backend=backend,
             subjects=subjects,
@@ -401,9 +411,27 @@ def run(url: str, backend: str, subjects: int, seed: int) -> Timing:
             peer_seconds=peer,
             casebook_cpu_seconds=cpu_seconds,
             peer_cpu_seconds=peer_cpu,
+            casebook_statements=written[0],
+            peer_statements=inserted[0],
         )
     finally:
         database.close()
+
+
+@contextmanager
+def _statements(database: Database) -> Iterator[list[int]]:
+    """Count the SQL statements sent to the database in the block (a steady figure on a
+    loaded machine, where times are not)."""
+    count = [0]
+
+    def sent(*args: Any, **kwargs: Any) -> None:
+        count[0] += 1
+
+    event.listen(database.engine, "before_cursor_execute", sent)
+    try:
+        yield count
+    finally:
+        event.remove(database.engine, "before_cursor_execute", sent)
 
 
 def _postgres_url(dsn_base: str) -> tuple[str, Callable[[], None]]:
@@ -436,6 +464,9 @@ def _report(timing: Timing) -> None:
         f"{'':<10} peer (bare Core inserts, same rows and transactions) "
         f"{timing.peer_seconds:6.1f} s   ratio casebook/peer "
         f"{timing.casebook_seconds / timing.peer_seconds:5.1f}\n"
+        f"{'':<10} SQL statements: casebook {timing.casebook_statements:,} "
+        f"({timing.casebook_statements / timing.records:.2f} a record), peer "
+        f"{timing.peer_statements:,} ({timing.peer_statements / timing.records:.2f} a record)\n"
         f"{'':<10} CPU of this process: casebook {timing.casebook_cpu_seconds:6.1f} s "
         f"({timing.records / timing.casebook_cpu_seconds:,.0f} records/CPU-s), peer "
         f"{timing.peer_cpu_seconds:5.1f} s, ratio "
