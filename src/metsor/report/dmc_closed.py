@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 
 from metsor.analysis import analyse_trial
-from metsor.design.interim import InterimAnalysis
 from metsor.report._canvas import ARM_COLOURS, new_figure, to_figure
 from metsor.report.document import Block, Figure, Paragraph, Section, StudyReport, Table
 from metsor.report.efficacy_tables import survival_table
@@ -125,7 +124,8 @@ def observed_table(monitoring: InterimMonitoring) -> Table:
     )
 
 
-def _boundary_figure(r: InterimAnalysis) -> Figure:
+def _boundary_figure(monitoring: InterimMonitoring) -> Figure:
+    r = monitoring.analysis
     figure = new_figure(7.0, 3.8)
     ax = figure.add_subplot(1, 1, 1)
     ax.plot(r.look_events, r.critical_z, marker="o", color="#1d2733", label="Efficacy bound")
@@ -163,7 +163,7 @@ def _efficacy(monitoring: InterimMonitoring) -> Section:
         Paragraph(verdict, kind="warning" if r.decision[k] == "reject" else "text"),
         look_table(monitoring),
         observed_table(monitoring),
-        _boundary_figure(r),
+        _boundary_figure(monitoring),
     ]
     analysis = analyse_trial(
         snapshot.adtte, snapshot.adrs, reference=scheme.reference, experimental=scheme.experimental
