@@ -108,6 +108,10 @@ def test_the_sdv_page_verifies_an_entry_and_shows_the_change_that_cleared_it(
                     {"table": "lab_results", "record_id": "x"})  # fmt: skip
     assert unknown.status_code == 422
     assert "record id" in unknown.text
+    huge = _post(monitor, "/monitoring/sdv", "/monitoring/sdv/verify",
+                 {"table": "lab_results", "record_id": "9" * 30})  # fmt: skip
+    assert huge.status_code == 404
+    assert "no lab_results record 999" in huge.text
     assert 'id="plan-form"' not in monitor.get("/monitoring/sdv").text
     assert _post(monitor, "/monitoring/sdv", "/monitoring/sdv/plan",
                  {"plan": "targeted", "reason": "x"}).status_code == 403  # fmt: skip

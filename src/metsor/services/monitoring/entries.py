@@ -46,6 +46,11 @@ __all__ = [
 ]
 
 
+MAX_RECORD_ID = 2**31 - 1
+"""The largest record id a table holds (PostgreSQL's ``integer``): a larger one is no record,
+and is never sent to the database, which would refuse it as out of range."""
+
+
 @dataclass(frozen=True, order=True)
 class EntryKey:
     """One entry: its table and record id."""

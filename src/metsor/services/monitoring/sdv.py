@@ -18,7 +18,12 @@ from metsor.errors import ConflictError, InputError, NotFoundError
 from metsor.services.access import subject_for, visible
 from metsor.services.context import ServiceContext
 from metsor.services.monitoring._roles import require_role
-from metsor.services.monitoring.entries import ENTRY_LABELS, ENTRY_TABLES, EntryKey
+from metsor.services.monitoring.entries import (
+    ENTRY_LABELS,
+    ENTRY_TABLES,
+    MAX_RECORD_ID,
+    EntryKey,
+)
 from metsor.services.monitoring.guard import when
 from metsor.store.models.core import Site, Subject
 from metsor.store.models.monitoring import MonitoringSetting, SdvMark
@@ -137,7 +142,7 @@ def _entry_record(ctx: ServiceContext, table: str, record_id: int) -> tuple[Any,
             f"unknown entry table {table!r}; expected one of {', '.join(ENTRY_TABLES)}",
             field="table",
         )
-    record = ctx.session.get(model, record_id)
+    record = ctx.session.get(model, record_id) if 0 < record_id <= MAX_RECORD_ID else None
     if record is None:
         raise NotFoundError(f"no {table} record {record_id}", field="record_id")
     subject_id = str(record.subject_id)

@@ -30,7 +30,7 @@ from metsor.errors import ConflictError, InputError, NotFoundError, PermissionDe
 from metsor.services.access import subject_for
 from metsor.services.context import Database, ServiceContext, unit_of_work
 from metsor.services.monitoring._roles import require_role
-from metsor.services.monitoring.entries import entry_of, entry_rows, rows_digest
+from metsor.services.monitoring.entries import MAX_RECORD_ID, entry_of, entry_rows, rows_digest
 from metsor.services.monitoring.guard import when
 from metsor.store.audit.report import AuditProblem
 from metsor.store.models.casebook import Visit
@@ -186,7 +186,7 @@ def _signable(
     require_role(ctx, "sign_casebook")
     subject = subject_for(ctx, subject_id, lock=lock)
     if visit_id is not None:
-        visit = ctx.session.get(Visit, visit_id)
+        visit = ctx.session.get(Visit, visit_id) if 0 < visit_id <= MAX_RECORD_ID else None
         if visit is None or visit.subject_id != subject.subject_id:
             raise NotFoundError(f"no visit {visit_id} of {subject_id}", field="visit")
     signer = ctx.session.scalars(select(Signer).where(Signer.username == ctx.username)).first()

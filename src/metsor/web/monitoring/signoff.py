@@ -124,9 +124,7 @@ async def sign(request: Request, user: PageUser, subject_id: str) -> Response:
         status = 422 if isinstance(exc, InputError) else 409
         if isinstance(exc, PermissionDeniedError):
             status = 403
-        field = (
-            exc.field if exc.field in {"user_id", "password", "name", "meaning", "scope"} else None
-        )
+        field = exc.field if exc.field in _FORM_FIELDS else None
         if isinstance(exc, PermissionDeniedError) and exc.field in (None, "user"):
             field = "password"
         errors = {field or "form": exc.message}
