@@ -13,7 +13,10 @@ from pathlib import Path
 from metsor.config import LoginPolicy, home_folder
 from metsor.errors import InputError
 
-__all__ = ["CSRF_KEY_FILE", "DEFAULT_IDLE_TIMEOUT", "WebSettings", "csrf_key"]
+__all__ = ["CSRF_KEY_FILE", "DEFAULT_IDLE_TIMEOUT", "DEFAULT_THREADS", "WebSettings", "csrf_key"]
+
+#: Requests a server process works on at once, by default (see :attr:`WebSettings.threads`).
+DEFAULT_THREADS = 8
 
 #: File of the CSRF key in ``METSOR_HOME``, shared by the server's processes.
 CSRF_KEY_FILE = "metsor-web.key"
@@ -41,6 +44,10 @@ class WebSettings:
         Session lifetime and lock-out (default :class:`metsor.config.LoginPolicy`).
     clock
         The trial's clock (default the real UTC time).
+    threads
+        Requests this process works on at once (its thread pool; default
+        :data:`DEFAULT_THREADS`). Each holds Python's interpreter lock while it runs Python,
+        so more threads than this only make them take turns more often.
     """
 
     database_url: str
@@ -49,6 +56,7 @@ class WebSettings:
     secret: bytes | None = field(default=None, repr=False)
     login_policy: LoginPolicy = field(default_factory=LoginPolicy)
     clock: Callable[[], datetime] | None = None
+    threads: int = DEFAULT_THREADS
 
 
 def csrf_key(folder: Path | None = None) -> bytes:
