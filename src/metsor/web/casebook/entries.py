@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from metsor.errors import ConflictError, InputError, NotFoundError
+from metsor.errors import ConflictError, InputError
 from metsor.services.access import require, subject_for
 from metsor.services.casebook_view import CORRECTABLE_FIELDS, may, subject_casebook
 from metsor.services.context import ServiceContext
@@ -49,13 +49,6 @@ def page_context(request: Request, user: Principal, subject_id: str) -> dict[str
         "today": state_of(request).database.clock().date().isoformat(),
         **rights_of(user),
     }
-
-
-def _section(slug: str) -> Section:
-    section = SECTIONS.get(slug)
-    if section is None:
-        raise NotFoundError(f"no casebook section {slug!r}", field="section")
-    return section
 
 
 def _section_page(
@@ -118,32 +111,36 @@ async def submit_entry(
     return RedirectResponse(done, status_code=303)
 
 
-@router.get("/subjects/{subject_id}/casebook/{slug}")
-def section_page(request: Request, user: PageUser, subject_id: str, slug: str) -> Response:
-    """A section of the casebook: its records and the form for a new one."""
-    return _section_page(request, user, subject_id, _section(slug))
+def _add_routes(section: Section) -> None:
+    """The page of ``section`` (``GET``) and its form's target (``POST``)."""
+    path = f"/subjects/{{subject_id}}/casebook/{section.slug}"
+
+    def page(request: Request, user: PageUser, subject_id: str) -> Response:
+        return _section_page(request, user, subject_id, section)
+
+    async def entry(request: Request, user: PageUser, subject_id: str) -> Response:
+        def write(ctx: ServiceContext, form: Mapping[str, str], _: list[int]) -> None:
+            body, _rows = read_form(section.model, form)
+            section.record(ctx, subject_id=subject_id, **body.model_dump())
+
+        def shown_again(
+            errors: Mapping[str, str], values: Mapping[str, str], status: int
+        ) -> Response:
+            return _section_page(
+                request, user, subject_id, section, errors=errors, values=values,
+                status_code=status,
+            )  # fmt: skip
+
+        return await submit_entry(
+            request, user, subject_id, write, section.reason, shown_again,
+            f"/subjects/{subject_id}/casebook/{section.slug}",
+        )  # fmt: skip
+
+    page.__doc__ = f"{section.title}: the subject's records and the form for a new one."
+    entry.__doc__ = f"Record a new {section.noun}."
+    router.add_api_route(path, page, methods=["GET"], name=f"casebook-{section.slug}")
+    router.add_api_route(path, entry, methods=["POST"], name=f"casebook-{section.slug}-entry")
 
 
-@router.post("/subjects/{subject_id}/casebook/{slug}")
-async def section_entry(request: Request, user: PageUser, subject_id: str, slug: str) -> Response:
-    """Record a new entry of the section."""
-    section = _section(slug)
-
-    def write(ctx: ServiceContext, form: Mapping[str, str], _: list[int]) -> None:
-        body, _rows = read_form(section.model, form)
-        section.record(ctx, subject_id=subject_id, **body.model_dump())
-
-    def shown_again(errors: Mapping[str, str], values: Mapping[str, str], status: int) -> Response:
-        return _section_page(
-            request, user, subject_id, section, errors=errors, values=values, status_code=status
-        )
-
-    return await submit_entry(
-        request,
-        user,
-        subject_id,
-        write,
-        section.reason,
-        shown_again,
-        f"/subjects/{subject_id}/casebook/{section.slug}",
-    )
+for _section_of_page in SECTIONS.values():
+    _add_routes(_section_of_page)

@@ -213,6 +213,6 @@ async def close(request: Request, user: PageUser, subject_id: str, query_id: int
     return await _submit(request, user, subject_id, f"close-{query_id}", "query closed", write)
 
 
-# After the routes above: the generic section route would otherwise take their paths.
+# The pages of the other entries, of tumour assessments and of corrections.
 for _pages in (corrections.router, tumour.router, entries.router):
     router.include_router(_pages)
