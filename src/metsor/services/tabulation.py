@@ -24,9 +24,10 @@ from typing import Any
 from sqlalchemy import select
 
 from metsor import endpoints
+from metsor.endpoints.adverse_events import adae_columns
 from metsor.protocol import Protocol
 from metsor.services.access import require, visible
-from metsor.services.casebook.datasets import ADAE_COLUMNS, AnalysisDatasets
+from metsor.services.casebook.datasets import AnalysisDatasets
 from metsor.services.context import ServiceContext
 from metsor.services.trial_data import TrialSnapshot, trial_snapshot
 from metsor.store.models.casebook import (
@@ -167,7 +168,8 @@ def casebook_records(
             courses=tuple(snapshot.courses),
             columns=MappingProxyType(
                 {"adsl": endpoints.ADSL_COLUMNS, "adtte": endpoints.ADTTE_COLUMNS,
-                 "adrs": endpoints.ADRS_COLUMNS, "adae": ADAE_COLUMNS}
+                 "adrs": endpoints.ADRS_COLUMNS,
+                 "adae": adae_columns(tuple(d.code for d in snapshot.protocol.study_drugs))}
             ),
             rows=MappingProxyType(
                 {"adsl": snapshot.adsl, "adtte": snapshot.adtte, "adrs": snapshot.adrs,

@@ -35,10 +35,11 @@ from sqlalchemy.orm import Session
 
 from metsor.clinical.plausibility import check_lab
 from metsor.errors import InputError, PermissionDeniedError
+from metsor.protocol.schedule import visit_schedule
 from metsor.services.access import visible
-from metsor.services.casebook.schedule import METSOR_SCHEDULE
 from metsor.services.context import ServiceContext
 from metsor.services.monitoring.guard import lock_view
+from metsor.services.protocol_in_force import protocol_of
 from metsor.store.audit import set_reason
 from metsor.store.models import casebook as tables
 from metsor.store.models.core import Allocation, Site, Subject
@@ -294,9 +295,10 @@ def _visit_overdue(session: Session, subject_id: str, today: date) -> list[Findi
     )  # fmt: skip
     types = ["tumour_assessment"] + (["treatment"] if subject.status == "on_treatment" else [])
     found = []
+    schedule = visit_schedule(protocol_of(session))
     for visit_type in types:
         number = max((v.number for v in visits if v.visit_type == visit_type), default=0) + 1
-        planned = METSOR_SCHEDULE.plan(
+        planned = schedule.plan(
             visit_type, number, randomized_on=allocation.randomized_at.date()
         )
         if planned.window_end is None or today <= planned.window_end:
