@@ -4,11 +4,12 @@ bad values shown again next to their field with nothing written."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from .conftest import WebServer, api_token, consented_subjects, csrf_of
+from .enrolled import randomized_days_ago
 
 Login = Callable[[str], httpx.Client]
 
@@ -110,4 +111,33 @@ def test_a_bad_lab_value_is_shown_again_and_nothing_written(
     assert answer.status_code == 422
     assert 'id="error-lab-value"' in answer.text
     assert 'id="lab-uln" name="uln" value="40"' in answer.text
+    assert "No laboratory value yet." in answer.text
+
+
+def test_a_lab_dated_after_the_death_is_shown_again_as_a_conflict(
+    web_server: WebServer, login: Login
+) -> None:
+    subject_id, _, day0 = randomized_days_ago(web_server, 10)
+    death = httpx.post(
+        f"{web_server.url}/api/v1/subjects/{subject_id}/death",
+        json={"death_date": (day0 + timedelta(days=5)).isoformat(), "cause": "unknown"},
+        headers=api_token(web_server, "coord_tj"),
+    )
+    assert death.status_code == 201, death.text
+    client = login("coord_tj")
+    page = client.get(f"/subjects/{subject_id}/casebook")
+    answer = client.post(
+        f"/subjects/{subject_id}/casebook/labs",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "analyte": "ast",
+            "value": "50",
+            "unit": "U/L",
+            "uln": "40",
+            "collected_on": (day0 + timedelta(days=8)).isoformat(),
+        },
+    )
+    assert answer.status_code == 409, answer.text
+    assert 'id="error-lab-collected_on"' in answer.text
+    assert 'id="lab-value" name="value" value="50"' in answer.text
     assert "No laboratory value yet." in answer.text

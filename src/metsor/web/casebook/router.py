@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from metsor.errors import InputError
+from metsor.errors import ConflictError, InputError
 from metsor.services.casebook.adverse_events import record_adverse_event
 from metsor.services.casebook.labs import record_lab
 from metsor.services.casebook.queries import answer_query, close_query, raise_query
@@ -109,8 +109,9 @@ async def _submit(
 
     try:
         await run_in_threadpool(run)
-    except InputError as exc:
+    except (InputError, ConflictError) as exc:
         errors = {exc.field or "form": exc.message}
+        status = 409 if isinstance(exc, ConflictError) else 422
         return await run_in_threadpool(
             lambda: _page(
                 request,
@@ -119,7 +120,7 @@ async def _submit(
                 form=form_name,
                 errors=errors,
                 values=form,
-                status_code=422,
+                status_code=status,
             )
         )
     return RedirectResponse(f"/subjects/{subject_id}/casebook", status_code=303)
