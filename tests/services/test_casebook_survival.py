@@ -30,7 +30,7 @@ from metsor.services.context import Database, ServiceContext, unit_of_work
 from metsor.services.reports import verify_audit
 
 from .conftest import Calendar, enroll
-from .test_casebook_therapy import (
+from .follow_up_builders import (
     DAY0,
     STABLE,
     adtte_rows,
