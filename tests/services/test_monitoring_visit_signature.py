@@ -210,6 +210,4 @@ def test_audit_verify_reports_a_visit_signature_whose_rows_were_edited_behind_it
     with unit_of_work(course.trial, "admin", readonly=True) as ctx:
         report = verify_audit(ctx)
     assert not report.intact
-    assert any(
-        p.kind == "signature" and p.record_id == str(signature.id) for p in report.problems
-    )
+    assert any(p.kind == "signature" and p.record_id == str(signature.id) for p in report.problems)
