@@ -298,9 +298,7 @@ def _visit_overdue(session: Session, subject_id: str, today: date) -> list[Findi
     schedule = visit_schedule(protocol_of(session))
     for visit_type in types:
         number = max((v.number for v in visits if v.visit_type == visit_type), default=0) + 1
-        planned = schedule.plan(
-            visit_type, number, randomized_on=allocation.randomized_at.date()
-        )
+        planned = schedule.plan(visit_type, number, randomized_on=allocation.randomized_at.date())
         if planned.window_end is None or today <= planned.window_end:
             continue
         late = (today - planned.window_end).days
