@@ -82,6 +82,7 @@ def test_the_sdv_page_verifies_an_entry_and_shows_the_change_that_cleared_it(
     page = monitor.get("/monitoring/sdv")
     assert page.status_code == 200
     assert f'id="verify-lab_results-{lab}"' in page.text
+    assert "albumin 38.0 g/L" in page.text  # what the worklist's entry is
     assert "100% SDV" in page.text
     coordinator = login("coord_tj")
     marks = _count(web_server, SdvMark)

@@ -8,8 +8,10 @@ consent, randomization, adverse events of grade 3 or more, deaths and tumour ass
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -114,6 +116,8 @@ class SdvStatus:
 
     plan: str
     subjects: tuple[SubjectSdv, ...]
+    descriptions: Mapping[str, str] = field(default_factory=dict)
+    """What each entry of the worklists is (``lab_results 12``: ``albumin 36.0 g/L · …``)."""
 
     def per_site(self) -> dict[str, tuple[int, int]]:
         """Site code: (entries to verify under the plan, verified)."""
@@ -232,6 +236,7 @@ def sdv_status(
         for s, code in ctx.session.execute(statement.order_by(Subject.subject_id))
     }
     required: dict[str, list[EntryKey]] = {sid: [] for sid in subjects}
+    described: dict[str, str] = {}
     for table, model in ENTRY_TABLES.items():
         column = model.subject_id
         rows = ctx.session.scalars(
@@ -240,6 +245,7 @@ def sdv_status(
         for row in rows:
             if _required(plan, table, row):
                 required[str(row.subject_id)].append(EntryKey(table, int(row.id)))
+                described[f"{table} {row.id}"] = _describe(table, row)
     marks = ctx.session.scalars(
         select(SdvMark).where(SdvMark.subject_id.in_(list(subjects))).order_by(SdvMark.id)
     ).all()
@@ -259,7 +265,12 @@ def sdv_status(
         rows_out.append(
             SubjectSdv(sid, code, len(entries), len(done), todo, tuple(cleared.get(sid, ())))
         )
-    return SdvStatus(plan, tuple(rows_out))
+    verified_keys = {f"{t} {i}" for t, i in verified}
+    return SdvStatus(
+        plan,
+        tuple(rows_out),
+        MappingProxyType({k: v for k, v in described.items() if k not in verified_keys}),
+    )
 
 
 #: What each entry is shown as, besides its label: groups of columns (the columns of a group
