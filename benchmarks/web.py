@@ -7,11 +7,17 @@ consent and randomize a subject of their own, then save eight laboratory values 
 analytes: casebook entries, CTCAE graded), and again. The run stops by itself at the deadline
 and never sends more than ``--max-requests``.
 
+``--think S`` makes each user wait S seconds after each answer before the next request (a
+person reading the page and filling in the next form; default 0: as fast as the server
+answers, which measures the server saturated), ``--ramp R`` spreads the users' logins evenly
+over the first R seconds (default 0: all at once).
+
 Reported: latency p50/p95/p99 of each kind of request and of all, requests per second,
-errors (any answer but 2xx, or none within 30 s), and writes counted in the database
-afterwards against writes acknowledged (lab values, subjects, allocations): a lost write is
-one acknowledged but not found (a write committed whose answer timed out is counted apart, as
-unacknowledged).
+errors (any answer but 2xx, or none within 30 s), the server's CPU time per request (user and
+system, from ``/proc``: what a request costs whatever else the machine runs), and writes
+counted in the database afterwards against writes acknowledged (lab values, subjects,
+allocations): a lost write is one acknowledged but not found (a write committed whose answer
+timed out is counted apart, as unacknowledged).
 Target: p95 under 100 ms on SQLite, zero errors, zero lost writes.
 
 Run: ``python benchmarks/web.py`` (``--users``, ``--seconds``, ``--postgres DSN`` to run on
@@ -165,10 +171,17 @@ def _enroll(call: Any, record: dict[str, Any], today: str) -> str | None:
 
 
 def _user(
-    url: str, number: int, deadline: float, budget: threading.Semaphore, tally: Tally
+    url: str,
+    number: int,
+    deadline: float,
+    budget: threading.Semaphore,
+    tally: Tally,
+    pace: tuple[float, float],
 ) -> None:
+    think, delay = pace
     today = datetime.now(UTC).date().isoformat()
     record = eligible_record()
+    time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
     with httpx.Client(base_url=url, timeout=30) as client:
 
         def call(kind: str, path: str, write: str | None, **kwargs: Any) -> httpx.Response | None:
@@ -181,6 +194,8 @@ def _user(
                 tally.failed(kind, time.perf_counter() - start, exc)
                 return None
             ok = tally.record(kind, time.perf_counter() - start, answer, write)
+            if think:
+                time.sleep(min(think, max(0.0, deadline - time.monotonic())))
             return answer if ok else None
 
         token = call(
@@ -212,6 +227,15 @@ def _user(
                 }
                 call("lab", f"/api/v1/subjects/{mine[-1]}/labs", "lab_results", json=lab)
             rounds += 1
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far, from ``/proc`` (None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -262,12 +286,16 @@ def run(label: str, url: str, home: str, args: argparse.Namespace) -> dict[str, 
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
+        cpu_before = _cpu_seconds(server.pid)
         tally = Tally()
         budget = threading.Semaphore(args.max_requests)
         started = time.monotonic()
         deadline = started + args.seconds
         threads = [
-            threading.Thread(target=_user, args=(base, n, deadline, budget, tally))
+            threading.Thread(
+                target=_user,
+                args=(base, n, deadline, budget, tally, (args.think, args.ramp * n / args.users)),
+            )
             for n in range(args.users)
         ]
         for thread in threads:
@@ -275,28 +303,37 @@ def run(label: str, url: str, home: str, args: argparse.Namespace) -> dict[str, 
         for thread in threads:
             thread.join(timeout=args.seconds + 60)
         elapsed = time.monotonic() - started
+        cpu_after = _cpu_seconds(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
     counted = _counted(url)
     every = [v for values in tally.latency.values() for v in values]
+    entries = [v for kind, values in tally.latency.items() if kind != "login" for v in values]
     kinds = ("lab_results", "subjects", "allocations")
     lost = {k: max(0, tally.acknowledged[k] - counted[k]) for k in kinds}
     unacknowledged = {k: max(0, counted[k] - tally.acknowledged[k]) for k in kinds}
     return {
         "database": label,
         "users": args.users,
+        "think_seconds": args.think,
+        "ramp_seconds": args.ramp,
         "seconds": round(elapsed, 1),
         "requests": tally.requests,
         "requests_per_second": round(tally.requests / elapsed, 1),
         "errors": len(tally.errors),
         "first_errors": tally.errors[:5],
-        "latency": {"all": _percentiles(every)}
+        "latency": {"all": _percentiles(every), "all_but_login": _percentiles(entries)}
         | {kind: _percentiles(values) for kind, values in sorted(tally.latency.items())},
         "acknowledged": dict(tally.acknowledged),
         "counted": counted,
         "lost_writes": lost,
         "written_unacknowledged": unacknowledged,
+        "server_cpu_ms_per_request": (
+            round(1000 * (cpu_after - cpu_before) / tally.requests, 1)
+            if cpu_before is not None and cpu_after is not None and tally.requests
+            else None
+        ),
         "load_average_1min": round(os.getloadavg()[0], 1),
         "cpus": os.cpu_count(),
     }
@@ -308,10 +345,14 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument("--think", type=float, default=0.0, help="seconds between requests")
+    parser.add_argument("--ramp", type=float, default=0.0, help="seconds to spread logins over")
     parser.add_argument("--postgres", default=None, help="libpq DSN of a server (else SQLite)")
     args = parser.parse_args()
     if not 1 <= args.users <= 500 or not 1 <= args.seconds <= 600:
         parser.error("--users must be 1–500 and --seconds 1–600")
+    if not 0 <= args.think <= 60 or not 0 <= args.ramp <= args.seconds:
+        parser.error("--think must be 0–60 s and --ramp 0 to --seconds")
     with tempfile.TemporaryDirectory() as home:
         if args.postgres:
             with _postgres(args.postgres + " dbname=postgres") as url:
