@@ -52,8 +52,9 @@ from metsor.export.files import (
     write_xpt,
 )
 from metsor.export.ipd_key import pseudonym
+from metsor.export.ipd_readme import data_dictionary, readme
 from metsor.export.ipd_terms import MIN_TERM_SUBJECTS, rare_term_pools
-from metsor.export.metadata import Dataset, DatasetSpec, Variable, text_length
+from metsor.export.metadata import Dataset, DatasetSpec, Variable
 from metsor.protocol import Protocol
 from metsor.services.context import ServiceContext
 from metsor.services.tabulation import casebook_records
@@ -264,77 +265,6 @@ def _row(
     return out
 
 
-def _readme(
-    datasets: Sequence[Dataset],
-    treatments: Sequence[Treatment],
-    study: str,
-    min_site_size: int,
-    min_term_subjects: int,
-) -> str:
-    lines = [
-        f"# De-identified individual participant data: {study}",
-        "",
-        "Analysis datasets (CDISC ADaM) of the trial, de-identified following the PhUSE",
-        "de-identification standard for SDTM/ADaM. Files: "
-        + ", ".join(f"`{d.name.lower()}.csv` ({len(d.rows)} rows)" for d in datasets)
-        + "; the same datasets as SAS transport version 5 files ("
-        + ", ".join(f"`{d.name.lower()}.xpt`" for d in datasets)
-        + "; the header dates of the transport files are the SAS epoch, 01JAN60:00:00:00,"
-        " not the day they were written); and `data-dictionary.csv` (every variable, what"
-        " was done to it, its type and its length in the transport files).",
-        "",
-        "What was done:",
-        "",
-        "- Subject identifiers are replaced by keyed pseudonyms (HMAC-SHA256; the key is kept",
-        "  by the sponsor, apart from the data, and is not part of this package).",
-        "- Calendar dates are replaced by study days from randomization (day 1 = the day of",
-        "  randomization, day -1 the day before; there is no day 0).",
-        f"- Ages above {AGE_CAP - 1} are written as {AGE_CAP} (90 or older).",
-        f"- Sites are recoded S01, S02 ...; sites with fewer than {min_site_size} randomized",
-        "  participants are pooled as POOLED.",
-        "- Free text (the verbatim adverse-event term) is removed; coded CTCAE terms are kept,",
-        f"  except that a term reported by fewer than {min_term_subjects} participants is",
-        "  written as its organ class's other term ('<organ class> - Other'), and an organ",
-        f"  class of fewer than {min_term_subjects} participants as 'Other system organ",
-        "  classes' with the term 'Other'; grades and seriousness are unchanged.",
-        "- Analysis values (times in months, censoring, responses) are unchanged, so analyses",
-        "  of this package reproduce the trial's hazard ratios and response comparisons.",
-        "",
-        "Per variable:",
-        "",
-        "| dataset | variable | in the package | treatment | detail |",
-        "|---|---|---|---|---|",
-    ]
-    for treatment in treatments:
-        lines.append(
-            f"| {treatment.dataset} | {treatment.source} | {treatment.name or '-'} | "
-            f"{treatment.action} | {treatment.detail} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _dictionary(
-    package: Sequence[Dataset], treatments: Sequence[Treatment]
-) -> list[dict[str, Any]]:
-    """One row per source variable: what was done, and its type and length in the package."""
-    specs = {d.name: d for d in package}
-    rows = []
-    for t in treatments:
-        kind = length = ""
-        if t.name is not None:
-            dataset = specs[t.dataset]
-            variable = dataset.spec.variable(t.name)
-            kind = "Char" if variable.kind == "text" else "Num"
-            values = dataset.column(t.name)
-            length = str(text_length(values) if variable.kind == "text" else 8)
-        rows.append(
-            {"DATASET": t.dataset, "VARIABLE": t.name or "", "SOURCE": t.source,
-             "LABEL": t.label, "TYPE": kind, "LENGTH": length, "TREATMENT": t.action,
-             "DETAIL": t.detail}
-        )  # fmt: skip
-    return rows
-
-
 def export_ipd(
     ctx: ServiceContext,
     out_dir: Path | str,
@@ -378,13 +308,15 @@ def export_ipd(
         written[f"{dataset.name.lower()}.xpt"] = write_xpt(dataset, folder, undated=True)
     columns = ("DATASET", "VARIABLE", "SOURCE", "LABEL", "TYPE", "LENGTH", "TREATMENT", "DETAIL")
     written["data-dictionary.csv"] = write_rows_csv(
-        folder / "data-dictionary.csv", columns, _dictionary(package, treatments)
+        folder / "data-dictionary.csv", columns, data_dictionary(package, treatments)
     )
-    readme = folder / "README.md"
-    text = _readme(package, treatments, study.study_id, min_site_size, min_term_subjects)
+    path = folder / "README.md"
+    text = readme(
+        package, treatments, study.study_id, min_site_size, min_term_subjects, age_cap=AGE_CAP
+    )
     try:
-        readme.write_text(text, encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"cannot write {readme}: {exc.strerror or exc}", field="out_dir") from None
-    written["README.md"] = readme
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="out_dir") from None
+    written["README.md"] = path
     return written
