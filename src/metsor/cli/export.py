@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -30,6 +30,9 @@ from metsor.cli._common import (
 )
 from metsor.errors import InputError
 
+if TYPE_CHECKING:
+    from metsor.services.context import ServiceContext
+
 __all__ = ["app"]
 
 app = typer.Typer(
@@ -42,12 +45,17 @@ _CUTOFF = Annotated[str | None, typer.Option("--cutoff", help="Data cut-off, YYY
 
 
 def _cutoff(value: str | None) -> date | None:
-    """The ``--cutoff`` date, refused before the trial's start (it would cut everything)."""
+    """The ``--cutoff`` date as given (checked against the trial's start by :func:`_started`)."""
+    return parse_date(value, "--cutoff")
+
+
+def _started(ctx: ServiceContext, day: date | None) -> date | None:
+    """The cut-off, refused before the start of the trial the database runs (it would cut
+    everything)."""
     from metsor.services.enrollment import check_trial_start
 
-    day = parse_date(value, "--cutoff")
     if day is not None:
-        check_trial_start(day, "--cutoff")
+        check_trial_start(day, "--cutoff", ctx.protocol)
     return day
 
 
@@ -59,7 +67,7 @@ def _cdisc(kind: str, out: Path, cutoff: str | None, db: str | None, user: str |
     with abort_on_user_error():
         day = _cutoff(cutoff)
         with acting(db, user, readonly=True) as ctx:
-            result = export(ctx, out, cutoff=day)
+            result = export(ctx, out, cutoff=_started(ctx, day))
             from metsor.services.monitoring.locks import database_lock
 
             lock = database_lock(ctx.session).description
@@ -114,7 +122,7 @@ def export_ctgov_command(
     with abort_on_user_error():
         day = _cutoff(cutoff)
         with acting(db, user, readonly=True) as ctx:
-            path = export_results(ctx, out, cutoff=day)
+            path = export_results(ctx, out, cutoff=_started(ctx, day))
     emit(as_json, {"results": str(path)}, f"results section: {path}")
 
 
@@ -153,6 +161,7 @@ def export_ipd_command(
         if min_term_subjects < 1:
             raise InputError("--min-term-subjects must be at least 1", field="--min-term-subjects")
         with acting(db, user, readonly=True) as ctx:
+            _started(ctx, day)
             # The key is read (or created) only once the user is proved and the database open.
             key = load_key(key_file if key_file is not None else home_folder() / KEY_FILE)
             written = export_ipd(

@@ -40,9 +40,9 @@ def datasets_export(
 
     with abort_on_user_error():
         day = parse_date(cutoff, "--cutoff")
-        if day is not None:
-            check_trial_start(day, "--cutoff")  # a cut-off before the trial began cuts nothing
         with acting(db, user, readonly=True) as ctx:
+            if day is not None:  # a cut-off before the trial began cuts nothing
+                check_trial_start(day, "--cutoff", ctx.protocol)
             written = export_datasets(ctx, out, cutoff=day)
     emit(
         as_json,
