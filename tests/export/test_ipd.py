@@ -256,3 +256,28 @@ def test_the_dictionary_gives_type_and_transport_length(ipd_dir: Path) -> None:
         assert row["TYPE"] == ("Char" if meta.readstat_variable_types[row["VARIABLE"]] == "string"
                                else "Num"), row["VARIABLE"]  # fmt: skip
         assert int(row["LENGTH"]) == meta.variable_storage_width[row["VARIABLE"]], row["VARIABLE"]
+
+
+def test_rare_race_and_aetiology_values_are_written_as_other() -> None:
+    spec = DatasetSpec("ADSL", "Subject Level", "Analysis", "SUBJECT LEVEL ANALYSIS DATASET",
+                       "One record per subject", ("USUBJID",),
+                       (V("USUBJID", "Subject"), V("SITEID", "Site"), V("RACE", "Race"),
+                        V("AETIOL", "Aetiology"), V("RANDDT", "Randomized", "date")))  # fmt: skip
+    values = [("ASIAN", "HBV")] * 3 + [("WHITE", "alcohol"), ("ASIAN", None)]
+    rows = [{"USUBJID": f"S-{i:03d}", "SITEID": "TJ", "RACE": race, "AETIOL": aetiology,
+             "RANDDT": date(2016, 1, 4)} for i, (race, aetiology) in enumerate(values)]  # fmt: skip
+    (package,), treatments = deidentify([Dataset.of(spec, rows)], bytes(32))
+    assert [(r["RACE"], r["AETIOL"]) for r in package.rows] == [
+        ("ASIAN", "HBV"), ("ASIAN", "HBV"), ("ASIAN", "HBV"), ("OTHER", "OTHER"), ("ASIAN", None),
+    ]  # fmt: skip
+    assert {t.source: t.action for t in treatments}["AETIOL"] == "pooled"
+
+
+def test_no_race_or_aetiology_in_the_package_names_fewer_than_k_subjects(ipd_dir: Path) -> None:
+    rows = _rows(ipd_dir / "adsl.csv")
+    for column in ("RACE", "AETIOL"):
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row[column]] = counts.get(row[column], 0) + 1
+        rare = {v for v, n in counts.items() if n < MIN_TERM_SUBJECTS and v not in ("", "OTHER")}
+        assert rare == set(), column

@@ -141,7 +141,7 @@ def export_ipd_command(
         typer.Option(
             "--min-term-subjects",
             help="Pool adverse-event terms and organ classes of fewer subjects into their "
-            "organ class's 'other'.",
+            "organ class's 'other', and race and aetiology values of fewer subjects as OTHER.",
         ),
     ] = 3,
     cutoff: _CUTOFF = None,

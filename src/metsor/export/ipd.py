@@ -14,7 +14,8 @@ treated by one rule of the PhUSE de-identification standard, applied in this ord
    participants than the minimum (5 by default) pooled into ``POOLED``.
 5. Free text (the verbatim adverse-event term ``AETERM``) removed; coded terms (``AEDECOD``,
    CTCAE) kept, except that a term or organ class of fewer than ``k`` participants is pooled
-   into its organ class's "other" (:mod:`metsor.export.ipd_terms`; ``k`` = 3 by default).
+   into its organ class's "other", and a value of race or aetiology held by fewer than ``k``
+   participants written as ``OTHER`` (:mod:`metsor.export.ipd_terms`; ``k`` = 3 by default).
 6. Everything else kept: arms, strata, coded baseline characteristics, flags, analysis values.
 
 Analysis values are not changed, so the hazard ratios and response comparisons computed from
@@ -53,7 +54,13 @@ from metsor.export.files import (
 )
 from metsor.export.ipd_key import pseudonym
 from metsor.export.ipd_readme import data_dictionary, readme
-from metsor.export.ipd_terms import MIN_TERM_SUBJECTS, rare_term_pools
+from metsor.export.ipd_terms import (
+    MIN_TERM_SUBJECTS,
+    OTHER_CATEGORY,
+    RARE_CATEGORIES,
+    rare_term_pools,
+    rare_values,
+)
 from metsor.export.metadata import Dataset, DatasetSpec, Variable
 from metsor.protocol import Protocol
 from metsor.services.context import ServiceContext
@@ -150,6 +157,9 @@ def _plan(
             what = "organ classes" if name == "AEBODSYS" else "terms"
             into = "Other system organ classes" if name == "AEBODSYS" else "'<organ class> - Other'"
             step = ("pooled", name, f"{what} of under {min_term_subjects} subjects as {into}")
+        elif name in RARE_CATEGORIES and "USUBJID" in names:
+            why = f"values of under {min_term_subjects} subjects as {OTHER_CATEGORY}"
+            step = ("pooled", name, why)
         else:
             step = ("kept", name, "coded or analysis value")
         action, new_name, detail = step
@@ -208,10 +218,17 @@ def deidentify(
             dataset.spec.structure, tuple(k for k in dataset.spec.keys if k != "SUBJID"),
             variables,
         )  # fmt: skip
-        pools = (
-            rare_term_pools(dataset.rows, min_term_subjects)
-            if any(t.action == "pooled" for _, t in plan)
+        pools: dict[Any, Any] = (
+            dict(rare_term_pools(dataset.rows, min_term_subjects))
+            if {"AEBODSYS", "AEDECOD"} <= set(dataset.spec.columns)
             else {}
+        )
+        pools.update(
+            {
+                name: rare_values(dataset.rows, name, min_term_subjects)
+                for name in RARE_CATEGORIES
+                if name in dataset.spec.columns
+            }
         )
         rows = [_row(row, plan, key, start, sites, pools) for row in dataset.rows]
         result.append(Dataset.of(spec, rows))
@@ -241,7 +258,7 @@ def _row(
     key: bytes,
     start: Mapping[str, date],
     sites: Mapping[str, str],
-    pools: Mapping[tuple[str | None, str | None], tuple[str | None, str | None]],
+    pools: Mapping[Any, Any],
 ) -> dict[str, Any]:
     usubjid = row["USUBJID"]
     out: dict[str, Any] = {}
@@ -257,8 +274,10 @@ def _row(
             value = min(int(value), AGE_CAP)
         elif treatment.action == "recoded" and value is not None:
             value = sites.get(value, "POOLED")
-        elif treatment.action == "pooled":
+        elif treatment.action == "pooled" and variable.name in _POOLED_TERMS:
             value = pools[(row["AEBODSYS"], row["AEDECOD"])][_POOLED_TERMS[variable.name]]
+        elif treatment.action == "pooled":
+            value = pools[variable.name][value]
         elif variable.name == "SRCVAR" and isinstance(value, str):
             value = _day_name(value)
         out[treatment.name] = value

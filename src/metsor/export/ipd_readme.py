@@ -53,6 +53,8 @@ def readme(
         "  written as its organ class's other term ('<organ class> - Other'), and an organ",
         f"  class of fewer than {min_term_subjects} participants as 'Other system organ",
         "  classes' with the term 'Other'; grades and seriousness are unchanged.",
+        f"- Race and aetiology values held by fewer than {min_term_subjects} participants are",
+        "  written as OTHER.",
         "- Analysis values (times in months, censoring, responses) are unchanged, so analyses",
         "  of this package reproduce the trial's hazard ratios and response comparisons.",
         "",

@@ -1,4 +1,5 @@
-"""Rare adverse-event terms pooled in the IPD package, so that no term points at a participant.
+"""Rare adverse-event terms and baseline categories pooled in the IPD package, so that no
+term or category points at a participant.
 
 A coded term (``AEDECOD``) reported by fewer than ``k`` participants in the whole trial (both
 arms together) is replaced by its organ class's "other" term, ``<AEBODSYS> - Other`` (the
@@ -10,6 +11,10 @@ is the smallest cell that the EMA's external guidance on Policy 0070 treats as n
 identifying by itself. Grades, seriousness, dates and every other variable are unchanged, so
 the overview of adverse events by arm (any, grade ≥ 3, serious, leading to discontinuation)
 is the full data's.
+
+The same holds for the categorical baseline characteristics of ADSL that are not analysis
+strata (:data:`RARE_CATEGORIES`: race, aetiology of the liver disease): a value held by fewer
+than ``k`` participants is written as ``OTHER`` (:func:`rare_values`).
 
 References
 ----------
@@ -29,10 +34,13 @@ from metsor.errors import InputError
 
 __all__ = [
     "MIN_TERM_SUBJECTS",
+    "OTHER_CATEGORY",
     "OTHER_ORGAN_CLASSES",
     "OTHER_TERM",
+    "RARE_CATEGORIES",
     "other_term",
     "rare_term_pools",
+    "rare_values",
 ]
 
 #: Terms and organ classes of fewer participants are pooled.
@@ -44,10 +52,42 @@ OTHER_ORGAN_CLASSES = "Other system organ classes"
 #: The term of pooled rare organ classes.
 OTHER_TERM = "Other"
 
+#: ADSL characteristics whose rare values are pooled (not strata, not analysed by subgroup).
+RARE_CATEGORIES: frozenset[str] = frozenset({"RACE", "AETIOL"})
+
+#: What a rare value of :data:`RARE_CATEGORIES` is written as.
+OTHER_CATEGORY = "OTHER"
+
 
 def other_term(organ_class: str) -> str:
     """The "other" term of an organ class (``Gastrointestinal disorders - Other``)."""
     return f"{organ_class} - {OTHER_TERM}"
+
+
+def _check(minimum: int) -> None:
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 1:
+        raise InputError("min_term_subjects must be a positive integer", field="min_term_subjects")
+
+
+def rare_values(
+    rows: Iterable[Mapping[str, Any]], column: str, minimum: int = MIN_TERM_SUBJECTS
+) -> dict[Any, Any]:
+    """Each value of ``column`` as it is written in the package: one held by fewer than
+    ``minimum`` participants (``USUBJID``) as :data:`OTHER_CATEGORY`; unknown stays unknown.
+
+    Raises
+    ------
+    InputError
+        If ``minimum`` is not a positive integer.
+    """
+    _check(minimum)
+    holders: dict[Any, set[str]] = defaultdict(set)
+    for row in rows:
+        holders[row[column]].add(row["USUBJID"])
+    return {
+        value: value if value is None or len(who) >= minimum else OTHER_CATEGORY
+        for value, who in holders.items()
+    }
 
 
 def rare_term_pools(
@@ -73,8 +113,7 @@ def rare_term_pools(
     InputError
         If ``minimum`` is not a positive integer.
     """
-    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 1:
-        raise InputError("min_term_subjects must be a positive integer", field="min_term_subjects")
+    _check(minimum)
     by_class: dict[str | None, set[str]] = defaultdict(set)
     by_term: dict[tuple[str | None, str | None], set[str]] = defaultdict(set)
     for row in rows:
