@@ -60,7 +60,6 @@ def _cutoff(text: str) -> date | None:
         day = date.fromisoformat(text)
     except ValueError:
         raise InputError("cutoff must be a date (YYYY-MM-DD)", field="cutoff") from None
-    check_trial_start(day, "cutoff")
     return day
 
 
@@ -83,6 +82,8 @@ async def download(request: Request, user: PageUser, name: str) -> Response:
         cutoff = _cutoff(form.get("cutoff", "")[:32])
         with work(request, user, readonly=True) as ctx:
             require(ctx, "extract_datasets")
+            if cutoff is not None:  # before the start of the database's trial it cuts nothing
+                check_trial_start(cutoff, "cutoff", ctx.protocol)
             stamp = (cutoff or ctx.today()).strftime("%Y%m%d")
             package.write(ctx, folder / "package", cutoff)
         prefix = f"metsor-{package.name}-{stamp}"
