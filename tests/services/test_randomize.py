@@ -223,12 +223,15 @@ def test_a_cap_beyond_the_bound_is_refused_before_any_list_is_made(trial, new_ca
     [
         pytest.param(
             {"length_per_stratum": 10**9},
-            "--list-length",
+            "length_per_stratum",
             "from 1 to 100,000, got 1,000,000,000",
             id="list-length-1e9",
         ),
         pytest.param(
-            {"length_per_stratum": 0}, "--list-length", "from 1 to 100,000, got 0", id="zero"
+            {"length_per_stratum": 0},
+            "length_per_stratum",
+            "from 1 to 100,000, got 0",
+            id="zero",
         ),
         pytest.param(
             {"target_enrollment": 10**30},

@@ -169,7 +169,8 @@ def _open(session: Session, database: Database) -> None:
         if "locked" in str(exc.orig):
             raise
         raise InputError(
-            f"cannot open the database {describe_url(database.url)}: {exc.orig}", field="--db"
+            f"cannot open the database {describe_url(database.url)}: {exc.orig}",
+            field="database_url",
         ) from None
 
 

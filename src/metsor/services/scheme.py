@@ -183,19 +183,19 @@ def check_list_length(length_per_stratum: object) -> int:
     Raises
     ------
     InputError
-        Naming ``--list-length`` and the bound, unless it is a whole number from 1 to
+        Naming ``length_per_stratum`` and the bound, unless it is a whole number from 1 to
         :data:`metsor.randomization.MAX_LENGTH_PER_STRATUM`.
     """
     if isinstance(length_per_stratum, bool) or not isinstance(length_per_stratum, int):
         raise InputError(
             f"the list length must be a whole number, got {shown(length_per_stratum)}",
-            field="--list-length",
+            field="length_per_stratum",
         )
     if not 1 <= length_per_stratum <= MAX_LENGTH_PER_STRATUM:
         raise InputError(
             f"the list length per stratum must be from 1 to {MAX_LENGTH_PER_STRATUM:,}, "
             f"got {length_per_stratum:,}",
-            field="--list-length",
+            field="length_per_stratum",
         )
     return length_per_stratum
 
@@ -226,7 +226,8 @@ def current_scheme(session: Session, *, lock: bool = False) -> RandomizationSche
     scheme = session.scalars(statement).one_or_none()
     if scheme is None:
         raise ConflictError(
-            "the database has no randomization scheme: run 'metsor db init' first", field="--db"
+            "the database has no randomization scheme: run 'metsor db init' first",
+            field="database_url",
         )
     return scheme
 
