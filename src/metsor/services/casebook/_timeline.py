@@ -23,7 +23,6 @@ from sqlalchemy import Executable, Result, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from metsor.errors import ConflictError, InputError
-from metsor.protocol.builtin import DEFAULT_NCT_ID, builtin
 from metsor.services.access import subject_for
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import (
@@ -289,15 +288,3 @@ def choice(value: object, field: str, options: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in options:
         raise InputError(f"{field} must be one of {', '.join(options)}; got {value!r}", field=field)
     return value
-
-
-def arm_drugs(arm: str | None, drugs: tuple[str, ...]) -> tuple[str, ...]:
-    """The study drugs among ``drugs`` that an arm of the built-in protocol gives.
-
-    For readers that take no protocol yet (the casebook view); services read
-    :meth:`metsor.protocol.Protocol.drugs_of` of the trial's protocol.
-    """
-    protocol = builtin(DEFAULT_NCT_ID)
-    if arm is None or arm not in protocol.arm_codes:
-        return ()
-    return tuple(drug.code for drug in protocol.drugs_of(arm) if drug.code in drugs)
