@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -154,6 +155,14 @@ def web_server(request: pytest.FixtureRequest) -> Iterator[WebServer]:
     temporary folder of its own, not under pytest's numbered folders, which a concurrent
     pytest run may prune while this server still uses them.
     """
+    with serving(request, "server") as server:
+        yield server
+
+
+@contextmanager
+def serving(request: pytest.FixtureRequest, name: str) -> Iterator[WebServer]:
+    """A fresh trial served on ``request.param``'s database (``sqlite`` or ``postgresql``);
+    its log is copied to ``artifacts/<name>.log`` (``<name>-postgresql.log``) at the end."""
     backend = str(request.param)
     postgres: Any = None
     dbname = f"metsor_web_{secrets.token_hex(6)}"
@@ -171,8 +180,8 @@ def web_server(request: pytest.FixtureRequest) -> Iterator[WebServer]:
                 process.terminate()
                 process.wait(timeout=10)
                 ARTIFACTS.mkdir(exist_ok=True)
-                name = "server.log" if backend == "sqlite" else f"server-{backend}.log"
-                shutil.copyfile(server.log, ARTIFACTS / name)
+                log = f"{name}.log" if backend == "sqlite" else f"{name}-{backend}.log"
+                shutil.copyfile(server.log, ARTIFACTS / log)
     finally:
         if postgres is not None:
             postgres.drop(dbname)

@@ -24,8 +24,8 @@ import pytest
 
 from metsor.eligibility.examples import eligible_record
 
+from .casebook.enrolled import randomized_days_ago
 from .conftest import ARTIFACTS, USERS, WebServer
-from .enrolled import randomized_days_ago
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

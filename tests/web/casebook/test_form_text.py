@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import WebServer, csrf_of
+from ..conftest import WebServer, csrf_of
 from .enrolled import randomized_days_ago
 
 Login = Callable[[str], httpx.Client]

@@ -15,7 +15,7 @@ from metsor.services.context import Database, unit_of_work
 from metsor.services.enrollment import record_consent, register_subject
 from metsor.services.randomize import randomize_subject
 
-from .conftest import WebServer
+from ..conftest import WebServer
 
 __all__ = ["randomized_days_ago"]
 

@@ -28,7 +28,7 @@ from metsor.services.randomize import randomize_subject
 from metsor.services.users import add_user
 from metsor.web import WebSettings, create_app
 
-from .conftest import ADMIN_PASSWORD, METSOR, csrf_of, free_port
+from ..conftest import ADMIN_PASSWORD, METSOR, csrf_of, free_port
 
 PASSWORD = "coord-clock-password-1"
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from .conftest import ON_BOTH_DATABASES, WebServer, api_token, csrf_of
+from ..conftest import ON_BOTH_DATABASES, WebServer, api_token, csrf_of
 from .enrolled import randomized_days_ago
 
 Login = Callable[[str], httpx.Client]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from .conftest import WebServer, api_token, consented_subjects, csrf_of
+from ..conftest import WebServer, api_token, consented_subjects, csrf_of
 from .enrolled import randomized_days_ago
 
 Login = Callable[[str], httpx.Client]
