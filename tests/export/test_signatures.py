@@ -11,6 +11,7 @@ import csv
 import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyreadstat
@@ -181,3 +182,36 @@ def test_define_marks_xs_as_sponsor_defined(signed_trial: SignedTrial) -> None:
     assert (groups["XS"].get(non_standard), groups["XS"].get(standard)) == ("Yes", None)
     for name in ("SUPPXS", "DM", "AE"):
         assert (groups[name].get(non_standard), groups[name].get(standard)) == (None, "STD.1")
+
+
+def test_a_signature_voided_after_the_cutoff_stands_at_the_cutoff(
+    export_trial: ExportTrial, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signed on day 1, voided by a freeze and unfreeze on day 11: valid at a cut-off on day
+    5, voided when read without one."""
+    home = tmp_path / "home"
+    shutil.copytree(export_trial.home, home)
+    shutil.copy(Path(export_trial.url.removeprefix("sqlite:///")), tmp_path / "trial.sqlite")
+    monkeypatch.setenv("METSOR_HOME", str(home))
+    signed_on = datetime.now(UTC) + timedelta(days=1)
+    moment = [signed_on]
+    database = Database.open(f"sqlite:///{tmp_path / 'trial.sqlite'}", clock=lambda: moment[0])
+    try:
+        with unit_of_work(database, INVESTIGATOR, readonly=True) as ctx:
+            subject = next(s.subject_id for s in list_subjects(ctx) if s.arm is not None)
+        _sign(database, subject)
+        moment[0] = signed_on + timedelta(days=10)
+        _lock(database, "freeze", subject)
+        _lock(database, "unfreeze", subject)
+        with unit_of_work(database, DATA_MANAGER, readonly=True) as ctx:
+            at_cutoff = read_sign_off(ctx, cutoff=(signed_on + timedelta(days=4)).date())
+            later = read_sign_off(ctx)
+    finally:
+        database.close()
+    (standing,) = at_cutoff.of(subject).signatures
+    assert (standing.status, standing.voided_at) == ("valid", None)
+    assert at_cutoff.of(subject).casebook_signature == standing
+    (voided,) = later.of(subject).signatures
+    assert voided.status == "voided"
+    assert voided.voided_because
+    assert later.of(subject).casebook_signature is None
