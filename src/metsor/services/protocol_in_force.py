@@ -1,11 +1,11 @@
 """The protocol stored with the trial: written once at ``metsor db init``, read by services.
 
 :func:`store_protocol` writes the protocol's JSON text and its SHA-256 digest in the audited
-``trial_protocol`` row; :func:`protocol_of` reads it back: the digest once per
-transaction, the text only the first time a process meets that digest (checked against it, then
-parsed and kept). A database set up before the protocol was stored with it has no row and runs the
-built-in NCT02672488, the only trial it can have been set up with. Services reach it as
-:attr:`metsor.services.context.ServiceContext.protocol`.
+``trial_protocol`` row; :func:`protocol_of` reads it back once per transaction and parses
+it once per process (the text checked against its digest when first read, and compared with
+that text each time after). A database set up before the protocol was stored with it has no
+row and runs the built-in NCT02672488, the only trial it can have been set up with. Services
+reach it as :attr:`metsor.services.context.ServiceContext.protocol`.
 """
 
 from __future__ import annotations
