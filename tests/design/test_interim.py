@@ -95,6 +95,7 @@ def test_interim_analysis_matches_rpact(case: dict[str, Any]) -> None:
         nPlanned = events still to come at each later look, thetaH1 = hr_alternative,
         allocationRatioPlanned = r)  # and without thetaH1: under the observed HR
     getPowerSurvival(design, maxNumberOfEvents = ...)$criticalValuesEffectScale  # HR bounds
+        ... $rejectPerStage  # summed: the cumulative power under hr_alternative
     """
     r = _analyse(case)
     assert r.status == case["status"]
@@ -115,6 +116,7 @@ def test_interim_analysis_matches_rpact(case: dict[str, Any]) -> None:
     assert_allclose(r.rci_upper, _values(case["rci_upper"]), rtol=rtol)
     assert_allclose(r.repeated_p_value, _values(case["repeated_p_value"]), rtol=rtol)
     assert_allclose(r.hr_efficacy_bound, _values(case["hr_efficacy_bound"]), rtol=rtol)
+    assert_allclose(r.cumulative_power, _values(case["cumulative_power"]), rtol=rtol)
     if case.get("beta_spending"):
         futility = np.asarray(_values(case["futility_z"]))
         futility = np.where(np.isnan(futility), -np.inf, futility)  # rpact: NA where none

@@ -15,7 +15,8 @@
 # and p-values come from getAnalysisResults(design, dataset, directionUpper = FALSE,
 # tolerance = 1e-13) at the last look taken. Bounds on the hazard-ratio scale come from
 # getPowerSurvival(design, maxNumberOfEvents = ...), criticalValuesEffectScale (Lower when
-# two-sided: the bound favouring the experimental arm).
+# two-sided: the bound favouring the experimental arm); the cumulative power by look under
+# hr_alternative is cumsum(rejectPerStage) of the same call (both directions when two-sided).
 suppressPackageStartupMessages({
   library(rpact)
   library(jsonlite)
@@ -129,6 +130,7 @@ analyse <- function(case) {
     rci_upper = last$repeatedConfidenceIntervalUpperBounds[1:n],
     repeated_p_value = last$repeatedPValues[1:n],
     hr_efficacy_bound = as.numeric(hr_efficacy),
+    cumulative_power = cumsum(as.numeric(power$rejectPerStage)),
     hr_futility_bound = finite_or_null(as.numeric(hr_futility))
   ))
 }

@@ -65,6 +65,7 @@ def _payload(r: InterimAnalysis) -> dict[str, Any]:
         "look_events": r.look_events,
         "nominal_p": r.nominal_p,
         "cumulative_alpha": r.cumulative_alpha,
+        "cumulative_power": r.cumulative_power,
         "hr_efficacy_bound": r.hr_efficacy_bound,
     }
     if r.design.cumulative_beta:

@@ -35,6 +35,7 @@ from typing import Literal
 import numpy as np
 
 from metsor.design.boundaries import GroupSequentialDesign, group_sequential_design
+from metsor.design.characteristics import expected_events
 from metsor.design.conditional_power import conditional_power, information_of_events
 from metsor.design.repeated_inference import (
     BindingFutility,
@@ -81,6 +82,10 @@ class InterimAnalysis:
     nominal_p, cumulative_alpha
         Nominal p-value of each efficacy bound and α spent up to each look (two-sided totals
         when ``sides`` is 2), as :func:`metsor.design.boundaries.group_sequential_design`.
+    cumulative_power
+        Probability of having rejected H0 by each look when the hazard ratio is
+        ``hr_alternative``, the futility bounds obeyed (gsBoundSummary's "P(Cross) if HR=…";
+        rpact's ``getPowerSurvival(...)$rejectPerStage`` summed).
     hr_efficacy_bound, hr_futility_bound
         The bounds on the hazard-ratio scale: exp(−c / √I) at each look's events (nan where no
         futility bound, and at the final look, where futility is not rejecting).
@@ -114,6 +119,7 @@ class InterimAnalysis:
     futility_z: tuple[float, ...]
     nominal_p: tuple[float, ...]
     cumulative_alpha: tuple[float, ...]
+    cumulative_power: tuple[float, ...]
     hr_efficacy_bound: tuple[float, ...]
     hr_futility_bound: tuple[float, ...]
     events: tuple[float, ...]
@@ -345,6 +351,17 @@ def interim_analysis(
         futility_z=futility,
         nominal_p=design.nominal_p,
         cumulative_alpha=design.cumulative_alpha,
+        cumulative_power=tuple(
+            float(p)
+            for p in np.cumsum(
+                expected_events(
+                    design,
+                    maximum_events=maximum,
+                    hazard_ratio=hr_alternative,
+                    allocation_ratio=r,
+                ).reject_by_look
+            )
+        ),
         hr_efficacy_bound=tuple(
             math.exp(-c / math.sqrt(i)) for c, i in zip(design.z, info, strict=True)
         ),
