@@ -78,7 +78,7 @@ def test_without_a_password_or_a_session_a_command_says_how_to_log_in(metsor: An
 def test_a_wrong_password_is_refused(metsor: Any, args: tuple[str, ...]) -> None:
     result = metsor(*args, password=WRONG)
     assert result.exit_code == 2
-    assert result.stderr == "error: field 'user': unknown user or wrong password\n"
+    assert result.stderr == "error: option --user: unknown user or wrong password\n"
 
 
 def test_login_keeps_a_private_session_that_later_commands_use(metsor: Any, home: Path) -> None:

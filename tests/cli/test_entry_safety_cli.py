@@ -168,12 +168,12 @@ CASES = [
     ),
     pytest.param(
         ("record", "vitals", "TJ-001", "--date", str(TODAY), "--sbp", "400", "--dbp", "80"),
-        None, "systolic_mmhg", "50–300 mm Hg", id="systolic-400",
+        None, "--sbp", "50–300 mm Hg", id="systolic-400",
     ),
     pytest.param(
         ("record", "lab", "TJ-001", "--analyte", "ast", "--value", "50", "--unit", "U/L",
          "--uln", "40", "--date", "0001-01-03"),
-        None, "collected_on", "before the start of the trial", id="lab-in-year-1",
+        None, "--date", "before the start of the trial", id="lab-in-year-1",
     ),
     pytest.param(
         ("correct", "lab_results", "1", "value", "nan", "--reason", "x"),
@@ -181,7 +181,7 @@ CASES = [
     ),
     pytest.param(
         ("correct", "lab_results", _HUGE, "value", "1", "--reason", "x"),
-        None, "record_id", "[1, 9223372036854775807]", id="correct-id-beyond-64-bits",
+        None, "RECORD_ID", "[1, 9223372036854775807]", id="correct-id-beyond-64-bits",
     ),
     pytest.param(
         ("correct", "dose_events", "1", "egfr_override", "nephrologist agrees", "--reason", "x"),
@@ -189,11 +189,11 @@ CASES = [
     ),
     pytest.param(
         ("queries", "answer", _HUGE, "--answer", "x"),
-        None, "query_id", "[1, 9223372036854775807]", id="query-id-beyond-64-bits",
+        None, "QUERY_ID", "[1, 9223372036854775807]", id="query-id-beyond-64-bits",
     ),
     pytest.param(
         ("queries", "raise", "lab_results", _HUGE, "value", "--question", "x"),
-        None, "record_id", "[1, 9223372036854775807]", id="raise-id-beyond-64-bits",
+        None, "RECORD_ID", "[1, 9223372036854775807]", id="raise-id-beyond-64-bits",
     ),
     pytest.param(
         ("record", "visit", "TJ-001", "--type", "treatment", "--date", str(TODAY),
@@ -216,7 +216,7 @@ CASES = [
     pytest.param(
         ("subjects", "register", "{file}", "--site", "TJ", "--screened-on", "0001-01-01"),
         _write("candidate.json", json.dumps(eligible_record())),
-        "screened_on", "before the start of trial NCT02672488", id="screened-in-year-1",
+        "--screened-on", "before the start of trial NCT02672488", id="screened-in-year-1",
     ),
     pytest.param(
         ("subjects", "register", "{file}", "--site", "TJ"),
@@ -239,7 +239,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("args", "file", "field", "message"), CASES)
-def test_bad_entry_exits_2_naming_the_field_and_writes_nothing(
+def test_bad_entry_exits_2_naming_the_option_and_writes_nothing(
     trial: tuple[dict[str, str], Path],
     args: tuple[str, ...],
     file: Callable[[Path], str] | None,
