@@ -129,8 +129,14 @@ def _boundary_figure(monitoring: InterimMonitoring) -> Figure:
     figure = new_figure(7.0, 3.8)
     ax = figure.add_subplot(1, 1, 1)
     ax.plot(r.look_events, r.critical_z, marker="o", color="#1d2733", label="Efficacy bound")
+    two_sided = r.design.sides == 2
+    if two_sided:  # reject when |z| ≥ c: the bound for harm mirrors it
+        ax.plot(r.look_events, [-c for c in r.critical_z], marker="o", color="#1d2733")
     if any(math.isfinite(a) for a in r.futility_z):
-        ax.plot(r.look_events, r.futility_z, marker="o", color="#777777", label="Futility bound")
+        label = "Futility bound (|z| < a)" if two_sided else "Futility bound"
+        ax.plot(r.look_events, r.futility_z, marker="o", color="#777777", label=label)
+        if two_sided:
+            ax.plot(r.look_events, [-a for a in r.futility_z], marker="o", color="#777777")
     taken = len(r.events)
     ax.plot(r.events, r.z, marker="D", linestyle=":", color=ARM_COLOURS[0], label="Observed z")
     ax.axhline(0.0, color="#999999", linewidth=0.8)
