@@ -119,7 +119,15 @@ def render(
 
 
 def _site_code(request: Request, principal: Principal | None) -> str | None:
+    """The code of the user's site for the page's header, read once per site and process (a
+    site's code never changes)."""
     if principal is None or principal.site_id is None:
         return None
-    with work(request, principal, readonly=True) as ctx:
-        return acting_site(ctx)
+    codes = state_of(request).site_codes
+    code = codes.get(principal.site_id)
+    if code is None:
+        with work(request, principal, readonly=True) as ctx:
+            code = acting_site(ctx)
+        if code is not None:
+            codes[principal.site_id] = code
+    return code

@@ -46,6 +46,8 @@ class WebState:
     secret
         The key of the CSRF tokens (:attr:`WebSettings.secret`, else the one of
         ``METSOR_HOME``).
+    site_codes
+        Code of each site by id, as pages have shown them (sites are never renamed).
     """
 
     settings: WebSettings
@@ -54,3 +56,4 @@ class WebState:
     templates: Jinja2Templates
     writer: AbstractContextManager[Any]
     secret: bytes = field(repr=False)
+    site_codes: dict[int, str] = field(default_factory=dict)
