@@ -145,8 +145,13 @@ def _boundary_figure(monitoring: InterimMonitoring) -> Figure:
     ax.set_xlim(0, max(r.look_events) * 1.05)
     ax.grid(alpha=0.25)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="lower right", frameon=False, fontsize=8.5)
-    figure.subplots_adjust(left=0.12, right=0.97, top=0.95, bottom=0.15)
+    if two_sided:  # both sides of z = 0 are in use: the legend goes above
+        ax.legend(
+            loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False, fontsize=8.5
+        )
+    else:
+        ax.legend(loc="lower right", frameon=False, fontsize=8.5)
+    figure.subplots_adjust(left=0.12, right=0.97, top=0.89 if two_sided else 0.95, bottom=0.15)
     return to_figure(
         figure,
         f"The log-rank z at the {taken} look(s) taken against the efficacy bound recomputed "
