@@ -7,6 +7,8 @@ tests move forward to expire sessions and end lock-outs; its login policy is the
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -127,6 +129,31 @@ def test_five_wrong_passwords_lock_the_user_for_fifteen_minutes(
         ("inv_tj", "wrong password: locked out after 5 failed logins"),
         ("inv_tj", "login: failed-login count reset"),
     ]
+
+
+def test_simultaneous_wrong_passwords_are_each_counted(trial_with_passwords: Database) -> None:
+    # The password is checked before the write transaction; the count is taken under the lock.
+    database = trial_with_passwords
+    start = threading.Barrier(POLICY.max_failed_logins)
+
+    def wrong_login() -> str:
+        start.wait()
+        try:
+            authenticate(database, "inv_tj", WRONG)
+        except PermissionDeniedError as refusal:
+            return str(refusal)
+        return "logged in"
+
+    with ThreadPoolExecutor(POLICY.max_failed_logins) as pool:
+        refusals = list(pool.map(lambda _: wrong_login(), range(POLICY.max_failed_logins)))
+    assert sum("5 failed logins in a row lock the user" in r for r in refusals) == 1
+    assert all("wrong password" in r for r in refusals)
+    assert (
+        _attempts(database)[-POLICY.max_failed_logins :]
+        == [("inv_tj", "wrong_password")] * POLICY.max_failed_logins
+    )
+    with pytest.raises(PermissionDeniedError, match="'inv_tj' is locked after 5 failed logins"):
+        authenticate(database, "inv_tj", PASSWORD)
 
 
 def test_a_correct_password_resets_the_count(trial_with_passwords: Database) -> None:

@@ -97,16 +97,50 @@ def _log(session: Session, username: str, user: User | None, outcome: str, now: 
     )
 
 
-def _check_password(
-    session: Session, database: Database, username: str, password: str
+@dataclass(frozen=True)
+class _Verdict:
+    """What the password proved against one stored hash, checked outside any write lock."""
+
+    password_hash: str | None
+    matches: bool
+
+
+def _verify_before_locking(database: Database, username: str, password: str) -> _Verdict | None:
+    """Check the password against the user's hash read in a read-only transaction.
+
+    scrypt takes tens of milliseconds of CPU; done here, it holds no write lock, so a login
+    does not make every other write wait (SQLite has one writer at a time). None when there
+    is no user or they are locked now (no password is checked then); an unknown user still
+    takes the time of one scrypt.
+    """
+    with session_scope(database, actor=username, readonly=True) as session:
+        row = session.execute(
+            select(User.password_hash, User.locked_until).where(User.username == username)
+        ).one_or_none()
+    if row is None:
+        verify_password(password, _nobody())
+        return None
+    password_hash, locked_until = row
+    if locked_until is not None and locked_until > database.clock():
+        return None
+    return _Verdict(password_hash, verify_password(password, password_hash))
+
+
+def _record_attempt(
+    session: Session, database: Database, username: str, password: str, verdict: _Verdict | None
 ) -> tuple[User | None, str | None]:
-    """The user if the password proves them, else the refusal; the attempt is logged."""
+    """Count and log the attempt under the user's row lock; the user if the password proves them.
+
+    The lock-out state is read again under the lock, so concurrent wrong passwords are each
+    counted. ``verdict`` is used only when it was checked against the hash stored now; when
+    the hash changed (a password reset) or no check was made before, the password is checked
+    here (rare: the state changed between the read and the lock).
+    """
     policy = database.login_policy
     now = database.clock()
     statement = select(User).where(User.username == username).with_for_update()
     user = session.scalars(statement).one_or_none()
     if user is None:
-        verify_password(password, _nobody())
         _log(session, username, None, "unknown_user", now)
         return None, _REFUSED
     lock_over = user.locked_until is None or user.locked_until <= now
@@ -118,7 +152,11 @@ def _check_password(
             f"row until {_when(user.locked_until)}; try again then, or ask an administrator to "
             "reset the password"
         )
-    if not verify_password(password, user.password_hash):
+    if verdict is not None and verdict.password_hash == user.password_hash:
+        matches = verdict.matches
+    else:
+        matches = verify_password(password, user.password_hash)
+    if not matches:
         failures = (user.failed_logins if user.locked_until is None else 0) + 1
         set_reason(session, "wrong password")
         user.failed_logins = failures
@@ -143,11 +181,44 @@ def _check_password(
     return user, None
 
 
+def _login(
+    database: Database, username: str, password: str, *, open_login: bool
+) -> tuple[User, LoginTicket | None]:
+    """Verify the password, then record the attempt (and open a session) in one short write.
+
+    The write transaction is committed whatever the outcome, so that a wrong password is
+    counted and audited even though the call then raises.
+    """
+    verdict = _verify_before_locking(database, username, password)
+    ticket: LoginTicket | None = None
+    with session_scope(database, actor=username, reason="login attempt") as session:
+        user, refusal = _record_attempt(session, database, username, password, verdict)
+        if user is not None and open_login:
+            session.flush()  # the attempt's rows keep their own reason in the audit trail
+            set_reason(session, "login")
+            token = secrets.token_urlsafe(32)
+            now = database.clock()
+            login = LoginSession(
+                user_id=user.id,
+                token_digest=token_digest(token),
+                opened_at=now,
+                expires_at=now + database.login_policy.session_lifetime,
+            )
+            session.add(login)
+            session.flush()
+            ticket = LoginTicket(username=user.username, token=token, expires_at=login.expires_at)
+    if user is None:
+        raise PermissionDeniedError(refusal or _REFUSED, field="user")
+    return user, ticket
+
+
 def authenticate(database: Database, username: str, password: str) -> User:
     """The active user whose password this is; the attempt counts toward lock-out.
 
-    The attempt is committed whatever its outcome, so that a wrong password is counted and
-    audited even though the call then raises.
+    The password is checked before the write transaction opens (scrypt holds no write
+    lock); the attempt is then counted and logged in a short transaction, committed whatever
+    its outcome, so that a wrong password is counted and audited even though the call then
+    raises.
 
     Parameters
     ----------
@@ -169,15 +240,15 @@ def authenticate(database: Database, username: str, password: str) -> User:
         For an unknown user or a wrong password (one message for both), a locked-out user
         (saying until when) or a deactivated one.
     """
-    with session_scope(database, actor=username, reason="login attempt") as session:
-        user, refusal = _check_password(session, database, username, password)
-    if user is None:
-        raise PermissionDeniedError(refusal or _REFUSED, field="user")
+    user, _ = _login(database, username, password, open_login=False)
     return user
 
 
 def open_session(database: Database, username: str, password: str) -> LoginTicket:
-    """Log a user in: check the password (:func:`authenticate`), then open a session.
+    """Log a user in: check the password as :func:`authenticate` does, then open a session.
+
+    The attempt and the session are written in one short transaction, after the password
+    has been checked.
 
     Parameters
     ----------
@@ -196,20 +267,9 @@ def open_session(database: Database, username: str, password: str) -> LoginTicke
     PermissionDeniedError
         As :func:`authenticate`.
     """
-    user = authenticate(database, username, password)
-    token = secrets.token_urlsafe(32)
-    with session_scope(database, actor=user.username, reason="login") as session:
-        now = database.clock()
-        login = LoginSession(
-            user_id=user.id,
-            token_digest=token_digest(token),
-            opened_at=now,
-            expires_at=now + database.login_policy.session_lifetime,
-        )
-        session.add(login)
-        session.flush()
-        expires_at = login.expires_at
-    return LoginTicket(username=user.username, token=token, expires_at=expires_at)
+    _, ticket = _login(database, username, password, open_login=True)
+    assert ticket is not None
+    return ticket
 
 
 def check_session(database: Database, username: str, token: str) -> User:
