@@ -5,9 +5,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
-from .conftest import METSOR
+from .conftest import METSOR, browser_login, start_server
 
 
 @pytest.mark.parametrize(
@@ -30,3 +31,36 @@ def test_serve_refuses_a_database_it_cannot_serve(tmp_path: Path, url: str, mess
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "missing.sqlite").exists()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (read from ``/proc``)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def test_serve_with_workers_runs_that_many_processes_on_one_trial(tmp_path: Path) -> None:
+    server, process = start_server(tmp_path, "--workers", "2")
+    try:
+        workers = [
+            child
+            for child in _children(process.pid)
+            if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text(errors="replace")
+        ]
+        assert len(workers) == 2
+        # Logins and their forms cross workers: each token and cookie is valid in either.
+        for username in ("coord_tj", "inv_tj", "coord_bj", "coord_tj"):
+            with httpx.Client(base_url=server.url, timeout=30) as client:
+                browser_login(server, username, client=client)
+                assert client.get("/subjects").status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    assert "(2 worker processes)" in server.log.read_text()

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+import os
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from metsor.cli._common import DbOption, abort_on_user_error
 from metsor.errors import InputError
 
-__all__ = ["register", "serve"]
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["app_from_environment", "register", "serve"]
+
+#: Most worker processes ``--workers`` accepts (each opens its own database connections).
+MAX_WORKERS = 32
+
+#: The environment variable through which ``metsor serve`` hands each worker its settings.
+_SERVE_SETTINGS = "METSOR_SERVE_SETTINGS"
 
 
 def register(app: typer.Typer) -> None:
@@ -28,9 +39,17 @@ def serve(
     https: Annotated[
         bool, typer.Option("--https", help="Served over https (behind a proxy): Secure cookies.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=MAX_WORKERS,
+            help="Worker processes, each serving requests with its own database connections.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web application: login, screening, randomization and the JSON API."""
-    from datetime import timedelta
 
     import uvicorn
 
@@ -38,7 +57,6 @@ def serve(
     from metsor.services.context import Database, session_scope
     from metsor.services.scheme import current_scheme
     from metsor.store.engine import describe_url
-    from metsor.web import WebSettings, create_app
 
     with abort_on_user_error():
         resolved = settings(db)
@@ -53,13 +71,49 @@ def serve(
             ) from None
         finally:
             database.close()
-        app = create_app(
-            WebSettings(
-                database_url=resolved.database_url,
-                idle_timeout=timedelta(minutes=idle_minutes),
-                https=https,
-                login_policy=resolved.login,
-            )
+        # Each worker process builds its own application from these settings (by import
+        # string, as uvicorn requires for more than one worker); the login policy is read
+        # again from the same environment.
+        os.environ[_SERVE_SETTINGS] = json.dumps(
+            {"database_url": resolved.database_url, "idle_minutes": idle_minutes, "https": https}
         )
-    typer.echo(f"metsor: serving {describe_url(resolved.database_url)} on http://{host}:{port}/")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    processes = f" ({workers} worker processes)" if workers > 1 else ""
+    typer.echo(
+        f"metsor: serving {describe_url(resolved.database_url)} on http://{host}:{port}/"
+        + processes
+    )
+    uvicorn.run(
+        f"{__name__}:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+def app_from_environment() -> FastAPI:
+    """The web application of the settings ``metsor serve`` left in the environment.
+
+    Each worker process calls it (uvicorn's application factory, by import string).
+
+    Returns
+    -------
+    FastAPI
+        The application on the database ``metsor serve`` checked.
+    """
+    from datetime import timedelta
+
+    from metsor.config import login_policy
+    from metsor.web import WebSettings, create_app
+
+    given = json.loads(os.environ[_SERVE_SETTINGS])
+    return create_app(
+        WebSettings(
+            database_url=str(given["database_url"]),
+            idle_timeout=timedelta(minutes=int(given["idle_minutes"])),
+            https=bool(given["https"]),
+            login_policy=login_policy(),
+        )
+    )
