@@ -10,6 +10,7 @@ information), ``getPowerSurvival`` (expected events, rejections and futility sto
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from pathlib import Path
@@ -53,6 +54,13 @@ def _values(values: Any) -> list[float]:
 
 
 def _design(case: dict[str, Any]) -> GroupSequentialDesign:
+    """The case's design, solved once for the three tests that read it."""
+    return _solved(case["id"])
+
+
+@functools.cache
+def _solved(case_id: str) -> GroupSequentialDesign:
+    case = next(c for c in REFERENCE["designs"] if c["id"] == case_id)
     futility = case["beta_spending"] is not None
     return group_sequential_design(
         _values(case["looks"]),
@@ -83,6 +91,8 @@ def test_reference_covers_two_sided_designs_and_futility() -> None:
         }
         assert {c["binding"] for c in on_side if c["beta_spending"]} == {False, True}
     assert {c["sides"] for c in REFERENCE["repeated"]} == {1, 2}
+    ids = [c["id"] for c in designs]
+    assert len(set(ids)) == len(ids)
 
 
 @pytest.mark.parametrize("case", DESIGNS)

@@ -91,8 +91,10 @@ designs <- list()
 for (sides in c(1, 2)) {
   for (spending in c("obf", "pocock", "hsd", "classical-obf", "classical-pocock")) {
     for (looks in list(c(0.5, 1), thirds, quarters, fifths, uneven)) {
+      spacing <- if (identical(looks, uneven)) "-uneven" else ""
       designs[[length(designs) + 1]] <- design_case(
-        sprintf("%s-%d-looks-%s-sided", spending, length(looks), sides), looks, sides, spending)
+        sprintf("%s-%d-looks%s-%s-sided", spending, length(looks), spacing, sides), looks, sides,
+        spending)
     }
   }
   designs[[length(designs) + 1]] <- design_case(
