@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from metsor.services.access import PERMISSIONS
 from metsor.services.context import Database
 from metsor.services.session_activity import ActivityRecorder
 from metsor.web.admin.router import router as admin_pages
@@ -76,10 +77,16 @@ class SecurityHeaders:
 
 
 def _environment() -> Environment:
-    """The templates' environment: every value escaped (the templates are ``.html.j2``)."""
-    return Environment(
+    """The templates' environment: every value escaped (the templates are ``.html.j2``).
+
+    ``permissions`` is :data:`metsor.services.access.PERMISSIONS`, so that a page offers an
+    action only to the roles the services let perform it.
+    """
+    environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined
     )
+    environment.globals["permissions"] = PERMISSIONS
+    return environment
 
 
 def create_app(settings: WebSettings) -> FastAPI:
