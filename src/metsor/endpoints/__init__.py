@@ -16,6 +16,7 @@ from metsor.endpoints.datasets import (
     ADTTE_COLUMNS,
     adrs,
     adsl,
+    adsl_columns,
     adtte,
 )
 from metsor.endpoints.response import BestResponse, best_response
@@ -43,6 +44,7 @@ __all__ = [
     "administrative_reason",
     "adrs",
     "adsl",
+    "adsl_columns",
     "adtte",
     "best_response",
     "horizon_days",

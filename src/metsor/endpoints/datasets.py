@@ -5,11 +5,13 @@ export layer. Every row holds every column of its dataset, in the order of the `
 tuple; a value not known is None. Dates are :class:`datetime.date`.
 
 ADSL — one row per randomized subject (all randomized subjects form the ITT population):
-``STUDYID, USUBJID, SUBJID, SITEID, ARMCD, ARM, TRT01P, STRATUM, STRAT1R, STRAT2R, RANDDT, AGE,
-AGEU, SEX, RACE, ECOG, MVI, EHS, CHILDPGH, BCLC, AFP, AETIOL, ITTFL, DTHFL, DTHDT, LSTALVDT,
-NACTDT, WDDT, LTFUDT``. ``STRAT1R`` and ``STRAT2R`` are the levels of the randomization's
-stratification factors as randomized (the stratum label's parts: ``"ecog0-mvi_ehs_yes"`` gives
-``"ecog0"`` and ``"mvi_ehs_yes"``). Baseline columns come from ``SubjectCourse.baseline`` keys
+``STUDYID, USUBJID, SUBJID, SITEID, ARMCD, ARM, TRT01P, STRATUM, STRAT1R, …, STRATkR, RANDDT,
+AGE, AGEU, SEX, RACE, ECOG, MVI, EHS, CHILDPGH, BCLC, AFP, AETIOL, ITTFL, DTHFL, DTHDT,
+LSTALVDT, NACTDT, WDDT, LTFUDT`` (:func:`adsl_columns`). ``STRATnR`` is the level of the
+protocol's n-th stratification factor as randomized, one column per factor
+(:attr:`metsor.protocol.Protocol.stratification`): the stratum's levels are looked up among the
+strata the factors define, never read by splitting its label; a stratum that is not one of them
+leaves the columns empty. Baseline columns come from ``SubjectCourse.baseline`` keys
 ``age, sex, race, ecog, macrovascular_invasion, extrahepatic_spread, child_pugh_score,
 bclc_stage, afp_ng_ml, aetiology`` (yes/no values as ``"Y"``/``"N"``; race in CDISC's upper-case
 terms, ``"ASIAN"``). At a data cut-off, what happened after it is not shown: a
@@ -62,6 +64,7 @@ from metsor.endpoints.time_to_event import (
 from metsor.errors import InputError
 from metsor.protocol.builtin import DEFAULT_NCT_ID, builtin
 from metsor.protocol.model import EndpointRules
+from metsor.protocol.stratification import StratificationFactor, stratum_levels
 
 __all__ = [
     "ADRS_COLUMNS",
@@ -69,6 +72,7 @@ __all__ = [
     "ADTTE_COLUMNS",
     "adrs",
     "adsl",
+    "adsl_columns",
     "adtte",
     "trial_identity",
 ]
@@ -88,11 +92,27 @@ def trial_identity(
     )
 
 
-ADSL_COLUMNS: tuple[str, ...] = (
-    "STUDYID", "USUBJID", "SUBJID", "SITEID", "ARMCD", "ARM", "TRT01P", "STRATUM", "STRAT1R",
-    "STRAT2R", "RANDDT", "AGE", "AGEU", "SEX", "RACE", "ECOG", "MVI", "EHS", "CHILDPGH", "BCLC",
+_ADSL_BEFORE_STRATA: tuple[str, ...] = (
+    "STUDYID", "USUBJID", "SUBJID", "SITEID", "ARMCD", "ARM", "TRT01P", "STRATUM",
+)  # fmt: skip
+_ADSL_AFTER_STRATA: tuple[str, ...] = (
+    "RANDDT", "AGE", "AGEU", "SEX", "RACE", "ECOG", "MVI", "EHS", "CHILDPGH", "BCLC",
     "AFP", "AETIOL", "ITTFL", "DTHFL", "DTHDT", "LSTALVDT", "NACTDT", "WDDT", "LTFUDT",
 )  # fmt: skip
+
+
+def strata_columns(stratification: Sequence[StratificationFactor]) -> tuple[str, ...]:
+    """``STRAT1R`` … ``STRATkR``: one column per stratification factor, in the protocol's order."""
+    return tuple(f"STRAT{n}R" for n in range(1, len(stratification) + 1))
+
+
+def adsl_columns(stratification: Sequence[StratificationFactor]) -> tuple[str, ...]:
+    """The ADSL columns of a protocol with these stratification factors, in order."""
+    return (*_ADSL_BEFORE_STRATA, *strata_columns(stratification), *_ADSL_AFTER_STRATA)
+
+
+ADSL_COLUMNS: tuple[str, ...] = adsl_columns(builtin(DEFAULT_NCT_ID).stratification)
+"""The ADSL columns of the built-in protocol, the default of :func:`adsl`."""
 
 ADTTE_COLUMNS: tuple[str, ...] = (
     "STUDYID", "USUBJID", "ARM", "PARAMCD", "PARAM", "STARTDT", "ADT", "AVAL", "AVALU",
@@ -158,6 +178,7 @@ def adsl(
     cutoff: date | None = None,
     study_id: str | None = None,
     arm_labels: Mapping[str, str] | None = None,
+    stratification: Sequence[StratificationFactor] | None = None,
 ) -> list[dict[str, Any]]:
     """Subject-level analysis dataset, one row per randomized subject.
 
@@ -174,11 +195,14 @@ def adsl(
     arm_labels
         ARM / TRT01P text by arm code (an unknown code is used as its own label; default the
         built-in protocol's arms' short labels).
+    stratification
+        The protocol's stratification factors, one ``STRATnR`` column each (default the
+        built-in protocol's).
 
     Returns
     -------
     list of dict
-        Rows with the columns of :data:`ADSL_COLUMNS`, in subject order.
+        Rows with the columns of :func:`adsl_columns` of ``stratification``, in subject order.
 
     Raises
     ------
@@ -186,16 +210,18 @@ def adsl(
         Naming a subject that appears twice, or one randomized after the cut-off.
     """
     study_id, arm_labels = trial_identity(study_id, arm_labels)
+    factors = builtin(DEFAULT_NCT_ID).stratification if stratification is None else stratification
+    columns = adsl_columns(factors)
+    strata = strata_columns(factors)
     rows = []
     for course in _unique(courses):
         check_cutoff(course, cutoff)
         death = _by_cutoff(course.death_on, cutoff)
-        factors = course.stratum.split("-", 1) if course.stratum else []
+        levels = stratum_levels(factors, course.stratum) if course.stratum else None
         row: dict[str, Any] = {
             **_identity(course, study_id, arm_labels),
             "SUBJID": course.subject_id,
-            "STRAT1R": factors[0] if factors else None,
-            "STRAT2R": factors[1] if len(factors) > 1 else None,
+            **dict(zip(strata, levels or (None,) * len(strata), strict=True)),
             "TRT01P": arm_labels.get(course.arm, course.arm),
             "RANDDT": course.randomized_on,
             "AGEU": "YEARS" if course.baseline.get("age") is not None else None,
@@ -209,7 +235,7 @@ def adsl(
         }
         for column, key, convert in _BASELINE:
             row[column] = convert(course.baseline.get(key))
-        rows.append({column: row[column] for column in ADSL_COLUMNS})
+        rows.append({column: row[column] for column in columns})
     return rows
 
 

@@ -12,8 +12,9 @@ The rows are those the endpoints derive (:mod:`metsor.endpoints.datasets`,
   ``FROZEN`` or ``LOCKED``, the strictest of the subject's, its site's and the study's;
   ``LOCKDT`` the date it was locked; :mod:`metsor.services.sign_off`). ``ITTFL`` is ``Y`` for
   every randomized subject; ``STRATUM`` is the
-  randomization stratum, ``STRAT1R``/``STRAT2R`` its factors' levels as randomized, ``ECOG``,
-  ``MVI`` and ``EHS`` the baseline values they are made of.
+  randomization stratum, ``STRAT1R`` … ``STRATkR`` the levels of the protocol's k
+  stratification factors as randomized (one variable per factor, labelled with the factor's
+  description; :func:`adsl_spec`), ``ECOG``, ``MVI`` and ``EHS`` baseline values.
 - ADTTE: traceability of each date (``SRCDOM``/``SRCVAR``/``SRCSEQ``): a death to
   ``ADSL.DTHDT``; a progression, or censoring at the last adequate tumour assessment, to the RS
   record of that date and criterion (``RS.RSDTC``, ``RSSEQ``), as is TTP and PFS censoring at
@@ -33,6 +34,7 @@ v1.0; ADaM Structure for Occurrence Data (OCCDS) v1.1.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -40,6 +42,8 @@ from metsor.export.metadata import Dataset, DatasetSpec, V, Variable
 from metsor.export.sdtm_oncology import CRITERIA
 from metsor.export.sdtm_subjects import treatment_dates
 from metsor.export.study import Study, ascii_text
+from metsor.protocol.builtin import DEFAULT_NCT_ID, builtin
+from metsor.protocol.stratification import StratificationFactor
 from metsor.services.sign_off import SignOff
 from metsor.services.tabulation import CasebookRecords
 
@@ -50,6 +54,7 @@ __all__ = [
     "adae",
     "adrs",
     "adsl",
+    "adsl_spec",
     "adtte",
     "analysis_datasets",
     "study_drugs",
@@ -69,7 +74,10 @@ _ARM = (
     V("STRATUM", "Randomization Stratum", origin="Assigned"),
 )
 
-ADSL = DatasetSpec(
+_STRATA = V("STRATA", "Stratification factors, one variable each", origin="Assigned")
+"""Where the ``STRATnR`` variables of :func:`adsl_spec` stand among ADSL's variables."""
+
+_ADSL = DatasetSpec(
     "ADSL", "Subject-Level Analysis Dataset", "Analysis", "SUBJECT LEVEL ANALYSIS DATASET",
     "One record per subject", ("STUDYID", "USUBJID"),
     (
@@ -78,8 +86,7 @@ ADSL = DatasetSpec(
         *_ARM,
         V("TRT01P", "Planned Treatment for Period 01", origin="Derived"),
         V("TRT01A", "Actual Treatment for Period 01", origin="Derived"),
-        V("STRAT1R", "Stratification Factor 1 as Randomized", origin="Assigned"),
-        V("STRAT2R", "Stratification Factor 2 as Randomized", origin="Assigned"),
+        _STRATA,
         V("RANDDT", "Date of Randomization", "date", "Derived"),
         V("TRTSDT", "Date of First Exposure to Treatment", "date", "Derived"),
         V("TRTEDT", "Date of Last Exposure to Treatment", "date", "Derived"),
@@ -110,6 +117,32 @@ ADSL = DatasetSpec(
         V("LOCKDT", "Date of Subject Data Lock", "date", "Derived"),
     ),
 )  # fmt: skip
+
+
+def adsl_spec(stratification: Sequence[StratificationFactor]) -> DatasetSpec:
+    """ADSL's definition for a protocol: one ``STRATnR`` variable per stratification factor,
+    in the protocol's order, its codelist the factor's levels, its method naming the factor."""
+    strata = tuple(
+        V(
+            f"STRAT{n}R",
+            f"Stratification Factor {n} as Randomized",
+            origin="Assigned",
+            codelist=tuple(level.label for level in factor.levels),
+            method=ascii_text(
+                f"Level of the protocol's stratification factor {factor.name} "
+                f"({factor.description}) in the randomization stratum STRATUM"
+            ),
+        )
+        for n, factor in enumerate(stratification, start=1)
+    )
+    variables: list[Variable] = []
+    for variable in _ADSL.variables:
+        variables.extend(strata if variable is _STRATA else (variable,))
+    return replace(_ADSL, variables=tuple(variables))
+
+
+ADSL = adsl_spec(builtin(DEFAULT_NCT_ID).stratification)
+"""ADSL's definition for the built-in protocol; :func:`adsl` uses the trial's."""
 
 ADTTE = DatasetSpec(
     "ADTTE", "Time-to-Event Analysis Dataset", "Analysis", "BASIC DATA STRUCTURE",
@@ -218,7 +251,7 @@ def adsl(records: CasebookRecords, study: Study, sign_off: SignOff | None = None
                 else signed.locked_at.date(),
             }
         )
-    return Dataset.of(ADSL, rows)
+    return Dataset.of(adsl_spec(study.protocol.stratification), rows)
 
 
 def adtte(records: CasebookRecords, study: Study, rs: Dataset) -> Dataset:

@@ -12,12 +12,13 @@ never read back by splitting it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-__all__ = ["FactorLevel", "StratificationFactor", "read_field"]
+__all__ = ["FactorLevel", "StratificationFactor", "read_field", "stratum_levels"]
 
 Label = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]+$")]
 FieldPath = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")]
@@ -77,3 +78,27 @@ def read_field(record: Mapping[str, Any], path: str) -> Any:
             return None
         value = value.get(key)
     return value
+
+
+def stratum_levels(factors: Sequence[StratificationFactor], stratum: str) -> tuple[str, ...] | None:
+    """The level label of each factor in a stratum, in factor order.
+
+    The stratum is looked up among the strata the factors define (every combination of one
+    level per factor, labels joined with ``-``), never split.
+
+    Parameters
+    ----------
+    factors
+        The protocol's stratification factors, in its order.
+    stratum
+        A stratum label (``"ecog0-mvi_ehs_yes"``).
+
+    Returns
+    -------
+    tuple of str or None
+        The levels' labels, or None when the factors define no such stratum.
+    """
+    for combo in itertools.product(*(factor.levels for factor in factors)):
+        if "-".join(level.label for level in combo) == stratum:
+            return tuple(level.label for level in combo)
+    return None

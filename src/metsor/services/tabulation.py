@@ -167,8 +167,8 @@ def casebook_records(
             cutoff=cutoff,
             courses=tuple(snapshot.courses),
             columns=MappingProxyType(
-                {"adsl": endpoints.ADSL_COLUMNS, "adtte": endpoints.ADTTE_COLUMNS,
-                 "adrs": endpoints.ADRS_COLUMNS,
+                {"adsl": endpoints.adsl_columns(snapshot.protocol.stratification),
+                 "adtte": endpoints.ADTTE_COLUMNS, "adrs": endpoints.ADRS_COLUMNS,
                  "adae": adae_columns(tuple(d.code for d in snapshot.protocol.study_drugs))}
             ),
             rows=MappingProxyType(

@@ -226,7 +226,13 @@ def trial_snapshot(
     )
     labels = scheme.arm_labels
     study_id = protocol.nct_id
-    adsl = endpoints.adsl(courses, cutoff=cutoff, study_id=study_id, arm_labels=labels)
+    adsl = endpoints.adsl(
+        courses,
+        cutoff=cutoff,
+        study_id=study_id,
+        arm_labels=labels,
+        stratification=protocol.stratification,
+    )
     arms = {c.subject_id: c.arm for c in courses}
     dosing = _dosing(ctx, protocol, arms, cutoff)
     return TrialSnapshot(

@@ -347,8 +347,14 @@ def analysis_datasets(ctx: ServiceContext, *, cutoff: date | None = None) -> Ana
     drugs = tuple(drug.code for drug in protocol.study_drugs)
     built: dict[str, tuple[tuple[str, ...], list[dict[str, Any]]]] = {
         "adsl": (
-            endpoints.ADSL_COLUMNS,
-            endpoints.adsl(courses, cutoff=cutoff, study_id=study, arm_labels=labels),
+            endpoints.adsl_columns(protocol.stratification),
+            endpoints.adsl(
+                courses,
+                cutoff=cutoff,
+                study_id=study,
+                arm_labels=labels,
+                stratification=protocol.stratification,
+            ),
         ),
         "adtte": (
             endpoints.ADTTE_COLUMNS,
