@@ -147,7 +147,7 @@ def prove_user(database: Database, username: str, saved: SavedLogin | None) -> N
     import os
 
     from metsor.services.authentication import authenticate, check_session
-    from metsor.store.engine import describe_url
+    from metsor.services.context import describe_database
 
     login_hint = f"metsor login --user {username}"
     password = os.environ.get(PASSWORD_ENV)
@@ -161,7 +161,7 @@ def prove_user(database: Database, username: str, saved: SavedLogin | None) -> N
     else:
         logged_in = f" (logged in there: {saved.username})" if saved is not None else ""
         raise PermissionDeniedError(
-            f"{username!r} has not proved who they are on {describe_url(database.url)}"
+            f"{username!r} has not proved who they are on {describe_database(database.url)}"
             f"{logged_in}: log in with '{login_hint}', or give the password in {PASSWORD_ENV} "
             "for a script",
             field="user",

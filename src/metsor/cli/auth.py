@@ -64,7 +64,7 @@ def login(
     """Log in: prove who you are once, for the commands that follow on this database."""
     from metsor.cli._login_file import SavedLogin, read_login, save_login
     from metsor.services.authentication import end_session, open_session
-    from metsor.store.engine import describe_url
+    from metsor.services.context import describe_database
 
     with abort_on_user_error():
         if user is None and password_stdin:
@@ -78,7 +78,7 @@ def login(
             ticket = open_session(database, username, password)
             if before is not None:
                 end_session(database, before.token, reason="new_login")
-            where = describe_url(database.url)
+            where = describe_database(database.url)
             expires = ticket.expires_at.isoformat(timespec="seconds")
             path = save_login(database.url, where, SavedLogin(username, ticket.token, expires))
     payload = {"username": username, "database": where, "expires_at": expires, "file": str(path)}
@@ -95,11 +95,11 @@ def logout(db: DbOption = None, as_json: JsonOption = False) -> None:
     from metsor.cli._login_file import forget_login, read_login
     from metsor.config import settings
     from metsor.services.authentication import end_session
-    from metsor.store.engine import describe_url
+    from metsor.services.context import describe_database
 
     with abort_on_user_error():
         url = settings(db).database_url
-        where = describe_url(url)
+        where = describe_database(url)
         saved = read_login(url)
         ended = None
         if saved is not None:

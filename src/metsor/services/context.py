@@ -41,7 +41,29 @@ from metsor.store.models.core import User
 if TYPE_CHECKING:
     from metsor.protocol import Protocol
 
-__all__ = ["Database", "ServiceContext", "session_scope", "unit_of_work"]
+__all__ = [
+    "Database",
+    "ServiceContext",
+    "describe_database",
+    "session_scope",
+    "unit_of_work",
+]
+
+
+def describe_database(url: str) -> str:
+    """The database URL as messages show it: any password masked.
+
+    Parameters
+    ----------
+    url
+        A database URL (it need not be open, nor valid).
+
+    Returns
+    -------
+    str
+        The URL without its password, or ``(unparseable URL)``.
+    """
+    return describe_url(url)
 
 
 @dataclass

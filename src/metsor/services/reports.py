@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from metsor.errors import NotFoundError
+from metsor.errors import InputError, NotFoundError
 from metsor.randomization import balance_summary
 from metsor.services.access import require, visible
 from metsor.services.allocation_seed import load_seed
@@ -24,7 +24,7 @@ from metsor.services.context import ServiceContext
 from metsor.services.scheme import count_allocations, current_scheme, enrollment_cap
 from metsor.store.audit import ChainHead, Check, VerifyReport, chain_settings, verify
 from metsor.store.models.audit import AuditTransaction
-from metsor.store.models.core import Allocation, Consent, Site, Subject
+from metsor.store.models.core import SUBJECT_STATUSES, Allocation, Consent, Site, Subject
 
 __all__ = ["SubjectRow", "audit_head", "list_subjects", "randomization_report", "verify_audit"]
 
@@ -47,7 +47,17 @@ class SubjectRow:
 
 
 def list_subjects(ctx: ServiceContext, *, status: str | None = None) -> list[SubjectRow]:
-    """The subjects the user may see, by identifier, optionally of one status."""
+    """The subjects the user may see, by identifier, optionally of one status.
+
+    Raises
+    ------
+    InputError
+        When ``status`` is not a subject status (the message lists them).
+    """
+    if status is not None and status not in SUBJECT_STATUSES:
+        raise InputError(
+            f"unknown status {status!r}; one of {', '.join(SUBJECT_STATUSES)}", field="status"
+        )
     require(ctx, "view_subjects")
     statement = (
         select(Subject, Site.code, Consent.consent_date, Allocation)
