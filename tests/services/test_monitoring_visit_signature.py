@@ -158,6 +158,19 @@ def test_a_correction_of_any_row_of_the_visit_voids_its_signature(
         assert verify_audit(ctx).intact
 
 
+def test_a_lesion_correction_names_the_assessment_it_belongs_to(course: Course) -> None:
+    signature = course.sign()
+    course.correct("tumour_lesions", course.lesion, "diameter_mm", 36.0)
+    because = course.signature(signature).voided_because or ""
+    with course.trial.sessions() as session:
+        number = session.get(tables.Visit, course.visit).number  # type: ignore[union-attr]
+    scan_day = course.day0 + timedelta(49)
+    assert (
+        f"voided by the correction of tumour lesion {course.lesion} (T1) of the tumour "
+        f"assessment {course.scan} of {scan_day} (treatment visit {number}) (diameter_mm)"
+    ) in because
+
+
 def test_new_and_moved_entries_void_the_signature_of_the_visit_they_enter(course: Course) -> None:
     signature = course.sign()
     day0, subject_id = course.day0, course.subject_id

@@ -41,6 +41,7 @@ __all__ = [
     "EntryKey",
     "entry_of",
     "entry_rows",
+    "row_label",
     "rows_digest",
     "visit_period",
 ]
@@ -111,6 +112,12 @@ ENTRY_LABELS: Mapping[str, str] = MappingProxyType(
 )
 
 
+#: The date (and, for an adverse event, the term) that name a parent entry in messages.
+_PARENT_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"tumour_assessments": ("assessed_on",), "adverse_events": ("onset_date", "term")}
+)
+
+
 #: The entries that belong to a visit, by the date that places them in its reporting period.
 VISIT_DATES: Mapping[str, str] = MappingProxyType(
     {
@@ -135,6 +142,69 @@ def entry_of(session: Session, obj: Any) -> tuple[EntryKey, str] | None:
             return None
         return EntryKey(parent_table, int(parent.id)), str(parent.subject_id)
     return None
+
+
+def row_label(session: Session, obj: Any, table: str) -> str:
+    """How a row is named in messages: ``lab 12``, and a row of a child table with the entry
+    it belongs to, ``tumour lesion 3 (T1) of the tumour assessment 7 of 2016-05-01 (treatment
+    visit 3)`` — the visit the entry carries, else the one whose reporting period holds it.
+
+    Parameters
+    ----------
+    session
+        The session the row belongs to.
+    obj
+        The row.
+    table
+        Its table's name.
+
+    Returns
+    -------
+    str
+        The row's label, its id (none for a row not yet written), and for a child row its
+        parent entry: the parent's id, its date (and an adverse event's term) and the visit
+        it was recorded at, when it was.
+    """
+    label = ENTRY_LABELS.get(table, table.replace("_", " "))
+    if obj.id is not None:
+        label += f" {obj.id}"
+    if table not in CHILD_TABLES:
+        return label
+    lesion = getattr(obj, "lesion_id", None)
+    if lesion:
+        label += f" ({lesion})"
+    _, parent_table, column = CHILD_TABLES[table]
+    parent_id = getattr(obj, column)
+    parent = None if parent_id is None else session.get(ENTRY_TABLES[parent_table], parent_id)
+    if parent is None:
+        return label
+    names = [str(getattr(parent, name)) for name in _PARENT_NAMES.get(parent_table, ())]
+    text = f"{label} of the {ENTRY_LABELS[parent_table]} {parent.id}"
+    if names:
+        text += f" of {names[0]}" + "".join(f", {name}" for name in names[1:])
+    visit = _visit_of(session, parent, parent_table)
+    if visit is not None:
+        text += f" ({visit.visit_type.replace('_', ' ')} visit {visit.number})"
+    return text
+
+
+def _visit_of(session: Session, entry: Any, table: str) -> Any:
+    """The visit an entry was recorded at: the one it carries, else the one whose reporting
+    period holds its date (the subject's first visit on or after it); None if none."""
+    visit_id = getattr(entry, "visit_id", None)
+    if visit_id is not None:
+        return session.get(tables.Visit, visit_id)
+    if table not in VISIT_DATES:
+        return None
+    return session.scalars(
+        select(tables.Visit)
+        .where(
+            tables.Visit.subject_id == entry.subject_id,
+            tables.Visit.actual_date >= getattr(entry, VISIT_DATES[table]),
+        )
+        .order_by(tables.Visit.actual_date, tables.Visit.id)
+        .limit(1)
+    ).first()
 
 
 def _encoded(row: Any) -> dict[str, str | None]:
