@@ -34,7 +34,7 @@ from sqlalchemy import bindparam, event, exists, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from metsor.errors import ConflictError
-from metsor.services.monitoring.entries import ENTRY_LABELS, ENTRY_TABLES, EntryKey, entry_of
+from metsor.services.monitoring.entries import ENTRY_TABLES, EntryKey, entry_of, row_label
 from metsor.store.base import AuditedMixin
 from metsor.store.models.core import Site, Subject
 from metsor.store.models.monitoring import DataLock, EditCheckQuery, SdvMark, Signature
@@ -236,7 +236,7 @@ def _check_locks(
 
 def _cause(session: Session, obj: Any, table: str, new: bool, moment: datetime) -> str:
     actor = session.info.get("metsor_actor", "?")
-    label = ENTRY_LABELS.get(table, table.replace("_", " "))
+    label = row_label(session, obj, table)
     if new:
         return f"the entry of a new {label} on {when(moment)} by {actor}"
     state = inspect(obj)
@@ -244,10 +244,10 @@ def _cause(session: Session, obj: Any, table: str, new: bool, moment: datetime) 
     reason = session.info.get("metsor_audit_reason")
     if reason:
         return (
-            f"the correction of {label} {obj.id} ({', '.join(fields)}) on {when(moment)} by "
+            f"the correction of {label} ({', '.join(fields)}) on {when(moment)} by "
             f"{actor}: {reason}"
         )
-    return f"the change of {label} {obj.id} on {when(moment)} by {actor}"
+    return f"the change of {label} on {when(moment)} by {actor}"
 
 
 def _clear_and_void(
