@@ -11,6 +11,11 @@ on a fresh database — by default the SQLite file ``metsor-demo.sqlite`` in ``-
 ``--out``/datasets and prints the CONSORT flow, the randomization balance, the endpoints,
 the response rates, the audit verification and the command to analyse the datasets further.
 A database file already in ``--out`` is replaced only when an earlier ``metsor demo`` made it.
+
+On the cut-off day the investigator signs the casebook of every subject whose follow-up has
+ended; with ``--lock`` the data manager then locks the study, so that the report and the
+exports rest on a locked database (without it the database stays open: ``metsor serve`` on it
+still accepts entries).
 """
 
 from __future__ import annotations
@@ -133,16 +138,31 @@ def demo(
             "--protocol", help="NCT id of the built-in protocol to run (NCT00105443: SHARP)."
         ),
     ] = "NCT02672488",
+    lock: Annotated[
+        bool,
+        typer.Option(
+            "--lock",
+            help="Have the data manager lock the study after the sign-off (the database then "
+            "accepts no entry).",
+        ),
+    ] = False,
 ) -> None:
     """Run the in-silico trial of a built-in protocol on virtual patients."""
     with abort_on_user_error():
         if seed < 0:
             raise InputError(f"the seed must be a whole number ≥ 0, not {seed}", field="--seed")
-        _demo(db, seed, out, as_json=as_json, n_target=n_target, nct_id=protocol)
+        _demo(db, seed, out, as_json=as_json, n_target=n_target, nct_id=protocol, lock=lock)
 
 
 def _demo(
-    db: str | None, seed: int, out: Path, *, as_json: bool, n_target: int | None, nct_id: str
+    db: str | None,
+    seed: int,
+    out: Path,
+    *,
+    as_json: bool,
+    n_target: int | None,
+    nct_id: str,
+    lock: bool = False,
 ) -> None:
     from metsor.cli.screen import print_log_summary
     from metsor.errors import NotFoundError
@@ -170,6 +190,7 @@ def _demo(
                 n_target=n_target,
                 datasets_dir=out / "datasets",
                 protocol=trial,
+                lock=lock,
             )
             outputs = write_outputs(database, result, out)
         finally:
@@ -201,4 +222,18 @@ def _demo(
 
     print_trial_report(result, database=url if db is None else "the database given by --db",
                        command=command, seconds=seconds)  # fmt: skip
+    typer.echo(_sign_off_text(result.sign_off, result.cutoff.isoformat()))
     typer.echo(outputs_text(outputs, url, out if db is None else None))
+
+
+def _sign_off_text(sign_off: dict[str, Any], cutoff: str) -> str:
+    """``Sign-off at the cut-off …: 82 casebooks signed …; the study is locked``."""
+    state = (
+        "the study is locked by the data manager"
+        if sign_off.get("study_locked")
+        else "the study is not locked (--lock locks it)"
+    )
+    return (
+        f"Sign-off at the cut-off {cutoff}: {sign_off.get('casebooks_signed', 0)} casebooks "
+        f"signed by the investigator; {state}"
+    )

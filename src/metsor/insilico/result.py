@@ -136,6 +136,9 @@ class VirtualTrialResult:
         ``first_problem``.
     entries
         Casebook entries recorded through the services.
+    sign_off
+        The close-out at the cut-off: ``casebooks_signed`` (by the investigator) and
+        ``study_locked`` (by the data manager).
     datasets
         Dataset name → file written (empty when they were written to a temporary folder).
     plans
@@ -156,6 +159,7 @@ class VirtualTrialResult:
     responses: tuple[ResponseComparison, ...]
     audit: dict[str, Any]
     entries: int
+    sign_off: dict[str, Any] = field(default_factory=dict)
     datasets: dict[str, str] = field(default_factory=dict)
     plans: tuple[CoursePlan, ...] = field(default=(), repr=False, compare=False)
     protocol: dict[str, Any] = field(default_factory=dict)
@@ -193,5 +197,6 @@ class VirtualTrialResult:
             "responses": [item.to_dict() for item in self.responses],
             "audit": self.audit,
             "casebook_entries": self.entries,
+            "sign_off": self.sign_off,
             "datasets": self.datasets,
         }

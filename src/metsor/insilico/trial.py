@@ -5,7 +5,9 @@ allocation list, an investigator, a coordinator and a data manager), then lives 
 by day on its own calendar: candidates are screened and registered (screen failures as such),
 eligible ones consent, have their baseline work-up and are randomized; each randomized
 subject's course — drawn for their arm — is entered page by page through the casebook
-services up to the data cut-off. The data manager then exports the analysis datasets and the
+services up to the data cut-off. On the cut-off day the investigator signs the casebook of
+every subject whose follow-up has ended, and the data manager may lock the study
+(:mod:`metsor.insilico.closeout`). The data manager then exports the analysis datasets and the
 trial is analysed from those files, as a statistician would.
 """
 
@@ -24,6 +26,7 @@ from metsor.errors import ConflictError, InputError
 from metsor.export.datasets import export_datasets
 from metsor.insilico.analysis import compare_endpoints, compare_responses, read_rows
 from metsor.insilico.baseline import Baseline, plan_baseline
+from metsor.insilico.closeout import lock_study, sign_ended_casebooks
 from metsor.insilico.course import plan_course
 from metsor.insilico.plan import CoursePlan, PlannedEntry
 from metsor.insilico.presets import ToxicityProfile, inactive_drug_profile, toxicity_profile
@@ -280,6 +283,8 @@ def run_virtual_trial(
     follow_up_months: float | None = None,
     datasets_dir: Path | None = None,
     protocol: Protocol | None = None,
+    sign: bool = True,
+    lock: bool = False,
 ) -> VirtualTrialResult:
     """Run the virtual trial of a protocol on an empty database through the services.
 
@@ -303,6 +308,11 @@ def run_virtual_trial(
         Folder to export ADSL, ADTTE, ADRS and ADAE into; default a temporary one.
     protocol
         The protocol the trial runs, stored with it (default the built-in protocol).
+    sign
+        Whether the investigator signs, on the cut-off day, the casebook of every subject
+        whose follow-up has ended.
+    lock
+        Whether the data manager then locks the study (nothing may change afterwards).
 
     Returns
     -------
@@ -339,6 +349,19 @@ def run_virtual_trial(
     code = _set_up(database, seed, n_target, trial)
     site = _Site(database, plan, scenario, seed, code, trial)
     site.run()
+    signed = (
+        sign_ended_casebooks(
+            database,
+            site.plans,
+            plan.cutoff,
+            investigators={code: SITE_USERS["investigator"]},
+            passwords=DEMO_PASSWORDS,
+        )
+        if sign
+        else {}
+    )
+    if lock:
+        lock_study(database, plan.cutoff, data_manager=SITE_USERS["data_manager"])
     with tempfile.TemporaryDirectory(prefix="metsor-insilico-") as scratch:
         folder = datasets_dir or Path(scratch)
         with unit_of_work(database, SITE_USERS["data_manager"], readonly=True) as ctx:
@@ -367,6 +390,7 @@ def run_virtual_trial(
             "first_problem": None if first is None else str(first),
         },
         entries=site.entries,
+        sign_off={"casebooks_signed": sum(signed.values()), "study_locked": lock},
         datasets={} if datasets_dir is None else {k: str(v) for k, v in written.items()},
         plans=tuple(sorted(site.plans, key=lambda p: p.subject_id)),
         protocol={

@@ -17,6 +17,7 @@ site sign (another site's subject is not found).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +45,7 @@ __all__ = [
     "list_signatures",
     "printed_name_of",
     "sign_casebook",
+    "sign_casebooks",
     "signable_visits",
     "signed_in_session",
     "void_moved_visits",
@@ -172,6 +174,72 @@ def sign_casebook(
     authenticate(database, user_id, password)
     with unit_of_work(database, user_id, reason=f"signature: {MEANINGS[meaning]}") as ctx:
         return _sign(ctx, subject_id, meaning, visit_id, printed_name)
+
+
+def sign_casebooks(
+    database: Database,
+    *,
+    acting_user: str,
+    user_id: str,
+    password: str,
+    subject_ids: Sequence[str],
+    meaning: str = "approve",
+    printed_name: str | None = None,
+) -> tuple[SignatureView, ...]:
+    """Sign several subjects' casebooks as one series of signings.
+
+    The signer enters both components once for the series, which is one continuous period
+    of controlled access (§11.200(a)(1)(i)); each casebook then gets its own signature, with
+    its own digest, in one transaction: all are signed or none.
+
+    Parameters
+    ----------
+    database
+        The database.
+    acting_user
+        The user who proved who they are for this session.
+    user_id, password
+        The two components, entered again for the series.
+    subject_ids
+        The subjects, each signed once, in this order.
+    meaning
+        A key of :data:`MEANINGS`.
+    printed_name
+        The signer's printed name; required on a user's first signature, then fixed.
+
+    Returns
+    -------
+    tuple of SignatureView
+        The signatures, in the order of ``subject_ids``.
+
+    Raises
+    ------
+    PermissionDeniedError, NotFoundError, InputError, ConflictError
+        As :func:`sign_casebook`, for the first subject refused (nothing is then signed);
+        an :class:`InputError` too for no subject or a subject named twice.
+    """
+    if not subject_ids:
+        raise InputError("name at least one subject to sign", field="subject_id")
+    twice = sorted(s for s, n in Counter(subject_ids).items() if n > 1)
+    if twice:
+        raise InputError(f"{twice[0]} is named twice", field="subject_id")
+    if meaning not in MEANINGS:
+        raise InputError(
+            f"the meaning must be one of {', '.join(MEANINGS)}, got {meaning!r}", field="meaning"
+        )
+    if user_id != acting_user:
+        raise PermissionDeniedError(
+            f"the user ID entered ({user_id!r}) is not the acting user's ({acting_user!r})",
+            field="user",
+        )
+    from metsor.services.authentication import authenticate
+
+    with unit_of_work(database, acting_user, readonly=True) as ctx:  # refuse before the password
+        for subject_id in subject_ids:
+            _signable(ctx, subject_id, None, printed_name, lock=False)
+    authenticate(database, user_id, password)
+    with unit_of_work(database, user_id, reason=f"signature: {MEANINGS[meaning]}") as ctx:
+        return tuple(_sign(ctx, s, meaning, None, printed_name) for s in subject_ids)
 
 
 def _signable(
