@@ -25,6 +25,7 @@ from metsor.services.casebook.datasets import (
 from metsor.services.casebook.deaths import record_death
 from metsor.services.casebook.dosing import record_dose
 from metsor.services.casebook.labs import record_lab, record_lab_panel
+from metsor.services.casebook.pages import VisitPage, record_visit_page
 from metsor.services.casebook.queries import answer_query, close_query, list_queries, raise_query
 from metsor.services.casebook.survival_contacts import record_survival_contact
 from metsor.services.casebook.therapies import THERAPY_CATEGORIES, record_anticancer_therapy
@@ -38,6 +39,7 @@ __all__ = [
     "CORRECTABLE_FIELDS",
     "THERAPY_CATEGORIES",
     "AnalysisDatasets",
+    "VisitPage",
     "adae_rows",
     "analysis_datasets",
     "answer_query",
@@ -54,6 +56,7 @@ __all__ = [
     "record_survival_contact",
     "record_tumour_assessment",
     "record_visit",
+    "record_visit_page",
     "record_vital_signs",
     "record_withdrawal",
     "subject_courses",

@@ -36,6 +36,8 @@ __all__ = [
     "ACTIONS_TAKEN",
     "OUTCOMES",
     "RELATEDNESS",
+    "add_drug_rows",
+    "enter_adverse_event",
     "record_adverse_event",
     "revalidate_adverse_event",
     "revalidate_adverse_event_drug",
@@ -123,6 +125,46 @@ def record_adverse_event(
         rules (resolution before onset, before consent, after death or end of follow-up).
     """
     require(ctx, "enter_casebook")
+    event, drugs = enter_adverse_event(
+        ctx,
+        subject_id=subject_id,
+        term=term,
+        grade=grade,
+        onset_date=onset_date,
+        relatedness=relatedness,
+        action_taken=action_taken,
+        serious=serious,
+        outcome=outcome,
+        resolution_date=resolution_date,
+        ctcae_version=ctcae_version,
+    )
+    ctx.session.flush()
+    add_drug_rows(ctx, event, drugs)
+    ctx.session.flush()
+    return event
+
+
+def enter_adverse_event(
+    ctx: ServiceContext,
+    *,
+    subject_id: str,
+    term: str,
+    grade: int,
+    onset_date: date | str,
+    relatedness: Mapping[str, str],
+    action_taken: Mapping[str, str],
+    serious: bool = False,
+    outcome: str = "not_recovered",
+    resolution_date: date | str | None = None,
+    ctcae_version: str = "5.0",
+) -> tuple[AdverseEvent, list[AdverseEventDrug]]:
+    """Check an adverse event as :func:`record_adverse_event` does and add it to the session,
+    unflushed, with its per-drug rows still to be added.
+
+    For a service that writes several records of a page in one flush; the caller has
+    checked the user's role, flushes, then adds the rows with :func:`add_drug_rows` (they
+    need the event's identifier) and flushes again.
+    """
     timeline = load_timeline(ctx, subject_id)
     event = AdverseEvent(
         subject_id=subject_id,
@@ -139,12 +181,14 @@ def record_adverse_event(
         _check(ctx, timeline, event)
         drugs = _drug_rows(ctx.protocol, timeline, relatedness, action_taken)
     ctx.session.add(event)
-    ctx.session.flush()
+    return event, drugs
+
+
+def add_drug_rows(ctx: ServiceContext, event: AdverseEvent, drugs: list[AdverseEventDrug]) -> None:
+    """Add a flushed event's per-drug rows to the session."""
     for row in drugs:
         row.adverse_event_id = event.id
         ctx.session.add(row)
-    ctx.session.flush()
-    return event
 
 
 def revalidate_adverse_event(ctx: ServiceContext, event: AdverseEvent) -> None:

@@ -34,6 +34,7 @@ from metsor.store.models.casebook import LabResult
 __all__ = [
     "LAB_CTCAE_TERMS",
     "PANEL_FIELDS",
+    "enter_lab_panel",
     "record_lab",
     "record_lab_panel",
     "regrade_labs",
@@ -152,11 +153,30 @@ def record_lab_panel(
         As :func:`record_lab`.
     """
     require(ctx, "enter_casebook")
+    entered = enter_lab_panel(
+        ctx, subject_id=subject_id, collected_on=collected_on, results=results
+    )
+    ctx.session.flush()
+    return entered
+
+
+def enter_lab_panel(
+    ctx: ServiceContext,
+    *,
+    subject_id: str,
+    collected_on: date | str,
+    results: Sequence[Mapping[str, Any]],
+) -> list[LabResult]:
+    """Check and grade a panel as :func:`record_lab_panel` does and add it to the session,
+    unflushed.
+
+    For a service that writes several records of a page in one flush; the caller has
+    checked the user's role and flushes.
+    """
     timeline = load_timeline(ctx, subject_id)
     on = as_date(collected_on, "collected_on")
     entered = [_panel_result(ctx, subject_id, on, fields) for fields in _panel(results)]
     _store(ctx, timeline, entered)
-    ctx.session.flush()
     return entered
 
 

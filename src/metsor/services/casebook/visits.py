@@ -14,7 +14,7 @@ from metsor.services.casebook.schedule import VisitSchedule, trial_schedule
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import Visit
 
-__all__ = ["record_visit", "revalidate_visit"]
+__all__ = ["enter_visit", "record_visit", "revalidate_visit"]
 
 
 def record_visit(
@@ -62,6 +62,32 @@ def record_visit(
         type's other visits).
     """
     require(ctx, "enter_casebook")
+    visit = enter_visit(
+        ctx,
+        subject_id=subject_id,
+        visit_type=visit_type,
+        actual_date=actual_date,
+        number=number,
+        schedule=schedule,
+    )
+    ctx.session.flush()
+    return visit
+
+
+def enter_visit(
+    ctx: ServiceContext,
+    *,
+    subject_id: str,
+    visit_type: str,
+    actual_date: date | str,
+    number: int | None = None,
+    schedule: VisitSchedule | None = None,
+) -> Visit:
+    """Check a visit as :func:`record_visit` does and add it to the session, unflushed.
+
+    For a service that writes several records of a page in one flush; the caller has
+    checked the user's role and flushes.
+    """
     timeline = load_timeline(ctx, subject_id)
     if number is None:
         highest = ctx.session.scalar(
@@ -80,7 +106,6 @@ def record_visit(
     with ctx.session.no_autoflush:
         _check(ctx, timeline, visit, schedule or trial_schedule(ctx))
     ctx.session.add(visit)
-    ctx.session.flush()
     return visit
 
 

@@ -15,7 +15,7 @@ from metsor.services.casebook._timeline import Timeline, as_date, load_timeline,
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import VitalSigns
 
-__all__ = ["record_vital_signs", "revalidate_vital_signs"]
+__all__ = ["enter_vital_signs", "record_vital_signs", "revalidate_vital_signs"]
 
 
 def record_vital_signs(
@@ -65,6 +65,39 @@ def record_vital_signs(
         Vital signs already recorded that day, or a date breaking the date-order rules.
     """
     require(ctx, "enter_casebook")
+    record = enter_vital_signs(
+        ctx,
+        subject_id=subject_id,
+        measured_on=measured_on,
+        systolic_mmhg=systolic_mmhg,
+        diastolic_mmhg=diastolic_mmhg,
+        heart_rate_bpm=heart_rate_bpm,
+        temperature_c=temperature_c,
+        weight_kg=weight_kg,
+        ecog=ecog,
+    )
+    ctx.session.flush()
+    return record
+
+
+def enter_vital_signs(
+    ctx: ServiceContext,
+    *,
+    subject_id: str,
+    measured_on: date | str,
+    systolic_mmhg: int,
+    diastolic_mmhg: int,
+    heart_rate_bpm: int | None = None,
+    temperature_c: float | None = None,
+    weight_kg: float | None = None,
+    ecog: int | None = None,
+) -> VitalSigns:
+    """Check vital signs as :func:`record_vital_signs` does and add them to the session,
+    unflushed.
+
+    For a service that writes several records of a page in one flush; the caller has
+    checked the user's role and flushes.
+    """
     timeline = load_timeline(ctx, subject_id)
     record = VitalSigns(
         subject_id=subject_id,
@@ -80,7 +113,6 @@ def record_vital_signs(
     with ctx.session.no_autoflush:
         _check(ctx, timeline, record)
     ctx.session.add(record)
-    ctx.session.flush()
     return record
 
 
