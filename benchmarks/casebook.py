@@ -10,19 +10,25 @@ dosing change, an adverse event, a death):
   signs; tumour assessments every 7 weeks (7 in the year) with responses computed on entry;
 - two adverse events, a dose reduction for half of the subjects, and a death for about a third.
 
-A page's six laboratory values are entered as one panel (``record_lab_panel``: each value
-checked, graded and audited as ``record_lab`` does, read and flushed together); they count as
-six records, and the peer inserts six rows for them.
+A visit's page is saved by ``record_visit_page``: the visit, its six laboratory values and its
+vital signs, each checked, graded and audited by the single-record services' checks, written
+in one flush; it counts as eight records. ``--one-call-a-record`` enters the same page by one
+service call each (``record_visit``, ``record_lab_panel``, ``record_vital_signs``) in the same
+transaction, as before, for comparison.
 
 Every record is validated, graded or classified, and audited as in production: every field in
 ``audit_log``, each transaction chained by one HMAC-SHA-256 over its rows with the key ``db
 init`` writes, and its head appended to the anchor file (both in a temporary ``METSOR_HOME``).
-The peer, measured in the same run on the same database, writes the same number of rows in the
-same number of transactions as bare SQLAlchemy Core inserts into a scratch table: no
-validation, no audit. The ratio says what the casebook's checks and audit trail cost. Wall
-time is printed with this process's CPU time beside it: on a loaded machine the CPU time is
-the steadier figure (on SQLite it includes the database's own work; not on PostgreSQL), and
-the SQL statements sent, counted on the engine, the steadiest.
+The peer, measured in the same run on the same database, inserts the same rows again — every
+row the casebook inserted (records, tumour lesions, adverse events' per-drug rows) with the
+same values, into scratch copies of their tables (the same columns, a primary key, no other
+index) — as bare SQLAlchemy Core inserts, one transaction per page as the casebook wrote them
+and one ``executemany`` per table and page as the ORM's flush does: no validation, no reads,
+no audit, no updates (the casebook also regrades earlier results and recomputes earlier
+responses). The ratio says what the casebook's checks and audit trail cost. Wall time is
+printed with this process's CPU time beside it: on a loaded machine the CPU time is the
+steadier figure (on SQLite it includes the database's own work; not on PostgreSQL), and the
+SQL statements sent, counted on the engine, the steadiest.
 
 Usage::
 
@@ -44,7 +50,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, event, func, select
+from sqlalchemy import Column, MetaData, Table, event, func, inspect, select
+from sqlalchemy.orm import Session
 
 from metsor.eligibility.examples import eligible_record
 from metsor.services import casebook
@@ -54,6 +61,7 @@ from metsor.services.enrollment import record_consent, register_subject
 from metsor.services.randomize import randomize_subject
 from metsor.services.setup import initialize
 from metsor.services.users import add_user
+from metsor.store.base import AuditedMixin
 from metsor.store.models.core import AuditLog
 
 __all__ = ["main"]
@@ -84,7 +92,7 @@ def _lesions(shrink: float, baseline: bool = False) -> list[dict[str, Any]]:
     return rows
 
 
-def _lab_panel(subject_id: str, on: date, rng: random.Random) -> Entry:
+def _lab_panel(rng: random.Random) -> list[dict[str, Any]]:
     panel = (
         ("ast", rng.uniform(30, 160), "U/L", None, 40.0),
         ("alt", rng.uniform(25, 140), "U/L", None, 40.0),
@@ -93,59 +101,69 @@ def _lab_panel(subject_id: str, on: date, rng: random.Random) -> Entry:
         ("anc", rng.uniform(800, 6000), "/mm3", 1800.0, None),
         ("hemoglobin", rng.uniform(8.5, 15), "g/dL", 13.0, None),
     )
-    return (
-        casebook.record_lab_panel,
-        {
-            "subject_id": subject_id,
-            "collected_on": on,
-            "results": [
-                {"analyte": analyte, "value": round(value, 1), "unit": unit, "lln": lln, "uln": uln}
-                for analyte, value, unit, lln, uln in panel
-            ],
-        },
-    )
+    return [
+        {"analyte": analyte, "value": round(value, 1), "unit": unit, "lln": lln, "uln": uln}
+        for analyte, value, unit, lln, uln in panel
+    ]
+
+
+def _vitals(rng: random.Random) -> dict[str, Any]:
+    return {
+        "systolic_mmhg": rng.randint(110, 165),
+        "diastolic_mmhg": rng.randint(65, 99),
+        "heart_rate_bpm": rng.randint(60, 100),
+        "weight_kg": round(rng.uniform(50, 85), 1),
+        "ecog": rng.randint(0, 2),
+    }
+
+
+def _visit_page(
+    subject_id: str, visit_type: str, number: int | None, on: date, rng: random.Random
+) -> Entry:
+    """A visit with its laboratory panel and vital signs, saved as one page."""
+    options: dict[str, Any] = {
+        "subject_id": subject_id,
+        "visit_type": visit_type,
+        "actual_date": on,
+        "labs": _lab_panel(rng),
+        "vital_signs": _vitals(rng),
+    }
+    if number is not None:
+        options["number"] = number
+    return casebook.record_visit_page, options
 
 
 def records(entry: Entry) -> int:
-    """The casebook records an entry writes (a laboratory panel: one per value)."""
+    """The casebook records an entry writes (a visit page: the visit, one per laboratory
+    value, the vital signs and each adverse event)."""
     service, options = entry
-    return len(options["results"]) if service is casebook.record_lab_panel else 1
-
-
-def _vitals(subject_id: str, on: date, rng: random.Random) -> Entry:
-    return (
-        casebook.record_vital_signs,
-        {
-            "subject_id": subject_id,
-            "measured_on": on,
-            "systolic_mmhg": rng.randint(110, 165),
-            "diastolic_mmhg": rng.randint(65, 99),
-            "heart_rate_bpm": rng.randint(60, 100),
-            "weight_kg": round(rng.uniform(50, 85), 1),
-            "ecog": rng.randint(0, 2),
-        },
-    )
+    if service is casebook.record_visit_page:
+        return (
+            1
+            + len(options.get("labs") or ())
+            + (options.get("vital_signs") is not None)
+            + len(options.get("adverse_events") or ())
+        )
+    if service is casebook.record_lab_panel:
+        return len(options["results"])
+    return 1
 
 
 def course_pages(subject_id: str, arm: str, day0: date, rng: random.Random) -> list[list[Entry]]:
     """The pages of one subject's 12-month casebook, in date order."""
     drugs = [drug for drug in ("sorafenib", "metformin") if drug in arm.split("_")]
     death = day0 + timedelta(rng.randint(60, 364)) if rng.random() < 0.35 else None
-    alive = lambda d: death is None or d < death  # noqa: E731
+
+    def alive(day: date) -> bool:
+        return death is None or day < death
+
     dated: list[tuple[date, int, list[Entry]]] = []
     base = day0 - timedelta(7)
     dated.append(
         (
             base,
             0,
-            [
-                (
-                    casebook.record_visit,
-                    {"subject_id": subject_id, "visit_type": "baseline", "actual_date": base},
-                ),
-                _lab_panel(subject_id, base, rng),
-                _vitals(subject_id, base, rng),
-            ],
+            [_visit_page(subject_id, "baseline", None, base, rng)],
         )
     )
     dated.append(
@@ -184,19 +202,7 @@ def course_pages(subject_id: str, arm: str, day0: date, rng: random.Random) -> l
                 (
                     on,
                     2,
-                    [
-                        (
-                            casebook.record_visit,
-                            {
-                                "subject_id": subject_id,
-                                "visit_type": "treatment",
-                                "number": k,
-                                "actual_date": on,
-                            },
-                        ),
-                        _lab_panel(subject_id, on, rng),
-                        _vitals(subject_id, on, rng),
-                    ],
+                    [_visit_page(subject_id, "treatment", k, on, rng)],
                 )
             )
     shrink = 1.0
@@ -300,6 +306,7 @@ class Timing:
     subjects: int
     pages: int
     records: int
+    rows: int
     audit_rows: int
     enroll_seconds: float
     casebook_seconds: float
@@ -332,39 +339,123 @@ def _prepare(database: Database, subjects: int) -> list[tuple[str, str, date]]:
     return randomized
 
 
-def _write(database: Database, pages: list[list[Entry]]) -> None:
+#: The rows a page wrote: (table, the row's columns as stored), in the order flushed.
+Written = list[tuple[Table, dict[str, Any]]]
+
+
+def _write(database: Database, pages: list[list[Entry]], written: list[list[Any]]) -> None:
     for page in pages:
+        written.append([])
         with unit_of_work(database, "inv") as ctx:
             for service, options in page:
                 _call(ctx, service, options)
+
+
+def one_call_a_record(page: list[Entry]) -> list[Entry]:
+    """The page with a visit page's records entered by one service call each (the visit, the
+    laboratory panel, the vital signs), each flushing what it wrote: the write path before
+    ``record_visit_page``, in the same transaction."""
+    entries: list[Entry] = []
+    for service, options in page:
+        if service is not casebook.record_visit_page:
+            entries.append((service, options))
+            continue
+        subject_id, on = options["subject_id"], options["actual_date"]
+        visit: dict[str, Any] = {
+            key: options[key]
+            for key in ("subject_id", "visit_type", "actual_date", "number")
+            if key in options
+        }
+        entries.append((casebook.record_visit, visit))
+        entries.append(
+            (
+                casebook.record_lab_panel,
+                {"subject_id": subject_id, "collected_on": on, "results": options["labs"]},
+            )
+        )
+        entries.append(
+            (
+                casebook.record_vital_signs,
+                {"subject_id": subject_id, "measured_on": on, **options["vital_signs"]},
+            )
+        )
+    return entries
+
+
+@contextmanager
+def _rows_written() -> Iterator[list[list[Any]]]:
+    """Keep a copy of the attributes of every audited row the block's sessions insert (the
+    casebook's records and their lesions and per-drug rows, as stored), in the list of its
+    page, for the peer: one dictionary copy a row, so that the casebook's time barely moves."""
+    written: list[list[Any]] = []
+
+    def flushed(session: Session, context: Any) -> None:
+        written[-1].extend(
+            (type(row), dict(vars(row))) for row in session.new if isinstance(row, AuditedMixin)
+        )
+
+    event.listen(Session, "after_flush", flushed)
+    try:
+        yield written
+    finally:
+        event.remove(Session, "after_flush", flushed)
 
 
 def _call(ctx: ServiceContext, service: Callable[..., Any], options: dict[str, Any]) -> None:
     service(ctx, **options)
 
 
-def _peer(database: Database, pages: list[list[Entry]]) -> tuple[float, float]:
+def _as_rows(page: list[tuple[type[Any], dict[str, Any]]]) -> Written:
+    """A page's inserted rows as (table, values by column name)."""
+    rows: Written = []
+    for model, values in page:
+        mapper = inspect(model)
+        table = mapper.local_table
+        assert isinstance(table, Table)
+        rows.append(
+            (
+                table,
+                {
+                    attribute.columns[0].name: values.get(attribute.key)
+                    for attribute in mapper.column_attrs
+                },
+            )
+        )
+    return rows
+
+
+def _peer(database: Database, written: list[Written]) -> tuple[float, float]:
+    """Insert the rows the casebook wrote again, as bare Core inserts into scratch copies of
+    their tables (the same columns and values, primary keys but no other index or
+    constraint), one transaction per page as the casebook wrote them, one ``executemany`` per
+    table and page as the ORM's flush does; no validation, no audit."""
     metadata = MetaData()
-    scratch = Table(
-        f"bench_rows_{secrets.token_hex(4)}",
-        metadata,
-        Column("id", Integer, primary_key=True),
-        Column("subject_id", String(32)),
-        Column("kind", String(32)),
-        Column("value", Float),
-    )
+    suffix = secrets.token_hex(4)
+    copies: dict[str, Table] = {}
+    for rows in written:
+        for table, _ in rows:
+            if table.name not in copies:
+                copies[table.name] = Table(
+                    f"bench_{table.name}_{suffix}",
+                    metadata,
+                    *(
+                        Column(column.name, column.type, primary_key=column.primary_key)
+                        for column in table.columns
+                    ),
+                )
     metadata.create_all(database.engine)
+    batches = []
+    for rows in written:
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for table, values in rows:
+            grouped.setdefault(table.name, []).append(values)
+        batches.append([(copies[name].insert(), listed) for name, listed in grouped.items()])
     try:
         start, cpu = time.perf_counter(), time.process_time()
-        for page in pages:
+        for batch in batches:
             with database.engine.begin() as connection:
-                for service, options in page:
-                    for _ in range(records((service, options))):
-                        connection.execute(
-                            scratch.insert().values(
-                                subject_id=options["subject_id"], kind=service.__name__, value=1.0
-                            )
-                        )
+                for statement, listed in batch:
+                    connection.execute(statement, listed)
         return time.perf_counter() - start, time.process_time() - cpu
     finally:
         metadata.drop_all(database.engine)
@@ -376,7 +467,7 @@ _RANDOMIZED_ON = datetime(2026, 1, 7, 12, tzinfo=UTC)
 _ENTERED_ON = _RANDOMIZED_ON + timedelta(days=400)
 
 
-def run(url: str, backend: str, subjects: int, seed: int) -> Timing:
+def run(url: str, backend: str, subjects: int, seed: int, *, single: bool = False) -> Timing:
     """Enroll ``subjects`` and record their 12-month casebooks on the database at ``url``."""
     database = Database.open(url, clock=lambda: _RANDOMIZED_ON)
     try:
@@ -390,16 +481,18 @@ def run(url: str, backend: str, subjects: int, seed: int) -> Timing:
             for subject_id, arm, day0 in randomized
             for page in course_pages(subject_id, arm, day0, rng)
         ]
+        if single:
+            pages = [one_call_a_record(page) for page in pages]
         with database.sessions() as session:
             audit_before = session.scalar(select(func.count()).select_from(AuditLog)) or 0
-        with _statements(database) as written:
+        with _statements(database) as sent, _rows_written() as written:
             start, cpu = time.perf_counter(), time.process_time()
-            _write(database, pages)
+            _write(database, pages, written)
             elapsed, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
         with database.sessions() as session:
             audit_after = session.scalar(select(func.count()).select_from(AuditLog)) or 0
         with _statements(database) as inserted:
-            peer, peer_cpu = _peer(database, pages)
+            peer, peer_cpu = _peer(database, [_as_rows(page) for page in written])
         return Timing(
             backend=backend,
             subjects=subjects,
@@ -411,7 +504,8 @@ def run(url: str, backend: str, subjects: int, seed: int) -> Timing:
             peer_seconds=peer,
             casebook_cpu_seconds=cpu_seconds,
             peer_cpu_seconds=peer_cpu,
-            casebook_statements=written[0],
+            rows=sum(len(rows) for rows in written),
+            casebook_statements=sent[0],
             peer_statements=inserted[0],
         )
     finally:
@@ -461,7 +555,7 @@ def _report(timing: Timing) -> None:
         f"{'':<10} enroll+randomize {timing.enroll_seconds:8.1f} s   casebook "
         f"{timing.casebook_seconds:8.1f} s ({rate:,.0f} records/s, "
         f"{1000 * timing.casebook_seconds / timing.subjects:.0f} ms a subject-year)\n"
-        f"{'':<10} peer (bare Core inserts, same rows and transactions) "
+        f"{'':<10} peer (bare Core inserts of the {timing.rows:,} rows, same transactions) "
         f"{timing.peer_seconds:6.1f} s   ratio casebook/peer "
         f"{timing.casebook_seconds / timing.peer_seconds:5.1f}\n"
         f"{'':<10} SQL statements: casebook {timing.casebook_statements:,} "
@@ -481,6 +575,12 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--seed", type=int, default=20160203)
     parser.add_argument(
+        "--one-call-a-record",
+        action="store_true",
+        help="enter a visit page's visit, laboratory panel and vital signs by one service call "
+        "each (the write path before record_visit_page), for comparison",
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("METSOR_BENCH_POSTGRES", "host=127.0.0.1 port=5432 user=postgres"),
         help="libpq parameters of a PostgreSQL account that may create databases",
@@ -494,11 +594,13 @@ def main() -> None:
         for backend in backends:
             if backend == "sqlite":
                 url = f"sqlite:///{Path(home) / 'bench.sqlite'}"
-                _report(run(url, backend, args.subjects, args.seed))
+                _report(run(url, backend, args.subjects, args.seed, single=args.one_call_a_record))
             else:
                 url, drop = _postgres_url(args.postgres)
                 try:
-                    _report(run(url, backend, args.subjects, args.seed))
+                    _report(
+                        run(url, backend, args.subjects, args.seed, single=args.one_call_a_record)
+                    )
                 finally:
                     drop()
 
