@@ -3,6 +3,7 @@ run through the services, reported, and its datasets ready for ``metsor analyze`
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -44,6 +45,20 @@ def test_demo_prints_the_screening_summary_then_the_trial(tmp_path: Path) -> Non
                     "metsor-audit.key", "metsor-audit.anchor"):  # fmt: skip
         assert (out / written).is_file(), written
     assert "  coordinator   --user coordinator   password metsor-demo-coordinator" in lines
+    # the investigator signed every ended casebook at the cut-off; the study is left open
+    assert any(
+        line.startswith("Sign-off at the cut-off ")
+        and ": 8 casebooks signed by the investigator; the study is not locked" in line
+        for line in lines
+    ), result.output
+    adsl = _rows(out / "adam" / "adsl.csv")
+    assert len(adsl) == 8
+    assert {(row["INVSIGFL"], row["LOCKST"]) for row in adsl} == {("Y", "OPEN")}
+    assert all(row["INVSIGDT"] == row["DCUTDT"] for row in adsl)
+    signatures = _rows(out / "sdtm" / "xs.csv")
+    assert sorted(row["USUBJID"] for row in signatures) == sorted(row["USUBJID"] for row in adsl)
+    assert {row["XSORRES"] for row in signatures} == {"I have reviewed and approve these data"}
+    assert _rows(out / "sdtm" / "suppxs.csv")
     # the command named is one a user can run next
     follow = runner.invoke(app, command.split()[1:])
     assert follow.exit_code == 0, follow.output
@@ -80,6 +95,51 @@ def test_demo_json_and_a_second_run_replacing_its_own_database(tmp_path: Path) -
     )
     assert listed.exit_code == 0, listed.output
     assert "TJ-001" in listed.output
+
+
+def test_demo_lock_has_the_data_manager_lock_the_study(tmp_path: Path) -> None:
+    """With ``--lock`` the report, ADSL and the JSON say that the data were locked, and the
+    database refuses a new entry; an ended subject's casebook is signed."""
+    out = tmp_path / "demo"
+    args = ["demo", "--out", str(out), "--json", "--subjects", "8", "--seed", "7", "--lock"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["trial"]["sign_off"] == {"casebooks_signed": 8, "study_locked": True}
+    assert payload["trial"]["audit"]["intact"] is True
+    consort = payload["trial"]["consort"]
+    ended = sum(consort["died"].values()) + sum(consort["withdrew_consent"].values())
+    assert (
+        ended + sum(consort["lost_to_follow_up"].values()) + sum(consort["in_follow_up"].values())
+        == 8
+    )
+    adsl = _rows(out / "adam" / "adsl.csv")
+    cutoff = payload["trial"]["calendar"]["cutoff"]
+    assert {(row["INVSIGFL"], row["LOCKST"], row["LOCKDT"]) for row in adsl} == {
+        ("Y", "LOCKED", cutoff)
+    }
+    report = (out / "report" / "report.html").read_text(encoding="utf-8")
+    assert "locked on " in report
+    assert "by data_manager: database lock for the analysis at the data cut-off" in report
+    env = {
+        "METSOR_USER": "coordinator",
+        "METSOR_PASSWORD": payload["users"]["coordinator"]["password"],
+        "METSOR_AUDIT_KEY_FILE": str(out / "metsor-audit.key"),
+        "METSOR_AUDIT_ANCHOR_FILE": str(out / "metsor-audit.anchor"),
+    }
+    entry = runner.invoke(
+        app,
+        ["record", "vitals", adsl[0]["SUBJID"], "--sbp", "120", "--dbp", "80",
+         "--date", adsl[0]["RANDDT"], "--db", payload["database"]],
+        env=env,
+    )  # fmt: skip
+    assert entry.exit_code != 0
+    assert "locked" in entry.output
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 @pytest.mark.parametrize(
