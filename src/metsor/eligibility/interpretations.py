@@ -22,8 +22,10 @@ interpretation.
   applies the registry's 6-month exclusion alone.
 - Child-Pugh albumin cut-off of 3 points: ``albumin_cutoff_g_dl``, default 2.8 g/dL.
 - "Presence of History of gastrointestinal bleeding" has no time window. Default
-  ``gi_bleeding_window_days=None``: any history excludes, as written; a number of days (SHARP:
-  30) excludes only bleeding that recent (``history.gi_bleeding_days_ago``).
+  ``gi_bleeding_window_days=None``: any history excludes, as written; a number of days
+  excludes only bleeding that recent (``history.gi_bleeding_days_ago``). A protocol that states
+  its own window sets it as the criterion's parameter ``window_days`` (SHARP: 30 days;
+  :mod:`metsor.eligibility.parameters`), which this setting does not override.
 - "Patients with signs of bleeding or medical history": default ``bleeding_window_days=None``,
   the investigator's attestation of signs or any history of bleeding excludes, as written; a
   number of days excludes only bleeding that recent (``history.bleeding_days_ago``).

@@ -43,6 +43,9 @@ __all__ = [
     "EligibilitySettings",
     "Rule",
     "RuleResult",
+    "age_rule",
+    "ecog_rule",
+    "infection_rule",
     "rules_for",
 ]
 
@@ -109,20 +112,20 @@ def _hcc_confirmed(settings: EligibilitySettings) -> Rule:
     return hcc_confirmed
 
 
-def _age(settings: EligibilitySettings) -> Rule:
+def age_rule(settings: EligibilitySettings, years: int = AGE_CRITERION_YEARS) -> Rule:
+    """Age above ``years`` (criterion) or ``years`` and older (structured field)."""
     strict = settings.age_rule == "criterion"
     sign, negation = (">", "≤") if strict else ("≥", "<")
 
     def age(record: ScreeningRecord) -> RuleResult:
-        """Age above 18 years (criterion) or 18 years and older (structured field)."""
-        needs = f"{sign} {AGE_CRITERION_YEARS} years"
+        needs = f"{sign} {years} years"
         if record.age_years is None:
             return RuleResult("unknown", f"age not recorded (needs {needs})")
-        years = record.age_years
-        ok = years > AGE_CRITERION_YEARS if strict else years >= AGE_CRITERION_YEARS
+        recorded = record.age_years
+        ok = recorded > years if strict else recorded >= years
         if ok:
-            return RuleResult("pass", f"age {years} years {needs}")
-        return RuleResult("fail", f"age {years} years {negation} {AGE_CRITERION_YEARS} years")
+            return RuleResult("pass", f"age {recorded} years {needs}")
+        return RuleResult("fail", f"age {recorded} years {negation} {years} years")
 
     return age
 
@@ -146,13 +149,21 @@ def _child_pugh_a(settings: EligibilitySettings) -> Rule:
     return child_pugh_a
 
 
-def ecog(record: ScreeningRecord) -> RuleResult:
-    """ECOG performance status 0, 1 or 2."""
-    if record.ecog is None:
-        return RuleResult("unknown", f"ECOG not recorded (needs 0–{ECOG_MAX})")
-    if record.ecog <= ECOG_MAX:
-        return RuleResult("pass", f"ECOG {record.ecog} ≤ {ECOG_MAX}")
-    return RuleResult("fail", f"ECOG {record.ecog} > {ECOG_MAX}")
+def ecog_rule(most: int = ECOG_MAX) -> Rule:
+    """ECOG performance status at most ``most`` (the registry's 0, 1 or 2 by default)."""
+
+    def ecog(record: ScreeningRecord) -> RuleResult:
+        if record.ecog is None:
+            return RuleResult("unknown", f"ECOG not recorded (needs 0–{most})")
+        if record.ecog <= most:
+            return RuleResult("pass", f"ECOG {record.ecog} ≤ {most}")
+        return RuleResult("fail", f"ECOG {record.ecog} > {most}")
+
+    return ecog
+
+
+ecog = ecog_rule()
+"""ECOG performance status 0, 1 or 2."""
 
 
 def sex_any(record: ScreeningRecord) -> RuleResult:
@@ -185,15 +196,23 @@ def _child_pugh_7_ascites(settings: EligibilitySettings) -> Rule:
     return child_pugh_7_ascites
 
 
-def active_infection(record: ScreeningRecord) -> RuleResult:
-    """Exclusion: active clinical severe infection, > grade 2 (NCI-CTCAE v3.0)."""
-    grade = record.history.active_infection_grade if record.history else None
-    if grade is None:
-        return RuleResult("unknown", "active infection grade not recorded")
-    text = f"active infection grade {grade} (CTCAE v3.0)"
-    if grade > INFECTION_GRADE_MAX:
-        return RuleResult("fail", f"{text} > {INFECTION_GRADE_MAX}")
-    return RuleResult("pass", f"{text} ≤ {INFECTION_GRADE_MAX}")
+def infection_rule(most: int = INFECTION_GRADE_MAX) -> Rule:
+    """Exclusion: active clinical infection above grade ``most`` (NCI-CTCAE v3.0)."""
+
+    def active_infection(record: ScreeningRecord) -> RuleResult:
+        grade = record.history.active_infection_grade if record.history else None
+        if grade is None:
+            return RuleResult("unknown", "active infection grade not recorded")
+        text = f"active infection grade {grade} (CTCAE v3.0)"
+        if grade > most:
+            return RuleResult("fail", f"{text} > {most}")
+        return RuleResult("pass", f"{text} ≤ {most}")
+
+    return active_infection
+
+
+active_infection = infection_rule()
+"""Exclusion: active clinical severe infection, > grade 2 (NCI-CTCAE v3.0)."""
 
 
 def pregnancy(record: ScreeningRecord) -> RuleResult:
@@ -234,7 +253,7 @@ def rules_for(settings: EligibilitySettings | None = None) -> Mapping[str, Rule]
     rules: dict[str, Rule] = {
         "consent": consent,
         "hcc_confirmed": _hcc_confirmed(chosen),
-        "age": _age(chosen),
+        "age": age_rule(chosen),
         "child_pugh_a": _child_pugh_a(chosen),
         "ecog": ecog,
         "hemoglobin": Threshold("hemoglobin", "hemoglobin", ">=", 9.0),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from metsor.eligibility.cutoffs import attested, cutoff_rule
 from metsor.eligibility.derived import derived_scores
+from metsor.eligibility.parameters import parameterized_rule
 from metsor.eligibility.record import ScreeningRecord, parse_record
 from metsor.eligibility.rules import EligibilitySettings, rules_for
 from metsor.eligibility.thresholds import Status
@@ -177,12 +178,16 @@ def screen(
     results: list[CriterionResult] = []
     for criterion in criteria:
         with_cutoff = cutoff_rule(criterion)
+        with_parameters = parameterized_rule(criterion, chosen)
         if criterion.rule is None:
             item = attested(criterion, checked)
             status: Status = item.status
             reason = item.reason
         elif with_cutoff is not None:
             outcome = with_cutoff(checked)
+            status, reason = outcome.status, outcome.reason
+        elif with_parameters is not None:
+            outcome = with_parameters(checked)
             status, reason = outcome.status, outcome.reason
         else:
             rule = rules.get(criterion.rule)

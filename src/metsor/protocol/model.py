@@ -46,6 +46,7 @@ __all__ = [
     "Official",
     "Outcome",
     "Protocol",
+    "RuleParameter",
     "Site",
     "Sponsor",
     "Status",
@@ -211,12 +212,23 @@ class Cutoff(_Frozen):
     source: Text
 
 
+class RuleParameter(_Frozen):
+    """A trial's own value of one parameter of a rule that is not a laboratory comparison
+    (a window in days, a largest grade, a least age): ``name`` as the rule library names it
+    (:data:`metsor.eligibility.parameters.RULE_PARAMETERS`), ``source`` where it comes from."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    value: Annotated[float, Field(allow_inf_nan=False)]
+    source: Text
+
+
 class Criterion(_Frozen):
     """One eligibility criterion in the registry's wording.
 
     ``rule`` names the computable eligibility rule that checks it; None means a checklist
     item the investigator attests. ``cutoff`` gives a laboratory rule the trial's own
-    threshold instead of the rule library's.
+    threshold instead of the rule library's; ``parameters`` give any other rule the trial's
+    own values (SHARP's 30-day window of gastrointestinal bleeding), each named once.
     """
 
     id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -224,6 +236,24 @@ class Criterion(_Frozen):
     text: Text
     rule: str | None = None
     cutoff: Cutoff | None = None
+    parameters: tuple[RuleParameter, ...] = ()
+
+    @model_validator(mode="after")
+    def _parameters_named_once(self) -> Criterion:
+        names = [parameter.name for parameter in self.parameters]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"criterion '{self.id}' names parameter(s) twice: {repeated}")
+        if self.parameters and self.rule is None:
+            raise ValueError(f"criterion '{self.id}' has parameters but no rule")
+        return self
+
+    def parameter(self, name: str) -> float | None:
+        """The value of the named parameter, or None where the protocol sets none."""
+        for parameter in self.parameters:
+            if parameter.name == name:
+                return parameter.value
+        return None
 
 
 class Eligibility(_Frozen):
