@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
+from metsor.protocol import builtin
 from metsor.services.casebook import (
     close_query,
     correct_value,
@@ -22,10 +23,19 @@ from metsor.services.casebook import (
 from metsor.services.context import Database, unit_of_work
 from metsor.services.monitoring.edit_checks import run_edit_checks
 from metsor.services.users import add_user
+from metsor.services.visit_status import overdue_visits, visit_schedule
 from metsor.store.models.casebook import DataQuery
 from metsor.store.models.monitoring import EditCheckQuery
 
-from .conftest import CONSENTED_ON, enroll, move_clock
+from .conftest import (
+    CONSENTED_ON,
+    SEED,
+    TRIAL_START,
+    Calendar,
+    enroll,
+    move_clock,
+    setup_trial,
+)
 
 BASELINE = [
     {"lesion_id": "T1", "organ": "liver", "kind": "target", "diameter_mm": 40.0,
@@ -136,6 +146,75 @@ def test_a_visit_overdue_by_more_than_its_window(trial_dm: Database) -> None:
     assert [(s, status) for s, _, status, _ in found] == [(subject_id, "open")]
     run_checks(trial_dm)  # raised once, not again
     assert len(system_queries(trial_dm, "visit_overdue")) == 1
+
+
+def _overdue_questions(database: Database) -> list[str]:
+    """The questions of the open ``visit_overdue`` queries, without their rule's tag."""
+    with database.sessions() as session:
+        return [
+            question.removeprefix("[visit_overdue] ")
+            for question in session.scalars(
+                select(DataQuery.question)
+                .join(EditCheckQuery, EditCheckQuery.query_id == DataQuery.id)
+                .where(EditCheckQuery.rule == "visit_overdue", DataQuery.status == "open")
+                .order_by(DataQuery.id)
+            )
+        ]
+
+
+def test_a_follow_up_visit_overdue_after_treatment_ended(trial_dm: Database) -> None:
+    subject_id, arm, day0 = randomized(trial_dm)
+    stopped = day0 + timedelta(10)
+    move_clock(trial_dm, stopped)
+    with unit_of_work(trial_dm, "inv_tj") as ctx:
+        for drug in (d for d in ("sorafenib", "metformin") if d in arm.split("_")):
+            record_dose(ctx, subject_id=subject_id, drug=drug, event="start", event_date=day0)
+            record_dose(
+                ctx, subject_id=subject_id, drug=drug, event="discontinue", event_date=stopped,
+                reason="patient decision",
+            )  # fmt: skip
+    # Safety follow-up 30 days after the last drug stopped, ± 7 days (the protocol's schedule).
+    move_clock(trial_dm, stopped + timedelta(37))
+    run_checks(trial_dm)
+    assert not any(q.startswith("follow up") for q in _overdue_questions(trial_dm))
+    move_clock(trial_dm, stopped + timedelta(38))
+    run_checks(trial_dm)
+    assert [q for q in _overdue_questions(trial_dm) if q.startswith("follow up")] == [
+        f"follow up 1 was due on {stopped + timedelta(30)} (window to {stopped + timedelta(37)}) "
+        "and is not recorded: 1 days overdue"
+    ]
+    with unit_of_work(trial_dm, "inv_tj", readonly=True) as ctx:
+        schedule = {(v.visit_type, v.number): v.status for v in visit_schedule(ctx, subject_id)}
+        overdue = {(v.visit_type, v.number) for v in overdue_visits(ctx)}
+    assert schedule[("follow_up", 1)] == "overdue"
+    assert ("follow_up", 1) in overdue
+
+
+def test_visits_are_overdue_by_the_trial_s_own_schedule(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("METSOR_ALLOCATION_SEED", SEED.hex())
+    protocol = builtin("NCT02672488")
+    rules = protocol.endpoint_rules.model_copy(update={"tumour_interval_days": 84})
+    database = Database.open(database_url, clock=Calendar(TRIAL_START))
+    try:
+        setup_trial(database, protocol=protocol.model_copy(update={"endpoint_rules": rules}))
+        with unit_of_work(database, "admin") as ctx:
+            add_user(ctx, username="dm", role="data_manager")
+        subject_id, _, day0 = randomized(database)
+        # The built-in schedule's first assessment (day 49 ± 7) would be overdue by now.
+        move_clock(database, day0 + timedelta(91))
+        run_checks(database)
+        assert _overdue_questions(database) == []
+        move_clock(database, day0 + timedelta(92))
+        run_checks(database)
+        assert _overdue_questions(database) == [
+            f"tumour assessment 1 was due on {day0 + timedelta(84)} "
+            f"(window to {day0 + timedelta(91)}) and is not recorded: 1 days overdue"
+        ]
+        assert [q[0] for q in system_queries(database, "visit_overdue")] == [subject_id]
+    finally:
+        database.close()
 
 
 def test_a_target_lesion_missing_at_follow_up(trial_dm: Database) -> None:

@@ -4,12 +4,12 @@
 date and whether they fell in their window) and the next visit of each kind still expected —
 planned by the schedule of the protocol stored with the trial
 (:func:`metsor.services.casebook.schedule.trial_schedule`).
-A next visit is ``overdue`` exactly when the ``visit_overdue`` edit check finds it so
-(:mod:`metsor.services.monitoring.edit_checks`: the end of its window has passed and it is not
-recorded), ``due`` once its window has opened, ``upcoming`` before; a follow-up visit, which
-that check does not follow, is ``window closed`` once its window has passed unrecorded.
-:func:`overdue_visits` gathers the overdue visits of every subject the user may see, for the
-dashboard.
+The visits expected next and when each is overdue are one rule,
+:func:`metsor.services.expected_visits.expected_visits`, that the ``visit_overdue`` edit check
+(:mod:`metsor.services.monitoring.edit_checks`) reads too: a next visit is ``overdue`` exactly
+when that check finds it so (the end of its window has passed and it is not recorded), ``due``
+once its window has opened, ``upcoming`` before. :func:`overdue_visits` gathers the overdue
+visits of every subject the user may see, for the dashboard.
 """
 
 from __future__ import annotations
@@ -22,16 +22,13 @@ from sqlalchemy import select
 
 from metsor.services.access import require, subject_for, visible
 from metsor.services.casebook.dosing import treatment_ended_on
-from metsor.services.casebook.schedule import PlannedVisit, trial_schedule
+from metsor.services.casebook.schedule import trial_schedule
 from metsor.services.context import ServiceContext
-from metsor.services.monitoring.edit_checks import RULES
+from metsor.services.expected_visits import FOLLOW_UP_ENDED, expected_visits
 from metsor.store.models.casebook import Visit
 from metsor.store.models.core import Allocation, Site, Subject
 
 __all__ = ["OverdueVisit", "ScheduledVisit", "overdue_visits", "visit_schedule"]
-
-#: Statuses after which no visit is expected any more (as the ``visit_overdue`` check has it).
-_FOLLOW_UP_ENDED = ("dead", "withdrawn")
 
 
 @dataclass(frozen=True)
@@ -47,10 +44,9 @@ class ScheduledVisit:
     actual
         The day it took place, for a recorded visit.
     status
-        ``done``; ``overdue`` (as the ``visit_overdue`` edit check finds it); ``window
-        closed`` (a follow-up visit, which that check does not follow, not recorded by the
-        end of its window); ``due`` (its window is open); ``upcoming``; or ``not recorded``
-        (a baseline visit, whose window closed at randomization).
+        ``done``; ``overdue`` (as the ``visit_overdue`` edit check finds it); ``due`` (its
+        window is open); ``upcoming``; or ``not recorded`` (a baseline visit, whose window
+        closed at randomization).
     in_window
         For a recorded visit, whether it fell in its window.
     visit_id
@@ -89,14 +85,6 @@ class OverdueVisit:
         return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(self).items()}
 
 
-def _overdue_keys(ctx: ServiceContext, subject_id: str) -> set[tuple[str, int]]:
-    keys = set()
-    for finding in RULES["visit_overdue"](ctx.session, subject_id, ctx.today()):
-        visit_type, _, number = finding.finding.partition(":")
-        keys.add((visit_type, int(number)))
-    return keys
-
-
 def visit_schedule(ctx: ServiceContext, subject_id: str) -> tuple[ScheduledVisit, ...]:
     """The schedule of ``subject_id``: recorded visits, then the next of each kind expected.
 
@@ -133,15 +121,11 @@ def visit_schedule(ctx: ServiceContext, subject_id: str) -> tuple[ScheduledVisit
     )
 
     schedule = trial_schedule(ctx)
-
-    def plan(visit_type: str, number: int) -> PlannedVisit:
-        return schedule.plan(
-            visit_type, number, randomized_on=randomized_on, treatment_ended_on=ended
-        )
-
     rows = []
     for visit in visits:
-        planned = plan(visit.visit_type, visit.number)
+        planned = schedule.plan(
+            visit.visit_type, visit.number, randomized_on=randomized_on, treatment_ended_on=ended
+        )
         rows.append(
             ScheduledVisit(
                 visit.visit_type,
@@ -155,30 +139,21 @@ def visit_schedule(ctx: ServiceContext, subject_id: str) -> tuple[ScheduledVisit
                 visit.id,
             )
         )
-    if subject.status in _FOLLOW_UP_ENDED:
-        return tuple(rows)
-    overdue = _overdue_keys(ctx, subject_id)
     today = ctx.today()
-    for visit_type in _expected_types(subject.status, ended is not None):
-        numbers = [v.number for v in visits if v.visit_type == visit_type]
-        if visit_type == "baseline" and numbers:
-            continue
-        number = 0 if visit_type == "baseline" else max(numbers, default=0) + 1
-        planned = plan(visit_type, number)
-        if visit_type == "baseline":
+    for expected in expected_visits(ctx.session, subject, allocation, visits):
+        planned = expected.planned
+        if expected.visit_type == "baseline":
             status = "not recorded"
-        elif (visit_type, number) in overdue:
+        elif expected.days_overdue(today) is not None:
             status = "overdue"
-        elif planned.window_end is not None and today > planned.window_end:
-            status = "window closed"  # a kind the visit_overdue check does not follow
         elif planned.window_start is not None and today >= planned.window_start:
             status = "due"
         else:
             status = "upcoming"
         rows.append(
             ScheduledVisit(
-                visit_type,
-                number,
+                expected.visit_type,
+                expected.number,
                 planned.planned,
                 planned.window_start,
                 planned.window_end,
@@ -187,16 +162,6 @@ def visit_schedule(ctx: ServiceContext, subject_id: str) -> tuple[ScheduledVisit
             )
         )
     return tuple(rows)
-
-
-def _expected_types(status: str, treatment_ended: bool) -> tuple[str, ...]:
-    """The kinds of visit still expected of a subject in ``status``."""
-    kinds = ["baseline", "tumour_assessment"]
-    if status == "on_treatment":
-        kinds.insert(1, "treatment")
-    if treatment_ended:
-        kinds.append("follow_up")
-    return tuple(kinds)
 
 
 def overdue_visits(ctx: ServiceContext) -> tuple[OverdueVisit, ...]:
@@ -215,28 +180,31 @@ def overdue_visits(ctx: ServiceContext) -> tuple[OverdueVisit, ...]:
     require(ctx, "view_subjects")
     statement = visible(
         ctx,
-        select(Subject.subject_id, Site.code, Allocation.randomized_at)
+        select(Subject, Site.code, Allocation)
         .join(Allocation, Allocation.subject_id == Subject.subject_id)
         .join(Site, Site.id == Subject.site_id)
-        .where(Subject.status.not_in(_FOLLOW_UP_ENDED))
+        .where(Subject.status.not_in(FOLLOW_UP_ENDED))
         .order_by(Subject.subject_id),
     )
     today = ctx.today()
-    schedule = trial_schedule(ctx)
     found = []
-    for subject_id, site, randomized_at in ctx.session.execute(statement):
-        for visit_type, number in sorted(_overdue_keys(ctx, subject_id)):
-            planned = schedule.plan(visit_type, number, randomized_on=randomized_at.date())
-            end = planned.window_end
+    for subject, site, allocation in ctx.session.execute(statement).all():
+        visits = ctx.session.scalars(
+            select(Visit).where(Visit.subject_id == subject.subject_id)
+        ).all()
+        for expected in expected_visits(ctx.session, subject, allocation, visits):
+            late = expected.days_overdue(today)
+            if late is None:
+                continue
             found.append(
                 OverdueVisit(
-                    subject_id,
+                    subject.subject_id,
                     site,
-                    visit_type,
-                    number,
-                    planned.planned,
-                    end,
-                    (today - end).days if end is not None else 0,
+                    expected.visit_type,
+                    expected.number,
+                    expected.planned.planned,
+                    expected.planned.window_end,
+                    late,
                 )
             )
     return tuple(sorted(found, key=lambda v: (-v.days_overdue, v.subject_id, v.visit_type)))

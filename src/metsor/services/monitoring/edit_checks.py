@@ -7,8 +7,9 @@ The rules (:data:`RULES`):
   stored before the range was enforced or written behind the application's back);
 - ``ae_action``: an adverse event of grade 3 or more with no action recorded for a study drug
   (no drug row, or ``not_applicable``);
-- ``visit_overdue``: the next scheduled treatment visit or tumour assessment not recorded
-  although the end of its window has passed;
+- ``visit_overdue``: the next treatment visit, tumour assessment or follow-up visit expected
+  (:func:`metsor.services.expected_visits.expected_visits`, on the trial's own schedule) not
+  recorded although the end of its window has passed;
 - ``target_lesion``: a follow-up tumour assessment that does not measure every target lesion
   of the baseline;
 - ``death_cause``: a death of unknown cause with no detail;
@@ -35,11 +36,10 @@ from sqlalchemy.orm import Session
 
 from metsor.clinical.plausibility import check_lab
 from metsor.errors import InputError, PermissionDeniedError
-from metsor.protocol.schedule import visit_schedule
 from metsor.services.access import visible
 from metsor.services.context import ServiceContext
+from metsor.services.expected_visits import expected_visits
 from metsor.services.monitoring.guard import lock_view
-from metsor.services.protocol_in_force import protocol_of
 from metsor.store.audit import set_reason
 from metsor.store.models import casebook as tables
 from metsor.store.models.core import Allocation, Site, Subject
@@ -285,7 +285,7 @@ def _visit_overdue(session: Session, subject_id: str, today: date) -> list[Findi
     allocation = session.scalars(
         select(Allocation).where(Allocation.subject_id == subject_id)
     ).one_or_none()
-    if subject is None or allocation is None or subject.status in ("dead", "withdrawn"):
+    if subject is None or allocation is None:
         return []
     visits = session.scalars(
         select(tables.Visit).where(tables.Visit.subject_id == subject_id).order_by(tables.Visit.id)
@@ -293,15 +293,12 @@ def _visit_overdue(session: Session, subject_id: str, today: date) -> list[Findi
     anchor = ("visits", visits[-1].id, "actual_date") if visits else (
         "allocations", allocation.id, "randomized_at"
     )  # fmt: skip
-    types = ["tumour_assessment"] + (["treatment"] if subject.status == "on_treatment" else [])
     found = []
-    schedule = visit_schedule(protocol_of(session))
-    for visit_type in types:
-        number = max((v.number for v in visits if v.visit_type == visit_type), default=0) + 1
-        planned = schedule.plan(visit_type, number, randomized_on=allocation.randomized_at.date())
-        if planned.window_end is None or today <= planned.window_end:
+    for expected in expected_visits(session, subject, allocation, visits):
+        late = expected.days_overdue(today)
+        if late is None:
             continue
-        late = (today - planned.window_end).days
+        visit_type, number, planned = expected.visit_type, expected.number, expected.planned
         found.append(
             Finding(
                 "visit_overdue", f"{visit_type}:{number}", anchor[0], anchor[1], anchor[2],
