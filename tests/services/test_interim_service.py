@@ -257,6 +257,6 @@ def test_data_timeliness_counts_overdue_forms_and_open_queries(trial: Trial) -> 
     }
     assert 0 < timeliness.subjects_overdue <= len(alive)
     assert sum(timeliness.overdue.values()) >= timeliness.subjects_overdue
-    assert set(timeliness.overdue) <= {"tumour_assessment", "treatment"}
+    assert set(timeliness.overdue) <= {"tumour_assessment", "treatment", "follow_up"}
     assert timeliness.open_queries == sum(timeliness.open_queries_by_status.values())
     assert later.subjects_overdue >= timeliness.subjects_overdue

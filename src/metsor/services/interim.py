@@ -17,8 +17,8 @@ for a later cut-off only when its own cut-off is earlier.
 Only a statistician may run an interim analysis or record a look (``run_interim``).
 
 The data timeliness of the open report is read here too (:func:`data_timeliness`): scheduled
-visits and tumour assessments overdue at the cut-off (the ``visit_overdue`` edit check) and
-data queries open at the cut-off.
+visits, tumour assessments and follow-up visits overdue at the cut-off (the ``visit_overdue``
+edit check) and data queries open at the cut-off.
 """
 
 from __future__ import annotations
@@ -72,8 +72,9 @@ class InterimLook:
 class DataTimeliness:
     """Overdue forms and open queries at the cut-off, pooled over arms.
 
-    ``overdue`` counts the forms overdue by kind (``tumour_assessment``, ``treatment``): the
-    next one of a subject alive and not withdrawn at the cut-off whose window had ended;
+    ``overdue`` counts the forms overdue by kind (``tumour_assessment``, ``treatment``,
+    ``follow_up``): the next one of a subject alive and not withdrawn at the cut-off whose
+    window had ended;
     ``open_queries`` the queries raised by the cut-off and not closed by it, by their status
     then (``open``, or ``answered`` when answered by the cut-off).
     """
