@@ -154,6 +154,7 @@ def plan_toxicity(
         events, stopped_on = _stop_for_toxicity(events, treatment_end, rng)
     if acidosis is not None and (stopped_on is None or acidosis.onset < stopped_on):
         events = [replace(e, action="dose_not_changed") for e in events]
+        acidosis = next(e for e in events if e.term == "lactic acidosis")  # the copy in events
         events, stopped_on = _stop_at(events, acidosis, acidosis.onset)
     events = [_resolved(e, last_visit, rng) for e in events]
     doses, final = _dose_changes(
