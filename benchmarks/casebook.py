@@ -314,6 +314,7 @@ class Timing:
     casebook_cpu_seconds: float
     peer_cpu_seconds: float
     casebook_statements: int
+    casebook_flushes: int
     peer_statements: int
 
 
@@ -382,6 +383,10 @@ def one_call_a_record(page: list[Entry]) -> list[Entry]:
     return entries
 
 
+#: The ORM flushes of the casebook's sessions in the current run.
+_FLUSH_COUNT = [0]
+
+
 @contextmanager
 def _rows_written() -> Iterator[list[list[Any]]]:
     """Keep a copy of the attributes of every audited row the block's sessions insert (the
@@ -390,6 +395,7 @@ def _rows_written() -> Iterator[list[list[Any]]]:
     written: list[list[Any]] = []
 
     def flushed(session: Session, context: Any) -> None:
+        _FLUSH_COUNT[0] += 1
         written[-1].extend(
             (type(row), dict(vars(row))) for row in session.new if isinstance(row, AuditedMixin)
         )
@@ -486,6 +492,7 @@ def run(url: str, backend: str, subjects: int, seed: int, *, single: bool = Fals
         with database.sessions() as session:
             audit_before = session.scalar(select(func.count()).select_from(AuditLog)) or 0
         with _statements(database) as sent, _rows_written() as written:
+            _FLUSH_COUNT[0] = 0
             start, cpu = time.perf_counter(), time.process_time()
             _write(database, pages, written)
             elapsed, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
@@ -506,6 +513,7 @@ def run(url: str, backend: str, subjects: int, seed: int, *, single: bool = Fals
             peer_cpu_seconds=peer_cpu,
             rows=sum(len(rows) for rows in written),
             casebook_statements=sent[0],
+            casebook_flushes=_FLUSH_COUNT[0],
             peer_statements=inserted[0],
         )
     finally:
@@ -560,7 +568,9 @@ def _report(timing: Timing) -> None:
         f"{timing.casebook_seconds / timing.peer_seconds:5.1f}\n"
         f"{'':<10} SQL statements: casebook {timing.casebook_statements:,} "
         f"({timing.casebook_statements / timing.records:.2f} a record), peer "
-        f"{timing.peer_statements:,} ({timing.peer_statements / timing.records:.2f} a record)\n"
+        f"{timing.peer_statements:,} ({timing.peer_statements / timing.records:.2f} a record); "
+        f"ORM flushes {timing.casebook_flushes:,} "
+        f"({timing.casebook_flushes / timing.records:.2f} a record)\n"
         f"{'':<10} CPU of this process: casebook {timing.casebook_cpu_seconds:6.1f} s "
         f"({timing.records / timing.casebook_cpu_seconds:,.0f} records/CPU-s), peer "
         f"{timing.peer_cpu_seconds:5.1f} s, ratio "
