@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from metsor.cli._common import read_json_file
+from metsor.cli._common import read_json_file, read_text_file
 from metsor.errors import InputError, NotFoundError
 
 if TYPE_CHECKING:
@@ -112,6 +112,14 @@ def show(
 @app.command("import")
 def import_record(
     file: Annotated[Path, typer.Argument(help="A ClinicalTrials.gov API v2 study record.")],
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            help="A mapping file (YAML or JSON) of criteria to rule ids with parameters, and "
+            "the trial sections the registry lacks; unmapped criteria become checklist items.",
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Write the protocol here instead of printing it."),
@@ -123,12 +131,37 @@ def import_record(
     data = read_json_file(file, "FILE")
     if not isinstance(data, dict) or "protocolSection" not in data:
         raise InputError(f"{file} has no 'protocolSection': not a v2 study record", field="FILE")
-    text = from_ctgov_v2(data).model_dump_json(indent=2) + "\n"
+    protocol = from_ctgov_v2(data)
+    if mapping is not None:
+        protocol = _mapped(protocol, mapping)
+    text = protocol.model_dump_json(indent=2) + "\n"
     if out is None:
         typer.echo(text, nl=False)
         return
     _write_atomically(out, text)
     typer.echo(f"wrote {out}")
+
+
+def _mapped(protocol: Protocol, path: Path) -> Protocol:
+    """The protocol completed by a mapping file, its rules checked against the rule library."""
+    from metsor.eligibility.cutoffs import LAB_RULES
+    from metsor.eligibility.parameters import RULE_PARAMETERS, check_criteria
+    from metsor.eligibility.rules import RULES
+    from metsor.protocol.mapping import apply_mapping
+
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            content = yaml.safe_load(read_text_file(path, "--mapping"))
+        except yaml.YAMLError as exc:
+            raise InputError(f"{path} is not valid YAML: {exc}", field="--mapping") from None
+    else:
+        content = read_json_file(path, "--mapping")
+    rules = {rule: tuple(RULE_PARAMETERS.get(rule, {})) for rule in RULES}
+    mapped = apply_mapping(protocol, content, rules=rules, lab_rules=LAB_RULES, source=str(path))
+    check_criteria(mapped)
+    return mapped
 
 
 def _write_atomically(path: Path, text: str) -> None:

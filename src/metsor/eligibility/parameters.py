@@ -14,20 +14,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from metsor.eligibility.cutoffs import cutoff_rule
 from metsor.eligibility.interpretations import EligibilitySettings, within_window_rule
 from metsor.eligibility.rules import (
     AGE_CRITERION_YEARS,
     ECOG_MAX,
     INFECTION_GRADE_MAX,
+    RULES,
     Rule,
     age_rule,
     ecog_rule,
     infection_rule,
 )
 from metsor.errors import InputError
-from metsor.protocol.model import Criterion
+from metsor.protocol.model import Criterion, Protocol
 
-__all__ = ["RULE_PARAMETERS", "ParameterBounds", "parameterized_rule"]
+__all__ = ["RULE_PARAMETERS", "ParameterBounds", "check_criteria", "parameterized_rule"]
 
 
 @dataclass(frozen=True)
@@ -141,3 +143,23 @@ def parameterized_rule(criterion: Criterion, settings: EligibilitySettings) -> R
             )
         values[parameter.name] = int(value)
     return _BUILDERS[rule](settings, MappingProxyType(values))
+
+
+def check_criteria(protocol: Protocol) -> None:
+    """Check that every criterion's rule exists and takes its cut-off and parameters.
+
+    Raises
+    ------
+    InputError
+        Naming the criterion and the key (``criteria.<id>.rule``, ``….parameters.<name>``).
+    """
+    for criterion in protocol.criteria:
+        if criterion.rule is None:
+            continue
+        if criterion.rule not in RULES:
+            raise InputError(
+                f"criterion '{criterion.id}' names no known rule: {criterion.rule!r}",
+                field=f"criteria.{criterion.id}.rule",
+            )
+        cutoff_rule(criterion)
+        parameterized_rule(criterion, EligibilitySettings())
