@@ -16,7 +16,6 @@ from __future__ import annotations
 from metsor.services.casebook.adverse_events import record_adverse_event
 from metsor.services.casebook.corrections import CORRECTABLE_FIELDS, correct_value
 from metsor.services.casebook.datasets import (
-    ADAE_COLUMNS,
     AnalysisDatasets,
     adae_rows,
     analysis_datasets,
@@ -35,7 +34,6 @@ from metsor.services.casebook.vital_signs import record_vital_signs
 from metsor.services.casebook.withdrawals import record_withdrawal
 
 __all__ = [
-    "ADAE_COLUMNS",
     "CORRECTABLE_FIELDS",
     "THERAPY_CATEGORIES",
     "AnalysisDatasets",

@@ -47,7 +47,6 @@ from metsor.eligibility.derived import bclc_of, child_pugh_bounds
 from metsor.endpoints.adverse_events import AdverseEventRecord, adae, adae_columns
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import require, visible
-from metsor.services.casebook.dose_levels import DOSE_LEVELS
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import (
     AdverseEvent,
@@ -65,17 +64,11 @@ from metsor.store.models.casebook import (
 from metsor.store.models.core import Allocation, Screening, Site, Subject
 
 __all__ = [
-    "ADAE_COLUMNS",
     "AnalysisDatasets",
     "adae_rows",
     "analysis_datasets",
     "subject_courses",
 ]
-
-ADAE_COLUMNS: tuple[str, ...] = adae_columns(tuple(DOSE_LEVELS))
-"""Columns of ADAE for the built-in protocol's study drugs
-(:func:`metsor.endpoints.adverse_events.adae`): per drug its relatedness (``AREL_<DRUG>``) and
-action (``AACN_<DRUG>``); a trial's own are those of its protocol's drugs."""
 
 
 def subject_courses(ctx: ServiceContext) -> list[endpoints.SubjectCourse]:
