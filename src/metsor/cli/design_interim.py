@@ -160,27 +160,26 @@ def interim_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """Interim look: bounds at the events observed, decision, conditional power, repeated CIs."""
-    from metsor.cli.design import _named_options, parse_looks
+    from metsor.cli.design import parse_looks
     from metsor.design.interim import interim_analysis
 
-    with _named_options():
-        result = interim_analysis(
-            parse_looks(looks),
-            planned_events=planned_events,
-            events=parse_numbers(events, "--events"),
-            z=parse_numbers(z, "--z"),
-            hr_alternative=hr_alternative,
-            alpha=alpha,
-            sides=sides,
-            spending=spending,
-            gamma=gamma,
-            beta=beta,
-            beta_spending=beta_spending,
-            beta_gamma=beta_gamma,
-            binding_futility=binding_futility,
-            allocation_ratio=allocation_ratio,
-            information_epsilon=information_epsilon,
-        )
+    result = interim_analysis(
+        parse_looks(looks),
+        planned_events=planned_events,
+        events=parse_numbers(events, "--events"),
+        z=parse_numbers(z, "--z"),
+        hr_alternative=hr_alternative,
+        alpha=alpha,
+        sides=sides,
+        spending=spending,
+        gamma=gamma,
+        beta=beta,
+        beta_spending=beta_spending,
+        beta_gamma=beta_gamma,
+        binding_futility=binding_futility,
+        allocation_ratio=allocation_ratio,
+        information_epsilon=information_epsilon,
+    )
     if as_json:
         typer.echo(json.dumps(_payload(result), indent=2))
         return
