@@ -260,14 +260,14 @@ def eligibility_settings(
     Raises
     ------
     InputError
-        For an unknown age rule (naming ``--age-rule``) or a malformed albumin cut-off (naming
+        For an unknown age rule (naming ``age_rule``) or a malformed albumin cut-off (naming
         ``METSOR_CHILD_PUGH_ALBUMIN_CUTOFF``), or a reading out of range (naming it).
     """
     from metsor.eligibility.rules import EligibilitySettings
 
     if age_rule not in ("criterion", "structured"):
         raise InputError(
-            f"--age-rule must be 'criterion' or 'structured', got {age_rule!r}", field="--age-rule"
+            f"age_rule must be 'criterion' or 'structured', got {age_rule!r}", field="age_rule"
         )
     return EligibilitySettings(
         age_rule="criterion" if age_rule == "criterion" else "structured",

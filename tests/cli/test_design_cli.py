@@ -373,7 +373,7 @@ def test_bad_argument_exits_2_from_the_command_line() -> None:
         timeout=120,
     )
     assert done.returncode == 2
-    assert done.stderr.startswith("error: field '--looks': information fractions must increase")
+    assert done.stderr.startswith("error: option --looks: information fractions must increase")
     assert "Traceback" not in done.stderr
 
 

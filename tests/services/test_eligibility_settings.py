@@ -128,7 +128,7 @@ def test_unset_cutoff_is_the_default_and_flags_pass_through(
     assert (chosen.age_rule, chosen.require_bclc_c) == ("structured", True)
     with pytest.raises(InputError) as caught:
         eligibility_settings(age_rule="lenient")
-    assert caught.value.field == "--age-rule"
+    assert caught.value.field == "age_rule"
 
 
 def adsl_rows(path: Path) -> dict[str, dict[str, str]]:

@@ -104,9 +104,9 @@ def test_a_generated_admin_password_is_returned_once_and_proves_the_admin(
 @pytest.mark.parametrize(
     ("options", "field", "message"),
     [
-        pytest.param({"method": "minimization"}, "method", "--method permuted_blocks, not "
+        pytest.param({"method": "minimization"}, "method", "method permuted_blocks, not "
                      "minimization", id="method"),
-        pytest.param({"length_per_stratum": 30}, "length_per_stratum", "--list-length 82, not 30",
+        pytest.param({"length_per_stratum": 30}, "length_per_stratum", "length_per_stratum 82, not 30",
                      id="list-length"),
         pytest.param({"block_sizes": (4, 6)}, "block_sizes", "block sizes [2, 4], not [4, 6]",
                      id="block-sizes"),

@@ -59,7 +59,11 @@ def register(app: typer.Typer) -> None:
 
 
 @db_app.command("init")
-@option_names(length_per_stratum="--list-length", password="--admin-password-stdin")
+@option_names(
+    length_per_stratum="--list-length",
+    password="--admin-password-stdin",
+    admin_password="--admin-password-stdin",
+)
 def db_init(
     db: DbOption = None,
     as_json: JsonOption = False,

@@ -43,17 +43,6 @@ _RATIO = Annotated[
 _METHOD = Annotated[str, typer.Option("--method", help="schoenfeld or freedman.")]
 
 
-@contextmanager
-def _named_options() -> Iterator[None]:
-    """Re-raise input errors naming the command-line option rather than the Python argument."""
-    try:
-        yield
-    except InputError as exc:
-        field = exc.field
-        option = f"--{field.replace('_', '-')}" if field and not field.startswith("-") else field
-        raise InputError(exc.message, field=option, row=exc.row) from None
-
-
 def parse_looks(text: str) -> list[float]:
     """Information fractions from ``"1/3,2/3,1"`` or ``"0.5,1"``.
 
@@ -70,9 +59,7 @@ def parse_looks(text: str) -> list[float]:
     try:
         return [float(Fraction(part.strip())) for part in text.split(",") if part.strip()]
     except (ValueError, ZeroDivisionError):
-        raise InputError(
-            f"cannot read looks {text!r}: use e.g. 1/3,2/3,1", field="--looks"
-        ) from None
+        raise InputError(f"cannot read looks {text!r}: use e.g. 1/3,2/3,1", field="looks") from None
 
 
 def _emit(payload: dict[str, Any], as_json: bool) -> None:
@@ -107,20 +94,19 @@ def sample_size_command(
     """Events and patients for a two-arm log-rank test (rpact's getSampleSizeSurvival)."""
     from metsor.design.sample_size import sample_size
 
-    with _named_options():
-        r = sample_size(
-            median_control=median_control,
-            median_experimental=median_experimental,
-            hr=hr,
-            alpha=alpha,
-            sides=sides,
-            power=power,
-            accrual_months=accrual_months,
-            follow_up_months=follow_up_months,
-            dropout_per_year=dropout_per_year,
-            allocation_ratio=allocation_ratio,
-            method=method,
-        )
+    r = sample_size(
+        median_control=median_control,
+        median_experimental=median_experimental,
+        hr=hr,
+        alpha=alpha,
+        sides=sides,
+        power=power,
+        accrual_months=accrual_months,
+        follow_up_months=follow_up_months,
+        dropout_per_year=dropout_per_year,
+        allocation_ratio=allocation_ratio,
+        method=method,
+    )
     _emit(
         {
             "events": r.events,
@@ -153,19 +139,18 @@ def power_command(
     """Power of the log-rank test with N patients, analysed at accrual + follow-up."""
     from metsor.design.sample_size import logrank_power
 
-    with _named_options():
-        r = logrank_power(
-            n=n,
-            median_control=median_control,
-            median_experimental=median_experimental,
-            alpha=alpha,
-            sides=sides,
-            accrual_months=accrual_months,
-            follow_up_months=follow_up_months,
-            dropout_per_year=dropout_per_year,
-            allocation_ratio=allocation_ratio,
-            method=method,
-        )
+    r = logrank_power(
+        n=n,
+        median_control=median_control,
+        median_experimental=median_experimental,
+        alpha=alpha,
+        sides=sides,
+        accrual_months=accrual_months,
+        follow_up_months=follow_up_months,
+        dropout_per_year=dropout_per_year,
+        allocation_ratio=allocation_ratio,
+        method=method,
+    )
     _emit({"power": r.power, "expected_events": r.expected_events, "hr": r.hr}, as_json)
 
 
@@ -190,16 +175,15 @@ def boundaries_command(
     """Group-sequential critical values (Lan–DeMets spending or classical designs)."""
     from metsor.design.boundaries import group_sequential_design
 
-    with _named_options():
-        d = group_sequential_design(
-            parse_looks(looks),
-            alpha=alpha,
-            sides=sides,
-            spending=spending,
-            gamma=gamma,
-            beta=beta,
-            beta_spending=beta_spending,
-        )
+    d = group_sequential_design(
+        parse_looks(looks),
+        alpha=alpha,
+        sides=sides,
+        spending=spending,
+        gamma=gamma,
+        beta=beta,
+        beta_spending=beta_spending,
+    )
     payload: dict[str, Any] = {
         "looks": list(d.information_rates),
         "z": list(d.z),
@@ -266,30 +250,29 @@ def simulate_command(
     )
     from metsor.design.simulate import Scenario, simulate
 
-    with _named_options():
-        scenario = Scenario(
-            n=n,
-            median_control=median_control,
-            median_experimental=median_experimental,
-            accrual_months=accrual_months,
-            follow_up_months=follow_up_months,
-            events=events,
-            looks=tuple(parse_looks(looks)),
-            spending=spending,
-            alpha=alpha,
-            sides=sides,
-            endpoint=endpoint,
-            dropout_per_year=dropout_per_year,
-            allocation_ratio=allocation_ratio,
-            assessment_interval_months=_assessment_interval(
-                assessment_interval_months, PROTOCOL_ASSESSMENT_INTERVAL_MONTHS
-            ),
-            ttp_death_censoring=ttp_death_censoring or PROTOCOL_TTP_DEATH_CENSORING,
-        ).validated()
-        if sys.stderr.isatty():
-            result = _simulate_with_progress(scenario, sims, seed)
-        else:
-            result = simulate(scenario, sims=sims, seed=seed)
+    scenario = Scenario(
+        n=n,
+        median_control=median_control,
+        median_experimental=median_experimental,
+        accrual_months=accrual_months,
+        follow_up_months=follow_up_months,
+        events=events,
+        looks=tuple(parse_looks(looks)),
+        spending=spending,
+        alpha=alpha,
+        sides=sides,
+        endpoint=endpoint,
+        dropout_per_year=dropout_per_year,
+        allocation_ratio=allocation_ratio,
+        assessment_interval_months=_assessment_interval(
+            assessment_interval_months, PROTOCOL_ASSESSMENT_INTERVAL_MONTHS
+        ),
+        ttp_death_censoring=ttp_death_censoring or PROTOCOL_TTP_DEATH_CENSORING,
+    ).validated()
+    if sys.stderr.isatty():
+        result = _simulate_with_progress(scenario, sims, seed)
+    else:
+        result = simulate(scenario, sims=sims, seed=seed)
     payload: dict[str, Any] = {"power": result.power}
     if abs(result.hr - 1.0) < 1e-12:
         payload["type_i_error"] = result.type_i_error
@@ -375,17 +358,16 @@ def grid_command(
     # errors in the file name its keys (base.n, grid, sims); errors in options name the option
     grid = parse_grid(text)
     scenarios = len(expand(grid))
-    with _named_options():
-        if sys.stderr.isatty():
-            with _progress_bar(f"simulating {scenarios} scenarios", 1) as report:
-                rows = run_grid(
-                    grid,
-                    workers=workers,
-                    scheduler=scheduler,
-                    progress=lambda done, total: report(done / total),
-                )
-        else:
-            rows = run_grid(grid, workers=workers, scheduler=scheduler)
+    if sys.stderr.isatty():
+        with _progress_bar(f"simulating {scenarios} scenarios", 1) as report:
+            rows = run_grid(
+                grid,
+                workers=workers,
+                scheduler=scheduler,
+                progress=lambda done, total: report(done / total),
+            )
+    else:
+        rows = run_grid(grid, workers=workers, scheduler=scheduler)
     out = [
         {
             **{k: list(v) if isinstance(v, tuple) else v for k, v in row.values.items()},

@@ -22,7 +22,6 @@ from metsor.errors import InputError
 
 if TYPE_CHECKING:
     from metsor.eligibility.log import ScreeningLog
-    from metsor.eligibility.rules import EligibilitySettings
     from metsor.eligibility.screening import EligibilityResult
 
 __all__ = ["print_log_summary", "register", "screen"]
@@ -34,18 +33,6 @@ _VERDICT_STYLE = {"eligible": "bold green", "ineligible": "bold red", "incomplet
 def register(app: typer.Typer) -> None:
     """Add ``metsor screen`` to the application."""
     app.command("screen")(screen)
-
-
-def _settings(age_rule: str, require_bclc_c: bool | None, **readings: Any) -> EligibilitySettings:
-    from metsor.config import eligibility_settings
-
-    try:
-        return eligibility_settings(age_rule=age_rule, require_bclc_c=require_bclc_c, **readings)
-    except InputError as exc:
-        if exc.field in readings:
-            option = "--" + str(exc.field).replace("_", "-")
-            raise InputError(exc.message.replace(str(exc.field), option), field=option) from None
-        raise
 
 
 def screen(
@@ -144,9 +131,11 @@ def screen(
             "give a record (.json) or a screening log (.csv), or --schema or --example",
             field="PATH",
         )
-    chosen = _settings(
-        age_rule,
-        require_bclc_c,
+    from metsor.config import eligibility_settings
+
+    chosen = eligibility_settings(  # a refusal names the option (metsor.cli._refusal)
+        age_rule=age_rule,
+        require_bclc_c=require_bclc_c,
         first_line=first_line,
         gi_bleeding_window_days=gi_bleeding_window_days,
         bleeding_window_days=bleeding_window_days,

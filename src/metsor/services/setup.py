@@ -141,14 +141,14 @@ def _refuse_changes(
         ).one_or_none()
         if found is None:
             raise InputError(
-                f"the trial is already initialised and has no administrator {admin!r} (--admin): "
+                f"the trial is already initialised and has no administrator {admin!r}: "
                 "an administrator adds users with 'metsor users add' (nothing changed)",
                 field="admin",
             )
     if admin_password is not None:
         raise InputError(
-            "the trial is already initialised: db init does not change a password "
-            "(--admin-password-stdin); use 'metsor users reset-password' (nothing changed)",
+            "the trial is already initialised: db init does not change a password; "
+            "use 'metsor users reset-password' (nothing changed)",
             field="admin_password",
         )
 
@@ -248,9 +248,9 @@ def initialize(
                 admin=admin,
                 admin_password=admin_password,
                 requested={
-                    "method": ("--method", method, scheme.method),
+                    "method": ("method", method, scheme.method),
                     "length_per_stratum": (
-                        "--list-length", length_per_stratum, scheme.length_per_stratum
+                        "length_per_stratum", length_per_stratum, scheme.length_per_stratum
                     ),
                     "block_sizes": (
                         "block sizes",

@@ -71,6 +71,7 @@ def csrf_key(folder: Path | None = None) -> bytes:
         When the key file can be neither read nor created.
     """
     path = (folder or home_folder()) / CSRF_KEY_FILE
+    where = "folder" if folder is not None else "METSOR_HOME"  # the parameter, or the setting
     try:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,9 +86,7 @@ def csrf_key(folder: Path | None = None) -> bytes:
                 os.unlink(draft)
         key = bytes.fromhex(path.read_text(encoding="ascii").strip())
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(
-            f"cannot read or create the CSRF key {path}: {exc}", field="--db"
-        ) from None
+        raise InputError(f"cannot read or create the CSRF key {path}: {exc}", field=where) from None
     if len(key) < 16:
-        raise InputError(f"the CSRF key {path} is too short", field="--db")
+        raise InputError(f"the CSRF key {path} is too short", field=where)
     return key
