@@ -4,6 +4,7 @@ run through the services, reported, and its datasets ready for ``metsor analyze`
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -178,6 +179,18 @@ def test_demo_runs_sharp_through_the_same_services(tmp_path: Path) -> None:
     adsl = (out / "datasets" / "adsl.csv").read_text(encoding="utf-8")
     assert "NCT00105443-" in adsl
     assert "Placebo" in adsl
+    rows = list(csv.DictReader(io.StringIO(adsl)))
+    assert [c for c in rows[0] if c.startswith("STRAT") and c.endswith("R")] == [
+        "STRAT1R", "STRAT2R", "STRAT3R"
+    ]  # fmt: skip
+    assert all(
+        f"{row['STRAT1R']}-{row['STRAT2R']}-{row['STRAT3R']}" == row["STRATUM"]
+        and row["STRAT1R"] == "europe"
+        for row in rows
+    )
+    adae = (out / "datasets" / "adae.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert "AREL_SORAFENIB" in adae
+    assert "METFORMIN" not in adae
 
 
 def test_demo_refuses_to_overwrite_a_database_it_did_not_make(tmp_path: Path) -> None:
