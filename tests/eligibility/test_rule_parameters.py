@@ -53,6 +53,20 @@ def test_gi_bleeding_window_is_the_protocols(protocol_id: str, days_ago: int, st
         assert "30 days" in reason
 
 
+@pytest.mark.parametrize(
+    ("protocol_id", "status"),
+    [
+        pytest.param("NCT00105443", "pass", id="sharp-18-and-above"),
+        pytest.param("NCT02672488", "fail", id="metsor-above-18"),
+    ],
+)
+def test_age_18_is_eligible_where_the_protocol_says_and_above(
+    protocol_id: str, status: str
+) -> None:
+    got, _ = _status(protocol_id, eligible_record(age_years=18), "age")
+    assert got == status
+
+
 def test_protocol_window_wins_over_the_setting() -> None:
     record = _with_history(gi_bleeding_history=True, gi_bleeding_days_ago=45)
     result = screen(record, SHARP, settings=EligibilitySettings(gi_bleeding_window_days=90))

@@ -53,7 +53,12 @@ def _window(field: str, days_field: str, label: str, setting: str) -> _Builder:
 
 
 def _age(settings: EligibilitySettings, values: Mapping[str, int]) -> Rule:
-    return age_rule(settings, values.get("min_years", AGE_CRITERION_YEARS))
+    inclusive = values.get("inclusive")
+    return age_rule(
+        settings,
+        values.get("min_years", AGE_CRITERION_YEARS),
+        None if inclusive is None else bool(inclusive),
+    )
 
 
 def _ecog(settings: EligibilitySettings, values: Mapping[str, int]) -> Rule:
@@ -68,7 +73,10 @@ _WINDOW = ParameterBounds(0, 36_500, "days before screening within which the eve
 
 RULE_PARAMETERS: Mapping[str, Mapping[str, ParameterBounds]] = MappingProxyType(
     {
-        "age": {"min_years": ParameterBounds(0, 120, "the least age in years")},
+        "age": {
+            "min_years": ParameterBounds(0, 120, "the least age in years"),
+            "inclusive": ParameterBounds(0, 1, "1 when the least age itself is eligible"),
+        },
         "ecog": {"max": ParameterBounds(0, 4, "the largest ECOG performance status")},
         "active_infection": {
             "max_grade": ParameterBounds(0, 5, "the largest CTCAE grade of an active infection")

@@ -112,9 +112,12 @@ def _hcc_confirmed(settings: EligibilitySettings) -> Rule:
     return hcc_confirmed
 
 
-def age_rule(settings: EligibilitySettings, years: int = AGE_CRITERION_YEARS) -> Rule:
-    """Age above ``years`` (criterion) or ``years`` and older (structured field)."""
-    strict = settings.age_rule == "criterion"
+def age_rule(
+    settings: EligibilitySettings, years: int = AGE_CRITERION_YEARS, inclusive: bool | None = None
+) -> Rule:
+    """Age above ``years`` (criterion) or ``years`` and older (structured field, or
+    ``inclusive``: a protocol that states "and above" itself)."""
+    strict = settings.age_rule == "criterion" if inclusive is None else not inclusive
     sign, negation = (">", "≤") if strict else ("≥", "<")
 
     def age(record: ScreeningRecord) -> RuleResult:
