@@ -134,8 +134,8 @@ def test_demo_lock_has_the_data_manager_lock_the_study(tmp_path: Path) -> None:
          "--date", adsl[0]["RANDDT"], "--db", payload["database"]],
         env=env,
     )  # fmt: skip
-    assert entry.exit_code != 0
-    assert "locked" in entry.output
+    assert entry.exit_code == 2
+    assert "cannot be changed: the study is locked by data_manager" in entry.output
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
