@@ -14,11 +14,13 @@ import subprocess
 import sys
 import textwrap
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from metsor.eligibility import EligibilitySettings
 from metsor.errors import ConflictError
 from metsor.protocol import builtin
 from metsor.randomization import generate_allocation_list
@@ -120,8 +122,9 @@ def _assert_consistent(database: Database) -> None:
             assert sorted(positions[counter.stratum]) == list(range(1, counter.next_position))
 
 
-def test_fifty_simultaneous_randomizations_use_consecutive_positions(trial, monkeypatch):
-    monkeypatch.setenv("METSOR_REQUIRE_BCLC_C", "false")  # every stratum, BCLC-C or not
+def test_fifty_simultaneous_randomizations_use_consecutive_positions(trial):
+    # every stratum, BCLC-C or not: the trial opened without requiring stage C
+    trial = replace(trial, eligibility=EligibilitySettings(require_bclc_c=False))
     records = [record_for(ecog=i % 3, mvi=i % 4 == 0, ehs=i % 5 == 0) for i in range(WORKERS)]
     subject_ids = _enroll_many(trial, records)
     outcomes = _run_workers(trial, subject_ids)

@@ -1,5 +1,6 @@
 """One set of eligibility settings everywhere: ``metsor screen``, registration, re-screening and
-the baseline scores of ADSL, on SQLite and PostgreSQL; the settings read from the environment.
+the baseline scores of ADSL, on SQLite and PostgreSQL; the settings read from the environment
+once, when the database is opened (a service never reads them itself).
 
 Child-Pugh (Pugh RNH et al., Br J Surg 1973;60:646–649): albumin 2.8–3.5 g/dL scores 2 points
 and below 2.8 g/dL 3 points; some texts put the lower cut-off at 3.0 g/dL, which
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,16 @@ from metsor.store.models.core import Screening, Subject
 from .conftest import enroll, record_for
 
 SCREENED_ON = date(2026, 1, 5)
+
+
+@contextmanager
+def reopened(database: Database) -> Iterator[Database]:
+    """The trial's database opened again, with the settings in force now."""
+    again = Database.open(database.url, clock=database.clock)
+    try:
+        yield again
+    finally:
+        again.close()
 
 
 def low_albumin_record() -> dict[str, Any]:
@@ -59,7 +72,7 @@ def test_registration_uses_the_albumin_cutoff_of_metsor_screen(
     screened = CliRunner().invoke(app, ["screen", str(path), "--json"])
     assert screened.exit_code == 0, screened.output
     assert json.loads(screened.output)["verdict"] == "ineligible"
-    with unit_of_work(trial, "inv_tj") as ctx:
+    with reopened(trial) as opened, unit_of_work(opened, "inv_tj") as ctx:
         registered = register_subject(ctx, record=low_albumin_record(), screened_on=SCREENED_ON)
     assert (registered.verdict, registered.status) == ("ineligible", "screen_failed")
     assert registered.failed == ("child_pugh_a",)
@@ -78,7 +91,12 @@ def test_default_cutoff_and_rescreening_follow_the_settings(
     assert (registered.verdict, registered.status) == ("eligible", "eligible")
     assert stored_screening(trial, registered.subject_id).rules_version == "1.1"
     monkeypatch.setenv(ALBUMIN_CUTOFF_ENV, "3.0")
-    with unit_of_work(trial, "inv_tj") as ctx:
+    with unit_of_work(trial, "inv_tj") as ctx:  # opened before: the settings it opened with
+        unchanged = rescreen_subject(
+            ctx, registered.subject_id, record=low_albumin_record(), screened_on=SCREENED_ON
+        )
+    assert (unchanged.verdict, unchanged.status) == ("eligible", "eligible")
+    with reopened(trial) as opened, unit_of_work(opened, "inv_tj") as ctx:
         again = rescreen_subject(
             ctx, registered.subject_id, record=low_albumin_record(), screened_on=SCREENED_ON
         )
@@ -86,11 +104,15 @@ def test_default_cutoff_and_rescreening_follow_the_settings(
     assert stored_screening(trial, registered.subject_id).rules_version == "1.1+albumin_cutoff=3"
 
 
-def test_a_malformed_cutoff_refuses_registration_and_writes_nothing(
+def test_a_malformed_cutoff_refuses_opening_the_database_and_writes_nothing(
     trial: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(ALBUMIN_CUTOFF_ENV, "abc")
-    with pytest.raises(InputError) as caught, unit_of_work(trial, "inv_tj") as ctx:
+    with (
+        pytest.raises(InputError) as caught,
+        reopened(trial) as opened,
+        unit_of_work(opened, "inv_tj") as ctx,
+    ):
         register_subject(ctx, record=low_albumin_record(), screened_on=SCREENED_ON)
     assert caught.value.field == ALBUMIN_CUTOFF_ENV
     with trial.sessions() as session:
@@ -141,40 +163,41 @@ def test_adsl_derives_child_pugh_and_bclc_as_screening_does(
 ) -> None:
     monkeypatch.delenv(ALBUMIN_CUTOFF_ENV, raising=False)
     monkeypatch.setenv("METSOR_REQUIRE_BCLC_C", "false")  # BCLC B and unstaged subjects enrol
-    no_nodule_count = record_for()
-    del no_nodule_count["tumour"]["nodules"]
-    records = {
-        # MVI: BCLC C (2022); Child-Pugh 6 at the 2.8 cut-off, 7 at 3.0
-        "C": low_albumin_record(),
-        # ECOG 0, two nodules up to 6.5 cm, no MVI or spread: BCLC B
-        "B": record_for(ecog=0, mvi=False, ehs=False),
-        # the number of nodules unknown: no stage
-        "": no_nodule_count,
-    }
-    subjects = {}
-    for stage, record in records.items():
-        subject_id, _ = enroll(trial, record=record, randomize=True)
-        subjects[stage] = subject_id
-    with unit_of_work(trial, "stat", readonly=True) as ctx:
-        baselines = {c.subject_id: c.baseline for c in subject_courses(ctx)}
-        adsl = adsl_rows(export_datasets(ctx, tmp_path / "default")["adsl"])
-    assert {stage: baselines[s]["bclc_stage"] for stage, s in subjects.items()} == {
-        "C": "C",
-        "B": "B",
-        "": None,
-    }
-    assert {stage: adsl[s]["BCLC"] for stage, s in subjects.items()} == {
-        "C": "C",
-        "B": "B",
-        "": "",
-    }
-    assert {stage: adsl[s]["CHILDPGH"] for stage, s in subjects.items()} == {
-        "C": "6",
-        "B": "5",
-        "": "5",
-    }
+    with reopened(trial) as opened:  # opened with the settings above
+        no_nodule_count = record_for()
+        del no_nodule_count["tumour"]["nodules"]
+        records = {
+            # MVI: BCLC C (2022); Child-Pugh 6 at the 2.8 cut-off, 7 at 3.0
+            "C": low_albumin_record(),
+            # ECOG 0, two nodules up to 6.5 cm, no MVI or spread: BCLC B
+            "B": record_for(ecog=0, mvi=False, ehs=False),
+            # the number of nodules unknown: no stage
+            "": no_nodule_count,
+        }
+        subjects = {}
+        for stage, record in records.items():
+            subject_id, _ = enroll(opened, record=record, randomize=True)
+            subjects[stage] = subject_id
+        with unit_of_work(opened, "stat", readonly=True) as ctx:
+            baselines = {c.subject_id: c.baseline for c in subject_courses(ctx)}
+            adsl = adsl_rows(export_datasets(ctx, tmp_path / "default")["adsl"])
+        assert {stage: baselines[s]["bclc_stage"] for stage, s in subjects.items()} == {
+            "C": "C",
+            "B": "B",
+            "": None,
+        }
+        assert {stage: adsl[s]["BCLC"] for stage, s in subjects.items()} == {
+            "C": "C",
+            "B": "B",
+            "": "",
+        }
+        assert {stage: adsl[s]["CHILDPGH"] for stage, s in subjects.items()} == {
+            "C": "6",
+            "B": "5",
+            "": "5",
+        }
     monkeypatch.setenv(ALBUMIN_CUTOFF_ENV, "3.0")
-    with unit_of_work(trial, "stat", readonly=True) as ctx:
+    with reopened(trial) as opened, unit_of_work(opened, "stat", readonly=True) as ctx:
         adsl = adsl_rows(export_datasets(ctx, tmp_path / "cutoff3")["adsl"])
     assert adsl[subjects["C"]]["CHILDPGH"] == "7"
     assert adsl[subjects["B"]]["CHILDPGH"] == "5"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import func, select, text
 
+from metsor.eligibility import EligibilitySettings
 from metsor.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from metsor.protocol import builtin
 from metsor.randomization import generate_allocation_list, minimization_assign
@@ -42,9 +45,9 @@ def expected_list():
     )
 
 
-def test_subjects_take_consecutive_positions_of_their_stratum_list(trial, monkeypatch):
+def test_subjects_take_consecutive_positions_of_their_stratum_list(trial):
     # ECOG 0 without invasion or spread is never BCLC C: that stratum needs the stage unrequired
-    monkeypatch.setenv("METSOR_REQUIRE_BCLC_C", "false")
+    trial = replace(trial, eligibility=EligibilitySettings(require_bclc_c=False))
     strata_records = [
         record_for(ecog=0, mvi=False, ehs=False),
         record_for(ecog=1, mvi=True),
@@ -146,7 +149,8 @@ def test_enrollment_stops_at_the_cap_until_a_decision_raises_it(database, monkey
 
 def test_minimization_balances_and_can_be_replayed_from_the_seed(database, monkeypatch):
     monkeypatch.setenv("METSOR_ALLOCATION_SEED", SEED.hex())
-    monkeypatch.setenv("METSOR_REQUIRE_BCLC_C", "false")  # ECOG 0 without MVI or EHS: not C
+    # ECOG 0 without MVI or EHS is not BCLC C: the database opened without requiring stage C
+    database = replace(database, eligibility=EligibilitySettings(require_bclc_c=False))
     setup_trial(database, method="minimization")
     records = [record_for(ecog=i % 2, mvi=i % 3 == 0, ehs=False) for i in range(10)]
     results = [enroll(database, record=r, randomize=True)[1] for r in records]

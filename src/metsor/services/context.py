@@ -30,7 +30,8 @@ from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from metsor.config import LoginPolicy
+from metsor.config import LoginPolicy, eligibility_settings
+from metsor.eligibility.rules import EligibilitySettings
 from metsor.errors import ConflictError, InputError, PermissionDeniedError
 from metsor.services.audit_key import attach as attach_audit_key
 from metsor.store.audit import set_actor, set_reason
@@ -82,6 +83,9 @@ class Database:
         The trial's clock (see :meth:`open`).
     login_policy
         Session lifetime and lock-out of :mod:`metsor.services.authentication`.
+    eligibility
+        The eligibility settings screening applies (registering, re-screening, ADSL's
+        baseline scores), resolved when the database is opened.
     """
 
     url: str
@@ -89,6 +93,7 @@ class Database:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime] = field(default=utcnow)
     login_policy: LoginPolicy = field(default_factory=LoginPolicy)
+    eligibility: EligibilitySettings = field(default_factory=EligibilitySettings)
 
     @classmethod
     def open(
@@ -97,6 +102,7 @@ class Database:
         *,
         clock: Callable[[], datetime] | None = None,
         login_policy: LoginPolicy | None = None,
+        eligibility: EligibilitySettings | None = None,
         **engine_options: Any,
     ) -> Database:
         """Build the engine and session factory of the database at ``url``.
@@ -113,6 +119,10 @@ class Database:
         login_policy
             Session lifetime and lock-out (default :class:`metsor.config.LoginPolicy`; the
             command line passes the settings in force).
+        eligibility
+            The eligibility settings; default those in force
+            (:func:`metsor.config.eligibility_settings`: ``METSOR_REQUIRE_BCLC_C`` and
+            ``METSOR_CHILD_PUGH_ALBUMIN_CUTOFF``), read here once and never by a service.
         **engine_options
             Passed to :func:`metsor.store.engine.make_engine`.
 
@@ -120,7 +130,13 @@ class Database:
         -------
         Database
             Call :meth:`close` when done.
+
+        Raises
+        ------
+        InputError
+            When a setting read from the environment is malformed (naming it).
         """
+        chosen = eligibility if eligibility is not None else eligibility_settings()
         engine = make_engine(url, **engine_options)
         sessions = session_factory(engine)
         attach_audit_key(sessions)  # the audit key and anchor file in force
@@ -133,6 +149,7 @@ class Database:
             sessions=sessions,
             clock=clock or utcnow,
             login_policy=login_policy or LoginPolicy(),
+            eligibility=chosen,
         )
 
     def close(self) -> None:
@@ -152,11 +169,14 @@ class ServiceContext:
         The acting user.
     clock
         The trial's clock (:attr:`Database.clock`).
+    eligibility
+        The eligibility settings in force (:attr:`Database.eligibility`).
     """
 
     session: Session
     actor: User
     clock: Callable[[], datetime] = field(default=utcnow)
+    eligibility: EligibilitySettings = field(default_factory=EligibilitySettings)
 
     def now(self) -> datetime:
         """The trial's current time (aware UTC)."""
@@ -288,4 +308,6 @@ def unit_of_work(
             raise PermissionDeniedError(
                 f"no active user {username!r} (give --user or METSOR_USER)", field="user"
             )
-        yield ServiceContext(session=session, actor=user, clock=database.clock)
+        yield ServiceContext(
+            session=session, actor=user, clock=database.clock, eligibility=database.eligibility
+        )

@@ -2,7 +2,8 @@
 
 A candidate is registered with their screening record (:mod:`metsor.eligibility.record`); the
 record is screened against the protocol (:func:`metsor.eligibility.screen`) with the eligibility
-settings in force (:func:`metsor.config.eligibility_settings`, the same as ``metsor screen``'s)
+settings in force (resolved when the database is opened, :attr:`ServiceContext.eligibility`,
+the same as ``metsor screen``'s)
 and both the record and the result are stored with the rules version and settings
 (:func:`metsor.eligibility.rules_version`, e.g. ``1.0+albumin_cutoff=3``). The subject's
 status follows the verdict: ``eligible``, ``screen_failed`` (ineligible: registered as a
@@ -28,7 +29,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from metsor.config import eligibility_settings
 from metsor.eligibility import (
     EligibilityResult,
     EligibilitySettings,
@@ -226,8 +226,8 @@ def register_subject(
     screened_on
         Date of screening; default today (UTC). Not in the future.
     settings
-        The eligibility settings; default those in force
-        (:func:`metsor.config.eligibility_settings`).
+        The eligibility settings; default those in force, resolved when the database was
+        opened (:attr:`metsor.services.context.ServiceContext.eligibility`).
 
     Returns
     -------
@@ -247,7 +247,7 @@ def register_subject(
     _check_not_future(ctx, day, "screened_on")
     site_row = _site_for_registration(ctx, site)
     parsed = parse_record(record)  # a record that cannot be used takes no identifier
-    result = screen(parsed, ctx.protocol, settings=settings or eligibility_settings())
+    result = screen(parsed, ctx.protocol, settings=settings or ctx.eligibility)
     # Lock the site row so that two registrations at one site never draw the same number.
     ctx.session.scalars(select(Site).where(Site.id == site_row.id).with_for_update()).one()
     count = ctx.session.scalar(
@@ -313,7 +313,7 @@ def rescreen_subject(
             field="screened_on",
         )
     parsed = parse_record(record)
-    result = screen(parsed, ctx.protocol, settings=settings or eligibility_settings())
+    result = screen(parsed, ctx.protocol, settings=settings or ctx.eligibility)
     ctx.set_reason("subject screened again")
     ctx.session.add(_screening(subject_id, parsed, result, day))
     consented = subject.status == "consented"

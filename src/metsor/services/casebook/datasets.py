@@ -15,8 +15,8 @@ Each randomized subject's records become a :class:`metsor.endpoints.SubjectCours
   macrovascular invasion, extrahepatic spread, AFP, aetiology, and the Child-Pugh points and
   BCLC stage (2022) derived from it as screening derives them
   (:mod:`metsor.eligibility.derived`), with the eligibility settings in force
-  (:func:`metsor.config.eligibility_settings`: the albumin cut-off of
-  ``METSOR_CHILD_PUGH_ALBUMIN_CUTOFF``).
+  (:attr:`metsor.services.context.ServiceContext.eligibility`, resolved when the database is
+  opened: the albumin cut-off of ``METSOR_CHILD_PUGH_ALBUMIN_CUTOFF``).
 
 ADSL, ADTTE and ADRS are derived by :mod:`metsor.endpoints.datasets`, ADAE by
 :mod:`metsor.endpoints.adverse_events`, all four at the same data cut-off
@@ -41,7 +41,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from metsor import endpoints
-from metsor.config import eligibility_settings
 from metsor.eligibility import EligibilitySettings, parse_record
 from metsor.eligibility.derived import bclc_of, child_pugh_bounds
 from metsor.endpoints.adverse_events import AdverseEventRecord, adae, adae_columns
@@ -188,7 +187,7 @@ def _baselines(ctx: ServiceContext, ids: Sequence[str]) -> dict[str, dict[str, A
         select(Screening).order_by(Screening.screened_on, Screening.id)
     ):
         found[screening.subject_id] = screening
-    chosen = eligibility_settings()
+    chosen = ctx.eligibility
     result = {}
     for subject_id in ids:
         latest = found.get(subject_id)

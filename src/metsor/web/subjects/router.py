@@ -67,7 +67,9 @@ def _screening_page(
         "errors": errors,
         "sites": site_choices(request, user),
         "today": today_text(request),
-        "preview": preview_screening(record),
+        "preview": preview_screening(
+            record, settings=request.app.state.metsor.database.eligibility
+        ),
     }
     return render(request, "screening.html.j2", context, principal=user, status_code=status_code)
 
@@ -106,7 +108,8 @@ async def register(request: Request, user: PageUser) -> Response:
 async def check(request: Request, user: PageUser) -> Response:
     """The live checklist: the form's record screened, nothing stored (JSON)."""
     form = await checked_form(request)
-    return JSONResponse(preview_screening(record_from_form(form)))
+    settings = request.app.state.metsor.database.eligibility
+    return JSONResponse(preview_screening(record_from_form(form), settings=settings))
 
 
 def _subject_page(
