@@ -119,6 +119,17 @@ def test_bad_input_is_422_naming_the_field(
     assert after == before
 
 
+def test_an_unknown_status_is_422_naming_it(web_server: WebServer) -> None:
+    headers = api_token(web_server, "coord_tj")
+    answer = httpx.get(
+        f"{web_server.url}/api/v1/subjects", params={"status": "bogus"}, headers=headers
+    )
+    assert answer.status_code == 422
+    assert "status" in answer.text
+    assert "bogus" in answer.text
+    assert "randomized" in answer.text  # the statuses there are
+
+
 def test_another_sites_subject_is_404(web_server: WebServer) -> None:
     (subject_id,) = consented_subjects(web_server, 1, user="coord_tj")
     other = api_token(web_server, "coord_bj")
