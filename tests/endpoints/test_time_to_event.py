@@ -118,6 +118,24 @@ CASES: list[tuple[str, Endpoint, SubjectCourse, dict[str, Any], tuple[int, bool,
      {"horizon_months": 12}, (364, True, None, "progression (mRECIST)")),
     ("ttp-12m-pd-on-day-392", TTP, course(alive=500, scans=(scan(336, "SD"), scan(392, "PD"))),
      {"horizon_months": 12}, (336, False, ADMIN, None)),
+    # a death or new therapy after day 365 is administrative censoring under either death rule
+    ("ttp-12m-death-after-horizon", TTP, course(
+        death=380, scans=(scan(280, "SD"), scan(343, "SD"))),
+     {"horizon_months": 12}, (343, False, ADMIN, None)),
+    ("ttp-12m-death-after-horizon-death-rule", TTP, course(
+        death=380, scans=(scan(280, "SD"), scan(343, "SD"))),
+     {"horizon_months": 12, "death_censoring": "death"}, (343, False, ADMIN, None)),
+    ("ttp-12m-death-before-horizon", TTP, course(death=360, scans=(scan(280, "SD"),)),
+     {"horizon_months": 12}, (280, False, "death without progression", None)),
+    ("ttp-12m-therapy-after-horizon", TTP, course(alive=500, therapy=370, scans=(
+        scan(294, "SD"), scan(343, "SD"), scan(392, "PD"))),
+     {"horizon_months": 12}, (343, False, ADMIN, None)),
+    ("pfs-12m-therapy-after-horizon", PFS, course(alive=500, therapy=370, scans=(
+        scan(294, "SD"), scan(343, "SD"))),
+     {"horizon_months": 12}, (343, False, ADMIN, None)),
+    ("pfs-12m-therapy-before-horizon", PFS, course(alive=500, therapy=350, scans=(
+        scan(294, "SD"), scan(343, "SD"))),
+     {"horizon_months": 12}, (343, False, "new anticancer therapy before progression", None)),
     # --- progression-free survival
     ("pfs-pd", PFS, course(death=300, scans=(scan(56, "SD"), scan(112, "PD"))), {},
      (112, True, None, "progression (mRECIST)")),
@@ -153,8 +171,12 @@ CASES: list[tuple[str, Endpoint, SubjectCourse, dict[str, Any], tuple[int, bool,
     ("pfs-12m-death-after-horizon", PFS, course(
         death=380, scans=tuple(scan(49 * k, "SD") for k in range(1, 8))),
      {"horizon_months": 12}, (343, False, ADMIN, None)),
+    # the death on day 380 is outside the 12-month analysis, which censors at randomization for
+    # want of an adequate assessment by day 365: administrative, not a missed-assessment rule
     ("pfs-12m-no-scan-before-horizon", PFS, course(death=380, scans=(scan(20, "NE"),)),
-     {"horizon_months": 12}, (0, False, "two or more missed assessments before event", None)),
+     {"horizon_months": 12}, (0, False, ADMIN, None)),
+    ("pfs-missed-scans-before-death", PFS, course(death=380, scans=(scan(20, "NE"),)),
+     {}, (0, False, "two or more missed assessments before event", None)),
     ("pfs-12m-no-effect", PFS, course(death=300, scans=(scan(56, "SD"), scan(112, "PD"))),
      {"horizon_months": 12}, (112, True, None, "progression (mRECIST)")),
 ]  # fmt: skip

@@ -10,10 +10,13 @@ Two views of the same data:
   goes on beyond it is censored at the cut-off (OS) or at the last adequate assessment on or
   before it (TTP, PFS), with reason "data cut-off".
 - ``horizon_months`` (administrative censoring, the registered 12-month analysis): an outcome
-  whose date lies after randomization + ``floor(horizon_months * 30.4375)`` days (365 for 12
-  months) is censored with reason "administrative (12 months)": OS at that day, TTP and PFS at
-  the last adequate assessment on or before it (randomization when there was none), so that no
-  unassessed progression-free time is credited. It is applied to the outcome of full follow-up
+  decided after randomization + ``floor(horizon_months * 30.4375)`` days (365 for 12 months) is
+  censored with reason "administrative (12 months)": OS at that day, TTP and PFS at the last
+  adequate assessment on or before it (randomization when there was none), so that no
+  unassessed progression-free time is credited. For TTP and PFS the deciding date is that of the
+  progression or death, or of the start of new anticancer therapy, not the censoring date a
+  rule below would give: a death without progression after the horizon is administrative
+  censoring under either death-censoring rule. It is applied to the outcome of full follow-up
   (after any cut-off).
 
 Progression is PD at a tumour assessment by the chosen criterion (``"mrecist"``, primary, or
@@ -287,7 +290,12 @@ def _progression_endpoint(
     progression_text = f"progression ({_CRITERION_NAMES[criterion]})"
 
     first, kind = _first_event(progression, death, progression_text)
+    # The date that decides the outcome (the therapy start, the event, or the anchor when
+    # there is none): when it lies after the horizon the outcome is administrative censoring,
+    # whatever the censoring date within the horizon would otherwise be labelled.
+    decided_on = first
     if therapy is not None and (first is None or therapy < first):
+        decided_on = therapy
         anchor = _last_adequate(visible, criterion, start, on_or_before=therapy)
         outcome = _censored(start, anchor, NEW_ANTICANCER_THERAPY, _anchor_text(anchor, start))
     elif first is not None and (death_is_event or kind != "death"):
@@ -309,9 +317,12 @@ def _progression_endpoint(
         anchor = _last_adequate(visible, criterion, start, on_or_before=None)
         reason = _no_event_reason(course, cutoff, anchor)
         outcome = _censored(start, anchor, reason, _anchor_text(anchor, start))
-    if horizon_months is None or outcome.days <= horizon_days(horizon_months):
+        decided_on = anchor
+    if horizon_months is None:
         return outcome
     limit = start + timedelta(days=horizon_days(horizon_months))
+    if decided_on is None or decided_on <= limit:
+        return outcome
     anchor = _last_adequate(visible, criterion, start, on_or_before=limit)
     return _censored(
         start,
