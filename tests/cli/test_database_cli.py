@@ -220,11 +220,13 @@ def test_minimization_and_a_raised_cap_from_the_command_line(cli, tmp_path):
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        pytest.param(("--method", "minimization"), "with --method permuted_blocks, not "
-                     "minimization", id="method"),
+        pytest.param(("--method", "minimization"), "option --method: the trial is already "
+                     "initialised with method permuted_blocks, not minimization", id="method"),
         pytest.param(("--list-length", "10"), "with --list-length 82, not 10", id="list-length"),
-        pytest.param(("--admin", "chief"), "no administrator 'chief' (--admin)", id="admin"),
-        pytest.param(("--admin-password-stdin",), "does not change a password", id="password"),
+        pytest.param(("--admin", "chief"), "option --admin: the trial is already initialised "
+                     "and has no administrator 'chief'", id="admin"),
+        pytest.param(("--admin-password-stdin",), "option --admin-password-stdin: the trial is "
+                     "already initialised: db init does not change a password", id="password"),
     ],
 )  # fmt: skip
 def test_init_again_refuses_an_option_that_differs(cli, options, message):
