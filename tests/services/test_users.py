@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from metsor.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
-from metsor.services.allocation_seed import create_seed, load_seed
+from metsor.services.allocation_seed import create_seed, load_seed, seed_place
 from metsor.services.authentication import authenticate
 from metsor.services.context import unit_of_work
 from metsor.services.setup import initialize
@@ -92,11 +92,12 @@ def test_initialize_is_idempotent_and_creates_the_protocol_site(database):
 def test_a_new_seed_goes_to_a_private_key_file(tmp_path, monkeypatch):
     monkeypatch.delenv("METSOR_ALLOCATION_SEED", raising=False)
     monkeypatch.setenv("METSOR_ALLOCATION_SEED_FILE", str(tmp_path / "keys" / "seed.key"))
-    created = create_seed()
+    place = seed_place()  # as a database opened now would hold it
+    created = create_seed(place)
     assert created.created
     assert (tmp_path / "keys" / "seed.key").stat().st_mode & 0o777 == 0o600
-    assert load_seed().seed == created.seed
-    assert not create_seed().created
+    assert load_seed(place).seed == created.seed
+    assert not create_seed(place).created
     monkeypatch.setenv("METSOR_ALLOCATION_SEED", "abcd")
     with pytest.raises(InputError, match="at least 16"):
-        load_seed()
+        load_seed(seed_place())

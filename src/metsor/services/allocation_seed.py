@@ -14,13 +14,17 @@ can read the list ahead), and keep it safe: it is needed to prove at the end of 
 the list is the one committed to (the fingerprint), and to draw the random element of
 minimization, which is derived from it for each enrollment so that every assignment can be
 reproduced.
+
+Where the seed is held is read from the environment once, when the database is opened
+(:func:`seed_place`, kept as :attr:`metsor.services.context.Database.seed_place`); services
+read the seed from that place.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from metsor.config import home_folder
@@ -30,10 +34,12 @@ from metsor.randomization import seed_fingerprint
 __all__ = [
     "SEED_ENV",
     "SEED_FILE_ENV",
+    "SeedPlace",
     "SeedSource",
     "create_seed",
     "default_seed_file",
     "load_seed",
+    "seed_place",
 ]
 
 SEED_ENV = "METSOR_ALLOCATION_SEED"
@@ -65,6 +71,27 @@ class SeedSource:
         return seed_fingerprint(self.seed)
 
 
+@dataclass(frozen=True)
+class SeedPlace:
+    """Where the allocation seed is held, as the settings in force say.
+
+    Attributes
+    ----------
+    text
+        The seed in hexadecimal given by ``METSOR_ALLOCATION_SEED`` (None: not set).
+    file
+        The key file (:func:`default_seed_file`), read when ``text`` is None.
+    """
+
+    text: str | None = field(repr=False)
+    file: Path
+
+
+def seed_place() -> SeedPlace:
+    """Where the seed is held: ``METSOR_ALLOCATION_SEED``, else the key file (read now)."""
+    return SeedPlace(text=os.environ.get(SEED_ENV) or None, file=default_seed_file())
+
+
 def default_seed_file() -> Path:
     """The key file: ``METSOR_ALLOCATION_SEED_FILE``, else ``METSOR_HOME/metsor-allocation.key``."""
     named = os.environ.get(SEED_FILE_ENV)
@@ -86,8 +113,14 @@ def _parse(text: str, origin: str) -> bytes:
     return seed
 
 
-def load_seed() -> SeedSource:
-    """Read the seed from the environment or the key file.
+def load_seed(place: SeedPlace) -> SeedSource:
+    """Read the seed from where it is held.
+
+    Parameters
+    ----------
+    place
+        Where (:func:`seed_place`; a service passes its context's
+        :attr:`~metsor.services.context.ServiceContext.seed_place`).
 
     Returns
     -------
@@ -101,10 +134,9 @@ def load_seed() -> SeedSource:
     InputError
         When the seed found is malformed or shorter than 16 bytes.
     """
-    text = os.environ.get(SEED_ENV)
-    if text:
-        return SeedSource(_parse(text, SEED_ENV), "environment")
-    path = default_seed_file()
+    if place.text:
+        return SeedSource(_parse(place.text, SEED_ENV), "environment")
+    path = place.file
     if not path.is_file():
         raise NotFoundError(
             f"no allocation seed: set {SEED_ENV} or provide the key file {path}", field=SEED_ENV
@@ -112,13 +144,13 @@ def load_seed() -> SeedSource:
     return SeedSource(_parse(path.read_text(encoding="ascii"), str(path)), str(path))
 
 
-def create_seed() -> SeedSource:
+def create_seed(place: SeedPlace) -> SeedSource:
     """The seed from :func:`load_seed`, or a new random one written to the key file (0600)."""
     try:
-        return load_seed()
+        return load_seed(place)
     except NotFoundError:
         pass
-    path = default_seed_file()
+    path = place.file
     seed = secrets.token_bytes(_SEED_BYTES)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from metsor.config import LoginPolicy, eligibility_settings
 from metsor.eligibility.rules import EligibilitySettings
 from metsor.errors import ConflictError, InputError, PermissionDeniedError
+from metsor.services.allocation_seed import SeedPlace, seed_place
 from metsor.services.audit_key import attach as attach_audit_key
 from metsor.store.audit import set_actor, set_reason
 from metsor.store.base import utcnow
@@ -86,6 +87,9 @@ class Database:
     eligibility
         The eligibility settings screening applies (registering, re-screening, ADSL's
         baseline scores), resolved when the database is opened.
+    seed_place
+        Where the allocation seed is held (:func:`metsor.services.allocation_seed.seed_place`),
+        resolved when the database is opened.
     """
 
     url: str
@@ -94,6 +98,7 @@ class Database:
     clock: Callable[[], datetime] = field(default=utcnow)
     login_policy: LoginPolicy = field(default_factory=LoginPolicy)
     eligibility: EligibilitySettings = field(default_factory=EligibilitySettings)
+    seed_place: SeedPlace = field(default_factory=seed_place)
 
     @classmethod
     def open(
@@ -103,6 +108,7 @@ class Database:
         clock: Callable[[], datetime] | None = None,
         login_policy: LoginPolicy | None = None,
         eligibility: EligibilitySettings | None = None,
+        seed: SeedPlace | None = None,
         **engine_options: Any,
     ) -> Database:
         """Build the engine and session factory of the database at ``url``.
@@ -123,6 +129,9 @@ class Database:
             The eligibility settings; default those in force
             (:func:`metsor.config.eligibility_settings`: ``METSOR_REQUIRE_BCLC_C`` and
             ``METSOR_CHILD_PUGH_ALBUMIN_CUTOFF``), read here once and never by a service.
+        seed
+            Where the allocation seed is held; default as the environment says
+            (:func:`metsor.services.allocation_seed.seed_place`), read here once.
         **engine_options
             Passed to :func:`metsor.store.engine.make_engine`.
 
@@ -150,6 +159,7 @@ class Database:
             clock=clock or utcnow,
             login_policy=login_policy or LoginPolicy(),
             eligibility=chosen,
+            seed_place=seed if seed is not None else seed_place(),
         )
 
     def close(self) -> None:
@@ -171,12 +181,15 @@ class ServiceContext:
         The trial's clock (:attr:`Database.clock`).
     eligibility
         The eligibility settings in force (:attr:`Database.eligibility`).
+    seed_place
+        Where the allocation seed is held (:attr:`Database.seed_place`).
     """
 
     session: Session
     actor: User
     clock: Callable[[], datetime] = field(default=utcnow)
     eligibility: EligibilitySettings = field(default_factory=EligibilitySettings)
+    seed_place: SeedPlace = field(default_factory=seed_place)
 
     def now(self) -> datetime:
         """The trial's current time (aware UTC)."""
@@ -309,5 +322,9 @@ def unit_of_work(
                 f"no active user {username!r} (give --user or METSOR_USER)", field="user"
             )
         yield ServiceContext(
-            session=session, actor=user, clock=database.clock, eligibility=database.eligibility
+            session=session,
+            actor=user,
+            clock=database.clock,
+            eligibility=database.eligibility,
+            seed_place=database.seed_place,
         )

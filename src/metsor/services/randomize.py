@@ -164,7 +164,7 @@ def _by_minimization(
     site_code: str,
     enrollment_number: int,
 ) -> str:
-    seed = load_seed()
+    seed = load_seed(ctx.seed_place)
     if seed.fingerprint != scheme.seed_fingerprint:
         raise ConflictError(
             f"the allocation seed from {seed.origin} is not the one this trial was set up with",

@@ -115,9 +115,9 @@ def randomization_report(ctx: ServiceContext) -> dict[str, Any]:
     }
 
 
-def _seed_if_held() -> bytes | None:
+def _seed_if_held(ctx: ServiceContext) -> bytes | None:
     try:
-        return load_seed().seed
+        return load_seed(ctx.seed_place).seed
     except NotFoundError:
         return None
 
@@ -144,7 +144,7 @@ def verify_audit(ctx: ServiceContext) -> VerifyReport:
     require(ctx, "verify_audit")
     settings = chain_settings(ctx.session)
     report = verify(
-        ctx.session, key=settings.key, anchor=default_anchor_file(), seed=_seed_if_held()
+        ctx.session, key=settings.key, anchor=default_anchor_file(), seed=_seed_if_held(ctx)
     )
     from metsor.services.monitoring.signatures import check_signatures
 

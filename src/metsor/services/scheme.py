@@ -277,13 +277,14 @@ def raise_enrollment_cap(ctx: ServiceContext, *, new_cap: int, rationale: str) -
     )
     decision = _decide(ctx, RAISE_CAP, {"enrollment_cap": new_cap, "previous": current}, rationale)
     if scheme.method == "permuted_blocks" and scheme.length_per_stratum < new_cap:
-        _extend_list(ctx.session, scheme, new_cap)
+        _extend_list(ctx.session, scheme, new_cap, load_seed(ctx.seed_place))
     return decision
 
 
-def _extend_list(session: Session, scheme: RandomizationScheme, length_per_stratum: int) -> None:
+def _extend_list(
+    session: Session, scheme: RandomizationScheme, length_per_stratum: int, seed: SeedSource
+) -> None:
     """Lengthen every stratum's list; the seed's stream gives the same entries first."""
-    seed = load_seed()
     if seed.fingerprint != scheme.seed_fingerprint:
         raise ConflictError(
             f"the allocation seed from {seed.origin} is not the one this trial was set up with; "

@@ -297,7 +297,7 @@ def initialize(
                 generated = admin_password = generate_password()
             new_user(session, username=admin_name, role="admin", site=None, password=admin_password)
             admin_created = True
-        source = seed or create_seed()
+        source = seed or create_seed(database.seed_place)
         scheme = create_scheme(
             session,
             seed=source,
