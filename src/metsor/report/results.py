@@ -18,6 +18,7 @@ from metsor.report.baseline_table import baseline_table
 from metsor.report.consort_diagram import consort_figure
 from metsor.report.document import Block, Paragraph, Section, Table
 from metsor.report.efficacy_tables import response_table, survival_table
+from metsor.report.endpoint_rules import endpoint_rules_table
 from metsor.report.forest_plot import forest_figure
 from metsor.report.km_plot import km_figure
 from metsor.report.safety_tables import (
@@ -119,8 +120,9 @@ def efficacy_section(
         Paragraph(
             "Intention-to-treat population. Time-to-event endpoints with full follow-up; the "
             "registered analysis censors at 12 months (OS12, TTP12, PFS12). TTP and PFS follow "
-            "mRECIST; censoring as the FDA 2018 guidance (metsor.endpoints)."
+            "mRECIST; censoring and response follow the protocol's endpoint rules below."
         ),
+        endpoint_rules_table(snapshot.protocol.endpoint_rules, snapshot.adtte),
         survival_table(analysis, ("OS", "TTP", "PFS", "OS12", "TTP12", "PFS12"), labels),
     ]
     for param, ylabel in _KM_PARAMS.items():
