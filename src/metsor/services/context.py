@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, bindparam, select
@@ -35,6 +36,7 @@ from metsor.eligibility.rules import EligibilitySettings
 from metsor.errors import ConflictError, InputError, PermissionDeniedError
 from metsor.services.allocation_seed import SeedPlace, seed_place
 from metsor.services.audit_key import attach as attach_audit_key
+from metsor.services.audit_key import default_anchor_file
 from metsor.store.audit import set_actor, set_reason
 from metsor.store.base import utcnow
 from metsor.store.engine import describe_url, make_engine, read_only, session_factory
@@ -90,6 +92,9 @@ class Database:
     seed_place
         Where the allocation seed is held (:func:`metsor.services.allocation_seed.seed_place`),
         resolved when the database is opened.
+    anchor_file
+        The audit chain's anchor file (:func:`metsor.services.audit_key.default_anchor_file`),
+        resolved when the database is opened.
     """
 
     url: str
@@ -99,6 +104,7 @@ class Database:
     login_policy: LoginPolicy = field(default_factory=LoginPolicy)
     eligibility: EligibilitySettings = field(default_factory=EligibilitySettings)
     seed_place: SeedPlace = field(default_factory=seed_place)
+    anchor_file: Path = field(default_factory=default_anchor_file)
 
     @classmethod
     def open(
@@ -148,7 +154,8 @@ class Database:
         chosen = eligibility if eligibility is not None else eligibility_settings()
         engine = make_engine(url, **engine_options)
         sessions = session_factory(engine)
-        attach_audit_key(sessions)  # the audit key and anchor file in force
+        anchor = default_anchor_file()
+        attach_audit_key(sessions, anchor=anchor)  # the audit key and anchor file in force
         from metsor.services.monitoring.guard import install as guard_writes
 
         guard_writes(sessions, clock or utcnow)  # freezes, locks, SDV, signatures, edit checks
@@ -160,6 +167,7 @@ class Database:
             login_policy=login_policy or LoginPolicy(),
             eligibility=chosen,
             seed_place=seed if seed is not None else seed_place(),
+            anchor_file=anchor,
         )
 
     def close(self) -> None:
@@ -183,6 +191,8 @@ class ServiceContext:
         The eligibility settings in force (:attr:`Database.eligibility`).
     seed_place
         Where the allocation seed is held (:attr:`Database.seed_place`).
+    anchor_file
+        The audit chain's anchor file (:attr:`Database.anchor_file`).
     """
 
     session: Session
@@ -190,6 +200,7 @@ class ServiceContext:
     clock: Callable[[], datetime] = field(default=utcnow)
     eligibility: EligibilitySettings = field(default_factory=EligibilitySettings)
     seed_place: SeedPlace = field(default_factory=seed_place)
+    anchor_file: Path | None = None
 
     def now(self) -> datetime:
         """The trial's current time (aware UTC)."""
@@ -327,4 +338,5 @@ def unit_of_work(
             clock=database.clock,
             eligibility=database.eligibility,
             seed_place=database.seed_place,
+            anchor_file=database.anchor_file,
         )

@@ -19,7 +19,6 @@ from metsor.errors import InputError, NotFoundError
 from metsor.randomization import balance_summary
 from metsor.services.access import require, visible
 from metsor.services.allocation_seed import load_seed
-from metsor.services.audit_key import default_anchor_file
 from metsor.services.context import ServiceContext
 from metsor.services.scheme import count_allocations, current_scheme, enrollment_cap
 from metsor.store.audit import ChainHead, Check, VerifyReport, chain_settings, verify
@@ -143,9 +142,7 @@ def verify_audit(ctx: ServiceContext) -> VerifyReport:
     """
     require(ctx, "verify_audit")
     settings = chain_settings(ctx.session)
-    report = verify(
-        ctx.session, key=settings.key, anchor=default_anchor_file(), seed=_seed_if_held(ctx)
-    )
+    report = verify(ctx.session, key=settings.key, anchor=ctx.anchor_file, seed=_seed_if_held(ctx))
     from metsor.services.monitoring.signatures import check_signatures
 
     signed, problems = check_signatures(ctx.session)

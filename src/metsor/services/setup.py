@@ -238,7 +238,7 @@ def initialize(
     upgrade(database.url)
     create_private_home()
     key = audit_key or create_audit_key()
-    attach(database.sessions, key)
+    attach(database.sessions, key, anchor=database.anchor_file)
     admin_name = admin or "admin"
     with session_scope(database, actor=admin_name, reason="database initialised") as session:
         scheme = session.get(RandomizationScheme, 1)
