@@ -251,7 +251,7 @@ def _set_up(database: Database, seed: int, n_target: int, protocol: Protocol) ->
         raise ConflictError(
             f"the database {database.url} already holds a trial; the virtual trial needs an "
             "empty database",
-            field="--db",
+            field="database_url",
         )
     code = protocol_sites(protocol)[0][0]
     with unit_of_work(database, init.admin) as ctx:
