@@ -4,6 +4,7 @@ rules, duplicates, refusals that write nothing, corrections, queries and site is
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import FrozenInstanceError
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from metsor.services.casebook import (
     record_vital_signs,
     record_withdrawal,
 )
+from metsor.services.casebook.queries import QueryRecord
 from metsor.services.context import Database, ServiceContext, unit_of_work
 from metsor.store.models import casebook as tables
 from metsor.store.models.core import AuditLog, Subject
@@ -391,6 +393,27 @@ def test_queries_lifecycle_and_site_isolation(trial: Database) -> None:
         assert list_queries(ctx, status="open") == []
     with pytest.raises(ConflictError), unit_of_work(trial, "monitor") as ctx:
         close_query(ctx, query_id=query.id, resolution="again")
+
+
+def test_a_query_service_returns_a_frozen_record_not_the_stored_row(trial: Database) -> None:
+    subject_id, _, day0 = randomized(trial)
+    move_clock(trial, day0 + timedelta(10))
+    with unit_of_work(trial, "inv_tj") as ctx:
+        lab = record_lab(
+            ctx, subject_id=subject_id, analyte="hemoglobin", value=7.5, unit="g/dL",
+            collected_on=day0 + timedelta(7), lln=13,
+        )  # fmt: skip
+    with unit_of_work(trial, "monitor") as ctx:
+        query = raise_query(
+            ctx, table="lab_results", record_id=lab.id, field="value", question="Transfused?"
+        )
+        assert isinstance(query, QueryRecord)
+        with pytest.raises(FrozenInstanceError):
+            query.status = "closed"  # type: ignore[misc]
+    assert query.to_dict()["raised_at"] == query.raised_at.isoformat()
+    with unit_of_work(trial, "monitor", readonly=True) as ctx:
+        (listed,) = list_queries(ctx)
+    assert listed == query
 
 
 def test_withdrawal_ends_follow_up(trial: Database) -> None:

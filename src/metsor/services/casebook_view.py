@@ -28,6 +28,7 @@ from metsor.services.casebook.adverse_events import ACTIONS_TAKEN, OUTCOMES, REL
 from metsor.services.casebook.corrections import CORRECTABLE_FIELDS
 from metsor.services.casebook.deaths import DEATH_CAUSES
 from metsor.services.casebook.dose_levels import DOSE_EVENTS
+from metsor.services.casebook.queries import QueryRecord
 from metsor.services.casebook.schedule import VISIT_TYPES
 from metsor.services.casebook.survival_contacts import CONTACT_METHODS, SURVIVAL_STATUSES
 from metsor.services.casebook.therapies import THERAPY_CATEGORIES
@@ -166,7 +167,7 @@ class CasebookView:
         }
 
 
-def query_row(query: DataQuery) -> dict[str, Any]:
+def query_row(query: DataQuery | QueryRecord) -> dict[str, Any]:
     """A data query as a JSON-ready row."""
     return {
         "id": query.id,

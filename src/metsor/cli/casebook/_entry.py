@@ -15,7 +15,13 @@ __all__ = ["record_fields", "run_entry"]
 
 
 def record_fields(record: Any) -> dict[str, Any]:
-    """The columns of a stored casebook record, dates as ``YYYY-MM-DD``."""
+    """The fields of a casebook record a service returned, dates as ``YYYY-MM-DD``.
+
+    A frozen record (:class:`metsor.services.casebook.queries.QueryRecord`) says them itself;
+    services that still return the stored row are read by its columns.
+    """
+    if hasattr(record, "to_dict"):
+        return dict(record.to_dict())
     from sqlalchemy import inspect
 
     values = {}

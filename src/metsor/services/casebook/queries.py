@@ -3,10 +3,15 @@ closed by whoever raised it (or a data manager or an administrator): a monitor c
 queries they raised.
 
 Life cycle: ``open`` → ``answered`` → ``closed``; an open query may also be closed directly
-(withdrawn), with a resolution that says why. Every step is audited.
+(withdrawn), with a resolution that says why. Every step is audited. The services return the
+query as it then stands, a frozen :class:`QueryRecord`.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -20,6 +25,7 @@ from metsor.store.models.core import Subject
 
 __all__ = [
     "QUERY_STATUSES",
+    "QueryRecord",
     "answer_query",
     "close_query",
     "list_queries",
@@ -34,9 +40,52 @@ _CLOSE_ANY = frozenset({"admin", "data_manager"})
 """Roles that may close any query they can see; others close only those they raised."""
 
 
+@dataclass(frozen=True)
+class QueryRecord:
+    """A data query as it stands (read-only; the stored row stays inside the service).
+
+    Attributes
+    ----------
+    id, subject_id, table_name, record_id, field, question, status
+        The query: its id, the subject, the record and field queried, what is asked, and
+        ``open``, ``answered`` or ``closed``.
+    raised_by, raised_at, answer, answered_by, answered_at, resolution, closed_by, closed_at
+        Who did what, when.
+    """
+
+    id: int
+    subject_id: str
+    table_name: str
+    record_id: int
+    field: str
+    question: str
+    status: str
+    raised_by: str
+    raised_at: datetime
+    answer: str | None
+    answered_by: str | None
+    answered_at: datetime | None
+    resolution: str | None
+    closed_by: str | None
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, query: DataQuery) -> QueryRecord:
+        """The record of a stored query."""
+        return cls(**{item.name: getattr(query, item.name) for item in fields(cls)})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields, times as ISO 8601 text (JSON-ready)."""
+        return {
+            item.name: value.isoformat() if isinstance(value, datetime) else value
+            for item in fields(self)
+            for value in (getattr(self, item.name),)
+        }
+
+
 def raise_query(
     ctx: ServiceContext, *, table: str, record_id: int, field: str, question: str
-) -> DataQuery:
+) -> QueryRecord:
     """Raise a query on one field of one record.
 
     Parameters
@@ -54,7 +103,7 @@ def raise_query(
 
     Returns
     -------
-    DataQuery
+    QueryRecord
         The open query.
 
     Raises
@@ -82,10 +131,10 @@ def raise_query(
     )
     ctx.session.add(query)
     ctx.session.flush()
-    return query
+    return QueryRecord.of(query)
 
 
-def answer_query(ctx: ServiceContext, *, query_id: int, answer: str) -> DataQuery:
+def answer_query(ctx: ServiceContext, *, query_id: int, answer: str) -> QueryRecord:
     """Answer an open query (site staff).
 
     Raises
@@ -104,10 +153,10 @@ def answer_query(ctx: ServiceContext, *, query_id: int, answer: str) -> DataQuer
     query.answered_at = ctx.now()
     query.status = "answered"
     ctx.session.flush()
-    return query
+    return QueryRecord.of(query)
 
 
-def close_query(ctx: ServiceContext, *, query_id: int, resolution: str) -> DataQuery:
+def close_query(ctx: ServiceContext, *, query_id: int, resolution: str) -> QueryRecord:
     """Close a query, answered or not, with a resolution.
 
     Whoever raised a query may close it, and so may a data manager or an administrator; a
@@ -137,12 +186,12 @@ def close_query(ctx: ServiceContext, *, query_id: int, resolution: str) -> DataQ
     query.closed_at = ctx.now()
     query.status = "closed"
     ctx.session.flush()
-    return query
+    return QueryRecord.of(query)
 
 
 def list_queries(
     ctx: ServiceContext, *, status: str | None = None, subject_id: str | None = None
-) -> list[DataQuery]:
+) -> list[QueryRecord]:
     """The queries the user may see, oldest first, optionally of one status or subject."""
     require(ctx, "view_subjects")
     statement = visible(
@@ -153,7 +202,7 @@ def list_queries(
     if subject_id is not None:
         subject_for(ctx, subject_id)
         statement = statement.where(DataQuery.subject_id == subject_id)
-    return list(ctx.session.scalars(statement.order_by(DataQuery.id)))
+    return [QueryRecord.of(q) for q in ctx.session.scalars(statement.order_by(DataQuery.id))]
 
 
 def visible_query(ctx: ServiceContext, query_id: int) -> DataQuery:
