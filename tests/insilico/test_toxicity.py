@@ -51,7 +51,7 @@ def _share(draws: list[set[tuple[str, int]]], term: str, least: int = 1) -> floa
 
 
 def _close(observed: float, expected: float) -> bool:
-    return abs(observed - expected) <= 4.0 * (expected * (1 - expected) / N) ** 0.5 + 1e-9
+    return bool(abs(observed - expected) <= 4.0 * (expected * (1 - expected) / N) ** 0.5 + 1e-9)
 
 
 @pytest.mark.parametrize(
@@ -119,3 +119,31 @@ def test_no_preset_asks_for_a_grade_its_term_lacks(preset: str) -> None:
     for event in toxicity_profile(preset).events:
         if event.grade_3_or_more > 0:
             assert 3 in ctcae.clinical_grades(event.term), event.term
+
+
+def test_grade_2_hypertension_reduces_sorafenib_one_level() -> None:
+    """The label's table of dosage modifications: symptomatic or persistent grade 2
+    hypertension interrupts sorafenib, which resumes one dose level lower."""
+    rng = np.random.default_rng(7)
+    profile = toxicity_profile("metsor")
+    reduced = 0
+    for _ in range(400):
+        planned = plan_toxicity(
+            randomized_on=date(2016, 1, 4),
+            drugs=(STUDY_DRUGS["sorafenib"],),
+            profile=profile,
+            treatment_visits=list(range(28, 400, 28)),
+            treatment_end=400,
+            last_visit=400,
+            rng=rng,
+        )
+        reductions = [
+            e.fields for e in planned.entries if e.kind == "dose" and e.fields["event"] == "reduce"
+        ]
+        for event in planned.events:
+            if event.term == "hypertension" and event.action == "dose_reduced":
+                assert event.grade == 2
+                reason = "grade 2 hypertension persistent within 7 days"
+                assert any(r["reason"] == reason for r in reductions)
+                reduced += 1
+    assert reduced > 0

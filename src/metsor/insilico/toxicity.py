@@ -9,7 +9,8 @@ treatment.
 
 Dose changes follow the Nexavar label (HCC): a grade 3 event related to sorafenib interrupts
 it, and it resumes one level lower 7–14 days later; a grade 2
-hand-foot skin reaction or diarrhoea not improved within 7 days reduces the dose one level with
+hand-foot skin reaction or diarrhoea not improved within 7 days, or a symptomatic or persistent
+grade 2 hypertension (the label's table of dosage modifications), reduces the dose one level with
 the preset's chance (400 mg twice daily → 400 mg once daily → 200 mg once daily). A share of
 subjects (SHARP: 38%, events of progressive disease included) stop sorafenib for an adverse
 event before progression: their first grade ≥ 3 event, else their first grade 2 event, else a
@@ -57,7 +58,11 @@ reactions and diarrhoea mostly in the first 6 weeks; weight loss and alopecia la
 DETERIORATION = "general physical health deterioration"
 """The adverse event of progressive disease that stops treatment when no drug event does."""
 
-_ACTS_ON_DOSE = ("hand-foot skin reaction", "diarrhoea")
+_ACTS_ON_DOSE = ("hand-foot skin reaction", "diarrhoea", "hypertension")
+"""Terms whose grade 2 reduces the dose: hand-foot skin reaction and diarrhoea not improved
+within 7 days; symptomatic or persistent grade 2 hypertension, interrupted until it settles and
+resumed one level lower (Nexavar prescribing information, 2.2, table of recommended dosage
+modifications for adverse reactions: hypertension, grade 2 symptomatic/persistent)."""
 _ADDED_DRUG_GRADES = (0.70, 0.28, 0.02)
 _HYPOGLYCAEMIA = 0.005
 _LACTIC_ACIDOSIS_PER_YEAR = 3e-5
@@ -299,7 +304,8 @@ def _dose_changes(
                 and rng.random() < grade_2_reduction
             ):
                 step += 1
-                text = f"{reason} not improved within 7 days"
+                settles = "persistent" if event.term == "hypertension" else "not improved"
+                text = f"{reason} {settles} within 7 days"
                 on = event.onset + 7
                 entries.append(_dose(day0, on, code, "reduce", steps[step], text))
                 event = replace(event, action="dose_reduced")
