@@ -27,6 +27,7 @@ from metsor.services.casebook import (
     record_vital_signs,
     record_withdrawal,
 )
+from metsor.services.casebook.corrections import CorrectionRecord
 from metsor.services.casebook.queries import QueryRecord
 from metsor.services.context import Database, ServiceContext, unit_of_work
 from metsor.store.models import casebook as tables
@@ -414,6 +415,18 @@ def test_a_query_service_returns_a_frozen_record_not_the_stored_row(trial: Datab
     with unit_of_work(trial, "monitor", readonly=True) as ctx:
         (listed,) = list_queries(ctx)
     assert listed == query
+    with unit_of_work(trial, "inv_tj") as ctx:
+        fixed = correct_value(
+            ctx, table="lab_results", record_id=lab.id, field="value", value=8.5,
+            reason="transcription", query_id=query.id,
+        )  # fmt: skip
+    assert isinstance(fixed, CorrectionRecord)
+    assert (fixed.query_id, fixed.to_dict()["corrected_at"]) == (
+        query.id,
+        fixed.corrected_at.isoformat(),
+    )
+    with pytest.raises(FrozenInstanceError):
+        fixed.new_value = "9"  # type: ignore[misc]
 
 
 def test_withdrawal_ends_follow_up(trial: Database) -> None:

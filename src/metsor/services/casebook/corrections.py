@@ -4,10 +4,15 @@ The change is written to the record, to ``data_corrections`` (old value, new val
 the query it answers if any) and, through the audit hooks, to the audit trail with the reason.
 The record is then checked again as on entry — date-order rules, duplicates, the label's
 dosing rules — and what is derived from it is recomputed (a laboratory grade, the tumour
-responses), or the whole correction is refused and nothing is written.
+responses), or the whole correction is refused and nothing is written. The service returns
+the correction as a frozen :class:`CorrectionRecord`.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
 
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import require
@@ -24,12 +29,52 @@ from metsor.services.context import ServiceContext
 from metsor.store.audit.hooks import encode_column
 from metsor.store.models.casebook import DataCorrection
 
-__all__ = ["CORRECTABLE_FIELDS", "correct_value"]
+__all__ = ["CORRECTABLE_FIELDS", "CorrectionRecord", "correct_value"]
 
 CORRECTABLE_FIELDS: dict[str, tuple[str, ...]] = {
     name: table.correctable for name, table in TABLES.items()
 }
 """For each casebook table, the fields a correction may change."""
+
+
+@dataclass(frozen=True)
+class CorrectionRecord:
+    """A correction as written (read-only; the stored row stays inside the service).
+
+    Attributes
+    ----------
+    id, subject_id, table_name, record_id, field
+        The correction and the field of the record it changed.
+    old_value, new_value
+        The values as the audit trail encodes them.
+    reason, query_id, corrected_by, corrected_at
+        Why, the query it answers (if any), who and when.
+    """
+
+    id: int
+    subject_id: str
+    table_name: str
+    record_id: int
+    field: str
+    old_value: str | None
+    new_value: str | None
+    reason: str
+    query_id: int | None
+    corrected_by: str
+    corrected_at: datetime
+
+    @classmethod
+    def of(cls, correction: DataCorrection) -> CorrectionRecord:
+        """The record of a stored correction."""
+        return cls(**{item.name: getattr(correction, item.name) for item in fields(cls)})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields, the time as ISO 8601 text (JSON-ready)."""
+        return {
+            item.name: value.isoformat() if isinstance(value, datetime) else value
+            for item in fields(self)
+            for value in (getattr(self, item.name),)
+        }
 
 
 def correct_value(
@@ -41,7 +86,7 @@ def correct_value(
     value: object,
     reason: str,
     query_id: int | None = None,
-) -> DataCorrection:
+) -> CorrectionRecord:
     """Change one recorded value, giving the reason.
 
     Parameters
@@ -64,8 +109,8 @@ def correct_value(
 
     Returns
     -------
-    DataCorrection
-        The stored correction.
+    CorrectionRecord
+        The correction as stored.
 
     Raises
     ------
@@ -118,7 +163,7 @@ def correct_value(
     )
     ctx.session.add(correction)
     ctx.session.flush()
-    return correction
+    return CorrectionRecord.of(correction)
 
 
 def _check_query(
