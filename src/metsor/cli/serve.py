@@ -54,9 +54,8 @@ def serve(
     import uvicorn
 
     from metsor.config import settings
-    from metsor.services.context import Database, session_scope
+    from metsor.services.context import Database, describe_database, session_scope
     from metsor.services.scheme import current_scheme
-    from metsor.store.engine import describe_url
 
     with abort_on_user_error():
         resolved = settings(db)
@@ -67,7 +66,8 @@ def serve(
         except Exception as exc:
             message = getattr(exc, "message", str(exc))
             raise InputError(
-                f"cannot serve {describe_url(resolved.database_url)}: {message}", field="--db"
+                f"cannot serve {describe_database(resolved.database_url)}: {message}",
+                field="database_url",
             ) from None
         finally:
             database.close()
@@ -79,7 +79,7 @@ def serve(
         )
     processes = f" ({workers} worker processes)" if workers > 1 else ""
     typer.echo(
-        f"metsor: serving {describe_url(resolved.database_url)} on http://{host}:{port}/"
+        f"metsor: serving {describe_database(resolved.database_url)} on http://{host}:{port}/"
         + processes
     )
     uvicorn.run(
