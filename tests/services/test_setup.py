@@ -106,8 +106,8 @@ def test_a_generated_admin_password_is_returned_once_and_proves_the_admin(
     [
         pytest.param({"method": "minimization"}, "method", "method permuted_blocks, not "
                      "minimization", id="method"),
-        pytest.param({"length_per_stratum": 30}, "length_per_stratum", "length_per_stratum 82, not 30",
-                     id="list-length"),
+        pytest.param({"length_per_stratum": 30}, "length_per_stratum",
+                     "length_per_stratum 82, not 30", id="list-length"),
         pytest.param({"block_sizes": (4, 6)}, "block_sizes", "block sizes [2, 4], not [4, 6]",
                      id="block-sizes"),
         pytest.param({"target_enrollment": 90}, "target_enrollment", "target enrollment 82, "
