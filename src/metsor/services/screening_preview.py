@@ -1,9 +1,9 @@
 """Screening a record without writing it: the live checklist of a screening form.
 
 :func:`preview_screening` screens a (possibly partial) screening record with the eligibility
-settings in force (those of the open database), exactly as registering the subject would,
-and writes nothing. A record that does not parse gives the field at fault instead of a
-result.
+settings in force and the protocol stored with the trial (those of the open database),
+exactly as registering the subject would, and writes nothing. A record that does not parse
+gives the field at fault instead of a result.
 """
 
 from __future__ import annotations
@@ -12,26 +12,25 @@ from collections.abc import Mapping
 from typing import Any
 
 from metsor.eligibility import parse_record, screen
-from metsor.eligibility.rules import EligibilitySettings
 from metsor.errors import InputError
-from metsor.protocol import builtin
+from metsor.services.context import Database, session_scope
+from metsor.services.protocol_in_force import protocol_of
 
 __all__ = ["preview_screening"]
 
 
-def preview_screening(
-    record: Mapping[str, Any], *, settings: EligibilitySettings
-) -> dict[str, Any]:
-    """Screen ``record`` against the protocol; nothing is stored.
+def preview_screening(database: Database, record: Mapping[str, Any]) -> dict[str, Any]:
+    """Screen ``record`` against the trial's protocol; nothing is stored.
 
     Parameters
     ----------
+    database
+        The trial database: its stored protocol and its eligibility settings
+        (:attr:`metsor.services.context.Database.eligibility`, resolved when it was opened),
+        those registering applies.
     record
         A screening record (:mod:`metsor.eligibility.record`); missing values leave their
         criteria unknown.
-    settings
-        The eligibility settings in force (:attr:`metsor.services.context.Database.eligibility`,
-        resolved when the database was opened), those registering applies.
 
     Returns
     -------
@@ -43,5 +42,7 @@ def preview_screening(
         parsed = parse_record(record)
     except InputError as exc:
         return {"error": exc.message, "field": exc.field}
-    result = screen(parsed, builtin(), settings=settings)
+    with session_scope(database, actor="screening preview", readonly=True) as session:
+        protocol = protocol_of(session)
+    result = screen(parsed, protocol, settings=database.eligibility)
     return dict(result.to_dict())

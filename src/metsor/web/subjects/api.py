@@ -66,4 +66,4 @@ def randomize(request: Request, user: ApiUser, subject_id: str) -> dict[str, Any
 @router.post("/screening/check")
 def check(request: Request, user: ApiUser, body: ScreeningCheckIn) -> dict[str, Any]:
     """Screen a record without storing it: criteria, derived stages and verdict."""
-    return preview_screening(body.record, settings=request.app.state.metsor.database.eligibility)
+    return preview_screening(request.app.state.metsor.database, body.record)

@@ -67,9 +67,7 @@ def _screening_page(
         "errors": errors,
         "sites": site_choices(request, user),
         "today": today_text(request),
-        "preview": preview_screening(
-            record, settings=request.app.state.metsor.database.eligibility
-        ),
+        "preview": preview_screening(request.app.state.metsor.database, record),
     }
     return render(request, "screening.html.j2", context, principal=user, status_code=status_code)
 
@@ -108,8 +106,10 @@ async def register(request: Request, user: PageUser) -> Response:
 async def check(request: Request, user: PageUser) -> Response:
     """The live checklist: the form's record screened, nothing stored (JSON)."""
     form = await checked_form(request)
-    settings = request.app.state.metsor.database.eligibility
-    return JSONResponse(preview_screening(record_from_form(form), settings=settings))
+    database = request.app.state.metsor.database
+    return JSONResponse(
+        await run_in_threadpool(preview_screening, database, record_from_form(form))
+    )
 
 
 def _subject_page(
