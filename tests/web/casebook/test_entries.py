@@ -134,7 +134,8 @@ def test_a_lesion_error_is_shown_beside_its_row_and_nothing_written(
         client, f"/subjects/{subject_id}/casebook/tumour", {"assessed_on": day0.isoformat(), **rows}
     )
     assert answer.status_code == 422, answer.text
-    assert 'id="error-lesions"' in answer.text  # above the lesion table, naming lesion T2
+    assert 'id="error-lesions-1-diameter_mm"' in answer.text  # beside the row's diameter
+    assert 'id="error-lesions"' not in answer.text
     assert "lesion &#39;T2&#39;: diameter_mm -3 mm" in answer.text
     assert 'name="lesions.1.diameter_mm" value="-3"' in answer.text
     assert 'name="lesions.0.organ" value="liver"' in answer.text

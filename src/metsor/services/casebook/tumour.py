@@ -172,7 +172,13 @@ def _lesion_row(index: int, item: Mapping[str, Any]) -> TumourLesion:
             field=unknown[0],
             row=index,
         )
-    lesion = _as_lesion_from(item, index)
+    try:
+        lesion = _as_lesion_from(item, index)
+    except InputError as exc:
+        if exc.row is not None:
+            raise
+        # a measure the lesion refuses (a negative diameter…) is placed on its row
+        raise InputError(exc.message, field=exc.field, row=index) from None
     return TumourLesion(
         lesion_id=lesion.lesion_id,
         organ=lesion.organ,
