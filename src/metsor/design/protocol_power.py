@@ -11,35 +11,41 @@ ratio (experimental : control). The CLI's review and the study report take them 
 from __future__ import annotations
 
 from metsor.design.registered_analysis import power_within
-from metsor.design.sample_size import logrank_power
+from metsor.design.sample_size import PowerResult, logrank_power
 from metsor.protocol import Protocol
 from metsor.protocol.model import Assumptions
 from metsor.protocol.review import PowerOf, RegisteredPowerOf
 
-__all__ = ["design_power", "registered_power"]
+__all__ = ["allocation_ratio", "assumed_logrank", "design_power", "registered_power"]
 
 
-def _ratio(protocol: Protocol) -> float:
+def allocation_ratio(protocol: Protocol) -> float:
+    """The protocol's allocation ratio, experimental over control (1 when it states none)."""
     experimental, control = protocol.design.allocation_ratio or (1, 1)
     return experimental / control
 
 
+def assumed_logrank(a: Assumptions, n: int, ratio: float) -> PowerResult:
+    """The log-rank test's power for ``n`` patients under the design assumptions ``a``."""
+    return logrank_power(
+        n=n,
+        median_control=a.median_os_control_months,
+        median_experimental=a.median_os_experimental_months,
+        alpha=a.alpha,
+        sides=a.sides,
+        accrual_months=a.accrual_months,
+        follow_up_months=a.follow_up_months,
+        dropout_per_year=a.dropout_per_year,
+        allocation_ratio=ratio,
+    )
+
+
 def design_power(protocol: Protocol) -> PowerOf:
     """``power_of(assumptions, n) -> (power, expected_events)`` for ``protocol``'s review."""
-    ratio = _ratio(protocol)
+    ratio = allocation_ratio(protocol)
 
     def power_of(a: Assumptions, n: int) -> tuple[float, float]:
-        result = logrank_power(
-            n=n,
-            median_control=a.median_os_control_months,
-            median_experimental=a.median_os_experimental_months,
-            alpha=a.alpha,
-            sides=a.sides,
-            accrual_months=a.accrual_months,
-            follow_up_months=a.follow_up_months,
-            dropout_per_year=a.dropout_per_year,
-            allocation_ratio=ratio,
-        )
+        result = assumed_logrank(a, n, ratio)
         return result.power, result.expected_events
 
     return power_of
@@ -47,7 +53,7 @@ def design_power(protocol: Protocol) -> PowerOf:
 
 def registered_power(protocol: Protocol) -> RegisteredPowerOf:
     """``registered_power_of(assumptions, n, horizon_months) -> (power, expected_events)``."""
-    ratio = _ratio(protocol)
+    ratio = allocation_ratio(protocol)
 
     def registered_power_of(a: Assumptions, n: int, horizon_months: float) -> tuple[float, float]:
         result = power_within(

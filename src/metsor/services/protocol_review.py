@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from metsor.design.protocol_power import design_power, registered_power
-from metsor.design.sample_size import logrank_power
+from metsor.design.protocol_power import (
+    allocation_ratio,
+    assumed_logrank,
+    design_power,
+    registered_power,
+)
 from metsor.protocol import Protocol, review_protocol
 from metsor.protocol.review import Finding
 
@@ -58,19 +62,8 @@ def review_with_power(protocol: Protocol) -> ProtocolReview:
     a = protocol.assumptions
     power = None
     if a is not None:
-        experimental, control = protocol.design.allocation_ratio or (1, 1)
-        ratio = experimental / control
+        ratio = allocation_ratio(protocol)
         n = protocol.design.target_enrollment
-        result = logrank_power(
-            n=n,
-            median_control=a.median_os_control_months,
-            median_experimental=a.median_os_experimental_months,
-            alpha=a.alpha,
-            sides=a.sides,
-            accrual_months=a.accrual_months,
-            follow_up_months=a.follow_up_months,
-            dropout_per_year=a.dropout_per_year,
-            allocation_ratio=ratio,
-        )
+        result = assumed_logrank(a, n, ratio)
         power = DesignPower(n, result.power, result.hr, result.expected_events, ratio)
     return ProtocolReview(findings=tuple(findings), power=power)
