@@ -8,7 +8,9 @@ keeps the application's Content-Security-Policy (scripts and styles from itself 
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from html import escape
+
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 __all__ = ["router"]
@@ -20,7 +22,7 @@ _PAGE = """<!doctype html>
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>metsor API · NCT02672488</title>
+  <title>{title} API</title>
   <link rel="stylesheet" href="/static/swagger-ui/swagger-ui.css">
   <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 </head>
@@ -34,6 +36,6 @@ _PAGE = """<!doctype html>
 
 
 @router.get("/docs")
-def api_docs() -> HTMLResponse:
+def api_docs(request: Request) -> HTMLResponse:
     """Swagger UI of ``/openapi.json``, from the application's own static files."""
-    return HTMLResponse(_PAGE)
+    return HTMLResponse(_PAGE.format(title=escape(request.app.title)))
