@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -38,6 +38,9 @@ from metsor.services.context import Database, unit_of_work
 from metsor.services.enrollment import record_consent, register_subject
 from metsor.services.sites import add_site
 from metsor.services.users import add_user
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 METSOR = str(Path(sys.executable).with_name("metsor"))
 ADMIN_PASSWORD = "admin-password-0001"
@@ -263,3 +266,22 @@ def consented_subjects(
     finally:
         database.close()
     return ids
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium, which the browser tests drive (never a downloaded browser)."""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium for a module's browser tests."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: apt-get install -y chromium")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright.sync_playwright() as driver:
+        chromium = driver.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        yield chromium
+        chromium.close()
