@@ -1,6 +1,8 @@
 """Calibration of the virtual patients against the published sorafenib arms.
 
-:func:`calibrate` draws a large virtual population that passes the protocol's screening, draws
+:func:`calibrate` draws a large virtual population of the preset's trial
+(:func:`metsor.insilico.population.population_of`) that passes the screening of that trial's
+built-in protocol (the default protocol's where the trial has none), draws
 its outcomes under both arms (:func:`metsor.design.outcomes.draw_outcomes`), plans every
 subject's course with the same code as the virtual trial (:func:`~metsor.insilico.course.
 plan_course`, on the tumour-assessment schedule of the trial the preset comes from), reads each
@@ -33,6 +35,7 @@ from metsor.errors import InputError
 from metsor.insilico.baseline import plan_baseline
 from metsor.insilico.course import MISSED_ASSESSMENT_SHARE, plan_course
 from metsor.insilico.plan import CoursePlan
+from metsor.insilico.population import population_of
 from metsor.insilico.presets import (
     DEFAULT_PRESET,
     Target,
@@ -41,7 +44,8 @@ from metsor.insilico.presets import (
     toxicity_profile,
 )
 from metsor.insilico.recruitment import eligible_candidates, outcome_of
-from metsor.insilico.scenario import DEFAULT_SCENARIO
+from metsor.insilico.scenario import DEFAULT_SCENARIO, PROTOCOL_SCENARIOS
+from metsor.protocol import Protocol
 from metsor.protocol.builtin import DEFAULT_NCT_ID, builtin
 from metsor.stats import kaplan_meier
 
@@ -181,7 +185,9 @@ def calibrate(
         raise InputError(f"level must lie in (0, 1), got {level!r}", field="level")
     p = outcome_preset(preset)
     rng = np.random.default_rng(seed)
-    cohort, records = eligible_candidates(n, rng)
+    cohort, records = eligible_candidates(
+        n, rng, _screening_protocol(preset), population_of(preset)
+    )
     scenario = DEFAULT_SCENARIO
     plans: dict[str, list[CoursePlan]] = {}
     for arm, code in ARMS.items():
@@ -204,6 +210,15 @@ def calibrate(
     measure = _Measures(plans, _CRITERIA[preset], p.scan_interval_days, confidence)
     rows = tuple(measure.row(target) for target in wanted)
     return Calibration(preset, n, seed, level, p.scan_interval_days, rows)
+
+
+def _screening_protocol(preset: str) -> Protocol:
+    """The built-in protocol whose scenario is calibrated by ``preset`` (SHARP's for
+    ``sharp``), or the default protocol."""
+    for nct_id, scenario in PROTOCOL_SCENARIOS.items():
+        if scenario.preset == preset:
+            return builtin(nct_id)
+    return _PROTOCOL
 
 
 def _plan(

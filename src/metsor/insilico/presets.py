@@ -72,7 +72,9 @@ SORAFENIB_EVENTS: tuple[AdverseEventRate, ...] = (
     AdverseEventRate("alopecia", 0.14, 0.0),  # 14 / 0 / 0
 )
 """Adverse events of sorafenib in HCC, any grade / grade ≥ 3 (Nexavar prescribing
-information, HCC; SHARP, Llovet JM et al. NEJM 2008;359:378). Grade 4 is folded into 3."""
+information, HCC; SHARP, Llovet JM et al. NEJM 2008;359:378). Grade 4 is folded into 3.
+Checked against the sorafenib column (n = 297) of the label's HCC table as reproduced at
+hcp.nexavar-us.com/hepatocellular-carcinoma/adverse-reactions: every figure agrees."""
 
 _HYPERTENSION = AdverseEventRate(
     "hypertension", 0.15, 0.03, "earlier model of this trial; not a calibration target"
@@ -211,31 +213,42 @@ def toxicity_profile(preset: str) -> ToxicityProfile:
     return _PROFILES[_known(preset)]
 
 
-_PLACEBO = "Nexavar label, HCC (SHARP table), placebo column"
+_PLACEBO = (
+    "Nexavar prescribing information, adverse reactions in the HCC study (SHARP), placebo "
+    "column, n = 302 (as reproduced at hcp.nexavar-us.com/hepatocellular-carcinoma/"
+    "adverse-reactions): all grades / grade 3 / grade 4, %"
+)
 
 PLACEBO_EVENTS: tuple[AdverseEventRate, ...] = (
-    AdverseEventRate("diarrhoea", 0.25, 0.02, _PLACEBO),
-    AdverseEventRate("fatigue", 0.45, 0.12, _PLACEBO),
-    AdverseEventRate("abdominal pain", 0.26, 0.05, _PLACEBO),
-    AdverseEventRate("weight loss", 0.10, 0.01, _PLACEBO),
-    AdverseEventRate("anorexia", 0.18, 0.03, _PLACEBO),
-    AdverseEventRate("nausea", 0.20, 0.03, _PLACEBO),
-    AdverseEventRate("hand-foot skin reaction", 0.03, 0.001, _PLACEBO),
-    AdverseEventRate("rash", 0.14, 0.001, _PLACEBO),
-    AdverseEventRate("alopecia", 0.02, 0.0, _PLACEBO),
+    AdverseEventRate("diarrhoea", 0.25, 0.02, f"{_PLACEBO}: 25 / 2 / 0"),
+    AdverseEventRate("fatigue", 0.45, 0.14, f"{_PLACEBO}: 45 / 12 / 2"),
+    AdverseEventRate("abdominal pain", 0.26, 0.06, f"{_PLACEBO}: 26 / 5 / 1"),
+    AdverseEventRate("weight loss", 0.10, 0.01, f"{_PLACEBO}: 10 / 1 / 0"),
+    AdverseEventRate("anorexia", 0.18, 0.03, f"{_PLACEBO}: 18 / 3 / <1 (grade 4 not added)"),
+    AdverseEventRate("nausea", 0.20, 0.03, f"{_PLACEBO}: 20 / 3 / 0"),
+    AdverseEventRate(
+        "hand-foot skin reaction",
+        0.03,
+        0.003,
+        f"{_PLACEBO}: 3 / <1 / 0 (grade 3 taken as one patient of 302, 0.3%: assumption)",
+    ),
+    AdverseEventRate("rash", 0.14, 0.0, f"{_PLACEBO}: rash or desquamation 14 / 0 / 0"),
+    AdverseEventRate("alopecia", 0.02, 0.0, f"{_PLACEBO}: 2 / 0 / 0"),
 )
-"""Adverse events on placebo in SHARP, any grade / grade ≥ 3 (the placebo column of the
-Nexavar label's HCC table; a grade ≥ 3 rate reported as 0 is kept at 0.1% where the term has
-a grade 3). Check these against the label before they are used as calibration targets."""
+"""Adverse events on placebo in SHARP, any grade / grade ≥ 3, checked against the placebo column
+of the Nexavar label's HCC table (grade 4 folded into 3, as for sorafenib; a grade 4 of "<1%"
+is not added). The sorafenib column of the same table (n = 297) is :data:`SORAFENIB_EVENTS`."""
 
 _PLACEBO_PROFILE = ToxicityProfile(
     events=(*PLACEBO_EVENTS, AdverseEventRate("hypertension", 0.05, 0.01, "assumption")),
     discontinuation=0.37,
     dose_reduction=0.0,
     grade_2_reduction=1.0,
-    sources="discontinuation for adverse events 37% on placebo (SHARP, Llovet 2008; events of "
+    sources="discontinuation for adverse events 37% on placebo, 38% on sorafenib (SHARP, Llovet "
+    "2008, as tabulated at pmc.ncbi.nlm.nih.gov/articles/PMC6095169, Table 2; events of "
     "progressive disease included); reductions follow the same rule as the active drug (not a "
-    "calibration target)",
+    "calibration target); hypertension 5% / 1% on placebo is an assumption (not in the "
+    "label's table)",
 )
 
 

@@ -1,6 +1,7 @@
 """Who comes to screening, when, and what would happen to them in either arm.
 
-Candidates are virtual advanced-HCC patients (:func:`metsor.design.cohort.generate_cohort`).
+Candidates are virtual advanced-HCC patients of the scenario's preset's population
+(:func:`metsor.insilico.population.draw_candidates`: the default Asian cohorts, or the trial's own).
 The recruitment plan takes candidates in order until enough of them would pass the protocol's
 screening to fill the target, and spreads their screening days uniformly over the accrual
 period (the last one early enough to be randomized within it). The site screens each one
@@ -22,11 +23,17 @@ from typing import Any
 
 import numpy as np
 
-from metsor.design.cohort import VirtualCohort, generate_cohort
+from metsor.design.cohort import VirtualCohort
 from metsor.design.outcomes import Outcomes, draw_outcomes
 from metsor.eligibility import parse_record, screen
 from metsor.endpoints import DAYS_PER_MONTH
 from metsor.insilico.course import MISSED_ASSESSMENT_SHARE, Outcome
+from metsor.insilico.population import (
+    BaselinePopulation,
+    draw_candidates,
+    population_of,
+    screening_records,
+)
 from metsor.insilico.scenario import VirtualScenario
 from metsor.protocol import Protocol, builtin
 
@@ -123,7 +130,8 @@ def plan_recruitment(
     n_target
         Subjects to randomize.
     scenario
-        The truth the outcomes are drawn from.
+        The truth the outcomes are drawn from; its preset's population
+        (:func:`metsor.insilico.population.population_of`) is who the candidates are.
     start
         First day of accrual.
     accrual_months, follow_up_months
@@ -142,7 +150,8 @@ def plan_recruitment(
     accrual_end = months_after(start, accrual_months)
     cutoff = months_after(accrual_end, follow_up_months)
     trial = protocol or builtin()
-    cohort, records, eligible = _enough_candidates(n_target, rng, trial)
+    population = population_of(scenario.preset)
+    cohort, records, eligible = _enough_candidates(n_target, rng, trial, population)
     window = (accrual_end - start).days - _LAST_SCREENING_MARGIN_DAYS
     offsets = np.sort(rng.integers(0, max(window, 1), size=len(records)))
     first_scan = trial.endpoint_rules.tumour_interval_days
@@ -164,14 +173,17 @@ def plan_recruitment(
 
 
 def _enough_candidates(
-    n_target: int, rng: np.random.Generator, protocol: Protocol | None = None
+    n_target: int,
+    rng: np.random.Generator,
+    protocol: Protocol | None = None,
+    population: BaselinePopulation | None = None,
 ) -> tuple[VirtualCohort, list[dict[str, Any]], np.ndarray[Any, np.dtype[np.bool_]]]:
     """The shortest run of candidates that holds ``n_target`` who pass screening."""
     trial = protocol or builtin()
     size = math.ceil(2.0 * n_target) + 20
     while True:
-        cohort = generate_cohort(size, rng)
-        records = [as_screened(record, trial) for record in cohort.to_screening_records()]
+        cohort = draw_candidates(size, rng, population)
+        records = [as_screened(record, trial) for record in screening_records(cohort, population)]
         eligible = np.array([screen(parse_record(r), trial).verdict == "eligible" for r in records])
         if eligible.sum() >= n_target:
             last = int(np.flatnonzero(eligible)[n_target - 1]) + 1
@@ -180,7 +192,10 @@ def _enough_candidates(
 
 
 def eligible_candidates(
-    n: int, rng: np.random.Generator, protocol: Protocol | None = None
+    n: int,
+    rng: np.random.Generator,
+    protocol: Protocol | None = None,
+    population: BaselinePopulation | None = None,
 ) -> tuple[VirtualCohort, list[dict[str, Any]]]:
     """``n`` virtual candidates who pass the protocol's screening, and their records.
 
@@ -192,13 +207,15 @@ def eligible_candidates(
         Source of randomness.
     protocol
         The protocol whose screening they pass (default the built-in protocol).
+    population
+        Who they are (default the Asian cohorts of :func:`metsor.design.cohort.generate_cohort`).
 
     Returns
     -------
     cohort, records
         Their baseline and screening records, in the order drawn.
     """
-    cohort, records, eligible = _enough_candidates(n, rng, protocol)
+    cohort, records, eligible = _enough_candidates(n, rng, protocol, population)
     keep = np.flatnonzero(eligible)
     return cohort.subset(keep), [records[i] for i in keep]
 

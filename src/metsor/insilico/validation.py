@@ -2,14 +2,14 @@
 
 The virtual trial of :func:`metsor.insilico.trial.run_virtual_trial` enters every subject's
 course through the services, which bounds its size; the same courses, planned by the same code
-from the same draws (eligible candidates screened against the protocol, potential outcomes under
-the protocol's scenario, :func:`metsor.insilico.course.plan_course` with the protocol's drugs and
-schedule), are read here straight into the endpoints (:meth:`CoursePlan.subject_course`,
-:func:`metsor.endpoints.adtte` with the protocol's endpoint rules) and analysed as the demo
-analyses its datasets (:func:`metsor.insilico.analysis.compare_endpoints`: Kaplan–Meier medians,
-log-rank and Cox stratified by the randomization strata). Subjects are randomized 1:1 by a
-random permutation and accrue uniformly over the protocol's accrual; the data cut-off comes
-after its follow-up.
+from the same draws (eligible candidates of the scenario's population screened against the
+protocol, potential outcomes under the protocol's scenario, :func:`metsor.insilico.course.
+plan_course` with the protocol's drugs and schedule), are read here straight into the endpoints
+(:meth:`CoursePlan.subject_course`, :func:`metsor.endpoints.adtte` with the protocol's endpoint
+rules) and analysed as the demo analyses its datasets
+(:func:`metsor.insilico.analysis.compare_endpoints`: Kaplan–Meier medians, log-rank and Cox
+stratified by the randomization strata). Subjects are randomized 1:1 by a random permutation
+and accrue uniformly over the protocol's accrual; the data cut-off comes after its follow-up.
 
 References
 ----------
@@ -31,6 +31,7 @@ from metsor.errors import InputError
 from metsor.insilico.analysis import EndpointComparison, compare_endpoints
 from metsor.insilico.baseline import plan_baseline
 from metsor.insilico.course import MISSED_ASSESSMENT_SHARE, plan_course
+from metsor.insilico.population import population_of
 from metsor.insilico.presets import inactive_drug_profile, toxicity_profile
 from metsor.insilico.recruitment import (
     as_screened,
@@ -113,7 +114,7 @@ def replicate_trial(
             f"protocol {protocol.nct_id} states no start or accrual and follow-up", field="protocol"
         )
     rng = np.random.default_rng([seed, 7])
-    cohort, records = eligible_candidates(n, rng, protocol)
+    cohort, records = eligible_candidates(n, rng, protocol, population_of(truth.preset))
     experimental = str(protocol.experimental_arm.code)
     reference = next(code for code in protocol.arm_codes if code != experimental)
     on_experimental = rng.permutation(n) < n // 2
