@@ -21,8 +21,8 @@ from pydantic import (
 )
 
 from metsor.clinical import plausibility, units
-from metsor.eligibility._messages import input_error
 from metsor.errors import InputError
+from metsor.validation import input_error
 
 __all__ = [
     "ACCEPTED_UNITS",

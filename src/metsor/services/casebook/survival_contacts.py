@@ -19,19 +19,24 @@ censored at the last date known alive).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
 
 from sqlalchemy import select
 
 from metsor.errors import ConflictError
 from metsor.services.access import require
-from metsor.services.casebook._timeline import Timeline, as_date, choice, load_timeline
+from metsor.services.casebook._boundary import CasebookInput, Day, FrozenRecord, checked, one_of
+from metsor.services.casebook._timeline import Timeline, load_timeline
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import SurvivalContact
 
 __all__ = [
     "CONTACT_METHODS",
     "SURVIVAL_STATUSES",
+    "SurvivalContactInput",
+    "SurvivalContactRecord",
     "record_survival_contact",
     "revalidate_survival_contact",
 ]
@@ -43,6 +48,36 @@ CONTACT_METHODS: tuple[str, ...] = ("visit", "phone", "records")
 """How the subject was reached: a visit, a telephone call, or medical or registry records."""
 
 
+class SurvivalContactInput(CasebookInput):
+    """A survival contact as given: the day, what was found, how (the web's JSON body too)."""
+
+    contact_on: Day
+    status: Annotated[str, one_of(SURVIVAL_STATUSES)]
+    method: Annotated[str, one_of(CONTACT_METHODS)]
+
+
+@dataclass(frozen=True)
+class SurvivalContactRecord(FrozenRecord):
+    """A stored survival contact.
+
+    Attributes
+    ----------
+    id, subject_id
+        The record and its subject.
+    contact_on, status, method
+        As :class:`SurvivalContactInput`.
+    recorded_by
+        Who entered it.
+    """
+
+    id: int
+    subject_id: str
+    contact_on: date
+    status: str
+    method: str
+    recorded_by: str
+
+
 def record_survival_contact(
     ctx: ServiceContext,
     *,
@@ -50,7 +85,7 @@ def record_survival_contact(
     contact_on: date | str,
     status: str,
     method: str,
-) -> SurvivalContact:
+) -> SurvivalContactRecord:
     """Record a contact of survival follow-up.
 
     Parameters
@@ -68,7 +103,7 @@ def record_survival_contact(
 
     Returns
     -------
-    SurvivalContact
+    SurvivalContactRecord
         The stored record.
 
     Raises
@@ -83,30 +118,30 @@ def record_survival_contact(
         already recorded that day.
     """
     require(ctx, "enter_casebook")
-    timeline = load_timeline(ctx, subject_id)
-    contact = SurvivalContact(
-        subject_id=subject_id,
-        contact_on=as_date(contact_on, "contact_on"),
-        status=status,
-        method=method,
-        recorded_by=ctx.username,
+    given = checked(
+        SurvivalContactInput, {"contact_on": contact_on, "status": status, "method": method}
     )
+    timeline = load_timeline(ctx, subject_id)
+    contact = SurvivalContact(subject_id=subject_id, recorded_by=ctx.username, **dict(given))
     with ctx.session.no_autoflush:
         _check(ctx, timeline, contact)
     ctx.session.add(contact)
     ctx.session.flush()
-    return contact
+    return SurvivalContactRecord.of(contact)
 
 
 def revalidate_survival_contact(ctx: ServiceContext, contact: SurvivalContact) -> None:
-    """Check a corrected survival contact again."""
+    """Check a corrected survival contact again, as if it were entered so."""
+    checked(SurvivalContactInput, {name: getattr(contact, name) for name in _GIVEN})
     with ctx.session.no_autoflush:
         _check(ctx, load_timeline(ctx, contact.subject_id), contact)
 
 
+#: The fields a contact is given by (and may be corrected in).
+_GIVEN = tuple(SurvivalContactInput.model_fields)
+
+
 def _check(ctx: ServiceContext, timeline: Timeline, contact: SurvivalContact) -> None:
-    contact.status = choice(contact.status, "status", SURVIVAL_STATUSES)
-    contact.method = choice(contact.method, "method", CONTACT_METHODS)
     on = contact.contact_on
     dead = contact.status == "dead"
     timeline.check(on, field="contact_on", after_randomization=True, is_death=dead)

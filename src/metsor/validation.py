@@ -1,4 +1,10 @@
-"""Pydantic validation errors of a screening record, in the record's own words."""
+"""Pydantic validation errors as metsor's input errors, in the user's words.
+
+Every model that checks what a user gives — the screening record (:mod:`metsor.eligibility.record`),
+the casebook services' inputs (:mod:`metsor.services.casebook._boundary`) — reports its first
+fault through :func:`input_error`: an :class:`~metsor.errors.InputError` naming the field by its
+dotted path, with the value given.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ _EXPECTED = {
 
 
 def _describe(error: Mapping[str, Any]) -> str:
-    """A short message for one pydantic error, in the record's own words."""
+    """A short message for one pydantic error, in the user's words."""
     kind = error["type"]
     given = error.get("input")
     ctx = error.get("ctx", {})
