@@ -8,20 +8,20 @@ The rules that need the subject's record (date order, one entry a day, the arm's
 the service's own, after that. The same model is the web's JSON body, less the subject (in the
 path), so a field's type and bounds are written once.
 
-What a service gives back is a frozen record of what was stored (:class:`FrozenRecord`), never
-the stored row: a caller cannot change the database by changing the result, and a face reads
-plain values.
+What a service gives back is a frozen record of what was stored, never
+the stored row (:class:`metsor.services.records.FrozenRecord`): a caller cannot change the
+database by changing the result, and a face reads plain values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
+from metsor.services.records import FrozenRecord
 from metsor.validation import input_error
 
 __all__ = ["CasebookInput", "Day", "FrozenRecord", "checked", "one_of"]
@@ -95,31 +95,3 @@ def checked(model: type[Input], values: Mapping[str, Any]) -> Input:
         return model.model_validate(dict(values))
     except ValidationError as exc:
         raise input_error(exc) from None
-
-
-@dataclass(frozen=True)
-class FrozenRecord:
-    """Base of what a casebook service returns: the stored values, read-only.
-
-    A subclass declares the fields it gives, by the stored row's attribute names; :meth:`of`
-    copies them from the row.
-    """
-
-    @classmethod
-    def of(cls, row: object) -> Self:
-        """The record of a stored row (each field read from the attribute of its name)."""
-        return cls(**{item.name: getattr(row, item.name) for item in fields(cls)})
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fields, dates and times as ISO 8601 text (JSON-ready)."""
-        return {item.name: _plain(getattr(self, item.name)) for item in fields(self)}
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, date):  # a datetime is a date too
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return [_plain(item) for item in value]
-    if isinstance(value, FrozenRecord):
-        return value.to_dict()
-    return value
