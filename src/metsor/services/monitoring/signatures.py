@@ -47,7 +47,6 @@ __all__ = [
     "sign_casebook",
     "sign_casebooks",
     "signable_visits",
-    "signed_in_session",
     "void_moved_visits",
 ]
 
@@ -394,28 +393,6 @@ def printed_name_of(ctx: ServiceContext, username: str) -> str | None:
     """The printed name a user signs with, or None before their first signature."""
     signer = ctx.session.scalars(select(Signer).where(Signer.username == username)).first()
     return signer.printed_name if signer is not None else None
-
-
-def signed_in_session(ctx: ServiceContext, token: str) -> bool:
-    """Whether the acting user has signed since the login session ``token`` opened.
-
-    The first signature of a continuous session needs both components (user ID and
-    password); later ones in the same session the password only (§11.200(a)(1)(i)).
-    """
-    from metsor.services.authentication import token_digest
-    from metsor.store.models.auth import LoginSession
-
-    opened = ctx.session.scalar(
-        select(LoginSession.opened_at).where(LoginSession.token_digest == token_digest(token))
-    )
-    if opened is None:
-        return False
-    found = ctx.session.scalars(
-        select(Signature.id)
-        .where(Signature.signer == ctx.username, Signature.signed_at >= opened)
-        .limit(1)
-    ).first()
-    return found is not None
 
 
 def signable_visits(ctx: ServiceContext, subject_id: str) -> tuple[tuple[int, str], ...]:

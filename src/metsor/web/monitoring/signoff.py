@@ -3,10 +3,12 @@
 ``GET /subjects/{subject_id}/signoff`` shows every signature — printed name, UTC time,
 meaning, the rows and digest it is linked to — and a voided one with the change that voided
 it. ``POST`` signs the casebook or one visit (21 CFR Part 11): the investigator chooses the
-meaning, whose text is shown, and enters the password again; the first signature of a login
-session needs both components, the user ID and the password (§11.200(a)(1)(i)), later ones
-the password. A wrong password signs nothing, is shown by the field and counts toward
-lock-out; a role other than investigator is refused with 403.
+meaning, whose text is shown, and enters the password again; the first signature made in the
+browser's login session needs both components, the user ID and the password
+(§11.200(a)(1)(i)), later ones in that session the password (signatures made meanwhile from
+the command line or the API do not count: :mod:`metsor.web.monitoring.signing_session`). A
+wrong password signs nothing, is shown by the field and counts toward lock-out; a role other
+than investigator is refused with 403.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from metsor.services.monitoring.signatures import (
     printed_name_of,
     sign_casebook,
     signable_visits,
-    signed_in_session,
 )
 from metsor.web.dependencies import PageUser, checked_form, render, state_of, work
+from metsor.web.monitoring.signing_session import mark_signed, signed_in_session
 from metsor.web.security import Principal
 
 __all__ = ["router"]
@@ -43,7 +45,6 @@ def _context(request: Request, user: Principal, subject_id: str) -> dict[str, An
         signatures = list_signatures(ctx, subject_id)
         visits = signable_visits(ctx, subject_id)
         printed_name = printed_name_of(ctx, user.username)
-        first_in_session = not signed_in_session(ctx, user.token)
     return {
         "active": "subjects",
         "subject_id": signatures[0].subject_id if signatures else subject_id,
@@ -53,7 +54,7 @@ def _context(request: Request, user: Principal, subject_id: str) -> dict[str, An
         "visits": visits,
         "meanings": MEANINGS,
         "printed_name": printed_name,
-        "first_in_session": first_in_session,
+        "first_in_session": not signed_in_session(request, user),
         "can_sign": user.role == "investigator",
         "errors": {},
         "values": {},
@@ -96,10 +97,9 @@ def _scope(form: Mapping[str, str]) -> int | None:
 async def sign(request: Request, user: PageUser, subject_id: str) -> Response:
     """Sign the subject's casebook or one visit with the password entered again."""
     form = await checked_form(request)
+    both = not signed_in_session(request, user)
 
     def run() -> None:
-        with work(request, user, readonly=True) as ctx:
-            both = not signed_in_session(ctx, user.token)
         user_id = form.get("user_id", "").strip()
         if both and not user_id:
             raise InputError(
@@ -131,4 +131,6 @@ async def sign(request: Request, user: PageUser, subject_id: str) -> Response:
         return await run_in_threadpool(
             lambda: _page(request, user, subject_id, errors=errors, values=form, status_code=status)
         )
-    return RedirectResponse(f"/subjects/{subject_id}/signoff#signatures", status_code=303)
+    response = RedirectResponse(f"/subjects/{subject_id}/signoff#signatures", status_code=303)
+    mark_signed(request, response, user)
+    return response
