@@ -2,12 +2,14 @@
 
 A service returns a frozen dataclass of the values its callers read (:class:`FrozenRecord`),
 copied from the row it stored or read; the row itself stays inside the service's transaction.
-A caller cannot change the database by changing the result, and a face (the CLI, the web, the
-virtual trial) reads plain values, as JSON with :meth:`FrozenRecord.to_dict`.
+A mapping or list (a JSON column) is copied deeply. A caller cannot change the database by
+changing the result, and a face (the CLI, the web, the virtual trial) reads plain values, as
+JSON with :meth:`FrozenRecord.to_dict`.
 """
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, Self
@@ -25,12 +27,19 @@ class FrozenRecord:
 
     @classmethod
     def of(cls, row: object) -> Self:
-        """The record of a stored row (each field read from the attribute of its name)."""
-        return cls(**{item.name: getattr(row, item.name) for item in fields(cls)})
+        """The record of a stored row (each field read from the attribute of its name).
+
+        A mapping or list is copied deeply, so that changing it leaves the row as stored.
+        """
+        return cls(**{item.name: _copied(getattr(row, item.name)) for item in fields(cls)})
 
     def to_dict(self) -> dict[str, Any]:
         """The fields, dates and times as ISO 8601 text (JSON-ready)."""
         return {item.name: _plain(getattr(self, item.name)) for item in fields(self)}
+
+
+def _copied(value: object) -> object:
+    return deepcopy(value) if isinstance(value, dict | list) else value
 
 
 def _plain(value: object) -> object:
