@@ -181,7 +181,7 @@ def test_a_follow_up_visit_overdue_after_treatment_ended(trial_dm: Database) -> 
     run_checks(trial_dm)
     assert [q for q in _overdue_questions(trial_dm) if q.startswith("follow up")] == [
         f"follow up 1 was due on {stopped + timedelta(30)} (window to {stopped + timedelta(37)}) "
-        "and is not recorded: 1 days overdue"
+        "and is not recorded: 1 day overdue"
     ]
     with unit_of_work(trial_dm, "inv_tj", readonly=True) as ctx:
         schedule = {(v.visit_type, v.number): v.status for v in visit_schedule(ctx, subject_id)}
@@ -210,7 +210,7 @@ def test_visits_are_overdue_by_the_trial_s_own_schedule(
         run_checks(database)
         assert _overdue_questions(database) == [
             f"tumour assessment 1 was due on {day0 + timedelta(84)} "
-            f"(window to {day0 + timedelta(91)}) and is not recorded: 1 days overdue"
+            f"(window to {day0 + timedelta(91)}) and is not recorded: 1 day overdue"
         ]
         assert [q[0] for q in system_queries(database, "visit_overdue")] == [subject_id]
     finally:

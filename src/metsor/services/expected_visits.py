@@ -14,23 +14,38 @@ planned on the schedule of the protocol stored with the trial
 - nothing once the subject died or withdrew.
 
 A visit is overdue once the end of its window has passed and it is not recorded.
+
+:func:`expected_visits` reads one subject's dosing history; :func:`expected_visits_of` reads
+the recorded visits and dosing histories of many subjects (a page of the dashboard, a run of
+the edit checks) with one statement each, whatever their number, and gives each subject what
+:func:`expected_visits` would. The treatment ends when every study drug of the arm has been
+discontinued, on the day the last one was (as
+:func:`metsor.services.casebook.dosing.treatment_ended_on` says).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
-from metsor.protocol.schedule import PlannedVisit, visit_schedule
-from metsor.services.casebook.dosing import treatment_ended_on
+from metsor.protocol import Protocol
+from metsor.protocol.dose_rules import DoseStep, replay
+from metsor.protocol.schedule import PlannedVisit, VisitSchedule, visit_schedule
 from metsor.services.protocol_in_force import protocol_of
-from metsor.store.models.casebook import Visit
+from metsor.store.models.casebook import DoseEvent, Visit
 from metsor.store.models.core import Allocation, Subject
 
-__all__ = ["FOLLOW_UP_ENDED", "ExpectedVisit", "expected_visits"]
+__all__ = [
+    "FOLLOW_UP_ENDED",
+    "ExpectedVisit",
+    "SubjectVisits",
+    "expected_visits",
+    "expected_visits_of",
+]
 
 #: Statuses after which no visit is expected any more.
 FOLLOW_UP_ENDED = ("dead", "withdrawn")
@@ -72,6 +87,69 @@ class ExpectedVisit:
         return (today - end).days
 
 
+@dataclass(frozen=True)
+class SubjectVisits:
+    """A subject's recorded visits (by id) and the visits still expected of them."""
+
+    subject_id: str
+    recorded: tuple[Visit, ...]
+    expected: tuple[ExpectedVisit, ...]
+
+
+def _dose_histories(
+    session: Session, which: ColumnElement[bool]
+) -> dict[str, dict[str, list[DoseStep]]]:
+    """The dosing events of the subjects ``which`` chooses, in one statement."""
+    statement = (
+        select(DoseEvent.subject_id, DoseEvent.drug, DoseEvent.event, DoseEvent.event_date,
+               DoseEvent.level)
+        .where(which)
+        .order_by(DoseEvent.subject_id, DoseEvent.drug, DoseEvent.event_date, DoseEvent.id)
+    )  # fmt: skip
+    found: dict[str, dict[str, list[DoseStep]]] = {}
+    for subject_id, drug, event, on, level in session.execute(statement):
+        found.setdefault(subject_id, {}).setdefault(drug, []).append(DoseStep(event, on, level))
+    return found
+
+
+def _ended(
+    protocol: Protocol, arm: str | None, doses: Mapping[str, Sequence[DoseStep]]
+) -> date | None:
+    """The day the last study drug of the arm was discontinued, if every one was."""
+    states = [replay(drug, doses.get(drug.code, ())) for drug in protocol.drugs_of(arm)]
+    if not states or any(state.status != "discontinued" for state in states):
+        return None
+    return max(state.since for state in states if state.since is not None)
+
+
+def _expected(
+    schedule: VisitSchedule,
+    subject: Subject,
+    allocation: Allocation,
+    visits: Sequence[Visit],
+    ended: date | None,
+) -> tuple[ExpectedVisit, ...]:
+    if subject.status in FOLLOW_UP_ENDED:
+        return ()
+    randomized_on = allocation.randomized_at.date()
+    kinds = ["baseline", "tumour_assessment"]
+    if subject.status == "on_treatment":
+        kinds.insert(1, "treatment")
+    if ended is not None:
+        kinds.append("follow_up")
+    expected = []
+    for visit_type in kinds:
+        numbers = [visit.number for visit in visits if visit.visit_type == visit_type]
+        if visit_type == "baseline" and numbers:
+            continue
+        number = 0 if visit_type == "baseline" else max(numbers, default=0) + 1
+        planned = schedule.plan(
+            visit_type, number, randomized_on=randomized_on, treatment_ended_on=ended
+        )
+        expected.append(ExpectedVisit(visit_type, number, planned))
+    return tuple(expected)
+
+
 def expected_visits(
     session: Session, subject: Subject, allocation: Allocation, visits: Sequence[Visit]
 ) -> tuple[ExpectedVisit, ...]:
@@ -96,22 +174,55 @@ def expected_visits(
     """
     if subject.status in FOLLOW_UP_ENDED:
         return ()
-    ended = treatment_ended_on(session, subject.subject_id, allocation.arm)
-    schedule = visit_schedule(protocol_of(session))
-    randomized_on = allocation.randomized_at.date()
-    kinds = ["baseline", "tumour_assessment"]
-    if subject.status == "on_treatment":
-        kinds.insert(1, "treatment")
-    if ended is not None:
-        kinds.append("follow_up")
-    expected = []
-    for visit_type in kinds:
-        numbers = [visit.number for visit in visits if visit.visit_type == visit_type]
-        if visit_type == "baseline" and numbers:
-            continue
-        number = 0 if visit_type == "baseline" else max(numbers, default=0) + 1
-        planned = schedule.plan(
-            visit_type, number, randomized_on=randomized_on, treatment_ended_on=ended
+    protocol = protocol_of(session)
+    doses = _dose_histories(session, DoseEvent.subject_id == subject.subject_id)
+    ended = _ended(protocol, allocation.arm, doses.get(subject.subject_id, {}))
+    return _expected(visit_schedule(protocol), subject, allocation, visits, ended)
+
+
+def expected_visits_of(
+    session: Session,
+    courses: Sequence[tuple[Subject, Allocation]],
+    subjects: Select[str],
+) -> dict[str, SubjectVisits]:
+    """The recorded and expected visits of many randomized subjects, in two statements.
+
+    Parameters
+    ----------
+    session
+        The transaction.
+    courses
+        Each subject with their allocation.
+    subjects
+        A statement selecting the ids of (at least) those subjects: their visits and dosing
+        histories are read for all of them at once.
+
+    Returns
+    -------
+    dict
+        Subject → their recorded visits (by id) and what :func:`expected_visits` gives them.
+    """
+    chosen = subjects.order_by(None)
+    recorded: dict[str, list[Visit]] = {}
+    statement = (
+        select(Visit).where(Visit.subject_id.in_(chosen)).order_by(Visit.subject_id, Visit.id)
+    )
+    for visit in session.scalars(statement):
+        recorded.setdefault(visit.subject_id, []).append(visit)
+    protocol = protocol_of(session)
+    schedule = visit_schedule(protocol)
+    doses = _dose_histories(session, DoseEvent.subject_id.in_(chosen))
+    found = {}
+    for subject, allocation in courses:
+        visits = recorded.get(subject.subject_id, [])
+        ended = (
+            None
+            if subject.status in FOLLOW_UP_ENDED
+            else _ended(protocol, allocation.arm, doses.get(subject.subject_id, {}))
         )
-        expected.append(ExpectedVisit(visit_type, number, planned))
-    return tuple(expected)
+        found[subject.subject_id] = SubjectVisits(
+            subject.subject_id,
+            tuple(visits),
+            _expected(schedule, subject, allocation, visits, ended),
+        )
+    return found

@@ -9,7 +9,8 @@ The visits expected next and when each is overdue are one rule,
 (:mod:`metsor.services.monitoring.edit_checks`) reads too: a next visit is ``overdue`` exactly
 when that check finds it so (the end of its window has passed and it is not recorded), ``due``
 once its window has opened, ``upcoming`` before. :func:`overdue_visits` gathers the overdue
-visits of every subject the user may see, for the dashboard.
+visits of every subject the user may see, for the dashboard, reading their visits and dosing
+histories with one statement each (:func:`metsor.services.expected_visits.expected_visits_of`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from metsor.services.access import require, subject_for, visible
 from metsor.services.casebook.dosing import treatment_ended_on
 from metsor.services.casebook.schedule import trial_schedule
 from metsor.services.context import ServiceContext
-from metsor.services.expected_visits import FOLLOW_UP_ENDED, expected_visits
+from metsor.services.expected_visits import FOLLOW_UP_ENDED, expected_visits, expected_visits_of
 from metsor.store.models.casebook import Visit
 from metsor.store.models.core import Allocation, Site, Subject
 
@@ -186,13 +187,16 @@ def overdue_visits(ctx: ServiceContext) -> tuple[OverdueVisit, ...]:
         .where(Subject.status.not_in(FOLLOW_UP_ENDED))
         .order_by(Subject.subject_id),
     )
+    rows = ctx.session.execute(statement).all()
+    courses = expected_visits_of(
+        ctx.session,
+        [(subject, allocation) for subject, _, allocation in rows],
+        statement.with_only_columns(Subject.subject_id),
+    )
     today = ctx.today()
     found = []
-    for subject, site, allocation in ctx.session.execute(statement).all():
-        visits = ctx.session.scalars(
-            select(Visit).where(Visit.subject_id == subject.subject_id)
-        ).all()
-        for expected in expected_visits(ctx.session, subject, allocation, visits):
+    for subject, site, _ in rows:
+        for expected in courses[subject.subject_id].expected:
             late = expected.days_overdue(today)
             if late is None:
                 continue

@@ -31,14 +31,24 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Executable, Row, and_, bindparam, func, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnExpressionArgument,
+    Executable,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from metsor.clinical.plausibility import check_lab
 from metsor.errors import InputError, PermissionDeniedError
 from metsor.services.access import visible
 from metsor.services.context import ServiceContext
-from metsor.services.expected_visits import expected_visits
+from metsor.services.expected_visits import expected_visits_of
 from metsor.services.monitoring.guard import lock_view
 from metsor.store.audit import set_reason
 from metsor.store.models import casebook as tables
@@ -241,33 +251,44 @@ def _death_cause(session: Session, subject_id: str, today: date) -> list[Finding
     ]  # fmt: skip
 
 
-#: The subject's first RECIST progression, and the doses given after it (not interruptions or
-#: discontinuations), in one statement.
-_FIRST_PROGRESSION = (
-    select(func.min(tables.TumourAssessment.assessed_on))
-    .where(
-        tables.TumourAssessment.subject_id == _SUBJECT,
-        tables.TumourAssessment.recist_response == "PD",
+def _doses_after_progression(
+    subject: ColumnExpressionArgument[str], which: ColumnExpressionArgument[bool]
+) -> Executable:
+    """The doses given after the first RECIST progression of their subject (not interruptions
+    or discontinuations), with that progression's day, of the subjects ``which`` chooses; the
+    progression is the one of ``subject`` (a parameter, or each dose's own subject)."""
+    first = (
+        select(func.min(tables.TumourAssessment.assessed_on))
+        .where(
+            tables.TumourAssessment.subject_id == subject,
+            tables.TumourAssessment.recist_response == "PD",
+        )
+        .scalar_subquery()
     )
-    .scalar_subquery()
-)
-_DOSES_AFTER_PROGRESSION = select(
-    tables.DoseEvent.id,
-    tables.DoseEvent.drug,
-    tables.DoseEvent.event,
-    tables.DoseEvent.event_date,
-    tables.DoseEvent.reason,
-    _FIRST_PROGRESSION.label("progression"),
-).where(
-    tables.DoseEvent.subject_id == _SUBJECT,
-    tables.DoseEvent.event_date > _FIRST_PROGRESSION,
-    tables.DoseEvent.event.not_in(("interrupt", "discontinue")),
+    return select(
+        tables.DoseEvent.subject_id,
+        tables.DoseEvent.id,
+        tables.DoseEvent.drug,
+        tables.DoseEvent.event,
+        tables.DoseEvent.event_date,
+        tables.DoseEvent.reason,
+        first.label("progression"),
+    ).where(
+        which,
+        tables.DoseEvent.event_date > first,
+        tables.DoseEvent.event.not_in(("interrupt", "discontinue")),
+    )
+
+
+#: One subject's doses after their first progression, in one statement built once.
+_DOSES_AFTER_PROGRESSION = _doses_after_progression(
+    _SUBJECT, tables.DoseEvent.subject_id == _SUBJECT
 )
 
 
-def _dose_after_progression(session: Session, subject_id: str, today: date) -> list[Finding]:
+def _unexplained_doses(doses: Sequence[Row[Any]]) -> list[Finding]:
     found = []
-    for dose in _rows(session, _DOSES_AFTER_PROGRESSION, subject_id):
+    for dose in doses:
         if not (dose.reason or "").strip():
             found.append(
                 Finding(
@@ -280,33 +301,52 @@ def _dose_after_progression(session: Session, subject_id: str, today: date) -> l
     return found
 
 
-def _visit_overdue(session: Session, subject_id: str, today: date) -> list[Finding]:
-    subject = session.get(Subject, subject_id)
-    allocation = session.scalars(
-        select(Allocation).where(Allocation.subject_id == subject_id)
-    ).one_or_none()
-    if subject is None or allocation is None:
-        return []
-    visits = session.scalars(
-        select(tables.Visit).where(tables.Visit.subject_id == subject_id).order_by(tables.Visit.id)
+def _dose_after_progression(session: Session, subject_id: str, today: date) -> list[Finding]:
+    return _unexplained_doses(_rows(session, _DOSES_AFTER_PROGRESSION, subject_id))
+
+
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
+def _overdue_findings(
+    session: Session, subjects: Select[str], today: date
+) -> dict[str, list[Finding]]:
+    """The ``visit_overdue`` findings of the subjects ``subjects`` selects, by subject: their
+    allocations, visits and dosing histories read with one statement each, whatever their
+    number."""
+    chosen = subjects.order_by(None)
+    courses = session.execute(
+        select(Subject, Allocation)
+        .join(Allocation, Allocation.subject_id == Subject.subject_id)
+        .where(Subject.subject_id.in_(chosen))
     ).all()
-    anchor = ("visits", visits[-1].id, "actual_date") if visits else (
-        "allocations", allocation.id, "randomized_at"
-    )  # fmt: skip
-    found = []
-    for expected in expected_visits(session, subject, allocation, visits):
-        late = expected.days_overdue(today)
-        if late is None:
-            continue
-        visit_type, number, planned = expected.visit_type, expected.number, expected.planned
-        found.append(
-            Finding(
-                "visit_overdue", f"{visit_type}:{number}", anchor[0], anchor[1], anchor[2],
-                f"{visit_type.replace('_', ' ')} {number} was due on {planned.planned} "
-                f"(window to {planned.window_end}) and is not recorded: {late} days overdue",
-            )
+    of = expected_visits_of(session, [(s, a) for s, a in courses], chosen)
+    found: dict[str, list[Finding]] = {}
+    for subject, allocation in courses:
+        visits = of[subject.subject_id]
+        anchor = ("visits", visits.recorded[-1].id, "actual_date") if visits.recorded else (
+            "allocations", allocation.id, "randomized_at"
         )  # fmt: skip
+        for expected in visits.expected:
+            late = expected.days_overdue(today)
+            if late is None:
+                continue
+            visit_type, number, planned = expected.visit_type, expected.number, expected.planned
+            found.setdefault(subject.subject_id, []).append(
+                Finding(
+                    "visit_overdue", f"{visit_type}:{number}", anchor[0], anchor[1], anchor[2],
+                    f"{visit_type.replace('_', ' ')} {number} was due on {planned.planned} "
+                    f"(window to {planned.window_end}) and is not recorded: "
+                    f"{_days(late)} overdue",
+                )
+            )  # fmt: skip
     return found
+
+
+def _visit_overdue(session: Session, subject_id: str, today: date) -> list[Finding]:
+    one = select(Subject.subject_id).where(Subject.subject_id == subject_id)
+    return _overdue_findings(session, one, today).get(subject_id, [])
 
 
 _Rule = Callable[[Session, str, date], list[Finding]]
@@ -331,6 +371,32 @@ RULE_TABLES: dict[str, frozenset[str]] = {
 
 #: Every rule, run on demand.
 RULES: dict[str, _Rule] = {**RECORD_RULES, "visit_overdue": _visit_overdue}
+
+
+def _rules_of_run(session: Session, subjects: Select[str], today: date) -> dict[str, _Rule]:
+    """:data:`RULES` for a run over the subjects ``subjects`` selects: the rules that read a
+    subject's dosing history (``dose_after_progression``, ``visit_overdue``) answer from
+    statements read once for all of them, not once per subject."""
+    chosen = subjects.order_by(None)
+    doses: dict[str, list[Row[Any]]] = {}
+    statement = _doses_after_progression(
+        tables.DoseEvent.subject_id, tables.DoseEvent.subject_id.in_(chosen)
+    )
+    for dose in session.execute(statement):
+        doses.setdefault(dose.subject_id, []).append(dose)
+    overdue = _overdue_findings(session, chosen, today)
+
+    def after_progression(_: Session, subject_id: str, __: date) -> list[Finding]:
+        return _unexplained_doses(doses.get(subject_id, []))
+
+    def visit_overdue(_: Session, subject_id: str, __: date) -> list[Finding]:
+        return overdue.get(subject_id, [])
+
+    return {
+        **RULES,
+        "dose_after_progression": after_progression,
+        "visit_overdue": visit_overdue,
+    }
 
 
 #: The subject's edit-check queries: rule, finding, the query and its state.
@@ -474,6 +540,9 @@ def run_edit_checks(ctx: ServiceContext, *, site: str | None = None) -> CheckRun
         statement = statement.where(Subject.site_id == site_row.id)
     subjects = ctx.session.scalars(statement).all()
     ctx.set_reason("edit checks run on demand")
+    rules = _rules_of_run(
+        ctx.session, statement.with_only_columns(Subject.subject_id), ctx.now().date()
+    )
     view = lock_view(ctx.session)
     skipped = []
     findings = raised = closed = 0
@@ -481,7 +550,7 @@ def run_edit_checks(ctx: ServiceContext, *, site: str | None = None) -> CheckRun
         if view.state_of(subject.subject_id, subject.site_id)[0] == "locked":
             skipped.append(subject.subject_id)
             continue
-        counts = _apply(ctx.session, subject.subject_id, RULES, ctx.now())
+        counts = _apply(ctx.session, subject.subject_id, rules, ctx.now())
         findings, raised, closed = findings + counts[0], raised + counts[1], closed + counts[2]
     ctx.session.flush()
     return CheckRun(len(subjects) - len(skipped), findings, raised, closed, tuple(skipped))
