@@ -20,7 +20,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metsor.design._kernel import ENDPOINT_CODES, TTP_DEATH_CODES, TrialDesign, run_blocks
+from metsor.design._kernel import (
+    ENDPOINT_CODES,
+    OUTCOME_COLUMNS,
+    TTP_DEATH_CODES,
+    TrialDesign,
+    run_blocks,
+)
 from metsor.design.simulate import Scenario, simulate
 from metsor.errors import InputError
 
@@ -53,6 +59,17 @@ def designs(draw: st.DrawFn) -> TrialDesign:
         two_sided=draw(st.booleans()),
         scan_days=draw(st.sampled_from([0.0, 1.0, 61.0, 1e300])),
         ttp_death=draw(st.sampled_from(sorted(TTP_DEATH_CODES.values()))),
+        futility=np.array(
+            draw(
+                st.lists(
+                    st.sampled_from([-np.inf, -2.0, 0.0, 1.0, 40.0, np.inf]),
+                    min_size=looks,
+                    max_size=looks,
+                )
+            ),
+            dtype=np.float64,
+        ),
+        binding_futility=draw(st.booleans()),
     )
 
 
@@ -60,11 +77,15 @@ def designs(draw: st.DrawFn) -> TrialDesign:
 def outcomes_are_outcomes(design: TrialDesign) -> None:
     """A look index or −1, a count of events among the patients, a cut-off ≥ 0."""
     [outcome] = run_blocks(KEY, [TRIALS], design, threads=1)
-    look, events, cutoff, _ = outcome.T
-    assert outcome.shape == (TRIALS, 4)
-    assert np.all((look >= -1) & (look < design.targets.size) & (look == np.round(look)))
-    assert np.all((events >= 0) & (events <= design.group.size))
+    look, events, cutoff, _, futile, futile_events, futile_cutoff = outcome.T
+    assert outcome.shape == (TRIALS, len(OUTCOME_COLUMNS))
+    for stop in (look, futile):
+        assert np.all((stop >= -1) & (stop < design.targets.size) & (stop == np.round(stop)))
+    assert np.all(futile < design.targets.size - 1)  # never at the final look
+    for seen in (events, futile_events):
+        assert np.all((seen >= 0) & (seen <= design.group.size))
     assert not np.any(cutoff < 0)
+    assert not np.any(futile_cutoff < 0)
 
 
 @given(

@@ -18,6 +18,11 @@ names it), and the field's name in the message, when it is a parameter's name (i
 underscore), is replaced by the option (``collected_on 2999-01-01 is in the future`` reads
 ``--date 2999-01-01 is in the future``). A field no option stands for is shown as the service
 names it.
+
+A message that names other parameters than its field quotes them, as Python names a parameter
+(``futility needs both 'beta' and 'beta_spending'``; :class:`metsor.errors.MetsorError` reads a
+quoted field as named): each quoted name that is a parameter of the command is replaced by its
+option (``futility needs both --beta and --beta-spending``), through the same mapping.
 """
 
 from __future__ import annotations
@@ -110,6 +115,10 @@ def current() -> Any:
     return _RUNNING.get()
 
 
+_QUOTED = re.compile(r"'([A-Za-z_]\w*)'")
+"""A name quoted in a message, as a parameter is named in one (``'beta_spending'``)."""
+
+
 def _named(word: str) -> str:
     """A pattern matching ``word`` as a whole word or option."""
     return rf"(?<![\w-]){re.escape(word)}(?![\w-])"
@@ -130,16 +139,17 @@ def refusal(exc: MetsorError, command: Any = None) -> str:
     str
         ``error: …``.
     """
-    option = options_of(command).get(exc.field or "")
-    if option is None:
-        return f"error: {exc}"
-    message = exc.message
-    if "_" in str(exc.field):  # a parameter's name, not a word of the sentence
-        message = re.sub(_named(str(exc.field)), option, message)
-    where = []
-    if exc.row is not None:
-        where.append(f"row {exc.row}")
-    if not re.search(_named(option), message):
-        where.append(f"{'option' if option.startswith('-') else 'argument'} {option}")
+    names = options_of(command)
+    option = names.get(exc.field or "")
+    message = _QUOTED.sub(lambda quoted: names.get(quoted.group(1), quoted.group(0)), exc.message)
+    where = [f"row {exc.row}"] if exc.row is not None else []
+    if option is None:  # as the error words it (MetsorError.__str__), its quoted names mapped
+        if exc.field is not None and f"'{exc.field}'" not in exc.message:
+            where.append(f"field '{exc.field}'")
+    else:
+        if "_" in str(exc.field):  # a parameter's name, not a word of the sentence
+            message = re.sub(_named(str(exc.field)), option, message)
+        if not re.search(_named(option), message):
+            where.append(f"{'option' if option.startswith('-') else 'argument'} {option}")
     prefix = ", ".join(where)
     return f"error: {prefix}: {message}" if prefix else f"error: {message}"

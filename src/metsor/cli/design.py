@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +13,14 @@ from typing import Annotated, Any
 
 import typer
 
-from metsor.cli.design_interim import interim_command
+from metsor.cli.design_interim import (
+    BETA,
+    BETA_GAMMA,
+    BETA_SPENDING,
+    BINDING_FUTILITY,
+    GAMMA,
+    interim_command,
+)
 from metsor.errors import InputError, NotFoundError
 
 __all__ = ["app", "parse_looks"]
@@ -62,12 +70,21 @@ def parse_looks(text: str) -> list[float]:
         raise InputError(f"cannot read looks {text!r}: use e.g. 1/3,2/3,1", field="looks") from None
 
 
+def _finite(value: Any) -> Any:
+    """A value as JSON holds it: an infinite or missing bound (−inf, nan) is null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, tuple | list):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _emit(payload: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(payload, indent=2))
+        typer.echo(json.dumps({key: _finite(value) for key, value in payload.items()}, indent=2))
         return
     for key, value in payload.items():
-        if isinstance(value, list):
+        if isinstance(value, list | tuple):
             shown = ", ".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in value)
         elif isinstance(value, float):
             shown = f"{value:.6g}"
@@ -163,17 +180,22 @@ def boundaries_command(
         str,
         typer.Option("--spending", help="obf, pocock, hsd, classical-obf or classical-pocock."),
     ] = "obf",
-    gamma: Annotated[float, typer.Option("--gamma", help="Hwang–Shih–DeCani gamma.")] = -4.0,
-    beta: Annotated[
-        float | None, typer.Option("--beta", help="Type-II error, for futility bounds.")
-    ] = None,
-    beta_spending: Annotated[
-        str | None, typer.Option("--beta-spending", help="obf, pocock or hsd (non-binding).")
-    ] = None,
+    gamma: GAMMA = -4.0,
+    beta: BETA = None,
+    beta_spending: BETA_SPENDING = None,
+    beta_gamma: BETA_GAMMA = -4.0,
+    binding_futility: BINDING_FUTILITY = False,
     as_json: _JSON = False,
 ) -> None:
-    """Group-sequential critical values (Lan–DeMets spending or classical designs)."""
+    """Group-sequential critical values (Lan–DeMets spending or classical designs).
+
+    With ``--beta`` (and ``--beta-spending``) the futility bounds and the design's
+    characteristics too: the drift that gives power 1 − beta, the rejection and futility
+    probabilities of each look under it, and the expected information under H1, H01 and H0
+    relative to the fixed design (rpact's ``getDesignCharacteristics``).
+    """
     from metsor.design.boundaries import group_sequential_design
+    from metsor.design.characteristics import design_characteristics
 
     d = group_sequential_design(
         parse_looks(looks),
@@ -183,6 +205,8 @@ def boundaries_command(
         gamma=gamma,
         beta=beta,
         beta_spending=beta_spending,
+        beta_gamma=beta_gamma,
+        binding_futility=binding_futility,
     )
     payload: dict[str, Any] = {
         "looks": list(d.information_rates),
@@ -193,6 +217,23 @@ def boundaries_command(
     if beta_spending is not None:
         payload["futility"] = list(d.futility)
         payload["cumulative_beta"] = list(d.cumulative_beta)
+        payload["binding_futility"] = d.binding_futility
+    if beta is not None:
+        c = design_characteristics(d, beta)
+        payload.update(
+            {
+                "drift": c.drift,
+                "fixed_information": c.fixed_information,
+                "inflation_factor": c.inflation_factor,
+                "information": list(c.information),
+                "power": list(c.power),
+                "rejection_probabilities": list(c.rejection_probabilities),
+                "futility_probabilities": list(c.futility_probabilities),
+                "expected_information_h1": c.expected_information_h1,
+                "expected_information_h01": c.expected_information_h01,
+                "expected_information_h0": c.expected_information_h0,
+            }
+        )
     _emit(payload, as_json)
 
 
@@ -207,6 +248,11 @@ def simulate_command(
     follow_up_months: _FOLLOW = 12.0,
     looks: Annotated[str, typer.Option("--looks", help="Information fractions.")] = "1",
     spending: Annotated[str, typer.Option("--spending", help="Alpha spending.")] = "obf",
+    gamma: GAMMA = -4.0,
+    beta: BETA = None,
+    beta_spending: BETA_SPENDING = None,
+    beta_gamma: BETA_GAMMA = -4.0,
+    binding_futility: BINDING_FUTILITY = False,
     sims: Annotated[int, typer.Option("--sims", help="Simulated trials.")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 20160203,
     alpha: _ALPHA = 0.05,
@@ -242,7 +288,10 @@ def simulate_command(
     """Simulate whole trials: power (type-I error when the medians are equal), stopping by look.
 
     TTP and PFS see progression at the protocol's tumour assessments unless
-    ``--assessment-interval-months`` says otherwise.
+    ``--assessment-interval-months`` says otherwise. With ``--beta`` and ``--beta-spending``
+    a trial stops for futility at an interim look whose z is at or below the futility bound
+    (|z| below it when two-sided); non-binding bounds also give the power that obeying them
+    costs.
     """
     from metsor.design.scenario import (
         PROTOCOL_ASSESSMENT_INTERVAL_MONTHS,
@@ -259,6 +308,11 @@ def simulate_command(
         events=events,
         looks=tuple(parse_looks(looks)),
         spending=spending,
+        gamma=gamma,
+        beta=beta,
+        beta_spending=beta_spending,
+        beta_gamma=beta_gamma,
+        binding_futility=binding_futility,
         alpha=alpha,
         sides=sides,
         endpoint=endpoint,
@@ -293,12 +347,30 @@ def simulate_command(
             "expected_duration": result.expected_duration,
             "reject_by_look": list(result.reject_by_look),
             "critical_values": list(result.critical_values),
+            **_futility_payload(result),
             "hr": result.hr,
             "sims": result.sims,
             "seed": result.seed,
         },
         as_json,
     )
+
+
+def _futility_payload(result: Any) -> dict[str, Any]:
+    """The futility stops of a simulation with futility bounds (nothing without them)."""
+    if not result.futility_bounds:
+        return {}
+    payload: dict[str, Any] = {
+        "futility_bounds": list(result.futility_bounds),
+        "futility_by_look": list(result.futility_by_look),
+        "futility_stop": result.futility_stop,
+        "early_stop": list(result.early_stop),
+        "binding_futility": result.binding_futility,
+    }
+    if not result.binding_futility:
+        payload["power_futility_ignored"] = result.power_futility_ignored
+        payload["power_lost_to_futility"] = result.power_lost_to_futility
+    return payload
 
 
 def _assessment_interval(text: str | None, protocol: float) -> float | None:

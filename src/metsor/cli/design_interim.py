@@ -13,7 +13,36 @@ from metsor.errors import InputError
 if TYPE_CHECKING:
     from metsor.design.interim import InterimAnalysis
 
-__all__ = ["interim_command", "parse_numbers"]
+__all__ = [
+    "BETA",
+    "BETA_GAMMA",
+    "BETA_SPENDING",
+    "BINDING_FUTILITY",
+    "GAMMA",
+    "interim_command",
+    "parse_numbers",
+]
+
+# Options of the design's futility bounds, worded once for every design command that takes them
+GAMMA = Annotated[float, typer.Option("--gamma", help="Hwang–Shih–DeCani gamma.")]
+BETA = Annotated[float | None, typer.Option("--beta", help="Type-II error, for futility bounds.")]
+BETA_SPENDING = Annotated[
+    str | None,
+    typer.Option(
+        "--beta-spending",
+        help="obf, pocock or hsd: futility bounds (z ≤ a; |z| < a when two-sided).",
+    ),
+]
+BETA_GAMMA = Annotated[
+    float, typer.Option("--beta-gamma", help="Hwang–Shih–DeCani gamma of beta spending.")
+]
+BINDING_FUTILITY = Annotated[
+    bool,
+    typer.Option(
+        "--binding-futility",
+        help="The efficacy bounds count on the futility bounds being obeyed.",
+    ),
+]
 
 
 def parse_numbers(text: str, option: str) -> list[float]:
@@ -126,27 +155,11 @@ def interim_command(
         str,
         typer.Option("--spending", help="obf, pocock, hsd, classical-obf or classical-pocock."),
     ] = "obf",
-    gamma: Annotated[float, typer.Option("--gamma", help="Hwang–Shih–DeCani gamma.")] = -4.0,
-    beta: Annotated[
-        float | None, typer.Option("--beta", help="Type-II error, for futility bounds.")
-    ] = None,
-    beta_spending: Annotated[
-        str | None,
-        typer.Option(
-            "--beta-spending",
-            help="obf, pocock or hsd: futility bounds (z < a; |z| < a when two-sided).",
-        ),
-    ] = None,
-    beta_gamma: Annotated[
-        float, typer.Option("--beta-gamma", help="Hwang–Shih–DeCani gamma of beta spending.")
-    ] = -4.0,
-    binding_futility: Annotated[
-        bool,
-        typer.Option(
-            "--binding-futility",
-            help="The efficacy bounds count on the futility bounds being obeyed.",
-        ),
-    ] = False,
+    gamma: GAMMA = -4.0,
+    beta: BETA = None,
+    beta_spending: BETA_SPENDING = None,
+    beta_gamma: BETA_GAMMA = -4.0,
+    binding_futility: BINDING_FUTILITY = False,
     allocation_ratio: Annotated[
         float, typer.Option("--allocation-ratio", help="Patients experimental : control.")
     ] = 1.0,

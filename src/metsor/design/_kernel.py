@@ -16,6 +16,13 @@ as in :mod:`metsor.endpoints.time_to_event`. A death without progression censors
 progression at the last assessment on or before it (``TTP_DEATH_CODES["last_adequate_assessment"]``,
 the protocol's default) or at the death day (``TTP_DEATH_CODES["death"]``); in continuous time
 there are no assessments and such a death always censors at death, as rpact simulates it.
+
+A design with futility bounds stops a trial for futility at an interim look whose z is at or
+below the bound (|z| below it when two-sided: :func:`crosses_futility`, the rule
+:func:`metsor.design.interim.interim_analysis` applies to an observed look). With binding
+bounds the trial stops there; with non-binding ones it is followed on to the end as well, so
+that one pass tells both what the trial does when the bounds are obeyed and whether it would
+have rejected had they been ignored.
 """
 
 from __future__ import annotations
@@ -36,10 +43,12 @@ from metsor.stats.batch import on_threads
 __all__ = [
     "DAYS_PER_MONTH",
     "ENDPOINT_CODES",
+    "OUTCOME_COLUMNS",
     "TRIALS_PER_TASK",
     "TTP_DEATH_CODES",
     "TrialDesign",
     "censor_at_scans",
+    "crosses_futility",
     "draw_scheduled_trial",
     "draw_trial",
     "run_blocks",
@@ -55,6 +64,33 @@ TRIALS_PER_TASK = 1024
 TTP_DEATH_CODES = {"last_adequate_assessment": 0, "death": 1}
 """Where time to progression, seen at assessments, censors a death without progression: the
 options of :attr:`metsor.protocol.model.EndpointRules.ttp_death_censoring`."""
+OUTCOME_COLUMNS = (
+    "reject_look",
+    "events",
+    "cutoff",
+    "z",
+    "futility_look",
+    "futility_events",
+    "futility_cutoff",
+)
+"""Columns of the kernel's outcome, one row per trial: the look that rejected H0 (−1 none;
+with non-binding futility bounds, also after a futility crossing), events, calendar cut-off
+and z of the last analysis done, then the first interim look whose z crossed the futility
+bound (−1 none) with the events and cut-off of that look (those of the last analysis when
+none)."""
+
+
+def crosses_futility(z: float, bound: float, two_sided: bool) -> bool:
+    """Whether an interim look's z stops the trial for futility.
+
+    One-sided: z at or below the bound (rpact's simulation: ``testStatistic <=
+    futilityBounds``); two-sided: |z| below the bound (the futility wedge). A bound of −inf is
+    no bound.
+    """
+    return abs(z) < bound if two_sided else z <= bound
+
+
+_crosses_futility = njit(cache=True, nogil=True)(crosses_futility)
 
 
 @dataclass(frozen=True)
@@ -86,6 +122,12 @@ class TrialDesign:
     ttp_death
         One of ``TTP_DEATH_CODES``: where time to progression seen at assessments censors a
         death without progression (default the last assessment on or before it).
+    futility
+        Futility bound of each look (−inf: none; the last look's is not used), or None for
+        none at all.
+    binding_futility
+        Whether a futility crossing ends the trial (binding bounds); otherwise the trial is
+        also followed past it.
     """
 
     group: NDArray[np.int8]
@@ -98,6 +140,14 @@ class TrialDesign:
     two_sided: bool
     scan_days: float = 0.0
     ttp_death: int = TTP_DEATH_CODES["last_adequate_assessment"]
+    futility: NDArray[np.float64] | None = None
+    binding_futility: bool = False
+
+    def futility_bounds(self) -> NDArray[np.float64]:
+        """The futility bound of each look as the kernel reads it: −inf where there is none."""
+        if self.futility is None:
+            return np.full(np.asarray(self.targets).size, -np.inf)
+        return np.asarray(self.futility, dtype=np.float64)
 
     def check(self) -> None:
         """Raise InputError naming the first field the compiled kernel could not run safely on.
@@ -137,6 +187,11 @@ class TrialDesign:
             raise InputError("scan_days must be 0 or at least 1 day", field="scan_days")
         if self.ttp_death not in TTP_DEATH_CODES.values():
             raise InputError("ttp_death must be a code of TTP_DEATH_CODES", field="ttp_death")
+        futility = self.futility_bounds()
+        if futility.shape != targets.shape or futility.dtype != np.float64:
+            raise InputError("futility must have one float64 per look", field="futility")
+        if np.any(np.isnan(futility)):
+            raise InputError("futility bounds must be numbers (−inf: none)", field="futility")
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -405,6 +460,13 @@ def _event_calendar(
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _futility_row(out: NDArray[np.float64]) -> None:  # pragma: no cover - compiled
+    """Without a futility crossing, its events and cut-off are those of the last analysis."""
+    if out[4] < 0:
+        out[5], out[6] = out[1], out[2]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _analyse_trial(
     entry: NDArray[np.float64],
     event_time: NDArray[np.float64],
@@ -418,11 +480,17 @@ def _analyse_trial(
     endpoint: int,
     scan_days: float,
     ttp_death: int,
+    futility: NDArray[np.float64],
+    binding: bool,
     work: NDArray[np.float64],
     codes: NDArray[np.uint8],
     scratch: NDArray[np.intp],
-) -> tuple[int, float, float, float]:  # pragma: no cover - compiled
-    """Looks of one trial up to the first rejection: look (−1 none), events, cut-off, z."""
+    out: NDArray[np.float64],
+) -> None:  # pragma: no cover - compiled
+    """Looks of one trial up to the first rejection (or binding futility stop), into ``out``.
+
+    ``out`` receives the row of :data:`OUTCOME_COLUMNS`.
+    """
     size = entry.shape[0]
     time, sorted_time, calendar = work[0], work[1], work[2]
     code, sorted_code = codes[0], codes[1]
@@ -433,9 +501,7 @@ def _analyse_trial(
             entry, event_time, censor_time, time, code, calendar, sorted_code, scratch
         )
     looks = targets.shape[0]
-    deaths = 0
-    cut = calendar_end
-    z = 0.0
+    out[4] = -1.0
     for k in range(looks):
         cut = calendar_end
         if targets[k] > 0:
@@ -466,9 +532,18 @@ def _analyse_trial(
         sort_pairs(time, code, size, 0.0, cut, sorted_time, sorted_code, scratch)
         observed, expected, variance = logrank_sorted_kernel(sorted_time, sorted_code, size)
         z = (expected - observed) / np.sqrt(variance) if variance > 0.0 else 0.0
+        out[1], out[2], out[3] = float(deaths), cut, z
         if (abs(z) if two_sided else z) >= critical[k]:
-            return k, float(deaths), cut, z
-    return -1, float(deaths), cut, z
+            out[0] = k
+            _futility_row(out)
+            return
+        if k < looks - 1 and out[4] < 0 and _crosses_futility(z, futility[k], two_sided):
+            out[4], out[5], out[6] = k, float(deaths), cut
+            if binding:
+                out[0] = -1.0
+                return
+    out[0] = -1.0
+    _futility_row(out)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -486,12 +561,16 @@ def simulate_trials(
     two_sided: bool,
     scan_days: float,
     ttp_death: int,
+    futility: NDArray[np.float64],
+    binding: bool,
     outcome: NDArray[np.float64],
 ) -> None:  # pragma: no cover - compiled
     """Simulate trials ``start`` to ``stop`` − 1 of the block keyed ``key``, into ``outcome``.
 
-    ``outcome`` has a row per trial of the block: look of rejection (−1 for none), events at
-    the last analysis done, its calendar time, and its log-rank z (positive for a benefit).
+    ``outcome`` has a row per trial of the block, the columns of :data:`OUTCOME_COLUMNS`: look
+    of rejection (−1 for none), events at the last analysis done, its calendar time, its
+    log-rank z (positive for a benefit), and the first futility crossing (−1 for none) with
+    its events and calendar time.
     ``scan_days`` > 0 draws with :func:`draw_scheduled_trial` (progression seen at assessments,
     a death without progression censoring time to progression as ``ttp_death`` says).
     """
@@ -518,7 +597,7 @@ def simulate_trials(
             )
         else:
             draw_trial(key, r, group, rates, accrual, endpoint, entry, event_time, censor_time)
-        look, events, cutoff, z = _analyse_trial(
+        _analyse_trial(
             entry,
             event_time,
             censor_time,
@@ -531,14 +610,13 @@ def simulate_trials(
             endpoint,
             scan_days,
             ttp_death,
+            futility,
+            binding,
             work,
             codes,
             scratch,
+            outcome[r],
         )
-        outcome[r, 0] = look
-        outcome[r, 1] = events
-        outcome[r, 2] = cutoff
-        outcome[r, 3] = z
 
 
 def run_blocks(
@@ -548,6 +626,9 @@ def run_blocks(
     threads: int | None = None,
 ) -> list[NDArray[np.float64]]:
     """Simulate and analyse the trials of several blocks, stopping each at its first rejection.
+
+    With futility bounds a trial also stops at its first futility crossing when they bind;
+    non-binding ones are followed past it (see :data:`OUTCOME_COLUMNS`).
 
     The blocks are cut into tasks of ``TRIALS_PER_TASK`` trials that ``threads`` threads
     (numba's thread count by default) run through the compiled kernel, which releases the GIL.
@@ -566,8 +647,10 @@ def run_blocks(
     Returns
     -------
     list of ndarray
-        Per block, one row per trial: look of rejection (−1 for none), events at the last
-        analysis done, its calendar time, and its log-rank z (positive for a benefit).
+        Per block, one row per trial, the columns of :data:`OUTCOME_COLUMNS`: look of
+        rejection (−1 for none), events at the last analysis done, its calendar time, its
+        log-rank z (positive for a benefit), the first futility crossing (−1 for none), and
+        the events and calendar time of that look.
 
     Raises
     ------
@@ -582,7 +665,8 @@ def run_blocks(
         isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0 for n in trials
     ):
         raise InputError("trials must be one count ≥ 0 per block", field="trials")
-    outcomes = [np.empty((n, 4)) for n in trials]
+    outcomes = [np.empty((n, len(OUTCOME_COLUMNS))) for n in trials]
+    futility = design.futility_bounds()
     tasks = [
         (b, start, min(start + TRIALS_PER_TASK, n))
         for b, n in enumerate(trials)
@@ -605,6 +689,8 @@ def run_blocks(
             design.two_sided,
             design.scan_days,
             design.ttp_death,
+            futility,
+            design.binding_futility,
             outcomes[b],
         )
 

@@ -558,14 +558,17 @@ def group_sequential_design(
     eta = float("nan")
     if beta is not None or beta_spending is not None:
         if beta is None or beta_spending is None:
-            raise InputError("futility needs both beta and beta_spending", field="beta_spending")
+            raise InputError(
+                "futility needs both 'beta' and 'beta_spending'", field="beta_spending"
+            )
         check_beta(beta, alpha)
         _check_gamma(beta_gamma, "beta_gamma")
         if beta_spending not in ("obf", "pocock", "hsd"):
             raise InputError("beta_spending must be obf, pocock or hsd", field="beta_spending")
         if binding_futility and spending.startswith("classical"):
             raise InputError(
-                "binding futility needs an alpha-spending family (obf, pocock or hsd)",
+                "binding futility needs an alpha-spending family: 'spending' obf, pocock or "
+                f"hsd, not {spending!r}",
                 field="binding_futility",
             )
         found = _beta_spending(
@@ -580,7 +583,9 @@ def group_sequential_design(
         )
         b, futility, cum_beta, eta = found.b, found.a, found.cumulative_beta, found.eta
     elif binding_futility:
-        raise InputError("binding futility needs beta and beta_spending", field="binding_futility")
+        raise InputError(
+            "binding futility needs 'beta' and 'beta_spending'", field="binding_futility"
+        )
     stops = binding_futility and cum_beta.size > 0
     regions = [
         _region_lower(float(c), float(a) if stops else _NO_BOUND, sides)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from metsor.design.boundaries import group_sequential_design
+from metsor.design.boundaries import GroupSequentialDesign, group_sequential_design
 from metsor.design.expected_events import dropout_hazard, months
 from metsor.design.outcomes import PRESETS
 from metsor.errors import InputError
@@ -71,6 +71,14 @@ class Scenario:
         Information fractions (of events) of the analyses, the last 1.
     spending, gamma
         Alpha spending of the interim bounds (see :mod:`metsor.design.boundaries`).
+    beta, beta_spending, beta_gamma
+        Optional futility bounds by β-spending (both ``beta`` and ``beta_spending``, or
+        neither): an interim look stops the trial for futility when z is at or below its bound
+        (|z| below it when two-sided).
+    binding_futility
+        Whether the efficacy bounds count on the futility bounds (rpact's
+        ``bindingFutility``). Simulated trials obey the futility bounds either way; non-binding
+        ones are also followed past them, to tell the power that obeying them costs.
     alpha, sides
         Level and sides of the test.
     allocation_ratio
@@ -108,6 +116,10 @@ class Scenario:
     looks: tuple[float, ...] = (1.0,)
     spending: str = "obf"
     gamma: float = -4.0
+    beta: float | None = None
+    beta_spending: str | None = None
+    beta_gamma: float = -4.0
+    binding_futility: bool = False
     alpha: float = 0.05
     sides: int = 2
     allocation_ratio: float = 1.0
@@ -166,6 +178,27 @@ class Scenario:
             ttp_death_censoring=rules.ttp_death_censoring,
         )
 
+    def design(self) -> GroupSequentialDesign:
+        """The group-sequential bounds of the scenario's looks: efficacy and futility.
+
+        Returns
+        -------
+        GroupSequentialDesign
+            :func:`metsor.design.boundaries.group_sequential_design` of the scenario's
+            looks, level, sides and spending (α and, with ``beta_spending``, β).
+        """
+        return group_sequential_design(
+            self.looks,
+            alpha=self.alpha,
+            sides=self.sides,
+            spending=self.spending,
+            gamma=self.gamma,
+            beta=self.beta,
+            beta_spending=self.beta_spending,
+            beta_gamma=self.beta_gamma,
+            binding_futility=self.binding_futility,
+        )
+
     @property
     def hr(self) -> float:
         """OS hazard ratio experimental / control."""
@@ -200,9 +233,7 @@ class Scenario:
                 field="ttp_death_censoring",
             )
         dropout_hazard(self.dropout_per_year)
-        group_sequential_design(
-            self.looks, alpha=self.alpha, sides=self.sides, spending=self.spending, gamma=self.gamma
-        )
+        self.design()
         return self
 
 
@@ -213,6 +244,7 @@ _NUMBERS = (
     "accrual_months",
     "follow_up_months",
     "gamma",
+    "beta_gamma",
     "alpha",
     "allocation_ratio",
     "dropout_per_year",
@@ -220,11 +252,13 @@ _NUMBERS = (
     "response_control",
 )
 _OPTIONAL_NUMBERS = (
+    "beta",
     "ttp_median_experimental",
     "response_experimental",
     "assessment_interval_months",
 )
 _TEXT = ("spending", "endpoint", "ttp_death_censoring")
+_OPTIONAL_TEXT = ("beta_spending",)
 
 
 def _is_integer(value: object) -> bool:
@@ -269,15 +303,29 @@ def _check_types(s: Scenario) -> None:
     for name in _NUMBERS:
         if not _is_number(getattr(s, name)):
             raise InputError(f"{name} must be a number, not {getattr(s, name)!r}", field=name)
+    for name in _TEXT:
+        if not isinstance(getattr(s, name), str):
+            raise InputError(f"{name} must be text, not {getattr(s, name)!r}", field=name)
+    _check_optional_types(s)
+    if not isinstance(s.looks, tuple | list) or not all(_is_number(x) for x in s.looks):
+        raise InputError(f"looks must be a list of fractions, not {s.looks!r}", field="looks")
+
+
+def _check_optional_types(s: Scenario) -> None:
+    """Raise InputError naming the first optional field, or flag, of the wrong type."""
     for name in _OPTIONAL_NUMBERS:
         value = getattr(s, name)
         if value is not None and not _is_number(value):
             raise InputError(f"{name} must be a number, not {value!r}", field=name)
-    for name in _TEXT:
-        if not isinstance(getattr(s, name), str):
-            raise InputError(f"{name} must be text, not {getattr(s, name)!r}", field=name)
-    if not isinstance(s.looks, tuple | list) or not all(_is_number(x) for x in s.looks):
-        raise InputError(f"looks must be a list of fractions, not {s.looks!r}", field="looks")
+    for name in _OPTIONAL_TEXT:
+        value = getattr(s, name)
+        if value is not None and not isinstance(value, str):
+            raise InputError(f"{name} must be text, not {value!r}", field=name)
+    if not isinstance(s.binding_futility, bool):
+        raise InputError(
+            f"binding_futility must be true or false, not {s.binding_futility!r}",
+            field="binding_futility",
+        )
 
 
 def _arm_event_probability(hazard: float, competing: float, accrual: float, t: float) -> float:

@@ -10,7 +10,11 @@ progression where the protocol's endpoint rules say, as :mod:`metsor.endpoints` 
 Endpoints: OS (death), TTP (progression; death censors), PFS (the first of the two), all by
 log-rank, and ORR by Fisher's exact test.
 The data cut-off is at accrual + follow-up or at the E-th event; interim looks are taken at
-fractions of the planned events and tested against group-sequential bounds.
+fractions of the planned events and tested against group-sequential bounds. A design with
+β-spending futility bounds stops a trial for futility at an interim look whose z is at or below
+the bound (|z| below it when two-sided), as rpact's ``getSimulationSurvival`` does; with
+non-binding bounds each trial is also followed past them, so the result tells the power the
+futility stops cost.
 
 Random numbers come in fixed blocks of trials, block b keyed by the b-th child of the seed's
 SeedSequence, so that a result depends on the seed and the number of trials only: not on how
@@ -37,7 +41,7 @@ from metsor.design._kernel import (
     TrialDesign,
     run_blocks,
 )
-from metsor.design.boundaries import group_sequential_design
+from metsor.design.boundaries import GroupSequentialDesign
 from metsor.design.expected_events import dropout_hazard
 from metsor.design.orr import fisher_rejections
 from metsor.design.scenario import ENDPOINTS, Scenario, arm_hazards, planned_events, with_values
@@ -69,12 +73,28 @@ BLOCKS_PER_CALL = 8
 
 @dataclass(frozen=True)
 class BlockTally:
-    """Sums over one block of trials, combined exactly across blocks."""
+    """Sums over one block of trials, combined exactly across blocks.
+
+    Attributes
+    ----------
+    trials
+        Trials in the block.
+    rejections
+        Trials that rejected H0 at each look, the futility bounds obeyed.
+    events_sum, duration_sum
+        Sums of the events and calendar months of the analysis where each trial stopped.
+    futility
+        Trials stopped for futility at each look (empty without futility bounds).
+    rejections_past_futility
+        Trials that crossed a non-binding futility bound and rejected H0 at a later look.
+    """
 
     trials: int
     rejections: tuple[int, ...]
     events_sum: float
     duration_sum: float
+    futility: tuple[int, ...] = ()
+    rejections_past_futility: int = 0
 
 
 @dataclass(frozen=True)
@@ -97,6 +117,18 @@ class SimulationResult:
         z bounds used at each look.
     hr, sims, seed
         Truth and simulation size.
+    futility_bounds
+        Futility bounds of the interim looks (−inf where none; rpact's ``futilityBounds``;
+        empty without futility bounds).
+    futility_by_look
+        Share of trials stopped for futility at each interim look (rpact's
+        ``futilityPerStage``; empty without futility bounds).
+    binding_futility
+        Whether the efficacy bounds count on the futility bounds.
+    power_futility_ignored
+        Non-binding futility bounds: the share of trials that would have rejected H0 had the
+        bounds been ignored (the power that obeying them costs is the difference from
+        ``power``); otherwise None.
     """
 
     power: float
@@ -108,6 +140,29 @@ class SimulationResult:
     hr: float
     sims: int
     seed: int
+    futility_bounds: tuple[float, ...] = ()
+    futility_by_look: tuple[float, ...] = ()
+    binding_futility: bool = False
+    power_futility_ignored: float | None = None
+
+    @property
+    def futility_stop(self) -> float:
+        """Share of trials stopped for futility at some look (rpact's ``futilityStop``)."""
+        return float(sum(self.futility_by_look))
+
+    @property
+    def early_stop(self) -> tuple[float, ...]:
+        """Share of trials stopped, for efficacy or futility, at each interim look (rpact's
+        ``earlyStop`` by stage)."""
+        futility = self.futility_by_look or (0.0,) * (len(self.reject_by_look) - 1)
+        return tuple(r + f for r, f in zip(self.reject_by_look[:-1], futility, strict=True))
+
+    @property
+    def power_lost_to_futility(self) -> float | None:
+        """Non-binding futility bounds: the power lost by obeying them (None otherwise)."""
+        if self.power_futility_ignored is None:
+            return None
+        return self.power_futility_ignored - self.power
 
     @property
     def type_i_error(self) -> float:
@@ -131,9 +186,7 @@ def _plan(s: Scenario) -> TrialDesign:
 
 @functools.lru_cache(maxsize=64)
 def _cached_plan(s: Scenario) -> TrialDesign:
-    design = group_sequential_design(
-        s.looks, alpha=s.alpha, sides=s.sides, spending=s.spending, gamma=s.gamma
-    )
+    design = s.design()
     h = arm_hazards(s)
     rates = np.concatenate([h["os"], h["prog"], [dropout_hazard(s.dropout_per_year)]])
     planned = planned_events(s)
@@ -151,7 +204,17 @@ def _cached_plan(s: Scenario) -> TrialDesign:
         two_sided=s.sides == 2,
         scan_days=_scan_days(s),
         ttp_death=TTP_DEATH_CODES[s.ttp_death_censoring],
+        futility=_futility_bounds(design) if design.cumulative_beta else None,
+        binding_futility=design.binding_futility,
     )
+
+
+def _futility_bounds(design: GroupSequentialDesign) -> NDArray[np.float64]:
+    """The interim looks' futility bounds; none at the final look (not rejecting there is no
+    futility stop)."""
+    bounds = np.asarray(design.futility, dtype=np.float64).copy()
+    bounds[-1] = -np.inf
+    return bounds
 
 
 def _scan_days(s: Scenario) -> float:
@@ -198,19 +261,35 @@ def block_tallies(s: Scenario, seed: int, blocks: Sequence[tuple[int, int]]) -> 
     keys = np.array(
         [_seed_sequence(seed, b).generate_state(3, np.uint32) for b, _ in blocks], dtype=np.uint32
     )
-    tallies = []
-    for outcome in run_blocks(keys, [n for _, n in blocks], plan):
-        look = outcome[:, 0].astype(np.int64)
-        counts = np.bincount(look[look >= 0], minlength=len(s.looks))
-        tallies.append(
-            BlockTally(
-                outcome.shape[0],
-                tuple(int(c) for c in counts),
-                float(outcome[:, 1].sum()),
-                float(outcome[:, 2].sum()),
-            )
-        )
-    return tallies
+    return [_tally(outcome, plan) for outcome in run_blocks(keys, [n for _, n in blocks], plan)]
+
+
+def _tally(outcome: NDArray[np.float64], plan: TrialDesign) -> BlockTally:
+    """A block's sums from the kernel's outcome (columns ``OUTCOME_COLUMNS``).
+
+    A trial whose futility crossing comes first stopped there, the bounds obeyed: its events
+    and duration are those of that look, and a later rejection (non-binding bounds) counts
+    only towards the power with the bounds ignored.
+    """
+    looks = plan.targets.size
+    reject = outcome[:, 0].astype(np.int64)
+    futile = outcome[:, 4].astype(np.int64)
+    stopped_futile = (futile >= 0) & ((reject < 0) | (reject > futile))
+    obeyed = np.where(stopped_futile, -1, reject)
+    counts = np.bincount(obeyed[obeyed >= 0], minlength=looks)
+    events = np.where(stopped_futile, outcome[:, 5], outcome[:, 1])
+    duration = np.where(stopped_futile, outcome[:, 6], outcome[:, 2])
+    futility: tuple[int, ...] = ()
+    if plan.futility is not None:
+        futility = tuple(int(c) for c in np.bincount(futile[stopped_futile], minlength=looks))
+    return BlockTally(
+        outcome.shape[0],
+        tuple(int(c) for c in counts),
+        float(events.sum()),
+        float(duration.sum()),
+        futility,
+        int(np.count_nonzero(stopped_futile & (reject >= 0))),
+    )
 
 
 def block_tally(s: Scenario, seed: int, block: int, trials: int) -> BlockTally:
@@ -240,27 +319,41 @@ def block_tally(s: Scenario, seed: int, block: int, trials: int) -> BlockTally:
 def combine(s: Scenario, tallies: list[BlockTally], seed: int) -> SimulationResult:
     """Operating characteristics from block tallies, combined in block order."""
     sims = sum(t.trials for t in tallies)
-    by_look = np.zeros(len(s.looks), dtype=np.int64)
+    looks = len(s.looks)
+    by_look = np.zeros(looks, dtype=np.int64)
+    futile = np.zeros(looks, dtype=np.int64)
+    past_futility = 0
     events = 0.0
     duration = 0.0
     for t in tallies:
         by_look += np.asarray(t.rejections, dtype=np.int64)
+        if t.futility:
+            futile += np.asarray(t.futility, dtype=np.int64)
+        past_futility += t.rejections_past_futility
         events += t.events_sum
         duration += t.duration_sum
     power = float(by_look.sum()) / sims
-    design = group_sequential_design(
-        s.looks, alpha=s.alpha, sides=s.sides, spending=s.spending, gamma=s.gamma
-    )
+    plan = _plan(s)
+    bounds = plan.futility if plan.futility is not None and s.endpoint != "orr" else None
+    has_futility = bounds is not None
     return SimulationResult(
         power=power,
         mc_se=math.sqrt(power * (1.0 - power) / sims),
         reject_by_look=tuple(float(c) / sims for c in by_look),
         expected_events=events / sims,
         expected_duration=duration / sims,
-        critical_values=design.z,
+        critical_values=tuple(float(c) for c in plan.critical),
         hr=s.hr,
         sims=sims,
         seed=seed,
+        futility_bounds=() if bounds is None else tuple(float(a) for a in bounds[:-1]),
+        futility_by_look=tuple(float(c) / sims for c in futile[:-1]) if has_futility else (),
+        binding_futility=plan.binding_futility,
+        power_futility_ignored=(
+            power + past_futility / sims
+            if has_futility and not plan.binding_futility
+            else None
+        ),
     )
 
 
