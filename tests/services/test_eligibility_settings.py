@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 from metsor.cli.main import app
 from metsor.config import ALBUMIN_CUTOFF_ENV, eligibility_settings, settings
 from metsor.eligibility import EligibilitySettings, rules_version
+from metsor.eligibility import screen as screen_record
 from metsor.errors import InputError
 from metsor.export.datasets import export_datasets
 from metsor.services.casebook import subject_courses
@@ -104,7 +105,7 @@ def test_default_cutoff_and_rescreening_follow_the_settings(
     assert stored_screening(trial, registered.subject_id).rules_version == "1.1+albumin_cutoff=3"
 
 
-def test_a_malformed_cutoff_refuses_opening_the_database_and_writes_nothing(
+def test_a_malformed_cutoff_refuses_registering_and_writes_nothing(
     trial: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(ALBUMIN_CUTOFF_ENV, "abc")
@@ -124,8 +125,9 @@ def test_a_cutoff_that_is_not_a_plausible_albumin_is_refused(
     monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
     monkeypatch.setenv(ALBUMIN_CUTOFF_ENV, text)
+    read = settings()  # refused where it is used, not when read
     with pytest.raises(InputError, match=ALBUMIN_CUTOFF_ENV) as caught:
-        settings()
+        screen_record(record_for(), settings=read.eligibility)
     assert caught.value.field == ALBUMIN_CUTOFF_ENV
     assert repr(text) in str(caught.value)
     with pytest.raises(InputError):

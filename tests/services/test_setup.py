@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from metsor.config import default_database_url
+from metsor.config import default_database_url, settings
 from metsor.errors import InputError
 from metsor.services.allocation_seed import SeedSource
 from metsor.services.context import Database
@@ -66,7 +66,7 @@ def test_only_the_default_database_gets_its_folder_made(
 ) -> None:
     """A database named explicitly is opened as named: a missing folder is an error there."""
     monkeypatch.setenv("METSOR_ALLOCATION_SEED", SEED.hex())
-    assert create_home_folder(database_url) is None
+    assert create_home_folder(database_url, settings()) is None
     assert not new_home.exists()
     mistyped = tmp_path / "mistyped" / "metsor.sqlite"
     database = Database.open(f"sqlite:///{mistyped}")
@@ -83,7 +83,7 @@ def test_only_the_default_database_gets_its_folder_made(
         assert initialize(database, seed=seed_source()).scheme_created
     finally:
         database.close()
-    assert create_home_folder(default_database_url()) == new_home
+    assert create_home_folder(default_database_url(), settings()) == new_home
     assert new_home.is_dir()
 
 

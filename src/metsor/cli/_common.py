@@ -20,6 +20,7 @@ from metsor.errors import InputError, MetsorError, NotFoundError, PermissionDeni
 
 if TYPE_CHECKING:
     from metsor.cli._login_file import SavedLogin
+    from metsor.config import Settings
     from metsor.services.context import Database, ServiceContext
 
 __all__ = [
@@ -74,24 +75,28 @@ def abort_on_user_error() -> Iterator[None]:
 
 
 @contextmanager
-def open_database(db: str | None) -> Iterator[Database]:
+def open_database(db: str | None, resolved: Settings | None = None) -> Iterator[Database]:
     """Open the trial database of ``--db`` (or of the settings) and close it afterwards.
 
     Parameters
     ----------
     db
         A database URL, or ``None`` for ``METSOR_DATABASE_URL`` or the default SQLite file.
+    resolved
+        The settings already read for this command (:func:`metsor.config.settings` of
+        ``db``); default they are read now. The database keeps them for its services.
 
     Raises
     ------
     InputError
-        If the URL is not supported or the database cannot be opened.
+        If the URL is not supported, the database cannot be opened, or a setting it needs
+        when opened is malformed (a login setting, the audit key).
     """
     from metsor.config import settings
     from metsor.services.context import Database
 
-    resolved = settings(db)
-    database = Database.open(resolved.database_url, login_policy=resolved.login)
+    chosen = resolved if resolved is not None else settings(db)
+    database = Database.open(chosen.database_url, settings=chosen)
     try:
         yield database
     finally:
@@ -196,9 +201,10 @@ def acting(db: str | None, user: str | None, *, readonly: bool = False) -> Itera
     from metsor.config import settings
     from metsor.services.context import unit_of_work
 
-    saved = read_login(settings(db).database_url)
+    resolved = settings(db)  # the environment read once for the command
+    saved = read_login(resolved.database_url)
     username = resolve_username(user, saved.username if saved else None)
-    with open_database(db) as database:
+    with open_database(db, resolved) as database:
         prove_user(database, username, saved)
         with unit_of_work(database, username, readonly=readonly) as ctx:
             yield ctx

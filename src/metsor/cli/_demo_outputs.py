@@ -12,18 +12,16 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
+from metsor.config import SecretPlace, Settings, settings
 from metsor.insilico.result import VirtualTrialResult
-from metsor.services.audit_key import ANCHOR_FILE_ENV, KEY_FILE_ENV
 from metsor.services.context import Database, unit_of_work
 
 __all__ = [
     "AUDIT_KEY_FILE",
-    "demo_audit_files",
+    "demo_settings",
     "demo_users",
     "outputs_text",
     "write_outputs",
@@ -37,31 +35,36 @@ _IPD_KEY_FILE = "metsor-ipd.key"
 _ACTING = "data_manager"
 
 
-@contextmanager
-def demo_audit_files(out: Path | None) -> Iterator[None]:
-    """Keep the audit key and anchor of a demo database in ``out`` while the demo runs.
+def demo_settings(url: str, out: Path | None) -> Settings:
+    """The settings a demo database is opened with: its audit key and anchor in ``out``.
+
+    A database the demo makes itself keeps its audit key and anchor file in its output folder,
+    never those of ``METSOR_HOME`` nor ``METSOR_AUDIT_KEY``; the key and anchor of an earlier
+    demo there are removed, so that a new demo database gets a new key. The paths are given to
+    the database when it is opened; the environment is left as it is.
 
     Parameters
     ----------
+    url
+        The demo database's URL.
     out
         The output folder, or None (a database given by ``--db``: the settings in force).
+
+    Returns
+    -------
+    Settings
+        The settings in force, with the demo's audit key and anchor file when ``out`` is given.
     """
+    resolved = settings(url)
     if out is None:
-        yield
-        return
-    saved = {name: os.environ.get(name) for name in (KEY_FILE_ENV, ANCHOR_FILE_ENV)}
-    for suffix in (AUDIT_KEY_FILE, _ANCHOR_FILE):
-        (out / suffix).unlink(missing_ok=True)  # a new demo database gets a new key
-    os.environ[KEY_FILE_ENV] = str(out / AUDIT_KEY_FILE)
-    os.environ[ANCHOR_FILE_ENV] = str(out / _ANCHOR_FILE)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        return resolved
+    for name in (AUDIT_KEY_FILE, _ANCHOR_FILE):
+        (out / name).unlink(missing_ok=True)  # a new demo database gets a new key
+    return replace(
+        resolved,
+        audit_key=SecretPlace(text=None, file=out / AUDIT_KEY_FILE),
+        audit_anchor_file=out / _ANCHOR_FILE,
+    )
 
 
 def write_outputs(database: Database, result: VirtualTrialResult, out: Path) -> dict[str, str]:

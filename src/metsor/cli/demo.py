@@ -177,24 +177,23 @@ def _demo(
     log = screen_virtual_log(trial)
     if not as_json:
         print_log_summary(log, title="Virtual screening log")
-    from metsor.cli._demo_outputs import demo_audit_files, demo_users, outputs_text, write_outputs
+    from metsor.cli._demo_outputs import demo_settings, demo_users, outputs_text, write_outputs
 
     started = time.perf_counter()
     url = db if db is not None else demo_database_url(out)
-    with demo_audit_files(out if db is None else None):
-        database = Database.open(url)
-        try:
-            result = run_virtual_trial(
-                database,
-                seed=seed,
-                n_target=n_target,
-                datasets_dir=out / "datasets",
-                protocol=trial,
-                lock=lock,
-            )
-            outputs = write_outputs(database, result, out)
-        finally:
-            database.close()
+    database = Database.open(url, settings=demo_settings(url, out if db is None else None))
+    try:
+        result = run_virtual_trial(
+            database,
+            seed=seed,
+            n_target=n_target,
+            datasets_dir=out / "datasets",
+            protocol=trial,
+            lock=lock,
+        )
+        outputs = write_outputs(database, result, out)
+    finally:
+        database.close()
     seconds = time.perf_counter() - started
     adtte = Path(result.datasets["adtte"])
     command = (

@@ -40,9 +40,9 @@ interpretation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Literal
 
 from metsor.eligibility.record import ScreeningRecord
 from metsor.eligibility.thresholds import RuleResult, Status
@@ -50,6 +50,7 @@ from metsor.errors import InputError
 
 __all__ = [
     "EligibilitySettings",
+    "RefusedEligibilitySettings",
     "any_of",
     "cardiovascular_rule",
     "first_line_rule",
@@ -136,6 +137,46 @@ class EligibilitySettings:
         if self.cardiovascular_nyha_max is not None:
             parts.append(f"nyha_max={self.cardiovascular_nyha_max}")
         return ",".join(parts)
+
+
+class RefusedEligibilitySettings(EligibilitySettings):
+    """Eligibility settings of which some were refused where they were given (the environment).
+
+    Reading a refused setting, or anything made from it (:meth:`~EligibilitySettings.tag`, a
+    screening, a baseline score), raises its :class:`~metsor.errors.InputError` again, naming
+    the setting, the value and what is allowed; the other settings read as given. So a
+    malformed setting stops what uses it and nothing else: the settings are read once, when
+    the database is opened (:func:`metsor.config.settings`), and ``metsor audit verify`` or a
+    report that screens no one runs whatever they say.
+
+    Parameters
+    ----------
+    given
+        The settings as read, a default standing for each refused one.
+    refused
+        The refusal of each refused setting, by attribute name.
+    """
+
+    def __init__(self, given: EligibilitySettings, refused: Mapping[str, InputError]) -> None:
+        object.__setattr__(self, "_refused", dict(refused))  # before the fields are checked
+        super().__init__(**{item.name: getattr(given, item.name) for item in fields(given)})
+
+    def __getattribute__(self, name: str) -> Any:
+        refused: dict[str, InputError] = object.__getattribute__(self, "_refused")
+        if name in refused:
+            problem = refused[name]
+            raise InputError(problem.message, field=problem.field)
+        return object.__getattribute__(self, name)
+
+    def __repr__(self) -> str:
+        refused = object.__getattribute__(self, "_refused")
+        return f"RefusedEligibilitySettings(refused={sorted(refused)})"
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
 
 
 def flag(section: str | None, field: str, label: str) -> Rule:

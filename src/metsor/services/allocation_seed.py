@@ -16,18 +16,18 @@ minimization, which is derived from it for each enrollment so that every assignm
 reproduced.
 
 Where the seed is held is read from the environment once, when the database is opened
-(:func:`seed_place`, kept as :attr:`metsor.services.context.Database.seed_place`); services
-read the seed from that place.
+(:func:`metsor.config.settings`, kept as :attr:`metsor.services.context.Database.seed_place`);
+services read the seed from that place and never read the environment.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-from metsor.config import home_folder
+from metsor.config import ALLOCATION_SEED_ENV, ALLOCATION_SEED_FILE_ENV, SecretPlace
+from metsor.config import allocation_seed_place as _place_in_force
 from metsor.errors import InputError, NotFoundError
 from metsor.randomization import seed_fingerprint
 
@@ -37,13 +37,17 @@ __all__ = [
     "SeedPlace",
     "SeedSource",
     "create_seed",
-    "default_seed_file",
     "load_seed",
     "seed_place",
 ]
 
-SEED_ENV = "METSOR_ALLOCATION_SEED"
-SEED_FILE_ENV = "METSOR_ALLOCATION_SEED_FILE"
+SEED_ENV = ALLOCATION_SEED_ENV
+SEED_FILE_ENV = ALLOCATION_SEED_FILE_ENV
+
+SeedPlace = SecretPlace
+"""Where the seed is held (:class:`metsor.config.SecretPlace`): the hexadecimal text of
+``METSOR_ALLOCATION_SEED``, else the key file."""
+
 _SEED_BYTES = 32
 
 
@@ -71,31 +75,12 @@ class SeedSource:
         return seed_fingerprint(self.seed)
 
 
-@dataclass(frozen=True)
-class SeedPlace:
-    """Where the allocation seed is held, as the settings in force say.
-
-    Attributes
-    ----------
-    text
-        The seed in hexadecimal given by ``METSOR_ALLOCATION_SEED`` (None: not set).
-    file
-        The key file (:func:`default_seed_file`), read when ``text`` is None.
-    """
-
-    text: str | None = field(repr=False)
-    file: Path
-
-
 def seed_place() -> SeedPlace:
-    """Where the seed is held: ``METSOR_ALLOCATION_SEED``, else the key file (read now)."""
-    return SeedPlace(text=os.environ.get(SEED_ENV) or None, file=default_seed_file())
+    """Where the settings in force now hold the seed, for a caller with no database open.
 
-
-def default_seed_file() -> Path:
-    """The key file: ``METSOR_ALLOCATION_SEED_FILE``, else ``METSOR_HOME/metsor-allocation.key``."""
-    named = os.environ.get(SEED_FILE_ENV)
-    return Path(named) if named else home_folder() / "metsor-allocation.key"
+    A service takes the place its database was opened with (``ctx.seed_place``).
+    """
+    return _place_in_force()
 
 
 def _parse(text: str, origin: str) -> bytes:

@@ -21,6 +21,10 @@ keyed commit; keep it apart from the database too, and publish its head from tim
 
 A database whose trail was written without a key (before this key existed, or with none set)
 keeps an unkeyed chain: ``metsor audit verify`` says so, and that its guarantee is weaker.
+
+Where the key and the anchor are is read from the environment once, when the database is
+opened (:func:`metsor.config.settings`; :attr:`metsor.services.context.Database.settings`),
+and given to the functions here; this module never reads the environment.
 """
 
 from __future__ import annotations
@@ -32,10 +36,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from metsor.config import home_folder
+from metsor.config import AUDIT_ANCHOR_FILE_ENV, AUDIT_KEY_ENV, AUDIT_KEY_FILE_ENV, SecretPlace
+from metsor.config import audit_anchor_file as _anchor_in_force
+from metsor.config import audit_key_place as _place_in_force
 from metsor.errors import InputError
 from metsor.store.audit import ChainSettings, configure
-from metsor.store.audit.anchor import ANCHOR_FILE_ENV
 from metsor.store.audit.chain import key_fingerprint
 
 __all__ = [
@@ -46,12 +51,13 @@ __all__ = [
     "attach",
     "create_audit_key",
     "default_anchor_file",
-    "default_key_file",
+    "key_place",
     "load_audit_key",
 ]
 
-KEY_ENV = "METSOR_AUDIT_KEY"
-KEY_FILE_ENV = "METSOR_AUDIT_KEY_FILE"
+KEY_ENV = AUDIT_KEY_ENV
+KEY_FILE_ENV = AUDIT_KEY_FILE_ENV
+ANCHOR_FILE_ENV = AUDIT_ANCHOR_FILE_ENV
 _KEY_BYTES = 32
 _MIN_KEY_BYTES = 16
 
@@ -80,16 +86,21 @@ class AuditKeySource:
         return key_fingerprint(self.key)
 
 
-def default_key_file() -> Path:
-    """The key file: ``METSOR_AUDIT_KEY_FILE``, else ``METSOR_HOME/metsor-audit.key``."""
-    named = os.environ.get(KEY_FILE_ENV)
-    return Path(named) if named else home_folder() / "metsor-audit.key"
+def key_place() -> SecretPlace:
+    """Where the settings in force now hold the key, for a caller with no database open.
+
+    A service takes the place its database was opened with (``Database.settings.audit_key``).
+    """
+    return _place_in_force()
 
 
 def default_anchor_file() -> Path:
-    """The anchor file: ``METSOR_AUDIT_ANCHOR_FILE``, else ``METSOR_HOME/metsor-audit.anchor``."""
-    named = os.environ.get(ANCHOR_FILE_ENV)
-    return Path(named) if named else home_folder() / "metsor-audit.anchor"
+    """The anchor file the settings in force now name, for a caller with no database open.
+
+    ``METSOR_AUDIT_ANCHOR_FILE``, else ``METSOR_HOME/metsor-audit.anchor``; a service takes
+    the one its database was opened with (``ctx.anchor_file``).
+    """
+    return _anchor_in_force()
 
 
 def _parse(text: str, origin: str, field: str) -> bytes:
@@ -105,24 +116,29 @@ def _parse(text: str, origin: str, field: str) -> bytes:
     return key
 
 
-def load_audit_key() -> AuditKeySource | None:
-    """Read the audit key from the environment or the key file.
+def load_audit_key(place: SecretPlace | None = None) -> AuditKeySource | None:
+    """Read the audit key from where it is held.
+
+    Parameters
+    ----------
+    place
+        Where (``Database.settings.audit_key``); default :func:`key_place`.
 
     Returns
     -------
     AuditKeySource or None
-        The key and where it came from; None when neither ``METSOR_AUDIT_KEY`` nor the key
-        file exists.
+        The key and where it came from; None when neither ``METSOR_AUDIT_KEY`` is given nor
+        the key file exists.
 
     Raises
     ------
     InputError
         When the key found is malformed, shorter than 16 bytes, or its file cannot be read.
     """
-    text = os.environ.get(KEY_ENV)
-    if text:
-        return AuditKeySource(_parse(text, KEY_ENV, KEY_ENV), "environment")
-    path = default_key_file()
+    where = place if place is not None else key_place()
+    if where.text:
+        return AuditKeySource(_parse(where.text, KEY_ENV, KEY_ENV), "environment")
+    path = where.file
     if not path.is_file():
         return None
     try:
@@ -134,18 +150,24 @@ def load_audit_key() -> AuditKeySource | None:
     return AuditKeySource(_parse(content, str(path), KEY_FILE_ENV), str(path))
 
 
-def create_audit_key() -> AuditKeySource:
+def create_audit_key(place: SecretPlace | None = None) -> AuditKeySource:
     """The key from :func:`load_audit_key`, or a new random one written to the key file (0600).
+
+    Parameters
+    ----------
+    place
+        Where the key is held (``Database.settings.audit_key``); default :func:`key_place`.
 
     Raises
     ------
     InputError
         When the key file cannot be written (naming ``METSOR_AUDIT_KEY_FILE``).
     """
-    found = load_audit_key()
+    where = place if place is not None else key_place()
+    found = load_audit_key(where)
     if found is not None:
         return found
-    path = default_key_file()
+    path = where.file
     key = secrets.token_bytes(_KEY_BYTES)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -164,6 +186,7 @@ def attach(
     source: AuditKeySource | None = None,
     *,
     anchor: Path | None = None,
+    place: SecretPlace | None = None,
 ) -> ChainSettings:
     """Make the sessions of a database keep the chain with the key and anchor file in force.
 
@@ -172,18 +195,22 @@ def attach(
     sessions
         The database's session factory.
     source
-        The key; default :func:`load_audit_key` (none: the chain is kept unkeyed and not
-        anchored).
+        The key; default the key held at ``place`` (:func:`load_audit_key`; none: the chain
+        is kept unkeyed and not anchored).
     anchor
         The anchor file; default :func:`default_anchor_file`. A virtual trial, say, keeps its
         key and anchor beside its own database instead of in ``METSOR_HOME``.
+    place
+        Where the key is held when ``source`` is not given; default :func:`key_place`.
+        :meth:`metsor.services.context.Database.open` passes the place and the anchor file
+        of the settings it was opened with.
 
     Returns
     -------
     ChainSettings
         The settings attached.
     """
-    found = source if source is not None else load_audit_key()
+    found = source if source is not None else load_audit_key(place)
     settings = ChainSettings(
         key=found.key if found is not None else None,
         anchor=(anchor or default_anchor_file()) if found is not None else None,

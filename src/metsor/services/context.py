@@ -31,12 +31,10 @@ from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from metsor.config import LoginPolicy, eligibility_settings
+from metsor.config import LoginPolicy, SecretPlace, Settings, settings
 from metsor.eligibility.rules import EligibilitySettings
 from metsor.errors import ConflictError, InputError, PermissionDeniedError
-from metsor.services.allocation_seed import SeedPlace, seed_place
 from metsor.services.audit_key import attach as attach_audit_key
-from metsor.services.audit_key import default_anchor_file
 from metsor.store.audit import set_actor, set_reason
 from metsor.store.base import utcnow
 from metsor.store.engine import describe_url, make_engine, read_only, session_factory
@@ -44,6 +42,8 @@ from metsor.store.models.core import User
 
 if TYPE_CHECKING:
     from metsor.protocol import Protocol
+
+_settings_of = settings  # the name ``settings`` is Database.open's parameter
 
 __all__ = [
     "Database",
@@ -74,6 +74,10 @@ def describe_database(url: str) -> str:
 class Database:
     """The trial database a process works on: its URL, engine and session factory.
 
+    Every setting a service needs is here, resolved once when the database is opened
+    (:meth:`open`), and reaches the services through their :class:`ServiceContext`; no
+    service reads the environment.
+
     Attributes
     ----------
     url
@@ -82,29 +86,32 @@ class Database:
         The engine (:func:`metsor.store.engine.make_engine`).
     sessions
         Audited session factory (:func:`metsor.store.engine.session_factory`).
+    settings
+        The settings it was opened with (:func:`metsor.config.settings`): the home folder,
+        where the audit key and the allocation seed are held, the anchor file.
     clock
         The trial's clock (see :meth:`open`).
     login_policy
         Session lifetime and lock-out of :mod:`metsor.services.authentication`.
     eligibility
         The eligibility settings screening applies (registering, re-screening, ADSL's
-        baseline scores), resolved when the database is opened.
+        baseline scores); a malformed one is refused where it is used
+        (:class:`metsor.eligibility.interpretations.RefusedEligibilitySettings`).
     seed_place
-        Where the allocation seed is held (:func:`metsor.services.allocation_seed.seed_place`),
-        resolved when the database is opened.
+        Where the allocation seed is held.
     anchor_file
-        The audit chain's anchor file (:func:`metsor.services.audit_key.default_anchor_file`),
-        resolved when the database is opened.
+        The audit chain's anchor file.
     """
 
     url: str
     engine: Engine
     sessions: sessionmaker[Session]
+    settings: Settings
+    login_policy: LoginPolicy
+    eligibility: EligibilitySettings
+    seed_place: SecretPlace
+    anchor_file: Path
     clock: Callable[[], datetime] = field(default=utcnow)
-    login_policy: LoginPolicy = field(default_factory=LoginPolicy)
-    eligibility: EligibilitySettings = field(default_factory=EligibilitySettings)
-    seed_place: SeedPlace = field(default_factory=seed_place)
-    anchor_file: Path = field(default_factory=default_anchor_file)
 
     @classmethod
     def open(
@@ -114,7 +121,8 @@ class Database:
         clock: Callable[[], datetime] | None = None,
         login_policy: LoginPolicy | None = None,
         eligibility: EligibilitySettings | None = None,
-        seed: SeedPlace | None = None,
+        seed: SecretPlace | None = None,
+        settings: Settings | None = None,
         **engine_options: Any,
     ) -> Database:
         """Build the engine and session factory of the database at ``url``.
@@ -129,15 +137,15 @@ class Database:
             the virtual trial passes its own calendar. Login sessions expire and lock-outs
             end by this clock too.
         login_policy
-            Session lifetime and lock-out (default :class:`metsor.config.LoginPolicy`; the
-            command line passes the settings in force).
+            Session lifetime and lock-out; default those of ``settings``.
         eligibility
-            The eligibility settings; default those in force
-            (:func:`metsor.config.eligibility_settings`: ``METSOR_REQUIRE_BCLC_C`` and
-            ``METSOR_CHILD_PUGH_ALBUMIN_CUTOFF``), read here once and never by a service.
+            The eligibility settings; default those of ``settings``.
         seed
-            Where the allocation seed is held; default as the environment says
-            (:func:`metsor.services.allocation_seed.seed_place`), read here once.
+            Where the allocation seed is held; default as ``settings`` say.
+        settings
+            The settings in force; default :func:`metsor.config.settings` of ``url``, the
+            environment read here, once, and never by a service. ``metsor demo`` passes its
+            own (the audit key and anchor beside its database).
         **engine_options
             Passed to :func:`metsor.store.engine.make_engine`.
 
@@ -149,13 +157,15 @@ class Database:
         Raises
         ------
         InputError
-            When a setting read from the environment is malformed (naming it).
+            When a login setting or the audit key is malformed (naming it). A malformed
+            eligibility setting is refused only where it is used.
         """
-        chosen = eligibility if eligibility is not None else eligibility_settings()
+        resolved = settings if settings is not None else _settings_of(url)
         engine = make_engine(url, **engine_options)
         sessions = session_factory(engine)
-        anchor = default_anchor_file()
-        attach_audit_key(sessions, anchor=anchor)  # the audit key and anchor file in force
+        anchor = resolved.audit_anchor_file
+        # the audit key and anchor file in force
+        attach_audit_key(sessions, place=resolved.audit_key, anchor=anchor)
         from metsor.services.monitoring.guard import install as guard_writes
 
         guard_writes(sessions, clock or utcnow)  # freezes, locks, SDV, signatures, edit checks
@@ -163,10 +173,11 @@ class Database:
             url=url,
             engine=engine,
             sessions=sessions,
+            settings=resolved,
             clock=clock or utcnow,
-            login_policy=login_policy or LoginPolicy(),
-            eligibility=chosen,
-            seed_place=seed if seed is not None else seed_place(),
+            login_policy=login_policy or resolved.login,
+            eligibility=eligibility if eligibility is not None else resolved.eligibility,
+            seed_place=seed if seed is not None else resolved.allocation_seed,
             anchor_file=anchor,
         )
 
@@ -197,9 +208,9 @@ class ServiceContext:
 
     session: Session
     actor: User
+    seed_place: SecretPlace
     clock: Callable[[], datetime] = field(default=utcnow)
     eligibility: EligibilitySettings = field(default_factory=EligibilitySettings)
-    seed_place: SeedPlace = field(default_factory=seed_place)
     anchor_file: Path | None = None
 
     def now(self) -> datetime:

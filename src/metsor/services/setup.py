@@ -24,7 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from metsor.config import default_database_url, home_folder
+from metsor.config import Settings
 from metsor.errors import InputError
 from metsor.protocol import Protocol
 from metsor.protocol.builtin import DEFAULT_NCT_ID, builtin
@@ -199,14 +199,16 @@ def initialize(
         ``(code, name)`` of the sites to create; default :func:`protocol_sites`.
     seed
         The allocation seed; default :func:`metsor.services.allocation_seed.create_seed`
-        (from the environment or key file, or a new one written to the key file).
+        where the database's settings hold it (``METSOR_ALLOCATION_SEED`` or the key file,
+        or a new one written to the key file).
     target_enrollment
         Subjects to randomize before a decision must raise the cap; default the protocol's.
     audit_key
         The key of the audit chain; default
-        :func:`metsor.services.audit_key.create_audit_key` (from the environment or key file,
-        or a new one written to the key file, 0600, also when the trial is already
-        initialised). The database's sessions keep the chain with it from now on.
+        :func:`metsor.services.audit_key.create_audit_key` where the database's settings
+        hold it (``METSOR_AUDIT_KEY`` or the key file, or a new one written to the key file,
+        0600, also when the trial is already initialised). The database's sessions keep the
+        chain with it from now on.
     protocol
         The protocol the trial runs, stored with it (default the built-in NCT02672488); its
         arms, strata, drugs and schedule are read from the database from then on.
@@ -234,10 +236,10 @@ def initialize(
         check_list_length(length_per_stratum)  # before any file is made
     if admin_password is not None:
         check_password_length(admin_password)  # before any file is made
-    create_home_folder(database.url)
+    create_home_folder(database.url, database.settings)
     upgrade(database.url)
-    create_private_home()
-    key = audit_key or create_audit_key()
+    create_private_home(database.settings)
+    key = audit_key or create_audit_key(database.settings.audit_key)
     attach(database.sessions, key, anchor=database.anchor_file)
     admin_name = admin or "admin"
     with session_scope(database, actor=admin_name, reason="database initialised") as session:
@@ -332,19 +334,21 @@ def _with_key(result: InitResult, key: AuditKeySource) -> InitResult:
     )
 
 
-def create_home_folder(url: str) -> Path | None:
+def create_home_folder(url: str, settings: Settings) -> Path | None:
     """Create ``METSOR_HOME`` (0700) when ``url`` is the default database in it and it is missing.
 
     The default database is the SQLite file ``metsor.sqlite`` in ``METSOR_HOME``
-    (:func:`metsor.config.default_database_url`), a folder that may not exist before the first
-    ``metsor db init``. A database named explicitly (``--db``, ``METSOR_DATABASE_URL``) is
-    left as named: a missing folder there is more likely a mistyped path, and opening it fails
-    with a message naming it.
+    (:attr:`metsor.config.Settings.default_database_url`), a folder that may not exist before
+    the first ``metsor db init``. A database named explicitly (``--db``,
+    ``METSOR_DATABASE_URL``) is left as named: a missing folder there is more likely a mistyped
+    path, and opening it fails with a message naming it.
 
     Parameters
     ----------
     url
         The database URL.
+    settings
+        The settings in force (:attr:`metsor.services.context.Database.settings`): the home.
 
     Returns
     -------
@@ -357,9 +361,9 @@ def create_home_folder(url: str) -> Path | None:
         Naming ``METSOR_HOME``, the folder and the reason when it cannot be created (a file in
         its place, no permission).
     """
-    if url != default_database_url():
+    if url != settings.default_database_url:
         return None
-    home = home_folder()
+    home = settings.home
     try:
         home.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
@@ -370,12 +374,17 @@ def create_home_folder(url: str) -> Path | None:
     return home
 
 
-def create_private_home() -> Path:
+def create_private_home(settings: Settings) -> Path:
     """Create ``METSOR_HOME`` 0700 when it is missing; the key files are written there.
 
     Whatever the database, ``METSOR_HOME`` holds the key files (allocation seed, audit key)
     and the login sessions by default, so only its owner may list or enter it. A folder that
     exists already keeps its mode (it may be the current folder).
+
+    Parameters
+    ----------
+    settings
+        The settings in force (:attr:`metsor.services.context.Database.settings`): the home.
 
     Returns
     -------
@@ -387,7 +396,7 @@ def create_private_home() -> Path:
     InputError
         Naming ``METSOR_HOME`` when it cannot be created.
     """
-    home = home_folder()
+    home = settings.home
     try:
         home.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
