@@ -21,13 +21,14 @@ from metsor.services.reports import audit_head, verify_audit
 from metsor.store.audit import ChainSettings, configure, verify
 from metsor.store.audit.chain import (
     GENESIS_HASH,
-    HMAC_SCHEME,
-    PLAIN_SCHEME,
+    HMAC_RECORD_SCHEME,
+    PLAIN_RECORD_SCHEME,
     key_fingerprint,
     mac_of,
-    row_line,
+    record_line,
     transaction_header,
 )
+from metsor.store.audit.entries import row_fields
 from metsor.store.models.audit import AuditTransaction
 from metsor.store.models.core import Allocation, AuditLog, StratumCounter, Subject, User
 
@@ -70,7 +71,7 @@ def _rechain(conn: Connection, key: bytes | None) -> None:
     rows = conn.execute(select(AuditLog.__table__).order_by(AuditLog.seq)).all()
     prev_mac = GENESIS_HASH
     for tx in conn.execute(select(transactions).order_by(transactions.c.seq)).all():
-        scheme = HMAC_SCHEME if key is not None else PLAIN_SCHEME
+        scheme = HMAC_RECORD_SCHEME if key is not None else PLAIN_RECORD_SCHEME
         fingerprint = key_fingerprint(key) if key is not None else None
         header = transaction_header(
             seq=tx.seq,
@@ -83,19 +84,15 @@ def _rechain(conn: Connection, key: bytes | None) -> None:
             prev_mac=prev_mac,
         )
         lines = [
-            row_line(
+            record_line(
                 r.seq,
                 r.recorded_at.astimezone(UTC).isoformat(timespec="microseconds"),
-                (
-                    r.table_name,
-                    r.record_id,
-                    r.field,
-                    r.action,
-                    r.old_value,
-                    r.new_value,
-                    r.actor,
-                    r.reason,
-                ),
+                r.table_name,
+                r.record_id,
+                r.action,
+                r.changes,
+                r.actor,
+                r.reason,
             )
             for r in rows
             if tx.first_row <= r.seq <= tx.last_row
@@ -109,6 +106,30 @@ def _rechain(conn: Connection, key: bytes | None) -> None:
         prev_mac = mac
 
 
+def _edit_field(
+    conn: Connection, table: str, record_id: str | None, field: str, value: object
+) -> None:
+    """Set the new value of ``field`` inside the changes of the last audit row of the record
+    that wrote it (of every row of the table that wrote it when ``record_id`` is None)."""
+    statement = select(AuditLog.seq, AuditLog.changes).where(AuditLog.table_name == table)
+    if record_id is not None:
+        statement = statement.where(AuditLog.record_id == record_id)
+    last: dict[str, tuple[int, list[list[object]]]] = {}
+    for seq, changes in conn.execute(statement.order_by(AuditLog.seq)):
+        fields = json.loads(changes)
+        if any(name == field for name, _old, _new in fields):
+            last[str(record_id) if record_id is not None else str(seq)] = (seq, fields)
+    assert last, f"no audit row of {table} writes {field}"
+    for seq, fields in last.values():
+        edited = [[name, old, json.dumps(value) if name == field else new]
+                  for name, old, new in fields]  # fmt: skip
+        conn.execute(
+            update(AuditLog)
+            .where(AuditLog.seq == seq)
+            .values(changes=json.dumps(edited, separators=(",", ":"), ensure_ascii=False))
+        )
+
+
 def _flip_arm(conn: Connection, subject_id: str) -> None:
     """Give a subject the other arm, in the data and in the trail's insert row."""
     allocation = conn.execute(
@@ -116,15 +137,7 @@ def _flip_arm(conn: Connection, subject_id: str) -> None:
     ).one()
     other = OTHER_ARM[allocation.arm]
     conn.execute(update(Allocation).where(Allocation.id == allocation.id).values(arm=other))
-    conn.execute(
-        update(AuditLog)
-        .where(
-            AuditLog.table_name == "allocations",
-            AuditLog.record_id == str(allocation.id),
-            AuditLog.field == "arm",
-        )
-        .values(new_value=json.dumps(other))
-    )
+    _edit_field(conn, "allocations", str(allocation.id), "arm", other)
 
 
 def _rewrite_anchor(conn: Connection) -> None:
@@ -176,7 +189,8 @@ def test_deleting_the_last_transaction_with_the_data_it_wrote_is_found_by_the_an
         ).one()
         rows = conn.execute(select(AuditLog).where(AuditLog.seq >= last.first_row)).all()
         assert {r.table_name for r in rows} == {"allocations", "subjects"}
-        (status,) = [r for r in rows if (r.table_name, r.field) == ("subjects", "status")]
+        fields = [entry for row in rows for entry in row_fields(row)]
+        (status,) = [e for e in fields if (e.table_name, e.field) == ("subjects", "status")]
         allocation = conn.execute(select(Allocation).where(Allocation.subject_id == second)).one()
         conn.execute(delete(AuditLog).where(AuditLog.seq >= last.first_row))
         conn.execute(delete(AuditTransaction).where(AuditTransaction.seq == last.seq))
@@ -234,11 +248,7 @@ def test_rows_written_by_a_user_that_does_not_exist_are_found(populated):
 def test_a_full_rechain_without_the_key_is_found_by_the_key_and_by_the_anchor(populated):
     database, _first, _ = populated
     with database.engine.begin() as conn:
-        conn.execute(
-            text("UPDATE audit_log SET new_value = :v WHERE table_name = 'consents' "
-                 "AND field = 'consent_date'"),
-            {"v": json.dumps("2025-12-31")},
-        )  # fmt: skip
+        _edit_field(conn, "consents", None, "consent_date", "2025-12-31")
         conn.execute(text("UPDATE consents SET consent_date = '2025-12-31'"))
         _rechain(conn, None)
     report = _report(database)
@@ -276,12 +286,7 @@ def test_the_key_and_the_anchor_file_together_can_rewrite_all_but_a_published_he
     with database.engine.begin() as conn:
         conn.execute(text("UPDATE subjects SET status = 'withdrawn' WHERE subject_id = :s"),
                      {"s": first})  # fmt: skip
-        conn.execute(
-            text("UPDATE audit_log SET new_value = '\"withdrawn\"' WHERE seq = (SELECT max(seq) "
-                 "FROM audit_log WHERE table_name = 'subjects' AND record_id = :s AND "
-                 "field = 'status')"),
-            {"s": first},
-        )  # fmt: skip
+        _edit_field(conn, "subjects", first, "status", "withdrawn")
         _rechain(conn, _key())
         _rewrite_anchor(conn)
     assert _report(database).intact  # the documented limit: database, key and anchor held

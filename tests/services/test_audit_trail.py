@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import text
 
@@ -35,7 +37,8 @@ def test_untouched_trail_is_intact(populated):
     database, _, _ = populated
     report = _report(database)
     assert report.intact
-    assert report.audit_rows > 50
+    assert report.field_changes > 50
+    assert 0 < report.audit_rows < report.field_changes
     assert report.records >= 10
 
 
@@ -49,11 +52,18 @@ def test_a_changed_clinical_value_is_named_by_table_record_and_field(populated):
 
 def test_a_changed_audit_row_breaks_its_transaction_and_the_replay_names_the_field(populated):
     database, _, _ = populated
-    _tamper(
-        database,
-        "UPDATE audit_log SET new_value = '\"tampered\"' WHERE seq = "
-        "(SELECT max(seq) FROM audit_log WHERE table_name = 'allocations' AND field = 'arm')",
-    )
+    with database.engine.begin() as conn:
+        seq, changes = conn.execute(
+            text("SELECT seq, changes FROM audit_log WHERE table_name = 'allocations' "
+                 "ORDER BY seq DESC")
+        ).first()  # fmt: skip
+        edited = [
+            [f, old, '"tampered"' if f == "arm" else new] for f, old, new in json.loads(changes)
+        ]
+        conn.execute(
+            text("UPDATE audit_log SET changes = :c WHERE seq = :s"),
+            {"c": json.dumps(edited), "s": seq},
+        )
     problems = _report(database).problems
     assert (problems[0].kind, problems[0].table) == ("chain", "audit_transactions")
     assert "do not match its MAC" in problems[0].message

@@ -10,7 +10,15 @@ import pytest
 from sqlalchemy import select
 
 from metsor.services.context import session_scope
-from metsor.store.audit import GENESIS_HASH, AuditEntry, AuditError, canonical, set_reason, verify
+from metsor.store.audit import (
+    GENESIS_HASH,
+    AuditEntry,
+    AuditError,
+    canonical,
+    field_entries,
+    set_reason,
+    verify,
+)
 from metsor.store.audit.chain import row_hash
 from metsor.store.models.audit import AuditTransaction
 from metsor.store.models.core import AuditLog, Site, User
@@ -26,6 +34,11 @@ def _rows(database):
         return list(session.scalars(select(AuditLog).order_by(AuditLog.seq)))
 
 
+def _fields(database):
+    with session_scope(database, actor="reader", readonly=True) as session:
+        return list(field_entries(session))
+
+
 def test_insert_and_update_are_recorded_field_by_field_with_actor_and_reason(database):
     with session_scope(database, actor="alice", reason="site opened") as session:
         session.add(Site(code="TJ", name="Tianjin"))
@@ -33,21 +46,44 @@ def test_insert_and_update_are_recorded_field_by_field_with_actor_and_reason(dat
         site = session.scalars(select(Site)).one()
         set_reason(session, "name corrected")
         site.name = "Tianjin Medical University Cancer Institute and Hospital"
-    rows = _rows(database)
-    inserts = [r for r in rows if r.action == "insert"]
+    fields = _fields(database)
+    inserts = [r for r in fields if r.action == "insert"]
     assert {r.field for r in inserts} == {"id", "code", "name", "created_at"}
     assert all(r.actor == "alice" and r.reason == "site opened" for r in inserts)
-    (update,) = [r for r in rows if r.action == "update"]
+    assert all(r.old_value is None for r in inserts)
+    (update,) = [r for r in fields if r.action == "update"]
     assert (update.actor, update.reason, update.field) == ("bob", "name corrected", "name")
     assert json.loads(update.old_value) == "Tianjin"
     assert json.loads(update.new_value).startswith("Tianjin Medical")
-    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    rows = _rows(database)
+    assert [r.seq for r in rows] == [1, 2]
+    assert [r.seq for r in fields] == [1] * len(inserts) + [2]
     first, second = _transactions(database)
-    assert (first.first_row, first.last_row, first.actor) == (1, len(inserts), "alice")
-    assert (second.first_row, second.last_row, second.actor) == (len(rows), len(rows), "bob")
+    assert (first.first_row, first.last_row, first.actor) == (1, 1, "alice")
+    assert (second.first_row, second.last_row, second.actor) == (2, 2, "bob")
     assert first.prev_mac == GENESIS_HASH
     assert second.prev_mac == first.mac
     assert all(r.hash is None and r.prev_hash is None for r in rows)
+
+
+def test_one_row_per_record_written_holding_its_fields_in_table_order(database):
+    with session_scope(database, actor="alice") as session:
+        session.add_all([Site(code="TJ", name="Tianjin"), Site(code="SH", name="Shanghai")])
+    with session_scope(database, actor="bob") as session:
+        site = session.scalars(select(Site).where(Site.code == "SH")).one()
+        site.name = "Shanghai Cancer Center"
+        site.code = "SH"  # assigned its own value: no change, not audited
+        tj, sh = (str(session.scalars(select(Site.id).where(Site.code == c)).one())
+                  for c in ("TJ", "SH"))  # fmt: skip
+    rows = _rows(database)
+    assert [(r.action, r.field, r.old_value, r.new_value) for r in rows] == [
+        ("insert", None, None, None)
+    ] * 2 + [("update", None, None, None)]
+    assert [r.record_id for r in rows] == [tj, sh, sh]
+    assert [name for name, _old, _new in json.loads(rows[0].changes)] == [
+        column.name for column in Site.__table__.columns
+    ]
+    assert json.loads(rows[2].changes) == [["name", '"Shanghai"', '"Shanghai Cancer Center"']]
 
 
 def test_legacy_row_hash_covers_every_field_of_the_row():
@@ -116,7 +152,7 @@ def test_a_write_without_an_acting_user_is_refused(database):
 def test_password_hashes_reach_the_trail_only_as_digests(database):
     with session_scope(database, actor="alice") as session:  # the bootstrap: alice adds herself
         session.add(User(username="alice", role="admin", password_hash="scrypt$secret"))
-    (row,) = [r for r in _rows(database) if r.field == "password_hash"]
+    (row,) = [r for r in _fields(database) if r.field == "password_hash"]
     assert "secret" not in row.new_value
     assert json.loads(row.new_value).startswith("sha256:")
     with session_scope(database, actor="reader", readonly=True) as session:
@@ -163,7 +199,7 @@ def test_an_update_of_an_unloaded_attribute_records_the_stored_old_value(databas
         site = session.scalars(select(Site)).one()
         session.expire(site, ["name"])
         site.name = "Tianjin Cancer Hospital"
-    (update,) = [r for r in _rows(database) if r.action == "update"]
+    (update,) = [r for r in _fields(database) if r.action == "update"]
     assert (json.loads(update.old_value), json.loads(update.new_value)) == (
         "Tianjin",
         "Tianjin Cancer Hospital",

@@ -43,7 +43,7 @@ def test_a_keyed_transaction_stores_the_key_fingerprint_never_the_key(database, 
     _keyed(database, tmp_path)
     _add_site(database)
     (tx,) = _transactions(database)
-    assert (tx.scheme, tx.key_fingerprint) == ("hmac-sha256", hashlib.sha256(KEY).hexdigest())
+    assert (tx.scheme, tx.key_fingerprint) == ("hmac-sha256-rec", hashlib.sha256(KEY).hexdigest())
     with session_scope(database, actor="reader", readonly=True) as session:
         stored = [str(tuple(row)) for row in session.execute(select(AuditLog.__table__))]
     assert not any(KEY.hex() in text for text in [*stored, str(vars(tx))])

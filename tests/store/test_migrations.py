@@ -133,7 +133,7 @@ def test_a_trail_from_before_0005_becomes_one_legacy_transaction_and_comes_back(
             report = verify(session, key=bytes(range(32)))
             second = session.get(AuditTransaction, 2)
         assert second is not None
-        assert (second.scheme, second.prev_mac) == ("hmac-sha256", legacy[-1]["hash"])
+        assert (second.scheme, second.prev_mac) == ("hmac-sha256-rec", legacy[-1]["hash"])
         assert not [p for p in report.problems if p.kind == "chain"]
         command.downgrade(alembic_config(empty_database_url), "0004_authentication")
         with engine.connect() as conn:

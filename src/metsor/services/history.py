@@ -1,7 +1,8 @@
 """The audit history of one field of one casebook record: who, when, old, new, why.
 
-Read from the audit trail (``audit_log``), oldest first, for a user who may see the record
-(another site's record is not found).
+Read from the audit trail (:func:`metsor.store.audit.field_entries`: rows of one field and rows
+of one record alike), oldest first, for a user who may see the record (another site's record
+is not found).
 """
 
 from __future__ import annotations
@@ -9,13 +10,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from metsor.errors import InputError
 from metsor.services.access import require
 from metsor.services.casebook._registry import column_names, visible_record
 from metsor.services.context import ServiceContext
-from metsor.store.models.core import AuditLog
+from metsor.store.audit import field_entries
 
 __all__ = ["FieldChange", "field_history"]
 
@@ -52,15 +51,7 @@ def field_history(
     _, subject_id = visible_record(ctx, table, record_id)
     if field not in column_names(table):
         raise InputError(f"{table} has no field {field!r}", field="field")
-    rows = ctx.session.scalars(
-        select(AuditLog)
-        .where(
-            AuditLog.table_name == table,
-            AuditLog.record_id == str(record_id),
-            AuditLog.field == field,
-        )
-        .order_by(AuditLog.seq)
-    )
+    rows = field_entries(ctx.session, table=table, record_id=str(record_id), field=field)
     return subject_id, [
         FieldChange(
             recorded_at=row.recorded_at.isoformat(),

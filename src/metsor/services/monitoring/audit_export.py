@@ -1,7 +1,8 @@
 """The whole audit trail as a report, streamed in bounded memory.
 
-:func:`audit_rows` yields the trail row by row in the order it was written (the rows are read
-from the database in batches, never all at once), each with the subject the changed record
+:func:`audit_rows` yields the trail one field change a line in the order it was written (read
+by :func:`metsor.store.audit.field_entries` in batches, never all at once; the fields of a
+record written share their audit row's ``seq``), each with the subject the changed record
 belongs to, optionally only for one site's subjects and from a day on. The command line writes
 it as CSV (``metsor audit export --out FILE.csv``); the web offers the same as a download.
 Memory grows with the number of records (to name each row's subject), not with the trail.
@@ -18,9 +19,10 @@ from sqlalchemy import select
 from metsor.errors import InputError
 from metsor.services.context import ServiceContext
 from metsor.services.monitoring._roles import require_role
+from metsor.store.audit import field_entries
 from metsor.store.base import Base
 from metsor.store.models import casebook as tables
-from metsor.store.models.core import AuditLog, Site, Subject
+from metsor.store.models.core import Site, Subject
 
 __all__ = ["AUDIT_EXPORT_COLUMNS", "audit_rows"]
 
@@ -38,8 +40,6 @@ AUDIT_EXPORT_COLUMNS: tuple[str, ...] = (
     "reason",
 )
 """The columns of the export, in order."""
-
-_BATCH = 5000
 
 _CHILDREN: dict[str, tuple[type[Any], str, type[Any]]] = {
     "adverse_event_drugs": (tables.AdverseEventDrug, "adverse_event_id", tables.AdverseEvent),
@@ -111,15 +111,10 @@ def audit_rows(
             raise InputError(f"no site {site!r}", field="site")
         site_id = row.id
     owners = _owners(ctx, site_id)
-    statement = select(
-        AuditLog.seq, AuditLog.recorded_at, AuditLog.actor, AuditLog.table_name,
-        AuditLog.record_id, AuditLog.field, AuditLog.action, AuditLog.old_value,
-        AuditLog.new_value, AuditLog.reason,
-    ).order_by(AuditLog.seq)  # fmt: skip
-    if since is not None:
-        statement = statement.where(AuditLog.recorded_at >= datetime.combine(since, time(), UTC))
-    result = ctx.session.execute(statement.execution_options(yield_per=_BATCH))
-    for seq, at, actor, table, record_id, field, action, old, new, reason in result:
+    start = datetime.combine(since, time(), UTC) if since is not None else None
+    for seq, at, actor, table, record_id, field, action, old, new, reason in field_entries(
+        ctx.session, since=start
+    ):
         subject = owners.get(table, {}).get(record_id)
         if site_id is not None and subject is None:
             continue

@@ -3,10 +3,13 @@
 How writes are audited (see :mod:`metsor.store.audit.hooks`): sessions made by
 :func:`metsor.store.engine.session_factory` carry listeners that, for every row of an
 :class:`~metsor.store.base.AuditedMixin` table inserted or updated through the ORM, note one
-``audit_log`` row per changed field — user, time, table, record id, field, old value, new
-value, reason — and write them in the same transaction, just before it commits. Deleting such
-a row raises. The acting user and the reason come from :func:`set_actor` and
-:func:`set_reason` (the services' :class:`~metsor.services.context.ServiceContext` sets them).
+``audit_log`` row — user, time, table, record id, and each field written with its old and new
+value, reason — and write them in the same transaction, just before it commits.
+:func:`field_entries` reads the trail back as one entry per field changed, from these rows
+and from the rows of one field each written before revision ``0010_audit_record_rows``.
+Deleting a row of an audited table raises. The acting user and the reason come from
+:func:`set_actor` and :func:`set_reason` (the services'
+:class:`~metsor.services.context.ServiceContext` sets them).
 
 How the chain works (see :mod:`metsor.store.audit.chain`): rows are numbered without gaps;
 the rows of each committed transaction are chained as one ``audit_transactions`` row whose MAC
@@ -23,6 +26,7 @@ the key can still do.
 
 from metsor.store.audit.allocation_check import allocation_list_digest
 from metsor.store.audit.chain import GENESIS_HASH, AuditEntry, AuditError, ChainHead, canonical
+from metsor.store.audit.entries import FieldEntry, field_entries
 from metsor.store.audit.hooks import (
     ChainSettings,
     chain_settings,
@@ -42,11 +46,13 @@ __all__ = [
     "ChainHead",
     "ChainSettings",
     "Check",
+    "FieldEntry",
     "VerifyReport",
     "allocation_list_digest",
     "canonical",
     "chain_settings",
     "configure",
+    "field_entries",
     "install",
     "set_actor",
     "set_reason",

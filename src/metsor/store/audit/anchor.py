@@ -92,13 +92,23 @@ def open_anchor(path: Path) -> int:
         Naming ``METSOR_AUDIT_ANCHOR_FILE``, the file and why it cannot be written.
     """
     try:
+        return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    except FileNotFoundError:
+        pass  # its folder does not exist yet: made once, not looked for at every commit
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     except OSError as exc:
-        raise InputError(
-            f"cannot write the audit anchor file {path}: {exc.strerror or exc}",
-            field=ANCHOR_FILE_ENV,
-        ) from None
+        raise _unwritable(path, exc) from None
+
+
+def _unwritable(path: Path, exc: OSError) -> InputError:
+    return InputError(
+        f"cannot write the audit anchor file {path}: {exc.strerror or exc}",
+        field=ANCHOR_FILE_ENV,
+    )
 
 
 def write_anchor(descriptor: int, line: bytes | None) -> None:

@@ -1,26 +1,30 @@
 """The audit chain: numbering the rows of a transaction, chaining it, under a lock.
 
-Each ``audit_log`` row is one field of one record changing: who (``actor``), when
-(``recorded_at``, UTC), where (``table_name``, ``record_id``, ``field``), what (``action``
-``insert`` or ``update``, ``old_value``, ``new_value``) and why (``reason``). Values are stored
-as canonical JSON text (:func:`~metsor.store.audit.encoding.canonical`), so that a value read
-back from SQLite or PostgreSQL encodes to the same text it had when it was written.
+Each ``audit_log`` row written now is one record inserted or updated by one flush: who
+(``actor``), when (``recorded_at``, UTC), where (``table_name``, ``record_id``), what
+(``action`` ``insert`` or ``update``, and ``changes``: each field written with its old and new
+value) and why (``reason``). Values are stored as canonical JSON text
+(:func:`~metsor.store.audit.encoding.canonical`), so that a value read back from SQLite or
+PostgreSQL encodes to the same text it had when it was written. Rows written before revision
+``0010_audit_record_rows`` hold one field each (``field``, ``old_value``, ``new_value``); they
+are read, never written, and :func:`metsor.store.audit.field_entries` reads both kinds as one
+entry per field.
 
 Rows are numbered ``seq = 1, 2, …`` without gaps. The rows one transaction writes are chained
 together as one ``audit_transactions`` row (:class:`~metsor.store.models.audit.AuditTransaction`):
 its MAC is computed over the canonical encoding (:mod:`metsor.store.audit.encoding`) of the
 transaction and of every row it wrote, and covers the MAC of the transaction before. With a key (see
-:mod:`metsor.services.audit_key`) the MAC is an HMAC-SHA-256, scheme ``hmac-sha256``, and the
-database stores only the key's SHA-256 fingerprint; without one it is a plain SHA-256, scheme
-``sha256``, which anyone can recompute. Rows written before the chain was kept per transaction
-(revision ``0005_audit_key``) keep their row-by-row SHA-256 (:func:`row_hash`) and form one
-``legacy-rows`` transaction.
+:mod:`metsor.services.audit_key`) the MAC is an HMAC-SHA-256, scheme ``hmac-sha256-rec``, and
+the database stores only the key's SHA-256 fingerprint; without one it is a plain SHA-256,
+scheme ``sha256-rec``, which anyone can recompute. Transactions of one row per field keep
+their schemes (``hmac-sha256``, ``sha256``); rows written before the chain was kept per
+transaction (revision ``0005_audit_key``) keep their row-by-row SHA-256 (:func:`row_hash`) and
+form one ``legacy-rows`` transaction.
 
 Appending takes the chain lock first — a transaction-scoped advisory lock on PostgreSQL; on
 SQLite the write lock that ``BEGIN IMMEDIATE`` already holds — so two transactions never extend
 the chain from the same transaction. Once the chain holds a keyed transaction, a write without
-that key is refused: the chain never silently falls back to a weaker MAC.
-"""
+that key is refused: the chain never silently falls back to a weaker MAC."""
 
 from __future__ import annotations
 
@@ -31,20 +35,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, text
+from sqlalchemy import Connection, Table, select, text
 from sqlalchemy.orm import Session, aliased
 
 from metsor.errors import InputError
 from metsor.store.audit.encoding import (
     GENESIS_HASH,
+    HMAC_RECORD_SCHEME,
     HMAC_SCHEME,
     LEGACY_SCHEME,
+    PLAIN_RECORD_SCHEME,
     PLAIN_SCHEME,
     AuditEntry,
     AuditError,
+    RecordEntry,
     canonical,
+    changes_text,
     key_fingerprint,
     mac_of,
+    record_line,
     redact,
     row_hash,
     row_line,
@@ -56,16 +65,20 @@ from metsor.store.models.core import AuditLog
 
 __all__ = [
     "GENESIS_HASH",
+    "HMAC_RECORD_SCHEME",
     "HMAC_SCHEME",
     "LEGACY_SCHEME",
+    "PLAIN_RECORD_SCHEME",
     "PLAIN_SCHEME",
     "AuditEntry",
     "AuditError",
     "ChainHead",
+    "RecordEntry",
     "append_transaction",
     "canonical",
     "key_fingerprint",
     "mac_of",
+    "record_line",
     "redact",
     "row_hash",
     "row_line",
@@ -82,13 +95,9 @@ _ROW_COLUMNS = (
     "actor",
     "table_name",
     "record_id",
-    "field",
     "action",
-    "old_value",
-    "new_value",
     "reason",
-    "prev_hash",
-    "hash",
+    "changes",
 )
 
 
@@ -138,7 +147,8 @@ class ChainHead:
 
 
 # Statements built once: the chain is extended at every commit. The last transaction is read
-# with the chain's name (the MAC of its first) in one statement.
+# with the chain's name (the MAC of its first) in one statement; it and the inserts are sent
+# as the driver's own SQL text, past SQLAlchemy's per-statement work.
 _FIRST = aliased(AuditTransaction)
 _LAST_TRANSACTION = (
     select(
@@ -151,8 +161,44 @@ _LAST_TRANSACTION = (
     .order_by(AuditTransaction.seq.desc())
     .limit(1)
 )
-_INSERT_TRANSACTION = insert(_table(AuditTransaction))
-_INSERT_ROWS: dict[str, str] = {}
+
+#: Columns of ``audit_transactions`` in the order :func:`append_transaction` fills them.
+_TRANSACTION_COLUMNS = (
+    "seq",
+    "first_row",
+    "last_row",
+    "committed_at",
+    "actor",
+    "scheme",
+    "key_fingerprint",
+    "prev_mac",
+    "mac",
+)
+_SQL: dict[tuple[str, str], str] = {}
+
+
+def _driver_sql(connection: Connection, what: str) -> str:
+    """The SQL text of one of the chain's statements in the connection's dialect (cached)."""
+    dialect = connection.dialect
+    statement = _SQL.get((dialect.name, what))
+    if statement is not None:
+        return statement
+    if what == "last":
+        statement = str(
+            _LAST_TRANSACTION.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        )
+    else:
+        model, columns = (AuditLog, _ROW_COLUMNS) if what == "rows" else (
+            AuditTransaction, _TRANSACTION_COLUMNS)  # fmt: skip
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        preparer = dialect.identifier_preparer
+        statement = (
+            f"INSERT INTO {preparer.format_table(_table(model))} "
+            f"({', '.join(preparer.quote(name) for name in columns)}) "
+            f"VALUES ({', '.join(mark for _ in columns)})"
+        )
+    _SQL[(dialect.name, what)] = statement
+    return statement
 
 
 def _lock_chain(session: Session) -> None:
@@ -162,7 +208,7 @@ def _lock_chain(session: Session) -> None:
 
 def _check_key(key: bytes | None, last: Any) -> str | None:
     fingerprint = key_fingerprint(key) if key is not None else None
-    held = last.key_fingerprint if last is not None else None
+    held = last[3] if last is not None else None
     if held is not None and fingerprint is None:
         raise InputError(
             f"the audit trail is keyed (key fingerprint {held[:16]}…) but no audit key is set: "
@@ -178,39 +224,23 @@ def _check_key(key: bytes | None, last: Any) -> str | None:
     return fingerprint
 
 
-def _insert_rows(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """One executemany of plain tuples: no per-row statement compilation or type processing."""
-    dialect = connection.dialect
-    statement = _INSERT_ROWS.get(dialect.name)
-    if statement is None:
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        preparer = dialect.identifier_preparer
-        statement = (
-            f"INSERT INTO {preparer.format_table(_table(AuditLog))} "
-            f"({', '.join(preparer.quote(name) for name in _ROW_COLUMNS)}) "
-            f"VALUES ({', '.join(mark for _ in _ROW_COLUMNS)})"
-        )
-        _INSERT_ROWS[dialect.name] = statement
-    connection.exec_driver_sql(statement, rows)
-
-
 def append_transaction(
     session: Session,
-    entries: Sequence[AuditEntry],
+    entries: Sequence[RecordEntry],
     committed_at: datetime,
     *,
     actor: str,
     key: bytes | None,
     name_chain: bool = True,
 ) -> ChainHead | None:
-    """Number the rows of one transaction, insert them, and chain the transaction.
+    """Number the rows of one transaction (one a record written), insert them, and chain it.
 
     Parameters
     ----------
     session
         The session whose transaction the rows join.
     entries
-        The changes, in the order they were made.
+        The records written, in the order they were flushed.
     committed_at
         The time stamp of the transaction and of every row (aware).
     actor
@@ -236,12 +266,12 @@ def append_transaction(
         return None
     _lock_chain(session)
     connection = session.connection()
-    last = connection.execute(_LAST_TRANSACTION).first()
+    last = connection.exec_driver_sql(_driver_sql(connection, "last")).first()
     fingerprint = _check_key(key, last)
     seq, row, prev_mac = (last[0], last[1], last[2]) if last is not None else (0, 0, GENESIS_HASH)
     seq += 1
     first_row, last_row = row + 1, row + len(entries)
-    scheme = HMAC_SCHEME if key is not None else PLAIN_SCHEME
+    scheme = HMAC_RECORD_SCHEME if key is not None else PLAIN_RECORD_SCHEME
     header = transaction_header(
         seq=seq,
         committed_at=committed_at,
@@ -261,26 +291,22 @@ def append_transaction(
     rows = []
     lines = []
     number = first_row
-    for entry in entries:
-        lines.append(row_line(number, stamp, entry))
-        rows.append((number, stored_at, entry.actor, *entry[:6], entry.reason, None, None))
+    for table_name, record_id, action, fields, entry_actor, reason in entries:
+        changes = changes_text(fields)
+        lines.append(
+            record_line(number, stamp, table_name, record_id, action, changes, entry_actor, reason)
+        )
+        rows.append(
+            (number, stored_at, entry_actor, table_name, record_id, action, reason, changes)
+        )
         number += 1
     digest.update(b"".join(lines))
     mac = digest.hexdigest()
-    _insert_rows(connection, rows)
-    connection.execute(
-        _INSERT_TRANSACTION,
-        {
-            "seq": seq,
-            "first_row": first_row,
-            "last_row": last_row,
-            "committed_at": committed_at,
-            "actor": actor,
-            "scheme": scheme,
-            "key_fingerprint": fingerprint,
-            "prev_mac": prev_mac,
-            "mac": mac,
-        },
+    # one executemany of plain tuples: no per-row statement compilation or type processing
+    connection.exec_driver_sql(_driver_sql(connection, "rows"), rows)
+    connection.exec_driver_sql(
+        _driver_sql(connection, "transaction"),
+        (seq, first_row, last_row, stored_at, actor, scheme, fingerprint, prev_mac, mac),
     )
     chain = mac if seq == 1 else last[4] if name_chain and last is not None else ""
     return ChainHead(

@@ -5,7 +5,10 @@ in order, and finds: a transaction missing or out of order, one that does not ch
 MAC of the one before, rows missing or belonging to no transaction, a MAC that does not match
 the content (recomputed with the key for keyed transactions; keyed ones cannot be recomputed
 without it), an unkeyed transaction after a keyed one, and — when the verifier holds a key — a
-transaction not made with it. On the way it replays the trail per record and notes who acted
+transaction not made with it. Transactions of one row per record written (``hmac-sha256-rec``,
+``sha256-rec``) are encoded by :func:`~metsor.store.audit.encoding.record_line`, the others by
+:func:`~metsor.store.audit.encoding.row_line`, each row checked to be of its transaction's
+kind. On the way it replays the trail per record and notes who acted
 in which transaction, for the data and actor checks of :mod:`metsor.store.audit.verify`.
 
 :func:`check_anchor` compares the chain with the lines the anchor file holds for it.
@@ -27,20 +30,30 @@ from sqlalchemy.orm import Session
 from metsor.store.audit.anchor import AnchorFile
 from metsor.store.audit.encoding import (
     GENESIS_HASH,
+    HMAC_RECORD_SCHEME,
     HMAC_SCHEME,
     LEGACY_SCHEME,
+    PLAIN_RECORD_SCHEME,
     PLAIN_SCHEME,
+    RECORD_SCHEMES,
     AuditEntry,
+    AuditError,
     key_fingerprint,
+    record_line,
     row_hash,
     row_line,
     transaction_header,
 )
+from metsor.store.audit.entries import row_fields
 from metsor.store.audit.report import AuditProblem
 from metsor.store.models.audit import AuditTransaction
 from metsor.store.models.core import AuditLog
 
-__all__ = ["ChainState", "check_anchor", "check_chain"]
+__all__ = ["KEYED_SCHEMES", "UNKEYED_SCHEMES", "ChainState", "check_anchor", "check_chain"]
+
+#: The schemes of transactions made with the audit key, and of those made without one.
+KEYED_SCHEMES = frozenset({HMAC_SCHEME, HMAC_RECORD_SCHEME})
+UNKEYED_SCHEMES = frozenset({PLAIN_SCHEME, PLAIN_RECORD_SCHEME})
 
 Replay = dict[tuple[str, str], dict[str, str | None]]
 
@@ -50,6 +63,7 @@ class ChainState:
     """What reading the chain gave, for the checks that follow."""
 
     rows: int = 0
+    fields: int = 0
     transactions: int = 0
     macs: dict[int, str] = field(default_factory=dict)
     replay: Replay = field(default_factory=dict)
@@ -75,16 +89,26 @@ def _span(first: int, last: int) -> str:
     return f"{first}" if first == last else f"{first}–{last}"
 
 
-def _note_row(state: ChainState, row: Any, tx_seq: int) -> None:
+def _note_row(state: ChainState, row: Any, tx_seq: int, problems: list[AuditProblem]) -> None:
     state.rows += 1
-    state.replay.setdefault((row.table_name, row.record_id), {})[row.field] = row.new_value
     state.first_acts.setdefault(row.actor, tx_seq)
-    if row.table_name == "users" and row.field == "username" and row.action == "insert":
-        try:
-            name = json.loads(row.new_value)
-        except (TypeError, ValueError):
-            return
-        state.user_created.setdefault(str(name), tx_seq)
+    try:
+        entries = row_fields(row)
+    except AuditError as exc:
+        problems.append(
+            AuditProblem("chain", row.table_name, row.record_id, None, str(exc), seq=row.seq)
+        )
+        return
+    state.fields += len(entries)
+    record = state.replay.setdefault((row.table_name, row.record_id), {})
+    for entry in entries:
+        record[entry.field] = entry.new_value
+        if entry.table_name == "users" and entry.field == "username" and entry.action == "insert":
+            try:
+                name = json.loads(str(entry.new_value))
+            except ValueError:
+                continue
+            state.user_created.setdefault(str(name), tx_seq)
 
 
 def _entry(row: Any) -> AuditEntry:
@@ -143,6 +167,14 @@ def _check_legacy(tx: Any, rows: list[Any], prev_hash: str, problems: list[Audit
         )  # fmt: skip
 
 
+def _line(tx: Any, row: Any) -> bytes:
+    stamp = row.recorded_at.astimezone(UTC).isoformat(timespec="microseconds")
+    if tx.scheme in RECORD_SCHEMES:
+        return record_line(row.seq, stamp, row.table_name, row.record_id, row.action,
+                           row.changes, row.actor, row.reason)  # fmt: skip
+    return row_line(row.seq, stamp, _entry(row))
+
+
 def _recompute(tx: Any, rows: list[Any], key: bytes | None) -> str:
     header = transaction_header(
         seq=tx.seq,
@@ -157,8 +189,7 @@ def _recompute(tx: Any, rows: list[Any], key: bytes | None) -> str:
     digest = hmac.new(key, digestmod=hashlib.sha256) if key is not None else hashlib.sha256()
     digest.update(header)
     for row in rows:
-        stamp = row.recorded_at.astimezone(UTC).isoformat(timespec="microseconds")
-        digest.update(row_line(row.seq, stamp, _entry(row)))
+        digest.update(_line(tx, row))
     return digest.hexdigest()
 
 
@@ -171,17 +202,27 @@ def _mac_mismatch(tx: Any) -> AuditProblem:
     )  # fmt: skip
 
 
-def _check_row_hashes(rows: list[Any], problems: list[AuditProblem]) -> None:
+def _check_row_kinds(tx: Any, rows: list[Any], problems: list[AuditProblem]) -> None:
+    """Rows of a per-record transaction hold ``changes`` only; others never hold it."""
+    records = tx.scheme in RECORD_SCHEMES
     for row in rows:
         if row.hash is not None or row.prev_hash is not None:
-            problems.append(
-                AuditProblem(
-                    "chain", row.table_name, row.record_id, row.field,
-                    "carries a row hash, which only rows written before the transaction chain "
-                    "have",
-                    seq=row.seq,
-                )
-            )  # fmt: skip
+            message = ("carries a row hash, which only rows written before the transaction "
+                       "chain have")  # fmt: skip
+        elif records and (
+            row.changes is None
+            or row.field is not None
+            or row.old_value is not None
+            or row.new_value is not None
+        ):
+            message = f"is not a record's row, as every row of a {tx.scheme} transaction is"
+        elif not records and row.changes is not None:
+            message = f"holds a record's changes in a {tx.scheme} transaction of one field a row"
+        else:
+            continue
+        problems.append(
+            AuditProblem("chain", row.table_name, row.record_id, row.field, message, seq=row.seq)
+        )
 
 
 def _check_mac(
@@ -194,7 +235,7 @@ def _check_mac(
 ) -> None:
     where = ("audit_transactions", str(tx.seq), None)
     fingerprint = key_fingerprint(key) if key is not None else None
-    if tx.scheme == HMAC_SCHEME:
+    if tx.scheme in KEYED_SCHEMES:
         if key is None:
             state.unchecked += 1
             return
@@ -210,7 +251,7 @@ def _check_mac(
         if _recompute(tx, rows, key) != tx.mac:
             problems.append(_mac_mismatch(tx))
         return
-    if tx.scheme != PLAIN_SCHEME or tx.key_fingerprint is not None:
+    if tx.scheme not in UNKEYED_SCHEMES or tx.key_fingerprint is not None:
         problems.append(AuditProblem("chain", *where, f"unknown MAC scheme {tx.scheme!r}"))
         return
     if keyed_before:
@@ -240,7 +281,7 @@ def _covered_rows(
             )  # fmt: skip
         else:
             covered.append(row)
-        _note_row(state, row, tx.seq)
+        _note_row(state, row, tx.seq, problems)
     expected = range(tx.first_row, tx.last_row + 1)
     if len(covered) != len(expected):
         missing = sorted(set(expected) - {row.seq for row in covered})
@@ -305,16 +346,16 @@ def check_chain(session: Session, key: bytes | None, problems: list[AuditProblem
             state.schemes[LEGACY_SCHEME] = state.schemes.get(LEGACY_SCHEME, 0) + 1
         else:
             _check_mac(tx, covered, key, keyed_before, state, problems)
-            _check_row_hashes(covered, problems)
+            _check_row_kinds(tx, covered, problems)
             state.schemes[tx.scheme] = state.schemes.get(tx.scheme, 0) + 1
-        keyed_before = keyed_before or tx.scheme == HMAC_SCHEME
+        keyed_before = keyed_before or tx.scheme in KEYED_SCHEMES
         expected_tx, prev_mac, expected_row = tx.seq + 1, tx.mac, tx.last_row + 1
     state.last_row = expected_row - 1
     stray = []
     while rows.next is not None:
         row = rows.take()
         stray.append(row.seq)
-        _note_row(state, row, expected_tx)
+        _note_row(state, row, expected_tx, problems)
     if stray:
         problems.append(
             AuditProblem(

@@ -1,16 +1,27 @@
 """The canonical encoding the audit chain is computed over, and the MAC itself.
 
-:func:`canonical` is the text of a column value as ``audit_log`` stores it; :func:`row_line` and
-:func:`transaction_header` encode a row and a transaction for the MAC (:func:`mac_of`:
-HMAC-SHA-256 with the audit key, plain SHA-256 without one); :func:`row_hash` is the row-by-row
-SHA-256 of rows written before the chain was kept per transaction. Writing and checking the
-chain use these same functions (:mod:`metsor.store.audit.chain`,
+:func:`canonical` is the text of a column value as ``audit_log`` stores it; :func:`row_line`,
+:func:`record_line` and :func:`transaction_header` encode a row and a transaction for the MAC
+(:func:`mac_of`: HMAC-SHA-256 with the audit key, plain SHA-256 without one); :func:`row_hash`
+is the row-by-row SHA-256 of rows written before the chain was kept per transaction. Writing
+and checking the chain use these same functions (:mod:`metsor.store.audit.chain`,
 :mod:`metsor.store.audit.chain_check`).
+
+Two kinds of audit row, each under its own schemes:
+
+- one row per field (``hmac-sha256``, ``sha256``, ``legacy-rows``: every row written before
+  revision ``0010_audit_record_rows``): ``field``, ``old_value``, ``new_value``; a row's line
+  is :func:`row_line`;
+- one row per record written (:class:`RecordEntry`; ``hmac-sha256-rec``, ``sha256-rec``):
+  ``changes`` is :func:`changes_text` of its fields — a JSON array of ``[field, old, new]``,
+  old and new being each field's canonical text (or null), in table order; a row's line is
+  :func:`record_line`.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import hmac
 import json
@@ -22,14 +33,22 @@ from typing import Any, NamedTuple
 
 __all__ = [
     "GENESIS_HASH",
+    "HMAC_RECORD_SCHEME",
     "HMAC_SCHEME",
     "LEGACY_SCHEME",
+    "PLAIN_RECORD_SCHEME",
     "PLAIN_SCHEME",
+    "RECORD_SCHEMES",
     "AuditEntry",
     "AuditError",
+    "FieldChange",
+    "RecordEntry",
     "canonical",
+    "changes_text",
     "key_fingerprint",
     "mac_of",
+    "read_changes",
+    "record_line",
     "redact",
     "row_hash",
     "row_line",
@@ -43,9 +62,14 @@ GENESIS_HASH = "0" * 64
 HMAC_SCHEME = "hmac-sha256"
 PLAIN_SCHEME = "sha256"
 LEGACY_SCHEME = "legacy-rows"
+HMAC_RECORD_SCHEME = "hmac-sha256-rec"
+PLAIN_RECORD_SCHEME = "sha256-rec"
+#: The schemes of transactions whose rows are one record each.
+RECORD_SCHEMES = frozenset({HMAC_RECORD_SCHEME, PLAIN_RECORD_SCHEME})
 
 _SAFE_INTEGER = 2**53
 _FORMAT = "metsor-audit-2"
+_RECORD_LINE = "rec"
 
 _encode_text = json.encoder.encode_basestring  # what json.dumps does with ensure_ascii=False
 _encode_row = json.JSONEncoder(
@@ -82,6 +106,64 @@ class AuditEntry(NamedTuple):
     new_value: str | None
     actor: str
     reason: str | None
+
+
+#: One field of a record written: its name, old and new canonical text (None: SQL NULL or none).
+FieldChange = tuple[str, str | None, str | None]
+
+
+class RecordEntry(NamedTuple):
+    """One record inserted or updated by a flush, before it is numbered and chained.
+
+    Attributes
+    ----------
+    table_name, record_id
+        The record.
+    action
+        ``"insert"`` (every column) or ``"update"`` (each changed column).
+    changes
+        ``(field, old, new)`` per field written, in table order, values as canonical text.
+    actor
+        Username of the acting user.
+    reason
+        Why the change was made, if stated.
+    """
+
+    table_name: str
+    record_id: str
+    action: str
+    changes: list[FieldChange]
+    actor: str
+    reason: str | None
+
+
+def changes_text(changes: Sequence[FieldChange]) -> str:
+    """The ``changes`` column of a record's row: ``[[field, old, new], …]`` as compact JSON."""
+    return _encode_row(changes)
+
+
+def read_changes(text: str) -> list[FieldChange]:
+    """The fields of a record's row, from its ``changes`` text.
+
+    Raises
+    ------
+    ValueError
+        When the text is not an array of ``[field, old, new]`` with text or null values.
+    """
+    data = json.loads(text)
+    if not isinstance(data, list):
+        raise ValueError("changes is not a JSON array")
+    changes: list[FieldChange] = []
+    for item in data:
+        if not (
+            isinstance(item, list)
+            and len(item) == 3
+            and isinstance(item[0], str)
+            and all(value is None or isinstance(value, str) for value in item[1:])
+        ):
+            raise ValueError(f"changes holds {item!r}, not [field, old, new]")
+        changes.append((item[0], item[1], item[2]))
+    return changes
 
 
 def _plain(value: Any) -> Any:
@@ -160,6 +242,7 @@ def redact(encoded: str | None) -> str | None:
     return json.dumps("sha256:" + hashlib.sha256(encoded.encode()).hexdigest())
 
 
+@functools.lru_cache(maxsize=8)
 def key_fingerprint(key: bytes) -> str:
     """SHA-256 of an audit key, in hexadecimal: what the database stores instead of the key."""
     return hashlib.sha256(key).hexdigest()
@@ -237,7 +320,7 @@ def transaction_header(
         key_fingerprint,
         prev_mac,
     ]
-    return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+    return (_encode_row(content) + "\n").encode()
 
 
 def row_line(seq: int, recorded_at: str, entry: AuditEntry | Sequence[Any]) -> bytes:
@@ -260,6 +343,37 @@ def row_line(seq: int, recorded_at: str, entry: AuditEntry | Sequence[Any]) -> b
     # The text of json.dumps([seq, recorded_at, *entry], separators=(",", ":"),
     # ensure_ascii=False), by an encoder built once (the C one): every field is text or None.
     return (_encode_row([seq, recorded_at, *entry]) + "\n").encode()
+
+
+def record_line(
+    seq: int,
+    recorded_at: str,
+    table_name: str,
+    record_id: str,
+    action: str,
+    changes: str | None,
+    actor: str,
+    reason: str | None,
+) -> bytes:
+    """The canonical encoding of one record's audit row, as its transaction's MAC covers it.
+
+    Parameters
+    ----------
+    seq
+        The row's ``seq``.
+    recorded_at
+        Its time stamp as UTC ISO-8601 to the microsecond.
+    table_name, record_id, action, changes, actor, reason
+        The row's columns as stored (``changes``: :func:`changes_text`).
+
+    Returns
+    -------
+    bytes
+        One line of JSON: ``["rec", seq, recorded_at, table, record, action, changes, actor,
+        reason]``.
+    """
+    line = [_RECORD_LINE, seq, recorded_at, table_name, record_id, action, changes, actor, reason]
+    return (_encode_row(line) + "\n").encode()
 
 
 def mac_of(key: bytes | None, header: bytes, lines: Iterable[bytes]) -> str:

@@ -5,11 +5,12 @@
 - ``before_flush``: refuses to delete a row of an :class:`~metsor.store.base.AuditedMixin`
   table — clinical data is never hard-deleted; a record is corrected or its status changed.
 - ``after_flush``: for every audited object inserted or updated by the flush, notes one entry
-  per column (inserts: every column; updates: each column whose value changed, old and new).
-- ``before_commit``: flushes, then writes the noted entries as audit rows and chains them as
-  one transaction (:func:`metsor.store.audit.chain.append_transaction`) just before the
-  transaction commits; with a key, it also opens the anchor file. A rollback discards the
-  entries with the data.
+  for the record, holding each field written (inserts: every column; updates: each column
+  whose value changed, old and new).
+- ``before_commit``: flushes, then writes the noted entries as audit rows (one a record
+  written) and chains them as one transaction
+  (:func:`metsor.store.audit.chain.append_transaction`) just before the transaction commits;
+  with a key, it also opens the anchor file. A rollback discards the entries with the data.
 - ``after_commit``: appends the new head of the chain to the anchor file
   (:mod:`metsor.store.audit.anchor`).
 
@@ -37,7 +38,8 @@ from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.state import InstanceState
 
 from metsor.store.audit.anchor import anchor_line, open_anchor, write_anchor
-from metsor.store.audit.chain import AuditEntry, AuditError, append_transaction, canonical, redact
+from metsor.store.audit.chain import AuditError, append_transaction, canonical, redact
+from metsor.store.audit.encoding import FieldChange, RecordEntry
 from metsor.store.base import AuditedMixin, utcnow
 
 __all__ = [
@@ -151,11 +153,10 @@ def _actor(session: Session) -> str:
     return str(actor)
 
 
-def _insert_entries(state: InstanceState[Any], actor: str, reason: str | None) -> list[AuditEntry]:
+def _insert_record(state: InstanceState[Any], actor: str, reason: str | None) -> RecordEntry:
     table = _table(state)
-    record_id = _record_id(state)
     values = state.dict
-    entries = []
+    changes: list[FieldChange] = []
     for key, column_name, server_default, _primary, redacted in _columns(state.mapper):
         if key in values:
             text = canonical(values[key])
@@ -165,17 +166,15 @@ def _insert_entries(state: InstanceState[Any], actor: str, reason: str | None) -
             text = None
         if redacted:
             text = redact(text)
-        entries.append(
-            AuditEntry(table, record_id, column_name, "insert", None, text, actor, reason)
-        )
-    return entries
+        changes.append((column_name, None, text))
+    return RecordEntry(table, _record_id(state), "insert", changes, actor, reason)
 
 
-def _update_entries(
+def _update_record(
     session: Session, state: InstanceState[Any], actor: str, reason: str | None
-) -> list[AuditEntry]:
+) -> RecordEntry | None:
     table = _table(state)
-    entries = []
+    changes: list[FieldChange] = []
     unloaded = session.info.get(_UNLOADED, {})
     for key, column_name, _server_default, primary, redacted in _columns(state.mapper):
         history = state.attrs[key].history
@@ -191,12 +190,10 @@ def _update_entries(
             old_text, new_text = redact(old_text), redact(new_text)
         if old_text == new_text:
             continue
-        entries.append(
-            AuditEntry(
-                table, _record_id(state), column_name, "update", old_text, new_text, actor, reason
-            )
-        )
-    return entries
+        changes.append((column_name, old_text, new_text))
+    if not changes:
+        return None
+    return RecordEntry(table, _record_id(state), "update", changes, actor, reason)
 
 
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
@@ -229,22 +226,24 @@ def _stored_values_of_blind_writes(session: Session, obj: Any) -> dict[tuple[int
 
 
 def _after_flush(session: Session, flush_context: Any) -> None:
-    pending: list[AuditEntry] = session.info.setdefault(_PENDING, [])
+    pending: list[RecordEntry] = session.info.setdefault(_PENDING, [])
     new = [obj for obj in session.new if isinstance(obj, AuditedMixin)]
     dirty = [obj for obj in session.dirty if isinstance(obj, AuditedMixin)]
     if not new and not dirty:
         return
     actor, reason = _actor(session), session.info.get(_REASON)
     for obj in new:
-        pending.extend(_insert_entries(instance_state(obj), actor, reason))
+        pending.append(_insert_record(instance_state(obj), actor, reason))
     for obj in dirty:
         if session.is_modified(obj):
-            pending.extend(_update_entries(session, instance_state(obj), actor, reason))
+            entry = _update_record(session, instance_state(obj), actor, reason)
+            if entry is not None:
+                pending.append(entry)
 
 
 def _before_commit(session: Session) -> None:
     session.flush()
-    pending: list[AuditEntry] = session.info.pop(_PENDING, [])
+    pending: list[RecordEntry] = session.info.pop(_PENDING, [])
     if not pending:
         return
     settings = chain_settings(session)

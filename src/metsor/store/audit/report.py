@@ -84,7 +84,8 @@ class VerifyReport:
     Attributes
     ----------
     audit_rows
-        Rows of the audit trail read.
+        Rows of the audit trail read (one a record written, or one a field for rows written
+        before revision ``0010_audit_record_rows``).
     records
         Rows of audited tables compared with the trail.
     problems
@@ -93,6 +94,8 @@ class VerifyReport:
         Chained transactions read.
     checks
         Each check, its outcome and what it rests on.
+    field_changes
+        Audited field changes those rows hold.
     """
 
     audit_rows: int
@@ -100,6 +103,7 @@ class VerifyReport:
     problems: tuple[AuditProblem, ...] = field(default=())
     transactions: int = 0
     checks: tuple[Check, ...] = field(default=())
+    field_changes: int = 0
 
     @property
     def intact(self) -> bool:
@@ -116,6 +120,7 @@ class VerifyReport:
         return {
             "intact": self.intact,
             "audit_rows": self.audit_rows,
+            "field_changes": self.field_changes,
             "transactions": self.transactions,
             "records": self.records,
             "checks": [check.to_dict() for check in self.checks],

@@ -41,8 +41,14 @@ from sqlalchemy.orm import Session
 from metsor.store import models
 from metsor.store.audit.allocation_check import allocation_list_digest, check_allocations
 from metsor.store.audit.anchor import read_anchor
-from metsor.store.audit.chain import HMAC_SCHEME, LEGACY_SCHEME, PLAIN_SCHEME
-from metsor.store.audit.chain_check import ChainState, check_anchor, check_chain
+from metsor.store.audit.chain import LEGACY_SCHEME
+from metsor.store.audit.chain_check import (
+    KEYED_SCHEMES,
+    UNKEYED_SCHEMES,
+    ChainState,
+    check_anchor,
+    check_chain,
+)
 from metsor.store.audit.hooks import audited_columns, encode_column
 from metsor.store.audit.report import AuditProblem, Check, VerifyReport
 from metsor.store.base import AuditedMixin, Base
@@ -134,16 +140,19 @@ def _check_actors(session: Session, state: ChainState, problems: list[AuditProbl
 
 def _chain_check(state: ChainState, key: bytes | None, broken: bool) -> Check:
     counts = ", ".join(f"{n} {scheme}" for scheme, n in sorted(state.schemes.items()))
-    detail = f"{state.transactions} transactions ({counts or 'none'}), {state.rows} rows"
+    detail = (
+        f"{state.transactions} transactions ({counts or 'none'}), {state.rows} rows "
+        f"({state.fields} field changes)"
+    )
     if broken:
         return Check("chain", "broken", "the audit key", detail)
-    if state.schemes.get(HMAC_SCHEME) and key is None:
+    if any(state.schemes.get(scheme) for scheme in KEYED_SCHEMES) and key is None:
         return Check(
             "chain", "weaker", "the audit key",
             f"{detail}; no audit key set: the MACs of {state.unchecked} keyed transactions "
             "were not recomputed, only their order and linkage checked",
         )  # fmt: skip
-    if state.schemes.get(PLAIN_SCHEME) or state.schemes.get(LEGACY_SCHEME):
+    if any(state.schemes.get(scheme) for scheme in UNKEYED_SCHEMES | {LEGACY_SCHEME}):
         return Check(
             "chain", "weaker", "nothing secret (unkeyed chain: plain SHA-256)",
             f"{detail}; unkeyed transactions can be recomputed by whoever edits them",
@@ -240,4 +249,5 @@ def verify(
         problems=tuple(problems[:_MAX_PROBLEMS]),
         transactions=state.transactions,
         checks=tuple(checks),
+        field_changes=state.fields,
     )

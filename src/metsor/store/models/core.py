@@ -225,7 +225,14 @@ class Decision(AuditedMixin, Base):
 
 
 class AuditLog(Base):
-    """One audited change of one field: who, when, which table, record and field, old, new, why.
+    """One audited write of one record: who, when, which table and record, and what changed.
+
+    Since revision ``0010_audit_record_rows`` a row is one record inserted or updated by one
+    flush: ``changes`` holds, in table order, each field written with its old and new value
+    (an insert: every column; an update: each changed column), and ``field``, ``old_value``
+    and ``new_value`` are empty. Rows written before hold one field each (``field``,
+    ``old_value``, ``new_value``; ``changes`` empty) and stay as they were written.
+    :func:`metsor.store.audit.field_entries` reads both as one entry per field.
 
     Rows are chained per committed transaction (``audit_transactions``,
     :mod:`metsor.store.models.audit`), not one by one. ``prev_hash`` and ``hash`` are set only
@@ -240,10 +247,11 @@ class AuditLog(Base):
     actor: Mapped[str] = mapped_column(String(64))
     table_name: Mapped[str] = mapped_column(String(64))
     record_id: Mapped[str] = mapped_column(String(64))
-    field: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str | None] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(8))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
+    changes: Mapped[str | None] = mapped_column(Text)
