@@ -100,8 +100,8 @@ class BaselinePopulation:
 
 
 _LLOVET = (
-    "Llovet JM, Ricci S, Mazzaferro V, et al. Sorafenib in advanced hepatocellular carcinoma. "
-    "N Engl J Med 2008;359:378-390, Table 1 (baseline characteristics, 602 patients)"
+    "Llovet JM, Ricci S, Mazzaferro V, et al. N Engl J Med 2008;359:378-390 (SHARP), Table 1 "
+    "(baseline characteristics, 602 patients)"
 )
 
 SHARP_POPULATION = BaselinePopulation(

@@ -88,20 +88,23 @@ size was set for); 6% a year leave follow-up."""
 
 SHARP_SCENARIO = VirtualScenario(
     preset="sharp",
-    hr_death=1.38,
+    hr_death=1.45,
     hr_progression=2.0,
     response_experimental=0.019,
     dropout_per_year=0.02,
     preset_arm="experimental",
 )
-"""SHARP as published (Llovet JM et al., NEJM 2008;359:378): the sorafenib arm is the preset
-(OS 10.7, TTP 5.5 months at 6-weekly scans); placebo's latent hazards are 1.38 (death) and 2.0
-(progression) times sorafenib's, chosen with :func:`metsor.insilico.validation.replicate_trial`
-(``scripts/validate_sharp.py``) so that the observed medians and hazard ratios reproduce the
-publication (OS 10.7 vs 7.9 months, HR 0.69; TTP 5.5 vs 2.8, HR 0.58): the latent times are not
-exponential in a mixed population, so the published ratios inverted (1.45, 1.72) give a placebo
-median OS of 7.0 months. Placebo's responses 1% by RECIST (1.9% by mRECIST with REFLECT's
-ratio); 2% a year leave follow-up (assumption)."""
+"""SHARP as published (Llovet JM et al., NEJM 2008;359:378), on SHARP's own patients (the
+``sharp`` population, :mod:`metsor.insilico.population`): the sorafenib arm is the preset (OS
+10.7, TTP 5.5 months at 6-weekly scans); placebo's latent hazards are 1.45 (death: the
+published HR 0.69 inverted) and 2.0 (progression) times sorafenib's, chosen with
+:func:`metsor.insilico.validation.replicate_trial` (``scripts/validate_sharp.py``, 20 seeds of
+602) so that the observed hazard ratios and medians reproduce the publication (OS 10.7 vs 7.9
+months, HR 0.69; TTP 5.5 vs 2.8, HR 0.58): OS HR 0.69, placebo median OS 7.3; TTP HR 0.53,
+placebo median TTP 3.2 (2.2 for progression gives 2.8 months but HR 0.47). On the Asian
+candidates drawn before SHARP had a population of its own, 1.38 and 2.0 fitted. Placebo's
+responses 1% by RECIST (1.9% by mRECIST with REFLECT's ratio); 2% a year leave follow-up
+(assumption)."""
 
 PROTOCOL_SCENARIOS: dict[str, VirtualScenario] = {
     "NCT02672488": DEFAULT_SCENARIO,
