@@ -2,8 +2,9 @@
 
     .venv/bin/python scripts/validate_sharp.py [--seeds 20] [--subjects 602] [--json]
 
-Plans one virtual SHARP trial (NCT00105443, the built-in protocol and its scenario) per seed at
-full size without the database (:func:`metsor.insilico.validation.replicate_trial`) and prints,
+Plans one virtual SHARP trial (NCT00105443, the built-in protocol, its scenario and, through
+the scenario's preset, SHARP's own population of candidates) per seed at full size without the
+database (:func:`metsor.insilico.validation.replicate_trial`) and prints,
 for each published figure (Llovet JM et al., NEJM 2008;359:378), the mean and standard
 deviation over the replicates and the range a single trial falls in (mean ± 1.96 SD); a figure
 is reproduced within sampling error when the published value lies in that range.
