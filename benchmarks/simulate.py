@@ -10,6 +10,12 @@ generates the same kind of trial and tests it:
 - rpact ``getSimulationSurvival`` (its C++ simulator; event-driven at 59 events, one-sided);
 - lifelines ``logrank_test`` in a Python loop.
 
+Then the cost of futility bounds: the METSOR trial event-driven at 59 deaths with an interim
+look at half of them (one-sided α 0.025, O'Brien–Fleming-like spending), simulated without
+futility bounds and, on the same seed, with β-spending futility bounds (β 0.2, bsOF) non-binding
+(each trial followed past a crossing, to give the power the stops cost) and binding (a trial
+ends at a crossing).
+
 Run: ``python benchmarks/simulate.py [--sims N]``. Peers that are not installed are skipped.
 """
 
@@ -19,10 +25,12 @@ import argparse
 import shutil
 import subprocess
 import time
+from dataclasses import replace
 
 import numpy as np
 
 N, ACCRUAL, ANALYSIS, M0, M1 = 82, 24.0, 36.0, 10.7, 14.0
+BLOCK = 4096
 
 R_LOOP = """
 suppressPackageStartupMessages(library(survival))
@@ -105,6 +113,48 @@ def metsor_rate(sims: int) -> float:
     return sims / elapsed
 
 
+def futility_rates(sims: int) -> None:
+    """Trials per second of one interim design without futility bounds and with them."""
+    from metsor.design.simulate import Scenario, simulate
+
+    base = Scenario(
+        n=N,
+        median_control=M0,
+        median_experimental=M1,
+        accrual_months=ACCRUAL,
+        events=59,
+        looks=(0.5, 1.0),
+        alpha=0.025,
+        sides=1,
+    )
+    runs = {
+        "without futility bounds": base,
+        "non-binding futility (bsOF)": replace(base, beta=0.2, beta_spending="obf"),
+        "binding futility (bsOF)": replace(
+            base, beta=0.2, beta_spending="obf", binding_futility=True
+        ),
+    }
+    for scenario in runs.values():
+        simulate(scenario, sims=BLOCK, seed=0)  # compile or load, and solve the bounds
+    print(f"{'59 deaths, look at 1/2':<40}{'trials/s':>14}{'× without':>12}")
+    rates = {}
+    for name, scenario in runs.items():
+        start = time.perf_counter()
+        r = simulate(scenario, sims=sims, seed=1)
+        rates[name] = sims / (time.perf_counter() - start)
+        ratio = rates[name] / rates["without futility bounds"]
+        print(f"{name:<40}{rates[name]:>14,.0f}{ratio:>12.2f}")
+        if r.futility_by_look:
+            lost = r.power_lost_to_futility
+            print(
+                f"  power {r.power:.4f}, futility stop {r.futility_stop:.4f}, expected events "
+                f"{r.expected_events:.1f}"
+                + ("" if lost is None else f", power lost to the stops {lost:.4f}")
+            )
+        else:
+            print(f"  power {r.power:.4f}, expected events {r.expected_events:.1f}")
+
+
 def lifelines_rate(reps: int) -> float | None:
     """Trials per second of lifelines' logrank_test in a loop, data generated per trial."""
     try:
@@ -146,6 +196,8 @@ def main() -> None:
             print(f"{name:<40}{'(not available)':>14}")
         else:
             print(f"{name:<40}{rate:>14,.0f}{ours / rate:>12.1f}")
+    print("Futility bounds: the same interim design without and with them, same seed")
+    futility_rates(args.sims)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ the protocol's default) or at the death day (``TTP_DEATH_CODES["death"]``); in c
 there are no assessments and such a death always censors at death, as rpact simulates it.
 
 A design with futility bounds stops a trial for futility at an interim look whose z is at or
-below the bound (|z| below it when two-sided: :func:`crosses_futility`, the rule
-:func:`metsor.design.interim.interim_analysis` applies to an observed look). With binding
+below the bound, |z| below it when two-sided (:func:`metsor.design.boundaries.crosses_futility`,
+the rule :func:`metsor.design.interim.interim_analysis` applies to an observed look). With binding
 bounds the trial stops there; with non-binding ones it is followed on to the end as well, so
 that one pass tells both what the trial does when the bounds are obeyed and whether it would
 have rejected had they been ignored.
@@ -36,6 +36,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from metsor.design._philox import exponential, philox4x32, uniform
+from metsor.design.boundaries import crosses_futility
 from metsor.errors import InputError
 from metsor.stats._sort_kernels import GROUP_1, logrank_sorted_kernel, sort_pairs
 from metsor.stats.batch import on_threads
@@ -48,7 +49,6 @@ __all__ = [
     "TTP_DEATH_CODES",
     "TrialDesign",
     "censor_at_scans",
-    "crosses_futility",
     "draw_scheduled_trial",
     "draw_trial",
     "run_blocks",
@@ -78,16 +78,6 @@ with non-binding futility bounds, also after a futility crossing), events, calen
 and z of the last analysis done, then the first interim look whose z crossed the futility
 bound (−1 none) with the events and cut-off of that look (those of the last analysis when
 none)."""
-
-
-def crosses_futility(z: float, bound: float, two_sided: bool) -> bool:
-    """Whether an interim look's z stops the trial for futility.
-
-    One-sided: z at or below the bound (rpact's simulation: ``testStatistic <=
-    futilityBounds``); two-sided: |z| below the bound (the futility wedge). A bound of −inf is
-    no bound.
-    """
-    return abs(z) < bound if two_sided else z <= bound
 
 
 _crosses_futility = njit(cache=True, nogil=True)(crosses_futility)

@@ -43,6 +43,7 @@ __all__ = [
     "Spending",
     "check_alpha",
     "check_beta",
+    "crosses_futility",
     "group_sequential_design",
     "spending_bounds",
     "spending_function",
@@ -144,6 +145,16 @@ def spending_function(
             return total * t
         return total * np.expm1(-gamma * t) / np.expm1(-gamma)  # type: ignore[no-any-return]
     raise InputError(f"unknown spending function {kind!r}", field="spending")
+
+
+def crosses_futility(z: float, bound: float, two_sided: bool) -> bool:
+    """Whether an interim look's z stops the trial for futility.
+
+    One-sided: z at or below the bound (rpact's simulator: ``testStatistic <=
+    futilityBounds``); two-sided: |z| below it (inside the futility wedge). A bound of −inf is
+    no bound. The final look has none: not rejecting there is no futility stop.
+    """
+    return abs(z) < bound if two_sided else z <= bound
 
 
 def check_alpha(alpha: float) -> None:

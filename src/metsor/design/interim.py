@@ -34,7 +34,11 @@ from typing import Literal
 
 import numpy as np
 
-from metsor.design.boundaries import GroupSequentialDesign, group_sequential_design
+from metsor.design.boundaries import (
+    GroupSequentialDesign,
+    crosses_futility,
+    group_sequential_design,
+)
 from metsor.design.characteristics import expected_events
 from metsor.design.conditional_power import conditional_power, information_of_events
 from metsor.design.repeated_inference import (
@@ -377,8 +381,7 @@ def interim_analysis(
             for k in taken
         ),
         futility_crossed=tuple(
-            k < len(rates) - 1 and (abs(z[k]) < futility[k] if sides == 2 else z[k] <= futility[k])
-            for k in taken
+            k < len(rates) - 1 and crosses_futility(z[k], futility[k], sides == 2) for k in taken
         ),
         conditional_power=tuple(power_at(k, hr_alternative) for k in taken),
         conditional_power_observed_hr=tuple(power_at(k, hr_observed[k]) for k in taken),
