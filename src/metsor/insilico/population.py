@@ -122,8 +122,8 @@ SHARP_POPULATION = BaselinePopulation(
         "in 21 countries (ClinicalTrials.gov NCT00105443 results, participant flow)"
     ),
     unverified=(
-        # Entered from the publication as recalled: the stored sources reachable here give
-        # neither Table 1 of Llovet 2008 nor the registry's baseline table.
+        # Entered from the publication as recalled: no source consulted gives Table 1 of
+        # Llovet 2008 or the registry's baseline table.
         "male",
         "age_mean_years",
         "aetiology",
