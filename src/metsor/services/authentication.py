@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from metsor.errors import PermissionDeniedError
 from metsor.services.context import Database, session_scope
-from metsor.services.users import hash_password, verify_password
+from metsor.services.users import UserRecord, hash_password, verify_password
 from metsor.store.audit import set_actor, set_reason
 from metsor.store.models.auth import LoginAttempt, LoginSession
 from metsor.store.models.core import User
@@ -183,7 +183,7 @@ def _record_attempt(
 
 def _login(
     database: Database, username: str, password: str, *, open_login: bool
-) -> tuple[User, LoginTicket | None]:
+) -> tuple[UserRecord, LoginTicket | None]:
     """Verify the password, then record the attempt (and open a session) in one short write.
 
     The write transaction is committed whatever the outcome, so that a wrong password is
@@ -191,6 +191,7 @@ def _login(
     """
     verdict = _verify_before_locking(database, username, password)
     ticket: LoginTicket | None = None
+    proved: UserRecord | None = None
     with session_scope(database, actor=username, reason="login attempt") as session:
         user, refusal = _record_attempt(session, database, username, password, verdict)
         if user is not None and open_login:
@@ -207,12 +208,14 @@ def _login(
             session.add(login)
             session.flush()
             ticket = LoginTicket(username=user.username, token=token, expires_at=login.expires_at)
-    if user is None:
+        if user is not None:
+            proved = UserRecord.of(user)
+    if proved is None:
         raise PermissionDeniedError(refusal or _REFUSED, field="user")
-    return user, ticket
+    return proved, ticket
 
 
-def authenticate(database: Database, username: str, password: str) -> User:
+def authenticate(database: Database, username: str, password: str) -> UserRecord:
     """The active user whose password this is; the attempt counts toward lock-out.
 
     The password is checked before the write transaction opens (scrypt holds no write
@@ -231,8 +234,8 @@ def authenticate(database: Database, username: str, password: str) -> User:
 
     Returns
     -------
-    User
-        The user (detached: read its fields, do not write through it).
+    UserRecord
+        The user as stored after the login (a frozen record, no password hash).
 
     Raises
     ------
@@ -272,7 +275,7 @@ def open_session(database: Database, username: str, password: str) -> LoginTicke
     return ticket
 
 
-def check_session(database: Database, username: str, token: str) -> User:
+def check_session(database: Database, username: str, token: str) -> UserRecord:
     """The user a login session proves, if it is theirs, open and unexpired.
 
     Parameters
@@ -286,8 +289,8 @@ def check_session(database: Database, username: str, token: str) -> User:
 
     Returns
     -------
-    User
-        The user (detached).
+    UserRecord
+        The user (a frozen record, no password hash).
 
     Raises
     ------
@@ -323,7 +326,7 @@ def check_session(database: Database, username: str, token: str) -> User:
             raise PermissionDeniedError(
                 f"user {username!r} is deactivated and cannot log in", field="user"
             )
-        return user
+        return UserRecord.of(user)
 
 
 def end_session(database: Database, token: str, *, reason: str = "logout") -> str | None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -40,12 +40,14 @@ from metsor.errors import ConflictError, InputError, PermissionDeniedError
 from metsor.protocol import Protocol, builtin
 from metsor.services.access import require, subject_for
 from metsor.services.context import ServiceContext
+from metsor.services.records import FrozenRecord
 from metsor.services.sites import find_site
 from metsor.store.models.core import Consent, Screening, Site, Subject
 
 __all__ = [
     "ConsentResult",
     "RegistrationResult",
+    "StoredScreening",
     "check_randomization_windows",
     "check_trial_start",
     "latest_screening",
@@ -111,6 +113,37 @@ class ConsentResult:
             "consent_date": self.consent_date.isoformat(),
             "status": self.status,
         }
+
+
+@dataclass(frozen=True)
+class StoredScreening(FrozenRecord):
+    """A stored screening of a subject: the record as given and the result.
+
+    Attributes
+    ----------
+    id, subject_id
+        The screening and its subject.
+    screened_on
+        The day of screening.
+    verdict
+        ``eligible``, ``ineligible`` or ``incomplete``.
+    rules_version
+        The rules and settings screened with (``1.0+albumin_cutoff=3``).
+    record, result
+        The screening record as stored (JSON) and the per-criterion result (a copy: changing
+        it changes nothing stored).
+    screened_at
+        When it was stored (UTC).
+    """
+
+    id: int
+    subject_id: str
+    screened_on: date
+    verdict: str
+    rules_version: str
+    record: dict[str, Any]
+    result: dict[str, Any]
+    screened_at: datetime
 
 
 def _check_not_future(ctx: ServiceContext, day: date, field: str) -> None:
@@ -268,14 +301,15 @@ def register_subject(
     )
 
 
-def latest_screening(ctx: ServiceContext, subject_id: str) -> Screening | None:
+def latest_screening(ctx: ServiceContext, subject_id: str) -> StoredScreening | None:
     """The subject's most recent screening, or None."""
-    return ctx.session.scalars(
+    row = ctx.session.scalars(
         select(Screening)
         .where(Screening.subject_id == subject_id)
         .order_by(Screening.screened_on.desc(), Screening.id.desc())
         .limit(1)
     ).first()
+    return None if row is None else StoredScreening.of(row)
 
 
 def rescreen_subject(

@@ -22,6 +22,9 @@ that does not fit in memory; each refusal names the bound.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -32,6 +35,7 @@ from metsor.randomization import MAX_LENGTH_PER_STRATUM, generate_allocation_lis
 from metsor.services.access import require
 from metsor.services.allocation_seed import SeedSource, load_seed
 from metsor.services.context import ServiceContext
+from metsor.services.records import FrozenRecord
 from metsor.services.stratification import strata_of
 from metsor.store.audit import allocation_list_digest
 from metsor.store.models.core import (
@@ -47,6 +51,7 @@ __all__ = [
     "MAX_ENROLLMENT_CAP",
     "METHODS",
     "RAISE_CAP",
+    "DecisionRecord",
     "change_randomization_method",
     "check_list_length",
     "count_allocations",
@@ -69,6 +74,31 @@ MAX_ENROLLMENT_CAP = MAX_LENGTH_PER_STRATUM
 #: Decision kind that raises the enrollment cap.
 RAISE_CAP = "raise_enrollment_cap"
 _CHANGE_METHOD = "change_randomization_method"
+
+
+@dataclass(frozen=True)
+class DecisionRecord(FrozenRecord):
+    """A recorded trial decision.
+
+    Attributes
+    ----------
+    id
+        The decision's number.
+    kind
+        :data:`RAISE_CAP` or ``change_randomization_method``.
+    value
+        What was decided, with the value before (``{"enrollment_cap": 120, "previous": 82}``;
+        a copy: changing it changes nothing stored).
+    rationale, decided_by, decided_at
+        Why, by whom, when (UTC).
+    """
+
+    id: int
+    kind: str
+    value: dict[str, Any]
+    rationale: str
+    decided_by: str
+    decided_at: datetime
 
 
 def create_scheme(
@@ -242,7 +272,7 @@ def enrollment_cap(session: Session, scheme: RandomizationScheme) -> int:
     return int(latest.value["enrollment_cap"])
 
 
-def raise_enrollment_cap(ctx: ServiceContext, *, new_cap: int, rationale: str) -> Decision:
+def raise_enrollment_cap(ctx: ServiceContext, *, new_cap: int, rationale: str) -> DecisionRecord:
     """Record a decision to randomize more subjects than the current cap (admin only).
 
     Parameters
@@ -256,7 +286,7 @@ def raise_enrollment_cap(ctx: ServiceContext, *, new_cap: int, rationale: str) -
 
     Returns
     -------
-    Decision
+    DecisionRecord
         The recorded decision.
 
     Raises
@@ -328,7 +358,9 @@ def _extend_list(
     scheme.list_digest = allocation_list_digest(rows)
 
 
-def change_randomization_method(ctx: ServiceContext, *, method: str, rationale: str) -> Decision:
+def change_randomization_method(
+    ctx: ServiceContext, *, method: str, rationale: str
+) -> DecisionRecord:
     """Record a decision to switch between the concealed list and minimization (admin only)."""
     require(ctx, "record_decision")
     scheme = current_scheme(ctx.session, lock=True)
@@ -343,7 +375,9 @@ def change_randomization_method(ctx: ServiceContext, *, method: str, rationale: 
     return decision
 
 
-def _decide(ctx: ServiceContext, kind: str, value: dict[str, object], rationale: str) -> Decision:
+def _decide(
+    ctx: ServiceContext, kind: str, value: dict[str, object], rationale: str
+) -> DecisionRecord:
     if not rationale.strip():
         raise InputError("a decision needs a rationale", field="rationale")
     ctx.set_reason(rationale.strip())
@@ -352,7 +386,7 @@ def _decide(ctx: ServiceContext, kind: str, value: dict[str, object], rationale:
     )
     ctx.session.add(decision)
     ctx.session.flush()
-    return decision
+    return DecisionRecord.of(decision)
 
 
 def count_allocations(session: Session) -> int:

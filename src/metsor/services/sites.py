@@ -1,8 +1,14 @@
-"""Trial sites: adding them and finding them by code or name."""
+"""Trial sites: adding them and finding them by code or name.
+
+:func:`add_site` and :func:`list_sites` give frozen records (:class:`SiteRecord`);
+:func:`find_site` and :func:`new_site` work on the rows inside another service's transaction.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -10,11 +16,34 @@ from sqlalchemy.orm import Session
 from metsor.errors import ConflictError, InputError, NotFoundError
 from metsor.services.access import require
 from metsor.services.context import ServiceContext
+from metsor.services.records import FrozenRecord
 from metsor.store.models.core import Site
 
-__all__ = ["add_site", "find_site", "list_sites", "new_site"]
+__all__ = ["SiteRecord", "add_site", "find_site", "list_sites", "new_site"]
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
+
+
+@dataclass(frozen=True)
+class SiteRecord(FrozenRecord):
+    """A stored trial site.
+
+    Attributes
+    ----------
+    id
+        The site's number in the database.
+    code
+        2–8 capital letters or digits; prefixes its subjects' identifiers (``TJ-001``).
+    name
+        Its full name.
+    created_at
+        When it was added (UTC).
+    """
+
+    id: int
+    code: str
+    name: str
+    created_at: datetime
 
 
 def find_site(session: Session, site: str) -> Site:
@@ -83,7 +112,7 @@ def new_site(session: Session, *, name: str, code: str) -> Site:
     return site
 
 
-def add_site(ctx: ServiceContext, *, name: str, code: str | None = None) -> Site:
+def add_site(ctx: ServiceContext, *, name: str, code: str | None = None) -> SiteRecord:
     """Add a trial site (admin only).
 
     Parameters
@@ -97,19 +126,19 @@ def add_site(ctx: ServiceContext, *, name: str, code: str | None = None) -> Site
 
     Returns
     -------
-    Site
+    SiteRecord
         The new site.
     """
     require(ctx, "manage_sites")
     ctx.set_reason("site added")
     if code is None:
         code = "".join(word[0] for word in name.split() if word[:1].isupper())[:8]
-    return new_site(ctx.session, name=name, code=code)
+    return SiteRecord.of(new_site(ctx.session, name=name, code=code))
 
 
-def list_sites(ctx: ServiceContext) -> list[Site]:
+def list_sites(ctx: ServiceContext) -> tuple[SiteRecord, ...]:
     """Every site, by code (a site user sees only their own)."""
     statement = select(Site).order_by(Site.code)
     if ctx.actor.site_id is not None:
         statement = statement.where(Site.id == ctx.actor.site_id)
-    return list(ctx.session.scalars(statement))
+    return tuple(SiteRecord.of(site) for site in ctx.session.scalars(statement))

@@ -9,6 +9,10 @@ Managing users is an administrator's task (``manage_users``), each change audite
 reason. A user is never deleted: they are deactivated, which ends their login sessions and
 refuses every later login. The trial always keeps one active administrator: the last one can
 be neither deactivated nor given another role, and nobody deactivates themselves.
+
+What a service gives of a user is a frozen record, never the row and never the password hash:
+:class:`UserRecord` (the user as stored, also what :mod:`~metsor.services.authentication`
+proves) and :class:`UserSummary` (as the list of users shows them, with the site's code).
 """
 
 from __future__ import annotations
@@ -27,12 +31,14 @@ from sqlalchemy.orm import Session
 from metsor.errors import ConflictError, InputError, NotFoundError
 from metsor.services.access import ROLES, SITE_ROLES, require
 from metsor.services.context import ServiceContext
+from metsor.services.records import FrozenRecord
 from metsor.services.sites import find_site
 from metsor.store.models.auth import LoginSession
 from metsor.store.models.core import Site, User
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
+    "UserRecord",
     "UserSummary",
     "add_user",
     "change_role",
@@ -52,6 +58,37 @@ MIN_PASSWORD_LENGTH = 10
 
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 _USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
+
+
+@dataclass(frozen=True)
+class UserRecord(FrozenRecord):
+    """A stored user, without their password hash.
+
+    Attributes
+    ----------
+    id
+        The user's number in the database.
+    username
+        Their login name.
+    role
+        One of :data:`~metsor.services.access.ROLES`.
+    site_id
+        The number of their site; None for a role that works across all sites.
+    active
+        False once deactivated.
+    failed_logins
+        Wrong passwords given in a row since the last correct one.
+    created_at
+        When the user was added (UTC).
+    """
+
+    id: int
+    username: str
+    role: str
+    site_id: int | None
+    active: bool
+    failed_logins: int
+    created_at: datetime
 
 
 def valid_username(username: str) -> bool:
@@ -178,11 +215,12 @@ def add_user(
     role: str,
     site: str | None = None,
     password: str | None = None,
-) -> User:
+) -> UserRecord:
     """Add a user (admin only); see :func:`new_user` for the checks."""
     require(ctx, "manage_users")
     ctx.set_reason("user added")
-    return new_user(ctx.session, username=username, role=role, site=site, password=password)
+    added = new_user(ctx.session, username=username, role=role, site=site, password=password)
+    return UserRecord.of(added)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from metsor.services.monitoring.entries import (
     EntryKey,
 )
 from metsor.services.monitoring.guard import when
+from metsor.services.records import FrozenRecord
 from metsor.store.models.core import Site, Subject
 from metsor.store.models.monitoring import MonitoringSetting, SdvMark
 
@@ -34,6 +35,7 @@ __all__ = [
     "SDV_PLANS",
     "TARGETED_TABLES",
     "EntryState",
+    "SdvMarkRecord",
     "SdvStatus",
     "SubjectSdv",
     "sdv_plan",
@@ -88,6 +90,33 @@ def set_sdv_plan(ctx: ServiceContext, *, plan: str, reason: str) -> str:
         row.value, row.changed_by, row.changed_at = plan, ctx.username, ctx.now()
     ctx.session.flush()
     return plan
+
+
+@dataclass(frozen=True)
+class SdvMarkRecord(FrozenRecord):
+    """An entry marked verified against source.
+
+    Attributes
+    ----------
+    id
+        The mark's number.
+    subject_id
+        The entry's subject.
+    table_name, record_id
+        The entry (``lab_results`` 12).
+    status
+        ``verified`` (a later change of the entry clears it).
+    verified_by, verified_at
+        The monitor who verified it, and when (UTC).
+    """
+
+    id: int
+    subject_id: str
+    table_name: str
+    record_id: int
+    status: str
+    verified_by: str
+    verified_at: datetime
 
 
 @dataclass(frozen=True)
@@ -157,8 +186,8 @@ def _entry_record(ctx: ServiceContext, table: str, record_id: int) -> tuple[Any,
     return record, subject_id
 
 
-def verify_entry(ctx: ServiceContext, *, table: str, record_id: int) -> SdvMark:
-    """Mark one entry verified against source (monitor or admin).
+def verify_entry(ctx: ServiceContext, *, table: str, record_id: int) -> SdvMarkRecord:
+    """Mark one entry verified against source (monitor or admin); the mark is returned.
 
     Raises
     ------
@@ -190,7 +219,7 @@ def verify_entry(ctx: ServiceContext, *, table: str, record_id: int) -> SdvMark:
     )  # fmt: skip
     ctx.session.add(mark)
     ctx.session.flush()
-    return mark
+    return SdvMarkRecord.of(mark)
 
 
 def _required(plan: str, table: str, row: Any) -> bool:
