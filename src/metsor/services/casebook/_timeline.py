@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from pydantic import BeforeValidator
 from sqlalchemy import Executable, Result, bindparam, func, select
 from sqlalchemy.orm import Session
 
@@ -281,6 +282,39 @@ def text(value: object, field: str, *, max_length: int = 2000) -> str:
     if len(stripped) > max_length:
         raise InputError(f"{field} is longer than {max_length} characters", field=field)
     return stripped
+
+
+def words(max_length: int = 2000, *, optional: bool = False) -> BeforeValidator:
+    """An input model's check that a value is a text of words, stripped, at most
+    ``max_length`` characters; blank is refused, or read as None when ``optional``.
+
+    Examples
+    --------
+    >>> from typing import Annotated
+    >>> Reason = Annotated[str, words()]
+    >>> Detail = Annotated[str | None, words(optional=True)]
+    """
+
+    def check(value: object) -> object:
+        if value is None and optional:
+            return None
+        if not isinstance(value, str):
+            raise ValueError(f"must be a text, got {type(value).__name__} {value!r}")
+        stripped = value.strip()
+        if not stripped:
+            if optional:
+                return None
+            raise ValueError("must be a non-empty text")
+        if len(stripped) > max_length:
+            raise ValueError(f"is longer than {max_length} characters")
+        return stripped
+
+    return BeforeValidator(check)
+
+
+def blank_as_none(value: object) -> object:
+    """None for an empty text (an optional day left blank), the value otherwise."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 def choice(value: object, field: str, options: tuple[str, ...]) -> str:

@@ -6,27 +6,50 @@ whatever its non-target status, documents no disease to follow). Its targets mus
 under both criteria (≤ 5 targets, ≤ 2 per organ, ≥ 10 mm; for mRECIST
 arterially enhancing with a viable diameter ≥ 10 mm). Each later assessment gets its
 time-point response by RECIST 1.1 (Eisenhauer et al. 2009) and by mRECIST (Lencioni & Llovet
-2010), against the baseline sum and the nadir of the assessments before it. Adding or
-correcting an assessment recomputes every later one, since the nadir may move.
+2010), against the baseline sum and the nadir of the assessments before it.
+
+What a time point's response needs is the baseline (its lesions), the target measurements of
+the follow-ups dated before it (their sums give the nadir) and itself; nothing dated after
+it. So an assessment dated after every other one is classified alone, from those values read
+as plain rows (:mod:`~.tumour_history`); one dated before another, or a correction, may move a
+later nadir, and recomputes every assessment of the subject (:func:`recompute_responses`).
+Confirmation of a response is the best overall response's (:mod:`metsor.clinical.best_response`),
+read from the stored time points; nothing stored depends on it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import AfterValidator, BeforeValidator, Field
 from sqlalchemy import select
 
-from metsor.clinical import mrecist, recist, tumour
+from metsor.clinical import tumour
+from metsor.clinical.plausibility import check_tumour_measure
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import require
-from metsor.services.casebook._timeline import Timeline, as_date, choice, load_timeline
+from metsor.services.casebook._boundary import CasebookInput, Day, FrozenRecord, checked, one_of
+from metsor.services.casebook._timeline import Timeline, load_timeline, words
+from metsor.services.casebook.tumour_responses import (
+    LESION_FIELDS,
+    StoredAssessment,
+    classify_latest,
+    recompute_responses,
+    stored_assessments,
+)
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import TumourAssessment, TumourLesion
 
 __all__ = [
     "IMAGING_METHODS",
+    "MAX_LESIONS",
+    "LesionInput",
+    "TumourAssessmentInput",
+    "TumourAssessmentRecord",
+    "TumourLesionRecord",
     "recompute_responses",
     "record_tumour_assessment",
     "revalidate_tumour_assessment",
@@ -36,16 +59,116 @@ __all__ = [
 IMAGING_METHODS: tuple[str, ...] = ("CT", "MRI")
 """Imaging by which an assessment is made (contrast-enhanced, multiphase)."""
 
-_LESION_FIELDS = (
-    "lesion_id",
-    "organ",
-    "kind",
-    "diameter_mm",
-    "viable_diameter_mm",
-    "is_lymph_node",
-    "short_axis_mm",
-    "enhancing",
-)
+MAX_LESIONS = 50
+"""The most lesions one tumour assessment may list."""
+
+
+def _not_a_bool(value: object) -> object:
+    """True and False refused as lengths (pydantic would read them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, got {value!r}")
+    return value
+
+
+def _plausible(name: str) -> AfterValidator:
+    """A check that a length lies in the plausible range of ``name``
+    (:data:`metsor.clinical.plausibility.TUMOUR_RANGES`)."""
+
+    def check(value: float | None) -> float | None:
+        if value is None:
+            return None
+        try:
+            return check_tumour_measure(name, value)
+        except InputError as exc:
+            raise ValueError(exc.message) from None
+
+    return AfterValidator(check)
+
+
+_Length = Annotated[float | None, BeforeValidator(_not_a_bool)]
+
+
+class LesionInput(CasebookInput):
+    """One lesion of a tumour assessment as given (a row of the web's form, an item of the
+    JSON body's ``lesions``); what depends on several lengths (a viable part within the
+    lesion, none in a non-enhancing one) is :class:`metsor.clinical.tumour.Lesion`'s."""
+
+    lesion_id: Annotated[str, words(32)]
+    organ: Annotated[str, words(64)]
+    kind: Annotated[str, one_of(tumour.LESION_KINDS)]
+    diameter_mm: Annotated[_Length, _plausible("diameter_mm")] = None
+    viable_diameter_mm: Annotated[_Length, _plausible("viable_diameter_mm")] = None
+    is_lymph_node: bool = False
+    short_axis_mm: Annotated[_Length, _plausible("short_axis_mm")] = None
+    enhancing: bool | None = None
+
+
+class TumourAssessmentInput(CasebookInput):
+    """A tumour assessment as given, with its lesions (the web's JSON body too)."""
+
+    assessed_on: Day
+    method: Annotated[str, one_of(IMAGING_METHODS)] = "CT"
+    non_target_status: Annotated[str, one_of(tumour.NON_TARGET_STATUSES)] = "present"
+    new_lesion: bool = False
+    lesions: tuple[LesionInput, ...] = Field(max_length=MAX_LESIONS)
+
+
+@dataclass(frozen=True)
+class TumourLesionRecord(FrozenRecord):
+    """A lesion as stored with its assessment (fields as :class:`LesionInput`)."""
+
+    lesion_id: str
+    organ: str
+    kind: str
+    diameter_mm: float | None
+    viable_diameter_mm: float | None
+    is_lymph_node: bool
+    short_axis_mm: float | None
+    enhancing: bool | None
+
+
+@dataclass(frozen=True)
+class TumourAssessmentRecord(FrozenRecord):
+    """A stored tumour assessment with its lesions, sums and responses.
+
+    Attributes
+    ----------
+    id, subject_id
+        The record and its subject.
+    assessed_on, method, non_target_status, new_lesion
+        As :class:`TumourAssessmentInput`.
+    is_baseline
+        Dated on or before randomization.
+    sum_diameters_mm, sum_viable_diameters_mm
+        The RECIST 1.1 and mRECIST sums of the baseline targets (None: a target not measured).
+    recist_response, mrecist_response
+        The time-point responses (None at baseline).
+    adequate
+        Whether the assessment counts for the endpoints (see :func:`recompute_responses`).
+    recorded_by
+        Who entered it.
+    lesions
+        Its lesions, in the order given.
+    """
+
+    id: int
+    subject_id: str
+    assessed_on: date
+    method: str
+    is_baseline: bool
+    non_target_status: str
+    new_lesion: bool
+    sum_diameters_mm: float | None
+    sum_viable_diameters_mm: float | None
+    recist_response: str | None
+    mrecist_response: str | None
+    adequate: bool
+    recorded_by: str
+    lesions: tuple[TumourLesionRecord, ...]
+
+
+#: The fields an assessment may be corrected in (its lesions are corrected one by one).
+_CORRECTED = ("assessed_on", "method", "non_target_status", "new_lesion")
 
 
 def record_tumour_assessment(
@@ -57,7 +180,7 @@ def record_tumour_assessment(
     method: str = "CT",
     non_target_status: str = "present",
     new_lesion: bool = False,
-) -> TumourAssessment:
+) -> TumourAssessmentRecord:
     """Record a tumour assessment and compute its responses.
 
     Parameters
@@ -71,7 +194,7 @@ def record_tumour_assessment(
     lesions
         One mapping per lesion with keys ``lesion_id``, ``organ``, ``kind`` (``target``,
         ``non_target``, ``new``), ``diameter_mm``, and as needed ``viable_diameter_mm``,
-        ``is_lymph_node``, ``short_axis_mm``, ``enhancing``.
+        ``is_lymph_node``, ``short_axis_mm``, ``enhancing`` (at most :data:`MAX_LESIONS`).
     method
         ``CT`` or ``MRI``.
     non_target_status
@@ -81,249 +204,138 @@ def record_tumour_assessment(
 
     Returns
     -------
-    TumourAssessment
-        The stored assessment with its sums and responses (none at baseline).
+    TumourAssessmentRecord
+        The stored assessment with its lesions, sums and responses (none at baseline).
 
     Raises
     ------
     InputError
-        A malformed lesion, targets that do not qualify at baseline, a follow-up target that
-        was not a baseline target.
+        A malformed value (a lesion's names its row), targets that do not qualify at
+        baseline, a follow-up target that was not a baseline target.
     ConflictError
         An assessment already recorded that day, a second baseline, a follow-up without a
         baseline, or a date breaking the date-order rules.
     """
     require(ctx, "enter_casebook")
+    given = _checked_assessment(
+        {
+            "assessed_on": assessed_on,
+            "method": method,
+            "non_target_status": non_target_status,
+            "new_lesion": new_lesion,
+            "lesions": lesions,
+        }
+    )
+    current = tumour.Assessment(
+        date=given.assessed_on,
+        lesions=tuple(_as_lesion(index, item) for index, item in enumerate(given.lesions, 1)),
+        non_target_status=given.non_target_status,  # type: ignore[arg-type]  # checked
+        new_lesion=given.new_lesion,
+    )
     timeline = load_timeline(ctx, subject_id)
-    on = as_date(assessed_on, "assessed_on")
+    on = given.assessed_on
     is_baseline = timeline.randomized_on is None or on <= timeline.randomized_on
+    timeline.check(on, field="assessed_on", after_randomization=not is_baseline)
+    stored = stored_assessments(ctx, subject_id)  # flushes what is pending first
+    _check_unique(timeline, on, is_baseline, stored)
     assessment = TumourAssessment(
         subject_id=subject_id,
         assessed_on=on,
-        method=choice(method, "method", IMAGING_METHODS),
+        method=given.method,
         is_baseline=is_baseline,
-        non_target_status=choice(
-            non_target_status, "non_target_status", tumour.NON_TARGET_STATUSES
-        ),
-        new_lesion=new_lesion,
+        non_target_status=given.non_target_status,
+        new_lesion=given.new_lesion,
         adequate=True,
         recorded_by=ctx.username,
     )
-    if not isinstance(new_lesion, bool):
-        raise InputError(
-            f"new_lesion must be true or false, got {new_lesion!r}", field="new_lesion"
-        )
-    rows = [_lesion_row(index, item) for index, item in enumerate(lesions, start=1)]
+    rows = [TumourLesion(**dict(item)) for item in given.lesions]
     with ctx.session.no_autoflush:
-        timeline.check(on, field="assessed_on", after_randomization=not is_baseline)
-        records = _assessments_of(ctx, subject_id)
-        _check_unique(timeline, assessment, records)
-        # raises before any write
-        recompute_responses(ctx, subject_id, new=(assessment, rows), records=records)
+        if all(other.assessed_on < on for other in stored.values()) and not (
+            is_baseline and stored
+        ):
+            classify_latest(assessment, current, stored)  # raises before any write
+        else:  # a nadir after it may move: every assessment again, before any write
+            recompute_responses(ctx, subject_id, new=(assessment, rows))
         ctx.session.add(assessment)
         ctx.session.flush()
         for row in rows:
             row.assessment_id = assessment.id
-            ctx.session.add(row)
-    ctx.session.flush()
-    return assessment
+        ctx.session.add_all(rows)
+    return _record_of(assessment, rows)
 
 
-def _assessments_of(ctx: ServiceContext, subject_id: str) -> list[TumourAssessment]:
-    """The subject's stored tumour assessments."""
-    return list(
-        ctx.session.scalars(
-            select(TumourAssessment).where(TumourAssessment.subject_id == subject_id)
-        )
-    )
+def _checked_assessment(values: Mapping[str, Any]) -> TumourAssessmentInput:
+    """The assessment checked by its model; a lesion's fault names its field and row."""
+    try:
+        return checked(TumourAssessmentInput, values)
+    except InputError as exc:
+        where = (exc.field or "").split(".")
+        if len(where) < 2 or where[0] != "lesions" or not where[1].isdigit():
+            raise
+        row = int(where[1]) + 1
+        field = where[2] if len(where) > 2 else "lesions"
+        message = exc.message.removeprefix(f"unknown field '{exc.field}'")
+        if message != exc.message:
+            message = f"unknown field '{field}'{message}; expected {', '.join(LESION_FIELDS)}"
+        else:
+            message = f"{field} {message}" if len(where) > 2 else message
+        raise InputError(f"lesion {row}: {message}", field=field, row=row) from None
+
+
+def _as_lesion(index: int, given: LesionInput) -> tumour.Lesion:
+    """The checked lesion as the response rules read it; its fault placed on its row."""
+    try:
+        return tumour.Lesion(**dict(given))
+    except InputError as exc:
+        # a measure the lesion refuses (a viable part larger than the lesion…) is on its row
+        raise InputError(exc.message, field=exc.field, row=index) from None
+
+
+def _record_of(
+    assessment: TumourAssessment, rows: Sequence[TumourLesion]
+) -> TumourAssessmentRecord:
+    values = {name: getattr(assessment, name) for name in _ASSESSMENT_FIELDS}
+    lesions = tuple(TumourLesionRecord.of(row) for row in rows)
+    return TumourAssessmentRecord(**values, lesions=lesions)
+
+
+_ASSESSMENT_FIELDS = tuple(
+    name for name in TumourAssessmentRecord.__dataclass_fields__ if name != "lesions"
+)
 
 
 def _check_unique(
-    timeline: Timeline, assessment: TumourAssessment, others: Sequence[TumourAssessment]
+    timeline: Timeline, on: date, is_baseline: bool, stored: Mapping[int, StoredAssessment]
 ) -> None:
-    for other in others:
-        if other.assessed_on == assessment.assessed_on:
+    for other in stored.values():
+        if other.assessed_on == on:
             raise ConflictError(
                 f"subject {timeline.subject_id} already has a tumour assessment on "
                 f"{other.assessed_on} (record {other.id})",
                 field="assessed_on",
             )
-        if assessment.is_baseline and other.is_baseline:
+        if is_baseline and other.is_baseline:
             raise ConflictError(
                 f"subject {timeline.subject_id} already has a baseline tumour assessment on "
                 f"{other.assessed_on}",
                 field="assessed_on",
             )
-    if not assessment.is_baseline and not any(other.is_baseline for other in others):
+    if not is_baseline and not any(other.is_baseline for other in stored.values()):
         raise ConflictError(
             f"subject {timeline.subject_id} has no baseline tumour assessment; record it first",
             field="assessed_on",
         )
 
 
-def _lesion_row(index: int, item: Mapping[str, Any]) -> TumourLesion:
-    if not isinstance(item, Mapping):
-        raise InputError(f"lesion {index} must be an object", field="lesions", row=index)
-    unknown = sorted(set(item) - set(_LESION_FIELDS))
-    if unknown:
-        raise InputError(
-            f"lesion {index} has unknown field(s) {', '.join(unknown)}; expected "
-            f"{', '.join(_LESION_FIELDS)}",
-            field=unknown[0],
-            row=index,
-        )
-    try:
-        lesion = _as_lesion_from(item, index)
-    except InputError as exc:
-        if exc.row is not None:
-            raise
-        # a measure the lesion refuses (a negative diameter…) is placed on its row
-        raise InputError(exc.message, field=exc.field, row=index) from None
-    return TumourLesion(
-        lesion_id=lesion.lesion_id,
-        organ=lesion.organ,
-        kind=lesion.kind,
-        diameter_mm=lesion.diameter_mm,
-        viable_diameter_mm=lesion.viable_diameter_mm,
-        is_lymph_node=lesion.is_lymph_node,
-        short_axis_mm=lesion.short_axis_mm,
-        enhancing=lesion.enhancing,
-    )
-
-
-def _as_lesion_from(item: Mapping[str, Any], index: int) -> tumour.Lesion:
-    organ = item.get("organ")
-    if not isinstance(organ, str) or not organ.strip():
-        raise InputError(
-            f"lesion {index}: organ must be a non-empty text", field="organ", row=index
-        )
-    node = item.get("is_lymph_node", False)
-    enhancing = item.get("enhancing")
-    if not isinstance(node, bool) or not (enhancing is None or isinstance(enhancing, bool)):
-        raise InputError(
-            f"lesion {index}: is_lymph_node and enhancing must be true or false",
-            field="is_lymph_node" if not isinstance(node, bool) else "enhancing",
-            row=index,
-        )
-    return tumour.Lesion(
-        lesion_id=item.get("lesion_id"),  # type: ignore[arg-type]  # checked by Lesion
-        organ=organ.strip(),
-        kind=item.get("kind"),  # type: ignore[arg-type]  # checked by Lesion
-        diameter_mm=item.get("diameter_mm"),
-        viable_diameter_mm=item.get("viable_diameter_mm"),
-        is_lymph_node=node,
-        short_axis_mm=item.get("short_axis_mm"),
-        enhancing=enhancing,
-    )
-
-
-def _as_assessment(record: TumourAssessment, lesions: Sequence[TumourLesion]) -> tumour.Assessment:
-    return tumour.Assessment(
-        date=record.assessed_on,
-        lesions=tuple(
-            tumour.Lesion(
-                lesion_id=row.lesion_id,
-                organ=row.organ,
-                kind=row.kind,  # type: ignore[arg-type]  # checked on entry
-                diameter_mm=row.diameter_mm,
-                viable_diameter_mm=row.viable_diameter_mm,
-                is_lymph_node=row.is_lymph_node,
-                short_axis_mm=row.short_axis_mm,
-                enhancing=row.enhancing,
-            )
-            for row in lesions
-        ),
-        non_target_status=record.non_target_status,  # type: ignore[arg-type]  # checked on entry
-        new_lesion=record.new_lesion,
-    )
-
-
-def recompute_responses(
-    ctx: ServiceContext,
-    subject_id: str,
-    *,
-    new: tuple[TumourAssessment, Sequence[TumourLesion]] | None = None,
-    records: Sequence[TumourAssessment] | None = None,
-) -> None:
-    """Validate the baseline and compute sums and responses of every assessment again.
-
-    Everything is computed before any record is changed, so a refusal leaves them as they were.
-
-    Parameters
-    ----------
-    ctx
-        The service context.
-    subject_id
-        The subject.
-    new
-        An assessment about to be stored, with its lesions, to include.
-    records
-        The subject's stored assessments when the caller has just read them in this
-        transaction (default: read here).
-
-    Raises
-    ------
-    InputError
-        When the baseline targets do not qualify, or a follow-up lists a target that was not
-        one at baseline.
-    """
-    if records is None:
-        records = _assessments_of(ctx, subject_id)
-    ids = [record.id for record in records]
-    rows = ctx.session.scalars(
-        select(TumourLesion)
-        .where(TumourLesion.assessment_id.in_(ids))
-        .order_by(TumourLesion.assessment_id, TumourLesion.id)
-    ).all()
-    lesions_of: dict[int, list[TumourLesion]] = {record.id: [] for record in records}
-    for row in rows:
-        lesions_of[row.assessment_id].append(row)
-    pairs = [(record, _as_assessment(record, lesions_of[record.id])) for record in records]
-    if new is not None:
-        pairs.append((new[0], _as_assessment(new[0], new[1])))
-    pairs.sort(key=lambda pair: pair[0].assessed_on)
-    baseline = next((value for record, value in pairs if record.is_baseline), None)
-    if baseline is None:
-        return
-    recist.validate_baseline(baseline)
-    mrecist.validate_baseline(baseline)
-    history = [value for record, value in pairs if not record.is_baseline]
-    results: list[
-        tuple[TumourAssessment, tuple[float | None, float | None], str | None, str | None]
-    ] = []
-    for record, value in pairs:
-        sums = (
-            recist.sum_of_diameters(baseline, value),
-            mrecist.sum_of_viable_diameters(baseline, value),
-        )
-        if record.is_baseline:
-            results.append((record, sums, None, None))
-            continue
-        results.append(
-            (
-                record,
-                sums,
-                recist.timepoint_response(baseline, history, value),
-                mrecist.timepoint_response(baseline, history, value),
-            )
-        )
-    documented = baseline.documents_disease
-    for record, (total, viable), by_recist, by_mrecist in results:
-        record.sum_diameters_mm, record.sum_viable_diameters_mm = total, viable
-        record.recist_response, record.mrecist_response = by_recist, by_mrecist
-        if record.is_baseline:
-            record.adequate = documented
-        else:  # after a baseline without disease, only progression (a new lesion) is seen
-            responses = (by_recist, by_mrecist)
-            record.adequate = "NE" not in responses and (documented or "PD" in responses)
-
-
 def revalidate_tumour_assessment(ctx: ServiceContext, record: TumourAssessment) -> None:
-    """Check a corrected assessment again and recompute the subject's responses."""
+    """Check a corrected assessment again, as if it were entered so, and recompute the
+    subject's responses."""
+    checked(
+        TumourAssessmentInput,
+        {name: getattr(record, name) for name in _CORRECTED} | {"lesions": ()},
+    )
     timeline = load_timeline(ctx, record.subject_id)
     with ctx.session.no_autoflush:
-        choice(record.method, "method", IMAGING_METHODS)
-        choice(record.non_target_status, "non_target_status", tumour.NON_TARGET_STATUSES)
         timeline.check(
             record.assessed_on,
             field="assessed_on",
@@ -352,8 +364,10 @@ def revalidate_tumour_assessment(ctx: ServiceContext, record: TumourAssessment) 
 
 
 def revalidate_tumour_lesion(ctx: ServiceContext, row: TumourLesion) -> None:
-    """Check a corrected lesion again and recompute the subject's responses."""
-    _as_lesion_from({k: getattr(row, k) for k in _LESION_FIELDS}, 1)
+    """Check a corrected lesion again, as if it were entered so, and recompute the subject's
+    responses."""
+    given = checked(LesionInput, {name: getattr(row, name) for name in LESION_FIELDS})
+    _as_lesion(1, given)
     ctx.session.flush()
     record = ctx.session.get(TumourAssessment, row.assessment_id)
     if record is not None:
