@@ -246,35 +246,48 @@ def default_database_url(environ: Environ | None = None) -> str:
     return _sqlite_in(home_folder(environ))
 
 
-def _named_file(environ: Environ, name: str, default: str) -> Path:
+def _named_file(environ: Environ, name: str, home: Path, default: str) -> Path:
     named = environ.get(name)
-    return Path(named) if named else home_folder(environ) / default
+    return Path(named) if named else home / default
+
+
+def _key_place(environ: Environ, home: Path) -> SecretPlace:
+    return SecretPlace(
+        text=environ.get(AUDIT_KEY_ENV) or None,
+        file=_named_file(environ, AUDIT_KEY_FILE_ENV, home, "metsor-audit.key"),
+    )
+
+
+def _anchor_file(environ: Environ, home: Path) -> Path:
+    return _named_file(environ, AUDIT_ANCHOR_FILE_ENV, home, "metsor-audit.anchor")
+
+
+def _seed_place(environ: Environ, home: Path) -> SecretPlace:
+    return SecretPlace(
+        text=environ.get(ALLOCATION_SEED_ENV) or None,
+        file=_named_file(environ, ALLOCATION_SEED_FILE_ENV, home, "metsor-allocation.key"),
+    )
 
 
 def audit_key_place(environ: Environ | None = None) -> SecretPlace:
     """Where the audit key is held: ``METSOR_AUDIT_KEY``, else ``METSOR_AUDIT_KEY_FILE``
     (default ``metsor-audit.key`` in :func:`home_folder`)."""
     found = _environ(environ)
-    return SecretPlace(
-        text=found.get(AUDIT_KEY_ENV) or None,
-        file=_named_file(found, AUDIT_KEY_FILE_ENV, "metsor-audit.key"),
-    )
+    return _key_place(found, home_folder(found))
 
 
 def audit_anchor_file(environ: Environ | None = None) -> Path:
     """The audit anchor file: ``METSOR_AUDIT_ANCHOR_FILE``, else ``metsor-audit.anchor`` in
     :func:`home_folder`."""
-    return _named_file(_environ(environ), AUDIT_ANCHOR_FILE_ENV, "metsor-audit.anchor")
+    found = _environ(environ)
+    return _anchor_file(found, home_folder(found))
 
 
 def allocation_seed_place(environ: Environ | None = None) -> SecretPlace:
     """Where the allocation seed is held: ``METSOR_ALLOCATION_SEED``, else
     ``METSOR_ALLOCATION_SEED_FILE`` (default ``metsor-allocation.key`` in :func:`home_folder`)."""
     found = _environ(environ)
-    return SecretPlace(
-        text=found.get(ALLOCATION_SEED_ENV) or None,
-        file=_named_file(found, ALLOCATION_SEED_FILE_ENV, "metsor-allocation.key"),
-    )
+    return _seed_place(found, home_folder(found))
 
 
 def _require_bclc_c(environ: Environ) -> bool:
@@ -406,9 +419,9 @@ def settings(database_url: str | None = None, *, environ: Environ | None = None)
         home=home,
         login=login_policy(found),
         eligibility=_eligibility_in_force(found),
-        audit_key=audit_key_place(found),
-        audit_anchor_file=audit_anchor_file(found),
-        allocation_seed=allocation_seed_place(found),
+        audit_key=_key_place(found, home),
+        audit_anchor_file=_anchor_file(found, home),
+        allocation_seed=_seed_place(found, home),
     )
 
 
