@@ -20,7 +20,9 @@ the transaction changed, each rule when the transaction wrote one of its tables
 (:data:`RULE_TABLES`); ``visit_overdue`` depends on the day rather than on a save and runs on
 demand with the others (:func:`run_edit_checks`, ``metsor checks run``). A query is raised
 once per finding; it closes itself (closed by ``system``) when its condition no longer holds;
-a finding whose query a person closed is not raised again.
+a finding whose query a person closed is not raised again. A run reads what the rules that
+follow a subject's dosing history need (allocations, visits, dosing events, doses after a
+progression) once for all its subjects, with a fixed number of statements.
 """
 
 from __future__ import annotations
