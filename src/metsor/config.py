@@ -26,7 +26,8 @@ variable                             :class:`Settings` attribute    default
 The files default to ``METSOR_HOME``. A malformed value is reported, naming the variable, the
 value and what is allowed, by what uses it: the login settings and the audit key when the
 database is opened (every command on it uses them); the eligibility settings when a candidate
-is screened or a baseline score derived (:class:`RefusedEligibilitySettings`), so that
+is screened or a baseline score derived
+(:class:`metsor.eligibility.interpretations.RefusedEligibilitySettings`), so that
 ``metsor audit verify`` runs whatever they say; the allocation seed when it is read.
 
 Not settings, and not read here: ``METSOR_USER`` and ``METSOR_PASSWORD``, the command line's
@@ -362,7 +363,8 @@ class Settings:
         Session lifetime and lock-out (:class:`LoginPolicy`).
     eligibility
         The eligibility settings of the environment (the flags of ``metsor screen`` aside);
-        a malformed one is refused when it is used (:class:`RefusedEligibilitySettings`).
+        a malformed one is refused when it is used
+        (:class:`metsor.eligibility.interpretations.RefusedEligibilitySettings`).
     audit_key
         Where the audit chain's key is held.
     audit_anchor_file

@@ -26,6 +26,7 @@ from metsor.services.context import Database, unit_of_work
 from metsor.services.reports import verify_audit
 from metsor.services.screening_preview import preview_screening
 from metsor.services.setup import initialize
+from metsor.store.audit.chain import key_fingerprint
 
 from .conftest import SEED, record_for, seed_source
 
@@ -194,6 +195,21 @@ def test_db_init_writes_the_key_and_seed_where_the_opening_said(
     assert result.seed_origin == str(opened / "metsor-allocation.key")
     assert (opened / "metsor-audit.key").is_file()
     assert not later.exists()
+
+
+def test_the_chain_is_keyed_with_the_key_of_the_opening(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened, later = bytes(range(32)), bytes(range(1, 33))
+    database = _opened_with(
+        database_url, monkeypatch, "METSOR_AUDIT_KEY", opened.hex(), later.hex()
+    )
+    try:
+        result = initialize(database, seed=seed_source())
+    finally:
+        database.close()
+    assert result.audit_key_origin == "environment"
+    assert result.audit_key_fingerprint == key_fingerprint(opened)
 
 
 @pytest.mark.parametrize(
