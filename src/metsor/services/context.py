@@ -31,7 +31,8 @@ from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from metsor.config import LoginPolicy, SecretPlace, Settings, settings
+from metsor import config
+from metsor.config import LoginPolicy, SecretPlace, Settings
 from metsor.eligibility.rules import EligibilitySettings
 from metsor.errors import ConflictError, InputError, PermissionDeniedError
 from metsor.services.audit_key import attach as attach_audit_key
@@ -42,8 +43,6 @@ from metsor.store.models.core import User
 
 if TYPE_CHECKING:
     from metsor.protocol import Protocol
-
-_settings_of = settings  # the name ``settings`` is Database.open's parameter
 
 __all__ = [
     "Database",
@@ -160,7 +159,7 @@ class Database:
             When a login setting or the audit key is malformed (naming it). A malformed
             eligibility setting is refused only where it is used.
         """
-        resolved = settings if settings is not None else _settings_of(url)
+        resolved = settings if settings is not None else config.settings(url)
         engine = make_engine(url, **engine_options)
         sessions = session_factory(engine)
         anchor = resolved.audit_anchor_file
