@@ -122,17 +122,21 @@ def test_a_panel_after_randomization_is_graded_against_each_baseline(trial: Data
         pytest.param([], InputError, "results", "non-empty", id="empty"),
         pytest.param("ast", InputError, "results", "non-empty", id="text"),
         pytest.param(
-            [PANEL[0], 5], InputError, "results", "result 2 must be a mapping", id="not-a-mapping"
+            [PANEL[0], 5], InputError, "results.1", "expected an object", id="not-a-mapping"
         ),
         pytest.param(
             [{**PANEL[0], "colour": "red"}],
             InputError,
-            "results",
-            "unknown field 'colour'",
+            "results.0.colour",
+            "unknown field 'results.0.colour'",
             id="unknown-field",
         ),
         pytest.param(
-            [{"analyte": "ast", "value": 5.0}], InputError, "results", "no unit", id="no-unit"
+            [{"analyte": "ast", "value": 5.0}],
+            InputError,
+            "results.0.unit",
+            "missing",
+            id="no-unit",
         ),
         pytest.param(
             [PANEL[0], {**PANEL[0], "value": 50.0}],
@@ -142,19 +146,23 @@ def test_a_panel_after_randomization_is_graded_against_each_baseline(trial: Data
             id="analyte-twice",
         ),
         pytest.param(
-            [PANEL[0], {**PANEL[1], "value": -1.0}], InputError, "value", "-1", id="negative-value"
+            [PANEL[0], {**PANEL[1], "value": -1.0}],
+            InputError,
+            "results.1.value",
+            "-1",
+            id="negative-value",
         ),
         pytest.param(
             [PANEL[0], {**PANEL[1], "unit": "furlongs"}],
             InputError,
-            "unit",
+            "results.1.unit",
             "furlongs",
             id="unknown-unit",
         ),
         pytest.param(
             [PANEL[0], {**PANEL[1], "analyte": "unobtainium"}],
             InputError,
-            "analyte",
+            "results.1.analyte",
             "unobtainium",
             id="unknown-analyte",
         ),

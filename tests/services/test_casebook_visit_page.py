@@ -176,14 +176,14 @@ def _page(**change: Any) -> dict[str, Any]:
         pytest.param(
             _page(vital_signs={**VITALS, "diastolic_mmhg": 170}),
             InputError,
-            "diastolic_mmhg",
+            "vital_signs.diastolic_mmhg",
             "not below systolic",
             id="vital-signs-refused",
         ),
         pytest.param(
             _page(labs=[{**PANEL[0], "unit": "furlongs"}]),
             InputError,
-            "unit",
+            "labs.0.unit",
             "furlongs",
             id="lab-refused",
         ),
@@ -194,9 +194,15 @@ def _page(**change: Any) -> dict[str, Any]:
             "must not give measured_on",
             id="vital-signs-dated",
         ),
-        pytest.param(_page(vital_signs=[1]), InputError, "vital_signs", "mapping", id="not-a-map"),
         pytest.param(
-            _page(adverse_events="twice"), InputError, "adverse_events", "mapping", id="ae-text"
+            _page(vital_signs=[1]), InputError, "vital_signs", "expected an object", id="not-a-map"
+        ),
+        pytest.param(
+            _page(adverse_events="twice"),
+            InputError,
+            "adverse_events.0",
+            "expected an object",
+            id="ae-text",
         ),
         pytest.param(
             _page(adverse_events="same-twice"),
@@ -206,7 +212,11 @@ def _page(**change: Any) -> dict[str, Any]:
             id="ae-twice",
         ),
         pytest.param(
-            _page(adverse_events="grade-9"), InputError, "grade", "grade", id="ae-refused"
+            _page(adverse_events="grade-9"),
+            InputError,
+            "adverse_events.0.grade",
+            "≤ 5, got 9",
+            id="ae-refused",
         ),
         pytest.param(_page(number=1), ConflictError, "number", "already has", id="visit-clash"),
     ],

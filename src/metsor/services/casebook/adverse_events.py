@@ -11,24 +11,28 @@ stored as given.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Annotated, Self
 
+from pydantic import Field, StringConstraints
 from sqlalchemy import select
 
 from metsor.clinical import ctcae
-from metsor.clinical.plausibility import whole
 from metsor.errors import ConflictError, InputError
 from metsor.protocol import Protocol
 from metsor.services.access import require
-from metsor.services.casebook._timeline import (
-    Timeline,
-    as_date,
-    choice,
-    load_timeline,
-    optional_date,
-    text,
+from metsor.services.casebook._boundary import (
+    CasebookInput,
+    Day,
+    FrozenRecord,
+    Whole,
+    checked,
+    one_of,
+    set_changed,
 )
+from metsor.services.casebook._timeline import Timeline, load_timeline
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import AdverseEvent, AdverseEventDrug
 
@@ -36,6 +40,9 @@ __all__ = [
     "ACTIONS_TAKEN",
     "OUTCOMES",
     "RELATEDNESS",
+    "AdverseEventDrugRecord",
+    "AdverseEventInput",
+    "AdverseEventRecord",
     "add_drug_rows",
     "enter_adverse_event",
     "record_adverse_event",
@@ -68,6 +75,70 @@ OUTCOMES: tuple[str, ...] = (
 _RESOLVED = ("recovered", "recovered_with_sequelae")
 
 
+class AdverseEventInput(CasebookInput):
+    """An adverse event as given, with the relatedness and the action taken for each study
+    drug (by its protocol code); the web's JSON body too."""
+
+    term: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+    grade: Annotated[Whole, Field(ge=1, le=5)]
+    onset_date: Day
+    relatedness: dict[str, Annotated[str, one_of(RELATEDNESS)]]
+    action_taken: dict[str, Annotated[str, one_of(ACTIONS_TAKEN)]]
+    serious: bool = False
+    outcome: Annotated[str, one_of(OUTCOMES)] = "not_recovered"
+    resolution_date: Day | None = None
+    ctcae_version: Annotated[str, one_of(ctcae.CTCAE_VERSIONS)] = "5.0"
+
+
+@dataclass(frozen=True)
+class AdverseEventDrugRecord(FrozenRecord):
+    """An adverse event's stored relatedness to one study drug and the action taken with it."""
+
+    id: int
+    adverse_event_id: int
+    drug: str
+    relatedness: str
+    action_taken: str
+
+
+@dataclass(frozen=True)
+class AdverseEventRecord(FrozenRecord):
+    """A stored adverse event.
+
+    Attributes
+    ----------
+    id, subject_id
+        The record and its subject.
+    term
+        The term, in its CTCAE spelling where CTCAE grades it here.
+    grade, ctcae_version, serious, onset_date, resolution_date, outcome
+        As :class:`AdverseEventInput`.
+    recorded_by, recorded_at
+        Who entered it, and when.
+    drugs
+        Its rows per study drug, in the arm's order.
+    """
+
+    id: int
+    subject_id: str
+    term: str
+    grade: int
+    ctcae_version: str
+    serious: bool
+    onset_date: date
+    resolution_date: date | None
+    outcome: str
+    recorded_by: str
+    recorded_at: datetime
+    drugs: tuple[AdverseEventDrugRecord, ...]
+
+    @classmethod
+    def of_event(cls, event: AdverseEvent, drugs: Sequence[AdverseEventDrug]) -> Self:
+        """The record of a stored event and its stored per-drug rows."""
+        stored = {item.name: getattr(event, item.name) for item in fields(cls)[:-1]}
+        return cls(**stored, drugs=tuple(AdverseEventDrugRecord.of(row) for row in drugs))
+
+
 def record_adverse_event(
     ctx: ServiceContext,
     *,
@@ -81,7 +152,7 @@ def record_adverse_event(
     outcome: str = "not_recovered",
     resolution_date: date | str | None = None,
     ctcae_version: str = "5.0",
-) -> AdverseEvent:
+) -> AdverseEventRecord:
     """Record an adverse event.
 
     Parameters
@@ -112,8 +183,8 @@ def record_adverse_event(
 
     Returns
     -------
-    AdverseEvent
-        The stored event; its per-drug rows are stored with it.
+    AdverseEventRecord
+        The stored event, with its per-drug rows.
 
     Raises
     ------
@@ -125,63 +196,54 @@ def record_adverse_event(
         rules (resolution before onset, before consent, after death or end of follow-up).
     """
     require(ctx, "enter_casebook")
-    event, drugs = enter_adverse_event(
-        ctx,
-        subject_id=subject_id,
-        term=term,
-        grade=grade,
-        onset_date=onset_date,
-        relatedness=relatedness,
-        action_taken=action_taken,
-        serious=serious,
-        outcome=outcome,
-        resolution_date=resolution_date,
-        ctcae_version=ctcae_version,
+    given = checked(
+        AdverseEventInput,
+        {
+            "term": term,
+            "grade": grade,
+            "onset_date": onset_date,
+            "relatedness": relatedness,
+            "action_taken": action_taken,
+            "serious": serious,
+            "outcome": outcome,
+            "resolution_date": resolution_date,
+            "ctcae_version": ctcae_version,
+        },
     )
+    event, drugs = enter_adverse_event(ctx, subject_id, given)
     ctx.session.flush()
     add_drug_rows(ctx, event, drugs)
     ctx.session.flush()
-    return event
+    return AdverseEventRecord.of_event(event, drugs)
 
 
 def enter_adverse_event(
-    ctx: ServiceContext,
-    *,
-    subject_id: str,
-    term: str,
-    grade: int,
-    onset_date: date | str,
-    relatedness: Mapping[str, str],
-    action_taken: Mapping[str, str],
-    serious: bool = False,
-    outcome: str = "not_recovered",
-    resolution_date: date | str | None = None,
-    ctcae_version: str = "5.0",
+    ctx: ServiceContext, subject_id: str, given: AdverseEventInput
 ) -> tuple[AdverseEvent, list[AdverseEventDrug]]:
-    """Check an adverse event as :func:`record_adverse_event` does and add it to the session,
-    unflushed, with its per-drug rows still to be added.
+    """Check an adverse event given as :func:`record_adverse_event` checks it and add it to
+    the session, unflushed, with its per-drug rows still to be added.
 
     For a service that writes several records of a page in one flush; the caller has
-    checked the user's role, flushes, then adds the rows with :func:`add_drug_rows` (they
-    need the event's identifier) and flushes again.
+    checked the user's role and the input, flushes, then adds the rows with
+    :func:`add_drug_rows` (they need the event's identifier) and flushes again.
     """
     timeline = load_timeline(ctx, subject_id)
     event = AdverseEvent(
         subject_id=subject_id,
-        term=term,
-        grade=grade,
-        ctcae_version=ctcae_version,
-        serious=serious,
-        onset_date=as_date(onset_date, "onset_date"),
-        resolution_date=optional_date(resolution_date, "resolution_date"),
-        outcome=outcome,
         recorded_by=ctx.username,
+        **{name: getattr(given, name) for name in _STORED},
     )
     with ctx.session.no_autoflush:
         _check(ctx, timeline, event)
-        drugs = _drug_rows(ctx.protocol, timeline, relatedness, action_taken)
+        drugs = _drug_rows(ctx.protocol, timeline, given.relatedness, given.action_taken)
     ctx.session.add(event)
     return event, drugs
+
+
+#: The given fields stored on the event itself (the others make its per-drug rows).
+_STORED = tuple(
+    name for name in AdverseEventInput.model_fields if name not in ("relatedness", "action_taken")
+)
 
 
 def add_drug_rows(ctx: ServiceContext, event: AdverseEvent, drugs: list[AdverseEventDrug]) -> None:
@@ -192,24 +254,27 @@ def add_drug_rows(ctx: ServiceContext, event: AdverseEvent, drugs: list[AdverseE
 
 
 def revalidate_adverse_event(ctx: ServiceContext, event: AdverseEvent) -> None:
-    """Check a corrected adverse event again."""
+    """Check a corrected adverse event again, as if it were entered so."""
+    stored = {name: getattr(event, name) for name in _STORED}
+    given = checked(AdverseEventInput, {**stored, "relatedness": {}, "action_taken": {}})
+    set_changed(event, given, _STORED)
     with ctx.session.no_autoflush:
         _check(ctx, load_timeline(ctx, event.subject_id), event)
 
 
 def revalidate_adverse_event_drug(ctx: ServiceContext, row: AdverseEventDrug) -> None:
-    """Check a corrected relatedness or action again."""
-    choice(row.relatedness, "relatedness", RELATEDNESS)
-    choice(row.action_taken, "action_taken", ACTIONS_TAKEN)
+    """Check a corrected relatedness or action again, as the event's input checks it."""
+    checked(_DrugInput, {"relatedness": row.relatedness, "action_taken": row.action_taken})
+
+
+class _DrugInput(CasebookInput):
+    """The relatedness and action of one drug, as :class:`AdverseEventInput` checks them."""
+
+    relatedness: Annotated[str, one_of(RELATEDNESS)]
+    action_taken: Annotated[str, one_of(ACTIONS_TAKEN)]
 
 
 def _check(ctx: ServiceContext, timeline: Timeline, event: AdverseEvent) -> None:
-    event.term = text(event.term, "term", max_length=128)
-    event.grade = whole(event.grade, "grade", low=1, high=5)
-    event.ctcae_version = choice(event.ctcae_version, "ctcae_version", ctcae.CTCAE_VERSIONS)
-    if not isinstance(event.serious, bool):
-        raise InputError(f"serious must be true or false, got {event.serious!r}", field="serious")
-    event.outcome = choice(event.outcome, "outcome", OUTCOMES)
     event.term = _ctcae_term(event.term, event.grade)
     if (event.grade == 5) != (event.outcome == "fatal"):
         raise InputError(
@@ -295,9 +360,7 @@ def _drug_rows(
             raise InputError(f"action taken with {drug} is missing", field=f"action_taken.{drug}")
         rows.append(
             AdverseEventDrug(
-                drug=drug,
-                relatedness=choice(relatedness[drug], f"relatedness.{drug}", RELATEDNESS),
-                action_taken=choice(action_taken[drug], f"action_taken.{drug}", ACTIONS_TAKEN),
+                drug=drug, relatedness=relatedness[drug], action_taken=action_taken[drug]
             )
         )
     return rows

@@ -11,35 +11,164 @@ graded again, so a late baseline entry reaches the results already recorded.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
-from typing import Any, Protocol
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Protocol
 
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 from sqlalchemy import Row, bindparam, or_, select
 
 from metsor.clinical import ctcae, units
 from metsor.clinical.lab_terms import LAB_CTCAE_TERMS
-from metsor.clinical.plausibility import bounded, check_lab
+from metsor.clinical.plausibility import check_lab
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import require
-from metsor.services.casebook._timeline import (
-    Timeline,
-    as_date,
-    choice,
-    load_timeline,
-    read_rows,
+from metsor.services.casebook._boundary import (
+    CasebookInput,
+    Day,
+    FrozenRecord,
+    checked,
+    one_of,
+    set_changed,
 )
+from metsor.services.casebook._timeline import Timeline, load_timeline, read_rows
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import LabResult
 
 __all__ = [
     "LAB_CTCAE_TERMS",
     "PANEL_FIELDS",
+    "LabInput",
+    "LabPanelInput",
+    "LabPanelResult",
+    "LabRecord",
+    "Panel",
     "enter_lab_panel",
     "record_lab",
     "record_lab_panel",
     "regrade_labs",
     "revalidate_lab",
 ]
+
+
+class LabPanelResult(CasebookInput):
+    """One laboratory value of a sample as given: the analyte, its unit (any spelling
+    :mod:`metsor.clinical.units` knows, kept in its accepted spelling), the value and the
+    laboratory's normal range in that unit, each within the analyte's plausible range
+    (:func:`metsor.clinical.plausibility.check_lab`), and the CTCAE version to grade by."""
+
+    analyte: Annotated[str, one_of(units.ANALYTES)]
+    unit: Annotated[str, Field(max_length=16)]
+    value: float
+    uln: float | None = None
+    lln: float | None = None
+    ctcae_version: Annotated[str, one_of(ctcae.CTCAE_VERSIONS)] = "5.0"
+
+    @field_validator("unit")
+    @classmethod
+    def _accepted_unit(cls, unit: str, info: ValidationInfo) -> str:
+        analyte = info.data.get("analyte")
+        if analyte is None:
+            return unit
+        try:
+            return units.normalize_unit(analyte, unit)
+        except InputError as exc:
+            raise ValueError(exc.message) from None
+
+    @field_validator("value", "uln", "lln")
+    @classmethod
+    def _plausible(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is None:
+            return value
+        name = str(info.field_name)
+        if name != "value" and value < 0:
+            raise ValueError(f"{name} must be ≥ 0, got {value:g}")
+        analyte, unit = info.data.get("analyte"), info.data.get("unit")
+        if analyte is not None and unit is not None and (name == "value" or value > 0):
+            try:  # a limit of normal is itself a plausible value
+                check_lab(analyte, value, unit, field=name)
+            except InputError as exc:
+                raise ValueError(exc.message) from None
+        uln = info.data.get("uln")
+        if name == "lln" and uln is not None and value > uln:
+            raise ValueError(f"lln {value:g} is above uln {uln:g}")
+        return value
+
+
+def _a_list(results: object) -> object:
+    if isinstance(results, str | bytes) or not isinstance(results, Sequence) or not results:
+        raise ValueError("must be a non-empty list of laboratory values")
+    return results
+
+
+def _distinct_analytes(results: tuple[LabPanelResult, ...]) -> tuple[LabPanelResult, ...]:
+    seen: set[str] = set()
+    for position, result in enumerate(results, start=1):
+        if result.analyte in seen:
+            raise ValueError(
+                f"result {position}: analyte {result.analyte!r} is given twice in the panel"
+            )
+        seen.add(result.analyte)
+    return results
+
+
+Panel = Annotated[
+    tuple[LabPanelResult, ...], BeforeValidator(_a_list), AfterValidator(_distinct_analytes)
+]
+"""The laboratory values of one sample: at least one, an analyte at most once."""
+
+
+class LabInput(LabPanelResult):
+    """One laboratory value as given, with its day of sampling (the web's JSON body too)."""
+
+    collected_on: Day
+
+
+class LabPanelInput(CasebookInput):
+    """A panel as given: the day of sampling and the values of the sample."""
+
+    collected_on: Day
+    results: Panel
+
+
+@dataclass(frozen=True)
+class LabRecord(FrozenRecord):
+    """A stored laboratory result.
+
+    Attributes
+    ----------
+    id, subject_id, visit_id
+        The record, its subject and its visit (None: not tied to one).
+    collected_on, analyte, value, unit, lln, uln
+        As :class:`LabInput` (the unit in its accepted spelling).
+    standard_value, standard_unit
+        The value in the analyte's reference unit.
+    baseline_value
+        The subject's baseline value of the analyte, in ``unit`` (None: none or not used).
+    ctcae_term, ctcae_grade, ctcae_version, ctcae_basis
+        The CTCAE grading (None: the analyte is not graded).
+    recorded_by, recorded_at
+        Who entered it, and when.
+    """
+
+    id: int
+    subject_id: str
+    visit_id: int | None
+    collected_on: date
+    analyte: str
+    value: float
+    unit: str
+    lln: float | None
+    uln: float | None
+    standard_value: float
+    standard_unit: str
+    baseline_value: float | None
+    ctcae_term: str | None
+    ctcae_grade: int | None
+    ctcae_version: str | None
+    ctcae_basis: str | None
+    recorded_by: str
+    recorded_at: datetime
 
 
 def record_lab(
@@ -53,7 +182,7 @@ def record_lab(
     lln: float | None = None,
     uln: float | None = None,
     ctcae_version: str = "5.0",
-) -> LabResult:
+) -> LabRecord:
     """Record one laboratory value and grade it by CTCAE.
 
     Parameters
@@ -78,7 +207,7 @@ def record_lab(
 
     Returns
     -------
-    LabResult
+    LabRecord
         The stored result, with the value in the reference unit and the CTCAE term, grade,
         version and basis (``x ULN``, ``x baseline``, ``absolute``).
 
@@ -92,25 +221,27 @@ def record_lab(
         after death or end of follow-up.
     """
     require(ctx, "enter_casebook")
-    timeline = load_timeline(ctx, subject_id)
-    result = LabResult(
-        subject_id=subject_id,
-        analyte=analyte,
-        value=value,
-        unit=unit,
-        lln=lln,
-        uln=uln,
-        collected_on=as_date(collected_on, "collected_on"),
-        ctcae_version=ctcae_version,
-        recorded_by=ctx.username,
+    given = checked(
+        LabInput,
+        {
+            "analyte": analyte,
+            "value": value,
+            "unit": unit,
+            "collected_on": collected_on,
+            "lln": lln,
+            "uln": uln,
+            "ctcae_version": ctcae_version,
+        },
     )
+    timeline = load_timeline(ctx, subject_id)
+    result = _result(ctx, subject_id, given.collected_on, given)
     _store(ctx, timeline, [result])
     ctx.session.flush()
-    return result
+    return LabRecord.of(result)
 
 
 #: What each result of a panel may give (``analyte``, ``value`` and ``unit`` it must).
-PANEL_FIELDS: tuple[str, ...] = ("analyte", "value", "unit", "lln", "uln", "ctcae_version")
+PANEL_FIELDS: tuple[str, ...] = tuple(LabPanelResult.model_fields)
 
 
 def record_lab_panel(
@@ -119,7 +250,7 @@ def record_lab_panel(
     subject_id: str,
     collected_on: date | str,
     results: Sequence[Mapping[str, Any]],
-) -> list[LabResult]:
+) -> list[LabRecord]:
     """Record the laboratory values of one sample (a panel), each as :func:`record_lab` would.
 
     Every result is checked, graded and audited exactly as one :func:`record_lab` call each;
@@ -141,84 +272,48 @@ def record_lab_panel(
 
     Returns
     -------
-    list of LabResult
+    list of LabRecord
         The stored results, in the order given.
 
     Raises
     ------
     InputError
-        As :func:`record_lab`; also an empty panel, a result that is not a mapping of
-        :data:`PANEL_FIELDS`, or an analyte given twice (naming ``results``).
+        As :func:`record_lab`, naming the result's field (``results.0.value``); also an
+        empty panel, a result that is not a mapping of :data:`PANEL_FIELDS`, or an analyte
+        given twice (naming ``results``).
     ConflictError
         As :func:`record_lab`.
     """
     require(ctx, "enter_casebook")
-    entered = enter_lab_panel(
-        ctx, subject_id=subject_id, collected_on=collected_on, results=results
-    )
+    given = checked(LabPanelInput, {"collected_on": collected_on, "results": results})
+    entered = enter_lab_panel(ctx, subject_id, given.collected_on, given.results)
     ctx.session.flush()
-    return entered
+    return [LabRecord.of(result) for result in entered]
 
 
 def enter_lab_panel(
-    ctx: ServiceContext,
-    *,
-    subject_id: str,
-    collected_on: date | str,
-    results: Sequence[Mapping[str, Any]],
+    ctx: ServiceContext, subject_id: str, collected_on: date, results: Sequence[LabPanelResult]
 ) -> list[LabResult]:
-    """Check and grade a panel as :func:`record_lab_panel` does and add it to the session,
-    unflushed.
+    """Check and grade a panel given as :func:`record_lab_panel` checks it and add it to the
+    session, unflushed.
 
     For a service that writes several records of a page in one flush; the caller has
-    checked the user's role and flushes.
+    checked the user's role and the input, and flushes.
     """
     timeline = load_timeline(ctx, subject_id)
-    on = as_date(collected_on, "collected_on")
-    entered = [_panel_result(ctx, subject_id, on, fields) for fields in _panel(results)]
+    entered = [_result(ctx, subject_id, collected_on, given) for given in results]
     _store(ctx, timeline, entered)
     return entered
 
 
-def _panel(results: object) -> list[Mapping[str, Any]]:
-    """The results of a panel, each a mapping of known fields, each analyte once."""
-    if not isinstance(results, Sequence) or isinstance(results, str) or not results:
-        raise InputError("results must be a non-empty list of laboratory values", field="results")
-    seen: set[object] = set()
-    for position, fields in enumerate(results, start=1):
-        if not isinstance(fields, Mapping):
-            raise InputError(f"result {position} must be a mapping of fields", field="results")
-        unknown = sorted(str(key) for key in fields if key not in PANEL_FIELDS)
-        missing = [name for name in ("analyte", "value", "unit") if name not in fields]
-        if unknown or missing:
-            wrong = f"unknown field {unknown[0]!r}" if unknown else f"no {missing[0]}"
-            raise InputError(
-                f"result {position}: {wrong}; fields are {', '.join(PANEL_FIELDS)}",
-                field="results",
-            )
-        analyte = fields["analyte"]
-        if isinstance(analyte, str) and analyte in seen:
-            raise InputError(
-                f"result {position}: analyte {analyte!r} is given twice in the panel",
-                field="results",
-            )
-        seen.add(analyte)
-    return list(results)
-
-
-def _panel_result(
-    ctx: ServiceContext, subject_id: str, on: date, fields: Mapping[str, Any]
+def _result(
+    ctx: ServiceContext, subject_id: str, collected_on: date, given: LabPanelResult
 ) -> LabResult:
     return LabResult(
         subject_id=subject_id,
-        analyte=fields["analyte"],
-        value=fields["value"],
-        unit=fields["unit"],
-        lln=fields.get("lln"),
-        uln=fields.get("uln"),
-        collected_on=on,
-        ctcae_version=fields.get("ctcae_version", "5.0"),
+        collected_on=collected_on,
         recorded_by=ctx.username,
+        **{name: getattr(given, name) for name in PANEL_FIELDS},
     )
 
 
@@ -234,8 +329,6 @@ def _store(ctx: ServiceContext, timeline: Timeline, results: list[LabResult]) ->
         later = [r for r in results if start is not None and r.collected_on > start]
         stored: dict[str, list[Row[Any]]] = {}
         if later:
-            for result in later:
-                choice(result.analyte, "analyte", units.ANALYTES)
             for row in read_rows(
                 ctx,
                 _SAME_DAY_OR_BASELINE,
@@ -294,11 +387,18 @@ def _results_of(ctx: ServiceContext, subject_id: str, analyte: str) -> list[LabR
 
 
 def revalidate_lab(ctx: ServiceContext, result: LabResult) -> None:
-    """Check a corrected result again and regrade the subject's results of its analyte."""
+    """Check a corrected result again, as if it were entered so, and regrade the subject's
+    results of its analyte."""
+    given = checked(LabInput, {name: getattr(result, name) for name in _GIVEN})
+    set_changed(result, given)
     timeline = load_timeline(ctx, result.subject_id)
     with ctx.session.no_autoflush:
         _check(ctx, timeline, result)
         regrade_labs(ctx, timeline, result.analyte)
+
+
+#: The fields a result is given by (and may be corrected in).
+_GIVEN = tuple(LabInput.model_fields)
 
 
 def _check(
@@ -309,21 +409,7 @@ def _check(
 ) -> None:
     """Check a result; ``stored``: the (id, day) of the analyte's stored results that matter
     (default: all of them, read here)."""
-    analyte = choice(result.analyte, "analyte", units.ANALYTES)
-    try:
-        result.unit = units.normalize_unit(analyte, result.unit)
-    except InputError as exc:
-        raise InputError(exc.message, field="unit") from None
-    result.value = check_lab(analyte, result.value, result.unit, field="value")
-    for name in ("lln", "uln"):
-        limit = getattr(result, name)
-        if limit is not None:
-            setattr(result, name, bounded(limit, name, low=0.0))
-            if getattr(result, name) > 0:  # a limit of normal is itself a plausible value
-                check_lab(analyte, limit, result.unit, field=name)
-    if result.lln is not None and result.uln is not None and result.lln > result.uln:
-        raise InputError(f"lln {result.lln:g} is above uln {result.uln:g}", field="lln")
-    result.ctcae_version = choice(result.ctcae_version, "ctcae_version", ctcae.CTCAE_VERSIONS)
+    analyte = result.analyte
     timeline.check(result.collected_on, field="collected_on")
     if stored is None:
         stored = [

@@ -16,26 +16,69 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from metsor.errors import ConflictError, InputError
-from metsor.services.access import require
-from metsor.services.casebook.adverse_events import add_drug_rows, enter_adverse_event
-from metsor.services.casebook.labs import enter_lab_panel
-from metsor.services.casebook.visits import enter_visit
-from metsor.services.casebook.vital_signs import enter_vital_signs
-from metsor.services.context import ServiceContext
-from metsor.store.models.casebook import AdverseEvent, LabResult, Visit, VitalSigns
+from pydantic import field_validator
 
-__all__ = ["VisitPage", "record_visit_page"]
+from metsor.errors import ConflictError
+from metsor.services.access import require
+from metsor.services.casebook._boundary import FrozenRecord, checked
+from metsor.services.casebook.adverse_events import (
+    AdverseEventInput,
+    AdverseEventRecord,
+    add_drug_rows,
+    enter_adverse_event,
+)
+from metsor.services.casebook.labs import LabRecord, Panel, enter_lab_panel
+from metsor.services.casebook.visits import VisitInput, VisitRecord, enter_visit
+from metsor.services.casebook.vital_signs import (
+    VitalSignsRecord,
+    VitalSignsValues,
+    enter_vital_signs,
+)
+from metsor.services.context import ServiceContext
+from metsor.store.models.casebook import AdverseEvent
+
+__all__ = ["VisitPage", "VisitPageInput", "record_visit_page"]
+
+
+class VisitPageInput(VisitInput):
+    """A visit's page as given: the visit, and what was collected at it (each part as its
+    own service checks it; the laboratory values and vital signs take the visit's day)."""
+
+    labs: Panel | None = None
+    vital_signs: VitalSignsValues | None = None
+    adverse_events: tuple[AdverseEventInput, ...] = ()
+
+    @field_validator("vital_signs", mode="before")
+    @classmethod
+    def _vital_signs_of_the_day(cls, given: object) -> object:
+        return _not_setting(given, ("subject_id", "measured_on"))
+
+    @field_validator("adverse_events", mode="before")
+    @classmethod
+    def _events_of_the_subject(cls, given: object) -> object:
+        if isinstance(given, Sequence) and not isinstance(given, str):
+            for event in given:
+                _not_setting(event, ("subject_id",))
+        return given
+
+
+def _not_setting(given: object, fixed: tuple[str, ...]) -> object:
+    """Refuse an entry of the page that gives what the page sets (the subject, the day)."""
+    if isinstance(given, Mapping):
+        taken = [key for key in fixed if key in given]
+        if taken:
+            raise ValueError(f"must not give {taken[0]}: the page sets it")
+    return given
 
 
 @dataclass(frozen=True)
-class VisitPage:
-    """What a visit's page stored."""
+class VisitPage(FrozenRecord):
+    """What a visit's page stored, as frozen records."""
 
-    visit: Visit
-    labs: tuple[LabResult, ...]
-    vital_signs: VitalSigns | None
-    adverse_events: tuple[AdverseEvent, ...]
+    visit: VisitRecord
+    labs: tuple[LabRecord, ...]
+    vital_signs: VitalSignsRecord | None
+    adverse_events: tuple[AdverseEventRecord, ...]
 
     @property
     def records(self) -> int:
@@ -83,42 +126,36 @@ def record_visit_page(
     Raises
     ------
     InputError
-        As each single-record service; also vital signs or an adverse event that is not a
-        mapping, or that names the subject or the day (naming ``vital_signs`` or
-        ``adverse_events``).
+        As each single-record service, naming the field within the page
+        (``vital_signs.systolic_mmhg``, ``labs.0.value``, ``adverse_events.1.grade``); also
+        vital signs or an adverse event that is not a mapping, or that names the subject or
+        the day (an unknown field).
     ConflictError
         As each single-record service; also the same adverse event (term and onset) twice on
         the page.
     """
     require(ctx, "enter_casebook")
-    visit = enter_visit(
-        ctx, subject_id=subject_id, visit_type=visit_type, actual_date=actual_date, number=number
+    given = checked(
+        VisitPageInput,
+        {
+            "visit_type": visit_type,
+            "actual_date": actual_date,
+            "number": number,
+            "labs": labs,
+            "vital_signs": vital_signs,
+            "adverse_events": () if adverse_events is None else adverse_events,
+        },
     )
+    visit = enter_visit(ctx, subject_id, given)
     on = visit.actual_date
     with ctx.session.no_autoflush:
-        panel = (
-            []
-            if labs is None
-            else enter_lab_panel(ctx, subject_id=subject_id, collected_on=on, results=labs)
-        )
+        panel = [] if given.labs is None else enter_lab_panel(ctx, subject_id, on, given.labs)
         signs = (
             None
-            if vital_signs is None
-            else enter_vital_signs(
-                ctx,
-                subject_id=subject_id,
-                measured_on=on,
-                **_fields(vital_signs, "vital_signs", ("subject_id", "measured_on")),
-            )
+            if given.vital_signs is None
+            else enter_vital_signs(ctx, subject_id, on, given.vital_signs)
         )
-        events = [
-            enter_adverse_event(
-                ctx,
-                subject_id=subject_id,
-                **_fields(fields, "adverse_events", ("subject_id",)),
-            )
-            for fields in adverse_events or ()
-        ]
+        events = [enter_adverse_event(ctx, subject_id, event) for event in given.adverse_events]
     _distinct(events)
     ctx.session.flush()
     if events:
@@ -126,21 +163,11 @@ def record_visit_page(
             add_drug_rows(ctx, event, drugs)
         ctx.session.flush()
     return VisitPage(
-        visit=visit,
-        labs=tuple(panel),
-        vital_signs=signs,
-        adverse_events=tuple(event for event, _ in events),
+        visit=VisitRecord.of(visit),
+        labs=tuple(LabRecord.of(result) for result in panel),
+        vital_signs=None if signs is None else VitalSignsRecord.of(signs),
+        adverse_events=tuple(AdverseEventRecord.of_event(*entered) for entered in events),
     )
-
-
-def _fields(given: object, name: str, fixed: tuple[str, ...]) -> dict[str, Any]:
-    """The keyword arguments of one entry of the page, refusing those the page fixes."""
-    if not isinstance(given, Mapping):
-        raise InputError(f"{name} must be a mapping of fields", field=name)
-    taken = [key for key in fixed if key in given]
-    if taken:
-        raise InputError(f"{name} must not give {taken[0]}: the page sets it", field=name)
-    return {str(key): value for key, value in given.items()}
 
 
 def _distinct(events: Sequence[tuple[AdverseEvent, object]]) -> None:

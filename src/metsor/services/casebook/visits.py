@@ -2,19 +2,72 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Annotated
 
+from pydantic import Field
 from sqlalchemy import bindparam, func, select
 
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import require
-from metsor.services.casebook._timeline import Timeline, as_date, load_timeline, read_rows
+from metsor.services.casebook._boundary import (
+    CasebookInput,
+    Day,
+    FrozenRecord,
+    Whole,
+    checked,
+    one_of,
+)
+from metsor.services.casebook._timeline import Timeline, load_timeline, read_rows
 from metsor.services.casebook.dosing import treatment_ended_on
-from metsor.services.casebook.schedule import VisitSchedule, trial_schedule
+from metsor.services.casebook.schedule import (
+    MAX_VISIT_NUMBER,
+    VISIT_TYPES,
+    VisitSchedule,
+    trial_schedule,
+)
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import Visit
 
-__all__ = ["enter_visit", "record_visit", "revalidate_visit"]
+__all__ = ["VisitInput", "VisitRecord", "enter_visit", "record_visit", "revalidate_visit"]
+
+
+class VisitInput(CasebookInput):
+    """A visit as given: its type, its day and its number within the type (default: the
+    next); the web's JSON body too."""
+
+    visit_type: Annotated[str, one_of(VISIT_TYPES)]
+    actual_date: Day
+    number: Annotated[Whole, Field(ge=0, le=MAX_VISIT_NUMBER)] | None = None
+
+
+@dataclass(frozen=True)
+class VisitRecord(FrozenRecord):
+    """A stored visit.
+
+    Attributes
+    ----------
+    id, subject_id
+        The record and its subject.
+    visit_type, number, actual_date
+        As :class:`VisitInput` (the number given or the next).
+    planned_date, in_window
+        The schedule's day for it (None: none planned) and whether it took place in its
+        window (None: no window).
+    recorded_by, recorded_at
+        Who entered it, and when.
+    """
+
+    id: int
+    subject_id: str
+    visit_type: str
+    number: int
+    planned_date: date | None
+    actual_date: date
+    in_window: bool | None
+    recorded_by: str
+    recorded_at: datetime
 
 
 def record_visit(
@@ -25,7 +78,7 @@ def record_visit(
     actual_date: date | str,
     number: int | None = None,
     schedule: VisitSchedule | None = None,
-) -> Visit:
+) -> VisitRecord:
     """Record that a visit took place.
 
     Parameters
@@ -46,7 +99,7 @@ def record_visit(
 
     Returns
     -------
-    Visit
+    VisitRecord
         The stored visit, with its planned date and whether it was in window.
 
     Raises
@@ -62,33 +115,29 @@ def record_visit(
         type's other visits).
     """
     require(ctx, "enter_casebook")
-    visit = enter_visit(
-        ctx,
-        subject_id=subject_id,
-        visit_type=visit_type,
-        actual_date=actual_date,
-        number=number,
-        schedule=schedule,
+    given = checked(
+        VisitInput, {"visit_type": visit_type, "actual_date": actual_date, "number": number}
     )
+    visit = enter_visit(ctx, subject_id, given, schedule=schedule)
     ctx.session.flush()
-    return visit
+    return VisitRecord.of(visit)
 
 
 def enter_visit(
     ctx: ServiceContext,
-    *,
     subject_id: str,
-    visit_type: str,
-    actual_date: date | str,
-    number: int | None = None,
+    given: VisitInput,
+    *,
     schedule: VisitSchedule | None = None,
 ) -> Visit:
-    """Check a visit as :func:`record_visit` does and add it to the session, unflushed.
+    """Check a visit given as :func:`record_visit` checks it and add it to the session,
+    unflushed.
 
     For a service that writes several records of a page in one flush; the caller has
-    checked the user's role and flushes.
+    checked the user's role and the input, and flushes.
     """
     timeline = load_timeline(ctx, subject_id)
+    visit_type, number = given.visit_type, given.number
     if number is None:
         highest = ctx.session.scalar(
             select(func.max(Visit.number)).where(
@@ -100,7 +149,7 @@ def enter_visit(
         subject_id=subject_id,
         visit_type=visit_type,
         number=number,
-        actual_date=as_date(actual_date, "actual_date"),
+        actual_date=given.actual_date,
         recorded_by=ctx.username,
     )
     with ctx.session.no_autoflush:
@@ -110,9 +159,15 @@ def enter_visit(
 
 
 def revalidate_visit(ctx: ServiceContext, visit: Visit) -> None:
-    """Check a corrected visit again and recompute its planned date and window."""
+    """Check a corrected visit again, as if it were entered so, and recompute its planned
+    date and window."""
+    checked(VisitInput, {name: getattr(visit, name) for name in _GIVEN})
     with ctx.session.no_autoflush:
         _check(ctx, load_timeline(ctx, visit.subject_id), visit, trial_schedule(ctx))
+
+
+#: The fields a visit is given by (and may be corrected in).
+_GIVEN = tuple(VisitInput.model_fields)
 
 
 def _check(ctx: ServiceContext, timeline: Timeline, visit: Visit, schedule: VisitSchedule) -> None:
