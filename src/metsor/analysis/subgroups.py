@@ -195,7 +195,10 @@ def _fit(
     t: NDArray[np.float64], e: NDArray[np.float64], x: NDArray[np.float64], conf_level: float
 ) -> stats.CoxFit | None:
     try:
-        fit = stats.cox_ph(t, e, x, conf_level=conf_level)
+        # a subgroup too small for its terms has a singular information matrix: its standard
+        # errors come out nan, refused just below, rather than as a warning
+        with np.errstate(invalid="ignore"):
+            fit = stats.cox_ph(t, e, x, conf_level=conf_level)
     except InputError:
         return None
     if not fit.converged or not np.all(np.isfinite(fit.se)):
