@@ -448,6 +448,14 @@ def grid_command(
             "expected_events": row.result.expected_events,
             "expected_duration": row.result.expected_duration,
             "reject_by_look": list(row.result.reject_by_look),
+            **(
+                {
+                    "futility_by_look": list(row.result.futility_by_look),
+                    "futility_stop": row.result.futility_stop,
+                }
+                if row.result.futility_bounds
+                else {}
+            ),
         }
         for row in rows
     ]
