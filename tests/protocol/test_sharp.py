@@ -76,3 +76,16 @@ def test_checklist_items_pass_only_when_attested() -> None:
 
 def _status(result: Any, criterion: str) -> str:
     return str(next(c.status for c in result.criteria if c.id == criterion))
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    [pytest.param(c.id, id=c.id) for c in SHARP.criteria if c.cutoff is not None],
+)
+def test_each_laboratory_cutoff_not_checked_says_so(criterion: str) -> None:
+    """The laboratory cut-offs are Llovet 2008's Methods as recalled: the registry record states
+    none, so each source names the publication and says it is unverified."""
+    (found,) = [c for c in SHARP.criteria if c.id == criterion]
+    assert found.cutoff is not None
+    assert "Llovet" in found.cutoff.source
+    assert "Unverified" in found.cutoff.source
