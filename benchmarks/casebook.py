@@ -17,8 +17,10 @@ service call each (``record_visit``, ``record_lab_panel``, ``record_vital_signs`
 transaction, as before, for comparison.
 
 Every record is validated, graded or classified, and audited as in production: every field in
-``audit_log``, each transaction chained by one HMAC-SHA-256 over its rows with the key ``db
-init`` writes, and its head appended to the anchor file (both in a temporary ``METSOR_HOME``).
+``audit_log`` (one row a record written, holding its fields), each transaction chained by one
+HMAC-SHA-256 over its rows with the key ``db init`` writes, and its head appended to the anchor
+file (both in a temporary ``METSOR_HOME``). The audited field changes are counted as the trail
+reads them back (:func:`metsor.store.audit.field_entries`), beside the rows stored.
 The peer, measured in the same run on the same database, inserts the same rows again — every
 row the casebook inserted (records, tumour lesions, adverse events' per-drug rows) with the
 same values, into scratch copies of their tables (the same columns, a primary key, no other
@@ -61,6 +63,7 @@ from metsor.services.enrollment import record_consent, register_subject
 from metsor.services.randomize import randomize_subject
 from metsor.services.setup import initialize
 from metsor.services.users import add_user
+from metsor.store.audit import field_entries
 from metsor.store.base import AuditedMixin
 from metsor.store.models.core import AuditLog
 
@@ -308,6 +311,7 @@ class Timing:
     records: int
     rows: int
     audit_rows: int
+    audited_fields: int
     enroll_seconds: float
     casebook_seconds: float
     peer_seconds: float
@@ -490,14 +494,15 @@ def run(url: str, backend: str, subjects: int, seed: int, *, single: bool = Fals
         if single:
             pages = [one_call_a_record(page) for page in pages]
         with database.sessions() as session:
-            audit_before = session.scalar(select(func.count()).select_from(AuditLog)) or 0
+            audit_before = session.scalar(select(func.max(AuditLog.seq))) or 0
         with _statements(database) as sent, _rows_written() as written:
             _FLUSH_COUNT[0] = 0
             start, cpu = time.perf_counter(), time.process_time()
             _write(database, pages, written)
             elapsed, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
         with database.sessions() as session:
-            audit_after = session.scalar(select(func.count()).select_from(AuditLog)) or 0
+            audit_after = session.scalar(select(func.max(AuditLog.seq))) or 0
+            audited = sum(1 for e in field_entries(session) if e.seq > audit_before)
         with _statements(database) as inserted:
             peer, peer_cpu = _peer(database, [_as_rows(page) for page in written])
         return Timing(
@@ -506,6 +511,7 @@ def run(url: str, backend: str, subjects: int, seed: int, *, single: bool = Fals
             pages=len(pages),
             records=sum(records(entry) for page in pages for entry in page),
             audit_rows=audit_after - audit_before,
+            audited_fields=audited,
             enroll_seconds=enrolled,
             casebook_seconds=elapsed,
             peer_seconds=peer,
@@ -559,7 +565,8 @@ def _report(timing: Timing) -> None:
     rate = timing.records / timing.casebook_seconds
     print(
         f"{timing.backend:<10} subjects {timing.subjects:>5}  pages {timing.pages:>7}  "
-        f"records {timing.records:>7}  audit rows {timing.audit_rows:>8}\n"
+        f"records {timing.records:>7}  audited field changes {timing.audited_fields:>8} "
+        f"(audit rows stored {timing.audit_rows:,})\n"
         f"{'':<10} enroll+randomize {timing.enroll_seconds:8.1f} s   casebook "
         f"{timing.casebook_seconds:8.1f} s ({rate:,.0f} records/s, "
         f"{1000 * timing.casebook_seconds / timing.subjects:.0f} ms a subject-year)\n"

@@ -29,8 +29,8 @@ from metsor.services.users import (
     list_users,
     reset_password,
 )
+from metsor.store.audit import FieldEntry, field_entries
 from metsor.store.models.auth import LoginAttempt, LoginSession
-from metsor.store.models.core import AuditLog
 
 from .conftest import TRIAL_START
 
@@ -52,9 +52,9 @@ def _advance(database: Database, delta: timedelta) -> None:
     database.clock.now += delta  # type: ignore[attr-defined]
 
 
-def _audit_rows(database: Database) -> list[AuditLog]:
+def _audit_rows(database: Database) -> list[FieldEntry]:
     with database.sessions() as session:
-        return list(session.scalars(select(AuditLog).order_by(AuditLog.seq)))
+        return list(field_entries(session))
 
 
 def _attempts(database: Database) -> list[tuple[str, str]]:

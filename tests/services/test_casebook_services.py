@@ -30,8 +30,9 @@ from metsor.services.casebook import (
 from metsor.services.casebook.corrections import CorrectionRecord
 from metsor.services.casebook.queries import QueryRecord
 from metsor.services.context import Database, ServiceContext, unit_of_work
+from metsor.store.audit import field_entries
 from metsor.store.models import casebook as tables
-from metsor.store.models.core import AuditLog, Subject
+from metsor.store.models.core import Subject
 
 from .builders import BASELINE_LESIONS, both_drugs, counts, lesions
 from .conftest import CONSENTED_ON, enroll, move_clock
@@ -127,11 +128,7 @@ def test_a_course_is_recorded_with_grades_and_responses(trial: Database) -> None
             )
         ).all()
         assert {d.drug for d in drugs} == set(both_drugs(arm, "x"))
-        audited = session.scalars(
-            select(AuditLog.field).where(
-                AuditLog.table_name == "deaths", AuditLog.record_id == str(death.id)
-            )
-        ).all()
+        audited = [e.field for e in field_entries(session, table="deaths", record_id=str(death.id))]
         assert {"death_date", "cause"} <= set(audited)
 
 
@@ -322,13 +319,8 @@ def test_corrections_are_audited_and_recompute_what_follows(trial: Database) -> 
         assert (stored.value, stored.ctcae_grade) == (45000.0, 3)
         trail = {
             row.field: row
-            for row in session.scalars(
-                select(AuditLog).where(
-                    AuditLog.table_name == "lab_results",
-                    AuditLog.record_id == str(lab.id),
-                    AuditLog.action == "update",
-                )
-            )
+            for row in field_entries(session, table="lab_results", record_id=str(lab.id))
+            if row.action == "update"
         }
     assert correction.old_value is not None
     assert correction.new_value is not None

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from metsor.endpoints import DAYS_PER_MONTH
 from metsor.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
@@ -31,7 +30,7 @@ from metsor.services.casebook import (
 from metsor.services.casebook.therapies import record_anticancer_therapy
 from metsor.services.context import Database, ServiceContext, unit_of_work
 from metsor.services.reports import verify_audit
-from metsor.store.models.core import AuditLog
+from metsor.store.audit import field_entries
 
 from .builders import lesions
 from .conftest import Calendar, enroll
@@ -198,14 +197,10 @@ def test_therapies_are_corrected_and_audited(clocked: tuple[Database, Calendar])
         report = verify_audit(ctx)
     assert report.intact, report.first_problem
     with trial.sessions() as session:
-        fields = set(
-            session.scalars(
-                select(AuditLog.field).where(
-                    AuditLog.table_name == "anticancer_therapies",
-                    AuditLog.record_id == str(therapy.id),
-                )
-            )
-        )
+        fields = {
+            e.field
+            for e in field_entries(session, table="anticancer_therapies", record_id=str(therapy.id))
+        }
     assert {"name", "category", "started_on"} <= fields
 
 

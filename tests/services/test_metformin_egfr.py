@@ -14,15 +14,14 @@ from typing import Any
 
 import pytest
 from numpy.testing import assert_allclose
-from sqlalchemy import select
 
 from metsor.clinical.egfr import egfr_ckd_epi_2021
 from metsor.errors import ConflictError, InputError
 from metsor.services.casebook import correct_value, record_dose, record_lab
 from metsor.services.casebook.renal_function import renal_function
 from metsor.services.context import Database, unit_of_work
+from metsor.store.audit import field_entries
 from metsor.store.models import casebook as tables
-from metsor.store.models.core import AuditLog
 
 from .builders import counts
 from .conftest import DAY0, SCREENED_ON, enroll, move_clock, record_for
@@ -199,13 +198,12 @@ def test_an_override_is_for_a_metformin_start_only(trial: Database) -> None:
     recorded = start(trial, subject_id, reason="protocol start", egfr_override=OVERRIDE)
     assert (recorded.reason, recorded.egfr_override) == ("protocol start", OVERRIDE)
     with trial.sessions() as session:  # the override is audited in its own column
-        audited = session.scalars(
-            select(AuditLog.new_value).where(
-                AuditLog.table_name == "dose_events",
-                AuditLog.record_id == str(recorded.id),
-                AuditLog.field == "egfr_override",
+        audited = [
+            e.new_value
+            for e in field_entries(
+                session, table="dose_events", record_id=str(recorded.id), field="egfr_override"
             )
-        ).all()
+        ]
     assert len(audited) == 1
     assert OVERRIDE in str(audited[0])
 

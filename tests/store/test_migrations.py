@@ -11,13 +11,15 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from metsor.store import models
-from metsor.store.audit import ChainSettings, configure, set_actor, verify
+from metsor.store.audit import ChainSettings, canonical, configure, field_entries, set_actor, verify
 from metsor.store.audit.chain import GENESIS_HASH, AuditEntry, row_hash
 from metsor.store.base import Base
 from metsor.store.engine import make_engine, session_factory
 from metsor.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from metsor.store.models.audit import AuditTransaction
 from metsor.store.models.core import Site
+
+from .field_rows import AUDIT_LOG_0009, append_field_transaction
 
 CORE_TABLES = {
     "allocation_list",
@@ -157,3 +159,57 @@ def test_a_trail_from_before_0005_becomes_one_legacy_transaction_and_comes_back(
         )
         prev_hash = row.hash
     assert len(back) > 3
+
+
+def test_0010_keeps_rows_of_one_field_as_written_beside_record_rows_and_comes_back(
+    empty_database_url,
+):
+    key = bytes(range(32))
+    when = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    upgrade(empty_database_url, "0009_session_activity")
+    site = [("id", "1"), ("code", '"TJ"'), ("name", '"Tianjin"'), ("created_at", canonical(when))]
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("INSERT INTO sites (id, code, name, created_at) "
+                        "VALUES (1, 'TJ', 'Tianjin', :t)"),
+                {"t": when.replace(tzinfo=None)},
+            )  # fmt: skip
+            append_field_transaction(
+                conn,
+                [AuditEntry("sites", "1", f, "insert", None, v, "alice", None) for f, v in site],
+                when,
+                actor="alice",
+                key=key,
+            )
+            rows = conn.execute(sa.select(AUDIT_LOG_0009).order_by(AUDIT_LOG_0009.c.seq)).all()
+            (tx,) = conn.execute(sa.select(AuditTransaction.__table__)).all()
+        upgrade(empty_database_url)
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(AUDIT_LOG_0009).order_by(AUDIT_LOG_0009.c.seq)).all() == (
+                rows
+            )
+            assert conn.execute(sa.select(AuditTransaction.__table__)).all() == [tx]
+        sessions = session_factory(engine)
+        configure(sessions, ChainSettings(key=key))
+        with sessions() as session:
+            set_actor(session, "alice")
+            session.get_one(Site, 1).name = "Tianjin Cancer Hospital"
+            session.commit()
+        with sessions() as session:
+            report = verify(session, key=key)
+            entries = list(field_entries(session))
+        assert not [p for p in report.problems if p.kind in {"chain", "data"}], report.problems
+        assert [(e.seq, e.field) for e in entries] == [
+            (1, "id"), (2, "code"), (3, "name"), (4, "created_at"), (5, "name")
+        ]  # fmt: skip
+        command.downgrade(alembic_config(empty_database_url), "0009_session_activity")
+        with engine.connect() as conn:
+            back = conn.execute(sa.select(AUDIT_LOG_0009).order_by(AUDIT_LOG_0009.c.seq)).all()
+    finally:
+        engine.dispose()
+    assert back[:4] == rows
+    assert [(r.seq, r.field, r.action, r.old_value, r.new_value) for r in back[4:]] == [
+        (5, "name", "update", '"Tianjin"', '"Tianjin Cancer Hospital"')
+    ]

@@ -15,7 +15,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from metsor.store.models.core import AuditLog, Site, User
+from metsor.store.audit import FieldEntry, field_entries
+from metsor.store.models.core import Site, User
 
 from .conftest import ADMIN_PASSWORD, ON_BOTH_DATABASES, USERS, WebServer, browser_login, csrf_of
 
@@ -61,17 +62,11 @@ def _user(server: WebServer, username: str) -> User | None:
         database.close()
 
 
-def _audit(server: WebServer, table: str, field: str) -> list[AuditLog]:
+def _audit(server: WebServer, table: str, field: str) -> list[FieldEntry]:
     database = server.database()
     try:
         with database.sessions() as session:
-            return list(
-                session.scalars(
-                    select(AuditLog)
-                    .where(AuditLog.table_name == table, AuditLog.field == field)
-                    .order_by(AuditLog.seq)
-                )
-            )
+            return list(field_entries(session, table=table, field=field))
     finally:
         database.close()
 

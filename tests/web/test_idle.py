@@ -18,15 +18,15 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from metsor.services.allocation_seed import SeedSource
 from metsor.services.authentication import open_session, token_digest
 from metsor.services.context import Database
 from metsor.services.session_activity import ACTIVITY_RESOLUTION, ActivityRecorder
 from metsor.services.setup import initialize
+from metsor.store.audit import field_entries
 from metsor.store.models.auth import LoginSession, SessionActivity
-from metsor.store.models.core import AuditLog
 from metsor.web import WebSettings, create_app
 
 from .conftest import free_port
@@ -124,16 +124,8 @@ def _logouts(url: str) -> int:
     database = Database.open(url)
     try:
         with database.sessions() as session:
-            count = session.scalar(
-                select(func.count())
-                .select_from(AuditLog)
-                .where(
-                    AuditLog.table_name == "login_sessions",
-                    AuditLog.field == "end_reason",
-                    AuditLog.new_value.like("%logout%"),
-                )
-            )
-            return int(count or 0)
+            entries = field_entries(session, table="login_sessions", field="end_reason")
+            return sum(1 for e in entries if "logout" in str(e.new_value))
     finally:
         database.close()
 
