@@ -8,27 +8,60 @@ becomes ``dead``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
 
 from sqlalchemy import select
 
 from metsor.errors import ConflictError
 from metsor.services.access import require
+from metsor.services.casebook._boundary import CasebookInput, Day, FrozenRecord, checked, one_of
 from metsor.services.casebook._timeline import (
     Timeline,
-    as_date,
     check_nothing_after,
-    choice,
     forget_timeline,
     load_timeline,
+    words,
 )
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import Death
 
-__all__ = ["DEATH_CAUSES", "record_death", "revalidate_death"]
+__all__ = ["DEATH_CAUSES", "DeathInput", "DeathRecord", "record_death", "revalidate_death"]
 
 DEATH_CAUSES: tuple[str, ...] = ("disease_progression", "adverse_event", "other", "unknown")
 """Primary causes of death as the casebook codes them."""
+
+
+class DeathInput(CasebookInput):
+    """A death as given: the day, the primary cause, the cause in words (the web's JSON body
+    too)."""
+
+    death_date: Day
+    cause: Annotated[str, one_of(DEATH_CAUSES)]
+    cause_detail: Annotated[str | None, words(4000, optional=True)] = None
+
+
+@dataclass(frozen=True)
+class DeathRecord(FrozenRecord):
+    """A stored death.
+
+    Attributes
+    ----------
+    id, subject_id
+        The record and its subject.
+    death_date, cause, cause_detail
+        As :class:`DeathInput`.
+    recorded_by
+        Who entered it.
+    """
+
+    id: int
+    subject_id: str
+    death_date: date
+    cause: str
+    cause_detail: str | None
+    recorded_by: str
 
 
 def record_death(
@@ -38,7 +71,7 @@ def record_death(
     death_date: date | str,
     cause: str,
     cause_detail: str | None = None,
-) -> Death:
+) -> DeathRecord:
     """Record the death of a randomized subject.
 
     Parameters
@@ -56,48 +89,51 @@ def record_death(
 
     Returns
     -------
-    Death
+    DeathRecord
         The stored record.
 
     Raises
     ------
     InputError
-        An unknown cause or a malformed date.
+        An unknown cause, a malformed date, or a detail longer than 4,000 characters.
     ConflictError
         A death already recorded, a subject not randomized, or a date before randomization,
         before the end of follow-up, or before a clinical record already entered.
     """
     require(ctx, "enter_casebook")
+    given = checked(
+        DeathInput, {"death_date": death_date, "cause": cause, "cause_detail": cause_detail}
+    )
     timeline = load_timeline(ctx, subject_id)
     existing = ctx.session.scalar(select(Death.death_date).where(Death.subject_id == subject_id))
     if existing is not None:
         raise ConflictError(
             f"subject {subject_id} already has a death recorded on {existing}", field="subject_id"
         )
-    death = Death(
-        subject_id=subject_id,
-        death_date=as_date(death_date, "death_date"),
-        cause=cause,
-        cause_detail=(cause_detail or "").strip() or None,
-        recorded_by=ctx.username,
-    )
+    death = Death(subject_id=subject_id, recorded_by=ctx.username, **dict(given))
     with ctx.session.no_autoflush:
         _check(ctx, timeline, death)
     ctx.session.add(death)
     timeline.subject.status = "dead"
     ctx.session.flush()
     forget_timeline(ctx, subject_id)
-    return death
+    return DeathRecord.of(death)
 
 
 def revalidate_death(ctx: ServiceContext, death: Death) -> None:
-    """Check a corrected death record again."""
+    """Check a corrected death record again, as if it were entered so."""
+    given = checked(DeathInput, {name: getattr(death, name) for name in _GIVEN})
+    for name in _GIVEN:  # as entered: text stripped
+        setattr(death, name, getattr(given, name))
     with ctx.session.no_autoflush:
         _check(ctx, load_timeline(ctx, death.subject_id), death)
 
 
+#: The fields a death is given by (and may be corrected in).
+_GIVEN = tuple(DeathInput.model_fields)
+
+
 def _check(ctx: ServiceContext, timeline: Timeline, death: Death) -> None:
-    death.cause = choice(death.cause, "cause", DEATH_CAUSES)
     timeline.check(death.death_date, field="death_date", after_randomization=True, is_death=True)
     end = timeline.end_of_follow_up_on
     if end is not None and death.death_date < end:

@@ -13,8 +13,11 @@ whose label limits it by renal function is started or resumed only within its eG
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
 
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,13 +26,63 @@ from metsor.protocol import Protocol
 from metsor.protocol.dose_rules import DOSE_EVENTS, DoseState, DoseStep, dose_level, replay
 from metsor.protocol.treatment import StudyDrug
 from metsor.services.access import require
-from metsor.services.casebook._timeline import Timeline, as_date, choice, load_timeline, text
+from metsor.services.casebook._boundary import CasebookInput, Day, FrozenRecord, checked, one_of
+from metsor.services.casebook._timeline import Timeline, choice, load_timeline, text, words
 from metsor.services.casebook.renal_function import check_renal_limits
 from metsor.services.context import ServiceContext
 from metsor.services.protocol_in_force import protocol_of
 from metsor.store.models.casebook import DoseEvent
 
-__all__ = ["dose_states", "record_dose", "revalidate_dose", "treatment_ended_on"]
+__all__ = [
+    "DoseInput",
+    "DoseRecord",
+    "dose_states",
+    "record_dose",
+    "revalidate_dose",
+    "treatment_ended_on",
+]
+
+
+class DoseInput(CasebookInput):
+    """A dosing event as given (the web's JSON body too). The drug and the level are codes of
+    the trial's protocol, checked against it by the service; a reason is required for every
+    event but the start (also the service's: it depends on the event)."""
+
+    drug: str = Field(max_length=32)
+    event: Annotated[str, one_of(DOSE_EVENTS)]
+    event_date: Day
+    level: str | None = Field(default=None, max_length=16)
+    reason: Annotated[str | None, words(4000, optional=True)] = None
+    egfr_override: Annotated[str, words(4000)] | None = None
+
+
+@dataclass(frozen=True)
+class DoseRecord(FrozenRecord):
+    """A stored dosing event.
+
+    Attributes
+    ----------
+    id, subject_id
+        The record and its subject.
+    drug, event, event_date, level, reason, egfr_override
+        As :class:`DoseInput` (a start's level: the full dose unless given).
+    dose_mg, frequency
+        The level's dose and frequency (None without a level).
+    recorded_by
+        Who entered it.
+    """
+
+    id: int
+    subject_id: str
+    drug: str
+    event: str
+    event_date: date
+    level: str | None
+    dose_mg: float | None
+    frequency: str | None
+    reason: str | None
+    egfr_override: str | None
+    recorded_by: str
 
 
 def record_dose(
@@ -42,7 +95,7 @@ def record_dose(
     level: str | None = None,
     reason: str | None = None,
     egfr_override: str | None = None,
-) -> DoseEvent:
+) -> DoseRecord:
     """Record a dosing event of one study drug.
 
     Parameters
@@ -70,7 +123,7 @@ def record_dose(
 
     Returns
     -------
-    DoseEvent
+    DoseRecord
         The stored event.
 
     Raises
@@ -85,30 +138,34 @@ def record_dose(
         resumed outside its eGFR limits (see :mod:`metsor.services.casebook.renal_function`).
     """
     require(ctx, "enter_casebook")
-    timeline = load_timeline(ctx, subject_id)
-    known = {one.code: one for one in ctx.protocol.study_drugs}
-    if event == "start" and level is None and drug in known:
-        level = known[drug].full_dose.code
-    record = DoseEvent(
-        subject_id=subject_id,
-        drug=drug,
-        event=event,
-        event_date=as_date(event_date, "event_date"),
-        level=level,
-        reason=reason,
-        egfr_override=egfr_override,
-        recorded_by=ctx.username,
+    given = checked(
+        DoseInput,
+        {
+            "drug": drug,
+            "event": event,
+            "event_date": event_date,
+            "level": level,
+            "reason": reason,
+            "egfr_override": egfr_override,
+        },
     )
+    timeline = load_timeline(ctx, subject_id)
+    record = DoseEvent(subject_id=subject_id, recorded_by=ctx.username, **dict(given))
+    known = {one.code: one for one in ctx.protocol.study_drugs}
+    if record.event == "start" and record.level is None and record.drug in known:
+        record.level = known[record.drug].full_dose.code
     with ctx.session.no_autoflush:
         _check(ctx, timeline, record)
     ctx.session.add(record)
     ctx.session.flush()
     _update_status(ctx, timeline)
-    return record
+    return DoseRecord.of(record)
 
 
 def revalidate_dose(ctx: ServiceContext, record: DoseEvent) -> None:
-    """Check a corrected dosing event and its drug's whole history again."""
+    """Check a corrected dosing event, as if it were entered so, and its drug's whole history
+    again."""
+    checked(DoseInput, {name: getattr(record, name) for name in DoseInput.model_fields})
     timeline = load_timeline(ctx, record.subject_id)
     with ctx.session.no_autoflush:
         _check(ctx, timeline, record)
@@ -120,16 +177,13 @@ def _check(ctx: ServiceContext, timeline: Timeline, record: DoseEvent) -> None:
     protocol = ctx.protocol
     code = choice(record.drug, "drug", tuple(d.code for d in protocol.study_drugs))
     drug = protocol.study_drug(code)
-    choice(record.event, "event", DOSE_EVENTS)
-    if record.egfr_override is not None:
-        if drug.renal_limits is None or record.event != "start":
-            limited = [d.code for d in protocol.study_drugs if d.renal_limits is not None]
-            raise InputError(
-                f"an eGFR override applies to the start of {' or '.join(limited) or 'no drug'} "
-                f"only, not {code} {record.event}",
-                field="egfr_override",
-            )
-        record.egfr_override = text(record.egfr_override, "egfr_override")
+    if record.egfr_override is not None and (drug.renal_limits is None or record.event != "start"):
+        limited = [d.code for d in protocol.study_drugs if d.renal_limits is not None]
+        raise InputError(
+            f"an eGFR override applies to the start of {' or '.join(limited) or 'no drug'} "
+            f"only, not {code} {record.event}",
+            field="egfr_override",
+        )
     if record.event != "start":
         record.reason = text(record.reason, "reason")
     elif record.reason is not None:

@@ -19,28 +19,64 @@ and Biologics: Guidance for Industry. December 2018 (PFS censoring at new antica
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
 
+from pydantic import BeforeValidator
 from sqlalchemy import select
 
 from metsor.errors import ConflictError
 from metsor.services.access import require
-from metsor.services.casebook._timeline import (
-    Timeline,
-    as_date,
-    choice,
-    load_timeline,
-    optional_date,
-    text,
-)
+from metsor.services.casebook._boundary import CasebookInput, Day, FrozenRecord, checked, one_of
+from metsor.services.casebook._timeline import Timeline, blank_as_none, load_timeline, words
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import AnticancerTherapy
 
-__all__ = ["THERAPY_CATEGORIES", "record_anticancer_therapy", "revalidate_anticancer_therapy"]
+__all__ = [
+    "THERAPY_CATEGORIES",
+    "AnticancerTherapyInput",
+    "AnticancerTherapyRecord",
+    "record_anticancer_therapy",
+    "revalidate_anticancer_therapy",
+]
 
 THERAPY_CATEGORIES: tuple[str, ...] = ("systemic", "locoregional", "surgery", "other")
 """Kinds of anticancer therapy: systemic (drugs), locoregional (TACE, radiotherapy, ablation),
 surgery (resection, transplantation), other."""
+
+
+class AnticancerTherapyInput(CasebookInput):
+    """A new anticancer therapy as given: what, of which kind, from and to when (the web's
+    JSON body too)."""
+
+    name: Annotated[str, words(128)]
+    category: Annotated[str, one_of(THERAPY_CATEGORIES)]
+    started_on: Day
+    ended_on: Annotated[Day | None, BeforeValidator(blank_as_none)] = None
+
+
+@dataclass(frozen=True)
+class AnticancerTherapyRecord(FrozenRecord):
+    """A stored anticancer therapy.
+
+    Attributes
+    ----------
+    id, subject_id
+        The record and its subject.
+    name, category, started_on, ended_on
+        As :class:`AnticancerTherapyInput`.
+    recorded_by
+        Who entered it.
+    """
+
+    id: int
+    subject_id: str
+    name: str
+    category: str
+    started_on: date
+    ended_on: date | None
+    recorded_by: str
 
 
 def record_anticancer_therapy(
@@ -51,7 +87,7 @@ def record_anticancer_therapy(
     category: str,
     started_on: date | str,
     ended_on: date | str | None = None,
-) -> AnticancerTherapy:
+) -> AnticancerTherapyRecord:
     """Record an anticancer therapy a randomized subject received besides the study treatment.
 
     Parameters
@@ -71,7 +107,7 @@ def record_anticancer_therapy(
 
     Returns
     -------
-    AnticancerTherapy
+    AnticancerTherapyRecord
         The stored record.
 
     Raises
@@ -86,31 +122,33 @@ def record_anticancer_therapy(
         follow-up; an end before the start; the same therapy already recorded on that day.
     """
     require(ctx, "enter_casebook")
-    timeline = load_timeline(ctx, subject_id)
-    therapy = AnticancerTherapy(
-        subject_id=subject_id,
-        name=name,
-        category=category,
-        started_on=as_date(started_on, "started_on"),
-        ended_on=optional_date(ended_on, "ended_on"),
-        recorded_by=ctx.username,
+    given = checked(
+        AnticancerTherapyInput,
+        {"name": name, "category": category, "started_on": started_on, "ended_on": ended_on},
     )
+    timeline = load_timeline(ctx, subject_id)
+    therapy = AnticancerTherapy(subject_id=subject_id, recorded_by=ctx.username, **dict(given))
     with ctx.session.no_autoflush:
         _check(ctx, timeline, therapy)
     ctx.session.add(therapy)
     ctx.session.flush()
-    return therapy
+    return AnticancerTherapyRecord.of(therapy)
 
 
 def revalidate_anticancer_therapy(ctx: ServiceContext, therapy: AnticancerTherapy) -> None:
-    """Check a corrected anticancer therapy again."""
+    """Check a corrected anticancer therapy again, as if it were entered so."""
+    given = checked(AnticancerTherapyInput, {name: getattr(therapy, name) for name in _GIVEN})
+    for name in _GIVEN:  # as entered: text stripped
+        setattr(therapy, name, getattr(given, name))
     with ctx.session.no_autoflush:
         _check(ctx, load_timeline(ctx, therapy.subject_id), therapy)
 
 
+#: The fields a therapy is given by (and may be corrected in).
+_GIVEN = tuple(AnticancerTherapyInput.model_fields)
+
+
 def _check(ctx: ServiceContext, timeline: Timeline, therapy: AnticancerTherapy) -> None:
-    therapy.name = text(therapy.name, "name", max_length=128)
-    therapy.category = choice(therapy.category, "category", THERAPY_CATEGORIES)
     timeline.check(therapy.started_on, field="started_on", after_randomization=True)
     ended = therapy.ended_on
     if ended is not None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 from sqlalchemy import select
 
 from metsor.clinical import tumour
@@ -70,21 +70,6 @@ def _not_a_bool(value: object) -> object:
     return value
 
 
-def _plausible(name: str) -> AfterValidator:
-    """A check that a length lies in the plausible range of ``name``
-    (:data:`metsor.clinical.plausibility.TUMOUR_RANGES`)."""
-
-    def check(value: float | None) -> float | None:
-        if value is None:
-            return None
-        try:
-            return check_tumour_measure(name, value)
-        except InputError as exc:
-            raise ValueError(exc.message) from None
-
-    return AfterValidator(check)
-
-
 _Length = Annotated[float | None, BeforeValidator(_not_a_bool)]
 
 
@@ -96,11 +81,23 @@ class LesionInput(CasebookInput):
     lesion_id: Annotated[str, words(32)]
     organ: Annotated[str, words(64)]
     kind: Annotated[str, one_of(tumour.LESION_KINDS)]
-    diameter_mm: Annotated[_Length, _plausible("diameter_mm")] = None
-    viable_diameter_mm: Annotated[_Length, _plausible("viable_diameter_mm")] = None
+    diameter_mm: _Length = None
+    viable_diameter_mm: _Length = None
     is_lymph_node: bool = False
-    short_axis_mm: Annotated[_Length, _plausible("short_axis_mm")] = None
+    short_axis_mm: _Length = None
     enhancing: bool | None = None
+
+    @field_validator("diameter_mm", "viable_diameter_mm", "short_axis_mm")
+    @classmethod
+    def _plausible(cls, value: float | None, info: ValidationInfo) -> float | None:
+        """A length within its plausible range (:data:`metsor.clinical.plausibility.TUMOUR_RANGES`),
+        the lesion named in the message."""
+        if value is None:
+            return None
+        try:
+            return check_tumour_measure(str(info.field_name), value)
+        except InputError as exc:
+            raise ValueError(f"lesion {info.data.get('lesion_id')!r}: {exc.message}") from None
 
 
 class TumourAssessmentInput(CasebookInput):
@@ -277,8 +274,10 @@ def _checked_assessment(values: Mapping[str, Any]) -> TumourAssessmentInput:
         message = exc.message.removeprefix(f"unknown field '{exc.field}'")
         if message != exc.message:
             message = f"unknown field '{field}'{message}; expected {', '.join(LESION_FIELDS)}"
-        else:
-            message = f"{field} {message}" if len(where) > 2 else message
+        elif message.startswith("lesion "):  # names the lesion already
+            raise InputError(message, field=field, row=row) from None
+        elif len(where) > 2:
+            message = f"{field} {message}"
         raise InputError(f"lesion {row}: {message}", field=field, row=row) from None
 
 

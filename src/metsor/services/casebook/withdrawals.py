@@ -7,27 +7,33 @@ or ``withdrawn``.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import Annotated
 
-from sqlalchemy import select
+from pydantic import BeforeValidator
 
 from metsor.errors import ConflictError
 from metsor.services.access import require
+from metsor.services.casebook._boundary import CasebookInput, Day, FrozenRecord, checked, one_of
 from metsor.services.casebook._timeline import (
     Timeline,
-    as_date,
+    blank_as_none,
     check_nothing_after,
-    choice,
     forget_timeline,
     load_timeline,
-    optional_date,
-    text,
+    words,
 )
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import Withdrawal
 
-__all__ = ["WITHDRAWAL_KINDS", "record_withdrawal", "revalidate_withdrawal"]
+__all__ = [
+    "WITHDRAWAL_KINDS",
+    "WithdrawalInput",
+    "WithdrawalRecord",
+    "record_withdrawal",
+    "revalidate_withdrawal",
+]
 
 WITHDRAWAL_KINDS: tuple[str, ...] = (
     "consent_withdrawn",
@@ -39,6 +45,39 @@ WITHDRAWAL_KINDS: tuple[str, ...] = (
 """Why follow-up ended."""
 
 
+class WithdrawalInput(CasebookInput):
+    """The end of follow-up as given: why, on which day, in words, and the last day known
+    alive if earlier (the web's JSON body too)."""
+
+    kind: Annotated[str, one_of(WITHDRAWAL_KINDS)]
+    withdrawn_on: Day
+    reason: Annotated[str, words()]
+    last_contact_date: Annotated[Day | None, BeforeValidator(blank_as_none)] = None
+
+
+@dataclass(frozen=True)
+class WithdrawalRecord(FrozenRecord):
+    """A stored end of follow-up.
+
+    Attributes
+    ----------
+    id, subject_id
+        The record and its subject.
+    kind, withdrawn_on, reason, last_contact_date
+        As :class:`WithdrawalInput`.
+    recorded_by
+        Who entered it.
+    """
+
+    id: int
+    subject_id: str
+    kind: str
+    withdrawn_on: date
+    reason: str
+    last_contact_date: date | None
+    recorded_by: str
+
+
 def record_withdrawal(
     ctx: ServiceContext,
     *,
@@ -47,7 +86,7 @@ def record_withdrawal(
     withdrawn_on: date | str,
     reason: str,
     last_contact_date: date | str | None = None,
-) -> Withdrawal:
+) -> WithdrawalRecord:
     """Record the end of a subject's follow-up.
 
     Parameters
@@ -67,7 +106,7 @@ def record_withdrawal(
 
     Returns
     -------
-    Withdrawal
+    WithdrawalRecord
         The stored record.
 
     Raises
@@ -79,23 +118,23 @@ def record_withdrawal(
         clinical record already entered; a last contact after the withdrawal.
     """
     require(ctx, "enter_casebook")
-    timeline = load_timeline(ctx, subject_id)
-    existing = ctx.session.scalar(
-        select(Withdrawal.withdrawn_on).where(Withdrawal.subject_id == subject_id)
+    given = checked(
+        WithdrawalInput,
+        {
+            "kind": kind,
+            "withdrawn_on": withdrawn_on,
+            "reason": reason,
+            "last_contact_date": last_contact_date,
+        },
     )
+    timeline = load_timeline(ctx, subject_id)
+    existing = timeline.end_of_follow_up_on
     if existing is not None:
         raise ConflictError(
             f"subject {subject_id} already has a withdrawal recorded on {existing}",
             field="subject_id",
         )
-    record = Withdrawal(
-        subject_id=subject_id,
-        kind=kind,
-        withdrawn_on=as_date(withdrawn_on, "withdrawn_on"),
-        reason=reason,
-        last_contact_date=optional_date(last_contact_date, "last_contact_date"),
-        recorded_by=ctx.username,
-    )
+    record = Withdrawal(subject_id=subject_id, recorded_by=ctx.username, **dict(given))
     with ctx.session.no_autoflush:
         _check(ctx, timeline, record)
     ctx.session.add(record)
@@ -104,20 +143,25 @@ def record_withdrawal(
         timeline.subject.status = "lost_to_follow_up" if lost else "withdrawn"
     ctx.session.flush()
     forget_timeline(ctx, subject_id)
-    return record
+    return WithdrawalRecord.of(record)
 
 
 def revalidate_withdrawal(ctx: ServiceContext, record: Withdrawal) -> None:
-    """Check a corrected withdrawal again."""
+    """Check a corrected withdrawal again, as if it were entered so."""
+    given = checked(WithdrawalInput, {name: getattr(record, name) for name in _GIVEN})
+    for name in _GIVEN:  # as entered: text stripped
+        setattr(record, name, getattr(given, name))
     timeline = load_timeline(ctx, record.subject_id)
     timeline = replace(timeline, end_of_follow_up_on=None)  # its own end is being checked
     with ctx.session.no_autoflush:
         _check(ctx, timeline, record)
 
 
+#: The fields a withdrawal is given by (and may be corrected in).
+_GIVEN = tuple(WithdrawalInput.model_fields)
+
+
 def _check(ctx: ServiceContext, timeline: Timeline, record: Withdrawal) -> None:
-    record.kind = choice(record.kind, "kind", WITHDRAWAL_KINDS)
-    record.reason = text(record.reason, "reason")
     timeline.check(record.withdrawn_on, field="withdrawn_on")
     contact = record.last_contact_date
     if contact is not None:

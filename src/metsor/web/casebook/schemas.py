@@ -7,6 +7,16 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from metsor.services.casebook.deaths import DeathInput as DeathIn
+from metsor.services.casebook.dosing import DoseInput as DoseIn
+from metsor.services.casebook.survival_contacts import (
+    SurvivalContactInput as SurvivalContactIn,
+)
+from metsor.services.casebook.therapies import AnticancerTherapyInput as AnticancerTherapyIn
+from metsor.services.casebook.tumour import LesionInput as LesionIn
+from metsor.services.casebook.tumour import TumourAssessmentInput as TumourAssessmentIn
+from metsor.services.casebook.withdrawals import WithdrawalInput as WithdrawalIn
+
 __all__ = [
     "AdverseEventIn",
     "AnticancerTherapyIn",
@@ -106,89 +116,6 @@ class VitalSignsIn(BaseModel):
     temperature_c: float | None = None
     weight_kg: float | None = None
     ecog: int | None = None
-
-
-class LesionIn(BaseModel):
-    """One lesion of a tumour assessment (target, non-target or new)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    lesion_id: str = Field(max_length=32)
-    organ: str = Field(max_length=64)
-    kind: str = Field(max_length=16)
-    diameter_mm: float | None = None
-    viable_diameter_mm: float | None = None
-    is_lymph_node: bool = False
-    short_axis_mm: float | None = None
-    enhancing: bool | None = None
-
-
-class TumourAssessmentIn(BaseModel):
-    """A tumour assessment with its lesions; the answer carries the RECIST 1.1 and mRECIST
-    responses."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    assessed_on: dt.date
-    method: str = Field(default="CT", max_length=8)
-    non_target_status: str = Field(default="present", max_length=32)
-    new_lesion: bool = False
-    lesions: list[LesionIn] = Field(max_length=MAX_LESIONS)
-
-
-class DoseIn(BaseModel):
-    """A dosing event of one study drug: start, reduce, escalate, interrupt, resume, stop."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    drug: str = Field(max_length=32)
-    event: str = Field(max_length=16)
-    event_date: dt.date
-    level: str | None = Field(default=None, max_length=16)
-    reason: str | None = Field(default=None, max_length=4000)
-    egfr_override: str | None = Field(default=None, max_length=4000)
-
-
-class AnticancerTherapyIn(BaseModel):
-    """A new anticancer therapy given besides the study treatment."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(max_length=128)
-    category: str = Field(max_length=16)
-    started_on: dt.date
-    ended_on: dt.date | None = None
-
-
-class SurvivalContactIn(BaseModel):
-    """A contact of survival follow-up."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    contact_on: dt.date
-    status: str = Field(max_length=8)
-    method: str = Field(max_length=16)
-
-
-class DeathIn(BaseModel):
-    """The death of a randomized subject."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    death_date: dt.date
-    cause: str = Field(max_length=32)
-    cause_detail: str | None = Field(default=None, max_length=4000)
-
-
-class WithdrawalIn(BaseModel):
-    """The end of a subject's follow-up."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: str = Field(max_length=32)
-    withdrawn_on: dt.date
-    reason: str = Field(max_length=4000)
-    last_contact_date: dt.date | None = None
 
 
 class CorrectionIn(BaseModel):
