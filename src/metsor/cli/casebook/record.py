@@ -2,7 +2,9 @@
 
 ``ae`` and ``tumour`` also read a JSON object with ``--file``; its keys are the record's
 fields (``lesions``, ``relatedness``, ``action_taken``, …; an unknown key is refused, naming
-it), and an option given on the command line wins over the file. An option given twice for
+it), and an option given on the command line wins over the file. ``visit`` reads with
+``--file`` what was collected at the visit (``labs``, ``vital_signs``, ``adverse_events``)
+and saves the visit's page in one call. An option given twice for
 one drug (``--related DRUG=definite --related DRUG=not_related``) is refused.
 """
 
@@ -48,6 +50,7 @@ _AE_FIELDS = (
     "ctcae_version",
 )
 _TUMOUR_FIELDS = ("assessed_on", "method", "non_target_status", "new_lesion", "lesions")
+_PAGE_PARTS = ("labs", "vital_signs", "adverse_events")
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
@@ -104,22 +107,60 @@ def record_visit_cmd(
     number: Annotated[
         int | None, typer.Option("--number", help="Visit number (default: next).")
     ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            help="JSON object with what was collected at the visit: labs (a list of analyte, "
+            "value, unit, lln, uln), vital_signs (systolic_mmhg, diastolic_mmhg, …), "
+            "adverse_events (a list of the fields of record ae); saved with the visit as one "
+            "page.",
+        ),
+    ] = None,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Record a visit; its planned date and window come from the schedule."""
-    from metsor.services.casebook import record_visit
+    from metsor.services.casebook import record_visit, record_visit_page
 
+    if file is None:
+        run_entry(
+            db, user, as_json,
+            lambda ctx: record_visit(
+                ctx, subject_id=subject_id, visit_type=visit_type, actual_date=actual_date,
+                number=number,
+            ),
+            _visit_line,
+        )  # fmt: skip
+        return
+    with abort_on_user_error():
+        parts = _merged(file, {}, _PAGE_PARTS)
     run_entry(
         db, user, as_json,
-        lambda ctx: record_visit(
+        lambda ctx: record_visit_page(
             ctx, subject_id=subject_id, visit_type=visit_type, actual_date=actual_date,
-            number=number,
+            number=number, **parts,
         ),
-        lambda v: f"visit {v.id}: {v.subject_id} {v.visit_type} {v.number} on {v.actual_date} "
-        f"(planned {v.planned_date or '-'}, {_window(v.in_window)})",
+        _page_line,
     )  # fmt: skip
+
+
+def _visit_line(v: Any) -> str:
+    return (
+        f"visit {v.id}: {v.subject_id} {v.visit_type} {v.number} on {v.actual_date} "
+        f"(planned {v.planned_date or '-'}, {_window(v.in_window)})"
+    )
+
+
+def _page_line(page: Any) -> str:
+    """The visit's line, and what was saved with it."""
+    saved = [f"{len(page.labs)} laboratory value(s)"] if page.labs else []
+    if page.vital_signs is not None:
+        saved.append(f"vital signs (hypertension grade {page.vital_signs.hypertension_grade})")
+    if page.adverse_events:
+        saved.append(f"{len(page.adverse_events)} adverse event(s)")
+    return _visit_line(page.visit) + (f", with {', '.join(saved)}" if saved else "")
 
 
 @record_app.command("dose")

@@ -3,7 +3,9 @@
 :func:`read_form` turns the submitted text (empty meaning "not given") into the entry's
 pydantic model — the very schema the JSON API takes — and raises
 :class:`~metsor.errors.InputError` naming the form field of the first bad value. Lesion rows
-of a tumour assessment are named ``lesions.<row>.<field>``; blank rows are left out.
+of a tumour assessment are named ``lesions.<row>.<field>``; blank rows are left out. A group
+of fields that the entry takes as one part (the vital signs of a visit's page) is named
+``<part>.<field>``: the part is given when any of its fields is.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from metsor.errors import InputError, MetsorError
 from metsor.web.casebook.schemas import LesionIn
@@ -22,6 +25,20 @@ _M = TypeVar("_M", bound=BaseModel)
 
 #: Form fields that are not part of any entry.
 _NOT_ENTRY = frozenset({"csrf_token"})
+
+#: The parts of an entry that its form gives as a group of fields (``vital_signs.ecog``,
+#: ``relatedness.sorafenib``).
+_PARTS = frozenset({"vital_signs", "relatedness", "action_taken"})
+
+
+def _part(form: Mapping[str, str], name: str) -> dict[str, str] | None:
+    """The fields of part ``name`` given (non-blank), or None when none is."""
+    given = {
+        key.partition(".")[2]: value.strip()
+        for key, value in form.items()
+        if key.partition(".")[0] == name and value.strip()
+    }
+    return given or None
 
 
 def _lesions(form: Mapping[str, str]) -> tuple[list[dict[str, str]], list[int]]:
@@ -66,6 +83,10 @@ def read_form(model: type[_M], form: Mapping[str, str]) -> tuple[_M, list[int]]:
     numbers: list[int] = []
     if "lesions" in model.model_fields:
         data["lesions"], numbers = _lesions(form)
+    for name in _PARTS.intersection(model.model_fields):
+        part = _part(form, name)
+        if part is not None:
+            data[name] = part
     try:
         return model.model_validate(data), numbers
     except ValidationError as exc:
@@ -93,13 +114,25 @@ def _first_error(exc: ValidationError, numbers: list[int]) -> InputError:
 
     A form field is text, so of the errors of a field that may hold one of several types (a
     correction's value) the one about text — the union's last member — is the one to show.
+    A check of the entry's own (a plausible range, an allowed code) is shown in its words,
+    without pydantic's "Value error," before them.
     """
     errors = exc.errors()
     where = [str(part) for part in errors[0]["loc"]]
     if len(where) > 1 and where[0] == "lesions" and where[1].isdigit():
         field = f"lesions.{numbers[int(where[1])]}.{'.'.join(where[2:3])}".rstrip(".")
         same = [e for e in errors if [str(p) for p in e["loc"][:3]] == where[:3]]
+    elif len(where) > 1 and where[0] in _PARTS:
+        field = ".".join(where[:2])
+        same = [e for e in errors if [str(p) for p in e["loc"][:2]] == where[:2]]
     else:
         field = where[0]
         same = [e for e in errors if str(e["loc"][0]) == field]
-    return InputError(f"{field}: {same[-1]['msg']}", field=field)
+    return InputError(f"{field}: {_message(same[-1])}", field=field)
+
+
+def _message(error: ErrorDetails) -> str:
+    """An error's message; a check of the entry's own in its words."""
+    if error["type"] == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    return error["msg"]

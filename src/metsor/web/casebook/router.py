@@ -10,7 +10,6 @@ A query's field is highlighted in the table it points at.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -32,31 +31,14 @@ from metsor.services.casebook_view import (
 from metsor.services.context import ServiceContext
 from metsor.services.monitoring.signatures import list_signatures
 from metsor.web.casebook import corrections, entries, tumour
+from metsor.web.casebook.forms import read_form
+from metsor.web.casebook.schemas import AdverseEventIn, LabIn
 from metsor.web.dependencies import PageUser, checked_form, render, state_of, work
 from metsor.web.security import Principal
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-
-
-def _number(form: Mapping[str, str], field: str, *, required: bool = True) -> float | None:
-    text = form.get(field, "").strip()
-    if not text:
-        if required:
-            raise InputError(f"{field} is required", field=field)
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise InputError(f"{field} must be a number, got {text[:40]!r}", field=field) from None
-
-
-def _day(form: Mapping[str, str], field: str) -> date:
-    try:
-        return date.fromisoformat(form.get(field, "").strip())
-    except ValueError:
-        raise InputError(f"{field} must be a date (YYYY-MM-DD)", field=field) from None
 
 
 def _page(
@@ -137,18 +119,8 @@ async def lab(request: Request, user: PageUser, subject_id: str) -> Response:
     """Record a laboratory value (graded by CTCAE)."""
 
     def write(ctx: ServiceContext, form: dict[str, str]) -> object:
-        value = _number(form, "value")
-        assert value is not None
-        return record_lab(
-            ctx,
-            subject_id=subject_id,
-            analyte=form.get("analyte", ""),
-            value=value,
-            unit=form.get("unit", "").strip(),
-            collected_on=_day(form, "collected_on"),
-            uln=_number(form, "uln", required=False),
-            lln=_number(form, "lln", required=False),
-        )
+        body, _ = read_form(LabIn, form)
+        return record_lab(ctx, subject_id=subject_id, **body.model_dump())
 
     return await _submit(request, user, subject_id, "lab", "laboratory value entered", write)
 
@@ -158,19 +130,8 @@ async def adverse_event(request: Request, user: PageUser, subject_id: str) -> Re
     """Record an adverse event."""
 
     def write(ctx: ServiceContext, form: dict[str, str]) -> object:
-        grade = _number(form, "grade")
-        drugs = subject_casebook(ctx, subject_id).drugs
-        return record_adverse_event(
-            ctx,
-            subject_id=subject_id,
-            term=form.get("term", ""),
-            grade=int(grade or 0),
-            onset_date=_day(form, "onset_date"),
-            relatedness={d: form.get(f"relatedness.{d}", "") for d in drugs},
-            action_taken={d: form.get(f"action_taken.{d}", "") for d in drugs},
-            serious=form.get("serious") == "yes",
-            outcome=form.get("outcome", "not_recovered"),
-        )
+        body, _ = read_form(AdverseEventIn, form)
+        return record_adverse_event(ctx, subject_id=subject_id, **body.model_dump())
 
     return await _submit(request, user, subject_id, "ae", "adverse event entered", write)
 

@@ -9,16 +9,16 @@ and the recording service. The pages themselves are in :mod:`metsor.web.casebook
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel
 
 from metsor.services.casebook.deaths import record_death
 from metsor.services.casebook.dosing import record_dose
+from metsor.services.casebook.pages import VisitPageInput, record_visit_page
 from metsor.services.casebook.survival_contacts import record_survival_contact
 from metsor.services.casebook.therapies import record_anticancer_therapy
-from metsor.services.casebook.visits import record_visit
 from metsor.services.casebook.vital_signs import record_vital_signs
 from metsor.services.casebook.withdrawals import record_withdrawal
 from metsor.services.casebook_view import (
@@ -36,7 +36,6 @@ from metsor.web.casebook.schemas import (
     DeathIn,
     DoseIn,
     SurvivalContactIn,
-    VisitIn,
     VitalSignsIn,
     WithdrawalIn,
 )
@@ -68,7 +67,8 @@ class Input:
 
     ``kind`` is ``text``, ``number``, ``date``, ``choice`` or ``yesno``; a date's ``default``
     of ``"today"`` is the trial's today; ``groups`` holds the choices of a ``choice`` grouped
-    under headings (a dose level under its drug).
+    under headings (a dose level under its drug). ``part`` names the part of the entry the
+    input belongs to, shown under that heading (the vital signs of a visit's page).
     """
 
     name: str
@@ -79,6 +79,7 @@ class Input:
     default: str = ""
     blank: bool = False
     wide: bool = False
+    part: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,11 +111,22 @@ def _vital_inputs(_: CasebookView) -> tuple[Input, ...]:
     )
 
 
-def _visit_inputs(_: CasebookView) -> tuple[Input, ...]:
+#: The heading of a visit's vital signs on its form.
+VITAL_SIGNS_AT_VISIT = "Vital signs at the visit (if measured)"
+
+
+def _visit_inputs(view: CasebookView) -> tuple[Input, ...]:
+    """The visit, and the vital signs measured at it: one page, saved in one call."""
+    signs = tuple(
+        replace(i, name=f"vital_signs.{i.name}", part=VITAL_SIGNS_AT_VISIT)
+        for i in _vital_inputs(view)
+        if i.name != "measured_on"
+    )
     return (
         Input("visit_type", "Visit", "choice", _plain(VISIT_TYPES), default="treatment"),
         Input("number", "Number (default: the next)", "number"),
         Input("actual_date", "Took place on", "date", default="today"),
+        *signs,
     )
 
 
@@ -182,7 +194,8 @@ SECTIONS: Mapping[str, Section] = {
             (Column("visit_type", "Visit", code=True), Column("number", "No.", True),
              Column("planned_date", "Planned"), Column("actual_date", "Took place"),
              Column("in_window", "In window")),
-            _visit_inputs, VisitIn, record_visit, "visit entered", lambda v: v.visits,
+            _visit_inputs, VisitPageInput, record_visit_page, "visit entered",
+            lambda v: v.visits,
         ),
         Section(
             "vital-signs", "Vital signs", "vital signs", "vital_signs",

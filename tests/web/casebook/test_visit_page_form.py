@@ -1,0 +1,147 @@
+"""The visit form saves a visit's page: the visit and the vital signs measured at it, in one
+call of the page's service; a bad value of either is shown beside its field (its message in
+the entry's own words) and nothing is written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from metsor.errors import InputError
+from metsor.services.casebook.pages import VisitPageInput
+from metsor.web.casebook.forms import read_form
+from metsor.web.casebook.schemas import LabIn
+
+from ..conftest import WebServer, api_token, csrf_of
+from .enrolled import randomized_days_ago
+
+Login = Callable[[str], httpx.Client]
+
+VISIT = {"visit_type": "treatment", "actual_date": "2026-03-02", "csrf_token": "t"}
+SIGNS = {"vital_signs.systolic_mmhg": "165", "vital_signs.diastolic_mmhg": "95"}
+
+
+@pytest.mark.parametrize(
+    ("model", "form", "field", "message"),
+    [
+        pytest.param(
+            VisitPageInput,
+            {**VISIT, **SIGNS, "vital_signs.systolic_mmhg": "400"},
+            "vital_signs.systolic_mmhg",
+            "vital_signs.systolic_mmhg: systolic_mmhg 400 mm Hg is outside the plausible "
+            "range (50–300 mm Hg)",
+            id="vital-sign-implausible",
+        ),
+        pytest.param(
+            VisitPageInput,
+            {**VISIT, **SIGNS, "vital_signs.ecog": "7"},
+            "vital_signs.ecog",
+            "vital_signs.ecog: ECOG performance status must be a whole number from 0 to 5, got 7",
+            id="ecog-above-five",
+        ),
+        pytest.param(
+            VisitPageInput,
+            {**VISIT, "actual_date": "2026-13-01"},
+            "actual_date",
+            "actual_date: must be a date (YYYY-MM-DD), got '2026-13-01'",
+            id="visit-date",
+        ),
+        pytest.param(
+            VisitPageInput,
+            {**VISIT, "visit_type": "weekly"},
+            "visit_type",
+            "visit_type: must be one of baseline, treatment, tumour_assessment, follow_up, "
+            "unscheduled; got 'weekly'",
+            id="visit-type",
+        ),
+        pytest.param(
+            LabIn,
+            {"analyte": "ast", "value": "130", "unit": "furlongs", "collected_on": "2026-03-02"},
+            "unit",
+            "unit: unit 'furlongs' is not accepted for ast",
+            id="lab-unit",
+        ),
+    ],
+)
+def test_a_form_error_names_its_field_in_the_entrys_words(
+    model: Any, form: dict[str, str], field: str, message: str
+) -> None:
+    with pytest.raises(InputError) as raised:
+        read_form(model, form)
+    assert raised.value.field == field
+    assert raised.value.message.startswith(message), raised.value.message
+    assert "Value error" not in raised.value.message
+
+
+def test_blank_vital_signs_are_no_part_of_the_page() -> None:
+    page, _ = read_form(VisitPageInput, {**VISIT, "vital_signs.systolic_mmhg": " "})
+    assert page.vital_signs is None
+    page, _ = read_form(VisitPageInput, {**VISIT, **SIGNS})
+    assert page.vital_signs is not None
+    assert (page.vital_signs.systolic_mmhg, page.vital_signs.heart_rate_bpm) == (165, None)
+
+
+def _casebook(server: WebServer, subject_id: str) -> dict[str, Any]:
+    answer = httpx.get(
+        f"{server.url}/api/v1/subjects/{subject_id}/casebook",
+        headers=api_token(server, "coord_tj"),
+    )
+    assert answer.status_code == 200, answer.text
+    book: dict[str, Any] = answer.json()
+    return book
+
+
+def _visit_form(client: httpx.Client, subject_id: str, data: dict[str, str]) -> httpx.Response:
+    path = f"/subjects/{subject_id}/casebook/visits"
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    assert 'name="vital_signs.systolic_mmhg"' in page.text
+    return client.post(path, data={"csrf_token": csrf_of(page.text), **data})
+
+
+def test_the_visit_form_saves_the_visit_with_its_vital_signs(
+    web_server: WebServer, login: Login
+) -> None:
+    subject_id, _, day0 = randomized_days_ago(web_server, 30)
+    client = login("coord_tj")
+    on = (day0 + timedelta(28)).isoformat()
+    answer = _visit_form(
+        client,
+        subject_id,
+        {"visit_type": "treatment", "actual_date": on, **SIGNS, "vital_signs.ecog": "1"},
+    )
+    assert answer.status_code == 303, answer.text
+    book = _casebook(web_server, subject_id)
+    assert [(v["visit_type"], v["number"], v["actual_date"]) for v in book["visits"]] == [
+        ("treatment", 1, on)
+    ]
+    (signs,) = book["vital_signs"]
+    assert (signs["measured_on"], signs["systolic_mmhg"], signs["ecog"]) == (on, 165, 1)
+    assert signs["hypertension_grade"] == 3  # CTCAE v5.0: systolic >= 160 mm Hg
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        pytest.param({"vital_signs.diastolic_mmhg": "170"}, "vital_signs.diastolic_mmhg", id="bp"),
+        pytest.param({"vital_signs.heart_rate_bpm": "fast"}, "vital_signs.heart_rate_bpm", id="hr"),
+        pytest.param({"number": "0"}, "number", id="visit-number"),
+    ],
+)
+def test_a_bad_value_on_the_visit_form_is_shown_beside_its_field_and_nothing_written(
+    web_server: WebServer, login: Login, values: dict[str, str], field: str
+) -> None:
+    subject_id, _, day0 = randomized_days_ago(web_server, 30)
+    client = login("coord_tj")
+    on = (day0 + timedelta(28)).isoformat()
+    form = {"visit_type": "treatment", "actual_date": on, **SIGNS, "vital_signs.weight_kg": "61.5"}
+    answer = _visit_form(client, subject_id, {**form, **values})
+    assert answer.status_code == 422, answer.text
+    assert f'id="error-{field}"' in answer.text
+    assert 'name="vital_signs.weight_kg" value="61.5"' in answer.text
+    book = _casebook(web_server, subject_id)
+    assert (book["visits"], book["vital_signs"]) == ([], [])
