@@ -1,20 +1,28 @@
-"""JSON shapes of the casebook and queries API."""
+"""JSON shapes of the casebook and queries API.
+
+An entry whose service checks its input by a model takes that model as its body (less the
+subject, in the path): visits, laboratory values, vital signs and adverse events, so that a
+field's type and bounds are written once.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from metsor.services.casebook.adverse_events import AdverseEventInput as AdverseEventIn
 from metsor.services.casebook.deaths import DeathInput as DeathIn
 from metsor.services.casebook.dosing import DoseInput as DoseIn
+from metsor.services.casebook.labs import LabInput as LabIn
 from metsor.services.casebook.survival_contacts import (
     SurvivalContactInput as SurvivalContactIn,
 )
 from metsor.services.casebook.therapies import AnticancerTherapyInput as AnticancerTherapyIn
 from metsor.services.casebook.tumour import LesionInput as LesionIn
 from metsor.services.casebook.tumour import TumourAssessmentInput as TumourAssessmentIn
+from metsor.services.casebook.visits import VisitInput as VisitIn
+from metsor.services.casebook.vital_signs import VitalSignsInput as VitalSignsIn
 from metsor.services.casebook.withdrawals import WithdrawalInput as WithdrawalIn
 
 __all__ = [
@@ -37,34 +45,6 @@ __all__ = [
 
 #: The most lesions one tumour assessment may list.
 MAX_LESIONS = 50
-
-
-class LabIn(BaseModel):
-    """A laboratory value: graded by CTCAE when stored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    analyte: str = Field(max_length=32)
-    value: float
-    unit: str = Field(max_length=16)
-    collected_on: dt.date
-    lln: float | None = None
-    uln: float | None = None
-
-
-class AdverseEventIn(BaseModel):
-    """An adverse event, with relatedness and action for each study drug of the arm."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    term: str = Field(max_length=128)
-    grade: int
-    onset_date: dt.date
-    relatedness: dict[str, str]
-    action_taken: dict[str, str]
-    serious: bool = False
-    outcome: str = Field(default="not_recovered", max_length=32)
-    resolution_date: dt.date | None = None
 
 
 class QueryIn(BaseModel):
@@ -92,30 +72,6 @@ class QueryCloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     resolution: str = Field(max_length=4000)
-
-
-class VisitIn(BaseModel):
-    """A visit that took place; its number defaults to the next of its type."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    visit_type: str = Field(max_length=24)
-    actual_date: dt.date
-    number: int | None = None
-
-
-class VitalSignsIn(BaseModel):
-    """The vital signs of one day; blood pressure is graded as CTCAE hypertension."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    measured_on: dt.date
-    systolic_mmhg: int
-    diastolic_mmhg: int
-    heart_rate_bpm: int | None = None
-    temperature_c: float | None = None
-    weight_kg: float | None = None
-    ecog: int | None = None
 
 
 class CorrectionIn(BaseModel):
