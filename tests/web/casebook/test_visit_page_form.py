@@ -145,3 +145,55 @@ def test_a_bad_value_on_the_visit_form_is_shown_beside_its_field_and_nothing_wri
     assert 'name="vital_signs.weight_kg" value="61.5"' in answer.text
     book = _casebook(web_server, subject_id)
     assert (book["visits"], book["vital_signs"]) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "where", "said"),
+    [
+        pytest.param(
+            "labs",
+            {"analyte": "ast", "value": 130, "unit": "furlongs", "collected_on": "{on}"},
+            ["body", "unit"],
+            "unit 'furlongs' is not accepted for ast",
+            id="lab-unit",
+        ),
+        pytest.param(
+            "vital-signs",
+            {"measured_on": "{on}", "systolic_mmhg": 120, "diastolic_mmhg": 130},
+            ["body", "diastolic_mmhg"],
+            "diastolic_mmhg 130 is not below systolic_mmhg 120",
+            id="vitals-diastolic-above",
+        ),
+        pytest.param(
+            "visits",
+            {"visit_type": "treatment", "actual_date": "{on}", "number": True},
+            ["body", "number"],
+            "must be a whole number, got True",
+            id="visit-number-bool",
+        ),
+        pytest.param(
+            "adverse-events",
+            {"term": "Diarrhea", "grade": 6, "onset_date": "{on}", "relatedness": {},
+             "action_taken": {}},
+            ["body", "grade"],
+            "less than or equal to 5",
+            id="event-grade",
+        ),
+    ],
+)  # fmt: skip
+def test_the_json_api_refuses_a_bad_value_naming_its_field(
+    web_server: WebServer, path: str, body: dict[str, Any], where: list[str], said: str
+) -> None:
+    subject_id, _, day0 = randomized_days_ago(web_server, 30)
+    on = (day0 + timedelta(28)).isoformat()
+    answer = httpx.post(
+        f"{web_server.url}/api/v1/subjects/{subject_id}/{path}",
+        json={key: on if value == "{on}" else value for key, value in body.items()},
+        headers=api_token(web_server, "coord_tj"),
+    )
+    assert answer.status_code == 422, answer.text
+    (fault,) = answer.json()["detail"]
+    assert fault["loc"] == where
+    assert said in fault["msg"]
+    book = _casebook(web_server, subject_id)
+    assert (book["visits"], book["vital_signs"], book["labs"]) == ([], [], [])
