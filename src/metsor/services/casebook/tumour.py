@@ -258,6 +258,7 @@ def record_tumour_assessment(
         for row in rows:
             row.assessment_id = assessment.id
         ctx.session.add_all(rows)
+    ctx.session.flush()  # left to the commit, the lesions would cost the lock guard's probes again
     return _record_of(assessment, rows)
 
 
