@@ -258,6 +258,8 @@ def _design(**change: object) -> TrialDesign:
         pytest.param({"critical": np.array([1.96, 2.0])}, "critical", id="critical-per-look"),
         pytest.param({"calendar_end": 0.0}, "calendar_end", id="time-driven-without-end"),
         pytest.param({"scan_days": 0.5}, "scan_days", id="scan-under-a-day"),
+        pytest.param({"futility": np.array([0.0, 1.0])}, "futility", id="futility-per-look"),
+        pytest.param({"futility": np.array([np.nan])}, "futility", id="futility-nan"),
     ],
 )
 def test_the_kernel_runs_only_on_a_checked_design(change: dict[str, object], field: str) -> None:

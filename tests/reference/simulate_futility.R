@@ -16,7 +16,8 @@
 #     maxNumberOfSubjects = n, plannedEvents = round(informationRates * events),
 #     maxNumberOfIterations = iterations, seed = 20160203, directionUpper = FALSE)
 # whose trials are the same model as metsor's (uniform accrual, exponential survival, no
-# dropout, a look at each planned number of events).
+# dropout, a look at each planned number of events). earlyStop is rpact's total over the
+# interim looks.
 suppressPackageStartupMessages({
   library(rpact)
   library(jsonlite)
@@ -27,15 +28,13 @@ out_file <- "tests/reference/simulate_futility_reference.json"
 type_of_design <- c(obf = "asOF", pocock = "asP", hsd = "asHSD")
 type_of_beta <- c(obf = "bsOF", pocock = "bsP", hsd = "bsHSD")
 
-na_null <- function(x) lapply(as.numeric(x), function(v) if (is.na(v)) NULL else v)
-
 futility_case <- function(id, looks, sides, spending, beta_spending, binding, events, n,
                           hazard_ratios, iterations, alpha = if (sides == 2) 0.05 else 0.025,
                           beta = 0.2, gamma = -4, beta_gamma = -4) {
   list(id = id, looks = looks, sides = sides, spending = spending, gamma = gamma,
        alpha = alpha, beta = beta, beta_spending = beta_spending, beta_gamma = beta_gamma,
        binding = binding, events = events, n = n, accrual_months = 24,
-       median_control = 10.7, hazard_ratios = hazard_ratios, iterations = iterations)
+       median_control = 10.7, hazard_ratios = I(hazard_ratios), iterations = iterations)
 }
 
 make_design <- function(case) {
@@ -81,10 +80,9 @@ describe <- function(case) {
   })
   c(case, list(
     critical_values = d$criticalValues,
-    futility_bounds = I(na_null(d$futilityBounds)),
+    futility_bounds = I(as.numeric(d$futilityBounds)),
     alpha_spent = d$alphaSpent,
     beta_spent = d$betaSpent,
-    hazard_ratios = I(case$hazard_ratios),
     planned_events = round(case$looks * case$events),
     by_hazard_ratio = by_hr
   ))
@@ -108,5 +106,7 @@ reference <- list(
   rpact_version = as.character(packageVersion("rpact")),
   cases = lapply(cases, describe)
 )
-writeLines(toJSON(reference, auto_unbox = TRUE, digits = NA, pretty = TRUE), out_file)
+# a look without a futility bound (rpact's NA) is null
+writeLines(toJSON(reference, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"),
+           out_file)
 cat("wrote", out_file, "\n")

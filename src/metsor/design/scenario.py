@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -187,17 +188,21 @@ class Scenario:
             :func:`metsor.design.boundaries.group_sequential_design` of the scenario's
             looks, level, sides and spending (α and, with ``beta_spending``, β).
         """
-        return group_sequential_design(
+        inputs = (
             self.looks,
-            alpha=self.alpha,
-            sides=self.sides,
-            spending=self.spending,
-            gamma=self.gamma,
-            beta=self.beta,
-            beta_spending=self.beta_spending,
-            beta_gamma=self.beta_gamma,
-            binding_futility=self.binding_futility,
+            self.alpha,
+            self.sides,
+            self.spending,
+            self.gamma,
+            self.beta,
+            self.beta_spending,
+            self.beta_gamma,
+            self.binding_futility,
         )
+        try:
+            return _solved_design(tuple(self.looks), *inputs[1:])
+        except TypeError:  # inputs that cannot be a cache's key: solved (and refused) uncached
+            return _solve_design(*inputs)
 
     @property
     def hr(self) -> float:
@@ -235,6 +240,35 @@ class Scenario:
         dropout_hazard(self.dropout_per_year)
         self.design()
         return self
+
+
+def _solve_design(
+    looks: Any,
+    alpha: Any,
+    sides: Any,
+    spending: Any,
+    gamma: Any,
+    beta: Any,
+    beta_spending: Any,
+    beta_gamma: Any,
+    binding_futility: Any,
+) -> GroupSequentialDesign:
+    return group_sequential_design(
+        looks,
+        alpha=alpha,
+        sides=sides,
+        spending=spending,
+        gamma=gamma,
+        beta=beta,
+        beta_spending=beta_spending,
+        beta_gamma=beta_gamma,
+        binding_futility=binding_futility,
+    )
+
+
+_solved_design = functools.lru_cache(maxsize=64)(_solve_design)
+"""The bounds of recent scenarios: β-spending designs take a while to solve, and a scenario's
+are asked for when it is validated, planned and reported."""
 
 
 _INTEGERS = ("n", "sides")

@@ -104,7 +104,8 @@ class SimulationResult:
     Attributes
     ----------
     power
-        Share of trials that rejected H0 at some look (the type-I error when ``hr`` is 1).
+        Share of trials that rejected H0 at some look (the type-I error when ``hr`` is 1), the
+        futility bounds (if any) obeyed.
     mc_se
         Monte-Carlo standard error of ``power``.
     reject_by_look
@@ -350,9 +351,7 @@ def combine(s: Scenario, tallies: list[BlockTally], seed: int) -> SimulationResu
         futility_by_look=tuple(float(c) / sims for c in futile[:-1]) if has_futility else (),
         binding_futility=plan.binding_futility,
         power_futility_ignored=(
-            power + past_futility / sims
-            if has_futility and not plan.binding_futility
-            else None
+            power + past_futility / sims if has_futility and not plan.binding_futility else None
         ),
     )
 
