@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from metsor.cli.main import app
 from metsor.design.outcomes import PRESETS
 from metsor.errors import InputError
-from metsor.insilico.calibration import calibrate
+from metsor.insilico.calibration import calibrate, calibration_targets
 from metsor.insilico.presets import SORAFENIB_EVENTS, targets
 
 runner = CliRunner()
@@ -73,7 +73,10 @@ def test_the_command_prints_json_and_a_table() -> None:
     assert data["preset"] == "sharp"
     assert data["n_per_arm"] == 30
     assert data["scan_interval_days"] == 42
-    assert {row["key"] for row in data["rows"]} == {t.key for t in targets("sharp")}
+    assert [(row["arm"], row["key"]) for row in data["rows"]] == [
+        (t.arm, t.key) for t in calibration_targets("sharp")
+    ]
+    assert {row["arm_code"] for row in data["rows"]} == {"sorafenib", "placebo"}
     text = runner.invoke(app, ["insilico", "calibrate", "--n", "30", "--preset", "reflect"])
     assert text.exit_code == 0, text.output
     assert "ORR mRECIST" in text.output
@@ -91,3 +94,32 @@ def test_the_command_names_a_bad_option(args: list[str], named: str) -> None:
     done = runner.invoke(app, ["insilico", "calibrate", *args])
     assert done.exit_code == 2
     assert named in done.output
+
+
+@pytest.mark.parametrize(
+    ("preset", "other_arm", "other_drug_rows"),
+    [
+        pytest.param("sharp", "placebo", 19, id="sharp-placebo"),
+        pytest.param("metsor", "sorafenib_metformin", 7, id="metsor-metformin"),
+    ],
+)
+def test_the_other_arm_is_the_presets_own_trials(
+    preset: str, other_arm: str, other_drug_rows: int
+) -> None:
+    """SHARP's calibration has no metformin rows: its other arm is placebo, compared with the
+    label's placebo column (9 terms, any grade and grade >= 3) and its discontinuation."""
+    found = calibration_targets(preset)
+    other = [t for t in found if t.arm == "experimental"]
+    assert len(other) == other_drug_rows
+    glucophage = [t for t in found if "Glucophage" in t.source]
+    assert (glucophage == []) == (other_arm == "placebo")
+    result = calibrate(preset, n=20, seed=3)
+    assert result.arm_codes["experimental"] == other_arm
+
+
+def test_best_response_target_says_what_it_counts() -> None:
+    """SHARP's 73% is CR + PR + SD at any assessment (2% + 71%), not its disease control rate."""
+    found = {t.key: t for t in calibration_targets("sharp")}
+    assert "dcr_recist" not in found
+    assert found["cr_pr_sd_recist"].value == 0.73
+    assert "not the publication's disease control rate" in PRESETS["sharp"].derivation

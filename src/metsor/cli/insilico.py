@@ -32,7 +32,7 @@ _LABELS = {
     "pfs_median": "Median PFS, observed (months)",
     "orr_mrecist": "ORR mRECIST",
     "orr_recist": "ORR RECIST 1.1",
-    "dcr_recist": "Disease control, RECIST",
+    "cr_pr_sd_recist": "Best response CR, PR or SD, RECIST",
     "discontinued_ae": "Discontinued for adverse events",
     "dose_reduced": "Dose reduced",
 }
@@ -67,7 +67,7 @@ def format_table(calibration: Calibration) -> str:
     for row in calibration.rows:
         median = row.target.is_median
         interval = f"{_value(row.lower, median)}–{_value(row.upper, median)}"
-        arm = "S" if row.target.arm == "control" else "M+S"
+        arm = calibration.arm_abbreviations[row.target.arm]
         mark = "" if row.inside else " !"
         lines.append(
             f"  {arm:<12} {_label(row):<40} {_value(row.target.value, median):>8} "

@@ -61,8 +61,10 @@ class OutcomePreset:
         Publication the figures come from.
     pfs_median
         Median PFS as observed, months, where published.
-    disease_control
-        Disease control rate (CR, PR or SD) by the trial's criterion, where published.
+    stable_or_better
+        Share whose best response by RECIST is CR, PR or SD at any assessment, with no minimum
+        duration of stable disease: the trial's CR + PR + SD as tabulated, where published. It
+        is not a disease control rate that asks stable disease to last (SHARP's 43%).
     scan_phase
         Where the latent median lies before the observed one, in scan intervals.
     derivation
@@ -76,7 +78,7 @@ class OutcomePreset:
     scan_interval_days: int
     source: str
     pfs_median: float | None = None
-    disease_control: float | None = None
+    stable_or_better: float | None = None
     scan_phase: float = 0.5
     derivation: str = ""
 
@@ -99,11 +101,14 @@ PRESETS: dict[str, OutcomePreset] = {
         response_rate=round(0.02 * _MRECIST_PER_RECIST, 4),
         recist_rate=0.02,
         scan_interval_days=42,
-        disease_control=0.73,
+        stable_or_better=0.73,
         source="Llovet JM et al., NEJM 2008;359:378 (SHARP)",
         derivation=(
-            "sorafenib arm n = 299: OS 10.7, TTP 5.5 months at 6-weekly scans; PR 2% by RECIST, "
-            "no CR; SD 71% (disease control 73%); mRECIST rate derived as 2% × 12.4/6.5 "
+            "sorafenib arm n = 299: OS 10.7, TTP 5.5 months at 6-weekly scans; best response by "
+            "RECIST: no CR, PR 2%, SD 71% (Llovet 2008 as tabulated at pmc.ncbi.nlm.nih.gov/"
+            "articles/PMC6095169, Table 2), so CR, PR or SD 73% at any assessment; not the "
+            "publication's disease control rate (43%, stable disease held at least 28 days after "
+            "it was first seen: recalled, not checked); mRECIST rate derived as 2% × 12.4/6.5 "
             "(REFLECT's ratio)"
         ),
     ),
@@ -113,7 +118,7 @@ PRESETS: dict[str, OutcomePreset] = {
         response_rate=round(0.033 * _MRECIST_PER_RECIST, 4),
         recist_rate=0.033,
         scan_interval_days=42,
-        disease_control=0.033 + 0.54,
+        stable_or_better=0.033 + 0.54,
         scan_phase=0.3,
         source="Cheng AL et al., Lancet Oncol 2009;10:25 (Asia-Pacific)",
         derivation=(

@@ -3,13 +3,18 @@
 :func:`calibrate` draws a large virtual population of the preset's trial
 (:func:`metsor.insilico.population.population_of`) that passes the screening of that trial's
 built-in protocol (the default protocol's where the trial has none), draws
-its outcomes under both arms (:func:`metsor.design.outcomes.draw_outcomes`), plans every
+its outcomes under both arms of that protocol and its scenario
+(:func:`metsor.design.outcomes.draw_outcomes`: the arm of the preset's drug, and the other arm
+with the scenario's effect), plans every
 subject's course with the same code as the virtual trial (:func:`~metsor.insilico.course.
 plan_course`, on the tumour-assessment schedule of the trial the preset comes from), reads each
 course as the endpoints do (:meth:`~metsor.insilico.plan.CoursePlan.subject_course`) and derives
 OS, TTP, PFS and best response with :mod:`metsor.endpoints`; adverse events, dose reductions and
 discontinuations are counted from the planned casebook entries. No database is involved, and
-nothing is computed any other way than the virtual trial computes it.
+nothing is computed any other way than the virtual trial computes it. The other arm is compared
+with what is published of it: METSOR's metformin arm with the Glucophage label's excess events,
+SHARP's placebo arm with the label's placebo column and its discontinuation
+(:func:`calibration_targets`).
 
 Each virtual figure comes with its sampling interval: Wilson's score interval for a share,
 the Brookmeyer–Crowley interval of the Kaplan–Meier median (log-log) for a median. The
@@ -21,8 +26,8 @@ interval with probability at least ``level``. A target outside its interval is m
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import NormalDist
 from typing import Any
@@ -39,26 +44,28 @@ from metsor.insilico.population import population_of
 from metsor.insilico.presets import (
     DEFAULT_PRESET,
     Target,
+    ToxicityProfile,
+    inactive_drug_profile,
     outcome_preset,
     targets,
     toxicity_profile,
 )
 from metsor.insilico.recruitment import eligible_candidates, outcome_of
-from metsor.insilico.scenario import DEFAULT_SCENARIO, PROTOCOL_SCENARIOS
+from metsor.insilico.scenario import DEFAULT_SCENARIO, PROTOCOL_SCENARIOS, VirtualScenario
 from metsor.protocol import Protocol
 from metsor.protocol.builtin import DEFAULT_NCT_ID, builtin
+from metsor.protocol.treatment import StudyDrug
 from metsor.stats import kaplan_meier
 
-__all__ = ["ARMS", "Calibration", "CalibrationRow", "calibrate"]
+__all__ = ["ARMS", "Calibration", "CalibrationRow", "calibrate", "calibration_targets"]
 
 _PROTOCOL = builtin(DEFAULT_NCT_ID)
 ARMS: dict[str, str] = {
     "control": next(a for a in _PROTOCOL.arm_codes if a != _PROTOCOL.experimental_arm.code),
     "experimental": str(_PROTOCOL.experimental_arm.code),
 }
-"""Arm code of each arm of a target (the built-in protocol's)."""
-_REFERENCE_DRUG = _PROTOCOL.drugs_of(ARMS["control"])[0]
-"""The drug of the control arm, whose discontinuations and reductions are compared."""
+"""Arm code of each arm of a target in the default protocol (a preset run in another trial
+takes that trial's arms, :func:`_trial_of`)."""
 
 MAX_N = 100_000
 """Largest population per arm."""
@@ -119,6 +126,13 @@ class Calibration:
         The tumour-assessment interval the courses were planned on.
     rows
         One per target.
+    nct_id
+        The trial whose protocol screened the virtual patients and gave the arms.
+    arm_codes
+        The protocol's arm code of each arm of a target (``control``: the preset's arm).
+    arm_abbreviations
+        A short name of each arm of a target: the initials of its drugs (``S``, ``M+S``), or
+        ``P`` for an arm whose drugs are all inactive.
     """
 
     preset: str
@@ -127,6 +141,11 @@ class Calibration:
     level: float
     scan_interval_days: int
     rows: tuple[CalibrationRow, ...]
+    nct_id: str = DEFAULT_NCT_ID
+    arm_codes: Mapping[str, str] = field(default_factory=lambda: dict(ARMS))
+    arm_abbreviations: Mapping[str, str] = field(
+        default_factory=lambda: {"control": "S", "experimental": "M+S"}
+    )
 
     @property
     def all_inside(self) -> bool:
@@ -144,8 +163,12 @@ class Calibration:
             "level": self.level,
             "interval": "Bonferroni-simultaneous sampling interval of the virtual value",
             "scan_interval_days": self.scan_interval_days,
+            "nct_id": self.nct_id,
+            "arm_codes": dict(self.arm_codes),
             "all_inside": self.all_inside,
-            "rows": [row.to_dict() for row in self.rows],
+            "rows": [
+                {**row.to_dict(), "arm_code": self.arm_codes[row.target.arm]} for row in self.rows
+            ],
         }
 
 
@@ -176,49 +199,107 @@ def calibrate(
         For an unknown preset, a size out of range, a negative seed or a level outside
         (0, 1).
     """
-    wanted = targets(preset)
     if isinstance(n, bool) or not isinstance(n, int) or not 20 <= n <= MAX_N:
         raise InputError(f"n must be an integer from 20 to {MAX_N}, got {n!r}", field="n")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"seed must be a non-negative integer, got {seed!r}", field="seed")
     if not 0.0 < level < 1.0:
         raise InputError(f"level must lie in (0, 1), got {level!r}", field="level")
+    wanted = calibration_targets(preset)
     p = outcome_preset(preset)
+    trial = _trial_of(preset)
     rng = np.random.default_rng(seed)
-    cohort, records = eligible_candidates(
-        n, rng, _screening_protocol(preset), population_of(preset)
-    )
-    scenario = DEFAULT_SCENARIO
+    cohort, records = eligible_candidates(n, rng, trial.protocol, population_of(preset))
     plans: dict[str, list[CoursePlan]] = {}
-    for arm, code in ARMS.items():
-        experimental = arm == "experimental"
+    for arm, code in trial.arm_codes.items():
         drawn = draw_outcomes(
             cohort,
-            np.full(n, experimental),
+            np.full(n, arm == "experimental"),
             rng,
             preset=preset,
-            hr_death=scenario.hr_death,
-            hr_progression=scenario.hr_progression,
-            dropout_per_year=scenario.dropout_per_year,
+            hr_death=trial.scenario.hr_death,
+            hr_progression=trial.scenario.hr_progression,
+            response_experimental=trial.scenario.response_experimental,
+            dropout_per_year=trial.scenario.dropout_per_year,
             first_scan_days=p.scan_interval_days,
             missed_scan_share=MISSED_ASSESSMENT_SHARE,
         )
+        profile = trial.profile(arm, preset)
         plans[arm] = [
-            _plan(records[i], code, drawn, i, preset, p.scan_interval_days, rng) for i in range(n)
+            _plan(records[i], code, drawn, i, trial, profile, p.scan_interval_days, rng)
+            for i in range(n)
         ]
     confidence = 1.0 - (1.0 - level) / len(wanted)
-    measure = _Measures(plans, _CRITERIA[preset], p.scan_interval_days, confidence)
+    drugs = {arm: trial.protocol.drugs_of(code)[0] for arm, code in trial.arm_codes.items()}
+    measure = _Measures(plans, _CRITERIA[preset], p.scan_interval_days, confidence, drugs)
     rows = tuple(measure.row(target) for target in wanted)
-    return Calibration(preset, n, seed, level, p.scan_interval_days, rows)
+    return Calibration(
+        preset,
+        n,
+        seed,
+        level,
+        p.scan_interval_days,
+        rows,
+        trial.protocol.nct_id,
+        dict(trial.arm_codes),
+        {arm: trial.abbreviation(code) for arm, code in trial.arm_codes.items()},
+    )
 
 
-def _screening_protocol(preset: str) -> Protocol:
-    """The built-in protocol whose scenario is calibrated by ``preset`` (SHARP's for
-    ``sharp``), or the default protocol."""
-    for nct_id, scenario in PROTOCOL_SCENARIOS.items():
-        if scenario.preset == preset:
-            return builtin(nct_id)
-    return _PROTOCOL
+def calibration_targets(preset: str) -> tuple[Target, ...]:
+    """The targets :func:`calibrate` compares for ``preset``: the preset's arm, and the other arm
+    of the trial it is run in (placebo's events in SHARP, metformin's excess in METSOR)."""
+    trial = _trial_of(preset)
+    if trial.inactive("experimental"):
+        return targets(preset, other_arm="placebo")
+    control = {drug.code for drug in trial.protocol.drugs_of(trial.arm_codes["control"])}
+    added = tuple(
+        drug.code
+        for drug in trial.protocol.drugs_of(trial.arm_codes["experimental"])
+        if drug.code not in control
+    )
+    return targets(preset, other_arm=added)
+
+
+@dataclass(frozen=True)
+class _Trial:
+    """The trial a preset is calibrated in: its protocol, scenario and arms."""
+
+    protocol: Protocol
+    scenario: VirtualScenario
+    arm_codes: Mapping[str, str]
+
+    def inactive(self, arm: str) -> bool:
+        """Whether every drug of ``arm`` (a target's arm) is inactive (a placebo)."""
+        drugs = self.protocol.drugs_of(self.arm_codes[arm])
+        return bool(drugs) and not any(drug.active for drug in drugs)
+
+    def profile(self, arm: str, preset: str) -> ToxicityProfile:
+        """The adverse events of ``arm``: placebo's for an inactive arm, else the preset's."""
+        return inactive_drug_profile(preset) if self.inactive(arm) else toxicity_profile(preset)
+
+    def abbreviation(self, code: str) -> str:
+        """``P`` for a placebo arm, else the initials of the arm's drugs (``M+S``)."""
+        drugs = self.protocol.drugs_of(code)
+        if drugs and not any(drug.active for drug in drugs):
+            return "P"
+        return "+".join(drug.code[:1].upper() for drug in drugs)
+
+
+def _trial_of(preset: str) -> _Trial:
+    """The built-in protocol whose scenario runs ``preset`` (SHARP's for ``sharp``), with that
+    scenario; the default protocol and scenario for a preset no protocol runs. ``control`` is
+    the arm of the preset's drug, ``experimental`` the other."""
+    protocol, scenario = _PROTOCOL, DEFAULT_SCENARIO
+    for nct_id, candidate in PROTOCOL_SCENARIOS.items():
+        if candidate.preset == preset:
+            protocol, scenario = builtin(nct_id), candidate
+            break
+    experimental = str(protocol.experimental_arm.code)
+    other = next(code for code in protocol.arm_codes if code != experimental)
+    if scenario.preset_arm == "experimental":
+        return _Trial(protocol, scenario, {"control": experimental, "experimental": other})
+    return _Trial(protocol, scenario, {"control": other, "experimental": experimental})
 
 
 def _plan(
@@ -226,7 +307,8 @@ def _plan(
     arm: str,
     drawn: Outcomes,
     i: int,
-    preset: str,
+    trial: _Trial,
+    profile: ToxicityProfile,
     interval: int,
     rng: np.random.Generator,
 ) -> CoursePlan:
@@ -240,15 +322,20 @@ def _plan(
         cutoff=_DAY0 + timedelta(days=_FOLLOW_UP_DAYS),
         baseline=baseline,
         outcome=outcome_of(drawn, i),
-        lost_share=DEFAULT_SCENARIO.lost_share,
+        lost_share=trial.scenario.lost_share,
         rng=rng,
-        profile=toxicity_profile(preset),
+        profile=profile,
         scan_interval_days=interval,
+        protocol=trial.protocol,
     )
 
 
 class _Measures:
-    """The virtual value and interval of each target, from the planned courses."""
+    """The virtual value and interval of each target, from the planned courses.
+
+    ``drugs`` gives the drug of each arm whose discontinuations and reductions are counted
+    (default the default protocol's first drug of each arm).
+    """
 
     def __init__(
         self,
@@ -256,18 +343,20 @@ class _Measures:
         criterion: endpoints.Criterion,
         interval: int,
         confidence: float,
+        drugs: Mapping[str, StudyDrug] | None = None,
     ) -> None:
         self.plans = plans
         self.criterion = criterion
         self.schedule = endpoints.AssessmentSchedule(interval_days=interval)
         self.confidence = confidence
         self.z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+        self.drugs = drugs or {arm: _PROTOCOL.drugs_of(code)[0] for arm, code in ARMS.items()}
 
     def row(self, target: Target) -> CalibrationRow:
         plans = self.plans[target.arm]
         if target.is_median:
             return CalibrationRow(target, *self._median(target.key, plans))
-        hits = sum(1 for plan in plans if self._counts(target.key, plan))
+        hits = sum(1 for plan in plans if self._counts(target.key, plan, self.drugs[target.arm]))
         return CalibrationRow(target, hits / len(plans), *self._wilson(hits, len(plans)))
 
     def _median(self, key: str, plans: list[CoursePlan]) -> tuple[float, float, float]:
@@ -296,11 +385,13 @@ class _Measures:
         half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
         return max(0.0, centre - half), min(1.0, centre + half)
 
-    def _counts(self, key: str, plan: CoursePlan) -> bool:
-        if key.startswith(("orr_", "dcr_")):
+    def _counts(self, key: str, plan: CoursePlan, drug: StudyDrug) -> bool:
+        if key.startswith(("orr_", "cr_pr_sd_")):
+            # Any assessment counts, and stable disease of any duration (sd_min_days 0): the
+            # definition of the targets (the trials' best responses as tabulated).
             criterion: endpoints.Criterion = "mrecist" if key.endswith("_mrecist") else "recist"
             best = endpoints.best_response(
-                plan.subject_course(), criterion=criterion, window_months=None
+                plan.subject_course(), criterion=criterion, window_months=None, sd_min_days=0
             )
             wanted = ("CR", "PR") if key.startswith("orr_") else ("CR", "PR", "SD")
             return best.response in wanted
@@ -316,16 +407,16 @@ class _Measures:
         doses = [e.fields for e in plan.entries if e.kind == "dose"]
         if key == "discontinued_ae":
             return any(
-                d["drug"] == _REFERENCE_DRUG.code
+                d["drug"] == drug.code
                 and d["event"] == "discontinue"
                 and d["reason"] not in _OFF_TREATMENT
                 for d in doses
             )
         if key == "dose_reduced":
             return any(
-                d["drug"] == _REFERENCE_DRUG.code
+                d["drug"] == drug.code
                 and d["event"] in ("reduce", "resume")
-                and d["level"] not in (None, _REFERENCE_DRUG.full_dose.code)
+                and d["level"] not in (None, drug.full_dose.code)
                 for d in doses
             )
         raise InputError(f"no measure for target {key!r}", field="key")

@@ -15,6 +15,7 @@ adverse events and SHARP's discontinuation rate, as no Chinese trial reports the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from metsor.design.outcomes import PRESETS, OutcomePreset
 from metsor.errors import InputError
@@ -266,10 +267,13 @@ class Target:
     ----------
     key
         What is measured: ``os_median``, ``ttp_median``, ``pfs_median`` (months, as observed),
-        ``orr_mrecist``, ``orr_recist``, ``dcr_recist``, ``discontinued_ae``,
+        ``orr_mrecist``, ``orr_recist``, ``cr_pr_sd_recist`` (best response CR, PR or SD by
+        RECIST at any assessment, no minimum duration of stable disease), ``discontinued_ae``,
         ``dose_reduced``, ``ae_any:<term>``, ``ae_g3:<term>``.
     arm
-        ``control`` (sorafenib) or ``experimental`` (metformin plus sorafenib).
+        ``control``: the arm of the preset's drug (sorafenib); ``experimental``: the other arm
+        of the trial the preset is run in (metformin plus sorafenib in METSOR, placebo in
+        SHARP).
     value
         The figure.
     source
@@ -301,21 +305,29 @@ class Target:
         return max(0.0, low - half), high + half
 
 
-def targets(preset: str) -> tuple[Target, ...]:
+def targets(
+    preset: str, *, other_arm: Literal["placebo"] | tuple[str, ...] = ("metformin",)
+) -> tuple[Target, ...]:
     """Every figure of ``preset`` that ``metsor insilico calibrate`` compares.
 
     Parameters
     ----------
     preset
         A key of :data:`metsor.design.outcomes.PRESETS`.
+    other_arm
+        The other arm of the trial: ``"placebo"`` (its adverse events and discontinuation
+        against SHARP's placebo column, :data:`PLACEBO_EVENTS`), or the codes of the drugs it
+        adds to the preset's (the label's excess events of each drug in
+        :data:`EXCESS_EVENTS`; METSOR's metformin by default).
 
     Returns
     -------
     tuple of Target
-        Survival and progression medians, response rates, adverse events of the control arm
-        by term and grade, discontinuation and dose reduction for toxicity, then the metformin
-        arm's gastrointestinal events (sorafenib's rate and metformin's attributable share
-        combined as independent causes).
+        Survival and progression medians, response rates, adverse events of the preset's arm
+        by term and grade, discontinuation and dose reduction for toxicity, then the other
+        arm's: placebo's events by term and grade and its discontinuation, or the added drug's
+        events (sorafenib's rate and the drug's attributable share combined as independent
+        causes).
 
     Raises
     ------
@@ -333,8 +345,8 @@ def targets(preset: str) -> tuple[Target, ...]:
         found.append(Target("pfs_median", "control", p.pfs_median, cite, 1, spread))
     found.append(Target("orr_mrecist", "control", p.response_rate, cite, 3))
     found.append(Target("orr_recist", "control", p.recist_rate, cite, 3))
-    if p.disease_control is not None:
-        found.append(Target("dcr_recist", "control", p.disease_control, cite, 2))
+    if p.stable_or_better is not None:
+        found.append(Target("cr_pr_sd_recist", "control", p.stable_or_better, cite, 2))
     for event in tox.compared:
         digits = 3 if preset == "asia-pacific" and event.term == "hand-foot skin reaction" else 2
         found.append(
@@ -345,13 +357,33 @@ def targets(preset: str) -> tuple[Target, ...]:
         )
     found.append(Target("discontinued_ae", "control", tox.discontinuation, tox.sources))
     found.append(Target("dose_reduced", "control", tox.dose_reduction, tox.sources))
+    if other_arm == "placebo":
+        return (*found, *_placebo_targets())
     sorafenib = {e.term: e.any_grade for e in tox.events}
-    for excess in METFORMIN_EXCESS:
-        base = sorafenib.get(excess.term, 0.0)
-        combined = 1.0 - (1.0 - base) * (1.0 - excess.attributable)
-        source = (
-            f"Glucophage label {excess.label_term} {excess.metformin:.1%} vs placebo "
-            f"{excess.placebo:.1%}, combined with sorafenib's {base:.0%}"
-        )
-        found.append(Target(f"ae_any:{excess.term}", "experimental", round(combined, 4), source, 3))
+    for drug in other_arm:
+        for excess in EXCESS_EVENTS.get(drug, ()):
+            base = sorafenib.get(excess.term, 0.0)
+            combined = 1.0 - (1.0 - base) * (1.0 - excess.attributable)
+            source = (
+                f"Glucophage label {excess.label_term} {excess.metformin:.1%} vs placebo "
+                f"{excess.placebo:.1%}, combined with sorafenib's {base:.0%}"
+            )
+            found.append(
+                Target(f"ae_any:{excess.term}", "experimental", round(combined, 4), source, 3)
+            )
     return tuple(found)
+
+
+def _placebo_targets() -> list[Target]:
+    """The placebo arm's adverse events by term and grade, and its discontinuation."""
+    found = []
+    for event in PLACEBO_EVENTS:
+        found.append(Target(f"ae_any:{event.term}", "experimental", event.any_grade, event.source))
+        digits = 3 if event.term == "hand-foot skin reaction" else 2
+        g3 = event.grade_3_or_more
+        found.append(Target(f"ae_g3:{event.term}", "experimental", g3, event.source, digits))
+    profile = _PLACEBO_PROFILE
+    found.append(
+        Target("discontinued_ae", "experimental", profile.discontinuation, profile.sources)
+    )
+    return found
