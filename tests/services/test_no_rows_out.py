@@ -38,14 +38,10 @@ NOT_YET_FROZEN: frozenset[str] = frozenset(
         # Casebook services still being moved to frozen records: each leaves the list when it
         # returns one (test_the_list_of_rows_not_yet_frozen_is_current says when).
         "metsor.services.casebook.adverse_events.enter_adverse_event",
-        "metsor.services.casebook.deaths.record_death",
-        "metsor.services.casebook.dosing.record_dose",
         "metsor.services.casebook.labs.enter_lab_panel",
         "metsor.services.casebook.queries.visible_query",
-        "metsor.services.casebook.therapies.record_anticancer_therapy",
         "metsor.services.casebook.visits.enter_visit",
         "metsor.services.casebook.vital_signs.enter_vital_signs",
-        "metsor.services.casebook.withdrawals.record_withdrawal",
     }
 )
 

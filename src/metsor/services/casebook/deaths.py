@@ -16,7 +16,14 @@ from sqlalchemy import select
 
 from metsor.errors import ConflictError
 from metsor.services.access import require
-from metsor.services.casebook._boundary import CasebookInput, Day, FrozenRecord, checked, one_of
+from metsor.services.casebook._boundary import (
+    CasebookInput,
+    Day,
+    FrozenRecord,
+    checked,
+    one_of,
+    set_changed,
+)
 from metsor.services.casebook._timeline import (
     Timeline,
     check_nothing_after,
@@ -122,9 +129,7 @@ def record_death(
 
 def revalidate_death(ctx: ServiceContext, death: Death) -> None:
     """Check a corrected death record again, as if it were entered so."""
-    given = checked(DeathInput, {name: getattr(death, name) for name in _GIVEN})
-    for name in _GIVEN:  # as entered: text stripped
-        setattr(death, name, getattr(given, name))
+    set_changed(death, checked(DeathInput, {name: getattr(death, name) for name in _GIVEN}))
     with ctx.session.no_autoflush:
         _check(ctx, load_timeline(ctx, death.subject_id), death)
 

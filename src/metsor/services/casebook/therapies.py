@@ -28,7 +28,14 @@ from sqlalchemy import select
 
 from metsor.errors import ConflictError
 from metsor.services.access import require
-from metsor.services.casebook._boundary import CasebookInput, Day, FrozenRecord, checked, one_of
+from metsor.services.casebook._boundary import (
+    CasebookInput,
+    Day,
+    FrozenRecord,
+    checked,
+    one_of,
+    set_changed,
+)
 from metsor.services.casebook._timeline import Timeline, blank_as_none, load_timeline, words
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import AnticancerTherapy
@@ -137,9 +144,9 @@ def record_anticancer_therapy(
 
 def revalidate_anticancer_therapy(ctx: ServiceContext, therapy: AnticancerTherapy) -> None:
     """Check a corrected anticancer therapy again, as if it were entered so."""
-    given = checked(AnticancerTherapyInput, {name: getattr(therapy, name) for name in _GIVEN})
-    for name in _GIVEN:  # as entered: text stripped
-        setattr(therapy, name, getattr(given, name))
+    set_changed(
+        therapy, checked(AnticancerTherapyInput, {name: getattr(therapy, name) for name in _GIVEN})
+    )
     with ctx.session.no_autoflush:
         _check(ctx, load_timeline(ctx, therapy.subject_id), therapy)
 

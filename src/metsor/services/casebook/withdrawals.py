@@ -15,7 +15,14 @@ from pydantic import BeforeValidator
 
 from metsor.errors import ConflictError
 from metsor.services.access import require
-from metsor.services.casebook._boundary import CasebookInput, Day, FrozenRecord, checked, one_of
+from metsor.services.casebook._boundary import (
+    CasebookInput,
+    Day,
+    FrozenRecord,
+    checked,
+    one_of,
+    set_changed,
+)
 from metsor.services.casebook._timeline import (
     Timeline,
     blank_as_none,
@@ -148,9 +155,7 @@ def record_withdrawal(
 
 def revalidate_withdrawal(ctx: ServiceContext, record: Withdrawal) -> None:
     """Check a corrected withdrawal again, as if it were entered so."""
-    given = checked(WithdrawalInput, {name: getattr(record, name) for name in _GIVEN})
-    for name in _GIVEN:  # as entered: text stripped
-        setattr(record, name, getattr(given, name))
+    set_changed(record, checked(WithdrawalInput, {name: getattr(record, name) for name in _GIVEN}))
     timeline = load_timeline(ctx, record.subject_id)
     timeline = replace(timeline, end_of_follow_up_on=None)  # its own end is being checked
     with ctx.session.no_autoflush:
