@@ -198,7 +198,7 @@ CASES = [
     pytest.param(
         ("record", "visit", "TJ-001", "--type", "treatment", "--date", str(TODAY),
          "--number", _HUGE),
-        None, "number", "from 0 to 1000", id="visit-number-beyond-64-bits",
+        None, "number", "must be ≤ 1000", id="visit-number-beyond-64-bits",
     ),
     pytest.param(
         ("record", "visit", "TJ-001", "--type", "treatment", "--date", str(TODAY),
