@@ -1,10 +1,12 @@
 """The chained transactions of the audit trail.
 
-Every audited field change is one ``audit_log`` row (:class:`metsor.store.models.core.AuditLog`);
-the rows written by one committed transaction are chained together as one
-``audit_transactions`` row: the range of audit rows it wrote, who committed it and when, and a
-MAC over the canonical encoding of its header and all its rows, chained to the transaction
-before (see :mod:`metsor.store.audit.chain`). Neither table is itself audited.
+Every record written is one ``audit_log`` row holding its changed fields (rows written before
+revision ``0010_audit_record_rows`` hold one field each; see
+:class:`metsor.store.models.core.AuditLog`); the rows written by one committed transaction are
+chained together as one ``audit_transactions`` row: the range of audit rows it wrote, who
+committed it and when, and a MAC over the canonical encoding of its header and all its rows,
+chained to the transaction before (see :mod:`metsor.store.audit.chain`). Neither table is
+itself audited.
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ class AuditTransaction(Base):
     actor
         The acting user when it committed.
     scheme
-        ``"hmac-sha256"`` (keyed), ``"sha256"`` (no key was set) or ``"legacy-rows"`` (rows
-        written before the chain was kept per transaction, hash-chained row by row).
+        ``"hmac-sha256-rec"`` (keyed) or ``"sha256-rec"`` (no key was set): rows of one record
+        each; ``"hmac-sha256"`` or ``"sha256"``: rows of one field each, written before
+        revision ``0010_audit_record_rows``; ``"legacy-rows"`` (rows written before the chain
+        was kept per transaction, hash-chained row by row).
     key_fingerprint
         SHA-256 of the key of a keyed transaction (the key itself is never stored).
     prev_mac, mac
