@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from metsor.errors import InputError
 from metsor.services.casebook import (
+    correct_value,
     record_adverse_event,
     record_lab,
     record_lab_panel,
@@ -301,3 +302,54 @@ def test_the_page_returns_frozen_records_of_every_part(trial: Database) -> None:
     with pytest.raises(FrozenInstanceError):
         page.visit = page.visit  # type: ignore[misc]
     assert page.to_dict()["visit"]["actual_date"] == page.visit.actual_date.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("entry", "table", "field", "value", "record_of"),
+    [
+        pytest.param("lab", "lab_results", "value", 1e6, lambda r: r.id, id="lab-implausible"),
+        pytest.param("lab", "lab_results", "unit", "furlongs", lambda r: r.id, id="lab-unit"),
+        pytest.param("vitals", "vital_signs", "ecog", 7, lambda r: r.id, id="vitals-ecog"),
+        pytest.param(
+            "vitals", "vital_signs", "diastolic_mmhg", 170, lambda r: r.id, id="vitals-diastolic"
+        ),
+        pytest.param("event", "adverse_events", "outcome", "cured", lambda r: r.id, id="outcome"),
+        pytest.param(
+            "event",
+            "adverse_event_drugs",
+            "relatedness",
+            "maybe",
+            lambda r: r.drugs[0].id,
+            id="event-drug-relatedness",
+        ),
+    ],
+)
+def test_a_correction_is_checked_by_the_same_input_model(
+    trial: Database,
+    entry: str,
+    table: str,
+    field: str,
+    value: object,
+    record_of: Callable[[Any], int],
+) -> None:
+    subject_id, day0, drugs = randomized(trial)
+    with unit_of_work(trial, "inv_tj") as ctx:
+        record_id = record_of(ENTRIES[entry](ctx, subject_id, day0 + timedelta(28), drugs))
+    with pytest.raises(InputError) as raised, unit_of_work(trial, "inv_tj") as ctx:
+        correct_value(
+            ctx, table=table, record_id=record_id, field=field, value=value, reason="typo"
+        )
+    assert raised.value.field == field
+
+
+def test_a_corrected_unit_takes_its_accepted_spelling(trial: Database) -> None:
+    subject_id, day0, drugs = randomized(trial)
+    with unit_of_work(trial, "inv_tj") as ctx:
+        lab = _lab(ctx, subject_id, day0 + timedelta(28), drugs, analyte="creatinine",
+                   value=1.1, unit="mg/dL", uln=None)  # fmt: skip
+    with unit_of_work(trial, "inv_tj") as ctx:
+        correct_value(
+            ctx, table="lab_results", record_id=lab.id, field="unit", value="MG/DL", reason="case"
+        )
+    with trial.sessions() as session:
+        assert session.get_one(tables.LabResult, lab.id).unit == "mg/dL"
