@@ -24,7 +24,7 @@ from metsor.services.casebook.datasets import (
 from metsor.services.casebook.deaths import record_death
 from metsor.services.casebook.dosing import record_dose
 from metsor.services.casebook.labs import record_lab, record_lab_panel
-from metsor.services.casebook.pages import VisitPage, record_visit_page
+from metsor.services.casebook.pages import VisitPage, VisitPageInput, record_visit_page
 from metsor.services.casebook.queries import answer_query, close_query, list_queries, raise_query
 from metsor.services.casebook.survival_contacts import record_survival_contact
 from metsor.services.casebook.therapies import THERAPY_CATEGORIES, record_anticancer_therapy
@@ -38,6 +38,7 @@ __all__ = [
     "THERAPY_CATEGORIES",
     "AnalysisDatasets",
     "VisitPage",
+    "VisitPageInput",
     "adae_rows",
     "analysis_datasets",
     "answer_query",

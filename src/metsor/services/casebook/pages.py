@@ -7,6 +7,11 @@ audits each of its records exactly as the single-record services do (it calls th
 writes them in one flush (a second one for the adverse events' per-drug rows, which need the
 events' identifiers). The records of a page are of different kinds, so no check of one
 reads another; two adverse events of a page with the same term and onset are refused here.
+
+What the page is given is checked first, whole, by :class:`VisitPageInput` — made of the
+single-record services' own input models — so that a fault names its place in the page
+(``vital_signs.ecog``, ``labs.2.unit``, ``adverse_events.0.grade``); what it stored comes back
+as a :class:`VisitPage` of their frozen records.
 """
 
 from __future__ import annotations
