@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from metsor.errors import ConflictError, InputError
 from metsor.services.casebook import record_lab, record_lab_panel
 from metsor.services.context import Database, unit_of_work
+from metsor.store.audit import field_entries
 from metsor.store.models import casebook as tables
 from metsor.store.models.core import AuditLog
 
@@ -59,14 +60,12 @@ def audited(database: Database, subject_id: str) -> list[tuple[str, str | None]]
         ids = session.scalars(
             select(tables.LabResult.id).where(tables.LabResult.subject_id == subject_id)
         ).all()
-        rows = session.execute(
-            select(AuditLog.field, AuditLog.new_value)
-            .where(
-                AuditLog.table_name == "lab_results",
-                AuditLog.record_id.in_([str(record_id) for record_id in ids]),
-            )
-            .order_by(AuditLog.seq)
-        ).all()
+        records = {str(record_id) for record_id in ids}
+        rows = [
+            (e.field, e.new_value)
+            for e in field_entries(session, table="lab_results")
+            if e.record_id in records
+        ]
     return [(field, value) for field, value in rows if field not in _IDENTITY]
 
 

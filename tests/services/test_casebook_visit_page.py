@@ -23,6 +23,7 @@ from metsor.services.casebook import (
     record_vital_signs,
 )
 from metsor.services.context import Database, ServiceContext, unit_of_work
+from metsor.store.audit import field_entries
 from metsor.store.models import casebook as tables
 from metsor.store.models.core import AuditLog
 
@@ -67,11 +68,7 @@ def last_seq(database: Database) -> int:
 def audited_since(database: Database, seq: int) -> list[tuple[str, str, str | None]]:
     """(table, field, new value) of the audit rows after ``seq``, sorted."""
     with database.sessions() as session:
-        rows = session.execute(
-            select(AuditLog.table_name, AuditLog.field, AuditLog.new_value).where(
-                AuditLog.seq > seq
-            )
-        ).all()
+        rows = [(e.table_name, e.field, e.new_value) for e in field_entries(session) if e.seq > seq]
     return sorted(
         ((table, field, value) for table, field, value in rows if field not in _IDENTITY),
         key=repr,
