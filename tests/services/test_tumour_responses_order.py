@@ -23,7 +23,7 @@ from metsor.store.models import casebook as tables
 from .conftest import DAY0, enroll, move_clock
 
 _SETTINGS = settings(
-    max_examples=25,
+    max_examples=50,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
