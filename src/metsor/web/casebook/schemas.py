@@ -1,8 +1,9 @@
 """JSON shapes of the casebook and queries API.
 
 An entry whose service checks its input by a model takes that model as its body (less the
-subject, in the path): visits, laboratory values, vital signs and adverse events, so that a
-field's type and bounds are written once.
+subject, in the path): visits, laboratory values, vital signs, adverse events, tumour
+assessments, dosing, new anticancer therapies, survival contacts, deaths and withdrawals, so
+that a field's type and bounds are written once.
 """
 
 from __future__ import annotations
