@@ -24,6 +24,7 @@ from metsor.insilico.population import (
     draw_candidates,
     population_of,
 )
+from metsor.insilico.recruiting_sites import draw_sites, region_of_site
 from metsor.insilico.recruitment import eligible_candidates, plan_recruitment
 from metsor.insilico.scenario import DEFAULT_SCENARIO, scenario_for
 from metsor.protocol import builtin
@@ -37,10 +38,14 @@ Z = 3.5
 
 
 @pytest.fixture(scope="module")
-def sharp_candidates() -> VirtualCohort:
+def sharp_draw() -> tuple[VirtualCohort, list[dict[str, Any]]]:
     population = population_of(scenario_for(SHARP.nct_id).preset)
-    cohort, _ = eligible_candidates(N, np.random.default_rng(2008), SHARP, population)
-    return cohort
+    return eligible_candidates(N, np.random.default_rng(2008), SHARP, population)
+
+
+@pytest.fixture(scope="module")
+def sharp_candidates(sharp_draw: tuple[VirtualCohort, list[dict[str, Any]]]) -> VirtualCohort:
+    return sharp_draw[0]
 
 
 def _stage_2018(cohort: VirtualCohort, i: int) -> str:
@@ -89,6 +94,61 @@ def test_sharp_candidates_have_the_published_shares(
     assert abs(observed - published) <= Z * error, (observed, published)
 
 
+REGIONAL = SHARP_POPULATION.region or {}
+
+
+@pytest.mark.parametrize("region", [pytest.param(r, id=r) for r in REGIONAL])
+def test_sharp_candidates_come_from_each_region_in_its_share(
+    sharp_draw: tuple[VirtualCohort, list[dict[str, Any]]], region: str
+) -> None:
+    """The region stratum is filled as the population's shares say (equal thirds: no source
+    consulted gives SHARP's, an assumption named unverified)."""
+    _, records = sharp_draw
+    share = REGIONAL[region]
+    observed = float(np.mean([r["region"] == region for r in records]))
+    assert abs(observed - share) <= Z * math.sqrt(share * (1.0 - share) / len(records))
+
+
+def test_a_sharp_candidates_region_is_that_of_the_site_that_recruits_them() -> None:
+    assert SHARP.trial_start is not None
+    plan = plan_recruitment(
+        n_target=60,
+        scenario=scenario_for(SHARP.nct_id),
+        start=SHARP.trial_start,
+        accrual_months=14.0,
+        follow_up_months=6.0,
+        rng=np.random.default_rng([5, 0]),
+        protocol=SHARP,
+    )
+    sites = {c.site for c in plan.candidates}
+    assert sites == {0, 1, 2}
+    assert all(c.record["region"] == region_of_site(SHARP, c.site) for c in plan.candidates)
+
+
+def test_a_region_without_a_site_is_refused() -> None:
+    two_sites = SHARP.model_copy(update={"sites": SHARP.sites[:2]})
+    with pytest.raises(ValueError, match="no site in australasia"):
+        draw_sites(10, np.random.default_rng(1), two_sites, SHARP_POPULATION)
+
+
+@pytest.mark.parametrize(
+    ("protocol", "population"),
+    [
+        pytest.param(METSOR, None, id="metsor-default-population"),
+        pytest.param(SHARP.model_copy(update={"sites": SHARP.sites[:1]}), SHARP_POPULATION,
+                     id="one-site"),
+    ],
+)  # fmt: skip
+def test_one_site_or_no_regional_shares_draws_nothing(
+    protocol: Any, population: BaselinePopulation | None
+) -> None:
+    """Every candidate comes to the first site and the generator is left as it was."""
+    rng = np.random.default_rng(3)
+    sites = draw_sites(25, rng, protocol, population)
+    assert sites.tolist() == [0] * 25
+    assert rng.random() == np.random.default_rng(3).random()
+
+
 def test_sharp_candidates_are_older_and_not_the_default_cohort(
     sharp_candidates: VirtualCohort,
 ) -> None:
@@ -129,6 +189,7 @@ def test_each_preset_names_its_population(
         pytest.param({"ecog": (0.5, 0.5, 0.5)}, "ecog shares", id="ecog-sum"),
         pytest.param({"aetiology": {"HBV": 1.0}}, "aetiology shares must name", id="aetiology"),
         pytest.param({"male": 1.2}, "male must lie", id="male"),
+        pytest.param({"region": {"europe": 0.5}}, "region shares", id="region-sum"),
     ],
 )
 def test_a_population_refuses_impossible_shares(change: dict[str, Any], message: str) -> None:

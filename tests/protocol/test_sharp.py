@@ -11,6 +11,7 @@ import pytest
 
 from metsor.eligibility import screen
 from metsor.eligibility.examples import eligible_record
+from metsor.insilico.recruiting_sites import region_of_site
 from metsor.protocol import builtin
 
 SHARP = builtin("NCT00105443")
@@ -36,6 +37,16 @@ def test_sharp_scans_every_six_weeks_and_stratifies_by_three_factors() -> None:
     assert [f.name for f in SHARP.stratification] == ["region", "ecog", "mvi_ehs"]
     assert SHARP.outcomes[0].measure == "Overall Survival"
     assert SHARP.outcomes[0].type == "primary"
+
+
+def test_sharp_has_a_site_in_each_region_it_stratified_by() -> None:
+    """Barcelona (Europe), New York (North America), Auckland (Australasia): a virtual SHARP
+    fills every level of its region stratum from sites of that region."""
+    (region,) = [f for f in SHARP.stratification if f.name == "region"]
+    levels = {level.label for level in region.levels}
+    sites = {region_of_site(SHARP, i) for i in range(len(SHARP.sites))}
+    assert sites == levels == {"europe", "north_america", "australasia"}
+    assert SHARP.sites[0].city == "Barcelona"  # the first site, as before
 
 
 def _with_labs(record: dict[str, Any], **labs: dict[str, Any]) -> dict[str, Any]:

@@ -251,14 +251,14 @@ def calibration_targets(preset: str) -> tuple[Target, ...]:
     of the trial it is run in (placebo's events in SHARP, metformin's excess in METSOR)."""
     trial = _trial_of(preset)
     if trial.inactive("experimental"):
-        return targets(preset, other_arm="placebo")
+        return targets(preset, inactive_other_arm=True)
     control = {drug.code for drug in trial.protocol.drugs_of(trial.arm_codes["control"])}
     added = tuple(
         drug.code
         for drug in trial.protocol.drugs_of(trial.arm_codes["experimental"])
         if drug.code not in control
     )
-    return targets(preset, other_arm=added)
+    return targets(preset, added_drugs=added)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,10 @@ class BaselinePopulation:
         Where the figures come from.
     unverified
         Names of the figures not checked against their source, stated as assumptions.
+    region
+        Share of candidates recruited in each region (the screening record's ``region``), where
+        the trial recruited in several (:func:`metsor.insilico.recruiting_sites.draw_sites`);
+        None: every candidate comes to the protocol's first site.
     """
 
     trial: str
@@ -79,11 +83,18 @@ class BaselinePopulation:
     bclc_c: float
     source: str
     unverified: tuple[str, ...] = ()
+    region: Mapping[str, float] | None = None
 
     def __post_init__(self) -> None:
         if set(self.aetiology) != set(AETIOLOGIES):
             raise ValueError(f"aetiology shares must name {', '.join(AETIOLOGIES)}")
-        for name, shares in (("aetiology", tuple(self.aetiology.values())), ("ecog", self.ecog)):
+        named: list[tuple[str, tuple[float, ...]]] = [
+            ("aetiology", tuple(self.aetiology.values())),
+            ("ecog", self.ecog),
+        ]
+        if self.region is not None:
+            named.append(("region", tuple(self.region.values())))
+        for name, shares in named:
             if not math.isclose(sum(shares), 1.0, abs_tol=1e-9) or min(shares) < 0.0:
                 raise ValueError(f"{name} shares must be non-negative and sum to 1")
         for name in ("male", "macrovascular_invasion", "extrahepatic_spread", "bclc_c"):
@@ -119,7 +130,10 @@ SHARP_POPULATION = BaselinePopulation(
         f"{_LLOVET}: men 87%, mean age about 65 years; aetiology hepatitis C 28%, alcohol 26%, "
         "hepatitis B 19%, other or unknown 27%; ECOG 0 54%, 1 38%, 2 8%; macroscopic vascular "
         "invasion 36%, extrahepatic spread 51%; BCLC stage C 82%. 602 randomized at 121 centres "
-        "in 21 countries (ClinicalTrials.gov NCT00105443 results, participant flow)"
+        "in 21 countries (ClinicalTrials.gov NCT00105443 results, participant flow). Region: "
+        "randomization was stratified by region (Europe, North America, Australasia); the share "
+        "recruited in each is not given by any source consulted, so the regions are taken as "
+        "equal (assumption)"
     ),
     unverified=(
         # Entered from the publication as recalled: no source consulted gives Table 1 of
@@ -131,15 +145,18 @@ SHARP_POPULATION = BaselinePopulation(
         "macrovascular_invasion",
         "extrahepatic_spread",
         "bclc_c",
-        # Assumptions: the spread of age and race are not published here.
+        # Assumptions: the spread of age, race and the regional shares are not published here.
         "age_sd_years",
         "race",
+        "region",
     ),
+    region={"europe": 1 / 3, "north_america": 1 / 3, "australasia": 1 / 3},
 )
 """SHARP's patients: Western, hepatitis C and alcohol more than hepatitis B, older, and fewer
 with macrovascular invasion than METSOR's Chinese population. The shares are Llovet 2008's
 Table 1 as recalled and are marked unverified (:attr:`BaselinePopulation.unverified`) until
-checked against the publication; the standard deviation of age and race (white) are
+checked against the publication; the standard deviation of age, race (white) and equal shares
+of the three regions of SHARP's randomization (Europe, North America, Australasia) are
 assumptions. AFP and laboratory values keep the default's distributions (SHARP's are not
 modelled)."""
 

@@ -15,7 +15,6 @@ adverse events and SHARP's discontinuation rate, as no Chinese trial reports the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from metsor.design.outcomes import PRESETS, OutcomePreset
 from metsor.errors import InputError
@@ -306,7 +305,7 @@ class Target:
 
 
 def targets(
-    preset: str, *, other_arm: Literal["placebo"] | tuple[str, ...] = ("metformin",)
+    preset: str, *, inactive_other_arm: bool = False, added_drugs: tuple[str, ...] = ("metformin",)
 ) -> tuple[Target, ...]:
     """Every figure of ``preset`` that ``metsor insilico calibrate`` compares.
 
@@ -314,11 +313,13 @@ def targets(
     ----------
     preset
         A key of :data:`metsor.design.outcomes.PRESETS`.
-    other_arm
-        The other arm of the trial: ``"placebo"`` (its adverse events and discontinuation
-        against SHARP's placebo column, :data:`PLACEBO_EVENTS`), or the codes of the drugs it
-        adds to the preset's (the label's excess events of each drug in
-        :data:`EXCESS_EVENTS`; METSOR's metformin by default).
+    inactive_other_arm
+        Whether the other arm of the trial gives only inactive drugs (a placebo): its adverse
+        events and discontinuation are then compared with SHARP's placebo column
+        (:data:`PLACEBO_EVENTS`).
+    added_drugs
+        Otherwise, the codes of the drugs the other arm adds to the preset's: the label's
+        excess events of each drug in :data:`EXCESS_EVENTS` (METSOR's metformin by default).
 
     Returns
     -------
@@ -357,10 +358,10 @@ def targets(
         )
     found.append(Target("discontinued_ae", "control", tox.discontinuation, tox.sources))
     found.append(Target("dose_reduced", "control", tox.dose_reduction, tox.sources))
-    if other_arm == "placebo":
+    if inactive_other_arm:
         return (*found, *_placebo_targets())
     sorafenib = {e.term: e.any_grade for e in tox.events}
-    for drug in other_arm:
+    for drug in added_drugs:
         for excess in EXCESS_EVENTS.get(drug, ()):
             base = sorafenib.get(excess.term, 0.0)
             combined = 1.0 - (1.0 - base) * (1.0 - excess.attributable)

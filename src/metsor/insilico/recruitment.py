@@ -4,7 +4,9 @@ Candidates are virtual advanced-HCC patients of the scenario's preset's populati
 (:func:`metsor.insilico.population.draw_candidates`: the default Asian cohorts, or the trial's own).
 The recruitment plan takes candidates in order until enough of them would pass the protocol's
 screening to fill the target, and spreads their screening days uniformly over the accrual
-period (the last one early enough to be randomized within it). The site screens each one
+period (the last one early enough to be randomized within it). Each comes to one of the
+protocol's sites (:mod:`metsor.insilico.recruiting_sites`: the first, or across regions in the
+population's shares). The site screens each one
 through the services; the verdict recorded there is what counts.
 
 Both potential outcomes of every eligible candidate — under the control arm and under the
@@ -34,6 +36,7 @@ from metsor.insilico.population import (
     population_of,
     screening_records,
 )
+from metsor.insilico.recruiting_sites import REGIONS, draw_sites, region_of_site
 from metsor.insilico.scenario import VirtualScenario
 from metsor.protocol import Protocol, builtin
 
@@ -50,46 +53,31 @@ __all__ = [
 
 _LAST_SCREENING_MARGIN_DAYS = 10
 
-REGIONS: dict[str, str] = {
-    "australia": "australasia",
-    "canada": "north_america",
-    "china": "asia_pacific",
-    "france": "europe",
-    "germany": "europe",
-    "italy": "europe",
-    "japan": "asia_pacific",
-    "korea, republic of": "asia_pacific",
-    "new zealand": "australasia",
-    "spain": "europe",
-    "taiwan": "asia_pacific",
-    "united kingdom": "europe",
-    "united states": "north_america",
-}
-"""The geographic region (the screening record's ``region``) of a site's country."""
 
-
-def as_screened(record: dict[str, Any], protocol: Protocol) -> dict[str, Any]:
+def as_screened(record: dict[str, Any], protocol: Protocol, site: int = 0) -> dict[str, Any]:
     """A virtual candidate's record as the site screens it for ``protocol``: the investigator
     attests the protocol's checklist items (the virtual patients are drawn to meet them), and
-    where a stratification factor reads the region, it is the first site's."""
+    where a stratification factor reads the region, it is the region of the recruiting site
+    (the protocol's site number ``site``), unless the record already states one."""
     extra: dict[str, Any] = {}
     checklist = [c.id for c in protocol.criteria if c.rule is None]
     if checklist:
         extra["attested"] = checklist
     if any("region" in factor.fields for factor in protocol.stratification):
-        country = (protocol.sites[0].country or "") if protocol.sites else ""
-        extra["region"] = REGIONS.get(country.casefold(), "other")
+        extra["region"] = record.get("region") or region_of_site(protocol, site)
     return {**record, **extra} if extra else record
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """One candidate: their screening record, day of screening, and outcome per arm."""
+    """One candidate: their screening record, day of screening, outcome per arm and site."""
 
     index: int
     record: dict[str, Any]
     screened_on: date
     outcomes: dict[bool, Outcome] | None
+    site: int = 0
+    """The recruiting site: an index into the protocol's sites."""
 
     def outcome(self, experimental: bool) -> Outcome:
         """The outcome under the arm drawn (only eligible candidates have outcomes)."""
@@ -151,7 +139,7 @@ def plan_recruitment(
     cutoff = months_after(accrual_end, follow_up_months)
     trial = protocol or builtin()
     population = population_of(scenario.preset)
-    cohort, records, eligible = _enough_candidates(n_target, rng, trial, population)
+    cohort, records, eligible, sites = _enough_candidates(n_target, rng, trial, population)
     window = (accrual_end - start).days - _LAST_SCREENING_MARGIN_DAYS
     offsets = np.sort(rng.integers(0, max(window, 1), size=len(records)))
     first_scan = trial.endpoint_rules.tumour_interval_days
@@ -166,6 +154,7 @@ def plan_recruitment(
             outcomes={arm: outcome_of(outcomes[arm], int(position[i])) for arm in (False, True)}
             if eligible[i]
             else None,
+            site=int(sites[i]),
         )
         for i, record in enumerate(records)
     )
@@ -177,17 +166,27 @@ def _enough_candidates(
     rng: np.random.Generator,
     protocol: Protocol | None = None,
     population: BaselinePopulation | None = None,
-) -> tuple[VirtualCohort, list[dict[str, Any]], np.ndarray[Any, np.dtype[np.bool_]]]:
-    """The shortest run of candidates that holds ``n_target`` who pass screening."""
+) -> tuple[
+    VirtualCohort,
+    list[dict[str, Any]],
+    np.ndarray[Any, np.dtype[np.bool_]],
+    np.ndarray[Any, np.dtype[np.int64]],
+]:
+    """The shortest run of candidates that holds ``n_target`` who pass screening, with the
+    site that recruits each (:func:`metsor.insilico.recruiting_sites.draw_sites`)."""
     trial = protocol or builtin()
     size = math.ceil(2.0 * n_target) + 20
     while True:
         cohort = draw_candidates(size, rng, population)
-        records = [as_screened(record, trial) for record in screening_records(cohort, population)]
+        sites = draw_sites(size, rng, trial, population)
+        records = [
+            as_screened(record, trial, int(site))
+            for record, site in zip(screening_records(cohort, population), sites, strict=True)
+        ]
         eligible = np.array([screen(parse_record(r), trial).verdict == "eligible" for r in records])
         if eligible.sum() >= n_target:
             last = int(np.flatnonzero(eligible)[n_target - 1]) + 1
-            return cohort.subset(np.arange(last)), records[:last], eligible[:last]
+            return cohort.subset(np.arange(last)), records[:last], eligible[:last], sites[:last]
         size *= 2
 
 
@@ -215,7 +214,7 @@ def eligible_candidates(
     cohort, records
         Their baseline and screening records, in the order drawn.
     """
-    cohort, records, eligible = _enough_candidates(n, rng, protocol, population)
+    cohort, records, eligible, _ = _enough_candidates(n, rng, protocol, population)
     keep = np.flatnonzero(eligible)
     return cohort.subset(keep), [records[i] for i in keep]
 

@@ -1,12 +1,14 @@
 """A virtual trial of a protocol: virtual patients through the very services a site uses.
 
-:func:`run_virtual_trial` sets up the trial database (the protocol's site, the concealed
-allocation list, an investigator, a coordinator and a data manager), then lives the trial day
-by day on its own calendar: candidates are screened and registered (screen failures as such),
-eligible ones consent, have their baseline work-up and are randomized; each randomized
+:func:`run_virtual_trial` sets up the trial database (the protocol's sites with an
+investigator and a coordinator each, the concealed allocation list, a data manager), then lives
+the trial day by day on its own calendar: candidates are screened and registered (screen
+failures as such), each at the site that recruited them by its staff
+(:mod:`metsor.insilico.recruiting_sites`); eligible ones consent, have their baseline work-up
+and are randomized; each randomized
 subject's course — drawn for their arm — is entered page by page through the casebook
-services up to the data cut-off. On the cut-off day the investigator signs the casebook of
-every subject whose follow-up has ended, and the data manager may lock the study
+services up to the data cut-off. On the cut-off day each site's investigator signs the casebook
+of every subject whose follow-up has ended, and the data manager may lock the study
 (:mod:`metsor.insilico.closeout`). The data manager then exports the analysis datasets and the
 trial is analysed from those files, as a statistician would.
 """
@@ -44,7 +46,14 @@ from metsor.services.reports import randomization_report, verify_audit
 from metsor.services.setup import initialize, protocol_sites
 from metsor.services.users import add_user, reset_password
 
-__all__ = ["DEMO_PASSWORDS", "SITE_USERS", "allocation_seed", "run_virtual_trial"]
+__all__ = [
+    "DEMO_PASSWORDS",
+    "SITE_USERS",
+    "allocation_seed",
+    "demo_password",
+    "run_virtual_trial",
+    "site_users",
+]
 
 SITE_USERS: dict[str, str] = {
     "investigator": "investigator",
@@ -54,16 +63,32 @@ SITE_USERS: dict[str, str] = {
     "statistician": "statistician",
 }
 """Username of each user of the virtual trial (role → username); the site roles belong to the
-protocol's first site."""
+protocol's first site (each further site has its own, :func:`site_users`)."""
+
+
+def demo_password(username: str) -> str:
+    """The known password of a virtual trial's user."""
+    return f"metsor-demo-{username}"
+
 
 DEMO_PASSWORDS: dict[str, str] = {
-    username: f"metsor-demo-{username}" for username in ("admin", *SITE_USERS.values())
+    username: demo_password(username) for username in ("admin", *SITE_USERS.values())
 }
 """The known password of each user of a virtual trial's database (username → password), so
 that a person can log in to it (``metsor login``, ``metsor serve``). A virtual trial's
 database holds no real patient; never use these passwords for a real one."""
 
 _OFFICE_HOURS = time(2, 0, tzinfo=UTC)  # 10:00 in Tianjin
+
+
+def site_users(code: str, first: bool) -> dict[str, str]:
+    """The investigator and coordinator of site ``code`` (role → username): those of
+    :data:`SITE_USERS` at the first site, suffixed with the site's code at any other."""
+    return {
+        role: username if first else f"{username}-{code.lower()}"
+        for role, username in SITE_USERS.items()
+        if role in SITE_ROLES
+    }
 
 
 def allocation_seed(seed: int) -> SeedSource:
@@ -93,7 +118,7 @@ class _Site:
     plan: RecruitmentPlan
     scenario: VirtualScenario
     seed: int
-    code: str
+    codes: tuple[str, ...]
     protocol: Protocol
     verdicts: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     baselines: dict[str, tuple[Candidate, Baseline, np.random.Generator]] = field(
@@ -103,7 +128,13 @@ class _Site:
     consented: int = 0
     entries: int = 0
     calendar: list[_Step] = field(default_factory=list)
+    site_of: dict[str, int] = field(default_factory=dict)
     _sequence: int = 0
+
+    def users(self, subject: str) -> dict[str, str]:
+        """The investigator and coordinator of the subject's site."""
+        index = self.site_of[subject]
+        return site_users(self.codes[index], index == 0)
 
     def on(self, day: date) -> Database:
         """The database as the site works on it on ``day``: the services' clock reads that
@@ -127,19 +158,20 @@ class _Site:
     def _screen(self, step: _Step) -> None:
         candidate = step.candidate
         assert candidate is not None
-        with unit_of_work(self.on(step.on), SITE_USERS["investigator"]) as ctx:
-            result = register_subject(
-                ctx, record=candidate.record, site=self.code, screened_on=step.on
-            )
+        code = self.codes[candidate.site]
+        investigator = site_users(code, candidate.site == 0)["investigator"]
+        with unit_of_work(self.on(step.on), investigator) as ctx:
+            result = register_subject(ctx, record=candidate.record, site=code, screened_on=step.on)
         self.verdicts.append((result.verdict, result.failed))
         if result.verdict == "eligible":
+            self.site_of[result.subject_id] = candidate.site
             rng = np.random.default_rng([self.seed, 1, candidate.index])
             consent_on = step.on + timedelta(days=int(rng.integers(0, 4)))
             self.schedule(_Step(consent_on, 1, 0, "consent", result.subject_id, candidate))
             self.baselines[result.subject_id] = (candidate, _empty_baseline(), rng)
 
     def _consent(self, step: _Step) -> None:
-        with unit_of_work(self.on(step.on), SITE_USERS["investigator"]) as ctx:
+        with unit_of_work(self.on(step.on), self.users(step.subject)["investigator"]) as ctx:
             record_consent(ctx, step.subject, consent_date=step.on)
         self.consented += 1
         candidate, _, rng = self.baselines[step.subject]
@@ -150,14 +182,14 @@ class _Site:
         self.schedule(_Step(randomize_on, 3, 0, "randomize", step.subject))
 
     def _randomize(self, step: _Step) -> None:
-        with unit_of_work(self.on(step.on), SITE_USERS["investigator"]) as ctx:
+        with unit_of_work(self.on(step.on), self.users(step.subject)["investigator"]) as ctx:
             allocation = randomize_subject(ctx, step.subject)
         candidate, baseline, rng = self.baselines.pop(step.subject)
         plan = plan_course(
             subject_id=step.subject,
             arm=allocation.arm,
             stratum=allocation.stratum,
-            site=self.code,
+            site=self.codes[self.site_of[step.subject]],
             randomized_on=allocation.randomized_at.date(),
             cutoff=self.plan.cutoff,
             baseline=baseline,
@@ -190,8 +222,8 @@ class _Site:
             step.subject,
             step.on,
             step.entries,
-            investigator=SITE_USERS["investigator"],
-            coordinator=SITE_USERS["coordinator"],
+            investigator=self.users(step.subject)["investigator"],
+            coordinator=self.users(step.subject)["coordinator"],
         )
 
 
@@ -243,7 +275,7 @@ def _check_calendar(n_target: int, accrual_months: float, follow_up_months: floa
         )
 
 
-def _set_up(database: Database, seed: int, n_target: int, protocol: Protocol) -> str:
+def _set_up(database: Database, seed: int, n_target: int, protocol: Protocol) -> tuple[str, ...]:
     init = initialize(
         database, seed=allocation_seed(seed), target_enrollment=n_target, protocol=protocol
     )
@@ -253,7 +285,7 @@ def _set_up(database: Database, seed: int, n_target: int, protocol: Protocol) ->
             "empty database",
             field="database_url",
         )
-    code = protocol_sites(protocol)[0][0]
+    codes = tuple(code for code, _ in protocol_sites(protocol))
     with unit_of_work(database, init.admin) as ctx:
         reset_password(
             ctx,
@@ -266,10 +298,15 @@ def _set_up(database: Database, seed: int, n_target: int, protocol: Protocol) ->
                 ctx,
                 username=username,
                 role=role,
-                site=code if role in SITE_ROLES else None,
+                site=codes[0] if role in SITE_ROLES else None,
                 password=DEMO_PASSWORDS[username],
             )
-    return code
+        for code in codes[1:]:
+            for role, username in site_users(code, first=False).items():
+                add_user(
+                    ctx, username=username, role=role, site=code, password=demo_password(username)
+                )
+    return codes
 
 
 def run_virtual_trial(
@@ -346,16 +383,26 @@ def run_virtual_trial(
             f"the data cut-off {plan.cutoff} lies in the future; start the virtual trial earlier",
             field="start",
         )
-    code = _set_up(database, seed, n_target, trial)
-    site = _Site(database, plan, scenario, seed, code, trial)
+    codes = _set_up(database, seed, n_target, trial)
+    site = _Site(database, plan, scenario, seed, codes, trial)
     site.run()
     signed = (
         sign_ended_casebooks(
             database,
             site.plans,
             plan.cutoff,
-            investigators={code: SITE_USERS["investigator"]},
-            passwords=DEMO_PASSWORDS,
+            investigators={
+                code: site_users(code, index == 0)["investigator"]
+                for index, code in enumerate(codes)
+            },
+            passwords={
+                **DEMO_PASSWORDS,
+                **{
+                    username: demo_password(username)
+                    for index, code in enumerate(codes)
+                    for username in site_users(code, index == 0).values()
+                },
+            },
         )
         if sign
         else {}
