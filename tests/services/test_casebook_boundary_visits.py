@@ -353,3 +353,12 @@ def test_a_corrected_unit_takes_its_accepted_spelling(trial: Database) -> None:
         )
     with trial.sessions() as session:
         assert session.get_one(tables.LabResult, lab.id).unit == "mg/dL"
+
+
+def test_a_blank_resolution_date_is_none_and_a_term_is_stripped(trial: Database) -> None:
+    subject_id, day0, drugs = randomized(trial)
+    with unit_of_work(trial, "inv_tj") as ctx:
+        event = _event(
+            ctx, subject_id, day0 + timedelta(28), drugs, term=" Fatigue ", resolution_date=" "
+        )
+    assert (event.term, event.resolution_date) == ("Fatigue", None)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Annotated, Self
 
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field
 from sqlalchemy import select
 
 from metsor.clinical import ctcae
@@ -32,7 +32,7 @@ from metsor.services.casebook._boundary import (
     one_of,
     set_changed,
 )
-from metsor.services.casebook._timeline import Timeline, load_timeline
+from metsor.services.casebook._timeline import Timeline, blank_as_none, load_timeline, words
 from metsor.services.context import ServiceContext
 from metsor.store.models.casebook import AdverseEvent, AdverseEventDrug
 
@@ -79,14 +79,14 @@ class AdverseEventInput(CasebookInput):
     """An adverse event as given, with the relatedness and the action taken for each study
     drug (by its protocol code); the web's JSON body too."""
 
-    term: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+    term: Annotated[str, words(128)]
     grade: Annotated[Whole, Field(ge=1, le=5)]
     onset_date: Day
     relatedness: dict[str, Annotated[str, one_of(RELATEDNESS)]]
     action_taken: dict[str, Annotated[str, one_of(ACTIONS_TAKEN)]]
     serious: bool = False
     outcome: Annotated[str, one_of(OUTCOMES)] = "not_recovered"
-    resolution_date: Day | None = None
+    resolution_date: Annotated[Day | None, BeforeValidator(blank_as_none)] = None
     ctcae_version: Annotated[str, one_of(ctcae.CTCAE_VERSIONS)] = "5.0"
 
 
