@@ -168,7 +168,7 @@ def test_audit_export_writes_every_row(metsor: Any, tmp_path: Path) -> None:
     with site.open(encoding="utf-8", newline="") as handle:
         assert {r["subject_id"] for r in csv.DictReader(handle)} == {"TJ-001"}
     later = metsor("dm", "audit", "export", "--out", str(site), "--since", "2999-01-01")
-    assert "0 audit rows" in later.stdout
+    assert "0 field changes (from 0 audit rows) written" in later.stdout
     bad = metsor("dm", "audit", "export", "--out", str(site), "--since", "yesterday")
     assert bad.exit_code == 2
     assert "--since must be a date" in bad.stderr

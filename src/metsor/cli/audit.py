@@ -7,7 +7,13 @@ when the trail is intact and 1 when anything is wrong, listing every problem. ``
 prints the head of the chain — the name of the chain, the number of transactions and rows, the
 MAC of the last transaction and when it was committed — for a sponsor to publish or escrow.
 ``export --out FILE.csv [--site CODE] [--since DAY]`` writes the whole trail (all subjects)
-as CSV, streamed in bounded memory.
+as CSV, one field change a line (columns in :mod:`metsor.services.monitoring.audit_export`),
+streamed in bounded memory.
+
+The trail is counted as users read it: field changes audited, and the audit rows (one per
+record written; one per field before revision ``0010_audit_record_rows``) and transactions
+they are stored in. An audit row that cannot be read stops ``export`` with exit 2 and a
+message naming it; ``verify`` lists it as a break of the chain.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Annotated
 import typer
 
 from metsor.cli._common import DbOption, JsonOption, UserOption, abort_on_user_error, acting, emit
+from metsor.plurals import counted
 
 __all__ = ["app"]
 
@@ -40,10 +47,7 @@ def audit_verify(
 
     with abort_on_user_error(), acting(db, user, readonly=True) as ctx:
         report = verify_audit(ctx)
-    lines = [
-        f"audit chain {'intact' if report.intact else 'BROKEN'}: {report.audit_rows} rows in "
-        f"{report.transactions} transactions, {report.records} records"
-    ]
+    lines = [f"audit chain {'intact' if report.intact else 'BROKEN'}: {report.counts}"]
     lines.extend(f"  {check}" for check in report.checks)
     if not report.intact:
         shown = report.problems if all_problems else report.problems[:_SHOWN_PROBLEMS]
@@ -103,7 +107,7 @@ def audit_export(
         if out.is_dir() or not out.parent.is_dir():
             raise InputError(f"cannot write {out}: not a file in an existing folder", field="--out")
         partial = out.with_name(out.name + ".partial")
-        rows = 0
+        rows, stored, seq = 0, 0, None
         with acting(db, user, readonly=True) as ctx:
             try:
                 with partial.open("w", encoding="utf-8", newline="") as handle:
@@ -112,8 +116,14 @@ def audit_export(
                     for row in audit_rows(ctx, site=site, since=day):
                         writer.writerow(row)
                         rows += 1
+                        stored += row[0] != seq
+                        seq = row[0]
             except BaseException:
                 partial.unlink(missing_ok=True)
                 raise
         partial.replace(out)
-    emit(as_json, {"out": str(out), "rows": rows}, f"{rows} audit rows written to {out}")
+    emit(
+        as_json,
+        {"out": str(out), "rows": rows, "audit_rows": stored},
+        f"{counted(rows, 'field change')} (from {counted(stored, 'audit row')}) written to {out}",
+    )

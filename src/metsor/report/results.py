@@ -249,7 +249,7 @@ def data_section(snapshot: TrialSnapshot) -> Section:
     the audit chain's verification and what was read."""
     audit = snapshot.audit
     if audit.verified:
-        chain = f"{audit.note}: {audit.audit_rows} audit rows, {audit.records} records compared" + (
+        chain = f"{audit.note}: {audit.counts}" + (
             "" if audit.intact else f"; first problem: {audit.first_problem}"
         )
     else:

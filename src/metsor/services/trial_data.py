@@ -135,7 +135,12 @@ class WithdrawalRecord:
 @dataclass(frozen=True)
 class AuditSummary:
     """The audit chain's verification; ``verified`` is False (with ``note``) when the acting
-    role may not verify it."""
+    role may not verify it.
+
+    ``field_changes`` counts the field changes audited, ``audit_rows`` the rows they are
+    stored in (one per record written) and ``transactions`` the chained transactions;
+    ``counts`` says them all in words (:attr:`metsor.store.audit.VerifyReport.counts`).
+    """
 
     verified: bool
     intact: bool | None
@@ -143,6 +148,9 @@ class AuditSummary:
     records: int | None
     first_problem: str | None
     note: str
+    field_changes: int | None = None
+    transactions: int | None = None
+    counts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -384,4 +392,7 @@ def _audit(ctx: ServiceContext) -> AuditSummary:
         records=report.records,
         first_problem=None if first is None else str(first),
         note="audit chain intact" if report.intact else "audit chain broken",
+        field_changes=report.field_changes,
+        transactions=report.transactions,
+        counts=report.counts,
     )

@@ -1,11 +1,21 @@
 """The whole audit trail as a report, streamed in bounded memory.
 
 :func:`audit_rows` yields the trail one field change a line in the order it was written (read
-by :func:`metsor.store.audit.field_entries` in batches, never all at once; the fields of a
-record written share their audit row's ``seq``), each with the subject the changed record
-belongs to, optionally only for one site's subjects and from a day on. The command line writes
-it as CSV (``metsor audit export --out FILE.csv``); the web offers the same as a download.
-Memory grows with the number of records (to name each row's subject), not with the trail.
+by :func:`metsor.store.audit.field_entries` in batches, never all at once), each with the
+subject the changed record belongs to, optionally only for one site's subjects and from a day
+on. The command line writes it as CSV (``metsor audit export --out FILE.csv``); the web offers
+the same as a download. Memory grows with the number of records (to name each row's subject),
+not with the trail.
+
+The columns (:data:`AUDIT_EXPORT_COLUMNS`): ``seq`` is the audit row the change is stored in
+(since revision ``0010_audit_record_rows`` one row per record written, so the fields of one
+record share it), ``field_number`` the field's place within that row from 1 (always 1 in a
+row of one field, written before that revision): ``(seq, field_number)`` names each line
+uniquely and stably. ``field_number`` is the last column, so that readers of the columns
+before it keep working.
+
+A row whose changes cannot be read (edited outside metsor) stops the export with
+:class:`~metsor.store.audit.UnreadableAuditRowError`, naming the row.
 """
 
 from __future__ import annotations
@@ -38,8 +48,9 @@ AUDIT_EXPORT_COLUMNS: tuple[str, ...] = (
     "old_value",
     "new_value",
     "reason",
+    "field_number",
 )
-"""The columns of the export, in order."""
+"""The columns of the export, in order (see the module docstring)."""
 
 _CHILDREN: dict[str, tuple[type[Any], str, type[Any]]] = {
     "adverse_event_drugs": (tables.AdverseEventDrug, "adverse_event_id", tables.AdverseEvent),
@@ -95,13 +106,16 @@ def audit_rows(
     Yields
     ------
     tuple
-        One audit row: sequence, time (ISO, UTC), actor, subject (empty when the record is
-        not a subject's), table, record id, field, action, old value, new value, reason.
+        One field change: audit row, time (ISO, UTC), actor, subject (empty when the record
+        is not a subject's), table, record id, field, action, old value, new value, reason,
+        and the field's place within its audit row.
 
     Raises
     ------
     InputError
         An unknown site.
+    UnreadableAuditRowError
+        On reaching an audit row whose changes cannot be read (naming it).
     """
     require_role(ctx, "export_audit")
     site_id = ctx.actor.site_id
@@ -112,11 +126,10 @@ def audit_rows(
         site_id = row.id
     owners = _owners(ctx, site_id)
     start = datetime.combine(since, time(), UTC) if since is not None else None
-    for seq, at, actor, table, record_id, field, action, old, new, reason in field_entries(
-        ctx.session, since=start
-    ):
-        subject = owners.get(table, {}).get(record_id)
+    for entry in field_entries(ctx.session, since=start):
+        subject = owners.get(entry.table_name, {}).get(entry.record_id)
         if site_id is not None and subject is None:
             continue
-        yield (seq, at.isoformat(), actor, subject or "", table, record_id, field, action,
-               old, new, reason)  # fmt: skip
+        yield (entry.seq, entry.recorded_at.isoformat(), entry.actor, subject or "",
+               entry.table_name, entry.record_id, entry.field, entry.action, entry.old_value,
+               entry.new_value, entry.reason, entry.number)  # fmt: skip

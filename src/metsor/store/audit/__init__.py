@@ -26,7 +26,7 @@ the key can still do.
 
 from metsor.store.audit.allocation_check import allocation_list_digest
 from metsor.store.audit.chain import GENESIS_HASH, AuditEntry, AuditError, ChainHead, canonical
-from metsor.store.audit.entries import FieldEntry, field_entries
+from metsor.store.audit.entries import FieldEntry, UnreadableAuditRowError, field_entries
 from metsor.store.audit.hooks import (
     ChainSettings,
     chain_settings,
@@ -47,6 +47,7 @@ __all__ = [
     "ChainSettings",
     "Check",
     "FieldEntry",
+    "UnreadableAuditRowError",
     "VerifyReport",
     "allocation_list_digest",
     "canonical",

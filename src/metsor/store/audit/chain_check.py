@@ -37,14 +37,13 @@ from metsor.store.audit.encoding import (
     PLAIN_SCHEME,
     RECORD_SCHEMES,
     AuditEntry,
-    AuditError,
     key_fingerprint,
     record_line,
     row_hash,
     row_line,
     transaction_header,
 )
-from metsor.store.audit.entries import row_fields
+from metsor.store.audit.entries import UnreadableAuditRowError, row_fields
 from metsor.store.audit.report import AuditProblem
 from metsor.store.models.audit import AuditTransaction
 from metsor.store.models.core import AuditLog
@@ -94,10 +93,11 @@ def _note_row(state: ChainState, row: Any, tx_seq: int, problems: list[AuditProb
     state.first_acts.setdefault(row.actor, tx_seq)
     try:
         entries = row_fields(row)
-    except AuditError as exc:
+    except UnreadableAuditRowError as exc:
         problems.append(
-            AuditProblem("chain", row.table_name, row.record_id, None, str(exc), seq=row.seq)
-        )
+            AuditProblem("chain", row.table_name, row.record_id, None,
+                         f"its changes cannot be read ({exc.reason})", seq=row.seq)
+        )  # fmt: skip
         return
     state.fields += len(entries)
     record = state.replay.setdefault((row.table_name, row.record_id), {})

@@ -5,6 +5,12 @@ its fields in ``changes``; a row written before is one field. :func:`field_entri
 trail in the order it was written and gives, for both, one :class:`FieldEntry` per field
 changed — who, when, table, record, field, action, old, new, why — so that the audit history,
 the export and the tests read the trail in one way. :func:`row_fields` expands one row.
+
+A record's row whose ``changes`` cannot be read was changed behind the application's back:
+reading it raises :class:`UnreadableAuditRowError`, a
+:class:`~metsor.errors.ConflictError` naming the row, which the faces show as a message
+(exit 2, 409) pointing to ``metsor audit verify``, and which the verification reports as a
+break of the chain.
 """
 
 from __future__ import annotations
@@ -16,12 +22,33 @@ from typing import Any, NamedTuple
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from metsor.store.audit.encoding import AuditError, read_changes
+from metsor.errors import ConflictError
+from metsor.store.audit.encoding import read_changes
 from metsor.store.models.core import AuditLog
 
-__all__ = ["FieldEntry", "field_entries", "row_fields"]
+__all__ = ["FieldEntry", "UnreadableAuditRowError", "field_entries", "row_fields"]
 
 _BATCH = 5000
+
+
+class UnreadableAuditRowError(ConflictError):
+    """An audit row whose ``changes`` cannot be read: the trail was edited outside metsor.
+
+    Parameters
+    ----------
+    seq
+        The audit row.
+    reason
+        Why its ``changes`` cannot be read.
+    """
+
+    def __init__(self, seq: int, reason: str) -> None:
+        super().__init__(
+            f"audit row {seq} cannot be read (its changes: {reason}): the audit trail was "
+            "changed outside metsor; `metsor audit verify` reports it"
+        )
+        self.seq = seq
+        self.reason = reason
 
 
 class FieldEntry(NamedTuple):
@@ -43,6 +70,8 @@ class FieldEntry(NamedTuple):
         Canonical JSON text of the values (None for SQL NULL or no previous value).
     reason
         Why the change was made, if stated.
+    number
+        Its place among the fields of its row, from 1 (``(seq, number)`` is unique).
     """
 
     seq: int
@@ -55,6 +84,7 @@ class FieldEntry(NamedTuple):
     old_value: str | None
     new_value: str | None
     reason: str | None
+    number: int = 1
 
 
 _COLUMNS = (
@@ -77,7 +107,7 @@ def row_fields(row: Any) -> list[FieldEntry]:
 
     Raises
     ------
-    AuditError
+    UnreadableAuditRowError
         When a record's row holds ``changes`` that cannot be read (naming the row).
     """
     if row.changes is None:
@@ -88,11 +118,11 @@ def row_fields(row: Any) -> list[FieldEntry]:
     try:
         changes = read_changes(row.changes)
     except ValueError as exc:
-        raise AuditError(f"audit row {row.seq}: its changes cannot be read ({exc})") from None
+        raise UnreadableAuditRowError(row.seq, str(exc)) from None
     return [
         FieldEntry(row.seq, row.recorded_at, row.actor, row.table_name, row.record_id, field,
-                   row.action, old, new, row.reason)
-        for field, old, new in changes
+                   row.action, old, new, row.reason, number)
+        for number, (field, old, new) in enumerate(changes, start=1)
     ]  # fmt: skip
 
 
@@ -122,6 +152,12 @@ def field_entries(
     ------
     FieldEntry
         In the order written: by row, and within a record's row in table order.
+
+    Raises
+    ------
+    UnreadableAuditRowError
+        On reaching a row whose ``changes`` cannot be read (the entries before it are yielded;
+        the rows' cursor is closed).
     """
     statement = select(*_COLUMNS).order_by(AuditLog.seq)
     if table is not None:
@@ -132,7 +168,11 @@ def field_entries(
         statement = statement.where(or_(AuditLog.field == field, AuditLog.field.is_(None)))
     if since is not None:
         statement = statement.where(AuditLog.recorded_at >= since)
-    for row in session.execute(statement.execution_options(yield_per=_BATCH)):
-        for entry in row_fields(row):
-            if field is None or entry.field == field:
-                yield entry
+    result = session.execute(statement.execution_options(yield_per=_BATCH))
+    try:
+        for row in result:
+            for entry in row_fields(row):
+                if field is None or entry.field == field:
+                    yield entry
+    finally:
+        result.close()  # a server-side cursor, when the reader stops early or a row is refused

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from metsor.plurals import counted
+
 __all__ = ["AuditProblem", "Check", "VerifyReport"]
 
 
@@ -104,6 +106,23 @@ class VerifyReport:
     transactions: int = 0
     checks: tuple[Check, ...] = field(default=())
     field_changes: int = 0
+
+    @property
+    def counts(self) -> str:
+        """What was read, as users count it: the field changes audited first, then the audit
+        rows and transactions they are stored in, and the records compared.
+
+        Examples
+        --------
+        >>> VerifyReport(audit_rows=1, records=2, transactions=1, field_changes=5).counts
+        '5 field changes audited, stored in 1 audit row of 1 transaction; 2 records compared'
+        """
+        return (
+            f"{counted(self.field_changes, 'field change')} audited, stored in "
+            f"{counted(self.audit_rows, 'audit row')} of "
+            f"{counted(self.transactions, 'transaction')}; "
+            f"{counted(self.records, 'record')} compared"
+        )
 
     @property
     def intact(self) -> bool:

@@ -1,4 +1,10 @@
-"""The audit trail as a streamed CSV answer, for the API and the pages alike."""
+"""The audit trail as a streamed CSV answer, for the API and the pages alike.
+
+An audit row whose changes cannot be read (the trail edited outside metsor) is answered like
+any domain error (409 with the message naming the row) when it is met before the answer
+starts. Met later, when the status has been sent, the download ends with one line holding
+:data:`STOPPED` and the message, so that the file says it is cut short, and why.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +16,15 @@ from datetime import date
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 
+from metsor.errors import MetsorError
 from metsor.services.monitoring.audit_export import AUDIT_EXPORT_COLUMNS, audit_rows
 from metsor.web.dependencies import work
 from metsor.web.security import Principal
 
-__all__ = ["audit_csv"]
+__all__ = ["STOPPED", "audit_csv"]
+
+STOPPED = "export stopped"
+"""The first cell of the line that ends a download cut short by an unreadable audit row."""
 
 _ROWS_PER_CHUNK = 1000
 
@@ -44,12 +54,15 @@ def audit_csv(
             writer.writerow(AUDIT_EXPORT_COLUMNS)
             if first is not None:
                 writer.writerow(first)
-            for count, row in enumerate(rows, start=1):
-                writer.writerow(row)
-                if count % _ROWS_PER_CHUNK == 0:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
+            try:
+                for count, row in enumerate(rows, start=1):
+                    writer.writerow(row)
+                    if count % _ROWS_PER_CHUNK == 0:
+                        yield buffer.getvalue()
+                        buffer.seek(0)
+                        buffer.truncate()
+            except MetsorError as exc:
+                writer.writerow((STOPPED, exc.message))
             yield buffer.getvalue()
         finally:
             context.__exit__(None, None, None)
