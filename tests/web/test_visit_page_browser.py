@@ -1,6 +1,6 @@
-"""In the browser (headless Chromium): a coordinator saves a visit with the vital signs measured
-at it from the visit's form, sees the visit in the table and its graded vital signs on their
-page; a screenshot of each is kept in ``tests/web/artifacts``."""
+"""In the browser (headless Chromium): a coordinator saves a visit with a laboratory value and
+the vital signs measured at it from the visit's form, sees the visit in the table and the
+graded value and vital signs on their pages; screenshots are kept in ``tests/web/artifacts``."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 pytest.importorskip("playwright.sync_api")
 
 
-def test_a_visit_is_saved_with_its_vital_signs_from_one_form(
+def test_a_visit_is_saved_with_its_labs_and_vital_signs_from_one_form(
     browser: Browser, web_server: WebServer
 ) -> None:
     subject_id, _, day0 = randomized_days_ago(web_server, 40)
@@ -39,6 +39,10 @@ def test_a_visit_is_saved_with_its_vital_signs_from_one_form(
     page.fill('[name="vital_signs.diastolic_mmhg"]', "94")
     page.fill('[name="vital_signs.weight_kg"]', "66")
     page.select_option('[name="vital_signs.ecog"]', "1")
+    page.select_option('[name="labs.0.analyte"]', "ast")
+    page.fill('[name="labs.0.value"]', "130")
+    page.fill('[name="labs.0.unit"]', "U/L")
+    page.fill('[name="labs.0.uln"]', "40")
     page.click("#entry-form button[type=submit]")
     page.wait_for_load_state()
     row = page.inner_text("#records tbody tr")
@@ -46,6 +50,8 @@ def test_a_visit_is_saved_with_its_vital_signs_from_one_form(
     assert on in row
     page.screenshot(path=str(ARTIFACTS / "visit-page-saved.png"), full_page=True)
 
+    page.goto(casebook)
+    assert "grade 2" in page.inner_text("#labs")  # AST 3.25 x ULN, CTCAE v5.0
     page.goto(f"{casebook}/vital-signs")
     assert page.inner_text("#records tbody tr td:nth-child(1)").strip() == on
     assert page.inner_text("#records tbody tr td:nth-child(4)").strip() == "grade 3"

@@ -59,6 +59,28 @@ SIGNS = {"vital_signs.systolic_mmhg": "165", "vital_signs.diastolic_mmhg": "95"}
             id="visit-type",
         ),
         pytest.param(
+            VisitPageInput,
+            {
+                **VISIT,
+                "labs.0.analyte": "ast",
+                "labs.0.value": "130",
+                "labs.0.unit": "U/L",
+                "labs.2.analyte": "alt",
+                "labs.2.value": "30",
+                "labs.2.unit": "furlongs",
+            },
+            "labs.2.unit",
+            "labs.2.unit: unit 'furlongs' is not accepted for alt",
+            id="lab-row-unit",
+        ),
+        pytest.param(
+            VisitPageInput,
+            {**VISIT, "labs.3.analyte": "ast", "labs.3.unit": "U/L"},
+            "labs.3.value",
+            "labs.3.value: Field required",
+            id="lab-row-without-value",
+        ),
+        pytest.param(
             LabIn,
             {"analyte": "ast", "value": "130", "unit": "furlongs", "collected_on": "2026-03-02"},
             "unit",
@@ -75,6 +97,19 @@ def test_a_form_error_names_its_field_in_the_entrys_words(
     assert raised.value.field == field
     assert raised.value.message.startswith(message), raised.value.message
     assert "Value error" not in raised.value.message
+
+
+def test_blank_lab_rows_are_left_out_and_none_given_is_no_panel() -> None:
+    page, _ = read_form(VisitPageInput, {**VISIT, "labs.1.analyte": " ", "labs.1.value": ""})
+    assert page.labs is None
+    rows = {
+        "labs.0.analyte": "ast", "labs.0.value": "130", "labs.0.unit": "U/L",
+        "labs.4.analyte": "platelets", "labs.4.value": "90000", "labs.4.unit": "/mm3",
+    }  # fmt: skip
+    page, numbers = read_form(VisitPageInput, {**VISIT, **rows})
+    assert page.labs is not None
+    assert [(lab.analyte, lab.value) for lab in page.labs] == [("ast", 130), ("platelets", 90000)]
+    assert numbers == [0, 4]
 
 
 def test_blank_vital_signs_are_no_part_of_the_page() -> None:
@@ -101,6 +136,30 @@ def _visit_form(client: httpx.Client, subject_id: str, data: dict[str, str]) -> 
     assert page.status_code == 200, page.text
     assert 'name="vital_signs.systolic_mmhg"' in page.text
     return client.post(path, data={"csrf_token": csrf_of(page.text), **data})
+
+
+LABS = {"labs.0.analyte": "ast", "labs.0.value": "130", "labs.0.unit": "U/L",
+        "labs.0.uln": "40", "labs.2.analyte": "platelets", "labs.2.value": "90000",
+        "labs.2.unit": "/mm3", "labs.2.lln": "150000"}  # fmt: skip
+
+
+def test_the_visit_form_saves_the_visit_with_its_labs_and_vital_signs(
+    web_server: WebServer, login: Login
+) -> None:
+    subject_id, _, day0 = randomized_days_ago(web_server, 30)
+    client = login("coord_tj")
+    on = (day0 + timedelta(28)).isoformat()
+    answer = _visit_form(
+        client, subject_id, {"visit_type": "treatment", "actual_date": on, **SIGNS, **LABS}
+    )
+    assert answer.status_code == 303, answer.text
+    book = _casebook(web_server, subject_id)
+    assert [v["actual_date"] for v in book["visits"]] == [on]
+    assert [v["measured_on"] for v in book["vital_signs"]] == [on]
+    graded = sorted((lab["analyte"], lab["collected_on"], lab["grade"]) for lab in book["labs"])
+    # CTCAE v5.0: AST 130 U/L is 3.25 x ULN (> 3.0 - 5.0 x ULN: grade 2); platelets
+    # 90,000/mm3 lie below the LLN and above 75,000/mm3 (grade 1)
+    assert graded == [("ast", on, 2), ("platelets", on, 1)]
 
 
 def test_the_visit_form_saves_the_visit_with_its_vital_signs(
@@ -130,6 +189,7 @@ def test_the_visit_form_saves_the_visit_with_its_vital_signs(
         pytest.param({"vital_signs.diastolic_mmhg": "170"}, "vital_signs.diastolic_mmhg", id="bp"),
         pytest.param({"vital_signs.heart_rate_bpm": "fast"}, "vital_signs.heart_rate_bpm", id="hr"),
         pytest.param({"number": "0"}, "number", id="visit-number"),
+        pytest.param({**LABS, "labs.2.unit": "furlongs"}, "labs-2-unit", id="lab-unit"),
     ],
 )
 def test_a_bad_value_on_the_visit_form_is_shown_beside_its_field_and_nothing_written(
@@ -144,7 +204,7 @@ def test_a_bad_value_on_the_visit_form_is_shown_beside_its_field_and_nothing_wri
     assert f'id="error-{field}"' in answer.text
     assert 'name="vital_signs.weight_kg" value="61.5"' in answer.text
     book = _casebook(web_server, subject_id)
-    assert (book["visits"], book["vital_signs"]) == ([], [])
+    assert (book["visits"], book["vital_signs"], book["labs"]) == ([], [], [])
 
 
 @pytest.mark.parametrize(

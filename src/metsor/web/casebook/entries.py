@@ -22,7 +22,7 @@ from metsor.services.access import require, subject_for
 from metsor.services.casebook_view import CORRECTABLE_FIELDS, may, subject_casebook
 from metsor.services.context import ServiceContext
 from metsor.web.casebook.forms import form_field_of, read_form
-from metsor.web.casebook.sections import SECTIONS, Section
+from metsor.web.casebook.sections import LAB_ROWS, SECTIONS, Section
 from metsor.web.dependencies import PageUser, checked_form, render, state_of, work
 from metsor.web.security import Principal
 
@@ -66,6 +66,7 @@ def _section_page(
         section=section,
         rows=section.rows(context["book"]),
         inputs=section.inputs(context["book"]),
+        lab_rows=range(LAB_ROWS if section.panel else 0),
         errors=errors or {},
         values=values or {},
         submitted=values is not None,

@@ -3,7 +3,8 @@
 :func:`read_form` turns the submitted text (empty meaning "not given") into the entry's
 pydantic model — the very schema the JSON API takes — and raises
 :class:`~metsor.errors.InputError` naming the form field of the first bad value. Lesion rows
-of a tumour assessment are named ``lesions.<row>.<field>``; blank rows are left out. A group
+of a tumour assessment are named ``lesions.<row>.<field>``, a visit's laboratory values
+``labs.<row>.<field>``; blank rows are left out. A group
 of fields that the entry takes as one part (the vital signs of a visit's page) is named
 ``<part>.<field>``: the part is given when any of its fields is.
 """
@@ -41,12 +42,17 @@ def _part(form: Mapping[str, str], name: str) -> dict[str, str] | None:
     return given or None
 
 
-def _lesions(form: Mapping[str, str]) -> tuple[list[dict[str, str]], list[int]]:
-    """The lesion rows given (non-blank), and the form row number of each."""
+#: The entries' tables of rows on a form: a tumour assessment's lesions, a visit's
+#: laboratory values (``labs.<row>.<field>``).
+_ROWS = ("lesions", "labs")
+
+
+def _rows(form: Mapping[str, str], name: str) -> tuple[list[dict[str, str]], list[int]]:
+    """The rows of table ``name`` given (non-blank), and the form row number of each."""
     rows: dict[int, dict[str, str]] = {}
     for key, value in form.items():
         head, _, rest = key.partition(".")
-        if head != "lesions" or not value.strip():
+        if head != name or not value.strip():
             continue
         row, _, field = rest.partition(".")
         if row.isdigit() and field:
@@ -82,7 +88,11 @@ def read_form(model: type[_M], form: Mapping[str, str]) -> tuple[_M, list[int]]:
     }
     numbers: list[int] = []
     if "lesions" in model.model_fields:
-        data["lesions"], numbers = _lesions(form)
+        data["lesions"], numbers = _rows(form, "lesions")
+    if "labs" in model.model_fields:
+        labs, numbers = _rows(form, "labs")
+        if labs:  # no row given: no panel
+            data["labs"] = labs
     for name in _PARTS.intersection(model.model_fields):
         part = _part(form, name)
         if part is not None:
@@ -119,8 +129,8 @@ def _first_error(exc: ValidationError, numbers: list[int]) -> InputError:
     """
     errors = exc.errors()
     where = [str(part) for part in errors[0]["loc"]]
-    if len(where) > 1 and where[0] == "lesions" and where[1].isdigit():
-        field = f"lesions.{numbers[int(where[1])]}.{'.'.join(where[2:3])}".rstrip(".")
+    if len(where) > 1 and where[0] in _ROWS and where[1].isdigit():
+        field = f"{where[0]}.{numbers[int(where[1])]}.{'.'.join(where[2:3])}".rstrip(".")
         same = [e for e in errors if [str(p) for p in e["loc"][:3]] == where[:3]]
     elif len(where) > 1 and where[0] in _PARTS:
         field = ".".join(where[:2])

@@ -25,6 +25,7 @@ from metsor.services.casebook_view import (
     CONTACT_METHODS,
     DEATH_CAUSES,
     DOSE_EVENTS,
+    LAB_ANALYTES,
     SURVIVAL_STATUSES,
     THERAPY_CATEGORIES,
     VISIT_TYPES,
@@ -40,7 +41,7 @@ from metsor.web.casebook.schemas import (
     WithdrawalIn,
 )
 
-__all__ = ["SECTIONS", "Column", "Input", "Section"]
+__all__ = ["LAB_ROWS", "SECTIONS", "Column", "Input", "Section"]
 
 Choices = tuple[tuple[str, str], ...]
 
@@ -84,7 +85,11 @@ class Input:
 
 @dataclass(frozen=True)
 class Section:
-    """One kind of casebook entry with its page, table, form and service."""
+    """One kind of casebook entry with its page, table, form and service.
+
+    ``panel`` lists the analytes of the laboratory values the form takes with the entry, in
+    rows (:data:`LAB_ROWS`; a visit's page), none when empty.
+    """
 
     slug: str
     title: str
@@ -97,6 +102,7 @@ class Section:
     reason: str
     rows: Callable[[CasebookView], tuple[Mapping[str, Any], ...]]
     single: bool = False
+    panel: tuple[str, ...] = ()
 
 
 def _vital_inputs(_: CasebookView) -> tuple[Input, ...]:
@@ -111,12 +117,16 @@ def _vital_inputs(_: CasebookView) -> tuple[Input, ...]:
     )
 
 
+LAB_ROWS = 8
+"""Rows of laboratory values a visit's form offers (blank rows are left out)."""
+
 #: The heading of a visit's vital signs on its form.
 VITAL_SIGNS_AT_VISIT = "Vital signs at the visit (if measured)"
 
 
 def _visit_inputs(view: CasebookView) -> tuple[Input, ...]:
-    """The visit, and the vital signs measured at it: one page, saved in one call."""
+    """The visit, and the vital signs measured at it (its laboratory values are the section's
+    panel): one page, saved in one call."""
     signs = tuple(
         replace(i, name=f"vital_signs.{i.name}", part=VITAL_SIGNS_AT_VISIT)
         for i in _vital_inputs(view)
@@ -195,7 +205,7 @@ SECTIONS: Mapping[str, Section] = {
              Column("planned_date", "Planned"), Column("actual_date", "Took place"),
              Column("in_window", "In window")),
             _visit_inputs, VisitPageInput, record_visit_page, "visit entered",
-            lambda v: v.visits,
+            lambda v: v.visits, panel=LAB_ANALYTES,
         ),
         Section(
             "vital-signs", "Vital signs", "vital signs", "vital_signs",
