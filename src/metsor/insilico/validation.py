@@ -20,8 +20,9 @@ TTP 5.5 vs 2.8 months, HR 0.58, 95% CI 0.45–0.74).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,9 @@ class VirtualReplicate:
 
     ``os`` and ``ttp`` hold per arm the subjects, events and Kaplan–Meier median with its
     interval, and the stratified log-rank p and Cox hazard ratio (experimental / reference).
+    ``cr_pr_sd`` holds per arm the share whose best response by RECIST is CR, PR or SD at any
+    assessment, with no minimum duration of stable disease (the definition of the ``sharp``
+    preset's target, :attr:`metsor.design.outcomes.OutcomePreset.stable_or_better`).
     """
 
     nct_id: str
@@ -61,6 +65,7 @@ class VirtualReplicate:
     n: int
     os: EndpointComparison
     ttp: EndpointComparison
+    cr_pr_sd: Mapping[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
@@ -70,6 +75,7 @@ class VirtualReplicate:
             "n": self.n,
             "os": self.os.to_dict(),
             "ttp": self.ttp.to_dict(),
+            "cr_pr_sd": dict(self.cr_pr_sd),
         }
 
 
@@ -168,4 +174,26 @@ def replicate_trial(
         {key: "" if value is None else str(value) for key, value in row.items()} for row in rows
     ]
     compared = {c.param: c for c in compare_endpoints(text, (experimental, reference))}
-    return VirtualReplicate(protocol.nct_id, seed, n, compared["OS"], compared["TTP"])
+    arms = [experimental if on else reference for on in on_experimental]
+    return VirtualReplicate(
+        protocol.nct_id,
+        seed,
+        n,
+        compared["OS"],
+        compared["TTP"],
+        _cr_pr_sd(courses, arms, cutoff),
+    )
+
+
+def _cr_pr_sd(
+    courses: list[endpoints.SubjectCourse], arms: list[str], cutoff: date
+) -> dict[str, float]:
+    """Share of each arm whose best response by RECIST up to the cut-off is CR, PR or SD at
+    any assessment (no minimum duration of stable disease, responses unconfirmed)."""
+    hits: dict[str, list[bool]] = {}
+    for course, arm in zip(courses, arms, strict=True):
+        best = endpoints.best_response(
+            course, criterion="recist", window_months=None, cutoff=cutoff, sd_min_days=0
+        )
+        hits.setdefault(arm, []).append(best.response in ("CR", "PR", "SD"))
+    return {arm: sum(found) / len(found) for arm, found in hits.items()}
