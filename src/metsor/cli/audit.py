@@ -24,7 +24,6 @@ from typing import Annotated
 import typer
 
 from metsor.cli._common import DbOption, JsonOption, UserOption, abort_on_user_error, acting, emit
-from metsor.plurals import counted
 
 __all__ = ["app"]
 
@@ -100,6 +99,7 @@ def audit_export(
 
     from metsor.cli._common import parse_date
     from metsor.errors import InputError
+    from metsor.plurals import counted
     from metsor.services.monitoring.audit_export import AUDIT_EXPORT_COLUMNS, audit_rows
 
     with abort_on_user_error():

@@ -6,13 +6,16 @@ scheduled visit overdue by more than its window) and catches data written before
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from metsor.cli._common import DbOption, JsonOption, UserOption, abort_on_user_error, acting, emit
 
-__all__ = ["app"]
+if TYPE_CHECKING:
+    from metsor.services.monitoring.edit_checks import CheckRun
+
+__all__ = ["app", "run_summary"]
 
 app = typer.Typer(help="Edit checks.", no_args_is_help=True)
 
@@ -29,10 +32,18 @@ def checks_run(
 
     with abort_on_user_error(), acting(db, user) as ctx:
         run = run_edit_checks(ctx, site=site)
+    emit(as_json, run.to_dict(), run_summary(run))
+
+
+def run_summary(run: CheckRun) -> str:
+    """What a run of the edit checks did, in one line, each count with its noun's number
+    (``1 subject checked: 2 findings, 1 query raised, 0 closed``)."""
+    from metsor.plurals import counted
+
     text = (
-        f"{run.subjects} subjects checked: {run.findings} findings, {run.raised} queries raised, "
-        f"{run.closed} closed"
+        f"{counted(run.subjects, 'subject')} checked: {counted(run.findings, 'finding')}, "
+        f"{counted(run.raised, 'query', 'queries')} raised, {run.closed} closed"
     )
     if run.skipped_locked:
         text += f"; locked, not checked: {', '.join(run.skipped_locked)}"
-    emit(as_json, run.to_dict(), text)
+    return text

@@ -47,6 +47,7 @@ from typing import Any, Literal
 from metsor.eligibility.record import ScreeningRecord
 from metsor.eligibility.thresholds import RuleResult, Status
 from metsor.errors import InputError
+from metsor.plurals import counted
 
 __all__ = [
     "EligibilitySettings",
@@ -282,10 +283,16 @@ def within_window_rule(field: str, days_field: str, label: str, window: int | No
             return judged
         days: int | None = getattr(record.history, days_field)
         if days is None:
-            return RuleResult("unknown", f"{label}: yes, when not recorded (window {window} days)")
+            return RuleResult(
+                "unknown", f"{label}: yes, when not recorded (window {counted(window, 'day')})"
+            )
         if days <= window:
-            return RuleResult("fail", f"{label} {days} days ago (≤ {window} days)")
-        return RuleResult("pass", f"{label} {days} days ago (> {window} days)")
+            return RuleResult(
+                "fail", f"{label} {counted(days, 'day')} ago (≤ {counted(window, 'day')})"
+            )
+        return RuleResult(
+            "pass", f"{label} {counted(days, 'day')} ago (> {counted(window, 'day')})"
+        )
 
     rule.__name__ = field
     return rule

@@ -37,6 +37,7 @@ from metsor.eligibility import (
     screen,
 )
 from metsor.errors import ConflictError, InputError, PermissionDeniedError
+from metsor.plurals import counted
 from metsor.protocol import Protocol, builtin
 from metsor.services.access import require, subject_for
 from metsor.services.context import ServiceContext
@@ -203,8 +204,9 @@ def check_randomization_windows(ctx: ServiceContext, subject_id: str, on: date) 
     for what, field, day, window in checks:
         if day is not None and (on - day).days > window:
             raise ConflictError(
-                f"the {what} of subject {subject_id} on {day} is {(on - day).days} days before "
-                f"randomization on {on}; the protocol's {what} window is {window} days",
+                f"the {what} of subject {subject_id} on {day} is {counted((on - day).days, 'day')} "
+                f"before randomization on {on}; the protocol's {what} window is "
+                f"{counted(window, 'day')}",
                 field=field,
             )
 
