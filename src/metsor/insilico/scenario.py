@@ -101,7 +101,9 @@ published HR 0.69 inverted) and 2.0 (progression) times sorafenib's, chosen with
 :func:`metsor.insilico.validation.replicate_trial` (``scripts/validate_sharp.py``, 20 seeds of
 602) so that the observed hazard ratios and medians reproduce the publication (OS 10.7 vs 7.9
 months, HR 0.69; TTP 5.5 vs 2.8, HR 0.58): OS HR 0.69, placebo median OS 7.3; TTP HR 0.53,
-placebo median TTP 3.2 (2.2 for progression gives 2.8 months but HR 0.47). On the Asian
+placebo median TTP 3.2 (2.2 for progression gives 2.8 months but HR 0.47). With candidates
+recruited across SHARP's three regions (other random streams) the same 20 seeds give OS HR 0.71,
+placebo OS 7.5, TTP HR 0.50, placebo TTP 3.3 (docs/validation.md). On the Asian
 candidates drawn before SHARP had a population of its own, 1.38 and 2.0 fitted. Placebo's
 responses 1% by RECIST (1.9% by mRECIST with REFLECT's ratio); 2% a year leave follow-up
 (assumption)."""
