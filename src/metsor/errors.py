@@ -112,17 +112,29 @@ class MetsorError(Exception):
         The field, column or argument at fault, if one is.
     row
         The 1-based line or row number at fault, if one is.
+    names
+        Other parameters the message names, each quoted as Python quotes a name
+        (``futility needs both 'beta' and 'beta_spending'``), so that a face can show them as
+        its user gives them (the CLI's options); a quoted value is not one of them.
     """
 
     exit_code: int = 2
     http_status: int = 400
 
-    def __init__(self, message: str, *, field: str | None = None, row: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        row: int | None = None,
+        names: tuple[str, ...] = (),
+    ) -> None:
         message = readable(message)
         super().__init__(message)
         self.message = message
         self.field = None if field is None else readable(field)
         self.row = row
+        self.names = names
 
     def __str__(self) -> str:
         where = []

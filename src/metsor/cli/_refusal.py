@@ -20,9 +20,11 @@ underscore), is replaced by the option (``collected_on 2999-01-01 is in the futu
 names it.
 
 A message that names other parameters than its field quotes them, as Python names a parameter
-(``futility needs both 'beta' and 'beta_spending'``; :class:`metsor.errors.MetsorError` reads a
-quoted field as named): each quoted name that is a parameter of the command is replaced by its
-option (``futility needs both --beta and --beta-spending``), through the same mapping.
+(``futility needs both 'beta' and 'beta_spending'``), and lists them in the error's ``names``
+(:class:`metsor.errors.MetsorError`): each quoted name that is the error's field or one of its
+names and a parameter of the command is replaced by its option (``futility needs both --beta
+and --beta-spending``), through the same mapping. Other quoted text is a value the user gave
+(``key 'grade' appears twice``) and is left as it is.
 """
 
 from __future__ import annotations
@@ -141,7 +143,8 @@ def refusal(exc: MetsorError, command: Any = None) -> str:
     """
     names = options_of(command)
     option = names.get(exc.field or "")
-    message = _QUOTED.sub(lambda quoted: names.get(quoted.group(1), quoted.group(0)), exc.message)
+    named = {name: names[name] for name in (exc.field, *exc.names) if name in names}
+    message = _QUOTED.sub(lambda quoted: named.get(quoted.group(1), quoted.group(0)), exc.message)
     where = [f"row {exc.row}"] if exc.row is not None else []
     if option is None:  # as the error words it (MetsorError.__str__), its quoted names mapped
         if exc.field is not None and f"'{exc.field}'" not in exc.message:

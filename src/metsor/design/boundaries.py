@@ -570,7 +570,9 @@ def group_sequential_design(
     if beta is not None or beta_spending is not None:
         if beta is None or beta_spending is None:
             raise InputError(
-                "futility needs both 'beta' and 'beta_spending'", field="beta_spending"
+                "futility needs both 'beta' and 'beta_spending'",
+                field="beta_spending",
+                names=("beta",),
             )
         check_beta(beta, alpha)
         _check_gamma(beta_gamma, "beta_gamma")
@@ -581,6 +583,7 @@ def group_sequential_design(
                 "binding futility needs an alpha-spending family: 'spending' obf, pocock or "
                 f"hsd, not {spending!r}",
                 field="binding_futility",
+                names=("spending",),
             )
         found = _beta_spending(
             t,
@@ -595,7 +598,9 @@ def group_sequential_design(
         b, futility, cum_beta, eta = found.b, found.a, found.cumulative_beta, found.eta
     elif binding_futility:
         raise InputError(
-            "binding futility needs 'beta' and 'beta_spending'", field="binding_futility"
+            "binding futility needs 'beta' and 'beta_spending'",
+            field="binding_futility",
+            names=("beta", "beta_spending"),
         )
     stops = binding_futility and cum_beta.size > 0
     regions = [

@@ -160,7 +160,9 @@ def _check_inputs(
             raise InputError(f"{name} must be a positive number, not {value}", field=name)
     if not (math.isfinite(information_epsilon) and 0.0 <= information_epsilon < planned_events):
         raise InputError(
-            "information_epsilon must lie in [0, 'planned_events')", field="information_epsilon"
+            "information_epsilon must lie in [0, 'planned_events')",
+            field="information_epsilon",
+            names=("planned_events",),
         )
     if not events:
         raise InputError("give the events of at least one look", field="events")

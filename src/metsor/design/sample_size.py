@@ -208,7 +208,9 @@ def _model(
     months(median_control, "median_control")
     if median_experimental is None:
         if hr is None:
-            raise InputError("give 'median_experimental' or 'hr'", field="median_experimental")
+            raise InputError(
+                "give 'median_experimental' or 'hr'", field="median_experimental", names=("hr",)
+            )
         positive(hr, "hr")
         median_experimental = median_control / hr
     return SurvivalModel.from_medians(median_control, median_experimental, dropout_per_year)
