@@ -1,4 +1,4 @@
-"""Checking the chain of transactions, and its head against the anchor file.
+"""Checking the chain of transactions, in order, and replaying the trail on the way.
 
 :func:`check_chain` reads every ``audit_transactions`` row and every ``audit_log`` row once,
 in order, and finds: a transaction missing or out of order, one that does not chain to the
@@ -16,43 +16,27 @@ in which transaction, for the data and actor checks of :mod:`metsor.store.audit.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from metsor.store.audit.anchor import AnchorFile
-from metsor.store.audit.encoding import (
-    GENESIS_HASH,
-    HMAC_RECORD_SCHEME,
-    HMAC_SCHEME,
-    LEGACY_SCHEME,
-    PLAIN_RECORD_SCHEME,
-    PLAIN_SCHEME,
-    RECORD_SCHEMES,
-    AuditEntry,
-    key_fingerprint,
-    record_line,
-    row_hash,
-    row_line,
-    transaction_header,
-)
+from metsor.store.audit.encoding import GENESIS_HASH, LEGACY_SCHEME
 from metsor.store.audit.entries import UnreadableAuditRowError, row_fields
 from metsor.store.audit.report import AuditProblem
+from metsor.store.audit.transaction_check import (
+    KEYED_SCHEMES,
+    check_legacy_transaction,
+    check_transaction,
+    row_span,
+)
 from metsor.store.models.audit import AuditTransaction
 from metsor.store.models.core import AuditLog
 
-__all__ = ["KEYED_SCHEMES", "UNKEYED_SCHEMES", "ChainState", "check_anchor", "check_chain"]
-
-#: The schemes of transactions made with the audit key, and of those made without one.
-KEYED_SCHEMES = frozenset({HMAC_SCHEME, HMAC_RECORD_SCHEME})
-UNKEYED_SCHEMES = frozenset({PLAIN_SCHEME, PLAIN_RECORD_SCHEME})
+__all__ = ["ChainState", "check_chain"]
 
 Replay = dict[tuple[str, str], dict[str, str | None]]
 
@@ -84,10 +68,6 @@ def _table(model: type[Any]) -> Table:
     return table
 
 
-def _span(first: int, last: int) -> str:
-    return f"{first}" if first == last else f"{first}–{last}"
-
-
 def _note_row(state: ChainState, row: Any, tx_seq: int, problems: list[AuditProblem]) -> None:
     state.rows += 1
     state.first_acts.setdefault(row.actor, tx_seq)
@@ -111,19 +91,6 @@ def _note_row(state: ChainState, row: Any, tx_seq: int, problems: list[AuditProb
             state.user_created.setdefault(str(name), tx_seq)
 
 
-def _entry(row: Any) -> AuditEntry:
-    return AuditEntry(
-        row.table_name,
-        row.record_id,
-        row.field,
-        row.action,
-        row.old_value,
-        row.new_value,
-        row.actor,
-        row.reason,
-    )
-
-
 class _Rows:
     """The audit rows in ``seq`` order, read in batches, with one row of look-ahead."""
 
@@ -138,133 +105,6 @@ class _Rows:
         row = self.next
         self.next = next(self._rows, None)
         return row
-
-
-def _check_legacy(tx: Any, rows: list[Any], prev_hash: str, problems: list[AuditProblem]) -> None:
-    for row in rows:
-        where = (row.table_name, row.record_id, row.field)
-        if row.prev_hash != prev_hash:
-            problems.append(
-                AuditProblem("chain", *where, "does not chain to the row before", seq=row.seq)
-            )
-        recomputed = row_hash(
-            seq=row.seq,
-            recorded_at=row.recorded_at,
-            entry=_entry(row),
-            prev_hash=str(row.prev_hash),
-        )
-        if recomputed != row.hash:
-            problems.append(
-                AuditProblem("chain", *where, "content does not match its hash", seq=row.seq)
-            )
-        prev_hash = str(row.hash)
-    if rows and tx.mac != rows[-1].hash:
-        problems.append(
-            AuditProblem(
-                "chain", "audit_transactions", str(tx.seq), None,
-                "the legacy transaction's MAC is not the hash of its last row",
-            )
-        )  # fmt: skip
-
-
-def _line(tx: Any, row: Any) -> bytes:
-    stamp = row.recorded_at.astimezone(UTC).isoformat(timespec="microseconds")
-    if tx.scheme in RECORD_SCHEMES:
-        return record_line(row.seq, stamp, row.table_name, row.record_id, row.action,
-                           row.changes, row.actor, row.reason)  # fmt: skip
-    return row_line(row.seq, stamp, _entry(row))
-
-
-def _recompute(tx: Any, rows: list[Any], key: bytes | None) -> str:
-    header = transaction_header(
-        seq=tx.seq,
-        committed_at=tx.committed_at,
-        actor=tx.actor,
-        first_row=tx.first_row,
-        last_row=tx.last_row,
-        scheme=tx.scheme,
-        key_fingerprint=tx.key_fingerprint,
-        prev_mac=tx.prev_mac,
-    )
-    digest = hmac.new(key, digestmod=hashlib.sha256) if key is not None else hashlib.sha256()
-    digest.update(header)
-    for row in rows:
-        digest.update(_line(tx, row))
-    return digest.hexdigest()
-
-
-def _mac_mismatch(tx: Any) -> AuditProblem:
-    return AuditProblem(
-        "chain", "audit_transactions", str(tx.seq), None,
-        f"audit rows {_span(tx.first_row, tx.last_row)} or the transaction itself do not "
-        "match its MAC: changed after it was committed",
-        seq=tx.first_row,
-    )  # fmt: skip
-
-
-def _check_row_kinds(tx: Any, rows: list[Any], problems: list[AuditProblem]) -> None:
-    """Rows of a per-record transaction hold ``changes`` only; others never hold it."""
-    records = tx.scheme in RECORD_SCHEMES
-    for row in rows:
-        if row.hash is not None or row.prev_hash is not None:
-            message = ("carries a row hash, which only rows written before the transaction "
-                       "chain have")  # fmt: skip
-        elif records and (
-            row.changes is None
-            or row.field is not None
-            or row.old_value is not None
-            or row.new_value is not None
-        ):
-            message = f"is not a record's row, as every row of a {tx.scheme} transaction is"
-        elif not records and row.changes is not None:
-            message = f"holds a record's changes in a {tx.scheme} transaction of one field a row"
-        else:
-            continue
-        problems.append(
-            AuditProblem("chain", row.table_name, row.record_id, row.field, message, seq=row.seq)
-        )
-
-
-def _check_mac(
-    tx: Any,
-    rows: list[Any],
-    key: bytes | None,
-    keyed_before: bool,
-    state: ChainState,
-    problems: list[AuditProblem],
-) -> None:
-    where = ("audit_transactions", str(tx.seq), None)
-    fingerprint = key_fingerprint(key) if key is not None else None
-    if tx.scheme in KEYED_SCHEMES:
-        if key is None:
-            state.unchecked += 1
-            return
-        if tx.key_fingerprint != fingerprint:
-            problems.append(
-                AuditProblem(
-                    "chain", *where,
-                    f"made with another key (fingerprint {str(tx.key_fingerprint)[:16]}…) than "
-                    f"the audit key set ({str(fingerprint)[:16]}…)",
-                )
-            )  # fmt: skip
-            return
-        if _recompute(tx, rows, key) != tx.mac:
-            problems.append(_mac_mismatch(tx))
-        return
-    if tx.scheme not in UNKEYED_SCHEMES or tx.key_fingerprint is not None:
-        problems.append(AuditProblem("chain", *where, f"unknown MAC scheme {tx.scheme!r}"))
-        return
-    if keyed_before:
-        problems.append(AuditProblem("chain", *where, "an unkeyed transaction after keyed ones"))
-    elif key is not None:
-        problems.append(
-            AuditProblem(
-                "chain", *where,
-                "not keyed although an audit key is set: anyone could have rewritten it",
-            )
-        )  # fmt: skip
-    if _recompute(tx, rows, None) != tx.mac:
-        problems.append(_mac_mismatch(tx))
 
 
 def _covered_rows(
@@ -288,7 +128,7 @@ def _covered_rows(
         problems.append(
             AuditProblem(
                 "chain", "audit_transactions", str(tx.seq), None,
-                f"audit rows {_span(missing[0], missing[-1])} are missing"
+                f"audit rows {row_span(missing[0], missing[-1])} are missing"
                 + (f" ({len(missing)} rows)" if len(missing) > 1 else ""),
                 seq=missing[0],
             )
@@ -325,7 +165,7 @@ def check_chain(session: Session, key: bytes | None, problems: list[AuditProblem
         where = ("audit_transactions", str(tx.seq), None)
         if tx.seq != expected_tx:
             problems.append(
-                AuditProblem("chain", *where, f"transactions {_span(expected_tx, tx.seq - 1)} "
+                AuditProblem("chain", *where, f"transactions {row_span(expected_tx, tx.seq - 1)} "
                              "are missing")
             )  # fmt: skip
         elif tx.prev_mac != prev_mac:
@@ -342,11 +182,11 @@ def check_chain(session: Session, key: bytes | None, problems: list[AuditProblem
         if tx.scheme == LEGACY_SCHEME:
             if tx.seq != 1 or keyed_before:
                 problems.append(AuditProblem("chain", *where, "a legacy transaction mid-chain"))
-            _check_legacy(tx, covered, legacy_hash, problems)
+            check_legacy_transaction(tx, covered, legacy_hash, problems)
             state.schemes[LEGACY_SCHEME] = state.schemes.get(LEGACY_SCHEME, 0) + 1
         else:
-            _check_mac(tx, covered, key, keyed_before, state, problems)
-            _check_row_kinds(tx, covered, problems)
+            if not check_transaction(tx, covered, key, keyed_before, problems):
+                state.unchecked += 1
             state.schemes[tx.scheme] = state.schemes.get(tx.scheme, 0) + 1
         keyed_before = keyed_before or tx.scheme in KEYED_SCHEMES
         expected_tx, prev_mac, expected_row = tx.seq + 1, tx.mac, tx.last_row + 1
@@ -360,70 +200,8 @@ def check_chain(session: Session, key: bytes | None, problems: list[AuditProblem
         problems.append(
             AuditProblem(
                 "chain", "audit_log", None, None,
-                f"audit rows {_span(stray[0], stray[-1])} belong to no transaction",
+                f"audit rows {row_span(stray[0], stray[-1])} belong to no transaction",
                 seq=stray[0],
             )
         )  # fmt: skip
     return state
-
-
-def check_anchor(state: ChainState, anchor: AnchorFile, problems: list[AuditProblem]) -> str:
-    """Compare the chain with the anchor file's lines for it; return what was checked.
-
-    Every anchored transaction must be in the chain with the MAC anchored; the chain must be
-    at least as long as the longest anchored. A file that holds lines of other chains only
-    means this chain was replaced, or the file is not this database's.
-    """
-    for number in anchor.unreadable:
-        problems.append(
-            AuditProblem("anchor", str(anchor.path), None, None,
-                         f"line {number} is not an anchor entry")
-        )  # fmt: skip
-    chain = state.chain
-    if chain is None:
-        if anchor.entries:
-            problems.append(
-                AuditProblem("anchor", "audit_transactions", None, None,
-                             f"the trail is empty but the anchor file {anchor.path} records "
-                             f"{len(anchor.entries)} commit(s)")
-            )  # fmt: skip
-        return "the trail is empty"
-    entries = anchor.of_chain(chain)
-    if not entries:
-        if anchor.entries:
-            problems.append(
-                AuditProblem(
-                    "anchor", "audit_transactions", "1", None,
-                    f"the anchor file {anchor.path} holds no line for this trail (first MAC "
-                    f"{chain[:16]}…) but {len(anchor.entries)} of other trails: the trail was "
-                    "replaced, or the file is another database's",
-                )
-            )  # fmt: skip
-        return "no commit of this trail is anchored yet"
-    longest = max(entries, key=lambda e: e.transactions)
-    if longest.transactions > state.transactions or longest.rows > state.last_row:
-        problems.append(
-            AuditProblem(
-                "anchor", "audit_transactions", str(longest.transactions), None,
-                f"the anchor records {longest.transactions} transactions and {longest.rows} "
-                f"audit rows (at {longest.committed_at}); the trail has {state.transactions} and "
-                f"{state.last_row}: its end was deleted",
-            )
-        )  # fmt: skip
-    differ = [e for e in entries if e.transactions in state.macs
-              and state.macs[e.transactions] != e.mac]  # fmt: skip
-    if differ:
-        first = min(differ, key=lambda e: e.transactions)
-        problems.append(
-            AuditProblem(
-                "anchor", "audit_transactions", str(first.transactions), None,
-                f"MAC differs from the one anchored at {first.committed_at}"
-                + (f" (and {len(differ) - 1} later anchored transactions)" if len(differ) > 1
-                   else "")
-                + ": the trail was rewritten",
-            )
-        )  # fmt: skip
-    return (
-        f"{len(entries)} anchored commits, the last at transaction {longest.transactions} "
-        f"({longest.rows} rows)"
-    )

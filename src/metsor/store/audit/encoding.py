@@ -5,7 +5,7 @@
 (:func:`mac_of`: HMAC-SHA-256 with the audit key, plain SHA-256 without one); :func:`row_hash`
 is the row-by-row SHA-256 of rows written before the chain was kept per transaction. Writing
 and checking the chain use these same functions (:mod:`metsor.store.audit.chain`,
-:mod:`metsor.store.audit.chain_check`).
+:mod:`metsor.store.audit.transaction_check`).
 
 Two kinds of audit row, each under its own schemes:
 

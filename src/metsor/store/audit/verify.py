@@ -8,7 +8,7 @@ guarantee it rests on (:class:`~metsor.store.audit.report.Check`):
    its content, an unkeyed transaction after keyed ones or while a key is set. Rests on the
    audit key: without it keyed MACs cannot be recomputed (only their linkage is checked), and
    an unkeyed chain (plain SHA-256) can be recomputed by anyone who edits it.
-2. **anchor** (:func:`~metsor.store.audit.chain_check.check_anchor`): every transaction the
+2. **anchor** (:mod:`metsor.store.audit.anchor_check`): every transaction the
    anchor file recorded is still in the chain with the same MAC, and the chain is at least as
    long. Rests on the anchor file, kept apart from the database: it catches deleting the last
    transactions together with the data they describe, and a full re-chain, even by someone
@@ -41,16 +41,12 @@ from sqlalchemy.orm import Session
 from metsor.store import models
 from metsor.store.audit.allocation_check import allocation_list_digest, check_allocations
 from metsor.store.audit.anchor import read_anchor
+from metsor.store.audit.anchor_check import check_anchor
 from metsor.store.audit.chain import LEGACY_SCHEME
-from metsor.store.audit.chain_check import (
-    KEYED_SCHEMES,
-    UNKEYED_SCHEMES,
-    ChainState,
-    check_anchor,
-    check_chain,
-)
+from metsor.store.audit.chain_check import ChainState, check_chain
 from metsor.store.audit.hooks import audited_columns, encode_column
 from metsor.store.audit.report import AuditProblem, Check, VerifyReport
+from metsor.store.audit.transaction_check import KEYED_SCHEMES, UNKEYED_SCHEMES
 from metsor.store.base import AuditedMixin, Base
 from metsor.store.models.core import RandomizationScheme, User
 
