@@ -15,7 +15,8 @@ from datetime import UTC
 import pytest
 from sqlalchemy import Connection, delete, select, text, update
 
-from metsor.services.audit_key import default_anchor_file, load_audit_key
+from metsor.config import settings
+from metsor.services.audit_key import load_audit_key
 from metsor.services.context import Database, session_scope, unit_of_work
 from metsor.services.reports import audit_head, verify_audit
 from metsor.store.audit import ChainSettings, configure, verify
@@ -60,7 +61,7 @@ def _check(report, name: str):
 
 
 def _key() -> bytes:
-    found = load_audit_key()
+    found = load_audit_key(settings().audit_key)
     assert found is not None, "db init wrote no audit key"
     return found.key
 
@@ -160,7 +161,7 @@ def _rewrite_anchor(conn: Connection) -> None:
         )
         for tx in transactions
     ]
-    default_anchor_file().write_text("\n".join(lines) + "\n")
+    settings().audit_anchor_file.write_text("\n".join(lines) + "\n")
 
 
 def test_the_untouched_trail_is_intact_keyed_and_anchored(populated):
@@ -208,7 +209,7 @@ def test_deleting_the_last_transaction_with_the_data_it_wrote_is_found_by_the_an
     report = _report(database)
     assert _kinds(report) == {"anchor"}
     assert "its end was deleted" in report.problems[0].message
-    default_anchor_file().unlink()
+    settings().audit_anchor_file.unlink()
     without_anchor = _report(database)
     assert without_anchor.intact  # what the anchor alone guards
     assert _check(without_anchor, "anchor").status == "not checked"
@@ -303,7 +304,7 @@ def test_a_trail_kept_without_a_key_is_verified_and_called_weaker(database, monk
     with session_scope(database, actor="alice") as session:
         session.add(User(username="alice", role="admin"))
     with session_scope(database, actor="alice", readonly=True) as session:
-        report = verify(session, anchor=default_anchor_file())
+        report = verify(session, anchor=settings().audit_anchor_file)
     assert report.intact
     chain = _check(report, "chain")
     assert (chain.status, chain.rests_on) == (

@@ -7,11 +7,11 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select, text
 
+from metsor.config import settings
 from metsor.eligibility import EligibilitySettings
 from metsor.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from metsor.protocol import builtin
 from metsor.randomization import generate_allocation_list, minimization_assign
-from metsor.services.allocation_seed import seed_place
 from metsor.services.context import session_scope, unit_of_work
 from metsor.services.randomize import randomize_subject
 from metsor.services.reports import randomization_report, verify_audit
@@ -123,7 +123,8 @@ def test_site_isolation_and_roles_hold_for_randomization(trial):
 
 def test_enrollment_stops_at_the_cap_until_a_decision_raises_it(database, monkeypatch):
     monkeypatch.setenv("METSOR_ALLOCATION_SEED", SEED.hex())
-    database = replace(database, seed_place=seed_place())  # as opened with the seed set
+    # as opened with the seed set
+    database = replace(database, seed_place=settings().allocation_seed)
     setup_trial(database, target_enrollment=2)
     enroll(database, randomize=True)
     enroll(database, randomize=True)
@@ -151,7 +152,8 @@ def test_enrollment_stops_at_the_cap_until_a_decision_raises_it(database, monkey
 
 def test_minimization_balances_and_can_be_replayed_from_the_seed(database, monkeypatch):
     monkeypatch.setenv("METSOR_ALLOCATION_SEED", SEED.hex())
-    database = replace(database, seed_place=seed_place())  # as opened with the seed set
+    # as opened with the seed set
+    database = replace(database, seed_place=settings().allocation_seed)
     # ECOG 0 without MVI or EHS is not BCLC C: the database opened without requiring stage C
     database = replace(database, eligibility=EligibilitySettings(require_bclc_c=False))
     setup_trial(database, method="minimization")
@@ -181,11 +183,12 @@ def test_minimization_balances_and_can_be_replayed_from_the_seed(database, monke
 
 def test_minimization_refuses_a_seed_other_than_the_trials(database, monkeypatch):
     monkeypatch.setenv("METSOR_ALLOCATION_SEED", SEED.hex())
-    database = replace(database, seed_place=seed_place())  # as opened with the seed set
+    # as opened with the seed set
+    database = replace(database, seed_place=settings().allocation_seed)
     setup_trial(database, method="minimization")
     subject_id, _ = enroll(database)
     monkeypatch.setenv("METSOR_ALLOCATION_SEED", bytes(32).hex())
-    database = replace(database, seed_place=seed_place())  # opened with another seed
+    database = replace(database, seed_place=settings().allocation_seed)  # opened with another seed
     with pytest.raises(ConflictError, match="not the one"), unit_of_work(database, "inv_tj") as c:
         randomize_subject(c, subject_id)
     with unit_of_work(database, "admin", readonly=True) as ctx:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from metsor.config import settings
 from metsor.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
-from metsor.services.allocation_seed import create_seed, load_seed, seed_place
+from metsor.services.allocation_seed import create_seed, load_seed
 from metsor.services.authentication import authenticate
 from metsor.services.context import unit_of_work
 from metsor.services.setup import initialize
@@ -92,7 +93,7 @@ def test_initialize_is_idempotent_and_creates_the_protocol_site(database):
 def test_a_new_seed_goes_to_a_private_key_file(tmp_path, monkeypatch):
     monkeypatch.delenv("METSOR_ALLOCATION_SEED", raising=False)
     monkeypatch.setenv("METSOR_ALLOCATION_SEED_FILE", str(tmp_path / "keys" / "seed.key"))
-    place = seed_place()  # as a database opened now would hold it
+    place = settings().allocation_seed  # as a database opened now would hold it
     created = create_seed(place)
     assert created.created
     assert (tmp_path / "keys" / "seed.key").stat().st_mode & 0o777 == 0o600
@@ -100,4 +101,4 @@ def test_a_new_seed_goes_to_a_private_key_file(tmp_path, monkeypatch):
     assert not create_seed(place).created
     monkeypatch.setenv("METSOR_ALLOCATION_SEED", "abcd")
     with pytest.raises(InputError, match="at least 16"):
-        load_seed(seed_place())
+        load_seed(settings().allocation_seed)

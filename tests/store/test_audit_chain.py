@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from metsor import config
 from metsor.errors import InputError
 from metsor.services.audit_key import AuditKeySource, attach
 from metsor.services.context import session_scope
@@ -152,13 +153,16 @@ def test_the_key_is_read_from_the_environment_or_its_file(database, tmp_path, mo
     key_file.parent.mkdir()
     key_file.write_text(KEY.hex() + "\n")
     monkeypatch.setenv("METSOR_AUDIT_KEY_FILE", str(key_file))
-    settings = attach(database.sessions)
+    anchor = tmp_path / "metsor-audit.anchor"
+    settings = attach(database.sessions, place=config.settings().audit_key, anchor=anchor)
     assert settings.key == KEY
     monkeypatch.setenv("METSOR_AUDIT_KEY", OTHER_KEY.hex())
-    assert attach(database.sessions).key == OTHER_KEY
+    assert (
+        attach(database.sessions, place=config.settings().audit_key, anchor=anchor).key == OTHER_KEY
+    )
     monkeypatch.setenv("METSOR_AUDIT_KEY", "abcd")
     with pytest.raises(InputError, match="at least 16") as caught:
-        attach(database.sessions)
+        attach(database.sessions, place=config.settings().audit_key, anchor=anchor)
     assert caught.value.field == "METSOR_AUDIT_KEY"
 
 
@@ -177,7 +181,8 @@ def test_verify_recomputes_keyed_macs_only_with_the_key(database, tmp_path):
 
 def test_a_key_source_that_is_given_is_used_as_is(database, tmp_path, monkeypatch):
     monkeypatch.setenv("METSOR_AUDIT_ANCHOR_FILE", str(tmp_path / "a.anchor"))
-    settings = attach(database.sessions, AuditKeySource(KEY, "tests"))
+    given = config.settings().audit_anchor_file
+    settings = attach(database.sessions, AuditKeySource(KEY, "tests"), anchor=given)
     assert (settings.key, settings.anchor) == (KEY, tmp_path / "a.anchor")
     beside = attach(database.sessions, AuditKeySource(KEY, "tests"), anchor=tmp_path / "b")
     assert beside.anchor == tmp_path / "b"

@@ -17,7 +17,8 @@ reproduced.
 
 Where the seed is held is read from the environment once, when the database is opened
 (:func:`metsor.config.settings`, kept as :attr:`metsor.services.context.Database.seed_place`);
-services read the seed from that place and never read the environment.
+services read the seed from that place, given to the functions here as an argument, and never
+read the environment.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import secrets
 from dataclasses import dataclass
 
 from metsor.config import ALLOCATION_SEED_ENV, ALLOCATION_SEED_FILE_ENV, SecretPlace
-from metsor.config import allocation_seed_place as _place_in_force
 from metsor.errors import InputError, NotFoundError
 from metsor.randomization import seed_fingerprint
 
@@ -38,7 +38,6 @@ __all__ = [
     "SeedSource",
     "create_seed",
     "load_seed",
-    "seed_place",
 ]
 
 SEED_ENV = ALLOCATION_SEED_ENV
@@ -75,14 +74,6 @@ class SeedSource:
         return seed_fingerprint(self.seed)
 
 
-def seed_place() -> SeedPlace:
-    """Where the settings in force now hold the seed, for a caller with no database open.
-
-    A service takes the place its database was opened with (``ctx.seed_place``).
-    """
-    return _place_in_force()
-
-
 def _parse(text: str, origin: str) -> bytes:
     try:
         seed = bytes.fromhex(text.strip())
@@ -104,8 +95,8 @@ def load_seed(place: SeedPlace) -> SeedSource:
     Parameters
     ----------
     place
-        Where (:func:`seed_place`; a service passes its context's
-        :attr:`~metsor.services.context.ServiceContext.seed_place`).
+        Where: the settings' :attr:`~metsor.config.Settings.allocation_seed` (a service
+        passes its context's :attr:`~metsor.services.context.ServiceContext.seed_place`).
 
     Returns
     -------

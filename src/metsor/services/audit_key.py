@@ -24,7 +24,8 @@ keeps an unkeyed chain: ``metsor audit verify`` says so, and that its guarantee 
 
 Where the key and the anchor are is read from the environment once, when the database is
 opened (:func:`metsor.config.settings`; :attr:`metsor.services.context.Database.settings`),
-and given to the functions here; this module never reads the environment.
+and given to the functions here, each of which takes it as an argument: this module never
+reads the environment nor asks :mod:`metsor.config` for the settings in force.
 """
 
 from __future__ import annotations
@@ -37,8 +38,6 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from metsor.config import AUDIT_ANCHOR_FILE_ENV, AUDIT_KEY_ENV, AUDIT_KEY_FILE_ENV, SecretPlace
-from metsor.config import audit_anchor_file as _anchor_in_force
-from metsor.config import audit_key_place as _place_in_force
 from metsor.errors import InputError
 from metsor.store.audit import ChainSettings, configure
 from metsor.store.audit.chain import key_fingerprint
@@ -50,8 +49,6 @@ __all__ = [
     "AuditKeySource",
     "attach",
     "create_audit_key",
-    "default_anchor_file",
-    "key_place",
     "load_audit_key",
 ]
 
@@ -86,23 +83,6 @@ class AuditKeySource:
         return key_fingerprint(self.key)
 
 
-def key_place() -> SecretPlace:
-    """Where the settings in force now hold the key, for a caller with no database open.
-
-    A service takes the place its database was opened with (``Database.settings.audit_key``).
-    """
-    return _place_in_force()
-
-
-def default_anchor_file() -> Path:
-    """The anchor file the settings in force now name, for a caller with no database open.
-
-    ``METSOR_AUDIT_ANCHOR_FILE``, else ``METSOR_HOME/metsor-audit.anchor``; a service takes
-    the one its database was opened with (``ctx.anchor_file``).
-    """
-    return _anchor_in_force()
-
-
 def _parse(text: str, origin: str, field: str) -> bytes:
     try:
         key = bytes.fromhex(text.strip())
@@ -116,13 +96,14 @@ def _parse(text: str, origin: str, field: str) -> bytes:
     return key
 
 
-def load_audit_key(place: SecretPlace | None = None) -> AuditKeySource | None:
+def load_audit_key(place: SecretPlace) -> AuditKeySource | None:
     """Read the audit key from where it is held.
 
     Parameters
     ----------
     place
-        Where (``Database.settings.audit_key``); default :func:`key_place`.
+        Where: the settings' :attr:`~metsor.config.Settings.audit_key`
+        (``Database.settings.audit_key``).
 
     Returns
     -------
@@ -135,10 +116,9 @@ def load_audit_key(place: SecretPlace | None = None) -> AuditKeySource | None:
     InputError
         When the key found is malformed, shorter than 16 bytes, or its file cannot be read.
     """
-    where = place if place is not None else key_place()
-    if where.text:
-        return AuditKeySource(_parse(where.text, KEY_ENV, KEY_ENV), "environment")
-    path = where.file
+    if place.text:
+        return AuditKeySource(_parse(place.text, KEY_ENV, KEY_ENV), "environment")
+    path = place.file
     if not path.is_file():
         return None
     try:
@@ -150,24 +130,23 @@ def load_audit_key(place: SecretPlace | None = None) -> AuditKeySource | None:
     return AuditKeySource(_parse(content, str(path), KEY_FILE_ENV), str(path))
 
 
-def create_audit_key(place: SecretPlace | None = None) -> AuditKeySource:
+def create_audit_key(place: SecretPlace) -> AuditKeySource:
     """The key from :func:`load_audit_key`, or a new random one written to the key file (0600).
 
     Parameters
     ----------
     place
-        Where the key is held (``Database.settings.audit_key``); default :func:`key_place`.
+        Where the key is held (``Database.settings.audit_key``).
 
     Raises
     ------
     InputError
         When the key file cannot be written (naming ``METSOR_AUDIT_KEY_FILE``).
     """
-    where = place if place is not None else key_place()
-    found = load_audit_key(where)
+    found = load_audit_key(place)
     if found is not None:
         return found
-    path = where.file
+    path = place.file
     key = secrets.token_bytes(_KEY_BYTES)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,23 +164,24 @@ def attach(
     sessions: sessionmaker[Session],
     source: AuditKeySource | None = None,
     *,
-    anchor: Path | None = None,
+    anchor: Path,
     place: SecretPlace | None = None,
 ) -> ChainSettings:
-    """Make the sessions of a database keep the chain with the key and anchor file in force.
+    """Make the sessions of a database keep the chain with the given key and anchor file.
 
     Parameters
     ----------
     sessions
         The database's session factory.
     source
-        The key; default the key held at ``place`` (:func:`load_audit_key`; none: the chain
-        is kept unkeyed and not anchored).
+        The key; when not given, the key held at ``place`` (:func:`load_audit_key`; none
+        there: the chain is kept unkeyed and not anchored).
     anchor
-        The anchor file; default :func:`default_anchor_file`. A virtual trial, say, keeps its
-        key and anchor beside its own database instead of in ``METSOR_HOME``.
+        The anchor file: the settings' :attr:`~metsor.config.Settings.audit_anchor_file`
+        (``Database.anchor_file``). A virtual trial, say, keeps its key and anchor beside its
+        own database instead of in ``METSOR_HOME``.
     place
-        Where the key is held when ``source`` is not given; default :func:`key_place`.
+        Where the key is held, read when ``source`` is not given.
         :meth:`metsor.services.context.Database.open` passes the place and the anchor file
         of the settings it was opened with.
 
@@ -209,11 +189,23 @@ def attach(
     -------
     ChainSettings
         The settings attached.
+
+    Raises
+    ------
+    TypeError
+        When neither ``source`` nor ``place`` is given.
+    InputError
+        When the key held at ``place`` is malformed or cannot be read.
     """
-    found = source if source is not None else load_audit_key(place)
+    if source is not None:
+        found: AuditKeySource | None = source
+    elif place is not None:
+        found = load_audit_key(place)
+    else:
+        raise TypeError("attach() needs the audit key (source) or where it is held (place)")
     settings = ChainSettings(
         key=found.key if found is not None else None,
-        anchor=(anchor or default_anchor_file()) if found is not None else None,
+        anchor=anchor if found is not None else None,
     )
     configure(sessions, settings)
     return settings
