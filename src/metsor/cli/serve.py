@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Annotated
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,7 +15,9 @@ from metsor.errors import InputError
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-__all__ = ["app_from_environment", "register", "serve"]
+    from metsor.config import LoginPolicy
+
+__all__ = ["app_from_environment", "register", "serve", "worker_settings"]
 
 #: Most worker processes ``--workers`` accepts (each opens its own database connections).
 MAX_WORKERS = 32
@@ -59,7 +62,7 @@ def serve(
 
     with abort_on_user_error():
         resolved = settings(db)
-        database = Database.open(resolved.database_url)
+        database = Database.open(resolved.database_url, settings=resolved)
         try:
             with session_scope(database, actor="-", readonly=True) as session:
                 current_scheme(session)
@@ -72,10 +75,9 @@ def serve(
         finally:
             database.close()
         # Each worker process builds its own application from these settings (by import
-        # string, as uvicorn requires for more than one worker); the login policy is read
-        # again from the same environment.
-        os.environ[_SERVE_SETTINGS] = json.dumps(
-            {"database_url": resolved.database_url, "idle_minutes": idle_minutes, "https": https}
+        # string, as uvicorn requires for more than one worker).
+        os.environ[_SERVE_SETTINGS] = worker_settings(
+            resolved.database_url, idle_minutes=idle_minutes, https=https, login=resolved.login
         )
     processes = f" ({workers} worker processes)" if workers > 1 else ""
     typer.echo(
@@ -93,19 +95,63 @@ def serve(
     )
 
 
-def app_from_environment() -> FastAPI:
-    """The web application of the settings ``metsor serve`` left in the environment.
+def worker_settings(
+    database_url: str, *, idle_minutes: int, https: bool, login: LoginPolicy
+) -> str:
+    """What ``metsor serve`` hands its worker processes (in ``METSOR_SERVE_SETTINGS``).
 
-    Each worker process calls it (uvicorn's application factory, by import string).
+    Parameters
+    ----------
+    database_url
+        The database ``metsor serve`` checked.
+    idle_minutes, https
+        Its options.
+    login
+        The login policy it resolved (:attr:`metsor.config.Settings.login`): the workers
+        serve with it rather than reading ``METSOR_SESSION_MINUTES`` and the others again.
+
+    Returns
+    -------
+    str
+        JSON text, read by :func:`app_from_environment`.
+    """
+    return json.dumps(
+        {
+            "database_url": database_url,
+            "idle_minutes": idle_minutes,
+            "https": https,
+            "login_policy": {  # durations in seconds
+                "session_lifetime_s": login.session_lifetime.total_seconds(),
+                "max_failed_logins": login.max_failed_logins,
+                "lockout_s": login.lockout.total_seconds(),
+            },
+        }
+    )
+
+
+def _policy_of(fields: dict[str, Any]) -> LoginPolicy:
+    """The login policy :func:`worker_settings` wrote."""
+    from metsor.config import LoginPolicy
+
+    return LoginPolicy(
+        session_lifetime=timedelta(seconds=float(fields["session_lifetime_s"])),
+        max_failed_logins=int(fields["max_failed_logins"]),
+        lockout=timedelta(seconds=float(fields["lockout_s"])),
+    )
+
+
+def app_from_environment() -> FastAPI:
+    """The web application of the settings ``metsor serve`` left in the environment
+    (:func:`worker_settings`).
+
+    Each worker process calls it (uvicorn's application factory, by import string). The login
+    policy is the one ``metsor serve`` resolved, not read again.
 
     Returns
     -------
     FastAPI
         The application on the database ``metsor serve`` checked.
     """
-    from datetime import timedelta
-
-    from metsor.config import login_policy
     from metsor.web import WebSettings, create_app
 
     given = json.loads(os.environ[_SERVE_SETTINGS])
@@ -114,6 +160,6 @@ def app_from_environment() -> FastAPI:
             database_url=str(given["database_url"]),
             idle_timeout=timedelta(minutes=int(given["idle_minutes"])),
             https=bool(given["https"]),
-            login_policy=login_policy(),
+            login_policy=_policy_of(given["login_policy"]),
         )
     )

@@ -102,10 +102,16 @@ def create_app(settings: WebSettings) -> FastAPI:
     FastAPI
         The application; its database is closed when the application shuts down.
     """
-    secret = settings.secret if settings.secret is not None else csrf_key()
     database = Database.open(
         settings.database_url, clock=settings.clock, login_policy=settings.login_policy
     )
+    try:
+        secret = (
+            settings.secret if settings.secret is not None else csrf_key(database.settings.home)
+        )
+    except BaseException:
+        database.close()
+        raise
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

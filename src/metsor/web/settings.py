@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from metsor.config import LoginPolicy, home_folder
+from metsor.config import HOME_ENV, LoginPolicy
 from metsor.errors import InputError
 
 __all__ = ["CSRF_KEY_FILE", "DEFAULT_IDLE_TIMEOUT", "DEFAULT_THREADS", "WebSettings", "csrf_key"]
@@ -38,10 +38,12 @@ class WebSettings:
     https
         Whether the application is served over https: its cookies are then ``Secure``.
     secret
-        Key of the CSRF tokens; by default :func:`csrf_key` of ``METSOR_HOME``, so that a form
-        served by one worker process (or before a restart) is accepted by another.
+        Key of the CSRF tokens; by default :func:`csrf_key` of the home folder of the
+        database's settings (:attr:`metsor.config.Settings.home`, ``METSOR_HOME``), so that a
+        form served by one worker process (or before a restart) is accepted by another.
     login_policy
-        Session lifetime and lock-out (default :class:`metsor.config.LoginPolicy`).
+        Session lifetime and lock-out; by default those of the settings the database is
+        opened with (:attr:`metsor.config.Settings.login`).
     clock
         The trial's clock (default the real UTC time).
     threads
@@ -54,24 +56,35 @@ class WebSettings:
     idle_timeout: timedelta = DEFAULT_IDLE_TIMEOUT
     https: bool = False
     secret: bytes | None = field(default=None, repr=False)
-    login_policy: LoginPolicy = field(default_factory=LoginPolicy)
+    login_policy: LoginPolicy | None = None
     clock: Callable[[], datetime] | None = None
     threads: int = DEFAULT_THREADS
 
 
-def csrf_key(folder: Path | None = None) -> bytes:
-    """The CSRF key in ``folder`` (default ``METSOR_HOME``), created 0600 when missing.
+def csrf_key(home: Path) -> bytes:
+    """The CSRF key in the home folder, created 0600 when missing.
 
     Processes starting at once agree: the key is written to a temporary file and linked into
     place, and whoever links second reads the first one's key.
 
+    Parameters
+    ----------
+    home
+        The home folder of the settings the database was opened with
+        (:attr:`metsor.config.Settings.home`).
+
+    Returns
+    -------
+    bytes
+        The key.
+
     Raises
     ------
     InputError
-        When the key file can be neither read nor created.
+        When the key file can be neither read nor created (naming ``METSOR_HOME``).
     """
-    path = (folder or home_folder()) / CSRF_KEY_FILE
-    where = "folder" if folder is not None else "METSOR_HOME"  # the parameter, or the setting
+    path = home / CSRF_KEY_FILE
+    where = HOME_ENV
     try:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)

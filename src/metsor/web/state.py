@@ -44,8 +44,8 @@ class WebState:
     writer
         Held around every writing transaction of this process (see :func:`writer_lock`).
     secret
-        The key of the CSRF tokens (:attr:`WebSettings.secret`, else the one of
-        ``METSOR_HOME``).
+        The key of the CSRF tokens (:attr:`WebSettings.secret`, else the one in the home
+        folder of the database's settings).
     site_codes
         Code of each site by id, as pages have shown them (sites are never renamed).
     """

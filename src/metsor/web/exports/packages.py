@@ -2,7 +2,8 @@
 
 Each package is written by :mod:`metsor.export` exactly as ``metsor export …`` writes it, in a
 fresh temporary folder, then zipped. The de-identified IPD's pseudonyms are keyed by
-``metsor-ipd.key`` in the server's ``METSOR_HOME`` (created 0600 when missing), as on the
+``metsor-ipd.key`` in the home folder of the settings the server's database was opened with
+(:attr:`metsor.config.Settings.home`, ``METSOR_HOME``; created 0600 when missing), as on the
 command line; the key itself is never in the package. The export code (and the statistics it
 imports) is loaded on the first download, not when the server starts.
 """
@@ -20,27 +21,26 @@ from metsor.services.context import ServiceContext
 __all__ = ["PACKAGES", "ExportPackage", "write_zip"]
 
 
-def _sdtm(ctx: ServiceContext, folder: Path, cutoff: date | None) -> None:
+def _sdtm(ctx: ServiceContext, folder: Path, cutoff: date | None, home: Path) -> None:
     from metsor.export.cdisc import export_sdtm
 
     export_sdtm(ctx, folder, cutoff=cutoff)
 
 
-def _adam(ctx: ServiceContext, folder: Path, cutoff: date | None) -> None:
+def _adam(ctx: ServiceContext, folder: Path, cutoff: date | None, home: Path) -> None:
     from metsor.export.cdisc import export_adam
 
     export_adam(ctx, folder, cutoff=cutoff)
 
 
-def _ipd(ctx: ServiceContext, folder: Path, cutoff: date | None) -> None:
-    from metsor.config import home_folder
+def _ipd(ctx: ServiceContext, folder: Path, cutoff: date | None, home: Path) -> None:
     from metsor.export.ipd import export_ipd
     from metsor.export.ipd_key import KEY_FILE, load_key
 
-    export_ipd(ctx, folder, key=load_key(home_folder() / KEY_FILE), cutoff=cutoff)
+    export_ipd(ctx, folder, key=load_key(home / KEY_FILE), cutoff=cutoff)
 
 
-def _results(ctx: ServiceContext, folder: Path, cutoff: date | None) -> None:
+def _results(ctx: ServiceContext, folder: Path, cutoff: date | None, home: Path) -> None:
     from metsor.export.ctgov import export_results
 
     export_results(ctx, folder / "results.json", cutoff=cutoff)
@@ -57,13 +57,14 @@ class ExportPackage:
     title, contents
         What the page says of it.
     write
-        Writes the package into a folder, as of a cut-off date (None: everything).
+        Writes the package into a folder, as of a cut-off date (None: everything), given the
+        home folder of the database's settings (where the IPD's pseudonym key is kept).
     """
 
     name: str
     title: str
     contents: str
-    write: Callable[[ServiceContext, Path, date | None], None]
+    write: Callable[[ServiceContext, Path, date | None, Path], None]
 
 
 #: The packages, in the order the page lists them.

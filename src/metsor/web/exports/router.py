@@ -76,6 +76,7 @@ async def download(request: Request, user: PageUser, name: str) -> Response:
     if package is None:
         raise NotFoundError(f"no export package {name!r} (known: {', '.join(PACKAGES)})")
     form = await checked_form(request)
+    home = state_of(request).database.settings.home  # where the IPD's pseudonym key is kept
     folder = Path(tempfile.mkdtemp(prefix="metsor-export-"))
 
     def write() -> tuple[Path, str]:
@@ -85,7 +86,7 @@ async def download(request: Request, user: PageUser, name: str) -> Response:
             if cutoff is not None:  # before the start of the database's trial it cuts nothing
                 check_trial_start(cutoff, "cutoff", ctx.protocol)
             stamp = (cutoff or ctx.today()).strftime("%Y%m%d")
-            package.write(ctx, folder / "package", cutoff)
+            package.write(ctx, folder / "package", cutoff, home)
         prefix = f"metsor-{package.name}-{stamp}"
         archive = folder / f"{prefix}.zip"
         write_zip(folder / "package", archive, prefix)
