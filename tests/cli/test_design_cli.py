@@ -91,7 +91,7 @@ def test_boundaries_anchor_and_text_output() -> None:
     assert "nominal_p" in out
     text = runner.invoke(app, ["design", "boundaries", "--looks", "0.5,1"])
     assert text.exit_code == 0
-    assert text.output.startswith("looks: 0.5, 1\nz: ")
+    assert text.output.startswith("Group-sequential design: obf spending, α 0.025 one-sided\n")
 
 
 def test_boundaries_with_futility() -> None:

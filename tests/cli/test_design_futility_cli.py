@@ -87,15 +87,15 @@ def test_boundaries_text_shows_the_characteristics() -> None:
     )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "looks: 0.333333, 0.666667, 1"
-    assert "binding futility: False" in lines
-    assert "drift: 2.94411" in lines
-    assert "expected information h1: 0.87521" in lines
+    assert lines[0] == "Group-sequential design: obf spending, α 0.025 one-sided, power 0.8"
+    assert "Futility bounds: non-binding" in lines
+    assert "Drift η: 2.9441; fixed-design information 7.8489; inflation factor 1.1043" in lines
+    assert "Expected information / fixed design: H1 0.8752, H01 0.8341, H0 0.6274" in lines
 
 
 def test_boundaries_without_beta_have_no_characteristics() -> None:
     out = _run_json("boundaries", "--looks", "0.5,1")
-    assert set(out) == {"looks", "z", "cumulative_alpha", "nominal_p"}
+    assert set(out) == {"looks", "z", "cumulative_alpha", "nominal_p", "efficacy_p_one_sided"}
 
 
 SIMULATE = [
@@ -175,8 +175,17 @@ REFUSALS = [
 ]
 
 
-@pytest.mark.parametrize("command", list(COMMANDS))
-@pytest.mark.parametrize(("extra", "message"), REFUSALS)
+REFUSED = [
+    pytest.param(command, *refusal.values, id=f"{command}-{refusal.id}")
+    for command in COMMANDS
+    for refusal in REFUSALS
+    if not (command == "boundaries" and refusal.id == "beta-alone")
+]
+"""Every command with every refusal, but ``boundaries`` takes ``--beta`` alone: the
+characteristics of an efficacy-only design (tests/cli/test_design_boundaries_cli.py)."""
+
+
+@pytest.mark.parametrize(("command", "extra", "message"), REFUSED)
 def test_futility_refusals_name_the_options(command: str, extra: list[str], message: str) -> None:
     """The message names --beta and --beta-spending as typed, not the Python parameters."""
     result = runner.invoke(app, ["design", *COMMANDS[command], *extra])

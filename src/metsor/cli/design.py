@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from metsor.cli.design_boundaries import boundaries_command
 from metsor.cli.design_interim import (
     BETA,
     BETA_GAMMA,
@@ -23,12 +24,13 @@ from metsor.cli.design_interim import (
 )
 from metsor.errors import InputError, NotFoundError
 
-__all__ = ["app", "parse_looks"]
+__all__ = ["app", "emit_json", "parse_looks"]
 
 app = typer.Typer(
     help="Trial design: sample size, power, group-sequential bounds, Monte-Carlo simulation.",
     no_args_is_help=True,
 )
+app.command("boundaries")(boundaries_command)
 app.command("interim")(interim_command)
 
 _JSON = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
@@ -79,9 +81,14 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def emit_json(payload: dict[str, Any]) -> None:
+    """Print a command's figures as JSON: an infinite or missing value is null."""
+    typer.echo(json.dumps({key: _finite(value) for key, value in payload.items()}, indent=2))
+
+
 def _emit(payload: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps({key: _finite(value) for key, value in payload.items()}, indent=2))
+        emit_json(payload)
         return
     for key, value in payload.items():
         if isinstance(value, list | tuple):
@@ -169,72 +176,6 @@ def power_command(
         method=method,
     )
     _emit({"power": r.power, "expected_events": r.expected_events, "hr": r.hr}, as_json)
-
-
-@app.command("boundaries")
-def boundaries_command(
-    looks: Annotated[str, typer.Option("--looks", help="Information fractions: 1/3,2/3,1.")],
-    alpha: _ALPHA = 0.025,
-    sides: _SIDES = 1,
-    spending: Annotated[
-        str,
-        typer.Option("--spending", help="obf, pocock, hsd, classical-obf or classical-pocock."),
-    ] = "obf",
-    gamma: GAMMA = -4.0,
-    beta: BETA = None,
-    beta_spending: BETA_SPENDING = None,
-    beta_gamma: BETA_GAMMA = -4.0,
-    binding_futility: BINDING_FUTILITY = False,
-    as_json: _JSON = False,
-) -> None:
-    """Group-sequential critical values (Lan–DeMets spending or classical designs).
-
-    With ``--beta`` (and ``--beta-spending``) the futility bounds and the design's
-    characteristics too: the drift that gives power 1 − beta, the rejection and futility
-    probabilities of each look under it, and the expected information under H1, H01 and H0
-    relative to the fixed design (rpact's ``getDesignCharacteristics``).
-    """
-    from metsor.design.boundaries import group_sequential_design
-    from metsor.design.characteristics import design_characteristics
-
-    d = group_sequential_design(
-        parse_looks(looks),
-        alpha=alpha,
-        sides=sides,
-        spending=spending,
-        gamma=gamma,
-        beta=beta,
-        beta_spending=beta_spending,
-        beta_gamma=beta_gamma,
-        binding_futility=binding_futility,
-    )
-    payload: dict[str, Any] = {
-        "looks": list(d.information_rates),
-        "z": list(d.z),
-        "cumulative_alpha": list(d.cumulative_alpha),
-        "nominal_p": list(d.nominal_p),
-    }
-    if beta_spending is not None:
-        payload["futility"] = list(d.futility)
-        payload["cumulative_beta"] = list(d.cumulative_beta)
-        payload["binding_futility"] = d.binding_futility
-    if beta is not None:
-        c = design_characteristics(d, beta)
-        payload.update(
-            {
-                "drift": c.drift,
-                "fixed_information": c.fixed_information,
-                "inflation_factor": c.inflation_factor,
-                "information": list(c.information),
-                "power": list(c.power),
-                "rejection_probabilities": list(c.rejection_probabilities),
-                "futility_probabilities": list(c.futility_probabilities),
-                "expected_information_h1": c.expected_information_h1,
-                "expected_information_h01": c.expected_information_h01,
-                "expected_information_h0": c.expected_information_h0,
-            }
-        )
-    _emit(payload, as_json)
 
 
 @app.command("simulate")

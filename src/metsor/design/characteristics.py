@@ -9,6 +9,8 @@ Two views, as rpact 3.3.4 gives them:
   ``getPowerSurvival``): at a given drift and maximum size, the rejections and futility stops
   by look, the power and the expected size; :func:`expected_events` puts a log-rank test's
   hazard ratio and planned events in.
+- :func:`bounds_at_events` (``getPowerSurvival``'s ``criticalValuesEffectScale`` and
+  ``futilityBoundsEffectScale``): the events of each look and the hazard ratio at each bound.
 
 The futility bounds count in both (the trial is assumed to obey them, binding or not): below
 a_k one-sided, inside (−a_k, a_k) two-sided. Power is the probability of rejecting in the
@@ -28,11 +30,14 @@ from scipy.stats import norm
 
 from metsor.design._recursion import Crossing, crossing_probabilities
 from metsor.design.boundaries import GroupSequentialDesign, check_beta
+from metsor.design.conditional_power import information_of_events
 from metsor.errors import InputError
 
 __all__ = [
+    "BoundsAtEvents",
     "DesignCharacteristics",
     "StoppingCharacteristics",
+    "bounds_at_events",
     "design_characteristics",
     "expected_events",
     "stopping_characteristics",
@@ -269,3 +274,67 @@ def expected_events(
     r = allocation_ratio
     eta = -math.log(hazard_ratio) * math.sqrt(r) / (1.0 + r) * math.sqrt(maximum_events)
     return stopping_characteristics(design, eta, maximum_events)
+
+
+@dataclass(frozen=True)
+class BoundsAtEvents:
+    """A design's looks in events and its bounds as hazard ratios (experimental / control).
+
+    Attributes
+    ----------
+    events
+        Events at each look: its information fraction of the maximum.
+    hr_efficacy
+        Hazard ratio at each efficacy bound, exp(−c_k / √I_k): an observed HR at or below it
+        rejects (two-sided: the experimental arm's side of the symmetric bounds).
+    hr_futility
+        Hazard ratio at each interim futility bound, exp(−a_k / √I_k) (nan where a look has
+        none, and at the final look): an observed HR above it stops for futility (two-sided: the
+        experimental arm's side of the futility wedge).
+    """
+
+    events: tuple[float, ...]
+    hr_efficacy: tuple[float, ...]
+    hr_futility: tuple[float, ...]
+
+
+def bounds_at_events(
+    design: GroupSequentialDesign, *, maximum_events: float, allocation_ratio: float = 1.0
+) -> BoundsAtEvents:
+    """The events of each look and the hazard ratio at each bound of a log-rank test.
+
+    Parameters
+    ----------
+    design
+        A design from :func:`metsor.design.boundaries.group_sequential_design`.
+    maximum_events
+        Events at the final look.
+    allocation_ratio
+        Patients experimental : control (r); the information of D events is r D / (1 + r)².
+
+    Returns
+    -------
+    BoundsAtEvents
+        As rpact's ``getPowerSurvival(design, maxNumberOfEvents = D, allocationRatioPlanned = r,
+        directionUpper = FALSE)``: ``eventsPerStage``, ``criticalValuesEffectScale`` and
+        ``futilityBoundsEffectScale`` (two-sided, their ``...Lower``).
+
+    References
+    ----------
+    Schoenfeld D. The asymptotic properties of nonparametric tests for comparing survival
+    distributions. Biometrika 1981;68:316–319.
+    """
+    for name, value in (("maximum_events", maximum_events), ("allocation_ratio", allocation_ratio)):
+        if not (math.isfinite(value) and value > 0):
+            raise InputError(f"{name} must be a positive number, not {value}", field=name)
+    events = tuple(t * maximum_events for t in design.information_rates)
+    root = [math.sqrt(information_of_events(e, allocation_ratio)) for e in events]
+    last = len(events) - 1
+    return BoundsAtEvents(
+        events=events,
+        hr_efficacy=tuple(math.exp(-c / s) for c, s in zip(design.z, root, strict=True)),
+        hr_futility=tuple(
+            math.exp(-a / s) if k < last and math.isfinite(a) else math.nan
+            for k, (a, s) in enumerate(zip(design.futility, root, strict=True))
+        ),
+    )
