@@ -64,6 +64,6 @@ def test_a_form_is_read_as_the_service_takes_it() -> None:
     form = {"assessed_on": "2026-03-02", **_LESION, "lesions.3.diameter_mm": "12",
             "lesions.3.enhancing": "yes", "lesions.3.viable_diameter_mm": "10"}  # fmt: skip
     entry, rows = read_form(TumourAssessmentIn, form)
-    assert rows == [3]
+    assert rows == {"lesions": [3]}
     assert entry.lesions[0].enhancing is True
     assert entry.lesions[0].diameter_mm == 12.0

@@ -1,6 +1,7 @@
-"""The visit form saves a visit's page: the visit and the vital signs measured at it, in one
-call of the page's service; a bad value of either is shown beside its field (its message in
-the entry's own words) and nothing is written."""
+"""The visit form saves a visit's page: the visit, the vital signs measured at it, its
+laboratory values and the adverse events seen at it, in one call of the page's service; a bad
+value of any is shown beside its field (its message in the entry's own words) and nothing is
+written. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,114 +11,18 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
-from metsor.errors import InputError
-from metsor.services.casebook.pages import VisitPageInput
-from metsor.web.casebook.forms import read_form
-from metsor.web.casebook.schemas import LabIn
+from metsor.store.models import casebook as tables
 
-from ..conftest import WebServer, api_token, csrf_of
+from ..conftest import ON_BOTH_DATABASES, WebServer, api_token, csrf_of
 from .enrolled import randomized_days_ago
+
+pytestmark = ON_BOTH_DATABASES
 
 Login = Callable[[str], httpx.Client]
 
-VISIT = {"visit_type": "treatment", "actual_date": "2026-03-02", "csrf_token": "t"}
 SIGNS = {"vital_signs.systolic_mmhg": "165", "vital_signs.diastolic_mmhg": "95"}
-
-
-@pytest.mark.parametrize(
-    ("model", "form", "field", "message"),
-    [
-        pytest.param(
-            VisitPageInput,
-            {**VISIT, **SIGNS, "vital_signs.systolic_mmhg": "400"},
-            "vital_signs.systolic_mmhg",
-            "vital_signs.systolic_mmhg: systolic_mmhg 400 mm Hg is outside the plausible "
-            "range (50–300 mm Hg)",
-            id="vital-sign-implausible",
-        ),
-        pytest.param(
-            VisitPageInput,
-            {**VISIT, **SIGNS, "vital_signs.ecog": "7"},
-            "vital_signs.ecog",
-            "vital_signs.ecog: ECOG performance status must be a whole number from 0 to 5, got 7",
-            id="ecog-above-five",
-        ),
-        pytest.param(
-            VisitPageInput,
-            {**VISIT, "actual_date": "2026-13-01"},
-            "actual_date",
-            "actual_date: must be a date (YYYY-MM-DD), got '2026-13-01'",
-            id="visit-date",
-        ),
-        pytest.param(
-            VisitPageInput,
-            {**VISIT, "visit_type": "weekly"},
-            "visit_type",
-            "visit_type: must be one of baseline, treatment, tumour_assessment, follow_up, "
-            "unscheduled; got 'weekly'",
-            id="visit-type",
-        ),
-        pytest.param(
-            VisitPageInput,
-            {
-                **VISIT,
-                "labs.0.analyte": "ast",
-                "labs.0.value": "130",
-                "labs.0.unit": "U/L",
-                "labs.2.analyte": "alt",
-                "labs.2.value": "30",
-                "labs.2.unit": "furlongs",
-            },
-            "labs.2.unit",
-            "labs.2.unit: unit 'furlongs' is not accepted for alt",
-            id="lab-row-unit",
-        ),
-        pytest.param(
-            VisitPageInput,
-            {**VISIT, "labs.3.analyte": "ast", "labs.3.unit": "U/L"},
-            "labs.3.value",
-            "labs.3.value: Field required",
-            id="lab-row-without-value",
-        ),
-        pytest.param(
-            LabIn,
-            {"analyte": "ast", "value": "130", "unit": "furlongs", "collected_on": "2026-03-02"},
-            "unit",
-            "unit: unit 'furlongs' is not accepted for ast",
-            id="lab-unit",
-        ),
-    ],
-)
-def test_a_form_error_names_its_field_in_the_entrys_words(
-    model: Any, form: dict[str, str], field: str, message: str
-) -> None:
-    with pytest.raises(InputError) as raised:
-        read_form(model, form)
-    assert raised.value.field == field
-    assert raised.value.message.startswith(message), raised.value.message
-    assert "Value error" not in raised.value.message
-
-
-def test_blank_lab_rows_are_left_out_and_none_given_is_no_panel() -> None:
-    page, _ = read_form(VisitPageInput, {**VISIT, "labs.1.analyte": " ", "labs.1.value": ""})
-    assert page.labs is None
-    rows = {
-        "labs.0.analyte": "ast", "labs.0.value": "130", "labs.0.unit": "U/L",
-        "labs.4.analyte": "platelets", "labs.4.value": "90000", "labs.4.unit": "/mm3",
-    }  # fmt: skip
-    page, numbers = read_form(VisitPageInput, {**VISIT, **rows})
-    assert page.labs is not None
-    assert [(lab.analyte, lab.value) for lab in page.labs] == [("ast", 130), ("platelets", 90000)]
-    assert numbers == [0, 4]
-
-
-def test_blank_vital_signs_are_no_part_of_the_page() -> None:
-    page, _ = read_form(VisitPageInput, {**VISIT, "vital_signs.systolic_mmhg": " "})
-    assert page.vital_signs is None
-    page, _ = read_form(VisitPageInput, {**VISIT, **SIGNS})
-    assert page.vital_signs is not None
-    assert (page.vital_signs.systolic_mmhg, page.vital_signs.heart_rate_bpm) == (165, None)
 
 
 def _casebook(server: WebServer, subject_id: str) -> dict[str, Any]:
@@ -183,28 +88,127 @@ def test_the_visit_form_saves_the_visit_with_its_vital_signs(
     assert signs["hypertension_grade"] == 3  # CTCAE v5.0: systolic >= 160 mm Hg
 
 
-@pytest.mark.parametrize(
-    ("values", "field"),
-    [
-        pytest.param({"vital_signs.diastolic_mmhg": "170"}, "vital_signs.diastolic_mmhg", id="bp"),
-        pytest.param({"vital_signs.heart_rate_bpm": "fast"}, "vital_signs.heart_rate_bpm", id="hr"),
-        pytest.param({"number": "0"}, "number", id="visit-number"),
-        pytest.param({**LABS, "labs.2.unit": "furlongs"}, "labs-2-unit", id="lab-unit"),
-    ],
-)
-def test_a_bad_value_on_the_visit_form_is_shown_beside_its_field_and_nothing_written(
-    web_server: WebServer, login: Login, values: dict[str, str], field: str
+def _event(row: int, drugs: list[str], onset: str, **changes: str) -> dict[str, str]:
+    """The form fields of an adverse event in form row ``row``: Diarrhea grade 2, possibly
+    related to each study drug of the arm, doses unchanged; ``changes`` by field."""
+    fields = {
+        "term": "Diarrhea",
+        "grade": "2",
+        "onset_date": onset,
+        **{f"relatedness.{drug}": "possible" for drug in drugs},
+        **{f"action_taken.{drug}": "dose_not_changed" for drug in drugs},
+        **changes,
+    }
+    return {f"adverse_events.{row}.{name}": value for name, value in fields.items() if value}
+
+
+def _event_drugs(server: WebServer, subject_id: str) -> dict[str, dict[str, tuple[str, str]]]:
+    """Each stored adverse event's relatedness and action by drug, by term."""
+    database = server.database()
+    try:
+        with database.sessions() as session:
+            stored = session.execute(
+                select(tables.AdverseEvent.term, tables.AdverseEventDrug)
+                .join(tables.AdverseEventDrug)
+                .where(tables.AdverseEvent.subject_id == subject_id)
+            ).all()
+            found: dict[str, dict[str, tuple[str, str]]] = {}
+            for term, row in stored:
+                found.setdefault(term, {})[row.drug] = (row.relatedness, row.action_taken)
+    finally:
+        database.close()
+    return found
+
+
+def test_the_visit_form_saves_the_adverse_events_seen_at_the_visit(
+    web_server: WebServer, login: Login
 ) -> None:
     subject_id, _, day0 = randomized_days_ago(web_server, 30)
+    drugs = _casebook(web_server, subject_id)["drugs"]
     client = login("coord_tj")
     on = (day0 + timedelta(28)).isoformat()
-    form = {"visit_type": "treatment", "actual_date": on, **SIGNS, "vital_signs.weight_kg": "61.5"}
-    answer = _visit_form(client, subject_id, {**form, **values})
-    assert answer.status_code == 422, answer.text
+    onset = (day0 + timedelta(20)).isoformat()
+    events = {**_event(0, drugs, onset, serious="yes"),
+              **_event(2, drugs, on, term="Fatigue", grade="1"),
+              **{f"adverse_events.2.relatedness.{drug}": "unlikely" for drug in drugs}}  # fmt: skip
+    form = {"visit_type": "treatment", "actual_date": on, **SIGNS, **LABS, **events}
+    answer = _visit_form(client, subject_id, form)
+    assert answer.status_code == 303, answer.text
+    book = _casebook(web_server, subject_id)
+    assert [v["actual_date"] for v in book["visits"]] == [on]
+    assert len(book["labs"]) == 2
+    assert len(book["vital_signs"]) == 1
+    stored = sorted((e["term"], e["grade"], e["serious"], e["onset_date"], e["outcome"])
+                    for e in book["adverse_events"])  # fmt: skip
+    assert stored == [("Diarrhea", 2, True, onset, "not_recovered"),
+                      ("Fatigue", 1, False, on, "not_recovered")]  # fmt: skip
+    assert _event_drugs(web_server, subject_id) == {
+        "Diarrhea": dict.fromkeys(drugs, ("possible", "dose_not_changed")),
+        "Fatigue": dict.fromkeys(drugs, ("unlikely", "dose_not_changed")),
+    }
+
+
+def test_the_visit_form_offers_a_column_for_each_drug_of_the_arm(
+    web_server: WebServer, login: Login
+) -> None:
+    subject_id, _, _ = randomized_days_ago(web_server, 30)
+    drugs = _casebook(web_server, subject_id)["drugs"]
+    page = login("coord_tj").get(f"/subjects/{subject_id}/casebook/visits")
+    assert page.status_code == 200, page.text
+    assert drugs
+    for drug in drugs:
+        assert f"<th>Related to {drug}</th>" in page.text
+        assert f'name="adverse_events.3.action_taken.{drug}"' in page.text
+    assert page.text.count('name="adverse_events.') == 4 * (4 + 2 * len(drugs))
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "status"),
+    [
+        pytest.param({"vital_signs.diastolic_mmhg": "170"}, "vital_signs.diastolic_mmhg", 422,
+                     id="bp"),
+        pytest.param({"vital_signs.heart_rate_bpm": "fast"}, "vital_signs.heart_rate_bpm", 422,
+                     id="hr"),
+        pytest.param({"number": "0"}, "number", 422, id="visit-number"),
+        pytest.param({**LABS, "labs.2.unit": "furlongs"}, "labs-2-unit", 422, id="lab-unit"),
+        pytest.param({"adverse_events.1.grade": "9"}, "adverse_events-1-grade", 422,
+                     id="event-grade-above-five"),
+        pytest.param({"adverse_events.1.term": "Alopecia", "adverse_events.1.grade": "3"},
+                     "adverse_events-1-grade", 422, id="event-grade-the-term-has-not"),
+        pytest.param({"adverse_events.1.relatedness.*": ""},
+                     "adverse_events-1-relatedness-*", 422, id="event-relatedness-missing"),
+        pytest.param({"adverse_events.1.onset_date": "{randomized-40}"},
+                     "adverse_events-1-onset_date", 409, id="event-before-consent"),
+        pytest.param({"adverse_events.3.term": "Diarrhea", "adverse_events.3.grade": "3",
+                      "adverse_events.3.onset_date": "{onset}"}, "adverse_events", 409,
+                     id="event-twice-on-the-page"),
+    ],
+)  # fmt: skip
+def test_a_bad_value_on_the_visit_form_is_shown_beside_its_field_and_nothing_written(
+    web_server: WebServer, login: Login, values: dict[str, str], field: str, status: int
+) -> None:
+    subject_id, _, day0 = randomized_days_ago(web_server, 30)
+    drugs = _casebook(web_server, subject_id)["drugs"]
+    client = login("coord_tj")
+    on = (day0 + timedelta(28)).isoformat()
+    onset = (day0 + timedelta(20)).isoformat()
+    form = {"visit_type": "treatment", "actual_date": on, **SIGNS, "vital_signs.weight_kg": "61.5",
+            **LABS, **_event(1, drugs, onset)}  # fmt: skip
+    if any(name.startswith("adverse_events.3.") for name in values):
+        form.update(_event(3, drugs, onset))
+    given = {"{onset}": onset, "{randomized-40}": (day0 - timedelta(40)).isoformat()}
+    first = drugs[0]  # "*": the first study drug of the subject's arm
+    for name, value in values.items():
+        form[name.replace("*", first)] = given.get(value, value)
+    field = field.replace("*", first)
+    answer = _visit_form(client, subject_id, {k: v for k, v in form.items() if v})
+    assert answer.status_code == status, answer.text
     assert f'id="error-{field}"' in answer.text
+    assert answer.text.count('class="error"') + answer.text.count('role="alert"') == 1
     assert 'name="vital_signs.weight_kg" value="61.5"' in answer.text
     book = _casebook(web_server, subject_id)
-    assert (book["visits"], book["vital_signs"], book["labs"]) == ([], [], [])
+    written = (book["visits"], book["vital_signs"], book["labs"], book["adverse_events"])
+    assert written == ([], [], [], [])
 
 
 @pytest.mark.parametrize(
@@ -256,4 +260,5 @@ def test_the_json_api_refuses_a_bad_value_naming_its_field(
     assert fault["loc"] == where
     assert said in fault["msg"]
     book = _casebook(web_server, subject_id)
-    assert (book["visits"], book["vital_signs"], book["labs"]) == ([], [], [])
+    written = (book["visits"], book["vital_signs"], book["labs"], book["adverse_events"])
+    assert written == ([], [], [], [])

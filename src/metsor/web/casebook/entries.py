@@ -21,8 +21,15 @@ from metsor.errors import ConflictError, InputError
 from metsor.services.access import require, subject_for
 from metsor.services.casebook_view import CORRECTABLE_FIELDS, may, subject_casebook
 from metsor.services.context import ServiceContext
-from metsor.web.casebook.forms import form_field_of, read_form
-from metsor.web.casebook.sections import LAB_ROWS, SECTIONS, Section
+from metsor.web.casebook.forms import FormRows, form_field_of, read_form
+from metsor.web.casebook.sections import (
+    ADVERSE_EVENT_ROWS,
+    LAB_CELLS,
+    LAB_ROWS,
+    SECTIONS,
+    Input,
+    Section,
+)
 from metsor.web.dependencies import PageUser, checked_form, render, state_of, work
 from metsor.web.security import Principal
 
@@ -62,11 +69,20 @@ def _section_page(
     status_code: int = 200,
 ) -> Response:
     context = page_context(request, user, subject_id)
+    book = context["book"]
+    inputs = section.inputs(book)
+    events = () if section.events is None else section.events(book)
+    lab_rows = range(LAB_ROWS if section.panel else 0)
+    event_rows = range(ADVERSE_EVENT_ROWS if events else 0)
     context.update(
         section=section,
-        rows=section.rows(context["book"]),
-        inputs=section.inputs(context["book"]),
-        lab_rows=range(LAB_ROWS if section.panel else 0),
+        rows=section.rows(book),
+        inputs=inputs,
+        lab_rows=lab_rows,
+        lab_cells=LAB_CELLS,
+        event_inputs=events,
+        event_rows=event_rows,
+        placed=_placed(inputs, lab_rows, events, event_rows),
         errors=errors or {},
         values=values or {},
         submitted=values is not None,
@@ -76,11 +92,25 @@ def _section_page(
     )
 
 
+def _placed(
+    inputs: tuple[Input, ...],
+    lab_rows: range,
+    events: tuple[Input, ...],
+    event_rows: range,
+) -> frozenset[str]:
+    """The form fields beside which the form shows an error (any other error is shown above
+    the form): its inputs, the cells of its tables and the tables themselves."""
+    cells = [f"labs.{row}.{name}" for row in lab_rows for name in LAB_CELLS]
+    cells += [f"adverse_events.{row}.{f.name}" for row in event_rows for f in events]
+    tables = ("labs",) * bool(lab_rows) + ("adverse_events",) * bool(event_rows)
+    return frozenset((*(f.name for f in inputs), *cells, *tables))
+
+
 async def submit_entry(
     request: Request,
     user: Principal,
     subject_id: str,
-    write: Callable[[ServiceContext, Mapping[str, str], list[int]], None],
+    write: Callable[[ServiceContext, Mapping[str, str], FormRows], None],
     reason: str,
     shown_again: Callable[[Mapping[str, str], Mapping[str, str], int], Response],
     done: str,
@@ -91,22 +121,22 @@ async def submit_entry(
     404); a value the schema or the service refuses shows the form again (``shown_again``
     with the errors by field, the values and 422, or 409 for a conflict with what is
     recorded), nothing written; otherwise the browser is sent to ``done``. ``write`` notes
-    in its third argument the form row of each lesion it passed on, by which an error about
-    a lesion is placed beside its row.
+    in its third argument the form rows it passed on (:func:`~.forms.read_form`'s), by which
+    a service's error about a lesion or an adverse event is placed beside its row.
     """
     form = await checked_form(request)
-    lesion_rows: list[int] = []
+    rows: FormRows = {}
 
     def run() -> None:
         with work(request, user, reason=reason) as ctx:
             require(ctx, "enter_casebook")
             subject_for(ctx, subject_id)
-            write(ctx, form, lesion_rows)
+            write(ctx, form, rows)
 
     try:
         await run_in_threadpool(run)
     except (InputError, ConflictError) as exc:
-        errors = {form_field_of(exc, lesion_rows): exc.message}
+        errors = {form_field_of(exc, rows): exc.message}
         status = 409 if isinstance(exc, ConflictError) else 422
         return await run_in_threadpool(lambda: shown_again(errors, form, status))
     return RedirectResponse(done, status_code=303)
@@ -120,8 +150,9 @@ def _add_routes(section: Section) -> None:
         return _section_page(request, user, subject_id, section)
 
     async def entry(request: Request, user: PageUser, subject_id: str) -> Response:
-        def write(ctx: ServiceContext, form: Mapping[str, str], _: list[int]) -> None:
-            body, _rows = read_form(section.model, form)
+        def write(ctx: ServiceContext, form: Mapping[str, str], rows: FormRows) -> None:
+            body, numbers = read_form(section.model, form)
+            rows.update(numbers)
             section.record(ctx, subject_id=subject_id, **body.model_dump())
 
         def shown_again(

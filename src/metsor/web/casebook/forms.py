@@ -4,9 +4,14 @@
 pydantic model — the very schema the JSON API takes — and raises
 :class:`~metsor.errors.InputError` naming the form field of the first bad value. Lesion rows
 of a tumour assessment are named ``lesions.<row>.<field>``, a visit's laboratory values
-``labs.<row>.<field>``; blank rows are left out. A group
-of fields that the entry takes as one part (the vital signs of a visit's page) is named
-``<part>.<field>``: the part is given when any of its fields is.
+``labs.<row>.<field>`` and its adverse events ``adverse_events.<row>.<field>`` (an event's
+relatedness to a study drug ``adverse_events.<row>.relatedness.<drug>``); blank rows are left
+out. A group of fields that the entry takes as one part (the vital signs of a visit's page) is
+named ``<part>.<field>``: the part is given when any of its fields is.
+
+A service's error about an adverse event of a visit's page names the event's field only
+(``grade``); :func:`form_field_of` places it beside that field of the event's row when the page
+gives one event, beside the page's events otherwise.
 """
 
 from __future__ import annotations
@@ -18,9 +23,9 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from metsor.errors import InputError, MetsorError
-from metsor.web.casebook.schemas import LesionIn
+from metsor.web.casebook.schemas import AdverseEventIn, LesionIn
 
-__all__ = ["LESION_FIELDS", "form_field_of", "read_form"]
+__all__ = ["LESION_FIELDS", "FormRows", "form_field_of", "read_form"]
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -43,25 +48,38 @@ def _part(form: Mapping[str, str], name: str) -> dict[str, str] | None:
 
 
 #: The entries' tables of rows on a form: a tumour assessment's lesions, a visit's
-#: laboratory values (``labs.<row>.<field>``).
-_ROWS = ("lesions", "labs")
+#: laboratory values (``labs.<row>.<field>``) and adverse events.
+_ROWS = ("lesions", "labs", "adverse_events")
+
+#: The parts of a table's row given as a group of fields (an adverse event's relatedness
+#: and action for each study drug): a given row has them, empty when none is chosen, so that
+#: the service names the drug missing.
+_ROW_PARTS = {"adverse_events": ("relatedness", "action_taken")}
+
+FormRows = dict[str, list[int]]
+"""The form row number of each row given, by table (``{"labs": [0, 4]}``)."""
 
 
-def _rows(form: Mapping[str, str], name: str) -> tuple[list[dict[str, str]], list[int]]:
+def _rows(form: Mapping[str, str], name: str) -> tuple[list[dict[str, Any]], list[int]]:
     """The rows of table ``name`` given (non-blank), and the form row number of each."""
-    rows: dict[int, dict[str, str]] = {}
+    rows: dict[int, dict[str, Any]] = {}
     for key, value in form.items():
         head, _, rest = key.partition(".")
         if head != name or not value.strip():
             continue
         row, _, field = rest.partition(".")
         if row.isdigit() and field:
-            rows.setdefault(int(row), {})[field] = value.strip()
+            given = rows.setdefault(int(row), {part: {} for part in _ROW_PARTS.get(name, ())})
+            part, _, item = field.partition(".")
+            if item and part in _ROW_PARTS.get(name, ()):
+                given[part][item] = value.strip()
+            else:
+                given[field] = value.strip()
     numbers = sorted(rows)
     return [rows[n] for n in numbers], numbers
 
 
-def read_form(model: type[_M], form: Mapping[str, str]) -> tuple[_M, list[int]]:
+def read_form(model: type[_M], form: Mapping[str, str]) -> tuple[_M, FormRows]:
     """The entry of ``form`` as ``model``.
 
     Parameters
@@ -74,7 +92,8 @@ def read_form(model: type[_M], form: Mapping[str, str]) -> tuple[_M, list[int]]:
     Returns
     -------
     tuple
-        The entry, and the form row number of each lesion it lists (empty for other entries).
+        The entry, and the form row number of each row it lists, by table (the lesions of a
+        tumour assessment; the laboratory values and adverse events of a visit's page).
 
     Raises
     ------
@@ -86,13 +105,11 @@ def read_form(model: type[_M], form: Mapping[str, str]) -> tuple[_M, list[int]]:
         for key, value in form.items()
         if key not in _NOT_ENTRY and "." not in key and value.strip()
     }
-    numbers: list[int] = []
-    if "lesions" in model.model_fields:
-        data["lesions"], numbers = _rows(form, "lesions")
-    if "labs" in model.model_fields:
-        labs, numbers = _rows(form, "labs")
-        if labs:  # no row given: no panel
-            data["labs"] = labs
+    numbers: FormRows = {}
+    for table in (name for name in _ROWS if name in model.model_fields):
+        rows, numbers[table] = _rows(form, table)
+        if rows or table == "lesions":  # no laboratory row given: no panel
+            data[table] = rows
     for name in _PARTS.intersection(model.model_fields):
         part = _part(form, name)
         if part is not None:
@@ -107,19 +124,32 @@ def read_form(model: type[_M], form: Mapping[str, str]) -> tuple[_M, list[int]]:
 LESION_FIELDS = frozenset(LesionIn.model_fields)
 
 
-def form_field_of(exc: MetsorError, lesion_rows: list[int]) -> str:
-    """The form field a service's error names: a lesion's field within its form row when the
-    error gives the row, the lesion table (``lesions``) when it names a lesion's field only."""
+#: The fields of an adverse event.
+_EVENT_FIELDS = frozenset(AdverseEventIn.model_fields)
+
+
+def form_field_of(exc: MetsorError, rows: FormRows) -> str:
+    """The form field a service's error names.
+
+    A lesion's field within its form row when the error gives the row, the lesion table
+    (``lesions``) when it names a lesion's field only. An adverse event's field of a visit's
+    page (the service names the field, not the event) within the event's row when the page
+    gives one event, the page's events (``adverse_events``) when it gives several.
+    """
     field = exc.field or "form"
-    if exc.row is not None and 0 < exc.row <= len(lesion_rows):
-        row = lesion_rows[exc.row - 1]
+    lesions = rows.get("lesions", [])
+    if exc.row is not None and 0 < exc.row <= len(lesions):
+        row = lesions[exc.row - 1]
         return f"lesions.{row}.{field if field in LESION_FIELDS else 'lesion_id'}"
     if field in LESION_FIELDS:
         return "lesions"
+    events = rows.get("adverse_events", [])
+    if events and field.partition(".")[0] in _EVENT_FIELDS:
+        return f"adverse_events.{events[0]}.{field}" if len(events) == 1 else "adverse_events"
     return field
 
 
-def _first_error(exc: ValidationError, numbers: list[int]) -> InputError:
+def _first_error(exc: ValidationError, numbers: FormRows) -> InputError:
     """The first field the schema refuses, named as the form names it.
 
     A form field is text, so of the errors of a field that may hold one of several types (a
@@ -130,8 +160,10 @@ def _first_error(exc: ValidationError, numbers: list[int]) -> InputError:
     errors = exc.errors()
     where = [str(part) for part in errors[0]["loc"]]
     if len(where) > 1 and where[0] in _ROWS and where[1].isdigit():
-        field = f"{where[0]}.{numbers[int(where[1])]}.{'.'.join(where[2:3])}".rstrip(".")
-        same = [e for e in errors if [str(p) for p in e["loc"][:3]] == where[:3]]
+        depth = 4 if len(where) > 3 and where[2] in _ROW_PARTS.get(where[0], ()) else 3
+        row = numbers[where[0]][int(where[1])]
+        field = ".".join((where[0], str(row), *where[2:depth]))
+        same = [e for e in errors if [str(p) for p in e["loc"][:depth]] == where[:depth]]
     elif len(where) > 1 and where[0] in _PARTS:
         field = ".".join(where[:2])
         same = [e for e in errors if [str(p) for p in e["loc"][:2]] == where[:2]]

@@ -22,10 +22,12 @@ from metsor.services.casebook.therapies import record_anticancer_therapy
 from metsor.services.casebook.vital_signs import record_vital_signs
 from metsor.services.casebook.withdrawals import record_withdrawal
 from metsor.services.casebook_view import (
+    ACTIONS_TAKEN,
     CONTACT_METHODS,
     DEATH_CAUSES,
     DOSE_EVENTS,
     LAB_ANALYTES,
+    RELATEDNESS,
     SURVIVAL_STATUSES,
     THERAPY_CATEGORIES,
     VISIT_TYPES,
@@ -41,7 +43,7 @@ from metsor.web.casebook.schemas import (
     WithdrawalIn,
 )
 
-__all__ = ["LAB_ROWS", "SECTIONS", "Column", "Input", "Section"]
+__all__ = ["ADVERSE_EVENT_ROWS", "LAB_CELLS", "LAB_ROWS", "SECTIONS", "Column", "Input", "Section"]
 
 Choices = tuple[tuple[str, str], ...]
 
@@ -88,7 +90,8 @@ class Section:
     """One kind of casebook entry with its page, table, form and service.
 
     ``panel`` lists the analytes of the laboratory values the form takes with the entry, in
-    rows (:data:`LAB_ROWS`; a visit's page), none when empty.
+    rows (:data:`LAB_ROWS`; a visit's page), none when empty; ``events`` the inputs of a row
+    of the adverse events it takes (:data:`ADVERSE_EVENT_ROWS`; a visit's page), if any.
     """
 
     slug: str
@@ -103,6 +106,7 @@ class Section:
     rows: Callable[[CasebookView], tuple[Mapping[str, Any], ...]]
     single: bool = False
     panel: tuple[str, ...] = ()
+    events: Callable[[CasebookView], tuple[Input, ...]] | None = None
 
 
 def _vital_inputs(_: CasebookView) -> tuple[Input, ...]:
@@ -119,6 +123,9 @@ def _vital_inputs(_: CasebookView) -> tuple[Input, ...]:
 
 LAB_ROWS = 8
 """Rows of laboratory values a visit's form offers (blank rows are left out)."""
+
+LAB_CELLS = ("analyte", "value", "unit", "lln", "uln")
+"""The cells of a row of laboratory values on a visit's form."""
 
 #: The heading of a visit's vital signs on its form.
 VITAL_SIGNS_AT_VISIT = "Vital signs at the visit (if measured)"
@@ -137,6 +144,36 @@ def _visit_inputs(view: CasebookView) -> tuple[Input, ...]:
         Input("number", "Number (default: the next)", "number"),
         Input("actual_date", "Took place on", "date", default="today"),
         *signs,
+    )
+
+
+ADVERSE_EVENT_ROWS = 4
+"""Rows of adverse events a visit's form offers (blank rows are left out)."""
+
+#: The grades a visit's page offers: grade 5 (death) goes with a fatal outcome, which the
+#: casebook's adverse-event form takes and the page does not.
+_PAGE_GRADES = ("1", "2", "3", "4")
+
+
+def _event_inputs(view: CasebookView) -> tuple[Input, ...]:
+    """A row of a visit's adverse events: the event, and its relatedness to each study drug
+    of the subject's arm and the action taken with it (the drugs are the protocol's)."""
+    drugs = tuple(
+        field
+        for drug in view.drugs
+        for field in (
+            Input(f"relatedness.{drug}", f"Related to {drug}", "choice", _plain(RELATEDNESS),
+                  blank=True),
+            Input(f"action_taken.{drug}", f"Action with {drug}", "choice",
+                  _plain(ACTIONS_TAKEN), blank=True),
+        )
+    )  # fmt: skip
+    return (
+        Input("term", "Term (CTCAE)"),
+        Input("grade", "Grade", "choice", _plain(_PAGE_GRADES), blank=True),
+        Input("onset_date", "Onset", "date"),
+        Input("serious", "Serious", "yesno"),
+        *drugs,
     )
 
 
@@ -205,7 +242,7 @@ SECTIONS: Mapping[str, Section] = {
              Column("planned_date", "Planned"), Column("actual_date", "Took place"),
              Column("in_window", "In window")),
             _visit_inputs, VisitPageInput, record_visit_page, "visit entered",
-            lambda v: v.visits, panel=LAB_ANALYTES,
+            lambda v: v.visits, panel=LAB_ANALYTES, events=_event_inputs,
         ),
         Section(
             "vital-signs", "Vital signs", "vital signs", "vital_signs",

@@ -22,7 +22,7 @@ from metsor.services.casebook_view import (
 )
 from metsor.services.context import ServiceContext
 from metsor.web.casebook.entries import page_context, submit_entry
-from metsor.web.casebook.forms import read_form
+from metsor.web.casebook.forms import FormRows, read_form
 from metsor.web.casebook.schemas import TumourAssessmentIn
 from metsor.web.dependencies import PageUser, render
 from metsor.web.security import Principal
@@ -86,9 +86,9 @@ def tumour_page(request: Request, user: PageUser, subject_id: str) -> Response:
 async def tumour_entry(request: Request, user: PageUser, subject_id: str) -> Response:
     """Record a tumour assessment; its responses are computed by the services."""
 
-    def write(ctx: ServiceContext, form: Mapping[str, str], lesion_rows: list[int]) -> None:
-        body, rows = read_form(TumourAssessmentIn, form)
-        lesion_rows.extend(rows)
+    def write(ctx: ServiceContext, form: Mapping[str, str], rows: FormRows) -> None:
+        body, numbers = read_form(TumourAssessmentIn, form)
+        rows.update(numbers)
         record_tumour_assessment(ctx, subject_id=subject_id, **body.model_dump())
 
     def shown_again(errors: Mapping[str, str], values: Mapping[str, str], status: int) -> Response:
