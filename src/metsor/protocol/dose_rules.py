@@ -7,18 +7,20 @@ with a single level (no reduction in the protocol) is interrupted or stopped, ne
 
 The history of one drug for one subject is a sequence of :class:`DoseStep`; :func:`replay`
 checks that the sequence is possible and returns where it leaves the subject.
+:func:`treatment_ended_on` says when a subject's treatment ended, from the histories of every
+drug of their arm: the casebook's schedule, the dashboard and the edit checks all ask it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from metsor.errors import ConflictError, InputError
 from metsor.protocol.treatment import DoseLevel, StudyDrug
 
-__all__ = ["DOSE_EVENTS", "DoseState", "DoseStep", "dose_level", "replay"]
+__all__ = ["DOSE_EVENTS", "DoseState", "DoseStep", "dose_level", "replay", "treatment_ended_on"]
 
 DOSE_EVENTS: tuple[str, ...] = ("start", "reduce", "escalate", "interrupt", "resume", "discontinue")
 """The kinds of dosing event, in the order a course usually meets them."""
@@ -119,6 +121,37 @@ def replay(drug: StudyDrug, events: Iterable[DoseStep]) -> DoseState:
     for event in events:
         state = _next(drug, state, event)
     return state
+
+
+def treatment_ended_on(
+    drugs: Iterable[StudyDrug], histories: Mapping[str, Iterable[DoseStep]]
+) -> date | None:
+    """The day a subject's treatment ended: every study drug of the arm was discontinued,
+    the last of them on that day.
+
+    Parameters
+    ----------
+    drugs
+        The study drugs of the subject's arm (:meth:`metsor.protocol.Protocol.drugs_of`).
+    histories
+        Each drug's dosing events by drug code, in the order they happened (as
+        :func:`replay` takes them); a drug without events has not been started.
+
+    Returns
+    -------
+    date or None
+        The day the last drug was discontinued; None while a drug of the arm is not started,
+        dosing or interrupted, and for an arm that gives no drug.
+
+    Raises
+    ------
+    InputError, ConflictError
+        If a history is not possible (:func:`replay`).
+    """
+    states = [replay(drug, histories.get(drug.code, ())) for drug in drugs]
+    if not states or any(state.status != "discontinued" for state in states):
+        return None
+    return max(state.since for state in states if state.since is not None)
 
 
 def _next(drug: StudyDrug, state: DoseState, event: DoseStep) -> DoseState:

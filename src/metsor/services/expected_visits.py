@@ -19,21 +19,21 @@ A visit is overdue once the end of its window has passed and it is not recorded.
 the recorded visits and dosing histories of many subjects (a page of the dashboard, a run of
 the edit checks) with one statement each, whatever their number, and gives each subject what
 :func:`expected_visits` would. The treatment ends when every study drug of the arm has been
-discontinued, on the day the last one was (as
-:func:`metsor.services.casebook.dosing.treatment_ended_on` says).
+discontinued, on the day the last one was: one rule,
+:func:`metsor.protocol.dose_rules.treatment_ended_on`, which
+:func:`metsor.services.casebook.dosing.treatment_ended_on` asks too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
-from metsor.protocol import Protocol
-from metsor.protocol.dose_rules import DoseStep, replay
+from metsor.protocol.dose_rules import DoseStep, treatment_ended_on
 from metsor.protocol.schedule import PlannedVisit, VisitSchedule, visit_schedule
 from metsor.services.protocol_in_force import protocol_of
 from metsor.store.models.casebook import DoseEvent, Visit
@@ -112,16 +112,6 @@ def _dose_histories(
     return found
 
 
-def _ended(
-    protocol: Protocol, arm: str | None, doses: Mapping[str, Sequence[DoseStep]]
-) -> date | None:
-    """The day the last study drug of the arm was discontinued, if every one was."""
-    states = [replay(drug, doses.get(drug.code, ())) for drug in protocol.drugs_of(arm)]
-    if not states or any(state.status != "discontinued" for state in states):
-        return None
-    return max(state.since for state in states if state.since is not None)
-
-
 def _expected(
     schedule: VisitSchedule,
     subject: Subject,
@@ -176,7 +166,7 @@ def expected_visits(
         return ()
     protocol = protocol_of(session)
     doses = _dose_histories(session, DoseEvent.subject_id == subject.subject_id)
-    ended = _ended(protocol, allocation.arm, doses.get(subject.subject_id, {}))
+    ended = treatment_ended_on(protocol.drugs_of(allocation.arm), doses.get(subject.subject_id, {}))
     return _expected(visit_schedule(protocol), subject, allocation, visits, ended)
 
 
@@ -218,7 +208,9 @@ def expected_visits_of(
         ended = (
             None
             if subject.status in FOLLOW_UP_ENDED
-            else _ended(protocol, allocation.arm, doses.get(subject.subject_id, {}))
+            else treatment_ended_on(
+                protocol.drugs_of(allocation.arm), doses.get(subject.subject_id, {})
+            )
         )
         found[subject.subject_id] = SubjectVisits(
             subject.subject_id,

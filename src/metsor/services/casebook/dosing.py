@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from metsor.errors import ConflictError, InputError
 from metsor.protocol import Protocol
 from metsor.protocol.dose_rules import DOSE_EVENTS, DoseState, DoseStep, dose_level, replay
+from metsor.protocol.dose_rules import treatment_ended_on as _treatment_ended_on
 from metsor.protocol.treatment import StudyDrug
 from metsor.services.access import require
 from metsor.services.casebook._boundary import CasebookInput, Day, FrozenRecord, checked, one_of
@@ -263,11 +264,21 @@ def _states(
 
 def treatment_ended_on(session: Session, subject_id: str, arm: str | None) -> date | None:
     """The day the last study drug was discontinued, if every drug of the arm was started
-    and discontinued; None otherwise."""
-    states = dose_states(session, subject_id, arm)
-    if not states or any(state.status != "discontinued" for state in states.values()):
-        return None
-    return max(state.since for state in states.values() if state.since is not None)
+    and discontinued; None otherwise.
+
+    The rule is :func:`metsor.protocol.dose_rules.treatment_ended_on`, over the subject's
+    recorded dosing history (as the dashboard and the edit checks ask it for many subjects,
+    :func:`metsor.services.expected_visits.expected_visits_of`).
+    """
+    drugs = protocol_of(session).drugs_of(arm)
+    histories = {
+        drug.code: [
+            DoseStep(e.event, e.event_date, e.level)
+            for e in _history(session, subject_id, drug.code)
+        ]
+        for drug in drugs
+    }
+    return _treatment_ended_on(drugs, histories)
 
 
 def _update_status(ctx: ServiceContext, timeline: Timeline) -> None:
