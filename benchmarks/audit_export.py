@@ -1,20 +1,24 @@
 """Stream the whole audit trail to CSV (``metsor audit export``): memory and rows per second.
 
-A trial database is initialised (administrator, sites, the concealed list), then N audit rows
-(default 2,000,000) are appended to ``audit_log`` in bulk, as a long-running trial would have
-written them (the rows are not chained: the export reads the trail, it does not verify it).
+A trial database is initialised (administrator, sites, the concealed list), then N audited
+field changes (default 2,000,000) are appended to ``audit_log`` in bulk, as a long-running
+trial would have written them (the rows are not chained: the export reads the trail, it does
+not verify it). By default they are stored as the casebook writes them since revision
+``0010_audit_record_rows``: one row per record written, its fields in ``changes`` (``--fields``
+fields a record, default 15: N/15 rows); ``--style field`` stores them as before that revision,
+one row per field. The export writes one line per field change either way.
 Each export runs in a fresh child process — the service :func:`metsor.services.monitoring.
 audit_export.audit_rows` written out by the CSV writer, exactly as the command does — and its
 peak resident set size (``ru_maxrss`` of the child) and wall time are recorded. The peer is the
-same child exporting a tenth of the rows: bounded memory means the same peak for both.
+same child exporting a tenth of the lines: bounded memory means the same peak for both.
 
 With ``--web`` the same trail is downloaded from the web application instead
 (``GET /api/v1/audit/export.csv``, streamed): ``metsor serve`` runs on the database, a data
-manager downloads first the rows since a late day (the last sixth or so), then all of them,
+manager downloads first the lines since a late day (the last sixth or so), then all of them,
 and the server's peak resident set size (``VmHWM``, which only grows) is read after each.
 
-Run: ``python benchmarks/audit_export.py`` (``--rows``, ``--postgres DSN``, ``--no-postgres``,
-``--no-sqlite``, ``--web``).
+Run: ``python benchmarks/audit_export.py`` (``--rows`` field changes, ``--style record|field``,
+``--fields``, ``--postgres DSN``, ``--no-postgres``, ``--no-sqlite``, ``--web``).
 PostgreSQL runs in a throwaway database ``metsor_bench_<random>`` (default 127.0.0.1:5432,
 user postgres), dropped at the end.
 """
@@ -40,6 +44,7 @@ from sqlalchemy import insert, select
 from metsor.services.allocation_seed import SeedSource
 from metsor.services.context import Database, unit_of_work
 from metsor.services.setup import initialize
+from metsor.store.audit.encoding import changes_text
 from metsor.store.migrate import upgrade
 from metsor.store.models.core import AuditLog
 
@@ -50,9 +55,54 @@ _SEQ_GAP = 1_000_000_000
 after the last chained row, so the bulk rows keep out of its way)."""
 
 
-def fill(url: str, rows: int, *, data_manager: str | None = None) -> None:
+def _field_rows(first: int, moment: datetime, start: int, stop: int) -> list[dict[str, object]]:
+    """Audit rows ``start``–``stop`` of one field each (before revision 0010)."""
+    return [
+        {
+            "seq": first + i, "recorded_at": moment + timedelta(seconds=i),
+            "actor": "inv", "table_name": "lab_results",
+            "record_id": str(i // 15 + 1), "field": f"field_{i % 15}",
+            "action": "insert", "old_value": None,
+            "new_value": f"{(i * 7919) % 100_003 / 100:.2f}",
+            "reason": None, "changes": None,
+        }
+        for i in range(start, stop)
+    ]  # fmt: skip
+
+
+def _record_rows(
+    first: int, moment: datetime, start: int, stop: int, changes: int, fields: int
+) -> list[dict[str, object]]:
+    """Audit rows ``start``–``stop`` of one record each, ``fields`` fields a record (the last
+    record of the trail takes what is left of ``changes``), as the casebook writes them."""
+    return [
+        {
+            "seq": first + r, "recorded_at": moment + timedelta(seconds=r),
+            "actor": "inv", "table_name": "lab_results", "record_id": str(r + 1),
+            "field": None, "action": "insert", "old_value": None, "new_value": None,
+            "reason": None,
+            "changes": changes_text([
+                (f"field_{i % fields}", None, f"{(i * 7919) % 100_003 / 100:.2f}")
+                for i in range(r * fields, min((r + 1) * fields, changes))
+            ]),
+        }
+        for r in range(start, stop)
+    ]  # fmt: skip
+
+
+def audit_row_count(changes: int, style: str, fields: int) -> int:
+    """How many audit rows hold ``changes`` field changes in that style."""
+    return changes if style == "field" else -(-changes // fields)
+
+
+def fill(
+    url: str, changes: int, *, style: str = "record", fields: int = 15,
+    data_manager: str | None = None,
+) -> int:  # fmt: skip
     """Initialise the trial (with a data manager ``dm`` of that password, if given) and append
-    ``rows`` audit rows to its trail."""
+    ``changes`` audited field changes to its trail in audit rows of that ``style``; return the
+    audit rows appended."""
+    rows = audit_row_count(changes, style, fields)
     database = Database.open(url)
     try:
         initialize(database, seed=SEED)
@@ -67,27 +117,21 @@ def fill(url: str, rows: int, *, data_manager: str | None = None) -> None:
             if data_manager is not None:  # the server's own audited writes take the next seqs
                 first += _SEQ_GAP
             moment = datetime(2026, 1, 1, tzinfo=UTC)
-            for offset in range(0, rows, _BATCH):
+            batch = _BATCH if style == "field" else max(1, _BATCH // fields)
+            for offset in range(0, rows, batch):
+                stop = min(offset + batch, rows)
                 connection.execute(
                     insert(AuditLog),
-                    [
-                        {
-                            "seq": first + i, "recorded_at": moment + timedelta(seconds=i),
-                            "actor": "inv", "table_name": "lab_results",
-                            "record_id": str(i // 15 + 1), "field": f"field_{i % 15}",
-                            "action": "insert", "old_value": None,
-                            "new_value": f"{(i * 7919) % 100_003 / 100:.2f}",
-                            "reason": None,
-                        }
-                        for i in range(offset, min(offset + _BATCH, rows))
-                    ],
+                    _field_rows(first, moment, offset, stop) if style == "field" else
+                    _record_rows(first, moment, offset, stop, changes, fields),
                 )  # fmt: skip
     finally:
         database.close()
+    return rows
 
 
 def child(url: str, out: str, limit: int | None) -> None:
-    """Export the trail to ``out`` (the first ``limit`` rows); print rows and seconds."""
+    """Export the trail to ``out`` (the first ``limit`` lines); print lines and seconds."""
     from metsor.services.monitoring.audit_export import AUDIT_EXPORT_COLUMNS, audit_rows
 
     database = Database.open(url)
@@ -111,7 +155,7 @@ def child(url: str, out: str, limit: int | None) -> None:
 
 
 def measure(url: str, out: Path, limit: int | None) -> tuple[int, float, float]:
-    """(rows, seconds, peak RSS in MiB) of one export in a fresh child process."""
+    """(lines, seconds, peak RSS in MiB) of one export in a fresh child process."""
     command = [sys.executable, __file__, "--child", url, str(out)]
     if limit is not None:
         command += ["--limit", str(limit)]
@@ -164,7 +208,8 @@ def _peak_mib(pid: int) -> float:
 
 
 def web(label: str, url: str, rows: int) -> None:
-    """Download the trail from ``metsor serve``: rows/s and the server's peak RSS."""
+    """Download the trail from ``metsor serve``: lines/s and the server's peak RSS (``rows``:
+    the audit rows appended, one a second from 2026-01-01)."""
     import socket
 
     import httpx
@@ -202,8 +247,8 @@ def web(label: str, url: str, rows: int) -> None:
                     size += len(chunk)
             seconds = time.perf_counter() - started
             print(
-                f"{label}: downloaded {lines - 1:,} rows ({size / 2**20:.0f} MiB) in "
-                f"{seconds:.1f} s ({(lines - 1) / seconds:,.0f} rows/s), server peak RSS "
+                f"{label}: downloaded {lines - 1:,} lines ({size / 2**20:.0f} MiB) in "
+                f"{seconds:.1f} s ({(lines - 1) / seconds:,.0f} lines/s), server peak RSS "
                 f"{_peak_mib(server.pid):.0f} MiB"
             )
     finally:
@@ -211,28 +256,40 @@ def web(label: str, url: str, rows: int) -> None:
         server.wait(timeout=30)
 
 
-def run(label: str, url_of: object, rows: int, through_web: bool = False) -> None:
+def run(
+    label: str, url_of: object, changes: int, *, style: str, fields: int,
+    through_web: bool = False,
+) -> None:  # fmt: skip
     with url_of() as url, tempfile.TemporaryDirectory() as folder:  # type: ignore[operator]
         upgrade(url)
         started = time.perf_counter()
-        fill(url, rows, data_manager=_PASSWORD if through_web else None)
-        print(f"{label}: {rows:,} audit rows written in {time.perf_counter() - started:.1f} s")
+        rows = fill(url, changes, style=style, fields=fields,
+                    data_manager=_PASSWORD if through_web else None)  # fmt: skip
+        print(
+            f"{label}: {changes:,} field changes in {rows:,} audit rows ({style} rows) written "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         if through_web:
             web(label, url, rows)
             return
         out = Path(folder) / "trail.csv"
-        for limit in (rows // 10, None):
+        for limit in (changes // 10, None):
             written, seconds, peak = measure(url, out, limit)
             print(
-                f"{label}: exported {written:,} rows in {seconds:.1f} s "
-                f"({written / seconds:,.0f} rows/s), peak RSS {peak:.0f} MiB, "
+                f"{label}: exported {written:,} lines in {seconds:.1f} s "
+                f"({written / seconds:,.0f} lines/s), peak RSS {peak:.0f} MiB, "
                 f"file {out.stat().st_size / 2**20:.0f} MiB"
             )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--rows", type=int, default=2_000_000, help="audited field changes")
+    parser.add_argument(
+        "--style", choices=("record", "field"), default="record",
+        help="one audit row per record written (since revision 0010) or per field (before)",
+    )  # fmt: skip
+    parser.add_argument("--fields", type=int, default=15, help="fields of a record's row")
     parser.add_argument("--postgres", default="host=127.0.0.1 port=5432 user=postgres")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
@@ -245,10 +302,11 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as home:
         os.environ["METSOR_HOME"] = home
+        shape = {"style": args.style, "fields": args.fields, "through_web": args.web}
         if not args.no_sqlite:
-            run("SQLite", sqlite_url, args.rows, args.web)
+            run("SQLite", sqlite_url, args.rows, **shape)
         if not args.no_postgres:
-            run("PostgreSQL", lambda: postgres_url(args.postgres), args.rows, args.web)
+            run("PostgreSQL", lambda: postgres_url(args.postgres), args.rows, **shape)
 
 
 if __name__ == "__main__":
