@@ -45,11 +45,17 @@ def test_demo_prints_the_screening_summary_then_the_trial(tmp_path: Path) -> Non
                     "adam/define.xml", "sdtm/dm.xpt", "results.json", "ipd/adsl.csv",
                     "metsor-audit.key", "metsor-audit.anchor"):  # fmt: skip
         assert (out / written).is_file(), written
-    assert "  coordinator   --user coordinator   password metsor-demo-coordinator" in lines
-    # the investigator signed every ended casebook at the cut-off; the study is left open
+    assert (
+        "Log in to the demo database (virtual patients; each password is metsor-demo-<username>):"
+        in lines
+    )
+    assert any(line.split()[:3] == ["TJ", "investigator", "coordinator"] for line in lines)
+    # the site's investigator signed every ended casebook at the cut-off; the study is open
     assert any(
         line.startswith("Sign-off at the cut-off ")
-        and ": 8 casebooks signed by the investigator; the study is not locked" in line
+        and ": 8 casebooks signed, each by the investigator of its subject's site; the study "
+        "is not locked"
+        in line
         for line in lines
     ), result.output
     adsl = _rows(out / "adam" / "adsl.csv")
@@ -83,6 +89,10 @@ def test_demo_json_and_a_second_run_replacing_its_own_database(tmp_path: Path) -
     )
     assert payload["screening_log"]["screened"] == 120
     assert payload["outputs"]["results"] == str(out / "results.json")
+    assert payload["users"]["coordinator"] == {
+        "role": "coordinator", "site": "TJ", "password": "metsor-demo-coordinator"
+    }  # fmt: skip
+    assert payload["users"]["monitor"]["site"] is None
     # a person logs in to the demo database with the known password printed for the role
     listed = runner.invoke(
         app,

@@ -14,16 +14,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from metsor.config import SecretPlace, Settings, settings
 from metsor.insilico.result import VirtualTrialResult
 from metsor.services.context import Database, unit_of_work
+
+if TYPE_CHECKING:
+    from metsor.protocol import Protocol
 
 __all__ = [
     "AUDIT_KEY_FILE",
     "demo_settings",
     "demo_users",
     "outputs_text",
+    "users_text",
     "write_outputs",
 ]
 
@@ -109,16 +114,63 @@ def write_outputs(database: Database, result: VirtualTrialResult, out: Path) -> 
     }
 
 
-def demo_users() -> dict[str, dict[str, str]]:
-    """Each user of a virtual trial's database: role and known password (by username)."""
-    from metsor.insilico.trial import DEMO_PASSWORDS, SITE_USERS
+def demo_users(protocol: Protocol) -> dict[str, dict[str, str | None]]:
+    """Each user of a virtual trial's database of ``protocol`` (by username): role, site
+    (none for a role of the whole trial) and known password.
 
-    roles = {"admin": "admin", **{name: role for role, name in SITE_USERS.items()}}
-    return {name: {"role": roles[name], "password": DEMO_PASSWORDS[name]} for name in roles}
+    Each of the protocol's sites has its investigator and coordinator
+    (:func:`metsor.insilico.trial.site_users`); the administrator, data manager, monitor and
+    statistician serve the whole trial.
+    """
+    from metsor.insilico.trial import SITE_USERS, demo_password, site_users
+    from metsor.services.setup import protocol_sites
+
+    where: dict[str, tuple[str, str | None]] = {"admin": ("admin", None)}
+    for index, (code, _) in enumerate(protocol_sites(protocol)):
+        for role, name in site_users(code, first=index == 0).items():
+            where[name] = (role, code)
+    for role, name in SITE_USERS.items():
+        where.setdefault(name, (role, None))
+    return {
+        name: {"role": role, "site": site, "password": demo_password(name)}
+        for name, (role, site) in where.items()
+    }
 
 
-def outputs_text(outputs: dict[str, str], url: str, out: Path | None) -> str:
+def users_text(protocol: Protocol) -> list[str]:
+    """The demo's users as lines: a table of each site's staff, then the whole trial's."""
+    from metsor.insilico.trial import demo_password
+    from metsor.services.setup import protocol_sites
+
+    users = demo_users(protocol)
+    names = dict(protocol_sites(protocol))
+    roles = list(dict.fromkeys(str(u["role"]) for u in users.values() if u["site"] is not None))
+    staff = {
+        code: {str(u["role"]): name for name, u in users.items() if u["site"] == code}
+        for code in names
+    }
+    width = max(len(name) for names_of in staff.values() for name in names_of.values()) + 2
+    code_width = max(len("site"), *(len(code) for code in names)) + 2
+    lines = [
+        f"Log in to the demo database (virtual patients; each password is "
+        f"{demo_password('<username>')}):",
+        "  " + "site".ljust(code_width) + "".join(role.ljust(width) for role in roles) + "centre",
+    ]
+    for code, name in names.items():
+        cells = "".join(staff[code].get(role, "—").ljust(width) for role in roles)
+        lines.append(f"  {code.ljust(code_width)}{cells}{name}")
+    trial = [
+        name if name == user["role"] else f"{name} ({user['role']})"
+        for name, user in users.items()
+        if user["site"] is None
+    ]
+    lines.append(f"  whole trial: {', '.join(trial)}")
+    return lines
+
+
+def outputs_text(outputs: dict[str, str], url: str, out: Path | None, protocol: Protocol) -> str:
     """Where the report and exports are, and how to log in to the demo database."""
+    users = users_text(protocol)
     lines = [
         "",
         "Written beside the database:",
@@ -127,13 +179,12 @@ def outputs_text(outputs: dict[str, str], url: str, out: Path | None) -> str:
         f"  results section    {outputs['results']}",
         f"  de-identified IPD  {outputs['ipd']}",
         "",
-        "Log in to the demo database (virtual patients; the passwords are known):",
+        users[0],
     ]
     if out is not None:
         lines.append(f"  export METSOR_AUDIT_KEY_FILE={out / AUDIT_KEY_FILE}")
         lines.append(f"  export METSOR_AUDIT_ANCHOR_FILE={out / _ANCHOR_FILE}")
     lines.append(f"  export METSOR_DATABASE_URL={url}")
-    for name, user in demo_users().items():
-        lines.append(f"  {user['role']:<13} --user {name:<13} password {user['password']}")
+    lines.extend(users[1:])
     lines.append("  e.g. metsor login --user coordinator; metsor serve (web application)")
     return "\n".join(lines)

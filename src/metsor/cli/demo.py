@@ -12,10 +12,10 @@ on a fresh database — by default the SQLite file ``metsor-demo.sqlite`` in ``-
 the response rates, the audit verification and the command to analyse the datasets further.
 A database file already in ``--out`` is replaced only when an earlier ``metsor demo`` made it.
 
-On the cut-off day the investigator signs the casebook of every subject whose follow-up has
-ended; with ``--lock`` the data manager then locks the study, so that the report and the
-exports rest on a locked database (without it the database stays open: ``metsor serve`` on it
-still accepts entries).
+On the cut-off day each site's investigator signs the casebook of every subject of the site
+whose follow-up has ended; with ``--lock`` the data manager then locks the study, so that the
+report and the exports rest on a locked database (without it the database stays open:
+``metsor serve`` on it still accepts entries).
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ def _demo(
             "database": url if db is None else "(given by --db)",
             "next_command": command,
             "outputs": outputs,
-            "users": demo_users(),
+            "users": demo_users(trial),
             "seconds": round(seconds, 1),
         }
         typer.echo(json.dumps(payload, indent=2))
@@ -222,17 +222,23 @@ def _demo(
     print_trial_report(result, database=url if db is None else "the database given by --db",
                        command=command, seconds=seconds)  # fmt: skip
     typer.echo(_sign_off_text(result.sign_off, result.cutoff.isoformat()))
-    typer.echo(outputs_text(outputs, url, out if db is None else None))
+    typer.echo(outputs_text(outputs, url, out if db is None else None, trial))
 
 
 def _sign_off_text(sign_off: dict[str, Any], cutoff: str) -> str:
-    """``Sign-off at the cut-off …: 82 casebooks signed …; the study is locked``."""
+    """``Sign-off at the cut-off …: 82 casebooks signed, each by …; the study is locked``.
+
+    Each site's investigator signs the casebooks of the site's subjects.
+    """
+    from metsor.plurals import counted
+
     state = (
         "the study is locked by the data manager"
         if sign_off.get("study_locked")
         else "the study is not locked (--lock locks it)"
     )
+    signed = counted(int(sign_off.get("casebooks_signed", 0)), "casebook")
     return (
-        f"Sign-off at the cut-off {cutoff}: {sign_off.get('casebooks_signed', 0)} casebooks "
-        f"signed by the investigator; {state}"
+        f"Sign-off at the cut-off {cutoff}: {signed} signed, each by the investigator of its "
+        f"subject's site; {state}"
     )
