@@ -16,6 +16,10 @@ work takes the name it is given, so every face proves the user first (the comman
 records their username and the reason given (``unit_of_work(..., reason=...)`` or
 :meth:`ServiceContext.set_reason`). A unique constraint that fires at commit because a
 concurrent transaction got there first becomes a :class:`~metsor.errors.ConflictError`.
+
+Every unit of work reads its acting user afresh — a role changed or a user deactivated
+holds from the next transaction on, whichever process changed it — together with the
+protocol stored with the trial, in one statement (:mod:`metsor.services.protocol_in_force`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,12 @@ from metsor.config import LoginPolicy, SecretPlace, Settings
 from metsor.eligibility.rules import EligibilitySettings
 from metsor.errors import ConflictError, InputError, PermissionDeniedError
 from metsor.services.audit_key import attach as attach_audit_key
+from metsor.services.protocol_in_force import (
+    STORED_DIGEST,
+    STORED_DOCUMENT,
+    keep_read,
+    protocol_of,
+)
 from metsor.store.audit import set_actor, set_reason
 from metsor.store.base import utcnow
 from metsor.store.engine import describe_url, make_engine, read_only, session_factory
@@ -228,8 +238,6 @@ class ServiceContext:
     @property
     def protocol(self) -> Protocol:
         """The protocol stored with the trial (:mod:`metsor.services.protocol_in_force`)."""
-        from metsor.services.protocol_in_force import protocol_of
-
         return protocol_of(self.session)
 
     def set_reason(self, reason: str | None) -> None:
@@ -303,8 +311,11 @@ def session_scope(
         session.close()
 
 
-#: The acting user of a unit of work, by username (a statement built once).
-_ACTING_USER = select(User).where(User.username == bindparam("username"))
+#: The acting user of a unit of work, by username, with the stored protocol's text and digest:
+#: every transaction reads both, in one statement built once.
+_ACTING_USER = select(User, STORED_DOCUMENT, STORED_DIGEST).where(
+    User.username == bindparam("username")
+)
 
 
 @contextmanager
@@ -337,11 +348,13 @@ def unit_of_work(
         When the commit meets a unique constraint (a concurrent writer won).
     """
     with session_scope(database, actor=username, reason=reason, readonly=readonly) as session:
-        user = session.scalars(_ACTING_USER, {"username": username}).one_or_none()
-        if user is None or not user.active:
+        found = session.execute(_ACTING_USER, {"username": username}).one_or_none()
+        user = None if found is None else found[0]
+        if found is None or user is None or not user.active:
             raise PermissionDeniedError(
                 f"no active user {username!r} (give --user or METSOR_USER)", field="user"
             )
+        keep_read(session, found.document, found.digest)
         yield ServiceContext(
             session=session,
             actor=user,

@@ -6,6 +6,11 @@ it once per process (the text checked against its digest when first read, and co
 that text each time after). A database set up before the protocol was stored with it has no
 row and runs the built-in NCT02672488, the only trial it can have been set up with. Services
 reach it as :attr:`metsor.services.context.ServiceContext.protocol`.
+
+The unit of work reads the stored text and digest in the statement that reads the acting
+user (:data:`STORED_DOCUMENT`, :data:`STORED_DIGEST`) and hands them over with
+:func:`keep_read`: every transaction still reads the protocol in force, without a statement
+of its own.
 """
 
 from __future__ import annotations
@@ -20,9 +25,17 @@ from metsor.protocol import Protocol, builtin
 from metsor.protocol.builtin import DEFAULT_NCT_ID
 from metsor.store.models.protocol import TrialProtocol
 
-__all__ = ["protocol_of", "store_protocol", "stored_nct_id"]
+__all__ = [
+    "STORED_DIGEST",
+    "STORED_DOCUMENT",
+    "keep_read",
+    "protocol_of",
+    "store_protocol",
+    "stored_nct_id",
+]
 
 _CACHE = "metsor.protocol_in_force"
+_READ = "metsor.protocol_in_force.read"
 
 
 def store_protocol(session: Session, protocol: Protocol) -> TrialProtocol:
@@ -68,14 +81,46 @@ def protocol_of(session: Session) -> Protocol:
     cached = session.info.get(_CACHE)
     if isinstance(cached, Protocol):
         return cached
-    # every transaction of a service reads it: a statement built once, past the ORM
-    row = session.connection().execute(_STORED).first()
-    protocol = builtin(DEFAULT_NCT_ID) if row is None else _parsed(row.digest, row.document)
+    read = session.info.pop(_READ, None)
+    if read is None:
+        # a statement built once, past the ORM
+        row = session.connection().execute(_STORED).first()
+        read = (None, None) if row is None else (row.document, row.digest)
+    document, digest = read
+    protocol = (
+        builtin(DEFAULT_NCT_ID) if document is None or digest is None else _parsed(digest, document)
+    )
     session.info[_CACHE] = protocol
     return protocol
 
 
+def keep_read(session: Session, document: str | None, digest: str | None) -> None:
+    """Hand over the stored protocol's text and digest that the transaction has just read
+    with another statement (:data:`STORED_DOCUMENT`, :data:`STORED_DIGEST`; None when no
+    protocol is stored): :func:`protocol_of` takes them instead of reading them again.
+
+    Parameters
+    ----------
+    session
+        The session, at the start of its transaction.
+    document, digest
+        As read.
+    """
+    session.info.pop(_CACHE, None)
+    session.info[_READ] = (document, digest)
+
+
 _STORED = select(TrialProtocol.document, TrialProtocol.digest).where(TrialProtocol.id == 1)
+
+#: The stored protocol's text, as a column of another statement (NULL when none is stored).
+STORED_DOCUMENT = (
+    select(TrialProtocol.document).where(TrialProtocol.id == 1).scalar_subquery().label("document")
+)
+
+#: The stored protocol's digest, as a column of another statement.
+STORED_DIGEST = (
+    select(TrialProtocol.digest).where(TrialProtocol.id == 1).scalar_subquery().label("digest")
+)
 
 
 def stored_nct_id(session: Session) -> str | None:

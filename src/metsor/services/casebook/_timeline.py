@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import subject_for
 from metsor.services.context import ServiceContext
+from metsor.services.monitoring.guard import PROBE_COLUMNS, keep_probe
 from metsor.store.models.casebook import (
     AdverseEvent,
     AnticancerTherapy,
@@ -142,7 +143,9 @@ class Timeline:
 
 _CACHE = "metsor_casebook_timelines"
 
-#: The dates of a subject's timeline, read in one statement built once.
+#: The dates of a subject's timeline, with what the monitoring guard reads of the subject
+#: before its first write (whether it is locked, signed, verified or queried), read in one
+#: statement built once.
 _TIMELINE_DATES = (
     select(
         Consent.consent_date,
@@ -150,6 +153,7 @@ _TIMELINE_DATES = (
         Allocation.arm,
         Death.death_date,
         Withdrawal.withdrawn_on,
+        *PROBE_COLUMNS,
     )
     .select_from(Subject)
     .outerjoin(Consent, Consent.subject_id == Subject.subject_id)
@@ -191,16 +195,18 @@ def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:
     if cached is not None:
         return cached
     subject = subject_for(ctx, subject_id, lock=True)
+    # read after the lock is held (a statement of its own: on PostgreSQL it sees what the
+    # lock's last holder committed — a death, a signature)
     row = read_rows(ctx, _TIMELINE_DATES, {"subject_id": subject_id}).one()
-    consent, randomized_at, arm, death, end = tuple(row)
+    keep_probe(ctx.session, subject_id, row.locked, row.signed, row.marked, row.queried)
     protocol = ctx.protocol
     timeline = Timeline(
         subject=subject,
-        consent_on=consent,
-        randomized_on=None if randomized_at is None else randomized_at.date(),
-        arm=arm,
-        death_on=death,
-        end_of_follow_up_on=end,
+        consent_on=row.consent_date,
+        randomized_on=None if row.randomized_at is None else row.randomized_at.date(),
+        arm=row.arm,
+        death_on=row.death_date,
+        end_of_follow_up_on=row.withdrawn_on,
         today=ctx.today(),
         trial_start=protocol.trial_start,
         baseline_window_days=protocol.windows.baseline_window_days,

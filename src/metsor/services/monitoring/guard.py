@@ -21,7 +21,10 @@ Services need do nothing for this: it holds for every write through the unit of 
 guard reads, once per transaction, in one statement, whether any freeze or lock is in force
 and whether the subject written has a valid signature or a verified mark; only when it has
 are they loaded (again only after the transaction writes one of them), and only then is the
-change described. Data entry on a subject nobody has verified or signed costs one read.
+change described. Data entry on a subject nobody has verified or signed costs one read, and
+none of its own when the casebook has read the subject's dates: that statement reads the
+same (:data:`PROBE_COLUMNS`) once the subject's row is locked, and hands it over
+(:func:`keep_probe`).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from metsor.store.base import AuditedMixin
 from metsor.store.models.core import Site, Subject
 from metsor.store.models.monitoring import DataLock, EditCheckQuery, SdvMark, Signature
 
-__all__ = ["LockView", "install", "lock_view", "when"]
+__all__ = ["PROBE_COLUMNS", "LockView", "install", "keep_probe", "lock_view", "when"]
 
 _TOUCHED = "metsor_monitoring_touched"
 _CACHE = "metsor_monitoring_cache"
@@ -153,9 +156,21 @@ class _Cache:
         valid signature or a verified mark; remember what is known to be empty."""
         if subject_id in self.signatures and subject_id in self.marks:
             return
-        locked, signed, marked, queried = (
-            session.connection().execute(_PROBE, {"subject_id": subject_id}).one()
-        )
+        found = session.connection().execute(_PROBE, {"subject_id": subject_id}).one()
+        self.remember(session, subject_id, *found, locks_known=locks_known)
+
+    def remember(
+        self,
+        session: Session,
+        subject_id: str,
+        locked: bool,
+        signed: bool,
+        marked: bool,
+        queried: bool,
+        *,
+        locks_known: bool = False,
+    ) -> None:
+        """Remember what a probe read: what is known to be empty is not read again."""
         self.queried[subject_id] = self.queried.get(subject_id, False) or bool(queried)
         if not locked and not locks_known and self.locks is None:
             self.locks = LockView(session, [])
@@ -188,10 +203,11 @@ class _Cache:
         return self.marks[subject_id]
 
 
-#: Whether a freeze or lock is in force, and whether a subject has a valid signature, a
-#: verified mark or an edit-check query: the guard's one read of a transaction that enters
-#: data.
-_PROBE = select(
+#: Whether a freeze or lock is in force, and whether a subject (bound as ``subject_id``) has a
+#: valid signature, a verified mark or an edit-check query, as columns ``locked``, ``signed``,
+#: ``marked``, ``queried`` of a statement; read them with the subject's row locked, and hand
+#: them over with :func:`keep_probe`.
+PROBE_COLUMNS = (
     exists().where(DataLock.state != "open").label("locked"),
     exists()
     .where(Signature.subject_id == bindparam("subject_id"), Signature.status == "valid")
@@ -202,12 +218,39 @@ _PROBE = select(
     exists().where(EditCheckQuery.subject_id == bindparam("subject_id")).label("queried"),
 )
 
+#: The guard's one read of a transaction that enters data, when no other statement read it.
+_PROBE = select(*PROBE_COLUMNS)
+
 
 def _cache(session: Session) -> _Cache:
     cache = session.info.get(_CACHE)
     if not isinstance(cache, _Cache):
         cache = session.info[_CACHE] = _Cache()
     return cache
+
+
+def keep_probe(
+    session: Session, subject_id: str, locked: bool, signed: bool, marked: bool, queried: bool
+) -> None:
+    """Hand over what a statement of the transaction read of :data:`PROBE_COLUMNS` for a
+    subject, so that the guard's flushes do not read it again.
+
+    Read it after the subject's row is locked (on PostgreSQL, in a statement after the one
+    that takes the lock, so that it sees what the lock's last holder committed): a signature
+    or a mark written meanwhile is then seen, as the probe at the first flush would see it.
+    What the transaction itself writes afterwards (a lock, a signature, a mark, a query) is
+    forgotten as it is flushed, as ever.
+
+    Parameters
+    ----------
+    session
+        The session of the transaction.
+    subject_id
+        The subject the columns were read for.
+    locked, signed, marked, queried
+        The columns as read.
+    """
+    _cache(session).remember(session, subject_id, locked, signed, marked, queried)
 
 
 def _check_locks(
