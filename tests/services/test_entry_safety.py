@@ -290,8 +290,8 @@ def test_one_treatment_visit_a_day(trial: Database) -> None:
 @pytest.mark.parametrize(
     ("number", "message"),
     [
-        pytest.param(100_000, "from 0 to 1000", id="visit-100000"),
-        pytest.param(HUGE, "from 0 to 1000", id="beyond-64-bits"),
+        pytest.param(100_000, "must be ≤ 1000", id="visit-100000"),
+        pytest.param(HUGE, "must be ≤ 1000", id="beyond-64-bits"),
         pytest.param(3, "cannot have been due yet", id="planned-two-intervals-on"),
     ],
 )
