@@ -34,7 +34,10 @@ def test_demo_prints_the_screening_summary_then_the_trial(tmp_path: Path) -> Non
     assert "Rows not screened:" not in result.output
     # the trial report follows the screening summary
     assert lines.index("CONSORT flow") > lines.index("By verdict:")
-    assert any(line.startswith("Audit chain: intact") for line in lines)
+    assert any(
+        line.startswith("Audit chain: intact (") and "field changes audited, stored in" in line
+        for line in lines
+    )
     adtte = out / "datasets" / "adtte.csv"
     command = (
         f"metsor analyze survival --input {adtte} --param OS --time AVAL --event EVENT --group ARM"

@@ -42,6 +42,11 @@ def test_audit_chain_is_intact_and_dates_stay_in_the_calendar(
 ) -> None:
     assert small_trial.audit["intact"], small_trial.audit["first_problem"]
     assert small_trial.audit["audit_rows"] > small_trial.entries > 0
+    assert small_trial.audit["field_changes"] > small_trial.audit["audit_rows"]
+    assert small_trial.audit["counts"].startswith(
+        f"{small_trial.audit['field_changes']:,} field changes audited, stored in "
+        f"{small_trial.audit['audit_rows']:,} audit rows of "
+    )
     for plan in small_trial.plans:
         assert small_trial.start <= plan.randomized_on <= small_trial.accrual_end
         assert all(entry.on <= small_trial.cutoff for entry in plan.entries)

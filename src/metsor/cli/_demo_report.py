@@ -53,8 +53,8 @@ def print_trial_report(
     audit = result.audit
     verdict = "[green]intact[/]" if audit["intact"] else f"[red]BROKEN[/]: {audit['first_problem']}"
     console.print(
-        f"Audit chain: {verdict} ({audit['audit_rows']} audit rows, {audit['records']} records "
-        f"checked); {result.entries} casebook entries made through the services"
+        f"Audit chain: {verdict} ({audit['counts']}); {result.entries} casebook entries made "
+        "through the services"
     )
     console.print(f"Database: {database}")
     folder = result.datasets["adtte"].rsplit("/", 1)[0]

@@ -433,7 +433,10 @@ def run_virtual_trial(
         audit={
             "intact": audit.intact,
             "audit_rows": audit.audit_rows,
+            "field_changes": audit.field_changes,
+            "transactions": audit.transactions,
             "records": audit.records,
+            "counts": audit.counts,
             "first_problem": None if first is None else str(first),
         },
         entries=site.entries,
