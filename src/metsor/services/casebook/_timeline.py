@@ -220,32 +220,40 @@ def forget_timeline(ctx: ServiceContext, subject_id: str) -> None:
     ctx.session.info.get(_CACHE, {}).pop(subject_id, None)
 
 
+#: What each date of :data:`_LAST_DATES` is.
+_DATED: tuple[tuple[Any, Any, str], ...] = (
+    (Visit.actual_date, Visit.subject_id, "a visit"),
+    (DoseEvent.event_date, DoseEvent.subject_id, "a dosing event"),
+    (LabResult.collected_on, LabResult.subject_id, "a laboratory result"),
+    (VitalSigns.measured_on, VitalSigns.subject_id, "vital signs"),
+    (AdverseEvent.onset_date, AdverseEvent.subject_id, "an adverse event onset"),
+    (AdverseEvent.resolution_date, AdverseEvent.subject_id, "an adverse event resolution"),
+    (TumourAssessment.assessed_on, TumourAssessment.subject_id, "a tumour assessment"),
+    (AnticancerTherapy.started_on, AnticancerTherapy.subject_id, "an anticancer therapy start"),
+    (AnticancerTherapy.ended_on, AnticancerTherapy.subject_id, "an anticancer therapy end"),
+)
+
+#: The latest date of each kind of clinical record of a subject, and of a survival contact
+#: that found them alive (a contact that finds the subject dead never blocks the death
+#: record), in one statement built once.
+_LAST_DATES = select(
+    *(
+        select(func.max(column)).where(owner == bindparam("subject_id")).scalar_subquery()
+        for column, owner, _ in _DATED
+    ),
+    select(func.max(SurvivalContact.contact_on))
+    .where(SurvivalContact.subject_id == bindparam("subject_id"), SurvivalContact.status == "alive")
+    .scalar_subquery(),
+)
+
+
 def last_data_on(session: Session, subject_id: str) -> tuple[date, str] | None:
     """The latest date of any clinical record of the subject, with what it is."""
-    candidates: list[tuple[date, str]] = []
-    columns: tuple[tuple[Any, Any, str], ...] = (
-        (Visit.actual_date, Visit.subject_id, "a visit"),
-        (DoseEvent.event_date, DoseEvent.subject_id, "a dosing event"),
-        (LabResult.collected_on, LabResult.subject_id, "a laboratory result"),
-        (VitalSigns.measured_on, VitalSigns.subject_id, "vital signs"),
-        (AdverseEvent.onset_date, AdverseEvent.subject_id, "an adverse event onset"),
-        (AdverseEvent.resolution_date, AdverseEvent.subject_id, "an adverse event resolution"),
-        (TumourAssessment.assessed_on, TumourAssessment.subject_id, "a tumour assessment"),
-        (AnticancerTherapy.started_on, AnticancerTherapy.subject_id, "an anticancer therapy start"),
-        (AnticancerTherapy.ended_on, AnticancerTherapy.subject_id, "an anticancer therapy end"),
-    )
-    for column, owner, what in columns:
-        latest = session.scalar(select(func.max(column)).where(owner == subject_id))
-        if latest is not None:
-            candidates.append((latest, what))
-    # A contact that finds the subject dead never blocks the death record.
-    alive = session.scalar(
-        select(func.max(SurvivalContact.contact_on)).where(
-            SurvivalContact.subject_id == subject_id, SurvivalContact.status == "alive"
-        )
-    )
-    if alive is not None:
-        candidates.append((alive, "a survival contact (alive)"))
+    row = session.execute(_LAST_DATES, {"subject_id": subject_id}).one()
+    what = [described for _, _, described in _DATED] + ["a survival contact (alive)"]
+    candidates = [
+        (latest, kind) for latest, kind in zip(row, what, strict=True) if latest is not None
+    ]
     return max(candidates) if candidates else None
 
 

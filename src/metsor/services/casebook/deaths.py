@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from sqlalchemy import select
-
 from metsor.errors import ConflictError
 from metsor.services.access import require
 from metsor.services.casebook._boundary import (
@@ -112,7 +110,7 @@ def record_death(
         DeathInput, {"death_date": death_date, "cause": cause, "cause_detail": cause_detail}
     )
     timeline = load_timeline(ctx, subject_id)
-    existing = ctx.session.scalar(select(Death.death_date).where(Death.subject_id == subject_id))
+    existing = timeline.death_on  # read with the subject's row locked
     if existing is not None:
         raise ConflictError(
             f"subject {subject_id} already has a death recorded on {existing}", field="subject_id"

@@ -322,11 +322,14 @@ def _store(ctx: ServiceContext, timeline: Timeline, results: list[LabResult]) ->
 
     Results after randomization are checked and graded with one read: their analytes'
     results on that day (none allowed) and up to randomization. A result of the baseline
-    period may be the baseline of results already recorded, which are graded again.
+    period may be the baseline of results already recorded, which are graded again: their
+    analytes' results are read in one statement too.
     """
     start = timeline.randomized_on
     with ctx.session.no_autoflush:
         later = [r for r in results if start is not None and r.collected_on > start]
+        earlier = [r for r in results if start is None or r.collected_on <= start]
+        of_analyte = _results_of(ctx, timeline.subject_id, [r.analyte for r in earlier])
         stored: dict[str, list[Row[Any]]] = {}
         if later:
             for row in read_rows(
@@ -347,8 +350,9 @@ def _store(ctx: ServiceContext, timeline: Timeline, results: list[LabResult]) ->
                 before = [row for row in rows if row.collected_on <= start]
                 _grade(result, max(before, key=lambda r: r.collected_on) if before else None)
             else:
-                _check(ctx, timeline, result)
-                regrade_labs(ctx, timeline, result.analyte, new=result)
+                known = of_analyte.get(result.analyte, [])
+                _check(ctx, timeline, result, [(other.id, other.collected_on) for other in known])
+                regrade_labs(ctx, timeline, result.analyte, new=result, stored=known)
             ctx.session.add(result)
 
 
@@ -375,15 +379,21 @@ _SAME_DAY_OR_BASELINE = select(
 )
 
 
-def _results_of(ctx: ServiceContext, subject_id: str, analyte: str) -> list[LabResult]:
-    """The subject's stored results of ``analyte``."""
-    return list(
-        ctx.session.scalars(
-            select(LabResult).where(
-                LabResult.subject_id == subject_id, LabResult.analyte == analyte
-            )
+def _results_of(
+    ctx: ServiceContext, subject_id: str, analytes: Sequence[str]
+) -> dict[str, list[LabResult]]:
+    """The subject's stored results of ``analytes``, by analyte, in one statement (none for
+    no analyte)."""
+    if not analytes:
+        return {}
+    found: dict[str, list[LabResult]] = {analyte: [] for analyte in analytes}
+    for result in ctx.session.scalars(
+        select(LabResult).where(
+            LabResult.subject_id == subject_id, LabResult.analyte.in_(list(found))
         )
-    )
+    ):
+        found[result.analyte].append(result)
+    return found
 
 
 def revalidate_lab(ctx: ServiceContext, result: LabResult) -> None:
@@ -414,7 +424,7 @@ def _check(
     if stored is None:
         stored = [
             (other.id, other.collected_on)
-            for other in _results_of(ctx, result.subject_id, analyte)
+            for other in _results_of(ctx, result.subject_id, [analyte])[analyte]
             if other is not result
         ]
     for other_id, collected_on in stored:
@@ -429,7 +439,12 @@ def _check(
 
 
 def regrade_labs(
-    ctx: ServiceContext, timeline: Timeline, analyte: str, *, new: LabResult | None = None
+    ctx: ServiceContext,
+    timeline: Timeline,
+    analyte: str,
+    *,
+    new: LabResult | None = None,
+    stored: Sequence[LabResult] | None = None,
 ) -> None:
     """Grade every result of ``analyte`` of the subject again, against its baseline.
 
@@ -445,8 +460,15 @@ def regrade_labs(
         The analyte.
     new
         A result about to be stored, to include.
+    stored
+        The subject's stored results of ``analyte``, when the caller has just read them
+        (default: read here).
     """
-    results = _results_of(ctx, timeline.subject_id, analyte)
+    results = (
+        _results_of(ctx, timeline.subject_id, [analyte])[analyte]
+        if stored is None
+        else list(stored)
+    )
     if new is not None and new not in results:
         results.append(new)
     start = timeline.randomized_on
