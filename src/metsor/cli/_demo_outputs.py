@@ -118,22 +118,17 @@ def demo_users(protocol: Protocol) -> dict[str, dict[str, str | None]]:
     """Each user of a virtual trial's database of ``protocol`` (by username): role, site
     (none for a role of the whole trial) and known password.
 
-    Each of the protocol's sites has its investigator and coordinator
-    (:func:`metsor.insilico.trial.site_users`); the administrator, data manager, monitor and
-    statistician serve the whole trial.
+    As the virtual trial sets them up (:func:`metsor.insilico.trial.trial_users`): each of the
+    protocol's sites has its investigator and coordinator; the administrator, data manager,
+    monitor and statistician serve the whole trial.
     """
-    from metsor.insilico.trial import SITE_USERS, demo_password, site_users
+    from metsor.insilico.trial import trial_users
     from metsor.services.setup import protocol_sites
 
-    where: dict[str, tuple[str, str | None]] = {"admin": ("admin", None)}
-    for index, (code, _) in enumerate(protocol_sites(protocol)):
-        for role, name in site_users(code, first=index == 0).items():
-            where[name] = (role, code)
-    for role, name in SITE_USERS.items():
-        where.setdefault(name, (role, None))
+    codes = [code for code, _ in protocol_sites(protocol)]
     return {
-        name: {"role": role, "site": site, "password": demo_password(name)}
-        for name, (role, site) in where.items()
+        user.username: {"role": user.role, "site": user.site, "password": user.password}
+        for user in trial_users(codes)
     }
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -49,10 +50,12 @@ from metsor.services.users import add_user, reset_password
 __all__ = [
     "DEMO_PASSWORDS",
     "SITE_USERS",
+    "TrialUser",
     "allocation_seed",
     "demo_password",
     "run_virtual_trial",
     "site_users",
+    "trial_users",
 ]
 
 SITE_USERS: dict[str, str] = {
@@ -89,6 +92,38 @@ def site_users(code: str, first: bool) -> dict[str, str]:
         for role, username in SITE_USERS.items()
         if role in SITE_ROLES
     }
+
+
+@dataclass(frozen=True)
+class TrialUser:
+    """A user of a virtual trial's database: username, role, site (None: the whole trial)."""
+
+    username: str
+    role: str
+    site: str | None
+
+    @property
+    def password(self) -> str:
+        """The user's known password (:func:`demo_password`)."""
+        return demo_password(self.username)
+
+
+def trial_users(site_codes: Sequence[str]) -> tuple[TrialUser, ...]:
+    """Every user of a virtual trial whose sites are ``site_codes`` (the protocol's, in order):
+    the administrator, the users of :data:`SITE_USERS` (the site roles at the first site,
+    the others for the whole trial), then each further site's investigator and coordinator
+    (:func:`site_users`)."""
+    users = [TrialUser("admin", "admin", None)]
+    users.extend(
+        TrialUser(username, role, site_codes[0] if role in SITE_ROLES else None)
+        for role, username in SITE_USERS.items()
+    )
+    users.extend(
+        TrialUser(username, role, code)
+        for code in site_codes[1:]
+        for role, username in site_users(code, first=False).items()
+    )
+    return tuple(users)
 
 
 def allocation_seed(seed: int) -> SeedSource:
@@ -293,19 +328,10 @@ def _set_up(database: Database, seed: int, n_target: int, protocol: Protocol) ->
             password=DEMO_PASSWORDS["admin"],
             reason="known password",
         )
-        for role, username in SITE_USERS.items():
+        for user in trial_users(codes)[1:]:
             add_user(
-                ctx,
-                username=username,
-                role=role,
-                site=codes[0] if role in SITE_ROLES else None,
-                password=DEMO_PASSWORDS[username],
+                ctx, username=user.username, role=user.role, site=user.site, password=user.password
             )
-        for code in codes[1:]:
-            for role, username in site_users(code, first=False).items():
-                add_user(
-                    ctx, username=username, role=role, site=code, password=demo_password(username)
-                )
     return codes
 
 
