@@ -32,9 +32,13 @@ printed with this process's CPU time beside it: on a loaded machine the CPU time
 steadier figure (on SQLite it includes the database's own work; not on PostgreSQL), and the
 SQL statements sent, counted on the engine, the steadiest.
 
+``--statements-by-kind`` lists, after the figures, the SQL statements of an average page of
+each kind (what it reads, inserts and updates, table by table), counted on the engine.
+
 Usage::
 
     python benchmarks/casebook.py --subjects 1000 --backend both
+    python benchmarks/casebook.py --subjects 30 --backend sqlite --statements-by-kind
 """
 
 from __future__ import annotations
@@ -42,9 +46,11 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import secrets
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -348,8 +354,27 @@ def _prepare(database: Database, subjects: int) -> list[tuple[str, str, date]]:
 Written = list[tuple[Table, dict[str, Any]]]
 
 
+def page_kind(page: list[Entry]) -> str:
+    """What a page is: its services (a visit page with its visit type, a dosing page with its
+    event)."""
+    names = []
+    for service, options in page:
+        name = service.__name__
+        if service is casebook.record_visit_page:
+            name += f" ({options['visit_type']})"
+        elif service is casebook.record_dose:
+            name += f" ({options['event']})"
+        names.append(name)
+    return " + ".join(dict.fromkeys(names))
+
+
+#: The kind of the page being written, for ``--statements-by-kind``.
+_PAGE = [""]
+
+
 def _write(database: Database, pages: list[list[Entry]], written: list[list[Any]]) -> None:
     for page in pages:
+        _PAGE[0] = page_kind(page)
         written.append([])
         with unit_of_work(database, "inv") as ctx:
             for service, options in page:
@@ -477,8 +502,11 @@ _RANDOMIZED_ON = datetime(2026, 1, 7, 12, tzinfo=UTC)
 _ENTERED_ON = _RANDOMIZED_ON + timedelta(days=400)
 
 
-def run(url: str, backend: str, subjects: int, seed: int, *, single: bool = False) -> Timing:
-    """Enroll ``subjects`` and record their 12-month casebooks on the database at ``url``."""
+def run(
+    url: str, backend: str, subjects: int, seed: int, *, single: bool = False, kinds: bool = False
+) -> Timing:
+    """Enroll ``subjects`` and record their 12-month casebooks on the database at ``url``;
+    with ``kinds``, list the statements of each kind of page."""
     database = Database.open(url, clock=lambda: _RANDOMIZED_ON)
     try:
         start = time.perf_counter()
@@ -495,11 +523,17 @@ def run(url: str, backend: str, subjects: int, seed: int, *, single: bool = Fals
             pages = [one_call_a_record(page) for page in pages]
         with database.sessions() as session:
             audit_before = session.scalar(select(func.max(AuditLog.seq))) or 0
-        with _statements(database) as sent, _rows_written() as written:
+        with (
+            _statements(database) as sent,
+            _rows_written() as written,
+            _by_kind(database, kinds) as by_kind,
+        ):
             _FLUSH_COUNT[0] = 0
             start, cpu = time.perf_counter(), time.process_time()
             _write(database, pages, written)
             elapsed, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
+        if kinds:
+            _report_kinds(by_kind, Counter(page_kind(page) for page in pages))
         with database.sessions() as session:
             audit_after = session.scalar(select(func.max(AuditLog.seq))) or 0
             audited = sum(1 for e in field_entries(session) if e.seq > audit_before)
@@ -524,6 +558,45 @@ def run(url: str, backend: str, subjects: int, seed: int, *, single: bool = Fals
         )
     finally:
         database.close()
+
+
+def statement_kind(statement: str) -> str:
+    """``SELECT users``, ``INSERT lab_results``, ``BEGIN`` …: a statement's verb and table; a
+    read of several tables names each (joined or in a subquery) in the order written."""
+    text = " ".join(statement.split())
+    verb = text.split(" ", 1)[0].upper()
+    if verb == "SELECT":
+        tables = dict.fromkeys(re.findall(r"\b(?:FROM|JOIN) (\w+)", text))
+        return f"SELECT {' + '.join(tables)}"
+    if verb in ("INSERT", "UPDATE", "DELETE"):
+        table = re.search(r"^(?:INSERT INTO|UPDATE|DELETE FROM) (\w+)", text)
+        return f"{verb} {table.group(1) if table else '?'}"
+    return verb
+
+
+@contextmanager
+def _by_kind(database: Database, enabled: bool) -> Iterator[dict[str, Counter[str]]]:
+    """The statements of each kind of page, when ``enabled``."""
+    kinds: dict[str, Counter[str]] = {}
+
+    def sent(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        kinds.setdefault(_PAGE[0], Counter())[statement_kind(statement)] += 1
+
+    if enabled:
+        event.listen(database.engine, "before_cursor_execute", sent)
+    try:
+        yield kinds
+    finally:
+        if enabled:
+            event.remove(database.engine, "before_cursor_execute", sent)
+
+
+def _report_kinds(kinds: dict[str, Counter[str]], pages: Counter[str]) -> None:
+    for kind, counted in kinds.items():
+        total = sum(counted.values())
+        print(f"  {kind}: {pages[kind]} pages, {total / pages[kind]:.2f} statements a page")
+        for statement, count in sorted(counted.items(), key=lambda item: (-item[1], item[0])):
+            print(f"    {count / pages[kind]:6.2f}  {statement}")
 
 
 @contextmanager
@@ -598,6 +671,12 @@ def main() -> None:
         "each (the write path before record_visit_page), for comparison",
     )
     parser.add_argument(
+        "--statements-by-kind",
+        action="store_true",
+        help="list the SQL statements of an average page of each kind (read, insert, update, "
+        "table by table); counting them slows the run, so time it without",
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("METSOR_BENCH_POSTGRES", "host=127.0.0.1 port=5432 user=postgres"),
         help="libpq parameters of a PostgreSQL account that may create databases",
@@ -605,19 +684,18 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("METSOR_ALLOCATION_SEED", bytes(range(1, 33)).hex())
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    options = {"single": args.one_call_a_record, "kinds": args.statements_by_kind}
     with tempfile.TemporaryDirectory() as home:
         # db init writes the audit key and every commit the anchor here, as in production.
         os.environ["METSOR_HOME"] = home
         for backend in backends:
             if backend == "sqlite":
                 url = f"sqlite:///{Path(home) / 'bench.sqlite'}"
-                _report(run(url, backend, args.subjects, args.seed, single=args.one_call_a_record))
+                _report(run(url, backend, args.subjects, args.seed, **options))
             else:
                 url, drop = _postgres_url(args.postgres)
                 try:
-                    _report(
-                        run(url, backend, args.subjects, args.seed, single=args.one_call_a_record)
-                    )
+                    _report(run(url, backend, args.subjects, args.seed, **options))
                 finally:
                     drop()
 
