@@ -99,15 +99,16 @@ def test_the_command_names_a_bad_option(args: list[str], named: str) -> None:
 @pytest.mark.parametrize(
     ("preset", "other_arm", "other_drug_rows"),
     [
-        pytest.param("sharp", "placebo", 19, id="sharp-placebo"),
+        pytest.param("sharp", "placebo", 22, id="sharp-placebo"),
         pytest.param("metsor", "sorafenib_metformin", 7, id="metsor-metformin"),
     ],
 )
 def test_the_other_arm_is_the_presets_own_trials(
     preset: str, other_arm: str, other_drug_rows: int
 ) -> None:
-    """SHARP's calibration has no metformin rows: its other arm is placebo, compared with the
-    label's placebo column (9 terms, any grade and grade >= 3) and its discontinuation."""
+    """SHARP's calibration has no metformin rows: its other arm is placebo, compared with its
+    published median OS and TTP and best response CR, PR or SD, the label's placebo column (9
+    terms, any grade and grade >= 3) and its discontinuation."""
     found = calibration_targets(preset)
     other = [t for t in found if t.arm == "experimental"]
     assert len(other) == other_drug_rows
@@ -119,7 +120,8 @@ def test_the_other_arm_is_the_presets_own_trials(
 
 def test_best_response_target_says_what_it_counts() -> None:
     """SHARP's 73% is CR + PR + SD at any assessment (2% + 71%), not its disease control rate."""
-    found = {t.key: t for t in calibration_targets("sharp")}
-    assert "dcr_recist" not in found
-    assert found["cr_pr_sd_recist"].value == 0.73
+    found = {(t.arm, t.key): t for t in calibration_targets("sharp")}
+    assert ("control", "dcr_recist") not in found
+    assert found["control", "cr_pr_sd_recist"].value == 0.73
+    assert found["experimental", "cr_pr_sd_recist"].value == 0.68
     assert "not the publication's disease control rate" in PRESETS["sharp"].derivation

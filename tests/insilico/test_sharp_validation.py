@@ -19,8 +19,9 @@ sampling error of the virtual figure at that size, at a simultaneous level over 
   in ``(k − 1, k]``; they agree when those intervals widened by ``exp(± Z · SE)`` overlap.
 
 Measured (``replicate_trial`` at 300 subjects, seeds 101–300): 1 of 200 replicates of the
-model outside (its OS hazard ratio), while 97 of 100 replicates with no treatment effect
-(placebo's hazards those of sorafenib, HR 1; seeds 101–200) are outside. The case below shows
+model outside (seed 118, its sorafenib median OS), while 97 of 100 replicates with no treatment
+effect (placebo's hazards and time to progression those of sorafenib: HR 1, shape 1, no
+frailty; seeds 101–200) are outside. The case below shows
 the seed used failing when the model is wrong.
 """
 
@@ -103,7 +104,8 @@ def _without(**effect: float) -> VirtualScenario:
 @pytest.mark.parametrize(
     ("scenario", "caught"),
     [
-        pytest.param(_without(hr_death=1.0, hr_progression=1.0),
+        pytest.param(_without(hr_death=1.0, hr_progression=1.0, progression_shape=1.0,
+                              progression_frailty=0.0),
                      {"ttp median, placebo", "ttp hazard ratio"}, id="no-effect-hr-1"),
         pytest.param(_without(hr_death=1.0), {"os median, placebo", "os hazard ratio"},
                      id="no-survival-effect"),

@@ -33,12 +33,41 @@ from metsor.design.cohort import VirtualCohort
 from metsor.design.expected_events import dropout_hazard
 from metsor.errors import InputError
 
-__all__ = ["PRESETS", "OutcomePreset", "Outcomes", "draw_outcomes", "risk_multipliers"]
+__all__ = [
+    "PRESETS",
+    "ComparatorArm",
+    "OutcomePreset",
+    "Outcomes",
+    "draw_outcomes",
+    "risk_multipliers",
+]
 
 _DAYS_PER_MONTH = 365.25 / 12.0
 _MRECIST_PER_RECIST = 12.4 / 6.5
 """REFLECT sorafenib arm, independent review: ORR 12.4% by mRECIST, 6.5% by RECIST 1.1
 (Kudo M et al. Lancet 2018;391:1163). Used where a trial reported one criterion only."""
+
+
+@dataclass(frozen=True)
+class ComparatorArm:
+    """The other arm of the trial a preset comes from, as published, where a built-in protocol
+    runs the preset beside it (SHARP's placebo): what its scenario is calibrated to.
+
+    Attributes
+    ----------
+    os_median, ttp_median
+        Median overall survival and time to progression as observed, months.
+    stable_or_better
+        Share whose best response by RECIST is CR, PR or SD at any assessment (as
+        :attr:`OutcomePreset.stable_or_better`).
+    derivation
+        The figures as published.
+    """
+
+    os_median: float
+    ttp_median: float
+    stable_or_better: float
+    derivation: str
 
 
 @dataclass(frozen=True)
@@ -69,6 +98,8 @@ class OutcomePreset:
         Where the latent median lies before the observed one, in scan intervals.
     derivation
         The figures as published, and how any figure was derived.
+    comparator
+        The other arm of the preset's trial, where a built-in protocol runs it.
     """
 
     os_median: float
@@ -81,6 +112,7 @@ class OutcomePreset:
     stable_or_better: float | None = None
     scan_phase: float = 0.5
     derivation: str = ""
+    comparator: ComparatorArm | None = None
 
     @property
     def latent_ttp_median(self) -> float:
@@ -110,6 +142,17 @@ PRESETS: dict[str, OutcomePreset] = {
             "publication's disease control rate (43%, stable disease held at least 28 days after "
             "it was first seen: recalled, not checked); mRECIST rate derived as 2% × 12.4/6.5 "
             "(REFLECT's ratio)"
+        ),
+        comparator=ComparatorArm(
+            os_median=7.9,
+            ttp_median=2.8,
+            stable_or_better=0.68,
+            derivation=(
+                "placebo arm n = 303: OS 7.9, TTP 2.8 months at 6-weekly scans; best response "
+                "by RECIST: no CR, PR 1%, SD 67% (Llovet 2008 as tabulated at "
+                "pmc.ncbi.nlm.nih.gov/articles/PMC6095169, Table 2), so CR, PR or SD 68% at any "
+                "assessment"
+            ),
         ),
     ),
     "asia-pacific": OutcomePreset(
@@ -227,6 +270,33 @@ def _baseline_hazard(multipliers: NDArray[np.float64], median: float) -> float:
     return float(brentq(gap, 1e-12, hi, xtol=1e-14))
 
 
+def _latent_progression(
+    exponential: NDArray[np.float64],
+    hazard: NDArray[np.float64],
+    experimental: NDArray[np.bool_],
+    *,
+    shape: float,
+    frailty: float,
+) -> NDArray[np.float64]:
+    """Latent progression times from unit exponential draws E.
+
+    The control arm's, and the experimental arm's at shape 1 and frailty 0, are exponential
+    with the patient's hazard λ_i: E / λ_i. Otherwise the experimental arm's is a Weibull time
+    of shape k under a gamma frailty of variance θ (a Burr XII time, survival
+    (1 + θ (t / s_i)^k)^(−1/θ)) with the patient's exponential median m_i = ln 2 / λ_i:
+    t = m_i (expm1(θ E) / expm1(θ ln 2))^(1/k) (θ = 0: m_i (E / ln 2)^(1/k)).
+    """
+    times = exponential / hazard
+    if shape == 1.0 and frailty == 0.0:
+        return times
+    median = math.log(2.0) / hazard
+    if frailty == 0.0:
+        scaled = exponential / math.log(2.0)
+    else:
+        scaled = np.expm1(frailty * exponential) / math.expm1(frailty * math.log(2.0))
+    return np.where(experimental, median * scaled ** (1.0 / shape), times)
+
+
 def draw_outcomes(
     cohort: VirtualCohort,
     experimental: NDArray[np.bool_],
@@ -239,6 +309,8 @@ def draw_outcomes(
     dropout_per_year: float = 0.0,
     first_scan_days: int | None = None,
     missed_scan_share: float = 0.0,
+    progression_shape: float = 1.0,
+    progression_frailty: float = 0.0,
 ) -> Outcomes:
     """Draw outcomes for the cohort, control arm calibrated to ``preset``.
 
@@ -268,7 +340,13 @@ def draw_outcomes(
         Chance that a scheduled scan is missed: a responder whose first scan is missed and
         who progresses or leaves before the second is never seen to respond, so the chance of
         responding is raised for that too.
-
+    progression_shape, progression_frailty
+        Weibull shape k and gamma frailty variance θ of the experimental arm's latent time to
+        progression (1 and 0: exponential, as the control arm's). Each patient keeps the latent
+        median of the exponential time, so ``hr_progression`` still divides the arm's medians;
+        k > 1 makes progression rarer early and commoner near the median (fewer progressions
+        by the first scan), θ > 0 lets the arm's hazard fall again after it (the patients whose
+        disease grows slowly remain).
     Returns
     -------
     Outcomes
@@ -282,9 +360,15 @@ def draw_outcomes(
     """
     if preset not in PRESETS:
         raise InputError(f"preset must be one of {', '.join(PRESETS)}", field="preset")
-    for name, value in (("hr_death", hr_death), ("hr_progression", hr_progression)):
+    for name, value in (
+        ("hr_death", hr_death),
+        ("hr_progression", hr_progression),
+        ("progression_shape", progression_shape),
+    ):
         if not (math.isfinite(value) and value > 0):
             raise InputError(f"{name} must be positive", field=name)
+    if not (math.isfinite(progression_frailty) and progression_frailty >= 0):
+        raise InputError("progression_frailty must be 0 or more", field="progression_frailty")
     p = PRESETS[preset]
     arm = np.asarray(experimental, dtype=np.bool_)
     if arm.shape != (cohort.n,):
@@ -295,7 +379,13 @@ def draw_outcomes(
         _baseline_hazard(r_prog, p.latent_ttp_median) * r_prog * np.where(arm, hr_progression, 1.0)
     )
     death = rng.standard_exponential(cohort.n) / lam_death
-    latent_progression = rng.standard_exponential(cohort.n) / lam_prog
+    latent_progression = _latent_progression(
+        rng.standard_exponential(cohort.n),
+        lam_prog,
+        arm,
+        shape=progression_shape,
+        frailty=progression_frailty,
+    )
     progression = np.where(latent_progression < death, latent_progression, np.nan)
     phi = dropout_hazard(dropout_per_year)
     dropout = rng.standard_exponential(cohort.n) / phi if phi > 0 else np.full(cohort.n, np.inf)

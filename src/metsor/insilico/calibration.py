@@ -223,6 +223,8 @@ def calibrate(
             dropout_per_year=trial.scenario.dropout_per_year,
             first_scan_days=p.scan_interval_days,
             missed_scan_share=MISSED_ASSESSMENT_SHARE,
+            progression_shape=trial.scenario.progression_shape,
+            progression_frailty=trial.scenario.progression_frailty,
         )
         profile = trial.profile(arm, preset)
         plans[arm] = [

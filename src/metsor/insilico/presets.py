@@ -326,7 +326,9 @@ def targets(
     tuple of Target
         Survival and progression medians, response rates, adverse events of the preset's arm
         by term and grade, discontinuation and dose reduction for toxicity, then the other
-        arm's: placebo's events by term and grade and its discontinuation, or the added drug's
+        arm's: placebo's survival, progression and best response where published
+        (:attr:`~metsor.design.outcomes.OutcomePreset.comparator`), its events by term and grade
+        and its discontinuation, or the added drug's
         events (sorafenib's rate and the drug's attributable share combined as independent
         causes).
 
@@ -359,7 +361,7 @@ def targets(
     found.append(Target("discontinued_ae", "control", tox.discontinuation, tox.sources))
     found.append(Target("dose_reduced", "control", tox.dose_reduction, tox.sources))
     if inactive_other_arm:
-        return (*found, *_placebo_targets())
+        return (*found, *_comparator_targets(preset), *_placebo_targets())
     sorafenib = {e.term: e.any_grade for e in tox.events}
     for drug in added_drugs:
         for excess in EXCESS_EVENTS.get(drug, ()):
@@ -373,6 +375,21 @@ def targets(
                 Target(f"ae_any:{excess.term}", "experimental", round(combined, 4), source, 3)
             )
     return tuple(found)
+
+
+def _comparator_targets(preset: str) -> list[Target]:
+    """The other arm's published survival, progression and best response, where the preset's
+    trial publishes them beside a placebo arm (SHARP)."""
+    p = outcome_preset(preset)
+    other = p.comparator
+    if other is None:
+        return []
+    cite = f"{p.source}; {other.derivation}"
+    return [
+        Target("os_median", "experimental", other.os_median, cite, 1),
+        Target("ttp_median", "experimental", other.ttp_median, cite, 1),
+        Target("cr_pr_sd_recist", "experimental", other.stable_or_better, cite, 2),
+    ]
 
 
 def _placebo_targets() -> list[Target]:

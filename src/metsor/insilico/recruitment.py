@@ -230,6 +230,8 @@ def _potential_outcomes(
         "dropout_per_year": scenario.dropout_per_year,
         "first_scan_days": first_scan,
         "missed_scan_share": MISSED_ASSESSMENT_SHARE,
+        "progression_shape": scenario.progression_shape,
+        "progression_frailty": scenario.progression_frailty,
     }
     return {
         arm: draw_outcomes(cohort, np.full(cohort.n, arm), rng, **options) for arm in (False, True)

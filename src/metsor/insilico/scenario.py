@@ -38,6 +38,10 @@ class VirtualScenario:
     preset_arm
         Which arm the preset calibrates: ``control`` (the protocol's arm that is not
         experimental) or ``experimental``.
+    progression_shape, progression_frailty
+        Weibull shape and gamma frailty variance of the other arm's latent time to progression
+        (1 and 0: exponential, as the preset's arm; each patient keeps the exponential's
+        median), :func:`metsor.design.outcomes.draw_outcomes`.
     """
 
     preset: str = DEFAULT_PRESET
@@ -47,6 +51,8 @@ class VirtualScenario:
     dropout_per_year: float = 0.06
     lost_share: float = 0.5
     preset_arm: Literal["control", "experimental"] = "control"
+    progression_shape: float = 1.0
+    progression_frailty: float = 0.0
 
     def validated(self) -> VirtualScenario:
         """Return the scenario, or raise InputError naming the first bad field."""
@@ -54,10 +60,15 @@ class VirtualScenario:
             raise InputError(
                 f"preset {self.preset!r} is not one of {', '.join(PRESETS)}", field="preset"
             )
-        for name in ("hr_death", "hr_progression"):
+        for name in ("hr_death", "hr_progression", "progression_shape"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise InputError(f"{name} must be a positive number, got {value!r}", field=name)
+        if not (math.isfinite(self.progression_frailty) and self.progression_frailty >= 0):
+            raise InputError(
+                f"progression_frailty must be 0 or more, got {self.progression_frailty!r}",
+                field="progression_frailty",
+            )
         for name in ("response_experimental", "lost_share"):
             value = getattr(self, name)
             if value is not None and not 0.0 <= value <= 1.0:
@@ -89,24 +100,29 @@ size was set for); 6% a year leave follow-up."""
 SHARP_SCENARIO = VirtualScenario(
     preset="sharp",
     hr_death=1.45,
-    hr_progression=2.0,
+    hr_progression=2.05,
     response_experimental=0.019,
     dropout_per_year=0.02,
     preset_arm="experimental",
+    progression_shape=3.75,
+    progression_frailty=3.0,
 )
 """SHARP as published (Llovet JM et al., NEJM 2008;359:378), on SHARP's own patients (the
 ``sharp`` population, :mod:`metsor.insilico.population`): the sorafenib arm is the preset (OS
-10.7, TTP 5.5 months at 6-weekly scans); placebo's latent hazards are 1.45 (death: the
-published HR 0.69 inverted) and 2.0 (progression) times sorafenib's, chosen with
+10.7, TTP 5.5 months at 6-weekly scans); placebo's latent hazard of death is 1.45 times
+sorafenib's (the published HR 0.69 inverted), and its latent median time to progression is
+sorafenib's over 2.05, with a Weibull shape 3.75 under a gamma frailty of variance 3 (each
+patient keeping the exponential's median): fewer progressions by the first scan, most of them
+by the second, and a hazard that falls again after it. An exponential time whose median is at
+most the second scan (placebo's published 2.8 months) has at least 29% progressing before the
+first scan, which with the deaths before it leaves at most about 61% whose best response is CR,
+PR or SD, against the published 68% (PR 1% + SD 67%). Chosen with
 :func:`metsor.insilico.validation.replicate_trial` (``scripts/validate_sharp.py``, 20 seeds of
-602) so that the observed hazard ratios and medians reproduce the publication (OS 10.7 vs 7.9
-months, HR 0.69; TTP 5.5 vs 2.8, HR 0.58): OS HR 0.69, placebo median OS 7.3; TTP HR 0.53,
-placebo median TTP 3.2 (2.2 for progression gives 2.8 months but HR 0.47). With candidates
-recruited across SHARP's three regions (other random streams) the same 20 seeds give OS HR 0.71,
-placebo OS 7.5, TTP HR 0.50, placebo TTP 3.3 (docs/validation.md). On the Asian
-candidates drawn before SHARP had a population of its own, 1.38 and 2.0 fitted. Placebo's
-responses 1% by RECIST (1.9% by mRECIST with REFLECT's ratio); 2% a year leave follow-up
-(assumption)."""
+602, candidates recruited across SHARP's three regions) and ``metsor insilico calibrate
+--preset sharp``: OS HR 0.72, placebo median OS 7.5; TTP HR 0.51, placebo median TTP 2.96; CR,
+PR or SD 68% on placebo (docs/validation.md). Exponential at 2.0 gave TTP HR 0.50, placebo TTP
+3.26 and 58%. Placebo's responses 1% by RECIST (1.9% by mRECIST with REFLECT's ratio); 2% a year
+leave follow-up (assumption)."""
 
 PROTOCOL_SCENARIOS: dict[str, VirtualScenario] = {
     "NCT02672488": DEFAULT_SCENARIO,

@@ -137,6 +137,8 @@ def replicate_trial(
         dropout_per_year=truth.dropout_per_year,
         first_scan_days=protocol.endpoint_rules.tumour_interval_days,
         missed_scan_share=MISSED_ASSESSMENT_SHARE,
+        progression_shape=truth.progression_shape,
+        progression_frailty=truth.progression_frailty,
     )
     accrual_end = months_after(start, assumptions.accrual_months)
     cutoff = months_after(accrual_end, assumptions.follow_up_months)
