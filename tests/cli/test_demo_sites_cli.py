@@ -34,6 +34,12 @@ def test_demo_lists_every_sites_users_who_can_log_in(tmp_path: Path) -> None:
         ["AUC", "investigator-auc", "coordinator-auc"],
     ]
     assert "  whole trial: admin, data_manager, monitor, statistician" in table
+    # the scenario calibrates the sorafenib arm; the hazard ratios are placebo's against it
+    assert any(
+        line.startswith("Truth: Sorafenib arm as Llovet JM")
+        and "Placebo arm's hazard ratio against it 1.45 (death)" in line
+        for line in lines
+    ), result.output
     assert any(
         line.startswith("Sign-off at the cut-off ")
         and "casebooks signed, each by the investigator of its subject's site;" in line

@@ -42,8 +42,13 @@ def print_trial_report(
         f"{result.accrual_end}, data cut-off {result.cutoff}"
     )
     experimental, control = (result.arm_label(arm) for arm in result.arms)
+    preset, other = (
+        (experimental, control)
+        if scenario.get("preset_arm") == "experimental"
+        else (control, experimental)
+    )
     console.print(
-        f"Truth: {control} arm as {scenario['source']}; {experimental} hazard ratio "
+        f"Truth: {preset} arm as {scenario['source']}; {other} arm's hazard ratio against it "
         f"{scenario['hr_death']:g} (death), {scenario['hr_progression']:g} (progression)"
     )
     _consort(console, result)
