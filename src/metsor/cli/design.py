@@ -15,11 +15,15 @@ import typer
 
 from metsor.cli.design_boundaries import boundaries_command
 from metsor.cli.design_interim import (
+    ALLOCATION_RATIO,
+    ALPHA,
     BETA,
     BETA_GAMMA,
     BETA_SPENDING,
     BINDING_FUTILITY,
     GAMMA,
+    SIDES,
+    SPENDING,
     interim_command,
 )
 from metsor.errors import InputError, NotFoundError
@@ -38,17 +42,12 @@ _M0 = Annotated[float, typer.Option("--median-control", help="Control median, mo
 _M1 = Annotated[
     float | None, typer.Option("--median-experimental", help="Experimental median, months.")
 ]
-_ALPHA = Annotated[float, typer.Option("--alpha", help="Significance level.")]
-_SIDES = Annotated[int, typer.Option("--sides", help="1 or 2 (alpha/sides in each tail).")]
 _ACCRUAL = Annotated[float, typer.Option("--accrual-months", help="Uniform accrual, months.")]
 _FOLLOW = Annotated[
     float, typer.Option("--follow-up-months", help="Follow-up after the last patient in.")
 ]
 _DROPOUT = Annotated[
     float, typer.Option("--dropout-per-year", help="Probability of dropout within 12 months.")
-]
-_RATIO = Annotated[
-    float, typer.Option("--allocation-ratio", help="Patients experimental : control.")
 ]
 _METHOD = Annotated[str, typer.Option("--method", help="schoenfeld or freedman.")]
 
@@ -107,11 +106,11 @@ def sample_size_command(
     follow_up_months: _FOLLOW,
     median_experimental: _M1 = None,
     hr: Annotated[float | None, typer.Option("--hr", help="Hazard ratio exp./control.")] = None,
-    alpha: _ALPHA = 0.05,
-    sides: _SIDES = 2,
+    alpha: ALPHA = 0.05,
+    sides: SIDES = 2,
     power: Annotated[float, typer.Option("--power", help="Power, 1 − beta.")] = 0.8,
     dropout_per_year: _DROPOUT = 0.0,
-    allocation_ratio: _RATIO = 1.0,
+    allocation_ratio: ALLOCATION_RATIO = 1.0,
     method: _METHOD = "schoenfeld",
     as_json: _JSON = False,
 ) -> None:
@@ -153,10 +152,10 @@ def power_command(
     ],
     accrual_months: _ACCRUAL,
     follow_up_months: _FOLLOW,
-    alpha: _ALPHA = 0.05,
-    sides: _SIDES = 2,
+    alpha: ALPHA = 0.05,
+    sides: SIDES = 2,
     dropout_per_year: _DROPOUT = 0.0,
-    allocation_ratio: _RATIO = 1.0,
+    allocation_ratio: ALLOCATION_RATIO = 1.0,
     method: _METHOD = "schoenfeld",
     as_json: _JSON = False,
 ) -> None:
@@ -188,7 +187,7 @@ def simulate_command(
     accrual_months: _ACCRUAL,
     follow_up_months: _FOLLOW = 12.0,
     looks: Annotated[str, typer.Option("--looks", help="Information fractions.")] = "1",
-    spending: Annotated[str, typer.Option("--spending", help="Alpha spending.")] = "obf",
+    spending: SPENDING = "obf",
     gamma: GAMMA = -4.0,
     beta: BETA = None,
     beta_spending: BETA_SPENDING = None,
@@ -196,14 +195,14 @@ def simulate_command(
     binding_futility: BINDING_FUTILITY = False,
     sims: Annotated[int, typer.Option("--sims", help="Simulated trials.")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 20160203,
-    alpha: _ALPHA = 0.05,
-    sides: _SIDES = 2,
+    alpha: ALPHA = 0.05,
+    sides: SIDES = 2,
     events: Annotated[
         int | None, typer.Option("--events", help="Final analysis at this many events.")
     ] = None,
     endpoint: Annotated[str, typer.Option("--endpoint", help="os, ttp, pfs or orr.")] = "os",
     dropout_per_year: _DROPOUT = 0.0,
-    allocation_ratio: _RATIO = 1.0,
+    allocation_ratio: ALLOCATION_RATIO = 1.0,
     assessment_interval_months: Annotated[
         str | None,
         typer.Option(

@@ -14,10 +14,14 @@ from typing import Annotated, Any
 import typer
 
 from metsor.cli.design_interim import (
+    ALLOCATION_RATIO,
+    ALPHA,
     BETA_GAMMA,
     BETA_SPENDING,
     BINDING_FUTILITY,
     GAMMA,
+    SIDES,
+    SPENDING,
 )
 
 __all__ = ["TABLE_ROWS", "boundaries_command", "boundaries_payload"]
@@ -211,21 +215,16 @@ def _design_lines(payload: dict[str, Any]) -> list[str]:
 
 def boundaries_command(
     looks: Annotated[str, typer.Option("--looks", help="Information fractions: 1/3,2/3,1.")],
-    alpha: Annotated[float, typer.Option("--alpha", help="Significance level.")] = 0.025,
-    sides: Annotated[int, typer.Option("--sides", help="1 or 2 (alpha/sides in each tail).")] = 1,
-    spending: Annotated[
-        str,
-        typer.Option("--spending", help="obf, pocock, hsd, classical-obf or classical-pocock."),
-    ] = "obf",
+    alpha: ALPHA = 0.025,
+    sides: SIDES = 1,
+    spending: SPENDING = "obf",
     gamma: GAMMA = -4.0,
     beta: _BETA = None,
     beta_spending: BETA_SPENDING = None,
     beta_gamma: BETA_GAMMA = -4.0,
     binding_futility: BINDING_FUTILITY = False,
     maximum_events: _EVENTS = None,
-    allocation_ratio: Annotated[
-        float, typer.Option("--allocation-ratio", help="Patients experimental : control.")
-    ] = 1.0,
+    allocation_ratio: ALLOCATION_RATIO = 1.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
     """Group-sequential bounds by look (Lan–DeMets spending or classical designs).

@@ -14,16 +14,28 @@ if TYPE_CHECKING:
     from metsor.design.interim import InterimAnalysis
 
 __all__ = [
+    "ALLOCATION_RATIO",
+    "ALPHA",
     "BETA",
     "BETA_GAMMA",
     "BETA_SPENDING",
     "BINDING_FUTILITY",
     "GAMMA",
+    "SIDES",
+    "SPENDING",
     "interim_command",
     "parse_numbers",
 ]
 
-# Options of the design's futility bounds, worded once for every design command that takes them
+# Options of the design's bounds, worded once for every design command that takes them
+ALPHA = Annotated[float, typer.Option("--alpha", help="Significance level.")]
+SIDES = Annotated[int, typer.Option("--sides", help="1 or 2 (alpha/sides in each tail).")]
+SPENDING = Annotated[
+    str, typer.Option("--spending", help="obf, pocock, hsd, classical-obf or classical-pocock.")
+]
+ALLOCATION_RATIO = Annotated[
+    float, typer.Option("--allocation-ratio", help="Patients experimental : control.")
+]
 GAMMA = Annotated[float, typer.Option("--gamma", help="Hwang–Shih–DeCani gamma.")]
 BETA = Annotated[float | None, typer.Option("--beta", help="Type-II error, for futility bounds.")]
 BETA_SPENDING = Annotated[
@@ -149,20 +161,15 @@ def interim_command(
     hr_alternative: Annotated[
         float, typer.Option("--hr-alternative", help="The hazard ratio the design assumes.")
     ],
-    alpha: Annotated[float, typer.Option("--alpha", help="Significance level.")] = 0.025,
-    sides: Annotated[int, typer.Option("--sides", help="1 or 2.")] = 1,
-    spending: Annotated[
-        str,
-        typer.Option("--spending", help="obf, pocock, hsd, classical-obf or classical-pocock."),
-    ] = "obf",
+    alpha: ALPHA = 0.025,
+    sides: SIDES = 1,
+    spending: SPENDING = "obf",
     gamma: GAMMA = -4.0,
     beta: BETA = None,
     beta_spending: BETA_SPENDING = None,
     beta_gamma: BETA_GAMMA = -4.0,
     binding_futility: BINDING_FUTILITY = False,
-    allocation_ratio: Annotated[
-        float, typer.Option("--allocation-ratio", help="Patients experimental : control.")
-    ] = 1.0,
+    allocation_ratio: ALLOCATION_RATIO = 1.0,
     information_epsilon: Annotated[
         float,
         typer.Option(
