@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BeforeValidator
@@ -265,27 +265,6 @@ def check_nothing_after(session: Session, subject_id: str, on: date, *, field: s
             f"{field} {on} is before {latest[1]} recorded on {latest[0]} for subject {subject_id}",
             field=field,
         )
-
-
-def as_date(value: object, field: str) -> date:
-    """A date from a ``date`` or an ISO text (``2016-03-01``); InputError naming the field."""
-    if isinstance(value, datetime):
-        raise InputError(f"{field} must be a date, not a date and time", field=field)
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise InputError(f"{field} must be a date (YYYY-MM-DD), got {value!r}", field=field)
-
-
-def optional_date(value: object, field: str) -> date | None:
-    """As :func:`as_date`, with None (or an empty text) kept as None."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return as_date(value, field)
 
 
 def text(value: object, field: str, *, max_length: int = 2000) -> str:
