@@ -286,12 +286,11 @@ def subjects_show(
     user: UserOption = None,
 ) -> None:
     """A subject's status and its signatures (valid and voided, with why)."""
-    from metsor.services.access import subject_for
     from metsor.services.monitoring.signatures import list_signatures
+    from metsor.services.reports import subject_row
 
     with abort_on_user_error(), acting(db, user, readonly=True) as ctx:
-        subject = subject_for(ctx, subject_id)
-        status = subject.status
+        status = subject_row(ctx, subject_id).status
         signatures = list_signatures(ctx, subject_id)
     lines = [f"{subject_id}: {status}"]
     lines.extend(f"  signature {s.id}: {s.manifest()}" for s in signatures)

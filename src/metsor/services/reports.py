@@ -11,6 +11,7 @@ Each respects site isolation: a site user sees only their site's subjects and al
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -25,7 +26,14 @@ from metsor.store.audit import ChainHead, Check, VerifyReport, chain_settings, v
 from metsor.store.models.audit import AuditTransaction
 from metsor.store.models.core import SUBJECT_STATUSES, Allocation, Consent, Site, Subject
 
-__all__ = ["SubjectRow", "audit_head", "list_subjects", "randomization_report", "verify_audit"]
+__all__ = [
+    "SubjectRow",
+    "audit_head",
+    "list_subjects",
+    "randomization_report",
+    "subject_row",
+    "verify_audit",
+]
 
 
 @dataclass(frozen=True)
@@ -58,29 +66,50 @@ def list_subjects(ctx: ServiceContext, *, status: str | None = None) -> list[Sub
             f"unknown status {status!r}; one of {', '.join(SUBJECT_STATUSES)}", field="status"
         )
     require(ctx, "view_subjects")
-    statement = (
-        select(Subject, Site.code, Consent.consent_date, Allocation)
-        .join(Site, Site.id == Subject.site_id)
-        .outerjoin(Consent, Consent.subject_id == Subject.subject_id)
-        .outerjoin(Allocation, Allocation.subject_id == Subject.subject_id)
-        .order_by(Site.code, Subject.registered_at, Subject.subject_id)
-    )
+    statement = _SUBJECT_ROWS
     if status is not None:
         statement = statement.where(Subject.status == status)
-    rows = []
-    for subject, code, consent_date, allocation in ctx.session.execute(visible(ctx, statement)):
-        rows.append(
-            SubjectRow(
-                subject_id=subject.subject_id,
-                site=code,
-                status=subject.status,
-                consent_date=consent_date.isoformat() if consent_date else None,
-                arm=allocation.arm if allocation else None,
-                stratum=allocation.stratum if allocation else None,
-                randomized_at=allocation.randomized_at.isoformat() if allocation else None,
-            )
-        )
-    return rows
+    return [_subject_row(*row) for row in ctx.session.execute(visible(ctx, statement))]
+
+
+def subject_row(ctx: ServiceContext, subject_id: str) -> SubjectRow:
+    """The line of the subject list of one subject the user may see.
+
+    Raises
+    ------
+    NotFoundError
+        When there is no such subject, or it belongs to another site than the user's.
+    """
+    require(ctx, "view_subjects")
+    statement = _SUBJECT_ROWS.where(Subject.subject_id == subject_id)
+    found = ctx.session.execute(visible(ctx, statement)).one_or_none()
+    if found is None:
+        raise NotFoundError(f"no subject {subject_id!r}", field="subject_id")
+    return _subject_row(*found)
+
+
+#: A subject with its site, consent and allocation, in the list's order.
+_SUBJECT_ROWS = (
+    select(Subject, Site.code, Consent.consent_date, Allocation)
+    .join(Site, Site.id == Subject.site_id)
+    .outerjoin(Consent, Consent.subject_id == Subject.subject_id)
+    .outerjoin(Allocation, Allocation.subject_id == Subject.subject_id)
+    .order_by(Site.code, Subject.registered_at, Subject.subject_id)
+)
+
+
+def _subject_row(
+    subject: Subject, code: str, consent_date: date | None, allocation: Allocation | None
+) -> SubjectRow:
+    return SubjectRow(
+        subject_id=subject.subject_id,
+        site=code,
+        status=subject.status,
+        consent_date=consent_date.isoformat() if consent_date else None,
+        arm=allocation.arm if allocation else None,
+        stratum=allocation.stratum if allocation else None,
+        randomized_at=allocation.randomized_at.isoformat() if allocation else None,
+    )
 
 
 def randomization_report(ctx: ServiceContext) -> dict[str, Any]:

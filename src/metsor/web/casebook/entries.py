@@ -18,9 +18,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from metsor.errors import ConflictError, InputError
-from metsor.services.access import require, subject_for
+from metsor.services.access import require
 from metsor.services.casebook_view import CORRECTABLE_FIELDS, may, subject_casebook
 from metsor.services.context import ServiceContext
+from metsor.services.reports import subject_row
 from metsor.web.casebook.forms import FormRows, form_field_of, read_form
 from metsor.web.casebook.sections import (
     ADVERSE_EVENT_ROWS,
@@ -130,7 +131,7 @@ async def submit_entry(
     def run() -> None:
         with work(request, user, reason=reason) as ctx:
             require(ctx, "enter_casebook")
-            subject_for(ctx, subject_id)
+            subject_row(ctx, subject_id)  # 404 for a subject the user may not see
             write(ctx, form, rows)
 
     try:
