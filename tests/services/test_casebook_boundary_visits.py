@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from metsor.errors import InputError
+from metsor.errors import InputError, MetsorError
 from metsor.services.casebook import (
     correct_value,
     record_adverse_event,
@@ -245,6 +245,29 @@ def test_the_page_names_an_adverse_events_field_by_its_place(trial: Database) ->
         _page(ctx, subject_id, on, drugs, adverse_events=events)
     assert raised.value.field == "adverse_events.1.grade"
     assert "≤ 5" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        pytest.param({"term": "Alopecia", "grade": 3}, "adverse_events.1.grade", "grades 0, 1, 2",
+                     id="grade-the-term-lacks"),
+        pytest.param({"onset_date": date(2000, 1, 1)}, "adverse_events.1.onset_date", "",
+                     id="onset-out-of-order"),
+    ],
+)  # fmt: skip
+def test_the_page_names_an_events_field_its_own_rules_refuse_by_its_place(
+    trial: Database, change: dict[str, Any], field: str, words: str
+) -> None:
+    subject_id, day0, drugs = randomized(trial)
+    on = day0 + timedelta(28)
+    before = stored(trial, subject_id)
+    events = [_event_fields(on, drugs), _event_fields(on, drugs, **change)]
+    with pytest.raises(MetsorError) as raised, unit_of_work(trial, "inv_tj") as ctx:
+        _page(ctx, subject_id, on, drugs, adverse_events=events)
+    assert raised.value.field == field
+    assert words in raised.value.message
+    assert stored(trial, subject_id) == before
 
 
 #: What each entry returns, the field the test tries to change, and the stored table and

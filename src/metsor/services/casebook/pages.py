@@ -16,14 +16,15 @@ as a :class:`VisitPage` of their frozen records.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from pydantic import field_validator
 
-from metsor.errors import ConflictError
+from metsor.errors import ConflictError, MetsorError
 from metsor.services.access import require
 from metsor.services.casebook._boundary import FrozenRecord, checked
 from metsor.services.casebook.adverse_events import (
@@ -160,7 +161,10 @@ def record_visit_page(
             if given.vital_signs is None
             else enter_vital_signs(ctx, subject_id, on, given.vital_signs)
         )
-        events = [enter_adverse_event(ctx, subject_id, event) for event in given.adverse_events]
+        events = []
+        for index, reported in enumerate(given.adverse_events):
+            with _placed(f"adverse_events.{index}."):
+                events.append(enter_adverse_event(ctx, subject_id, reported))
     _distinct(events)
     ctx.session.flush()
     if events:
@@ -173,6 +177,21 @@ def record_visit_page(
         vital_signs=None if signs is None else VitalSignsRecord.of(signs),
         adverse_events=tuple(AdverseEventRecord.of_event(*entered) for entered in events),
     )
+
+
+@contextmanager
+def _placed(prefix: str) -> Iterator[None]:
+    """A part's refusal by its own service's rules (a grade the term does not have, a date
+    out of order) names its field within the page, as the page's input model does
+    (``adverse_events.1.grade``)."""
+    try:
+        yield
+    except MetsorError as exc:
+        if exc.field is None or exc.field.startswith(prefix):
+            raise
+        raise type(exc)(
+            exc.message, field=f"{prefix}{exc.field}", row=exc.row, names=exc.names
+        ) from None
 
 
 def _distinct(events: Sequence[tuple[AdverseEvent, object]]) -> None:

@@ -144,6 +144,10 @@ def form_field_of(exc: MetsorError, rows: FormRows) -> str:
     if field in LESION_FIELDS:
         return "lesions"
     events = rows.get("adverse_events", [])
+    table, _, placed = field.partition(".")
+    index, _, rest = placed.partition(".")
+    if table == "adverse_events" and index.isdigit() and int(index) < len(events):
+        return f"adverse_events.{events[int(index)]}.{rest}"
     if events and field.partition(".")[0] in _EVENT_FIELDS:
         return f"adverse_events.{events[0]}.{field}" if len(events) == 1 else "adverse_events"
     return field
