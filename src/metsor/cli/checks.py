@@ -36,14 +36,5 @@ def checks_run(
 
 
 def run_summary(run: CheckRun) -> str:
-    """What a run of the edit checks did, in one line, each count with its noun's number
-    (``1 subject checked: 2 findings, 1 query raised, 0 closed``)."""
-    from metsor.plurals import counted
-
-    text = (
-        f"{counted(run.subjects, 'subject')} checked: {counted(run.findings, 'finding')}, "
-        f"{counted(run.raised, 'query', 'queries')} raised, {run.closed} closed"
-    )
-    if run.skipped_locked:
-        text += f"; locked, not checked: {', '.join(run.skipped_locked)}"
-    return text
+    """What a run of the edit checks did, in one line (:attr:`CheckRun.summary`)."""
+    return run.summary

@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 
 from metsor.clinical.plausibility import check_lab
 from metsor.errors import InputError, PermissionDeniedError
+from metsor.plurals import counted
 from metsor.services.access import visible
 from metsor.services.context import ServiceContext
 from metsor.services.expected_visits import expected_visits_of
@@ -96,6 +97,18 @@ class CheckRun:
             "closed": self.closed,
             "skipped_locked": list(self.skipped_locked),
         }
+
+    @property
+    def summary(self) -> str:
+        """What the run did, in one line, each count with its noun's number (``1 subject
+        checked: 2 findings, 1 query raised, 0 closed``), for every face that reports it."""
+        text = (
+            f"{counted(self.subjects, 'subject')} checked: {counted(self.findings, 'finding')}, "
+            f"{counted(self.raised, 'query', 'queries')} raised, {self.closed} closed"
+        )
+        if self.skipped_locked:
+            text += f"; locked, not checked: {', '.join(self.skipped_locked)}"
+        return text
 
 
 def _rows(session: Session, statement: Executable, subject_id: str) -> Sequence[Row[Any]]:
@@ -307,10 +320,6 @@ def _dose_after_progression(session: Session, subject_id: str, today: date) -> l
     return _unexplained_doses(_rows(session, _DOSES_AFTER_PROGRESSION, subject_id))
 
 
-def _days(count: int) -> str:
-    return f"{count} day" if count == 1 else f"{count} days"
-
-
 def _overdue_findings(
     session: Session, subjects: Select[str], today: date
 ) -> dict[str, list[Finding]]:
@@ -340,7 +349,7 @@ def _overdue_findings(
                     "visit_overdue", f"{visit_type}:{number}", anchor[0], anchor[1], anchor[2],
                     f"{visit_type.replace('_', ' ')} {number} was due on {planned.planned} "
                     f"(window to {planned.window_end}) and is not recorded: "
-                    f"{_days(late)} overdue",
+                    f"{counted(late, 'day')} overdue",
                 )
             )  # fmt: skip
     return found
