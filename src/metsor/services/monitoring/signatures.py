@@ -157,6 +157,18 @@ def sign_casebook(
         The same content already signed with the same meaning by the same user, or the
         subject locked.
     """
+    _check_signing(meaning, user_id, acting_user)
+    from metsor.services.authentication import authenticate
+
+    with unit_of_work(database, acting_user, readonly=True) as ctx:  # refuse before the password
+        _signable(ctx, subject_id, visit_id, printed_name, lock=False)
+    authenticate(database, user_id, password)
+    with unit_of_work(database, user_id, reason=f"signature: {MEANINGS[meaning]}") as ctx:
+        return _sign(ctx, subject_id, meaning, visit_id, printed_name)
+
+
+def _check_signing(meaning: str, user_id: str, acting_user: str) -> None:
+    """Refuse an unknown meaning, or a user ID that is not the acting user's."""
     if meaning not in MEANINGS:
         raise InputError(
             f"the meaning must be one of {', '.join(MEANINGS)}, got {meaning!r}", field="meaning"
@@ -166,13 +178,6 @@ def sign_casebook(
             f"the user ID entered ({user_id!r}) is not the acting user's ({acting_user!r})",
             field="user",
         )
-    from metsor.services.authentication import authenticate
-
-    with unit_of_work(database, acting_user, readonly=True) as ctx:  # refuse before the password
-        _signable(ctx, subject_id, visit_id, printed_name, lock=False)
-    authenticate(database, user_id, password)
-    with unit_of_work(database, user_id, reason=f"signature: {MEANINGS[meaning]}") as ctx:
-        return _sign(ctx, subject_id, meaning, visit_id, printed_name)
 
 
 def sign_casebooks(
@@ -222,15 +227,7 @@ def sign_casebooks(
     twice = sorted(s for s, n in Counter(subject_ids).items() if n > 1)
     if twice:
         raise InputError(f"{twice[0]} is named twice", field="subject_id")
-    if meaning not in MEANINGS:
-        raise InputError(
-            f"the meaning must be one of {', '.join(MEANINGS)}, got {meaning!r}", field="meaning"
-        )
-    if user_id != acting_user:
-        raise PermissionDeniedError(
-            f"the user ID entered ({user_id!r}) is not the acting user's ({acting_user!r})",
-            field="user",
-        )
+    _check_signing(meaning, user_id, acting_user)
     from metsor.services.authentication import authenticate
 
     with unit_of_work(database, acting_user, readonly=True) as ctx:  # refuse before the password
