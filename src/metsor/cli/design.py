@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from metsor.cli.design_interim import (
     SIDES,
     SPENDING,
     interim_command,
+    json_value,
 )
 from metsor.errors import InputError, NotFoundError
 
@@ -71,18 +71,9 @@ def parse_looks(text: str) -> list[float]:
         raise InputError(f"cannot read looks {text!r}: use e.g. 1/3,2/3,1", field="looks") from None
 
 
-def _finite(value: Any) -> Any:
-    """A value as JSON holds it: an infinite or missing bound (−inf, nan) is null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, tuple | list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def emit_json(payload: dict[str, Any]) -> None:
     """Print a command's figures as JSON: an infinite or missing value is null."""
-    typer.echo(json.dumps({key: _finite(value) for key, value in payload.items()}, indent=2))
+    typer.echo(json.dumps({key: json_value(value) for key, value in payload.items()}, indent=2))
 
 
 def _emit(payload: dict[str, Any], as_json: bool) -> None:

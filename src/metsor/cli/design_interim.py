@@ -24,6 +24,7 @@ __all__ = [
     "SIDES",
     "SPENDING",
     "interim_command",
+    "json_value",
     "parse_numbers",
 ]
 
@@ -82,11 +83,12 @@ def parse_numbers(text: str, option: str) -> list[float]:
     return values
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A value as JSON holds it: an infinite or missing bound (−inf, nan) is null."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, tuple | list):
-        return [_json_value(v) for v in value]
+        return [json_value(v) for v in value]
     return value
 
 
@@ -113,7 +115,7 @@ def _payload(r: InterimAnalysis) -> dict[str, Any]:
         payload["futility_z"] = r.futility_z
         payload["hr_futility_bound"] = r.hr_futility_bound
         payload["futility_crossed"] = r.futility_crossed
-    return {key: _json_value(value) for key, value in payload.items()}
+    return {key: json_value(value) for key, value in payload.items()}
 
 
 def _cell(value: float, digits: int = 4) -> str:
