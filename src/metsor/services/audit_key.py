@@ -37,24 +37,18 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from metsor.config import AUDIT_ANCHOR_FILE_ENV, AUDIT_KEY_ENV, AUDIT_KEY_FILE_ENV, SecretPlace
+from metsor.config import AUDIT_KEY_ENV, AUDIT_KEY_FILE_ENV, SecretPlace
 from metsor.errors import InputError
 from metsor.store.audit import ChainSettings, configure
 from metsor.store.audit.chain import key_fingerprint
 
 __all__ = [
-    "ANCHOR_FILE_ENV",
-    "KEY_ENV",
-    "KEY_FILE_ENV",
     "AuditKeySource",
     "attach",
     "create_audit_key",
     "load_audit_key",
 ]
 
-KEY_ENV = AUDIT_KEY_ENV
-KEY_FILE_ENV = AUDIT_KEY_FILE_ENV
-ANCHOR_FILE_ENV = AUDIT_ANCHOR_FILE_ENV
 _KEY_BYTES = 32
 _MIN_KEY_BYTES = 16
 
@@ -117,7 +111,7 @@ def load_audit_key(place: SecretPlace) -> AuditKeySource | None:
         When the key found is malformed, shorter than 16 bytes, or its file cannot be read.
     """
     if place.text:
-        return AuditKeySource(_parse(place.text, KEY_ENV, KEY_ENV), "environment")
+        return AuditKeySource(_parse(place.text, AUDIT_KEY_ENV, AUDIT_KEY_ENV), "environment")
     path = place.file
     if not path.is_file():
         return None
@@ -125,9 +119,9 @@ def load_audit_key(place: SecretPlace) -> AuditKeySource | None:
         content = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(
-            f"cannot read the audit key file {path}: {exc}", field=KEY_FILE_ENV
+            f"cannot read the audit key file {path}: {exc}", field=AUDIT_KEY_FILE_ENV
         ) from None
-    return AuditKeySource(_parse(content, str(path), KEY_FILE_ENV), str(path))
+    return AuditKeySource(_parse(content, str(path), AUDIT_KEY_FILE_ENV), str(path))
 
 
 def create_audit_key(place: SecretPlace) -> AuditKeySource:
@@ -155,7 +149,8 @@ def create_audit_key(place: SecretPlace) -> AuditKeySource:
             handle.write(key.hex() + "\n")
     except OSError as exc:
         raise InputError(
-            f"cannot write the audit key file {path}: {exc.strerror or exc}", field=KEY_FILE_ENV
+            f"cannot write the audit key file {path}: {exc.strerror or exc}",
+            field=AUDIT_KEY_FILE_ENV,
         ) from None
     return AuditKeySource(key, str(path), created=True)
 

@@ -24,13 +24,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from metsor.config import AUDIT_ANCHOR_FILE_ENV
 from metsor.errors import InputError
 from metsor.store.audit.chain import ChainHead
 
-__all__ = ["ANCHOR_FILE_ENV", "AnchorEntry", "AnchorFile", "anchor_line", "open_anchor",
+__all__ = ["AnchorEntry", "AnchorFile", "anchor_line", "open_anchor",
            "read_anchor", "write_anchor"]  # fmt: skip
-
-ANCHOR_FILE_ENV = "METSOR_AUDIT_ANCHOR_FILE"
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ def open_anchor(path: Path) -> int:
 def _unwritable(path: Path, exc: OSError) -> InputError:
     return InputError(
         f"cannot write the audit anchor file {path}: {exc.strerror or exc}",
-        field=ANCHOR_FILE_ENV,
+        field=AUDIT_ANCHOR_FILE_ENV,
     )
 
 
@@ -164,6 +163,6 @@ def read_anchor(path: Path) -> AnchorFile | None:
     except OSError as exc:
         raise InputError(
             f"cannot read the audit anchor file {path}: {exc.strerror or exc}",
-            field=ANCHOR_FILE_ENV,
+            field=AUDIT_ANCHOR_FILE_ENV,
         ) from None
     return AnchorFile(path=path, entries=tuple(entries), unreadable=tuple(unreadable))
