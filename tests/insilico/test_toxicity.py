@@ -11,10 +11,10 @@ import pytest
 
 from metsor.clinical import ctcae
 from metsor.design.outcomes import PRESETS
+from metsor.insilico.calibration import calibration_targets
 from metsor.insilico.presets import (
     METFORMIN_EXCESS,
     SORAFENIB_EVENTS,
-    targets,
     toxicity_profile,
 )
 from metsor.insilico.toxicity import DETERIORATION, ONSET_WINDOWS, plan_toxicity
@@ -69,7 +69,7 @@ def test_label_rates_by_term_and_grade(treatment_end: int) -> None:
 def test_metformin_adds_the_label_excess_of_gastrointestinal_events() -> None:
     """Glucophage label: diarrhoea 53.2% vs 11.7% on placebo, added as an independent cause."""
     draws = _draws(200, ("sorafenib", "metformin"), seed=5)
-    wanted = {t.key[7:]: t.value for t in targets("metsor") if t.arm == "experimental"}
+    wanted = {t.key[7:]: t.value for t in calibration_targets("metsor") if t.arm == "experimental"}
     assert set(wanted) == {e.term for e in METFORMIN_EXCESS}
     for term, share in wanted.items():
         assert _close(_share(draws, term), share), term

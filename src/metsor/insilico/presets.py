@@ -305,7 +305,7 @@ class Target:
 
 
 def targets(
-    preset: str, *, inactive_other_arm: bool = False, added_drugs: tuple[str, ...] = ("metformin",)
+    preset: str, *, inactive_other_arm: bool = False, added_drugs: tuple[str, ...] = ()
 ) -> tuple[Target, ...]:
     """Every figure of ``preset`` that ``metsor insilico calibrate`` compares.
 
@@ -319,7 +319,8 @@ def targets(
         (:data:`PLACEBO_EVENTS`).
     added_drugs
         Otherwise, the codes of the drugs the other arm adds to the preset's: the label's
-        excess events of each drug in :data:`EXCESS_EVENTS` (METSOR's metformin by default).
+        excess events of each drug in :data:`EXCESS_EVENTS` (the trial's protocol names them:
+        :func:`metsor.insilico.calibration.calibration_targets`; none by default).
 
     Returns
     -------
