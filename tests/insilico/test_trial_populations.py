@@ -1,8 +1,9 @@
 """Each trial's virtual candidates are its own population: SHARP's Western patients for SHARP,
 METSOR's Asian cohorts, unchanged, for METSOR.
 
-SHARP's shares (:data:`metsor.insilico.population.SHARP_POPULATION`, Llovet JM et al. N Engl J
-Med 2008;359:378, Table 1, marked unverified there) are compared with the candidates who pass
+SHARP's shares (:data:`metsor.insilico.population.SHARP_POPULATION`: Llovet JM et al. N Engl J
+Med 2008;359:378, Table 1, marked unverified there, with the aetiology and BCLC stage C checked
+against the FDA's review and the Nexavar SmPC) are compared with the candidates who pass
 SHARP's screening, drawn as its virtual trial draws them (its scenario's preset names the
 population), at a reduced size: each share within ``Z`` binomial standard errors.
 """
@@ -163,9 +164,15 @@ def test_the_drawn_shares_give_the_published_stage_c_share() -> None:
 
 
 def test_every_sharp_share_not_checked_is_named_unverified() -> None:
-    drawn = {"male", "age_mean_years", "aetiology", "ecog", "macrovascular_invasion"}
-    assert drawn | {"extrahepatic_spread", "bclc_c"} <= set(SHARP_POPULATION.unverified)
+    """Sex, age, ECOG, invasion and spread are Llovet 2008's Table 1 as recalled; the aetiology
+    (the FDA's review, Kane 2009) and BCLC stage C (the Nexavar SmPC) were read in their
+    sources, which the population's source names."""
+    recalled = {"male", "age_mean_years", "ecog", "macrovascular_invasion", "extrahepatic_spread"}
+    assert recalled <= set(SHARP_POPULATION.unverified)
+    assert not {"aetiology", "bclc_c"} & set(SHARP_POPULATION.unverified)
     assert "Llovet" in SHARP_POPULATION.source
+    assert "Kane RC" in SHARP_POPULATION.source
+    assert "Summary of Product Characteristics" in SHARP_POPULATION.source
 
 
 @pytest.mark.parametrize(

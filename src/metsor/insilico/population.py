@@ -114,37 +114,46 @@ _LLOVET = (
     "Llovet JM, Ricci S, Mazzaferro V, et al. N Engl J Med 2008;359:378-390 (SHARP), Table 1 "
     "(baseline characteristics, 602 patients)"
 )
+_KANE = (
+    "Kane RC, Farrell AT, Madabushi R, et al. Sorafenib for the treatment of unresectable "
+    "hepatocellular carcinoma. Oncologist 2009;14:95-100 (the FDA's review of SHARP), abstract, "
+    "results"
+)
+_SMPC = (
+    "Nexavar EU Summary of Product Characteristics, section 5.1 (study 100554), as reproduced at "
+    "www.120ty.net/bencandy.php?aid=51709&fid=150&page=11"
+)
 
 SHARP_POPULATION = BaselinePopulation(
     trial="SHARP (NCT00105443)",
     male=0.87,
     age_mean_years=65.0,
     age_sd_years=10.0,
-    aetiology={"HBV": 0.19, "HCV": 0.28, "alcohol": 0.26, "other": 0.27},
+    aetiology={"HBV": 0.18, "HCV": 0.28, "alcohol": 0.26, "other": 0.28},
     ecog=(0.54, 0.38, 0.08),
     macrovascular_invasion=0.36,
     extrahepatic_spread=0.51,
     race="white",
     bclc_c=0.82,
     source=(
-        f"{_LLOVET}: men 87%, mean age about 65 years; aetiology hepatitis C 28%, alcohol 26%, "
-        "hepatitis B 19%, other or unknown 27%; ECOG 0 54%, 1 38%, 2 8%; macroscopic vascular "
-        "invasion 36%, extrahepatic spread 51%; BCLC stage C 82%. 602 randomized at 121 centres "
-        "in 21 countries (ClinicalTrials.gov NCT00105443 results, participant flow). Region: "
-        "randomization was stratified by region (Europe, North America, Australasia); the share "
-        "recruited in each is not given by any source consulted, so the regions are taken as "
-        "equal (assumption)"
+        f"{_LLOVET}: men 87%, mean age about 65 years; ECOG 0 54%, 1 38%, 2 8%; macroscopic "
+        "vascular invasion 36%, extrahepatic spread 51%. Aetiology: hepatitis B 18%, hepatitis C "
+        f"28%, alcohol 26% ({_KANE}), other or unknown the remaining 28%. BCLC stage C 81.6% "
+        f"with sorafenib, 83.2% with placebo, 82% of the 602 ({_SMPC}). 602 randomized at 121 "
+        "centres in 21 countries (ClinicalTrials.gov NCT00105443 results, participant flow). "
+        "Region: randomization was stratified by region (Europe, North America, Australasia); "
+        "the share recruited in each is not given by any source consulted, so the regions are "
+        "taken as equal (assumption)"
     ),
     unverified=(
         # Entered from the publication as recalled: no source consulted gives Table 1 of
-        # Llovet 2008 or the registry's baseline table.
+        # Llovet 2008 or the registry's baseline table. Aetiology (the FDA's review) and BCLC
+        # stage C (the SmPC) were read in the sources the ``source`` names.
         "male",
         "age_mean_years",
-        "aetiology",
         "ecog",
         "macrovascular_invasion",
         "extrahepatic_spread",
-        "bclc_c",
         # Assumptions: the spread of age, race and the regional shares are not published here.
         "age_sd_years",
         "race",
@@ -153,12 +162,13 @@ SHARP_POPULATION = BaselinePopulation(
     region={"europe": 1 / 3, "north_america": 1 / 3, "australasia": 1 / 3},
 )
 """SHARP's patients: Western, hepatitis C and alcohol more than hepatitis B, older, and fewer
-with macrovascular invasion than METSOR's Chinese population. The shares are Llovet 2008's
-Table 1 as recalled and are marked unverified (:attr:`BaselinePopulation.unverified`) until
-checked against the publication; the standard deviation of age, race (white) and equal shares
-of the three regions of SHARP's randomization (Europe, North America, Australasia) are
-assumptions. AFP and laboratory values keep the default's distributions (SHARP's are not
-modelled)."""
+with macrovascular invasion than METSOR's Chinese population. The aetiology (the FDA's review,
+Kane 2009) and the share at BCLC stage C (the Nexavar SmPC) are checked against their sources;
+sex, age, ECOG, invasion and spread are Llovet 2008's Table 1 as recalled and are marked
+unverified (:attr:`BaselinePopulation.unverified`) until checked against the publication; the
+standard deviation of age, race (white) and equal shares of the three regions of SHARP's
+randomization (Europe, North America, Australasia) are assumptions. AFP and laboratory values
+keep the default's distributions (SHARP's are not modelled)."""
 
 POPULATIONS: dict[str, BaselinePopulation] = {"sharp": SHARP_POPULATION}
 """The population of each preset whose trial's patients differ from the default's."""
