@@ -27,6 +27,8 @@ def test_sqlite_connections_have_wal_foreign_keys_and_busy_timeout(tmp_path):
     try:
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            # FULL (2): a commit is on disk when it returns, power cut or not
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 60_000
     finally:

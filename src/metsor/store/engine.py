@@ -2,8 +2,12 @@
 
 :func:`make_engine` builds the engine for a URL:
 
-- SQLite (``sqlite:///path``): WAL journal, ``foreign_keys=ON``, a ``busy_timeout``, and every
-  transaction opened with ``BEGIN IMMEDIATE`` so that writers queue for the one write lock at
+- SQLite (``sqlite:///path``): WAL journal with ``synchronous=FULL`` (a commit returns once
+  the journal is on disk, so a committed transaction survives a power cut or a crash of the
+  machine, as on PostgreSQL; ``NORMAL`` would keep it only through a crash of the program —
+  SQLite, "PRAGMA synchronous" and "Write-Ahead Logging" — and an anchor line written after
+  the commit could then name a transaction the database lost), ``foreign_keys=ON``, a
+  ``busy_timeout``, and every transaction opened with ``BEGIN IMMEDIATE`` so that writers queue for the one write lock at
   the start of a transaction instead of failing half-way (read-only work can ask for a plain
   deferred ``BEGIN`` with the execution option ``metsor_sqlite_begin="DEFERRED"``, which
   :func:`read_only` sets).
@@ -298,7 +302,7 @@ def _sqlite_connect(dbapi_connection: Any, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA synchronous = FULL")
     finally:
         cursor.close()
 
