@@ -115,13 +115,12 @@ _LLOVET = (
     "(baseline characteristics, 602 patients)"
 )
 _KANE = (
-    "Kane RC, Farrell AT, Madabushi R, et al. Sorafenib for the treatment of unresectable "
-    "hepatocellular carcinoma. Oncologist 2009;14:95-100 (the FDA's review of SHARP), abstract, "
-    "results"
+    "Kane RC, Farrell AT, Madabushi R, et al. Oncologist 2009;14:95-100 (the FDA's review of "
+    "SHARP), abstract, results"
 )
 _SMPC = (
-    "Nexavar EU Summary of Product Characteristics, section 5.1 (study 100554), as reproduced at "
-    "www.120ty.net/bencandy.php?aid=51709&fid=150&page=11"
+    "the EU Summary of Product Characteristics of SHARP's drug, section 5.1 (study 100554), as "
+    "reproduced at www.120ty.net/bencandy.php?aid=51709&fid=150&page=11"
 )
 
 SHARP_POPULATION = BaselinePopulation(
@@ -139,7 +138,7 @@ SHARP_POPULATION = BaselinePopulation(
         f"{_LLOVET}: men 87%, mean age about 65 years; ECOG 0 54%, 1 38%, 2 8%; macroscopic "
         "vascular invasion 36%, extrahepatic spread 51%. Aetiology: hepatitis B 18%, hepatitis C "
         f"28%, alcohol 26% ({_KANE}), other or unknown the remaining 28%. BCLC stage C 81.6% "
-        f"with sorafenib, 83.2% with placebo, 82% of the 602 ({_SMPC}). 602 randomized at 121 "
+        f"and 83.2% in the two arms, 82% of the 602 ({_SMPC}). 602 randomized at 121 "
         "centres in 21 countries (ClinicalTrials.gov NCT00105443 results, participant flow). "
         "Region: randomization was stratified by region (Europe, North America, Australasia); "
         "the share recruited in each is not given by any source consulted, so the regions are "
@@ -163,7 +162,7 @@ SHARP_POPULATION = BaselinePopulation(
 )
 """SHARP's patients: Western, hepatitis C and alcohol more than hepatitis B, older, and fewer
 with macrovascular invasion than METSOR's Chinese population. The aetiology (the FDA's review,
-Kane 2009) and the share at BCLC stage C (the Nexavar SmPC) are checked against their sources;
+Kane 2009) and the share at BCLC stage C (the EU SmPC) are checked against their sources;
 sex, age, ECOG, invasion and spread are Llovet 2008's Table 1 as recalled and are marked
 unverified (:attr:`BaselinePopulation.unverified`) until checked against the publication; the
 standard deviation of age, race (white) and equal shares of the three regions of SHARP's
