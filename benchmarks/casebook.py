@@ -326,6 +326,8 @@ class Timing:
     casebook_statements: int
     casebook_flushes: int
     peer_statements: int
+    empty_seconds: float
+    empty_cpu_seconds: float
 
 
 def _prepare(database: Database, subjects: int) -> list[tuple[str, str, date]]:
@@ -496,6 +498,16 @@ def _peer(database: Database, written: list[Written]) -> tuple[float, float]:
         metadata.drop_all(database.engine)
 
 
+def _empty_units(database: Database, count: int) -> tuple[float, float]:
+    """Open and commit ``count`` units of work that write nothing (the acting user and the
+    protocol read, the transaction begun and ended): the floor under every page."""
+    start, cpu = time.perf_counter(), time.process_time()
+    for _ in range(count):
+        with unit_of_work(database, "inv"):
+            pass
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
 #: The trial's clock of the benchmark: subjects are randomized on this day, and their year is
 #: entered on the day after it ends (so that no date lies in the future whatever the real date).
 _RANDOMIZED_ON = datetime(2026, 1, 7, 12, tzinfo=UTC)
@@ -539,6 +551,7 @@ def run(
             audited = sum(1 for e in field_entries(session) if e.seq > audit_before)
         with _statements(database) as inserted:
             peer, peer_cpu = _peer(database, [_as_rows(page) for page in written])
+        empty, empty_cpu = _empty_units(database, len(pages))
         return Timing(
             backend=backend,
             subjects=subjects,
@@ -555,6 +568,8 @@ def run(
             casebook_statements=sent[0],
             casebook_flushes=_FLUSH_COUNT[0],
             peer_statements=inserted[0],
+            empty_seconds=empty,
+            empty_cpu_seconds=empty_cpu,
         )
     finally:
         database.close()
@@ -654,7 +669,11 @@ def _report(timing: Timing) -> None:
         f"{'':<10} CPU of this process: casebook {timing.casebook_cpu_seconds:6.1f} s "
         f"({timing.records / timing.casebook_cpu_seconds:,.0f} records/CPU-s), peer "
         f"{timing.peer_cpu_seconds:5.1f} s, ratio "
-        f"{timing.casebook_cpu_seconds / timing.peer_cpu_seconds:5.1f}"
+        f"{timing.casebook_cpu_seconds / timing.peer_cpu_seconds:5.1f}\n"
+        f"{'':<10} a page, CPU: casebook {1000 * timing.casebook_cpu_seconds / timing.pages:.2f} "
+        f"ms, peer {1000 * timing.peer_cpu_seconds / timing.pages:.2f} ms, a unit of work that "
+        f"writes nothing {1000 * timing.empty_cpu_seconds / timing.pages:.2f} ms "
+        f"(wall {1000 * timing.empty_seconds / timing.pages:.2f} ms)"
     )
 
 
