@@ -141,7 +141,7 @@ def test_simulate_two_sided_look_without_a_wedge_is_null_in_json() -> None:
     assert out["futility_by_look"][0] == 0.0
 
 
-INCOMPLETE = "error: futility needs both --beta and --beta-spending"
+INCOMPLETE = "error: --beta-spending needs --beta, the type-II error its futility bounds spend"
 BINDING_ALONE = (
     "error: option --binding-futility: binding futility needs --beta and --beta-spending"
 )
@@ -157,12 +157,19 @@ COMMANDS = {
     ],
     "simulate": [
         *("simulate", "--n", "82", "--median-control", "10.7", "--median-experimental", "14"),
-        *("--accrual-months", "24", "--looks", "0.5,1", "--sims", "10"),
+        *("--accrual-months", "24", "--looks", "0.5,1", "--sims", "10", "--alpha", "0.025"),
     ],
 }
 REFUSALS = [
-    pytest.param(["--beta", "0.2"], INCOMPLETE, id="beta-alone"),
     pytest.param(["--beta-spending", "obf"], INCOMPLETE, id="beta-spending-alone"),
+    pytest.param(
+        ["--beta", "0.99"],
+        "error: option --beta: beta must lie in [0.0001, 1 - alpha = 0.975), not 0.99",
+        id="beta-alone-beyond-1-alpha",
+    ),
+    pytest.param(
+        ["--beta", "0.2", "--binding-futility"], BINDING_ALONE, id="binding-with-beta-alone"
+    ),
     pytest.param(["--binding-futility"], BINDING_ALONE, id="binding-alone"),
     pytest.param(
         [
@@ -179,10 +186,8 @@ REFUSED = [
     pytest.param(command, *refusal.values, id=f"{command}-{refusal.id}")
     for command in COMMANDS
     for refusal in REFUSALS
-    if not (command == "boundaries" and refusal.id == "beta-alone")
 ]
-"""Every command with every refusal, but ``boundaries`` takes ``--beta`` alone: the
-characteristics of an efficacy-only design (tests/cli/test_design_boundaries_cli.py)."""
+"""Every command with every refusal: the three share their design options and the rule."""
 
 
 @pytest.mark.parametrize(("command", "extra", "message"), REFUSED)
@@ -192,6 +197,32 @@ def test_futility_refusals_name_the_options(command: str, extra: list[str], mess
     assert result.exit_code == 2, result.output
     assert result.stderr == message + "\n"
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param("interim", id="interim"),
+        pytest.param("simulate", id="simulate"),
+    ],
+)
+def test_beta_alone_is_the_efficacy_only_design(command: str) -> None:
+    """--beta without --beta-spending, as rpact's getDesignGroupSequential(beta = 0.2) without
+    typeBetaSpending: accepted, with the efficacy-only design's bounds and no futility."""
+    without = _run_json(*COMMANDS[command])
+    alone = _run_json(*COMMANDS[command], "--beta", "0.2")
+    assert alone == without
+    assert not {"futility_z", "futility_bounds"} & alone.keys()
+
+
+def test_beta_alone_gives_the_same_bounds_in_every_command() -> None:
+    """The efficacy bound at 0.5 of the events: boundaries, interim and simulate agree."""
+    bounds = _run_json(*COMMANDS["boundaries"], "--beta", "0.2")
+    args = list(COMMANDS["interim"])
+    args[args.index("--events") + 1] = "29.5"  # half the planned 59 events: the planned look
+    interim = _run_json(*args, "--beta", "0.2")
+    assert_allclose(interim["critical_z"], bounds["z"], rtol=1e-12)
+    assert bounds["power"][-1] == pytest.approx(0.8, abs=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -222,9 +253,9 @@ def test_other_parameters_named_in_a_refusal_are_options(args: list[str], messag
     ("call", "message"),
     [
         pytest.param(
-            lambda: group_sequential_design([0.5, 1.0], beta=0.2),
-            "futility needs both 'beta' and 'beta_spending'",
-            id="beta-alone",
+            lambda: group_sequential_design([0.5, 1.0], beta_spending="obf"),
+            "'beta_spending' needs 'beta', the type-II error its futility bounds spend",
+            id="beta-spending-alone",
         ),
         pytest.param(
             lambda: group_sequential_design([0.5, 1.0], binding_futility=True),

@@ -108,7 +108,9 @@ def names_option(output: str, option: str) -> bool:
 @pytest.mark.parametrize(
     ("extra", "option"),
     [
-        pytest.param(["--sides", "2", "--beta", "0.2"], "--beta-spending", id="beta-alone"),
+        pytest.param(
+            ["--sides", "2", "--beta-spending", "obf"], "--beta", id="beta-spending-alone"
+        ),
         pytest.param(["--binding-futility"], "--binding-futility", id="binding-without-beta"),
     ],
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -126,7 +128,8 @@ def test_spending_functions_end_at_alpha() -> None:
         ({"alpha": 0.0}, "alpha"),
         ({"sides": 0}, "sides"),
         ({"spending": "haybittle"}, "spending"),
-        ({"beta": 0.2}, "beta_spending"),
+        pytest.param({"beta_spending": "obf"}, "beta", id="beta-spending-without-beta"),
+        pytest.param({"beta": 0.98}, "beta", id="beta-alone-above-1-alpha"),
         pytest.param({"binding_futility": True}, "binding_futility", id="binding-without-beta"),
         pytest.param(
             {
@@ -158,6 +161,26 @@ def test_bad_input_names_the_argument(kwargs: dict[str, Any], field: str) -> Non
     with pytest.raises(InputError) as info:
         group_sequential_design(looks, **args)
     assert info.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("spending", "sides"),
+    [
+        pytest.param("obf", 1, id="obf-one-sided"),
+        pytest.param("pocock", 2, id="pocock-two-sided"),
+        pytest.param("classical-obf", 1, id="classical-obf"),
+    ],
+)
+def test_beta_alone_is_the_efficacy_only_design(spending: str, sides: int) -> None:
+    """rpact's getDesignGroupSequential(beta = 0.2) without typeBetaSpending: β serves the
+    characteristics; the bounds are those of the design without it, and no futility."""
+    looks = [1 / 3, 2 / 3, 1.0]
+    alone = group_sequential_design(looks, sides=sides, spending=spending, beta=0.2)
+    without = group_sequential_design(looks, sides=sides, spending=spending)
+    assert replace(alone, drift=0.0) == replace(without, drift=0.0)
+    assert math.isnan(alone.drift)
+    assert alone.cumulative_beta == ()
+    assert all(a == -math.inf for a in alone.futility)
 
 
 def test_twenty_looks_are_allowed_and_spend_alpha() -> None:

@@ -276,7 +276,8 @@ def test_futility_bound_crossed_is_flagged() -> None:
         pytest.param({"spending": "linear"}, "spending", id="spending"),
         pytest.param({"sides": 3}, "sides", id="sides"),
         pytest.param({"looks": [0.5, 0.9]}, "looks", id="looks-not-ending-at-1"),
-        pytest.param({"beta": 0.2}, "beta_spending", id="beta-without-spending"),
+        pytest.param({"beta_spending": "obf"}, "beta", id="spending-without-beta"),
+        pytest.param({"beta": 0.99}, "beta", id="beta-alone-beyond-1-alpha"),
     ],
 )
 def test_bad_input_names_the_field(change: dict[str, Any], field: str) -> None:

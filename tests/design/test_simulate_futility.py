@@ -246,8 +246,8 @@ def test_same_seed_same_answer_whatever_the_chunking_with_futility() -> None:
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        pytest.param({"beta_spending": None}, "beta_spending", id="beta-alone"),
-        pytest.param({"beta": None}, "beta_spending", id="beta-spending-alone"),
+        pytest.param({"beta_spending": None, "beta": 0.99}, "beta", id="beta-alone-beyond-1-alpha"),
+        pytest.param({"beta": None}, "beta", id="beta-spending-alone"),
         pytest.param({"beta_spending": "linear"}, "beta_spending", id="unknown-beta-spending"),
         pytest.param({"beta_spending": 3}, "beta_spending", id="beta-spending-as-number"),
         pytest.param({"beta": "0.2"}, "beta", id="beta-as-text"),

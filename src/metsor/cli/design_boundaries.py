@@ -105,7 +105,7 @@ def boundaries_payload(
         sides=sides,
         spending=spending,
         gamma=gamma,
-        beta=beta if beta_spending is not None else None,
+        beta=beta,
         beta_spending=beta_spending,
         beta_gamma=beta_gamma,
         binding_futility=binding_futility,

@@ -38,12 +38,20 @@ ALLOCATION_RATIO = Annotated[
     float, typer.Option("--allocation-ratio", help="Patients experimental : control.")
 ]
 GAMMA = Annotated[float, typer.Option("--gamma", help="Hwang–Shih–DeCani gamma.")]
-BETA = Annotated[float | None, typer.Option("--beta", help="Type-II error, for futility bounds.")]
+BETA = Annotated[
+    float | None,
+    typer.Option(
+        "--beta",
+        help="Type-II error: with --beta-spending, the futility bounds spend it; alone, the "
+        "design stays efficacy-only (as rpact's getDesignGroupSequential, where beta serves "
+        "the characteristics and changes no bound).",
+    ),
+]
 BETA_SPENDING = Annotated[
     str | None,
     typer.Option(
         "--beta-spending",
-        help="obf, pocock or hsd: futility bounds (z ≤ a; |z| < a when two-sided).",
+        help="obf, pocock or hsd: futility bounds (z ≤ a; |z| < a when two-sided); needs --beta.",
     ),
 ]
 BETA_GAMMA = Annotated[

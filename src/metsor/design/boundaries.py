@@ -521,10 +521,14 @@ def group_sequential_design(
     gamma
         Hwang–Shih–DeCani parameter for ``spending="hsd"``.
     beta
-        Type-II error; with ``beta_spending`` it adds futility bounds.
+        Type-II error; with ``beta_spending`` it adds futility bounds. Alone it leaves the
+        design efficacy-only (its bounds do not depend on β; β serves the design's
+        characteristics, :func:`metsor.design.characteristics.design_characteristics`), as
+        rpact's ``getDesignGroupSequential(beta = …)`` without ``typeBetaSpending``; it is
+        still held to rpact's range.
     beta_spending
-        ``"obf"``, ``"pocock"`` or ``"hsd"`` spending of β. One-sided designs stop for futility
-        when Z_k < a_k, two-sided ones when |Z_k| < a_k.
+        ``"obf"``, ``"pocock"`` or ``"hsd"`` spending of β (needs ``beta``). One-sided designs
+        stop for futility when Z_k < a_k, two-sided ones when |Z_k| < a_k.
     beta_gamma
         Hwang–Shih–DeCani parameter of the beta-spending function.
     binding_futility
@@ -567,14 +571,15 @@ def group_sequential_design(
     futility = np.full(t.size, _NO_BOUND)
     cum_beta: NDArray[np.float64] = np.zeros(0)
     eta = float("nan")
-    if beta is not None or beta_spending is not None:
-        if beta is None or beta_spending is None:
-            raise InputError(
-                "futility needs both 'beta' and 'beta_spending'",
-                field="beta_spending",
-                names=("beta",),
-            )
+    if beta is not None:
         check_beta(beta, alpha)
+    if beta_spending is not None:
+        if beta is None:
+            raise InputError(
+                "'beta_spending' needs 'beta', the type-II error its futility bounds spend",
+                field="beta",
+                names=("beta_spending",),
+            )
         _check_gamma(beta_gamma, "beta_gamma")
         if beta_spending not in ("obf", "pocock", "hsd"):
             raise InputError("beta_spending must be obf, pocock or hsd", field="beta_spending")

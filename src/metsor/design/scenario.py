@@ -73,9 +73,9 @@ class Scenario:
     spending, gamma
         Alpha spending of the interim bounds (see :mod:`metsor.design.boundaries`).
     beta, beta_spending, beta_gamma
-        Optional futility bounds by β-spending (both ``beta`` and ``beta_spending``, or
-        neither): an interim look stops the trial for futility when z is at or below its bound
-        (|z| below it when two-sided).
+        Optional futility bounds by β-spending (``beta_spending`` needs ``beta``; ``beta``
+        alone leaves the design efficacy-only): an interim look stops the trial for futility
+        when z is at or below its bound (|z| below it when two-sided).
     binding_futility
         Whether the efficacy bounds count on the futility bounds (rpact's
         ``bindingFutility``). Simulated trials obey the futility bounds either way; non-binding
