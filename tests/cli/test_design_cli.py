@@ -113,6 +113,36 @@ def test_simulate_reports_power_and_looks() -> None:
     assert again == out
 
 
+@pytest.mark.parametrize(
+    ("timing", "reported"),
+    [
+        pytest.param([], True, id="time-driven"),
+        pytest.param(["--events", "59"], False, id="event-driven"),
+    ],
+)
+def test_simulate_reports_the_interims_the_end_of_follow_up_came_before(
+    timing: list[str], reported: bool
+) -> None:
+    """A time-driven design says how often its end of follow-up came before an interim
+    look's events (the analysis then final) and at what bound; an event-driven one has no
+    such look."""
+    out = _run_json(
+        *("simulate", "--n", "82", "--median-control", "10.7", "--median-experimental", "14"),
+        *("--accrual-months", "24", "--looks", "0.5,0.95,1", "--alpha", "0.025", "--sides", "1"),
+        *("--sims", "1000", "--seed", "3", *timing),
+    )
+    assert ("early_final_by_look" in out) == reported
+    if reported:
+        early = out["early_final_by_look"]
+        assert isinstance(early, list)
+        assert len(early) == 2
+        assert early[1] > 0
+        bounds = out["early_final_bounds"]
+        assert isinstance(bounds, list)
+        assert bounds[0] == pytest.approx(1.959964, abs=1e-6)  # the fixed test's bound
+        assert bounds[1] < out["critical_values"][-1]  # type: ignore[index]
+
+
 def test_simulate_under_the_null_reports_type_i_error() -> None:
     out = _run_json(
         "simulate",

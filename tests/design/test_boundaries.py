@@ -9,9 +9,14 @@ from typing import Any
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from scipy.stats import norm
 
 from metsor.design._recursion import crossing_probabilities
-from metsor.design.boundaries import group_sequential_design, spending_function
+from metsor.design.boundaries import (
+    early_final_bounds,
+    group_sequential_design,
+    spending_function,
+)
 from metsor.errors import InputError
 
 from .conftest import load_reference
@@ -181,6 +186,48 @@ def test_beta_alone_is_the_efficacy_only_design(spending: str, sides: int) -> No
     assert math.isnan(alone.drift)
     assert alone.cumulative_beta == ()
     assert all(a == -math.inf for a in alone.futility)
+
+
+EARLY_FINAL_DESIGNS = [
+    pytest.param({}, id="obf-one-sided"),
+    pytest.param({"sides": 2, "alpha": 0.05}, id="obf-two-sided"),
+    pytest.param({"spending": "pocock"}, id="pocock"),
+    pytest.param({"spending": "hsd", "gamma": -2.0}, id="hsd"),
+    pytest.param({"beta": 0.2, "beta_spending": "obf"}, id="non-binding-futility"),
+    pytest.param({"spending": "classical-obf"}, id="classical-obf"),
+    pytest.param(
+        {"beta": 0.2, "beta_spending": "obf", "binding_futility": True}, id="binding-futility"
+    ),
+    pytest.param(
+        {"beta": 0.2, "beta_spending": "pocock", "binding_futility": True, "sides": 2},
+        id="binding-futility-two-sided",
+    ),
+]
+
+
+@pytest.mark.parametrize("options", EARLY_FINAL_DESIGNS)
+def test_early_final_bounds_spend_what_the_looks_held_left(options: dict[str, Any]) -> None:
+    """A final analysis right after the first look is the fixed test's bound; after every
+    interim, the design's own final bound."""
+    d = group_sequential_design([0.3, 0.6, 0.8, 1.0], **options)
+    bounds = early_final_bounds(d)
+    assert len(bounds) == 4
+    assert bounds[0] == pytest.approx(norm.isf(d.alpha / d.sides), abs=1e-12)
+    assert bounds[-1] == pytest.approx(d.z[-1], abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [p for p in EARLY_FINAL_DESIGNS if p.id in {"obf-one-sided", "obf-two-sided", "pocock", "hsd"}],
+)
+def test_early_final_bound_is_the_design_of_the_looks_held(options: dict[str, Any]) -> None:
+    """α-spending without binding futility: a look's bound depends on the looks up to it, so
+    the final after j interims is the final bound of the design of those looks and 1."""
+    looks = [0.3, 0.6, 0.8, 1.0]
+    bounds = early_final_bounds(group_sequential_design(looks, **options))
+    for j in range(1, 3):
+        held = group_sequential_design([*looks[:j], 1.0], **options)
+        assert bounds[j] == pytest.approx(held.z[-1], abs=1e-7)
 
 
 def test_twenty_looks_are_allowed_and_spend_alpha() -> None:

@@ -77,11 +77,12 @@ def designs(draw: st.DrawFn) -> TrialDesign:
 def outcomes_are_outcomes(design: TrialDesign) -> None:
     """A look index or −1, a count of events among the patients, a cut-off ≥ 0."""
     [outcome] = run_blocks(KEY, [TRIALS], design, threads=1)
-    look, events, cutoff, _, futile, futile_events, futile_cutoff = outcome.T
+    look, events, cutoff, _, futile, futile_events, futile_cutoff, early = outcome.T
     assert outcome.shape == (TRIALS, len(OUTCOME_COLUMNS))
-    for stop in (look, futile):
+    for stop in (look, futile, early):
         assert np.all((stop >= -1) & (stop < design.targets.size) & (stop == np.round(stop)))
     assert np.all(futile < design.targets.size - 1)  # never at the final look
+    assert np.all(early < design.targets.size - 1)  # an interim the final came before
     for seen in (events, futile_events):
         assert np.all((seen >= 0) & (seen <= design.group.size))
     assert not np.any(cutoff < 0)

@@ -168,6 +168,9 @@ def _at_cut(
 CASES = {
     "time-driven": _scenario(),
     "event-driven, two looks": _scenario(events=59, looks=(0.5, 1.0), alpha=0.025, sides=1),
+    "time-driven, an interim the end may come first": _scenario(
+        looks=(0.5, 0.95, 1.0), alpha=0.025, sides=1
+    ),
     "ttp with dropout": _scenario(endpoint="ttp", dropout_per_year=0.2, looks=(0.5, 1.0)),
     "pfs, small": _scenario(n=12, endpoint="pfs", events=9),
 }
@@ -182,6 +185,7 @@ def test_each_trial_is_the_one_trial_logrank_at_its_cut_off(name: str) -> None:
     trials = 60
     [outcome] = run_blocks(KEY[None, :], [trials], plan)
     look, events, cutoff, z = outcome.T[:4]
+    early = outcome.T[7]
     for trial in range(trials):
         entry, event_time, censor_time = _patients(s, trial)
         stop = int(look[trial]) if look[trial] >= 0 else len(s.looks) - 1
@@ -195,6 +199,10 @@ def test_each_trial_is_the_one_trial_logrank_at_its_cut_off(name: str) -> None:
         ours = (one.expected[1] - one.observed[1]) / math.sqrt(one.variance[1, 1])
         assert_allclose(z[trial], ours, rtol=RTOL)
         bound = plan.critical[stop]
+        if early[trial] >= 0:  # the end of follow-up came before that interim's events
+            assert plan.final_critical is not None
+            bound = plan.final_critical[int(early[trial])]
+            assert cutoff[trial] == s.accrual_months + s.follow_up_months
         assert (look[trial] >= 0) == ((abs(ours) if s.sides == 2 else ours) >= bound)
 
 
@@ -260,6 +268,10 @@ def _design(**change: object) -> TrialDesign:
         pytest.param({"scan_days": 0.5}, "scan_days", id="scan-under-a-day"),
         pytest.param({"futility": np.array([0.0, 1.0])}, "futility", id="futility-per-look"),
         pytest.param({"futility": np.array([np.nan])}, "futility", id="futility-nan"),
+        pytest.param(
+            {"final_critical": np.array([1.96, 2.0])}, "final_critical", id="final-per-look"
+        ),
+        pytest.param({"final_critical": np.array([np.nan])}, "final_critical", id="final-nan"),
     ],
 )
 def test_the_kernel_runs_only_on_a_checked_design(change: dict[str, object], field: str) -> None:
@@ -283,3 +295,41 @@ def test_run_blocks_checks_keys_and_trials(keys: np.ndarray, trials: list[int], 
     with pytest.raises(InputError) as info:
         run_blocks(keys, trials, _design())
     assert info.value.field == field
+
+
+def test_an_interim_the_end_of_follow_up_comes_before_is_the_final_analysis() -> None:
+    """A time-driven trial that reaches its end of follow-up before the 0.95 look's events
+    holds its final analysis then, as the design without that look would: the same z, cut-off
+    and decision at the bound spending all the α the 0.5 look left (not the planned final
+    bound, which keeps back the α of the look not held)."""
+    three = _scenario(looks=(0.5, 0.95, 1.0), alpha=0.025, sides=1).validated()
+    two = replace(three, looks=(0.5, 1.0)).validated()
+    plan3, plan2 = _plan(three), _plan(two)
+    assert plan3.targets[0] == plan2.targets[0]
+    assert plan3.final_critical is not None
+    assert plan3.final_critical[1] == pytest.approx(plan2.critical[-1], abs=1e-9)
+    assert plan3.final_critical[1] < plan3.critical[-1]
+    trials = 400
+    [with_look] = run_blocks(KEY[None, :], [trials], plan3)
+    [without] = run_blocks(KEY[None, :], [trials], plan2)
+    early = with_look[:, 7] == 1
+    assert 0 < early.sum() < trials
+    assert np.all(with_look[:, 7] != 0)  # the 0.5 look always comes before the end
+    assert_array_equal(with_look[early, 1:4], without[early, 1:4])
+    assert_array_equal(with_look[early, 0] >= 0, without[early, 0] >= 0)
+    assert np.all(with_look[early & (with_look[:, 0] >= 0), 0] == 2)  # counted at the final
+    assert np.all(with_look[~early, 7] == -1)
+
+
+def test_an_early_final_is_counted_by_the_interim_it_came_before() -> None:
+    """simulate reports the share of trials whose end of follow-up came before each interim
+    look's events, and the bound of their final analysis; an event-driven design has none."""
+    s = _scenario(looks=(0.5, 0.95, 1.0), alpha=0.025, sides=1)
+    r = simulate(s, sims=2000, seed=3)
+    assert r.early_final_by_look[0] == 0.0
+    assert 0.0 < r.early_final_by_look[1] < 1.0
+    assert r.early_final_bounds[1] == pytest.approx(
+        simulate(replace(s, looks=(0.5, 1.0)), sims=10, seed=3).critical_values[-1], abs=1e-9
+    )
+    event_driven = simulate(replace(s, events=59), sims=100, seed=3)
+    assert event_driven.early_final_by_look == event_driven.early_final_bounds == ()

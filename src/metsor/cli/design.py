@@ -219,7 +219,11 @@ def simulate_command(
     """Simulate whole trials: power (type-I error when the medians are equal), stopping by look.
 
     TTP and PFS see progression at the protocol's tumour assessments unless
-    ``--assessment-interval-months`` says otherwise. With ``--beta`` and ``--beta-spending``
+    ``--assessment-interval-months`` says otherwise. Without ``--events`` the final analysis
+    is at accrual + follow-up: a trial that reaches it before an interim look's events holds
+    its final analysis then, at a bound that spends all the α left (``early final by look``:
+    the share of trials, by the interim not held; ``early final bounds``: those bounds). With
+    ``--beta`` and ``--beta-spending``
     a trial stops for futility at an interim look whose z is at or below the futility bound
     (|z| below it when two-sided); non-binding bounds also give the power that obeying them
     costs.
@@ -279,6 +283,7 @@ def simulate_command(
             "reject_by_look": list(result.reject_by_look),
             "critical_values": list(result.critical_values),
             **_futility_payload(result),
+            **_early_final_payload(result),
             "hr": result.hr,
             "sims": result.sims,
             "seed": result.seed,
@@ -302,6 +307,17 @@ def _futility_payload(result: Any) -> dict[str, Any]:
         payload["power_futility_ignored"] = result.power_futility_ignored
         payload["power_lost_to_futility"] = result.power_lost_to_futility
     return payload
+
+
+def _early_final_payload(result: Any) -> dict[str, Any]:
+    """A time-driven design's interim looks that the end of follow-up came before (nothing
+    when every look is event-driven)."""
+    if not result.early_final_by_look:
+        return {}
+    return {
+        "early_final_by_look": list(result.early_final_by_look),
+        "early_final_bounds": list(result.early_final_bounds),
+    }
 
 
 def _assessment_interval(text: str | None, protocol: float) -> float | None:

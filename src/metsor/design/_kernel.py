@@ -72,12 +72,15 @@ OUTCOME_COLUMNS = (
     "futility_look",
     "futility_events",
     "futility_cutoff",
+    "early_final_look",
 )
 """Columns of the kernel's outcome, one row per trial: the look that rejected H0 (−1 none;
-with non-binding futility bounds, also after a futility crossing), events, calendar cut-off
-and z of the last analysis done, then the first interim look whose z crossed the futility
-bound (−1 none) with the events and cut-off of that look (those of the last analysis when
-none)."""
+with non-binding futility bounds, also after a futility crossing; the final look when the
+final analysis came early), events, calendar cut-off and z of the last analysis done, then
+the first interim look whose z crossed the futility bound (−1 none) with the events and
+cut-off of that look (those of the last analysis when none), and the interim look whose
+events the planned end of follow-up came before, so that the analysis then was the final one
+(−1 none)."""
 
 
 _crosses_futility = njit(cache=True, nogil=True)(crosses_futility)
@@ -101,10 +104,15 @@ class TrialDesign:
     targets
         Events that trigger each look; 0 means the look is at ``calendar_end``.
     calendar_end
-        Calendar month of the final analysis when it is time-driven (0 if event-driven); an
-        event-driven interim that would fall after it is skipped.
+        Calendar month of the final analysis when it is time-driven (0 if event-driven). An
+        interim look whose events would come at or after it is not held: the analysis at
+        ``calendar_end`` is then the final one, with the bound of ``final_critical``.
     critical
         Critical z-value of each look (benefit of the experimental arm is positive).
+    final_critical
+        The final look's critical value after the first j interim looks (entry j), for a
+        final analysis that comes before interim look j's events; None: ``critical[-1]``
+        whatever came before (see :func:`metsor.design.boundaries.early_final_bounds`).
     two_sided
         Reject on |z| rather than on z.
     scan_days
@@ -132,12 +140,19 @@ class TrialDesign:
     ttp_death: int = TTP_DEATH_CODES["last_adequate_assessment"]
     futility: NDArray[np.float64] | None = None
     binding_futility: bool = False
+    final_critical: NDArray[np.float64] | None = None
 
     def futility_bounds(self) -> NDArray[np.float64]:
         """The futility bound of each look as the kernel reads it: −inf where there is none."""
         if self.futility is None:
             return np.full(np.asarray(self.targets).size, -np.inf)
         return np.asarray(self.futility, dtype=np.float64)
+
+    def final_bounds(self) -> NDArray[np.float64]:
+        """The final look's bound after each number of interim looks, as the kernel reads it."""
+        if self.final_critical is None:
+            return np.full(np.asarray(self.targets).size, np.asarray(self.critical)[-1])
+        return np.asarray(self.final_critical, dtype=np.float64)
 
     def check(self) -> None:
         """Raise InputError naming the first field the compiled kernel could not run safely on.
@@ -182,6 +197,11 @@ class TrialDesign:
             raise InputError("futility must have one float64 per look", field="futility")
         if np.any(np.isnan(futility)):
             raise InputError("futility bounds must be numbers (−inf: none)", field="futility")
+        final = self.final_bounds()
+        if final.shape != targets.shape or final.dtype != np.float64 or np.any(np.isnan(final)):
+            raise InputError(
+                "final_critical must have one float64 per look", field="final_critical"
+            )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -472,6 +492,7 @@ def _analyse_trial(
     ttp_death: int,
     futility: NDArray[np.float64],
     binding: bool,
+    final_critical: NDArray[np.float64],
     work: NDArray[np.float64],
     codes: NDArray[np.uint8],
     scratch: NDArray[np.intp],
@@ -492,16 +513,22 @@ def _analyse_trial(
         )
     looks = targets.shape[0]
     out[4] = -1.0
+    out[7] = -1.0
     for k in range(looks):
         cut = calendar_end
+        bound = critical[k]
+        final = k == looks - 1
         if targets[k] > 0:
             wanted = min(targets[k], size)
             # wanted ≥ 1 keeps the index inside the calendar (a trial without patients has none)
             cut = calendar[wanted - 1] if 1 <= wanted <= events else end_of_follow_up
             if calendar_end > 0.0 and cut >= calendar_end:
-                if k < looks - 1:
-                    continue
+                # the planned end of follow-up comes first: the analysis then is the final one
                 cut = calendar_end
+                if not final:
+                    bound = final_critical[k]
+                    final = True
+                    out[7] = k
         if scan_days > 0.0:
             deaths = censor_at_scans(
                 cut,
@@ -523,11 +550,13 @@ def _analyse_trial(
         observed, expected, variance = logrank_sorted_kernel(sorted_time, sorted_code, size)
         z = (expected - observed) / np.sqrt(variance) if variance > 0.0 else 0.0
         out[1], out[2], out[3] = float(deaths), cut, z
-        if (abs(z) if two_sided else z) >= critical[k]:
-            out[0] = k
+        if (abs(z) if two_sided else z) >= bound:
+            out[0] = looks - 1 if final else k
             _futility_row(out)
             return
-        if k < looks - 1 and out[4] < 0 and _crosses_futility(z, futility[k], two_sided):
+        if final:
+            break
+        if out[4] < 0 and _crosses_futility(z, futility[k], two_sided):
             out[4], out[5], out[6] = k, float(deaths), cut
             if binding:
                 out[0] = -1.0
@@ -553,14 +582,15 @@ def simulate_trials(
     ttp_death: int,
     futility: NDArray[np.float64],
     binding: bool,
+    final_critical: NDArray[np.float64],
     outcome: NDArray[np.float64],
 ) -> None:  # pragma: no cover - compiled
     """Simulate trials ``start`` to ``stop`` − 1 of the block keyed ``key``, into ``outcome``.
 
     ``outcome`` has a row per trial of the block, the columns of :data:`OUTCOME_COLUMNS`: look
     of rejection (−1 for none), events at the last analysis done, its calendar time, its
-    log-rank z (positive for a benefit), and the first futility crossing (−1 for none) with
-    its events and calendar time.
+    log-rank z (positive for a benefit), the first futility crossing (−1 for none) with
+    its events and calendar time, and the interim look a final analysis came before (−1 none).
     ``scan_days`` > 0 draws with :func:`draw_scheduled_trial` (progression seen at assessments,
     a death without progression censoring time to progression as ``ttp_death`` says).
     """
@@ -602,6 +632,7 @@ def simulate_trials(
             ttp_death,
             futility,
             binding,
+            final_critical,
             work,
             codes,
             scratch,
@@ -639,8 +670,9 @@ def run_blocks(
     list of ndarray
         Per block, one row per trial, the columns of :data:`OUTCOME_COLUMNS`: look of
         rejection (−1 for none), events at the last analysis done, its calendar time, its
-        log-rank z (positive for a benefit), the first futility crossing (−1 for none), and
-        the events and calendar time of that look.
+        log-rank z (positive for a benefit), the first futility crossing (−1 for none), the
+        events and calendar time of that look, and the interim look whose events the planned
+        end of follow-up came before (−1 for none).
 
     Raises
     ------
@@ -657,6 +689,7 @@ def run_blocks(
         raise InputError("trials must be one count ≥ 0 per block", field="trials")
     outcomes = [np.empty((n, len(OUTCOME_COLUMNS))) for n in trials]
     futility = design.futility_bounds()
+    final_critical = design.final_bounds()
     tasks = [
         (b, start, min(start + TRIALS_PER_TASK, n))
         for b, n in enumerate(trials)
@@ -681,6 +714,7 @@ def run_blocks(
             design.ttp_death,
             futility,
             design.binding_futility,
+            final_critical,
             outcomes[b],
         )
 

@@ -44,6 +44,7 @@ __all__ = [
     "check_alpha",
     "check_beta",
     "crosses_futility",
+    "early_final_bounds",
     "group_sequential_design",
     "spending_bounds",
     "spending_function",
@@ -630,3 +631,46 @@ def group_sequential_design(
         spending=spending,
         binding_futility=stops,
     )
+
+
+def early_final_bounds(design: GroupSequentialDesign) -> tuple[float, ...]:
+    """The final look's efficacy bound when the final analysis comes after fewer interims.
+
+    A time-driven trial ends at its planned end of follow-up; an interim look whose events have
+    not been reached by then is not held, and the analysis at the end is the final one. Spent
+    as Lan and DeMets spend, the final look spends all the α the looks held before it left
+    (what a data monitoring committee expects of an α-spending design, and what
+    :func:`metsor.design.interim.interim_analysis` does with a look that reaches the planned
+    events): its bound c solves P_H0(first crossing above c at the final look) = α/sides −
+    (α spent by the looks held)/sides on the paths still running after them. Those looks keep
+    the bounds they were held at; their futility bounds count when they bind.
+
+    Parameters
+    ----------
+    design
+        A design from :func:`group_sequential_design`.
+
+    Returns
+    -------
+    tuple of float
+        Entry j: the final bound after the first j interim looks (0 ≤ j < the number of
+        looks). The last entry is the design's own final bound (``design.z[-1]``).
+
+    References
+    ----------
+    Lan KKG, DeMets DL. Discrete sequential boundaries for clinical trials. Biometrika
+    1983;70:659–663. Jennison C, Turnbull BW. Group Sequential Methods with Applications to
+    Clinical Trials. Chapman & Hall/CRC, 2000, section 7.2.
+    """
+    t = design.information_rates
+    one_sided = design.alpha / design.sides
+    bounds: list[float] = []
+    state: Continuation | None = None
+    for j in range(len(t)):
+        spent = design.cumulative_alpha[j - 1] / design.sides if j else 0.0
+        bounds.append(_efficacy_bound(state, 1.0, one_sided - spent))
+        if j < len(t) - 1:
+            futility = design.futility[j] if design.binding_futility else _NO_BOUND
+            lower, inner = _region_lower(design.z[j], futility, design.sides)
+            state = _first_look_or_advance(state, t[j], design.z[j], lower, inner, 0.0)
+    return tuple(bounds)

@@ -10,7 +10,12 @@ progression where the protocol's endpoint rules say, as :mod:`metsor.endpoints` 
 Endpoints: OS (death), TTP (progression; death censors), PFS (the first of the two), all by
 log-rank, and ORR by Fisher's exact test.
 The data cut-off is at accrual + follow-up or at the E-th event; interim looks are taken at
-fractions of the planned events and tested against group-sequential bounds. A design with
+fractions of the planned events and tested against group-sequential bounds. When the final
+analysis is at accrual + follow-up (time-driven) and a trial reaches that time before an
+interim look's events, the interim is not held: the analysis then is the final one, its bound
+spending all the α the looks held before it left
+(:func:`metsor.design.boundaries.early_final_bounds`), and the result counts such trials by
+the interim look they came before (``early_final_by_look``). A design with
 β-spending futility bounds stops a trial for futility at an interim look whose z is at or below
 the bound (|z| below it when two-sided), as rpact's ``getSimulationSurvival`` does; with
 non-binding bounds each trial is also followed past them, so the result tells the power the
@@ -41,7 +46,7 @@ from metsor.design._kernel import (
     TrialDesign,
     run_blocks,
 )
-from metsor.design.boundaries import GroupSequentialDesign
+from metsor.design.boundaries import GroupSequentialDesign, early_final_bounds
 from metsor.design.expected_events import dropout_hazard
 from metsor.design.orr import fisher_rejections
 from metsor.design.scenario import ENDPOINTS, Scenario, arm_hazards, planned_events, with_values
@@ -87,6 +92,9 @@ class BlockTally:
         Trials stopped for futility at each look (empty without futility bounds).
     rejections_past_futility
         Trials that crossed a non-binding futility bound and rejected H0 at a later look.
+    early_final
+        Trials whose final analysis, at the planned end of follow-up, came before each
+        interim look's events (empty when the design's looks are all event-driven).
     """
 
     trials: int
@@ -95,6 +103,7 @@ class BlockTally:
     duration_sum: float
     futility: tuple[int, ...] = ()
     rejections_past_futility: int = 0
+    early_final: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,15 @@ class SimulationResult:
         Non-binding futility bounds: the share of trials that would have rejected H0 had the
         bounds been ignored (the power that obeying them costs is the difference from
         ``power``); otherwise None.
+    early_final_by_look
+        A time-driven design with interim looks: the share of trials whose planned end of
+        follow-up came before each interim look's events, so that the interim was not held
+        and the analysis at the end was the final one (its rejections count at the final
+        look); empty otherwise.
+    early_final_bounds
+        The final look's bound in those trials, by the interim look they came before: it
+        spends all the α left by the looks held (``critical_values[-1]`` is the bound after
+        them all); empty when ``early_final_by_look`` is.
     """
 
     power: float
@@ -145,6 +163,8 @@ class SimulationResult:
     futility_by_look: tuple[float, ...] = ()
     binding_futility: bool = False
     power_futility_ignored: float | None = None
+    early_final_by_look: tuple[float, ...] = ()
+    early_final_bounds: tuple[float, ...] = ()
 
     @property
     def futility_stop(self) -> float:
@@ -192,7 +212,8 @@ def _cached_plan(s: Scenario) -> TrialDesign:
     rates = np.concatenate([h["os"], h["prog"], [dropout_hazard(s.dropout_per_year)]])
     planned = planned_events(s)
     targets = np.array([max(1, math.ceil(f * planned - 1e-9)) for f in s.looks], dtype=np.int64)
-    if s.events is None:
+    time_driven = s.events is None
+    if time_driven:
         targets[-1] = 0
     return TrialDesign(
         group=_arm(s.n, s.allocation_ratio),
@@ -207,6 +228,11 @@ def _cached_plan(s: Scenario) -> TrialDesign:
         ttp_death=TTP_DEATH_CODES[s.ttp_death_censoring],
         futility=_futility_bounds(design) if design.cumulative_beta else None,
         binding_futility=design.binding_futility,
+        final_critical=(
+            np.asarray(early_final_bounds(design), dtype=np.float64)
+            if time_driven and len(s.looks) > 1
+            else None
+        ),
     )
 
 
@@ -283,6 +309,11 @@ def _tally(outcome: NDArray[np.float64], plan: TrialDesign) -> BlockTally:
     futility: tuple[int, ...] = ()
     if plan.futility is not None:
         futility = tuple(int(c) for c in np.bincount(futile[stopped_futile], minlength=looks))
+    early_final: tuple[int, ...] = ()
+    if plan.final_critical is not None:
+        before = outcome[:, 7].astype(np.int64)
+        held = (before >= 0) & ~stopped_futile  # a trial stopped for futility ended earlier
+        early_final = tuple(int(c) for c in np.bincount(before[held], minlength=looks - 1))
     return BlockTally(
         outcome.shape[0],
         tuple(int(c) for c in counts),
@@ -290,6 +321,7 @@ def _tally(outcome: NDArray[np.float64], plan: TrialDesign) -> BlockTally:
         float(duration.sum()),
         futility,
         int(np.count_nonzero(stopped_futile & (reject >= 0))),
+        early_final,
     )
 
 
@@ -323,6 +355,7 @@ def combine(s: Scenario, tallies: list[BlockTally], seed: int) -> SimulationResu
     looks = len(s.looks)
     by_look = np.zeros(looks, dtype=np.int64)
     futile = np.zeros(looks, dtype=np.int64)
+    early = np.zeros(looks - 1, dtype=np.int64)
     past_futility = 0
     events = 0.0
     duration = 0.0
@@ -330,6 +363,8 @@ def combine(s: Scenario, tallies: list[BlockTally], seed: int) -> SimulationResu
         by_look += np.asarray(t.rejections, dtype=np.int64)
         if t.futility:
             futile += np.asarray(t.futility, dtype=np.int64)
+        if t.early_final:
+            early += np.asarray(t.early_final, dtype=np.int64)
         past_futility += t.rejections_past_futility
         events += t.events_sum
         duration += t.duration_sum
@@ -337,6 +372,7 @@ def combine(s: Scenario, tallies: list[BlockTally], seed: int) -> SimulationResu
     plan = _plan(s)
     bounds = plan.futility if plan.futility is not None and s.endpoint != "orr" else None
     has_futility = bounds is not None
+    finals = plan.final_critical if s.endpoint != "orr" else None
     return SimulationResult(
         power=power,
         mc_se=math.sqrt(power * (1.0 - power) / sims),
@@ -353,6 +389,8 @@ def combine(s: Scenario, tallies: list[BlockTally], seed: int) -> SimulationResu
         power_futility_ignored=(
             power + past_futility / sims if has_futility and not plan.binding_futility else None
         ),
+        early_final_by_look=() if finals is None else tuple(float(c) / sims for c in early),
+        early_final_bounds=() if finals is None else tuple(float(c) for c in finals[:-1]),
     )
 
 
