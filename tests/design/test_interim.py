@@ -17,6 +17,7 @@ from numpy.testing import assert_allclose
 
 from metsor.design._recursion import crossing_probabilities
 from metsor.design.boundaries import group_sequential_design
+from metsor.design.characteristics import bounds_at_events
 from metsor.design.interim import interim_analysis, observed_information_rates
 from metsor.design.simulate import Scenario, simulate
 from metsor.errors import InputError
@@ -353,3 +354,46 @@ def test_simulated_rejections_by_look_agree_with_the_crossing_probabilities(
     for ours, expected in zip(simulated.reject_by_look, analytic, strict=True):
         se = math.sqrt(expected * (1.0 - expected) / sims)
         assert abs(ours - expected) <= MC_SES * se, (ours, expected, se)
+
+
+@pytest.mark.parametrize(
+    ("events", "z", "options", "status"),
+    [
+        pytest.param([20.0], [1.0], {}, "interim", id="interim"),
+        pytest.param(
+            [20.0, 41.0],
+            [1.0, 1.5],
+            {"beta": 0.2, "beta_spending": "obf", "allocation_ratio": 2.0},
+            "interim",
+            id="futility-ratio-2",
+        ),
+        pytest.param(
+            [20.0, 41.0],
+            [1.0, 1.5],
+            {"sides": 2, "alpha": 0.05, "beta": 0.2, "beta_spending": "obf"},
+            "interim",
+            id="two-sided-wedge",
+        ),
+        pytest.param([20.0, 41.0, 66.0], [1.0, 1.5, 2.1], {}, "over-running", id="over-running"),
+        pytest.param(
+            [20.0, 56.0], [1.0, 2.0], {"information_epsilon": 5.0}, "under-running", id="under"
+        ),
+    ],
+)
+def test_hazard_ratio_bounds_are_the_designs_bounds_at_events(
+    events: list[float], z: list[float], options: dict[str, Any], status: str
+) -> None:
+    """The HR at each bound is the one rule of characteristics.bounds_at_events, at the
+    design recomputed at the observed information and the events of its final look; the
+    observed looks keep the events counted."""
+    r = interim_analysis(
+        [1 / 3, 2 / 3, 1], planned_events=59, events=events, z=z, hr_alternative=0.76, **options
+    )
+    assert r.status == status
+    at = bounds_at_events(
+        r.design, maximum_events=r.maximum_events, allocation_ratio=r.allocation_ratio
+    )
+    assert r.hr_efficacy_bound == at.hr_efficacy
+    assert_allclose(r.hr_futility_bound, at.hr_futility, rtol=0, atol=0)
+    assert r.look_events[: len(events)] == tuple(events)
+    assert_allclose(r.look_events, at.events, rtol=1e-14)

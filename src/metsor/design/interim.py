@@ -17,7 +17,8 @@ data cut-off comes, and the events then counted never equal the plan. At each lo
    under the design's hazard ratio and under the one observed, the repeated confidence
    interval for the hazard ratio and the repeated p-value
    (:mod:`metsor.design.repeated_inference`), and the bounds on the hazard-ratio and p scales
-   (gsDesign's ``gsBoundSummary``: the HR at the bound is exp(−c / √I)).
+   (gsDesign's ``gsBoundSummary``: the HR at the bound is exp(−c / √I), as
+   :func:`metsor.design.characteristics.bounds_at_events` computes it for a design's looks).
 
 Conventions: z is the log-rank statistic oriented so that z > 0 favours the experimental arm
 (rpact's ``overallLogRanks`` is −z with ``directionUpper = FALSE``); hazard ratios are
@@ -39,7 +40,7 @@ from metsor.design.boundaries import (
     crosses_futility,
     group_sequential_design,
 )
-from metsor.design.characteristics import expected_events
+from metsor.design.characteristics import bounds_at_events, expected_events
 from metsor.design.conditional_power import conditional_power, information_of_events
 from metsor.design.repeated_inference import (
     BindingFutility,
@@ -92,7 +93,8 @@ class InterimAnalysis:
         rpact's ``getPowerSurvival(...)$rejectPerStage`` summed).
     hr_efficacy_bound, hr_futility_bound
         The bounds on the hazard-ratio scale: exp(−c / √I) at each look's events (nan where no
-        futility bound, and at the final look, where futility is not rejecting).
+        futility bound, and at the final look, where futility is not rejecting), as
+        :func:`metsor.design.characteristics.bounds_at_events` gives them.
     events, z
         Events and log-rank z at each look taken.
     hr_observed
@@ -326,7 +328,8 @@ def interim_analysis(
         else None
     )
     r = allocation_ratio
-    look_events = tuple(float(e) for e in events) + tuple(t * maximum for t in rates[len(events) :])
+    at = bounds_at_events(design, maximum_events=maximum, allocation_ratio=r)
+    look_events = tuple(float(e) for e in events) + at.events[len(events) :]
     info = [information_of_events(e, r) for e in look_events]
     futility = design.futility
     stop_below = tuple(-c for c in design.z) if sides == 2 else (*futility[:-1], -np.inf)
@@ -368,13 +371,8 @@ def interim_analysis(
                 ).reject_by_look
             )
         ),
-        hr_efficacy_bound=tuple(
-            math.exp(-c / math.sqrt(i)) for c, i in zip(design.z, info, strict=True)
-        ),
-        hr_futility_bound=tuple(
-            math.exp(-a / math.sqrt(i)) if math.isfinite(a) and k < len(rates) - 1 else math.nan
-            for k, (a, i) in enumerate(zip(futility, info, strict=True))
-        ),
+        hr_efficacy_bound=at.hr_efficacy,
+        hr_futility_bound=at.hr_futility,
         events=tuple(float(e) for e in events),
         z=tuple(float(v) for v in z),
         hr_observed=hr_observed,
