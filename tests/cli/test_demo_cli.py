@@ -41,8 +41,14 @@ def test_demo_prints_the_screening_summary_then_the_trial(tmp_path: Path) -> Non
     adtte = out / "datasets" / "adtte.csv"
     command = (
         f"metsor analyze survival --input {adtte} --param OS --time AVAL --event EVENT --group ARM"
+        " --strata STRATUM"
     )
     assert f"  {command}" in lines
+    assert any(
+        line.startswith("Endpoints (ITT;")
+        and line.endswith("HR and log-rank test stratified by the randomization strata)")
+        for line in lines
+    ), result.output
     # the report and every export lie beside the database, with the audit key of the demo
     for written in ("report/report.html", "report/report.pdf", "adam/adtte.xpt",
                     "adam/define.xml", "sdtm/dm.xpt", "results.json", "ipd/adsl.csv",
@@ -90,6 +96,13 @@ def test_demo_json_and_a_second_run_replacing_its_own_database(tmp_path: Path) -
     assert payload["next_command"].startswith(
         f"metsor analyze survival --input {out / 'datasets' / 'adtte.csv'} --param OS"
     )
+    # the command named reproduces the demo's OS hazard ratio and log-rank p (both stratified)
+    follow = runner.invoke(app, [*payload["next_command"].split()[1:], "--json"])
+    assert follow.exit_code == 0, follow.output
+    analysed = json.loads(follow.output)
+    overall = next(item for item in payload["trial"]["endpoints"] if item["param"] == "OS")
+    assert analysed["cox"]["hr"] == pytest.approx(overall["hazard_ratio"], rel=1e-9)
+    assert analysed["logrank"]["p"] == pytest.approx(overall["logrank_p"], rel=1e-9)
     assert payload["screening_log"]["screened"] == 120
     assert payload["outputs"]["results"] == str(out / "results.json")
     assert payload["users"]["coordinator"] == {

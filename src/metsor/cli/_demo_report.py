@@ -110,7 +110,8 @@ def _endpoints(console: Console, result: VirtualTrialResult) -> None:
     shorts = [_short(label) for label in labels]
     named = ", ".join(f"{short}: {label}" for short, label in zip(shorts, labels, strict=True))
     console.print(
-        f"[bold]Endpoints[/] (ITT; {named}; months, 95% CI; HR {shorts[0]} vs {shorts[1]})"
+        f"[bold]Endpoints[/] (ITT; {named}; months, 95% CI; HR {shorts[0]} vs {shorts[1]}; "
+        "HR and log-rank test stratified by the randomization strata)"
     )
     table = Table(
         "  Endpoint", "Arm", "Events/N", "Median (95% CI)", "HR (95% CI)", "Log-rank p",

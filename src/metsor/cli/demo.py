@@ -198,6 +198,7 @@ def _demo(
     adtte = Path(result.datasets["adtte"])
     command = (
         f"metsor analyze survival --input {adtte} --param OS --time AVAL --event EVENT --group ARM"
+        " --strata STRATUM"
     )
     if as_json:
         summary = log.summary()
