@@ -39,3 +39,12 @@ def test_only_the_open_criteria_are_named(corrected: Protocol) -> None:
     assert named == {f"criteria[{c}]" for c in OPEN}
     assert set(OPEN_READINGS) == set(OPEN)
     assert set(OPEN_READINGS) <= set(RULES)
+
+
+@pytest.mark.parametrize("criterion_id", list(OPEN))
+def test_each_reading_cites_a_source_a_reader_can_find(criterion_id: str) -> None:
+    """A source printed by ``metsor protocol review`` is a publication or the registry record,
+    never a working note of the project that a reader of the review does not have."""
+    source = OPEN_READINGS[criterion_id].source
+    assert source
+    assert ".md" not in source

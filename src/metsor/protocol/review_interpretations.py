@@ -72,8 +72,8 @@ OPEN_READINGS: dict[str, OpenReading] = {
         "liver metastases of a cancer other than HCC",
         "--metastatic-liver-cancer with_extrahepatic_spread also excludes HCC with "
         "extrahepatic spread",
-        "CLINICAL-REFERENCE.md; Reig M et al. J Hepatol 2022;76:681-693 (extrahepatic spread "
-        "is stage C)",
+        "registry exclusion criterion as written; Reig M et al. J Hepatol 2022;76:681-693 "
+        "(extrahepatic spread is stage C)",
     ),
     "severe_cardiovascular_disease": OpenReading(
         "'severe cardiovascular disease' is not defined",
