@@ -37,6 +37,8 @@ def test_show_the_builtin_protocol() -> None:
     assert "Sorafenib (Nexavar): 400 mg BID, oral, without food" in out
     assert "Metformin (Glucophage): 500 mg BID, oral, with food" in out
     assert "82 (Estimated)" in out
+    assert "Unknown (last known: Recruiting)" in out
+    assert "Randomized, Parallel assignment, None (open label)" in out
     assert "1:1" in out
     assert "child_pugh_7_ascites" in out
     assert "Corrections to the registered record" in out
@@ -175,6 +177,10 @@ def test_show_sharp_names_its_arms_drugs_strata_and_cutoffs() -> None:
     assert result.exit_code == 0, result.output
     out = result.output
     assert "NCT00105443 (SHARP)" in out
+    # SHARP's record gives no last known status and a double-blind design
+    [status] = [line.split() for line in out.splitlines() if line.startswith("status ")]
+    assert status == ["status", "Completed"]
+    assert "Randomized, Parallel assignment, Double masked" in out
     assert "(sorafenib)" in out
     assert "(placebo)" in out
     assert "placebo (no active drug)" in out

@@ -242,6 +242,10 @@ def _print_findings(console: Console, protocol: Protocol, findings: list[Finding
 
 _WORDS = {
     "NONE": "None (open label)",
+    "SINGLE": "Single masked",
+    "DOUBLE": "Double masked",
+    "TRIPLE": "Triple masked",
+    "QUADRUPLE": "Quadruple masked",
     "PARALLEL": "Parallel assignment",
     "NA": "Not applicable",
     "EARLY_PHASE1": "Early phase 1",
@@ -255,6 +259,13 @@ def _words(code: str | None) -> str:
     if code in _WORDS:
         return _WORDS[code]
     return code.replace("_", " ").replace("PHASE", "PHASE ").capitalize().strip()
+
+
+def _status(overall: str | None, last_known: str | None) -> str:
+    """The record's status, with the last known one only when the record gives it."""
+    if last_known is None:
+        return _words(overall)
+    return f"{_words(overall)} (last known: {_words(last_known)})"
 
 
 def _print_protocol(console: Console, protocol: Protocol) -> None:
@@ -279,7 +290,7 @@ def _print_protocol(console: Console, protocol: Protocol) -> None:
     facts = Table.grid(padding=(0, 2))
     for label, value in (
         ("sponsor", p.sponsor.lead),
-        ("status", f"{_words(s.overall_status)} (last known: {_words(s.last_known_status)})"),
+        ("status", _status(s.overall_status, s.last_known_status)),
         ("dates", "; ".join(f"{k} {v.date}" for k, v in dates.items() if v is not None)),
         ("phase", ", ".join(_words(x) for x in p.phases) or "-"),
         ("design", ", ".join(_words(x) for x in (d.allocation, d.intervention_model, d.masking))),
