@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from metsor.cli.demo import DEMO_DATABASE, screen_virtual_log
+from metsor.cli.demo import DEMO_DATABASE, screen_virtual_log, unrecorded_criteria
 from metsor.cli.main import app
+from metsor.protocol import builtin
 
 runner = CliRunner()
 
@@ -187,6 +188,17 @@ def test_demo_refuses_a_bad_size_or_seed_naming_the_option(
     assert "Traceback" not in result.output
 
 
+def test_unrecorded_criteria_are_those_of_another_protocol_that_the_log_lacks() -> None:
+    """METSOR's log records every METSOR criterion for some candidate; screened against SHARP,
+    the criteria on fields the log lacks are unknown for all 120 candidates."""
+    assert unrecorded_criteria(screen_virtual_log()) == ()
+    sharp = screen_virtual_log(builtin("NCT00105443"))
+    unrecorded = unrecorded_criteria(sharp)
+    assert {"life_expectancy", "creatinine", "measurable_untreated_lesion"} <= set(unrecorded)
+    assert all(set(unrecorded) <= set(row.result.unknown) for row in sharp.rows)
+    assert "child_pugh_a" not in unrecorded
+
+
 def test_demo_runs_sharp_through_the_same_services(tmp_path: Path) -> None:
     """``--protocol NCT00105443``: SHARP's virtual trial, sorafenib against placebo, with its
     own strata, exported and analysed like METSOR's."""
@@ -194,7 +206,13 @@ def test_demo_runs_sharp_through_the_same_services(tmp_path: Path) -> None:
     args = ["demo", "--out", str(out), "--json", "--protocol", "NCT00105443", "--subjects", "16"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    trial = json.loads(result.output)["trial"]
+    payload = json.loads(result.output)
+    trial = payload["trial"]
+    # the virtual log, drawn for METSOR, records none of SHARP's own criteria
+    assert payload["screening_log"]["by_verdict"]["eligible"] == 0
+    assert payload["screening_log"]["unrecorded_criteria"] == list(
+        unrecorded_criteria(screen_virtual_log(builtin("NCT00105443")))
+    )
     assert trial["protocol"]["nct_id"] == "NCT00105443"
     assert trial["protocol"]["arms"] == ["sorafenib", "placebo"]
     assert sum(trial["consort"]["randomized"].values()) == 16

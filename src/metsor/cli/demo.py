@@ -42,6 +42,7 @@ __all__ = [
     "demo_database_url",
     "register",
     "screen_virtual_log",
+    "unrecorded_criteria",
 ]
 
 VIRTUAL_SCREENING_LOG = "data/virtual_screening_log.csv"
@@ -73,6 +74,26 @@ def screen_virtual_log(protocol: Protocol | None = None) -> ScreeningLog:
 
     text = files("metsor.eligibility").joinpath(VIRTUAL_SCREENING_LOG).read_text(encoding="utf-8")
     return screen_log(text, protocol)
+
+
+def unrecorded_criteria(log: ScreeningLog) -> tuple[str, ...]:
+    """The criteria that no row of a screened log records: unknown for every candidate.
+
+    The virtual log holds the fields of NCT02672488's criteria; screened against another
+    protocol, that protocol's criteria on other fields stay unknown, and no candidate is
+    eligible.
+
+    Returns
+    -------
+    tuple of str
+        The criterion ids, in the protocol's order (empty when the log has no row).
+    """
+    if not log.rows:
+        return ()
+    every = set(log.rows[0].result.unknown)
+    for row in log.rows[1:]:
+        every &= set(row.result.unknown)
+    return tuple(c for c in log.rows[0].result.unknown if c in every)
 
 
 def demo_database_url(out: Path) -> str:
@@ -175,8 +196,16 @@ def _demo(
     except NotFoundError as exc:
         raise InputError(exc.message, field="--protocol") from None
     log = screen_virtual_log(trial)
+    unrecorded = unrecorded_criteria(log)
     if not as_json:
         print_log_summary(log, title="Virtual screening log")
+        if unrecorded:
+            typer.echo(
+                f"The log was drawn for NCT02672488 and records nothing on {len(unrecorded)} "
+                f"criteria of {trial.nct_id} ({', '.join(unrecorded)}): they stay unknown for "
+                "every candidate of the log; the virtual trial below records them for its own "
+                "candidates"
+            )
     from metsor.cli._demo_outputs import demo_settings, demo_users, outputs_text, write_outputs
 
     started = time.perf_counter()
@@ -208,6 +237,7 @@ def _demo(
                 "unreadable": summary.unreadable,
                 "by_verdict": dict(summary.by_verdict),
                 "by_failed_criterion": dict(summary.by_failed_criterion),
+                "unrecorded_criteria": list(unrecorded),
             },
             "trial": result.to_dict(),
             "database": url if db is None else "(given by --db)",
