@@ -97,6 +97,13 @@ def test_wrong_password_and_coordinator_do_not_sign(metsor: Any, database_url: s
     wrong = metsor("inv", "sign", "TJ-001", "--name", "Dr Ma Lin", input="inv\nnot it\n")
     assert wrong.exit_code == 2
     assert "wrong password" in wrong.stderr
+    # the signature's password is at fault, not the acting user (proved by METSOR_PASSWORD)
+    assert "field 'password'" in wrong.stderr
+    assert "--user" not in wrong.stderr
+    piped = metsor("inv", "sign", "TJ-001", "--name", "Dr Ma Lin", "--user-id", "inv",
+                   "--password-stdin", input="not it\n")  # fmt: skip
+    assert piped.exit_code == 2
+    assert piped.stderr.startswith("error: option --password-stdin: ")
     engine = make_engine(database_url)
     with engine.connect() as connection:
         failed = connection.scalar(text("SELECT failed_logins FROM users WHERE username = 'inv'"))
@@ -104,9 +111,11 @@ def test_wrong_password_and_coordinator_do_not_sign(metsor: Any, database_url: s
     assert failed == 1
     coordinator = metsor("coord", "sign", "TJ-001", "--name", "X", input=f"coord\n{PASSWORD}\n")
     assert coordinator.exit_code == 2
+    assert "option --user: " in coordinator.stderr
     assert "may not sign casebook" in coordinator.stderr
     other = metsor("inv", "sign", "TJ-001", "--name", "X", input=f"coord\n{PASSWORD}\n")
     assert other.exit_code == 2
+    assert "option --user-id: " in other.stderr
     assert "is not the acting user" in other.stderr
 
 

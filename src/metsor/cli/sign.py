@@ -8,7 +8,7 @@ counts toward lock-out. ``--visit ID`` signs one visit and what was recorded at 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,10 @@ from metsor.cli._common import (
     prove_user,
     resolve_username,
 )
+from metsor.errors import PermissionDeniedError
+
+if TYPE_CHECKING:
+    from metsor.services.context import Database
 
 __all__ = ["register"]
 
@@ -67,8 +71,41 @@ def sign(
                 password = password_from_stdin("--password-stdin")
             else:
                 password = str(typer.prompt("Password", hide_input=True))
-            signature = sign_casebook(
-                database, acting_user=acting_user, user_id=typed, password=password,
-                subject_id=subject_id, meaning=meaning, visit_id=visit, printed_name=name,
-            )  # fmt: skip
+            try:
+                signature = sign_casebook(
+                    database, acting_user=acting_user, user_id=typed, password=password,
+                    subject_id=subject_id, meaning=meaning, visit_id=visit, printed_name=name,
+                )  # fmt: skip
+            except PermissionDeniedError as exc:
+                raise _named_component(exc, database, acting_user, typed, password_stdin) from None
     emit(as_json, signature.to_dict(), f"{subject_id}: {signature.manifest()}")
+
+
+def _named_component(
+    exc: PermissionDeniedError,
+    database: Database,
+    acting_user: str,
+    typed: str,
+    password_stdin: bool,
+) -> PermissionDeniedError:
+    """The refusal of a signature, naming the component at fault rather than ``--user``.
+
+    The services name the user for a role that may not sign, a user ID that is not the acting
+    user's and a wrong password alike; the acting user has already proved who they are, so
+    the last two are about what was entered for the signature (``--user-id``, and the password
+    of ``--password-stdin`` or of the prompt), as the web's sign-off page shows them by its
+    fields.
+    """
+    from metsor.services.context import unit_of_work
+    from metsor.services.monitoring._roles import MONITORING_ROLES
+
+    if exc.field != "user":
+        return exc
+    if typed != acting_user:
+        return PermissionDeniedError(exc.message, field="user_id")
+    with unit_of_work(database, acting_user, readonly=True) as ctx:
+        if ctx.actor.role not in MONITORING_ROLES["sign_casebook"]:
+            return exc
+    return PermissionDeniedError(
+        exc.message, field="password_stdin" if password_stdin else "password"
+    )
