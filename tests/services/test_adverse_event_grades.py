@@ -65,7 +65,9 @@ def test_an_impossible_grade_is_refused_naming_the_field(
     subject_id, arm, day0 = _randomized(trial)
     move_clock(trial, day0 + timedelta(30))
     before = _written(trial)
-    with pytest.raises(InputError, match=f"grade: .* has grades {highest}; got {grade}") as caught:
+    with pytest.raises(
+        InputError, match=f"^field 'grade': (?!grade:).* has grades {highest}; got {grade}$"
+    ) as caught:
         _record(trial, subject_id, arm, day0 + timedelta(10), term, grade)
     assert caught.value.field == "grade"
     assert _written(trial) == before

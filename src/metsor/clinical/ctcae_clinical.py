@@ -164,7 +164,7 @@ def _stated_grade(name: str, term: Term, grade: object) -> int:
     if isinstance(grade, bool) or not isinstance(grade, int) or grade not in term.grades:
         shown = ", ".join(str(g) for g in term.grades)
         raise InputError(
-            f"grade: {name} (CTCAE v{term.version}) has grades {shown}; got {grade!r}",
+            f"{name} (CTCAE v{term.version}) has grades {shown}; got {grade!r}",
             field="grade",
         )
     return grade
