@@ -133,3 +133,39 @@ def test_a_page_with_a_grade_its_event_has_not_is_refused_with_nothing_written(
     assert page.locator("#adverse-events").count() == 0
     assert "No adverse event yet." in page.content()
     page.context.close()
+
+
+def test_a_fatal_grade_5_event_is_saved_from_the_visit_form_once_its_outcome_is_fatal(
+    browser: Browser, web_server: WebServer
+) -> None:
+    """Grade 5 (CTCAE v5.0: death related to the event) with the outcome left blank is
+    refused beside the grade in the service's words; chosen fatal, the page is saved."""
+    subject_id, _, day0 = randomized_days_ago(web_server, 40)
+    casebook = f"/subjects/{subject_id}/casebook"
+    page = _coordinator(browser, web_server)
+
+    page.goto(f"{casebook}/visits")
+    assert "Grade 5 is death related to the event" in page.inner_text("#adverse-events-hint")
+    on = (day0 + timedelta(28)).isoformat()
+    page.fill('[name="actual_date"]', on)
+    _fill_event(page, (day0 + timedelta(25)).isoformat(), "Diarrhea", "5", serious=True)
+    page.click("#entry-form button[type=submit]")
+    page.wait_for_load_state()
+    fault = page.inner_text("#error-adverse_events-0-grade")
+    assert fault == (
+        "grade 5 with outcome not_recovered: grade 5 is death, and only a fatal outcome has it"
+    )
+    assert page.input_value('[name="adverse_events.0.grade"]') == "5"
+    page.screenshot(path=str(ARTIFACTS / "visit-page-grade-5-refused.png"), full_page=True)
+
+    page.select_option('[name="adverse_events.0.outcome"]', "fatal")
+    page.fill('[name="adverse_events.0.resolution_date"]', on)
+    page.screenshot(path=str(ARTIFACTS / "visit-page-grade-5-fatal.png"), full_page=True)
+    page.click("#entry-form button[type=submit]")
+    page.wait_for_load_state()
+    assert on in page.inner_text("#records tbody tr")
+    page.goto(casebook)
+    events = page.inner_text("#adverse-events")
+    assert "grade 5" in events
+    assert "fatal" in events
+    page.context.close()

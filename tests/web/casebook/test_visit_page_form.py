@@ -5,6 +5,7 @@ written. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -13,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from metsor.services.casebook.adverse_events import OUTCOMES
 from metsor.store.models import casebook as tables
 
 from ..conftest import ON_BOTH_DATABASES, WebServer, api_token, csrf_of
@@ -159,7 +161,90 @@ def test_the_visit_form_offers_a_column_for_each_drug_of_the_arm(
     for drug in drugs:
         assert f"<th>Related to {drug}</th>" in page.text
         assert f'name="adverse_events.3.action_taken.{drug}"' in page.text
-    assert page.text.count('name="adverse_events.') == 4 * (4 + 2 * len(drugs))
+    assert page.text.count('name="adverse_events.') == 4 * (6 + 2 * len(drugs))
+
+
+def test_the_visit_form_offers_every_ctcae_grade_and_the_outcomes(
+    web_server: WebServer, login: Login
+) -> None:
+    """Grades 1 to 5 (CTCAE v5.0: grade 5 is death related to the event) and the service's
+    outcomes, as the adverse-event service, its API and the command line take them."""
+    subject_id, _, _ = randomized_days_ago(web_server, 30)
+    page = login("coord_tj").get(f"/subjects/{subject_id}/casebook/visits")
+    assert page.status_code == 200, page.text
+    grades = re.search(r'name="adverse_events\.0\.grade"[^>]*>(.*?)</select>', page.text, re.S)
+    assert grades is not None
+    assert re.findall(r'<option value="(\d)"', grades.group(1)) == ["1", "2", "3", "4", "5"]
+    outcomes = re.search(r'name="adverse_events\.0\.outcome"[^>]*>(.*?)</select>', page.text, re.S)
+    assert outcomes is not None
+    assert re.findall(r'<option value="(\w+)"', outcomes.group(1)) == list(OUTCOMES)
+    assert 'name="adverse_events.0.resolution_date" value=""' in page.text
+
+
+@pytest.mark.parametrize(
+    ("changes", "stored"),
+    [
+        pytest.param({"grade": "5", "outcome": "fatal", "resolution_date": "{on}"},
+                     (5, "fatal", "{on}"), id="grade-5-fatal-on-the-day-of-death"),
+        pytest.param({"grade": "5", "outcome": "fatal"}, (5, "fatal", None),
+                     id="grade-5-fatal"),
+        pytest.param({"outcome": "recovered", "resolution_date": "{on}"},
+                     (2, "recovered", "{on}"), id="recovered"),
+        pytest.param({}, (2, "not_recovered", None), id="outcome-blank"),
+    ],
+)  # fmt: skip
+def test_the_visit_form_saves_an_events_outcome_grade_5_with_a_fatal_one(
+    web_server: WebServer, login: Login, changes: dict[str, str], stored: tuple[Any, ...]
+) -> None:
+    subject_id, _, day0 = randomized_days_ago(web_server, 30)
+    drugs = _casebook(web_server, subject_id)["drugs"]
+    on = (day0 + timedelta(28)).isoformat()
+    onset = (day0 + timedelta(20)).isoformat()
+    given = {name: on if value == "{on}" else value for name, value in changes.items()}
+    form = {"visit_type": "treatment", "actual_date": on, **_event(0, drugs, onset, **given)}
+    answer = _visit_form(login("coord_tj"), subject_id, form)
+    assert answer.status_code == 303, answer.text
+    database = web_server.database()
+    try:
+        with database.sessions() as session:
+            (event,) = session.scalars(
+                select(tables.AdverseEvent).where(tables.AdverseEvent.subject_id == subject_id)
+            ).all()
+            resolved = event.resolution_date
+            found = (event.grade, event.outcome, resolved and resolved.isoformat())
+    finally:
+        database.close()
+    assert found == tuple(on if value == "{on}" else value for value in stored)
+
+
+def test_grade_5_without_a_fatal_outcome_is_refused_with_the_services_message(
+    web_server: WebServer, login: Login
+) -> None:
+    """The visit form, the JSON API and the service say the same: grade 5 is death, and goes
+    with outcome fatal only."""
+    subject_id, _, day0 = randomized_days_ago(web_server, 30)
+    drugs = _casebook(web_server, subject_id)["drugs"]
+    on = (day0 + timedelta(28)).isoformat()
+    onset = (day0 + timedelta(20)).isoformat()
+    said = "grade 5 with outcome not_recovered: grade 5 is death, and only a fatal outcome has it"
+    form = {"visit_type": "treatment", "actual_date": on, **_event(0, drugs, onset, grade="5")}
+    answer = _visit_form(login("coord_tj"), subject_id, form)
+    assert answer.status_code == 422, answer.text
+    beside = re.search(
+        r'<p class="error" id="error-adverse_events-0-grade">([^<]*)</p>', answer.text
+    )
+    assert beside is not None
+    assert beside.group(1) == said
+    api = httpx.post(
+        f"{web_server.url}/api/v1/subjects/{subject_id}/adverse-events",
+        json={"term": "Diarrhea", "grade": 5, "onset_date": onset,
+              "relatedness": dict.fromkeys(drugs, "possible"),
+              "action_taken": dict.fromkeys(drugs, "dose_not_changed")},
+        headers=api_token(web_server, "coord_tj"),
+    )  # fmt: skip
+    assert api.status_code == 422, api.text
+    assert said in api.text
+    assert _casebook(web_server, subject_id)["adverse_events"] == []
 
 
 @pytest.mark.parametrize(
@@ -175,6 +260,14 @@ def test_the_visit_form_offers_a_column_for_each_drug_of_the_arm(
                      id="event-grade-above-five"),
         pytest.param({"adverse_events.1.term": "Alopecia", "adverse_events.1.grade": "3"},
                      "adverse_events-1-grade", 422, id="event-grade-the-term-has-not"),
+        pytest.param({"adverse_events.1.grade": "5"}, "adverse_events-1-grade", 422,
+                     id="event-grade-5-not-fatal"),
+        pytest.param({"adverse_events.1.outcome": "fatal"}, "adverse_events-1-grade", 422,
+                     id="event-fatal-not-grade-5"),
+        pytest.param({"adverse_events.1.outcome": "recovered"},
+                     "adverse_events-1-resolution_date", 422, id="event-recovered-undated"),
+        pytest.param({"adverse_events.1.outcome": "dead"}, "adverse_events-1-outcome", 422,
+                     id="event-outcome-unknown"),
         pytest.param({"adverse_events.1.relatedness.*": ""},
                      "adverse_events-1-relatedness-*", 422, id="event-relatedness-missing"),
         pytest.param({"adverse_events.1.onset_date": "{randomized-40}"},

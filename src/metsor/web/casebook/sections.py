@@ -27,6 +27,7 @@ from metsor.services.casebook_view import (
     DEATH_CAUSES,
     DOSE_EVENTS,
     LAB_ANALYTES,
+    OUTCOMES,
     RELATEDNESS,
     SURVIVAL_STATUSES,
     THERAPY_CATEGORIES,
@@ -150,14 +151,15 @@ def _visit_inputs(view: CasebookView) -> tuple[Input, ...]:
 ADVERSE_EVENT_ROWS = 4
 """Rows of adverse events a visit's form offers (blank rows are left out)."""
 
-#: The grades a visit's page offers: grade 5 (death) goes with a fatal outcome, which the
-#: casebook's adverse-event form takes and the page does not.
-_PAGE_GRADES = ("1", "2", "3", "4")
+#: The CTCAE grades an adverse event takes (v5.0: 1 mild to 5 death related to the event), as
+#: the adverse-event service does: grade 5 only with outcome ``fatal``, the service's rule.
+_EVENT_GRADES = tuple(str(grade) for grade in range(1, 6))
 
 
 def _event_inputs(view: CasebookView) -> tuple[Input, ...]:
-    """A row of a visit's adverse events: the event, and its relatedness to each study drug
-    of the subject's arm and the action taken with it (the drugs are the protocol's)."""
+    """A row of a visit's adverse events: the event, its outcome (blank: not recovered, the
+    service's default) and the day it resolved, and its relatedness to each study drug of the
+    subject's arm and the action taken with it (the drugs are the protocol's)."""
     drugs = tuple(
         field
         for drug in view.drugs
@@ -170,9 +172,11 @@ def _event_inputs(view: CasebookView) -> tuple[Input, ...]:
     )  # fmt: skip
     return (
         Input("term", "Term (CTCAE)"),
-        Input("grade", "Grade", "choice", _plain(_PAGE_GRADES), blank=True),
+        Input("grade", "Grade", "choice", _plain(_EVENT_GRADES), blank=True),
         Input("onset_date", "Onset", "date"),
         Input("serious", "Serious", "yesno"),
+        Input("outcome", "Outcome", "choice", _plain(OUTCOMES), blank=True),
+        Input("resolution_date", "Resolved on", "date"),
         *drugs,
     )
 
