@@ -173,6 +173,23 @@ def test_grid_in_one_process(tmp_path: Path) -> None:
     assert all(0 <= r["power"] <= 1 for r in rows)  # type: ignore[attr-defined]
 
 
+def test_grid_reports_the_interims_the_end_of_follow_up_came_before(tmp_path: Path) -> None:
+    """Time-driven scenarios with an interim late in the events: each row says how often the
+    end of follow-up came first (as metsor design simulate does)."""
+    spec = tmp_path / "grid.yaml"
+    spec.write_text(
+        "base: {n: 82, median_control: 10.7, median_experimental: 14, accrual_months: 24,\n"
+        "       looks: [0.5, 0.95, 1], alpha: 0.025, sides: 1}\n"
+        "grid: {n: [60, 82]}\nsims: 1000\nseed: 1\n",
+        encoding="utf-8",
+    )
+    rows = _run_json("grid", str(spec))["rows"]
+    assert isinstance(rows, list)
+    for row in rows:
+        assert row["early_final_by_look"][0] == 0.0
+        assert 0.0 < row["early_final_by_look"][1] < 1.0
+
+
 SAMPLE_SIZE = ["sample-size", "--median-control", "10.7", "--accrual-months", "24"]
 SIMULATE = ["simulate", "--n", "82", "--median-control", "10.7", "--median-experimental", "14"]
 SIMULATE += ["--accrual-months", "24", "--sims", "100"]

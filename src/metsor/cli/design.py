@@ -403,6 +403,11 @@ def grid_command(
                 if row.result.futility_bounds
                 else {}
             ),
+            **(
+                {"early_final_by_look": list(row.result.early_final_by_look)}
+                if row.result.early_final_by_look
+                else {}
+            ),
         }
         for row in rows
     ]
