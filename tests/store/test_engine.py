@@ -35,6 +35,16 @@ def test_sqlite_connections_have_wal_foreign_keys_and_busy_timeout(tmp_path):
         engine.dispose()
 
 
+def test_a_database_rebuilt_at_will_may_skip_waiting_for_the_disk(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}", create=True, durable=False)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        engine.dispose()
+
+
 def test_sqlite_write_transactions_take_the_write_lock_at_begin(tmp_path):
     """A second BEGIN IMMEDIATE must wait: the first writer holds the lock from its start."""
     url = f"sqlite:///{tmp_path / 'x.sqlite'}"

@@ -210,7 +210,11 @@ def _demo(
 
     started = time.perf_counter()
     url = db if db is not None else demo_database_url(out)
-    database = Database.open(url, settings=demo_settings(url, out if db is None else None))
+    # Its own SQLite file is rebuilt from the seed at will: commits need not wait for the
+    # disk (synchronous=NORMAL); a database the user names keeps every commit durable.
+    database = Database.open(
+        url, settings=demo_settings(url, out if db is None else None), durable=db is not None
+    )
     try:
         result = run_virtual_trial(
             database,

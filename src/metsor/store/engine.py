@@ -6,11 +6,12 @@
   the journal is on disk, so a committed transaction survives a power cut or a crash of the
   machine, as on PostgreSQL; ``NORMAL`` would keep it only through a crash of the program —
   SQLite, "PRAGMA synchronous" and "Write-Ahead Logging" — and an anchor line written after
-  the commit could then name a transaction the database lost), ``foreign_keys=ON``, a
-  ``busy_timeout``, and every transaction opened with ``BEGIN IMMEDIATE`` so that writers queue for the one write lock at
-  the start of a transaction instead of failing half-way (read-only work can ask for a plain
-  deferred ``BEGIN`` with the execution option ``metsor_sqlite_begin="DEFERRED"``, which
-  :func:`read_only` sets).
+  the commit could then name a transaction the database lost; ``make_engine(durable=False)``
+  asks for it where the database is rebuilt at will), ``foreign_keys=ON``, a
+  ``busy_timeout``, and every transaction opened with ``BEGIN IMMEDIATE`` so that writers
+  queue for the one write lock at the start of a transaction instead of failing half-way
+  (read-only work can ask for a plain deferred ``BEGIN`` with the execution option
+  ``metsor_sqlite_begin="DEFERRED"``, which :func:`read_only` sets).
 - PostgreSQL (``postgresql+psycopg://user@host/db``; a bare ``postgresql://`` is given the
   psycopg 3 driver): READ COMMITTED, with row locks (``SELECT … FOR UPDATE``) taken by the
   services where a decision depends on a count.
@@ -287,14 +288,14 @@ def _user_error(context: ExceptionContext) -> None:
         ) from None
 
 
-def _sqlite_on_connect(busy_timeout_ms: int) -> Any:
+def _sqlite_on_connect(busy_timeout_ms: int, durable: bool) -> Any:
     def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
-        _sqlite_connect(dbapi_connection, busy_timeout_ms)
+        _sqlite_connect(dbapi_connection, busy_timeout_ms, durable)
 
     return on_connect
 
 
-def _sqlite_connect(dbapi_connection: Any, busy_timeout_ms: int) -> None:
+def _sqlite_connect(dbapi_connection: Any, busy_timeout_ms: int, durable: bool = True) -> None:
     # Let SQLAlchemy, not the sqlite3 module, issue BEGIN (see _sqlite_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -302,7 +303,7 @@ def _sqlite_connect(dbapi_connection: Any, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
     finally:
         cursor.close()
 
@@ -313,7 +314,12 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 def make_engine(
-    url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, create: bool = False, **kwargs: Any
+    url: str,
+    *,
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+    create: bool = False,
+    durable: bool = True,
+    **kwargs: Any,
 ) -> Engine:
     """Build the engine of the trial database at ``url``.
 
@@ -326,6 +332,10 @@ def make_engine(
     create
         SQLite only: create the file (mode 0600) when it is missing. Without it, connecting to
         a missing file raises :class:`~metsor.errors.InputError` ("database not initialised").
+    durable
+        SQLite only: ``synchronous=FULL``, every commit on disk when it returns (default);
+        False: ``NORMAL``, a commit kept through a crash of the program but not always through
+        a power cut — for a database rebuilt at will, as the virtual trial's.
     **kwargs
         Passed to :func:`sqlalchemy.create_engine` (``poolclass``, ``echo``, …).
 
@@ -345,7 +355,7 @@ def make_engine(
         path = sqlite_file(parsed)
         if path is not None:
             event.listen(engine, "do_connect", _sqlite_opener(path, create=create))
-        event.listen(engine, "connect", _sqlite_on_connect(busy_timeout_ms))
+        event.listen(engine, "connect", _sqlite_on_connect(busy_timeout_ms, durable))
         event.listen(engine, "begin", _sqlite_begin)
     else:
         kwargs.setdefault("pool_pre_ping", True)
