@@ -103,7 +103,8 @@ def setup_trial(database: Database, *, method: str = "permuted_blocks", **option
 def trial(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     """An initialised trial database on a :class:`Calendar` (see the module docstring)."""
     monkeypatch.setenv("METSOR_ALLOCATION_SEED", SEED.hex())
-    database = Database.open(database_url, clock=Calendar(TRIAL_START))
+    # thrown away after the test: commits need not wait for the disk (make_engine's durable)
+    database = Database.open(database_url, clock=Calendar(TRIAL_START), durable=False)
     try:
         yield setup_trial(database)
     finally:
