@@ -19,8 +19,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from metsor.protocol import Protocol
 from metsor.services.access import PERMISSIONS
-from metsor.services.context import Database
+from metsor.services.context import Database, session_scope
+from metsor.services.protocol_in_force import protocol_of
 from metsor.services.session_activity import ActivityRecorder
 from metsor.web.admin.router import router as admin_pages
 from metsor.web.api_docs import router as api_docs
@@ -76,17 +78,25 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def _environment() -> Environment:
+def _environment(trial: Protocol) -> Environment:
     """The templates' environment: every value escaped (the templates are ``.html.j2``).
 
     ``permissions`` is :data:`metsor.services.access.PERMISSIONS`, so that a page offers an
-    action only to the roles the services let perform it.
+    action only to the roles the services let perform it; ``trial`` is the protocol stored
+    with the database, whose NCT id and title every page's header names.
     """
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined
     )
     environment.globals["permissions"] = PERMISSIONS
+    environment.globals["trial"] = trial
     return environment
+
+
+def _trial_of(database: Database) -> Protocol:
+    """The protocol stored with the trial the database runs (read once, when the app is built)."""
+    with session_scope(database, actor="-", readonly=True) as session:
+        return protocol_of(session)
 
 
 def create_app(settings: WebSettings) -> FastAPI:
@@ -109,6 +119,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         secret = (
             settings.secret if settings.secret is not None else csrf_key(database.settings.home)
         )
+        trial = _trial_of(database)
     except BaseException:
         database.close()
         raise
@@ -121,7 +132,9 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     app = FastAPI(
         title="metsor",
-        summary="NCT02672488 (METSOR): screening, randomization and casebooks",
+        summary=f"{trial.nct_id}"
+        + (f" ({trial.acronym})" if trial.acronym else "")
+        + ": screening, randomization and casebooks",
         version="1",
         lifespan=lifespan,
         docs_url=None,
@@ -132,7 +145,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         settings=settings,
         database=database,
         idle=ActivityRecorder(database, settings.idle_timeout, writer=writer),
-        templates=Jinja2Templates(env=_environment()),
+        templates=Jinja2Templates(env=_environment(trial)),
         writer=writer,
         secret=secret,
     )
