@@ -1,6 +1,8 @@
 """When a subject's treatment ended: every study drug of the arm discontinued, on the day the
 last one was (:func:`metsor.protocol.dose_rules.treatment_ended_on`, the one rule the casebook,
-the dashboard and the edit checks ask). The arms and drugs are the built-in protocol's."""
+the dashboard and the edit checks ask), and the subject's treatment status the casebook's
+dosing sets from the same states (:func:`~metsor.protocol.dose_rules.treatment_status`). The
+arms and drugs are the built-in protocol's."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 
 from metsor.errors import ConflictError
 from metsor.protocol import builtin
-from metsor.protocol.dose_rules import DoseStep, treatment_ended_on
+from metsor.protocol.dose_rules import DoseStep, replay, treatment_ended_on, treatment_status
 from metsor.protocol.treatment import StudyDrug
 
 PROTOCOL = builtin("NCT02672488")
@@ -80,6 +82,41 @@ def test_the_treatment_ends_when_the_last_drug_of_the_arm_is_discontinued(
     }
     expected = None if ended is None else _day(ended)
     assert treatment_ended_on(COMBINATION, histories) == expected
+
+
+#: The status each history of CASES leaves: on treatment while a drug is dosing or
+#: interrupted, off once every drug of the arm is discontinued, unchanged (None) otherwise.
+STATUSES = {
+    "nothing-recorded": None,
+    "both-dosing": "on_treatment",
+    "one-still-dosing": "on_treatment",
+    "one-interrupted": "on_treatment",
+    "one-never-started": None,
+    "both-discontinued-the-later-day": "off_treatment",
+    "discontinued-while-interrupted": "off_treatment",
+    "both-on-one-day": "off_treatment",
+}
+
+
+@pytest.mark.parametrize(
+    ("events", "status"),
+    [pytest.param(case.values[0], STATUSES[str(case.id)], id=case.id) for case in CASES],
+)
+def test_the_status_follows_the_same_states(
+    events: dict[int, list[tuple[str, int]]], status: str | None
+) -> None:
+    states = [replay(drug, _course(drug, *events.get(i, []))) for i, drug in enumerate(COMBINATION)]
+    assert treatment_status(states) == status
+    assert (treatment_status(states) == "off_treatment") == (
+        treatment_ended_on(
+            COMBINATION, {d.code: _course(d, *events.get(i, [])) for i, d in enumerate(COMBINATION)}
+        )
+        is not None
+    )
+
+
+def test_an_arm_without_drugs_keeps_its_status() -> None:
+    assert treatment_status([]) is None
 
 
 def test_an_arm_of_one_drug_ends_with_it() -> None:

@@ -20,7 +20,15 @@ from datetime import date
 from metsor.errors import ConflictError, InputError
 from metsor.protocol.treatment import DoseLevel, StudyDrug
 
-__all__ = ["DOSE_EVENTS", "DoseState", "DoseStep", "dose_level", "replay", "treatment_ended_on"]
+__all__ = [
+    "DOSE_EVENTS",
+    "DoseState",
+    "DoseStep",
+    "dose_level",
+    "replay",
+    "treatment_ended_on",
+    "treatment_status",
+]
 
 DOSE_EVENTS: tuple[str, ...] = ("start", "reduce", "escalate", "interrupt", "resume", "discontinue")
 """The kinds of dosing event, in the order a course usually meets them."""
@@ -149,9 +157,32 @@ def treatment_ended_on(
         If a history is not possible (:func:`replay`).
     """
     states = [replay(drug, histories.get(drug.code, ())) for drug in drugs]
-    if not states or any(state.status != "discontinued" for state in states):
+    if treatment_status(states) != "off_treatment":
         return None
     return max(state.since for state in states if state.since is not None)
+
+
+def treatment_status(states: Iterable[DoseState]) -> str | None:
+    """Whether the study drugs of a subject's arm are being given, as their states say.
+
+    Parameters
+    ----------
+    states
+        Where each study drug of the arm stands (:func:`replay`).
+
+    Returns
+    -------
+    str or None
+        ``"on_treatment"`` while a drug is dosing or interrupted; ``"off_treatment"`` once
+        every drug (at least one) is discontinued; None otherwise (no drug started yet, or an
+        arm that gives none): the subject's status stays as it was.
+    """
+    listed = list(states)
+    if any(state.status in ("dosing", "interrupted") for state in listed):
+        return "on_treatment"
+    if listed and all(state.status == "discontinued" for state in listed):
+        return "off_treatment"
+    return None
 
 
 def _next(drug: StudyDrug, state: DoseState, event: DoseStep) -> DoseState:

@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session
 
 from metsor.errors import ConflictError, InputError
 from metsor.protocol import Protocol
-from metsor.protocol.dose_rules import DOSE_EVENTS, DoseState, DoseStep, dose_level, replay
+from metsor.protocol.dose_rules import (
+    DOSE_EVENTS,
+    DoseState,
+    DoseStep,
+    dose_level,
+    replay,
+    treatment_status,
+)
 from metsor.protocol.dose_rules import treatment_ended_on as _treatment_ended_on
 from metsor.protocol.treatment import StudyDrug
 from metsor.services.access import require
@@ -286,11 +293,6 @@ def _update_status(ctx: ServiceContext, timeline: Timeline) -> None:
     if subject.status not in ("randomized", "on_treatment", "off_treatment"):
         return
     states = dose_states(ctx.session, subject.subject_id, timeline.arm)
-    if any(state.status in ("dosing", "interrupted") for state in states.values()):
-        status = "on_treatment"
-    elif states and all(state.status == "discontinued" for state in states.values()):
-        status = "off_treatment"
-    else:
-        status = "randomized" if subject.status == "randomized" else subject.status
+    status = treatment_status(states.values()) or subject.status
     if status != subject.status:
         subject.status = status
