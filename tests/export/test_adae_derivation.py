@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from metsor.endpoints import SubjectCourse
-from metsor.endpoints.adverse_events import UNCODED, AdverseEventRecord, adae, adae_columns
+from metsor.endpoints.adverse_events import UNCODED, RecordedAdverseEvent, adae, adae_columns
 
 DAY0 = date(2016, 3, 1)
 DRUGS = ("sorafenib", "metformin")
@@ -18,8 +18,8 @@ def _course(subject: str = "TJ-001") -> SubjectCourse:
                          stratum="ecog0-mvi_ehs_no", randomized_on=DAY0)  # fmt: skip
 
 
-def _event(onset: date, term: str = "Diarrhea", **drugs: tuple[str, str]) -> AdverseEventRecord:
-    return AdverseEventRecord(subject_id="TJ-001", term=term, grade=2, ctcae_version="5.0",
+def _event(onset: date, term: str = "Diarrhea", **drugs: tuple[str, str]) -> RecordedAdverseEvent:
+    return RecordedAdverseEvent(subject_id="TJ-001", term=term, grade=2, ctcae_version="5.0",
                               serious=False, onset_date=onset, resolution_date=None,
                               outcome="recovered", drugs=drugs)  # fmt: skip
 
@@ -62,7 +62,7 @@ def test_sequence_study_day_relatedness_and_organ_class() -> None:
 
 def test_events_after_the_cutoff_or_of_other_subjects_are_left_out() -> None:
     events = [_event(date(2016, 3, 2)), _event(date(2016, 4, 2))]
-    other = AdverseEventRecord("TJ-009", "Fatigue", 1, "5.0", False, DAY0, None, "recovered")
+    other = RecordedAdverseEvent("TJ-009", "Fatigue", 1, "5.0", False, DAY0, None, "recovered")
     rows = adae([*events, other], [_course()], first_dose={}, drugs=DRUGS,
                 cutoff=date(2016, 3, 31))  # fmt: skip
     assert [row["ASTDT"] for row in rows] == [date(2016, 3, 2)]

@@ -1,8 +1,8 @@
 """ADAE, the adverse-event analysis dataset, as rows: one per adverse event.
 
-Pure: it takes the recorded events (:class:`AdverseEventRecord`), the subjects' courses and the
-first dose of study treatment per subject, and returns rows; reading them from the casebook is
-a service's job, writing them an export's.
+Pure: it takes the recorded events (:class:`RecordedAdverseEvent`), the subjects' courses and
+the first dose of study treatment per subject, and returns rows; reading them from the casebook
+is a service's job, writing them an export's.
 
 Derivations (ADaM OCCDS v1.1):
 
@@ -40,7 +40,7 @@ __all__ = [
     "RELATED",
     "SYSTEM_ORGAN_CLASSES",
     "UNCODED",
-    "AdverseEventRecord",
+    "RecordedAdverseEvent",
     "adae",
     "adae_columns",
     "organ_class",
@@ -112,7 +112,7 @@ _BASE_COLUMNS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
-class AdverseEventRecord:
+class RecordedAdverseEvent:
     """One recorded adverse event.
 
     ``drugs`` maps each assessed study drug to ``(relatedness, action_taken)``.
@@ -142,7 +142,7 @@ def study_day(day: date, start: date) -> int:
 
 
 def adae(
-    events: Sequence[AdverseEventRecord],
+    events: Sequence[RecordedAdverseEvent],
     courses: Sequence[SubjectCourse],
     *,
     first_dose: Mapping[str, date],

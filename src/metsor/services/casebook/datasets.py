@@ -43,7 +43,7 @@ from sqlalchemy import func, select
 from metsor import endpoints
 from metsor.eligibility import EligibilitySettings, parse_record
 from metsor.eligibility.derived import bclc_of, child_pugh_bounds
-from metsor.endpoints.adverse_events import AdverseEventRecord, adae, adae_columns
+from metsor.endpoints.adverse_events import RecordedAdverseEvent, adae, adae_columns
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import require, visible
 from metsor.services.context import ServiceContext
@@ -269,7 +269,7 @@ def adae_rows(
             assessed.action_taken,
         )
     events = [
-        AdverseEventRecord(
+        RecordedAdverseEvent(
             subject_id=event.subject_id,
             term=event.term,
             grade=event.grade,
