@@ -151,3 +151,58 @@ def test_no_trial_literal_in_the_code() -> None:
             f"{module}:{line}: {token[:60]}" for line, token in trial_literals(text, words, limits)
         ]
     assert not offending, "\n".join(offending)
+
+
+#: Files beside the code that hold data, not presentation (the built-in protocols themselves).
+DATA_FOLDERS = ("protocol/data",)
+
+
+def text_literals(text: str, words: set[str]) -> list[tuple[int, str]]:
+    """``(line, text)`` of every line of a template, style sheet or script that holds a
+    forbidden word or a built-in protocol's NCT id (case ignored)."""
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, words)) + r")(?![A-Za-z0-9])"
+    )
+    return [
+        (number, line.strip())
+        for number, line in enumerate(text.splitlines(), start=1)
+        if pattern.search(line.casefold())
+    ]
+
+
+def _presentation_words() -> set[str]:
+    return forbidden_words() | {protocol.nct_id.casefold() for protocol in _protocols()}
+
+
+@pytest.mark.parametrize(
+    ("text", "hits"),
+    [
+        pytest.param("<title>NCT02672488 · metsor</title>\n", 1, id="nct-id-in-a-title"),
+        pytest.param("<p>Nexavar 400 mg</p>\n<p>{{ trial.title }}</p>\n", 1, id="brand-name"),
+        pytest.param(".arm-sorafenib_metformin { color: red }\n", 1, id="arm-in-a-style"),
+        pytest.param("<p>{{ trial.nct_id }}: {{ arm.label }}</p>\n", 0, id="from-the-protocol"),
+    ],
+)
+def test_the_search_of_templates_finds_what_it_should(text: str, hits: int) -> None:
+    assert len(text_literals(text, _presentation_words())) == hits
+
+
+def test_no_trial_literal_in_templates_styles_or_scripts() -> None:
+    """Pages name the trial the database runs: no built-in protocol's NCT id, arm, drug or dose
+    written into a template, a style sheet or a script."""
+    words = _presentation_words()
+    offending = []
+    for path in sorted(SOURCE.rglob("*")):
+        relative = path.relative_to(SOURCE).as_posix()
+        if not path.is_file() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+            continue
+        if relative.startswith(DATA_FOLDERS):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # a binary file (a font, an image) holds no words
+        offending += [
+            f"{relative}:{line}: {found[:60]}" for line, found in text_literals(text, words)
+        ]
+    assert not offending, "\n".join(offending)
