@@ -107,7 +107,7 @@ def test_a_coordinators_day(browser: Browser, web_server: WebServer) -> None:
     _shot(page, "06-randomize-confirm")
     page.click("#confirm-randomize")
     page.wait_for_selector("#allocation")
-    assert page.inner_text("#arm") in ("sorafenib", "sorafenib metformin")
+    assert page.inner_text("#arm") in ("Sorafenib", "Sorafenib + Metformin")
     assert page.inner_text("#list-position").isdigit()
     _shot(page, "07-randomized")
 

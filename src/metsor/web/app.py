@@ -83,13 +83,17 @@ def _environment(trial: Protocol) -> Environment:
 
     ``permissions`` is :data:`metsor.services.access.PERMISSIONS`, so that a page offers an
     action only to the roles the services let perform it; ``trial`` is the protocol stored
-    with the database, whose NCT id and title every page's header names.
+    with the database, whose NCT id and title every page's header names, and the filter
+    ``arm_label`` writes an arm's code as the protocol labels the arm (``sorafenib_metformin``
+    → ``Sorafenib + Metformin``; any other text unchanged).
     """
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined
     )
     environment.globals["permissions"] = PERMISSIONS
     environment.globals["trial"] = trial
+    labels = trial.arm_labels
+    environment.filters["arm_label"] = lambda code: labels.get(code, code)
     return environment
 
 
