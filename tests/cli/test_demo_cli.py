@@ -50,6 +50,11 @@ def test_demo_prints_the_screening_summary_then_the_trial(tmp_path: Path) -> Non
         and line.endswith("HR and log-rank test stratified by the randomization strata)")
         for line in lines
     ), result.output
+    # METSOR registered its outcomes at 12 months (Protocol.registered_horizon_months)
+    assert (
+        "  OS/TTP/PFS: full follow-up; OS12/TTP12/PFS12: censored at 12 months (registered)"
+        in lines
+    )
     # the report and every export lie beside the database, with the audit key of the demo
     for written in ("report/report.html", "report/report.pdf", "adam/adtte.xpt",
                     "adam/define.xml", "sdtm/dm.xpt", "results.json", "ipd/adsl.csv",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from metsor.protocol import EndpointRules
+from metsor.protocol import EndpointRules, builtin
 from metsor.report import BuiltReport
 from metsor.report.document import Table
 from metsor.report.endpoint_rules import endpoint_rules_table
@@ -80,7 +80,11 @@ def test_the_efficacy_section_shows_the_snapshots_protocol_rules(
     efficacy = next(s for s in built.document.sections if s.title == "Efficacy")
     tables = [b for b in efficacy.blocks if isinstance(b, Table)]
     rules = next(t for t in tables if t.caption == "Endpoint rules of the protocol")
-    assert rules == endpoint_rules_table(snapshot.protocol.endpoint_rules, snapshot.adtte)
+    assert rules == endpoint_rules_table(
+        snapshot.protocol.endpoint_rules,
+        snapshot.adtte,
+        registered_months=snapshot.protocol.registered_horizon_months,
+    )
     assert "FDA 2018 guidance (metsor.endpoints)" not in str(efficacy)
 
 
@@ -101,3 +105,28 @@ def test_the_html_and_pdf_state_the_rules(
     assert "Endpoint rules of the protocol" in flat
     assert f"every {rules.tumour_interval_days} days" in flat
     assert "Minimum stable-disease duration" in flat
+
+
+def _sources(table: Table) -> dict[str, str]:
+    return {row[0]: row[2] for row in table.rows}
+
+
+@pytest.mark.parametrize(
+    ("nct_id", "source"),
+    [
+        pytest.param("NCT02672488", "Registered analysis at 12 months (the primary outcome's "
+                     "time frame); no unassessed progression-free time is credited", id="metsor"),
+        pytest.param("NCT00105443", "12 months: not a time frame the registry gives the primary "
+                     "outcomes; no unassessed progression-free time is credited", id="sharp"),
+    ],
+)  # fmt: skip
+def test_a_horizon_is_called_registered_only_when_the_registry_gives_it(
+    nct_id: str, source: str
+) -> None:
+    """METSOR registered its outcomes at 12 months; SHARP's record gives them no time frame in
+    months, so its 12-month analysis is not called the registered one."""
+    protocol = builtin(nct_id)
+    table = endpoint_rules_table(
+        protocol.endpoint_rules, ADTTE_12, registered_months=protocol.registered_horizon_months
+    )
+    assert _sources(table)["Administrative censoring"] == source

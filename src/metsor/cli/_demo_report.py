@@ -29,9 +29,19 @@ def _p(value: float | None) -> str:
 
 
 def print_trial_report(
-    result: VirtualTrialResult, *, database: str, command: str, seconds: float
+    result: VirtualTrialResult,
+    *,
+    database: str,
+    command: str,
+    seconds: float,
+    registered_months: float | None = None,
 ) -> None:
-    """Print CONSORT flow, balance, endpoints, response, audit and the next command."""
+    """Print CONSORT flow, balance, endpoints, response, audit and the next command.
+
+    ``registered_months`` is the registered time frame of the protocol's primary outcome
+    (:attr:`metsor.protocol.model.Protocol.registered_horizon_months`): the 12-month analysis
+    is said to be the registered one only when it is 12.
+    """
     console = Console(highlight=False, soft_wrap=True)
     console.width = max(console.width, 100)
     scenario = result.scenario
@@ -53,7 +63,7 @@ def print_trial_report(
     )
     _consort(console, result)
     _balance(console, result)
-    _endpoints(console, result)
+    _endpoints(console, result, registered=registered_months == 12)
     _responses(console, result)
     audit = result.audit
     verdict = "[green]intact[/]" if audit["intact"] else f"[red]BROKEN[/]: {audit['first_problem']}"
@@ -105,7 +115,7 @@ def _balance(console: Console, result: VirtualTrialResult) -> None:
     console.print(table)
 
 
-def _endpoints(console: Console, result: VirtualTrialResult) -> None:
+def _endpoints(console: Console, result: VirtualTrialResult, *, registered: bool) -> None:
     labels = [result.arm_label(arm) for arm in result.arms]
     shorts = [_short(label) for label in labels]
     named = ", ".join(f"{short}: {label}" for short, label in zip(shorts, labels, strict=True))
@@ -140,7 +150,8 @@ def _endpoints(console: Console, result: VirtualTrialResult) -> None:
             )
     console.print(table)
     console.print(
-        "  OS/TTP/PFS: full follow-up; OS12/TTP12/PFS12: censored at 12 months (registered)"
+        "  OS/TTP/PFS: full follow-up; OS12/TTP12/PFS12: censored at 12 months"
+        + (" (registered)" if registered else " (not the registered time frame)")
     )
 
 

@@ -255,7 +255,8 @@ def _demo(
     from metsor.cli._demo_report import print_trial_report
 
     print_trial_report(result, database=url if db is None else "the database given by --db",
-                       command=command, seconds=seconds)  # fmt: skip
+                       command=command, seconds=seconds,
+                       registered_months=trial.registered_horizon_months)  # fmt: skip
     typer.echo(_sign_off_text(result.sign_off, result.cutoff.isoformat()))
     typer.echo(outputs_text(outputs, url, out if db is None else None, trial))
 

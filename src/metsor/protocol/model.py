@@ -527,6 +527,19 @@ class Protocol(_Frozen):
     stratification: tuple[StratificationFactor, ...] = ()
 
     @property
+    def registered_horizon_months(self) -> float | None:
+        """The time frame, in months, of the first primary outcome that the registry gives one
+        (NCT02672488: 12, "12 months or time to death"); None when no primary outcome has one."""
+        return next(
+            (
+                o.time_frame_months
+                for o in self.outcomes
+                if o.type == "primary" and o.time_frame_months is not None
+            ),
+            None,
+        )
+
+    @property
     def trial_start(self) -> date | None:
         """The first day data of the trial may bear: the windows' ``trial_start`` if set, else
         the first day of the registry's start date; None when neither is known."""

@@ -28,7 +28,12 @@ _FDA_2018 = (
 )
 
 
-def endpoint_rules_table(rules: EndpointRules, adtte: Iterable[Mapping[str, object]]) -> Table:
+def endpoint_rules_table(
+    rules: EndpointRules,
+    adtte: Iterable[Mapping[str, object]],
+    *,
+    registered_months: float | None = None,
+) -> Table:
     """The protocol's endpoint rules: each setting, its value and its source.
 
     Parameters
@@ -38,6 +43,10 @@ def endpoint_rules_table(rules: EndpointRules, adtte: Iterable[Mapping[str, obje
     adtte
         The ADTTE rows the analysis read; their parameter codes give the administrative
         censoring horizons.
+    registered_months
+        The registered time frame of the primary outcome
+        (:attr:`metsor.protocol.model.Protocol.registered_horizon_months`): a horizon equal to
+        it is the registered analysis, any other one is not said to be.
 
     Returns
     -------
@@ -51,6 +60,7 @@ def endpoint_rules_table(rules: EndpointRules, adtte: Iterable[Mapping[str, obje
     )
     max_gap = limit * interval + window
     sources = rules.sources
+    adtte = list(adtte)
     if rules.ttp_death_censoring == "death":
         death_rule = "censored at the date of death"
     else:
@@ -93,7 +103,7 @@ def endpoint_rules_table(rules: EndpointRules, adtte: Iterable[Mapping[str, obje
         (
             "Administrative censoring",
             _horizon_rule(adtte),
-            "Registered analysis at 12 months; no unassessed progression-free time is credited",
+            _horizon_source(adtte, registered_months),
         ),
         (
             "Objective response",
@@ -118,11 +128,32 @@ def endpoint_rules_table(rules: EndpointRules, adtte: Iterable[Mapping[str, obje
     )
 
 
-def _horizon_rule(adtte: Iterable[Mapping[str, object]]) -> str:
+def _horizons(adtte: Iterable[Mapping[str, object]]) -> list[str]:
+    """The administrative horizons of the ADTTE parameters, in months as their codes write them."""
     found = {m.group(1) for row in adtte if (m := _HORIZON_PARAM.match(str(row.get("PARAMCD"))))}
+    return sorted(found, key=float)
+
+
+def _horizon_source(adtte: Iterable[Mapping[str, object]], registered: float | None) -> str:
+    """Whether each horizon is the registered analysis: only one equal to the registry's time
+    frame of the primary outcome is."""
+    said = []
+    for h in _horizons(adtte):
+        if registered is not None and float(h) == registered:
+            said.append(f"registered analysis at {h} months (the primary outcome's time frame)")
+        else:
+            said.append(f"{h} months: not a time frame the registry gives the primary outcomes")
+    if not said:
+        return "no administrative horizon"
+    joined = "; ".join(said)
+    return f"{joined[:1].upper()}{joined[1:]}; no unassessed progression-free time is credited"
+
+
+def _horizon_rule(adtte: Iterable[Mapping[str, object]]) -> str:
+    found = _horizons(adtte)
     if not found:
         return "none: every endpoint with full follow-up"
-    horizons = sorted(found, key=float)
+    horizons = found
     return "; ".join(
         f"at {h} months (OS{h}, TTP{h}, PFS{h}): OS censored at day {horizon_days(float(h))}; "
         "TTP and PFS censored at the last adequate assessment on or before it when the "

@@ -116,13 +116,22 @@ def efficacy_section(
                 ),
             ),
         )
+    registered = snapshot.protocol.registered_horizon_months
+    twelve = (
+        "the registered analysis censors at 12 months (OS12, TTP12, PFS12)"
+        if registered == 12
+        else "OS12, TTP12 and PFS12 censor at 12 months (not a time frame the registry gives the "
+        "primary outcomes)"
+    )
     blocks: list[Block] = [
         Paragraph(
-            "Intention-to-treat population. Time-to-event endpoints with full follow-up; the "
-            "registered analysis censors at 12 months (OS12, TTP12, PFS12). TTP and PFS follow "
-            "mRECIST; censoring and response follow the protocol's endpoint rules below."
+            f"Intention-to-treat population. Time-to-event endpoints with full follow-up; "
+            f"{twelve}. TTP and PFS follow mRECIST; censoring and response follow the "
+            "protocol's endpoint rules below."
         ),
-        endpoint_rules_table(snapshot.protocol.endpoint_rules, snapshot.adtte),
+        endpoint_rules_table(
+            snapshot.protocol.endpoint_rules, snapshot.adtte, registered_months=registered
+        ),
         survival_table(analysis, ("OS", "TTP", "PFS", "OS12", "TTP12", "PFS12"), labels),
     ]
     for param, ylabel in _KM_PARAMS.items():
