@@ -250,6 +250,7 @@ def subject_casebook(ctx: ServiceContext, subject_id: str) -> CasebookView:
                 "serious": event.serious,
                 "onset_date": _iso(event.onset_date),
                 "outcome": event.outcome,
+                "resolution_date": _iso(event.resolution_date),
             }
             for event in events
         ),

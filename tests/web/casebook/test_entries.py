@@ -339,3 +339,45 @@ def test_visit_form_marks_the_schedule_done(web_server: WebServer, login: Login)
     assert ("treatment", 1, "done", True) in done
     page = client.get(f"/subjects/{subject_id}/casebook").text
     assert 'data-visit="treatment:1"' in page
+
+
+@pytest.mark.parametrize(
+    ("outcome", "resolved", "status"),
+    [
+        pytest.param("recovered", 3, 303, id="recovered-on-a-day"),
+        pytest.param("recovered", None, 422, id="recovered-without-its-day"),
+        pytest.param("not_recovered", 3, 422, id="a-day-for-an-ongoing-event"),
+        pytest.param("not_recovered", None, 303, id="ongoing"),
+    ],
+)
+def test_the_casebook_adverse_event_form_takes_the_resolution_day(
+    web_server: WebServer, login: Login, outcome: str, resolved: int | None, status: int
+) -> None:
+    """The casebook page's adverse-event form offers a resolution day beside the outcome: an
+    event that recovered can be entered (it needs the day), an ongoing one refuses a day."""
+    subject_id, _, day0 = randomized_days_ago(web_server, 10)
+    client = login("coord_tj")
+    page = client.get(f"/subjects/{subject_id}/casebook")
+    assert 'name="resolution_date"' in page.text
+    drugs = _casebook(web_server, subject_id)["drugs"]
+    form = {
+        "csrf_token": csrf_of(page.text),
+        "term": "Fatigue",
+        "grade": "1",
+        "onset_date": (day0 + timedelta(1)).isoformat(),
+        "serious": "no",
+        "outcome": outcome,
+        "resolution_date": "" if resolved is None else (day0 + timedelta(resolved)).isoformat(),
+        **{f"relatedness.{d}": "possible" for d in drugs},
+        **{f"action_taken.{d}": "dose_not_changed" for d in drugs},
+    }
+    answer = client.post(f"/subjects/{subject_id}/casebook/adverse-events", data=form)
+    assert answer.status_code == status, answer.text
+    events = _casebook(web_server, subject_id)["adverse_events"]
+    if status == 303:
+        (event,) = events
+        expected = None if resolved is None else (day0 + timedelta(resolved)).isoformat()
+        assert (event["outcome"], event["resolution_date"]) == (outcome, expected)
+    else:
+        assert 'id="error-ae-resolution_date"' in answer.text
+        assert events == []
