@@ -97,7 +97,7 @@ def test_the_pages_name_the_trial_of_the_database(
     assert page.status_code == 200
     assert f"<title>Log in · {nct_id}</title>" in page.text
     assert f'<span class="trial" title="{title}' in page.text
-    assert f">{nct_id} · {title}" in page.text
+    assert f">{nct_id} · {name}</span>" in page.text
     assert f"data managers of the {name} trial." in page.text
     assert other not in page.text
     assert "METSOR" not in page.text or name == "METSOR"
