@@ -42,9 +42,16 @@ def test_metsor_has_a_default_plan_said_to_be_a_default() -> None:
     [
         pytest.param({"looks": (0.5, 0.9)}, "looks must end at 1", id="not-ending-at-1"),
         pytest.param({"looks": (0.6, 0.5, 1.0)}, "looks must increase", id="decreasing"),
-        pytest.param({"beta": 0.2}, "beta and beta_spending together", id="beta-alone"),
+        pytest.param(
+            {"beta_spending": "obf"}, "beta_spending needs beta", id="spending-without-beta"
+        ),
         pytest.param(
             {"binding_futility": True}, "binding futility needs", id="binding-without-beta"
+        ),
+        pytest.param(
+            {"beta": 0.2, "binding_futility": True},
+            "binding futility needs",
+            id="binding-without-futility-bounds",
         ),
         pytest.param(
             {
@@ -67,6 +74,12 @@ def test_metsor_has_a_default_plan_said_to_be_a_default() -> None:
 def test_an_inconsistent_plan_is_refused(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         MonitoringPlan.model_validate({**PLAN, **change})
+
+
+def test_beta_alone_is_an_efficacy_only_plan() -> None:
+    """As the design commands and rpact take it: the type-II error without futility bounds."""
+    plan = MonitoringPlan.model_validate({**PLAN, "beta": 0.2})
+    assert (plan.beta, plan.beta_spending, plan.binding_futility) == (0.2, None, False)
 
 
 def test_a_two_sided_plan_may_have_binding_futility() -> None:

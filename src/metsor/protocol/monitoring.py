@@ -37,7 +37,9 @@ class MonitoringPlan(BaseModel):
     spending, gamma
         α-spending family and the Hwang–Shih–DeCani gamma.
     beta, beta_spending, beta_gamma
-        Optional futility bounds by β-spending (z < a one-sided, |z| < a two-sided).
+        Optional futility bounds by β-spending (z < a one-sided, |z| < a two-sided); ``beta``
+        alone records the design's type-II error without futility bounds, as
+        :func:`metsor.design.boundaries.group_sequential_design` takes it.
     binding_futility
         Whether the efficacy bounds count on the futility bounds being obeyed.
     planned_events
@@ -78,9 +80,13 @@ class MonitoringPlan(BaseModel):
             raise ValueError("looks must end at 1 (the final look at the planned events)")
         if any(b <= a for a, b in itertools.pairwise(self.looks)):
             raise ValueError("looks must increase")
-        if (self.beta is None) != (self.beta_spending is None):
-            raise ValueError("give beta and beta_spending together, or neither")
-        if self.binding_futility and (self.beta is None or self.spending.startswith("classical")):
+        if self.beta_spending is not None and self.beta is None:
+            raise ValueError(
+                "beta_spending needs beta, the type-II error its futility bounds spend"
+            )
+        if self.binding_futility and (
+            self.beta_spending is None or self.spending.startswith("classical")
+        ):
             raise ValueError("binding futility needs beta-spending and an alpha-spending family")
         missing = sorted(k for k in _SOURCED if not self.sources.get(k, "").strip())
         if missing:
