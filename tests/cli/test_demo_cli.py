@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from metsor.cli._demo_outputs import outputs_text
 from metsor.cli.demo import DEMO_DATABASE, screen_virtual_log, unrecorded_criteria
 from metsor.cli.main import app
 from metsor.protocol import builtin
@@ -202,6 +204,28 @@ def test_unrecorded_criteria_are_those_of_another_protocol_that_the_log_lacks() 
     assert {"life_expectancy", "creatinine", "measurable_untreated_lesion"} <= set(unrecorded)
     assert all(set(unrecorded) <= set(row.result.unknown) for row in sharp.rows)
     assert "child_pugh_a" not in unrecorded
+
+
+def test_the_login_exports_hold_from_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--out`` given relative (the default ``metsor-demo``), in a folder with a space: the
+    key, anchor and database are named by absolute paths, quoted for the shell."""
+    base = tmp_path / "my trials"
+    base.mkdir()
+    monkeypatch.chdir(base)
+    url = f"sqlite:///{base / 'metsor-demo' / DEMO_DATABASE}"
+    outputs = {name: "-" for name in ("report", "adam", "sdtm", "results", "ipd")}
+    text = outputs_text(outputs, url, Path("metsor-demo"), builtin("NCT02672488"))
+    # as the shell reads each line: one word after export, NAME=value
+    words = [shlex.split(line) for line in text.splitlines() if line.startswith("  export ")]
+    assert all(len(line) == 2 for line in words), words
+    exports = dict(word.split("=", 1) for _, word in words)
+    assert exports == {
+        "METSOR_AUDIT_KEY_FILE": str(base / "metsor-demo" / "metsor-audit.key"),
+        "METSOR_AUDIT_ANCHOR_FILE": str(base / "metsor-demo" / "metsor-audit.anchor"),
+        "METSOR_DATABASE_URL": url,
+    }
 
 
 def test_demo_runs_sharp_through_the_same_services(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -164,7 +165,11 @@ def users_text(protocol: Protocol) -> list[str]:
 
 
 def outputs_text(outputs: dict[str, str], url: str, out: Path | None, protocol: Protocol) -> str:
-    """Where the report and exports are, and how to log in to the demo database."""
+    """Where the report and exports are, and how to log in to the demo database.
+
+    The ``export`` lines name the key, the anchor and the database by absolute paths, quoted
+    for the shell, so that they hold from any folder they are pasted in.
+    """
     users = users_text(protocol)
     lines = [
         "",
@@ -177,9 +182,10 @@ def outputs_text(outputs: dict[str, str], url: str, out: Path | None, protocol: 
         users[0],
     ]
     if out is not None:
-        lines.append(f"  export METSOR_AUDIT_KEY_FILE={out / AUDIT_KEY_FILE}")
-        lines.append(f"  export METSOR_AUDIT_ANCHOR_FILE={out / _ANCHOR_FILE}")
-    lines.append(f"  export METSOR_DATABASE_URL={url}")
+        key, anchor = ((out / name).resolve() for name in (AUDIT_KEY_FILE, _ANCHOR_FILE))
+        lines.append(f"  export METSOR_AUDIT_KEY_FILE={shlex.quote(str(key))}")
+        lines.append(f"  export METSOR_AUDIT_ANCHOR_FILE={shlex.quote(str(anchor))}")
+    lines.append(f"  export METSOR_DATABASE_URL={shlex.quote(url)}")
     lines.extend(users[1:])
     lines.append("  e.g. metsor login --user coordinator; metsor serve (web application)")
     return "\n".join(lines)
