@@ -85,7 +85,8 @@ def _environment(trial: Protocol) -> Environment:
     action only to the roles the services let perform it; ``trial`` is the protocol stored
     with the database, whose NCT id and title every page's header names, and the filter
     ``arm_label`` writes an arm's code as the protocol labels the arm (``sorafenib_metformin``
-    → ``Sorafenib + Metformin``; any other text unchanged).
+    → ``Sorafenib + Metformin``; any other text unchanged) and ``beside`` an error shown
+    under its field (:func:`_beside`).
     """
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, undefined=StrictUndefined
@@ -94,7 +95,18 @@ def _environment(trial: Protocol) -> Environment:
     environment.globals["trial"] = trial
     labels = trial.arm_labels
     environment.filters["arm_label"] = lambda code: labels.get(code, code)
+    environment.filters["beside"] = _beside
     return environment
+
+
+def _beside(message: str, field: str) -> str:
+    """An error shown beside its field, without the field's name in front.
+
+    The form readers word a refusal ``field: message`` (:mod:`metsor.web.casebook.forms`), as
+    a page's alert needs it; under the field itself the name is said by the field's label.
+    """
+    named = f"{field}: "
+    return message[len(named) :] if message.startswith(named) else message
 
 
 def _trial_of(database: Database) -> Protocol:

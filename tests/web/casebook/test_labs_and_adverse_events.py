@@ -3,6 +3,7 @@ bad values shown again next to their field with nothing written."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -110,6 +111,10 @@ def test_a_bad_lab_value_is_shown_again_and_nothing_written(
     )
     assert answer.status_code == 422
     assert 'id="error-lab-value"' in answer.text
+    # said under the Value field without the field's name again ("value: value -5 U/L …")
+    shown = re.search(r'id="error-lab-value">([^<]*)<', answer.text)
+    assert shown is not None
+    assert shown.group(1).startswith("value -5 U/L is outside the plausible range"), shown.group(1)
     assert 'id="lab-uln" name="uln" value="40"' in answer.text
     assert "No laboratory value yet." in answer.text
 
