@@ -13,10 +13,12 @@ planned on the schedule of the protocol stored with the trial
   day the last one was stopped);
 - nothing once the subject died or withdrew.
 
-A visit is overdue once the end of its window has passed and it is not recorded.
+A visit is overdue once the end of its window has passed and it is neither recorded nor
+recorded as not done (:mod:`metsor.services.casebook.missed_visits`; a retracted mark counts
+for nothing): the next visit of a kind is the one after the highest number recorded or marked.
 
 :func:`expected_visits` reads one subject's dosing history; :func:`expected_visits_of` reads
-the recorded visits and dosing histories of many subjects (a page of the dashboard, a run of
+the recorded visits, marks and dosing histories of many subjects (a page of the dashboard, a run of
 the edit checks) with one statement each, whatever their number, and gives each subject what
 :func:`expected_visits` would. The treatment ends when every study drug of the arm has been
 discontinued, on the day the last one was: one rule,
@@ -36,7 +38,7 @@ from sqlalchemy.orm import Session
 from metsor.protocol.dose_rules import DoseStep, treatment_ended_on
 from metsor.protocol.schedule import PlannedVisit, VisitSchedule, visit_schedule
 from metsor.services.protocol_in_force import protocol_of
-from metsor.store.models.casebook import DoseEvent, Visit
+from metsor.store.models.casebook import DoseEvent, MissedVisit, Visit
 from metsor.store.models.core import Allocation, Subject
 
 __all__ = [
@@ -89,11 +91,26 @@ class ExpectedVisit:
 
 @dataclass(frozen=True)
 class SubjectVisits:
-    """A subject's recorded visits (by id) and the visits still expected of them."""
+    """A subject's recorded visits (by id), the visits recorded as not done (standing marks,
+    by id) and the visits still expected of them."""
 
     subject_id: str
     recorded: tuple[Visit, ...]
     expected: tuple[ExpectedVisit, ...]
+    missed: tuple[MissedVisit, ...] = ()
+
+
+def _standing_marks(session: Session, which: ColumnElement[bool]) -> dict[str, list[MissedVisit]]:
+    """The marks not retracted of the subjects ``which`` chooses, in one statement."""
+    statement = (
+        select(MissedVisit)
+        .where(which, MissedVisit.retracted.is_(False))
+        .order_by(MissedVisit.subject_id, MissedVisit.id)
+    )
+    found: dict[str, list[MissedVisit]] = {}
+    for mark in session.scalars(statement):
+        found.setdefault(mark.subject_id, []).append(mark)
+    return found
 
 
 def _dose_histories(
@@ -118,6 +135,7 @@ def _expected(
     allocation: Allocation,
     visits: Sequence[Visit],
     ended: date | None,
+    missed: Sequence[MissedVisit] = (),
 ) -> tuple[ExpectedVisit, ...]:
     if subject.status in FOLLOW_UP_ENDED:
         return ()
@@ -129,7 +147,8 @@ def _expected(
         kinds.append("follow_up")
     expected = []
     for visit_type in kinds:
-        numbers = [visit.number for visit in visits if visit.visit_type == visit_type]
+        numbers = [v.number for v in visits if v.visit_type == visit_type]
+        numbers += [m.number for m in missed if m.visit_type == visit_type]
         if visit_type == "baseline" and numbers:
             continue
         number = 0 if visit_type == "baseline" else max(numbers, default=0) + 1
@@ -154,7 +173,7 @@ def expected_visits(
     allocation
         Their allocation (the schedule counts from its day).
     visits
-        The subject's recorded visits.
+        The subject's recorded visits (their marks of visits not done are read here).
 
     Returns
     -------
@@ -167,7 +186,15 @@ def expected_visits(
     protocol = protocol_of(session)
     doses = _dose_histories(session, DoseEvent.subject_id == subject.subject_id)
     ended = treatment_ended_on(protocol.drugs_of(allocation.arm), doses.get(subject.subject_id, {}))
-    return _expected(visit_schedule(protocol), subject, allocation, visits, ended)
+    missed = _standing_marks(session, MissedVisit.subject_id == subject.subject_id)
+    return _expected(
+        visit_schedule(protocol),
+        subject,
+        allocation,
+        visits,
+        ended,
+        missed.get(subject.subject_id, ()),
+    )
 
 
 def expected_visits_of(
@@ -175,7 +202,8 @@ def expected_visits_of(
     courses: Sequence[tuple[Subject, Allocation]],
     subjects: Select[str],
 ) -> dict[str, SubjectVisits]:
-    """The recorded and expected visits of many randomized subjects, in two statements.
+    """The recorded, missed and expected visits of many randomized subjects, in three
+    statements.
 
     Parameters
     ----------
@@ -184,13 +212,14 @@ def expected_visits_of(
     courses
         Each subject with their allocation.
     subjects
-        A statement selecting the ids of (at least) those subjects: their visits and dosing
-        histories are read for all of them at once.
+        A statement selecting the ids of (at least) those subjects: their visits, marks of
+        visits not done and dosing histories are read for all of them at once.
 
     Returns
     -------
     dict
-        Subject → their recorded visits (by id) and what :func:`expected_visits` gives them.
+        Subject → their recorded visits (by id), their standing marks of visits not done, and
+        what :func:`expected_visits` gives them.
     """
     chosen = subjects.order_by(None)
     recorded: dict[str, list[Visit]] = {}
@@ -202,6 +231,7 @@ def expected_visits_of(
     protocol = protocol_of(session)
     schedule = visit_schedule(protocol)
     doses = _dose_histories(session, DoseEvent.subject_id.in_(chosen))
+    marks = _standing_marks(session, MissedVisit.subject_id.in_(chosen))
     found = {}
     for subject, allocation in courses:
         visits = recorded.get(subject.subject_id, [])
@@ -212,9 +242,11 @@ def expected_visits_of(
                 protocol.drugs_of(allocation.arm), doses.get(subject.subject_id, {})
             )
         )
+        missed = marks.get(subject.subject_id, [])
         found[subject.subject_id] = SubjectVisits(
             subject.subject_id,
             tuple(visits),
-            _expected(schedule, subject, allocation, visits, ended),
+            _expected(schedule, subject, allocation, visits, ended, missed),
+            tuple(missed),
         )
     return found

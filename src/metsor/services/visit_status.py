@@ -1,13 +1,16 @@
 """Read-only view of the visit schedule: which visits are done, due, upcoming or overdue.
 
 :func:`visit_schedule` lists a randomized subject's recorded visits (done, with their planned
-date and whether they fell in their window) and the next visit of each kind still expected —
+date and whether they fell in their window), the visits recorded as not done (with their
+reason; :mod:`metsor.services.casebook.missed_visits`) and the next visit of each kind still
+expected —
 planned by the schedule of the protocol stored with the trial
 (:func:`metsor.services.casebook.schedule.trial_schedule`).
 The visits expected next and when each is overdue are one rule,
 :func:`metsor.services.expected_visits.expected_visits`, that the ``visit_overdue`` edit check
 (:mod:`metsor.services.monitoring.edit_checks`) reads too: a next visit is ``overdue`` exactly
-when that check finds it so (the end of its window has passed and it is not recorded), ``due``
+when that check finds it so (the end of its window has passed and it is neither recorded nor
+recorded as not done), ``due``
 once its window has opened, ``upcoming`` before. :func:`overdue_visits` gathers the overdue
 visits of every subject the user may see, for the dashboard, reading their visits and dosing
 histories with one statement each (:func:`metsor.services.expected_visits.expected_visits_of`).
@@ -26,7 +29,7 @@ from metsor.services.casebook.dosing import treatment_ended_on
 from metsor.services.casebook.schedule import trial_schedule
 from metsor.services.context import ServiceContext
 from metsor.services.expected_visits import FOLLOW_UP_ENDED, expected_visits, expected_visits_of
-from metsor.store.models.casebook import Visit
+from metsor.store.models.casebook import MissedVisit, Visit
 from metsor.store.models.core import Allocation, Site, Subject
 
 __all__ = ["OverdueVisit", "ScheduledVisit", "overdue_visits", "visit_schedule"]
@@ -43,15 +46,18 @@ class ScheduledVisit:
     planned, window_start, window_end
         When it is due by the schedule (None where its anchor is not known).
     actual
-        The day it took place, for a recorded visit.
+        The day it took place, for a recorded visit; the day it was missed, for a visit not
+        done.
     status
-        ``done``; ``overdue`` (as the ``visit_overdue`` edit check finds it); ``due`` (its
-        window is open); ``upcoming``; or ``not recorded`` (a baseline visit, whose window
-        closed at randomization).
+        ``done``; ``not done`` (recorded so, with its reason); ``overdue`` (as the
+        ``visit_overdue`` edit check finds it); ``due`` (its window is open); ``upcoming``; or
+        ``not recorded`` (a baseline visit, whose window closed at randomization).
     in_window
         For a recorded visit, whether it fell in its window.
     visit_id
         The recorded visit's id.
+    reason, missed_visit_id
+        For a visit not done: why, and the mark's id.
     """
 
     visit_type: str
@@ -63,6 +69,8 @@ class ScheduledVisit:
     status: str
     in_window: bool | None = None
     visit_id: int | None = None
+    reason: str | None = None
+    missed_visit_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
@@ -87,7 +95,8 @@ class OverdueVisit:
 
 
 def visit_schedule(ctx: ServiceContext, subject_id: str) -> tuple[ScheduledVisit, ...]:
-    """The schedule of ``subject_id``: recorded visits, then the next of each kind expected.
+    """The schedule of ``subject_id``: recorded visits and visits not done, by day, then the
+    next of each kind expected.
 
     Parameters
     ----------
@@ -140,6 +149,29 @@ def visit_schedule(ctx: ServiceContext, subject_id: str) -> tuple[ScheduledVisit
                 visit.id,
             )
         )
+    marks = ctx.session.scalars(
+        select(MissedVisit)
+        .where(MissedVisit.subject_id == subject_id, MissedVisit.retracted.is_(False))
+        .order_by(MissedVisit.id)
+    )
+    for mark in marks:
+        planned = schedule.plan(
+            mark.visit_type, mark.number, randomized_on=randomized_on, treatment_ended_on=ended
+        )
+        rows.append(
+            ScheduledVisit(
+                mark.visit_type,
+                mark.number,
+                mark.planned_date or planned.planned,
+                planned.window_start,
+                planned.window_end,
+                mark.missed_on,
+                "not done",
+                reason=mark.reason,
+                missed_visit_id=mark.id,
+            )
+        )
+    rows.sort(key=lambda row: row.actual or date.min)
     today = ctx.today()
     for expected in expected_visits(ctx.session, subject, allocation, visits):
         planned = expected.planned

@@ -1,7 +1,8 @@
 """The casebook: recording a subject's trial course and extracting analysis datasets.
 
-One module per topic — :mod:`~.visits`, :mod:`~.dosing`, :mod:`~.labs`,
-:mod:`~.vital_signs`, :mod:`~.adverse_events`, :mod:`~.tumour`, :mod:`~.deaths`,
+One module per topic — :mod:`~.visits`, :mod:`~.missed_visits` (a visit of the schedule
+not done), :mod:`~.dosing`, :mod:`~.labs`, :mod:`~.vital_signs`, :mod:`~.adverse_events`,
+:mod:`~.tumour`, :mod:`~.deaths`,
 :mod:`~.withdrawals`, :mod:`~.therapies` (new anticancer therapy), :mod:`~.survival_contacts`
 (last known alive), :mod:`~.queries`, :mod:`~.corrections`, :mod:`~.datasets` — and the
 rules they apply: :mod:`~.dose_levels` (label dose levels) and :mod:`~.schedule` (visit
@@ -24,6 +25,7 @@ from metsor.services.casebook.datasets import (
 from metsor.services.casebook.deaths import record_death
 from metsor.services.casebook.dosing import record_dose
 from metsor.services.casebook.labs import record_lab, record_lab_panel
+from metsor.services.casebook.missed_visits import record_missed_visit
 from metsor.services.casebook.pages import VisitPage, VisitPageInput, record_visit_page
 from metsor.services.casebook.queries import answer_query, close_query, list_queries, raise_query
 from metsor.services.casebook.survival_contacts import record_survival_contact
@@ -52,6 +54,7 @@ __all__ = [
     "record_dose",
     "record_lab",
     "record_lab_panel",
+    "record_missed_visit",
     "record_survival_contact",
     "record_tumour_assessment",
     "record_visit",

@@ -23,6 +23,7 @@ from metsor.services.casebook import (
     deaths,
     dosing,
     labs,
+    missed_visits,
     survival_contacts,
     therapies,
     tumour,
@@ -69,6 +70,12 @@ def _of_assessment(ctx: ServiceContext, record: Any) -> str:
 TABLES: Mapping[str, CasebookTable] = MappingProxyType(
     {
         "visits": CasebookTable(tables.Visit, ("actual_date",), visits.revalidate_visit, _own),
+        "missed_visits": CasebookTable(
+            tables.MissedVisit,
+            ("missed_on", "reason", "retracted"),
+            missed_visits.revalidate_missed_visit,
+            _own,
+        ),
         "dose_events": CasebookTable(
             tables.DoseEvent, ("event_date", "level", "reason"), dosing.revalidate_dose, _own
         ),

@@ -21,6 +21,7 @@ from metsor.services.casebook._boundary import (
 )
 from metsor.services.casebook._timeline import Timeline, load_timeline, read_rows
 from metsor.services.casebook.dosing import treatment_ended_on
+from metsor.services.casebook.missed_visits import missed_visit_standing
 from metsor.services.casebook.schedule import (
     MAX_VISIT_NUMBER,
     VISIT_TYPES,
@@ -28,7 +29,7 @@ from metsor.services.casebook.schedule import (
     trial_schedule,
 )
 from metsor.services.context import ServiceContext
-from metsor.store.models.casebook import Visit
+from metsor.store.models.casebook import MissedVisit, Visit
 
 __all__ = ["VisitInput", "VisitRecord", "enter_visit", "record_visit", "revalidate_visit"]
 
@@ -92,7 +93,8 @@ def record_visit(
     actual_date
         The day the visit took place.
     number
-        The visit's number within its type (baseline 0); default: the next one.
+        The visit's number within its type (baseline 0); default: the next one after those
+        recorded and those recorded as not done.
     schedule
         The visit schedule that gives the planned date and window (default the schedule of
         the protocol stored with the trial).
@@ -109,7 +111,8 @@ def record_visit(
         :data:`~metsor.services.casebook.schedule.MAX_VISIT_NUMBER`, or planned more than one
         interval after the visit's date), or a malformed date.
     ConflictError
-        A visit already recorded with that number or of that type on that day, or a date
+        A visit already recorded with that number or of that type on that day, one recorded
+        as not done (:mod:`~.missed_visits`; retract the mark first), or a date
         breaking the date-order rules (before consent; a baseline after randomization; a
         scheduled visit before it; after death or the end of follow-up; out of order with the
         type's other visits).
@@ -139,12 +142,20 @@ def enter_visit(
     timeline = load_timeline(ctx, subject_id)
     visit_type, number = given.visit_type, given.number
     if number is None:
-        highest = ctx.session.scalar(
+        recorded = ctx.session.scalar(
             select(func.max(Visit.number)).where(
                 Visit.subject_id == subject_id, Visit.visit_type == visit_type
             )
         )
-        number = 0 if visit_type == "baseline" else (1 if highest is None else highest + 1)
+        marked = ctx.session.scalar(
+            select(func.max(MissedVisit.number)).where(
+                MissedVisit.subject_id == subject_id,
+                MissedVisit.visit_type == visit_type,
+                MissedVisit.retracted.is_(False),
+            )
+        )
+        last = max(recorded or 0, marked or 0)
+        number = 0 if visit_type == "baseline" else last + 1
     visit = Visit(
         subject_id=subject_id,
         visit_type=visit_type,
@@ -213,6 +224,15 @@ def _check(ctx: ServiceContext, timeline: Timeline, visit: Visit, schedule: Visi
             field="number",
         )
     _check_order(ctx, visit)
+    mark = missed_visit_standing(ctx, visit.subject_id, visit.visit_type, visit.number)
+    if mark is not None:
+        raise ConflictError(
+            f"subject {visit.subject_id}'s {visit.visit_type} visit {visit.number} is recorded "
+            f"as not done (missed visit {mark.id}, on {mark.missed_on}: {mark.reason}); if it "
+            "took place, retract that mark first by correcting its retracted to true, with the "
+            "reason",
+            field="number",
+        )
     visit.planned_date = plan.planned
     visit.in_window = plan.in_window(visit.actual_date)
 

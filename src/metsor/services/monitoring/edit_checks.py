@@ -8,8 +8,9 @@ The rules (:data:`RULES`):
 - ``ae_action``: an adverse event of grade 3 or more with no action recorded for a study drug
   (no drug row, or ``not_applicable``);
 - ``visit_overdue``: the next treatment visit, tumour assessment or follow-up visit expected
-  (:func:`metsor.services.expected_visits.expected_visits`, on the trial's own schedule) not
-  recorded although the end of its window has passed;
+  (:func:`metsor.services.expected_visits.expected_visits`, on the trial's own schedule)
+  neither recorded nor recorded as not done although the end of its window has passed; the
+  query is raised on the subject's randomization, from which the schedule counts;
 - ``target_lesion``: a follow-up tumour assessment that does not measure every target lesion
   of the baseline;
 - ``death_cause``: a death of unknown cause with no detail;
@@ -335,11 +336,10 @@ def _overdue_findings(
     of = expected_visits_of(session, [(s, a) for s, a in courses], chosen)
     found: dict[str, list[Finding]] = {}
     for subject, allocation in courses:
-        visits = of[subject.subject_id]
-        anchor = ("visits", visits.recorded[-1].id, "actual_date") if visits.recorded else (
-            "allocations", allocation.id, "randomized_at"
-        )  # fmt: skip
-        for expected in visits.expected:
+        # Anchored to what the schedule counts from, the randomization: a subject's latest
+        # visit (a follow-up of 2018 for a scan missed in 2016) is not the record at fault.
+        anchor = ("allocations", allocation.id, "randomized_at")
+        for expected in of[subject.subject_id].expected:
             late = expected.days_overdue(today)
             if late is None:
                 continue

@@ -309,6 +309,7 @@ _DESCRIBED_BY: dict[str, tuple[tuple[str, ...], ...]] = {
     "consents": (("consent_date",),),
     "allocations": (("arm",), ("enrollment_number",)),
     "visits": (("visit_type", "number"), ("actual_date",)),
+    "missed_visits": (("visit_type", "number"), ("missed_on",), ("reason",)),
     "dose_events": (("drug", "event", "level"), ("event_date",)),
     "lab_results": (("analyte", "value", "unit"), ("collected_on",)),
     "vital_signs": (("systolic_mmhg",), ("diastolic_mmhg",), ("ecog",), ("measured_on",)),

@@ -1,6 +1,6 @@
 """Casebook tables: what is recorded of a subject's course after consent.
 
-Visits, dosing events, laboratory results (with the CTCAE grade computed on entry), vital
+Visits and the scheduled visits that did not take place (with the reason), dosing events, laboratory results (with the CTCAE grade computed on entry), vital
 signs, adverse events (with relatedness and action taken per study drug), tumour assessments
 and their lesions (with the RECIST 1.1 and mRECIST time-point responses computed on entry),
 deaths, withdrawals, data queries and corrections; and, from follow-up after study treatment,
@@ -31,6 +31,7 @@ __all__ = [
     "Death",
     "DoseEvent",
     "LabResult",
+    "MissedVisit",
     "SurvivalContact",
     "TumourAssessment",
     "TumourLesion",
@@ -55,6 +56,29 @@ class Visit(AuditedMixin, Base):
     planned_date: Mapped[date | None] = mapped_column(Date)
     actual_date: Mapped[date] = mapped_column(Date)
     in_window: Mapped[bool | None] = mapped_column(Boolean)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MissedVisit(AuditedMixin, Base):
+    """A visit of the schedule recorded as not done: it did not take place, and why.
+
+    The schedule counts it as accounted for (neither due nor overdue). It is never deleted: a
+    mark found wrong (the visit did take place) is retracted by a correction of
+    ``retracted``, with its reason, and the visit is then recorded as any other.
+    """
+
+    __tablename__ = "missed_visits"
+    __table_args__ = (UniqueConstraint("subject_id", "visit_type", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(ForeignKey(_SUBJECT), index=True)
+    visit_type: Mapped[str] = mapped_column(String(24))
+    number: Mapped[int] = mapped_column(Integer)
+    planned_date: Mapped[date | None] = mapped_column(Date)
+    missed_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    retracted: Mapped[bool] = mapped_column(Boolean, default=False)
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
