@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from metsor.errors import PermissionDeniedError
@@ -26,7 +27,9 @@ from metsor.web.state import WebState
 __all__ = [
     "ApiUser",
     "PageUser",
+    "api_user_of",
     "checked_form",
+    "page_user_of",
     "render",
     "state_of",
     "work",
@@ -41,16 +44,37 @@ def state_of(request: Request) -> WebState:
     return state
 
 
-def page_user(request: Request) -> Principal:
-    """The user of a page request, proved by the session cookie."""
+def _proved(request: Request, credential: str | None) -> Principal:
+    """The user ``credential`` proves, proved once per request: a route that checks the
+    user's permission before reading the body (:mod:`metsor.web.permissions`) has proved
+    them already, and the endpoint's dependency finds them in the request's state."""
+    known = getattr(request.state, "principal", None)
+    if isinstance(known, Principal):
+        return known
     state = state_of(request)
-    return prove(state.database, state.idle, request.cookies.get(SESSION_COOKIE))
+    principal = prove(state.database, state.idle, credential)
+    request.state.principal = principal
+    return principal
+
+
+def page_user_of(request: Request) -> Principal:
+    """The user of a page request, proved by the session cookie."""
+    return _proved(request, request.cookies.get(SESSION_COOKIE))
+
+
+async def api_user_of(request: Request) -> Principal:
+    """The user of an API request, proved by the bearer token."""
+    return await run_in_threadpool(_proved, request, await _bearer(request))
+
+
+def page_user(request: Request) -> Principal:
+    """The user of a page request, proved by the session cookie (a dependency)."""
+    return page_user_of(request)
 
 
 def api_user(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
-    """The user of an API request, proved by the bearer token."""
-    state = state_of(request)
-    return prove(state.database, state.idle, token)
+    """The user of an API request, proved by the bearer token (a dependency)."""
+    return _proved(request, token)
 
 
 PageUser = Annotated[Principal, Depends(page_user)]

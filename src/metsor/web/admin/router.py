@@ -33,11 +33,12 @@ from metsor.services.users import (
 )
 from metsor.web.dependencies import PageUser, checked_form, render, work
 from metsor.web.errors import status_of
+from metsor.web.permissions import PermissionFirstRoute, acts
 from metsor.web.security import Principal
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+router = APIRouter(prefix="/admin", include_in_schema=False, route_class=PermissionFirstRoute)
 
 
 def _text(form: Mapping[str, str], name: str, limit: int = 200) -> str:
@@ -149,6 +150,7 @@ def users(request: Request, user: PageUser) -> Response:
 
 
 @router.post("/users")
+@acts("manage_users")
 async def add(request: Request, user: PageUser) -> Response:
     """Add a user with a role (and a site); their generated password is shown once."""
 
@@ -166,6 +168,7 @@ async def add(request: Request, user: PageUser) -> Response:
 
 
 @router.post("/users/{username}/role")
+@acts("manage_users")
 async def role(request: Request, user: PageUser, username: str) -> Response:
     """Give a user another role (and site), with the reason."""
 
@@ -184,6 +187,7 @@ async def role(request: Request, user: PageUser, username: str) -> Response:
 
 
 @router.post("/users/{username}/deactivate")
+@acts("manage_users")
 async def deactivate(request: Request, user: PageUser, username: str) -> Response:
     """Deactivate a user: no more logins, their open sessions ended."""
 
@@ -195,6 +199,7 @@ async def deactivate(request: Request, user: PageUser, username: str) -> Respons
 
 
 @router.post("/users/{username}/password")
+@acts("manage_users")
 async def password(request: Request, user: PageUser, username: str) -> Response:
     """Reset a user's password (a new one, shown once), lift a lock-out, end their sessions."""
 
@@ -212,6 +217,7 @@ def sites(request: Request, user: PageUser) -> Response:
 
 
 @router.post("/sites")
+@acts("manage_sites")
 async def add_a_site(request: Request, user: PageUser) -> Response:
     """Add a site (its code by default the initials of its name)."""
     form = await checked_form(request)

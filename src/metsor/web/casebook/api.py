@@ -24,10 +24,11 @@ from metsor.web.casebook.schemas import (
     QueryIn,
 )
 from metsor.web.dependencies import ApiUser, work
+from metsor.web.permissions import PermissionFirstRoute, acts
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["casebook"])
+router = APIRouter(prefix="/api/v1", tags=["casebook"], route_class=PermissionFirstRoute)
 
 
 @router.get("/subjects/{subject_id}/casebook")
@@ -38,6 +39,7 @@ def casebook(request: Request, user: ApiUser, subject_id: str) -> dict[str, Any]
 
 
 @router.post("/subjects/{subject_id}/labs", status_code=201)
+@acts("enter_casebook")
 def lab(request: Request, user: ApiUser, subject_id: str, body: LabIn) -> dict[str, Any]:
     """Record a laboratory value; the answer carries its CTCAE grade."""
     with work(request, user, reason="laboratory value entered") as ctx:
@@ -51,6 +53,7 @@ def lab(request: Request, user: ApiUser, subject_id: str, body: LabIn) -> dict[s
 
 
 @router.post("/subjects/{subject_id}/adverse-events", status_code=201)
+@acts("enter_casebook")
 def adverse_event(
     request: Request, user: ApiUser, subject_id: str, body: AdverseEventIn
 ) -> dict[str, Any]:
@@ -70,6 +73,7 @@ def queries(
 
 
 @router.post("/queries", status_code=201)
+@acts("raise_query")
 def raise_one(request: Request, user: ApiUser, body: QueryIn) -> dict[str, Any]:
     """Raise a query on one field of one record (monitor, data manager, admin)."""
     with work(request, user, reason="query raised") as ctx:
@@ -77,6 +81,7 @@ def raise_one(request: Request, user: ApiUser, body: QueryIn) -> dict[str, Any]:
 
 
 @router.post("/queries/{query_id}/answer")
+@acts("answer_query")
 def answer(request: Request, user: ApiUser, query_id: int, body: QueryAnswerIn) -> dict[str, Any]:
     """Answer an open query (site staff)."""
     with work(request, user, reason="query answered") as ctx:
@@ -84,6 +89,7 @@ def answer(request: Request, user: ApiUser, query_id: int, body: QueryAnswerIn) 
 
 
 @router.post("/queries/{query_id}/close")
+@acts("raise_query")
 def close(request: Request, user: ApiUser, query_id: int, body: QueryCloseIn) -> dict[str, Any]:
     """Close a query with its resolution."""
     with work(request, user, reason="query closed") as ctx:

@@ -36,10 +36,11 @@ from metsor.web.casebook.schemas import (
     WithdrawalIn,
 )
 from metsor.web.dependencies import ApiUser, work
+from metsor.web.permissions import PermissionFirstRoute, acts
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["casebook"])
+router = APIRouter(tags=["casebook"], route_class=PermissionFirstRoute)
 """Mounted under ``/api/v1`` by :mod:`metsor.web.casebook.api`."""
 
 _SUBJECT = "/subjects/{subject_id}"
@@ -65,6 +66,7 @@ def overdue(request: Request, user: ApiUser) -> list[dict[str, Any]]:
 
 
 @router.post(_SUBJECT + "/visits", status_code=201)
+@acts("enter_casebook")
 def visit(request: Request, user: ApiUser, subject_id: str, body: VisitIn) -> dict[str, Any]:
     """Record a visit; the answer carries its planned date and whether it was in window."""
     with work(request, user, reason="visit entered") as ctx:
@@ -79,6 +81,7 @@ def visit(request: Request, user: ApiUser, subject_id: str, body: VisitIn) -> di
 
 
 @router.post(_SUBJECT + "/vital-signs", status_code=201)
+@acts("enter_casebook")
 def vital_signs(
     request: Request, user: ApiUser, subject_id: str, body: VitalSignsIn
 ) -> dict[str, Any]:
@@ -89,6 +92,7 @@ def vital_signs(
 
 
 @router.post(_SUBJECT + "/tumour-assessments", status_code=201)
+@acts("enter_casebook")
 def tumour_assessment(
     request: Request, user: ApiUser, subject_id: str, body: TumourAssessmentIn
 ) -> dict[str, Any]:
@@ -108,6 +112,7 @@ def tumour_assessment(
 
 
 @router.post(_SUBJECT + "/doses", status_code=201)
+@acts("enter_casebook")
 def dose(request: Request, user: ApiUser, subject_id: str, body: DoseIn) -> dict[str, Any]:
     """Record a dosing event; levels are the label's (start at the full dose by default)."""
     with work(request, user, reason="dosing entered") as ctx:
@@ -123,6 +128,7 @@ def dose(request: Request, user: ApiUser, subject_id: str, body: DoseIn) -> dict
 
 
 @router.post(_SUBJECT + "/anticancer-therapies", status_code=201)
+@acts("enter_casebook")
 def therapy(
     request: Request, user: ApiUser, subject_id: str, body: AnticancerTherapyIn
 ) -> dict[str, Any]:
@@ -133,6 +139,7 @@ def therapy(
 
 
 @router.post(_SUBJECT + "/survival-contacts", status_code=201)
+@acts("enter_casebook")
 def survival_contact(
     request: Request, user: ApiUser, subject_id: str, body: SurvivalContactIn
 ) -> dict[str, Any]:
@@ -143,6 +150,7 @@ def survival_contact(
 
 
 @router.post(_SUBJECT + "/death", status_code=201)
+@acts("enter_casebook")
 def death(request: Request, user: ApiUser, subject_id: str, body: DeathIn) -> dict[str, Any]:
     """Record the subject's death (409 when one is recorded already)."""
     with work(request, user, reason="death entered") as ctx:
@@ -151,6 +159,7 @@ def death(request: Request, user: ApiUser, subject_id: str, body: DeathIn) -> di
 
 
 @router.post(_SUBJECT + "/withdrawal", status_code=201)
+@acts("enter_casebook")
 def withdrawal(
     request: Request, user: ApiUser, subject_id: str, body: WithdrawalIn
 ) -> dict[str, Any]:
@@ -161,6 +170,7 @@ def withdrawal(
 
 
 @router.post(_SUBJECT + "/corrections", status_code=201)
+@acts("correct_data")
 def correction(
     request: Request, user: ApiUser, subject_id: str, body: CorrectionIn
 ) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from metsor.errors import ConflictError, InputError, NotFoundError
-from metsor.services.access import require
 from metsor.services.casebook.corrections import correct_value
 from metsor.services.context import ServiceContext
 from metsor.services.history import field_history
@@ -28,11 +27,12 @@ from metsor.web.casebook.forms import read_form
 from metsor.web.casebook.schemas import CorrectionIn
 from metsor.web.casebook.sections import SECTIONS
 from metsor.web.dependencies import PageUser, checked_form, render, work
+from metsor.web.permissions import PermissionFirstRoute, acts
 from metsor.web.security import Principal
 
 __all__ = ["correct", "router"]
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PermissionFirstRoute)
 
 
 def correct(ctx: ServiceContext, subject_id: str, body: CorrectionIn) -> Any:
@@ -103,6 +103,7 @@ def correction_page(
 
 
 @router.post("/subjects/{subject_id}/casebook/correct")
+@acts("correct_data")
 async def correction(
     request: Request, user: PageUser, subject_id: str, table: str, record_id: int, field: str
 ) -> Response:
@@ -115,7 +116,6 @@ async def correction(
         if not form.get("value", "").strip():
             entry["value"] = "null"
         with work(request, user) as ctx:  # the service states the correction's reason
-            require(ctx, "correct_data")
             body, _ = read_form(CorrectionIn, entry)
             correct(ctx, subject_id, body)
 

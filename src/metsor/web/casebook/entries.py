@@ -18,7 +18,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from metsor.errors import ConflictError, InputError
-from metsor.services.access import require
 from metsor.services.casebook_view import CORRECTABLE_FIELDS, may, subject_casebook
 from metsor.services.context import ServiceContext
 from metsor.services.reports import subject_row
@@ -32,11 +31,12 @@ from metsor.web.casebook.sections import (
     Section,
 )
 from metsor.web.dependencies import PageUser, checked_form, render, state_of, work
+from metsor.web.permissions import PermissionFirstRoute, acts
 from metsor.web.security import Principal
 
 __all__ = ["page_context", "rights_of", "router", "submit_entry"]
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PermissionFirstRoute)
 
 
 def rights_of(user: Principal) -> dict[str, Any]:
@@ -118,8 +118,9 @@ async def submit_entry(
 ) -> Response:
     """Record the submitted form through ``write`` in one audited transaction.
 
-    The user's right to enter casebook data and to see the subject is checked first (403,
-    404); a value the schema or the service refuses shows the form again (``shown_again``
+    The user's right to enter casebook data is checked by the route before the form is read
+    (:func:`~metsor.web.permissions.acts`: 403), their right to see the subject first here
+    (404); a value the schema or the service refuses shows the form again (``shown_again``
     with the errors by field, the values and 422, or 409 for a conflict with what is
     recorded), nothing written; otherwise the browser is sent to ``done``. ``write`` notes
     in its third argument the form rows it passed on (:func:`~.forms.read_form`'s), by which
@@ -130,7 +131,6 @@ async def submit_entry(
 
     def run() -> None:
         with work(request, user, reason=reason) as ctx:
-            require(ctx, "enter_casebook")
             subject_row(ctx, subject_id)  # 404 for a subject the user may not see
             write(ctx, form, rows)
 
@@ -150,6 +150,7 @@ def _add_routes(section: Section) -> None:
     def page(request: Request, user: PageUser, subject_id: str) -> Response:
         return _section_page(request, user, subject_id, section)
 
+    @acts("enter_casebook")
     async def entry(request: Request, user: PageUser, subject_id: str) -> Response:
         def write(ctx: ServiceContext, form: Mapping[str, str], rows: FormRows) -> None:
             body, numbers = read_form(section.model, form)

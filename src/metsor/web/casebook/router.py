@@ -34,11 +34,12 @@ from metsor.web.casebook import corrections, entries, tumour
 from metsor.web.casebook.forms import read_form
 from metsor.web.casebook.schemas import AdverseEventIn, LabIn
 from metsor.web.dependencies import PageUser, checked_form, render, state_of, work
+from metsor.web.permissions import PermissionFirstRoute, acts
 from metsor.web.security import Principal
 
 __all__ = ["router"]
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PermissionFirstRoute)
 
 
 def _page(
@@ -115,6 +116,7 @@ def casebook(request: Request, user: PageUser, subject_id: str) -> Response:
 
 
 @router.post("/subjects/{subject_id}/casebook/labs")
+@acts("enter_casebook")
 async def lab(request: Request, user: PageUser, subject_id: str) -> Response:
     """Record a laboratory value (graded by CTCAE)."""
 
@@ -126,6 +128,7 @@ async def lab(request: Request, user: PageUser, subject_id: str) -> Response:
 
 
 @router.post("/subjects/{subject_id}/casebook/adverse-events")
+@acts("enter_casebook")
 async def adverse_event(request: Request, user: PageUser, subject_id: str) -> Response:
     """Record an adverse event."""
 
@@ -137,6 +140,7 @@ async def adverse_event(request: Request, user: PageUser, subject_id: str) -> Re
 
 
 @router.post("/subjects/{subject_id}/casebook/queries")
+@acts("raise_query")
 async def raise_one(request: Request, user: PageUser, subject_id: str) -> Response:
     """Raise a query on one field of one record."""
 
@@ -156,6 +160,7 @@ async def raise_one(request: Request, user: PageUser, subject_id: str) -> Respon
 
 
 @router.post("/subjects/{subject_id}/casebook/queries/{query_id}/answer")
+@acts("answer_query")
 async def answer(request: Request, user: PageUser, subject_id: str, query_id: int) -> Response:
     """Answer an open query."""
 
@@ -166,6 +171,7 @@ async def answer(request: Request, user: PageUser, subject_id: str, query_id: in
 
 
 @router.post("/subjects/{subject_id}/casebook/queries/{query_id}/close")
+@acts("raise_query")
 async def close(request: Request, user: PageUser, subject_id: str, query_id: int) -> Response:
     """Close a query with its resolution."""
 

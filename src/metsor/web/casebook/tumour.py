@@ -25,11 +25,12 @@ from metsor.web.casebook.entries import page_context, submit_entry
 from metsor.web.casebook.forms import FormRows, read_form
 from metsor.web.casebook.schemas import TumourAssessmentIn
 from metsor.web.dependencies import PageUser, render
+from metsor.web.permissions import PermissionFirstRoute, acts
 from metsor.web.security import Principal
 
 __all__ = ["LESION_ROWS", "router"]
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PermissionFirstRoute)
 
 LESION_ROWS = 8
 """Lesion rows the form offers (a baseline has at most five targets)."""
@@ -83,6 +84,7 @@ def tumour_page(request: Request, user: PageUser, subject_id: str) -> Response:
 
 
 @router.post("/subjects/{subject_id}/casebook/tumour")
+@acts("enter_casebook")
 async def tumour_entry(request: Request, user: PageUser, subject_id: str) -> Response:
     """Record a tumour assessment; its responses are computed by the services."""
 

@@ -25,11 +25,12 @@ from metsor.services.access import require
 from metsor.services.enrollment import check_trial_start
 from metsor.web.dependencies import PageUser, checked_form, render, state_of, work
 from metsor.web.exports.packages import PACKAGES, write_zip
+from metsor.web.permissions import PermissionFirstRoute, acts
 from metsor.web.security import Principal
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/exports", include_in_schema=False)
+router = APIRouter(prefix="/exports", include_in_schema=False, route_class=PermissionFirstRoute)
 
 
 def _page(
@@ -70,6 +71,7 @@ def exports(request: Request, user: PageUser) -> Response:
 
 
 @router.post("/{name}")
+@acts("extract_datasets")
 async def download(request: Request, user: PageUser, name: str) -> Response:
     """The package ``name`` as of the cut-off, as a zip file."""
     package = PACKAGES.get(name)

@@ -18,8 +18,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from metsor.services.monitoring._roles import require_role
 from metsor.services.monitoring.sdv import sdv_status, verify_entry
 from metsor.services.monitoring.signatures import list_signatures, sign_casebook
 from metsor.web.dependencies import ApiUser, state_of, work
@@ -27,14 +28,17 @@ from metsor.web.monitoring.audit_csv import audit_csv
 from metsor.web.monitoring.locks import router as locks_router
 from metsor.web.monitoring.pages import router as pages_router
 from metsor.web.monitoring.signoff import router as signoff_router
+from metsor.web.permissions import PermissionFirstRoute, acts
 
 __all__ = ["api_router", "router"]
 
-api_router = APIRouter(prefix="/api/v1", tags=["monitoring"])
+api_router = APIRouter(prefix="/api/v1", tags=["monitoring"], route_class=PermissionFirstRoute)
 
 
 class SignatureRequest(BaseModel):
     """Both components of the signature, entered again, and what it means."""
+
+    model_config = ConfigDict(extra="forbid")
 
     user_id: str = Field(max_length=64)
     password: str = Field(max_length=1024)
@@ -53,6 +57,7 @@ def sdv(
 
 
 @api_router.post("/sdv/{table}/{record_id}")
+@acts("verify_source", require_role)
 def sdv_verify(request: Request, user: ApiUser, table: str, record_id: int) -> dict[str, Any]:
     """Mark one entry verified against source (monitor)."""
     with work(request, user) as ctx:
@@ -69,6 +74,7 @@ def signatures(request: Request, user: ApiUser, subject_id: str) -> dict[str, An
 
 
 @api_router.post("/subjects/{subject_id}/signatures")
+@acts("sign_casebook", require_role)
 def sign(
     request: Request, user: ApiUser, subject_id: str, body: SignatureRequest
 ) -> dict[str, Any]:

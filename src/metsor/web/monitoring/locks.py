@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from metsor.errors import ConflictError, InputError, NotFoundError
-from metsor.services.monitoring._roles import MONITORING_ROLES
+from metsor.services.monitoring._roles import MONITORING_ROLES, require_role
 from metsor.services.monitoring.locks import (
     LOCK_ACTIONS,
     LOCK_SCOPES,
@@ -31,11 +31,12 @@ from metsor.services.monitoring.locks import (
     list_locks,
 )
 from metsor.web.dependencies import PageUser, checked_form, render, work
+from metsor.web.permissions import PermissionFirstRoute, acts
 from metsor.web.security import Principal
 
 __all__ = ["router"]
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PermissionFirstRoute)
 
 
 def _page(
@@ -86,6 +87,7 @@ async def locks(
 
 
 @router.post("/monitoring/locks")
+@acts("freeze_lock", require_role)
 async def change(request: Request, user: PageUser) -> Response:
     """Freeze, lock, unlock or unfreeze a subject, a site or the study, with the reason."""
     form = await checked_form(request)

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from metsor.errors import InputError
-from metsor.services.monitoring._roles import MONITORING_ROLES
+from metsor.services.monitoring._roles import MONITORING_ROLES, require_role
 from metsor.services.monitoring.edit_checks import run_edit_checks
 from metsor.services.monitoring.entries import ENTRY_LABELS
 from metsor.services.monitoring.sdv import (
@@ -37,11 +37,12 @@ from metsor.services.monitoring.sdv import (
 )
 from metsor.web.dependencies import PageUser, checked_form, render, work
 from metsor.web.monitoring.audit_csv import audit_csv
+from metsor.web.permissions import PermissionFirstRoute, acts
 from metsor.web.security import Principal
 
 __all__ = ["router"]
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PermissionFirstRoute)
 
 _WORKLIST_SHOWN = 200
 
@@ -109,6 +110,7 @@ async def sdv_page(
 
 
 @router.post("/monitoring/sdv/verify")
+@acts("verify_source", require_role)
 async def sdv_verify(request: Request, user: PageUser) -> Response:
     """Mark one entry verified against source, then show the page it was verified from."""
     form = await checked_form(request)
@@ -133,6 +135,7 @@ async def sdv_verify(request: Request, user: PageUser) -> Response:
 
 
 @router.post("/monitoring/sdv/plan")
+@acts("set_sdv_plan", require_role)
 async def sdv_plan_change(request: Request, user: PageUser) -> Response:
     """Choose 100% (``full``) or ``targeted`` SDV, giving the reason."""
     form = await checked_form(request)

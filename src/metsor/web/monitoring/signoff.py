@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from metsor.errors import ConflictError, InputError, PermissionDeniedError
+from metsor.services.monitoring._roles import require_role
 from metsor.services.monitoring.signatures import (
     MEANINGS,
     list_signatures,
@@ -31,11 +32,12 @@ from metsor.services.monitoring.signatures import (
 )
 from metsor.web.dependencies import PageUser, checked_form, render, state_of, work
 from metsor.web.monitoring.signing_session import mark_signed, signed_in_session
+from metsor.web.permissions import PermissionFirstRoute, acts
 from metsor.web.security import Principal
 
 __all__ = ["router"]
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=PermissionFirstRoute)
 
 _FORM_FIELDS = frozenset({"user_id", "password", "name", "meaning", "scope"})
 
@@ -94,6 +96,7 @@ def _scope(form: Mapping[str, str]) -> int | None:
 
 
 @router.post("/subjects/{subject_id}/signoff")
+@acts("sign_casebook", require_role)
 async def sign(request: Request, user: PageUser, subject_id: str) -> Response:
     """Sign the subject's casebook or one visit with the password entered again."""
     form = await checked_form(request)

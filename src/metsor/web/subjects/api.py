@@ -16,11 +16,12 @@ from metsor.services.randomize import randomize_subject
 from metsor.services.reports import list_subjects
 from metsor.services.screening_preview import preview_screening
 from metsor.web.dependencies import ApiUser, work
+from metsor.web.permissions import PermissionFirstRoute, acts
 from metsor.web.subjects.schemas import ConsentIn, RegistrationIn, ScreeningCheckIn
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["subjects"])
+router = APIRouter(prefix="/api/v1", tags=["subjects"], route_class=PermissionFirstRoute)
 
 
 @router.get("/subjects")
@@ -38,6 +39,7 @@ def subject(request: Request, user: ApiUser, subject_id: str) -> dict[str, Any]:
 
 
 @router.post("/subjects", status_code=201)
+@acts("register_subject")
 def register(request: Request, user: ApiUser, body: RegistrationIn) -> dict[str, Any]:
     """Register and screen a candidate; the verdict sets their status."""
     with work(request, user, reason="subject registered") as ctx:
@@ -48,6 +50,7 @@ def register(request: Request, user: ApiUser, body: RegistrationIn) -> dict[str,
 
 
 @router.post("/subjects/{subject_id}/consent")
+@acts("record_consent")
 def consent(request: Request, user: ApiUser, subject_id: str, body: ConsentIn) -> dict[str, Any]:
     """Record an eligible subject's written informed consent."""
     with work(request, user, reason="consent recorded") as ctx:
@@ -56,6 +59,7 @@ def consent(request: Request, user: ApiUser, subject_id: str, body: ConsentIn) -
 
 
 @router.post("/subjects/{subject_id}/randomize")
+@acts("randomize")
 def randomize(request: Request, user: ApiUser, subject_id: str) -> dict[str, Any]:
     """Randomize a consented subject (409 if already randomized or the cap is reached)."""
     with work(request, user, reason="randomized") as ctx:

@@ -22,13 +22,14 @@ from metsor.services.randomize import randomize_subject
 from metsor.services.reports import list_subjects
 from metsor.services.screening_preview import preview_screening
 from metsor.web.dependencies import PageUser, checked_form, render, work
+from metsor.web.permissions import PermissionFirstRoute, acts
 from metsor.web.security import Principal
 from metsor.web.subjects.dependencies import site_choices, today_text
 from metsor.web.subjects.form import record_from_form, sections
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/subjects", include_in_schema=False)
+router = APIRouter(prefix="/subjects", include_in_schema=False, route_class=PermissionFirstRoute)
 
 
 def _day(text: str, field: str) -> date:
@@ -80,6 +81,7 @@ def screening_form(request: Request, user: PageUser) -> Response:
 
 
 @router.post("/new")
+@acts("register_subject")
 async def register(request: Request, user: PageUser) -> Response:
     """Register and screen the candidate of the form, or show the form again with the error."""
     form = await checked_form(request)
@@ -138,6 +140,7 @@ def subject_page(request: Request, user: PageUser, subject_id: str) -> Response:
 
 
 @router.post("/{subject_id}/consent")
+@acts("record_consent")
 async def consent(request: Request, user: PageUser, subject_id: str) -> Response:
     """Record the subject's consent on the day given."""
     form = await checked_form(request)
@@ -166,6 +169,7 @@ def confirm_randomization(request: Request, user: PageUser, subject_id: str) -> 
 
 
 @router.post("/{subject_id}/randomize")
+@acts("randomize")
 async def randomize(request: Request, user: PageUser, subject_id: str) -> Response:
     """Randomize the subject once confirmed; show the arm, list position and time."""
     await checked_form(request)
