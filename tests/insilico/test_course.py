@@ -8,7 +8,12 @@ from dataclasses import replace
 import pytest
 
 from metsor.insilico.baseline import Baseline
-from metsor.insilico.course import MISSED_ASSESSMENT_SHARE, NEW_THERAPY_SHARE, Outcome
+from metsor.insilico.course import (
+    MISSED_ASSESSMENT_SHARE,
+    MISSED_SCAN_REASON,
+    NEW_THERAPY_SHARE,
+    Outcome,
+)
 from metsor.insilico.presets import toxicity_profile
 from metsor.services.casebook import THERAPY_CATEGORIES
 from metsor.services.casebook.schedule import METSOR_SCHEDULE
@@ -62,6 +67,32 @@ def test_some_assessments_are_missed(baseline: Baseline) -> None:
         missed += numbers[-1] - len(numbers)
     assert missed > 0
     assert _share_within(missed, scheduled, MISSED_ASSESSMENT_SHARE)
+
+
+def test_a_missed_scan_is_recorded_as_not_done_in_its_place(baseline: Baseline) -> None:
+    """Scans and marks together hold every number of the schedule once, each mark on the day
+    its scan would have been."""
+    interval = METSOR_SCHEDULE.tumour_interval_days
+    marked = 0
+    for seed in range(N):
+        plan = plan_of(baseline, Outcome(20.0, 12.0, None, "SD"), seed)
+        marks = [e for e in plan.entries if e.kind == "missed_visit"]
+        scans = [
+            e for e in plan.entries
+            if e.kind == "visit" and e.fields["visit_type"] == "tumour_assessment"
+            and e.fields["number"] > 0
+        ]  # fmt: skip
+        numbers = sorted(int(e.fields["number"]) for e in marks + scans)
+        assert numbers == list(range(1, len(numbers) + 1))
+        for entry in marks + scans:
+            assert round((entry.on - plan.randomized_on).days / interval) == entry.fields["number"]
+        for entry in marks:
+            assert entry.fields["visit_type"] == "tumour_assessment"
+            assert (entry.fields["missed_on"], entry.fields["reason"]) == (
+                entry.on, MISSED_SCAN_REASON
+            )  # fmt: skip
+        marked += len(marks)
+    assert marked > 0
 
 
 @pytest.mark.parametrize(

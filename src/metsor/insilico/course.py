@@ -10,7 +10,10 @@ its full dose the days after that the label states.
 
 Tumour assessments are sometimes missed: each scheduled one with a chance of 5% (assumption:
 no trial of the clinical reference reports a per-scan figure), and a progression then shows at
-the next one. After progression, half of the subjects still followed start a new anticancer
+the next one. The site records a missed scan as not done, with its reason, on the day it would
+have been (:mod:`metsor.services.casebook.missed_visits`), and every scan keeps its number in the
+schedule, so that the casebook's schedule shows no scan overdue that was in fact missed.
+After progression, half of the subjects still followed start a new anticancer
 therapy 2 to 8 weeks later — transarterial chemoembolisation, regorafenib or radiotherapy —
 so that about four in ten of the arm receive one, as REFLECT's sorafenib arm did (39%
 received post-study anticancer therapy; Kudo M et al. Lancet 2018;391:1163); the split between
@@ -43,6 +46,7 @@ from metsor.protocol.treatment import StudyDrug
 
 __all__ = [
     "MISSED_ASSESSMENT_SHARE",
+    "MISSED_SCAN_REASON",
     "NEW_THERAPIES",
     "NEW_THERAPY_SHARE",
     "Outcome",
@@ -53,6 +57,9 @@ _NEVER = 1 << 30
 
 MISSED_ASSESSMENT_SHARE = 0.05
 """Chance that a scheduled tumour assessment is missed (assumption)."""
+
+MISSED_SCAN_REASON = "scan not performed: subject did not attend"
+"""The reason a missed scan is recorded as not done with."""
 
 NEW_THERAPY_SHARE = 0.5
 """Chance that a subject followed after progression starts a new anticancer therapy: about
@@ -172,7 +179,7 @@ def plan_course(
     study = trial.drugs_of(arm)
     drugs = tuple(drug.code for drug in study)
     interval = schedule.tumour_interval_days if scan_interval_days is None else scan_interval_days
-    scans = _scans(days, outcome, baseline, interval, rng)
+    scans, missed = _scans(days, outcome, baseline, interval, rng)
     progression_day = next((day for day, state in scans if state.progression), None)
     treatment_end = days.end if progression_day is None else progression_day
     treatment = _visit_days(schedule.treatment_interval_days, 2, treatment_end, rng)
@@ -191,7 +198,7 @@ def plan_course(
     at = _Calendar(randomized_on)
     entries = [*baseline.entries, *toxicity.entries]
     entries += [at.dose(0, drug.code, "start", level=drug.full_dose.code) for drug in study]
-    entries += _scan_entries(at, scans, baseline, study, on_drugs_until)
+    entries += _scan_entries(at, scans, missed, baseline, study, on_drugs_until)
     entries += _treatment_visit_entries(at, treatment, baseline, list(toxicity.events), rng)
     entries += _follow_up_entries(at, follow_up, baseline, rng)
     if progression_day is not None and toxicity.stopped_on is None:
@@ -298,12 +305,14 @@ def _scans(
     baseline: Baseline,
     interval: int,
     rng: np.random.Generator,
-) -> list[tuple[int, TumourState]]:
-    """The post-baseline scans until progression, death, withdrawal or the cut-off."""
+) -> tuple[list[tuple[int, TumourState]], list[tuple[int, int]]]:
+    """The post-baseline scans until progression, death, withdrawal or the cut-off, and the
+    scans missed before them (their number in the schedule and the day each would have been)."""
     early = min(days.progression, days.end) <= 2 * interval + 3
     onset = 1 if rng.random() < 0.7 or early else 2
     diameter = float(rng.uniform(0.88, 1.0))
     scans: list[tuple[int, TumourState]] = []
+    missed_scans: list[tuple[int, int]] = []
     state = TumourState(1.0, 1.0)
     for k in range(1, 1000):
         day = interval * k + int(rng.integers(-3, 4))
@@ -311,6 +320,7 @@ def _scans(
         if day >= days.end:
             break
         if missed:
+            missed_scans.append((k, day))
             continue
         if day >= days.progression:
             scans.append((day, baseline.burden.progression_after(state, rng)))
@@ -320,7 +330,7 @@ def _scans(
         responding = k >= onset and outcome.best_response in ("PR", "CR")
         state = _next_state(state, diameter, outcome, responding=responding, rng=rng)
         scans.append((day, state))
-    return scans
+    return scans, missed_scans
 
 
 def _next_state(
@@ -354,12 +364,27 @@ def _next_state(
 def _scan_entries(
     at: _Calendar,
     scans: list[tuple[int, TumourState]],
+    missed: list[tuple[int, int]],
     baseline: Baseline,
     drugs: tuple[StudyDrug, ...],
     treatment_end: int,
 ) -> list[PlannedEntry]:
-    entries = []
-    for number, (day, state) in enumerate(scans, start=1):
+    entries = [
+        PlannedEntry(
+            at(day),
+            "missed_visit",
+            {
+                "visit_type": "tumour_assessment",
+                "number": number,
+                "missed_on": at(day),
+                "reason": MISSED_SCAN_REASON,
+            },
+        )
+        for number, day in missed
+    ]
+    skipped = {number for number, _ in missed}
+    numbers = (k for k in range(1, len(scans) + len(missed) + 1) if k not in skipped)
+    for number, (day, state) in zip(numbers, scans, strict=False):
         entries.append(at.visit(day, "tumour_assessment", number))
         fields = {
             "assessed_on": at(day),
@@ -444,7 +469,7 @@ def _end_of_follow_up(
     """Withdrawal of consent (drugs stopped that day) or loss to follow-up, if either."""
     if days.left > days.cut or days.left >= days.death:
         return []
-    last_contact = max(e.on for e in entries if e.kind != "death")
+    last_contact = max(e.on for e in entries if e.kind not in ("death", "missed_visit"))
     left_on = at(days.left)
     if rng.random() < lost_share:
         fields = {

@@ -26,6 +26,7 @@ __all__ = ["CONTACT_KINDS", "ENTRY_KINDS", "CoursePlan", "PlannedEntry", "Planne
 
 ENTRY_KINDS: tuple[str, ...] = (
     "visit",
+    "missed_visit",
     "lab",
     "vital_signs",
     "tumour_assessment",

@@ -27,6 +27,7 @@ INVESTIGATOR_KINDS: frozenset[str] = frozenset(
 
 _SERVICES: dict[str, Callable[..., Any]] = {
     "visit": casebook.record_visit,
+    "missed_visit": casebook.record_missed_visit,
     "lab": casebook.record_lab,
     "vital_signs": casebook.record_vital_signs,
     "tumour_assessment": casebook.record_tumour_assessment,

@@ -163,8 +163,8 @@ def record_missed_visit(
         recorded_by=ctx.username,
     )
     with ctx.session.no_autoflush:
-        _check(ctx, timeline, mark, schedule)
         _check_in_schedule(ctx, mark)
+        _check(ctx, timeline, mark, schedule)
     ctx.session.add(mark)
     ctx.session.flush()
     return MissedVisitRecord.of(mark)
