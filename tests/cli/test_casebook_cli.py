@@ -32,6 +32,7 @@ def initialised(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 _AE = ["record", "ae", "TJ-001", "--term", "Diarrhea", "--grade", "2", "--onset", "2026-02-01"]
 _DOSE = ["record", "dose", "TJ-404", "--drug", "sorafenib", "--event", "start"]
+_MISSED = ["record", "missed-visit", "TJ-001", "--type", "tumour_assessment", "--number", "1"]
 
 
 @pytest.mark.parametrize(
@@ -52,6 +53,14 @@ _DOSE = ["record", "dose", "TJ-404", "--drug", "sorafenib", "--event", "start"]
                      id="unknown-subject"),
         pytest.param(["datasets", "export", "--out", "{tmp}/out", "--cutoff", "1/2/2026"],
                      "--cutoff must be a date YYYY-MM-DD, got '1/2/2026'", id="cutoff-not-a-date"),
+        pytest.param([*_MISSED, "--reason", "  "],
+                     "option --reason: must be a non-empty text", id="missed-visit-no-reason"),
+        pytest.param([*_MISSED, "--reason", "ill", "--date", "1/2/2026"],
+                     "option --date: must be a date (YYYY-MM-DD), got '1/2/2026'",
+                     id="missed-visit-date-not-a-date"),
+        pytest.param(["record", "missed-visit", "TJ-001", "--type", "baseline", "--number", "1",
+                      "--reason", "ill"], "option --type: must be one of treatment, "
+                      "tumour_assessment, follow_up; got 'baseline'", id="missed-visit-baseline"),
         pytest.param(["queries", "answer", "999", "--answer", "x"],
                      "argument QUERY_ID: no query 999", id="unknown-query"),
     ],
@@ -114,3 +123,33 @@ def test_therapy_and_survival_contact_are_recorded(initialised: str, tmp_path: P
     )
     assert result.exit_code == 2
     assert "status" in result.stderr or "death" in result.stderr
+
+
+def test_a_visit_not_done_is_recorded_and_a_second_mark_refused(
+    initialised: str, tmp_path: Path
+) -> None:
+    """``record missed-visit`` on a subject randomized today: the line names the visit, the
+    day and the reason; marking it again exits 2 naming --number."""
+    import json
+    from datetime import UTC, datetime
+
+    from metsor.eligibility.examples import eligible_record
+
+    today = datetime.now(UTC).date().isoformat()
+    (tmp_path / "record.json").write_text(json.dumps(eligible_record()), encoding="utf-8")
+    where = ["--db", initialised, "--user", "admin"]
+    for args in (
+        ["subjects", "register", str(tmp_path / "record.json"), "--site", "TJ"],
+        ["subjects", "consent", "TJ-001", "--date", today],
+        ["subjects", "randomize", "TJ-001"],
+    ):
+        result = runner.invoke(app, [*args, *where])
+        assert result.exit_code == 0, (args, result.output)
+    args = [*_MISSED, "--reason", "scanner down", "--date", today, *where]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert f"TJ-001 tumour_assessment 1 not done on {today}" in result.stdout
+    assert result.stdout.rstrip().endswith(": scanner down")
+    again = runner.invoke(app, [*args, "--json"])
+    assert again.exit_code == 2
+    assert "option --number: subject TJ-001's tumour_assessment visit 1 is already" in again.stderr

@@ -1,8 +1,8 @@
 """Casebook commands: record a subject's course, raise and answer queries, correct values,
 export analysis datasets.
 
-- ``metsor record visit|dose|lab|vitals|ae|tumour|death|withdrawal|therapy|survival
-  SUBJECT_ID …``: one record
+- ``metsor record visit|missed-visit|dose|lab|vitals|ae|tumour|death|withdrawal|therapy|
+  survival SUBJECT_ID …``: one record
   each; ``ae`` and ``tumour`` also read a JSON object with ``--file`` (its keys are the
   options' names with underscores: ``lesions``, ``relatedness``, ``action_taken``, …).
 - ``metsor queries raise|answer|close|list``.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import typer
 
 from metsor.cli.casebook import follow_up as _follow_up  # noqa: F401  (adds record commands)
+from metsor.cli.casebook import missed_visit as _missed_visit  # noqa: F401  (adds a command)
 from metsor.cli.casebook.correct import correct
 from metsor.cli.casebook.datasets import datasets_app
 from metsor.cli.casebook.queries import queries_app

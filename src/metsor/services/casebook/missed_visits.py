@@ -183,9 +183,9 @@ def revalidate_missed_visit(ctx: ServiceContext, mark: MissedVisit) -> None:
 
 def missed_visit_standing(
     ctx: ServiceContext, subject_id: str, visit_type: str, number: int
-) -> MissedVisit | None:
+) -> MissedVisitRecord | None:
     """The mark that stands (not retracted) on a subject's visit, if any."""
-    return ctx.session.scalars(
+    mark = ctx.session.scalars(
         select(MissedVisit).where(
             MissedVisit.subject_id == subject_id,
             MissedVisit.visit_type == visit_type,
@@ -193,6 +193,7 @@ def missed_visit_standing(
             MissedVisit.retracted.is_(False),
         )
     ).first()
+    return None if mark is None else MissedVisitRecord.of(mark)
 
 
 def _planned(
