@@ -20,10 +20,10 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
 
 from metsor.errors import InputError, MetsorError
 from metsor.web.casebook.schemas import AdverseEventIn, LesionIn
+from metsor.web.faults import fault_message
 
 __all__ = ["LESION_FIELDS", "FormRows", "form_field_of", "read_form"]
 
@@ -174,11 +174,4 @@ def _first_error(exc: ValidationError, numbers: FormRows) -> InputError:
     else:
         field = where[0]
         same = [e for e in errors if str(e["loc"][0]) == field]
-    return InputError(f"{field}: {_message(same[-1])}", field=field)
-
-
-def _message(error: ErrorDetails) -> str:
-    """An error's message; a check of the entry's own in its words."""
-    if error["type"] == "value_error":
-        return str(error.get("ctx", {}).get("error", error["msg"]))
-    return error["msg"]
+    return InputError(f"{field}: {fault_message(same[-1])}", field=field)
