@@ -76,13 +76,16 @@ def _docstring_lines(tree: ast.Module) -> set[int]:
     return lines
 
 
+def word_pattern(words: set[str]) -> re.Pattern[str]:
+    """Any of ``words`` standing on its own (not inside a longer name), in folded text."""
+    return re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, words)) + r")(?![A-Za-z0-9])")
+
+
 def trial_literals(text: str, words: set[str], limits: set[float]) -> list[tuple[int, str]]:
     """``(line, token)`` of every string literal or name that holds a forbidden word, and every
     number equal to an eGFR limit on a line whose code speaks of eGFR."""
     prose = _docstring_lines(ast.parse(text))
-    pattern = re.compile(
-        r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, words)) + r")(?![A-Za-z0-9])"
-    )
+    pattern = word_pattern(words)
     found: list[tuple[int, str]] = []
     code_lines: dict[int, str] = {}
     for token in tokenize.generate_tokens(io.StringIO(text).readline):
@@ -160,9 +163,7 @@ DATA_FOLDERS = ("protocol/data",)
 def text_literals(text: str, words: set[str]) -> list[tuple[int, str]]:
     """``(line, text)`` of every line of a template, style sheet or script that holds a
     forbidden word or a built-in protocol's NCT id (case ignored)."""
-    pattern = re.compile(
-        r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, words)) + r")(?![A-Za-z0-9])"
-    )
+    pattern = word_pattern(words)
     return [
         (number, line.strip())
         for number, line in enumerate(text.splitlines(), start=1)
