@@ -51,6 +51,15 @@ _SECURITY_HEADERS = {
 }
 
 
+_API_ERRORS = """\
+Every error answers `{"detail": "...", "field": "...", "errors": [{"field": "...", "message":
+"..."}]}`: 401 without a valid token, 403 for a role that may not act (checked before the body
+is read, whatever it holds), 404 for another site's subject, 409 for a conflict with what is
+recorded, 422 for a value refused, each fault with its field (`labs.0.unit`; `body` for a
+body that is not a JSON object).
+"""
+
+
 class SecurityHeaders:
     """Adds :data:`_SECURITY_HEADERS` to every answer that does not set them itself.
 
@@ -151,6 +160,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         summary=f"{trial.nct_id}"
         + (f" ({trial.acronym})" if trial.acronym else "")
         + ": screening, randomization and casebooks",
+        description=_API_ERRORS,
         version="1",
         lifespan=lifespan,
         docs_url=None,
