@@ -153,3 +153,55 @@ def test_a_treatment_visit_becomes_due_then_overdue_then_done(
     visits = client.get("/subjects/TJ-001/casebook/visits").text
     assert "field=in_window" in visits
     assert 'field=in_window" title="Audit history">no</a>' in visits  # day 32: late
+
+
+def test_an_overdue_visit_marked_not_done_leaves_the_overdue_list(
+    on: Callable[[int], httpx.Client],
+) -> None:
+    """The casebook's small form on an overdue row: a blank reason is shown beside the field
+    and nothing is written; with a reason the row reads "not done" with it, the dashboard and
+    the JSON API's overdue list drop it, and the next treatment visit is the one expected."""
+    client = on(32)
+    page = client.get("/subjects/TJ-001/casebook").text
+    assert 'action="/subjects/TJ-001/casebook/missed-visits"' in page
+    form = {"csrf_token": csrf_of(page), "visit_type": "treatment", "number": "1"}
+    blank = client.post("/subjects/TJ-001/casebook/missed-visits", data={**form, "reason": " "})
+    assert blank.status_code == 422
+    reason_field = blank.text.split('for="missed-reason-treatment-1"')[0].rsplit("<div", 1)[1]
+    assert 'class="field invalid"' in reason_field
+    assert "Field required" in blank.text
+    assert _status(client, "treatment:1") == "overdue"
+    missed_on = (DAY0 + timedelta(days=28)).date().isoformat()
+    marked = client.post(
+        "/subjects/TJ-001/casebook/missed-visits",
+        data={**form, "reason": "admitted to hospital with pneumonia", "missed_on": missed_on},
+    )
+    assert marked.status_code == 303, marked.text
+    assert _status(client, "treatment:1") == "not done"
+    assert _status(client, "treatment:2") == "upcoming"
+    page = client.get("/subjects/TJ-001/casebook").text
+    assert '<span class="visit-reason">admitted to hospital with pneumonia</span>' in page
+    assert f"missed {missed_on}" in page
+    assert "No visit is overdue." in client.get("/").text
+    token = client.post("/api/v1/auth/token", data={"username": "coord", "password": PASSWORD})
+    assert token.status_code == 200, token.text
+    api = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    schedule = client.get("/api/v1/subjects/TJ-001/schedule", headers=api)
+    assert schedule.status_code == 200, schedule.text
+    row = next(r for r in schedule.json() if (r["visit_type"], r["number"]) == ("treatment", 1))
+    assert (row["status"], row["reason"], row["actual"]) == (
+        "not done", "admitted to hospital with pneumonia", missed_on
+    )  # fmt: skip
+    assert client.get("/api/v1/visits/overdue", headers=api).json() == []
+    again = client.post(
+        "/api/v1/subjects/TJ-001/missed-visits", headers=api,
+        json={"visit_type": "treatment", "number": 1, "reason": "twice"},
+    )  # fmt: skip
+    assert again.status_code == 409, again.text
+    assert "already recorded as not done" in again.text
+    future = client.post(
+        "/api/v1/subjects/TJ-001/missed-visits", headers=api,
+        json={"visit_type": "tumour_assessment", "number": 1, "reason": "refused"},
+    )  # fmt: skip
+    assert future.status_code == 422, future.text  # planned on day 56, in the future
+    assert "missed_on" in future.text

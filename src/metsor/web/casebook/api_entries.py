@@ -1,4 +1,5 @@
-"""The rest of the casebook API under ``/api/v1/subjects/{subject_id}``: visits, vital signs,
+"""The rest of the casebook API under ``/api/v1/subjects/{subject_id}``: visits, visits not
+done, vital signs,
 tumour assessments, dosing, new anticancer therapies, survival contacts, death, withdrawal,
 corrections, and the visit schedule.
 
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Request
 
 from metsor.services.casebook.deaths import record_death
 from metsor.services.casebook.dosing import record_dose
+from metsor.services.casebook.missed_visits import record_missed_visit
 from metsor.services.casebook.survival_contacts import record_survival_contact
 from metsor.services.casebook.therapies import record_anticancer_therapy
 from metsor.services.casebook.tumour import record_tumour_assessment
@@ -29,6 +31,7 @@ from metsor.web.casebook.schemas import (
     CorrectionIn,
     DeathIn,
     DoseIn,
+    MissedVisitIn,
     SurvivalContactIn,
     TumourAssessmentIn,
     VisitIn,
@@ -52,8 +55,8 @@ def _day(value: Any) -> str | None:
 
 @router.get(_SUBJECT + "/schedule")
 def schedule(request: Request, user: ApiUser, subject_id: str) -> list[dict[str, Any]]:
-    """The visit schedule: recorded visits (done), then the next of each kind expected (due,
-    overdue or upcoming)."""
+    """The visit schedule: recorded visits (done) and visits not done (with their reason), then
+    the next of each kind expected (due, overdue or upcoming)."""
     with work(request, user, readonly=True) as ctx:
         return [row.to_dict() for row in visit_schedule(ctx, subject_id)]
 
@@ -78,6 +81,17 @@ def visit(request: Request, user: ApiUser, subject_id: str, body: VisitIn) -> di
             "planned_date": _day(record.planned_date),
             "in_window": record.in_window,
         }
+
+
+@router.post(_SUBJECT + "/missed-visits", status_code=201)
+@acts("enter_casebook")
+def missed_visit(
+    request: Request, user: ApiUser, subject_id: str, body: MissedVisitIn
+) -> dict[str, Any]:
+    """Record that a visit of the schedule did not take place, and why; the schedule then
+    counts it as accounted for, no longer overdue."""
+    with work(request, user, reason="visit recorded as not done") as ctx:
+        return record_missed_visit(ctx, subject_id=subject_id, **body.model_dump()).to_dict()
 
 
 @router.post(_SUBJECT + "/vital-signs", status_code=201)

@@ -1,5 +1,6 @@
-"""The casebook pages: the subject's casebook with its visit schedule, labs (with CTCAE
-grades), adverse events and queries, and — from :mod:`~.entries`, :mod:`~.tumour` and
+"""The casebook pages: the subject's casebook with its visit schedule (where a visit due or
+overdue is recorded as not done, with its reason), labs (with CTCAE grades), adverse events
+and queries, and — from :mod:`~.entries`, :mod:`~.tumour` and
 :mod:`~.corrections` — a page for each other kind of entry and for corrections.
 
 Each entry form posts to the services (one audited transaction each); a bad value shows the
@@ -20,6 +21,7 @@ from starlette.responses import Response
 from metsor.errors import ConflictError, InputError
 from metsor.services.casebook.adverse_events import record_adverse_event
 from metsor.services.casebook.labs import record_lab
+from metsor.services.casebook.missed_visits import record_missed_visit
 from metsor.services.casebook.queries import answer_query, close_query, raise_query
 from metsor.services.casebook_view import (
     ACTIONS_TAKEN,
@@ -32,7 +34,7 @@ from metsor.services.context import ServiceContext
 from metsor.services.monitoring.signatures import list_signatures
 from metsor.web.casebook import corrections, entries, tumour
 from metsor.web.casebook.forms import read_form
-from metsor.web.casebook.schemas import AdverseEventIn, LabIn
+from metsor.web.casebook.schemas import AdverseEventIn, LabIn, MissedVisitIn
 from metsor.web.dependencies import PageUser, checked_form, render, state_of, work
 from metsor.web.permissions import PermissionFirstRoute, acts
 from metsor.web.security import Principal
@@ -125,6 +127,18 @@ async def lab(request: Request, user: PageUser, subject_id: str) -> Response:
         return record_lab(ctx, subject_id=subject_id, **body.model_dump())
 
     return await _submit(request, user, subject_id, "lab", "laboratory value entered", write)
+
+
+@router.post("/subjects/{subject_id}/casebook/missed-visits")
+@acts("enter_casebook")
+async def missed_visit(request: Request, user: PageUser, subject_id: str) -> Response:
+    """Record a visit of the schedule as not done, with its reason."""
+
+    def write(ctx: ServiceContext, form: dict[str, str]) -> object:
+        body, _ = read_form(MissedVisitIn, form)
+        return record_missed_visit(ctx, subject_id=subject_id, **body.model_dump())
+
+    return await _submit(request, user, subject_id, "missed", "visit recorded as not done", write)
 
 
 @router.post("/subjects/{subject_id}/casebook/adverse-events")

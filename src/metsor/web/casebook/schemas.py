@@ -1,9 +1,9 @@
 """JSON shapes of the casebook and queries API.
 
 An entry whose service checks its input by a model takes that model as its body (less the
-subject, in the path): visits, laboratory values, vital signs, adverse events, tumour
-assessments, dosing, new anticancer therapies, survival contacts, deaths and withdrawals, so
-that a field's type and bounds are written once.
+subject, in the path): visits, visits not done, laboratory values, vital signs, adverse
+events, tumour assessments, dosing, new anticancer therapies, survival contacts, deaths and
+withdrawals, so that a field's type and bounds are written once.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from metsor.services.casebook.adverse_events import AdverseEventInput as Adverse
 from metsor.services.casebook.deaths import DeathInput as DeathIn
 from metsor.services.casebook.dosing import DoseInput as DoseIn
 from metsor.services.casebook.labs import LabInput as LabIn
+from metsor.services.casebook.missed_visits import MissedVisitInput as MissedVisitIn
 from metsor.services.casebook.survival_contacts import (
     SurvivalContactInput as SurvivalContactIn,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "DoseIn",
     "LabIn",
     "LesionIn",
+    "MissedVisitIn",
     "QueryAnswerIn",
     "QueryCloseIn",
     "QueryIn",
