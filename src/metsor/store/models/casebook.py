@@ -1,10 +1,11 @@
 """Casebook tables: what is recorded of a subject's course after consent.
 
-Visits and the scheduled visits that did not take place (with the reason), dosing events, laboratory results (with the CTCAE grade computed on entry), vital
-signs, adverse events (with relatedness and action taken per study drug), tumour assessments
-and their lesions (with the RECIST 1.1 and mRECIST time-point responses computed on entry),
-deaths, withdrawals, data queries and corrections; and, from follow-up after study treatment,
-new anticancer therapies and survival contacts.
+Visits and the scheduled visits that did not take place (with the reason), dosing events,
+laboratory results (with the CTCAE grade computed on entry), vital signs, adverse events (with
+relatedness and action taken per study drug), tumour assessments and their lesions (with the
+RECIST 1.1 and mRECIST time-point responses computed on entry), deaths, withdrawals, data
+queries and corrections; and, from follow-up after study treatment, new anticancer therapies
+and survival contacts.
 
 Every table is audited (:class:`~metsor.store.base.AuditedMixin`): each insert and update is
 written to ``audit_log`` in the same transaction, and no row is ever deleted. Coded values are

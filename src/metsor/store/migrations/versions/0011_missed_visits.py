@@ -4,11 +4,12 @@ Revision ID: 0011_missed_visits
 Revises: 0010_audit_record_rows
 Create Date: 2026-12-02
 
-New audited casebook table ``missed_visits`` (see :class:`metsor.store.models.casebook.MissedVisit`):
-one row per visit of the schedule that did not take place — subject, visit type and number,
-the schedule's planned day, the day it was missed, the reason, and whether the mark was
-retracted. One mark per subject, visit type and number. No existing row is touched; the
-downgrade drops the table, and the marks with it (their audit rows stay in the trail).
+New audited casebook table ``missed_visits``
+(:class:`metsor.store.models.casebook.MissedVisit`): one row per visit of the schedule that did
+not take place — subject, visit type and number, the schedule's planned day, the day it was
+missed, the reason, and whether the mark was retracted. One mark per subject, visit type and
+number. No existing row is touched; the downgrade drops the table, and the marks with it (their
+audit rows stay in the trail).
 """
 
 from __future__ import annotations
