@@ -6,18 +6,21 @@ field. Each must be a 4xx (422) with no traceback, in the API's one error shape
 (:mod:`metsor.web.errors`): ``detail`` in words, ``field``, and ``errors`` listing every fault
 with its field — the one at fault among them — and a message, nothing empty (no
 ``"ctx": {"error": {}}``) and nothing written. A service's refusal (an ``InputError``) has
-the same shape. The routes that take no body (randomize, SDV verification) are not here.
+the same shape. The routes that take no JSON body (randomize, SDV verification; the token's
+form) are not here; a route added with one and no entry in :data:`ROUTES` fails
+:func:`test_every_api_route_with_a_body_is_in_the_corpus`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.routing import iter_route_contexts
 from sqlalchemy import func, select
 
 from metsor.eligibility.examples import eligible_record
@@ -26,6 +29,8 @@ from metsor.services.casebook.queries import raise_query
 from metsor.services.context import unit_of_work
 from metsor.services.enrollment import register_subject
 from metsor.store.models.core import AuditLog
+from metsor.web.app import create_app
+from metsor.web.settings import WebSettings
 
 from .casebook.enrolled import randomized_days_ago
 from .conftest import USERS, WebServer, api_token, csrf_of
@@ -57,8 +62,8 @@ ROUTES = {
     "screening-check": Route("/api/v1/screening/check", "coord_tj", {"record": eligible_record()},
                              ("record", "an eligible one")),
     "lab": Route(_S + "/labs", "coord_tj",
-                 {"analyte": "ast", "value": 50, "unit": "U/L", "collected_on": "{day:3}"},
-                 ("value", "fifty")),
+                 {"analyte": "ast", "value": 50, "unit": "U/L", "uln": 40,
+                  "collected_on": "{day:3}"}, ("value", "fifty")),
     "adverse-event": Route(_S + "/adverse-events", "coord_tj",
                            {"term": "Fatigue", "grade": 1, "onset_date": "{day:2}",
                             "relatedness": {}, "action_taken": {}}, ("grade", "two")),
@@ -86,6 +91,9 @@ ROUTES = {
     "survival-contact": Route(_S + "/survival-contacts", "coord_tj",
                               {"contact_on": "{day:25}", "status": "alive", "method": "phone"},
                               ("contact_on", "soon")),
+    "missed-visit": Route(_S + "/missed-visits", "coord_tj",
+                          {"visit_type": "treatment", "number": 1, "reason": "too ill",
+                           "missed_on": "{day:28}"}, ("number", "first")),
     "death": Route(_S + "/death", "coord_tj", {"death_date": "{day:30}", "cause": "unknown"},
                    ("death_date", "soon")),
     "withdrawal": Route(_S + "/withdrawal", "coord_tj",
@@ -311,3 +319,32 @@ def test_a_bad_value_in_a_pages_path_is_an_error_page(
     assert answer.status_code == 422
     assert answer.headers["content-type"].startswith("text/html")
     assert "query_id: Input should be a valid integer" in answer.text
+
+
+@pytest.fixture
+def routes_with_a_body(
+    web_server: WebServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[set[str]]:
+    """The application's ``POST`` routes under ``/api/v1`` that take a JSON body."""
+    monkeypatch.setenv("METSOR_HOME", str(web_server.home))
+    app = create_app(WebSettings(database_url=web_server.database_url, secret=b"k" * 32))
+    try:
+        yield {
+            str(route.path)
+            for route in iter_route_contexts(app.routes)
+            if route.methods and "POST" in route.methods
+            and str(route.path).startswith("/api/v1/") and str(route.path) != "/api/v1/auth/token"
+            and getattr(route.original_route, "body_field", None) is not None
+        }  # fmt: skip
+    finally:
+        app.state.metsor.database.close()
+
+
+def test_every_api_route_with_a_body_is_in_the_corpus(routes_with_a_body: set[str]) -> None:
+    named = {
+        route.path.replace("{subject}", "{subject_id}")
+        .replace("{registered}", "{subject_id}")
+        .replace("{query}", "{query_id}")
+        for route in ROUTES.values()
+    }
+    assert routes_with_a_body == named
