@@ -348,3 +348,18 @@ def test_every_api_route_with_a_body_is_in_the_corpus(routes_with_a_body: set[st
         for route in ROUTES.values()
     }
     assert routes_with_a_body == named
+
+
+def test_a_value_of_none_of_its_types_is_told_the_types(
+    web_server: WebServer, trial: Trial
+) -> None:
+    answer = httpx.post(
+        f"{web_server.url}/api/v1/subjects/{trial.randomized}/corrections",
+        json={"table": "lab_results", "record_id": trial.lab, "field": "value",
+              "value": {"a": 1}, "reason": "typo"},
+        headers=api_token(web_server, "coord_tj"),
+    )  # fmt: skip
+    error = _shape_of_an_error(answer)
+    assert error["errors"] == [
+        {"field": "value", "message": "must be true or false, a whole number, a number or text"}
+    ]

@@ -65,26 +65,50 @@ def fault_message(error: Mapping[str, Any]) -> str:
     return readable(str(error.get("msg", "invalid value")))
 
 
-def _field(location: Sequence[Any]) -> str:
+#: What a union member takes, in words (a member not named here is said by its tag).
+_MEMBER_WORDS = {
+    "bool": "true or false",
+    "int": "a whole number",
+    "float": "a number",
+    "str": "text",
+    "constrained-str": "text",
+    "none": "null",
+    "date": "a day (YYYY-MM-DD)",
+}
+
+
+def _place(location: Sequence[Any]) -> tuple[str, str | None]:
+    """The field at ``location``, and the union member it tried (None outside a union)."""
     parts = [str(part) for part in location]
     if parts and parts[0] in _SOURCES:
         where, parts = parts[0], parts[1:]
     else:
         where = "body"
+    member = None
     if len(parts) > 1 and _UNION_MEMBER.match(parts[-1]):
-        parts = parts[:-1]
+        parts, member = parts[:-1], parts[-1]
     if parts and where == "body" and parts[-1].isdigit() and len(parts) == 1:
-        return "body"  # a position in a body that is not JSON
-    return ".".join(parts) or where
+        return "body", None  # a position in a body that is not JSON
+    return ".".join(parts) or where, member
 
 
 def faults_of(errors: Iterable[Mapping[str, Any]]) -> list[Fault]:
     """One fault per field, in the order the errors name them.
 
-    Of the errors of a field that may hold one of several types, the last one's message is
-    kept (the union's last member: text, the widest).
+    A field that may hold one of several types is refused once: a value of none of its types
+    (an object where text or a number is wanted) with the types it takes, in words; a value
+    of its types refused for another reason (text too long) with the last member's message
+    (text, the widest).
     """
     by_field: dict[str, str] = {}
+    members: dict[str, list[tuple[str, str]]] = {}
     for error in errors:
-        by_field[_field(error.get("loc", ()))] = fault_message(error)
+        field, member = _place(error.get("loc", ()))
+        by_field[field] = fault_message(error)
+        if member is not None:
+            members.setdefault(field, []).append((member, str(error.get("type", ""))))
+    for field, tried in members.items():
+        if len(tried) > 1 and all(kind.endswith("_type") for _, kind in tried):
+            words = [_MEMBER_WORDS.get(member, member) for member, _ in tried]
+            by_field[field] = f"must be {', '.join(words[:-1])} or {words[-1]}"
     return [Fault(field, message) for field, message in by_field.items()]
