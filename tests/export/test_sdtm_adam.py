@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,3 +98,42 @@ def test_suppae_holds_each_drugs_relatedness_as_adae(sdtm_dir: Path, adam_dir: P
             assert (value or "") == row[qnam].replace("_", " ").upper()
             compared += value is not None
     assert compared
+
+
+def test_sv_holds_each_visit_not_done_with_its_reason(export_trial: Any) -> None:
+    """A planned visit recorded as not done (a mark added to the trial's records as read):
+    SVPRESP Y, SVOCCUR N, the reason, no dates, after the subject's visits of the day before;
+    a scheduled visit that took place has SVPRESP and SVOCCUR Y; each visit number once."""
+    from dataclasses import replace
+    from datetime import timedelta
+    from types import MappingProxyType
+
+    from metsor.export.cdisc import study_of
+    from metsor.export.sdtm_subjects import subject_visits
+    from metsor.services.tabulation import casebook_records
+
+    with export_trial.context() as ctx:
+        records = casebook_records(ctx, cutoff=export_trial.result.cutoff)
+    first = records.visits[0]
+    scans = [
+        v["number"]
+        for v in records.visits
+        if v["subject_id"] == first["subject_id"] and v["visit_type"] == "treatment"
+    ]
+    mark = MappingProxyType({
+        "id": 1, "subject_id": first["subject_id"], "visit_type": "treatment",
+        "number": max(scans, default=0) + 1, "planned_date": None, "reason": "too ill to come",
+        "missed_on": first["actual_date"] + timedelta(days=1), "retracted": False,
+    })  # fmt: skip
+    study = study_of(records)
+    sv = subject_visits(replace(records, missed_visits=(mark,)), study).rows
+    (not_done,) = [row for row in sv if row["SVOCCUR"] == "N"]
+    assert not_done["USUBJID"] == study.usubjid(first["subject_id"])
+    assert not_done["VISIT"] == f"TREATMENT {mark['number']}"
+    assert (not_done["SVPRESP"], not_done["SVREASOC"]) == ("Y", "too ill to come")
+    assert not_done["SVSTDTC"] is not_done["SVSTDY"] is None
+    assert sv.index(not_done) == 1  # after the subject's first visit, the day before
+    occurred = [row for row in sv if row["SVOCCUR"] != "N"]
+    assert {(row["SVPRESP"], row["SVOCCUR"]) for row in occurred} <= {("Y", "Y"), (None, None)}
+    visits = Counter((row["USUBJID"], row["VISITNUM"]) for row in sv)
+    assert set(visits.values()) == {1}

@@ -8,6 +8,11 @@ randomized has no arm, and ``ARMNRS`` says why (``SCREEN FAILURE`` when screenin
 ineligible, ``NOT ASSIGNED`` otherwise); a randomized subject never dosed has
 ``ARMNRS = ASSIGNED, NOT TREATED`` and no actual arm.
 
+SV has one row per visit that took place and one per planned visit recorded as not done
+(``SVPRESP = Y``, ``SVOCCUR = N``, the reason in ``SVREASOC``, no dates; SDTMIG v3.4 section
+5.3); a scheduled visit that took place has ``SVPRESP = SVOCCUR = Y``, an unscheduled one
+neither.
+
 DS holds the protocol milestones (informed consent, randomization) and the disposition events
 (screen failure, death, withdrawal, loss to follow-up), ``DSDECOD`` from the CDISC NCOMPLT
 codelist.
@@ -87,7 +92,7 @@ DS = DatasetSpec(
 
 SV = DatasetSpec(
     "SV", "Subject Visits", "Tabulation", "SPECIAL PURPOSE", "One record per subject per "
-    "actual visit", ("STUDYID", "USUBJID", "VISITNUM"),
+    "actual or planned visit", ("STUDYID", "USUBJID", "VISITNUM"),
     (
         *_ID,
         V("VISITNUM", "Visit Number", "float", "Derived"),
@@ -95,6 +100,9 @@ SV = DatasetSpec(
         V("SVSTDTC", "Start Date/Time of Visit"),
         V("SVENDTC", "End Date/Time of Visit"),
         V("SVSTDY", "Study Day of Start of Visit", "integer", "Derived"),
+        V("SVPRESP", "Pre-specified", origin="Derived", codelist=("Y",)),
+        V("SVOCCUR", "Occurrence", origin="Derived", codelist=("N", "Y")),
+        V("SVREASOC", "Reason for Occur Value"),
         V("SVUPDES", "Description of Unplanned Visit", origin="Derived"),
     ),
 )  # fmt: skip
@@ -254,17 +262,29 @@ def visit_name(visit_type: str, number: int) -> str:
 
 
 def subject_visits(records: CasebookRecords, study: Study) -> Dataset:
-    """SV: one row per visit that took place."""
+    """SV: one row per visit that took place, and one per planned visit not done."""
     dosed = treatment_dates(records)
-    rows = []
+    placed: list[tuple[str, date, int, dict[str, Any]]] = []
     for visit in records.visits:
         sid = visit["subject_id"]
         kind, number = visit["visit_type"], visit["number"]
-        rows.append(
-            {"STUDYID": study.study_id, "DOMAIN": "SV", "USUBJID": study.usubjid(sid),
-             "VISITNUM": visit_number(kind, number), "VISIT": visit_name(kind, number),
-             "SVSTDTC": iso_date(visit["actual_date"]), "SVENDTC": iso_date(visit["actual_date"]),
-             "SVSTDY": study_day(visit["actual_date"], dosed.get(sid, (None, None))[0]),
-             "SVUPDES": "UNSCHEDULED VISIT" if kind == "unscheduled" else None}
-        )  # fmt: skip
+        planned = None if kind == "unscheduled" else "Y"
+        placed.append((sid, visit["actual_date"], 0, {
+            "STUDYID": study.study_id, "DOMAIN": "SV", "USUBJID": study.usubjid(sid),
+            "VISITNUM": visit_number(kind, number), "VISIT": visit_name(kind, number),
+            "SVSTDTC": iso_date(visit["actual_date"]), "SVENDTC": iso_date(visit["actual_date"]),
+            "SVSTDY": study_day(visit["actual_date"], dosed.get(sid, (None, None))[0]),
+            "SVPRESP": planned, "SVOCCUR": planned, "SVREASOC": None,
+            "SVUPDES": "UNSCHEDULED VISIT" if kind == "unscheduled" else None,
+        }))  # fmt: skip
+    for mark in records.missed_visits:
+        sid, kind, number = mark["subject_id"], mark["visit_type"], mark["number"]
+        placed.append((sid, mark["missed_on"], 1, {
+            "STUDYID": study.study_id, "DOMAIN": "SV", "USUBJID": study.usubjid(sid),
+            "VISITNUM": visit_number(kind, number), "VISIT": visit_name(kind, number),
+            "SVSTDTC": None, "SVENDTC": None, "SVSTDY": None, "SVPRESP": "Y", "SVOCCUR": "N",
+            "SVREASOC": mark["reason"], "SVUPDES": None,
+        }))  # fmt: skip
+    # by subject and day (a visit not done on the day it was missed), visits in their order
+    rows = [row for *_, row in sorted(placed, key=lambda p: p[:3])]
     return Dataset.of(SV, rows)

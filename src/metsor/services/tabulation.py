@@ -1,14 +1,15 @@
 """The casebook as recorded, read once for tabulation (SDTM) and the analysis datasets.
 
-A read-only use case: :func:`casebook_records` returns a frozen :class:`CasebookRecords` holding
-every registered subject the acting user may see (site, status, screening, consent, allocation)
-and every record of their course (visits, doses, laboratory values, vital signs, adverse events
-with relatedness and action per drug, tumour assessments with their lesions, deaths,
-withdrawals, new anticancer therapies, survival contacts), each row a read-only mapping of the
-table's columns. At a data cut-off, what is dated after it is left out, so that the tabulation
-and the analysis datasets (ADSL, ADTTE, ADRS and ADAE of the trial's snapshot at the same
-cut-off, :func:`metsor.services.trial_data.trial_snapshot`, which the study report reads too)
-describe the same trial.
+A read-only use case: :func:`casebook_records` returns a frozen :class:`CasebookRecords`
+holding every registered subject the acting user may see (site, status, screening, consent,
+allocation) and every record of their course (visits, visits recorded as not done, doses,
+laboratory values, vital signs, adverse events with relatedness and action per drug, tumour
+assessments with their lesions, deaths, withdrawals, new anticancer therapies, survival
+contacts), each row a read-only mapping of the table's columns. At a data cut-off, what is
+dated after it is left out, so that the tabulation and the analysis datasets (ADSL, ADTTE, ADRS
+and ADAE of the trial's snapshot at the same cut-off,
+:func:`metsor.services.trial_data.trial_snapshot`, which the study report reads too) describe
+the same trial.
 
 The export layer (:mod:`metsor.export`) turns these rows into files; nothing here writes.
 """
@@ -37,6 +38,7 @@ from metsor.store.models.casebook import (
     Death,
     DoseEvent,
     LabResult,
+    MissedVisit,
     SurvivalContact,
     TumourAssessment,
     TumourLesion,
@@ -59,6 +61,7 @@ Record = Mapping[str, Any]
 
 _DATED: tuple[tuple[str, type[Any], str], ...] = (
     ("visits", Visit, "actual_date"),
+    ("missed_visits", MissedVisit, "missed_on"),
     ("doses", DoseEvent, "event_date"),
     ("labs", LabResult, "collected_on"),
     ("vital_signs", VitalSigns, "measured_on"),
@@ -86,9 +89,10 @@ class CasebookRecords:
         ``site_name``, ``status``, ``registered_on``, ``screened_on``, ``verdict``,
         ``screening`` (the latest screening record as entered), ``consented_on``, and for a
         randomized subject ``arm``, ``stratum``, ``randomized_on`` (else None).
-    visits, doses, labs, vital_signs, adverse_events, tumour_assessments, deaths,
-    withdrawals, therapies, survival_contacts
-        The rows of each casebook table, by subject, date and id. An adverse event row has
+    visits, missed_visits, doses, labs, vital_signs, adverse_events, tumour_assessments,
+    deaths, withdrawals, therapies, survival_contacts
+        The rows of each casebook table, by subject, date and id (of ``missed_visits``, the
+        marks that stand: a retracted one says nothing of the visit). An adverse event row has
         ``drugs``: a mapping of study drug → ``{"relatedness", "action_taken"}``; a tumour
         assessment row has ``lesions``: its lesion rows by lesion id.
     datasets
@@ -102,6 +106,7 @@ class CasebookRecords:
     arms: tuple[str, ...]
     subjects: tuple[Record, ...]
     visits: tuple[Record, ...]
+    missed_visits: tuple[Record, ...]
     doses: tuple[Record, ...]
     labs: tuple[Record, ...]
     vital_signs: tuple[Record, ...]
@@ -154,6 +159,7 @@ def casebook_records(
         arms=tuple(snapshot.scheme.arms),
         subjects=tuple(MappingProxyType(row) for row in subjects),
         visits=_frozen(tables["visits"]),
+        missed_visits=_frozen(tuple(r for r in tables["missed_visits"] if not r["retracted"])),
         doses=_frozen(tables["doses"]),
         labs=_frozen(tables["labs"]),
         vital_signs=_frozen(tables["vital_signs"]),
