@@ -157,6 +157,36 @@ class VisitSchedule:
             "follow_up": self.survival_interval_days,
         }.get(visit_type)
 
+    def check_not_ahead(
+        self, visit_type: str, number: int, planned: date | None, on: date, *, happened: str
+    ) -> None:
+        """Refuse a visit dated more than one interval before its planned day: it cannot have
+        ``happened`` (been due, been missed) yet — most likely a wrong visit number.
+
+        Parameters
+        ----------
+        visit_type, number
+            The visit, as numbered in the schedule.
+        planned
+            Its planned day (None: not planned yet, nothing to check).
+        on
+            The day it is recorded for.
+        happened
+            What the record says of it, for the message (``"due"``, ``"missed"``).
+
+        Raises
+        ------
+        InputError
+            Naming ``number``.
+        """
+        interval = self.interval_days(visit_type)
+        if planned is not None and interval is not None and planned > on + timedelta(interval):
+            raise InputError(
+                f"{visit_type} visit {number} is planned for {planned}, more than {interval} "
+                f"days after {on}: it cannot have been {happened} yet; check the visit number",
+                field="number",
+            )
+
     def _follow_up(self, number: int, ended: date | None) -> PlannedVisit:
         if ended is None:
             return PlannedVisit("follow_up", number, None, None, None)

@@ -19,7 +19,7 @@ it was wrong — not settled silently by whichever was entered last.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field
@@ -220,18 +220,9 @@ def _check(
     ctx: ServiceContext, timeline: Timeline, mark: MissedVisit, schedule: VisitSchedule
 ) -> None:
     timeline.check(mark.missed_on, field="missed_on", after_randomization=True)
-    interval = schedule.interval_days(mark.visit_type)
-    if (
-        mark.planned_date is not None
-        and interval is not None
-        and mark.planned_date > mark.missed_on + timedelta(days=interval)
-    ):
-        raise InputError(
-            f"{mark.visit_type} visit {mark.number} is planned for {mark.planned_date}, more "
-            f"than {interval} days after {mark.missed_on}: it cannot have been missed yet; "
-            "check the visit number",
-            field="number",
-        )
+    schedule.check_not_ahead(
+        mark.visit_type, mark.number, mark.planned_date, mark.missed_on, happened="missed"
+    )
     if mark.retracted:
         return
     done = ctx.session.scalar(

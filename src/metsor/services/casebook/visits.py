@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import Field
 from sqlalchemy import bindparam, func, select
 
-from metsor.errors import ConflictError, InputError
+from metsor.errors import ConflictError
 from metsor.services.access import require
 from metsor.services.casebook._boundary import (
     CasebookInput,
@@ -211,18 +211,9 @@ def _check(ctx: ServiceContext, timeline: Timeline, visit: Visit, schedule: Visi
             "after the last study drug is discontinued",
             field="visit_type",
         )
-    interval = schedule.interval_days(visit.visit_type)
-    if (
-        plan.planned is not None
-        and interval is not None
-        and plan.planned > visit.actual_date + timedelta(days=interval)
-    ):
-        raise InputError(
-            f"{visit.visit_type} visit {visit.number} is planned for {plan.planned}, more than "
-            f"{interval} days after its date {visit.actual_date}: it cannot have been due yet; "
-            "check the visit number",
-            field="number",
-        )
+    schedule.check_not_ahead(
+        visit.visit_type, visit.number, plan.planned, visit.actual_date, happened="due"
+    )
     _check_order(ctx, visit)
     mark = missed_visit_standing(ctx, visit.subject_id, visit.visit_type, visit.number)
     if mark is not None:
