@@ -455,6 +455,11 @@ class EndpointRules(_Frozen):
         Whether CR and PR need a confirming assessment at least 28 days later (default False).
     sd_min_days
         Least time from randomization for stable disease to count as best response (default 0).
+    imaging_ends_at_progression
+        The response criteria whose first radiological progression (PD) ends the scheduled
+        tumour assessments: ``"mrecist"`` (default) or ``"recist"`` (RECIST 1.1); None when the
+        protocol keeps imaging beyond progression. After it the subject is followed for
+        survival only.
     sources
         Where each value comes from.
     """
@@ -465,6 +470,7 @@ class EndpointRules(_Frozen):
     ttp_death_censoring: Literal["last_adequate_assessment", "death"] = "last_adequate_assessment"
     orr_confirmation_required: bool = False
     sd_min_days: Annotated[int, Field(ge=0, le=365)] = 0
+    imaging_ends_at_progression: Literal["mrecist", "recist"] | None = "mrecist"
     sources: dict[str, str] = Field(
         default_factory=lambda: {
             "tumour_interval_days": _RULE_DEFAULT
@@ -479,6 +485,11 @@ class EndpointRules(_Frozen):
             "orr_confirmation_required": "RECIST 1.1 (Eisenhauer 2009) asks for confirmation "
             "only when response is the primary endpoint; METSOR's is overall survival",
             "sd_min_days": _RULE_DEFAULT + ": no minimum stable-disease duration",
+            "imaging_ends_at_progression": _RULE_DEFAULT
+            + ": tumour assessments serve time to progression, progression-free survival and "
+            "response, and stop at the first radiological progression by mRECIST (Lencioni & "
+            "Llovet 2010), the primary response criteria here; the patient goes on to survival "
+            "follow-up",
         }
     )
 

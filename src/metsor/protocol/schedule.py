@@ -11,7 +11,11 @@ A protocol's schedule (:func:`visit_schedule`), counted in days from randomizati
   (:class:`metsor.protocol.model.EndpointRules`, the one definition the endpoints' missed-
   assessment rule and the simulator read too); the baseline assessment is number 0, in the
   baseline window. A drug held around iodinated contrast
-  (:class:`metsor.protocol.treatment.ContrastHold`) carries the hold as an interruption;
+  (:class:`metsor.protocol.treatment.ContrastHold`) carries the hold as an interruption. They
+  stop at the first radiological progression by the criteria the protocol names
+  (:attr:`metsor.protocol.model.EndpointRules.imaging_ends_at_progression`): no assessment
+  planned after it is expected (one recorded is kept all the same), unless the protocol
+  images beyond progression;
 - follow-up (1, 2, …): the safety visit ``safety_follow_up_days`` after the end of treatment,
   then every ``survival_interval_days`` for survival;
 - unscheduled: any day, no plan.
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 
 from metsor.errors import InputError
 from metsor.protocol.model import Protocol
@@ -91,6 +96,9 @@ class VisitSchedule:
         Days from the end of treatment to the safety follow-up (follow-up 1).
     survival_interval_days, follow_up_window_days
         Interval between later follow-up visits and the half-width of their window.
+    imaging_ends_at_progression
+        The response criteria (``"mrecist"``, ``"recist"``) whose first progression ends the
+        tumour assessments; None when imaging goes on beyond progression.
     """
 
     baseline_window_days: int
@@ -101,6 +109,33 @@ class VisitSchedule:
     safety_follow_up_days: int
     survival_interval_days: int
     follow_up_window_days: int
+    imaging_ends_at_progression: Literal["mrecist", "recist"] | None
+
+    def expects(self, planned: PlannedVisit, progressed_on: date | None) -> bool:
+        """Whether a visit so planned is still expected of a subject whose first progression
+        (by :attr:`imaging_ends_at_progression`) was on ``progressed_on``.
+
+        Every visit is, but a tumour assessment planned after that progression when the
+        protocol ends imaging there.
+
+        Parameters
+        ----------
+        planned
+            The visit and its planned day.
+        progressed_on
+            The day of the subject's first progression by the protocol's criteria; None when
+            there was none (or the protocol images beyond progression).
+
+        Returns
+        -------
+        bool
+            False only for a tumour assessment the protocol no longer asks for.
+        """
+        if planned.visit_type != "tumour_assessment" or progressed_on is None:
+            return True
+        if self.imaging_ends_at_progression is None or planned.planned is None:
+            return True
+        return planned.planned <= progressed_on
 
     def plan(
         self,
@@ -220,7 +255,8 @@ def _check_number(visit_type: str, number: int) -> None:
 
 def visit_schedule(protocol: Protocol) -> VisitSchedule:
     """The visit schedule of a protocol: its baseline window (:class:`~metsor.protocol.model.
-    EntryWindows`), tumour assessments (:class:`~metsor.protocol.model.EndpointRules`) and
+    EntryWindows`), tumour assessments and where they end (:class:`~metsor.protocol.model.
+    EndpointRules`) and
     treatment and follow-up visits (:class:`~metsor.protocol.model.VisitIntervals`)."""
     visits, rules = protocol.visits, protocol.endpoint_rules
     return VisitSchedule(
@@ -232,4 +268,5 @@ def visit_schedule(protocol: Protocol) -> VisitSchedule:
         safety_follow_up_days=visits.safety_follow_up_days,
         survival_interval_days=visits.survival_interval_days,
         follow_up_window_days=visits.follow_up_window_days,
+        imaging_ends_at_progression=rules.imaging_ends_at_progression,
     )

@@ -9,6 +9,11 @@ planned on the schedule of the protocol stored with the trial
 - the baseline visit while none is recorded (its window closed at randomization: it is never
   overdue, only not recorded);
 - the next tumour assessment, and the next treatment visit while the subject is on treatment;
+  no tumour assessment planned after the subject's first radiological progression when the
+  protocol ends imaging there (:meth:`metsor.protocol.schedule.VisitSchedule.expects`): the
+  progression is PD, by the protocol's criteria, at a follow-up assessment, as the casebook
+  computed it (:mod:`metsor.services.casebook.tumour_responses`) and as the endpoints count it
+  (:mod:`metsor.endpoints.time_to_event`);
 - the next follow-up visit once every study drug of the arm was discontinued (planned from the
   day the last one was stopped);
 - nothing once the subject died or withdrew.
@@ -32,13 +37,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from metsor.protocol.dose_rules import DoseStep, treatment_ended_on
 from metsor.protocol.schedule import PlannedVisit, VisitSchedule, visit_schedule
 from metsor.services.protocol_in_force import protocol_of
-from metsor.store.models.casebook import DoseEvent, MissedVisit, Visit
+from metsor.store.models.casebook import DoseEvent, MissedVisit, TumourAssessment, Visit
 from metsor.store.models.core import Allocation, Subject
 
 __all__ = [
@@ -129,6 +134,27 @@ def _dose_histories(
     return found
 
 
+def _progressions(
+    session: Session, schedule: VisitSchedule, which: ColumnElement[bool]
+) -> dict[str, date]:
+    """The day of the first progression (PD by the criteria that end the schedule's imaging)
+    of the subjects ``which`` chooses, in one statement; none read when imaging goes on."""
+    criteria = schedule.imaging_ends_at_progression
+    if criteria is None:
+        return {}
+    response = (
+        TumourAssessment.mrecist_response
+        if criteria == "mrecist"
+        else TumourAssessment.recist_response
+    )
+    statement = (
+        select(TumourAssessment.subject_id, func.min(TumourAssessment.assessed_on))
+        .where(which, TumourAssessment.is_baseline.is_(False), response == "PD")
+        .group_by(TumourAssessment.subject_id)
+    )
+    return {subject_id: on for subject_id, on in session.execute(statement)}
+
+
 def _expected(
     schedule: VisitSchedule,
     subject: Subject,
@@ -136,6 +162,7 @@ def _expected(
     visits: Sequence[Visit],
     ended: date | None,
     missed: Sequence[MissedVisit] = (),
+    progressed_on: date | None = None,
 ) -> tuple[ExpectedVisit, ...]:
     if subject.status in FOLLOW_UP_ENDED:
         return ()
@@ -155,7 +182,8 @@ def _expected(
         planned = schedule.plan(
             visit_type, number, randomized_on=randomized_on, treatment_ended_on=ended
         )
-        expected.append(ExpectedVisit(visit_type, number, planned))
+        if schedule.expects(planned, progressed_on):
+            expected.append(ExpectedVisit(visit_type, number, planned))
     return tuple(expected)
 
 
@@ -187,13 +215,18 @@ def expected_visits(
     doses = _dose_histories(session, DoseEvent.subject_id == subject.subject_id)
     ended = treatment_ended_on(protocol.drugs_of(allocation.arm), doses.get(subject.subject_id, {}))
     missed = _standing_marks(session, MissedVisit.subject_id == subject.subject_id)
+    schedule = visit_schedule(protocol)
+    progressions = _progressions(
+        session, schedule, TumourAssessment.subject_id == subject.subject_id
+    )
     return _expected(
-        visit_schedule(protocol),
+        schedule,
         subject,
         allocation,
         visits,
         ended,
         missed.get(subject.subject_id, ()),
+        progressions.get(subject.subject_id),
     )
 
 
@@ -202,8 +235,8 @@ def expected_visits_of(
     courses: Sequence[tuple[Subject, Allocation]],
     subjects: Select[str],
 ) -> dict[str, SubjectVisits]:
-    """The recorded, missed and expected visits of many randomized subjects, in three
-    statements.
+    """The recorded, missed and expected visits of many randomized subjects, in four
+    statements (three when the protocol images beyond progression).
 
     Parameters
     ----------
@@ -213,7 +246,8 @@ def expected_visits_of(
         Each subject with their allocation.
     subjects
         A statement selecting the ids of (at least) those subjects: their visits, marks of
-        visits not done and dosing histories are read for all of them at once.
+        visits not done, dosing histories and first progressions are read for all of them at
+        once.
 
     Returns
     -------
@@ -232,6 +266,7 @@ def expected_visits_of(
     schedule = visit_schedule(protocol)
     doses = _dose_histories(session, DoseEvent.subject_id.in_(chosen))
     marks = _standing_marks(session, MissedVisit.subject_id.in_(chosen))
+    progressions = _progressions(session, schedule, TumourAssessment.subject_id.in_(chosen))
     found = {}
     for subject, allocation in courses:
         visits = recorded.get(subject.subject_id, [])
@@ -246,7 +281,15 @@ def expected_visits_of(
         found[subject.subject_id] = SubjectVisits(
             subject.subject_id,
             tuple(visits),
-            _expected(schedule, subject, allocation, visits, ended, missed),
+            _expected(
+                schedule,
+                subject,
+                allocation,
+                visits,
+                ended,
+                missed,
+                progressions.get(subject.subject_id),
+            ),
             tuple(missed),
         )
     return found
