@@ -13,9 +13,9 @@ A protocol's schedule (:func:`visit_schedule`), counted in days from randomizati
   baseline window. A drug held around iodinated contrast
   (:class:`metsor.protocol.treatment.ContrastHold`) carries the hold as an interruption. They
   stop at the first radiological progression by the criteria the protocol names
-  (:attr:`metsor.protocol.model.EndpointRules.imaging_ends_at_progression`): no assessment
-  planned after it is expected (one recorded is kept all the same), unless the protocol
-  images beyond progression;
+  (:attr:`metsor.protocol.model.EndpointRules.imaging_ends_at_progression`): once it is
+  recorded no assessment is expected (one done is recorded all the same), unless the protocol
+  images beyond progression (:meth:`VisitSchedule.expects`);
 - follow-up (1, 2, …): the safety visit ``safety_follow_up_days`` after the end of treatment,
   then every ``survival_interval_days`` for survival;
 - unscheduled: any day, no plan.
@@ -111,31 +111,33 @@ class VisitSchedule:
     follow_up_window_days: int
     imaging_ends_at_progression: Literal["mrecist", "recist"] | None
 
-    def expects(self, planned: PlannedVisit, progressed_on: date | None) -> bool:
-        """Whether a visit so planned is still expected of a subject whose first progression
-        (by :attr:`imaging_ends_at_progression`) was on ``progressed_on``.
+    def expects(self, visit_type: str, progressed_on: date | None) -> bool:
+        """Whether a visit of ``visit_type`` is still expected of a subject whose first
+        progression (by :attr:`imaging_ends_at_progression`) was on ``progressed_on``.
 
-        Every visit is, but a tumour assessment planned after that progression when the
-        protocol ends imaging there.
+        Every visit is, but a tumour assessment once that progression is recorded, when the
+        protocol ends imaging there: from then on the subject is followed for survival (a scan
+        planned before it and not done is not sought either; a scan done is recorded all the
+        same).
 
         Parameters
         ----------
-        planned
-            The visit and its planned day.
+        visit_type
+            One of :data:`VISIT_TYPES`.
         progressed_on
             The day of the subject's first progression by the protocol's criteria; None when
-            there was none (or the protocol images beyond progression).
+            none is recorded.
 
         Returns
         -------
         bool
             False only for a tumour assessment the protocol no longer asks for.
         """
-        if planned.visit_type != "tumour_assessment" or progressed_on is None:
-            return True
-        if self.imaging_ends_at_progression is None or planned.planned is None:
-            return True
-        return planned.planned <= progressed_on
+        return (
+            visit_type != "tumour_assessment"
+            or progressed_on is None
+            or self.imaging_ends_at_progression is None
+        )
 
     def plan(
         self,

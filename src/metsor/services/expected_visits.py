@@ -9,8 +9,8 @@ planned on the schedule of the protocol stored with the trial
 - the baseline visit while none is recorded (its window closed at randomization: it is never
   overdue, only not recorded);
 - the next tumour assessment, and the next treatment visit while the subject is on treatment;
-  no tumour assessment planned after the subject's first radiological progression when the
-  protocol ends imaging there (:meth:`metsor.protocol.schedule.VisitSchedule.expects`): the
+  no tumour assessment once the subject's first radiological progression is recorded, when
+  the protocol ends imaging there (:meth:`metsor.protocol.schedule.VisitSchedule.expects`): the
   progression is PD, by the protocol's criteria, at a follow-up assessment, as the casebook
   computed it (:mod:`metsor.services.casebook.tumour_responses`) and as the endpoints count it
   (:mod:`metsor.endpoints.time_to_event`);
@@ -174,6 +174,8 @@ def _expected(
         kinds.append("follow_up")
     expected = []
     for visit_type in kinds:
+        if not schedule.expects(visit_type, progressed_on):
+            continue
         numbers = [v.number for v in visits if v.visit_type == visit_type]
         numbers += [m.number for m in missed if m.visit_type == visit_type]
         if visit_type == "baseline" and numbers:
@@ -182,8 +184,7 @@ def _expected(
         planned = schedule.plan(
             visit_type, number, randomized_on=randomized_on, treatment_ended_on=ended
         )
-        if schedule.expects(planned, progressed_on):
-            expected.append(ExpectedVisit(visit_type, number, planned))
+        expected.append(ExpectedVisit(visit_type, number, planned))
     return tuple(expected)
 
 
