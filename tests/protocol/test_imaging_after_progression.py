@@ -5,7 +5,9 @@ a protocol imported from the registry gets, and the schedule's rule
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -77,3 +79,29 @@ def test_the_schedule_expects_no_scan_after_progression(
     assert visit_type in VISIT_TYPES
     schedule = visit_schedule(_imaging_ending_at(criteria))
     assert schedule.expects(visit_type, progressed_on) is expected
+
+
+def _written_before(nct_id: str) -> dict[str, Any]:
+    """The protocol's endpoint rules as written before the rule existed."""
+    rules = builtin(nct_id).endpoint_rules.model_dump()
+    del rules["imaging_ends_at_progression"], rules["sources"]["imaging_ends_at_progression"]
+    return rules
+
+
+@pytest.mark.parametrize("nct_id", [pytest.param("NCT02672488"), pytest.param("NCT00105443")])
+def test_rules_written_before_the_field_take_the_default_and_its_source(nct_id: str) -> None:
+    rules = EndpointRules.model_validate(_written_before(nct_id))
+    assert rules.imaging_ends_at_progression == "mrecist"
+    assert (
+        rules.sources["imaging_ends_at_progression"]
+        == (EndpointRules().sources["imaging_ends_at_progression"])
+    )
+    stored = builtin(nct_id).model_dump(mode="json")
+    stored["endpoint_rules"] = _written_before(nct_id)
+    assert Protocol.model_validate_json(json.dumps(stored)).endpoint_rules == rules
+
+
+def test_a_value_given_without_its_source_is_refused() -> None:
+    rules = _written_before("NCT00105443") | {"imaging_ends_at_progression": "recist"}
+    with pytest.raises(ValidationError, match="no source for imaging_ends_at_progression"):
+        EndpointRules.model_validate(rules)

@@ -434,6 +434,10 @@ class VisitIntervals(_Frozen):
         return self
 
 
+_ADDED_LATER = ("imaging_ends_at_progression",)
+"""Endpoint rules added after protocols were first stored with a trial."""
+
+
 class EndpointRules(_Frozen):
     """The endpoint rules a statistical analysis plan fixes and the registry does not state.
 
@@ -492,6 +496,21 @@ class EndpointRules(_Frozen):
             "follow-up",
         }
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rules_added_later_take_their_default(cls, data: object) -> object:
+        """A protocol written before a rule of :data:`_ADDED_LATER` existed (stored with a
+        trial, or a file) gives neither its value nor its source: it takes the default, with
+        the default's source."""
+        if not isinstance(data, dict) or not isinstance(data.get("sources"), dict):
+            return data
+        absent = [name for name in _ADDED_LATER if name not in data]
+        missing = [name for name in absent if name not in data["sources"]]
+        if not missing:
+            return data
+        defaults = cls.model_fields["sources"].get_default(call_default_factory=True)
+        return data | {"sources": data["sources"] | {name: defaults[name] for name in missing}}
 
     @model_validator(mode="after")
     def _every_value_has_a_source(self) -> EndpointRules:
