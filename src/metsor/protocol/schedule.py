@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from metsor.errors import InputError
+from metsor.errors import ConflictError, InputError
 from metsor.protocol.model import Protocol
 
 __all__ = ["MAX_VISIT_NUMBER", "VISIT_TYPES", "PlannedVisit", "VisitSchedule", "visit_schedule"]
@@ -193,6 +193,25 @@ class VisitSchedule:
             "tumour_assessment": self.tumour_interval_days,
             "follow_up": self.survival_interval_days,
         }.get(visit_type)
+
+    def check_follow_up_started(
+        self, subject_id: str, visit_type: str, treatment_ended_on: date | None
+    ) -> None:
+        """Refuse a follow-up visit (taken place or missed) while the subject is on study
+        treatment: follow-up visits are planned from the day the last study drug was
+        discontinued.
+
+        Raises
+        ------
+        ConflictError
+            Naming ``visit_type``.
+        """
+        if visit_type == "follow_up" and treatment_ended_on is None:
+            raise ConflictError(
+                f"subject {subject_id} is still on study treatment; follow-up visits start "
+                "after the last study drug is discontinued",
+                field="visit_type",
+            )
 
     def check_not_ahead(
         self, visit_type: str, number: int, planned: date | None, on: date, *, happened: str

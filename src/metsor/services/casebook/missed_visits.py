@@ -204,12 +204,7 @@ def _planned(
         if visit_type == "follow_up" and timeline.arm is not None
         else None
     )
-    if visit_type == "follow_up" and ended is None:
-        raise ConflictError(
-            f"subject {timeline.subject_id} is still on study treatment; follow-up visits start "
-            "after the last study drug is discontinued",
-            field="visit_type",
-        )
+    schedule.check_follow_up_started(timeline.subject_id, visit_type, ended)
     randomized_on = timeline.require_randomized("subject_id")
     return schedule.plan(
         visit_type, number, randomized_on=randomized_on, treatment_ended_on=ended

@@ -205,12 +205,7 @@ def _check(ctx: ServiceContext, timeline: Timeline, visit: Visit, schedule: Visi
         after_randomization=scheduled,
         until_randomization=pre and timeline.randomized_on is not None,
     )
-    if visit.visit_type == "follow_up" and ended is None:
-        raise ConflictError(
-            f"subject {visit.subject_id} is still on study treatment; follow-up visits start "
-            "after the last study drug is discontinued",
-            field="visit_type",
-        )
+    schedule.check_follow_up_started(visit.subject_id, visit.visit_type, ended)
     schedule.check_not_ahead(
         visit.visit_type, visit.number, plan.planned, visit.actual_date, happened="due"
     )
