@@ -190,6 +190,24 @@ def serving(request: pytest.FixtureRequest, name: str) -> Iterator[WebServer]:
             postgres.drop(dbname)
 
 
+def eligible_form() -> dict[str, str]:
+    """The example eligible record as the screening form's fields (``labs.albumin_g_dl``,
+    yes/no for a truth value)."""
+    flat: dict[str, str] = {}
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(value, f"{prefix}{key}.")
+            elif isinstance(value, bool):
+                flat[f"{prefix}{key}"] = "yes" if value else "no"
+            else:
+                flat[f"{prefix}{key}"] = str(value)
+
+    walk(eligible_record(), "")
+    return flat
+
+
 def csrf_of(html: str) -> str:
     """The CSRF token of the first form of a page."""
     match = _CSRF.search(html)

@@ -15,7 +15,14 @@ from sqlalchemy import text
 
 from metsor.web import WebSettings, create_app
 
-from .conftest import ON_BOTH_DATABASES, USERS, WebServer, consented_subjects, csrf_of
+from .conftest import (
+    ON_BOTH_DATABASES,
+    USERS,
+    WebServer,
+    consented_subjects,
+    csrf_of,
+    eligible_form,
+)
 
 pytestmark = ON_BOTH_DATABASES
 
@@ -218,7 +225,7 @@ def test_consent_with_a_bad_date_is_shown_again(web_server: WebServer, login: Lo
         data={
             "csrf_token": csrf_of(form),
             "screened_on": _today(),
-            **_eligible_form(),
+            **eligible_form(),
         },
     )
     assert created.status_code == 303, created.text
@@ -231,24 +238,6 @@ def test_consent_with_a_bad_date_is_shown_again(web_server: WebServer, login: Lo
     assert 'id="error-consent_date"' in answer.text
     assert "in the future" in answer.text
     assert 'value="2099-01-01"' in answer.text
-
-
-def _eligible_form() -> dict[str, str]:
-    from metsor.eligibility.examples import eligible_record
-
-    flat: dict[str, str] = {}
-
-    def walk(node: dict[str, object], prefix: str) -> None:
-        for key, value in node.items():
-            if isinstance(value, dict):
-                walk(value, f"{prefix}{key}.")
-            elif isinstance(value, bool):
-                flat[f"{prefix}{key}"] = "yes" if value else "no"
-            else:
-                flat[f"{prefix}{key}"] = str(value)
-
-    walk(eligible_record(), "")
-    return flat
 
 
 def test_no_password_in_any_log_line(web_server: WebServer, login: Login) -> None:

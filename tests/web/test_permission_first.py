@@ -32,7 +32,14 @@ from metsor.web.permissions import PermissionFirstRoute, action_of
 from metsor.web.settings import WebSettings
 
 from .casebook.enrolled import randomized_days_ago
-from .conftest import USERS, WebServer, api_token, consented_subjects, csrf_of
+from .conftest import (
+    USERS,
+    WebServer,
+    api_token,
+    consented_subjects,
+    csrf_of,
+    eligible_form,
+)
 
 Login = Callable[[str], httpx.Client]
 
@@ -72,23 +79,6 @@ class Case:
     subject: str = "randomized"
     params: dict[str, str] = field(default_factory=dict)
     path: dict[str, str] = field(default_factory=dict)
-
-
-def _eligible_form() -> dict[str, str]:
-    """The example eligible record as the screening form's fields."""
-    flat: dict[str, str] = {}
-
-    def walk(node: dict[str, Any], prefix: str) -> None:
-        for key, value in node.items():
-            if isinstance(value, dict):
-                walk(value, f"{prefix}{key}.")
-            elif isinstance(value, bool):
-                flat[f"{prefix}{key}"] = "yes" if value else "no"
-            else:
-                flat[f"{prefix}{key}"] = str(value)
-
-    walk(eligible_record(), "")
-    return flat
 
 
 # fmt: off
@@ -173,7 +163,7 @@ CASES = [
                       {"user_id": "coord_tj", "password": USERS["coord_tj"][2]},
                       {"user_id": 5, "password": [], "meaning": "whatever"}), id="api-sign"),
     # The forms.
-    pytest.param(Case("/subjects/new", "monitor", {**_eligible_form(), "screened_on": "{day:0}"},
+    pytest.param(Case("/subjects/new", "monitor", {**eligible_form(), "screened_on": "{day:0}"},
                       {"screened_on": "tomorrow-ish", "age_years": "old"}), id="form-register"),
     pytest.param(Case("/subjects/{subject_id}/consent", "monitor", {"consent_date": "{day:0}"},
                       {"consent_date": "soon"}, subject="registered"), id="form-consent"),
