@@ -51,7 +51,7 @@ import secrets
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -70,6 +70,7 @@ from metsor.services.randomize import randomize_subject
 from metsor.services.setup import initialize
 from metsor.services.users import add_user
 from metsor.store.audit import field_entries
+from metsor.store.audit.hooks import listen_inserts
 from metsor.store.base import AuditedMixin
 from metsor.store.models.core import AuditLog
 
@@ -419,10 +420,12 @@ _FLUSH_COUNT = [0]
 
 
 @contextmanager
-def _rows_written() -> Iterator[list[list[Any]]]:
+def _rows_written(database: Database) -> Iterator[list[list[Any]]]:
     """Keep a copy of the attributes of every audited row the block's sessions insert (the
     casebook's records and their lesions and per-drug rows, as stored), in the list of its
-    page, for the peer: one dictionary copy a row, so that the casebook's time barely moves."""
+    page, for the peer: one dictionary copy a row flushed by the ORM, the record itself for
+    one inserted at once (:func:`metsor.store.audit.hooks.insert_records`, seen before it is
+    written and read when the run is over), so that the casebook's time barely moves."""
     written: list[list[Any]] = []
 
     def flushed(session: Session, context: Any) -> None:
@@ -431,7 +434,12 @@ def _rows_written() -> Iterator[list[list[Any]]]:
             (type(row), dict(vars(row))) for row in session.new if isinstance(row, AuditedMixin)
         )
 
+    def inserted(session: Session, records: Sequence[AuditedMixin]) -> None:
+        # seen before they are written: their values are copied once the page is done
+        written[-1].extend((type(row), row) for row in records)
+
     event.listen(Session, "after_flush", flushed)
+    listen_inserts(database.sessions, inserted)  # the database is the run's own
     try:
         yield written
     finally:
@@ -445,7 +453,8 @@ def _call(ctx: ServiceContext, service: Callable[..., Any], options: dict[str, A
 def _as_rows(page: list[tuple[type[Any], dict[str, Any]]]) -> Written:
     """A page's inserted rows as (table, values by column name)."""
     rows: Written = []
-    for model, values in page:
+    for model, row in page:
+        values = row if isinstance(row, dict) else vars(row)
         mapper = inspect(model)
         table = mapper.local_table
         assert isinstance(table, Table)
@@ -537,7 +546,7 @@ def run(
             audit_before = session.scalar(select(func.max(AuditLog.seq))) or 0
         with (
             _statements(database) as sent,
-            _rows_written() as written,
+            _rows_written(database) as written,
             _by_kind(database, kinds) as by_kind,
         ):
             _FLUSH_COUNT[0] = 0

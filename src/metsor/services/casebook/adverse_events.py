@@ -34,6 +34,7 @@ from metsor.services.casebook._boundary import (
 )
 from metsor.services.casebook._timeline import Timeline, blank_as_none, load_timeline, words
 from metsor.services.context import ServiceContext
+from metsor.store.audit.hooks import insert_records
 from metsor.store.models.casebook import AdverseEvent, AdverseEventDrug
 
 __all__ = [
@@ -43,8 +44,8 @@ __all__ = [
     "AdverseEventDrugRecord",
     "AdverseEventInput",
     "AdverseEventRecord",
-    "add_drug_rows",
     "enter_adverse_event",
+    "insert_drug_rows",
     "record_adverse_event",
     "revalidate_adverse_event",
     "revalidate_adverse_event_drug",
@@ -211,21 +212,21 @@ def record_adverse_event(
         },
     )
     event, drugs = enter_adverse_event(ctx, subject_id, given)
-    ctx.session.flush()
-    add_drug_rows(ctx, event, drugs)
-    ctx.session.flush()
+    insert_records(ctx.session, [event])
+    insert_drug_rows(ctx, [(event, drugs)])
     return AdverseEventRecord.of_event(event, drugs)
 
 
 def enter_adverse_event(
     ctx: ServiceContext, subject_id: str, given: AdverseEventInput
 ) -> tuple[AdverseEvent, list[AdverseEventDrug]]:
-    """Check an adverse event given as :func:`record_adverse_event` checks it and add it to
-    the session, unflushed, with its per-drug rows still to be added.
+    """Check an adverse event given as :func:`record_adverse_event` checks it; the new event
+    and its per-drug rows, not yet written.
 
-    For a service that writes several records of a page in one flush; the caller has
-    checked the user's role and the input, flushes, then adds the rows with
-    :func:`add_drug_rows` (they need the event's identifier) and flushes again.
+    For a service that writes several records of a page at once; the caller has checked the
+    user's role and the input, inserts the event
+    (:func:`metsor.store.audit.hooks.insert_records`), then its rows with
+    :func:`insert_drug_rows` (they need the event's identifier).
     """
     timeline = load_timeline(ctx, subject_id)
     event = AdverseEvent(
@@ -236,7 +237,6 @@ def enter_adverse_event(
     with ctx.session.no_autoflush:
         _check(ctx, timeline, event)
         drugs = _drug_rows(ctx.protocol, timeline, given.relatedness, given.action_taken)
-    ctx.session.add(event)
     return event, drugs
 
 
@@ -246,11 +246,16 @@ _STORED = tuple(
 )
 
 
-def add_drug_rows(ctx: ServiceContext, event: AdverseEvent, drugs: list[AdverseEventDrug]) -> None:
-    """Add a flushed event's per-drug rows to the session."""
-    for row in drugs:
-        row.adverse_event_id = event.id
-        ctx.session.add(row)
+def insert_drug_rows(
+    ctx: ServiceContext, entered: Sequence[tuple[AdverseEvent, list[AdverseEventDrug]]]
+) -> None:
+    """Insert the per-drug rows of events just inserted, in one statement."""
+    rows = []
+    for event, drugs in entered:
+        for row in drugs:
+            row.adverse_event_id = event.id
+            rows.append(row)
+    insert_records(ctx.session, rows)
 
 
 def revalidate_adverse_event(ctx: ServiceContext, event: AdverseEvent) -> None:

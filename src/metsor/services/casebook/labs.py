@@ -33,6 +33,7 @@ from metsor.services.casebook._boundary import (
 )
 from metsor.services.casebook._timeline import Timeline, load_timeline, read_rows
 from metsor.services.context import ServiceContext
+from metsor.store.audit.hooks import insert_records
 from metsor.store.models.casebook import LabResult
 
 __all__ = [
@@ -236,7 +237,7 @@ def record_lab(
     timeline = load_timeline(ctx, subject_id)
     result = _result(ctx, subject_id, given.collected_on, given)
     _store(ctx, timeline, [result])
-    ctx.session.flush()
+    insert_records(ctx.session, [result])
     return LabRecord.of(result)
 
 
@@ -287,18 +288,19 @@ def record_lab_panel(
     require(ctx, "enter_casebook")
     given = checked(LabPanelInput, {"collected_on": collected_on, "results": results})
     entered = enter_lab_panel(ctx, subject_id, given.collected_on, given.results)
-    ctx.session.flush()
+    insert_records(ctx.session, entered)
     return [LabRecord.of(result) for result in entered]
 
 
 def enter_lab_panel(
     ctx: ServiceContext, subject_id: str, collected_on: date, results: Sequence[LabPanelResult]
 ) -> list[LabResult]:
-    """Check and grade a panel given as :func:`record_lab_panel` checks it and add it to the
-    session, unflushed.
+    """Check and grade a panel given as :func:`record_lab_panel` checks it; the new results,
+    not yet written.
 
-    For a service that writes several records of a page in one flush; the caller has
-    checked the user's role and the input, and flushes.
+    For a service that writes several records of a page at once; the caller has checked the
+    user's role and the input, and inserts them
+    (:func:`metsor.store.audit.hooks.insert_records`).
     """
     timeline = load_timeline(ctx, subject_id)
     entered = [_result(ctx, subject_id, collected_on, given) for given in results]
@@ -318,7 +320,7 @@ def _result(
 
 
 def _store(ctx: ServiceContext, timeline: Timeline, results: list[LabResult]) -> None:
-    """Check and grade results of one day, of distinct analytes, and add them to the session.
+    """Check and grade results of one day, of distinct analytes (the caller inserts them).
 
     Results after randomization are checked and graded with one read: their analytes'
     results on that day (none allowed) and up to randomization. A result of the baseline
@@ -353,7 +355,6 @@ def _store(ctx: ServiceContext, timeline: Timeline, results: list[LabResult]) ->
                 known = of_analyte.get(result.analyte, [])
                 _check(ctx, timeline, result, [(other.id, other.collected_on) for other in known])
                 regrade_labs(ctx, timeline, result.analyte, new=result, stored=known)
-            ctx.session.add(result)
 
 
 class _Measured(Protocol):

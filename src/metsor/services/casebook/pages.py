@@ -4,9 +4,11 @@ A coordinator saves a visit's form as one unit. :func:`record_visit_page` checks
 audits each of its records exactly as the single-record services do (it calls their checks:
 :func:`~.visits.enter_visit`, :func:`~.labs.enter_lab_panel`,
 :func:`~.vital_signs.enter_vital_signs`, :func:`~.adverse_events.enter_adverse_event`) and
-writes them in one flush (a second one for the adverse events' per-drug rows, which need the
-events' identifiers). The records of a page are of different kinds, so no check of one
-reads another; two adverse events of a page with the same term and onset are refused here.
+writes them at once, one INSERT statement a table
+(:func:`metsor.store.audit.hooks.insert_records`; the adverse events' per-drug rows after the
+events, whose identifiers they need). The records of a page are of different kinds, so no
+check of one reads another; two adverse events of a page with the same term and onset are
+refused here.
 
 What the page is given is checked first, whole, by :class:`VisitPageInput` — made of the
 single-record services' own input models — so that a fault names its place in the page
@@ -30,8 +32,8 @@ from metsor.services.casebook._boundary import FrozenRecord, checked
 from metsor.services.casebook.adverse_events import (
     AdverseEventInput,
     AdverseEventRecord,
-    add_drug_rows,
     enter_adverse_event,
+    insert_drug_rows,
 )
 from metsor.services.casebook.labs import LabRecord, Panel, enter_lab_panel
 from metsor.services.casebook.visits import VisitInput, VisitRecord, enter_visit
@@ -41,6 +43,8 @@ from metsor.services.casebook.vital_signs import (
     enter_vital_signs,
 )
 from metsor.services.context import ServiceContext
+from metsor.store.audit.hooks import insert_records
+from metsor.store.base import AuditedMixin
 from metsor.store.models.casebook import AdverseEvent
 
 __all__ = ["VisitPage", "VisitPageInput", "record_visit_page"]
@@ -103,7 +107,7 @@ def record_visit_page(
     vital_signs: Mapping[str, Any] | None = None,
     adverse_events: Sequence[Mapping[str, Any]] | None = None,
 ) -> VisitPage:
-    """Record a visit with what was collected at it, in one flush.
+    """Record a visit with what was collected at it, at once.
 
     Parameters
     ----------
@@ -166,11 +170,9 @@ def record_visit_page(
             with _placed(f"adverse_events.{index}."):
                 events.append(enter_adverse_event(ctx, subject_id, reported))
     _distinct(events)
-    ctx.session.flush()
-    if events:
-        for event, drugs in events:
-            add_drug_rows(ctx, event, drugs)
-        ctx.session.flush()
+    written: list[AuditedMixin] = [visit, *panel, *(event for event, _ in events)]
+    insert_records(ctx.session, written if signs is None else [*written, signs])
+    insert_drug_rows(ctx, events)
     return VisitPage(
         visit=VisitRecord.of(visit),
         labs=tuple(LabRecord.of(result) for result in panel),

@@ -29,6 +29,7 @@ from metsor.services.casebook.schedule import (
     trial_schedule,
 )
 from metsor.services.context import ServiceContext
+from metsor.store.audit.hooks import insert_records
 from metsor.store.models.casebook import MissedVisit, Visit
 
 __all__ = ["VisitInput", "VisitRecord", "enter_visit", "record_visit", "revalidate_visit"]
@@ -122,7 +123,7 @@ def record_visit(
         VisitInput, {"visit_type": visit_type, "actual_date": actual_date, "number": number}
     )
     visit = enter_visit(ctx, subject_id, given, schedule=schedule)
-    ctx.session.flush()
+    insert_records(ctx.session, [visit])
     return VisitRecord.of(visit)
 
 
@@ -133,11 +134,11 @@ def enter_visit(
     *,
     schedule: VisitSchedule | None = None,
 ) -> Visit:
-    """Check a visit given as :func:`record_visit` checks it and add it to the session,
-    unflushed.
+    """Check a visit given as :func:`record_visit` checks it; the new visit, not yet written.
 
-    For a service that writes several records of a page in one flush; the caller has
-    checked the user's role and the input, and flushes.
+    For a service that writes several records of a page at once; the caller has checked the
+    user's role and the input, and inserts it
+    (:func:`metsor.store.audit.hooks.insert_records`).
     """
     timeline = load_timeline(ctx, subject_id)
     visit_type, number = given.visit_type, given.number
@@ -165,7 +166,6 @@ def enter_visit(
     )
     with ctx.session.no_autoflush:
         _check(ctx, timeline, visit, schedule or trial_schedule(ctx))
-    ctx.session.add(visit)
     return visit
 
 

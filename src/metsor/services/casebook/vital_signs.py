@@ -25,6 +25,7 @@ from metsor.services.casebook._boundary import (
 )
 from metsor.services.casebook._timeline import Timeline, load_timeline, read_rows
 from metsor.services.context import ServiceContext
+from metsor.store.audit.hooks import insert_records
 from metsor.store.models.casebook import VitalSigns
 
 __all__ = [
@@ -160,18 +161,19 @@ def record_vital_signs(
         },
     )
     record = enter_vital_signs(ctx, subject_id, given.measured_on, given)
-    ctx.session.flush()
+    insert_records(ctx.session, [record])
     return VitalSignsRecord.of(record)
 
 
 def enter_vital_signs(
     ctx: ServiceContext, subject_id: str, measured_on: date, values: VitalSignsValues
 ) -> VitalSigns:
-    """Check vital signs given as :func:`record_vital_signs` checks them and add them to the
-    session, unflushed.
+    """Check vital signs given as :func:`record_vital_signs` checks them; the new record, not
+    yet written.
 
-    For a service that writes several records of a page in one flush; the caller has
-    checked the user's role and the input, and flushes.
+    For a service that writes several records of a page at once; the caller has checked the
+    user's role and the input, and inserts it
+    (:func:`metsor.store.audit.hooks.insert_records`).
     """
     timeline = load_timeline(ctx, subject_id)
     record = VitalSigns(
@@ -182,7 +184,6 @@ def enter_vital_signs(
     )
     with ctx.session.no_autoflush:
         _check(ctx, timeline, record)
-    ctx.session.add(record)
     return record
 
 

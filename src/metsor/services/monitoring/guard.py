@@ -2,10 +2,12 @@
 
 :func:`install` attaches two listeners to the audited session factory (the unit of work's):
 
-- ``before_flush``: every clinical row written (an entry of a subject's casebook, its subject,
-  a correction) is refused with a :class:`~metsor.errors.ConflictError` when its subject, its
-  site or the study is frozen or locked; a data query or an edit-check query is refused only
-  when locked, and so is an SDV mark or a signature. An update of an entry clears the SDV
+- ``before_flush`` (and before :func:`metsor.store.audit.hooks.insert_records` inserts new
+  records at once, which this sees as a flush's new objects): every clinical row written (an
+  entry of a subject's casebook, its subject, a correction) is refused with a
+  :class:`~metsor.errors.ConflictError` when its subject, its site or the study is frozen or
+  locked; a data query or an edit-check query is refused only when locked, and so is an SDV
+  mark or a signature. An update of an entry clears the SDV
   marks of that entry and voids the signatures that signed it; a new entry voids the
   signatures of the subject's casebook (or of its visit). Each clearing and voiding names the
   change that caused it ("voided by the correction of lab 12 on 2026-03-05 10:00 UTC by
@@ -29,7 +31,7 @@ same (:data:`PROBE_COLUMNS`) once the subject's row is locked, and hands it over
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from metsor.errors import ConflictError
 from metsor.services.monitoring.entries import ENTRY_TABLES, EntryKey, entry_of, row_label
+from metsor.store.audit.hooks import listen_inserts
 from metsor.store.base import AuditedMixin
 from metsor.store.models.core import Site, Subject
 from metsor.store.models.monitoring import DataLock, EditCheckQuery, SdvMark, Signature
@@ -335,11 +338,23 @@ def _clear_and_void(
 
 
 def _guard_flush(session: Session, clock: Callable[[], datetime]) -> None:
+    """What a flush writes: the session's new and changed objects."""
+    _guard(
+        session,
+        list(session.new),
+        [obj for obj in session.dirty if session.is_modified(obj)],
+        clock,
+    )
+
+
+def _guard(
+    session: Session, added: list[Any], changed: list[Any], clock: Callable[[], datetime]
+) -> None:
     """Refuse what a freeze or lock forbids; clear marks and void signatures of changes."""
     written: list[tuple[Any, str, str, int | None]] = []
     changes: list[tuple[Any, str, bool, str]] = []
-    new = set(session.new)
-    candidates = list(session.new) + [o for o in session.dirty if session.is_modified(o)]
+    new = {id(obj) for obj in added}
+    candidates = added + changed
     cache = _cache(session)
     stale = False
     with session.no_autoflush:
@@ -358,7 +373,7 @@ def _guard_flush(session: Session, clock: Callable[[], datetime]) -> None:
                 continue
             written.append((obj, kind, owner[0], owner[1]))
             if kind == "data" and table not in ("subjects", "data_corrections"):
-                changes.append((obj, table, obj in new, owner[0]))
+                changes.append((obj, table, id(obj) in new, owner[0]))
         if stale:
             cache.locks = None
         if not written:
@@ -389,6 +404,9 @@ def install(factory: sessionmaker[Session], clock: Callable[[], datetime]) -> No
 
     def before_flush(session: Session, flush_context: Any, instances: Any) -> None:
         _guard_flush(session, clock)
+
+    def before_insert(session: Session, records: Sequence[AuditedMixin]) -> None:
+        _guard(session, list(records), [], clock)
 
     def before_commit(session: Session) -> None:
         if not session.info.get(_TOUCHED):
@@ -429,3 +447,4 @@ def install(factory: sessionmaker[Session], clock: Callable[[], datetime]) -> No
     event.listen(factory, "before_commit", before_commit, insert=True)
     event.listen(factory, "after_commit", after_commit)
     event.listen(factory, "after_soft_rollback", after_rollback)
+    listen_inserts(factory, before_insert)

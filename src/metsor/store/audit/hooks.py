@@ -20,19 +20,28 @@ anchor file from the :class:`ChainSettings` given to :func:`configure` (the serv
 them when the database is opened). Writing an audited table without an actor is an
 :class:`~metsor.store.audit.chain.AuditError`.
 
+New records may also be written at once, without the ORM's unit of work:
+:func:`insert_records` inserts objects built but never added to the session with one Core
+``INSERT … RETURNING`` per table (``executemany``), notes each one's entry as the flush would,
+and calls first the listeners registered with :func:`listen_inserts` (the monitoring guard's
+checks, the text lengths) on the objects, as ``before_flush`` listeners see ``session.new``.
+A page of a visit's records costs a fifth of the flush's time so (docs/benchmarks.md).
+
 Rules for audited tables: write them through ORM objects (``session.add``, attribute
-assignment), not Core ``insert``/``update`` statements, which bypass the hooks; assign a new
-dict or list to a JSON column rather than mutating it in place; use Python-side defaults, not
-server defaults; no SAVEPOINTs (``begin_nested``) inside an audited transaction.
+assignment) or :func:`insert_records`, not Core ``insert``/``update`` statements of one's own,
+which bypass the hooks; assign a new dict or list to a JSON column rather than mutating it in
+place; use Python-side defaults, not server defaults; no SAVEPOINTs (``begin_nested``) inside
+an audited transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, select
+from sqlalchemy import Insert, Table, event, insert, select
 from sqlalchemy.orm import Mapper, Session, sessionmaker
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.state import InstanceState
@@ -48,7 +57,9 @@ __all__ = [
     "chain_settings",
     "configure",
     "encode_column",
+    "insert_records",
     "install",
+    "listen_inserts",
     "set_actor",
     "set_reason",
 ]
@@ -59,6 +70,10 @@ _PENDING = "metsor_audit_pending"
 _UNLOADED = "metsor_audit_unloaded"
 _CHAIN = "metsor_audit_chain"
 _ANCHOR = "metsor_audit_anchor"
+_INSERT_LISTENERS = "metsor_insert_listeners"
+
+#: A listener of :func:`insert_records`: the session, and the new records about to be inserted.
+InsertListener = Callable[[Session, Sequence[AuditedMixin]], None]
 
 
 @dataclass(frozen=True)
@@ -271,6 +286,140 @@ def _after_rollback(session: Session, previous_transaction: Any) -> None:
     anchor = session.info.pop(_ANCHOR, None)
     if anchor is not None:
         write_anchor(anchor[0], None)
+
+
+def listen_inserts(factory: sessionmaker[Session], listener: InsertListener) -> None:
+    """Call ``listener`` on the new records of every :func:`insert_records` of the factory's
+    sessions, before they are inserted (as a ``before_flush`` listener sees ``session.new``).
+
+    Parameters
+    ----------
+    factory
+        A session factory.
+    listener
+        Called with the session and the records; it may raise to refuse them (nothing is
+        inserted then).
+    """
+    info = dict(factory.kw.get("info") or {})
+    info[_INSERT_LISTENERS] = (*info.get(_INSERT_LISTENERS, ()), listener)
+    factory.configure(info=info)
+
+
+@dataclass(frozen=True)
+class _InsertPlan:
+    """How the records of one mapped class are inserted: the statement (``RETURNING`` the
+    key, in the order of the rows given; ``unordered`` in no stated order, one statement for
+    all rows on SQLite), per column its attribute key, its Python-side default, whether it
+    has a server default, and the key attribute."""
+
+    statement: Insert
+    unordered: Insert
+    columns: tuple[tuple[str, str, Any, bool], ...]
+    key: str
+
+
+_PLANS: dict[Mapper[Any], _InsertPlan] = {}
+
+
+def _plan(mapper: Mapper[Any]) -> _InsertPlan:
+    plan = _PLANS.get(mapper)
+    if plan is None:
+        table = cast(Table, mapper.local_table)
+        (key_column,) = mapper.primary_key
+        columns = tuple(
+            (
+                prop.key,
+                prop.columns[0].key,
+                prop.columns[0].default,
+                prop.columns[0].server_default is not None,
+            )
+            for prop in mapper.column_attrs
+            if prop.columns[0] is not key_column
+        )
+        plan = _PLANS[mapper] = _InsertPlan(
+            insert(table).returning(key_column, sort_by_parameter_order=True),
+            insert(table).returning(key_column),
+            columns,
+            mapper.get_property_by_column(key_column).key,
+        )
+    return plan
+
+
+def _default(default: Any) -> Any:
+    """The value of a column's Python-side default (a scalar, or a callable of no argument
+    that SQLAlchemy wrapped to take the execution context)."""
+    if default.is_scalar:
+        return default.arg
+    return default.arg(None)
+
+
+def _row(plan: _InsertPlan, record: AuditedMixin) -> dict[str, Any]:
+    """The values a record is inserted with, by column; its defaults set on it."""
+    values = instance_state(record).dict
+    row = {}
+    for key, column, default, server_default in plan.columns:
+        if key not in values:
+            if server_default:
+                raise AuditError(
+                    f"{_table(instance_state(record))}.{column}: audited columns take no "
+                    "server default"
+                )
+            values[key] = None if default is None else _default(default)
+        row[column] = values[key]
+    return row
+
+
+def insert_records(session: Session, records: Sequence[AuditedMixin]) -> None:
+    """Insert new records of audited tables now, audited as a flush would audit them.
+
+    The records are objects of mapped :class:`~metsor.store.base.AuditedMixin` classes,
+    built but never added to the session. The listeners of :func:`listen_inserts` see them
+    first; pending objects of the session are flushed before (a record may refer to one);
+    then each class's records are inserted by one statement, their Python-side defaults and
+    keys set on them, and one audit entry noted for each, with every column written — the
+    entries :func:`install`'s ``after_flush`` notes for an ORM insert. The records stay
+    outside the session: read them as written, never change or add them afterwards.
+
+    Parameters
+    ----------
+    session
+        The session of the transaction (audited; its acting user set).
+    records
+        New records, each with a one-column integer key left unset.
+
+    Raises
+    ------
+    AuditError
+        With no acting user on the session, or a record that is not of an audited table.
+    """
+    if not records:
+        return
+    actor, reason = _actor(session), session.info.get(_REASON)
+    for listener in session.info.get(_INSERT_LISTENERS, ()):
+        listener(session, records)
+    if session.new:
+        session.flush()
+    by_mapper: dict[Mapper[Any], list[AuditedMixin]] = {}
+    for record in records:
+        if not isinstance(record, AuditedMixin):
+            raise AuditError(f"{type(record).__name__} is not an audited table")
+        by_mapper.setdefault(instance_state(record).mapper, []).append(record)
+    pending: list[RecordEntry] = session.info.setdefault(_PENDING, [])
+    connection = session.connection()
+    for mapper, group in by_mapper.items():
+        plan = _plan(mapper)
+        rows = [_row(plan, record) for record in group]
+        if connection.dialect.name == "sqlite":
+            # one statement, its keys returned in no stated order: SQLite numbers new rows
+            # upwards in the order of their VALUES (each one above the largest key), and the
+            # transaction holds the database's write lock, so their order is the keys' order
+            keys = sorted(connection.execute(plan.unordered, rows).scalars().all())
+        else:
+            keys = list(connection.execute(plan.statement, rows).scalars().all())
+        for record, key_value in zip(group, keys, strict=True):
+            state = instance_state(record)
+            state.dict[plan.key] = key_value
+            pending.append(_insert_record(state, actor, reason))
 
 
 def install(factory: sessionmaker[Session]) -> sessionmaker[Session]:
