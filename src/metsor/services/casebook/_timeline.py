@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from pydantic import BeforeValidator
-from sqlalchemy import Executable, Result, bindparam, func, select
+from sqlalchemy import Executable, Result, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from metsor.errors import ConflictError, InputError
+from metsor.services.access import _SUBJECT as _SUBJECT_OF_USER
 from metsor.services.access import subject_for
 from metsor.services.context import ServiceContext
 from metsor.services.monitoring.guard import PROBE_COLUMNS, keep_probe
@@ -143,25 +144,43 @@ class Timeline:
 
 _CACHE = "metsor_casebook_timelines"
 
+_Ts = TypeVarTuple("_Ts")
+
 #: The dates of a subject's timeline, with what the monitoring guard reads of the subject
-#: before its first write (whether it is locked, signed, verified or queried), read in one
-#: statement built once.
-_TIMELINE_DATES = (
-    select(
-        Consent.consent_date,
-        Allocation.randomized_at,
-        Allocation.arm,
-        Death.death_date,
-        Withdrawal.withdrawn_on,
-        *PROBE_COLUMNS,
-    )
-    .select_from(Subject)
-    .outerjoin(Consent, Consent.subject_id == Subject.subject_id)
-    .outerjoin(Allocation, Allocation.subject_id == Subject.subject_id)
-    .outerjoin(Death, Death.subject_id == Subject.subject_id)
-    .outerjoin(Withdrawal, Withdrawal.subject_id == Subject.subject_id)
-    .where(Subject.subject_id == bindparam("subject_id"))
+#: before its first write (whether it is locked, signed, verified or queried).
+_DATE_COLUMNS = (
+    Consent.consent_date,
+    Allocation.randomized_at,
+    Allocation.arm,
+    Death.death_date,
+    Withdrawal.withdrawn_on,
+    *PROBE_COLUMNS,
 )
+
+
+def _joined_dates(statement: Select[*_Ts]) -> Select[*_Ts]:
+    """``statement``, a read of one subject, joined to what :data:`_DATE_COLUMNS` read."""
+    return (
+        statement.outerjoin(Consent, Consent.subject_id == Subject.subject_id)
+        .outerjoin(Allocation, Allocation.subject_id == Subject.subject_id)
+        .outerjoin(Death, Death.subject_id == Subject.subject_id)
+        .outerjoin(Withdrawal, Withdrawal.subject_id == Subject.subject_id)
+    )
+
+
+#: The dates alone, read after the subject's row is locked, in one statement built once.
+_TIMELINE_DATES = _joined_dates(select(*_DATE_COLUMNS).select_from(Subject)).where(
+    Subject.subject_id == bindparam("subject_id")
+)
+
+#: On SQLite, the subject as :func:`~metsor.services.access.subject_for` locks it (of the
+#: user's site or not) with its dates, in one statement built once: there the transaction
+#: holds the database's write lock from its ``BEGIN IMMEDIATE``, so a read in the statement
+#: that loads the subject sees all that was committed before it.
+_SUBJECT_WITH_DATES = {
+    of_site: _joined_dates(_SUBJECT_OF_USER[(True, of_site)].add_columns(*_DATE_COLUMNS))
+    for of_site in (False, True)
+}
 
 
 def read_rows(
@@ -173,7 +192,13 @@ def read_rows(
     autoflush off (``with ctx.session.no_autoflush``); going past the ORM's per-query
     machinery is what makes the casebook's many small reads cheap.
     """
-    session = ctx.session
+    return session_rows(ctx.session, statement, parameters)
+
+
+def session_rows(
+    session: Session, statement: Executable, parameters: Mapping[str, Any]
+) -> Result[Any]:
+    """:func:`read_rows` for code that holds a session rather than a service context."""
     if session.autoflush:
         session.flush()
     return session.connection().execute(statement, parameters)
@@ -183,7 +208,7 @@ def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:
     """The subject's timeline; locks the subject row until the transaction ends.
 
     Within one transaction the timeline is read once per subject and kept on the session;
-    :func:`forget_timeline` drops it when a death or withdrawal changes it.
+    a death or a withdrawal recorded meanwhile keeps it up to date (:func:`keep_timeline`).
 
     Raises
     ------
@@ -194,10 +219,7 @@ def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:
     cached = cache.get(subject_id)
     if cached is not None:
         return cached
-    subject = subject_for(ctx, subject_id, lock=True)
-    # read after the lock is held (a statement of its own: on PostgreSQL it sees what the
-    # lock's last holder committed — a death, a signature)
-    row = read_rows(ctx, _TIMELINE_DATES, {"subject_id": subject_id}).one()
+    subject, row = _subject_and_dates(ctx, subject_id)
     keep_probe(ctx.session, subject_id, row.locked, row.signed, row.marked, row.queried)
     protocol = ctx.protocol
     timeline = Timeline(
@@ -215,9 +237,30 @@ def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:
     return timeline
 
 
-def forget_timeline(ctx: ServiceContext, subject_id: str) -> None:
-    """Drop the subject's timeline kept by :func:`load_timeline` in this transaction."""
-    ctx.session.info.get(_CACHE, {}).pop(subject_id, None)
+def _subject_and_dates(ctx: ServiceContext, subject_id: str) -> tuple[Subject, Any]:
+    """The subject, locked, and the row of its :data:`_DATE_COLUMNS`.
+
+    On PostgreSQL the dates are read after the lock is held, in a statement of their own, so
+    that they see what the lock's last holder committed (a death, a signature); on SQLite,
+    in the statement that loads the subject (see :data:`_SUBJECT_WITH_DATES`).
+    """
+    session = ctx.session
+    if session.get_bind().dialect.name != "sqlite":
+        subject = subject_for(ctx, subject_id, lock=True)
+        return subject, read_rows(ctx, _TIMELINE_DATES, {"subject_id": subject_id}).one()
+    site_id = ctx.actor.site_id
+    statement = _SUBJECT_WITH_DATES[site_id is not None]
+    row = session.execute(statement, {"subject_id": subject_id, "site_id": site_id}).one_or_none()
+    if row is None:  # not there, or of another site: as subject_for says it
+        subject_for(ctx, subject_id, lock=True)
+        raise AssertionError(f"subject {subject_id!r} found by subject_for alone")
+    return row[0], row
+
+
+def keep_timeline(ctx: ServiceContext, timeline: Timeline) -> None:
+    """Keep ``timeline`` as its subject's for the rest of the transaction, in place of the
+    one :func:`load_timeline` read (a death or a withdrawal just recorded changes it)."""
+    ctx.session.info.setdefault(_CACHE, {})[timeline.subject_id] = timeline
 
 
 #: What each date of :data:`_LAST_DATES` is.
@@ -249,7 +292,7 @@ _LAST_DATES = select(
 
 def last_data_on(session: Session, subject_id: str) -> tuple[date, str] | None:
     """The latest date of any clinical record of the subject, with what it is."""
-    row = session.execute(_LAST_DATES, {"subject_id": subject_id}).one()
+    row = session_rows(session, _LAST_DATES, {"subject_id": subject_id}).one()
     what = [described for _, _, described in _DATED] + ["a survival contact (alive)"]
     candidates = [
         (latest, kind) for latest, kind in zip(row, what, strict=True) if latest is not None

@@ -8,7 +8,7 @@ becomes ``dead``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Annotated
 
@@ -25,7 +25,7 @@ from metsor.services.casebook._boundary import (
 from metsor.services.casebook._timeline import (
     Timeline,
     check_nothing_after,
-    forget_timeline,
+    keep_timeline,
     load_timeline,
     words,
 )
@@ -121,7 +121,7 @@ def record_death(
     ctx.session.add(death)
     timeline.subject.status = "dead"
     ctx.session.flush()
-    forget_timeline(ctx, subject_id)
+    keep_timeline(ctx, replace(timeline, death_on=death.death_date))
     return DeathRecord.of(death)
 
 

@@ -13,12 +13,13 @@ whose label limits it by renal function is started or resumed only within its eG
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from metsor.errors import ConflictError, InputError
@@ -32,10 +33,16 @@ from metsor.protocol.dose_rules import (
     treatment_status,
 )
 from metsor.protocol.dose_rules import treatment_ended_on as _treatment_ended_on
-from metsor.protocol.treatment import StudyDrug
 from metsor.services.access import require
 from metsor.services.casebook._boundary import CasebookInput, Day, FrozenRecord, checked, one_of
-from metsor.services.casebook._timeline import Timeline, choice, load_timeline, text, words
+from metsor.services.casebook._timeline import (
+    Timeline,
+    choice,
+    load_timeline,
+    session_rows,
+    text,
+    words,
+)
 from metsor.services.casebook.renal_function import check_renal_limits
 from metsor.services.context import ServiceContext
 from metsor.services.protocol_in_force import protocol_of
@@ -163,10 +170,10 @@ def record_dose(
     if record.event == "start" and record.level is None and record.drug in known:
         record.level = known[record.drug].full_dose.code
     with ctx.session.no_autoflush:
-        _check(ctx, timeline, record)
+        histories = _check(ctx, timeline, record)
     ctx.session.add(record)
     ctx.session.flush()
-    _update_status(ctx, timeline)
+    _update_status(ctx, timeline, histories)
     return DoseRecord.of(record)
 
 
@@ -176,12 +183,20 @@ def revalidate_dose(ctx: ServiceContext, record: DoseEvent) -> None:
     checked(DoseInput, {name: getattr(record, name) for name in DoseInput.model_fields})
     timeline = load_timeline(ctx, record.subject_id)
     with ctx.session.no_autoflush:
-        _check(ctx, timeline, record)
+        histories = _check(ctx, timeline, record)
     ctx.session.flush()
-    _update_status(ctx, timeline)
+    _update_status(ctx, timeline, histories)
 
 
-def _check(ctx: ServiceContext, timeline: Timeline, record: DoseEvent) -> None:
+def _check(ctx: ServiceContext, timeline: Timeline, record: DoseEvent) -> dict[str, list[DoseStep]]:
+    """Check ``record`` against the protocol, the timeline and its drug's history.
+
+    Returns
+    -------
+    dict
+        Every drug's history as it stands once ``record`` is stored (drug code → steps in the
+        order they happened), read in one statement: what the subject's status follows.
+    """
     protocol = ctx.protocol
     code = choice(record.drug, "drug", tuple(d.code for d in protocol.study_drugs))
     drug = protocol.study_drug(code)
@@ -207,8 +222,8 @@ def _check(ctx: ServiceContext, timeline: Timeline, record: DoseEvent) -> None:
         record.dose_mg, record.frequency = level.dose_mg, level.frequency
     else:
         record.dose_mg, record.frequency = None, None
-    history = _history(ctx.session, record.subject_id, code)
-    others = [e for e in history if e is not record and (record.id is None or e.id != record.id)]
+    events = _events_by_drug(ctx.session, record.subject_id, besides=record.id)
+    others = events.get(code, [])
     for other in others:
         if other.event_date == record.event_date and other.event == record.event:
             raise ConflictError(
@@ -217,7 +232,9 @@ def _check(ctx: ServiceContext, timeline: Timeline, record: DoseEvent) -> None:
                 field="event_date",
             )
     ordered = sorted([*others, record], key=lambda e: (e.event_date, e.id or 1 << 62))
-    replay(drug, [DoseStep(e.event, e.event_date, e.level) for e in ordered])
+    histories = {drug_code: _steps(rows) for drug_code, rows in events.items()}
+    histories[code] = _steps(ordered)
+    replay(drug, histories[code])
     if drug.renal_limits is not None:
         check_renal_limits(
             ctx,
@@ -227,15 +244,38 @@ def _check(ctx: ServiceContext, timeline: Timeline, record: DoseEvent) -> None:
             on=record.event_date,
             overridden=record.egfr_override is not None,
         )
+    return histories
 
 
-def _history(session: Session, subject_id: str, drug: str) -> list[DoseEvent]:
-    statement = (
-        select(DoseEvent)
-        .where(DoseEvent.subject_id == subject_id, DoseEvent.drug == drug)
-        .order_by(DoseEvent.event_date, DoseEvent.id)
-    )
-    return list(session.scalars(statement))
+#: A subject's dosing events, every drug's, in the order they happened (date, then order of
+#: entry): plain rows, in one statement built once.
+_EVENTS = (
+    select(DoseEvent.id, DoseEvent.drug, DoseEvent.event, DoseEvent.event_date, DoseEvent.level)
+    .where(DoseEvent.subject_id == bindparam("subject_id"))
+    .order_by(DoseEvent.event_date, DoseEvent.id)
+)
+
+
+def _events_by_drug(
+    session: Session, subject_id: str, *, besides: int | None = None
+) -> dict[str, list[Any]]:
+    """The subject's stored dosing events (:data:`_EVENTS`) by drug code, but the event
+    ``besides`` (one being corrected: it is checked as it now reads)."""
+    events: dict[str, list[Any]] = {}
+    for row in session_rows(session, _EVENTS, {"subject_id": subject_id}):
+        if row.id != besides:
+            events.setdefault(row.drug, []).append(row)
+    return events
+
+
+def _steps(events: Iterable[Any]) -> list[DoseStep]:
+    """Dosing events (rows or records) as the dose rules replay them."""
+    return [DoseStep(e.event, e.event_date, e.level) for e in events]
+
+
+def _histories(session: Session, subject_id: str) -> dict[str, list[DoseStep]]:
+    """Every drug's stored history of the subject, by drug code."""
+    return {code: _steps(events) for code, events in _events_by_drug(session, subject_id).items()}
 
 
 def dose_states(session: Session, subject_id: str, arm: str | None) -> dict[str, DoseState]:
@@ -255,18 +295,15 @@ def dose_states(session: Session, subject_id: str, arm: str | None) -> dict[str,
     dict
         Drug code → :class:`~metsor.protocol.dose_rules.DoseState`.
     """
-    return _states(session, protocol_of(session), subject_id, arm)
+    return _states(protocol_of(session), arm, _histories(session, subject_id))
 
 
 def _states(
-    session: Session, protocol: Protocol, subject_id: str, arm: str | None
+    protocol: Protocol, arm: str | None, histories: Mapping[str, Sequence[DoseStep]]
 ) -> dict[str, DoseState]:
-    states = {}
-    drug: StudyDrug
-    for drug in protocol.drugs_of(arm):
-        events = _history(session, subject_id, drug.code)
-        states[drug.code] = replay(drug, [DoseStep(e.event, e.event_date, e.level) for e in events])
-    return states
+    """Where each drug of ``arm`` stands after its history."""
+    drugs = protocol.drugs_of(arm)
+    return {drug.code: replay(drug, histories.get(drug.code, ())) for drug in drugs}
 
 
 def treatment_ended_on(session: Session, subject_id: str, arm: str | None) -> date | None:
@@ -278,21 +315,17 @@ def treatment_ended_on(session: Session, subject_id: str, arm: str | None) -> da
     :func:`metsor.services.expected_visits.expected_visits_of`).
     """
     drugs = protocol_of(session).drugs_of(arm)
-    histories = {
-        drug.code: [
-            DoseStep(e.event, e.event_date, e.level)
-            for e in _history(session, subject_id, drug.code)
-        ]
-        for drug in drugs
-    }
-    return _treatment_ended_on(drugs, histories)
+    return _treatment_ended_on(drugs, _histories(session, subject_id))
 
 
-def _update_status(ctx: ServiceContext, timeline: Timeline) -> None:
+def _update_status(
+    ctx: ServiceContext, timeline: Timeline, histories: Mapping[str, Sequence[DoseStep]]
+) -> None:
+    """The subject's status as its arm's drugs stand after ``histories`` (as stored now)."""
     subject = timeline.subject
     if subject.status not in ("randomized", "on_treatment", "off_treatment"):
         return
-    states = dose_states(ctx.session, subject.subject_id, timeline.arm)
+    states = _states(ctx.protocol, timeline.arm, histories)
     status = treatment_status(states.values()) or subject.status
     if status != subject.status:
         subject.status = status

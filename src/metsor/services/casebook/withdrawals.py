@@ -27,7 +27,7 @@ from metsor.services.casebook._timeline import (
     Timeline,
     blank_as_none,
     check_nothing_after,
-    forget_timeline,
+    keep_timeline,
     load_timeline,
     words,
 )
@@ -149,7 +149,7 @@ def record_withdrawal(
         lost = record.kind == "lost_to_follow_up"
         timeline.subject.status = "lost_to_follow_up" if lost else "withdrawn"
     ctx.session.flush()
-    forget_timeline(ctx, subject_id)
+    keep_timeline(ctx, replace(timeline, end_of_follow_up_on=record.withdrawn_on))
     return WithdrawalRecord.of(record)
 
 

@@ -1,0 +1,198 @@
+"""What a dosing event, a death and a withdrawal read, and that they still check all of it.
+
+A subject's timeline is read with the subject itself on SQLite (one statement: the
+transaction holds the write lock from its ``BEGIN IMMEDIATE``), after the subject's row lock
+on PostgreSQL (two). A dosing event reads the subject's dosing history once, as plain rows,
+for its checks and for the subject's status. A death or a withdrawal keeps the timeline of
+its transaction up to date instead of reading it again, so what follows in the same
+transaction is checked against it. On SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+
+from metsor.errors import ConflictError
+from metsor.services.casebook import (
+    correct_value,
+    record_death,
+    record_dose,
+    record_withdrawal,
+)
+from metsor.services.context import Database, unit_of_work
+from metsor.store.models.core import Subject
+
+from .conftest import enroll, move_clock
+
+
+@contextmanager
+def statements(database: Database) -> Iterator[list[str]]:
+    """The SQL statements the block sends, on one line each."""
+    sent: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+
+
+def reading(sent: list[str], table: str) -> list[str]:
+    """The statements of ``sent`` that read ``table``."""
+    return [s for s in sent if s.startswith("SELECT") and f"FROM {table}" in s]
+
+
+def dosing_histories(sent: list[str]) -> list[str]:
+    """The statements of ``sent`` that read a subject's dosing history, in the order it
+    happened (the edit checks' read of the doses after a progression is another)."""
+    return [s for s in reading(sent, "dose_events") if "ORDER BY dose_events.event_date" in s]
+
+
+def randomized(database: Database, *, drugs: int = 1) -> tuple[str, str, date]:
+    """A subject randomized to an arm of ``drugs`` study drugs: identifier, arm, day."""
+    for _ in range(20):
+        subject_id, result = enroll(database, "inv_tj", randomize=True)
+        assert result is not None
+        if len(result.arm.split("_")) == drugs:
+            return subject_id, result.arm, result.randomized_at.date()
+    raise AssertionError(f"no subject randomized to an arm of {drugs} drugs")
+
+
+def status_of(database: Database, subject_id: str) -> str:
+    with database.sessions() as session:
+        status = session.scalar(select(Subject.status).where(Subject.subject_id == subject_id))
+    assert status is not None
+    return status
+
+
+def test_the_timeline_is_read_with_the_subject_on_sqlite_after_its_lock_elsewhere(
+    trial: Database,
+) -> None:
+    subject_id, _, day0 = randomized(trial)
+    move_clock(trial, day0 + timedelta(10))
+    with statements(trial) as sent, unit_of_work(trial, "inv_tj") as ctx:
+        record_dose(ctx, subject_id=subject_id, drug="sorafenib", event="start", event_date=day0)
+    of_subject = reading(sent, "subjects")
+    sqlite = trial.engine.dialect.name == "sqlite"
+    assert len(of_subject) == (1 if sqlite else 2)
+    assert all("allocations" in s for s in of_subject[-1:])
+    assert sqlite or "FOR UPDATE" in of_subject[0]
+
+
+def test_a_dosing_event_reads_the_history_once_and_the_status_follows(trial: Database) -> None:
+    subject_id, arm, day0 = randomized(trial, drugs=2)
+    drugs = arm.split("_")
+    move_clock(trial, day0 + timedelta(60))
+    with statements(trial) as sent, unit_of_work(trial, "inv_tj") as ctx:
+        for drug in drugs:
+            record_dose(ctx, subject_id=subject_id, drug=drug, event="start", event_date=day0)
+    assert len(dosing_histories(sent)) == len(drugs)
+    assert status_of(trial, subject_id) == "on_treatment"
+    for number, drug in enumerate(drugs, 1):
+        with statements(trial) as sent, unit_of_work(trial, "inv_tj") as ctx:
+            record_dose(
+                ctx, subject_id=subject_id, drug=drug, event="discontinue",
+                event_date=day0 + timedelta(20 + number), reason="toxicity",
+            )  # fmt: skip
+        assert len(dosing_histories(sent)) == 1
+        # off treatment once the last drug of the arm is discontinued, not before
+        expected = "off_treatment" if number == len(drugs) else "on_treatment"
+        assert status_of(trial, subject_id) == expected
+
+
+def test_a_second_start_is_refused_whichever_drug_was_started(trial: Database) -> None:
+    subject_id, arm, day0 = randomized(trial, drugs=2)
+    first, second = arm.split("_")
+    move_clock(trial, day0 + timedelta(30))
+    with unit_of_work(trial, "inv_tj") as ctx:
+        record_dose(ctx, subject_id=subject_id, drug=first, event="start", event_date=day0)
+    with pytest.raises(ConflictError), unit_of_work(trial, "inv_tj") as ctx:
+        record_dose(
+            ctx, subject_id=subject_id, drug=first, event="start", event_date=day0 + timedelta(1)
+        )
+    with unit_of_work(trial, "inv_tj") as ctx:  # the other drug's history is its own
+        record_dose(
+            ctx, subject_id=subject_id, drug=second, event="start", event_date=day0 + timedelta(1)
+        )
+
+
+def test_a_corrected_discontinuation_is_checked_against_the_rest_of_its_history(
+    trial: Database,
+) -> None:
+    subject_id, _, day0 = randomized(trial)
+    move_clock(trial, day0 + timedelta(60))
+    with unit_of_work(trial, "inv_tj") as ctx:
+        record_dose(ctx, subject_id=subject_id, drug="sorafenib", event="start", event_date=day0)
+        reduce = record_dose(
+            ctx, subject_id=subject_id, drug="sorafenib", event="reduce", level="400mg_qd",
+            event_date=day0 + timedelta(20), reason="hand-foot skin reaction",
+        )  # fmt: skip
+        stop = record_dose(
+            ctx, subject_id=subject_id, drug="sorafenib", event="discontinue",
+            event_date=day0 + timedelta(40), reason="progression",
+        )  # fmt: skip
+    assert status_of(trial, subject_id) == "off_treatment"
+    # moved before the reduction, the discontinuation leaves a reduction after it: refused
+    with pytest.raises(ConflictError), unit_of_work(trial, "inv_tj") as ctx:
+        correct_value(
+            ctx, table="dose_events", record_id=stop.id, field="event_date",
+            value=str(day0 + timedelta(10)), reason="date misread",
+        )  # fmt: skip
+    with unit_of_work(trial, "inv_tj") as ctx:  # its own date again is no clash with itself
+        correct_value(
+            ctx, table="dose_events", record_id=reduce.id, field="event_date",
+            value=str(day0 + timedelta(21)), reason="date misread",
+        )  # fmt: skip
+    assert status_of(trial, subject_id) == "off_treatment"
+
+
+def test_after_a_death_the_same_transaction_records_nothing_later(trial: Database) -> None:
+    subject_id, _, day0 = randomized(trial)
+    died = day0 + timedelta(40)
+    move_clock(trial, day0 + timedelta(60))
+    with statements(trial) as sent, unit_of_work(trial, "inv_tj") as ctx:
+        record_death(ctx, subject_id=subject_id, death_date=died, cause="other")
+        with pytest.raises(ConflictError, match=f"after subject {subject_id}'s death on {died}"):
+            record_dose(
+                ctx, subject_id=subject_id, drug="sorafenib", event="start",
+                event_date=died + timedelta(1),
+            )  # fmt: skip
+    # the subject is read once, locked, and not again when the transaction ends
+    assert len([s for s in sent if s.startswith("SELECT subjects.")]) == 1
+    assert status_of(trial, subject_id) == "dead"
+
+
+def test_after_a_withdrawal_the_same_transaction_records_only_a_death_later(
+    trial: Database,
+) -> None:
+    subject_id, _, day0 = randomized(trial)
+    withdrawn = day0 + timedelta(30)
+    move_clock(trial, day0 + timedelta(60))
+    with unit_of_work(trial, "inv_tj") as ctx:
+        record_withdrawal(
+            ctx, subject_id=subject_id, kind="consent_withdrawn", withdrawn_on=withdrawn,
+            reason="moved abroad",
+        )  # fmt: skip
+        with pytest.raises(ConflictError, match=f"after subject {subject_id}'s end of follow-up"):
+            record_dose(
+                ctx, subject_id=subject_id, drug="sorafenib", event="start",
+                event_date=withdrawn + timedelta(1),
+            )  # fmt: skip
+        with pytest.raises(ConflictError, match="before the end of follow-up"):
+            record_death(
+                ctx, subject_id=subject_id, death_date=withdrawn - timedelta(1), cause="other"
+            )
+        record_death(
+            ctx, subject_id=subject_id, death_date=withdrawn + timedelta(5), cause="unknown",
+            cause_detail="registry",
+        )  # fmt: skip
+    assert status_of(trial, subject_id) == "dead"
