@@ -19,7 +19,10 @@ concurrent transaction got there first becomes a :class:`~metsor.errors.Conflict
 
 Every unit of work reads its acting user afresh — a role changed or a user deactivated
 holds from the next transaction on, whichever process changed it — together with the
-protocol stored with the trial, in one statement (:mod:`metsor.services.protocol_in_force`).
+protocol stored with the trial, in one statement (:mod:`metsor.services.protocol_in_force`),
+as plain columns (:class:`Actor`). On SQLite, where a transaction that may write holds the
+write lock from its ``BEGIN IMMEDIATE``, the same statement reads the audit chain's head for
+the commit (:func:`metsor.store.audit.chain.keep_head`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Engine, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,14 +50,23 @@ from metsor.services.protocol_in_force import (
     protocol_of,
 )
 from metsor.store.audit import set_actor, set_reason
+from metsor.store.audit.chain import HEAD_WIDTH, keep_head, with_chain_head
 from metsor.store.base import utcnow
-from metsor.store.engine import describe_url, make_engine, read_only, session_factory
+from metsor.store.engine import (
+    DriverSelect,
+    describe_url,
+    locks_on_begin,
+    make_engine,
+    read_only,
+    session_factory,
+)
 from metsor.store.models.core import User
 
 if TYPE_CHECKING:
     from metsor.protocol import Protocol
 
 __all__ = [
+    "Actor",
     "Database",
     "ServiceContext",
     "describe_database",
@@ -195,6 +207,31 @@ class Database:
         self.engine.dispose()
 
 
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The acting user of a unit of work, as read at its start.
+
+    Attributes
+    ----------
+    id
+        The user's key.
+    username
+        The username.
+    role
+        The role (:data:`metsor.store.models.core.ROLES`).
+    site_id
+        The site of site staff (None: every site).
+    active
+        Always True: an inactive user does not act.
+    """
+
+    id: int
+    username: str
+    role: str
+    site_id: int | None
+    active: bool = True
+
+
 @dataclass(frozen=True)
 class ServiceContext:
     """What a service needs: the session of its transaction and the acting user.
@@ -204,7 +241,7 @@ class ServiceContext:
     session
         The session; its transaction is committed or rolled back by :func:`unit_of_work`.
     actor
-        The acting user.
+        The acting user, as read when the transaction began.
     clock
         The trial's clock (:attr:`Database.clock`).
     eligibility
@@ -216,7 +253,7 @@ class ServiceContext:
     """
 
     session: Session
-    actor: User
+    actor: Actor
     seed_place: SecretPlace
     clock: Callable[[], datetime] = field(default=utcnow)
     eligibility: EligibilitySettings = field(default_factory=EligibilitySettings)
@@ -311,11 +348,38 @@ def session_scope(
         session.close()
 
 
-#: The acting user of a unit of work, by username, with the stored protocol's text and digest:
-#: every transaction reads both, in one statement built once.
-_ACTING_USER = select(User, STORED_DOCUMENT, STORED_DIGEST).where(
-    User.username == bindparam("username")
-)
+_ACTING_USER_COLUMNS: Select[Any] = select(
+    User.id, User.username, User.role, User.site_id, User.active, STORED_DOCUMENT, STORED_DIGEST
+).where(User.username == bindparam("username"))
+
+#: The acting user of a unit of work, by username, as plain columns, with the stored
+#: protocol's text and digest: every transaction reads both, in one statement built once.
+_ACTING_USER = DriverSelect(_ACTING_USER_COLUMNS)
+
+#: The same, with the audit chain's head: for a transaction that holds the write lock from its
+#: first statement, so that its commit reads the head no more.
+_ACTING_USER_AND_HEAD = DriverSelect(with_chain_head(_ACTING_USER_COLUMNS))
+
+
+def _acting_user(session: Session, username: str, *, head: bool) -> Actor:
+    """Read the acting user (and hand over the stored protocol and, with ``head``, the
+    chain's head that the same statement reads).
+
+    Raises
+    ------
+    PermissionDeniedError
+        When the user does not exist or is deactivated.
+    """
+    statement = _ACTING_USER_AND_HEAD if head else _ACTING_USER
+    found = statement.execute(session.connection(), {"username": username}).first()
+    if found is None or not found.active:
+        raise PermissionDeniedError(
+            f"no active user {username!r} (give --user or METSOR_USER)", field="user"
+        )
+    keep_read(session, found.document, found.digest)
+    if head:
+        keep_head(session, found[-HEAD_WIDTH:])
+    return Actor(id=found.id, username=found.username, role=found.role, site_id=found.site_id)
 
 
 @contextmanager
@@ -347,17 +411,12 @@ def unit_of_work(
     ConflictError
         When the commit meets a unique constraint (a concurrent writer won).
     """
+    head = not readonly and locks_on_begin(database.engine)
     with session_scope(database, actor=username, reason=reason, readonly=readonly) as session:
-        found = session.execute(_ACTING_USER, {"username": username}).one_or_none()
-        user = None if found is None else found[0]
-        if found is None or user is None or not user.active:
-            raise PermissionDeniedError(
-                f"no active user {username!r} (give --user or METSOR_USER)", field="user"
-            )
-        keep_read(session, found.document, found.digest)
+        actor = _acting_user(session, username, head=head)
         yield ServiceContext(
             session=session,
-            actor=user,
+            actor=actor,
             clock=database.clock,
             eligibility=database.eligibility,
             seed_place=database.seed_place,

@@ -38,13 +38,14 @@ from __future__ import annotations
 
 import os
 import re
+import weakref
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine, String, create_engine, event
+from sqlalchemy import Engine, Select, String, create_engine, event
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.engine import URL, Connection, ExceptionContext, make_url
+from sqlalchemy.engine import URL, Connection, CursorResult, Dialect, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,7 +57,9 @@ __all__ = [
     "DATABASE_FILE_MODE",
     "NOT_INITIALISED",
     "SQLITE_BUSY_TIMEOUT_MS",
+    "DriverSelect",
     "describe_url",
+    "locks_on_begin",
     "make_engine",
     "normalize_url",
     "read_only",
@@ -308,6 +311,29 @@ def _sqlite_connect(dbapi_connection: Any, busy_timeout_ms: int, durable: bool =
         cursor.close()
 
 
+#: The SQLite engines of :func:`make_engine`: each of their transactions begins ``IMMEDIATE``.
+_IMMEDIATE: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def locks_on_begin(engine: Engine) -> bool:
+    """Whether every transaction of ``engine`` holds the database's write lock from its first
+    statement on: an SQLite engine of :func:`make_engine` (``BEGIN IMMEDIATE``), not its
+    :func:`read_only` twin nor a PostgreSQL engine.
+
+    Parameters
+    ----------
+    engine
+        An engine.
+
+    Returns
+    -------
+    bool
+        True when no other transaction can write between this one's first statement and
+        its end.
+    """
+    return engine in _IMMEDIATE
+
+
 def _sqlite_begin(conn: Connection) -> None:
     mode = conn.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
     conn.exec_driver_sql("BEGIN" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
@@ -357,6 +383,7 @@ def make_engine(
             event.listen(engine, "do_connect", _sqlite_opener(path, create=create))
         event.listen(engine, "connect", _sqlite_on_connect(busy_timeout_ms, durable))
         event.listen(engine, "begin", _sqlite_begin)
+        _IMMEDIATE.add(engine)
     else:
         kwargs.setdefault("pool_pre_ping", True)
         engine = create_engine(parsed, **kwargs)
@@ -378,6 +405,61 @@ def read_only(engine: Engine) -> Engine:
         An engine sharing the pool of ``engine``; on PostgreSQL it behaves the same.
     """
     return engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
+
+
+class DriverSelect:
+    """A select that every transaction runs, compiled once per dialect and sent as the
+    driver's own SQL text: past the compiled cache's key (a walk of the whole statement)
+    and the result's type processing, which only its own columns need.
+
+    The statement's bound parameters must need no type processing (text, whole numbers),
+    nor its columns (a boolean comes back as SQLite stores it, 0 or 1).
+
+    Parameters
+    ----------
+    statement
+        The select; its parameters without a value are given to :meth:`execute`.
+    """
+
+    __slots__ = ("_compiled", "_statement")
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self._statement = statement
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+
+    def _compile(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+        compiled = self._statement.compile(
+            dialect=dialect, compile_kwargs={"render_postcompile": True}
+        )
+        names = {bind.key: None for bind in compiled.binds.values() if bind.required}
+        defaults = dict(compiled.construct_params(names))
+        order = tuple(compiled.positiontup) if compiled.positiontup is not None else None
+        plan = (compiled.string, order, defaults)
+        self._compiled[dialect.name] = plan
+        return plan
+
+    def execute(self, connection: Connection, values: dict[str, Any]) -> CursorResult[Any]:
+        """Run the statement on ``connection`` with the parameters ``values``.
+
+        Parameters
+        ----------
+        connection
+            The transaction's connection.
+        values
+            A value for each parameter the statement left without one.
+
+        Returns
+        -------
+        CursorResult
+            Its rows, with the columns' labels as names.
+        """
+        plan = self._compiled.get(connection.dialect.name) or self._compile(connection.dialect)
+        sql, order, defaults = plan
+        if order is None:
+            return connection.exec_driver_sql(sql, {**defaults, **values})
+        return connection.exec_driver_sql(
+            sql, tuple(values[name] if name in values else defaults[name] for name in order)
+        )
 
 
 _TEXT_LIMITS: dict[Any, tuple[tuple[str, str, int], ...]] = {}

@@ -24,7 +24,13 @@ form one ``legacy-rows`` transaction.
 Appending takes the chain lock first — a transaction-scoped advisory lock on PostgreSQL; on
 SQLite the write lock that ``BEGIN IMMEDIATE`` already holds — so two transactions never extend
 the chain from the same transaction. Once the chain holds a keyed transaction, a write without
-that key is refused: the chain never silently falls back to a weaker MAC."""
+that key is refused: the chain never silently falls back to a weaker MAC.
+
+The chain's head is read after the lock is taken. A transaction that holds the lock from its
+first statement (SQLite's ``BEGIN IMMEDIATE``) may read the head in that statement instead
+(:func:`with_chain_head`) and hand it over (:func:`keep_head`): no other transaction can extend
+the chain before it commits, so the head it read is still the head at its commit, and the
+append reads it no more. The head is taken only in the transaction that read it."""
 
 from __future__ import annotations
 
@@ -35,7 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, text
+from sqlalchemy import Connection, Select, Table, func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from metsor.errors import InputError
@@ -65,6 +71,7 @@ from metsor.store.models.core import AuditLog
 
 __all__ = [
     "GENESIS_HASH",
+    "HEAD_WIDTH",
     "HMAC_RECORD_SCHEME",
     "HMAC_SCHEME",
     "LEGACY_SCHEME",
@@ -76,6 +83,7 @@ __all__ = [
     "RecordEntry",
     "append_transaction",
     "canonical",
+    "keep_head",
     "key_fingerprint",
     "mac_of",
     "record_line",
@@ -83,6 +91,7 @@ __all__ = [
     "row_hash",
     "row_line",
     "transaction_header",
+    "with_chain_head",
 ]
 
 #: Key of the PostgreSQL advisory lock that serializes appends to the chain.
@@ -150,17 +159,73 @@ class ChainHead:
 # with the chain's name (the MAC of its first) in one statement; it and the inserts are sent
 # as the driver's own SQL text, past SQLAlchemy's per-statement work.
 _FIRST = aliased(AuditTransaction)
+_CHAIN_NAME = select(_FIRST.mac).where(_FIRST.seq == 1).scalar_subquery()
 _LAST_TRANSACTION = (
     select(
         AuditTransaction.seq,
         AuditTransaction.last_row,
         AuditTransaction.mac,
         AuditTransaction.key_fingerprint,
-        select(_FIRST.mac).where(_FIRST.seq == 1).scalar_subquery(),
+        _CHAIN_NAME,
     )
     .order_by(AuditTransaction.seq.desc())
     .limit(1)
 )
+
+#: The head as columns of another statement: the last transaction, outer-joined (NULLs when the
+#: chain is empty), and the chain's name.
+_HEAD = aliased(AuditTransaction, name="chain_head")
+_HEAD_COLUMNS = (
+    _HEAD.seq.label("chain_seq"),
+    _HEAD.last_row.label("chain_last_row"),
+    _HEAD.mac.label("chain_mac"),
+    _HEAD.key_fingerprint.label("chain_key_fingerprint"),
+    _CHAIN_NAME.label("chain_name"),
+)
+_LAST_SEQ = select(func.max(AuditTransaction.seq)).scalar_subquery()
+_KEPT_HEAD = "metsor_audit_chain_head"
+
+#: How many columns :func:`with_chain_head` adds, the last of a row of its statement.
+HEAD_WIDTH = len(_HEAD_COLUMNS)
+
+
+def with_chain_head(statement: Select[Any]) -> Select[Any]:
+    """``statement`` reading also the chain's head, in its last :data:`HEAD_WIDTH` columns.
+
+    For a transaction that holds the chain lock from its first statement (SQLite's ``BEGIN
+    IMMEDIATE``), to hand over to :func:`keep_head`.
+
+    Parameters
+    ----------
+    statement
+        A select of one row, from one table (the head is outer-joined to it).
+
+    Returns
+    -------
+    Select
+        The same select with the head's columns added last.
+    """
+    return statement.add_columns(*_HEAD_COLUMNS).outerjoin(_HEAD, _HEAD.seq == _LAST_SEQ)
+
+
+def keep_head(session: Session, columns: Sequence[Any]) -> None:
+    """Hand over the chain's head that the session's transaction has just read, so that
+    :func:`append_transaction` at its commit does not read it again.
+
+    Only for a transaction that holds the chain lock since before the read (on SQLite, every
+    transaction begun ``IMMEDIATE``): nobody else can extend the chain until it ends. The head
+    is taken only by the transaction that read it, and only on SQLite.
+
+    Parameters
+    ----------
+    session
+        The session, in the transaction that read the head.
+    columns
+        The :data:`HEAD_WIDTH` head columns of :func:`with_chain_head`'s row.
+    """
+    head = None if columns[0] is None else tuple(columns)
+    session.info[_KEPT_HEAD] = (session.get_transaction(), head)
+
 
 #: Columns of ``audit_transactions`` in the order :func:`append_transaction` fills them.
 _TRANSACTION_COLUMNS = (
@@ -201,9 +266,32 @@ def _driver_sql(connection: Connection, what: str) -> str:
     return statement
 
 
-def _lock_chain(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _head(session: Session, connection: Connection) -> Any:
+    """The chain's last transaction (None: the chain is empty), read under the chain lock."""
+    kept = session.info.pop(_KEPT_HEAD, None)
+    dialect = connection.dialect.name
+    if kept is not None and dialect == "sqlite" and kept[0] is session.get_transaction():
+        return kept[1]
+    if dialect == "postgresql":
+        connection.execute(_LOCK, {"key": _CHAIN_LOCK_KEY})
+    return connection.exec_driver_sql(_driver_sql(connection, "last")).first()
+
+
+_STAMP_PROCESSORS: dict[str, Any] = {}
+
+
+def _stored_stamp(connection: Connection, committed_at: datetime) -> Any:
+    """The rows' time stamp as the driver takes it (the column type's bind processor, once
+    per dialect)."""
+    name = connection.dialect.name
+    if name not in _STAMP_PROCESSORS:
+        at_type = _table(AuditLog).c.recorded_at.type
+        _STAMP_PROCESSORS[name] = at_type.bind_processor(connection.dialect)
+    process = _STAMP_PROCESSORS[name]
+    return process(committed_at) if process is not None else committed_at
 
 
 def _check_key(key: bytes | None, last: Any) -> str | None:
@@ -264,9 +352,8 @@ def append_transaction(
     """
     if not entries:
         return None
-    _lock_chain(session)
     connection = session.connection()
-    last = connection.exec_driver_sql(_driver_sql(connection, "last")).first()
+    last = _head(session, connection)
     fingerprint = _check_key(key, last)
     seq, row, prev_mac = (last[0], last[1], last[2]) if last is not None else (0, 0, GENESIS_HASH)
     seq += 1
@@ -285,9 +372,7 @@ def append_transaction(
     digest = hmac.new(key, digestmod=hashlib.sha256) if key is not None else hashlib.sha256()
     digest.update(header)
     stamp = utc_stamp(committed_at)
-    at_type = _table(AuditLog).c.recorded_at.type
-    process = at_type.bind_processor(connection.dialect)
-    stored_at = process(committed_at) if process is not None else committed_at
+    stored_at = _stored_stamp(connection, committed_at)
     rows = []
     lines = []
     number = first_row

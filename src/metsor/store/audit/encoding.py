@@ -26,7 +26,7 @@ import hashlib
 import hmac
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -72,9 +72,38 @@ _FORMAT = "metsor-audit-2"
 _RECORD_LINE = "rec"
 
 _encode_text = json.encoder.encode_basestring  # what json.dumps does with ensure_ascii=False
-_encode_row = json.JSONEncoder(
-    ensure_ascii=False, check_circular=False, separators=(",", ":")
-).encode  # json.dumps(row, separators=(",", ":"), ensure_ascii=False), without its set-up
+_ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"))
+
+
+def _row_encoder() -> Callable[[Any], str]:
+    """``json.dumps(row, separators=(",", ":"), ensure_ascii=False)`` without its set-up: the C
+    encoder that ``JSONEncoder.encode`` builds at every call, built once (the same text), or
+    that method where the C encoder is missing."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _ROW_ENCODER.encode
+    encoder = _ROW_ENCODER
+    chunks = make(
+        None,  # no check for circular references
+        encoder.default,
+        _encode_text,
+        encoder.indent,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+
+    def encode(row: Any) -> str:
+        if isinstance(row, str):
+            return _encode_text(row)
+        return "".join(chunks(row, 0))
+
+    return encode
+
+
+_encode_row = _row_encoder()
 
 
 class AuditError(RuntimeError):

@@ -1,0 +1,51 @@
+"""The audit chain's canonical encoding is the text of ``json.dumps`` (compact, not ASCII-only),
+by whatever encoder it is built: databases written before keep verifying."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from metsor.store.audit.encoding import _encode_row as encode_row
+from metsor.store.audit.encoding import changes_text, record_line, transaction_header
+
+_text = st.text()  # any code point but lone surrogates, which no stored text holds
+_value = st.none() | _text | st.integers() | st.booleans() | st.floats()
+_rows = st.lists(st.recursive(_value, lambda inner: st.lists(inner, max_size=4), max_leaves=12))
+
+
+def _dumps(value):
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@given(_rows)
+def test_a_row_encodes_as_json_dumps(row):
+    assert encode_row(row) == _dumps(row)
+    assert encode_row(tuple(row)) == _dumps(row)
+
+
+@given(st.lists(st.tuples(_text, st.none() | _text, st.none() | _text), max_size=20))
+def test_a_records_changes_encode_as_json_dumps(changes):
+    assert changes_text(changes) == _dumps(changes)
+
+
+@given(st.integers(min_value=1), _text, _text, _text, st.none() | _text, _text, st.none() | _text)
+def test_a_record_line_is_json_dumps(seq, table, record_id, action, changes, actor, reason):
+    stamp = "2026-01-02T03:04:05.000006+00:00"
+    line = ["rec", seq, stamp, table, record_id, action, changes, actor, reason]
+    encoded = record_line(seq, stamp, table, record_id, action, changes, actor, reason)
+    assert encoded == (_dumps(line) + "\n").encode()
+
+
+def test_a_transaction_header_is_json_dumps():
+    header = transaction_header(
+        seq=3, committed_at=datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC), actor="zhang é",
+        first_row=7, last_row=9, scheme="hmac-sha256-rec", key_fingerprint=None,
+        prev_mac="0" * 64,
+    )  # fmt: skip
+    expected = ["metsor-audit-2", 3, "2026-01-02T03:04:05.000006+00:00", "zhang é", 7, 9,
+                "hmac-sha256-rec", None, "0" * 64]  # fmt: skip
+    assert header == (_dumps(expected) + "\n").encode()
