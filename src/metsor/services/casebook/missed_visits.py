@@ -45,7 +45,6 @@ __all__ = [
     "MISSABLE_VISIT_TYPES",
     "MissedVisitInput",
     "MissedVisitRecord",
-    "missed_visit_standing",
     "record_missed_visit",
     "revalidate_missed_visit",
 ]
@@ -179,21 +178,6 @@ def revalidate_missed_visit(ctx: ServiceContext, mark: MissedVisit) -> None:
     )
     with ctx.session.no_autoflush:
         _check(ctx, load_timeline(ctx, mark.subject_id), mark, trial_schedule(ctx))
-
-
-def missed_visit_standing(
-    ctx: ServiceContext, subject_id: str, visit_type: str, number: int
-) -> MissedVisitRecord | None:
-    """The mark that stands (not retracted) on a subject's visit, if any."""
-    mark = ctx.session.scalars(
-        select(MissedVisit).where(
-            MissedVisit.subject_id == subject_id,
-            MissedVisit.visit_type == visit_type,
-            MissedVisit.number == number,
-            MissedVisit.retracted.is_(False),
-        )
-    ).first()
-    return None if mark is None else MissedVisitRecord.of(mark)
 
 
 def _planned(

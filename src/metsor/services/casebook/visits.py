@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import CompoundSelect, Row, bindparam, literal, null, select, union_all
 
 from metsor.errors import ConflictError
 from metsor.services.access import require
@@ -21,7 +22,6 @@ from metsor.services.casebook._boundary import (
 )
 from metsor.services.casebook._timeline import Timeline, load_timeline, read_rows
 from metsor.services.casebook.dosing import treatment_ended_on
-from metsor.services.casebook.missed_visits import missed_visit_standing
 from metsor.services.casebook.schedule import (
     MAX_VISIT_NUMBER,
     VISIT_TYPES,
@@ -142,20 +142,10 @@ def enter_visit(
     """
     timeline = load_timeline(ctx, subject_id)
     visit_type, number = given.visit_type, given.number
+    with ctx.session.no_autoflush:
+        known = _of_type(ctx, subject_id, visit_type)
     if number is None:
-        recorded = ctx.session.scalar(
-            select(func.max(Visit.number)).where(
-                Visit.subject_id == subject_id, Visit.visit_type == visit_type
-            )
-        )
-        marked = ctx.session.scalar(
-            select(func.max(MissedVisit.number)).where(
-                MissedVisit.subject_id == subject_id,
-                MissedVisit.visit_type == visit_type,
-                MissedVisit.retracted.is_(False),
-            )
-        )
-        last = max(recorded or 0, marked or 0)
+        last = max((row.number for row in known), default=0)
         number = 0 if visit_type == "baseline" else last + 1
     visit = Visit(
         subject_id=subject_id,
@@ -165,7 +155,7 @@ def enter_visit(
         recorded_by=ctx.username,
     )
     with ctx.session.no_autoflush:
-        _check(ctx, timeline, visit, schedule or trial_schedule(ctx))
+        _check(ctx, timeline, visit, schedule or trial_schedule(ctx), known)
     return visit
 
 
@@ -174,14 +164,23 @@ def revalidate_visit(ctx: ServiceContext, visit: Visit) -> None:
     date and window."""
     checked(VisitInput, {name: getattr(visit, name) for name in _GIVEN})
     with ctx.session.no_autoflush:
-        _check(ctx, load_timeline(ctx, visit.subject_id), visit, trial_schedule(ctx))
+        known = _of_type(ctx, visit.subject_id, visit.visit_type)
+        _check(ctx, load_timeline(ctx, visit.subject_id), visit, trial_schedule(ctx), known)
 
 
 #: The fields a visit is given by (and may be corrected in).
 _GIVEN = tuple(VisitInput.model_fields)
 
 
-def _check(ctx: ServiceContext, timeline: Timeline, visit: Visit, schedule: VisitSchedule) -> None:
+def _check(
+    ctx: ServiceContext,
+    timeline: Timeline,
+    visit: Visit,
+    schedule: VisitSchedule,
+    known: Sequence[Row[Any]],
+) -> None:
+    """Check a visit against the schedule, the subject's dates and ``known``, the visits of its
+    type and the marks standing on them (:func:`_of_type`)."""
     scheduled = visit.visit_type in ("treatment", "follow_up") or (
         visit.visit_type == "tumour_assessment" and visit.number > 0
     )
@@ -209,12 +208,12 @@ def _check(ctx: ServiceContext, timeline: Timeline, visit: Visit, schedule: Visi
     schedule.check_not_ahead(
         visit.visit_type, visit.number, plan.planned, visit.actual_date, happened="due"
     )
-    _check_order(ctx, visit)
-    mark = missed_visit_standing(ctx, visit.subject_id, visit.visit_type, visit.number)
+    _check_order(visit, [row for row in known if row.kind == "visit"])
+    mark = next((row for row in known if row.kind == "missed" and row.number == visit.number), None)
     if mark is not None:
         raise ConflictError(
             f"subject {visit.subject_id}'s {visit.visit_type} visit {visit.number} is recorded "
-            f"as not done (missed visit {mark.id}, on {mark.missed_on}: {mark.reason}); if it "
+            f"as not done (missed visit {mark.id}, on {mark.day}: {mark.reason}); if it "
             "took place, retract that mark first by correcting its retracted to true, with the "
             "reason",
             field="number",
@@ -223,39 +222,64 @@ def _check(ctx: ServiceContext, timeline: Timeline, visit: Visit, schedule: Visi
     visit.in_window = plan.in_window(visit.actual_date)
 
 
-#: The stored visits of a subject of one type (the number and date of each).
-_VISITS_OF_TYPE = select(Visit.id, Visit.number, Visit.actual_date).where(
-    Visit.subject_id == bindparam("subject_id"), Visit.visit_type == bindparam("visit_type")
+#: A subject's stored visits of one type and the marks of that type standing (not retracted),
+#: in one statement: ``kind`` (``visit`` or ``missed``), ``id``, ``number``, ``day`` (the
+#: visit's date, the day a mark says it was missed) and the mark's ``reason``.
+_OF_TYPE: CompoundSelect[Any] = union_all(
+    select(
+        literal("visit").label("kind"),
+        Visit.id,
+        Visit.number,
+        Visit.actual_date.label("day"),
+        null().label("reason"),
+    ).where(
+        Visit.subject_id == bindparam("subject_id"), Visit.visit_type == bindparam("visit_type")
+    ),
+    select(
+        literal("missed"),
+        MissedVisit.id,
+        MissedVisit.number,
+        MissedVisit.missed_on,
+        MissedVisit.reason,
+    ).where(
+        MissedVisit.subject_id == bindparam("subject_id"),
+        MissedVisit.visit_type == bindparam("visit_type"),
+        MissedVisit.retracted.is_(False),
+    ),
 )
 
 
-def _check_order(ctx: ServiceContext, visit: Visit) -> None:
-    others = read_rows(
-        ctx, _VISITS_OF_TYPE, {"subject_id": visit.subject_id, "visit_type": visit.visit_type}
-    ).all()
+def _of_type(ctx: ServiceContext, subject_id: str, visit_type: str) -> list[Row[Any]]:
+    """The subject's visits of a type and the marks standing on visits of that type."""
+    return list(read_rows(ctx, _OF_TYPE, {"subject_id": subject_id, "visit_type": visit_type}))
+
+
+def _check_order(visit: Visit, others: Sequence[Row[Any]]) -> None:
+    """A visit's number and date against the other visits of its type (``kind``
+    ``visit`` rows of :func:`_of_type`)."""
     for other in others:
         if visit.id is not None and other.id == visit.id:
             continue
         if other.number == visit.number:
             raise ConflictError(
                 f"subject {visit.subject_id} already has {visit.visit_type} visit "
-                f"{visit.number} (on {other.actual_date})",
+                f"{visit.number} (on {other.day})",
                 field="number",
             )
         if visit.visit_type == "unscheduled":
             continue
-        if other.actual_date == visit.actual_date:
+        if other.day == visit.actual_date:
             raise ConflictError(
                 f"subject {visit.subject_id} already has {visit.visit_type} visit "
                 f"{other.number} on {visit.actual_date}; one {visit.visit_type} visit a day",
                 field="actual_date",
             )
         earlier = other.number < visit.number
-        if (earlier and other.actual_date > visit.actual_date) or (
-            not earlier and other.actual_date < visit.actual_date
+        if (earlier and other.day > visit.actual_date) or (
+            not earlier and other.day < visit.actual_date
         ):
             raise ConflictError(
                 f"{visit.visit_type} visit {visit.number} on {visit.actual_date} is out of order "
-                f"with visit {other.number} on {other.actual_date}",
+                f"with visit {other.number} on {other.day}",
                 field="actual_date",
             )
