@@ -39,6 +39,7 @@ from metsor.services.casebook._timeline import Timeline, blank_as_none, load_tim
 from metsor.services.casebook.dosing import treatment_ended_on
 from metsor.services.casebook.schedule import MAX_VISIT_NUMBER, VisitSchedule, trial_schedule
 from metsor.services.context import ServiceContext
+from metsor.store.audit.hooks import insert_records
 from metsor.store.models.casebook import MissedVisit, Visit
 
 __all__ = [
@@ -164,8 +165,7 @@ def record_missed_visit(
     with ctx.session.no_autoflush:
         _check_in_schedule(ctx, mark)
         _check(ctx, timeline, mark, schedule)
-    ctx.session.add(mark)
-    ctx.session.flush()
+    insert_records(ctx.session, [mark])
     return MissedVisitRecord.of(mark)
 
 

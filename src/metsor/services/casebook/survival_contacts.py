@@ -30,6 +30,7 @@ from metsor.services.access import require
 from metsor.services.casebook._boundary import CasebookInput, Day, FrozenRecord, checked, one_of
 from metsor.services.casebook._timeline import Timeline, load_timeline
 from metsor.services.context import ServiceContext
+from metsor.store.audit.hooks import insert_records
 from metsor.store.models.casebook import SurvivalContact
 
 __all__ = [
@@ -125,8 +126,7 @@ def record_survival_contact(
     contact = SurvivalContact(subject_id=subject_id, recorded_by=ctx.username, **dict(given))
     with ctx.session.no_autoflush:
         _check(ctx, timeline, contact)
-    ctx.session.add(contact)
-    ctx.session.flush()
+    insert_records(ctx.session, [contact])
     return SurvivalContactRecord.of(contact)
 
 

@@ -38,6 +38,7 @@ from metsor.services.casebook._boundary import (
 )
 from metsor.services.casebook._timeline import Timeline, blank_as_none, load_timeline, words
 from metsor.services.context import ServiceContext
+from metsor.store.audit.hooks import insert_records
 from metsor.store.models.casebook import AnticancerTherapy
 
 __all__ = [
@@ -137,8 +138,7 @@ def record_anticancer_therapy(
     therapy = AnticancerTherapy(subject_id=subject_id, recorded_by=ctx.username, **dict(given))
     with ctx.session.no_autoflush:
         _check(ctx, timeline, therapy)
-    ctx.session.add(therapy)
-    ctx.session.flush()
+    insert_records(ctx.session, [therapy])
     return AnticancerTherapyRecord.of(therapy)
 
 
