@@ -23,11 +23,14 @@ from metsor.services.casebook import (
     correct_value,
     record_death,
     record_dose,
+    record_tumour_assessment,
     record_withdrawal,
 )
 from metsor.services.context import Database, unit_of_work
+from metsor.store.models.casebook import TumourAssessment
 from metsor.store.models.core import Subject
 
+from .builders import BASELINE_LESIONS, lesions
 from .conftest import enroll, move_clock
 
 
@@ -196,3 +199,39 @@ def test_after_a_withdrawal_the_same_transaction_records_only_a_death_later(
             cause_detail="registry",
         )  # fmt: skip
     assert status_of(trial, subject_id) == "dead"
+
+
+def test_a_corrected_assessment_day_recomputes_every_response(
+    trial: Database,
+) -> None:
+    """RECIST 1.1: baseline sum 70 mm; 35 mm is a partial response (−50%), then 50 mm a
+    progression (+43% and +15 mm over the nadir of 35). The 35 mm scan moved after the
+    50 mm one: 50 mm is stable disease (−29% from baseline), 35 mm a partial response."""
+    subject_id, _, day0 = randomized(trial)
+    move_clock(trial, day0 + timedelta(120))
+    with unit_of_work(trial, "inv_tj") as ctx:
+        record_tumour_assessment(
+            ctx, subject_id=subject_id, assessed_on=day0 - timedelta(2), lesions=BASELINE_LESIONS
+        )
+        shrunk = record_tumour_assessment(
+            ctx, subject_id=subject_id, assessed_on=day0 + timedelta(42),
+            lesions=lesions((20, 20), (15, 15)),
+        )  # fmt: skip
+        grown = record_tumour_assessment(
+            ctx, subject_id=subject_id, assessed_on=day0 + timedelta(84),
+            lesions=lesions((30, 30), (20, 20)),
+        )  # fmt: skip
+    assert (shrunk.recist_response, grown.recist_response) == ("PR", "PD")
+    with unit_of_work(trial, "inv_tj") as ctx:
+        correct_value(
+            ctx, table="tumour_assessments", record_id=shrunk.id, field="assessed_on",
+            value=str(day0 + timedelta(90)), reason="date misread",
+        )  # fmt: skip
+    with trial.sessions() as session:
+        rows = session.execute(
+            select(TumourAssessment.id, TumourAssessment.recist_response).where(
+                TumourAssessment.subject_id == subject_id
+            )
+        )
+        responses = {assessment: response for assessment, response in rows}
+    assert (responses[grown.id], responses[shrunk.id]) == ("SD", "PR")

@@ -25,14 +25,14 @@ from datetime import date
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from metsor.clinical import tumour
 from metsor.clinical.plausibility import check_tumour_measure
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import require
 from metsor.services.casebook._boundary import CasebookInput, Day, FrozenRecord, checked, one_of
-from metsor.services.casebook._timeline import Timeline, load_timeline, words
+from metsor.services.casebook._timeline import Timeline, load_timeline, read_rows, words
 from metsor.services.casebook.tumour_responses import (
     LESION_FIELDS,
     StoredAssessment,
@@ -327,6 +327,18 @@ def _check_unique(
         )
 
 
+#: Another assessment of the subject on the same day, in one statement built once.
+_SAME_DAY = (
+    select(TumourAssessment.id)
+    .where(
+        TumourAssessment.subject_id == bindparam("subject_id"),
+        TumourAssessment.assessed_on == bindparam("on"),
+        TumourAssessment.id != bindparam("id"),
+    )
+    .limit(1)
+)
+
+
 def revalidate_tumour_assessment(ctx: ServiceContext, record: TumourAssessment) -> None:
     """Check a corrected assessment again, as if it were entered so, and recompute the
     subject's responses."""
@@ -346,13 +358,11 @@ def revalidate_tumour_assessment(ctx: ServiceContext, record: TumourAssessment) 
             raise ConflictError(
                 "a follow-up tumour assessment is dated after randomization", field="assessed_on"
             )
-        clash = ctx.session.scalars(
-            select(TumourAssessment.id).where(
-                TumourAssessment.subject_id == record.subject_id,
-                TumourAssessment.assessed_on == record.assessed_on,
-                TumourAssessment.id != record.id,
-            )
-        ).first()
+        clash = read_rows(
+            ctx,
+            _SAME_DAY,
+            {"subject_id": record.subject_id, "on": record.assessed_on, "id": record.id},
+        ).scalar()
         if clash is not None:
             raise ConflictError(
                 f"subject {record.subject_id} already has a tumour assessment on "

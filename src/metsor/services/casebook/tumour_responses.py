@@ -180,20 +180,38 @@ def classify_latest(
     _classify(baseline, history, current, is_baseline=False).store(assessment)
 
 
-def _assessments_of(ctx: ServiceContext, subject_id: str) -> list[TumourAssessment]:
-    """The subject's stored tumour assessments."""
-    return list(
-        ctx.session.scalars(
-            select(TumourAssessment).where(TumourAssessment.subject_id == subject_id)
-        )
-    )
+#: The subject's assessments as records (their classification is stored anew), each with
+#: the columns of one of its lesions (all nulls for none), in one statement built once.
+_RECORDS = (
+    select(TumourAssessment, *_LESION_COLUMNS)
+    .outerjoin(TumourLesion, TumourLesion.assessment_id == TumourAssessment.id)
+    .where(TumourAssessment.subject_id == bindparam("subject_id"))
+    .order_by(TumourAssessment.id, TumourLesion.id)
+)
 
 
-def _as_assessment(record: TumourAssessment, lesions: Sequence[TumourLesion]) -> tumour.Assessment:
+def _records_of(
+    ctx: ServiceContext, subject_id: str
+) -> list[tuple[TumourAssessment, list[tuple[Any, ...]]]]:
+    """The subject's stored assessments (:data:`_RECORDS`), each with its lesions' rows of
+    :data:`LESION_FIELDS`."""
+    records: dict[int, tuple[TumourAssessment, list[tuple[Any, ...]]]] = {}
+    row: Any
+    for row in ctx.session.execute(_RECORDS, {"subject_id": subject_id}):
+        record = row[0]
+        _, lesions = records.setdefault(record.id, (record, []))
+        if row[1] is not None:
+            lesions.append(tuple(row[1:]))
+    return list(records.values())
+
+
+def _as_assessment(record: TumourAssessment, lesions: Sequence[Sequence[Any]]) -> tumour.Assessment:
+    """``record`` with its ``lesions`` (rows of :data:`LESION_FIELDS`) as the response rules
+    read it."""
     return tumour.Assessment(
         date=record.assessed_on,
         lesions=tuple(
-            tumour.Lesion(**{name: getattr(row, name) for name in LESION_FIELDS}) for row in lesions
+            tumour.Lesion(**dict(zip(LESION_FIELDS, row, strict=True))) for row in lesions
         ),
         non_target_status=record.non_target_status,  # type: ignore[arg-type]  # checked on entry
         new_lesion=record.new_lesion,
@@ -225,19 +243,13 @@ def recompute_responses(
         When the baseline targets do not qualify, or a follow-up lists a target that was not
         one at baseline.
     """
-    records = _assessments_of(ctx, subject_id)
-    ids = [record.id for record in records]
-    rows = ctx.session.scalars(
-        select(TumourLesion)
-        .where(TumourLesion.assessment_id.in_(ids))
-        .order_by(TumourLesion.assessment_id, TumourLesion.id)
-    ).all()
-    lesions_of: dict[int, list[TumourLesion]] = {record.id: [] for record in records}
-    for row in rows:
-        lesions_of[row.assessment_id].append(row)
-    pairs = [(record, _as_assessment(record, lesions_of[record.id])) for record in records]
+    pairs = [
+        (record, _as_assessment(record, rows)) for record, rows in _records_of(ctx, subject_id)
+    ]
     if new is not None:
-        pairs.append((new[0], _as_assessment(new[0], new[1])))
+        record, lesions = new
+        rows = [tuple(getattr(lesion, name) for name in LESION_FIELDS) for lesion in lesions]
+        pairs.append((record, _as_assessment(record, rows)))
     pairs.sort(key=lambda pair: pair[0].assessed_on)
     baseline = next((value for record, value in pairs if record.is_baseline), None)
     if baseline is None:
