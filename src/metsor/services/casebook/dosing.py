@@ -295,7 +295,10 @@ def dose_states(session: Session, subject_id: str, arm: str | None) -> dict[str,
     dict
         Drug code → :class:`~metsor.protocol.dose_rules.DoseState`.
     """
-    return _states(protocol_of(session), arm, _histories(session, subject_id))
+    protocol = protocol_of(session)
+    if not protocol.drugs_of(arm):  # nothing to read
+        return {}
+    return _states(protocol, arm, _histories(session, subject_id))
 
 
 def _states(
@@ -315,7 +318,7 @@ def treatment_ended_on(session: Session, subject_id: str, arm: str | None) -> da
     :func:`metsor.services.expected_visits.expected_visits_of`).
     """
     drugs = protocol_of(session).drugs_of(arm)
-    return _treatment_ended_on(drugs, _histories(session, subject_id))
+    return _treatment_ended_on(drugs, _histories(session, subject_id) if drugs else {})
 
 
 def _update_status(
