@@ -39,7 +39,13 @@ from sqlalchemy import bindparam, event, exists, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from metsor.errors import ConflictError
-from metsor.services.monitoring.entries import ENTRY_TABLES, EntryKey, entry_of, row_label
+from metsor.services.monitoring.entries import (
+    CHILD_TABLES,
+    ENTRY_TABLES,
+    EntryKey,
+    entry_of,
+    row_label,
+)
 from metsor.store.audit.hooks import listen_inserts
 from metsor.store.base import AuditedMixin
 from metsor.store.models.core import Site, Subject
@@ -128,6 +134,9 @@ def _subject_of(session: Session, obj: Any, table: str) -> tuple[str, int | None
         return str(obj.subject_id), obj.site_id
     if table == "edit_check_queries" or hasattr(obj, "subject_id"):
         return str(obj.subject_id), None
+    parent = _cache(session).inserted_parent(obj, table)
+    if parent is not None:
+        return str(parent.subject_id), None
     found = entry_of(session, obj)
     return (found[1], None) if found is not None else None
 
@@ -142,6 +151,19 @@ class _Cache:
         self.signatures: dict[str, list[Signature]] = {}
         self.marks: dict[str, dict[tuple[str, int], list[SdvMark]]] = {}
         self.queried: dict[str, bool] = {}
+        self.inserted: list[Any] = []
+
+    def inserted_parent(self, obj: Any, table: str) -> Any | None:
+        """The entry a child row belongs to, when the transaction inserted it at once
+        (:func:`metsor.store.audit.hooks.insert_records`): it is in no session to look up."""
+        if table not in CHILD_TABLES:
+            return None
+        _, parent_table, column = CHILD_TABLES[table]
+        key = getattr(obj, column)
+        for entry in self.inserted:
+            if entry.__tablename__ == parent_table and entry.id == key:
+                return entry
+        return None
 
     def forget(self, obj: Any) -> None:
         """Forget what a write of ``obj`` (a lock, signature or mark) makes stale."""
@@ -407,6 +429,9 @@ def install(factory: sessionmaker[Session], clock: Callable[[], datetime]) -> No
 
     def before_insert(session: Session, records: Sequence[AuditedMixin]) -> None:
         _guard(session, list(records), [], clock)
+        _cache(session).inserted.extend(
+            record for record in records if getattr(record, "__tablename__", "") in ENTRY_TABLES
+        )
 
     def before_commit(session: Session) -> None:
         if not session.info.get(_TOUCHED):
