@@ -4,13 +4,19 @@ by whatever encoder it is built: databases written before keep verifying."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from metsor.store.audit.encoding import _encode_row as encode_row
-from metsor.store.audit.encoding import changes_text, record_line, transaction_header
+from metsor.store.audit.encoding import (
+    canonical,
+    changes_text,
+    record_line,
+    transaction_header,
+    utc_stamp,
+)
 
 _text = st.text()  # any code point but lone surrogates, which no stored text holds
 _value = st.none() | _text | st.integers() | st.booleans() | st.floats()
@@ -49,3 +55,15 @@ def test_a_transaction_header_is_json_dumps():
     expected = ["metsor-audit-2", 3, "2026-01-02T03:04:05.000006+00:00", "zhang é", 7, 9,
                 "hmac-sha256-rec", None, "0" * 64]  # fmt: skip
     assert header == (_dumps(expected) + "\n").encode()
+
+
+@given(st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=8)), None])))
+def test_a_time_stamp_is_utc_iso_8601_to_the_microsecond(moment):
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        expected = moment.astimezone(UTC).isoformat(timespec="microseconds")
+    except OverflowError:
+        return  # beyond the years a UTC time can show
+    assert utc_stamp(moment) == expected
+    assert canonical(moment) == json.dumps(expected)

@@ -39,6 +39,7 @@ from __future__ import annotations
 import os
 import re
 import weakref
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -481,8 +482,19 @@ def _text_limits(mapper: Any) -> tuple[tuple[str, str, int], ...]:
 def _check_text_lengths(session: Session, flush_context: Any, instances: Any) -> None:
     """Refuse a text longer than its column, the same on SQLite (which would store it whole)
     and on PostgreSQL (which would fail)."""
-    for obj in (*session.new, *session.dirty):
-        state = sa_inspect(obj)
+    _check_texts((*session.new, *session.dirty))
+
+
+def _check_inserted_text_lengths(session: Session, records: Sequence[Any]) -> None:
+    """The same for records inserted at once (:func:`metsor.store.audit.hooks.insert_records`)."""
+    _check_texts(records)
+
+
+def _check_texts(objects: Iterable[Any]) -> None:
+    for obj in objects:
+        state = sa_inspect(obj, raiseerr=False)
+        if state is None:
+            continue  # not a mapped object: refused by whoever writes it
         values = state.dict
         for key, name, length in _text_limits(state.mapper):
             value = values.get(key)
@@ -506,8 +518,11 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     sessionmaker
         A factory of :class:`sqlalchemy.orm.Session` whose sessions audit every write of an
         audited table (:mod:`metsor.store.audit`) and refuse, before writing, a text longer
-        than its column (an :class:`~metsor.errors.InputError` naming the column).
+        than its column (an :class:`~metsor.errors.InputError` naming the column), whether
+        the ORM flushes it or it is inserted at once
+        (:func:`metsor.store.audit.hooks.insert_records`).
     """
     factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
     event.listen(factory, "before_flush", _check_text_lengths)
+    audit_hooks.listen_inserts(factory, _check_inserted_text_lengths)
     return audit_hooks.install(factory)

@@ -258,7 +258,7 @@ def canonical(value: Any) -> str | None:
             return str(int(value))
         return repr(value)
     if kind is datetime and value.tzinfo is not None:
-        return _encode_text(utc_stamp(value))
+        return '"' + utc_stamp(value) + '"'  # digits and -:T.+ only: nothing to escape
     if kind is date:
         return _encode_text(value.isoformat())
     return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -279,7 +279,21 @@ def key_fingerprint(key: bytes) -> str:
 
 def utc_stamp(moment: datetime) -> str:
     """A time as UTC ISO-8601 to the microsecond: how the chain encodes every time."""
+    if type(moment) is datetime and moment.tzinfo is UTC:
+        # the text of isoformat(timespec="microseconds"), at a third of its cost
+        return _UTC_STAMP % (
+            moment.year,
+            moment.month,
+            moment.day,
+            moment.hour,
+            moment.minute,
+            moment.second,
+            moment.microsecond,
+        )
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+_UTC_STAMP = "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00"
 
 
 def row_hash(
