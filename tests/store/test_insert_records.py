@@ -22,7 +22,14 @@ def _sites(prefix: str, count: int) -> list[Site]:
     return [Site(code=f"{prefix}{i}", name=f"Hospital {prefix}{i}") for i in range(count)]
 
 
-@pytest.mark.parametrize("count", [pytest.param(1, id="one"), pytest.param(40, id="forty")])
+@pytest.mark.parametrize(
+    "count",
+    [
+        pytest.param(1, id="one"),
+        pytest.param(40, id="forty"),
+        pytest.param(1200, id="more-than-one-statement-on-sqlite"),
+    ],
+)
 def test_each_record_gets_its_key_in_the_order_given(database: Any, count: int) -> None:
     with session_scope(database, actor="dm", reason="sites opened") as session:
         session.add(Site(code="ORM", name="Added through the unit of work"))

@@ -39,9 +39,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Insert, Table, event, insert, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Mapper, Session, sessionmaker
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.state import InstanceState
@@ -50,6 +50,7 @@ from metsor.store.audit.anchor import anchor_line, open_anchor, write_anchor
 from metsor.store.audit.chain import AuditError, append_transaction, canonical, redact
 from metsor.store.audit.encoding import FieldChange, RecordEntry
 from metsor.store.base import AuditedMixin, utcnow
+from metsor.store.inserts import InsertPlan, insert_rows, plan_of
 
 __all__ = [
     "ChainSettings",
@@ -305,46 +306,6 @@ def listen_inserts(factory: sessionmaker[Session], listener: InsertListener) -> 
     factory.configure(info=info)
 
 
-@dataclass(frozen=True)
-class _InsertPlan:
-    """How the records of one mapped class are inserted: the statement (``RETURNING`` the
-    key, in the order of the rows given; ``unordered`` in no stated order, one statement for
-    all rows on SQLite), per column its attribute key, its Python-side default, whether it
-    has a server default, and the key attribute."""
-
-    statement: Insert
-    unordered: Insert
-    columns: tuple[tuple[str, str, Any, bool], ...]
-    key: str
-
-
-_PLANS: dict[Mapper[Any], _InsertPlan] = {}
-
-
-def _plan(mapper: Mapper[Any]) -> _InsertPlan:
-    plan = _PLANS.get(mapper)
-    if plan is None:
-        table = cast(Table, mapper.local_table)
-        (key_column,) = mapper.primary_key
-        columns = tuple(
-            (
-                prop.key,
-                prop.columns[0].key,
-                prop.columns[0].default,
-                prop.columns[0].server_default is not None,
-            )
-            for prop in mapper.column_attrs
-            if prop.columns[0] is not key_column
-        )
-        plan = _PLANS[mapper] = _InsertPlan(
-            insert(table).returning(key_column, sort_by_parameter_order=True),
-            insert(table).returning(key_column),
-            columns,
-            mapper.get_property_by_column(key_column).key,
-        )
-    return plan
-
-
 def _default(default: Any) -> Any:
     """The value of a column's Python-side default (a scalar, or a callable of no argument
     that SQLAlchemy wrapped to take the execution context)."""
@@ -353,10 +314,9 @@ def _default(default: Any) -> Any:
     return default.arg(None)
 
 
-def _row(plan: _InsertPlan, record: AuditedMixin) -> dict[str, Any]:
-    """The values a record is inserted with, by column; its defaults set on it."""
+def _row(plan: InsertPlan, record: AuditedMixin) -> tuple[Any, ...]:
+    """The values a record is inserted with, in the plan's order; its defaults set on it."""
     values = instance_state(record).dict
-    row = {}
     for key, column, default, server_default in plan.columns:
         if key not in values:
             if server_default:
@@ -365,8 +325,7 @@ def _row(plan: _InsertPlan, record: AuditedMixin) -> dict[str, Any]:
                     "server default"
                 )
             values[key] = None if default is None else _default(default)
-        row[column] = values[key]
-    return row
+    return tuple(values[key] for key, _, _, _ in plan.columns)
 
 
 def insert_records(session: Session, records: Sequence[AuditedMixin]) -> None:
@@ -407,15 +366,8 @@ def insert_records(session: Session, records: Sequence[AuditedMixin]) -> None:
     pending: list[RecordEntry] = session.info.setdefault(_PENDING, [])
     connection = session.connection()
     for mapper, group in by_mapper.items():
-        plan = _plan(mapper)
-        rows = [_row(plan, record) for record in group]
-        if connection.dialect.name == "sqlite":
-            # one statement, its keys returned in no stated order: SQLite numbers new rows
-            # upwards in the order of their VALUES (each one above the largest key), and the
-            # transaction holds the database's write lock, so their order is the keys' order
-            keys = sorted(connection.execute(plan.unordered, rows).scalars().all())
-        else:
-            keys = list(connection.execute(plan.statement, rows).scalars().all())
+        plan = plan_of(mapper)
+        keys = insert_rows(connection, plan, [_row(plan, record) for record in group])
         for record, key_value in zip(group, keys, strict=True):
             state = instance_state(record)
             state.dict[plan.key] = key_value
