@@ -50,7 +50,7 @@ from metsor.services.protocol_in_force import (
     protocol_of,
 )
 from metsor.store.audit import set_actor, set_reason
-from metsor.store.audit.chain import HEAD_WIDTH, keep_head, with_chain_head
+from metsor.store.audit.chain import keep_head, with_chain_head
 from metsor.store.base import utcnow
 from metsor.store.engine import (
     DriverSelect,
@@ -349,8 +349,8 @@ def session_scope(
 
 
 _ACTING_USER_COLUMNS: Select[Any] = select(
-    User.id, User.username, User.role, User.site_id, User.active, STORED_DOCUMENT, STORED_DIGEST
-).where(User.username == bindparam("username"))
+    User.id, User.role, User.site_id, STORED_DOCUMENT, STORED_DIGEST
+).where(User.username == bindparam("username"), User.active.is_(True))
 
 #: The acting user of a unit of work, by username, as plain columns, with the stored
 #: protocol's text and digest: every transaction reads both, in one statement built once.
@@ -371,15 +371,15 @@ def _acting_user(session: Session, username: str, *, head: bool) -> Actor:
         When the user does not exist or is deactivated.
     """
     statement = _ACTING_USER_AND_HEAD if head else _ACTING_USER
-    found = statement.execute(session.connection(), {"username": username}).first()
-    if found is None or not found.active:
+    found: Any = statement.execute(session.connection(), {"username": username}).first()
+    if found is None:
         raise PermissionDeniedError(
             f"no active user {username!r} (give --user or METSOR_USER)", field="user"
         )
-    keep_read(session, found.document, found.digest)
+    keep_read(session, found[3], found[4])
     if head:
-        keep_head(session, found[-HEAD_WIDTH:])
-    return Actor(id=found.id, username=found.username, role=found.role, site_id=found.site_id)
+        keep_head(session, found[5:])
+    return Actor(id=found[0], username=username, role=found[1], site_id=found[2])
 
 
 @contextmanager
