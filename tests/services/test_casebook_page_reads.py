@@ -133,4 +133,4 @@ def test_a_death_before_a_record_names_it_after_one_read_of_the_latest_dates(
         unit_of_work(trial, "inv_tj") as ctx,
     ):
         record_death(ctx, subject_id=subject_id, death_date=day0 + timedelta(20), cause="other")
-    assert len([s for s in sent if "max(" in s]) == 1
+    assert len([s for s in sent if "max(visits.actual_date)" in s]) == 1
