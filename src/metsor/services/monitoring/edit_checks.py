@@ -24,30 +24,42 @@ once per finding; it closes itself (closed by ``system``) when its condition no 
 a finding whose query a person closed is not raised again. A run reads what the rules that
 follow a subject's dosing history need (allocations, visits, dosing events, doses after a
 progression) once for all its subjects, with a fixed number of statements.
+
+On save a subject's rules read what they need with one statement each at most, on the
+transaction's connection (:class:`_SubjectReads`): the laboratory values that the plausible
+ranges do not clear at once (:data:`_DOUBTFUL_LABS`), the severe adverse events, the tumour
+assessments with their targets and responses (read once for the targets and for the first
+progression; the doses after it only when there is one), the death.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     ColumnExpressionArgument,
+    Connection,
+    Date,
     Executable,
     Row,
     Select,
+    TextClause,
     and_,
     bindparam,
     func,
     select,
+    text,
 )
 from sqlalchemy.orm import Session
 
-from metsor.clinical.plausibility import check_lab
+from metsor.clinical import units
+from metsor.clinical.plausibility import ANALYTE_RANGES, check_lab
 from metsor.errors import InputError, PermissionDeniedError
 from metsor.plurals import counted
 from metsor.services.access import visible
@@ -112,32 +124,107 @@ class CheckRun:
         return text
 
 
-def _rows(session: Session, statement: Executable, subject_id: str) -> Sequence[Row[Any]]:
-    """The rows of a statement built once, for one subject, past the ORM's per-query work.
-
-    The rules run on every commit: read as plain rows, not ORM objects (pending changes are
-    flushed first, as a session query would).
-    """
-    if session.autoflush:
-        session.flush()
-    return session.connection().execute(statement, {"subject_id": subject_id}).all()
-
-
 _SUBJECT: BindParameter[str] = bindparam("subject_id")
 
-_LABS = select(
-    tables.LabResult.id,
-    tables.LabResult.analyte,
-    tables.LabResult.value,
-    tables.LabResult.unit,
-    tables.LabResult.collected_on,
-).where(tables.LabResult.subject_id == _SUBJECT)
+
+class _SubjectReads:
+    """What the record rules read of one subject in one check, each statement once.
+
+    The rules run on every commit: they read plain rows on the transaction's connection, past
+    the ORM's per-query work, not ORM objects (pending changes are flushed first, as a session
+    query would). The tumour assessments are read once for the rule of target lesions and for
+    the first progression of the rule of doses after it.
+
+    Parameters
+    ----------
+    session
+        The session of the transaction.
+    subject_id
+        The subject checked.
+    """
+
+    def __init__(self, session: Session, subject_id: str) -> None:
+        if session.autoflush:
+            session.flush()
+        self._connection: Connection = session.connection()
+        self._subject_id = subject_id
+        self._assessments: Sequence[Row[Any]] | None = None
+
+    def rows(self, statement: Executable, **values: object) -> Sequence[Row[Any]]:
+        """The rows of a statement built once, for the subject (bound as ``subject_id``)."""
+        return self._connection.execute(statement, {"subject_id": self._subject_id, **values}).all()
+
+    def assessments(self) -> Sequence[Row[Any]]:
+        """The subject's tumour assessments, with their target lesions and responses."""
+        if self._assessments is None:
+            self._assessments = self.rows(_ASSESSED_TARGETS)
+        return self._assessments
+
+    def doses_after_progression(self) -> Sequence[Row[Any]]:
+        """The subject's doses after its first RECIST progression, with that progression's day:
+        from the assessments when they are read already (none without a progression), else in
+        one statement with them."""
+        if self._assessments is None:
+            return self.rows(_DOSES_AFTER_PROGRESSION)
+        progression = min(
+            (row.assessed_on for row in self._assessments if row.recist_response == "PD"),
+            default=None,
+        )
+        if progression is None:
+            return []
+        return self.rows(_DOSES_AFTER_DAY, progression=progression)
+
+
+#: How much a surely plausible range is narrower than the plausible one, relatively: far more
+#: than the rounding of a unit conversion (a few parts in 10^16), far less than a value's
+#: precision.
+_MARGIN = 1e-9
+
+
+def _doubtful_lab() -> TextClause:
+    """Whether a stored laboratory value may be implausible, as SQL: true unless its analyte
+    is known, its unit in its accepted spelling and its value within the analyte's plausible
+    range in that unit, narrowed by :data:`_MARGIN` so that no rounding of the conversion can
+    take a value inside out of the range.
+
+    What it lets through is checked by :func:`check_lab` itself, the one place of the rule: it
+    only spares reading the values that surely pass. (The columns are ``NOT NULL``; a NaN, on
+    PostgreSQL, lies within no range.) A text with its constants written in: nothing to bind
+    at each run, one clause to compile.
+    """
+    surely_plausible = []
+    for analyte, plausible in ANALYTE_RANGES.items():
+        for unit in units.ACCEPTED_UNITS[analyte]:
+            if units.normalize_unit(analyte, unit) != unit or "'" in analyte + unit:
+                continue
+            low = units.convert(analyte, plausible.low, plausible.unit, unit) * (1 + _MARGIN)
+            high = units.convert(analyte, plausible.high, plausible.unit, unit) * (1 - _MARGIN)
+            surely_plausible.append(
+                f"(analyte = '{analyte}' AND unit = '{unit}' AND value >= {low!r} "
+                f"AND value <= {high!r})"
+            )
+    return text(f"NOT ({' OR '.join(surely_plausible)})")
+
+
+#: The subject's laboratory values that :func:`_doubtful_lab` does not clear, by id: on a
+#: clean casebook none, whatever the number of values stored.
+_DOUBTFUL_LABS = (
+    select(
+        tables.LabResult.id,
+        tables.LabResult.analyte,
+        tables.LabResult.value,
+        tables.LabResult.unit,
+        tables.LabResult.collected_on,
+    )
+    .where(tables.LabResult.subject_id == _SUBJECT, _doubtful_lab())
+    .order_by(tables.LabResult.id)
+)
 
 
 @functools.lru_cache(maxsize=65536)
 def _implausible(analyte: str, value: float, unit: str) -> str | None:
     """Why a stored value is not plausible (None: it is). Kept per process: every save of a
-    subject's laboratory values checks all of them again."""
+    subject's laboratory values checks the doubtful ones again."""
     try:
         check_lab(analyte, value, unit, field="value")
     except InputError as exc:
@@ -145,9 +232,9 @@ def _implausible(analyte: str, value: float, unit: str) -> str | None:
     return None
 
 
-def _lab_plausible(session: Session, subject_id: str, today: date) -> list[Finding]:
+def _lab_plausible(reads: _SubjectReads, today: date) -> list[Finding]:
     found = []
-    for lab in _rows(session, _LABS, subject_id):
+    for lab in reads.rows(_DOUBTFUL_LABS):
         message = _implausible(lab.analyte, lab.value, lab.unit)
         if message is not None:
             found.append(
@@ -179,9 +266,9 @@ _SEVERE_EVENTS = (
 )
 
 
-def _ae_action(session: Session, subject_id: str, today: date) -> list[Finding]:
+def _ae_action(reads: _SubjectReads, today: date) -> list[Finding]:
     found = []
-    for ae in _rows(session, _SEVERE_EVENTS, subject_id):
+    for ae in reads.rows(_SEVERE_EVENTS):
         if ae.drug_row is None:
             found.append(
                 Finding(
@@ -202,12 +289,14 @@ def _ae_action(session: Session, subject_id: str, today: date) -> list[Finding]:
     return found
 
 
-#: The subject's tumour assessments by date, each with its measured target lesions (if any).
+#: The subject's tumour assessments by date with their RECIST responses, each with its
+#: measured target lesions (if any).
 _ASSESSED_TARGETS = (
     select(
         tables.TumourAssessment.id,
         tables.TumourAssessment.assessed_on,
         tables.TumourAssessment.is_baseline,
+        tables.TumourAssessment.recist_response,
         tables.TumourLesion.lesion_id,
     )
     .outerjoin(
@@ -223,9 +312,9 @@ _ASSESSED_TARGETS = (
 )
 
 
-def _target_lesion(session: Session, subject_id: str, today: date) -> list[Finding]:
+def _target_lesion(reads: _SubjectReads, today: date) -> list[Finding]:
     assessments: dict[int, tuple[date, bool, set[str]]] = {}
-    for row in _rows(session, _ASSESSED_TARGETS, subject_id):
+    for row in reads.assessments():
         _, _, targets = assessments.setdefault(row.id, (row.assessed_on, row.is_baseline, set()))
         if row.lesion_id is not None:
             targets.add(row.lesion_id)
@@ -254,8 +343,8 @@ _DEATH = select(
 ).where(tables.Death.subject_id == _SUBJECT)
 
 
-def _death_cause(session: Session, subject_id: str, today: date) -> list[Finding]:
-    deaths = _rows(session, _DEATH, subject_id)
+def _death_cause(reads: _SubjectReads, today: date) -> list[Finding]:
+    deaths = reads.rows(_DEATH)
     death = deaths[0] if deaths else None
     if death is None or death.cause != "unknown" or (death.cause_detail or "").strip():
         return []
@@ -265,6 +354,27 @@ def _death_cause(session: Session, subject_id: str, today: date) -> list[Finding
             f"death of {death.death_date} has no cause: give the cause or what is known of it",
         )
     ]  # fmt: skip
+
+
+#: A dose given, not an interruption or a discontinuation (two comparisons rather than a list
+#: expanded at each run).
+_GIVEN = and_(tables.DoseEvent.event != "interrupt", tables.DoseEvent.event != "discontinue")
+
+
+def _doses_after(
+    progression: ColumnElement[date], which: ColumnExpressionArgument[bool]
+) -> Executable:
+    """The doses given after ``progression`` (not interruptions or discontinuations), with
+    that day as ``progression``, of the subjects ``which`` chooses."""
+    return select(
+        tables.DoseEvent.subject_id,
+        tables.DoseEvent.id,
+        tables.DoseEvent.drug,
+        tables.DoseEvent.event,
+        tables.DoseEvent.event_date,
+        tables.DoseEvent.reason,
+        progression.label("progression"),
+    ).where(which, tables.DoseEvent.event_date > progression, _GIVEN)
 
 
 def _doses_after_progression(
@@ -281,24 +391,17 @@ def _doses_after_progression(
         )
         .scalar_subquery()
     )
-    return select(
-        tables.DoseEvent.subject_id,
-        tables.DoseEvent.id,
-        tables.DoseEvent.drug,
-        tables.DoseEvent.event,
-        tables.DoseEvent.event_date,
-        tables.DoseEvent.reason,
-        first.label("progression"),
-    ).where(
-        which,
-        tables.DoseEvent.event_date > first,
-        tables.DoseEvent.event.not_in(("interrupt", "discontinue")),
-    )
+    return _doses_after(first, which)
 
 
 #: One subject's doses after their first progression, in one statement built once.
 _DOSES_AFTER_PROGRESSION = _doses_after_progression(
     _SUBJECT, tables.DoseEvent.subject_id == _SUBJECT
+)
+
+#: One subject's doses after a progression of a day already known (bound as ``progression``).
+_DOSES_AFTER_DAY = _doses_after(
+    bindparam("progression", type_=Date), tables.DoseEvent.subject_id == _SUBJECT
 )
 
 
@@ -317,8 +420,8 @@ def _unexplained_doses(doses: Sequence[Row[Any]]) -> list[Finding]:
     return found
 
 
-def _dose_after_progression(session: Session, subject_id: str, today: date) -> list[Finding]:
-    return _unexplained_doses(_rows(session, _DOSES_AFTER_PROGRESSION, subject_id))
+def _dose_after_progression(reads: _SubjectReads, today: date) -> list[Finding]:
+    return _unexplained_doses(reads.doses_after_progression())
 
 
 def _overdue_findings(
@@ -361,15 +464,29 @@ def _visit_overdue(session: Session, subject_id: str, today: date) -> list[Findi
 
 
 _Rule = Callable[[Session, str, date], list[Finding]]
+_RecordRule = Callable[[_SubjectReads, date], list[Finding]]
 
-#: The record rules, run on every save.
-RECORD_RULES: dict[str, _Rule] = {
+#: The record rules, on what they read of a subject.
+_READ_RULES: dict[str, _RecordRule] = {
     "lab_plausible": _lab_plausible,
     "ae_action": _ae_action,
     "target_lesion": _target_lesion,
     "death_cause": _death_cause,
     "dose_after_progression": _dose_after_progression,
 }
+
+
+def _on_session(rule: _RecordRule) -> _Rule:
+    """A record rule called with the session and the subject, reading on its own."""
+
+    def run(session: Session, subject_id: str, today: date) -> list[Finding]:
+        return rule(_SubjectReads(session, subject_id), today)
+
+    return functools.wraps(rule)(run)
+
+
+#: The record rules, run on every save.
+RECORD_RULES: dict[str, _Rule] = {name: _on_session(rule) for name, rule in _READ_RULES.items()}
 
 #: The tables whose change can make or unmake a finding of each record rule.
 RULE_TABLES: dict[str, frozenset[str]] = {
@@ -425,25 +542,42 @@ _EXISTING = (
 )
 
 
+def _by_key(findings: Iterable[Finding]) -> dict[tuple[str, str], Finding]:
+    """Findings by rule and finding (the last of a key stands)."""
+    return {(finding.rule, finding.finding): finding for finding in findings}
+
+
 def _apply(
     session: Session,
     subject_id: str,
     rules: dict[str, _Rule],
     now: datetime,
-    *,
-    queried: bool = True,
 ) -> tuple[int, int, int]:
-    """Raise and close the subject's queries; (findings, raised, closed). ``queried``: whether
-    the subject may have edit-check queries (False: known to have none)."""
+    """Run ``rules`` on the subject, raise and close its queries; (findings, raised, closed)."""
     today = now.date()
-    current = {
-        (finding.rule, finding.finding): finding
-        for rule in rules.values()
-        for finding in rule(session, subject_id, today)
-    }
+    current = _by_key(
+        finding for rule in rules.values() for finding in rule(session, subject_id, today)
+    )
+    return _settle(session, subject_id, rules.keys(), current, now, queried=True)
+
+
+def _settle(
+    session: Session,
+    subject_id: str,
+    rules: Collection[str],
+    current: Mapping[tuple[str, str], Finding],
+    now: datetime,
+    *,
+    queried: bool,
+) -> tuple[int, int, int]:
+    """Raise and close the subject's queries of ``rules`` by what they found now
+    (``current``); (findings, raised, closed). ``queried``: whether the subject may have
+    edit-check queries (False: known to have none)."""
     if not current and not queried:
         return 0, 0, 0
-    existing = _rows(session, _EXISTING, subject_id)
+    if session.autoflush:
+        session.flush()
+    existing = session.connection().execute(_EXISTING, {"subject_id": subject_id}).all()
     active: set[tuple[str, str]] = set()
     settled: set[tuple[str, str]] = set()
     raised = closed = 0
@@ -483,6 +617,12 @@ def _apply(
     return len(current), raised, closed
 
 
+@functools.lru_cache(maxsize=256)
+def _rules_on_save(written: frozenset[str]) -> tuple[str, ...]:
+    """The record rules a write of these tables can affect, in :data:`RECORD_RULES`' order."""
+    return tuple(name for name, read in RULE_TABLES.items() if read & written)
+
+
 def check_on_save(
     session: Session,
     written: Mapping[str, set[str]],
@@ -497,7 +637,8 @@ def check_on_save(
     session
         The session of the transaction (the guard calls this before it commits).
     written
-        Subject → the tables of its casebook the transaction wrote.
+        Subject → the tables of its casebook the transaction wrote (flushed: their rows
+        refer to the subject, so it exists).
     now
         The trial's time.
     queried
@@ -505,14 +646,15 @@ def check_on_save(
         known to have none, on which no rule finds anything, is not read again.
     """
     set_reason(session, "edit checks on save")
+    today = now.date()
     for subject_id in sorted(written):
-        rules = {
-            name: rule
-            for name, rule in RECORD_RULES.items()
-            if RULE_TABLES[name] & written[subject_id]
-        }
-        if rules and session.get(Subject, subject_id) is not None:
-            _apply(session, subject_id, rules, now, queried=(queried or {}).get(subject_id, True))
+        rules = _rules_on_save(frozenset(written[subject_id]))
+        if not rules:
+            continue
+        reads = _SubjectReads(session, subject_id)
+        current = _by_key(finding for name in rules for finding in _READ_RULES[name](reads, today))
+        may_have = True if queried is None else queried.get(subject_id, True)
+        _settle(session, subject_id, rules, current, now, queried=may_have)
 
 
 def run_edit_checks(ctx: ServiceContext, *, site: str | None = None) -> CheckRun:
