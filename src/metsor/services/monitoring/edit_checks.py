@@ -620,7 +620,7 @@ def _settle(
 @functools.lru_cache(maxsize=256)
 def _rules_on_save(written: frozenset[str]) -> tuple[str, ...]:
     """The record rules a write of these tables can affect, in :data:`RECORD_RULES`' order."""
-    return tuple(name for name, read in RULE_TABLES.items() if read & written)
+    return tuple(name for name in RECORD_RULES if RULE_TABLES[name] & written)
 
 
 def check_on_save(
