@@ -30,6 +30,7 @@ from metsor.services.casebook._timeline import (
     words,
 )
 from metsor.services.context import ServiceContext
+from metsor.store.audit.hooks import insert_records
 from metsor.store.models.casebook import Death
 
 __all__ = ["DEATH_CAUSES", "DeathInput", "DeathRecord", "record_death", "revalidate_death"]
@@ -118,9 +119,8 @@ def record_death(
     death = Death(subject_id=subject_id, recorded_by=ctx.username, **dict(given))
     with ctx.session.no_autoflush:
         _check(ctx, timeline, death)
-    ctx.session.add(death)
+    insert_records(ctx.session, [death])
     timeline.subject.status = "dead"
-    ctx.session.flush()
     keep_timeline(ctx, replace(timeline, death_on=death.death_date))
     return DeathRecord.of(death)
 

@@ -46,6 +46,7 @@ from metsor.services.casebook._timeline import (
 from metsor.services.casebook.renal_function import check_renal_limits
 from metsor.services.context import ServiceContext
 from metsor.services.protocol_in_force import protocol_of
+from metsor.store.audit.hooks import insert_records
 from metsor.store.models.casebook import DoseEvent
 
 __all__ = [
@@ -171,8 +172,7 @@ def record_dose(
         record.level = known[record.drug].full_dose.code
     with ctx.session.no_autoflush:
         histories = _check(ctx, timeline, record)
-    ctx.session.add(record)
-    ctx.session.flush()
+    insert_records(ctx.session, [record])
     _update_status(ctx, timeline, histories)
     return DoseRecord.of(record)
 

@@ -41,6 +41,7 @@ from metsor.services.casebook.tumour_responses import (
     stored_assessments,
 )
 from metsor.services.context import ServiceContext
+from metsor.store.audit.hooks import insert_records
 from metsor.store.models.casebook import TumourAssessment, TumourLesion
 
 __all__ = [
@@ -253,12 +254,10 @@ def record_tumour_assessment(
             classify_latest(assessment, current, stored)  # raises before any write
         else:  # a nadir after it may move: every assessment again, before any write
             recompute_responses(ctx, subject_id, new=(assessment, rows))
-        ctx.session.add(assessment)
-        ctx.session.flush()
+        insert_records(ctx.session, [assessment])
         for row in rows:
             row.assessment_id = assessment.id
-        ctx.session.add_all(rows)
-    ctx.session.flush()  # left to the commit, the lesions would cost the lock guard's probes again
+        insert_records(ctx.session, rows)
     return _record_of(assessment, rows)
 
 

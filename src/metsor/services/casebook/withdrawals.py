@@ -32,6 +32,7 @@ from metsor.services.casebook._timeline import (
     words,
 )
 from metsor.services.context import ServiceContext
+from metsor.store.audit.hooks import insert_records
 from metsor.store.models.casebook import Withdrawal
 
 __all__ = [
@@ -144,11 +145,10 @@ def record_withdrawal(
     record = Withdrawal(subject_id=subject_id, recorded_by=ctx.username, **dict(given))
     with ctx.session.no_autoflush:
         _check(ctx, timeline, record)
-    ctx.session.add(record)
+    insert_records(ctx.session, [record])
     if timeline.subject.status != "dead":
         lost = record.kind == "lost_to_follow_up"
         timeline.subject.status = "lost_to_follow_up" if lost else "withdrawn"
-    ctx.session.flush()
     keep_timeline(ctx, replace(timeline, end_of_follow_up_on=record.withdrawn_on))
     return WithdrawalRecord.of(record)
 
