@@ -332,19 +332,15 @@ def _store(ctx: ServiceContext, timeline: Timeline, results: list[LabResult]) ->
         later = [r for r in results if start is not None and r.collected_on > start]
         earlier = [r for r in results if start is None or r.collected_on <= start]
         of_analyte = _results_of(ctx, timeline.subject_id, [r.analyte for r in earlier])
-        stored: dict[str, list[Row[Any]]] = {}
+        stored: dict[str, list[Row[Any]]] = {result.analyte: [] for result in later}
         if later:
             for row in read_rows(
                 ctx,
                 _SAME_DAY_OR_BASELINE,
-                {
-                    "subject_id": timeline.subject_id,
-                    "analytes": [result.analyte for result in later],
-                    "on": later[0].collected_on,
-                    "start": start,
-                },
+                {"subject_id": timeline.subject_id, "on": later[0].collected_on, "start": start},
             ):
-                stored.setdefault(row.analyte, []).append(row)
+                if row.analyte in stored:
+                    stored[row.analyte].append(row)
         for result in results:
             if start is not None and result.collected_on > start:
                 rows = stored.get(result.analyte, [])
@@ -367,12 +363,13 @@ class _Measured(Protocol):
     def unit(self) -> str: ...
 
 
-#: A subject's results of some analytes collected on a day or on or before randomization.
+#: A subject's results collected on a day or on or before randomization (of every analyte:
+#: a panel's own are picked out of these few rows, so that the statement, written once, is
+#: not rewritten for each list of analytes).
 _SAME_DAY_OR_BASELINE = select(
     LabResult.id, LabResult.analyte, LabResult.collected_on, LabResult.value, LabResult.unit
 ).where(
     LabResult.subject_id == bindparam("subject_id"),
-    LabResult.analyte.in_(bindparam("analytes", expanding=True)),
     or_(
         LabResult.collected_on == bindparam("on"),
         LabResult.collected_on <= bindparam("start"),
