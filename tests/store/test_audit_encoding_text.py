@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from metsor.store.audit.anchor import anchor_line
+from metsor.store.audit.chain import ChainHead
 from metsor.store.audit.encoding import _encode_row as encode_row
 from metsor.store.audit.encoding import (
     canonical,
@@ -67,3 +69,12 @@ def test_a_time_stamp_is_utc_iso_8601_to_the_microsecond(moment):
         return  # beyond the years a UTC time can show
     assert utc_stamp(moment) == expected
     assert canonical(moment) == json.dumps(expected)
+
+
+@given(st.text(), st.integers(min_value=1), st.none() | st.text())
+def test_an_anchor_line_is_json_dumps_of_the_head(mac, count, fingerprint):
+    head = ChainHead(
+        chain=mac, transactions=count, rows=count, mac=mac, key_fingerprint=fingerprint,
+        committed_at=datetime(2026, 1, 2, tzinfo=UTC),
+    )  # fmt: skip
+    assert anchor_line(head) == json.dumps(head.to_dict(), separators=(",", ":")).encode() + b"\n"

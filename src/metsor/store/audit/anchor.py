@@ -67,9 +67,13 @@ class AnchorFile:
         return tuple(entry for entry in self.entries if entry.chain == chain)
 
 
+#: ``json.dumps(entry, separators=(",", ":"))`` without building an encoder at every commit.
+_encode_line = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def anchor_line(head: ChainHead) -> bytes:
     """The anchor line of a chain head (JSON, one line)."""
-    return json.dumps(head.to_dict(), separators=(",", ":")).encode() + b"\n"
+    return _encode_line(head.to_dict()).encode() + b"\n"
 
 
 def open_anchor(path: Path) -> int:
