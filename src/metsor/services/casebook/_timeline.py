@@ -15,13 +15,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, TypeVarTuple
 
 from pydantic import BeforeValidator
 from sqlalchemy import Executable, Result, Select, bindparam, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from metsor.errors import ConflictError, InputError
 from metsor.services.access import _SUBJECT as _SUBJECT_OF_USER
@@ -51,9 +52,12 @@ class Timeline:
 
     ``today`` is the trial's day when the timeline was loaded: no date may lie after it.
     ``trial_start`` and ``baseline_window_days`` are the protocol's (None: no such bound).
+    ``status`` is the subject's as read with the timeline (:func:`subject_status` gives it
+    as the transaction may have changed it since).
     """
 
-    subject: Subject
+    subject_id: str
+    status: str
     consent_on: date | None
     randomized_on: date | None
     arm: str | None
@@ -62,11 +66,7 @@ class Timeline:
     today: date
     trial_start: date | None = None
     baseline_window_days: int | None = None
-
-    @property
-    def subject_id(self) -> str:
-        """The subject's identifier."""
-        return self.subject.subject_id
+    row: Subject | None = field(default=None, compare=False, repr=False)
 
     def check(
         self,
@@ -178,7 +178,9 @@ _TIMELINE_DATES = _joined_dates(select(*_DATE_COLUMNS).select_from(Subject)).whe
 #: holds the database's write lock from its ``BEGIN IMMEDIATE``, so a read in the statement
 #: that loads the subject sees all that was committed before it.
 _SUBJECT_WITH_DATES = {
-    of_site: _joined_dates(_SUBJECT_OF_USER[(True, of_site)].add_columns(*_DATE_COLUMNS))
+    of_site: _joined_dates(
+        _SUBJECT_OF_USER[(True, of_site)].with_only_columns(Subject.status, *_DATE_COLUMNS)
+    )
     for of_site in (False, True)
 }
 
@@ -223,7 +225,8 @@ def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:
     keep_probe(ctx.session, subject_id, row.locked, row.signed, row.marked, row.queried)
     protocol = ctx.protocol
     timeline = Timeline(
-        subject=subject,
+        subject_id=subject_id,
+        status=row.status if subject is None else subject.status,
         consent_on=row.consent_date,
         randomized_on=None if row.randomized_at is None else row.randomized_at.date(),
         arm=row.arm,
@@ -232,17 +235,20 @@ def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:
         today=ctx.today(),
         trial_start=protocol.trial_start,
         baseline_window_days=protocol.windows.baseline_window_days,
+        row=subject,
     )
     cache[subject_id] = timeline
     return timeline
 
 
-def _subject_and_dates(ctx: ServiceContext, subject_id: str) -> tuple[Subject, Any]:
-    """The subject, locked, and the row of its :data:`_DATE_COLUMNS`.
+def _subject_and_dates(ctx: ServiceContext, subject_id: str) -> tuple[Subject | None, Any]:
+    """The subject's row, locked (None on SQLite), and the row of its :data:`_DATE_COLUMNS`.
 
     On PostgreSQL the dates are read after the lock is held, in a statement of their own, so
     that they see what the lock's last holder committed (a death, a signature); on SQLite,
-    in the statement that loads the subject (see :data:`_SUBJECT_WITH_DATES`).
+    in the statement that finds the subject, as plain columns with its status (see
+    :data:`_SUBJECT_WITH_DATES`): the subject's row itself is loaded only by an entry that
+    changes its status (:func:`subject_row`).
     """
     session = ctx.session
     if session.get_bind().dialect.name != "sqlite":
@@ -250,11 +256,32 @@ def _subject_and_dates(ctx: ServiceContext, subject_id: str) -> tuple[Subject, A
         return subject, read_rows(ctx, _TIMELINE_DATES, {"subject_id": subject_id}).one()
     site_id = ctx.actor.site_id
     statement = _SUBJECT_WITH_DATES[site_id is not None]
-    row = session.execute(statement, {"subject_id": subject_id, "site_id": site_id}).one_or_none()
+    row = read_rows(ctx, statement, {"subject_id": subject_id, "site_id": site_id}).one_or_none()
     if row is None:  # not there, or of another site: as subject_for says it
         subject_for(ctx, subject_id, lock=True)
         raise AssertionError(f"subject {subject_id!r} found by subject_for alone")
-    return row[0], row
+    return None, row
+
+
+def subject_status(ctx: ServiceContext, timeline: Timeline) -> str:
+    """The subject's status now: as the transaction set it on the subject's row, else as read
+    with the timeline."""
+    loaded = ctx.session.identity_map.get(identity_key(Subject, timeline.subject_id))
+    return timeline.status if loaded is None else str(loaded.status)
+
+
+def subject_row(ctx: ServiceContext, timeline: Timeline) -> Subject:
+    """The subject of a timeline as a stored row, for an entry that changes its status (the
+    row :func:`load_timeline` locked; on SQLite read now, the write lock held, and kept with
+    the transaction's timeline)."""
+    kept: Timeline = ctx.session.info.get(_CACHE, {}).get(timeline.subject_id, timeline)
+    if kept.row is not None:
+        return kept.row
+    subject = ctx.session.get(Subject, timeline.subject_id)
+    if subject is None:  # load_timeline found it in this transaction
+        raise AssertionError(f"subject {timeline.subject_id!r} vanished")
+    keep_timeline(ctx, replace(kept, row=subject))
+    return subject
 
 
 def keep_timeline(ctx: ServiceContext, timeline: Timeline) -> None:

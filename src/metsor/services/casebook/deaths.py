@@ -27,6 +27,7 @@ from metsor.services.casebook._timeline import (
     check_nothing_after,
     keep_timeline,
     load_timeline,
+    subject_row,
     words,
 )
 from metsor.services.context import ServiceContext
@@ -120,7 +121,7 @@ def record_death(
     with ctx.session.no_autoflush:
         _check(ctx, timeline, death)
     insert_records(ctx.session, [death])
-    timeline.subject.status = "dead"
+    subject_row(ctx, timeline).status = "dead"
     keep_timeline(ctx, replace(timeline, death_on=death.death_date))
     return DeathRecord.of(death)
 

@@ -40,6 +40,8 @@ from metsor.services.casebook._timeline import (
     choice,
     load_timeline,
     session_rows,
+    subject_row,
+    subject_status,
     text,
     words,
 )
@@ -325,10 +327,10 @@ def _update_status(
     ctx: ServiceContext, timeline: Timeline, histories: Mapping[str, Sequence[DoseStep]]
 ) -> None:
     """The subject's status as its arm's drugs stand after ``histories`` (as stored now)."""
-    subject = timeline.subject
-    if subject.status not in ("randomized", "on_treatment", "off_treatment"):
+    current = subject_status(ctx, timeline)
+    if current not in ("randomized", "on_treatment", "off_treatment"):
         return
     states = _states(ctx.protocol, timeline.arm, histories)
-    status = treatment_status(states.values()) or subject.status
-    if status != subject.status:
-        subject.status = status
+    status = treatment_status(states.values()) or current
+    if status != current:
+        subject_row(ctx, timeline).status = status

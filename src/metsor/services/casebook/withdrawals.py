@@ -29,6 +29,7 @@ from metsor.services.casebook._timeline import (
     check_nothing_after,
     keep_timeline,
     load_timeline,
+    subject_row,
     words,
 )
 from metsor.services.context import ServiceContext
@@ -146,9 +147,10 @@ def record_withdrawal(
     with ctx.session.no_autoflush:
         _check(ctx, timeline, record)
     insert_records(ctx.session, [record])
-    if timeline.subject.status != "dead":
+    subject = subject_row(ctx, timeline)
+    if subject.status != "dead":
         lost = record.kind == "lost_to_follow_up"
-        timeline.subject.status = "lost_to_follow_up" if lost else "withdrawn"
+        subject.status = "lost_to_follow_up" if lost else "withdrawn"
     keep_timeline(ctx, replace(timeline, end_of_follow_up_on=record.withdrawn_on))
     return WithdrawalRecord.of(record)
 
