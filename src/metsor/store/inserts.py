@@ -5,8 +5,8 @@ the database chose, row by row. On PostgreSQL it is SQLAlchemy's Core ``INSERT �
 with ``sort_by_parameter_order`` (its "insertmanyvalues", which orders the keys by a
 sentinel). On SQLite, whose keys SQLAlchemy can only order by sending one statement a row, it
 is one multi-row ``INSERT … VALUES (…), (…) RETURNING`` statement written once per table and
-number of rows and sent with :meth:`~sqlalchemy.engine.Connection.exec_driver_sql` (the
-engine's events, logging and error translation still apply), the values converted by the
+number of rows and sent on the driver's cursor by :func:`metsor.store.driver.run` (the
+engine's events still see it, its errors are SQLAlchemy's), the values converted by the
 columns' own bind processors; SQLite numbers new rows upwards in the order of their
 ``VALUES``, each above the largest key, and the caller's transaction holds the database's
 write lock, so the keys sorted are the rows' keys in order. Six laboratory rows take 0.21 ms
@@ -23,6 +23,8 @@ from typing import Any, cast
 from sqlalchemy import Connection, Insert, Table, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper
+
+from metsor.store.driver import run
 
 __all__ = ["InsertPlan", "insert_rows", "plan_of"]
 
@@ -117,8 +119,8 @@ def insert_rows(
             for row in chunk
             for value, process in zip(row, processors, strict=True)
         ]
-        found = connection.exec_driver_sql(_sqlite_statement(plan, len(chunk)), tuple(values))
-        keys.extend(sorted(found.scalars().all()))
+        found = run(connection, _sqlite_statement(plan, len(chunk)), values)
+        keys.extend(sorted(row[0] for row in found))
     return keys
 
 

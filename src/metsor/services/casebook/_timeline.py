@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import Any, TypeVarTuple
 
 from pydantic import BeforeValidator
-from sqlalchemy import Executable, Result, Select, bindparam, func, select
+from sqlalchemy import Executable, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -29,6 +29,7 @@ from metsor.services.access import _SUBJECT as _SUBJECT_OF_USER
 from metsor.services.access import subject_for
 from metsor.services.context import ServiceContext
 from metsor.services.monitoring.guard import PROBE_COLUMNS, keep_probe
+from metsor.store.driver import Prepared, Rows
 from metsor.store.models.casebook import (
     AdverseEvent,
     AnticancerTherapy,
@@ -185,25 +186,29 @@ _SUBJECT_WITH_DATES = {
 }
 
 
-def read_rows(
-    ctx: ServiceContext, statement: Executable, parameters: Mapping[str, Any]
-) -> Result[Any]:
+def read_rows(ctx: ServiceContext, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
     """The rows of a Core ``statement`` built once, run on the transaction's connection.
 
     Pending changes are flushed first, as a session query would, unless the caller holds
     autoflush off (``with ctx.session.no_autoflush``); going past the ORM's per-query
-    machinery is what makes the casebook's many small reads cheap.
+    machinery, and on SQLite past SQLAlchemy's execution (:class:`metsor.store.driver.Prepared`,
+    compiled once per statement), is what makes the casebook's many small reads cheap.
     """
     return session_rows(ctx.session, statement, parameters)
 
 
-def session_rows(
-    session: Session, statement: Executable, parameters: Mapping[str, Any]
-) -> Result[Any]:
+#: The statements read so far, prepared (module-level statements: a few dozen at most).
+_PREPARED: dict[int, Prepared] = {}
+
+
+def session_rows(session: Session, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
     """:func:`read_rows` for code that holds a session rather than a service context."""
     if session.autoflush:
         session.flush()
-    return session.connection().execute(statement, parameters)
+    prepared = _PREPARED.get(id(statement))
+    if prepared is None or prepared.statement is not statement:
+        prepared = _PREPARED[id(statement)] = Prepared(statement)
+    return prepared.rows(session.connection(), parameters)
 
 
 def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:

@@ -66,6 +66,7 @@ from metsor.store.audit.encoding import (
     transaction_header,
     utc_stamp,
 )
+from metsor.store.driver import run
 from metsor.store.models.audit import AuditTransaction
 from metsor.store.models.core import AuditLog
 
@@ -388,8 +389,9 @@ def append_transaction(
     digest.update(b"".join(lines))
     mac = digest.hexdigest()
     # one executemany of plain tuples: no per-row statement compilation or type processing
-    connection.exec_driver_sql(_driver_sql(connection, "rows"), rows)
-    connection.exec_driver_sql(
+    run(connection, _driver_sql(connection, "rows"), rows, many=True)
+    run(
+        connection,
         _driver_sql(connection, "transaction"),
         (seq, first_row, last_row, stored_at, actor, scheme, fingerprint, prev_mac, mac),
     )
