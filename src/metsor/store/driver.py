@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
-__all__ = ["Prepared", "Rows", "run"]
+__all__ = ["Prepared", "Rows", "prepared", "run"]
 
 
 def run(
@@ -207,3 +207,27 @@ class Prepared:
         if plan is None:
             plan = self._plans["sqlite"] = _Plan(self.statement, connection.dialect)
         return plan.rows(run(connection, plan.sql, plan.values(values)))
+
+
+#: The statements prepared by :func:`prepared`, by identity (each kept, so that its identity
+#: is not reused); statements written once, at import: a few dozen.
+_PREPARED: dict[int, Prepared] = {}
+
+
+def prepared(statement: Executable) -> Prepared:
+    """The :class:`Prepared` of a statement written once, made at its first use.
+
+    Parameters
+    ----------
+    statement
+        A statement built at import (a module's constant).
+
+    Returns
+    -------
+    Prepared
+        The same one at every call with this statement.
+    """
+    found = _PREPARED.get(id(statement))
+    if found is None or found.statement is not statement:
+        found = _PREPARED[id(statement)] = Prepared(statement)
+    return found

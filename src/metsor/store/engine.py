@@ -46,13 +46,14 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, Select, String, create_engine, event
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.engine import URL, Connection, CursorResult, Dialect, ExceptionContext, make_url
+from sqlalchemy.engine import URL, Connection, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from metsor.errors import InputError, shown
 from metsor.extras import import_extra
 from metsor.store.audit import hooks as audit_hooks
+from metsor.store.driver import Prepared, Rows
 
 __all__ = [
     "DATABASE_FILE_MODE",
@@ -409,12 +410,9 @@ def read_only(engine: Engine) -> Engine:
 
 
 class DriverSelect:
-    """A select that every transaction runs, compiled once per dialect and sent as the
-    driver's own SQL text: past the compiled cache's key (a walk of the whole statement)
-    and the result's type processing, which only its own columns need.
-
-    The statement's bound parameters must need no type processing (text, whole numbers),
-    nor its columns (a boolean comes back as SQLite stores it, 0 or 1).
+    """A select that every transaction runs, compiled once per dialect and, on SQLite, sent
+    straight to the driver (:class:`metsor.store.driver.Prepared`): past the compiled cache's
+    key (a walk of the whole statement) and SQLAlchemy's execution.
 
     Parameters
     ----------
@@ -422,24 +420,12 @@ class DriverSelect:
         The select; its parameters without a value are given to :meth:`execute`.
     """
 
-    __slots__ = ("_compiled", "_statement")
+    __slots__ = ("_prepared",)
 
     def __init__(self, statement: Select[Any]) -> None:
-        self._statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+        self._prepared = Prepared(statement)
 
-    def _compile(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
-        compiled = self._statement.compile(
-            dialect=dialect, compile_kwargs={"render_postcompile": True}
-        )
-        names = {bind.key: None for bind in compiled.binds.values() if bind.required}
-        defaults = dict(compiled.construct_params(names))
-        order = tuple(compiled.positiontup) if compiled.positiontup is not None else None
-        plan = (compiled.string, order, defaults)
-        self._compiled[dialect.name] = plan
-        return plan
-
-    def execute(self, connection: Connection, values: dict[str, Any]) -> CursorResult[Any]:
+    def execute(self, connection: Connection, values: dict[str, Any]) -> Rows:
         """Run the statement on ``connection`` with the parameters ``values``.
 
         Parameters
@@ -451,16 +437,10 @@ class DriverSelect:
 
         Returns
         -------
-        CursorResult
+        Rows
             Its rows, with the columns' labels as names.
         """
-        plan = self._compiled.get(connection.dialect.name) or self._compile(connection.dialect)
-        sql, order, defaults = plan
-        if order is None:
-            return connection.exec_driver_sql(sql, {**defaults, **values})
-        return connection.exec_driver_sql(
-            sql, tuple(values[name] if name in values else defaults[name] for name in order)
-        )
+        return self._prepared.rows(connection, values)
 
 
 _TEXT_LIMITS: dict[Any, tuple[tuple[str, str, int], ...]] = {}

@@ -29,7 +29,7 @@ from metsor.services.access import _SUBJECT as _SUBJECT_OF_USER
 from metsor.services.access import subject_for
 from metsor.services.context import ServiceContext
 from metsor.services.monitoring.guard import PROBE_COLUMNS, keep_probe
-from metsor.store.driver import Prepared, Rows
+from metsor.store.driver import Rows, prepared
 from metsor.store.models.casebook import (
     AdverseEvent,
     AnticancerTherapy,
@@ -197,18 +197,11 @@ def read_rows(ctx: ServiceContext, statement: Executable, parameters: Mapping[st
     return session_rows(ctx.session, statement, parameters)
 
 
-#: The statements read so far, prepared (module-level statements: a few dozen at most).
-_PREPARED: dict[int, Prepared] = {}
-
-
 def session_rows(session: Session, statement: Executable, parameters: Mapping[str, Any]) -> Rows:
     """:func:`read_rows` for code that holds a session rather than a service context."""
     if session.autoflush:
         session.flush()
-    prepared = _PREPARED.get(id(statement))
-    if prepared is None or prepared.statement is not statement:
-        prepared = _PREPARED[id(statement)] = Prepared(statement)
-    return prepared.rows(session.connection(), parameters)
+    return prepared(statement).rows(session.connection(), parameters)
 
 
 def load_timeline(ctx: ServiceContext, subject_id: str) -> Timeline:

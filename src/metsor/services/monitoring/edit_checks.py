@@ -67,6 +67,7 @@ from metsor.services.context import ServiceContext
 from metsor.services.expected_visits import expected_visits_of
 from metsor.services.monitoring.guard import lock_view
 from metsor.store.audit import set_reason
+from metsor.store.driver import prepared
 from metsor.store.models import casebook as tables
 from metsor.store.models.core import Allocation, Site, Subject
 from metsor.store.models.monitoring import EditCheckQuery
@@ -150,9 +151,12 @@ class _SubjectReads:
         self._subject_id = subject_id
         self._assessments: Sequence[Row[Any]] | None = None
 
-    def rows(self, statement: Executable, **values: object) -> Sequence[Row[Any]]:
-        """The rows of a statement built once, for the subject (bound as ``subject_id``)."""
-        return self._connection.execute(statement, {"subject_id": self._subject_id, **values}).all()
+    def rows(self, statement: Executable, **values: object) -> Sequence[Any]:
+        """The rows of a statement built once, for the subject (bound as ``subject_id``); on
+        SQLite sent straight to the driver (:func:`metsor.store.driver.prepared`)."""
+        return prepared(statement).rows(
+            self._connection, {"subject_id": self._subject_id, **values}
+        )
 
     def assessments(self) -> Sequence[Row[Any]]:
         """The subject's tumour assessments, with their target lesions and responses."""
