@@ -126,7 +126,7 @@ class _Plan:
     """A statement as compiled for one dialect: its text, each parameter's name, value when
     bound at build time and type processor, and the columns' names and processors."""
 
-    __slots__ = ("columns", "parameters", "row", "sql")
+    __slots__ = ("columns", "parameters", "processed", "row", "sql")
 
     def __init__(self, statement: Executable, dialect: Dialect) -> None:
         assert isinstance(statement, ClauseElement)
@@ -150,6 +150,9 @@ class _Plan:
             column[3].dialect_impl(dialect).result_processor(dialect, None)
             for column in compiled._result_columns
         )
+        self.processed = tuple(
+            (index, process) for index, process in enumerate(self.columns) if process is not None
+        )
         self.row: Any = namedtuple("Row", names, rename=True)  # type: ignore[misc]
         self.sql = compiled.string
 
@@ -161,13 +164,16 @@ class _Plan:
         return out
 
     def rows(self, found: Iterable[tuple[Any, ...]]) -> Rows:
-        columns, make = self.columns, self.row._make
-        if not any(columns):
-            return Rows(make(row) for row in found)
-        return Rows(
-            make([value if p is None else p(value) for value, p in zip(row, columns, strict=True)])
-            for row in found
-        )
+        make = self.row._make
+        if not self.processed:
+            return Rows(map(make, found))
+        rows = Rows()
+        for row in found:
+            values = list(row)
+            for index, process in self.processed:
+                values[index] = process(values[index])
+            rows.append(make(values))
+        return rows
 
 
 class Prepared:
