@@ -23,6 +23,7 @@ from metsor.services.casebook import (
     correct_value,
     record_death,
     record_dose,
+    record_lab,
     record_tumour_assessment,
     record_vital_signs,
     record_withdrawal,
@@ -254,3 +255,53 @@ def test_a_corrected_assessment_day_recomputes_every_response(
         )
         responses = {assessment: response for assessment, response in rows}
     assert (responses[grown.id], responses[shrunk.id]) == ("SD", "PR")
+
+
+def test_a_day_corrected_onto_another_assessment_s_is_refused_by_name(trial: Database) -> None:
+    subject_id, _, day0 = randomized(trial)
+    move_clock(trial, day0 + timedelta(120))
+    with unit_of_work(trial, "inv_tj") as ctx:
+        record_tumour_assessment(
+            ctx, subject_id=subject_id, assessed_on=day0 - timedelta(2), lesions=BASELINE_LESIONS
+        )
+        first = record_tumour_assessment(
+            ctx, subject_id=subject_id, assessed_on=day0 + timedelta(42),
+            lesions=lesions((20, 20), (15, 15)),
+        )  # fmt: skip
+        second = record_tumour_assessment(
+            ctx, subject_id=subject_id, assessed_on=day0 + timedelta(84),
+            lesions=lesions((20, 20), (15, 15)),
+        )  # fmt: skip
+    taken = day0 + timedelta(84)
+    with (
+        pytest.raises(
+            ConflictError,
+            match=f"already has a tumour assessment on {taken} \\(record {second.id}\\)",
+        ),
+        unit_of_work(trial, "inv_tj") as ctx,
+    ):
+        correct_value(
+            ctx, table="tumour_assessments", record_id=first.id, field="assessed_on",
+            value=str(taken), reason="date misread",
+        )  # fmt: skip
+
+
+def test_a_day_corrected_onto_another_result_s_is_refused_by_name(trial: Database) -> None:
+    subject_id, _, day0 = randomized(trial)
+    move_clock(trial, day0 + timedelta(60))
+    with unit_of_work(trial, "inv_tj") as ctx:
+        first, second = (
+            record_lab(
+                ctx, subject_id=subject_id, analyte="ast", value=30, unit="U/L", uln=40,
+                collected_on=day0 + timedelta(days),
+            )
+            for days in (14, 28)
+        )  # fmt: skip
+    with (
+        pytest.raises(ConflictError, match=f"already has a ast result collected on .*{second.id}"),
+        unit_of_work(trial, "inv_tj") as ctx,
+    ):
+        correct_value(
+            ctx, table="lab_results", record_id=first.id, field="collected_on",
+            value=str(day0 + timedelta(28)), reason="date misread",
+        )  # fmt: skip

@@ -183,8 +183,8 @@ def revalidate_dose(ctx: ServiceContext, record: DoseEvent) -> None:
     """Check a corrected dosing event, as if it were entered so, and its drug's whole history
     again."""
     checked(DoseInput, {name: getattr(record, name) for name in DoseInput.model_fields})
-    timeline = load_timeline(ctx, record.subject_id)
-    with ctx.session.no_autoflush:
+    with ctx.session.no_autoflush:  # the corrected event is checked before it is written
+        timeline = load_timeline(ctx, record.subject_id)
         histories = _check(ctx, timeline, record)
     ctx.session.flush()
     _update_status(ctx, timeline, histories)

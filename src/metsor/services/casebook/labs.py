@@ -399,8 +399,8 @@ def revalidate_lab(ctx: ServiceContext, result: LabResult) -> None:
     results of its analyte."""
     given = checked(LabInput, {name: getattr(result, name) for name in _GIVEN})
     set_changed(result, given)
-    timeline = load_timeline(ctx, result.subject_id)
-    with ctx.session.no_autoflush:
+    with ctx.session.no_autoflush:  # the corrected value is checked before it is written
+        timeline = load_timeline(ctx, result.subject_id)
         _check(ctx, timeline, result)
         regrade_labs(ctx, timeline, result.analyte)
 

@@ -345,8 +345,8 @@ def revalidate_tumour_assessment(ctx: ServiceContext, record: TumourAssessment) 
         TumourAssessmentInput,
         {name: getattr(record, name) for name in _CORRECTED} | {"lesions": ()},
     )
-    timeline = load_timeline(ctx, record.subject_id)
-    with ctx.session.no_autoflush:
+    with ctx.session.no_autoflush:  # the corrected day is checked before it is written
+        timeline = load_timeline(ctx, record.subject_id)
         timeline.check(
             record.assessed_on,
             field="assessed_on",
