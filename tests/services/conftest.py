@@ -13,10 +13,12 @@ on :data:`DAY0`, and what is recorded later is dated no later than the day the c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from metsor.eligibility.examples import eligible_record
 from metsor.services.allocation_seed import SeedSource
@@ -153,3 +155,20 @@ def enrolled(trial: Database) -> Callable[..., tuple[str, RandomizationResult | 
         return enroll(trial, *args, **kwargs)
 
     return run
+
+
+@contextmanager
+def statements(database: Database, *, begin: bool = True) -> Iterator[list[str]]:
+    """The SQL statements the block sends, each on one line, as the engine's listeners see
+    them (``begin=False``: but SQLite's ``BEGIN``)."""
+    sent: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if begin or not statement.startswith("BEGIN"):
+            sent.append(" ".join(statement.split()))
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)

@@ -10,13 +10,10 @@ transaction is checked against it. On SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from metsor.errors import ConflictError
 from metsor.services.casebook import (
@@ -33,22 +30,7 @@ from metsor.store.models.casebook import TumourAssessment
 from metsor.store.models.core import Subject
 
 from .builders import BASELINE_LESIONS, lesions
-from .conftest import enroll, move_clock
-
-
-@contextmanager
-def statements(database: Database) -> Iterator[list[str]]:
-    """The SQL statements the block sends, on one line each."""
-    sent: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        sent.append(" ".join(statement.split()))
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
+from .conftest import enroll, move_clock, statements
 
 
 def reading(sent: list[str], table: str) -> list[str]:

@@ -8,20 +8,17 @@ after a death or before a record already entered.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from metsor.errors import ConflictError
 from metsor.services.casebook import record_death, record_lab_panel, record_vital_signs
 from metsor.services.context import Database, unit_of_work
 from metsor.store.models import casebook as tables
 
-from .conftest import enroll, move_clock
+from .conftest import enroll, move_clock, statements
 
 
 def liver_panel(value: float) -> list[dict[str, Any]]:
@@ -30,21 +27,6 @@ def liver_panel(value: float) -> list[dict[str, Any]]:
         {"analyte": analyte, "value": value, "unit": "U/L", "uln": 40.0}
         for analyte in ("ast", "alt")
     ]
-
-
-@contextmanager
-def statements(database: Database) -> Iterator[list[str]]:
-    """The SQL statements the block sends."""
-    sent: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        sent.append(" ".join(statement.split()))
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
 
 
 def randomized(database: Database) -> tuple[str, date]:

@@ -11,12 +11,8 @@ is never taken by another.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from metsor.errors import PermissionDeniedError
 from metsor.services.context import Actor, Database, session_scope, unit_of_work
@@ -26,21 +22,7 @@ from metsor.store.audit import set_actor
 from metsor.store.audit.chain import HEAD_WIDTH, keep_head
 from metsor.store.models.core import Site, User
 
-
-@contextmanager
-def statements(database: Database) -> Iterator[list[str]]:
-    """The SQL statements the block sends, but the SQLite BEGIN."""
-    sent: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if not statement.startswith("BEGIN"):
-            sent.append(" ".join(statement.split()))
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
+from .conftest import statements
 
 
 def intact(database: Database) -> bool:
@@ -68,7 +50,7 @@ def test_the_acting_user_is_a_plain_frozen_record(trial: Database) -> None:
 
 def test_a_write_reads_the_chain_head_once(trial: Database) -> None:
     sqlite = trial.engine.dialect.name == "sqlite"
-    with statements(trial) as sent, unit_of_work(trial, "admin") as ctx:
+    with statements(trial, begin=False) as sent, unit_of_work(trial, "admin") as ctx:
         add_site(ctx, name="Fudan University Zhongshan Hospital", code="SH")
     first, *rest = sent
     assert "users" in first
@@ -87,7 +69,7 @@ def test_a_write_reads_the_chain_head_once(trial: Database) -> None:
 
 
 def test_a_read_only_unit_reads_no_chain_head(trial: Database) -> None:
-    with statements(trial) as sent, unit_of_work(trial, "monitor", readonly=True):
+    with statements(trial, begin=False) as sent, unit_of_work(trial, "monitor", readonly=True):
         pass
     assert len(sent) == 1
     assert "audit_transactions" not in sent[0]

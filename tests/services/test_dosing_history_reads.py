@@ -6,13 +6,11 @@ many): the statements counted by an SQLAlchemy listener are as many. On SQLite a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from metsor.services.casebook import record_dose, record_tumour_assessment
 from metsor.services.casebook.dosing import treatment_ended_on
@@ -25,7 +23,7 @@ from metsor.store.models.casebook import DataQuery, Visit
 from metsor.store.models.core import Allocation, Subject
 from metsor.store.models.monitoring import EditCheckQuery
 
-from .conftest import CONSENTED_ON, DAY0, enroll, move_clock
+from .conftest import CONSENTED_ON, DAY0, enroll, move_clock, statements
 
 #: How each site's subjects are treated: treatment ended, dosing, a dose after a progression
 #: without a reason, nothing recorded.
@@ -76,21 +74,6 @@ def courses(trial: Database) -> Database:
         assert result is not None
         _treat(trial, user, subject_id, result.arm, course)
     return trial
-
-
-@contextmanager
-def counted(database: Database) -> Iterator[list[str]]:
-    """The SQL statements ``database`` executes meanwhile."""
-    statements: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        event.remove(database.engine, "before_cursor_execute", note)
 
 
 def _reading(statements: list[str], table: str) -> int:
@@ -160,9 +143,9 @@ def test_the_dashboard_reads_with_as_many_statements_for_twice_the_subjects(
     counts = []
     for user in ("inv_bj", "monitor"):
         with unit_of_work(courses, user, readonly=True) as ctx:
-            with counted(courses) as statements:
+            with statements(courses) as sent:
                 shown = overdue_visits(ctx)
-            counts.append((len(statements), _reading(statements, "dose_events")))
+            counts.append((len(sent), _reading(sent, "dose_events")))
         assert shown
     assert counts[0] == counts[1]
     assert counts[0][1] == 1
@@ -212,8 +195,8 @@ def test_a_run_of_the_edit_checks_reads_as_often_for_twice_the_subjects(
     reads = []
     for site in ("BJ", None):
         with unit_of_work(courses, "dm") as ctx:
-            with counted(courses) as statements:
+            with statements(courses) as sent:
                 run = run_edit_checks(ctx, site=site)
-            reads.append((run.subjects, _reading(statements, table)))
+            reads.append((run.subjects, _reading(sent, table)))
     assert [subjects for subjects, _ in reads] == [len(COURSES), 2 * len(COURSES)]
     assert reads[0][1] == reads[1][1]

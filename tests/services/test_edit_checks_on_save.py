@@ -13,15 +13,14 @@ written behind the application's back at the edges of every range, in every unit
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy import create_engine, insert, select
 from sqlalchemy.orm import Session
 
 from metsor.clinical import units
@@ -34,7 +33,7 @@ from metsor.store.base import Base
 from metsor.store.models.casebook import DataQuery, LabResult
 from metsor.store.models.monitoring import EditCheckQuery
 
-from .conftest import CONSENTED_ON, DAY0, TRIAL_START, enroll, move_clock
+from .conftest import CONSENTED_ON, DAY0, TRIAL_START, enroll, move_clock, statements
 
 TODAY = DAY0 + timedelta(100)
 NOW = TRIAL_START + timedelta(100)
@@ -110,20 +109,6 @@ def _every_record_rule(database: Database, subject_id: str) -> set[tuple[str, st
         }
 
 
-@contextmanager
-def _statements(database: Database) -> Iterator[list[str]]:
-    sent: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        sent.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(database.engine, "before_cursor_execute", note)
-
-
 @pytest.mark.parametrize("together", [False, True], ids=["a-transaction-each", "one-transaction"])
 @pytest.mark.parametrize("reason", [None, "clinical benefit"], ids=["no-reason", "reason"])
 @pytest.mark.parametrize("follow_up", list(FOLLOW_UPS))
@@ -151,7 +136,7 @@ def test_a_scan_without_a_progression_reads_no_doses(trial: Database) -> None:
              (DAY0 + timedelta(84), FOLLOW_UPS["progression"])]  # fmt: skip
     doses_read = []
     for assessed_on, lesions in scans:
-        with _statements(trial) as sent, unit_of_work(trial, "inv_tj") as ctx:
+        with statements(trial) as sent, unit_of_work(trial, "inv_tj") as ctx:
             record_tumour_assessment(
                 ctx, subject_id=subject_id, assessed_on=assessed_on, lesions=lesions
             )

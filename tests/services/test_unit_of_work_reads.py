@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from metsor.errors import ConflictError, PermissionDeniedError
 from metsor.protocol import builtin
@@ -26,7 +26,7 @@ from metsor.services.monitoring.locks import change_lock
 from metsor.services.users import change_role, deactivate_user
 from metsor.store.models.protocol import TrialProtocol
 
-from .conftest import enroll, move_clock
+from .conftest import enroll, move_clock, statements
 
 PANEL: list[dict[str, Any]] = [
     {"analyte": "ast", "value": 130.0, "unit": "U/L", "uln": 40.0},
@@ -42,22 +42,6 @@ def another_process(database: Database) -> Iterator[Database]:
         yield other
     finally:
         other.close()
-
-
-@contextmanager
-def statements(database: Database) -> Iterator[list[str]]:
-    """The SQL statements the block sends, but the SQLite BEGIN."""
-    sent: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if not statement.startswith("BEGIN"):
-            sent.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
 
 
 def randomized(database: Database) -> tuple[str, date]:
@@ -83,7 +67,10 @@ def store_document(database: Database, document: str, *, digest: str | None = No
 def test_a_unit_of_work_reads_its_user_and_the_protocol_in_one_statement(
     trial: Database,
 ) -> None:
-    with statements(trial) as sent, unit_of_work(trial, "inv_tj", readonly=True) as ctx:
+    with (
+        statements(trial, begin=False) as sent,
+        unit_of_work(trial, "inv_tj", readonly=True) as ctx,
+    ):
         assert ctx.actor.role == "investigator"
         assert ctx.protocol.nct_id == "NCT02672488"
     assert len(sent) == 1
@@ -151,7 +138,7 @@ def test_a_protocol_altered_under_its_digest_is_refused_after_it_was_read(
 def test_a_page_reads_the_lock_state_once_with_the_subjects_dates(trial: Database) -> None:
     subject_id, day0 = randomized(trial)
     move_clock(trial, day0 + timedelta(40))
-    with statements(trial) as sent, unit_of_work(trial, "inv_tj") as ctx:
+    with statements(trial, begin=False) as sent, unit_of_work(trial, "inv_tj") as ctx:
         record_visit_page(
             ctx,
             subject_id=subject_id,
