@@ -2,7 +2,8 @@
 
 How writes are audited (see :mod:`metsor.store.audit.hooks`): sessions made by
 :func:`metsor.store.engine.session_factory` carry listeners that, for every row of an
-:class:`~metsor.store.base.AuditedMixin` table inserted or updated through the ORM, note one
+:class:`~metsor.store.base.AuditedMixin` table inserted or updated through the ORM (or
+inserted at once by :func:`~metsor.store.audit.hooks.insert_records`), note one
 ``audit_log`` row — user, time, table, record id, and each field written with its old and new
 value, reason — and write them in the same transaction, just before it commits.
 :func:`field_entries` reads the trail back as one entry per field changed, from these rows

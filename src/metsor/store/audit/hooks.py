@@ -21,11 +21,12 @@ them when the database is opened). Writing an audited table without an actor is 
 :class:`~metsor.store.audit.chain.AuditError`.
 
 New records may also be written at once, without the ORM's unit of work:
-:func:`insert_records` inserts objects built but never added to the session with one Core
-``INSERT … RETURNING`` per table (``executemany``), notes each one's entry as the flush would,
-and calls first the listeners registered with :func:`listen_inserts` (the monitoring guard's
-checks, the text lengths) on the objects, as ``before_flush`` listeners see ``session.new``.
-A page of a visit's records costs a fifth of the flush's time so (docs/benchmarks.md).
+:func:`insert_records` inserts objects built but never added to the session with one
+``INSERT … RETURNING`` per table (:mod:`metsor.store.inserts`), notes each one's entry as the
+flush would, and calls first the listeners registered with :func:`listen_inserts` (the
+monitoring guard's checks, the text lengths) on the objects, as ``before_flush`` listeners see
+``session.new``. The casebook writes its new records so: the unit of work's cost is per ORM
+object it tracks (docs/benchmarks.md, "Audited writes: ≤ 5× a bare insert").
 
 Rules for audited tables: write them through ORM objects (``session.add``, attribute
 assignment) or :func:`insert_records`, not Core ``insert``/``update`` statements of one's own,
