@@ -26,6 +26,7 @@ from metsor.services.casebook._registry import (
 from metsor.services.casebook._timeline import text
 from metsor.services.casebook.queries import visible_query
 from metsor.services.context import ServiceContext
+from metsor.services.monitoring.guard import note_corrected
 from metsor.store.audit.hooks import encode_column
 from metsor.store.models.casebook import DataCorrection
 
@@ -145,6 +146,7 @@ def correct_value(
         raise InputError(f"{table}.{field} of record {record_id} is already {old!r}", field="value")
     ctx.set_reason(why)
     setattr(record, field, new)
+    note_corrected(ctx.session, record, (field,))
     try:
         spec.revalidate(ctx, record)
     except Exception:

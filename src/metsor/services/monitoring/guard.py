@@ -51,7 +51,15 @@ from metsor.store.base import AuditedMixin
 from metsor.store.models.core import Site, Subject
 from metsor.store.models.monitoring import DataLock, EditCheckQuery, SdvMark, Signature
 
-__all__ = ["PROBE_COLUMNS", "LockView", "install", "keep_probe", "lock_view", "when"]
+__all__ = [
+    "PROBE_COLUMNS",
+    "LockView",
+    "install",
+    "keep_probe",
+    "lock_view",
+    "note_corrected",
+    "when",
+]
 
 _TOUCHED = "metsor_monitoring_touched"
 _CACHE = "metsor_monitoring_cache"
@@ -152,6 +160,7 @@ class _Cache:
         self.marks: dict[str, dict[tuple[str, int], list[SdvMark]]] = {}
         self.queried: dict[str, bool] = {}
         self.inserted: list[Any] = []
+        self.corrected: dict[int, tuple[str, ...]] = {}
 
     def inserted_parent(self, obj: Any, table: str) -> Any | None:
         """The entry a child row belongs to, when the transaction inserted it at once
@@ -254,6 +263,23 @@ def _cache(session: Session) -> _Cache:
     return cache
 
 
+def note_corrected(session: Session, obj: Any, fields: Sequence[str]) -> None:
+    """Name the fields a correction of ``obj`` sets, so that the change that clears marks and
+    voids signatures names them, not the values derived from them (a standard value, a grade)
+    whether or not these are written in the same flush.
+
+    Parameters
+    ----------
+    session
+        The session of the transaction.
+    obj
+        The corrected row.
+    fields
+        The fields the user corrected.
+    """
+    _cache(session).corrected[id(obj)] = tuple(fields)
+
+
 def keep_probe(
     session: Session, subject_id: str, locked: bool, signed: bool, marked: bool, queried: bool
 ) -> None:
@@ -307,8 +333,9 @@ def _cause(session: Session, obj: Any, table: str, new: bool, moment: datetime) 
     label = row_label(session, obj, table)
     if new:
         return f"the entry of a new {label} on {when(moment)} by {actor}"
-    state = inspect(obj)
-    fields = [attr.key for attr in state.attrs if attr.history.has_changes()]
+    fields = _cache(session).corrected.get(id(obj)) or [
+        attr.key for attr in inspect(obj).attrs if attr.history.has_changes()
+    ]
     reason = session.info.get("metsor_audit_reason")
     if reason:
         return (
