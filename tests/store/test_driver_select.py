@@ -1,11 +1,12 @@
-"""Statements every transaction runs, compiled once and sent as the driver's own SQL text,
+"""Statements every transaction runs, compiled once and sent straight to the driver,
 and the engines whose transactions hold SQLite's write lock from their start."""
 
 from __future__ import annotations
 
 from sqlalchemy import bindparam, literal, select
 
-from metsor.store.engine import DriverSelect, locks_on_begin, make_engine, read_only
+from metsor.store.driver import Prepared
+from metsor.store.engine import locks_on_begin, make_engine, read_only
 from metsor.store.models.core import Site
 
 
@@ -15,18 +16,18 @@ def _sites(database):
                                                {"code": "BJ", "name": "Beijing"}])  # fmt: skip
 
 
-def test_a_driver_select_reads_what_the_select_reads(database):
+def test_a_prepared_select_reads_what_the_select_reads(database):
     _sites(database)
     statement = (
         select(Site.id, Site.code, Site.name, literal(7).label("seven"))
         .where(Site.code == bindparam("code"), Site.id > 0)
         .limit(1)
     )
-    driver = DriverSelect(statement)
+    driver = Prepared(statement)
     with database.engine.connect() as conn:
         for code in ("TJ", "BJ", "XX"):
             expected = conn.execute(statement, {"code": code}).first()
-            found = driver.execute(conn, {"code": code}).first()
+            found = driver.rows(conn, {"code": code}).first()
             assert found == expected
             if found is not None:
                 assert (found.code, found.seven) == (code, 7)

@@ -52,8 +52,8 @@ from metsor.services.protocol_in_force import (
 from metsor.store.audit import set_actor, set_reason
 from metsor.store.audit.chain import keep_head, with_chain_head
 from metsor.store.base import utcnow
+from metsor.store.driver import Prepared
 from metsor.store.engine import (
-    DriverSelect,
     describe_url,
     locks_on_begin,
     make_engine,
@@ -354,11 +354,11 @@ _ACTING_USER_COLUMNS: Select[Any] = select(
 
 #: The acting user of a unit of work, by username, as plain columns, with the stored
 #: protocol's text and digest: every transaction reads both, in one statement built once.
-_ACTING_USER = DriverSelect(_ACTING_USER_COLUMNS)
+_ACTING_USER = Prepared(_ACTING_USER_COLUMNS)
 
 #: The same, with the audit chain's head: for a transaction that holds the write lock from its
 #: first statement, so that its commit reads the head no more.
-_ACTING_USER_AND_HEAD = DriverSelect(with_chain_head(_ACTING_USER_COLUMNS))
+_ACTING_USER_AND_HEAD = Prepared(with_chain_head(_ACTING_USER_COLUMNS))
 
 
 def _acting_user(session: Session, username: str, *, head: bool) -> Actor:
@@ -371,7 +371,7 @@ def _acting_user(session: Session, username: str, *, head: bool) -> Actor:
         When the user does not exist or is deactivated.
     """
     statement = _ACTING_USER_AND_HEAD if head else _ACTING_USER
-    found: Any = statement.execute(session.connection(), {"username": username}).first()
+    found: Any = statement.rows(session.connection(), {"username": username}).first()
     if found is None:
         raise PermissionDeniedError(
             f"no active user {username!r} (give --user or METSOR_USER)", field="user"

@@ -124,9 +124,10 @@ class Rows(list[Any]):
 
 class _Plan:
     """A statement as compiled for one dialect: its text, each parameter's name, value when
-    bound at build time and type processor, and the columns' names and processors."""
+    bound at build time and type processor, and the columns' names and (where their type has
+    one) processors."""
 
-    __slots__ = ("columns", "parameters", "processed", "row", "sql")
+    __slots__ = ("parameters", "processed", "row", "sql")
 
     def __init__(self, statement: Executable, dialect: Dialect) -> None:
         assert isinstance(statement, ClauseElement)
@@ -146,12 +147,12 @@ class _Plan:
             parameters
         )
         names = [column[0] for column in compiled._result_columns]
-        self.columns: tuple[Callable[[Any], Any] | None, ...] = tuple(
+        processors = (
             column[3].dialect_impl(dialect).result_processor(dialect, None)
             for column in compiled._result_columns
         )
-        self.processed = tuple(
-            (index, process) for index, process in enumerate(self.columns) if process is not None
+        self.processed: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
+            (index, process) for index, process in enumerate(processors) if process is not None
         )
         self.row: Any = namedtuple("Row", names, rename=True)  # type: ignore[misc]
         self.sql = compiled.string

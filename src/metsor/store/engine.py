@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine, Select, String, create_engine, event
+from sqlalchemy import Engine, String, create_engine, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import URL, Connection, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
@@ -53,13 +53,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from metsor.errors import InputError, shown
 from metsor.extras import import_extra
 from metsor.store.audit import hooks as audit_hooks
-from metsor.store.driver import Prepared, Rows
 
 __all__ = [
     "DATABASE_FILE_MODE",
     "NOT_INITIALISED",
     "SQLITE_BUSY_TIMEOUT_MS",
-    "DriverSelect",
     "describe_url",
     "locks_on_begin",
     "make_engine",
@@ -407,40 +405,6 @@ def read_only(engine: Engine) -> Engine:
         An engine sharing the pool of ``engine``; on PostgreSQL it behaves the same.
     """
     return engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
-
-
-class DriverSelect:
-    """A select that every transaction runs, compiled once per dialect and, on SQLite, sent
-    straight to the driver (:class:`metsor.store.driver.Prepared`): past the compiled cache's
-    key (a walk of the whole statement) and SQLAlchemy's execution.
-
-    Parameters
-    ----------
-    statement
-        The select; its parameters without a value are given to :meth:`execute`.
-    """
-
-    __slots__ = ("_prepared",)
-
-    def __init__(self, statement: Select[Any]) -> None:
-        self._prepared = Prepared(statement)
-
-    def execute(self, connection: Connection, values: dict[str, Any]) -> Rows:
-        """Run the statement on ``connection`` with the parameters ``values``.
-
-        Parameters
-        ----------
-        connection
-            The transaction's connection.
-        values
-            A value for each parameter the statement left without one.
-
-        Returns
-        -------
-        Rows
-            Its rows, with the columns' labels as names.
-        """
-        return self._prepared.rows(connection, values)
 
 
 _TEXT_LIMITS: dict[Any, tuple[tuple[str, str, int], ...]] = {}

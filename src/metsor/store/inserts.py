@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Connection, Insert, Table, insert
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper
 
@@ -145,8 +146,8 @@ def _sqlite_statement(plan: InsertPlan, count: int) -> str:
     """``INSERT INTO t (a, b) VALUES (?, ?), (?, ?) RETURNING id`` for ``count`` rows."""
     found = _STATEMENTS.get((plan.table, count))
     if found is None:
-        key_column = plan.table.c[_key_column(plan)]
-        quote = _QUOTE.quote
+        (key_column,) = plan.table.primary_key.columns
+        quote = _SQLITE.identifier_preparer.quote
         names = ", ".join(quote(column) for _, column, _, _ in plan.columns)
         one = "(" + ", ".join("?" for _ in plan.columns) + ")"
         found = _STATEMENTS[(plan.table, count)] = (
@@ -156,15 +157,5 @@ def _sqlite_statement(plan: InsertPlan, count: int) -> str:
     return found
 
 
-def _key_column(plan: InsertPlan) -> str:
-    (key,) = plan.table.primary_key.columns
-    return str(key.key)
-
-
-def _sqlite_quoting() -> Any:
-    from sqlalchemy.dialects import sqlite
-
-    return sqlite.dialect().identifier_preparer
-
-
-_QUOTE = _sqlite_quoting()
+#: SQLite's dialect, for quoting names as SQLAlchemy does.
+_SQLITE = sqlite.dialect()
