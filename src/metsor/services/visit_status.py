@@ -131,46 +131,48 @@ def visit_schedule(ctx: ServiceContext, subject_id: str) -> tuple[ScheduledVisit
     )
 
     schedule = trial_schedule(ctx)
-    rows = []
-    for visit in visits:
+
+    def stored(
+        visit_type: str, number: int, planned_date: date | None, on: date, status: str, **more: Any
+    ) -> ScheduledVisit:
+        """A visit recorded (done or not), its window from the schedule."""
         planned = schedule.plan(
-            visit.visit_type, visit.number, randomized_on=randomized_on, treatment_ended_on=ended
+            visit_type, number, randomized_on=randomized_on, treatment_ended_on=ended
         )
-        rows.append(
-            ScheduledVisit(
-                visit.visit_type,
-                visit.number,
-                visit.planned_date or planned.planned,
-                planned.window_start,
-                planned.window_end,
-                visit.actual_date,
-                "done",
-                visit.in_window,
-                visit.id,
-            )
+        return ScheduledVisit(
+            visit_type, number, planned_date or planned.planned, planned.window_start,
+            planned.window_end, on, status, **more,
+        )  # fmt: skip
+
+    rows = [
+        stored(
+            visit.visit_type,
+            visit.number,
+            visit.planned_date,
+            visit.actual_date,
+            "done",
+            in_window=visit.in_window,
+            visit_id=visit.id,
         )
+        for visit in visits
+    ]
     marks = ctx.session.scalars(
         select(MissedVisit)
         .where(MissedVisit.subject_id == subject_id, MissedVisit.retracted.is_(False))
         .order_by(MissedVisit.id)
     )
-    for mark in marks:
-        planned = schedule.plan(
-            mark.visit_type, mark.number, randomized_on=randomized_on, treatment_ended_on=ended
+    rows.extend(
+        stored(
+            mark.visit_type,
+            mark.number,
+            mark.planned_date,
+            mark.missed_on,
+            "not done",
+            reason=mark.reason,
+            missed_visit_id=mark.id,
         )
-        rows.append(
-            ScheduledVisit(
-                mark.visit_type,
-                mark.number,
-                mark.planned_date or planned.planned,
-                planned.window_start,
-                planned.window_end,
-                mark.missed_on,
-                "not done",
-                reason=mark.reason,
-                missed_visit_id=mark.id,
-            )
-        )
+        for mark in marks
+    )
     rows.sort(key=lambda row: row.actual or date.min)
     today = ctx.today()
     for expected in expected_visits(ctx.session, subject, allocation, visits):
